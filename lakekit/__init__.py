@@ -1,0 +1,9 @@
+"""lakekit: time-travelable Delta tables for ML teams."""
+
+from lakekit.errors import LakekitError
+from lakekit.lake import Lake
+from lakekit.models import ColumnEdge, HistoryEntry, LoadResult, SourceFile
+
+__version__ = "0.1.0"
+
+__all__ = ["ColumnEdge", "HistoryEntry", "Lake", "LakekitError", "LoadResult", "SourceFile", "__version__"]

@@ -1,0 +1,3 @@
+from lakekit.cli import main
+
+main()

@@ -1,0 +1,204 @@
+"""Ingest: source files → one new version of a Delta table, exactly once, with provenance.
+
+The lifecycle of a load: ``resolved`` (files found and fingerprinted) → ``planned``
+(already-loaded files dropped, schemas reconciled) → ``committed`` (one Delta commit) →
+``indexed`` (its row in ``_lakekit/loads``). What a table holds is decided by its own
+commit: each loaded file's checksum is an app transaction in the commit that loaded it, and
+the commit is made only on top of the snapshot in which those files were checked absent, so
+two processes loading the same file at once commit it once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit import metadata, sources
+from lakekit.errors import LakekitError, UsageError
+from lakekit.evolution import conform, reconcile
+from lakekit.metadata import PROVENANCE_KEY
+from lakekit.models import LoadResult, SourceFile, WriteMode
+from lakekit.provenance import environment, now
+from lakekit.sources import Format, Source
+from lakekit.storage import Commit, Conflict, Storage
+
+LOAD_ID = "_load_id"
+MAX_ATTEMPTS = 30
+Progress = Callable[[str, int], None]
+
+
+def new_load_id() -> str:
+    """A new load id: the UTC time to the microsecond, then 4 random hex digits.
+
+    Ids made later sort later (to the clock's resolution), so sorting load ids orders loads
+    in time; the random suffix keeps apart ids made in the same microsecond by two processes.
+
+    >>> a = new_load_id(); b = new_load_id(); a < b or a[:23] == b[:23]
+    True
+    """
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(2)}"
+
+
+def file_app_id(f: SourceFile) -> str:
+    """The app-transaction id under which a file's content is marked loaded in a table."""
+    return f"lakekit-file:{f.checksum}"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """The knobs of one ingest call that travel together."""
+
+    mode: WriteMode = "append"
+    keys: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    job: str | None = None
+    load_id_column: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("append", "overwrite", "merge"):
+            raise UsageError(f"mode must be append, overwrite or merge, got '{self.mode}'")
+        if self.mode == "merge" and not self.keys:
+            raise UsageError("mode='merge' needs keys= (the columns to match rows on)")
+        if self.keys and self.mode != "merge":
+            raise UsageError("keys= only applies to mode='merge'")
+
+
+def ingest(
+    storage: Storage,
+    table: str,
+    source: str | Sequence[str],
+    *,
+    format: Format | None = None,
+    options: IngestOptions,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load the files of ``source`` into ``table`` as one new version, each file at most once."""
+    storage.uri(table)
+    found = sources.resolve(source, format=format, storage_options=storage.options)
+    fresh: dict[str, tuple[Source, SourceFile]] = {}
+    for src in found:
+        fp = sources.fingerprint(src)
+        fresh.setdefault(fp.checksum, (src, fp))
+    load_id = new_load_id()
+    for _ in range(MAX_ATTEMPTS):
+        dt = storage.open(table) if storage.exists(table) else None
+        todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
+        if not todo:
+            return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
+                              skipped_files=tuple(fp for _, fp in fresh.values()))
+        readers = [(src, fp, sources.read(src)) for src, fp in todo]
+        schema = _target_schema(table, dt, readers, options)
+        if dt is None:
+            _check_partitions(schema, options.partition_by, table)
+            created = _provenance("create", load_id, [], options, table)
+            storage.create(table, schema, partition_by=options.partition_by,
+                           commit=Commit({PROVENANCE_KEY: json.dumps(created)}))
+            continue
+        _check_partitions(schema, tuple(dt.metadata().partition_columns), table)
+        files = [fp for _, fp, _ in readers]
+        commit = Commit(
+            {PROVENANCE_KEY: json.dumps(_provenance("ingest", load_id, files, options, table))},
+            {file_app_id(fp): 1 for fp in files},
+            exclusive=True,
+        )
+        counter = _Counter()
+        stream = pa.RecordBatchReader.from_batches(schema, _batches(readers, schema, load_id, counter, progress))
+        try:
+            version = _commit(storage, dt, stream, options, commit)
+        except Conflict:
+            time.sleep(random.uniform(0.01, 0.2))
+            continue
+        except Exception:
+            if counter.error is not None:
+                raise counter.error from None
+            raise
+        result = LoadResult(table, version, counter.rows, 0, False, tuple(files), load_id=load_id,
+                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files))
+        metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]))
+        return result
+    raise LakekitError(f"could not commit to '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def _env_now() -> dict[str, Any]:
+    return {**environment(), "committed_at": now()}
+
+
+def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``_lakekit/loads`` row of a committed load."""
+    return {
+        "table": result.table, "load_id": result.load_id, "version": result.version,
+        "job": options.job or f"ingest {result.table}", "mode": options.mode,
+        "files": [f.asdict() for f in result.files], "rows": result.rows, "quarantined": result.quarantined,
+        "metadata": dict(options.metadata), **{k: env.get(k) for k in
+                                               ("lakekit_version", "git_commit", "user", "host", "committed_at")},
+    }
+
+
+def _provenance(operation: str, load_id: str, files: Sequence[SourceFile], options: IngestOptions,
+                table: str) -> dict[str, Any]:
+    return {
+        "operation": operation, "load_id": load_id, "job": options.job or f"ingest {table}",
+        "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
+        "metadata": dict(options.metadata), **environment(),
+    }
+
+
+def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[Source, SourceFile, Any]],
+                   options: IngestOptions) -> pa.Schema:
+    if dt is not None:
+        base = pa.schema(dt.schema().to_arrow())
+        fixed = True
+    else:
+        base = pa.schema([])
+        fixed = False
+    for src, _, reader in readers:
+        base = reconcile(base, reader.schema, table=table, uri=src.uri, fixed=fixed)
+    with_id = LOAD_ID in base.names if dt is not None else options.load_id_column
+    if with_id and LOAD_ID not in base.names:
+        base = base.append(pa.field(LOAD_ID, pa.string(), True))
+    return base
+
+
+def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str) -> None:
+    missing = [c for c in partition_by if c not in schema.names]
+    if missing:
+        raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.rows = 0
+        self.error: Exception | None = None
+
+
+def _batches(readers: Sequence[tuple[Source, SourceFile, pa.RecordBatchReader]], schema: pa.Schema,
+             load_id: str, counter: _Counter, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    for src, _, reader in readers:
+        try:
+            for batch in reader:
+                if LOAD_ID in schema.names:
+                    batch = batch.append_column(LOAD_ID, pa.repeat(pa.scalar(load_id, pa.string()), batch.num_rows))
+                yield conform(batch, schema)
+                counter.rows += batch.num_rows
+                if progress:
+                    progress(src.uri, counter.rows)
+        except LakekitError as e:
+            counter.error = e
+            raise
+
+
+def _commit(storage: Storage, dt: DeltaTable, stream: pa.RecordBatchReader, options: IngestOptions,
+            commit: Commit) -> int:
+    if options.mode == "merge":
+        return storage.merge(dt, stream, keys=options.keys, commit=commit)
+    return storage.write(dt, stream, mode=options.mode, commit=commit)

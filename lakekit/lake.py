@@ -1,0 +1,92 @@
+"""The Lake facade: one root, every concept wired to it. No logic of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakekit import ingest as _ingest
+from lakekit import metadata
+from lakekit.errors import UsageError
+from lakekit.models import HistoryEntry, LoadResult, WriteMode
+from lakekit.sources import Format
+from lakekit.storage import Storage, normalise_root
+
+
+class Lake:
+    """A lake of Delta tables under one root (local path, ``file://``, ``s3://``, ``memory://``).
+
+    >>> lake = Lake("memory://doc")
+    >>> lake.tables()
+    []
+    """
+
+    def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None) -> None:
+        self.storage = Storage(normalise_root(root), dict(storage_options or {}))
+        self.root = str(root)
+
+    def __repr__(self) -> str:
+        return f"Lake({self.root!r})"
+
+    def tables(self) -> list[str]:
+        """Every data table, as ``namespace.name`` (lakekit's own ``_lakekit`` tables excluded)."""
+        return self.storage.tables()
+
+    def history(self, table: str) -> list[HistoryEntry]:
+        """Versions of ``table``, newest first, with provenance."""
+        return metadata.history(self.storage, table)
+
+    def read(
+        self,
+        table: str,
+        version: int | None = None,
+        as_of: datetime | str | None = None,
+        columns: Sequence[str] | None = None,
+        filter: str | pc.Expression | None = None,
+    ) -> pa.Table:
+        """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default."""
+        return self.storage.read(table, self.resolve_version(table, version, as_of), columns=columns, filter=filter)
+
+    def resolve_version(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
+        """The version number meant by ``version`` or ``as_of`` (the latest when both are None)."""
+        if version is not None and as_of is not None:
+            raise UsageError("give version or as_of, not both")
+        if as_of is not None:
+            try:
+                when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+            except ValueError:
+                raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+            return self.storage.version_at(table, when)
+        return self.storage.open(table, version).version()
+
+    def ingest(
+        self,
+        table: str,
+        source: str | Sequence[str],
+        format: Format | None = None,
+        mode: WriteMode = "append",
+        keys: Sequence[str] | None = None,
+        partition_by: Sequence[str] | None = None,
+        schema: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        job: str | None = None,
+        load_id_column: bool = True,
+        progress: _ingest.Progress | None = None,
+    ) -> LoadResult:
+        """Load source files into ``table`` as one new version; files loaded before are skipped."""
+        options = _ingest.IngestOptions(
+            mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
+            metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
+        )
+        return _ingest.ingest(self.storage, table, source, format=format, options=options, progress=progress)
+
+    def loads(self, table: str) -> pa.Table:
+        """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
+        self.storage.open(table)
+        return metadata.loads(self.storage, table)

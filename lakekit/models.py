@@ -1,0 +1,135 @@
+"""Frozen result types shared by every layer. No I/O here.
+
+Each result has two faces: ``asdict()`` for machines (the CLI's ``--json``) and plain
+attributes for people and code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+EdgeKind = Literal["direct", "indirect"]
+DirectSubtype = Literal["identity", "transformation", "aggregation"]
+IndirectSubtype = Literal["join", "filter", "group_by", "sort", "window", "conditional"]
+EdgeSubtype = DirectSubtype | IndirectSubtype
+WriteMode = Literal["append", "overwrite", "merge"]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready form of a result field (datetimes as ISO strings, tuples as lists)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+class _Result:
+    """Mixin: ``asdict()`` gives a JSON-ready dict of the dataclass."""
+
+    def asdict(self) -> dict[str, Any]:
+        plain: dict[str, Any] = _plain(self)
+        return plain
+
+
+@dataclass(frozen=True, order=True)
+class ColumnEdge(_Result):
+    """One column-lineage edge: ``source_table.source_column`` → ``target_table.target_column``.
+
+    ``kind``/``subtype`` follow the OpenLineage column-lineage facet: direct edges carry
+    values (identity, transformation, aggregation); indirect edges decide which rows or
+    values appear (join, filter, group_by, sort, window, conditional). Whole-output indirect
+    edges use ``target_column="*"``.
+    """
+
+    source_table: str
+    source_column: str
+    target_table: str
+    target_column: str
+    kind: EdgeKind
+    subtype: EdgeSubtype
+
+
+@dataclass(frozen=True)
+class SourceFile(_Result):
+    """A source file as it was seen when loaded: where, how big, what content.
+
+    ``checksum`` is ``"sha256:<hex>"`` of the bytes (or ``"etag:<value>"`` where the store
+    gives a content ETag); it is the file's identity for exactly-once loading.
+    """
+
+    uri: str
+    size: int
+    checksum: str
+
+
+@dataclass(frozen=True)
+class LoadResult(_Result):
+    """What one ``Lake.ingest`` call did.
+
+    ``version`` is the table version the load committed (the current version when
+    ``skipped``); ``files`` are the files loaded by this call, ``skipped_files`` those
+    found already loaded.
+    """
+
+    table: str
+    version: int | None
+    rows: int
+    quarantined: int
+    skipped: bool
+    files: tuple[SourceFile, ...]
+    load_id: str | None = None
+    skipped_files: tuple[SourceFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryEntry(_Result):
+    """One version of a table with its provenance (from the commit itself)."""
+
+    version: int
+    timestamp: datetime
+    operation: str
+    rows_added: int | None
+    rows_removed: int | None
+    provenance: dict[str, Any]
+    validation: str = "unvalidated"
+
+
+@dataclass(frozen=True)
+class CheckFailure(_Result):
+    """One schema check that rows failed: which column, which check, how many rows, the first ones.
+
+    ``column`` is None for a check on the whole row (a dataframe-level check);
+    ``first_rows`` are 0-based row numbers across the whole load (or table version), at most
+    a handful. No data value is ever kept here.
+    """
+
+    column: str | None
+    check: str
+    count: int
+    first_rows: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ValidationReport(_Result):
+    """The verdict of one schema on one load or table version.
+
+    ``version`` is the table version the rows became (None before the commit, or when
+    nothing committed); ``schema_hash`` identifies the schema's definition, so a later
+    re-validation can tell whether the rules changed.
+    """
+
+    ok: bool
+    version: int | None
+    table: str
+    schema_name: str
+    schema_hash: str
+    rows_checked: int
+    failures: tuple[CheckFailure, ...]

@@ -1,0 +1,240 @@
+"""The lake's storage: a thin typed layer over delta-rs.
+
+Each function translates its arguments and calls delta-rs once; delta-rs failures are
+mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<name>``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+
+from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.evolution import delta_schema
+from lakekit.sources import fsspec_options
+
+META_NAMESPACE = "_lakekit"
+_MEMORY_ROOTS: dict[str, str] = {}
+
+
+class Conflict(LakekitError):
+    """Another writer committed first; the caller re-checks and retries."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What goes into a commit besides data: provenance and app transactions.
+
+    ``exclusive`` commits only on top of the snapshot the caller checked (no silent
+    rebase onto a newer version): the atomic check-then-commit of exactly-once writes.
+    """
+
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    transactions: Mapping[str, int] = field(default_factory=dict)
+    exclusive: bool = False
+
+    def properties(self) -> CommitProperties:
+        return CommitProperties(
+            custom_metadata=dict(self.metadata),
+            app_transactions=[Transaction(app, v) for app, v in self.transactions.items()] or None,
+            max_commit_retries=0 if self.exclusive else 50,
+        )
+
+
+def normalise_root(root: str | Path) -> str:
+    """A root URI delta-rs and fsspec both understand.
+
+    ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
+    no in-memory store between table handles.
+    """
+    text = str(root)
+    if text.startswith("memory://"):
+        if text not in _MEMORY_ROOTS:
+            folder = tempfile.mkdtemp(prefix="lakekit-memory-")
+            atexit.register(shutil.rmtree, folder, True)
+            _MEMORY_ROOTS[text] = folder
+        return _MEMORY_ROOTS[text]
+    if text.startswith("file://"):
+        text = text.removeprefix("file://")
+    if "://" not in text:
+        path = Path(text).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+    return text.rstrip("/")
+
+
+def split_name(table: str) -> tuple[str, str]:
+    """``"ns.name"`` → ``("ns", "name")``; anything else is a usage error."""
+    parts = table.split(".")
+    if len(parts) != 2 or not all(parts) or any("/" in p for p in parts):
+        raise UsageError(f"table names are 'namespace.name', got '{table}'")
+    return parts[0], parts[1]
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One lake root and the storage options delta-rs needs for it."""
+
+    root: str
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def uri(self, table: str) -> str:
+        ns, name = split_name(table)
+        return f"{self.root}/{ns}/{name}"
+
+    def _opts(self) -> dict[str, str] | None:
+        return dict(self.options) or None
+
+    def exists(self, table: str) -> bool:
+        return DeltaTable.is_deltatable(self.uri(table), storage_options=self._opts())
+
+    def open(self, table: str, version: int | None = None) -> DeltaTable:
+        """The table at ``version`` (latest when None)."""
+        try:
+            return DeltaTable(self.uri(table), version=version, storage_options=self._opts())
+        except TableNotFoundError:
+            raise TableNotFound(table) from None
+        except DeltaError:
+            if version is not None and self.exists(table):
+                raise VersionNotFound(table, f"version {version}") from None
+            raise TableNotFound(table) from None
+
+    def tables(self) -> list[str]:
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+        fs, base = fsspec.core.url_to_fs(self.root, **fsspec_options(self.root, self.options))
+        if hasattr(fs, "invalidate_cache"):
+            fs.invalidate_cache()
+        logs = fs.glob(f"{base.rstrip('/')}/*/*/_delta_log")
+        names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
+        return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
+
+    def version_at(self, table: str, when: datetime) -> int:
+        """The latest version committed at or before ``when``."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        stamp = when.timestamp() * 1000
+        best = None
+        for h in self.history(table):
+            if h["timestamp"] <= stamp and (best is None or h["version"] > best):
+                best = h["version"]
+        if best is None:
+            raise VersionNotFound(table, f"version at or before {when.isoformat()}")
+        return int(best)
+
+    def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.open(table).history(limit)
+
+    def dataset(self, table: str, version: int | None = None) -> pads.Dataset:
+        return self.open(table, version).to_pyarrow_dataset()
+
+    def read(
+        self,
+        table: str,
+        version: int | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        filter: str | pc.Expression | None = None,
+    ) -> pa.Table:
+        """Rows of one version; ``filter`` is a pyarrow expression or a SQL predicate."""
+        ds = self.dataset(table, version)
+        unknown = [c for c in columns or () if c not in ds.schema.names]
+        if unknown:
+            raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+        if isinstance(filter, str):
+            return _sql_filter(ds, table, filter, columns)
+        try:
+            return ds.to_table(columns=list(columns) if columns else None, filter=filter)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
+
+    def create(
+        self,
+        table: str,
+        schema: pa.Schema,
+        *,
+        partition_by: Sequence[str] | None = None,
+        configuration: Mapping[str, str] | None = None,
+        commit: Commit,
+    ) -> DeltaTable:
+        """Create the table at version 0; when another writer created it first, open theirs."""
+        try:
+            return DeltaTable.create(
+                self.uri(table), delta_schema(schema), mode="error",
+                partition_by=list(partition_by) if partition_by else None,
+                configuration=dict(configuration or {}) or None,
+                storage_options=self._opts(),
+                commit_properties=Commit(commit.metadata, exclusive=True).properties(),
+            )
+        except (CommitFailedError, DeltaError) as e:
+            if self.exists(table):
+                return self.open(table)
+            raise LakekitError(f"cannot create table '{table}': {e}") from None
+
+    def write(
+        self,
+        dt: DeltaTable,
+        data: pa.RecordBatchReader | pa.Table,
+        *,
+        mode: Literal["append", "overwrite"],
+        commit: Commit,
+        evolve: bool = True,
+    ) -> int:
+        """Append or overwrite through ``dt``'s snapshot; returns the new version."""
+        try:
+            write_deltalake(dt, data, mode=mode, schema_mode="merge" if evolve else None,
+                            commit_properties=commit.properties())
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on {dt.table_uri}") from None
+        dt.update_incremental()
+        return dt.version()
+
+    def merge(
+        self,
+        dt: DeltaTable,
+        data: pa.RecordBatchReader | pa.Table,
+        *,
+        keys: Sequence[str],
+        commit: Commit,
+    ) -> int:
+        """Upsert on ``keys`` (matched rows updated, new rows inserted); returns the new version."""
+        predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
+        try:
+            (dt.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
+                      commit_properties=commit.properties())
+             .when_matched_update_all().when_not_matched_insert_all().execute())
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on {dt.table_uri}") from None
+        dt.update_incremental()
+        return dt.version()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        rel = con.from_arrow(ds).filter(predicate)
+        if columns:
+            rel = rel.project(", ".join(_quote(c) for c in columns))
+        return rel.to_arrow_table()
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        raise LakekitError(f"filter on '{table}' does not apply: {first}") from None
+    finally:
+        con.close()
