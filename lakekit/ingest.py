@@ -98,23 +98,18 @@ def ingest(
                               skipped_files=tuple(fp for _, fp in fresh.values()))
         readers = [(src, fp, sources.read(src)) for src, fp in todo]
         schema = _target_schema(table, dt, readers, options)
-        if dt is None:
-            _check_partitions(schema, options.partition_by, table)
-            created = _provenance("create", load_id, [], options, table)
-            storage.create(table, schema, partition_by=options.partition_by,
-                           commit=Commit({PROVENANCE_KEY: json.dumps(created)}))
-            continue
-        _check_partitions(schema, tuple(dt.metadata().partition_columns), table)
+        partitions = tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by
+        _check_partitions(schema, partitions, table)
         files = [fp for _, fp, _ in readers]
         commit = Commit(
-            {PROVENANCE_KEY: json.dumps(_provenance("ingest", load_id, files, options, table))},
+            {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table))},
             {file_app_id(fp): 1 for fp in files},
             exclusive=True,
         )
         counter = _Counter()
         stream = pa.RecordBatchReader.from_batches(schema, _batches(readers, schema, load_id, counter, progress))
         try:
-            version = _commit(storage, dt, stream, options, commit)
+            version = _commit(storage, table, dt, stream, options, commit)
         except Conflict:
             time.sleep(random.uniform(0.01, 0.2))
             continue
@@ -144,10 +139,9 @@ def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, An
     }
 
 
-def _provenance(operation: str, load_id: str, files: Sequence[SourceFile], options: IngestOptions,
-                table: str) -> dict[str, Any]:
+def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str) -> dict[str, Any]:
     return {
-        "operation": operation, "load_id": load_id, "job": options.job or f"ingest {table}",
+        "operation": "ingest", "load_id": load_id, "job": options.job or f"ingest {table}",
         "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
         "metadata": dict(options.metadata), **environment(),
     }
@@ -197,8 +191,9 @@ def _batches(readers: Sequence[tuple[Source, SourceFile, pa.RecordBatchReader]],
             raise
 
 
-def _commit(storage: Storage, dt: DeltaTable, stream: pa.RecordBatchReader, options: IngestOptions,
-            commit: Commit) -> int:
-    if options.mode == "merge":
-        return storage.merge(dt, stream, keys=options.keys, commit=commit)
-    return storage.write(dt, stream, mode=options.mode, commit=commit)
+def _commit(storage: Storage, table: str, dt: DeltaTable | None, stream: pa.RecordBatchReader,
+            options: IngestOptions, commit: Commit) -> int:
+    if options.mode == "merge" and dt is not None:
+        return storage.merge(table, stream, keys=options.keys, commit=commit, base=dt)
+    mode = "overwrite" if options.mode == "overwrite" else "append"
+    return storage.write(table, stream, mode=mode, commit=commit, base=dt, partition_by=options.partition_by)

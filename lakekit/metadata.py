@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from lakekit.errors import LakekitError
 from lakekit.models import HistoryEntry
-from lakekit.storage import META_NAMESPACE, Commit, Storage
+from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage
 
 _TS = pa.timestamp("us", tz="UTC")
 PROVENANCE_KEY = "lakekit"
@@ -77,8 +77,13 @@ def append(storage: Storage, name: str, table: pa.Table) -> None:
     table = table.cast(SCHEMAS[name])
     _check(name, table)
     full = f"{META_NAMESPACE}.{name}"
-    dt = storage.open(full) if storage.exists(full) else storage.create(full, SCHEMAS[name], commit=Commit())
-    storage.write(dt, table, mode="append", commit=Commit(), evolve=False)
+    while True:
+        base = storage.open(full) if storage.exists(full) else None
+        try:
+            storage.write(full, table, mode="append", commit=Commit(), base=base)
+            return
+        except Conflict:
+            continue
 
 
 def read(storage: Storage, name: str, *, filter: str | None = None) -> pa.Table:

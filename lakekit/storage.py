@@ -24,7 +24,6 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
-from lakekit.evolution import delta_schema
 from lakekit.sources import fsspec_options
 
 META_NAMESPACE = "_lakekit"
@@ -47,11 +46,11 @@ class Commit:
     transactions: Mapping[str, int] = field(default_factory=dict)
     exclusive: bool = False
 
-    def properties(self) -> CommitProperties:
+    def properties(self, *, exclusive: bool) -> CommitProperties:
         return CommitProperties(
             custom_metadata=dict(self.metadata),
             app_transactions=[Transaction(app, v) for app, v in self.transactions.items()] or None,
-            max_commit_retries=0 if self.exclusive else 50,
+            max_commit_retries=0 if exclusive else 50,
         )
 
 
@@ -161,65 +160,62 @@ class Storage:
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
             raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
 
-    def create(
-        self,
-        table: str,
-        schema: pa.Schema,
-        *,
-        partition_by: Sequence[str] | None = None,
-        configuration: Mapping[str, str] | None = None,
-        commit: Commit,
-    ) -> DeltaTable:
-        """Create the table at version 0; when another writer created it first, open theirs."""
-        try:
-            return DeltaTable.create(
-                self.uri(table), delta_schema(schema), mode="error",
-                partition_by=list(partition_by) if partition_by else None,
-                configuration=dict(configuration or {}) or None,
-                storage_options=self._opts(),
-                commit_properties=Commit(commit.metadata, exclusive=True).properties(),
-            )
-        except (CommitFailedError, DeltaError) as e:
-            if self.exists(table):
-                return self.open(table)
-            raise LakekitError(f"cannot create table '{table}': {e}") from None
-
     def write(
         self,
-        dt: DeltaTable,
+        table: str,
         data: pa.RecordBatchReader | pa.Table,
         *,
         mode: Literal["append", "overwrite"],
         commit: Commit,
-        evolve: bool = True,
+        base: DeltaTable | None,
+        partition_by: Sequence[str] = (),
+        configuration: Mapping[str, str] | None = None,
     ) -> int:
-        """Append or overwrite through ``dt``'s snapshot; returns the new version."""
+        """Append or overwrite on top of ``base`` (``None``: create the table); returns the new version.
+
+        Creating is exclusive: when another writer created the table first this raises
+        :class:`Conflict` rather than stacking a second table id on theirs.
+        """
+        exclusive = commit.exclusive or base is None
+        before = base.version() if base is not None else -1
         try:
-            write_deltalake(dt, data, mode=mode, schema_mode="merge" if evolve else None,
-                            commit_properties=commit.properties())
+            write_deltalake(
+                base if base is not None else self.uri(table), data, mode=mode,
+                partition_by=list(partition_by) or None if base is None else None,
+                configuration=dict(configuration or {}) or None if base is None else None,
+                schema_mode="merge" if base is not None else None,
+                storage_options=self._opts() if base is None else None,
+                commit_properties=commit.properties(exclusive=exclusive),
+            )
         except CommitFailedError:
-            raise Conflict(f"concurrent commit on {dt.table_uri}") from None
-        dt.update_incremental()
-        return dt.version()
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        except DeltaError as e:
+            if base is None and self.exists(table):
+                raise Conflict(f"'{table}' was created concurrently") from None
+            raise LakekitError(f"cannot write '{table}': {e}") from None
+        return before + 1 if exclusive else self.open(table).version()
 
     def merge(
         self,
-        dt: DeltaTable,
+        table: str,
         data: pa.RecordBatchReader | pa.Table,
         *,
         keys: Sequence[str],
         commit: Commit,
+        base: DeltaTable,
     ) -> int:
         """Upsert on ``keys`` (matched rows updated, new rows inserted); returns the new version."""
+        before = base.version()
         predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
         try:
-            (dt.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
-                      commit_properties=commit.properties())
+            (base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
+                      commit_properties=commit.properties(exclusive=commit.exclusive))
              .when_matched_update_all().when_not_matched_insert_all().execute())
         except CommitFailedError:
-            raise Conflict(f"concurrent commit on {dt.table_uri}") from None
-        dt.update_incremental()
-        return dt.version()
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        except DeltaError as e:
+            raise LakekitError(f"cannot merge into '{table}': {e}") from None
+        return before + 1 if commit.exclusive else self.open(table).version()
 
 
 def _quote(name: str) -> str:

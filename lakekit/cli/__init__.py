@@ -15,7 +15,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import lineage
+from lakekit.cli import lineage, tables
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -51,6 +51,7 @@ def _root(
     ctx.meta[_DEBUG] = debug
 
 
+tables.register(app)
 app.add_typer(lineage.app, name="lineage")
 
 
