@@ -235,5 +235,5 @@ def test_tables_lists_data_tables_only(lake: lk.Lake, tmp_path: Path) -> None:
     lake.ingest("clean.a", str(a))
     assert lake.tables() == ["clean.a", "raw.b"]
     assert (Path(lake.storage.root) / "_lakekit" / "loads" / "_delta_log").is_dir()
-    with pytest.raises(UsageError, match="namespace.name"):
+    with pytest.raises(UsageError, match=r"namespace\.name"):
         lake.ingest("nodot", str(a))
