@@ -1,0 +1,71 @@
+"""The running example, end to end, on a local lake folder (``make demo``).
+
+Story: known spam accounts and a vendor's IP blacklist train an anti-spam model; the
+de-spammed users go through an ID-merge model; the clean users train a "looking for a job"
+model. Months later the blacklist turns out to list campus IPs shared by many students.
+lakekit shows what that touched, recomputes it and retrains.
+
+    python -m examples.demo [--lake demo-lake] [--data demo-data] [--users 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import lakekit as lk
+from examples.generate import generate
+
+console = Console()
+
+RAW = (
+    ("raw.users", ["users_part1", "users_part2"], {"vendor": "signup-service", "licence": "internal"}),
+    ("raw.spam_accounts", ["spam_accounts"], {"vendor": "trust-and-safety", "licence": "internal"}),
+    ("raw.spam_ips", ["spam_ips"], {"vendor": "acme-ip-lists", "licence": "commercial, bought 2026-03"}),
+    ("raw.job_labels", ["job_labels"], {"vendor": "crowd-labelling-co", "licence": "work for hire"}),
+    ("raw.activity", ["activity"], {"vendor": "event-pipeline", "licence": "internal"}),
+)
+
+
+def step(title: str) -> None:
+    console.rule(f"[bold]{title}")
+
+
+def ingest_raw(lake: lk.Lake, files: dict[str, Path]) -> None:
+    step("1. Ingest the raw files (exactly once, with provenance)")
+    table = Table("table", "version", "rows", "files", "load id", "vendor")
+    for name, keys, meta in RAW:
+        r = lake.ingest(name, [str(files[k]) for k in keys], metadata=meta, job="demo raw load")
+        table.add_row(name, str(r.version), f"{r.rows:,}", str(len(r.files)), r.load_id or "", meta["vendor"])
+    console.print(table)
+    again = lake.ingest("raw.users", [str(files["users_part1"]), str(files["users_part2"])])
+    console.print(f"re-ingest of the same user files: skipped={again.skipped}, version stays {again.version}")
+    r = lake.ingest("raw.users", str(files["users_part3"]), metadata={"vendor": "signup-service"})
+    console.print(f"users-part3.csv.gz adds a nullable column: version {r.version}, {r.rows} rows, columns now "
+                  f"{', '.join(lake.read('raw.users', columns=None).column_names)}")
+    before = lake.read("raw.users", version=r.version - 1).num_rows
+    console.print(f"time travel: raw.users had {before:,} rows at version {r.version - 1}, "
+                  f"{lake.read('raw.users').num_rows:,} now")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lake", default="demo-lake")
+    parser.add_argument("--data", default="demo-data")
+    parser.add_argument("--users", type=int, default=5000)
+    args = parser.parse_args(argv)
+    for folder in (args.lake, args.data):
+        shutil.rmtree(folder, ignore_errors=True)
+    files = generate(Path(args.data), users=args.users)
+    console.print(f"generated {len(files)} raw files into {args.data}/ (deterministic, seed 7)")
+    lake = lk.Lake(args.lake)
+    ingest_raw(lake, files)
+    console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")
+
+
+if __name__ == "__main__":
+    main()
