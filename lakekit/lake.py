@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from lakekit import ingest as _ingest
 from lakekit import metadata
+from lakekit import query as _query
 from lakekit.errors import UsageError
 from lakekit.models import HistoryEntry, LoadResult, WriteMode
 from lakekit.sources import Format
@@ -90,3 +91,7 @@ class Lake:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
         self.storage.open(table)
         return metadata.loads(self.storage, table)
+
+    def sql(self, query: str, dialect: str | None = None) -> pa.Table:
+        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""
+        return _query.query(self.storage, query, dialect=dialect)

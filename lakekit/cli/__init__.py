@@ -15,7 +15,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import lineage, tables
+from lakekit.cli import lineage, query, tables
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -52,6 +52,7 @@ def _root(
 
 
 tables.register(app)
+query.register(app)
 app.add_typer(lineage.app, name="lineage")
 
 

@@ -1,0 +1,31 @@
+"""``lakekit sql``: read-only SQL over the lake's tables, time travel included."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+
+from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, print_json, print_records
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.command("sql")(sql)
+
+
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT over namespace.name tables.")],
+    dialect: Annotated[str | None, typer.Option("--dialect", help="SQL dialect of QUERY (default: duckdb).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print.")] = 100,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
+    result: pa.Table = open_lake(lake).sql(query, dialect=dialect)
+    head = result.slice(0, limit).to_pylist()
+    if json_out:
+        print_json(head)
+    else:
+        print_records(head, columns=result.column_names, title=f"{len(head)} of {result.num_rows:,} rows")
