@@ -2,8 +2,18 @@
 
 from lakekit.errors import LakekitError
 from lakekit.lake import Lake
+from lakekit.lineage import column_lineage
 from lakekit.models import ColumnEdge, HistoryEntry, LoadResult, SourceFile
 
 __version__ = "0.1.0"
 
-__all__ = ["ColumnEdge", "HistoryEntry", "Lake", "LakekitError", "LoadResult", "SourceFile", "__version__"]
+__all__ = [
+    "ColumnEdge",
+    "HistoryEntry",
+    "Lake",
+    "LakekitError",
+    "LoadResult",
+    "SourceFile",
+    "__version__",
+    "column_lineage",
+]

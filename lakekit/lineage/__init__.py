@@ -1,0 +1,23 @@
+"""Column-level lineage of SQL (pure: no I/O).
+
+``column_lineage(sql, dialect, schema, target)`` gives direct and indirect
+:class:`~lakekit.models.ColumnEdge` s from base-table columns to target columns; the
+renderers turn them into JSON, OpenLineage ``columnLineage`` facets and Mermaid; ``upstream``
+and ``downstream`` walk a list of edges. The passes, one module each:
+``parse`` (statements and targets) → ``qualify`` (sources of every column) → ``scopes``
+with ``direct`` and ``indirect`` (per-scope lineage) → ``edges`` (the pipeline).
+"""
+
+from lakekit.lineage.edges import column_lineage
+from lakekit.lineage.graph import downstream, upstream
+from lakekit.lineage.render import edge_records, to_json, to_mermaid, to_openlineage
+
+__all__ = [
+    "column_lineage",
+    "downstream",
+    "edge_records",
+    "to_json",
+    "to_mermaid",
+    "to_openlineage",
+    "upstream",
+]

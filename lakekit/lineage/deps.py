@@ -1,0 +1,95 @@
+"""What one value depends on: the shared currency of the lineage passes.
+
+A :class:`Deps` holds, for one expression or output column, the base-table columns whose
+values flow into it (with the strongest direct subtype seen on any path) and the
+base-table columns that decide it per column (``window`` and ``conditional``). Passes
+combine ``Deps`` and never look at SQL text.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from lakekit.models import DirectSubtype, IndirectSubtype
+
+BaseColumn = tuple[str, str]
+"""``(table, column)`` of a base table, both lower-case; the table as written in the SQL."""
+
+
+class Strength(enum.IntEnum):
+    """Direct subtypes, ordered so that the strongest path wins: ``max`` picks it."""
+
+    IDENTITY = 0
+    TRANSFORMATION = 1
+    AGGREGATION = 2
+
+    @property
+    def subtype(self) -> DirectSubtype:
+        names: dict[Strength, DirectSubtype] = {
+            Strength.IDENTITY: "identity",
+            Strength.TRANSFORMATION: "transformation",
+            Strength.AGGREGATION: "aggregation",
+        }
+        return names[self]
+
+
+Indirect = tuple[BaseColumn, IndirectSubtype]
+
+_EMPTY: Mapping[BaseColumn, Strength] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Base columns one value depends on.
+
+    >>> a = Deps.of(("t", "a"))
+    >>> b = Deps.of(("t", "b")).at_least(Strength.AGGREGATION)
+    >>> sorted((c, s.subtype) for c, s in a.merge(b).direct.items())
+    [(('t', 'a'), 'identity'), (('t', 'b'), 'aggregation')]
+    >>> sorted(a.merge(b).flatten("filter"))
+    [(('t', 'a'), 'filter'), (('t', 'b'), 'filter')]
+    """
+
+    direct: Mapping[BaseColumn, Strength] = field(default_factory=lambda: _EMPTY)
+    indirect: frozenset[Indirect] = frozenset()
+
+    @staticmethod
+    def of(column: BaseColumn) -> Deps:
+        """A base column read as is."""
+        return Deps(MappingProxyType({column: Strength.IDENTITY}))
+
+    @staticmethod
+    def union(parts: Iterable[Deps]) -> Deps:
+        """All paths together; per base column the strongest direct subtype wins."""
+        direct: dict[BaseColumn, Strength] = {}
+        indirect: set[Indirect] = set()
+        for part in parts:
+            for column, strength in part.direct.items():
+                if strength > direct.get(column, -1):
+                    direct[column] = strength
+            indirect |= part.indirect
+        return Deps(MappingProxyType(direct), frozenset(indirect))
+
+    def merge(self, other: Deps) -> Deps:
+        return Deps.union((self, other))
+
+    def at_least(self, floor: Strength) -> Deps:
+        """The same paths seen through an expression at least as strong as ``floor``."""
+        if floor == Strength.IDENTITY or not self.direct:
+            return self
+        raised = {column: max(strength, floor) for column, strength in self.direct.items()}
+        return Deps(MappingProxyType(raised), self.indirect)
+
+    def flatten(self, subtype: IndirectSubtype) -> frozenset[Indirect]:
+        """Every base column this value depends on, as indirect edges of ``subtype``.
+
+        This is how a derived column used in a condition contributes its base columns.
+        """
+        columns = set(self.direct) | {column for column, _ in self.indirect}
+        return frozenset((column, subtype) for column in columns)
+
+    def with_indirect(self, extra: Iterable[Indirect]) -> Deps:
+        return Deps(self.direct, self.indirect | frozenset(extra))

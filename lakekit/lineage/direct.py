@@ -1,0 +1,84 @@
+"""Pass 3a: what one expression depends on, value by value.
+
+:func:`expression_deps` walks one qualified expression and returns its :class:`Deps`:
+columns whose values flow into it (identity when read as is, transformation through any
+function or operator, aggregation through an aggregate, windowed or not) and the columns
+that decide it without flowing into it: ``window`` (PARTITION BY / ORDER BY of its window)
+and ``conditional`` (conditions of CASE WHEN / IF / IFF / FILTER (WHERE …)). Column
+references are resolved by the caller, so this pass knows nothing of scopes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlglot import exp
+
+from lakekit.lineage.deps import Deps, Strength
+
+# Window functions that copy a value from another row rather than aggregate one.
+_VALUE_WINDOW_FUNCTIONS = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
+
+
+class Resolver(Protocol):
+    """Turns a column reference or a subquery into the base columns behind it."""
+
+    def column(self, column: exp.Column) -> Deps: ...
+
+    def query(self, query: exp.Query) -> Deps: ...
+
+
+def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strength.IDENTITY) -> Deps:
+    """Base columns behind ``node``; direct subtypes are at least ``floor``.
+
+    >>> import sqlglot
+    >>> class Bare:
+    ...     def column(self, column): return Deps.of(("t", column.name))
+    ...     def query(self, query): return Deps()
+    >>> deps = expression_deps(sqlglot.parse_one("SUM(CASE WHEN k > 0 THEN v END)"), Bare())
+    >>> sorted((c, s.subtype) for c, s in deps.direct.items()), sorted(deps.indirect)
+    ([(('t', 'v'), 'aggregation')], [(('t', 'k'), 'conditional')])
+    """
+    if isinstance(node, exp.Column):
+        if isinstance(node.this, exp.Star) or bound_by_lambda(node):
+            return Deps()
+        return resolve.column(node).at_least(floor)
+    if isinstance(node, exp.Alias | exp.Paren):
+        return expression_deps(node.this, resolve, floor)
+    if isinstance(node, exp.Exists):
+        return Deps()
+    if isinstance(node, exp.Subquery | exp.Query):
+        return resolve.query(node).at_least(floor)
+    if isinstance(node, exp.Window):
+        spec = [*node.args.get("partition_by", []), node.args.get("order")]
+        window = Deps.union(expression_deps(part, resolve) for part in spec if part is not None)
+        return expression_deps(node.this, resolve, floor).with_indirect(window.flatten("window"))
+    value_floor = max(floor, Strength.TRANSFORMATION)
+    if isinstance(node, exp.Case):
+        return _conditional(resolve, value_floor, [node.this], [*node.args.get("ifs", []), node.args.get("default")])
+    if isinstance(node, exp.If):
+        return _conditional(resolve, value_floor, [node.this], [node.args.get("true"), node.args.get("false")])
+    if isinstance(node, exp.Filter):
+        return _conditional(resolve, floor, [node.expression], [node.this])
+    if isinstance(node, exp.AggFunc) and not isinstance(node, _VALUE_WINDOW_FUNCTIONS):
+        value_floor = Strength.AGGREGATION
+    return Deps.union(expression_deps(child, resolve, value_floor) for child in node.iter_expressions())
+
+
+def _conditional(resolve: Resolver, floor: Strength, conditions: list[exp.Expr | None],
+                 values: list[exp.Expr | None]) -> Deps:
+    decided = Deps.union(expression_deps(c, resolve) for c in conditions if c is not None)
+    flowing = Deps.union(expression_deps(v, resolve, floor) for v in values if v is not None)
+    return flowing.with_indirect(decided.flatten("conditional"))
+
+
+def bound_by_lambda(column: exp.Column) -> bool:
+    """An unqualified name bound by an enclosing lambda (``x`` in ``x -> x + 1``)."""
+    if column.table:
+        return False
+    lam = column.find_ancestor(exp.Lambda)
+    while lam is not None:
+        if any(param.name == column.name for param in lam.expressions):
+            return True
+        lam = lam.find_ancestor(exp.Lambda)
+    return False

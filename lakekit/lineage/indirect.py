@@ -1,0 +1,59 @@
+"""Pass 3b: whole-output indirect edges of one scope.
+
+The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
+rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
+conditions, and predicates with IN / EXISTS / scalar subqueries), ``group_by`` and
+``sort``. A derived column used there contributes every base column it depends on, so
+``WHERE rn = 1`` over ``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
+from ``u`` and ``ts``.
+
+``sort`` comes from the top-level ORDER BY, and from an inner ORDER BY only where a
+LIMIT / FETCH makes it decide which rows survive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from lakekit.lineage.deps import Deps, Indirect
+from lakekit.models import IndirectSubtype
+
+DepsOf = Callable[[exp.Expr], Deps]
+
+_FILTER_CLAUSES = ("where", "having", "qualify")
+
+
+def select_indirect(select: exp.Select, deps_of: DepsOf, *, top: bool) -> frozenset[Indirect]:
+    """Indirect edges decided by ``select``'s own clauses (not by the scopes it reads).
+
+    >>> import sqlglot
+    >>> sel = sqlglot.parse_one("SELECT a FROM t JOIN u ON t.k = u.k WHERE b > 0 GROUP BY a ORDER BY a")
+    >>> deps_of = lambda e: Deps.union(Deps.of(("t", c.name)) for c in e.find_all(sqlglot.exp.Column))
+    >>> sorted((col, sub) for (_, col), sub in select_indirect(sel, deps_of, top=True))
+    [('a', 'group_by'), ('a', 'sort'), ('b', 'filter'), ('k', 'join')]
+    """
+    found: set[Indirect] = set()
+
+    def add(node: exp.Expr | None, subtype: IndirectSubtype) -> None:
+        if node is not None:
+            found.update(deps_of(node).flatten(subtype))
+
+    for join in select.args.get("joins") or []:
+        semi_or_anti = join.kind in ("SEMI", "ANTI")
+        add(join.args.get("on"), "filter" if semi_or_anti else "join")
+    for clause in _FILTER_CLAUSES:
+        add(select.args.get(clause), "filter")
+    add(select.args.get("group"), "group_by")
+    found.update(order_indirect(select, deps_of, top=top))
+    return frozenset(found)
+
+
+def order_indirect(query: exp.Query, deps_of: DepsOf, *, top: bool) -> frozenset[Indirect]:
+    """``sort`` edges of ``query``'s ORDER BY (top level, or bounded by LIMIT / FETCH)."""
+    order = query.args.get("order")
+    bounded = query.args.get("limit") is not None or query.args.get("fetch") is not None
+    if order is None or not (top or bounded):
+        return frozenset()
+    return deps_of(order).flatten("sort")

@@ -1,0 +1,233 @@
+"""Pass 1: split SQL into statements and find each one's target table and query.
+
+Every statement that writes data becomes a :class:`Statement`: the table it writes, the
+query that computes the rows, and how the query's outputs map onto target columns.
+``CREATE TABLE|VIEW … AS``, ``INSERT INTO … SELECT`` (with or without a column list) and
+plain queries map positionally; ``MERGE INTO`` is rewritten into one query that joins the
+target to the source, with one output per assigned value and one per ``WHEN … AND``
+condition. Statements that move no data (``USE``, ``SET``, ``DROP``, bare ``CREATE``…)
+are skipped; ``UPDATE`` and ``DELETE`` are refused rather than half-understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from lakekit.errors import SqlError
+from lakekit.lineage.catalog import Catalog
+
+_SNIPPET = 60
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Output ``position`` of the query is a MERGE ``WHEN … AND`` condition.
+
+    Its base columns decide the values of ``columns`` (conditional edges), or, for a
+    ``DELETE`` clause (``columns == ()``), which rows remain (filter edges).
+    """
+
+    position: int
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One data-producing statement: ``query`` computes the rows written to ``target``.
+
+    ``columns[i]`` names the target column of query output ``i`` (``None``: not a value,
+    e.g. a MERGE condition); ``columns is None`` means "the query's own output names".
+    """
+
+    index: int
+    text: str
+    target: str
+    query: exp.Query
+    columns: tuple[str | None, ...] | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    def where(self) -> str:
+        """``statement N (`SQL…`)`` for error messages."""
+        return f"statement {self.index} (`{self.text}`)"
+
+
+def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None) -> list[Statement]:
+    """Parse ``sql`` and return its data-producing statements, in order.
+
+    >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y", None, {}, None)]
+    ['a.b']
+    """
+    try:
+        dialect_obj = Dialect.get_or_raise(dialect)
+    except ValueError as e:
+        raise SqlError(f"unknown SQL dialect '{dialect}'") from e
+    try:
+        tokens = dialect_obj.tokenize(sql)
+        trees = dialect_obj.parser().parse(tokens, sql)
+    except ParseError as e:
+        raise _parse_error(e, sql, tokens) from None
+    except TokenError as e:
+        raise SqlError(f"cannot read SQL: {e}", sql=sql) from None
+    texts = _statement_texts(sql, tokens)
+    statements: list[Statement] = []
+    for index, tree in enumerate((t for t in trees if t is not None), start=1):
+        lower_identifiers(tree)
+        statement = _statement(tree, index, texts[index - 1] if len(texts) >= index else "", catalog, target)
+        if statement is not None:
+            statements.append(statement)
+    return statements
+
+
+def lower_identifiers(tree: exp.Expr) -> None:
+    """Lower-case every identifier: lakekit compares table and column names case-insensitively."""
+    for identifier in tree.find_all(exp.Identifier):
+        name = identifier.name
+        if not name.islower() and name.lower() != name:
+            identifier.set("this", name.lower())
+
+
+def table_name(table: exp.Table) -> str:
+    """The table's name as written, dotted and lower-case (``p.d.t`` for BigQuery's `` `p.d.t` ``)."""
+    return ".".join(part.name for part in table.parts).lower()
+
+
+def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: str | None) -> Statement | None:
+    if isinstance(tree, exp.Query):
+        if target is None:
+            raise SqlError(f"statement {index} (`{text}`) is a query that names no target table: pass target")
+        return Statement(index, text, target.lower(), tree)
+    if isinstance(tree, exp.Create):
+        query = tree.expression
+        if not isinstance(query, exp.Query):
+            return None
+        name, columns = _destination(tree.this)
+        return Statement(index, text, name, _with_ctes(tree, query), columns)
+    if isinstance(tree, exp.Insert):
+        query = tree.expression
+        if not isinstance(query, exp.Query):
+            return None
+        name, columns = _destination(tree.this)
+        if columns is None and name in catalog:
+            columns = catalog[name]
+        return Statement(index, text, name, _with_ctes(tree, query), columns)
+    if isinstance(tree, exp.Merge):
+        return _merge(tree, index, text, catalog)
+    if isinstance(tree, exp.Update | exp.Delete):
+        kind = type(tree).__name__.upper()
+        raise SqlError(f"statement {index} (`{text}`): {kind} is not supported; write it as MERGE or CTAS")
+    return None
+
+
+def _destination(node: exp.Expr) -> tuple[str, tuple[str | None, ...] | None]:
+    if isinstance(node, exp.Schema) and isinstance(node.this, exp.Table):
+        return table_name(node.this), tuple(column.name for column in node.expressions)
+    if isinstance(node, exp.Table):
+        return table_name(node), None
+    raise SqlError(f"cannot tell which table `{node.sql()}` writes")
+
+
+def _with_ctes(statement: exp.Expr, query: exp.Query) -> exp.Query:
+    """``WITH x AS (…) INSERT INTO t SELECT … FROM x``: move the CTEs onto the query."""
+    ctes = statement.args.get("with_")
+    if isinstance(ctes, exp.With):
+        own = query.args.get("with_")
+        if isinstance(own, exp.With):
+            own.set("expressions", [*ctes.expressions, *own.expressions])
+        else:
+            query.set("with_", ctes)
+        statement.set("with_", None)
+    return query
+
+
+def _merge(merge: exp.Merge, index: int, text: str, catalog: Catalog) -> Statement:
+    target = merge.this
+    source = merge.args.get("using")
+    if not isinstance(target, exp.Table) or not isinstance(source, exp.Table | exp.Subquery):
+        raise SqlError(f"statement {index} (`{text}`): unsupported MERGE target or source")
+    items: list[exp.Expr] = []
+    columns: list[str | None] = []
+    conditions: list[Condition] = []
+    whens = merge.args.get("whens")
+    for clause_no, when in enumerate(whens.expressions if whens else []):
+        assigned = _assignments(when.args.get("then"), source, catalog)
+        for column, value in assigned:
+            items.append(exp.alias_(value, f"_lk_{clause_no}_{len(items)}"))
+            columns.append(column)
+        condition = when.args.get("condition")
+        if condition is not None:
+            conditions.append(Condition(len(items), tuple(column for column, _ in assigned)))
+            items.append(exp.alias_(condition, f"_lk_{clause_no}_when"))
+            columns.append(None)
+    if not items:
+        items.append(exp.alias_(exp.Null(), "_lk_none"))
+        columns.append(None)
+    joined = exp.select(*items).from_(target.copy()).join(source.copy(), on=merge.args.get("on"))
+    query = _with_ctes(merge, joined)
+    return Statement(index, text, table_name(target), query, tuple(columns), tuple(conditions))
+
+
+def _assignments(then: exp.Expr | None, source: exp.Table | exp.Subquery,
+                 catalog: Catalog) -> list[tuple[str, exp.Expr]]:
+    """``(target column, value)`` pairs of one WHEN clause's action."""
+    if isinstance(then, exp.Update):
+        if any(isinstance(e, exp.Star) for e in then.expressions):
+            return _star_assignments(source, catalog)
+        return [(eq.this.name, eq.expression) for eq in then.expressions]
+    if isinstance(then, exp.Insert):
+        if isinstance(then.this, exp.Star):
+            return _star_assignments(source, catalog)
+        names = then.this.expressions if then.this is not None else []
+        values = then.expression.expressions if then.expression is not None else []
+        if len(names) != len(values):
+            raise SqlError(f"MERGE INSERT names {len(names)} columns but gives {len(values)} values")
+        return [(name.name, value) for name, value in zip(names, values, strict=True)]
+    return []
+
+
+def _star_assignments(source: exp.Table | exp.Subquery, catalog: Catalog) -> list[tuple[str, exp.Expr]]:
+    """``UPDATE SET *`` / ``INSERT *``: every source column into the target column of that name."""
+    alias = source.alias_or_name
+    if isinstance(source, exp.Table) and table_name(source) in catalog:
+        names: list[str] = list(catalog[table_name(source)])
+    elif isinstance(source, exp.Subquery) and "*" not in source.named_selects:
+        names = list(source.named_selects)
+    else:
+        raise SqlError(f"MERGE with SET * / INSERT * needs the columns of '{alias}': pass schema")
+    return [(name, exp.column(name, table=alias)) for name in names]
+
+
+def _statement_texts(sql: str, tokens: list[Token]) -> list[str]:
+    """A short one-line excerpt of each non-empty statement, for messages."""
+    texts: list[str] = []
+    first: Token | None = None
+    last: Token | None = None
+    for token in [*tokens, None]:
+        if token is None or token.token_type == TokenType.SEMICOLON:
+            if first is not None and last is not None:
+                text = " ".join(sql[first.start : last.end + 1].split())
+                texts.append(text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…")
+            first = last = None
+        else:
+            first = first or token
+            last = token
+    return texts
+
+
+def _parse_error(error: ParseError, sql: str, tokens: list[Token]) -> SqlError:
+    first = error.errors[0] if error.errors else {}
+    line, col = first.get("line"), first.get("col")
+    highlight = first.get("highlight") or ""
+    if col is not None and highlight and "\n" not in highlight:
+        col = col - len(highlight) + 1  # sqlglot points at the end of the offending token
+    description = first.get("description") or str(error).splitlines()[0]
+    where = ""
+    if line is not None and col is not None:
+        before = [t for t in tokens if t.token_type == TokenType.SEMICOLON and (t.line, t.col) < (line, col)]
+        where = f" in statement {len(before) + 1}"
+    near = f" near `{highlight}`" if highlight else ""
+    return SqlError(f"cannot parse SQL{where}: {description}{near}", sql=sql, line=line, col=col)

@@ -1,0 +1,274 @@
+"""Pass 2: qualify a statement's query so that every column names its source.
+
+Built from sqlglot's own steps (``qualify_tables``, ``qualify_columns``) with lakekit's
+rules around them:
+
+- every base table is renamed to one identifier holding its full name as written
+  (``raw.users AS users``), so the later passes read a table's name in one place;
+- without a schema, a column gets its table from the query itself: written ``t.col``, or
+  unqualified in a scope where only one source can hold it; ``SELECT *`` over a table of
+  unknown columns is an error, not a guess;
+- with a schema, a column a table does not have is an error;
+- a column still unqualified afterwards is an error naming its candidate sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.qualify_columns import qualify_columns
+from sqlglot.optimizer.qualify_tables import qualify_tables
+from sqlglot.optimizer.scope import Scope, build_scope, find_all_in_scope, traverse_scope
+from sqlglot.schema import MappingSchema
+
+from lakekit.errors import SqlError
+from lakekit.lineage.catalog import Catalog
+from lakekit.lineage.direct import bound_by_lambda
+from lakekit.lineage.parse import Statement, lower_identifiers, table_name
+
+
+def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog) -> Scope:
+    """Qualify the statement's query in place: every table aliased, every column qualified.
+
+    Returns the root scope of the qualified query.
+
+    >>> from lakekit.lineage.parse import parse_statements
+    >>> catalog = {"t": ("a", "id")}
+    >>> [s] = parse_statements("SELECT a, u.b FROM t JOIN raw.u ON t.id = u.id", None, catalog, "x")
+    >>> qualify_statement(s, None, catalog).expression.sql()
+    'SELECT t.a AS a, u.b AS b FROM "t" AS t JOIN "raw.u" AS u ON t.id = u.id'
+    """
+    query = statement.query
+    dialect_obj = Dialect.get_or_raise(dialect)
+    try:
+        qualify_tables(query, dialect=dialect_obj)
+        lower_identifiers(query)
+        scopes = list(traverse_scope(query))
+        tables = _flatten_tables(scopes)
+        columns = _known_columns(scopes, statement, catalog, tables)
+        schema = MappingSchema(
+            {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
+            dialect=dialect_obj,
+            normalize=False,
+        )
+        qualify_columns(query, schema)
+    except OptimizeError as e:
+        raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
+    except SqlglotError as e:
+        raise SqlError(f"{statement.where()}: {e}", sql=statement.text) from None
+    root = build_scope(query)
+    if root is None:
+        raise SqlError(f"{statement.where()}: not a query", sql=statement.text)
+    _check_resolved(root, statement, catalog)
+    return root
+
+
+def _flatten_tables(scopes: list[Scope]) -> set[str]:
+    """Give each base table one identifier with its full name; return those names."""
+    names: set[str] = set()
+    for scope in scopes:
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+                name = table_name(source)
+                source.set("this", exp.to_identifier(name, quoted=True))
+                source.set("db", None)
+                source.set("catalog", None)
+                names.add(name)
+    return names
+
+
+def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
+                   tables: set[str]) -> dict[str, list[str]]:
+    """Columns of every base table: from the catalog, else those the query shows it has."""
+    columns: dict[str, list[str]] = {name: list(catalog.get(name, ())) for name in tables}
+    names = _Names(catalog)
+    for scope in scopes:
+        _check_stars(scope, statement, catalog)
+        found = [(*_owner(scope, column, names), column) for column in _own_columns(scope)]
+        for owner, name, column in [*found, *_using_owners(scope, names)]:
+            if owner is None:
+                continue
+            if owner in catalog:
+                if name not in catalog[owner]:
+                    raise _error(f"unknown column '{name}' of table '{owner}'", column, statement)
+            elif name not in columns[owner]:
+                columns[owner].append(name)
+    return columns
+
+
+def _using_owners(scope: Scope, names: _Names) -> list[tuple[str | None, str, exp.Expr]]:
+    """``JOIN b USING (k)``: ``k`` is a column of ``b`` and of the one earlier source that can hold it."""
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        return []
+    found: list[tuple[str | None, str, exp.Expr]] = []
+    earlier: list[exp.Table | Scope] = []
+    from_ = select.args.get("from_")
+    for node in [from_.this if from_ else None, *(select.args.get("joins") or [])]:
+        source = scope.sources.get(node.alias_or_name) if node is not None else None
+        if node is None or source is None:
+            continue
+        keys = node.args.get("using") or [] if isinstance(node, exp.Join) else []
+        for key in keys:
+            holders = [src for src in earlier if names.may_hold(src, key.name)]
+            owners = [source, holders[0]] if len(holders) == 1 else [source]
+            for owner in owners:
+                base = _base_name(owner)
+                found.append((base if base not in names.catalog else None, key.name, key))
+        earlier.append(source)
+    return found
+
+
+def _own_columns(scope: Scope) -> Iterator[exp.Column]:
+    """Columns written in this scope itself (not in its subqueries), lambda variables left out."""
+    for column in find_all_in_scope(scope.expression, exp.Column):
+        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column):
+            yield column
+
+
+class _Names:
+    """Which names each source can hold, and each SELECT's aliases, computed once per node."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._outputs: dict[int, frozenset[str] | None] = {}
+        self._aliases: dict[int, frozenset[str]] = {}
+
+    def may_hold(self, source: exp.Table | Scope, name: str) -> bool:
+        base = _base_name(source)
+        if base is not None:
+            return base not in self.catalog or name in self.catalog[base]
+        key = id(source)
+        if key not in self._outputs:
+            self._outputs[key] = _output_names(source)
+        outputs = self._outputs[key]
+        return outputs is None or name in outputs
+
+    def aliases(self, select: exp.Select) -> frozenset[str]:
+        key = id(select)
+        if key not in self._aliases:
+            self._aliases[key] = frozenset(s.alias for s in select.selects if isinstance(s, exp.Alias))
+        return self._aliases[key]
+
+
+def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
+    """Output names of a derived source; ``None`` when unknown (a star, a table function)."""
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral):
+        outputs = source.expression.named_selects
+        return None if "*" in outputs else frozenset(outputs)
+    return None
+
+
+def _owner(scope: Scope, column: exp.Column, names: _Names) -> tuple[str | None, str]:
+    """The base table a column belongs to, when the query alone tells (``None`` otherwise)."""
+    parts = [part.name for part in column.parts]
+    if len(parts) > 1:
+        found = _source(scope, parts[0])
+        if found is not None:
+            return (_base_name(found), parts[1])
+    name = parts[0]
+    if isinstance(scope.expression, exp.Select) and _is_alias_ref(column, scope.expression, names):
+        return None, name
+    current: Scope | None = scope
+    while current is not None:
+        candidates = [src for _, src in current.selected_sources.values() if names.may_hold(src, name)]
+        if candidates:
+            only = _base_name(candidates[0]) if len(candidates) == 1 else None
+            return (only if only not in names.catalog else None, name)
+        current = current.parent if current.can_be_correlated else None
+    return None, name
+
+
+def _source(scope: Scope, alias: str) -> exp.Table | Scope | None:
+    current: Scope | None = scope
+    while current is not None:
+        if alias in current.sources:
+            source: exp.Table | Scope = current.sources[alias]
+            return source
+        current = current.parent
+    return None
+
+
+def _base_name(source: exp.Table | Scope | None) -> str | None:
+    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+        return source.name
+    return None
+
+
+def _is_alias_ref(column: exp.Column, select: exp.Select, names: _Names) -> bool:
+    """An unqualified name that refers to one of the SELECT's own output aliases."""
+    if column.name not in names.aliases(select):
+        return False
+    item: exp.Expr | None = column
+    while item is not None and item.parent is not select:
+        item = item.parent
+    return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
+
+
+def _check_stars(scope: Scope, statement: Statement, catalog: Catalog) -> None:
+    select = scope.expression
+    if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
+        return
+    for item in select.selects:
+        if isinstance(item, exp.Star):
+            sources = [src for _, src in scope.selected_sources.values()]
+        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+            found = _source(scope, item.table)
+            sources = [found] if found is not None else []
+        else:
+            continue
+        for source in sources:
+            base = _base_name(source)
+            if base is not None and base not in catalog:
+                raise SqlError(f"{statement.where()}: `{item.sql()}` needs the columns of table '{base}': "
+                               "pass them in schema", sql=statement.text)
+
+
+def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None:
+    for scope in root.traverse():
+        outputs = set(scope.expression.named_selects) if isinstance(scope.expression, exp.Query) else set()
+        for column in _own_columns(scope):
+            if not column.table and not (column.name in outputs and _in_own_order_by(column, scope)):
+                raise _unresolved(scope, column, statement, catalog)
+
+
+def _in_own_order_by(column: exp.Column, scope: Scope) -> bool:
+    order = column.find_ancestor(exp.Order, exp.Window, exp.Select)
+    return isinstance(order, exp.Order) and order.parent is scope.expression
+
+
+def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog: Catalog) -> SqlError:
+    name = column.name
+    names = _Names(catalog)
+    candidates = sorted(_describe(alias, src) for alias, (_, src) in scope.selected_sources.items()
+                        if names.may_hold(src, name))
+    if len(candidates) > 1:
+        return _error(f"ambiguous column '{name}': it could belong to {', '.join(candidates)}",
+                      column, statement)
+    return _error(f"unknown column '{name}'", column, statement)
+
+
+def _describe(alias: str, source: exp.Table | Scope) -> str:
+    base = _base_name(source)
+    if base is None or base.rsplit(".", 1)[-1] == alias:
+        return base or alias
+    return f"{base} AS {alias}"
+
+
+def _error(message: str, column: exp.Expr, statement: Statement) -> SqlError:
+    line, col = _position(column)
+    return SqlError(f"{message} in {statement.where()}", sql=statement.text, line=line, col=col,
+                    column=column.name)
+
+
+def _position(node: exp.Expr) -> tuple[int | None, int | None]:
+    """1-based line and column where the node's name starts (the parser records where it ends)."""
+    parts = node.parts if isinstance(node, exp.Column) else [node]
+    for identifier in reversed(parts):
+        meta = identifier.meta
+        if isinstance(identifier, exp.Identifier) and "line" in meta and "col" in meta:
+            return int(meta["line"]), int(meta["col"]) - len(identifier.name) + 1
+    return None, None

@@ -1,0 +1,139 @@
+"""Pass 3: lineage of every scope of a qualified query, from the leaves up.
+
+For each sqlglot scope (CTE, derived table, subquery, UNION branch, UNNEST/LATERAL) this
+computes, once, the :class:`Deps` of each output column and the whole-output indirect
+edges of everything that feeds it. A parent reads its sources' results instead of
+re-walking them, so the cost is linear in the size of the query.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
+
+from lakekit.errors import SqlError
+from lakekit.lineage.deps import Deps, Indirect, Strength
+from lakekit.lineage.direct import expression_deps
+from lakekit.lineage.indirect import order_indirect, select_indirect
+
+Outputs = tuple[tuple[str, Deps], ...]
+
+
+class ScopeLineage:
+    """Memoised lineage of the scopes of one qualified query.
+
+    >>> import sqlglot
+    >>> from sqlglot.optimizer.scope import build_scope
+    >>> q = sqlglot.parse_one('WITH c AS (SELECT t.a AS a FROM t AS t WHERE t.b > 0) SELECT c.a + 1 AS x FROM c AS c')
+    >>> lin = ScopeLineage(build_scope(q))
+    >>> [(name, sorted(d.direct.items())) for name, d in lin.outputs()]
+    [('x', [(('t', 'a'), <Strength.TRANSFORMATION: 1>)])]
+    >>> sorted(lin.whole())
+    [(('t', 'b'), 'filter')]
+    """
+
+    def __init__(self, root: Scope) -> None:
+        self.root = root
+        self._by_expression = {id(scope.expression): scope for scope in root.traverse()}
+        self._outputs: dict[int, Outputs] = {}
+        self._by_name: dict[int, dict[str, Deps]] = {}
+        self._whole: dict[int, frozenset[Indirect]] = {}
+
+    def outputs(self, scope: Scope | None = None) -> Outputs:
+        """``(name, deps)`` of each output column of ``scope`` (default: the root), in order."""
+        scope = scope or self.root
+        key = id(scope)
+        if key not in self._outputs:
+            self._outputs[key] = self._compute_outputs(scope)
+        return self._outputs[key]
+
+    def whole(self, scope: Scope | None = None) -> frozenset[Indirect]:
+        """Whole-output indirect edges of ``scope`` and of every scope feeding it."""
+        scope = scope or self.root
+        key = id(scope)
+        if key not in self._whole:
+            self._whole[key] = self._compute_whole(scope)
+        return self._whole[key]
+
+    def output(self, scope: Scope, name: str) -> Deps:
+        key = id(scope)
+        if key not in self._by_name:
+            self._by_name[key] = {}
+            for out_name, deps in self.outputs(scope):
+                self._by_name[key].setdefault(out_name, deps)
+        found = self._by_name[key].get(name)
+        if found is None:
+            raise SqlError(f"column '{name}' is not an output of `{scope.expression.sql()[:60]}`", column=name)
+        return found
+
+    def _compute_outputs(self, scope: Scope) -> Outputs:
+        expression = scope.expression
+        resolver = _ScopeResolver(self, scope)
+        if isinstance(expression, exp.Select):
+            return tuple((item.alias_or_name, expression_deps(item, resolver)) for item in expression.selects)
+        if isinstance(expression, exp.SetOperation):
+            left, right = (self.outputs(branch) for branch in scope.set_operation_scopes)
+            if not isinstance(expression, exp.Union):
+                return left
+            if len(left) != len(right):
+                raise SqlError(f"set operation branches differ in width: `{expression.sql()[:60]}`")
+            return tuple((name, a.merge(b)) for (name, a), (_, b) in zip(left, right, strict=True))
+        # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
+        inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
+                            for child in expression.iter_expressions() if not isinstance(child, exp.TableAlias))
+        names = expression.named_selects if isinstance(expression, exp.Query | exp.Unnest | exp.Lateral) else []
+        return tuple((name, inputs) for name in names)
+
+    def _compute_whole(self, scope: Scope) -> frozenset[Indirect]:
+        expression = scope.expression
+        top = scope is self.root
+        resolver = _ScopeResolver(self, scope)
+        found: set[Indirect] = set()
+        if isinstance(expression, exp.Select):
+            feeding = [src for _, src in scope.selected_sources.values() if isinstance(src, Scope)]
+            for child in [*feeding, *scope.subquery_scopes]:
+                found |= self.whole(child)
+            found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
+        elif isinstance(expression, exp.SetOperation):
+            for branch in scope.set_operation_scopes:
+                found |= self.whole(branch)
+            if not isinstance(expression, exp.Union):
+                deciding = Deps.union(deps for _, deps in self.outputs(scope.set_operation_scopes[1]))
+                found |= deciding.flatten("filter")
+            found |= order_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
+        return frozenset(found)
+
+    def scope_of(self, query: exp.Expr) -> Scope | None:
+        node = query.this if isinstance(query, exp.Subquery) else query
+        return self._by_expression.get(id(node))
+
+
+class _ScopeResolver:
+    """Resolves column references met inside one scope (correlated ones in its parents)."""
+
+    def __init__(self, lineage: ScopeLineage, scope: Scope) -> None:
+        self.lineage = lineage
+        self.scope = scope
+
+    def column(self, column: exp.Column) -> Deps:
+        name = column.name
+        if not column.table:
+            # Only an ORDER BY naming one of the scope's own outputs is left unqualified.
+            return self.lineage.output(self.scope, name)
+        current: Scope | None = self.scope
+        while current is not None:
+            source = current.sources.get(column.table)
+            if isinstance(source, Scope):
+                return self.lineage.output(source, name)
+            if isinstance(source, exp.Table):
+                if isinstance(source.this, exp.Identifier):
+                    return Deps.of((source.name, name))
+                return Deps()
+            current = current.parent
+        raise SqlError(f"cannot resolve column '{column.sql()}'", column=name)
+
+    def query(self, query: exp.Query) -> Deps:
+        scope = self.lineage.scope_of(query)
+        if scope is None:
+            raise SqlError(f"cannot find the scope of `{query.sql()[:60]}`")
+        return Deps.union(deps for _, deps in self.lineage.outputs(scope))

@@ -1,0 +1,50 @@
+"""Helpers shared by the lineage tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lakekit.models import ColumnEdge
+
+CASES = Path(__file__).parent / "cases"
+_EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+)\.([^.\s]+) (direct|indirect) (\w+)$")
+
+
+def edge(line: str) -> ColumnEdge:
+    """``"raw.t.a -> out.b direct identity"`` as a ColumnEdge."""
+    m = _EDGE.match(line.strip())
+    assert m, f"bad edge line: {line!r}"
+    return ColumnEdge(*m.groups())  # type: ignore[arg-type]
+
+
+def edges(*lines: str) -> set[ColumnEdge]:
+    return {edge(line) for line in lines}
+
+
+@dataclass
+class Case:
+    """A ``cases/*.sql`` file: header comments (dialect, schema, target), SQL, expected edges."""
+
+    name: str
+    sql: str
+    expected: set[ColumnEdge]
+    dialect: str | None = None
+    target: str | None = None
+    schema: dict[str, Any] | None = field(default=None)
+
+
+def load_case(path: Path) -> Case:
+    text = path.read_text()
+    body, _, expect = text.partition("-- expect:")
+    options: dict[str, str] = {}
+    for line in body.splitlines():
+        m = re.match(r"^-- (dialect|schema|target): (.+)$", line)
+        if m:
+            options[m.group(1)] = m.group(2).strip()
+    expected = {edge(line.removeprefix("--")) for line in expect.splitlines() if line.strip()}
+    return Case(path.stem, body, expected, options.get("dialect"), options.get("target"),
+                json.loads(options["schema"]) if "schema" in options else None)
