@@ -335,6 +335,11 @@ def _describe_check(check: Check) -> dict[str, Any]:
     }
 
 
+def schema_name(model: Model) -> str:
+    """The model's import path, as recorded with every verdict."""
+    return f"{model.__module__}.{model.__qualname__}"
+
+
 def schema_hash(model: Model) -> str:
     """A stable hash of ``model``'s definition: table, columns, dtypes, checks and settings.
 

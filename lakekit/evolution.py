@@ -45,7 +45,7 @@ def delta_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
-def _fits(value: pa.DataType, into: pa.DataType) -> bool:
+def fits(value: pa.DataType, into: pa.DataType) -> bool:
     """Can every value of type ``value`` be stored losslessly as ``into``?"""
     if value == into or pa.types.is_null(value):
         return True
@@ -64,9 +64,9 @@ def _fits(value: pa.DataType, into: pa.DataType) -> bool:
 
 def _widest(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
     """The narrowest type both fit into, when there is one (before a table exists)."""
-    if _fits(a, b):
+    if fits(a, b):
         return b
-    if _fits(b, a):
+    if fits(b, a):
         return a
     if _numeric(a) and _numeric(b):
         return pa.float64() if pa.types.is_floating(a) or pa.types.is_floating(b) else pa.int64()
@@ -91,7 +91,7 @@ def reconcile(base: pa.Schema, incoming: pa.Schema, *, table: str, uri: str, fix
             fields[f.name] = pa.field(f.name, delta_type(f.type), True)
             continue
         have = fields[f.name].type
-        if _fits(f.type, have):
+        if fits(f.type, have):
             continue
         wider = None if fixed else _widest(have, delta_type(f.type))
         if wider is None:

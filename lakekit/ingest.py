@@ -14,7 +14,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,18 +22,19 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit import metadata, sources
+from lakekit import metadata, publish, sources, validate
+from lakekit.checks import Model, OnInvalid
 from lakekit.errors import LakekitError, UsageError
-from lakekit.evolution import conform, reconcile
+from lakekit.evolution import reconcile
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import LoadResult, SourceFile, WriteMode
 from lakekit.provenance import environment, now
+from lakekit.publish import Progress, Target
 from lakekit.sources import Format, Source
 from lakekit.storage import Commit, Conflict, Storage
 
 LOAD_ID = "_load_id"
 MAX_ATTEMPTS = 30
-Progress = Callable[[str, int], None]
 
 
 def new_load_id() -> str:
@@ -63,6 +64,9 @@ class IngestOptions:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     job: str | None = None
     load_id_column: bool = True
+    schema: Model | None = None
+    schema_package: str = "schemas"
+    on_invalid: OnInvalid | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in ("append", "overwrite", "merge"):
@@ -90,36 +94,40 @@ def ingest(
         fp = sources.fingerprint(src)
         fresh.setdefault(fp.checksum, (src, fp))
     load_id = new_load_id()
+    model = options.schema or validate.find_schema(table, options.schema_package)
     for _ in range(MAX_ATTEMPTS):
         dt = storage.open(table) if storage.exists(table) else None
         todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
         if not todo:
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
                               skipped_files=tuple(fp for _, fp in fresh.values()))
-        readers = [(src, fp, sources.read(src)) for src, fp in todo]
+        types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
+        readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
+        target = Target(table, options.mode, options.keys,
+                        tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
+                        model, options.on_invalid)
+        publish.check_drift(target, [(src.uri, reader.schema) for src, _, reader in readers])
         schema = _target_schema(table, dt, readers, options)
-        partitions = tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by
-        _check_partitions(schema, partitions, table)
+        _check_partitions(schema, target.partition_by, table)
         files = [fp for _, fp, _ in readers]
         commit = Commit(
-            {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table))},
+            {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table, model))},
             {file_app_id(fp): 1 for fp in files},
             exclusive=True,
         )
-        counter = _Counter()
-        stream = pa.RecordBatchReader.from_batches(schema, _batches(readers, schema, load_id, counter, progress))
+        tag = (LOAD_ID, load_id) if LOAD_ID in schema.names else None
         try:
-            version = _commit(storage, table, dt, stream, options, commit)
+            done = publish.publish(storage, target, base=dt, schema=schema,
+                                   parts=[(src.uri, reader) for src, _, reader in readers],
+                                   tag=tag, commit=commit, progress=progress)
         except Conflict:
             time.sleep(random.uniform(0.01, 0.2))
             continue
-        except Exception:
-            if counter.error is not None:
-                raise counter.error from None
-            raise
-        result = LoadResult(table, version, counter.rows, 0, False, tuple(files), load_id=load_id,
-                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files))
-        metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]))
+        result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
+                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
+                            validation=done.report)
+        metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
+                        once_by="load_id")
         return result
     raise LakekitError(f"could not commit to '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
 
@@ -139,11 +147,13 @@ def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, An
     }
 
 
-def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str) -> dict[str, Any]:
+def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str,
+                model: Model | None) -> dict[str, Any]:
+    checked = {"schema": validate.schema_name(model), "schema_hash": validate.schema_hash(model)} if model else {}
     return {
         "operation": "ingest", "load_id": load_id, "job": options.job or f"ingest {table}",
         "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
-        "metadata": dict(options.metadata), **environment(),
+        "metadata": dict(options.metadata), **checked, **environment(),
     }
 
 
@@ -167,33 +177,3 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
     missing = [c for c in partition_by if c not in schema.names]
     if missing:
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.rows = 0
-        self.error: Exception | None = None
-
-
-def _batches(readers: Sequence[tuple[Source, SourceFile, pa.RecordBatchReader]], schema: pa.Schema,
-             load_id: str, counter: _Counter, progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    for src, _, reader in readers:
-        try:
-            for batch in reader:
-                if LOAD_ID in schema.names:
-                    batch = batch.append_column(LOAD_ID, pa.repeat(pa.scalar(load_id, pa.string()), batch.num_rows))
-                yield conform(batch, schema)
-                counter.rows += batch.num_rows
-                if progress:
-                    progress(src.uri, counter.rows)
-        except LakekitError as e:
-            counter.error = e
-            raise
-
-
-def _commit(storage: Storage, table: str, dt: DeltaTable | None, stream: pa.RecordBatchReader,
-            options: IngestOptions, commit: Commit) -> int:
-    if options.mode == "merge" and dt is not None:
-        return storage.merge(table, stream, keys=options.keys, commit=commit, base=dt)
-    mode = "overwrite" if options.mode == "overwrite" else "append"
-    return storage.write(table, stream, mode=mode, commit=commit, base=dt, partition_by=options.partition_by)

@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit import ingest as _ingest
-from lakekit import metadata
+from lakekit import metadata, quarantine, validate
 from lakekit import query as _query
+from lakekit.checks import Model, OnInvalid
 from lakekit.errors import UsageError
-from lakekit.models import HistoryEntry, LoadResult, WriteMode
+from lakekit.models import HistoryEntry, LoadResult, ValidationReport, WriteMode
+from lakekit.publish import Progress
 from lakekit.sources import Format
 from lakekit.storage import Storage, normalise_root
 
@@ -27,9 +29,11 @@ class Lake:
     []
     """
 
-    def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None) -> None:
+    def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
+                 schemas: str = "schemas") -> None:
         self.storage = Storage(normalise_root(root), dict(storage_options or {}))
         self.root = str(root)
+        self.schemas = schemas
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -73,19 +77,39 @@ class Lake:
         mode: WriteMode = "append",
         keys: Sequence[str] | None = None,
         partition_by: Sequence[str] | None = None,
-        schema: Any = None,
+        schema: Model | None = None,
         metadata: Mapping[str, Any] | None = None,
         *,
         job: str | None = None,
         load_id_column: bool = True,
-        progress: _ingest.Progress | None = None,
+        on_invalid: OnInvalid | None = None,
+        progress: Progress | None = None,
     ) -> LoadResult:
-        """Load source files into ``table`` as one new version; files loaded before are skipped."""
+        """Load source files into ``table`` as one new version; files loaded before are skipped.
+
+        The rows are validated by ``schema`` (default: the model in the schema package whose
+        ``Config.name`` is ``table``) before the version commits; ``on_invalid`` overrides the
+        schema's policy (quarantine, fail or warn).
+        """
         options = _ingest.IngestOptions(
             mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
             metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
+            schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
         )
         return _ingest.ingest(self.storage, table, source, format=format, options=options, progress=progress)
+
+    def validate(self, table: str, version: int | None = None, schema: Model | None = None) -> ValidationReport:
+        """Check a version (latest by default) against the table's current schema (or ``schema``); recorded."""
+        model = schema or validate.find_schema(table, self.schemas)
+        if model is None:
+            raise UsageError(f"no schema for '{table}' in package '{self.schemas}'; pass schema=")
+        return validate.revalidate(self.storage, table, self.resolve_version(table, version), model)
+
+    def quarantine(self, table: str) -> pa.Table:
+        """Rows of ``table``'s committed loads that failed its schema, whole, with ``_errors``."""
+        model = validate.find_schema(table, self.schemas)
+        return quarantine.read(self.storage, table, self.loads(table).column("load_id").to_pylist(),
+                               pii=validate.pii_columns(model) if model else ())
 
     def loads(self, table: str) -> pa.Table:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""

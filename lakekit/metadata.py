@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import random
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from lakekit.errors import LakekitError
-from lakekit.models import HistoryEntry
+from lakekit.models import HistoryEntry, ValidationReport
 from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -29,6 +31,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("mode", pa.string()), ("files", pa.string()), ("rows", pa.int64()), ("quarantined", pa.int64()),
         ("metadata", pa.string()), ("lakekit_version", pa.string()), ("git_commit", pa.string()),
         ("user", pa.string()), ("host", pa.string()), ("committed_at", _TS),
+    ]),
+    "validations": pa.schema([
+        ("table", pa.string()), ("version", pa.int64()), ("schema_name", pa.string()),
+        ("schema_hash", pa.string()), ("rows_checked", pa.int64()), ("failures", pa.string()),
+        ("ok", pa.bool_()), ("validated_at", _TS),
     ]),
 }
 
@@ -72,17 +79,33 @@ def _json(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
 
 
-def append(storage: Storage, name: str, table: pa.Table) -> None:
-    """Append rows to ``_lakekit/<name>`` (created on first use), after checking them."""
+def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None = None) -> None:
+    """Append rows to ``_lakekit/<name>`` (created on first use), after checking them.
+
+    With ``once_by`` (a column identifying rows, e.g. ``load_id``), a row whose key was
+    appended before, by any process, is dropped: each key is an app transaction of the commit
+    that appended it, checked absent in the snapshot the commit is made on. So an ingest
+    indexing its load and a reader healing the index from the same commit write one row.
+    """
     table = table.cast(SCHEMAS[name])
     _check(name, table)
     full = f"{META_NAMESPACE}.{name}"
     while True:
         base = storage.open(full) if storage.exists(full) else None
+        todo, commit = table, Commit()
+        if once_by is not None:
+            apps = [f"lakekit-{name}:{key}" for key in table.column(once_by).to_pylist()]
+            fresh = [base is None or base.transaction_version(app) is None for app in apps]
+            todo = table.filter(pa.array(fresh, pa.bool_()))
+            if todo.num_rows == 0:
+                return
+            commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)
         try:
-            storage.write(full, table, mode="append", commit=Commit(), base=base)
+            storage.write(full, todo, mode="append", commit=commit, base=base)
             return
         except Conflict:
+            if commit.exclusive:
+                time.sleep(random.uniform(0.005, 0.05))
             continue
 
 
@@ -106,8 +129,25 @@ def provenance(commit: Mapping[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _of_table(table: str) -> str:
+    """A SQL predicate selecting one table's rows of a metadata table."""
+    return "\"table\" = '" + table.replace("'", "''") + "'"
+
+
+def verdicts(storage: Storage, table: str) -> dict[int, str]:
+    """Version → the latest validation verdict recorded for it."""
+    found: dict[int, str] = {}
+    for r in sorted(read(storage, "validations", filter=_of_table(table)).to_pylist(),
+                    key=lambda r: r["validated_at"]):
+        failing = len(json.loads(r["failures"] or "[]"))
+        found[r["version"]] = "valid" if r["ok"] and not failing else (
+            f"warned ({failing} failing check(s))" if r["ok"] else f"invalid ({failing} failing check(s))")
+    return found
+
+
 def history(storage: Storage, table: str) -> list[HistoryEntry]:
-    """Every version of ``table``, newest first, with its provenance and row counts."""
+    """Every version of ``table``, newest first, with its provenance, row counts and validation."""
+    checked = verdicts(storage, table)
     entries = []
     for h in storage.history(table):
         m = h.get("operationMetrics") or {}
@@ -120,6 +160,7 @@ def history(storage: Storage, table: str) -> list[HistoryEntry]:
             rows_added=None if added is None else int(added),
             rows_removed=None if removed is None else int(removed),
             provenance=provenance(h),
+            validation=checked.get(int(h["version"]), "unvalidated"),
         ))
     return entries
 
@@ -130,7 +171,7 @@ def loads(storage: Storage, table: str) -> pa.Table:
     A load whose data commit landed but whose index row did not (a crash in between) is
     found in the table's history and indexed now.
     """
-    indexed = read(storage, "loads", filter=f"\"table\" = '{table.replace(chr(39), chr(39) * 2)}'")
+    indexed = read(storage, "loads", filter=_of_table(table))
     known = set(indexed.column("load_id").to_pylist())
     missing = []
     for entry in history(storage, table):
@@ -140,6 +181,12 @@ def loads(storage: Storage, table: str) -> pa.Table:
                             "rows": entry.rows_added or 0, "quarantined": p.get("quarantined", 0)})
     if missing:
         healed = rows("loads", missing)
-        append(storage, "loads", healed)
-        indexed = pa.concat_tables([indexed, healed])
+        append(storage, "loads", healed, once_by="load_id")
+        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
     return indexed.sort_by([("version", "ascending")])
+
+
+def record_validation(storage: Storage, report: ValidationReport) -> None:
+    """Index a validation verdict in ``_lakekit/validations``."""
+    row = {**report.asdict(), "validated_at": datetime.now(UTC)}
+    append(storage, "validations", rows("validations", [row]))

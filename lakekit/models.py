@@ -87,6 +87,7 @@ class LoadResult(_Result):
     files: tuple[SourceFile, ...]
     load_id: str | None = None
     skipped_files: tuple[SourceFile, ...] = ()
+    validation: ValidationReport | None = None
 
 
 @dataclass(frozen=True)

@@ -112,12 +112,17 @@ class Storage:
                 raise VersionNotFound(table, f"version {version}") from None
             raise TableNotFound(table) from None
 
-    def tables(self) -> list[str]:
-        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+    def files(self) -> tuple[Any, str]:
+        """(fsspec filesystem, root path in it), listings fresh: for lakekit's own plain files."""
         fs, base = fsspec.core.url_to_fs(self.root, **fsspec_options(self.root, self.options))
         if hasattr(fs, "invalidate_cache"):
             fs.invalidate_cache()
-        logs = fs.glob(f"{base.rstrip('/')}/*/*/_delta_log")
+        return fs, base.rstrip("/")
+
+    def tables(self) -> list[str]:
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+        fs, base = self.files()
+        logs = fs.glob(f"{base}/*/*/_delta_log")
         names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
         return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
 
@@ -179,8 +184,10 @@ class Storage:
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
         try:
+            # creating: mode "error", so a table another writer created since we looked is a
+            # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
             write_deltalake(
-                base if base is not None else self.uri(table), data, mode=mode,
+                base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
                 partition_by=list(partition_by) or None if base is None else None,
                 configuration=dict(configuration or {}) or None if base is None else None,
                 schema_mode="merge" if base is not None else None,

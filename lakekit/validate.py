@@ -23,6 +23,7 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow as arrow
 
+from lakekit import metadata
 from lakekit.checks import (
     ORIGINAL,
     Custom,
@@ -35,11 +36,13 @@ from lakekit.checks import (
     pii_columns,
     policy_of,
     schema_hash,
+    schema_name,
     stats_columns,
     unique_keys,
 )
 from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift
 from lakekit.models import CheckFailure, ValidationReport
+from lakekit.storage import Storage
 
 __all__ = [
     "Audited",
@@ -51,7 +54,9 @@ __all__ = [
     "pii_columns",
     "policy_of",
     "prior_columns",
+    "revalidate",
     "schema_hash",
+    "schema_name",
     "stats_columns",
 ]
 
@@ -377,8 +382,23 @@ class Auditor:
             ok=not any(t.rejects for t in self._tallies.values()),
             version=version,
             table=_table_of(self.model),
-            schema_name=f"{self.model.__module__}.{self.model.__qualname__}",
+            schema_name=schema_name(self.model),
             schema_hash=schema_hash(self.model),
             rows_checked=self.rows,
             failures=failures,
         )
+
+
+def revalidate(storage: Storage, table: str, version: int, model: Model) -> ValidationReport:
+    """Check a committed version of ``table`` against ``model`` and record the verdict.
+
+    Answers "was this data valid under today's rules?" for any version, e.g. the one a model
+    was trained on; the rows are streamed, the table is not changed.
+    """
+    auditor = Auditor(model, on_invalid="warn", source=table)
+    batches = storage.dataset(table, version).to_batches()
+    for _ in auditor.audit_stream(batches):
+        pass
+    report = auditor.report(version)
+    metadata.record_validation(storage, report)
+    return report

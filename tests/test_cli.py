@@ -33,34 +33,34 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_init_writes_config_and_commands_default_to_it(workdir: Path) -> None:
     assert run("init", "--lake", "mylake")[0] == 0
     assert (workdir / "lakekit.toml").read_text().strip() == 'lake = "mylake"'
-    assert run("ingest", "raw.users", "a.csv")[0] == 0
-    assert (workdir / "mylake" / "raw" / "users" / "_delta_log").is_dir()
+    assert run("ingest", "raw.people", "a.csv")[0] == 0
+    assert (workdir / "mylake" / "raw" / "people" / "_delta_log").is_dir()
 
 
 def test_ingest_tables_history_show_loads_json(workdir: Path) -> None:
-    code, out, _ = run("ingest", "raw.users", "a.csv", "b.csv", "--meta", "vendor=acme", "--json")
+    code, out, _ = run("ingest", "raw.people", "a.csv", "b.csv", "--meta", "vendor=acme", "--json")
     assert code == 0
     result = json.loads(out)
     assert result["rows"] == 3 and result["version"] == 0 and not result["skipped"]
-    code, out, _ = run("ingest", "raw.users", "[ab].csv", "--json")
+    code, out, _ = run("ingest", "raw.people", "[ab].csv", "--json")
     assert code == 0 and json.loads(out)["skipped"]
-    assert json.loads(run("tables", "--json")[1]) == ["raw.users"]
-    history = json.loads(run("history", "raw.users", "--json")[1])
+    assert json.loads(run("tables", "--json")[1]) == ["raw.people"]
+    history = json.loads(run("history", "raw.people", "--json")[1])
     assert history[0]["provenance"]["metadata"] == {"vendor": "acme"}
-    rows = json.loads(run("show", "raw.users", "--version", "0", "--limit", "2", "--json")[1])
+    rows = json.loads(run("show", "raw.people", "--version", "0", "--limit", "2", "--json")[1])
     assert len(rows) == 2 and {"id", "email", "_load_id"} <= set(rows[0])
-    loads = json.loads(run("loads", "raw.users", "--json")[1])
+    loads = json.loads(run("loads", "raw.people", "--json")[1])
     assert [len(x["files"]) for x in loads] == [2]
 
 
 def test_human_output(workdir: Path) -> None:
-    code, out, _ = run("ingest", "raw.users", "a.csv")
+    code, out, _ = run("ingest", "raw.people", "a.csv")
     assert code == 0 and "version 0" in out and "2 rows" in out
-    code, out, _ = run("ingest", "raw.users", "a.csv")
+    code, out, _ = run("ingest", "raw.people", "a.csv")
     assert code == 0 and "already loaded" in out
-    code, out, _ = run("show", "raw.users")
+    code, out, _ = run("show", "raw.people")
     assert code == 0 and "2 of 2 rows" in out
-    assert run("history", "raw.users")[0] == 0 and run("loads", "raw.users")[0] == 0
+    assert run("history", "raw.people")[0] == 0 and run("loads", "raw.people")[0] == 0
     assert run("tables")[0] == 0
 
 
@@ -68,26 +68,26 @@ def test_human_output(workdir: Path) -> None:
     ("args", "message"),
     [
         (("show", "raw.nope"), "unknown table 'raw.nope'"),
-        (("ingest", "raw.users", "missing.csv"), "file not found"),
-        (("ingest", "raw.users", "a.csv", "--mode", "merge"), "needs keys"),
-        (("show", "raw.users", "--version", "9"), "no version 9"),
+        (("ingest", "raw.people", "missing.csv"), "file not found"),
+        (("ingest", "raw.people", "a.csv", "--mode", "merge"), "needs keys"),
+        (("show", "raw.people", "--version", "9"), "no version 9"),
     ],
 )
 def test_user_errors_are_one_line_exit_1(workdir: Path, args: tuple[str, ...], message: str) -> None:
-    run("ingest", "raw.users", "a.csv")
+    run("ingest", "raw.people", "a.csv")
     code, out, err = run(*args)
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err + out
 
 
 def test_malformed_row_names_line_without_value(workdir: Path) -> None:
-    code, _, err = run("ingest", "raw.users", "bad.csv")
+    code, _, err = run("ingest", "raw.people", "bad.csv")
     assert code == 1 and "bad.csv, line 2" in err and "expected 2 columns" in err
 
 
 def test_usage_errors_exit_2(workdir: Path) -> None:
     assert run("show")[0] == 2
-    assert run("ingest", "raw.users", "a.csv", "--meta", "novalue")[0] == 2
+    assert run("ingest", "raw.people", "a.csv", "--meta", "novalue")[0] == 2
     assert run("nosuchcommand")[0] == 2
 
 

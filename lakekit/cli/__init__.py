@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -23,7 +22,7 @@ _DEBUG = "lakekit.debug"
 
 
 class _ErrorBoundary(TyperGroup):
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except LakekitError as e:

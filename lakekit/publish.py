@@ -1,0 +1,183 @@
+"""Write-audit-publish: a stream of rows becomes one new table version, validated first.
+
+Shared by every write path (ingest, transforms, run outputs). The rows stream through the
+table's schema auditor on their way to delta-rs: rows that pass are written, rows that fail
+go to quarantine (under ``"quarantine"``), abort the write (``"fail"``: the error is raised
+before the commit, so nothing becomes visible) or are written anyway (``"warn"``). The
+verdict is recorded in ``_lakekit/validations`` for the version the commit made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit import metadata, quarantine, validate
+from lakekit.checks import Model, OnInvalid
+from lakekit.errors import LakekitError
+from lakekit.evolution import conform
+from lakekit.models import ValidationReport, WriteMode
+from lakekit.storage import Commit, Storage
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how rows are published."""
+
+    table: str
+    mode: WriteMode = "append"
+    keys: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    model: Model | None = None
+    on_invalid: OnInvalid | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one publication committed."""
+
+    version: int
+    rows: int
+    quarantined: int
+    report: ValidationReport | None
+
+
+def configuration(model: Model | None, schema: pa.Schema) -> dict[str, str] | None:
+    """Table properties for a new table: no min/max statistics on PII-tagged columns.
+
+    delta-rs writes min/max of every column into each add action of the log, where an erased
+    identifier would outlive its rows; the property only covers commits after it is set, so
+    it is set when the table is created.
+    """
+    if model is None or not validate.pii_columns(model):
+        return None
+    return {"delta.dataSkippingStatsColumns": ",".join(validate.stats_columns(model, schema.names))}
+
+
+def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
+    """Refuse sources whose columns do not fit the target's schema, before anything is read."""
+    if target.model is not None:
+        for uri, schema in parts:
+            validate.check_drift(target.model, schema, source=uri)
+
+
+def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Table | None:
+    """The unique columns' values the new version keeps from the current one."""
+    if target.model is None or base is None or target.mode != "append":
+        return None
+    have = set(pa.schema(base.schema().to_arrow()).names)
+    columns = [c for c in validate.prior_columns(target.model) if c in have]
+    if not columns:
+        return None
+    return storage.read(target.table, base.version(), columns=columns)
+
+
+class _Run:
+    """The mutable side of one publication: counts, rejected rows, the error that stopped it."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.rejected: list[pa.Table] = []
+        self.quarantined = 0
+        self.report: ValidationReport | None = None
+        self.error: LakekitError | None = None
+
+
+def publish(
+    storage: Storage,
+    target: Target,
+    *,
+    base: DeltaTable | None,
+    schema: pa.Schema,
+    parts: Sequence[tuple[str, pa.RecordBatchReader]],
+    tag: tuple[str, str] | None,
+    commit: Commit,
+    progress: Progress | None = None,
+) -> Published:
+    """Commit ``parts`` (source name, batches) as one version of ``target.table`` on top of ``base``.
+
+    ``tag`` = (column, value) is stamped on every row (e.g. ``_load_id``). Raises
+    :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
+    whether its work is still to be done and calls again.
+    """
+    run = _Run()
+    auditor = None
+    if target.model is not None:
+        auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
+                                   source=target.table)
+    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, auditor, run,
+                                                                progress))
+    try:
+        version = _write(storage, target, base, stream, commit, configuration(target.model, schema))
+    except Exception:
+        if run.error is not None:
+            raise run.error from None
+        raise
+    report = dataclasses.replace(run.report, version=version) if run.report is not None else None
+    if auditor is not None and report is not None:
+        if run.quarantined:
+            quarantine.flush(storage, target.table, {_tag_value(tag)}, pii=validate.pii_columns(auditor.model))
+        metadata.record_validation(storage, report)
+    return Published(version, run.rows, run.quarantined, report)
+
+
+def _tag_value(tag: tuple[str, str] | None) -> str:
+    return tag[1] if tag else "untagged"
+
+
+def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:
+    for batch in reader:
+        if tag is None:
+            yield batch
+        else:
+            yield batch.append_column(tag[0], pa.repeat(pa.scalar(tag[1], pa.string()), batch.num_rows))
+
+
+def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
+             tag: tuple[str, str] | None, auditor: validate.Auditor | None, run: _Run,
+             progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    try:
+        for uri, reader in parts:
+            stamped = _stamped(reader, tag)
+            if auditor is None:
+                valid: Iterator[pa.RecordBatch] = stamped
+            else:
+                valid = _audited(auditor, stamped, uri, run)
+            for batch in valid:
+                yield conform(batch, schema)
+                run.rows += batch.num_rows
+                if progress is not None:
+                    progress(uri, run.rows)
+        if auditor is not None:
+            run.report = auditor.report()
+            validate.enforce(run.report, auditor.policy)
+            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=_tag_value(tag))
+    except LakekitError as e:
+        run.error = e
+        raise
+
+
+def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str,
+             run: _Run) -> Iterator[pa.RecordBatch]:
+    for audited in auditor.audit_stream(batches):
+        if audited.rejected.num_rows:
+            rejected = audited.rejected
+            run.rejected.append(rejected.append_column(
+                quarantine.SOURCE, pa.repeat(pa.scalar(uri, pa.string()), rejected.num_rows)))
+        yield from audited.valid.to_batches()
+
+
+def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader, commit: Commit,
+           config: Mapping[str, str] | None) -> int:
+    if target.mode == "merge" and base is not None:
+        return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base)
+    mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
+    return storage.write(target.table, stream, mode=mode, commit=commit, base=base,
+                         partition_by=target.partition_by, configuration=config)
