@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import lineage, query, tables
+from lakekit.cli import lineage, query, tables, validation
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -52,6 +52,7 @@ def _root(
 
 tables.register(app)
 query.register(app)
+validation.register(app)
 app.add_typer(lineage.app, name="lineage")
 
 
