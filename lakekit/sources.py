@@ -33,6 +33,8 @@ _EXTENSIONS: dict[str, Format] = {
 _COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "zst": "zstd", "zstd": "zstd"}
 _ETAG_PROTOCOLS = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "http", "https"}
 BLOCK_SIZE = 1 << 20
+NULLS = ("", "NULL", "null")
+"""What an unquoted CSV field means as null: nothing else ("NA" is Namibia, "N/A" may be data)."""
 _ROW = re.compile(r"Row #(\d+)")
 _COLUMN = re.compile(r"column #(\d+)")
 _CONVERSION = re.compile(r"conversion error to ([\w\[\], ]+?):")
@@ -119,9 +121,9 @@ def resolve(
 
 def _expand(fs: Any, path: str, uri: str) -> list[str]:
     try:
+        if hasattr(fs, "invalidate_cache"):  # object stores cache listings: see files added since
+            fs.invalidate_cache()
         if any(ch in path for ch in "*?["):
-            if hasattr(fs, "invalidate_cache"):
-                fs.invalidate_cache()
             paths = sorted(p for p in fs.glob(path) if fs.isfile(p))
             if not paths:
                 raise SourceError(uri, "no files match this pattern")
@@ -173,13 +175,19 @@ def _stream(src: Source) -> pa.NativeFile:
     return pa.CompressedInputStream(raw, src.compression) if src.compression else raw
 
 
-def read(src: Source) -> pa.RecordBatchReader:
-    """A stream of record batches from one file, with errors that name the file and line."""
+def read(src: Source, types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+    """A stream of record batches from one file, with errors that name the file and line.
+
+    ``types`` are the column types of the table the file goes into. Text formats infer a
+    column's type from its values; where that does not give the table's type but the text
+    can be read as it (an all-empty column, a string column whose values look like numbers,
+    bools or dates, timestamps written as JSON strings), the column is read as the table's type.
+    """
     match src.format:
         case "csv":
-            return _read_csv(src)
+            return _read_csv(src, types)
         case "ndjson":
-            return _guarded(src, pajson.open_json(_stream(src), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE)))
+            return _read_ndjson(src, types)
         case "json":
             return _read_json_array(src)
         case "parquet":
@@ -192,16 +200,42 @@ def _csv_options(src: Source, column_types: Mapping[str, pa.DataType] | None = N
     return {
         "read_options": pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=threads),
         "parse_options": pacsv.ParseOptions(delimiter=delimiter),
-        "convert_options": pacsv.ConvertOptions(column_types=column_types or {}, strings_can_be_null=True),
+        "convert_options": pacsv.ConvertOptions(column_types=column_types or {}, null_values=list(NULLS),
+                                                strings_can_be_null=True, quoted_strings_can_be_null=False),
     }
 
 
-def _read_csv(src: Source) -> pa.RecordBatchReader:
+def _as_table_types(inferred: pa.Schema, types: Mapping[str, pa.DataType] | None) -> dict[str, pa.DataType]:
+    """The columns to read as the table's type rather than as inferred (see :func:`read`)."""
+    out = {}
+    for f in inferred:
+        want = (types or {}).get(f.name)
+        if want is None or f.type == want:
+            continue
+        as_text = pa.types.is_string(want) or pa.types.is_null(f.type)
+        if as_text or (pa.types.is_timestamp(want) and not (pa.types.is_timestamp(f.type) and f.type.tz == want.tz)
+                       and (pa.types.is_string(f.type) or pa.types.is_timestamp(f.type))):
+            out[f.name] = want
+    return out
+
+
+def _read_csv(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
     reader = _open_csv(src, None)
-    untyped = {f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}
-    if untyped:
-        reader = _open_csv(src, untyped)
-    return _guarded(src, reader, untyped)
+    fixed = _as_table_types(reader.schema, table_types)
+    types = {**{f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}, **fixed}
+    if types:
+        reader = _open_csv(src, types)
+    return _guarded(src, reader, types)
+
+
+def _read_ndjson(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+    options = pajson.ReadOptions(block_size=BLOCK_SIZE)
+    reader = pajson.open_json(_stream(src), read_options=options)
+    fixed = _as_table_types(reader.schema, table_types)
+    if fixed:
+        parse = pajson.ParseOptions(explicit_schema=pa.schema(list(fixed.items())), unexpected_field_behavior="infer")
+        reader = pajson.open_json(_stream(src), read_options=options, parse_options=parse)
+    return _guarded(src, reader)
 
 
 def _open_csv(src: Source, types: Mapping[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
