@@ -115,11 +115,11 @@ def ingest(
             {file_app_id(fp): 1 for fp in files},
             exclusive=True,
         )
-        tag = (LOAD_ID, load_id) if LOAD_ID in schema.names else None
         try:
             done = publish.publish(storage, target, base=dt, schema=schema,
-                                   parts=[(src.uri, reader) for src, _, reader in readers],
-                                   tag=tag, commit=commit, progress=progress)
+                                   parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
+                                   stamp=LOAD_ID if LOAD_ID in schema.names else None, commit=commit,
+                                   progress=progress)
         except Conflict:
             time.sleep(random.uniform(0.01, 0.2))
             continue

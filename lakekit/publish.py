@@ -37,6 +37,7 @@ class Target:
     partition_by: tuple[str, ...] = ()
     model: Model | None = None
     on_invalid: OnInvalid | None = None
+    replace_schema: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,15 @@ def publish(
     base: DeltaTable | None,
     schema: pa.Schema,
     parts: Sequence[tuple[str, pa.RecordBatchReader]],
-    tag: tuple[str, str] | None,
+    write_id: str,
+    stamp: str | None,
     commit: Commit,
     progress: Progress | None = None,
 ) -> Published:
     """Commit ``parts`` (source name, batches) as one version of ``target.table`` on top of ``base``.
 
-    ``tag`` = (column, value) is stamped on every row (e.g. ``_load_id``). Raises
+    ``write_id`` names this write (a load id, a transform id); when ``stamp`` names a column,
+    every row carries the id in it (``_load_id``). Raises
     :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
@@ -112,8 +115,9 @@ def publish(
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    source=target.table)
-    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, auditor, run,
-                                                                progress))
+    tag = (stamp, write_id) if stamp else None
+    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
+                                                                auditor, run, progress))
     try:
         version = _write(storage, target, base, stream, commit, configuration(target.model, schema))
     except Exception:
@@ -123,13 +127,9 @@ def publish(
     report = dataclasses.replace(run.report, version=version) if run.report is not None else None
     if auditor is not None and report is not None:
         if run.quarantined:
-            quarantine.flush(storage, target.table, {_tag_value(tag)}, pii=validate.pii_columns(auditor.model))
+            quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
         metadata.record_validation(storage, report)
     return Published(version, run.rows, run.quarantined, report)
-
-
-def _tag_value(tag: tuple[str, str] | None) -> str:
-    return tag[1] if tag else "untagged"
 
 
 def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:
@@ -141,7 +141,7 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 
 
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
-             tag: tuple[str, str] | None, auditor: validate.Auditor | None, run: _Run,
+             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
     try:
         for uri, reader in parts:
@@ -158,7 +158,7 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
         if auditor is not None:
             run.report = auditor.report()
             validate.enforce(run.report, auditor.policy)
-            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=_tag_value(tag))
+            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
     except LakekitError as e:
         run.error = e
         raise
@@ -180,4 +180,4 @@ def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa
         return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base)
     mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
     return storage.write(target.table, stream, mode=mode, commit=commit, base=base,
-                         partition_by=target.partition_by, configuration=config)
+                         partition_by=target.partition_by, configuration=config, replace_schema=target.replace_schema)

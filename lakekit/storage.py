@@ -175,11 +175,13 @@ class Storage:
         base: DeltaTable | None,
         partition_by: Sequence[str] = (),
         configuration: Mapping[str, str] | None = None,
+        replace_schema: bool = False,
     ) -> int:
         """Append or overwrite on top of ``base`` (``None``: create the table); returns the new version.
 
-        Creating is exclusive: when another writer created the table first this raises
-        :class:`Conflict` rather than stacking a second table id on theirs.
+        New columns are added to the table's schema; ``replace_schema`` (with ``overwrite``)
+        makes the data's schema the table's. Creating is exclusive: when another writer created
+        the table first this raises :class:`Conflict` rather than stacking a second table id on theirs.
         """
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
@@ -190,7 +192,7 @@ class Storage:
                 base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
                 partition_by=list(partition_by) or None if base is None else None,
                 configuration=dict(configuration or {}) or None if base is None else None,
-                schema_mode="merge" if base is not None else None,
+                schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
                 storage_options=self._opts() if base is None else None,
                 commit_properties=commit.properties(exclusive=exclusive),
             )
