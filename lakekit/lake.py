@@ -13,9 +13,10 @@ import pyarrow.compute as pc
 from lakekit import ingest as _ingest
 from lakekit import metadata, quarantine, validate
 from lakekit import query as _query
+from lakekit import transform as _transform
 from lakekit.checks import Model, OnInvalid
 from lakekit.errors import UsageError
-from lakekit.models import HistoryEntry, LoadResult, ValidationReport, WriteMode
+from lakekit.models import HistoryEntry, LoadResult, TransformResult, ValidationReport, WriteMode
 from lakekit.publish import Progress
 from lakekit.sources import Format
 from lakekit.storage import Storage, normalise_root
@@ -106,15 +107,34 @@ class Lake:
         return validate.revalidate(self.storage, table, self.resolve_version(table, version), model)
 
     def quarantine(self, table: str) -> pa.Table:
-        """Rows of ``table``'s committed loads that failed its schema, whole, with ``_errors``."""
-        model = validate.find_schema(table, self.schemas)
-        return quarantine.read(self.storage, table, self.loads(table).column("load_id").to_pylist(),
-                               pii=validate.pii_columns(model) if model else ())
+        """Rows of ``table``'s committed writes that failed its schema, whole, with ``_errors``."""
+        return quarantine.rows(self.storage, table, self.schemas)
 
     def loads(self, table: str) -> pa.Table:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
         self.storage.open(table)
         return metadata.loads(self.storage, table)
+
+    def transform(
+        self,
+        target: str,
+        sql: str,
+        dialect: str = "snowflake",
+        mode: WriteMode = "overwrite",
+        versions: Mapping[str, int] | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+        schema: Model | None = None,
+        on_invalid: OnInvalid | None = None,
+    ) -> TransformResult:
+        """Run ``sql`` over pinned input versions (latest, or ``versions``) into a new version of ``target``.
+
+        The rows are validated by the target's schema before they commit, and the column
+        lineage of the statement is recorded; the same SQL over the same versions runs once.
+        """
+        options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
+                                              schema=schema, schema_package=self.schemas, on_invalid=on_invalid)
+        return _transform.transform(self.storage, target, sql, options)
 
     def sql(self, query: str, dialect: str | None = None) -> pa.Table:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""

@@ -37,6 +37,18 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("schema_hash", pa.string()), ("rows_checked", pa.int64()), ("failures", pa.string()),
         ("ok", pa.bool_()), ("validated_at", _TS),
     ]),
+    "transforms": pa.schema([
+        ("table", pa.string()), ("version", pa.int64()), ("transform_id", pa.string()), ("sql", pa.string()),
+        ("sql_hash", pa.string()), ("dialect", pa.string()), ("mode", pa.string()), ("keys", pa.string()),
+        ("inputs", pa.string()), ("source", pa.string()), ("job", pa.string()), ("rows", pa.int64()),
+        ("quarantined", pa.int64()), ("git_commit", pa.string()), ("user", pa.string()), ("host", pa.string()),
+        ("committed_at", _TS),
+    ]),
+    "lineage": pa.schema([
+        ("transform_id", pa.string()), ("source_table", pa.string()), ("source_version", pa.int64()),
+        ("source_column", pa.string()), ("target_table", pa.string()), ("target_version", pa.int64()),
+        ("target_column", pa.string()), ("kind", pa.string()), ("subtype", pa.string()),
+    ]),
 }
 
 
@@ -163,6 +175,15 @@ def history(storage: Storage, table: str) -> list[HistoryEntry]:
             validation=checked.get(int(h["version"]), "unvalidated"),
         ))
     return entries
+
+
+WRITE_IDS = ("load_id", "transform_id", "run_id")
+"""Provenance keys naming the write a commit made (a load, a transform, a model run)."""
+
+
+def write_ids(storage: Storage, table: str) -> set[str]:
+    """The ids of every write that committed to ``table``, from its own history."""
+    return {str(e.provenance[k]) for e in history(storage, table) for k in WRITE_IDS if e.provenance.get(k)}
 
 
 def loads(storage: Storage, table: str) -> pa.Table:

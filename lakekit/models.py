@@ -134,3 +134,22 @@ class ValidationReport(_Result):
     schema_hash: str
     rows_checked: int
     failures: tuple[CheckFailure, ...]
+
+
+@dataclass(frozen=True)
+class TransformResult(_Result):
+    """What one transform did: the version it made from which input versions, and its lineage.
+
+    ``skipped`` when the same SQL had already run over the same input versions (``version``
+    is then the table's current one).
+    """
+
+    table: str
+    version: int
+    inputs: dict[str, int]
+    edges: tuple[ColumnEdge, ...]
+    skipped: bool = False
+    rows: int = 0
+    quarantined: int = 0
+    transform_id: str | None = None
+    validation: ValidationReport | None = None

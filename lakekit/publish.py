@@ -38,6 +38,7 @@ class Target:
     model: Model | None = None
     on_invalid: OnInvalid | None = None
     replace_schema: bool = False
+    updates: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: 
 def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader, commit: Commit,
            config: Mapping[str, str] | None) -> int:
     if target.mode == "merge" and base is not None:
-        return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base)
+        return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base,
+                             updates=target.updates)
     mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
     return storage.write(target.table, stream, mode=mode, commit=commit, base=base,
                          partition_by=target.partition_by, configuration=config, replace_schema=target.replace_schema)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lakekit import metadata, validate
 from lakekit.evolution import conform, delta_type, fits, reconcile
 from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage, split_name
 
@@ -103,8 +104,15 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
             continue
 
 
+def rows(storage: Storage, table: str, schema_package: str) -> pa.Table:
+    """The quarantined rows of ``table`` whose write (load, transform, run) committed."""
+    model = validate.find_schema(table, schema_package)
+    return read(storage, table, metadata.write_ids(storage, table),
+                pii=validate.pii_columns(model) if model else ())
+
+
 def read(storage: Storage, table: str, committed: Iterable[str], *, pii: Collection[str]) -> pa.Table:
-    """The quarantined rows of ``table`` whose load committed (``committed``: load ids)."""
+    """The quarantined rows of ``table`` whose write committed (``committed``: write ids)."""
     done = set(committed)
     flush(storage, table, done, pii=pii)
     name = table_name(table)

@@ -212,14 +212,18 @@ class Storage:
         keys: Sequence[str],
         commit: Commit,
         base: DeltaTable,
+        updates: Sequence[str] | None = None,
     ) -> int:
-        """Upsert on ``keys`` (matched rows updated, new rows inserted); returns the new version."""
+        """Upsert on ``keys``: matched rows get the new values (of ``updates`` only, when given),
+        new rows are inserted; returns the new version."""
         before = base.version()
         predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
         try:
-            (base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
-                      commit_properties=commit.properties(exclusive=commit.exclusive))
-             .when_matched_update_all().when_not_matched_insert_all().execute())
+            merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
+                                commit_properties=commit.properties(exclusive=commit.exclusive))
+            matched = (merger.when_matched_update_all() if updates is None
+                       else merger.when_matched_update({_quote(c): f"s.{_quote(c)}" for c in updates}))
+            matched.when_not_matched_insert_all().execute()
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
         except DeltaError as e:

@@ -1,0 +1,158 @@
+"""Transforms: one SQL statement → one new version of a table, over pinned input versions.
+
+The lifecycle of a transform: ``parsed`` (target, query, mode) → ``pinned`` (every input
+table at one version) → ``traced`` (column lineage of the statement over the inputs' real
+schemas) → ``committed`` (rows validated and written by ``publish``) → ``indexed`` (its rows
+in ``_lakekit/transforms`` and ``_lakekit/lineage``). The same SQL over the same input
+versions is the same transform: its fingerprint is an app transaction in the commit that
+made it, so running it again (or again after a crash) commits nothing and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit import metadata, publish, query, statement, validate
+from lakekit.checks import Model, OnInvalid
+from lakekit.errors import LakekitError, UsageError
+from lakekit.evolution import reconcile
+from lakekit.fingerprint import stable_hash
+from lakekit.ingest import new_load_id
+from lakekit.lineage import column_lineage
+from lakekit.metadata import PROVENANCE_KEY
+from lakekit.models import ColumnEdge, TransformResult, WriteMode
+from lakekit.provenance import environment, now
+from lakekit.publish import Target
+from lakekit.storage import Commit, Conflict, Storage
+
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class TransformOptions:
+    """The knobs of one transform that travel together."""
+
+    dialect: str = "snowflake"
+    mode: WriteMode = "overwrite"
+    keys: tuple[str, ...] = ()
+    versions: Mapping[str, int] | None = None
+    schema: Model | None = None
+    schema_package: str = "schemas"
+    on_invalid: OnInvalid | None = None
+    source: str | None = None
+    job: str | None = None
+
+
+def _sql_type(t: pa.DataType) -> str:
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "DOUBLE"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "VARCHAR"
+
+
+def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict[str, str]]:
+    """``{table: {column: SQL type}}`` of the pinned inputs, as lineage resolves columns against it."""
+    out = {}
+    for table, version in inputs.items():
+        schema = pa.schema(storage.open(table, version).schema().to_arrow())
+        out[table] = {f.name: _sql_type(f.type) for f in schema}
+    return out
+
+
+def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
+    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+    stmt = statement.parse(sql, options.dialect)
+    if stmt.target is not None and stmt.target != target.lower():
+        raise UsageError(f"the SQL writes '{stmt.target}', not '{target}'")
+    storage.uri(target)
+    mode = stmt.mode or options.mode
+    keys = stmt.keys or options.keys
+    if mode == "merge" and not keys:
+        raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
+    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions)
+    inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
+    if target in inputs and mode == "overwrite":
+        raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
+    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target))
+    sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "mode": mode, "keys": list(keys)})
+    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
+    model = options.schema or validate.find_schema(target, options.schema_package)
+    transform_id = new_load_id()
+    for _ in range(MAX_ATTEMPTS):
+        base = storage.open(target) if storage.exists(target) else None
+        if base is not None and base.transaction_version(app) is not None:
+            return TransformResult(target, base.version(), inputs, edges, skipped=True)
+        reader = _renamed(query.execute(storage, prepared), stmt.columns)
+        schema = _schema(target, base, reader.schema, mode)
+        provenance = {
+            "operation": "transform", "transform_id": transform_id, "sql": sql, "sql_hash": sql_hash,
+            "dialect": options.dialect, "mode": mode, "keys": list(keys), "inputs": inputs,
+            "source": options.source, "job": options.job or f"transform {target}", **environment(),
+        }
+        commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
+        published_target = Target(target, mode, keys, (), model, options.on_invalid,
+                                  replace_schema=mode == "overwrite", updates=stmt.updates)
+        try:
+            done = publish.publish(storage, published_target, base=base, schema=schema,
+                                   parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
+                                   commit=commit)
+        except Conflict:
+            time.sleep(random.uniform(0.01, 0.2))
+            continue
+        result = TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
+                                 transform_id=transform_id, validation=done.report)
+        index(storage, result, provenance)
+        return result
+    raise LakekitError(f"could not commit to '{target}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def index(storage: Storage, result: TransformResult, provenance: Mapping[str, object]) -> None:
+    """The ``_lakekit/transforms`` row and the ``_lakekit/lineage`` rows of a committed transform."""
+    env = environment()
+    record = {
+        "table": result.table, "version": result.version, "transform_id": result.transform_id,
+        "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
+        "mode": provenance["mode"], "keys": list(provenance["keys"]),  # type: ignore[call-overload]
+        "inputs": dict(result.inputs), "source": provenance.get("source"), "job": provenance["job"],
+        "rows": result.rows, "quarantined": result.quarantined, "git_commit": env["git_commit"],
+        "user": env["user"], "host": env["host"], "committed_at": now(),
+    }
+    metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+    rows = [lineage_row(e, result) for e in result.edges]
+    if rows:
+        metadata.append(storage, "lineage", metadata.rows("lineage", rows))
+
+
+def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:
+    """One ``_lakekit/lineage`` row: an edge between two pinned table versions."""
+    return {**edge.asdict(), "transform_id": result.transform_id, "target_version": result.version,
+            "source_version": result.inputs.get(edge.source_table)}
+
+
+def _renamed(reader: pa.RecordBatchReader, columns: Sequence[str]) -> pa.RecordBatchReader:
+    if not columns:
+        return reader
+    if len(columns) != len(reader.schema):
+        raise UsageError(f"INSERT names {len(columns)} columns, the query returns {len(reader.schema)}")
+    schema = pa.schema([f.with_name(n) for f, n in zip(reader.schema, columns, strict=True)])
+    return pa.RecordBatchReader.from_batches(schema, (b.rename_columns(list(columns)) for b in reader))
+
+
+def _schema(target: str, base: DeltaTable | None, incoming: pa.Schema, mode: WriteMode) -> pa.Schema:
+    keep = base is not None and mode != "overwrite"
+    current = pa.schema(base.schema().to_arrow()) if keep and base is not None else pa.schema([])
+    return reconcile(current, incoming, table=target, uri=f"transform {target}", fixed=keep)
