@@ -10,13 +10,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit import impact, metadata, quarantine, validate
 from lakekit import ingest as _ingest
-from lakekit import metadata, quarantine, validate
 from lakekit import query as _query
 from lakekit import transform as _transform
 from lakekit.checks import Model, OnInvalid
 from lakekit.errors import UsageError
-from lakekit.models import HistoryEntry, LoadResult, TransformResult, ValidationReport, WriteMode
+from lakekit.models import HistoryEntry, LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
 from lakekit.publish import Progress
 from lakekit.sources import Format
 from lakekit.storage import Storage, normalise_root
@@ -35,6 +35,7 @@ class Lake:
         self.storage = Storage(normalise_root(root), dict(storage_options or {}))
         self.root = str(root)
         self.schemas = schemas
+        self.lineage = impact.LakeLineage(self.storage)
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -135,6 +136,10 @@ class Lake:
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
                                               schema=schema, schema_package=self.schemas, on_invalid=on_invalid)
         return _transform.transform(self.storage, target, sql, options)
+
+    def rerun(self, downstream_of: str, dry_run: bool = False) -> list[RerunStep]:
+        """Recompute every transform downstream of a table on its current version, in dependency order."""
+        return impact.rerun(self.storage, downstream_of, dry_run=dry_run, schema_package=self.schemas)
 
     def sql(self, query: str, dialect: str | None = None) -> pa.Table:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""

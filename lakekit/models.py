@@ -153,3 +153,46 @@ class TransformResult(_Result):
     quarantined: int = 0
     transform_id: str | None = None
     validation: ValidationReport | None = None
+
+
+@dataclass(frozen=True)
+class RowDiff(_Result):
+    """Rows added, removed and changed between two versions (changed only when ``keys`` identify rows)."""
+
+    added: int
+    removed: int
+    changed: int
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class StoredEdge(_Result):
+    """A recorded column edge between two table versions, made by one transform."""
+
+    edge: ColumnEdge
+    source_version: int | None
+    target_version: int
+    transform_id: str
+
+
+@dataclass(frozen=True)
+class LineageGraph(_Result):
+    """The recorded edges on every path into (upstream) or out of (downstream) ``root``;
+    ``tables`` are the tables reached, ``runs`` the model runs that read an affected version."""
+
+    root: str
+    direction: str
+    edges: tuple[StoredEdge, ...]
+    tables: tuple[str, ...]
+    runs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RerunStep(_Result):
+    """One recomputed table: the version it had, the version the rerun made, why, and the row changes."""
+
+    table: str
+    previous_version: int
+    version: int | None
+    reason: str
+    rows: RowDiff | None
