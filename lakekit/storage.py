@@ -20,6 +20,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
@@ -143,7 +144,27 @@ class Storage:
         return self.open(table).history(limit)
 
     def dataset(self, table: str, version: int | None = None) -> pads.Dataset:
-        return self.open(table, version).to_pyarrow_dataset()
+        """The Parquet files of one version as a pyarrow dataset (projection and filter pushdown).
+
+        Files are read through pyarrow's own filesystems where there is one: delta-rs's Python
+        filesystem handler can abort the interpreter at exit (seen with deltalake 1.6.6).
+        """
+        return self.open(table, version).to_pyarrow_dataset(filesystem=self._arrow_fs(table))
+
+    def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
+        uri = self.uri(table)
+        if "://" not in uri:
+            return pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem())
+        if uri.startswith("s3://"):
+            opts = {k.upper(): v for k, v in self.options.items()}
+            endpoint = opts.get("AWS_ENDPOINT_URL", "")
+            s3 = pafs.S3FileSystem(
+                access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
+                region=opts.get("AWS_REGION"), endpoint_override=endpoint.split("://", 1)[-1] or None,
+                scheme="http" if endpoint.startswith("http://") else "https",
+            )
+            return pafs.SubTreeFileSystem(uri.removeprefix("s3://"), s3)
+        return None
 
     def read(
         self,
@@ -229,6 +250,28 @@ class Storage:
         except DeltaError as e:
             raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
+
+    def compact(self, table: str) -> None:
+        """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
+
+        Raises :class:`Conflict` when another writer's commit clashes with the compaction.
+        """
+        dt = self.open(table)
+        try:
+            dt.optimize.compact()
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        dt.create_checkpoint()
+
+    def vacuum(self, table: str, *, retention_hours: int, dry_run: bool, keep_versions: Sequence[int]) -> list[str]:
+        """Delete (or list, ``dry_run``) files no version newer than the retention needs, except
+        those of ``keep_versions``; returns their paths relative to the table."""
+        dt = self.open(table)
+        try:
+            return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
+                                  keep_versions=sorted(keep_versions) or None))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
 
 
 def _quote(name: str) -> str:

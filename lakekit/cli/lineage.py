@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.tree import Tree
 
-from lakekit.cli._common import print_json, print_records
+from lakekit.cli._common import LakeOpt, open_lake, out, print_json, print_records
 from lakekit.errors import LakekitError
 from lakekit.lineage import column_lineage, edge_records, to_mermaid, to_openlineage
+from lakekit.models import LineageGraph, StoredEdge
 
 app = typer.Typer(help="Column lineage: of a SQL file (no lake needed), or across the lake.", no_args_is_help=True)
 
@@ -68,3 +70,58 @@ def _schema(file: Path | None) -> dict[str, Any] | None:
     if not isinstance(loaded, dict):
         raise LakekitError(f"schema file '{file}' must hold a JSON object of tables")
     return loaded
+
+
+class Graph(enum.StrEnum):
+    tree = "tree"
+    json = "json"
+    openlineage = "openlineage"
+    mermaid = "mermaid"
+
+
+RefArg = Annotated[str, typer.Argument(help="namespace.table.column (or namespace.table).", show_default=False)]
+GraphOpt = Annotated[Graph, typer.Option("--format", "-f", help="Output format.")]
+
+
+@app.command("up")
+def up(ref: RefArg, fmt: GraphOpt = Graph.tree, lake: LakeOpt = None) -> None:
+    """What feeds REF across the lake's recorded transforms, with the versions involved."""
+    target = open_lake(lake)
+    _show(target, target.lineage.upstream(ref), fmt)
+
+
+@app.command("down")
+def down(ref: RefArg, fmt: GraphOpt = Graph.tree, lake: LakeOpt = None) -> None:
+    """What REF feeds (directly, or through joins, filters, …): the columns, tables and runs affected."""
+    target = open_lake(lake)
+    _show(target, target.lineage.downstream(ref), fmt)
+
+
+def _show(lake: Any, graph: LineageGraph, fmt: Graph) -> None:
+    edges = [e.edge for e in graph.edges]
+    if fmt is Graph.json:
+        print_json(graph.asdict())
+    elif fmt is Graph.openlineage:
+        print_json(lake.lineage.openlineage(graph))
+    elif fmt is Graph.mermaid:
+        typer.echo(to_mermaid(edges))
+    else:
+        out.print(_tree(graph))
+
+
+def _tree(graph: LineageGraph) -> Tree:
+    """Edges grouped by the table they lead to (downstream) or come from (upstream)."""
+    tree = Tree(f"[bold]{graph.direction} of {graph.root}")
+    groups: dict[str, list[StoredEdge]] = {}
+    for e in graph.edges:
+        key = e.edge.target_table if graph.direction == "downstream" else e.edge.source_table
+        groups.setdefault(key, []).append(e)
+    for table in sorted(groups):
+        branch = tree.add(f"[bold]{table}")
+        for e in groups[table]:
+            branch.add(f"{e.edge.source_table}.{e.edge.source_column} (v{e.source_version}) → "
+                       f"{e.edge.target_table}.{e.edge.target_column} (v{e.target_version})  "
+                       f"[dim]{e.edge.kind}/{e.edge.subtype}[/dim]")
+    for run in graph.runs:
+        tree.add(f"[bold]run {run}")
+    return tree
