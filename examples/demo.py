@@ -13,15 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.tree import Tree
 
 import lakekit as lk
 from examples.generate import generate
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 RAW = (
     ("raw.users", ["users_part1", "users_part2"], {"vendor": "signup-service", "licence": "internal"}),
@@ -72,6 +74,45 @@ def quarantine_bad_rows(lake: lk.Lake, files: dict[str, Path]) -> None:
     console.print(history)
 
 
+TRANSFORMS = Path(__file__).parent / "transforms"
+
+
+def run_transforms(lake: lk.Lake) -> None:
+    step("3. SQL transforms in their own dialects, over pinned versions, with column lineage")
+    table = Table("target", "dialect", "version", "rows", "inputs (table@version)", "lineage edges")
+    for target, dialect in (("clean.users", "snowflake"), ("features.activity", "bigquery"),
+                            ("features.users", "duckdb")):
+        r = lake.transform(target, (TRANSFORMS / f"{target}.sql").read_text(), dialect=dialect)
+        pins = ", ".join(f"{t}@{v}" for t, v in sorted(r.inputs.items()))
+        table.add_row(target, dialect, str(r.version), f"{r.rows:,}", pins, str(len(r.edges)))
+    console.print(table)
+
+
+def blacklist_fix(lake: lk.Lake, files: dict[str, Path]) -> None:
+    step("4. Months later: the IP blacklist listed campus IPs. What did that touch?")
+    graph = lake.lineage.downstream("raw.spam_ips.ip")
+    tree = Tree("[bold]downstream of raw.spam_ips.ip")
+    for target in graph.tables:
+        branch = tree.add(f"[bold]{target}")
+        for e in graph.edges:
+            if e.edge.target_table == target:
+                branch.add(f"{e.edge.source_table}.{e.edge.source_column} → {e.edge.target_column}  "
+                           f"[dim]{e.edge.kind}/{e.edge.subtype}[/dim]")
+    console.print(tree)
+    indirect = [e for e in graph.edges if e.edge.source_table == "raw.spam_ips"]
+    console.print(f"raw.spam_ips.ip reaches {len(graph.tables)} tables only through indirect edges "
+                  f"({', '.join(sorted({e.edge.subtype for e in indirect}))}): value lineage would show nothing.")
+    r = lake.ingest("raw.spam_ips", str(files["spam_ips_fixed"]), mode="overwrite",
+                    metadata={"vendor": "acme-ip-lists", "note": "corrected delivery, campus IPs removed"})
+    console.print(f"corrected blacklist loaded: raw.spam_ips version {r.version}, {r.rows} IPs")
+    changes = Table("table", "was", "now", "why", "added", "removed", "changed")
+    for s in lake.rerun("raw.spam_ips"):
+        rows = s.rows
+        changes.add_row(s.table, str(s.previous_version), str(s.version), s.reason,
+                        *(str(n) for n in ((rows.added, rows.removed, rows.changed) if rows else ("", "", ""))))
+    console.print(changes)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake", default="demo-lake")
@@ -85,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     lake = lk.Lake(args.lake)
     ingest_raw(lake, files)
     quarantine_bad_rows(lake, files)
+    run_transforms(lake)
+    blacklist_fix(lake, files)
     console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")
 
 
