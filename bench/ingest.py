@@ -16,9 +16,26 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
 ROWS = int(os.environ.get("BENCH_ROWS", "5000000"))
+
+
+class BenchUsers(pa.DataFrameModel):
+    """The bench CSV's schema: not-null, range, regex and uniqueness checks, PII tagged."""
+
+    user_id: int = pa.Field(unique=True, ge=0, metadata={"pii": "user_id"})
+    email: str = pa.Field(str_matches=r"^[a-z0-9]+@example\.com$", metadata={"pii": "email"})
+    country: str = pa.Field(str_length={"min_value": 2, "max_value": 3})
+    score: float = pa.Field(ge=0, le=200)
+    sessions: int = pa.Field(ge=0)
+    active: bool
+    ip: str = pa.Field(metadata={"pii": "ip"})
+    balance: float = pa.Field(ge=0)
+
+    class Config:
+        name = "raw.bench"
 
 CHILD = r"""
 import json, sys, time
@@ -30,8 +47,11 @@ import lakekit as lk
 t0 = time.perf_counter()
 if kind == "baseline":
     write_deltalake(root + "/baseline", pacsv.read_csv(csv))
+elif kind == "schema":
+    from bench.ingest import BenchUsers
+    lk.Lake(root).ingest("raw.bench", csv, schema=BenchUsers)
 else:
-    lk.Lake(root).ingest("raw.bench", csv)
+    lk.Lake(root, schemas="no_schema_package").ingest("raw.bench", csv)
 seconds = time.perf_counter() - t0
 hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
 print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024}))
@@ -83,9 +103,12 @@ def main() -> None:
         print(f"ingest: {ROWS:,} rows, {csv.stat().st_size / 1e6:.0f} MB CSV (made in {time.perf_counter() - t0:.1f}s)")
         base = child("baseline", csv, work / "lake-base")
         ours = child("lakekit", csv, work / "lake-ours")
+        checked = child("schema", csv, work / "lake-schema")
         print(f"  baseline read_csv + write_deltalake: {base['seconds']:.2f}s, peak RSS {base['peak_mb']:.0f} MB")
         print(f"  lake.ingest:                         {ours['seconds']:.2f}s, peak RSS {ours['peak_mb']:.0f} MB")
+        print(f"  lake.ingest with schema:             {checked['seconds']:.2f}s, peak RSS {checked['peak_mb']:.0f} MB")
         print(f"  ratio ingest / baseline: {ours['seconds'] / base['seconds']:.2f}  (target <= 1.25)")
+        print(f"  ratio ingest with schema / without: {checked['seconds'] / ours['seconds']:.2f}  (target <= 1.3)")
         small = work / "small"
         small.mkdir()
         files = []
