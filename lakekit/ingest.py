@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import json
 import random
-import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -28,25 +26,13 @@ from lakekit.errors import LakekitError, UsageError
 from lakekit.evolution import reconcile
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import LoadResult, SourceFile, WriteMode
-from lakekit.provenance import environment, now
+from lakekit.provenance import environment, new_id, now
 from lakekit.publish import Progress, Target
 from lakekit.sources import Format, Source
 from lakekit.storage import Commit, Conflict, Storage
 
 LOAD_ID = "_load_id"
 MAX_ATTEMPTS = 30
-
-
-def new_load_id() -> str:
-    """A new load id: the UTC time to the microsecond, then 4 random hex digits.
-
-    Ids made later sort later (to the clock's resolution), so sorting load ids orders loads
-    in time; the random suffix keeps apart ids made in the same microsecond by two processes.
-
-    >>> a = new_load_id(); b = new_load_id(); a < b or a[:23] == b[:23]
-    True
-    """
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(2)}"
 
 
 def file_app_id(f: SourceFile) -> str:
@@ -93,7 +79,7 @@ def ingest(
     for src in found:
         fp = sources.fingerprint(src)
         fresh.setdefault(fp.checksum, (src, fp))
-    load_id = new_load_id()
+    load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
     for _ in range(MAX_ATTEMPTS):
         dt = storage.open(table) if storage.exists(table) else None
