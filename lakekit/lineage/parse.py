@@ -52,8 +52,8 @@ class Statement:
     conditions: tuple[Condition, ...] = ()
 
     def where(self) -> str:
-        """``statement N (`SQL…`)`` for error messages."""
-        return f"statement {self.index} (`{self.text}`)"
+        """``statement N (writing T)`` for error messages: never the SQL text, whose literals may be personal data."""
+        return f"statement {self.index}" + (f" (writing {self.target})" if self.target else "")
 
 
 def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None) -> list[Statement]:

@@ -63,7 +63,8 @@ class ScopeLineage:
                 self._by_name[key].setdefault(out_name, deps)
         found = self._by_name[key].get(name)
         if found is None:
-            raise SqlError(f"column '{name}' is not an output of `{scope.expression.sql()[:60]}`", column=name)
+            raise SqlError(f"column '{name}' is not an output of the {scope.expression.key} it is read from",
+                           column=name)
         return found
 
     def _compute_outputs(self, scope: Scope) -> Outputs:
@@ -76,7 +77,7 @@ class ScopeLineage:
             if not isinstance(expression, exp.Union):
                 return left
             if len(left) != len(right):
-                raise SqlError(f"set operation branches differ in width: `{expression.sql()[:60]}`")
+                raise SqlError(f"the branches of a {expression.key.upper()} differ in width")
             return tuple((name, a.merge(b)) for (name, a), (_, b) in zip(left, right, strict=True))
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
         inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
@@ -135,5 +136,5 @@ class _ScopeResolver:
     def query(self, query: exp.Query) -> Deps:
         scope = self.lineage.scope_of(query)
         if scope is None:
-            raise SqlError(f"cannot find the scope of `{query.sql()[:60]}`")
+            raise SqlError(f"cannot find the scope of a {query.key}")
         return Deps.union(deps for _, deps in self.lineage.outputs(scope))
