@@ -37,6 +37,7 @@ class Recorded:
     keys: tuple[str, ...]
     inputs: dict[str, int]
     source: str | None
+    incremental: bool
 
 
 def latest_transforms(storage: Storage) -> dict[str, Recorded]:
@@ -45,7 +46,7 @@ def latest_transforms(storage: Storage) -> dict[str, Recorded]:
     for r in sorted(metadata.read(storage, "transforms").to_pylist(), key=lambda r: r["version"]):
         latest[r["table"]] = Recorded(r["table"], r["version"], r["transform_id"], r["sql"], r["dialect"], r["mode"],
                                       tuple(json.loads(r["keys"] or "[]")), json.loads(r["inputs"] or "{}"),
-                                      r["source"])
+                                      r["source"], bool(r["incremental"]))
     return latest
 
 
@@ -127,9 +128,9 @@ def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package
         if dry_run:
             steps.append(RerunStep(r.table, r.version, None, reason, None))
             continue
-        options = transform.TransformOptions(dialect=r.dialect, mode=r.mode, keys=r.keys,
-                                             schema_package=schema_package, source=r.source,
-                                             job=f"rerun downstream of {downstream_of}")
+        options = transform.TransformOptions(dialect=r.dialect, mode="overwrite" if r.incremental else r.mode,
+                                             keys=r.keys, incremental=r.incremental, schema_package=schema_package,
+                                             source=r.source, job=f"rerun downstream of {downstream_of}")
         result = transform.transform(storage, r.table, r.sql, options)
         change = None
         if not result.skipped:

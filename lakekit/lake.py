@@ -10,16 +10,23 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import impact, metadata, quarantine, validate
+from lakekit import impact, metadata, quarantine, replay, runexec, runs, slices, validate
 from lakekit import ingest as _ingest
+from lakekit import project as _project
 from lakekit import query as _query
 from lakekit import transform as _transform
+from lakekit import vacuum as _vacuum
 from lakekit.checks import Model, OnInvalid
 from lakekit.errors import UsageError
 from lakekit.models import HistoryEntry, LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
+from lakekit.project import ProjectRun
 from lakekit.publish import Progress
+from lakekit.replay import RunComparison, StaleRun
+from lakekit.runexec import CommandRun
+from lakekit.runs import Run, RunInfo
 from lakekit.sources import Format
 from lakekit.storage import Storage, normalise_root
+from lakekit.vacuum import VacuumReport
 
 
 class Lake:
@@ -127,14 +134,19 @@ class Lake:
         keys: Sequence[str] | None = None,
         schema: Model | None = None,
         on_invalid: OnInvalid | None = None,
+        incremental: bool = False,
+        full_refresh: bool = False,
     ) -> TransformResult:
         """Run ``sql`` over pinned input versions (latest, or ``versions``) into a new version of ``target``.
 
         The rows are validated by the target's schema before they commit, and the column
         lineage of the statement is recorded; the same SQL over the same versions runs once.
+        ``incremental`` reads only the rows the inputs gained since the last run and merges the
+        result on ``keys`` (falling back to a full refresh when that would not be exact).
         """
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
-                                              schema=schema, schema_package=self.schemas, on_invalid=on_invalid)
+                                              schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
+                                              incremental=incremental, full_refresh=full_refresh)
         return _transform.transform(self.storage, target, sql, options)
 
     def rerun(self, downstream_of: str, dry_run: bool = False) -> list[RerunStep]:
@@ -144,3 +156,52 @@ class Lake:
     def sql(self, query: str, dialect: str | None = None) -> pa.Table:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""
         return _query.query(self.storage, query, dialect=dialect)
+
+    def run_transforms(self, directory: str | Path, select: str | None = None, dialect: str = "snowflake", *,
+                       full_refresh: bool = False) -> ProjectRun:
+        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
+        return _project.run_transforms(self.storage, directory, select=select, dialect=dialect,
+                                       schema_package=self.schemas, full_refresh=full_refresh)
+
+    def start_run(self, name: str, params: Mapping[str, Any] | None = None,
+                  tags: Mapping[str, Any] | None = None) -> Run:
+        """Start a model run (a context manager) that records the exact versions it reads."""
+        return runs.start_run(self.storage, name, params, tags, schemas=self.schemas)
+
+    def runs(self, name: str | None = None) -> pa.Table:
+        """One row per recorded run (of ``name``), oldest first."""
+        return runs.runs(self.storage, name)
+
+    def run(self, run_id: str) -> RunInfo:
+        """One run with its inputs ``{table: version}``, params, metrics, artifacts and outputs."""
+        return runs.run(self.storage, run_id)
+
+    def reproduce(self, run_id: str) -> dict[str, pa.Table]:
+        """``{table: rows}`` exactly as the run read them, verified by fingerprint."""
+        return replay.reproduce(self.storage, run_id)
+
+    def compare_runs(self, a: str, b: str, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:
+        """Input versions, row changes, params and metrics of two runs side by side."""
+        return replay.compare_runs(self.storage, a, b, keys=keys, schemas=self.schemas)
+
+    def stale_runs(self) -> list[StaleRun]:
+        """Runs whose inputs have newer versions, with what made them and the path to the change."""
+        return replay.stale_runs(self.storage)
+
+    def run_command(self, name: str, command: Sequence[str], params: Mapping[str, Any] | None = None) -> CommandRun:
+        """Run a command as the run ``name`` (its ``start_run`` attaches to it), command recorded."""
+        return runexec.execute(self.storage, name, command, params=params, schemas=self.schemas)
+
+    def rerun_runs(self, run_ids: Sequence[str] | None = None) -> list[CommandRun]:
+        """Re-execute the recorded commands of stale runs (or ``run_ids``) and their readers, upstream first."""
+        return runexec.rerun(self.storage, run_ids, schemas=self.schemas)
+
+    def error_slices(self, run_id: str, by: Sequence[str], label: str, prediction: str, min_rows: int = 1,
+                     rank: slices.Rank = "error_rate") -> pa.Table:
+        """Slices of ``by`` ranked by the run's error rate (or error count), joined on the exact inputs."""
+        return slices.error_slices(self.storage, run_id, by, label=label, prediction=prediction, min_rows=min_rows,
+                                   rank=rank)
+
+    def vacuum(self, table: str | None = None, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
+        """Remove old unreferenced files, never those of a version some run read or wrote."""
+        return _vacuum.vacuum(self.storage, table, retention_hours=retention_hours, dry_run=dry_run)

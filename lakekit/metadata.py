@@ -7,6 +7,7 @@ checked against their pandera schema in ``schemas/lakekit_meta.py`` before they 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import random
@@ -17,13 +18,19 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+from deltalake import DeltaTable
 
-from lakekit.errors import LakekitError
+from lakekit.checks import Plan, compile_plan
+from lakekit.errors import LakekitError, TableNotFound
 from lakekit.models import HistoryEntry, ValidationReport
 from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage
 
 _TS = pa.timestamp("us", tz="UTC")
 PROVENANCE_KEY = "lakekit"
+COMPACT_EVERY = 50
+"""Commits between two compactions of a metadata table."""
+CHECKPOINT_EVERY = 10
+"""Commits between two checkpoints of a metadata table's log."""
 
 SCHEMAS: dict[str, pa.Schema] = {
     "loads": pa.schema([
@@ -40,14 +47,32 @@ SCHEMAS: dict[str, pa.Schema] = {
     "transforms": pa.schema([
         ("table", pa.string()), ("version", pa.int64()), ("transform_id", pa.string()), ("sql", pa.string()),
         ("sql_hash", pa.string()), ("dialect", pa.string()), ("mode", pa.string()), ("keys", pa.string()),
-        ("inputs", pa.string()), ("source", pa.string()), ("job", pa.string()), ("rows", pa.int64()),
-        ("quarantined", pa.int64()), ("git_commit", pa.string()), ("user", pa.string()), ("host", pa.string()),
-        ("committed_at", _TS),
+        ("incremental", pa.bool_()), ("inputs", pa.string()), ("previous_inputs", pa.string()),
+        ("source", pa.string()), ("job", pa.string()),
+        ("rows", pa.int64()), ("quarantined", pa.int64()), ("git_commit", pa.string()), ("user", pa.string()),
+        ("host", pa.string()), ("committed_at", _TS),
     ]),
     "lineage": pa.schema([
         ("transform_id", pa.string()), ("source_table", pa.string()), ("source_version", pa.int64()),
         ("source_column", pa.string()), ("target_table", pa.string()), ("target_version", pa.int64()),
         ("target_column", pa.string()), ("kind", pa.string()), ("subtype", pa.string()),
+    ]),
+    # one row per change of a run's state; a run is the fold of its rows (lakekit.runs)
+    "runs": pa.schema([
+        ("run_id", pa.string()), ("name", pa.string()), ("status", pa.string()), ("error", pa.string()),
+        ("params", pa.string()), ("metrics", pa.string()), ("tags", pa.string()), ("artifacts", pa.string()),
+        ("predictions", pa.string()), ("command", pa.string()), ("started_at", _TS), ("ended_at", _TS),
+        ("updated_at", _TS), ("git_commit", pa.string()), ("git_dirty", pa.bool_()), ("user", pa.string()),
+        ("host", pa.string()), ("python", pa.string()), ("packages", pa.string()), ("lakekit_version", pa.string()),
+    ]),
+    "run_inputs": pa.schema([
+        ("run_id", pa.string()), ("seq", pa.int64()), ("table", pa.string()), ("version", pa.int64()),
+        ("columns", pa.string()), ("filter", pa.string()), ("rows", pa.int64()), ("fingerprint", pa.string()),
+        ("read_at", _TS),
+    ]),
+    "run_outputs": pa.schema([
+        ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
+        ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
 }
 
@@ -64,17 +89,38 @@ def _model(name: str) -> Any:
     return None
 
 
-def _check(name: str, rows: pa.Table) -> None:
+@functools.cache
+def _plan(name: str) -> Plan | None:
     model = _model(name)
     if model is None:
-        return
-    import pandera.errors
+        return None
+    empty = pl.from_arrow(SCHEMAS[name].empty_table())
+    assert isinstance(empty, pl.DataFrame)
+    return compile_plan(model, dict(empty.schema), source=f"{META_NAMESPACE}.{name}")
 
-    try:
-        model.validate(pl.from_arrow(rows), lazy=True)
-    except pandera.errors.SchemaErrors as e:
-        failing = sorted({str(c) for c in e.failure_cases["column"].to_list() if c is not None})
-        raise LakekitError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(failing)})") from None
+
+def _check(name: str, rows: pa.Table) -> None:
+    """Rows checked against the table's schema in one polars pass (pandera runs what cannot be compiled)."""
+    plan = _plan(name)
+    if plan is None:
+        return
+    frame = pl.from_arrow(rows)
+    assert isinstance(frame, pl.DataFrame)
+    failing = set()
+    if plan.rules:
+        verdicts = frame.with_columns(*plan.prepare).select(
+            *(r.fails.any().alias(str(i)) for i, r in enumerate(plan.rules))).row(0)
+        failing |= {str(r.column) for r, bad in zip(plan.rules, verdicts, strict=True) if bad and r.rejects}
+    failing |= {k.label for k in plan.keys if frame.select(k.value.is_duplicated().any()).item()}
+    if plan.custom:
+        import pandera.errors
+
+        try:
+            _model(name).validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as e:
+            failing |= {str(c) for c in e.failure_cases["column"].to_list() if c is not None}
+    if failing:
+        raise LakekitError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(sorted(failing))})")
 
 
 def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -103,7 +149,10 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
     _check(name, table)
     full = f"{META_NAMESPACE}.{name}"
     while True:
-        base = storage.open(full) if storage.exists(full) else None
+        try:
+            base: DeltaTable | None = storage.open(full)
+        except TableNotFound:
+            base = None
         todo, commit = table, Commit()
         if once_by is not None:
             apps = [f"lakekit-{name}:{key}" for key in table.column(once_by).to_pylist()]
@@ -113,12 +162,27 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
                 return
             commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)
         try:
-            storage.write(full, todo, mode="append", commit=commit, base=base)
-            return
+            version = storage.write(full, todo, mode="append", commit=commit, base=base)
         except Conflict:
             if commit.exclusive:
                 time.sleep(random.uniform(0.005, 0.05))
             continue
+        _housekeep(storage, full, version)
+        return
+
+
+def _housekeep(storage: Storage, full: str, version: int) -> None:
+    """An index table gains one small file and one log entry per append: every
+    ``CHECKPOINT_EVERY`` commits its log is checkpointed, every ``COMPACT_EVERY`` its files are
+    merged too, so appending and reading stay flat as it grows. A clash with another process's
+    compaction leaves the work to that one."""
+    if version and version % COMPACT_EVERY == 0:
+        try:
+            storage.compact(full)
+        except Conflict:
+            return
+    elif version and version % CHECKPOINT_EVERY == 0:
+        storage.checkpoint(full)
 
 
 def read(storage: Storage, name: str, *, filter: str | None = None) -> pa.Table:

@@ -141,7 +141,9 @@ class TransformResult(_Result):
     """What one transform did: the version it made from which input versions, and its lineage.
 
     ``skipped`` when the same SQL had already run over the same input versions (``version``
-    is then the table's current one).
+    is then the table's current one). An incremental transform that read only the rows its
+    inputs gained since its last run names those versions in ``previous_inputs``; ``reason``
+    says in words why it ran as it did (or was skipped).
     """
 
     table: str
@@ -153,6 +155,8 @@ class TransformResult(_Result):
     quarantined: int = 0
     transform_id: str | None = None
     validation: ValidationReport | None = None
+    previous_inputs: dict[str, int] | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)

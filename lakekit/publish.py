@@ -150,7 +150,7 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
             if auditor is None:
                 valid: Iterator[pa.RecordBatch] = stamped
             else:
-                valid = _audited(auditor, stamped, uri, run)
+                valid = _audited(auditor, stamped, uri, write_id, run)
             for batch in valid:
                 yield conform(batch, schema)
                 run.rows += batch.num_rows
@@ -165,11 +165,14 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
         raise
 
 
-def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str,
+def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
              run: _Run) -> Iterator[pa.RecordBatch]:
     for audited in auditor.audit_stream(batches):
         if audited.rejected.num_rows:
             rejected = audited.rejected
+            if quarantine.LOAD_ID not in rejected.column_names:  # unstamped writes (transforms, runs)
+                rejected = rejected.append_column(
+                    quarantine.LOAD_ID, pa.repeat(pa.scalar(write_id, pa.string()), rejected.num_rows))
             run.rejected.append(rejected.append_column(
                 quarantine.SOURCE, pa.repeat(pa.scalar(uri, pa.string()), rejected.num_rows)))
         yield from audited.valid.to_batches()

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as pads
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -126,12 +127,18 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()))
 
 
-def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS) -> pa.RecordBatchReader:
-    """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader)."""
+def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
+            datasets: Mapping[str, pads.Dataset] | None = None) -> pa.RecordBatchReader:
+    """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader).
+
+    ``datasets`` replaces the rows of some relations (by :attr:`Relation.name`), e.g. with only
+    the files a version added.
+    """
+    given = datasets or {}
     con = _connect()
     try:
         for r in prepared.relations:
-            con.register(r.name, storage.dataset(r.table, r.version))
+            con.register(r.name, given[r.name] if r.name in given else storage.dataset(r.table, r.version))
         reader = con.sql(prepared.duckdb_sql).to_arrow_reader(batch_rows)
     except duckdb.Error as e:
         con.close()
@@ -263,9 +270,13 @@ def _unqualify_columns(tree: exp.Expr, tables: set[str]) -> None:
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB that can reach no file and no Python variable, in UTC."""
+    """A fresh in-memory DuckDB that can reach no file and no Python variable, in UTC.
+
+    Its progress bar is off: DuckDB draws it on stdout, where ``--json`` output goes.
+    """
     con = duckdb.connect(config={"enable_external_access": False, "python_enable_replacements": False})
     con.sql("SET TimeZone = 'UTC'")
+    con.sql("SET enable_progress_bar = false")
     return con
 
 

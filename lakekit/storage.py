@@ -143,13 +143,15 @@ class Storage:
     def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
         return self.open(table).history(limit)
 
-    def dataset(self, table: str, version: int | None = None) -> pads.Dataset:
-        """The Parquet files of one version as a pyarrow dataset (projection and filter pushdown).
+    def dataset(self, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> pads.Dataset:
+        """The Parquet files of one version (or of an opened ``snapshot``) as a pyarrow dataset
+        (projection and filter pushdown).
 
         Files are read through pyarrow's own filesystems where there is one: delta-rs's Python
         filesystem handler can abort the interpreter at exit (seen with deltalake 1.6.6).
         """
-        return self.open(table, version).to_pyarrow_dataset(filesystem=self._arrow_fs(table))
+        dt = snapshot if snapshot is not None else self.open(table, version)
+        return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
 
     def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
         uri = self.uri(table)
@@ -223,7 +225,8 @@ class Storage:
             if base is None and self.exists(table):
                 raise Conflict(f"'{table}' was created concurrently") from None
             raise LakekitError(f"cannot write '{table}': {e}") from None
-        return before + 1 if exclusive else self.open(table).version()
+        # a non-exclusive commit may land on a newer version; delta-rs moves ``base`` to it
+        return before + 1 if exclusive or base is None else base.version()
 
     def merge(
         self,
@@ -262,6 +265,10 @@ class Storage:
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
         dt.create_checkpoint()
+
+    def checkpoint(self, table: str) -> None:
+        """Write a checkpoint of the latest version, so opening the table replays few log files."""
+        self.open(table).create_checkpoint()
 
     def vacuum(self, table: str, *, retention_hours: int, dry_run: bool, keep_versions: Sequence[int]) -> list[str]:
         """Delete (or list, ``dry_run``) files no version newer than the retention needs, except

@@ -6,6 +6,11 @@ schemas) → ``committed`` (rows validated and written by ``publish``) → ``ind
 in ``_lakekit/transforms`` and ``_lakekit/lineage``). The same SQL over the same input
 versions is the same transform: its fingerprint is an app transaction in the commit that
 made it, so running it again (or again after a crash) commits nothing and says so.
+
+An *incremental* transform (``incremental=True`` with ``keys``) reads only the rows its
+driving inputs gained since the versions it last consumed and merges its output into the
+target on the keys; :mod:`lakekit.incremental` decides when that is exact and falls back to a
+full refresh otherwise. Its provenance names both the previous and the new input versions.
 """
 
 from __future__ import annotations
@@ -19,16 +24,15 @@ from dataclasses import dataclass
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit import metadata, publish, query, statement, validate
+from lakekit import incremental, metadata, publish, query, statement, validate
 from lakekit.checks import Model, OnInvalid
 from lakekit.errors import LakekitError, UsageError
 from lakekit.evolution import reconcile
 from lakekit.fingerprint import stable_hash
-from lakekit.ingest import new_load_id
 from lakekit.lineage import column_lineage
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import ColumnEdge, TransformResult, WriteMode
-from lakekit.provenance import environment, now
+from lakekit.provenance import environment, new_id, now
 from lakekit.publish import Target
 from lakekit.storage import Commit, Conflict, Storage
 
@@ -48,6 +52,8 @@ class TransformOptions:
     on_invalid: OnInvalid | None = None
     source: str | None = None
     job: str | None = None
+    incremental: bool = False
+    full_refresh: bool = False
 
 
 def _sql_type(t: pa.DataType) -> str:
@@ -81,6 +87,8 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     storage.uri(target)
     mode = stmt.mode or options.mode
     keys = stmt.keys or options.keys
+    if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
+        raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
     prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions)
@@ -88,24 +96,30 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     if target in inputs and mode == "overwrite":
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target))
-    sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "mode": mode, "keys": list(keys)})
+    sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
+                            "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
     model = options.schema or validate.find_schema(target, options.schema_package)
-    transform_id = new_load_id()
+    transform_id = new_id()
     for _ in range(MAX_ATTEMPTS):
         base = storage.open(target) if storage.exists(target) else None
         if base is not None and base.transaction_version(app) is not None:
-            return TransformResult(target, base.version(), inputs, edges, skipped=True)
-        reader = _renamed(query.execute(storage, prepared), stmt.columns)
-        schema = _schema(target, base, reader.schema, mode)
+            return TransformResult(target, base.version(), inputs, edges, skipped=True,
+                                   reason="unchanged: this SQL already ran over these input versions")
+        plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
+                                incremental=options.incremental, full_refresh=options.full_refresh)
+        run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
+        reader = _renamed(query.execute(storage, prepared, datasets=plan.datasets), stmt.columns)
+        schema = _schema(target, base, reader.schema, run_mode)
         provenance = {
             "operation": "transform", "transform_id": transform_id, "sql": sql, "sql_hash": sql_hash,
-            "dialect": options.dialect, "mode": mode, "keys": list(keys), "inputs": inputs,
+            "dialect": options.dialect, "mode": run_mode, "keys": list(keys), "inputs": inputs,
+            "incremental": options.incremental, "previous_inputs": plan.previous,
             "source": options.source, "job": options.job or f"transform {target}", **environment(),
         }
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
-        published_target = Target(target, mode, keys, (), model, options.on_invalid,
-                                  replace_schema=mode == "overwrite", updates=stmt.updates)
+        published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
+                                  replace_schema=run_mode == "overwrite", updates=stmt.updates)
         try:
             done = publish.publish(storage, published_target, base=base, schema=schema,
                                    parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
@@ -114,7 +128,8 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
             time.sleep(random.uniform(0.01, 0.2))
             continue
         result = TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
-                                 transform_id=transform_id, validation=done.report)
+                                 transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
+                                 reason=plan.reason)
         index(storage, result, provenance)
         return result
     raise LakekitError(f"could not commit to '{target}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
@@ -127,9 +142,10 @@ def index(storage: Storage, result: TransformResult, provenance: Mapping[str, ob
         "table": result.table, "version": result.version, "transform_id": result.transform_id,
         "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
         "mode": provenance["mode"], "keys": list(provenance["keys"]),  # type: ignore[call-overload]
-        "inputs": dict(result.inputs), "source": provenance.get("source"), "job": provenance["job"],
-        "rows": result.rows, "quarantined": result.quarantined, "git_commit": env["git_commit"],
-        "user": env["user"], "host": env["host"], "committed_at": now(),
+        "incremental": bool(provenance.get("incremental")),
+        "inputs": dict(result.inputs), "previous_inputs": result.previous_inputs, "source": provenance.get("source"),
+        "job": provenance["job"], "rows": result.rows, "quarantined": result.quarantined,
+        "git_commit": env["git_commit"], "user": env["user"], "host": env["host"], "committed_at": now(),
     }
     metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
     rows = [lineage_row(e, result) for e in result.edges]

@@ -53,3 +53,73 @@ class Validations(pa.DataFrameModel):
     class Config:
         name = "_lakekit.validations"
         strict = True
+
+
+RUN_STATUS = ["running", "finished", "failed"]
+
+
+class Runs(pa.DataFrameModel):
+    """One row per change of a run's state (start, end, an attached process's report).
+
+    A run's state is the fold of its rows in ``updated_at`` order (``lakekit.runs``).
+    """
+
+    run_id: str = pa.Field(str_length={"min_value": 1})
+    name: str = pa.Field(str_length={"min_value": 1})
+    status: str = pa.Field(isin=RUN_STATUS)
+    error: str = pa.Field(nullable=True)  # an exception type or an exit status, never a message
+    params: str = pa.Field(str_matches=JSON_OBJECT)
+    metrics: str = pa.Field(str_matches=JSON_OBJECT)
+    tags: str = pa.Field(str_matches=JSON_OBJECT)
+    artifacts: str = pa.Field(str_matches=JSON_LIST)  # [{"uri", "path", "sha256", "size"}, ...]
+    predictions: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {"table", "version", "keys"}
+    command: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {"argv", "cwd"}
+    started_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+    ended_at: pl.Datetime(time_unit="us", time_zone="UTC") = pa.Field(nullable=True)  # type: ignore[valid-type]
+    updated_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+    git_commit: str = pa.Field(nullable=True, str_matches=r"^[0-9a-f]{7,64}$")
+    git_dirty: bool = pa.Field(nullable=True)
+    user: str
+    host: str
+    python: str
+    packages: str = pa.Field(str_matches=JSON_OBJECT)
+    lakekit_version: str = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        name = "_lakekit.runs"
+        strict = True
+
+
+class RunInputs(pa.DataFrameModel):
+    """One row per ``run.read``: the exact version, columns and filter, and what came back."""
+
+    run_id: str = pa.Field(str_length={"min_value": 1})
+    seq: int = pa.Field(ge=1)
+    table: str = pa.Field(str_matches=TABLE)
+    version: int = pa.Field(ge=0)
+    columns: str = pa.Field(nullable=True, str_matches=JSON_LIST)
+    filter: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {"sql"} | {"substrait", "text"}
+    rows: int = pa.Field(ge=0)
+    fingerprint: str = pa.Field(str_matches=r"^sha256:[0-9a-f]{64}$")
+    read_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.run_inputs"
+        strict = True
+
+
+class RunOutputs(pa.DataFrameModel):
+    """One row per table version a run committed, with the versions the run had read by then."""
+
+    output_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # run_id:table:seq
+    run_id: str = pa.Field(str_length={"min_value": 1})
+    table: str = pa.Field(str_matches=TABLE)
+    version: int = pa.Field(ge=0)
+    mode: str = pa.Field(isin=["append", "overwrite", "merge"])
+    rows: int = pa.Field(ge=0)
+    inputs: str = pa.Field(str_matches=JSON_OBJECT)  # {table: version}
+    written_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.run_outputs"
+        strict = True

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import impact, lineage, query, tables, validation
+from lakekit.cli import impact, lineage, query, runs, tables, transforms, validation
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -54,6 +54,8 @@ tables.register(app)
 query.register(app)
 validation.register(app)
 impact.register(app)
+transforms.register(app)
+runs.register(app)
 app.add_typer(lineage.app, name="lineage")
 
 

@@ -1,0 +1,196 @@
+"""``lakekit run | runs ... | vacuum``: model runs linked to exact table versions."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from lakekit.cli._common import JsonOpt, LakeOpt, err, open_lake, out, print_json, print_records
+
+RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
+
+app = typer.Typer(help="Model runs: list, show, reproduce, compare, error slices, stale runs, rerun.",
+                  no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``run``, the ``runs`` group and ``vacuum`` to the root app."""
+    root.command("run", context_settings={"allow_interspersed_args": False})(run)
+    root.add_typer(app, name="runs")
+    root.command("vacuum")(vacuum)
+
+
+def run(
+    name: Annotated[str, typer.Argument(help="Run name, e.g. job-seeker.")],
+    command: Annotated[list[str], typer.Argument(help="The command, after '--'.")],
+    param: Annotated[list[str] | None, typer.Option("--param", help="KEY=VALUE recorded as a param.")] = None,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run COMMAND as the run NAME: its `lake.start_run(...)` attaches to the run; the command is recorded."""
+    params = dict(_pair(p, "--param") for p in param or [])
+    argv = command[1:] if command[:1] == ["--"] else command  # options end at NAME, so '--' comes through
+    result = open_lake(lake).run_command(name, argv, params=params)
+    if json_out:
+        print_json(result.asdict())
+    else:
+        out.print(f"run {result.run_id} ({name}): {result.status}, exit status {result.exit_code}")
+    if result.exit_code:
+        raise typer.Exit(1)
+
+
+def _pair(text: str, hint: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise typer.BadParameter(f"expected KEY=VALUE, got '{text}'", param_hint=hint)
+    return key, value
+
+
+@app.command("list")
+def list_runs(
+    name: Annotated[str | None, typer.Option("--name", help="Only runs of this name.")] = None,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Recorded runs, oldest first."""
+    records = open_lake(lake).runs(name).to_pylist()
+    if json_out:
+        print_json(records)
+        return
+    print_records([{"run": r["run_id"], "name": r["name"], "status": r["status"], "error": r["error"],
+                    "started": r["started_at"], "ended": r["ended_at"], "metrics": json.loads(r["metrics"]) or None}
+                   for r in records], title="runs")
+
+
+@app.command("show")
+def show(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+    """One run: status, inputs with versions, params, metrics, artifacts, outputs."""
+    info = open_lake(lake).run(run_id).asdict()
+    if json_out:
+        print_json(info)
+        return
+    out.print(f"run {info['run_id']} ({info['name']}): {info['status']}"
+              + (f", {info['error']}" if info["error"] else "")
+              + f"; started {info['started_at']}, ended {info['ended_at'] or '-'}")
+    for key in ("params", "metrics", "outputs", "command"):
+        if info[key]:
+            out.print(f"{key}: {json.dumps(info[key], default=str)}", markup=False, highlight=False)
+    print_records([{"table": r["table"], "version": r["version"], "columns": r["columns"], "filter": r["filter"],
+                    "rows": r["rows"], "fingerprint": r["fingerprint"][:19] + "…"} for r in info["reads"]],
+                  title="reads")
+    if info["artifacts"]:
+        print_records(info["artifacts"], title="artifacts")
+
+
+@app.command("reproduce")
+def reproduce(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+    """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
+    tables = open_lake(lake).reproduce(run_id)
+    rows = [{"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True} for k, t in tables.items()]
+    if json_out:
+        print_json(rows)
+    else:
+        print_records(rows, title=f"inputs of run {run_id}, reproduced")
+
+
+@app.command("compare")
+def compare(
+    a: RunArg,
+    b: RunArg,
+    key: Annotated[list[str] | None, typer.Option("--key", help="TABLE=COL[,COL] to match rows on.")] = None,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Inputs whose versions differ (with row changes), params and metrics of runs A and B."""
+    keys = {t: c.split(",") for t, c in (_pair(k, "--key") for k in key or [])}
+    result = open_lake(lake).compare_runs(a, b, keys=keys or None).asdict()
+    if json_out:
+        print_json(result)
+        return
+    print_records([{"table": c["table"], "version a": c["version_a"], "version b": c["version_b"],
+                    **_diff(c["rows"])} for c in result["inputs"]], title="inputs that differ")
+    if result["same_inputs"]:
+        out.print(f"same versions: {', '.join(result['same_inputs'])}")
+    for kind in ("params", "metrics"):
+        print_records([{kind[:-1]: k, "a": v[0], "b": v[1]} for k, v in result[kind].items()], title=kind)
+
+
+def _diff(rows: dict[str, Any] | None) -> dict[str, Any]:
+    if rows is None:
+        return {"added": None, "removed": None, "changed": None, "by": None}
+    return {"added": rows["added"], "removed": rows["removed"],
+            "changed": rows["changed"] if rows["keys"] else None, "by": ",".join(rows["keys"]) or "whole rows"}
+
+
+@app.command("slices")
+def error_slices(
+    run_id: RunArg,
+    by: Annotated[list[str], typer.Option("--by", help="Slice column (repeatable).")],
+    label: Annotated[str, typer.Option("--label", help="Column with the true value.")],
+    prediction: Annotated[str, typer.Option("--prediction", help="Column with the predicted value.")],
+    min_rows: Annotated[int, typer.Option("--min-rows", help="Leave out smaller slices.")] = 1,
+    rank: Annotated[str, typer.Option("--rank", help="error_rate | errors")] = "error_rate",
+    limit: Annotated[int, typer.Option("--limit", help="Slices to show.")] = 20,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
+    if rank not in ("error_rate", "errors"):
+        raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
+    table = open_lake(lake).error_slices(run_id, by, label, prediction, min_rows=min_rows,
+                                         rank="errors" if rank == "errors" else "error_rate")
+    records = table.slice(0, limit).to_pylist()
+    if json_out:
+        print_json(records)
+    else:
+        print_records(records, title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
+
+
+@app.command("stale")
+def stale(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+    """Runs whose inputs have newer versions, with what made them."""
+    found = [s.asdict() for s in open_lake(lake).stale_runs()]
+    if json_out:
+        print_json(found)
+        return
+    print_records([{"run": s["run_id"], "name": s["name"], "table": s["table"], "read": s["version_read"],
+                    "newest": s["newest_version"],
+                    "path": " ← ".join(f"{p['table']}@{p['version']} ({p['operation']})" for p in s["path"])}
+                   for s in found], title="stale runs")
+
+
+@app.command("rerun")
+def rerun(
+    run_ids: Annotated[list[str] | None, typer.Argument(help="Runs to re-execute (default: the stale ones).")] = None,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-execute the recorded commands of stale runs and of the runs reading their outputs, upstream first."""
+    done = [r.asdict() for r in open_lake(lake).rerun_runs(run_ids or None)]
+    if json_out:
+        print_json(done)
+    else:
+        print_records(done, title="reruns")
+    if any(r["exit_code"] for r in done):
+        err.print("some reruns failed")
+        raise typer.Exit(1)
+
+
+def vacuum(
+    table: Annotated[str | None, typer.Argument(help="Table (default: every data table).")] = None,
+    retention_hours: Annotated[int, typer.Option("--retention-hours", help="Keep files newer than this.")] = 168,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files only.")] = False,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Remove old unreferenced files, keeping every version a run read or wrote."""
+    report = open_lake(lake).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    if json_out:
+        print_json(report.asdict())
+        return
+    verb = "would remove" if dry_run else "removed"
+    print_records([{"table": t.table, verb: len(t.removed),
+                    "kept versions (runs)": "; ".join(f"{v}: {', '.join(ids)}" for v, ids in t.kept_for.items())}
+                   for t in report.tables], title=f"vacuum, retention {retention_hours} h")

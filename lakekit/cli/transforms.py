@@ -1,0 +1,80 @@
+"""``lakekit transform | run-transforms``: one SQL file into a table, or a project of SQL files in order.
+
+Two commands rather than one with a ``--project`` switch: each mirrors one ``Lake`` method
+(``transform``, ``run_transforms``) and has its own required arguments, so typer checks them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
+
+DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect of the file(s) (sqlglot's names).")]
+FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.command("transform")(transform)
+    app.command("run-transforms")(run_transforms)
+
+
+def transform(
+    target: Annotated[str, typer.Argument(help="Table the SQL makes, namespace.name.")],
+    file: Annotated[Path, typer.Argument(help="File with one SQL statement.", exists=True, dir_okay=False)],
+    dialect: DialectOpt = "snowflake",
+    mode: Annotated[Literal["overwrite", "append", "merge"], typer.Option(
+        "--mode", help="How a plain query lands (CREATE/INSERT/MERGE statements say it themselves).")] = "overwrite",
+    key: Annotated[list[str] | None, typer.Option("--key", help="Merge key column (repeatable).")] = None,
+    version_of: Annotated[list[str] | None, typer.Option(
+        "--version-of", help="Pin an input, TABLE=VERSION (repeatable; default: latest).")] = None,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="Read only rows added since the last run; merge them on --key.")] = False,
+    full_refresh: FullRefreshOpt = False,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run the SQL in FILE over pinned input versions into a new version of TARGET."""
+    versions = dict(_pin(v) for v in version_of or [])
+    result = open_lake(lake).transform(target, file.read_text(), dialect=dialect, mode=mode, versions=versions,
+                                       keys=key, incremental=incremental, full_refresh=full_refresh)
+    if json_out:
+        print_json(result.asdict())
+        return
+    inputs = ", ".join(f"{t}@{v}" for t, v in result.inputs.items())
+    if result.skipped:
+        out.print(f"{target}: skipped, {result.reason} (version {result.version})")
+    else:
+        out.print(f"{target}: version {result.version}, {result.rows:,} rows, {result.quarantined:,} quarantined, "
+                  f"from {inputs} ({result.reason})")
+
+
+def _pin(text: str) -> tuple[str, int]:
+    table, sep, version = text.partition("=")
+    if not sep or not table or not version.isdigit():
+        raise typer.BadParameter(f"expected TABLE=VERSION, got '{text}'", param_hint="--version-of")
+    return table, int(version)
+
+
+def run_transforms(
+    directory: Annotated[Path, typer.Argument(help="Folder of *.sql files.", exists=True, file_okay=False)],
+    select: Annotated[str | None, typer.Option(
+        "--select", help="dbt-style: TABLE, +TABLE (with upstream), TABLE+ (with downstream), +TABLE+.")] = None,
+    dialect: DialectOpt = "snowflake",
+    full_refresh: FullRefreshOpt = False,
+    lake: LakeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run every SQL file under DIRECTORY in dependency order; unchanged ones are skipped."""
+    result = open_lake(lake).run_transforms(directory, select=select, dialect=dialect, full_refresh=full_refresh)
+    if json_out:
+        print_json(result.asdict())
+        return
+    print_records([{
+        "file": f.file, "table": f.target, "version": f.version, "ran": "skipped" if f.skipped else "ran",
+        "rows": None if f.skipped else f.rows, "why": f.reason,
+    } for f in result.files], title=f"transforms in {directory}")
