@@ -19,8 +19,7 @@ import polars as pl
 from deltalake import write_deltalake
 
 from lakekit import Lake, metadata
-from lakekit.provenance import environment
-from lakekit.runs import new_run_id
+from lakekit.provenance import environment, new_id
 
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 TABLES = [f"raw.t{i}" for i in range(5)]
@@ -33,7 +32,7 @@ def _prior_runs(lake: Lake, n: int) -> None:
     stamp = datetime.now(UTC)
     per = max(1, n // COMMITS)
     for start in range(0, n, per):
-        ids = [new_run_id() for _ in range(min(per, n - start))]
+        ids = [new_id() for _ in range(min(per, n - start))]
         runs = [{"run_id": i, "name": "old", "status": s, "params": {"lr": 0.1}, "metrics": {}, "tags": {},
                  "artifacts": [], "started_at": stamp, "ended_at": stamp if s == "finished" else None,
                  "updated_at": stamp, **env} for i in ids for s in ("running", "finished")]

@@ -68,15 +68,7 @@ class Lake:
 
     def resolve_version(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (the latest when both are None)."""
-        if version is not None and as_of is not None:
-            raise UsageError("give version or as_of, not both")
-        if as_of is not None:
-            try:
-                when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-            except ValueError:
-                raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
-            return self.storage.version_at(table, when)
-        return self.storage.open(table, version).version()
+        return self.storage.resolve(table, version, as_of)
 
     def ingest(
         self,

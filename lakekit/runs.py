@@ -20,12 +20,11 @@ import json
 import os
 import random
 import re
-import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, get_args
 
@@ -39,7 +38,7 @@ from lakekit.evolution import reconcile
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import WriteMode, _Result
 from lakekit.pinned import fingerprint, pinned_read, recorded_filter
-from lakekit.provenance import environment, now
+from lakekit.provenance import environment, new_id, now
 from lakekit.publish import Target
 from lakekit.sources import fsspec_options
 from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage
@@ -55,18 +54,6 @@ class RunNotFound(LakekitError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"unknown run '{run_id}'")
         self.run_id = run_id
-
-
-def new_run_id() -> str:
-    """A new run id: the UTC time to the microsecond, then 4 random hex digits.
-
-    Ids made later sort later (to the clock's resolution), so sorting run ids orders runs by
-    start; the random suffix keeps apart ids made in the same microsecond by two processes.
-
-    >>> a = new_run_id(); b = new_run_id(); a < b or a[:23] == b[:23]
-    True
-    """
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(2)}"
 
 
 def predictions_table(run_id: str) -> str:
@@ -172,12 +159,7 @@ class Run:
     def read(self, table: str, version: int | None = None, as_of: datetime | str | None = None,
              columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
         """Rows of ``table`` at a version (latest by default), recorded with a fingerprint."""
-        if version is not None and as_of is not None:
-            raise UsageError("give version or as_of, not both")
-        if as_of is not None:
-            when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-            version = self.storage.version_at(table, when)
-        dt = self.storage.open(table, version)
+        dt = self.storage.open(table, self.storage.resolve(table, version, as_of))
         version = dt.version()
         recorded = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
         data = pinned_read(self.storage, table, version, columns, recorded, snapshot=dt)
@@ -291,7 +273,7 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
                    schemas=schemas)
-    run = Run(storage, new_run_id(), name, params=params, tags=tags, command=command, schemas=schemas)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
     run.save()
     return run
 

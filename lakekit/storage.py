@@ -127,6 +127,18 @@ class Storage:
         names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
         return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
 
+    def resolve(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
+        """The version number meant by ``version`` or ``as_of`` (a datetime or ISO string); latest by default."""
+        if version is not None and as_of is not None:
+            raise UsageError("give version or as_of, not both")
+        if as_of is None:
+            return self.open(table, version).version()
+        try:
+            when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        except ValueError:
+            raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+        return self.version_at(table, when)
+
     def version_at(self, table: str, when: datetime) -> int:
         """The latest version committed at or before ``when``."""
         if when.tzinfo is None:
