@@ -14,14 +14,13 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
 from lakekit.errors import LakekitError
-from lakekit.storage import Storage
+from lakekit.storage import Storage, select_rows
 
 _PARALLEL_BYTES = 1 << 20
 
@@ -38,31 +37,11 @@ def pinned_read(storage: Storage, table: str, version: int, columns: Sequence[st
                     added.column("modification_time").cast(pa.int64()).to_pylist(), strict=True))
     fragments = sorted(ds.get_fragments(), key=lambda f: (when.get(f.path, 0), f.path))
     ordered = pads.FileSystemDataset(fragments, ds.schema, ds.format, ds.filesystem)
-    unknown = [c for c in columns or () if c not in ds.schema.names]
-    if unknown:
-        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
-    if filter is not None and "sql" in filter:
-        return _sql_filtered(ordered, table, filter["sql"], columns)
-    expression = None
+    condition: str | pc.Expression | None = None
     if filter is not None:
-        expression = pc.Expression.from_substrait(base64.b64decode(filter["substrait"]))
-    try:
-        return ordered.to_table(columns=list(columns) if columns else None, filter=expression)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
-
-
-def _sql_filtered(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
-    con = duckdb.connect()
-    try:
-        rel = con.from_arrow(ds).filter(predicate)
-        if columns:
-            rel = rel.project(", ".join('"' + c.replace('"', '""') + '"' for c in columns))
-        return rel.to_arrow_table()
-    except duckdb.Error as e:
-        raise LakekitError(f"filter on '{table}' does not apply: {str(e).splitlines()[0]}") from None
-    finally:
-        con.close()
+        condition = filter["sql"] if "sql" in filter else pc.Expression.from_substrait(
+            base64.b64decode(filter["substrait"]))
+    return select_rows(ordered, table, columns=columns, filter=condition)
 
 
 def recorded_filter(schema: pa.Schema, table: str, filter: str | pc.Expression | None) -> dict[str, str] | None:

@@ -189,16 +189,7 @@ class Storage:
         filter: str | pc.Expression | None = None,
     ) -> pa.Table:
         """Rows of one version; ``filter`` is a pyarrow expression or a SQL predicate."""
-        ds = self.dataset(table, version)
-        unknown = [c for c in columns or () if c not in ds.schema.names]
-        if unknown:
-            raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
-        if isinstance(filter, str):
-            return _sql_filter(ds, table, filter, columns)
-        try:
-            return ds.to_table(columns=list(columns) if columns else None, filter=filter)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
+        return select_rows(self.dataset(table, version), table, columns=columns, filter=filter)
 
     def write(
         self,
@@ -295,6 +286,20 @@ class Storage:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
+                filter: str | pc.Expression | None) -> pa.Table:
+    """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
+    unknown = [c for c in columns or () if c not in ds.schema.names]
+    if unknown:
+        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+    if isinstance(filter, str):
+        return _sql_filter(ds, table, filter, columns)
+    try:
+        return ds.to_table(columns=list(columns) if columns else None, filter=filter)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
 
 
 def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
