@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lakekit import lineage, metadata, transform, validate
+from lakekit import lineage, metadata, replay, runexec, runs, transform, validate
 from lakekit.checks import unique_keys
 from lakekit.diff import diff_rows
 from lakekit.errors import UsageError
@@ -71,17 +71,37 @@ def _reference(ref: str) -> tuple[str, str]:
 
 
 def walk(storage: Storage, ref: str, direction: Literal["upstream", "downstream"]) -> LineageGraph:
-    """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``."""
+    """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``.
+
+    Model runs sit in the lineage like transforms: a table version a run wrote depends on
+    every version the run read, so the walk crosses a run from its inputs to its outputs
+    (downstream) or back (upstream), and names the runs it crossed.
+    """
     table, column = _reference(ref)
     stored = current_edges(storage)
-    known = {e.edge.source_table for e in stored} | {e.edge.target_table for e in stored}
+    edges = [e.edge for e in stored]
+    deps = runs.run_dependencies(storage)
+    known = {e.source_table for e in edges} | {e.target_table for e in edges}
     if table not in known and not storage.exists(table):
         raise UsageError(f"no table '{table}' in the lake or its lineage")
-    step = lineage.upstream if direction == "upstream" else lineage.downstream
-    reached = set(step([e.edge for e in stored], table, column))
-    edges = tuple(e for e in stored if e.edge in reached)
-    far = {e.edge.source_table if direction == "upstream" else e.edge.target_table for e in edges}
-    return LineageGraph(ref, direction, edges, tuple(sorted(far - {table})))
+    up = direction == "upstream"
+    step = lineage.upstream if up else lineage.downstream
+
+    def far(e: ColumnEdge) -> str:
+        return e.source_table if up else e.target_table
+
+    reached = set(step(edges, table, column))
+    near = {table} | {far(e) for e in reached}
+    crossed: list[str] = []
+    while hops := [d for d in deps if d.run_id not in crossed and near & set(d.outputs if up else d.inputs)]:
+        for d in hops:
+            crossed.append(d.run_id)
+            for other in set(d.inputs if up else d.outputs) - near:
+                more = step(edges, other, "*")
+                reached |= set(more)
+                near |= {other} | {far(e) for e in more}
+    found = tuple(e for e in stored if e.edge in reached)
+    return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
 
 
 def order(storage: Storage, downstream_of: str) -> list[Recorded]:
@@ -117,8 +137,35 @@ def keys_of(storage: Storage, table: str, recorded: Sequence[str], schema_packag
     return tuple(single[0]) if single else ()
 
 
-def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str) -> list[RerunStep]:
-    """Recompute every transform downstream of ``downstream_of`` on the current input versions."""
+def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str,
+          include_runs: bool = False) -> list[RerunStep]:
+    """Recompute every transform downstream of ``downstream_of`` on the current input versions;
+    with ``include_runs``, then re-execute the recorded commands of the runs that became stale,
+    and recompute what depends on the tables those runs write."""
+    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, schema_package=schema_package)
+    if not include_runs:
+        return steps
+    if dry_run:
+        stale = {s.run_id: s for s in replay.stale_runs(storage)}
+        return steps + [RerunStep(f"run {s.name}", s.version_read, None, f"read {s.table} v{s.version_read}, "
+                                  f"now v{s.newest_version}", None, run_id=s.run_id) for s in stale.values()]
+    for done in runexec.rerun(storage, schemas=schema_package):
+        if done.run_id is None or done.rerun_of is None:
+            steps.append(RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None,
+                                   run_id=done.rerun_of))
+            continue
+        before = runs.run(storage, done.rerun_of).outputs
+        for table, version in runs.run(storage, done.run_id).outputs.items():
+            old = before.get(table)
+            change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
+                                                        keys_of(storage, table, (), schema_package))
+            steps.append(RerunStep(table, old if old is not None else -1, version,
+                                   f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
+            steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
+    return steps
+
+
+def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str) -> list[RerunStep]:
     storage.open(downstream_of)
     steps = []
     for r in order(storage, downstream_of):

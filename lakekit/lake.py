@@ -141,9 +141,11 @@ class Lake:
                                               incremental=incremental, full_refresh=full_refresh)
         return _transform.transform(self.storage, target, sql, options)
 
-    def rerun(self, downstream_of: str, dry_run: bool = False) -> list[RerunStep]:
-        """Recompute every transform downstream of a table on its current version, in dependency order."""
-        return impact.rerun(self.storage, downstream_of, dry_run=dry_run, schema_package=self.schemas)
+    def rerun(self, downstream_of: str, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
+        """Recompute every transform downstream of a table on its current version, in dependency order;
+        ``include_runs`` also re-executes the stale runs' recorded commands and what depends on their outputs."""
+        return impact.rerun(self.storage, downstream_of, dry_run=dry_run, schema_package=self.schemas,
+                            include_runs=include_runs)
 
     def sql(self, query: str, dialect: str | None = None) -> pa.Table:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""

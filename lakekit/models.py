@@ -200,3 +200,4 @@ class RerunStep(_Result):
     version: int | None
     reason: str
     rows: RowDiff | None
+    run_id: str | None = None

@@ -131,3 +131,35 @@ def test_cli_lineage_formats_and_rerun(chain: lk.Lake) -> None:
     assert rerun.exit_code == 0 and next(s["table"] for s in json.loads(rerun.stdout)) == "clean.members"
     missing = runner.invoke(app, ["rerun", "--downstream-of", "raw.nope", "--lake", root])
     assert missing.exit_code == 1 and "raw.nope" in missing.stderr
+
+
+SCORE = """
+import pyarrow as pa, pyarrow.compute as pc, lakekit as lk
+lake = lk.Lake({root!r}, schemas="no_schema_package")
+with lake.start_run("scorer") as run:
+    rows = run.read("features.members")
+    scored = rows.select(["user_id"]).append_column("score", pc.multiply(rows.column("age"), 2))
+    run.write("scored.members", scored, mode="overwrite")
+"""
+
+
+def test_runs_sit_inside_the_lineage_and_rerun_with_include_runs(chain: lk.Lake, tmp_path: Path) -> None:
+    import sys
+
+    script = tmp_path / "score.py"
+    script.write_text(SCORE.format(root=str(tmp_path / "lake")))
+    first = chain.run_command("scorer", [sys.executable, str(script)])
+    assert first.status == "finished"
+    down = chain.lineage.downstream("raw.blocked.ip")
+    assert first.run_id in down.runs and "scored.members" in down.tables
+    up = chain.lineage.upstream("scored.members")
+    assert first.run_id in up.runs and {"raw.blocked", "raw.members"} <= set(up.tables)
+
+    chain.ingest("raw.blocked", write(tmp_path / "fixed.csv", "ip", [(ip,) for ip in FIXED]), mode="overwrite")
+    planned = chain.rerun("raw.blocked", dry_run=True, include_runs=True)
+    assert [s.table for s in planned][:3] == ["clean.members", "features.members", "stats.members"]
+    steps = chain.rerun("raw.blocked", include_runs=True)
+    ran = [s for s in steps if s.run_id is not None]
+    assert [s.table for s in ran] == ["scored.members"] and ran[0].rows.added == 2
+    assert sorted(chain.read("scored.members").column("user_id").to_pylist()) == [1, 2, 3, 4, 5]
+    assert chain.stale_runs() == []
