@@ -77,40 +77,70 @@ def quarantine_bad_rows(lake: lk.Lake, files: dict[str, Path]) -> None:
 TRANSFORMS = Path(__file__).parent / "transforms"
 
 
-def run_transforms(lake: lk.Lake) -> None:
-    step("3. SQL transforms in their own dialects, over pinned versions, with column lineage")
-    table = Table("target", "dialect", "version", "rows", "inputs (table@version)", "lineage edges")
-    for target, dialect in (("clean.users", "snowflake"), ("features.activity", "bigquery"),
-                            ("features.users", "duckdb")):
-        r = lake.transform(target, (TRANSFORMS / f"{target}.sql").read_text(), dialect=dialect)
-        pins = ", ".join(f"{t}@{v}" for t, v in sorted(r.inputs.items()))
-        table.add_row(target, dialect, str(r.version), f"{r.rows:,}", pins, str(len(r.edges)))
+def model(lake: lk.Lake, name: str) -> str:
+    """Run one of examples/models.py as a lakekit run with its command recorded (``lakekit run``)."""
+    done = lake.run_command(name, [sys.executable, "-m", "examples.models", name, "--lake", lake.root])
+    info = lake.run(done.run_id or "")
+    reads = ", ".join(f"{t}@{v}" for t, v in sorted(info.inputs.items()))
+    writes = ", ".join(f"{t}@{v}" for t, v in sorted(info.outputs.items())) or "-"
+    console.print(f"run [bold]{name}[/bold] {info.status}: read {reads}; wrote {writes}; metrics {info.metrics}")
+    return info.run_id
+
+
+def transforms(lake: lk.Lake, select: str) -> None:
+    for f in lake.run_transforms(TRANSFORMS, select=select).files:
+        pins = ", ".join(f"{t}@{v}" for t, v in sorted(f.inputs.items()))
+        state = "skipped (unchanged)" if f.skipped else f"version {f.version}, {f.rows:,} rows"
+        console.print(f"transform [bold]{f.target}[/bold] ({Path(f.file).name}): {state}; inputs {pins}")
+
+
+def cascade(lake: lk.Lake) -> dict[str, str]:
+    step("3. The cascade: SQL transforms and models that make data, each version pinned")
+    transforms(lake, "features.activity")
+    ids = {"anti-spam": model(lake, "anti-spam"), "id-merge": model(lake, "id-merge")}
+    transforms(lake, "features.persons")
+    ids["job-seeker"] = model(lake, "job-seeker")
+    slices = lake.error_slices(ids["job-seeker"], by=["region"], label="is_seeker", prediction="pred", min_rows=20)
+    table = Table("region", "rows", "errors", "error rate", title="job-seeker errors by region (worst first)")
+    for r in slices.to_pylist():
+        table.add_row(r["region"], str(r["rows"]), str(r["errors"]), f"{r['error_rate']:.0%}")
     console.print(table)
+    return ids
 
 
-def blacklist_fix(lake: lk.Lake, files: dict[str, Path]) -> None:
+def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) -> None:
     step("4. Months later: the IP blacklist listed campus IPs. What did that touch?")
     graph = lake.lineage.downstream("raw.spam_ips.ip")
-    tree = Tree("[bold]downstream of raw.spam_ips.ip")
-    for target in graph.tables:
-        branch = tree.add(f"[bold]{target}")
-        for e in graph.edges:
-            if e.edge.target_table == target:
-                branch.add(f"{e.edge.source_table}.{e.edge.source_column} → {e.edge.target_column}  "
-                           f"[dim]{e.edge.kind}/{e.edge.subtype}[/dim]")
+    names = {r["run_id"]: r["name"] for r in lake.runs().to_pylist()}
+    console.print(f"downstream of raw.spam_ips.ip: tables {', '.join(graph.tables)}; "
+                  f"runs {', '.join(names.get(r, r) for r in graph.runs)}")
+    tree = Tree("[bold]column edges on the way")
+    for e in graph.edges:
+        tree.add(f"{e.edge.source_table}.{e.edge.source_column} → {e.edge.target_table}.{e.edge.target_column}  "
+                 f"[dim]{e.edge.kind}/{e.edge.subtype}[/dim]")
     console.print(tree)
-    indirect = [e for e in graph.edges if e.edge.source_table == "raw.spam_ips"]
-    console.print(f"raw.spam_ips.ip reaches {len(graph.tables)} tables only through indirect edges "
-                  f"({', '.join(sorted({e.edge.subtype for e in indirect}))}): value lineage would show nothing.")
+    trained_on = lake.reproduce(ids["job-seeker"])
     r = lake.ingest("raw.spam_ips", str(files["spam_ips_fixed"]), mode="overwrite",
                     metadata={"vendor": "acme-ip-lists", "note": "corrected delivery, campus IPs removed"})
     console.print(f"corrected blacklist loaded: raw.spam_ips version {r.version}, {r.rows} IPs")
-    changes = Table("table", "was", "now", "why", "added", "removed", "changed")
-    for s in lake.rerun("raw.spam_ips"):
+    for s in lake.stale_runs():
+        console.print(f"stale: run {s.name} read {s.table}@{s.version_read}, now @{s.newest_version} "
+                      f"({s.produced_by.operation} {s.produced_by.by})")
+    changes = Table("table / run", "was", "now", "why", "added", "removed", "changed",
+                    title="rerun downstream of raw.spam_ips, models included")
+    for s in lake.rerun("raw.spam_ips", include_runs=True):
         rows = s.rows
-        changes.add_row(s.table, str(s.previous_version), str(s.version), s.reason,
+        changes.add_row(s.table, str(s.previous_version), str(s.version or ""), s.reason,
                         *(str(n) for n in ((rows.added, rows.removed, rows.changed) if rows else ("", "", ""))))
     console.print(changes)
+    step("5. The old training set, reproduced exactly; the two job-seeker runs compared")
+    again = lake.reproduce(ids["job-seeker"])
+    same = all(again[t].equals(trained_on[t]) for t in trained_on)
+    console.print(f"reproduce({ids['job-seeker']}): {', '.join(f'{t} {v.num_rows:,} rows' for t, v in again.items())}"
+                  f" — identical to what the run read: {same}")
+    latest = [r["run_id"] for r in lake.runs("job-seeker").to_pylist()][-1]
+    diff = lake.compare_runs(ids["job-seeker"], latest)
+    console.print_json(data=diff.asdict())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,8 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     lake = lk.Lake(args.lake)
     ingest_raw(lake, files)
     quarantine_bad_rows(lake, files)
-    run_transforms(lake)
-    blacklist_fix(lake, files)
+    ids = cascade(lake)
+    blacklist_fix(lake, files, ids)
     console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")
 
 

@@ -146,22 +146,32 @@ def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package
     if not include_runs:
         return steps
     if dry_run:
-        stale = {s.run_id: s for s in replay.stale_runs(storage)}
         return steps + [RerunStep(f"run {s.name}", s.version_read, None, f"read {s.table} v{s.version_read}, "
-                                  f"now v{s.newest_version}", None, run_id=s.run_id) for s in stale.values()]
-    for done in runexec.rerun(storage, schemas=schema_package):
-        if done.run_id is None or done.rerun_of is None:
-            steps.append(RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None,
-                                   run_id=done.rerun_of))
-            continue
-        before = runs.run(storage, done.rerun_of).outputs
-        for table, version in runs.run(storage, done.run_id).outputs.items():
-            old = before.get(table)
-            change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
-                                                        keys_of(storage, table, (), schema_package))
-            steps.append(RerunStep(table, old if old is not None else -1, version,
-                                   f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
-            steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
+                                  f"now v{s.newest_version}", None, run_id=s.run_id)
+                        for s in replay.stale_runs(storage)]
+    tried: set[str] = set()
+    while waiting := sorted({s.run_id for s in replay.stale_runs(storage)} - tried):
+        tried.update(waiting)
+        for done in runexec.rerun(storage, waiting, schemas=schema_package):
+            steps += _rerun_run(storage, done, schema_package)
+    return steps
+
+
+def _rerun_run(storage: Storage, done: runexec.CommandRun, schema_package: str) -> list[RerunStep]:
+    """The tables a re-executed run wrote (with row changes), then the transforms downstream of them."""
+    if done.run_id is None or done.rerun_of is None:
+        return [RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None, run_id=done.rerun_of)]
+    steps = []
+    before = runs.run(storage, done.rerun_of).outputs
+    for table, version in runs.run(storage, done.run_id).outputs.items():
+        old = before.get(table)
+        change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
+                                                    keys_of(storage, table, (), schema_package))
+        steps.append(RerunStep(table, old if old is not None else -1, version,
+                               f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
+        steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
+    if not before:
+        steps.append(RerunStep(f"run {done.name}", 0, None, f"re-executed ({done.status})", None, run_id=done.run_id))
     return steps
 
 

@@ -43,16 +43,29 @@ class ActivityFeatures(pa.DataFrameModel):
         name = "features.activity"
 
 
-class UserFeatures(pa.DataFrameModel):
-    """The job-seeker model's rows: features of a clean user and, where labelled, the label."""
+class Persons(pa.DataFrameModel):
+    """People after the ID-merge model: one row per person, keyed by their earliest account."""
 
-    user_id: int = pa.Field(unique=True, metadata={"pii": "user_id"})
+    person_id: int = pa.Field(unique=True, gt=0, metadata={"pii": "user_id"})
+    accounts: int = pa.Field(ge=1)
+    birth_year: int = pa.Field(nullable=True, ge=1900, le=2012)
+    country: str
+
+    class Config:
+        name = "clean.persons"
+
+
+class PersonFeatures(pa.DataFrameModel):
+    """The job-seeker model's rows: features of a person and, where labelled, the label."""
+
+    person_id: int = pa.Field(unique=True, metadata={"pii": "user_id"})
     country: str
     age: int = pa.Field(nullable=True, ge=10, le=130)
+    accounts: int = pa.Field(ge=1)
     sessions: int = pa.Field(ge=0)
     applied_jobs: int = pa.Field(ge=0)
     region: str
     is_seeker: bool = pa.Field(nullable=True)
 
     class Config:
-        name = "features.users"
+        name = "features.persons"
