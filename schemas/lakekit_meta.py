@@ -123,3 +123,50 @@ class RunOutputs(pa.DataFrameModel):
     class Config:
         name = "_lakekit.run_outputs"
         strict = True
+
+
+class Transforms(pa.DataFrameModel):
+    """One row per committed transform: its SQL, the input versions it read, the version it made."""
+
+    table: str = pa.Field(str_matches=TABLE)
+    version: int = pa.Field(ge=0)
+    transform_id: str = pa.Field(unique=True, str_length={"min_value": 1})
+    sql: str = pa.Field(str_length={"min_value": 1})
+    sql_hash: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    dialect: str = pa.Field(str_length={"min_value": 1})
+    mode: str = pa.Field(isin=["append", "overwrite", "merge"])
+    keys: str = pa.Field(str_matches=JSON_LIST)
+    incremental: bool
+    inputs: str = pa.Field(str_matches=JSON_OBJECT)  # {table: version}
+    previous_inputs: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)
+    source: str = pa.Field(nullable=True)
+    job: str
+    rows: int = pa.Field(ge=0)
+    quarantined: int = pa.Field(ge=0)
+    git_commit: str = pa.Field(nullable=True, str_matches=r"^[0-9a-f]{7,64}$")
+    user: str
+    host: str
+    committed_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.transforms"
+        strict = True
+
+
+class Lineage(pa.DataFrameModel):
+    """One row per column edge of a transform version (OpenLineage transformation types)."""
+
+    transform_id: str = pa.Field(str_length={"min_value": 1})
+    source_table: str = pa.Field(str_length={"min_value": 1})
+    source_version: int = pa.Field(nullable=True, ge=0)
+    source_column: str = pa.Field(str_length={"min_value": 1})
+    target_table: str = pa.Field(str_matches=TABLE)
+    target_version: int = pa.Field(ge=0)
+    target_column: str = pa.Field(str_length={"min_value": 1})
+    kind: str = pa.Field(isin=["direct", "indirect"])
+    subtype: str = pa.Field(isin=["identity", "transformation", "aggregation", "join", "filter", "group_by",
+                                  "sort", "window", "conditional"])
+
+    class Config:
+        name = "_lakekit.lineage"
+        strict = True
