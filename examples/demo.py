@@ -96,7 +96,7 @@ def transforms(lake: lk.Lake, select: str) -> None:
 
 def cascade(lake: lk.Lake) -> dict[str, str]:
     step("3. The cascade: SQL transforms and models that make data, each version pinned")
-    transforms(lake, "features.activity")
+    transforms(lake, "features.activity features.spam_training")
     ids = {"anti-spam": model(lake, "anti-spam"), "id-merge": model(lake, "id-merge")}
     transforms(lake, "features.persons")
     ids["job-seeker"] = model(lake, "job-seeker")

@@ -53,12 +53,11 @@ def anti_spam(lake: lk.Lake) -> None:
                                                        "city", "signup_ip", "signup_ts"]))
         listed = set(_frame(run.read("raw.spam_ips", columns=["ip"]))["ip"].to_list())
         activity = _frame(run.read("features.activity", columns=["user_id", "sessions", "messages_sent"]))
-        labels = _frame(run.read("raw.spam_accounts", columns=["user_id", "label"])).unique("user_id", keep="last")
-        rows = users.join(activity, on="user_id", how="left").with_columns(
-            ip_listed=pl.col("signup_ip").is_in(list(listed)),
-            rate=pl.col("messages_sent") / pl.max_horizontal(pl.col("sessions"), pl.lit(1)))
-        train = rows.join(labels, on="user_id").filter(~pl.col("ip_listed"))
+        rate = pl.col("messages_sent") / pl.max_horizontal(pl.col("sessions"), pl.lit(1))
+        train = _frame(run.read("features.spam_training")).filter(~pl.col("ip_listed")).with_columns(rate=rate)
         cut, accuracy = _best_threshold(train["rate"].fill_null(0.0), train["label"] == "spam")
+        rows = users.join(activity, on="user_id", how="left").with_columns(
+            ip_listed=pl.col("signup_ip").is_in(list(listed)), rate=rate)
         spam = rows["ip_listed"] | (rows["rate"].fill_null(0.0) > cut)
         run.log_metrics({"train_accuracy": round(accuracy, 4), "flagged": int(spam.sum()), "kept": int((~spam).sum())})
         _save_model(run, "anti-spam", {"rate_threshold": cut, "ip_listed": True})
