@@ -17,11 +17,13 @@ def register(app: typer.Typer) -> None:
 def rerun(
     downstream_of: Annotated[str, typer.Option("--downstream-of", help="The table that changed, namespace.name.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would run and why.")] = False,
+    include_runs: Annotated[bool, typer.Option("--include-runs", help="Also re-execute the recorded commands of "
+                                               "the model runs that became stale, and what depends on them.")] = False,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Recompute every transform downstream of a table, in dependency order, and show the row changes."""
-    steps = open_lake(lake).rerun(downstream_of, dry_run=dry_run)
+    steps = open_lake(lake).rerun(downstream_of, dry_run=dry_run, include_runs=include_runs)
     if json_out:
         print_json([s.asdict() for s in steps])
         return

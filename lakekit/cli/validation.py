@@ -45,7 +45,7 @@ def quarantine(
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Rows of TABLE's loads that failed its schema, with the checks they failed."""
+    """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(lake).quarantine(table)
     head = rows.slice(0, limit).to_pylist()
     if json_out:
