@@ -41,7 +41,8 @@ class Recorded:
 
 
 def latest_transforms(storage: Storage) -> dict[str, Recorded]:
-    """Table → its latest recorded transform."""
+    """Table → its latest recorded transform (the index healed first from the tables' own commits)."""
+    transform.heal(storage)
     latest: dict[str, Recorded] = {}
     for r in sorted(metadata.read(storage, "transforms").to_pylist(), key=lambda r: r["version"]):
         latest[r["table"]] = Recorded(r["table"], r["version"], r["transform_id"], r["sql"], r["dialect"], r["mode"],

@@ -20,6 +20,8 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -130,27 +132,54 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         result = TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
                                  transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
                                  reason=plan.reason)
-        index(storage, result, provenance)
+        index(storage, result, provenance, now())
         return result
     raise LakekitError(f"could not commit to '{target}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
 
 
-def index(storage: Storage, result: TransformResult, provenance: Mapping[str, object]) -> None:
-    """The ``_lakekit/transforms`` row and the ``_lakekit/lineage`` rows of a committed transform."""
-    env = environment()
+def index(storage: Storage, result: TransformResult, provenance: Mapping[str, Any], committed_at: datetime) -> None:
+    """The ``_lakekit/lineage`` rows, then the ``_lakekit/transforms`` row, of a committed transform.
+
+    Each is appended once per transform id, and the transforms row comes last: a transform whose
+    row is missing is indexed again by :func:`heal`, which cannot then duplicate its edges.
+    """
+    rows = [lineage_row(e, result) for e in result.edges]
+    if rows:
+        metadata.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
     record = {
         "table": result.table, "version": result.version, "transform_id": result.transform_id,
         "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
-        "mode": provenance["mode"], "keys": list(provenance["keys"]),  # type: ignore[call-overload]
+        "mode": provenance["mode"], "keys": list(provenance["keys"]),
         "incremental": bool(provenance.get("incremental")),
         "inputs": dict(result.inputs), "previous_inputs": result.previous_inputs, "source": provenance.get("source"),
         "job": provenance["job"], "rows": result.rows, "quarantined": result.quarantined,
-        "git_commit": env["git_commit"], "user": env["user"], "host": env["host"], "committed_at": now(),
+        "git_commit": provenance.get("git_commit"), "user": provenance.get("user"), "host": provenance.get("host"),
+        "committed_at": committed_at,
     }
     metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
-    rows = [lineage_row(e, result) for e in result.edges]
-    if rows:
-        metadata.append(storage, "lineage", metadata.rows("lineage", rows))
+
+
+def heal(storage: Storage) -> int:
+    """Index every transform whose commit landed but whose index rows did not (a crash in between).
+
+    The commit's provenance holds the SQL, dialect and pinned inputs, so the lineage edges are
+    derived again exactly as the transform derived them; returns how many were indexed.
+    """
+    indexed = set(metadata.read(storage, "transforms").column("transform_id").to_pylist())
+    healed = 0
+    for table in storage.tables():
+        for entry in metadata.history(storage, table):
+            p = entry.provenance
+            if p.get("operation") != "transform" or p.get("transform_id") in indexed:
+                continue
+            inputs = {t: int(v) for t, v in p["inputs"].items()}
+            edges = tuple(column_lineage(p["sql"], dialect=p["dialect"], schema=input_schemas(storage, inputs),
+                                         target=table))
+            result = TransformResult(table, entry.version, inputs, edges, rows=entry.rows_added or 0,
+                                     transform_id=p["transform_id"], previous_inputs=p.get("previous_inputs"))
+            index(storage, result, p, entry.timestamp)
+            healed += 1
+    return healed
 
 
 def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:
