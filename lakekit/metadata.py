@@ -162,13 +162,19 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
                 return
             commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)
         try:
-            version = storage.write(full, todo, mode="append", commit=commit, base=base)
+            version = storage.write(full, todo, mode="append", commit=commit, base=base,
+                                    configuration=None if base is not None else INDEX_TABLE_PROPERTIES)
         except Conflict:
             if commit.exclusive:
                 time.sleep(random.uniform(0.005, 0.05))
             continue
         _housekeep(storage, full, version)
         return
+
+
+INDEX_TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 1 hours"}
+"""An index table is rebuilt from the data tables' commits, never read at an old version: its
+log is kept an hour past each checkpoint, so opening it lists few log files however old it is."""
 
 
 def _housekeep(storage: Storage, full: str, version: int) -> None:

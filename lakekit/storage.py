@@ -268,10 +268,14 @@ class Storage:
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
         dt.create_checkpoint()
+        dt.cleanup_metadata()
 
     def checkpoint(self, table: str) -> None:
-        """Write a checkpoint of the latest version, so opening the table replays few log files."""
-        self.open(table).create_checkpoint()
+        """Write a checkpoint of the latest version, so opening the table replays few log files, and
+        drop the log entries the table's ``delta.logRetentionDuration`` no longer keeps."""
+        dt = self.open(table)
+        dt.create_checkpoint()
+        dt.cleanup_metadata()
 
     def vacuum(self, table: str, *, retention_hours: int, dry_run: bool, keep_versions: Sequence[int]) -> list[str]:
         """Delete (or list, ``dry_run``) files no version newer than the retention needs, except
