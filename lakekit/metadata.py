@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from lakekit.checks import Plan, compile_plan
@@ -191,7 +192,7 @@ def _housekeep(storage: Storage, full: str, version: int) -> None:
         storage.checkpoint(full)
 
 
-def read(storage: Storage, name: str, *, filter: str | None = None) -> pa.Table:
+def read(storage: Storage, name: str, *, filter: pc.Expression | None = None) -> pa.Table:
     """All rows of ``_lakekit/<name>`` (empty when it does not exist yet)."""
     full = f"{META_NAMESPACE}.{name}"
     if not storage.exists(full):
@@ -211,9 +212,9 @@ def provenance(commit: Mapping[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _of_table(table: str) -> str:
-    """A SQL predicate selecting one table's rows of a metadata table."""
-    return "\"table\" = '" + table.replace("'", "''") + "'"
+def _of_table(table: str) -> pc.Expression:
+    """The predicate selecting one data table's rows of a metadata table."""
+    return pc.field("table") == table
 
 
 def verdicts(storage: Storage, table: str) -> dict[int, str]:

@@ -321,8 +321,7 @@ def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> t
 # --- what the lake knows about runs ------------------------------------------------------------
 
 def _rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
-    where = None if run_id is None else "\"run_id\" = '" + run_id.replace("'", "''") + "'"
-    return metadata.read(storage, name, filter=where)
+    return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
 
 
 def _fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
