@@ -159,7 +159,9 @@ class Run:
     def read(self, table: str, version: int | None = None, as_of: datetime | str | None = None,
              columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
         """Rows of ``table`` at a version (latest by default), recorded with a fingerprint."""
-        dt = self.storage.open(table, self.storage.resolve(table, version, as_of))
+        if version is not None and as_of is not None:
+            raise UsageError("give version or as_of, not both")
+        dt = self.storage.open(table, version if as_of is None else self.storage.resolve(table, as_of=as_of))
         version = dt.version()
         recorded = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
         data = pinned_read(self.storage, table, version, columns, recorded, snapshot=dt)
