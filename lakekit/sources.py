@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import fsspec
 import pyarrow as pa
@@ -334,21 +334,3 @@ def _read_parquet(src: Source) -> pa.RecordBatchReader:
     except (pa.ArrowInvalid, OSError):
         raise SourceError(src.uri, "not a readable Parquet file") from None
     return _guarded(src, pa.RecordBatchReader.from_batches(pf.schema_arrow, pf.iter_batches(batch_size=65536)))
-
-
-def source_files(sources: Sequence[Source]) -> list[SourceFile]:
-    """Fingerprints of several sources, in order."""
-    return [fingerprint(s) for s in sources]
-
-
-def as_reader(data: Any) -> pa.RecordBatchReader:
-    """Arrow data of any usual shape (Table, RecordBatch, reader, polars frame) as a reader."""
-    if isinstance(data, pa.RecordBatchReader):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data]).to_reader()
-    if isinstance(data, pa.Table):
-        return data.to_reader()
-    if hasattr(data, "to_arrow"):
-        return cast(pa.Table, data.to_arrow()).to_reader()
-    return pa.RecordBatchReader.from_stream(data)
