@@ -228,6 +228,12 @@ def verdicts(storage: Storage, table: str) -> dict[int, str]:
     return found
 
 
+def _unrecorded(commit_provenance: Mapping[str, Any]) -> str:
+    """The status of a version with no verdict: written without a schema, or its verdict lost
+    (a crash between the commit and its ``_lakekit/validations`` row; ``lake.validate`` redoes it)."""
+    return "verdict not recorded" if commit_provenance.get("schema_hash") else "unvalidated"
+
+
 def history(storage: Storage, table: str) -> list[HistoryEntry]:
     """Every version of ``table``, newest first, with its provenance, row counts and validation."""
     checked = verdicts(storage, table)
@@ -236,14 +242,15 @@ def history(storage: Storage, table: str) -> list[HistoryEntry]:
         m = h.get("operationMetrics") or {}
         added = m.get("num_added_rows", m.get("num_target_rows_inserted"))
         removed = m.get("num_deleted_rows", m.get("num_target_rows_deleted"))
+        made_by = provenance(h)
         entries.append(HistoryEntry(
             version=int(h["version"]),
             timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
             operation=str(h.get("operation", "")),
             rows_added=None if added is None else int(added),
             rows_removed=None if removed is None else int(removed),
-            provenance=provenance(h),
-            validation=checked.get(int(h["version"]), "unvalidated"),
+            provenance=made_by,
+            validation=checked.get(int(h["version"])) or _unrecorded(made_by),
         ))
     return entries
 

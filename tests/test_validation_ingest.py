@@ -179,3 +179,15 @@ def test_cli_validate_and_quarantine(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert runner.invoke(app, ["validate", "raw.nope"]).exit_code == 1
     frame = pl.from_arrow(lk.Lake("lake").read("raw.users"))
     assert frame["user_id"].to_list() == [1]
+
+
+def test_a_lost_verdict_is_said_and_validate_redoes_it(lake: lk.Lake, tmp_path: Path) -> None:
+    import shutil
+
+    lake.ingest("raw.people", csv(tmp_path / "a.csv", GOOD), schema=People)
+    lake.ingest("raw.plain", csv(tmp_path / "p.csv", GOOD))
+    shutil.rmtree(Path(lake.storage.root) / "_lakekit" / "validations")  # as if the process died after the commit
+    assert lake.history("raw.people")[0].validation == "verdict not recorded"
+    assert lake.history("raw.plain")[0].validation == "unvalidated"
+    assert lake.validate("raw.people", schema=People).ok
+    assert lake.history("raw.people")[0].validation == "valid"
