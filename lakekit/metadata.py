@@ -173,9 +173,11 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
         return
 
 
-INDEX_TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 1 hours"}
-"""An index table is rebuilt from the data tables' commits, never read at an old version: its
-log is kept an hour past each checkpoint, so opening it lists few log files however old it is."""
+INDEX_TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 1 hours",
+                          "delta.deletedFileRetentionDuration": "interval 1 hours"}
+"""An index table is rebuilt from the data tables' commits, never read at an old version: its log
+and the tombstones of compacted files are kept an hour, so its checkpoints (and opening it) stay
+small however many rows it gathers; compaction vacuums the files older than that."""
 
 
 def _housekeep(storage: Storage, full: str, version: int) -> None:
@@ -186,6 +188,7 @@ def _housekeep(storage: Storage, full: str, version: int) -> None:
     if version and version % COMPACT_EVERY == 0:
         try:
             storage.compact(full)
+            storage.vacuum(full, retention_hours=1, dry_run=False, keep_versions=())
         except Conflict:
             return
     elif version and version % CHECKPOINT_EVERY == 0:
