@@ -27,11 +27,7 @@ def upstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[Colum
     >>> [(e.source_table, e.source_column) for e in upstream(es, "c", "z")]
     [('a', 'k'), ('a', 'x'), ('b', 'y')]
     """
-    into: dict[ColumnRef, list[ColumnEdge]] = defaultdict(list)
-    into_table: dict[str, list[ColumnEdge]] = defaultdict(list)
-    for edge in edges:
-        into[(edge.target_table, edge.target_column)].append(edge)
-        into_table[edge.target_table].append(edge)
+    into, into_table = _index(edges, lambda e: (e.target_table, e.target_column))
 
     def incoming(ref: ColumnRef) -> list[ColumnEdge]:
         table, column = ref
@@ -51,16 +47,24 @@ def downstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[Col
     >>> [(e.target_table, e.target_column) for e in downstream(es, "a", "k")]
     [('b', '*'), ('c', 'z')]
     """
-    out_of: dict[ColumnRef, list[ColumnEdge]] = defaultdict(list)
-    out_of_table: dict[str, list[ColumnEdge]] = defaultdict(list)
-    for edge in edges:
-        out_of[(edge.source_table, edge.source_column)].append(edge)
-        out_of_table[edge.source_table].append(edge)
+    out_of, out_of_table = _index(edges, lambda e: (e.source_table, e.source_column))
 
     def outgoing(ref: ColumnRef) -> list[ColumnEdge]:
         return out_of_table[ref[0]] if ref[1] == _ALL else out_of[ref]
 
     return _walk((table, column), outgoing, lambda e: (e.target_table, e.target_column))
+
+
+def _index(edges: Iterable[ColumnEdge], end: _Next) -> tuple[dict[ColumnRef, list[ColumnEdge]],
+                                                            dict[str, list[ColumnEdge]]]:
+    """Edges by the column at one ``end``, and by that column's table."""
+    by_column: dict[ColumnRef, list[ColumnEdge]] = defaultdict(list)
+    by_table: dict[str, list[ColumnEdge]] = defaultdict(list)
+    for edge in edges:
+        ref = end(edge)
+        by_column[ref].append(edge)
+        by_table[ref[0]].append(edge)
+    return by_column, by_table
 
 
 def _walk(start: ColumnRef, step: _Step, next_ref: _Next) -> list[ColumnEdge]:
