@@ -279,11 +279,12 @@ class Storage:
 
     def vacuum(self, table: str, *, retention_hours: int, dry_run: bool, keep_versions: Sequence[int]) -> list[str]:
         """Delete (or list, ``dry_run``) files no version newer than the retention needs, except
-        those of ``keep_versions``; returns their paths relative to the table."""
+        those of ``keep_versions``; returns their paths relative to the table. Files no commit ever
+        referenced (a write killed or refused before its commit) go too, once older than the retention."""
         dt = self.open(table)
         try:
             return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
-                                  keep_versions=sorted(keep_versions) or None))
+                                  keep_versions=sorted(keep_versions) or None, full=True))
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
 

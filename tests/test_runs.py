@@ -4,9 +4,11 @@ runs, runs that write, staleness, error slices, compare, vacuum of pinned versio
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
@@ -202,9 +204,12 @@ def test_vacuum_keeps_pinned_versions_and_removes_the_rest(items: Lake) -> None:
     uri = items.storage.uri(ITEMS)
     write_deltalake(uri, _items(4, 100), mode="overwrite")  # version 1: nobody reads it
     write_deltalake(uri, _items(5, 200), mode="overwrite")  # version 2: current
+    orphan = Path(uri) / "part-from-a-killed-write.parquet"  # data written, never committed
+    pq.write_table(_items(1, 900), orphan)
     dry = items.vacuum(retention_hours=0, dry_run=True)
     (report,) = items.vacuum(ITEMS, retention_hours=0).tables
-    assert report.removed == dry.tables[0].removed and len(report.removed) == 1
+    assert report.removed == dry.tables[0].removed and len(report.removed) == 2
+    assert not orphan.exists()
     assert report.kept_versions == (0,) and report.kept_for == {0: (run_id,)}
     assert items.reproduce(run_id)[ITEMS].equals(got["full"])
     assert items.read(ITEMS).num_rows == 5
