@@ -7,6 +7,7 @@ checked against their pandera schema in ``schemas/lakekit_meta.py`` before they 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import json
@@ -237,34 +238,43 @@ def _unrecorded(commit_provenance: Mapping[str, Any]) -> str:
     return "verdict not recorded" if commit_provenance.get("schema_hash") else "unvalidated"
 
 
-def history(storage: Storage, table: str) -> list[HistoryEntry]:
-    """Every version of ``table``, newest first, with its provenance, row counts and validation."""
-    checked = verdicts(storage, table)
+def commits(storage: Storage, table: str) -> list[HistoryEntry]:
+    """Every version of ``table``, newest first, with its provenance and row counts (no verdicts)."""
     entries = []
     for h in storage.history(table):
         m = h.get("operationMetrics") or {}
         added = m.get("num_added_rows", m.get("num_target_rows_inserted"))
         removed = m.get("num_deleted_rows", m.get("num_target_rows_deleted"))
-        made_by = provenance(h)
         entries.append(HistoryEntry(
             version=int(h["version"]),
             timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
             operation=str(h.get("operation", "")),
             rows_added=None if added is None else int(added),
             rows_removed=None if removed is None else int(removed),
-            provenance=made_by,
-            validation=checked.get(int(h["version"])) or _unrecorded(made_by),
+            provenance=provenance(h),
         ))
     return entries
+
+
+def history(storage: Storage, table: str) -> list[HistoryEntry]:
+    """Every version of ``table``, newest first, with its provenance, row counts and validation."""
+    checked = verdicts(storage, table)
+    return [dataclasses.replace(e, validation=checked.get(e.version) or _unrecorded(e.provenance))
+            for e in commits(storage, table)]
 
 
 WRITE_IDS = ("load_id", "transform_id", "run_id")
 """Provenance keys naming the write a commit made (a load, a transform, a model run)."""
 
 
+def write_id(commit_provenance: Mapping[str, Any]) -> str | None:
+    """The id of the write (load, transform or model run) a commit made, if lakekit made it."""
+    return next((str(commit_provenance[k]) for k in WRITE_IDS if commit_provenance.get(k)), None)
+
+
 def write_ids(storage: Storage, table: str) -> set[str]:
     """The ids of every write that committed to ``table``, from its own history."""
-    return {str(e.provenance[k]) for e in history(storage, table) for k in WRITE_IDS if e.provenance.get(k)}
+    return {i for e in commits(storage, table) if (i := write_id(e.provenance)) is not None}
 
 
 def loads(storage: Storage, table: str) -> pa.Table:
@@ -276,7 +286,7 @@ def loads(storage: Storage, table: str) -> pa.Table:
     indexed = read(storage, "loads", filter=_of_table(table))
     known = set(indexed.column("load_id").to_pylist())
     missing = []
-    for entry in history(storage, table):
+    for entry in commits(storage, table):
         p = entry.provenance
         if p.get("operation") == "ingest" and p.get("files") and p.get("load_id") not in known:
             missing.append({**p, "table": table, "version": entry.version, "committed_at": entry.timestamp,

@@ -159,8 +159,7 @@ class _Histories:
 
     def step(self, table: str, version: int) -> Step:
         op, p = self.of(table).get(version, ("", {}))
-        by = p.get("load_id") or p.get("transform_id") or p.get("run_id")
-        return Step(table, version, str(p.get("operation") or op), by)
+        return Step(table, version, str(p.get("operation") or op), metadata.write_id(p))
 
     def inputs(self, table: str, version: int) -> dict[str, int]:
         raw = self.of(table).get(version, ("", {}))[1].get("inputs") or {}

@@ -311,12 +311,11 @@ def commit_once(storage: Storage, target: Target, data: pa.Table, app: str, seq:
 
 def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> tuple[int, int]:
     """(version, rows) of the commit an earlier attempt of the same write made."""
-    for h in storage.history(table):
-        p = metadata.provenance(h)
+    for entry in metadata.commits(storage, table):
+        p = entry.provenance
         if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
                 and p.get("operation") == provenance["operation"]:
-            m = h.get("operationMetrics") or {}
-            return int(h["version"]), int(m.get("num_added_rows", m.get("num_target_rows_inserted", 0)) or 0)
+            return entry.version, entry.rows_added or 0
     raise LakekitError(f"'{table}' marks a run's write as committed but no commit carries it")
 
 

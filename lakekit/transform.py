@@ -168,7 +168,7 @@ def heal(storage: Storage) -> int:
     indexed = set(metadata.read(storage, "transforms").column("transform_id").to_pylist())
     healed = 0
     for table in storage.tables():
-        for entry in metadata.history(storage, table):
+        for entry in metadata.commits(storage, table):
             p = entry.provenance
             if p.get("operation") != "transform" or p.get("transform_id") in indexed:
                 continue
