@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lakekit import lineage, metadata, replay, runexec, runs, transform, validate
+from lakekit import dag, lineage, metadata, replay, runexec, runs, transform, validate
 from lakekit.checks import unique_keys
 from lakekit.diff import diff_rows
 from lakekit.errors import UsageError
@@ -117,16 +117,10 @@ def order(storage: Storage, downstream_of: str) -> list[Recorded]:
             if table in inputs and target not in affected:
                 affected.add(target)
                 frontier.append(target)
-    ordered: list[Recorded] = []
-    placed: set[str] = set()
-    while len(ordered) < len(affected):
-        ready = sorted(t for t in affected - placed if not (needs[t] & (affected - placed)))
-        if not ready:
-            raise UsageError(f"transforms depend on each other in a cycle: {', '.join(sorted(affected - placed))}")
-        for t in ready:
-            ordered.append(latest[t])
-            placed.add(t)
-    return ordered
+    try:
+        return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
+    except dag.Cycle as c:
+        raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
 
 
 def keys_of(storage: Storage, table: str, recorded: Sequence[str], schema_package: str) -> tuple[str, ...]:

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lakekit import query, statement
+from lakekit import dag, query, statement
 from lakekit.errors import LakekitError, SqlError, UsageError
 from lakekit.storage import Storage
 from lakekit.transform import TransformOptions, transform
@@ -165,32 +164,10 @@ def _header(path: str, sql: str) -> dict[str, str]:
 
 def order(files: Mapping[str, SqlFile]) -> list[str]:
     """Targets in dependency order (ties by name); a cycle is an error naming its tables."""
-    needs, users = _graph(files)
-    waiting = {t: len(deps) for t, deps in needs.items()}
-    ready = [t for t, n in waiting.items() if n == 0]
-    heapq.heapify(ready)
-    done = []
-    while ready:
-        t = heapq.heappop(ready)
-        done.append(t)
-        for u in users[t]:
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                heapq.heappush(ready, u)
-    if len(done) < len(files):
-        cycle = _cycle({t: needs[t] for t in files if t not in done})
-        raise UsageError(f"the SQL files read each other in a cycle (each reads the next): {' → '.join(cycle)}")
-    return done
-
-
-def _cycle(needs: Mapping[str, set[str]]) -> list[str]:
-    """One cycle among tables that each still wait for another, as a closed walk (first = last)."""
-    path = [min(needs)]
-    while True:
-        step = min(d for d in needs[path[-1]] if d in needs)
-        if step in path:
-            return [*path[path.index(step):], step]
-        path.append(step)
+    try:
+        return dag.ordered(_graph(files)[0])
+    except dag.Cycle as c:
+        raise UsageError(f"the SQL files read each other in a cycle (each reads the next): {c}") from None
 
 
 def selected(files: Mapping[str, SqlFile], selection: str) -> set[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lakekit import replay, runs
+from lakekit import dag, replay, runs
 from lakekit.errors import LakekitError, UsageError
 from lakekit.models import _Result
 from lakekit.runs import RUN_ID_ENV, RunStatus
@@ -78,12 +78,7 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, schemas: st
 
 def _upstream_first(chosen: set[str], readers: Mapping[str, set[str]]) -> list[str]:
     """``chosen`` ordered so a run comes after every chosen run whose output it read (then by id)."""
-    waiting = {i: {j for j in chosen if i in readers.get(j, set())} for i in chosen}
-    order: list[str] = []
-    while waiting:
-        ready = sorted(i for i, before in waiting.items() if not before - set(order))
-        if not ready:
-            raise LakekitError("runs read each other's outputs in a cycle: " + ", ".join(sorted(waiting)))
-        order.append(ready[0])
-        del waiting[ready[0]]
-    return order
+    try:
+        return dag.ordered({i: {j for j in chosen if i in readers.get(j, set())} for i in chosen})
+    except dag.Cycle as c:
+        raise LakekitError(f"runs read each other's outputs in a cycle: {c}") from None
