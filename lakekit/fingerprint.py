@@ -1,4 +1,4 @@
-"""Content fingerprints and salted hashes. Pure: callers hand in the bytes.
+"""Content fingerprints and salted hashes. Pure: callers hand in the bytes or the Arrow table.
 
 A source file's identity for exactly-once loading is the SHA-256 of its bytes (hardware
 accelerated on x86: ~1.3 GB/s here), so the same content under a new name is recognised,
@@ -11,6 +11,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
+
+import pyarrow as pa
+import xxhash
 
 CHUNK = 8 << 20
 
@@ -44,3 +47,53 @@ def salted_hash(value: str, salt: bytes) -> str:
     True
     """
     return hashlib.blake2b(value.encode(), key=salt[:64], digest_size=16).hexdigest()
+
+
+TABLE_HASH = "xxh3_128"
+"""The hash of :func:`table_fingerprint`: XXH3-128 reads ~10 GB/s on one core here against
+SHA-256's 1.5, so verifying a training set costs a tenth of reading it. It proves rows equal, not
+that nobody forged them: whoever can rewrite a table's files can rewrite ``_lakekit`` too."""
+
+
+class _HashSink:
+    """A write-only file that hashes what is written to it."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.hash = xxhash.xxh3_128()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+def _column_digest(column: pa.ChunkedArray) -> str:
+    schema = pa.schema([pa.field("c", column.type)])
+    sink = _HashSink()
+    with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), schema) as writer:
+        for chunk in column.chunks:
+            writer.write_batch(pa.record_batch([chunk], schema=schema))
+    return sink.hash.hexdigest()
+
+
+def table_fingerprint(table: pa.Table) -> str:
+    """``"xxh3_128:<hex>"`` of a table's column names, types and values (each column's Arrow IPC
+    stream, chunked as read).
+
+    Equal tables read the same way give the same fingerprint; it depends on the chunking, which
+    the same read of the same files reproduces.
+
+    >>> t = pa.table({"a": [1, 2], "b": ["x", None]})
+    >>> table_fingerprint(t) == table_fingerprint(pa.table({"a": [1, 2], "b": ["x", None]}))
+    True
+    >>> table_fingerprint(t) == table_fingerprint(t.select(["b", "a"]))
+    False
+    """
+    h = xxhash.xxh3_128()
+    for f, column in zip(table.schema, table.columns, strict=True):
+        h.update(f"{f.name}\x00{f.type}\x00{_column_digest(column)}\n".encode())
+    return f"{TABLE_HASH}:{h.hexdigest()}"

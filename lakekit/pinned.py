@@ -1,18 +1,15 @@
 """Reading a table version the same way twice: a fixed row order, a recorded filter, a fingerprint.
 
 What a run read is kept as (table, version, columns, filter) plus a fingerprint of the rows that
-came back; reading the same again gives the same rows in the same order, which the fingerprint
-proves. Delta lists a version's files in log order, which a checkpoint may change, so files are
-taken by commit time, then path.
+came back (:func:`lakekit.fingerprint.table_fingerprint`); reading the same again gives the same
+rows in the same order, which the fingerprint proves. Delta lists a version's files in log order,
+which a checkpoint may change, so files are taken by commit time, then path.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,8 +18,6 @@ from deltalake import DeltaTable
 
 from lakekit.errors import LakekitError
 from lakekit.storage import Storage, select_rows
-
-_PARALLEL_BYTES = 1 << 20
 
 
 def pinned_read(storage: Storage, table: str, version: int, columns: Sequence[str] | None,
@@ -54,52 +49,3 @@ def recorded_filter(schema: pa.Schema, table: str, filter: str | pc.Expression |
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
         raise LakekitError(f"filter on '{table}' cannot be recorded: {e}") from None
     return {"substrait": base64.b64encode(bytes(blob)).decode(), "text": str(filter)}
-
-
-class _HashSink:
-    """A write-only file that hashes what is written to it."""
-
-    closed = False
-
-    def __init__(self) -> None:
-        self.hash = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        return len(data)
-
-    def flush(self) -> None:
-        return None
-
-
-def _column_digest(column: pa.ChunkedArray) -> str:
-    schema = pa.schema([pa.field("c", column.type)])
-    sink = _HashSink()
-    with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), schema) as writer:
-        for chunk in column.chunks:
-            writer.write_batch(pa.record_batch([chunk], schema=schema))
-    return sink.hash.hexdigest()
-
-
-def fingerprint(table: pa.Table) -> str:
-    """``"sha256:<hex>"`` of a table's column names, types and values (each column's Arrow IPC
-    stream, chunked as read; large tables hash their columns in parallel threads).
-
-    Equal tables read the same way give the same fingerprint; it depends on the chunking, which
-    the same read of the same files reproduces.
-
-    >>> t = pa.table({"a": [1, 2], "b": ["x", None]})
-    >>> fingerprint(t) == fingerprint(pa.table({"a": [1, 2], "b": ["x", None]}))
-    True
-    >>> fingerprint(t) == fingerprint(t.select(["b", "a"]))
-    False
-    """
-    if table.nbytes >= _PARALLEL_BYTES and table.num_columns > 1:
-        with ThreadPoolExecutor(max_workers=min(table.num_columns, os.cpu_count() or 1)) as pool:
-            digests = list(pool.map(_column_digest, table.columns))
-    else:
-        digests = [_column_digest(c) for c in table.columns]
-    h = hashlib.sha256()
-    for f, digest in zip(table.schema, digests, strict=True):
-        h.update(f"{f.name}\x00{f.type}\x00{digest}\n".encode())
-    return f"sha256:{h.hexdigest()}"

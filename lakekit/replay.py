@@ -20,6 +20,7 @@ from lakekit import metadata, pinned, runs, validate
 from lakekit.checks import unique_keys
 from lakekit.diff import diff_rows
 from lakekit.errors import LakekitError, VersionNotFound
+from lakekit.fingerprint import table_fingerprint
 from lakekit.models import RowDiff, _Result
 from lakekit.storage import Storage
 
@@ -47,7 +48,7 @@ def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
         except (VersionNotFound, OSError) as e:
             raise NotReproducible(run_id, read.table, f"version {read.version} is no longer readable "
                                                       f"({type(e).__name__})") from None
-        if data.num_rows != read.rows or pinned.fingerprint(data) != read.fingerprint:
+        if data.num_rows != read.rows or table_fingerprint(data) != read.fingerprint:
             raise NotReproducible(run_id, read.table, f"the rows of version {read.version} differ from those read")
         key, n = read.table, 1
         while key in out:

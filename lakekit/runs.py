@@ -35,9 +35,10 @@ import pyarrow.compute as pc
 from lakekit import metadata, publish, validate
 from lakekit.errors import LakekitError, UsageError
 from lakekit.evolution import reconcile
+from lakekit.fingerprint import table_fingerprint
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import WriteMode, _Result
-from lakekit.pinned import fingerprint, pinned_read, recorded_filter
+from lakekit.pinned import pinned_read, recorded_filter
 from lakekit.provenance import environment, new_id, now
 from lakekit.publish import Target
 from lakekit.sources import fsspec_options
@@ -166,7 +167,7 @@ class Run:
         recorded = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
         data = pinned_read(self.storage, table, version, columns, recorded, snapshot=dt)
         read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, recorded,
-                    data.num_rows, fingerprint(data))
+                    data.num_rows, table_fingerprint(data))
         self.reads.append(read)
         self._unsaved.append({**read.asdict(), "run_id": self.run_id, "read_at": now()})
         return data

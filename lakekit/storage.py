@@ -9,6 +9,8 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +31,10 @@ from lakekit.sources import fsspec_options
 
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
+KEEP_HANDLE_SECONDS = 60.0
+"""How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
+below the five minutes lakekit's index tables keep their log, so the entries it catches up on
+are never gone yet."""
 
 
 class Conflict(LakekitError):
@@ -91,6 +97,7 @@ class Storage:
 
     root: str
     options: Mapping[str, str] = field(default_factory=dict)
+    _kept: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     def uri(self, table: str) -> str:
         ns, name = split_name(table)
@@ -112,6 +119,29 @@ class Storage:
             if version is not None and self.exists(table):
                 raise VersionNotFound(table, f"version {version}") from None
             raise TableNotFound(table) from None
+
+    def latest(self, table: str) -> DeltaTable:
+        """The latest version of one of lakekit's index tables, written and read on every load,
+        transform and run: through a handle this thread keeps, brought up to date with the log's
+        new entries (~1 ms) rather than opened anew (~5 ms, growing with the log). A table deleted
+        since is noticed (its log is gone); one deleted and created again within
+        :data:`KEEP_HANDLE_SECONDS` by another process is not."""
+        kept: dict[str, tuple[float, DeltaTable]] = self._kept.__dict__.setdefault("handles", {})
+        stamp, dt = kept.pop(table, (0.0, None))
+        if dt is not None and time.monotonic() - stamp < KEEP_HANDLE_SECONDS and self._has_log(table):
+            try:
+                dt.update_incremental()
+                kept[table] = (stamp, dt)
+                return dt
+            except DeltaError:
+                pass
+        dt = self.open(table)
+        kept[table] = (time.monotonic(), dt)
+        return dt
+
+    def _has_log(self, table: str) -> bool:
+        fs = self._arrow_fs(table)
+        return fs is not None and fs.get_file_info("_delta_log").type != pafs.FileType.NotFound
 
     def files(self) -> tuple[Any, str]:
         """(fsspec filesystem, root path in it), listings fresh: for lakekit's own plain files."""

@@ -100,7 +100,7 @@ class RunInputs(pa.DataFrameModel):
     columns: str = pa.Field(nullable=True, str_matches=JSON_LIST)
     filter: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {"sql"} | {"substrait", "text"}
     rows: int = pa.Field(ge=0)
-    fingerprint: str = pa.Field(str_matches=r"^sha256:[0-9a-f]{64}$")
+    fingerprint: str = pa.Field(str_matches=r"^xxh3_128:[0-9a-f]{32}$")
     read_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
 
     class Config:

@@ -4,6 +4,7 @@ runs, runs that write, staleness, error slices, compare, vacuum of pinned versio
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -81,7 +82,7 @@ def test_reproduce_after_each_kind_of_change(items: Lake, kind: str) -> None:
 
 def test_reproduce_refuses_rows_that_differ(items: Lake) -> None:
     run_id, _ = _record(items)
-    bad = {**metadata.read(items.storage, "run_inputs").to_pylist()[0], "fingerprint": "sha256:" + "0" * 64}
+    bad = {**metadata.read(items.storage, "run_inputs").to_pylist()[0], "fingerprint": "xxh3_128:" + "0" * 32}
     metadata.append(items.storage, "run_inputs", metadata.rows("run_inputs", [bad]))
     with pytest.raises(NotReproducible, match=f"'{ITEMS}'"):
         items.reproduce(run_id)
@@ -215,3 +216,22 @@ def test_vacuum_keeps_pinned_versions_and_removes_the_rest(items: Lake) -> None:
     assert items.read(ITEMS).num_rows == 5
     with pytest.raises(OSError):
         items.read(ITEMS, version=1)
+
+
+def test_index_tables_keep_statistics_of_their_lookup_column_only(items: Lake) -> None:
+    run_id, _ = _record(items)
+    for name in ("runs", "run_inputs"):
+        actions = items.storage.open(f"_lakekit.{name}").get_add_actions(flatten=True)
+        stats = {c.split(".", 1)[1] for c in actions.column_names if c.startswith(("min.", "max."))}
+        assert stats == {metadata.LOOKUP_COLUMNS[name]}
+    assert items.run(run_id).inputs == {ITEMS: 0}
+
+
+def test_a_kept_index_handle_notices_its_table_was_deleted(items: Lake) -> None:
+    _record(items)
+    assert items.runs().num_rows == 1
+    shutil.rmtree(Path(items.storage.root) / "_lakekit" / "runs")
+    assert items.runs().num_rows == 0
+    second, _ = _record(items)
+    assert items.runs().column("run_id").to_pylist() == [second]
+    assert items.storage.open("_lakekit.runs").version() == 1
