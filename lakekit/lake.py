@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import impact, metadata, quarantine, replay, runexec, runs, slices, validate
+from lakekit import gdpr, impact, metadata, quarantine, replay, runexec, runs, slices, validate
 from lakekit import ingest as _ingest
 from lakekit import project as _project
 from lakekit import query as _query
@@ -43,6 +43,7 @@ class Lake:
         self.root = str(root)
         self.schemas = schemas
         self.lineage = impact.LakeLineage(self.storage)
+        self.gdpr = gdpr.Gdpr(self.storage, schemas)
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"

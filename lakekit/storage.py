@@ -7,15 +7,18 @@ mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<
 from __future__ import annotations
 
 import atexit
+import os
+import secrets
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import duckdb
 import fsspec
@@ -31,6 +34,7 @@ from lakekit.sources import fsspec_options
 
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
+SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
@@ -150,6 +154,21 @@ class Storage:
             fs.invalidate_cache()
         return fs, base.rstrip("/")
 
+    def secret(self) -> bytes:
+        """The key of the salted hashes that stand for data subjects: ``LAKEKIT_SUBJECT_KEY``, else
+        ``_lakekit/subject.key`` (made on first use). Hashes made with one key match only hashes
+        made with it: a lake keeps its key."""
+        if key := os.environ.get(SUBJECT_KEY_ENV):
+            return key.encode()
+        fs, base = self.files()
+        path = f"{base}/{META_NAMESPACE}/subject.key"
+        if not fs.exists(path):
+            fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            with fs.open(path, "wb") as f:
+                f.write(secrets.token_hex(32).encode())
+        with fs.open(path, "rb") as f:
+            return bytes(f.read())
+
     def tables(self) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
         fs, base = self.files()
@@ -232,15 +251,18 @@ class Storage:
         partition_by: Sequence[str] = (),
         configuration: Mapping[str, str] | None = None,
         replace_schema: bool = False,
+        predicate: str | None = None,
     ) -> int:
         """Append or overwrite on top of ``base`` (``None``: create the table); returns the new version.
 
         New columns are added to the table's schema; ``replace_schema`` (with ``overwrite``)
-        makes the data's schema the table's. Creating is exclusive: when another writer created
-        the table first this raises :class:`Conflict` rather than stacking a second table id on theirs.
+        makes the data's schema the table's; ``predicate`` (with ``overwrite``) replaces only the
+        rows it selects. Creating is exclusive: when another writer created the table first this
+        raises :class:`Conflict` rather than stacking a second table id on theirs.
         """
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
+        replacing: dict[str, Any] = {"predicate": predicate} if predicate else {}
         try:
             # creating: mode "error", so a table another writer created since we looked is a
             # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
@@ -250,7 +272,7 @@ class Storage:
                 configuration=dict(configuration or {}) or None if base is None else None,
                 schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
                 storage_options=self._opts() if base is None else None,
-                commit_properties=commit.properties(exclusive=exclusive),
+                commit_properties=commit.properties(exclusive=exclusive), **replacing,
             )
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
@@ -287,6 +309,75 @@ class Storage:
             raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
 
+    def data_files(self, table: str) -> list[str]:
+        """Every Parquet file in the table's folder, whether a version references it or not (a
+        write killed before its commit leaves some), as paths relative to the table."""
+        fs = self._file_fs(table)
+        found = fs.get_file_info(pafs.FileSelector("", recursive=True, allow_not_found=True))
+        return sorted(f.path for f in found
+                      if f.type == pafs.FileType.File and f.path.endswith(".parquet")
+                      and not f.path.startswith("_delta_log/"))
+
+    def version_files(self, table: str) -> dict[int, frozenset[str]]:
+        """Every version whose log is still there → the files it is made of (relative paths)."""
+        dt = self.open(table)
+        latest = dt.version()
+        found = {latest: _paths(dt)}
+        for version in range(min(int(h["version"]) for h in dt.history()), latest):
+            try:
+                dt.load_as_version(version)
+            except DeltaError:
+                continue
+            found[version] = _paths(dt)
+        return dict(sorted(found.items()))
+
+    def latest_files(self, table: str) -> frozenset[str]:
+        return _paths(self.open(table))
+
+    def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
+        """(name, text) of every JSON commit in the table's log."""
+        fs = self._file_fs(table)
+        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
+            if info.path.endswith(".json"):
+                with fs.open_input_stream(info.path) as f:
+                    yield info.path, f.read().decode(errors="replace")
+
+    def purge_log(self, table: str) -> None:
+        """Drop every log entry before a new checkpoint of the latest version (older versions can no
+        longer be loaded), then restore the table's log retention."""
+        dt = self.open(table)
+        kept = dt.metadata().configuration.get("delta.logRetentionDuration")
+        dt.alter.set_table_properties({"delta.logRetentionDuration": "interval 0 seconds"})
+        dt.create_checkpoint()
+        dt.cleanup_metadata()
+        dt.alter.set_table_properties({"delta.logRetentionDuration": kept or "interval 30 days"})
+
+    def read_file(self, table: str, path: str, *, columns: Sequence[str], filter: pc.Expression | None) -> pa.Table:
+        """``columns`` of one Parquet file of the table (those it has), rows passing ``filter``."""
+        fs = self._file_fs(table)
+        present = pads.dataset(path, filesystem=fs, format="parquet")
+        return present.to_table(columns=[c for c in columns if c in present.schema.names], filter=filter)
+
+    def file_schema(self, table: str, path: str) -> pa.Schema:
+        return pads.dataset(path, filesystem=self._file_fs(table), format="parquet").schema
+
+    def remove_files(self, table: str, paths: Sequence[str]) -> None:
+        """Delete files of the table (ones no version it still serves needs: an erasure's)."""
+        fs = self._file_fs(table)
+        for path in paths:
+            try:
+                fs.delete_file(path)
+            except FileNotFoundError:
+                continue
+
+    def _file_fs(self, table: str) -> pafs.FileSystem:
+        native = self._arrow_fs(table)
+        if native is not None:
+            return native
+        fs, base = self.files()
+        return pafs.SubTreeFileSystem(self.uri(table).replace(self.root, base, 1),
+                                      pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
+
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
 
@@ -319,6 +410,10 @@ class Storage:
             raise Conflict(f"concurrent commit on '{table}'") from None
 
 
+def _paths(dt: DeltaTable) -> frozenset[str]:
+    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -335,6 +430,8 @@ def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
         return ds.to_table(columns=list(columns) if columns else None, filter=filter)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
+    except FileNotFoundError:
+        raise VersionNotFound(table, "files left for this version (removed by a vacuum or an erasure)") from None
 
 
 def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:

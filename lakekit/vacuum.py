@@ -1,13 +1,12 @@
 """Housekeeping that keeps what runs read: vacuum old files, except those of pinned versions.
 
 A version of a data table is pinned when some recorded run read it or wrote it;
-its files survive any retention, so ``lake.reproduce`` keeps working. An erasure that must
-remove a subject's rows from old versions too passes ``unpin`` (the versions it releases).
+its files survive any retention, so ``lake.reproduce`` keeps working. Only an erasure
+(``lakekit.gdpr``) removes files of pinned versions: those holding the erased subject.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from lakekit import metadata, runs
@@ -50,16 +49,14 @@ def pinned_versions(storage: Storage) -> dict[str, dict[int, tuple[str, ...]]]:
     return {t: {v: tuple(sorted(ids)) for v, ids in versions.items()} for t, versions in pins.items()}
 
 
-def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False,
-           unpin: Mapping[str, Collection[int]] | None = None) -> VacuumReport:
+def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int = 168,
+           dry_run: bool = False) -> VacuumReport:
     """Remove files older than ``retention_hours`` that no version needs any more, from ``table``
-    (default: every data table), keeping the files of every pinned version except those in
-    ``unpin`` ({table: versions}), which a forced removal (an erasure) releases."""
+    (default: every data table), keeping the files of every pinned version."""
     pins = pinned_versions(storage)
     done = []
     for name in [table] if table is not None else storage.tables():
-        released = set((unpin or {}).get(name, ()))
-        kept = {v: ids for v, ids in pins.get(name, {}).items() if v not in released}
+        kept = pins.get(name, {})
         removed = storage.vacuum(name, retention_hours=retention_hours, dry_run=dry_run, keep_versions=list(kept))
         done.append(TableVacuum(name, tuple(sorted(removed)), tuple(sorted(kept)), dict(sorted(kept.items()))))
     return VacuumReport(retention_hours, dry_run, tuple(done))

@@ -170,3 +170,24 @@ class Lineage(pa.DataFrameModel):
     class Config:
         name = "_lakekit.lineage"
         strict = True
+
+
+class Audit(pa.DataFrameModel):
+    """One row per step of a GDPR request (find, export, erase, verify): who, when, why, which
+    subject (a salted hash, never an identifier) and what changed (counts, tables, versions)."""
+
+    audit_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # request_id:status
+    request_id: str = pa.Field(str_length={"min_value": 1})
+    action: str = pa.Field(isin=["find", "export", "erase", "verify"])
+    status: str = pa.Field(isin=["started", "finished"])
+    subject: str = pa.Field(str_matches=r"^[0-9a-f]{32}$")
+    reason: str = pa.Field(nullable=True)
+    details: str = pa.Field(str_matches=JSON_OBJECT)
+    user: str
+    host: str
+    lakekit_version: str = pa.Field(str_length={"min_value": 1})
+    at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.audit"
+        strict = True

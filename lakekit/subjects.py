@@ -1,0 +1,232 @@
+"""Finding a data subject everywhere: tables, old versions, quarantine, derived tables, predictions.
+
+A subject is named by identifiers (``email="alice@example.com"``, ``user_id=42``): values of a
+kind of personal data. Columns hold a kind when their table's schema tags them
+(``metadata={"pii": kind}``), when they copy a tagged column unchanged (an ``identity`` edge of
+the column lineage), or when they are the key columns of a run's predictions over tagged inputs;
+a quarantine table holds its data table's kinds.
+
+A row holding one of the subject's identifiers is the subject's. Its values in a tagged column
+its schema declares unique (an account's ``user_id``) name the same person and are searched for
+in turn, until nothing new turns up; values of shared kinds (an IP address, a name) are the
+subject's data but never lead to other rows, or one campus IP would make everybody one person.
+
+Every Parquet file in a table's folder is scanned, whatever version (or none: a killed write)
+references it, so old versions are covered; the versions holding the subject are the ones made
+of a file that does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakekit import checks, impact, metadata, quarantine, runs, validate
+from lakekit.errors import UsageError
+from lakekit.fingerprint import salted_hash
+from lakekit.models import _Result
+from lakekit.storage import Storage
+
+Place = Literal["table", "quarantine", "predictions"]
+Identifiers = dict[str, set[Any]]
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A table that can hold personal data: column → kind, and the tagged columns that are unique."""
+
+    table: str
+    place: Place
+    columns: dict[str, str]
+    unique: frozenset[str] = frozenset()
+    owner: str | None = None
+    """The data table of a quarantine table, the run of a predictions table."""
+
+
+@dataclass(frozen=True)
+class TableHit(_Result):
+    """Where one table holds the subject: rows in its latest version, the versions and files that do."""
+
+    table: str
+    place: Place
+    owner: str | None
+    columns: tuple[str, ...]
+    rows: int
+    versions: tuple[int, ...]
+    files: tuple[str, ...]
+    orphans: tuple[str, ...]
+    """Files no version references (writes killed before their commit) that hold the subject."""
+
+
+@dataclass(frozen=True)
+class SubjectReport(_Result):
+    """Everything known of one subject, without its identifiers: ``subject`` is their salted hash."""
+
+    subject: str
+    identifiers: dict[str, int]
+    """kind → how many values name the subject (those given and those found through unique keys)."""
+    tables: tuple[TableHit, ...]
+    runs: tuple[str, ...]
+    """Runs that read or wrote a version holding the subject, or predicted for it."""
+    downstream: tuple[str, ...]
+    """Tables derived from a table holding the subject that hold no identifier themselves."""
+
+    @property
+    def found(self) -> bool:
+        return any(h.rows or h.files for h in self.tables)
+
+
+@dataclass
+class Search:
+    """A finished search: the report, and what erasure and export need (identifier values included)."""
+
+    report: SubjectReport
+    identifiers: Identifiers
+    tagged: dict[str, Tagged]
+    latest: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Table → the files of its latest version (tables holding the subject)."""
+
+
+def subject_hash(storage: Storage, given: Mapping[str, Any]) -> str:
+    """The salted hash standing for the subject in reports, errors and the audit trail."""
+    text = json.dumps({k: str(v) for k, v in sorted(given.items())}, sort_keys=True)
+    return salted_hash(text, storage.secret())
+
+
+def identifiers(given: Mapping[str, Any]) -> Identifiers:
+    """``{kind: {value}}`` from keyword arguments; a list value gives several identifiers of one kind."""
+    found: Identifiers = {}
+    for kind, value in given.items():
+        values = value if isinstance(value, list | tuple | set) else [value]
+        found[kind] = {v for v in values if v is not None and v != ""}
+    if not given or not any(found.values()):
+        raise UsageError("name the subject by at least one identifier, e.g. email=...")
+    return found
+
+
+def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
+    """Every table that can hold personal data, with its tagged columns."""
+    found: dict[str, Tagged] = {}
+    for table in storage.tables():
+        model = validate.find_schema(table, schema_package)
+        if model is not None and (tags := checks.pii_columns(model)):
+            unique = frozenset(k.columns[0] for k in checks.unique_keys(model) if len(k.columns) == 1)
+            found[table] = Tagged(table, "table", dict(tags), unique & set(tags))
+    _propagate(found, impact.current_edges(storage) if storage.exists("_lakekit.lineage") else [])
+    for table, holder in list(found.items()):
+        name = quarantine.table_name(table)
+        if storage.exists(name):
+            found[name] = Tagged(name, "quarantine", holder.columns, frozenset(), table)
+    for dep in runs.run_dependencies(storage):
+        info = runs.run(storage, dep.run_id).predictions
+        if info is None or not storage.exists(info["table"]):
+            continue
+        kinds = {c: k for t in dep.inputs if t in found for c, k in found[t].columns.items()}
+        keyed = {c: kinds[c] for c in info["keys"] if c in kinds}
+        if keyed:
+            found[info["table"]] = Tagged(info["table"], "predictions", keyed, frozenset(), dep.run_id)
+    return found
+
+
+def _propagate(found: dict[str, Tagged], edges: Iterable[Any]) -> None:
+    """Tags follow ``identity`` edges into derived tables (a copied e-mail is still an e-mail)."""
+    copies = [e.edge for e in edges if e.edge.kind == "direct" and e.edge.subtype == "identity"]
+    changed = True
+    while changed:
+        changed = False
+        for e in copies:
+            kind = found[e.source_table].columns.get(e.source_column) if e.source_table in found else None
+            if kind is None:
+                continue
+            target = found.get(e.target_table) or Tagged(e.target_table, "table", {})
+            if target.columns.get(e.target_column) != kind:
+                found[e.target_table] = Tagged(target.table, "table", {**target.columns, e.target_column: kind},
+                                               target.unique, target.owner)
+                changed = True
+
+
+def matcher(schema: pa.Schema, tags: Mapping[str, str], known: Identifiers) -> pc.Expression | None:
+    """Rows holding any known identifier in a column tagged with its kind (values cast to the column's type)."""
+    condition = None
+    for column, kind in tags.items():
+        if column not in schema.names or not known.get(kind):
+            continue
+        values = []
+        for v in known[kind]:
+            try:
+                values.append(pa.scalar(v).cast(schema.field(column).type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                continue
+        if values:
+            test = pc.field(column).isin(pa.array(values, schema.field(column).type))
+            condition = test if condition is None else condition | test
+    return condition
+
+
+@dataclass
+class _Scan:
+    rows_by_file: dict[str, int]
+    keys: Identifiers
+
+
+def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
+    """Per file of the table's folder, how many rows hold a known identifier; the unique tagged
+    values of those rows (the subject's other keys)."""
+    counts: dict[str, int] = {}
+    keys: Identifiers = {}
+    for path in storage.data_files(tagged.table):
+        test = matcher(storage.file_schema(tagged.table, path), tagged.columns, known)
+        if test is None:
+            continue
+        rows = storage.read_file(tagged.table, path, columns=sorted(tagged.columns), filter=test)
+        if rows.num_rows:
+            counts[path] = rows.num_rows
+            for column in tagged.unique & set(rows.column_names):
+                keys.setdefault(tagged.columns[column], set()).update(rows.column(column).drop_null().to_pylist())
+    return _Scan(counts, keys)
+
+
+def search(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Search:
+    """Find the subject named by ``given`` everywhere; see the module's docstring for how."""
+    known = identifiers(given)
+    tagged = tagged_tables(storage, schema_package)
+    while True:
+        scans = {t: _scan(storage, tags, known) for t, tags in tagged.items()}
+        grown = False
+        for scan in scans.values():
+            for kind, values in scan.keys.items():
+                if not values <= known.get(kind, set()):
+                    known.setdefault(kind, set()).update(values)
+                    grown = True
+        if not grown:
+            break
+    hits, latest, pinned = [], {}, set()
+    reads = metadata.read(storage, "run_inputs").to_pylist()
+    writes = metadata.read(storage, "run_outputs").to_pylist()
+    for table, scan in sorted(scans.items()):
+        if not scan.rows_by_file:
+            continue
+        versions = storage.version_files(table)
+        current = versions[max(versions)]
+        holding = sorted(v for v, files in versions.items() if files & scan.rows_by_file.keys())
+        referenced = frozenset().union(*versions.values())
+        latest[table] = current
+        t = tagged[table]
+        hits.append(TableHit(
+            table, t.place, t.owner, tuple(sorted(t.columns)),
+            sum(n for p, n in scan.rows_by_file.items() if p in current), tuple(holding),
+            tuple(sorted(scan.rows_by_file)), tuple(sorted(set(scan.rows_by_file) - referenced))))
+        held = set(holding)
+        pinned |= {r["run_id"] for r in (*reads, *writes) if r["table"] == table and r["version"] in held}
+        if t.place == "predictions" and t.owner:
+            pinned.add(t.owner)
+    holders = {h.table for h in hits if h.place == "table"}
+    downstream = {d for table in holders for d in impact.walk(storage, table, "downstream").tables} - set(tagged)
+    report = SubjectReport(subject_hash(storage, given), {k: len(v) for k, v in sorted(known.items())},
+                           tuple(hits), tuple(sorted(pinned)), tuple(sorted(downstream)))
+    return Search(report, known, tagged, latest)

@@ -1,0 +1,132 @@
+"""GDPR requests on a real lake: find a subject everywhere, export, erase with proof, audit.
+
+The lake: ``crm.people`` (alice holds two accounts under one e-mail and shares a campus IP
+with bob), ``crm.orders`` (one of alice's orders is quarantined), ``crm.blocklist`` (that
+IP), a derived table keyed by user (``mart.spend``), an aggregate without identifiers
+(``mart.by_country``), and a run that read the people and predicted for them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from lakekit import Lake
+from lakekit.errors import UsageError, VersionNotFound
+from lakekit.replay import NotReproducible
+
+ALICE = "alice@example.com"
+CAMPUS_IP = "10.20.30.40"
+
+
+def _csv(path: Path, header: str, *rows: str) -> str:
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return str(path)
+
+
+def _crm(tmp_path: Path) -> tuple[Lake, str]:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr_models")
+    src = tmp_path / "src"
+    src.mkdir()
+    people = "user_id,email,name,ip,country"
+    lake.ingest("crm.people", _csv(src / "p0.csv", people, f"2,bob@example.com,Bob,{CAMPUS_IP},SE",
+                                   "3,carol@example.com,Carol,10.0.0.3,FI"))
+    lake.ingest("crm.people", _csv(src / "p1.csv", people, f"1,{ALICE},Alice,{CAMPUS_IP},SE"))
+    lake.ingest("crm.people", _csv(src / "p2.csv", people, f"7,{ALICE},Alice A.,10.0.0.7,SE",
+                                   "4,dave@example.com,Dave,10.0.0.4,NO"))
+    lake.ingest("crm.orders", _csv(src / "o0.csv", "order_id,user_id,amount", "100,1,10.0", "101,2,20.0",
+                                   "102,7,5.0", "103,1,-5.0", "104,3,1.0"))
+    lake.ingest("crm.blocklist", _csv(src / "b0.csv", "ip,reason", f"{CAMPUS_IP},spam"))
+    lake.transform("mart.spend", "SELECT user_id, SUM(amount) AS spend FROM crm.orders GROUP BY user_id",
+                   dialect="duckdb")
+    lake.transform("mart.by_country", "SELECT p.country, SUM(o.amount) AS total FROM crm.orders o "
+                   "JOIN crm.people p ON o.user_id = p.user_id GROUP BY p.country", dialect="duckdb")
+    with lake.start_run("churn") as run:
+        people_now = run.read("crm.people")
+        run.log_predictions(pa.table({"user_id": people_now.column("user_id"),
+                                      "churn": [0.5] * people_now.num_rows}), keys=["user_id"])
+    return lake, run.run_id
+
+
+def test_find_follows_unique_keys_and_never_a_shared_ip(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    report = lake.gdpr.find(email=ALICE)
+    hits = {h.table: h for h in report.tables}
+    assert report.identifiers == {"email": 1, "user_id": 2}
+    assert hits["crm.people"].rows == 2 and hits["crm.people"].versions == (1, 2)
+    assert hits["crm.orders"].rows == 2
+    assert hits["_lakekit.quarantine__crm__orders"].rows == 1
+    assert hits["mart.spend"].rows == 2 and hits["mart.spend"].columns == ("user_id",)
+    assert sum(h.rows for h in report.tables if h.place == "predictions") == 2
+    assert "crm.blocklist" not in hits
+    assert run_id in report.runs and "mart.by_country" in report.downstream
+    assert ALICE not in json.dumps(report.asdict(), default=str)
+    assert lake.gdpr.find(user_id=2).identifiers == {"user_id": 1}
+
+
+def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    out = lake.gdpr.export(email=ALICE)
+    people = out["tables"]["crm.people"]["rows"]
+    assert sorted(r["user_id"] for r in people) == [1, 7] and {r["email"] for r in people} == {ALICE}
+    assert sorted(r["order_id"] for r in out["tables"]["crm.orders"]["rows"]) == [100, 102]
+    assert [r["order_id"] for r in out["tables"]["_lakekit.quarantine__crm__orders"]["rows"]] == [103]
+    assert {s["files"][0]["uri"].rsplit("/", 1)[-1] for s in out["sources"]} >= {"p1.csv", "p2.csv", "o0.csv"}
+    assert [r["run_id"] for r in out["runs"]] == [run_id]
+    json.dumps(out)
+
+
+def test_erase_removes_the_subject_from_every_version_and_proves_it(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    before = lake.read("crm.people", version=0)
+    report = lake.gdpr.erase(email=ALICE, reason="request #123")
+    assert report.verified and report.residue == () and not report.resumed
+    done = {t.table: t for t in report.tables}
+    assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_erased == (1, 2)
+    assert done["crm.orders"].rows_removed == 2 and done["_lakekit.quarantine__crm__orders"].rows_removed == 1
+    people = lake.read("crm.people")
+    assert sorted(people.column("user_id").to_pylist()) == [2, 3, 4]
+    assert lake.read("crm.people", version=0).equals(before)
+    for version in (1, 2):
+        with pytest.raises(VersionNotFound):
+            lake.read("crm.people", version=version)
+    assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [101, 104]
+    assert sorted(lake.read("mart.spend").column("user_id").to_pylist()) == [2, 3]
+    assert lake.read("crm.blocklist").num_rows == 1
+    assert run_id in report.runs and "mart.by_country" in report.downstream
+    with pytest.raises(NotReproducible):
+        lake.reproduce(run_id)
+    assert not lake.gdpr.find(email=ALICE).found
+    assert lake.gdpr.verify(email=ALICE).verified
+    logs = [p for p in (tmp_path / "lake").rglob("*") if p.is_file() and "_delta_log" in p.parts]
+    assert not [p for p in logs if ALICE.encode() in p.read_bytes()]
+    trail = lake.gdpr.audit(email=ALICE)
+    assert [(r["action"], r["status"]) for r in trail.to_pylist()][-4:] == [
+        ("erase", "started"), ("erase", "finished"), ("find", "finished"), ("verify", "finished")]
+    assert ALICE not in json.dumps(trail.to_pylist(), default=str)
+    history = lake.history("crm.people")
+    assert history[0].operation != "" and history[0].provenance["operation"] == "erase"
+    assert history[0].provenance["request_id"] == report.request_id
+
+
+def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    before = lake.read("crm.people")
+    with pytest.raises(UsageError, match="reason"):
+        lake.gdpr.erase(email=ALICE, reason=f"asked by {ALICE}")
+    with pytest.raises(UsageError, match="identifier"):
+        lake.gdpr.erase(reason="request #1")
+    assert lake.read("crm.people").equals(before)
+
+
+def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.ingest("crm.orders", _csv(tmp_path / "o1.csv", "order_id,user_id,amount", "105,7,3.0"))
+    report = lake.gdpr.erase(user_id=7, reason="ticket 9")
+    assert report.verified
+    assert 7 not in lake.read("mart.spend").column("user_id").to_pylist()
+    assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [100, 101, 104]
+    assert {t.table for t in report.tables if t.rows_removed} >= {"crm.people", "crm.orders", "mart.spend"}
