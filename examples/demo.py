@@ -143,6 +143,34 @@ def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) ->
     console.print_json(data=diff.asdict())
 
 
+def forget(lake: lk.Lake, data: Path) -> None:
+    step("6. A user asks to be forgotten: find, export, erase with proof, audit")
+    email = lake.sql("SELECT email FROM raw.users ORDER BY user_id LIMIT 1").column("email")[0].as_py()
+    report = lake.gdpr.find(email=email)
+    console.print(f"subject {report.subject} (a salted hash; the e-mail is never printed): "
+                  f"identifiers found {report.identifiers}")
+    hits = Table("table", "place", "rows now", "versions holding", "files", title="where the subject is")
+    for h in report.tables:
+        hits.add_row(h.table, h.place, str(h.rows), ",".join(map(str, h.versions)), str(len(h.files)))
+    console.print(hits)
+    console.print(f"runs that used the data: {len(report.runs)}; derived tables without identifiers: "
+                  f"{', '.join(report.downstream) or 'none'}")
+    export = data / "subject-export.json"
+    export.write_text(json.dumps(lake.gdpr.export(email=email), indent=2, default=str))
+    console.print(f"Art. 15 export written to {export}")
+    erased = lake.gdpr.erase(email=email, reason="request GDPR-2026-0042")
+    for t in erased.tables:
+        console.print(f"erased {t.rows_removed} row(s) from {t.table} (now version {t.version}), removed "
+                      f"{t.files_removed} file(s); versions no longer readable: {list(t.versions_erased)}")
+    console.print(f"verified: {erased.verified} — and again: {lake.gdpr.verify(email=email).verified}")
+    stale = sorted({s.name for s in lake.stale_runs() if s.produced_by.operation == "erase"})
+    console.print(f"runs trained on the subject's data, stale since the erasure: {', '.join(stale)}")
+    for r in lake.rerun_runs():
+        console.print(f"retrained {r.name}: run {r.run_id} {r.status or r.skipped}")
+    for r in lake.gdpr.audit(email=email).to_pylist():
+        console.print(f"audit {r['at']:%H:%M:%S} {r['action']:7} {r['status']:9} {r['subject']} {r['reason'] or ''}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake", default="demo-lake")
@@ -158,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     quarantine_bad_rows(lake, files)
     ids = cascade(lake)
     blacklist_fix(lake, files, ids)
+    forget(lake, Path(args.data))
     console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")
 
 

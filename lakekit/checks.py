@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -301,12 +301,6 @@ def pii_columns(model: Model) -> dict[str, str]:
         for name, column in model.to_schema().columns.items()
         if column.metadata and "pii" in column.metadata
     }
-
-
-def stats_columns(model: Model, all_columns: Iterable[str]) -> list[str]:
-    """The columns that may carry Delta min/max statistics: all but the PII-tagged ones."""
-    tagged = pii_columns(model)
-    return [c for c in all_columns if c not in tagged]
 
 
 def _plain(value: Any) -> Any:

@@ -31,14 +31,14 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import metadata, runs, subjects
+from lakekit import files, metadata, runs, subjects
 from lakekit.errors import LakekitError, UsageError
 from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import _Result
 from lakekit.provenance import environment, new_id, now
 from lakekit.quarantine import LOAD_ID
 from lakekit.storage import Commit, Conflict, Storage
-from lakekit.subjects import Place, Search, SubjectReport
+from lakekit.subjects import Place, Search, SubjectReport, TableHit
 
 Action = Literal["find", "export", "erase", "verify"]
 MAX_ATTEMPTS = 20
@@ -115,10 +115,10 @@ def export(storage: Storage, given: Mapping[str, Any], schema_package: str) -> d
     tables: dict[str, Any] = {}
     load_ids: set[str] = set()
     for hit in found.report.tables:
-        rows = _held_rows(storage, found, hit.table)
+        rows = _held_rows(storage, found, hit)
         if LOAD_ID in rows.column_names:
             load_ids |= set(rows.column(LOAD_ID).drop_null().to_pylist())
-        tables[hit.table] = {"place": hit.place, "of": hit.owner, "versions": list(hit.versions),
+        tables[hit.key] = {"place": hit.place, "of": hit.owner, "versions": list(hit.versions),
                              "rows": json.loads(json.dumps(rows.to_pylist(), default=str))}
     loads = [r for r in metadata.read(storage, "loads").to_pylist() if r["load_id"] in load_ids]
     used = [runs.run(storage, r) for r in found.report.runs]
@@ -137,10 +137,23 @@ def export(storage: Storage, given: Mapping[str, Any], schema_package: str) -> d
     return out
 
 
-def _held_rows(storage: Storage, found: Search, table: str) -> pa.Table:
-    ds = storage.dataset(table)
-    matcher = subjects.matcher(ds.schema, found.tagged[table].columns, found.identifiers)
-    return ds.schema.empty_table() if matcher is None else ds.to_table(filter=matcher)
+def _held_rows(storage: Storage, found: Search, hit: TableHit) -> pa.Table:
+    """The subject's rows in a table's latest version, or in its staged files."""
+    place = found.tagged[hit.key]
+    if hit.place == "staged":
+        parts = [files.read(storage, place.folder, path,
+                            filter=_test(files.schema(storage, place.folder, path), found, place))
+                 for path in hit.files]
+        return pa.concat_tables(parts, promote_options="permissive")
+    ds = storage.dataset(hit.table)
+    test = _test(ds.schema, found, place)
+    return ds.to_table(filter=test)
+
+
+def _test(schema: pa.Schema, found: Search, place: subjects.Tagged) -> pc.Expression:
+    """Rows holding the subject; none when ``schema`` has none of the place's tagged columns."""
+    test = subjects.matcher(schema, place.columns, found.identifiers)
+    return pc.scalar(False) if test is None else test
 
 
 def _unfinished(storage: Storage, subject: str) -> str | None:
@@ -176,12 +189,14 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     return report
 
 
-def _erase_table(storage: Storage, found: Search, hit: subjects.TableHit, request_id: str,
-                 subject: str) -> TableErasure:
-    version, removed = _remove_rows(storage, found, hit.table, request_id, subject)
+def _erase_table(storage: Storage, found: Search, hit: TableHit, request_id: str, subject: str) -> TableErasure:
+    place = found.tagged[hit.key]
+    if hit.place == "staged":
+        return _erase_staged(storage, found, hit, place)
+    version, removed = _remove_rows(storage, found, place, request_id, subject)
     current = storage.latest_files(hit.table)
     stale = [p for p in hit.files if p not in current]
-    storage.remove_files(hit.table, stale)
+    files.remove(storage, place.folder, stale)
     purged = _log_holds(storage, found, hit.table)
     if purged:
         storage.purge_log(hit.table)
@@ -189,30 +204,45 @@ def _erase_table(storage: Storage, found: Search, hit: subjects.TableHit, reques
     return TableErasure(hit.table, hit.place, removed, version, len(stale), erased, purged)
 
 
-def _remove_rows(storage: Storage, found: Search, table: str, request_id: str, subject: str) -> tuple[int | None, int]:
+def _erase_staged(storage: Storage, found: Search, hit: TableHit, place: subjects.Tagged) -> TableErasure:
+    """Staged rejected rows: each file holding the subject is rewritten without them (or deleted)."""
+    removed, emptied = 0, []
+    for path in hit.files:
+        rows = files.read(storage, place.folder, path)
+        keep = rows.filter(~_test(rows.schema, found, place))
+        removed += rows.num_rows - keep.num_rows
+        if keep.num_rows:
+            files.rewrite(storage, place.folder, path, keep)
+        else:
+            emptied.append(path)
+    files.remove(storage, place.folder, emptied)
+    return TableErasure(hit.table, hit.place, removed, None, len(emptied), (), False)
+
+
+def _remove_rows(storage: Storage, found: Search, place: subjects.Tagged, request_id: str,
+                 subject: str) -> tuple[int | None, int]:
     """Commit the latest version without the subject's rows: (the new version, rows removed)."""
+    table = place.table
     for _ in range(MAX_ATTEMPTS):
         base = storage.open(table)
         ds = storage.dataset(table, snapshot=base)
-        matcher = subjects.matcher(ds.schema, found.tagged[table].columns, found.identifiers)
-        held = ds.to_table(columns=[c for c in [LOAD_ID] if c in ds.schema.names], filter=matcher) \
-            if matcher is not None else None
-        if matcher is None or held is None or held.num_rows == 0:
+        test = _test(ds.schema, found, place)
+        held = ds.to_table(columns=[c for c in [LOAD_ID] if c in ds.schema.names], filter=test)
+        if held.num_rows == 0:
             return None, 0
         loads = held.column(LOAD_ID) if LOAD_ID in held.column_names else None
         predicate = None
-        scope = ~matcher
+        scope = ~test
         if loads is not None and loads.null_count == 0:
             ids = sorted(set(loads.to_pylist()))
             predicate = f"{LOAD_ID} IN ({', '.join(_sql_text(i) for i in ids)})"
             scope = pc.field(LOAD_ID).isin(pa.array(ids, pa.string())) & scope
-        keep = ds.to_table(filter=scope)
         provenance = {"operation": "erase", "request_id": request_id, "subject": subject,
                       "rows_removed": held.num_rows, **environment()}
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, exclusive=True)
         try:
-            return storage.write(table, keep, mode="overwrite", commit=commit, base=base,
-                                 predicate=predicate), held.num_rows
+            return storage.write(table, ds.scanner(filter=scope).to_reader(), mode="overwrite", commit=commit,
+                                 base=base, predicate=predicate), held.num_rows
         except Conflict:
             continue
     raise LakekitError(f"could not erase from '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
@@ -234,9 +264,19 @@ def _log_holds(storage: Storage, found: Search, table: str) -> bool:
 
 
 def _residue(storage: Storage, after: Search) -> list[str]:
-    """Where a search after an erasure still finds the subject (nothing, when it worked)."""
-    left = [f"{h.table}: {h.rows} row(s) in the latest version, {len(h.files)} file(s)" for h in after.report.tables]
-    left += [f"{t}: its log spells an identifier" for t in after.tagged if _log_holds(storage, after, t)]
+    """Where a search after an erasure still finds the subject (nothing, when it worked): rows,
+    files, a table's log, or the text of lakekit's own index rows (a transform's SQL, a run's
+    filter), which an erasure reports but cannot rewrite."""
+    left = [f"{h.key}: {h.rows} row(s) in the latest version, {len(h.files)} file(s)" for h in after.report.tables]
+    left += [f"{t.table}: its log spells an identifier" for t in after.tagged.values()
+             if t.place != "staged" and _log_holds(storage, after, t.table)]
+    needles = _log_texts(after)
+    for name, schema in metadata.SCHEMAS.items():
+        text = [f.name for f in schema if pa.types.is_string(f.type)]
+        rows = metadata.read(storage, name) if needles and name != "audit" else schema.empty_table()
+        spelled = sum(pc.sum(pc.match_substring(rows.column(c), n)).as_py() or 0 for c in text for n in needles)
+        if spelled:
+            left.append(f"_lakekit.{name}: {spelled} value(s) spell an identifier")
     return left
 
 

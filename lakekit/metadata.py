@@ -282,8 +282,8 @@ def history(storage: Storage, table: str) -> list[HistoryEntry]:
             for e in commits(storage, table)]
 
 
-WRITE_IDS = ("load_id", "transform_id", "run_id")
-"""Provenance keys naming the write a commit made (a load, a transform, a model run)."""
+WRITE_IDS = ("load_id", "transform_id", "run_id", "request_id")
+"""Provenance keys naming the write a commit made (a load, a transform, a model run, an erasure)."""
 
 
 def write_id(commit_provenance: Mapping[str, Any]) -> str | None:

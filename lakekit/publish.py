@@ -19,7 +19,7 @@ from deltalake import DeltaTable
 
 from lakekit import metadata, quarantine, validate
 from lakekit.checks import Model, OnInvalid
-from lakekit.errors import LakekitError
+from lakekit.errors import LakekitError, UsageError
 from lakekit.evolution import conform
 from lakekit.models import ValidationReport, WriteMode
 from lakekit.storage import Commit, Storage
@@ -39,6 +39,8 @@ class Target:
     on_invalid: OnInvalid | None = None
     replace_schema: bool = False
     updates: tuple[str, ...] | None = None
+    personal: tuple[str, ...] = ()
+    """Columns holding personal data besides those the model tags (copied from a tagged input)."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,21 @@ class Published:
     report: ValidationReport | None
 
 
-def configuration(model: Model | None, schema: pa.Schema) -> dict[str, str] | None:
-    """Table properties for a new table: no min/max statistics on PII-tagged columns.
+def configuration(target: Target, schema: pa.Schema) -> dict[str, str] | None:
+    """Table properties for a new table: no min/max statistics on personal-data columns (tagged
+    by the model, or copied from a tagged input), and no partitions by them.
 
     delta-rs writes min/max of every column into each add action of the log, where an erased
     identifier would outlive its rows; the property only covers commits after it is set, so
-    it is set when the table is created.
+    it is set when the table is created. Partition values are folder names, in every path.
     """
-    if model is None or not validate.pii_columns(model):
+    personal = set(target.personal) | (set(validate.pii_columns(target.model)) if target.model is not None else set())
+    if partitioned := sorted(personal & set(target.partition_by)):
+        raise UsageError(f"'{target.table}' cannot be partitioned by '{partitioned[0]}': it holds personal data, "
+                         "and partition values are written into every file path")
+    if not personal:
         return None
-    return {"delta.dataSkippingStatsColumns": ",".join(validate.stats_columns(model, schema.names))}
+    return {"delta.dataSkippingStatsColumns": ",".join(c for c in schema.names if c not in personal)}
 
 
 def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
@@ -120,7 +127,7 @@ def publish(
     stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
                                                                 auditor, run, progress))
     try:
-        version = _write(storage, target, base, stream, commit, configuration(target.model, schema))
+        version = _write(storage, target, base, stream, commit, configuration(target, schema) if base is None else None)
     except Exception:
         if run.error is not None:
             raise run.error from None

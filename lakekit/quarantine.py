@@ -39,9 +39,14 @@ def table_name(table: str) -> str:
     return f"{META_NAMESPACE}.quarantine__{ns}__{name}"
 
 
+def staging_folder(table: str) -> str:
+    """Where a load's rejected rows wait, under the lake root, until its data commit lands."""
+    return f"{META_NAMESPACE}/staging/quarantine/{table}"
+
+
 def _staging(storage: Storage, table: str) -> tuple[object, str]:
     fs, base = storage.files()
-    return fs, f"{base}/{META_NAMESPACE}/staging/quarantine/{table}"
+    return fs, f"{base}/{staging_folder(table)}"
 
 
 def stage(storage: Storage, table: str, parts: Sequence[pa.Table], *, load_id: str) -> int:

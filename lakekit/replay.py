@@ -9,7 +9,6 @@ and that is an error naming the table, never a silently different training set.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -185,9 +184,8 @@ def stale_runs(storage: Storage) -> list[StaleRun]:
     entry per (run, table), with what made the newest version and the path to the change. A run
     re-executed since (a later run tagged ``rerun_of`` it) is superseded, not stale."""
     histories = _Histories(storage)
-    recorded = runs.runs(storage).select(["run_id", "name", "tags"]).to_pylist()
-    names = {r["run_id"]: r["name"] for r in recorded}
-    redone = {json.loads(r["tags"] or "{}").get("rerun_of") for r in recorded}
+    names = {r["run_id"]: r["name"] for r in runs.runs(storage).select(["run_id", "name"]).to_pylist()}
+    redone = runs.superseded(storage)
     found = []
     for dep in runs.run_dependencies(storage):
         if dep.run_id in redone:

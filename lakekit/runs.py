@@ -354,6 +354,12 @@ def runs(storage: Storage, name: str | None = None) -> pa.Table:
     return metadata.rows("runs", records).select(list(columns)).cast(schema)
 
 
+def superseded(storage: Storage) -> set[str]:
+    """Runs re-executed since: a later run is tagged ``rerun_of`` them."""
+    tags = runs(storage).column("tags").to_pylist()
+    return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
+
+
 def run(storage: Storage, run_id: str) -> RunInfo:
     """Everything recorded about one run."""
     folded = _fold(_rows(storage, "runs", run_id).to_pylist())

@@ -7,6 +7,7 @@ mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import secrets
 import shutil
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
@@ -215,7 +217,10 @@ class Storage:
         return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
 
     def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
-        uri = self.uri(table)
+        return self._native_fs(self.uri(table))
+
+    def _native_fs(self, uri: str) -> pafs.FileSystem | None:
+        """pyarrow's own filesystem rooted at ``uri``, where it has one (local, S3)."""
         if "://" not in uri:
             return pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem())
         if uri.startswith("s3://"):
@@ -309,14 +314,14 @@ class Storage:
             raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
 
-    def data_files(self, table: str) -> list[str]:
-        """Every Parquet file in the table's folder, whether a version references it or not (a
-        write killed before its commit leaves some), as paths relative to the table."""
-        fs = self._file_fs(table)
-        found = fs.get_file_info(pafs.FileSelector("", recursive=True, allow_not_found=True))
-        return sorted(f.path for f in found
-                      if f.type == pafs.FileType.File and f.path.endswith(".parquet")
-                      and not f.path.startswith("_delta_log/"))
+    def folder_fs(self, folder: str) -> pafs.FileSystem:
+        """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the
+        plain files lakekit reads and writes itself (:mod:`lakekit.files`)."""
+        native = self._native_fs(f"{self.root}/{folder}")
+        if native is not None:
+            return native
+        fs, base = self.files()
+        return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
     def version_files(self, table: str) -> dict[int, frozenset[str]]:
         """Every version whose log is still there → the files it is made of (relative paths)."""
@@ -335,12 +340,15 @@ class Storage:
         return _paths(self.open(table))
 
     def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
-        """(name, text) of every JSON commit in the table's log."""
-        fs = self._file_fs(table)
+        """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
+        fs = self.folder_fs("/".join(split_name(table)))
         for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
             if info.path.endswith(".json"):
                 with fs.open_input_stream(info.path) as f:
                     yield info.path, f.read().decode(errors="replace")
+            elif info.path.endswith(".parquet"):
+                with fs.open_input_file(info.path) as f:
+                    yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
 
     def purge_log(self, table: str) -> None:
         """Drop every log entry before a new checkpoint of the latest version (older versions can no
@@ -351,32 +359,6 @@ class Storage:
         dt.create_checkpoint()
         dt.cleanup_metadata()
         dt.alter.set_table_properties({"delta.logRetentionDuration": kept or "interval 30 days"})
-
-    def read_file(self, table: str, path: str, *, columns: Sequence[str], filter: pc.Expression | None) -> pa.Table:
-        """``columns`` of one Parquet file of the table (those it has), rows passing ``filter``."""
-        fs = self._file_fs(table)
-        present = pads.dataset(path, filesystem=fs, format="parquet")
-        return present.to_table(columns=[c for c in columns if c in present.schema.names], filter=filter)
-
-    def file_schema(self, table: str, path: str) -> pa.Schema:
-        return pads.dataset(path, filesystem=self._file_fs(table), format="parquet").schema
-
-    def remove_files(self, table: str, paths: Sequence[str]) -> None:
-        """Delete files of the table (ones no version it still serves needs: an erasure's)."""
-        fs = self._file_fs(table)
-        for path in paths:
-            try:
-                fs.delete_file(path)
-            except FileNotFoundError:
-                continue
-
-    def _file_fs(self, table: str) -> pafs.FileSystem:
-        native = self._arrow_fs(table)
-        if native is not None:
-            return native
-        fs, base = self.files()
-        return pafs.SubTreeFileSystem(self.uri(table).replace(self.root, base, 1),
-                                      pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import checks, impact, metadata, quarantine, runs, validate
+from lakekit import checks, files, impact, metadata, quarantine, runs, validate
 from lakekit.errors import UsageError
 from lakekit.fingerprint import salted_hash
 from lakekit.models import _Result
-from lakekit.storage import Storage
+from lakekit.storage import Storage, split_name
 
-Place = Literal["table", "quarantine", "predictions"]
+Place = Literal["table", "quarantine", "predictions", "staged"]
+"""A Delta table of data, of quarantined rows, of a run's predictions; or the Parquet files of
+rejected rows staged by a load whose commit has not landed (or never will: a killed load)."""
 Identifiers = dict[str, set[Any]]
 
 
@@ -45,7 +47,21 @@ class Tagged:
     columns: dict[str, str]
     unique: frozenset[str] = frozenset()
     owner: str | None = None
-    """The data table of a quarantine table, the run of a predictions table."""
+    """The data table of a quarantine table or of staged rows, the run of a predictions table."""
+
+    @property
+    def folder(self) -> str:
+        """Its files' folder under the lake root."""
+        return quarantine.staging_folder(self.table) if self.place == "staged" else "/".join(split_name(self.table))
+
+    @property
+    def key(self) -> str:
+        return key(self.table, self.place)
+
+
+def key(table: str, place: Place) -> str:
+    """How a search names a place: the table, or ``<table> (staged)`` for its staged rows."""
+    return f"{table} (staged)" if place == "staged" else table
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,10 @@ class TableHit(_Result):
     files: tuple[str, ...]
     orphans: tuple[str, ...]
     """Files no version references (writes killed before their commit) that hold the subject."""
+
+    @property
+    def key(self) -> str:
+        return key(self.table, self.place)
 
 
 @dataclass(frozen=True)
@@ -88,8 +108,7 @@ class Search:
     report: SubjectReport
     identifiers: Identifiers
     tagged: dict[str, Tagged]
-    latest: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Table → the files of its latest version (tables holding the subject)."""
+    """:attr:`Tagged.key` → the place searched."""
 
 
 def subject_hash(storage: Storage, given: Mapping[str, Any]) -> str:
@@ -122,6 +141,9 @@ def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
         name = quarantine.table_name(table)
         if storage.exists(name):
             found[name] = Tagged(name, "quarantine", holder.columns, frozenset(), table)
+        if files.parquet_files(storage, quarantine.staging_folder(table)):
+            staged = Tagged(table, "staged", holder.columns, frozenset(), table)
+            found[staged.key] = staged
     for dep in runs.run_dependencies(storage):
         info = runs.run(storage, dep.run_id).predictions
         if info is None or not storage.exists(info["table"]):
@@ -179,11 +201,11 @@ def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
     values of those rows (the subject's other keys)."""
     counts: dict[str, int] = {}
     keys: Identifiers = {}
-    for path in storage.data_files(tagged.table):
-        test = matcher(storage.file_schema(tagged.table, path), tagged.columns, known)
+    for path in files.parquet_files(storage, tagged.folder):
+        test = matcher(files.schema(storage, tagged.folder, path), tagged.columns, known)
         if test is None:
             continue
-        rows = storage.read_file(tagged.table, path, columns=sorted(tagged.columns), filter=test)
+        rows = files.read(storage, tagged.folder, path, columns=sorted(tagged.columns), filter=test)
         if rows.num_rows:
             counts[path] = rows.num_rows
             for column in tagged.unique & set(rows.column_names):
@@ -195,8 +217,12 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str) -> S
     """Find the subject named by ``given`` everywhere; see the module's docstring for how."""
     known = identifiers(given)
     tagged = tagged_tables(storage, schema_package)
+    kinds = {k for t in tagged.values() for k in t.columns.values()}
+    if unknown := sorted(set(known) - kinds):
+        raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "
+                         f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
     while True:
-        scans = {t: _scan(storage, tags, known) for t, tags in tagged.items()}
+        scans = {name: _scan(storage, place, known) for name, place in tagged.items()}
         grown = False
         for scan in scans.values():
             for kind, values in scan.keys.items():
@@ -205,28 +231,31 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str) -> S
                     grown = True
         if not grown:
             break
-    hits, latest, pinned = [], {}, set()
+    hits, pinned = [], set()
     reads = metadata.read(storage, "run_inputs").to_pylist()
     writes = metadata.read(storage, "run_outputs").to_pylist()
-    for table, scan in sorted(scans.items()):
+    for name, scan in sorted(scans.items()):
+        t = tagged[name]
         if not scan.rows_by_file:
             continue
-        versions = storage.version_files(table)
+        if t.place == "staged":
+            hits.append(TableHit(t.table, t.place, t.owner, tuple(sorted(t.columns)), sum(scan.rows_by_file.values()),
+                                 (), tuple(sorted(scan.rows_by_file)), ()))
+            continue
+        versions = storage.version_files(t.table)
         current = versions[max(versions)]
-        holding = sorted(v for v, files in versions.items() if files & scan.rows_by_file.keys())
+        holding = sorted(v for v, paths in versions.items() if paths & scan.rows_by_file.keys())
         referenced = frozenset().union(*versions.values())
-        latest[table] = current
-        t = tagged[table]
         hits.append(TableHit(
-            table, t.place, t.owner, tuple(sorted(t.columns)),
+            t.table, t.place, t.owner, tuple(sorted(t.columns)),
             sum(n for p, n in scan.rows_by_file.items() if p in current), tuple(holding),
             tuple(sorted(scan.rows_by_file)), tuple(sorted(set(scan.rows_by_file) - referenced))))
         held = set(holding)
-        pinned |= {r["run_id"] for r in (*reads, *writes) if r["table"] == table and r["version"] in held}
+        pinned |= {r["run_id"] for r in (*reads, *writes) if r["table"] == t.table and r["version"] in held}
         if t.place == "predictions" and t.owner:
             pinned.add(t.owner)
     holders = {h.table for h in hits if h.place == "table"}
     downstream = {d for table in holders for d in impact.walk(storage, table, "downstream").tables} - set(tagged)
     report = SubjectReport(subject_hash(storage, given), {k: len(v) for k, v in sorted(known.items())},
                            tuple(hits), tuple(sorted(pinned)), tuple(sorted(downstream)))
-    return Search(report, known, tagged, latest)
+    return Search(report, known, tagged)

@@ -81,6 +81,21 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
     return out
 
 
+def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
+                    schema_package: str) -> tuple[str, ...]:
+    """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
+    one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
+    personal: dict[str, set[str]] = {}
+    for table, version in inputs.items():
+        model = validate.find_schema(table, schema_package)
+        snapshot = storage.open(table, version)
+        listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
+        unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
+        personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
+    return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
+                         and e.source_column in personal.get(e.source_table, set())}))
+
+
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
     stmt = statement.parse(sql, options.dialect)
@@ -102,6 +117,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
     model = options.schema or validate.find_schema(target, options.schema_package)
+    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.schema_package)
     transform_id = new_id()
     for _ in range(MAX_ATTEMPTS):
         base = storage.open(target) if storage.exists(target) else None
@@ -121,7 +137,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         }
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
-                                  replace_schema=run_mode == "overwrite", updates=stmt.updates)
+                                  replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
         try:
             done = publish.publish(storage, published_target, base=base, schema=schema,
                                    parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,

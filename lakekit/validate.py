@@ -37,7 +37,6 @@ from lakekit.checks import (
     policy_of,
     schema_hash,
     schema_name,
-    stats_columns,
     unique_keys,
 )
 from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift
@@ -57,7 +56,6 @@ __all__ = [
     "revalidate",
     "schema_hash",
     "schema_name",
-    "stats_columns",
 ]
 
 ERRORS = "_errors"

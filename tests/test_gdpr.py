@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from deltalake import write_deltalake
+from typer.testing import CliRunner
 
-from lakekit import Lake
+from lakekit import Lake, files, quarantine
+from lakekit.cli import app
 from lakekit.errors import UsageError, VersionNotFound
 from lakekit.replay import NotReproducible
+from tests.gdpr_models import People
 
 ALICE = "alice@example.com"
 CAMPUS_IP = "10.20.30.40"
@@ -130,3 +134,77 @@ def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
     assert 7 not in lake.read("mart.spend").column("user_id").to_pylist()
     assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [100, 101, 104]
     assert {t.table for t in report.tables if t.rows_removed} >= {"crm.people", "crm.orders", "mart.spend"}
+
+
+def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _crm(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschemas = "tests.gdpr_models"\n')
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout + result.stderr
+
+    code, text = run("gdpr", "find", f"email={ALICE}")
+    assert code == 0 and "crm.people" in text and ALICE not in text
+    code, text = run("gdpr", "export", f"email={ALICE}", "--to", "alice.json")
+    assert code == 0 and ALICE not in text
+    assert {r["email"] for r in json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["rows"]} \
+        == {ALICE}
+    assert run("gdpr", "find", "phone=123")[0] == 1
+    assert run("gdpr", "find", "no-equals-sign")[0] == 2
+    code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", f"from {ALICE}", "--yes")
+    assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
+    assert run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5")[0] == 1  # not confirmed
+    code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5", "--yes", "--json")
+    assert code == 0 and json.loads(text)["verified"] is True
+    assert run("gdpr", "verify", f"email={ALICE}")[0] == 0
+    code, text = run("gdpr", "audit", f"email={ALICE}", "--json")
+    assert code == 0 and {(r["action"], r["status"]) for r in json.loads(text)} >= {("erase", "finished")}
+    assert ALICE not in text
+
+
+def test_copies_of_personal_columns_keep_no_statistics_and_no_partitions(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    assert lake.storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    lake.transform("mart.top", "SELECT user_id, spend FROM mart.spend WHERE spend > 1", dialect="duckdb")
+    assert lake.storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert "delta.dataSkippingStatsColumns" not in lake.storage.open("mart.by_country").metadata().configuration
+    source = _csv(tmp_path / "pm.csv", "user_id,email,name,ip,country", "9,x@example.com,X,10.0.0.9,SE")
+    with pytest.raises(UsageError, match="partitioned by 'email'"):
+        lake.ingest("crm.people_by_mail", source, schema=People, partition_by=["email"])
+    assert not lake.storage.exists("crm.people_by_mail")
+
+
+def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    rejected = pa.table({"order_id": [200, 201], "user_id": [1, 3], "amount": [-1.0, -2.0]})
+    quarantine.stage(lake.storage, "crm.orders", [rejected], load_id="killed-load")
+    hits = {h.key: h for h in lake.gdpr.find(email=ALICE).tables}
+    assert hits["crm.orders (staged)"].rows == 1
+    report = lake.gdpr.erase(email=ALICE, reason="request #7")
+    assert report.verified
+    left = files.read(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet")
+    assert left.column("user_id").to_pylist() == [3]
+
+
+def test_a_log_that_spells_the_subject_is_purged(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr_models")
+    people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
+                       "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
+    write_deltalake(lake.storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
+    assert any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    report = lake.gdpr.erase(email=ALICE, reason="request #8")
+    assert report.verified and report.tables[0].log_purged
+    assert not any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    assert lake.read("crm.people").column("user_id").to_pylist() == [2]
+
+
+def test_an_identifier_spelled_in_lakekits_own_rows_is_reported_not_hidden(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.transform("mart.alice", f"SELECT user_id FROM crm.people WHERE email = '{ALICE}'", dialect="duckdb")
+    report = lake.gdpr.erase(email=ALICE, reason="request #9")
+    assert not report.verified
+    assert any(r.startswith("_lakekit.transforms:") for r in report.residue)
+    assert all(ALICE not in r for r in report.residue)

@@ -29,7 +29,6 @@ from lakekit.validate import (
     policy_of,
     prior_columns,
     schema_hash,
-    stats_columns,
 )
 
 
@@ -143,9 +142,8 @@ def test_find_schema_without_a_package_finds_nothing():
     assert find_schema("raw.users", package="no_such_schema_package") is None
 
 
-def test_pii_and_stats_columns():
+def test_pii_columns():
     assert pii_columns(Users) == {"user_id": "user_id", "email": "email"}
-    assert stats_columns(Users, ["user_id", "email", "age", "_load_id"]) == ["age", "_load_id"]
 
 
 def test_prior_columns_are_the_unique_keys():

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import impact, lineage, query, runs, tables, transforms, validation
+from lakekit.cli import gdpr, impact, lineage, query, runs, tables, transforms, validation
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -57,6 +57,7 @@ impact.register(app)
 transforms.register(app)
 runs.register(app)
 app.add_typer(lineage.app, name="lineage")
+app.add_typer(gdpr.app, name="gdpr")
 
 
 def main() -> None:

@@ -27,14 +27,15 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
 
 
+def _config() -> dict[str, Any]:
+    config = Path("lakekit.toml")
+    return tomllib.loads(config.read_text()) if config.is_file() else {}
+
+
 def default_lake() -> str:
     """``lake`` from ``./lakekit.toml`` when present, else ``./lake``."""
-    config = Path("lakekit.toml")
-    if config.is_file():
-        root = tomllib.loads(config.read_text()).get("lake")
-        if isinstance(root, str):
-            return root
-    return "lake"
+    root = _config().get("lake")
+    return root if isinstance(root, str) else "lake"
 
 
 LakeOpt = Annotated[
@@ -46,10 +47,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines."
 
 
 def open_lake(root: str | None) -> Any:
-    """The :class:`lakekit.Lake` at ``root`` (or the default root)."""
+    """The :class:`lakekit.Lake` at ``root`` (or the default root), with the schema package
+    ``lakekit.toml`` names (``schemas = "..."``; default ``schemas``)."""
     from lakekit.lake import Lake
 
-    return Lake(root or default_lake())
+    package = _config().get("schemas")
+    return Lake(root or default_lake(), schemas=package if isinstance(package, str) else "schemas")
+
+
+def key_value(text: str, hint: str) -> tuple[str, str]:
+    """``KEY=VALUE`` → (key, value); anything else is a usage error naming ``hint``."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise typer.BadParameter(f"expected KEY=VALUE, got '{text}'", param_hint=hint)
+    return key, value
 
 
 def print_json(value: Any) -> None:

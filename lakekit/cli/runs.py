@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, err, open_lake, out, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, err, key_value, open_lake, out, print_json, print_records
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
 
@@ -30,7 +30,7 @@ def run(
     json_out: JsonOpt = False,
 ) -> None:
     """Run COMMAND as the run NAME: its `lake.start_run(...)` attaches to the run; the command is recorded."""
-    params = dict(_pair(p, "--param") for p in param or [])
+    params = dict(key_value(p, "--param") for p in param or [])
     argv = command[1:] if command[:1] == ["--"] else command  # options end at NAME, so '--' comes through
     result = open_lake(lake).run_command(name, argv, params=params)
     if json_out:
@@ -39,13 +39,6 @@ def run(
         out.print(f"run {result.run_id} ({name}): {result.status}, exit status {result.exit_code}")
     if result.exit_code:
         raise typer.Exit(1)
-
-
-def _pair(text: str, hint: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise typer.BadParameter(f"expected KEY=VALUE, got '{text}'", param_hint=hint)
-    return key, value
 
 
 @app.command("list")
@@ -104,7 +97,7 @@ def compare(
     json_out: JsonOpt = False,
 ) -> None:
     """Inputs whose versions differ (with row changes), params and metrics of runs A and B."""
-    keys = {t: c.split(",") for t, c in (_pair(k, "--key") for k in key or [])}
+    keys = {t: c.split(",") for t, c in (key_value(k, "--key") for k in key or [])}
     result = open_lake(lake).compare_runs(a, b, keys=keys or None).asdict()
     if json_out:
         print_json(result)

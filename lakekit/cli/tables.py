@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lakekit.cli._common import JsonOpt, LakeOpt, default_lake, open_lake, out, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, default_lake, key_value, open_lake, out, print_json, print_records
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
 
@@ -52,7 +52,7 @@ def ingest(
     json_out: JsonOpt = False,
 ) -> None:
     """Load source files into TABLE as one new version; files loaded before are skipped."""
-    extra = dict(_pair(m) for m in meta or [])
+    extra = dict(key_value(m, "--meta") for m in meta or [])
     target = open_lake(lake)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
                   TimeElapsedColumn(), transient=True, disable=json_out) as bar:
@@ -69,13 +69,6 @@ def ingest(
         skipped = f" ({len(result.skipped_files)} file(s) already loaded, skipped)" if result.skipped_files else ""
         out.print(f"{table}: version {result.version}, {result.rows:,} rows from {len(result.files)} file(s), "
                   f"{result.quarantined:,} quarantined, load {result.load_id}{skipped}")
-
-
-def _pair(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise typer.BadParameter(f"expected KEY=VALUE, got '{text}'", param_hint="--meta")
-    return key, value
 
 
 def tables(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
