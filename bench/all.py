@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("ingest", "validate", "lineage", "transform", "runs")
+BENCHES = ("ingest", "validate", "lineage", "transform", "runs", "gdpr")
 
 
 def main() -> None:

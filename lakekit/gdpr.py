@@ -17,8 +17,9 @@ predictions):
 
 Each step can be cut short by a crash: every commit is whole, a deleted file is one no version
 still served needs, and calling ``erase`` again with the same subject resumes the unfinished
-request under its id (its ``started`` audit row has no ``finished`` one). The audit trail names
-the subject by a salted hash; nothing here prints an identifier.
+request under its id (its ``started`` audit row has no ``finished`` one), with the identifiers
+the first attempt found (kept in ``_lakekit/requests/<id>.json`` until the request finishes).
+The audit trail names the subject by a salted hash; nothing here prints an identifier.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from lakekit.metadata import PROVENANCE_KEY
 from lakekit.models import _Result
 from lakekit.provenance import environment, new_id, now
 from lakekit.quarantine import LOAD_ID
-from lakekit.storage import Commit, Conflict, Storage
+from lakekit.storage import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.subjects import Place, Search, SubjectReport, TableHit
 
 Action = Literal["find", "export", "erase", "verify"]
@@ -164,6 +165,36 @@ def _unfinished(storage: Storage, subject: str) -> str | None:
     return min((r["request_id"] for r in started), default=None)
 
 
+def _request_file(storage: Storage, request_id: str) -> tuple[Any, str]:
+    fs, base = storage.files()
+    return fs, f"{base}/{META_NAMESPACE}/requests/{request_id}.json"
+
+
+def _remember(storage: Storage, request_id: str, known: subjects.Identifiers) -> None:
+    """Keep the identifiers an erasure works with until it finishes: deleting the rows that link
+    an e-mail to its accounts' ids must not make a resumed erasure forget those ids. The file
+    holds no more than the rows it is about to erase, and goes when the erasure finishes."""
+    fs, path = _request_file(storage, request_id)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(f"{path}.tmp", "w") as f:
+        json.dump({k: sorted(v, key=str) for k, v in known.items()}, f, default=str)
+    fs.mv(f"{path}.tmp", path)
+
+
+def _recall(storage: Storage, request_id: str) -> subjects.Identifiers:
+    fs, path = _request_file(storage, request_id)
+    if not fs.exists(path):
+        return {}
+    with fs.open(path, "r") as f:
+        return {k: set(v) for k, v in json.load(f).items()}
+
+
+def _forget(storage: Storage, request_id: str) -> None:
+    fs, path = _request_file(storage, request_id)
+    if fs.exists(path):
+        fs.rm(path)
+
+
 def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_package: str) -> ErasureReport:
     """Remove the subject from every table, old versions included, with proof; see the module's docstring."""
     if not reason.strip():
@@ -174,11 +205,13 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     subject = subjects.subject_hash(storage, given)
     resumed = _unfinished(storage, subject)
     request_id = resumed or new_id()
+    found = subjects.search(storage, given, schema_package, seeds=_recall(storage, request_id) if resumed else None)
+    _remember(storage, request_id, found.identifiers)
     _audit(storage, request_id, "erase", "started", subject, reason, {})
-    found = subjects.search(storage, given, schema_package)
     done = [_erase_table(storage, found, hit, request_id, subject) for hit in found.report.tables]
-    after = subjects.search(storage, given, schema_package)
+    after = subjects.search(storage, given, schema_package, seeds=found.identifiers)
     residue = _residue(storage, after)
+    _forget(storage, request_id)
     report = ErasureReport(request_id, subject, reason, tuple(done), found.report.runs, found.report.downstream,
                            not residue, tuple(residue), resumed is not None)
     _audit(storage, request_id, "erase", "finished", subject, reason, {

@@ -354,6 +354,12 @@ def runs(storage: Storage, name: str | None = None) -> pa.Table:
     return metadata.rows("runs", records).select(list(columns)).cast(schema)
 
 
+def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
+    """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
+    folded = _fold(metadata.read(storage, "runs").to_pylist())
+    return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
+
+
 def superseded(storage: Storage) -> set[str]:
     """Runs re-executed since: a later run is tagged ``rerun_of`` them."""
     tags = runs(storage).column("tags").to_pylist()

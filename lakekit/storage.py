@@ -29,7 +29,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
-from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
 from lakekit.sources import fsspec_options
@@ -119,9 +119,7 @@ class Storage:
         """The table at ``version`` (latest when None)."""
         try:
             return DeltaTable(self.uri(table), version=version, storage_options=self._opts())
-        except TableNotFoundError:
-            raise TableNotFound(table) from None
-        except DeltaError:
+        except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
             if version is not None and self.exists(table):
                 raise VersionNotFound(table, f"version {version}") from None
             raise TableNotFound(table) from None
@@ -351,14 +349,17 @@ class Storage:
                     yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
 
     def purge_log(self, table: str) -> None:
-        """Drop every log entry before a new checkpoint of the latest version (older versions can no
-        longer be loaded), then restore the table's log retention."""
+        """Checkpoint the latest version and delete every log file before it: older versions can no
+        longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
+        table that only has fewer old log entries."""
         dt = self.open(table)
-        kept = dt.metadata().configuration.get("delta.logRetentionDuration")
-        dt.alter.set_table_properties({"delta.logRetentionDuration": "interval 0 seconds"})
         dt.create_checkpoint()
-        dt.cleanup_metadata()
-        dt.alter.set_table_properties({"delta.logRetentionDuration": kept or "interval 30 days"})
+        latest = dt.version()
+        fs = self.folder_fs("/".join(split_name(table)))
+        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
+            head = info.base_name.split(".", 1)[0]
+            if head.isdigit() and int(head) < latest:
+                fs.delete_file(info.path)
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.

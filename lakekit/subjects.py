@@ -144,8 +144,9 @@ def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
         if files.parquet_files(storage, quarantine.staging_folder(table)):
             staged = Tagged(table, "staged", holder.columns, frozenset(), table)
             found[staged.key] = staged
+    logged = runs.predictions(storage)
     for dep in runs.run_dependencies(storage):
-        info = runs.run(storage, dep.run_id).predictions
+        info = logged.get(dep.run_id)
         if info is None or not storage.exists(info["table"]):
             continue
         kinds = {c: k for t in dep.inputs if t in found for c, k in found[t].columns.items()}
@@ -213,9 +214,13 @@ def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
     return _Scan(counts, keys)
 
 
-def search(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Search:
-    """Find the subject named by ``given`` everywhere; see the module's docstring for how."""
+def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
+           seeds: Identifiers | None = None) -> Search:
+    """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
+    erasure that deleted the rows that linked them) everywhere; see the module's docstring."""
     known = identifiers(given)
+    for kind, values in (seeds or {}).items():
+        known.setdefault(kind, set()).update(values)
     tagged = tagged_tables(storage, schema_package)
     kinds = {k for t in tagged.values() for k in t.columns.values()}
     if unknown := sorted(set(known) - kinds):

@@ -14,6 +14,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from lakekit import Lake, metadata
+from lakekit.errors import VersionNotFound
 from lakekit.replay import NotReproducible
 from lakekit.runs import Run, RunNotFound
 
@@ -214,7 +215,7 @@ def test_vacuum_keeps_pinned_versions_and_removes_the_rest(items: Lake) -> None:
     assert report.kept_versions == (0,) and report.kept_for == {0: (run_id,)}
     assert items.reproduce(run_id)[ITEMS].equals(got["full"])
     assert items.read(ITEMS).num_rows == 5
-    with pytest.raises(OSError):
+    with pytest.raises(VersionNotFound, match="removed by a vacuum"):
         items.read(ITEMS, version=1)
 
 
