@@ -103,7 +103,7 @@ def find(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Sub
 
 
 def _summary(report: SubjectReport) -> dict[str, Any]:
-    return {"tables": {h.table: {"rows": h.rows, "versions": list(h.versions), "files": len(h.files)}
+    return {"tables": {h.key: {"rows": h.rows, "versions": list(h.versions), "files": len(h.files)}
                        for h in report.tables},
             "runs": list(report.runs), "downstream": list(report.downstream)}
 
@@ -206,8 +206,8 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     resumed = _unfinished(storage, subject)
     request_id = resumed or new_id()
     found = subjects.search(storage, given, schema_package, seeds=_recall(storage, request_id) if resumed else None)
-    _remember(storage, request_id, found.identifiers)
     _audit(storage, request_id, "erase", "started", subject, reason, {})
+    _remember(storage, request_id, found.identifiers)
     done = [_erase_table(storage, found, hit, request_id, subject) for hit in found.report.tables]
     after = subjects.search(storage, given, schema_package, seeds=found.identifiers)
     residue = _residue(storage, after)
@@ -215,8 +215,8 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     report = ErasureReport(request_id, subject, reason, tuple(done), found.report.runs, found.report.downstream,
                            not residue, tuple(residue), resumed is not None)
     _audit(storage, request_id, "erase", "finished", subject, reason, {
-        "tables": {t.table: {"rows_removed": t.rows_removed, "version": t.version, "files_removed": t.files_removed,
-                             "versions_erased": list(t.versions_erased), "log_purged": t.log_purged} for t in done},
+        "tables": {subjects.key(t.table, t.place): {k: v for k, v in t.asdict().items() if k not in ("table", "place")}
+                   for t in done},
         "runs": list(report.runs), "downstream": list(report.downstream), "verified": report.verified,
         "residue": list(residue)})
     return report
