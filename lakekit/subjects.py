@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from lakekit import checks, files, impact, metadata, quarantine, runs, validate
 from lakekit.errors import UsageError
 from lakekit.fingerprint import salted_hash
-from lakekit.models import _Result
+from lakekit.models import StoredEdge, _Result
 from lakekit.storage import Storage, split_name
 
 Place = Literal["table", "quarantine", "predictions", "staged"]
@@ -101,7 +101,7 @@ class SubjectReport(_Result):
         return any(h.rows or h.files for h in self.tables)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Search:
     """A finished search: the report, and what erasure and export need (identifier values included)."""
 
@@ -156,7 +156,7 @@ def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
     return found
 
 
-def _propagate(found: dict[str, Tagged], edges: Iterable[Any]) -> None:
+def _propagate(found: dict[str, Tagged], edges: Iterable[StoredEdge]) -> None:
     """Tags follow ``identity`` edges into derived tables (a copied e-mail is still an e-mail)."""
     copies = [e.edge for e in edges if e.edge.kind == "direct" and e.edge.subtype == "identity"]
     changed = True
