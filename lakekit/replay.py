@@ -41,7 +41,7 @@ def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
     A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
     """
     out: dict[str, pa.Table] = {}
-    for read in runs.run(storage, run_id).reads:
+    for read in runs.reads(storage, run_id):
         try:
             data = pinned.pinned_read(storage, read.table, read.version, read.columns, read.filter)
         except (VersionNotFound, OSError) as e:

@@ -366,16 +366,28 @@ def superseded(storage: Storage) -> set[str]:
     return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
 
 
+def _reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    return tuple(Read(r["seq"], r["table"], r["version"], tuple(json.loads(r["columns"])) if r["columns"] else None,
+                      json.loads(r["filter"]) if r["filter"] else None, r["rows"], r["fingerprint"])
+                 for r in sorted(_rows(storage, "run_inputs", run_id).to_pylist(),
+                                 key=lambda r: (r["read_at"], r["seq"])))
+
+
+def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    """What a run read, in order (reproduction needs nothing else of it)."""
+    found = _reads(storage, run_id)
+    if not found and not _rows(storage, "runs", run_id).num_rows:
+        raise RunNotFound(run_id)
+    return found
+
+
 def run(storage: Storage, run_id: str) -> RunInfo:
     """Everything recorded about one run."""
     folded = _fold(_rows(storage, "runs", run_id).to_pylist())
     if run_id not in folded:
         raise RunNotFound(run_id)
     s = folded[run_id]
-    reads = tuple(Read(r["seq"], r["table"], r["version"], tuple(json.loads(r["columns"])) if r["columns"] else None,
-                       json.loads(r["filter"]) if r["filter"] else None, r["rows"], r["fingerprint"])
-                  for r in sorted(_rows(storage, "run_inputs", run_id).to_pylist(),
-                                  key=lambda r: (r["read_at"], r["seq"])))
+    reads = _reads(storage, run_id)
     outputs = {r["table"]: r["version"] for r in sorted(_rows(storage, "run_outputs", run_id).to_pylist(),
                                                          key=lambda r: r["version"])}
     env = {k: s[k] for k in ("git_commit", "git_dirty", "user", "host", "python", "lakekit_version")}
