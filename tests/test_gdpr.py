@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -208,3 +209,27 @@ def test_an_identifier_spelled_in_lakekits_own_rows_is_reported_not_hidden(tmp_p
     assert not report.verified
     assert any(r.startswith("_lakekit.transforms:") for r in report.residue)
     assert all(ALICE not in r for r in report.residue)
+
+
+def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
+    lake = Lake(s3.url("lake"), storage_options=s3.options, schemas="tests.gdpr_models")
+    people = "user_id,email,name,ip,country"
+    lake.ingest("crm.people", _csv(tmp_path / "p0.csv", people, f"2,bob@example.com,Bob,{CAMPUS_IP},SE"))
+    lake.ingest("crm.people", _csv(tmp_path / "p1.csv", people, f"1,{ALICE},Alice,{CAMPUS_IP},SE"))
+    lake.ingest("crm.orders", _csv(tmp_path / "o0.csv", "order_id,user_id,amount", "100,1,10.0", "101,2,20.0",
+                                   "103,1,-5.0"))
+    write_deltalake(s3.url("lake/crm/blocklist"), pa.table({"ip": [CAMPUS_IP], "reason": ["spam"]}),
+                    storage_options=s3.options)
+    hits = {h.table: h for h in lake.gdpr.find(email=ALICE).tables}
+    assert hits["crm.people"].versions == (1,) and hits["crm.orders"].rows == 1
+    assert hits["_lakekit.quarantine__crm__orders"].rows == 1 and "crm.blocklist" not in hits
+    report = lake.gdpr.erase(email=ALICE, reason="request #10")
+    assert report.verified and lake.gdpr.verify(email=ALICE).verified
+    assert lake.read("crm.people", version=0).column("user_id").to_pylist() == [2]
+    with pytest.raises(VersionNotFound):
+        lake.read("crm.people", version=1)
+    assert lake.read("crm.orders").column("order_id").to_pylist() == [101]
+    fs = s3.fs()
+    assert fs.exists(f"{s3.bucket}/lake/_lakekit/subject.key")
+    assert not fs.glob(f"{s3.bucket}/lake/_lakekit/requests/*.json")
+    assert not [p for p in fs.find(f"{s3.bucket}/lake") if "_delta_log" in p and ALICE.encode() in fs.cat(p)]
