@@ -14,6 +14,7 @@ from lakekit import gdpr, impact, metadata, quarantine, replay, runexec, runs, s
 from lakekit import ingest as _ingest
 from lakekit import project as _project
 from lakekit import query as _query
+from lakekit import repair as _repair
 from lakekit import transform as _transform
 from lakekit import vacuum as _vacuum
 from lakekit.checks import Model, OnInvalid
@@ -196,6 +197,11 @@ class Lake:
         """Slices of ``by`` ranked by the run's error rate (or error count), joined on the exact inputs."""
         return slices.error_slices(self.storage, run_id, by, label=label, prediction=prediction, min_rows=min_rows,
                                    rank=rank)
+
+    def repair(self) -> _repair.RepairReport:
+        """Write again the index rows a crash lost (loads, transforms, versions runs wrote), from the
+        tables' commits; list versions whose validation verdict was lost."""
+        return _repair.repair(self.storage)
 
     def vacuum(self, table: str | None = None, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
         """Remove old unreferenced files, never those of a version some run read or wrote."""

@@ -235,7 +235,7 @@ def provenance(commit: Mapping[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _of_table(table: str) -> pc.Expression:
+def of_table(table: str) -> pc.Expression:
     """The predicate selecting one data table's rows of a metadata table."""
     return pc.field("table") == table
 
@@ -243,7 +243,7 @@ def _of_table(table: str) -> pc.Expression:
 def verdicts(storage: Storage, table: str) -> dict[int, str]:
     """Version → the latest validation verdict recorded for it."""
     found: dict[int, str] = {}
-    for r in sorted(read(storage, "validations", filter=_of_table(table)).to_pylist(),
+    for r in sorted(read(storage, "validations", filter=of_table(table)).to_pylist(),
                     key=lambda r: r["validated_at"]):
         failing = len(json.loads(r["failures"] or "[]"))
         found[r["version"]] = "valid" if r["ok"] and not failing else (
@@ -251,10 +251,14 @@ def verdicts(storage: Storage, table: str) -> dict[int, str]:
     return found
 
 
+UNRECORDED = "verdict not recorded"
+"""The status of a version written with a schema whose verdict was lost (a crash after the commit)."""
+
+
 def _unrecorded(commit_provenance: Mapping[str, Any]) -> str:
     """The status of a version with no verdict: written without a schema, or its verdict lost
     (a crash between the commit and its ``_lakekit/validations`` row; ``lake.validate`` redoes it)."""
-    return "verdict not recorded" if commit_provenance.get("schema_hash") else "unvalidated"
+    return UNRECORDED if commit_provenance.get("schema_hash") else "unvalidated"
 
 
 def commits(storage: Storage, table: str) -> list[HistoryEntry]:
@@ -302,7 +306,7 @@ def loads(storage: Storage, table: str) -> pa.Table:
     A load whose data commit landed but whose index row did not (a crash in between) is
     found in the table's history and indexed now.
     """
-    indexed = read(storage, "loads", filter=_of_table(table))
+    indexed = read(storage, "loads", filter=of_table(table))
     known = set(indexed.column("load_id").to_pylist())
     missing = []
     for entry in commits(storage, table):

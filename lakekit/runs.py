@@ -214,9 +214,7 @@ class Run:
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
         version, rows = commit_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, provenance)
-        row = {"output_id": f"{self.run_id}:{table}:{seq}", "run_id": self.run_id, "table": table,
-               "version": version, "mode": mode, "rows": rows, "inputs": self.inputs, "written_at": now()}
-        metadata.append(self.storage, "run_outputs", metadata.rows("run_outputs", [row]), once_by="output_id")
+        index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
         return version
 
     def log_predictions(self, data: Any, keys: Sequence[str]) -> int:
@@ -279,6 +277,33 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
     run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
     run.save()
     return run
+
+
+def output_row(table: str, version: int, rows: int, provenance: Mapping[str, Any], when: datetime) -> dict[str, Any]:
+    """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
+    return {"output_id": f"{provenance['run_id']}:{table}:{provenance['seq']}", "run_id": provenance["run_id"],
+            "table": table, "version": version, "mode": provenance["mode"], "rows": rows,
+            "inputs": provenance["inputs"], "written_at": when}
+
+
+def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Index versions runs wrote, each once however often it is indexed (a retry, a repair)."""
+    metadata.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
+
+
+def heal_outputs(storage: Storage) -> int:
+    """Index every version a run committed whose index row is missing (the run was killed between
+    its commit and the row); returns how many."""
+    known = set(metadata.read(storage, "run_outputs").column("output_id").to_pylist())
+    missing = []
+    for table in storage.tables():
+        for entry in metadata.commits(storage, table):
+            p = entry.provenance
+            if p.get("operation") == "run" and f"{p.get('run_id')}:{table}:{p.get('seq')}" not in known:
+                missing.append(output_row(table, entry.version, entry.rows_added or 0, p, entry.timestamp))
+    if missing:
+        index_outputs(storage, missing)
+    return len(missing)
 
 
 def commit_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command("history")(history)
     app.command("show")(show)
     app.command("loads")(loads)
+    app.command("repair")(repair)
 
 
 def init(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
@@ -142,3 +143,15 @@ def loads(
         "job": r["job"], "files": "\n".join(f"{f['uri']} ({f['checksum'][:19]}…)" for f in r["files"]),
         "metadata": r["metadata"] or None,
     } for r in records], title=f"loads of {table}")
+
+
+def repair(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+    """Write again the index rows a crash lost, from the tables' own commits; list lost verdicts."""
+    report = open_lake(lake).repair()
+    if json_out:
+        print_json(report.asdict())
+        return
+    out.print(f"indexed again: {report.loads} load(s), {report.transforms} transform(s), "
+              f"{report.run_outputs} version(s) written by runs")
+    if report.unrecorded_verdicts:
+        out.print(f"verdicts lost (run `lakekit validate`): {', '.join(report.unrecorded_verdicts)}")
