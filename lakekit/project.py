@@ -40,6 +40,7 @@ class ProjectFileError(LakekitError):
     def __init__(self, path: str, message: str, *, line: int | None = None, col: int | None = None) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+        self.message = message
         self.line = line
         self.col = col
 
@@ -59,16 +60,18 @@ class SqlFile:
 
 @dataclass(frozen=True)
 class FileRun:
-    """What running one file did; ``version`` is the target's current one when ``skipped``."""
+    """What running one file did; ``version`` is the target's current one when ``skipped``, None
+    when the file failed (``error``) or was not run because a file it reads from failed."""
 
     file: str
     target: str
-    version: int
+    version: int | None
     skipped: bool
     reason: str
     rows: int
     inputs: dict[str, int]
     previous_inputs: dict[str, int] | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,24 +85,53 @@ class ProjectRun:
         return {"directory": self.directory, "files": [dataclasses.asdict(f) for f in self.files]}
 
 
+class ProjectFailed(ProjectFileError):
+    """Files of a project failed. As dbt does, the others ran, except those reading a failed
+    one's table; ``result`` has every file's outcome, and the error names the first failure
+    (its file, line and column)."""
+
+    def __init__(self, failures: list[ProjectFileError], result: ProjectRun) -> None:
+        first = failures[0]
+        blocked = sum(1 for f in result.files if f.skipped and f.version is None)
+        super().__init__(first.path, f"{first.message} ({len(failures)} file(s) failed, {blocked} not run "
+                                     "because they read a failed one; the others ran)", line=first.line, col=first.col)
+        self.result = result
+
+
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
                    dialect: str = "snowflake", schema_package: str = "schemas",
                    full_refresh: bool = False) -> ProjectRun:
-    """Run the project's files (those ``select`` picks, else all) in dependency order."""
+    """Run the project's files (those ``select`` picks, else all) in dependency order; when some
+    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
     files = {f.target: f for f in load(directory, dialect)}
     chosen = selected(files, select) if select else set(files)
-    runs = []
+    runs: list[FileRun] = []
+    failures: list[ProjectFileError] = []
+    broken: set[str] = set()
     for target in order(files):
         if target not in chosen:
             continue
         f = files[target]
+        if upstream := sorted(set(f.inputs) & broken):
+            broken.add(target)
+            runs.append(FileRun(f.path, target, None, True, f"not run: {upstream[0]} failed", 0, {}))
+            continue
         options = TransformOptions(dialect=f.dialect, keys=f.keys, schema_package=schema_package, source=f.path,
                                    job=f"run_transforms {directory}", incremental=f.incremental,
                                    full_refresh=full_refresh)
-        with _blaming(f.path):
-            r = transform(storage, target, f.sql, options)
+        try:
+            with _blaming(f.path):
+                r = transform(storage, target, f.sql, options)
+        except ProjectFileError as e:
+            broken.add(target)
+            failures.append(e)
+            runs.append(FileRun(f.path, target, None, False, "failed", 0, {}, error=e.message))
+            continue
         runs.append(FileRun(f.path, target, r.version, r.skipped, r.reason, r.rows, r.inputs, r.previous_inputs))
-    return ProjectRun(str(directory), tuple(runs))
+    result = ProjectRun(str(directory), tuple(runs))
+    if failures:
+        raise ProjectFailed(failures, result)
+    return result
 
 
 def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:

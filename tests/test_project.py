@@ -3,15 +3,18 @@ that name the file."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as arrow
 import pytest
 from deltalake import write_deltalake
+from typer.testing import CliRunner
 
 import lakekit as lk
+from lakekit.cli import app
 from lakekit.errors import UsageError
-from lakekit.project import ProjectFileError, load
+from lakekit.project import ProjectFailed, ProjectFileError, load
 
 FILES = {
     # alphabetical order is not dependency order
@@ -111,3 +114,29 @@ def test_sql_errors_name_the_file_with_its_line_and_column(lake: lk.Lake, tmp_pa
         lake.run_transforms(folder)
     assert (caught.value.line, caught.value.col) == (2, 8)
     assert "clean.bad" not in lake.tables()
+
+
+def test_a_failing_file_stops_only_what_reads_its_table(lake: lk.Lake, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = project(tmp_path / "p", {
+        "clean.a.sql": "SELECT id FROM src.users",
+        "clean.bad.sql": "SELECT id,\n       nope FROM src.users",
+        "marts.c.sql": "SELECT id FROM clean.bad",
+        "marts.d.sql": "SELECT count(*) AS n FROM clean.a",
+    })
+    failed = r"clean\.bad\.sql: unknown column 'nope'.*\(1 file\(s\) failed, 1 not run"
+    with pytest.raises(ProjectFailed, match=failed) as caught:
+        lake.run_transforms(folder)
+    outcome = {f.target: f for f in caught.value.result.files}
+    assert (caught.value.line, caught.value.col) == (2, 8)
+    assert outcome["clean.bad"].error is not None and outcome["clean.bad"].version is None
+    assert outcome["marts.c"].skipped and outcome["marts.c"].reason == "not run: clean.bad failed"
+    assert outcome["clean.a"].version == 0 and outcome["marts.d"].version == 0
+    assert {"clean.a", "marts.d"} <= set(lake.tables()) and not {"clean.bad", "marts.c"} & set(lake.tables())
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run-transforms", str(folder), "--lake", str(lake.storage.root), "--json"])
+    assert result.exit_code == 1
+    ran = {f["target"]: f for f in json.loads(result.stdout)["files"]}
+    assert ran["clean.a"]["skipped"] and ran["marts.c"]["reason"] == "not run: clean.bad failed"
+    assert result.stderr.strip().startswith("error: ") and len(result.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
+from lakekit.project import ProjectFailed, ProjectRun
 
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect of the file(s) (sqlglot's names).")]
 FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
@@ -69,12 +70,23 @@ def run_transforms(
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run every SQL file under DIRECTORY in dependency order; unchanged ones are skipped."""
-    result = open_lake(lake).run_transforms(directory, select=select, dialect=dialect, full_refresh=full_refresh)
+    """Run every SQL file under DIRECTORY in dependency order; unchanged ones are skipped. When a
+    file fails the others still run, except those reading its table; the exit status is then 1."""
+    try:
+        result = open_lake(lake).run_transforms(directory, select=select, dialect=dialect,
+                                                full_refresh=full_refresh)
+    except ProjectFailed as failed:
+        _show(failed.result, json_out)
+        raise
+    _show(result, json_out)
+
+
+def _show(result: ProjectRun, json_out: bool) -> None:
     if json_out:
         print_json(result.asdict())
         return
     print_records([{
-        "file": f.file, "table": f.target, "version": f.version, "ran": "skipped" if f.skipped else "ran",
-        "rows": None if f.skipped else f.rows, "why": f.reason,
-    } for f in result.files], title=f"transforms in {directory}")
+        "file": f.file, "table": f.target, "version": f.version,
+        "ran": "failed" if f.error else "skipped" if f.skipped else "ran",
+        "rows": None if f.skipped or f.error else f.rows, "why": f.error or f.reason,
+    } for f in result.files], title=f"transforms in {result.directory}")
