@@ -158,7 +158,7 @@ def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
         sql = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise ProjectFileError(name, f"cannot read: {type(e).__name__}") from None
-    settings = _header(name, sql)
+    settings = header(name, sql)
     file_dialect = settings.pop("dialect", dialect)
     with _blaming(name):
         stmt = statement.parse(sql, file_dialect)
@@ -176,7 +176,7 @@ def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
     return SqlFile(name, target, sql, file_dialect, tuple(inputs), incremental, keys)
 
 
-def _header(path: str, sql: str) -> dict[str, str]:
+def header(path: str, sql: str) -> dict[str, str]:
     """``dialect``, ``incremental`` and ``keys`` from the leading ``-- lakekit:`` comment lines."""
     settings: dict[str, str] = {}
     for number, line in enumerate(sql.splitlines(), 1):

@@ -140,3 +140,17 @@ def test_a_failing_file_stops_only_what_reads_its_table(lake: lk.Lake, tmp_path:
     ran = {f["target"]: f for f in json.loads(result.stdout)["files"]}
     assert ran["clean.a"]["skipped"] and ran["marts.c"]["reason"] == "not run: clean.bad failed"
     assert result.stderr.strip().startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_transform_takes_the_dialect_and_keys_from_the_file_header(lake: lk.Lake, tmp_path: Path) -> None:
+    sql = tmp_path / "x.sql"
+    sql.write_text("-- lakekit: dialect=bigquery incremental keys=id\n"
+                   "SELECT `u`.id, u.amount FROM `proj.src.users` AS u")
+    root = str(lake.storage.root)
+    result = CliRunner().invoke(app, ["transform", "clean.x", str(sql), "--lake", root, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"] == 3 and lake.read("clean.x").num_rows == 3
+    assert lake.history("clean.x")[0].provenance["incremental"] is True
+    sql.write_text("-- lakekit: materialized=view\nSELECT 1 AS a")
+    result = CliRunner().invoke(app, ["transform", "clean.y", str(sql), "--lake", root])
+    assert result.exit_code == 1 and "unknown header setting 'materialized'" in result.stderr

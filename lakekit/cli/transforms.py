@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
-from lakekit.project import ProjectFailed, ProjectRun
+from lakekit.project import ProjectFailed, ProjectRun, header
 
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect of the file(s) (sqlglot's names).")]
 FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
 def transform(
     target: Annotated[str, typer.Argument(help="Table the SQL makes, namespace.name.")],
     file: Annotated[Path, typer.Argument(help="File with one SQL statement.", exists=True, dir_okay=False)],
-    dialect: DialectOpt = "snowflake",
+    dialect: Annotated[str | None, typer.Option(
+        "--dialect", help="SQL dialect (default: the file's header, else snowflake).")] = None,
     mode: Annotated[Literal["overwrite", "append", "merge"], typer.Option(
         "--mode", help="How a plain query lands (CREATE/INSERT/MERGE statements say it themselves).")] = "overwrite",
     key: Annotated[list[str] | None, typer.Option("--key", help="Merge key column (repeatable).")] = None,
@@ -39,10 +40,16 @@ def transform(
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run the SQL in FILE over pinned input versions into a new version of TARGET."""
+    """Run the SQL in FILE over pinned input versions into a new version of TARGET. The file's
+    `-- lakekit:` header (dialect=…, incremental, keys=…) applies where no option says otherwise."""
     versions = dict(_pin(v) for v in version_of or [])
-    result = open_lake(lake).transform(target, file.read_text(), dialect=dialect, mode=mode, versions=versions,
-                                       keys=key, incremental=incremental, full_refresh=full_refresh)
+    sql = file.read_text()
+    settings = header(str(file), sql)
+    keys = key or [k for k in settings.get("keys", "").split(",") if k]
+    result = open_lake(lake).transform(target, sql, dialect=dialect or settings.get("dialect", "snowflake"),
+                                       mode=mode, versions=versions, keys=keys,
+                                       incremental=incremental or "incremental" in settings,
+                                       full_refresh=full_refresh)
     if json_out:
         print_json(result.asdict())
         return
