@@ -322,17 +322,34 @@ class Storage:
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
     def version_files(self, table: str) -> dict[int, frozenset[str]]:
-        """Every version whose log is still there → the files it is made of (relative paths)."""
-        dt = self.open(table)
-        latest = dt.version()
-        found = {latest: _paths(dt)}
-        for version in range(min(int(h["version"]) for h in dt.history()), latest):
+        """Every version whose log is still there → the files it is made of (relative paths).
+
+        The oldest loadable version is opened once; later versions follow by applying each
+        commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
+        version would cost ~20 ms each)."""
+        fs = self.folder_fs("/".join(split_name(table)))
+        commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
+                   if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
+        latest = self.open(table)
+        for first in sorted(commits):
             try:
-                dt.load_as_version(version)
-            except DeltaError:
+                live = set(_paths(self.open(table, first)))
+                break
+            except VersionNotFound:
                 continue
-            found[version] = _paths(dt)
-        return dict(sorted(found.items()))
+        else:
+            return {latest.version(): _paths(latest)}
+        found = {first: frozenset(live)}
+        for version in range(first + 1, latest.version() + 1):
+            with fs.open_input_stream(commits[version]) as f:
+                for line in f.read().decode().splitlines():
+                    action = json.loads(line) if line.strip() else {}
+                    if "add" in action:
+                        live.add(unquote(action["add"]["path"]))
+                    elif "remove" in action:
+                        live.discard(unquote(action["remove"]["path"]))
+            found[version] = frozenset(live)
+        return found
 
     def latest_files(self, table: str) -> frozenset[str]:
         return _paths(self.open(table))

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pytest
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 from typer.testing import CliRunner
 
 from lakekit import Lake, files, quarantine
@@ -233,3 +234,23 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
     assert fs.exists(f"{s3.bucket}/lake/_lakekit/subject.key")
     assert not fs.glob(f"{s3.bucket}/lake/_lakekit/requests/*.json")
     assert not [p for p in fs.find(f"{s3.bucket}/lake") if "_delta_log" in p and ALICE.encode() in fs.cat(p)]
+
+
+def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="no_schema_package")
+    uri = lake.storage.uri("t.x")
+    rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
+    write_deltalake(uri, rows, partition_by=["v"])
+    write_deltalake(uri, pa.table({"id": [4], "v": ["a"]}), mode="append")
+    table = DeltaTable(uri)
+    table.delete("id = 2")
+    (table.merge(pa.table({"id": [3, 5], "v": ["c", "d"]}), "t.id = s.id", source_alias="s", target_alias="t")
+     .when_matched_update_all().when_not_matched_insert_all().execute())
+    table.optimize.compact()
+    table.create_checkpoint()
+    write_deltalake(uri, rows, mode="overwrite")
+    found = lake.storage.version_files("t.x")
+    assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
+    for version, paths in found.items():
+        snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
+        assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
