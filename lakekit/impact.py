@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -78,10 +78,19 @@ def walk(storage: Storage, ref: str, direction: Literal["upstream", "downstream"
     every version the run read, so the walk crosses a run from its inputs to its outputs
     (downstream) or back (upstream), and names the runs it crossed.
     """
+    return _walk(storage, current_edges(storage), runs.run_dependencies(storage), ref, direction)
+
+
+def reach(storage: Storage, tables: Iterable[str], direction: Literal["upstream", "downstream"]) -> set[str]:
+    """Every table reached from any of ``tables`` (the lineage read once for all of them)."""
+    stored, deps = current_edges(storage), runs.run_dependencies(storage)
+    return {t for table in tables for t in _walk(storage, stored, deps, table, direction).tables}
+
+
+def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.RunDependency], ref: str,
+          direction: Literal["upstream", "downstream"]) -> LineageGraph:
     table, column = _reference(ref)
-    stored = current_edges(storage)
     edges = [e.edge for e in stored]
-    deps = runs.run_dependencies(storage)
     known = {e.source_table for e in edges} | {e.target_table for e in edges}
     if table not in known and not storage.exists(table):
         raise UsageError(f"no table '{table}' in the lake or its lineage")

@@ -260,7 +260,7 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
         if t.place == "predictions" and t.owner:
             pinned.add(t.owner)
     holders = {h.table for h in hits if h.place == "table"}
-    downstream = {d for table in holders for d in impact.walk(storage, table, "downstream").tables} - set(tagged)
+    downstream = impact.reach(storage, holders, "downstream") - set(tagged)
     report = SubjectReport(subject_hash(storage, given), {k: len(v) for k, v in sorted(known.items())},
                            tuple(hits), tuple(sorted(pinned)), tuple(sorted(downstream)))
     return Search(report, known, tagged)
