@@ -78,14 +78,18 @@ def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
 
 
 def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Table | None:
-    """The unique columns' values the new version keeps from the current one."""
-    if target.model is None or base is None or target.mode != "append":
+    """The unique columns' values the new version keeps from the current one (an overwrite keeps
+    none); for a merge, with the merge keys of the rows holding them."""
+    if target.model is None or base is None or target.mode == "overwrite":
         return None
     have = set(pa.schema(base.schema().to_arrow()).names)
     columns = [c for c in validate.prior_columns(target.model) if c in have]
     if not columns:
         return None
-    return storage.read(target.table, base.version(), columns=columns)
+    keys = [k for k in target.keys if k not in columns] if target.mode == "merge" else []
+    if not have.issuperset(keys):
+        return None
+    return storage.read(target.table, base.version(), columns=columns + keys)
 
 
 class _Run:
@@ -122,7 +126,7 @@ def publish(
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
-                                   source=target.table)
+                                   replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
     stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
                                                                 auditor, run, progress))

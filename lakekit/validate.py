@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from lakekit import metadata
 from lakekit.checks import (
     ORIGINAL,
     Custom,
+    Key,
     Model,
     OnInvalid,
     Plan,
@@ -59,6 +60,8 @@ __all__ = [
 ]
 
 ERRORS = "_errors"
+OWNER = "\x00owner"
+"""The merge key of each row, beside the values it claims (merge loads only)."""
 FIRST_ROWS = 10
 """How many row numbers a failure keeps."""
 MERGE = 8
@@ -245,7 +248,11 @@ class Auditor:
     """Audits the batches of one load (or one table version) against ``model``.
 
     ``prior`` holds the values of the table's unique columns before the commit, so that
-    uniqueness spans the table after it. ``on_invalid`` overrides the model's policy; under
+    uniqueness spans the table after it. A merge (``replaces``: its key columns) replaces the
+    rows whose keys it brings, so a value is taken only when a row with another key holds it:
+    ``prior`` then also has the key columns. (A merge that swaps a unique value between two keys
+    in one load is refused: which row gives it up is known only at the end.) ``on_invalid``
+    overrides the model's policy; under
     ``"warn"`` every row that can be stored goes to ``valid`` (only values that do not fit the
     schema's types are rejected), and the report still lists every failure.
     """
@@ -255,6 +262,7 @@ class Auditor:
         model: Model,
         *,
         prior: arrow.Table | None = None,
+        replaces: Sequence[str] = (),
         on_invalid: OnInvalid | None = None,
         source: str = "data",
     ) -> None:
@@ -265,6 +273,9 @@ class Auditor:
         self._plans: dict[tuple[tuple[str, pl.DataType], ...], Plan] = {}
         self._tallies: dict[tuple[str | None, str], _Tally] = {}
         self._seen = {key: _Seen() for key in unique_keys(model)}
+        self._owner = pl.struct(*replaces) if replaces else None
+        self._held: dict[Key, tuple[_Seen, _Seen]] = {}
+        """Merge: per unique key, the prior values, and the (value, merge key) pairs holding them."""
         if prior is not None:
             self._seed(prior)
 
@@ -272,10 +283,26 @@ class Auditor:
         frame = pl.from_arrow(prior, rechunk=False)
         assert isinstance(frame, pl.DataFrame)
         columns = self.model.to_schema().columns
+        typed = frame.with_columns(pl.col(c).cast(columns[c].dtype.type, strict=False)
+                                   for c in frame.columns if c in columns)
         for key, seen in self._seen.items():
-            if all(c in frame.columns for c in key.columns):
-                typed = frame.select(pl.col(c).cast(columns[c].dtype.type, strict=False) for c in key.columns)
-                seen.add(typed.select(key.value.alias("key")).to_series())
+            if not all(c in frame.columns for c in key.columns):
+                continue
+            values = typed.select(key.value.alias("key")).to_series()
+            if self._owner is None:
+                seen.add(values)
+                continue
+            held = self._held.setdefault(key, (_Seen(), _Seen()))
+            held[0].add(values)
+            held[1].add(typed.select(pl.struct(key.value.alias("v"), self._owner.alias("o"))).to_series())
+
+    def _taken(self, key: Key, values: pl.Series, owners: pl.Series) -> pl.Series:
+        """Whether each value is held by a prior row another merge key owns."""
+        if key not in self._held:
+            return pl.repeat(False, len(values), eager=True)
+        held, pairs = self._held[key]
+        pair = pl.DataFrame({"v": values, "o": owners}).select(pl.struct("v", "o")).to_series()
+        return held.contains(values) & ~pairs.contains(pair)
 
     def _plan(self, frame: pl.DataFrame) -> Plan:
         signature = tuple(frame.schema.items())
@@ -295,6 +322,8 @@ class Auditor:
         outputs += [key.value.is_first_distinct().not_().alias(f"k{i}") for i, key in enumerate(plan.keys)]
         outputs += [key.value.alias(f"v{i}") for i, key in enumerate(plan.keys)]
         outputs += [pl.col(c) for c in plan.coerced]
+        if self._owner is not None and self._held:
+            outputs.append(self._owner.alias(OWNER))
         computed = prepared.select(outputs).collect()
         flags = computed.select(names)
         rules = list(plan.rules)
@@ -302,6 +331,8 @@ class Auditor:
             duplicate = computed[f"k{i}"]
             seen = self._seen[key]
             duplicate = duplicate | seen.contains(computed[f"v{i}"])
+            if OWNER in computed.columns:
+                duplicate = duplicate | self._taken(key, computed[f"v{i}"], computed[OWNER])
             seen.add(computed[f"v{i}"])
             flags = flags.with_columns(duplicate.alias(f"k{i}"))
             rules.append(Rule(key.label, key.check, pl.col(f"k{i}")))

@@ -191,3 +191,31 @@ def test_a_lost_verdict_is_said_and_validate_redoes_it(lake: lk.Lake, tmp_path: 
     assert lake.history("raw.plain")[0].validation == "unvalidated"
     assert lake.validate("raw.people", schema=People).ok
     assert lake.history("raw.people")[0].validation == "valid"
+
+
+class Accounts(pa.DataFrameModel):
+    id: int = pa.Field(unique=True)
+    email: str = pa.Field(unique=True)
+    age: int = pa.Field(nullable=True)
+
+    class Config:
+        name = "raw.accounts"
+
+
+def test_a_merge_keeps_unique_columns_unique_across_the_table(lake: lk.Lake, tmp_path: Path) -> None:
+    lake.ingest("raw.accounts", csv(tmp_path / "a.csv", [*GOOD, (3, "cy@example.com", 22)]), schema=Accounts)
+    merged = lake.ingest("raw.accounts", csv(tmp_path / "b.csv", [
+        (1, "ann@example.com", 31),   # updates itself, keeps its e-mail
+        (2, "bobby@example.com", 42),  # takes a free e-mail
+        (4, "cy@example.com", 5),     # a new key taking id 3's e-mail: refused
+        (5, "ann@example.com", 6),    # a new key taking id 1's e-mail: refused
+        (6, "new@example.com", 7),
+        (7, "new@example.com", 8),    # the load's own duplicate: refused
+    ]), mode="merge", keys=["id"], schema=Accounts)
+    assert (merged.rows, merged.quarantined) == (3, 3)
+    rows = {r["id"]: (r["email"], r["age"]) for r in lake.read("raw.accounts").to_pylist()}
+    assert rows == {1: ("ann@example.com", 31), 2: ("bobby@example.com", 42), 3: ("cy@example.com", 22),
+                    6: ("new@example.com", 7)}
+    assert sorted(lake.quarantine("raw.accounts").column("id").to_pylist()) == [4, 5, 7]
+    table = lake.read("raw.accounts")
+    assert len(set(table.column("email").to_pylist())) == table.num_rows
