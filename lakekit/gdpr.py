@@ -278,6 +278,10 @@ def _remove_rows(storage: Storage, found: Search, place: subjects.Tagged, reques
                                  base=base, predicate=predicate), held.num_rows
         except Conflict:
             continue
+        except (LakekitError, OSError):
+            # another erasure committed and deleted files our snapshot still read: start again on its version
+            if storage.open(table).version() == base.version():
+                raise
     raise LakekitError(f"could not erase from '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
 
 

@@ -358,12 +358,15 @@ class Storage:
         """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
         fs = self.folder_fs("/".join(split_name(table)))
         for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            if info.path.endswith(".json"):
-                with fs.open_input_stream(info.path) as f:
-                    yield info.path, f.read().decode(errors="replace")
-            elif info.path.endswith(".parquet"):
-                with fs.open_input_file(info.path) as f:
-                    yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
+            try:
+                if info.path.endswith(".json"):
+                    with fs.open_input_stream(info.path) as f:
+                        yield info.path, f.read().decode(errors="replace")
+                elif info.path.endswith(".parquet"):
+                    with fs.open_input_file(info.path) as f:
+                        yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
+            except FileNotFoundError:  # cleaned up since the listing
+                continue
 
     def purge_log(self, table: str) -> None:
         """Checkpoint the latest version and delete every log file before it: older versions can no

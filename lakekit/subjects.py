@@ -203,10 +203,14 @@ def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
     counts: dict[str, int] = {}
     keys: Identifiers = {}
     for path in files.parquet_files(storage, tagged.folder):
-        test = matcher(files.schema(storage, tagged.folder, path), tagged.columns, known)
-        if test is None:
+        try:
+            test = matcher(files.schema(storage, tagged.folder, path), tagged.columns, known)
+            rows = None if test is None else files.read(storage, tagged.folder, path, columns=sorted(tagged.columns),
+                                                        filter=test)
+        except FileNotFoundError:  # deleted since the listing (a vacuum, another erasure): it holds nothing now
             continue
-        rows = files.read(storage, tagged.folder, path, columns=sorted(tagged.columns), filter=test)
+        if rows is None:
+            continue
         if rows.num_rows:
             counts[path] = rows.num_rows
             for column in tagged.unique & set(rows.column_names):

@@ -262,3 +262,49 @@ def test_kill_inside_the_log_purge_then_erase_again_keeps_the_table_history(tmp_
     lake.ingest("crm.people", str(src / "p1.csv"))
     lake.storage.checkpoint("crm.people")
     assert [r["user_id"] for r in lake.read("crm.people", version=erased).to_pylist()] == [2]
+
+
+RACER = r"""
+import json, sys, time
+from pathlib import Path
+from lakekit import Lake
+
+spec = json.loads(sys.argv[1])
+Path(spec["ready"]).touch()
+while not Path(spec["go"]).exists():
+    time.sleep(0.005)
+report = Lake(spec["root"], schemas=spec["schemas"]).gdpr.erase(email=spec["email"], reason=spec["reason"])
+print(json.dumps({"verified": report.verified, "request_id": report.request_id}))
+"""
+
+
+def test_two_erasures_of_one_subject_at_once_both_finish_and_lose_nobody_else(base_lake: Path,
+                                                                               tmp_path: Path) -> None:
+    """Two processes erase alice at the same moment: both finish verified, every other row stays."""
+    root = tmp_path / "lake"
+    shutil.copytree(base_lake, root)
+    lake = Lake(root, schemas=SCHEMAS)
+    tables = _tables(lake)
+    expected = {t: _without(_rows(lake, t), _alices_ids(lake)) for t in tables}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    go = tmp_path / "go"
+    racers = []
+    for n in range(2):
+        spec = {"root": str(root), "schemas": SCHEMAS, "email": ALICE, "reason": REASON,
+                "ready": str(tmp_path / f"ready{n}"), "go": str(go)}
+        racers.append(subprocess.Popen([sys.executable, "-c", RACER, json.dumps(spec)], cwd=ROOT, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    while not all((tmp_path / f"ready{n}").exists() for n in range(2)):
+        assert all(r.poll() is None for r in racers), [r.communicate() for r in racers]
+    go.touch()
+    results = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=180)
+        assert racer.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert all(r["verified"] for r in results)
+    lake = Lake(root, schemas=SCHEMAS)
+    assert {t: _rows(lake, t) for t in tables} == expected
+    assert lake.gdpr.verify(email=ALICE).verified
+    finished = [r for r in _erase_trail(lake) if r["status"] == "finished"]
+    assert {r["request_id"] for r in finished} == {r["request_id"] for r in results}
