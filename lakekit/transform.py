@@ -72,6 +72,11 @@ def _sql_type(t: pa.DataType) -> str:
     return "VARCHAR"
 
 
+LAKE_NAMES = "duckdb"
+"""Whose rules tell a transform's column names apart: DuckDB runs it, and neither DuckDB nor Delta
+has case-sensitive column names, whatever the dialect it is written in."""
+
+
 def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict[str, str]]:
     """``{table: {column: SQL type}}`` of the pinned inputs, as lineage resolves columns against it."""
     out = {}
@@ -112,7 +117,8 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite":
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
-    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target))
+    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target,
+                                 names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
@@ -190,7 +196,7 @@ def heal(storage: Storage) -> int:
                 continue
             inputs = {t: int(v) for t, v in p["inputs"].items()}
             edges = tuple(column_lineage(p["sql"], dialect=p["dialect"], schema=input_schemas(storage, inputs),
-                                         target=table))
+                                         target=table, names=LAKE_NAMES))
             result = TransformResult(table, entry.version, inputs, edges, rows=entry.rows_added or 0,
                                      transform_id=p["transform_id"], previous_inputs=p.get("previous_inputs"))
             index(storage, result, p, entry.timestamp)

@@ -169,3 +169,17 @@ def test_cli_transform_and_run_transforms(lake: lk.Lake, tmp_path: Path) -> None
     assert [f["target"] for f in json.loads(result.output)["files"]] == ["out.first", "out.second"]
     result = runner.invoke(app, ["run-transforms", str(project), "--select", "out.second", "--lake", lake.root])
     assert result.exit_code == 0 and "skipped" in result.output
+
+
+@pytest.mark.parametrize(("dialect", "quoted"), [("snowflake", '"UserId"'), ("postgres", '"UserId"'),
+                                                 ("bigquery", "`UserId`"), ("duckdb", '"USERID"')])
+def test_mixed_case_columns_resolve_in_every_dialect_as_the_lake_runs_them(lake: lk.Lake, dialect: str,
+                                                                           quoted: str) -> None:
+    """Delta and DuckDB tell no column names apart by case, so neither does a transform's lineage,
+    whatever a warehouse dialect would do with the same names."""
+    write_deltalake(lake.storage.uri("raw.mixed"), arrow.table({"UserId": [1, 2], "Email": ["a", "b"]}))
+    result = lake.transform("out.mixed", f"SELECT UserId, {quoted} AS again, Email AS mail FROM raw.mixed",
+                            dialect=dialect)
+    assert {(e.source_column, e.target_column) for e in result.edges} == {
+        ("userid", "userid"), ("userid", "again"), ("email", "mail")}
+    assert lake.read("out.mixed").to_pydict() == {"UserId": [1, 2], "again": [1, 2], "mail": ["a", "b"]}

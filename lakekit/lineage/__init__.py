@@ -4,8 +4,9 @@
 :class:`~lakekit.models.ColumnEdge` s from base-table columns to target columns; the
 renderers turn them into JSON, OpenLineage ``columnLineage`` facets and Mermaid; ``upstream``
 and ``downstream`` walk a list of edges. The passes, one module each:
-``parse`` (statements and targets) → ``qualify`` (sources of every column) → ``scopes``
-with ``direct`` and ``indirect`` (per-scope lineage) → ``edges`` (the pipeline).
+``parse`` (statements and targets) → ``qualify`` (sources of every column, after ``pivot``
+rewrites PIVOT / UNPIVOT) → ``scopes`` with ``direct`` and ``indirect`` (per-scope lineage) →
+``edges`` (the pipeline); ``names`` says how identifiers are spelled and compared.
 """
 
 from lakekit.lineage.edges import column_lineage

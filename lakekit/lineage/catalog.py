@@ -1,38 +1,47 @@
 """The ``schema`` argument, normalised: full lower-case table name → its column names.
 
 Accepts what sqlglot's ``MappingSchema`` takes (nested ``{db: {table: {column: type}}}``) and
-the flat form with dotted names (``{"raw.users": {"id": "int"}}``); both may be mixed.
+the flat form with dotted names (``{"raw.users": {"id": "int"}}``); both may be mixed. Column
+names are the names as stored, read as quoted identifiers of the dialect: in Postgres
+``"UserId"`` and ``"userid"`` are two columns, in DuckDB one (see :mod:`lakekit.lineage.names`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlglot.dialects.dialect import Dialect
+
 from lakekit.errors import SqlError
+from lakekit.lineage.names import spelling
 
 Catalog = Mapping[str, tuple[str, ...]]
 """Table name as written (lower-case, dotted) → its columns in order."""
 
 
-def build_catalog(schema: Mapping[str, object] | None) -> dict[str, tuple[str, ...]]:
+def build_catalog(schema: Mapping[str, object] | None, dialect: Dialect) -> dict[str, tuple[str, ...]]:
     """Flatten a schema mapping into a :data:`Catalog`.
 
-    >>> build_catalog({"raw": {"Users": {"ID": "int", "email": "text"}}, "t": {"a": "int"}})
+    >>> from lakekit.lineage.names import get_dialect
+    >>> build_catalog({"raw": {"Users": {"ID": "int", "email": "text"}}, "t": {"a": "int"}}, get_dialect("duckdb"))
     {'raw.users': ('id', 'email'), 't': ('a',)}
+    >>> build_catalog({"raw.users": {"UserId": "int", "userid": "int"}}, get_dialect("postgres"))
+    {'raw.users': ('UserId', 'userid')}
     """
     catalog: dict[str, tuple[str, ...]] = {}
-    _collect(schema or {}, (), catalog)
+    _collect(schema or {}, (), catalog, dialect)
     return catalog
 
 
-def _collect(node: Mapping[str, object], prefix: tuple[str, ...], catalog: dict[str, tuple[str, ...]]) -> None:
+def _collect(node: Mapping[str, object], prefix: tuple[str, ...], catalog: dict[str, tuple[str, ...]],
+             dialect: Dialect) -> None:
     for key, value in node.items():
         name = (*prefix, str(key).lower())
         if not isinstance(value, Mapping) or not value:
             raise SqlError(f"schema entry '{'.'.join(name)}' is not a mapping of columns to types")
         if all(isinstance(v, Mapping) for v in value.values()):
-            _collect(value, name, catalog)
+            _collect(value, name, catalog, dialect)
         elif any(isinstance(v, Mapping) for v in value.values()):
             raise SqlError(f"schema entry '{'.'.join(name)}' mixes tables and columns")
         else:
-            catalog[".".join(name)] = tuple(str(column).lower() for column in value)
+            catalog[".".join(name)] = tuple(spelling(str(column), True, dialect) for column in value)

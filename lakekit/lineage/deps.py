@@ -16,7 +16,8 @@ from types import MappingProxyType
 from lakekit.models import DirectSubtype, IndirectSubtype
 
 BaseColumn = tuple[str, str]
-"""``(table, column)`` of a base table, both lower-case; the table as written in the SQL."""
+"""``(table, column)`` of a base table: the table lower-case as written in the SQL, the column
+spelled as :mod:`lakekit.lineage.names` says (lower-case unless quoted case-sensitively)."""
 
 
 class Strength(enum.IntEnum):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import build_catalog
 from lakekit.lineage.deps import Deps
+from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import Statement, parse_statements
 from lakekit.lineage.qualify import qualify_statement
 from lakekit.lineage.scopes import ScopeLineage
@@ -14,11 +15,13 @@ from lakekit.models import ColumnEdge
 
 
 def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,
-                   target: str | None = None) -> list[ColumnEdge]:
+                   target: str | None = None, *, names: str | None = None) -> list[ColumnEdge]:
     """Column-level lineage of ``sql``: direct and indirect edges, sorted, without duplicates.
 
     ``schema`` maps table names to ``{column: type}`` (flat dotted names or nested, as
     sqlglot's ``MappingSchema`` takes it); ``target`` names the table a plain query writes.
+    ``names`` is the dialect whose rules tell column names apart (default: ``dialect``): the
+    lake's own tables pass ``"duckdb"``, where, as in Delta, no column name is case-sensitive.
     Pure: no I/O. Raises :class:`~lakekit.errors.SqlError` on SQL it cannot read or resolve.
 
     >>> for e in column_lineage("CREATE TABLE clean.u AS SELECT id, lower(email) AS email "
@@ -28,10 +31,11 @@ def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, ob
     id -> id direct identity
     spam -> * indirect filter
     """
-    catalog = build_catalog(schema)
+    spelling = get_dialect(names if names is not None else dialect)
+    catalog = build_catalog(schema, spelling)
     edges: set[ColumnEdge] = set()
-    for statement in parse_statements(sql, dialect, catalog, target):
-        root = qualify_statement(statement, dialect, catalog)
+    for statement in parse_statements(sql, dialect, catalog, target, names=spelling):
+        root = qualify_statement(statement, dialect, catalog, names=spelling)
         edges.update(statement_edges(statement, ScopeLineage(root)))
     return sorted(edges)
 

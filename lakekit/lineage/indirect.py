@@ -2,13 +2,15 @@
 
 The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
 rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
-conditions, and predicates with IN / EXISTS / scalar subqueries), ``group_by`` and
-``sort``. A derived column used there contributes every base column it depends on, so
+conditions, predicates with IN / EXISTS / scalar subqueries, and DISTINCT ON with its ORDER BY),
+``group_by`` and ``sort``. A derived column used there contributes every base column it depends on, so
 ``WHERE rn = 1`` over ``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
 from ``u`` and ``ts``.
 
 ``sort`` comes from the top-level ORDER BY, and from an inner ORDER BY only where a
-LIMIT / FETCH makes it decide which rows survive.
+LIMIT / FETCH makes it decide which rows survive. ``DISTINCT ON (k) … ORDER BY o`` keeps the
+rows ``QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY o) = 1`` keeps, so ``k`` and ``o``
+are filter edges, as they are for that QUALIFY.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def select_indirect(select: exp.Select, deps_of: DepsOf, *, top: bool) -> frozen
         add(join.args.get("on"), "filter" if semi_or_anti else "join")
     for clause in _FILTER_CLAUSES:
         add(select.args.get(clause), "filter")
+    distinct = select.args.get("distinct")
+    if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
+        add(distinct.args["on"], "filter")
+        add(select.args.get("order"), "filter")
     add(select.args.get("group"), "group_by")
     found.update(order_indirect(select, deps_of, top=top))
     return frozenset(found)

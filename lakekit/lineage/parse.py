@@ -6,7 +6,8 @@ query that computes the rows, and how the query's outputs map onto target column
 plain queries map positionally; ``MERGE INTO`` is rewritten into one query that joins the
 target to the source, with one output per assigned value and one per ``WHEN … AND``
 condition. Statements that move no data (``USE``, ``SET``, ``DROP``, bare ``CREATE``…)
-are skipped; ``UPDATE`` and ``DELETE`` are refused rather than half-understood.
+are skipped; ``UPDATE``, ``DELETE`` and DuckDB's ``PIVOT`` statement are refused rather than
+half-understood.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from sqlglot.tokens import Token, TokenType
 
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import Catalog
+from lakekit.lineage.names import get_dialect, normalize_names
 
 _SNIPPET = 60
+PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SELECT … FROM t PIVOT (…)"
+_PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,15 @@ class Statement:
         return f"statement {self.index}" + (f" (writing {self.target})" if self.target else "")
 
 
-def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None) -> list[Statement]:
-    """Parse ``sql`` and return its data-producing statements, in order.
+def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None, *,
+                     names: Dialect | None = None) -> list[Statement]:
+    """Parse ``sql`` and return its data-producing statements, in order, names spelled by the
+    rules of ``names`` (default: ``dialect``'s).
 
     >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y", None, {}, None)]
     ['a.b']
     """
-    try:
-        dialect_obj = Dialect.get_or_raise(dialect)
-    except ValueError as e:
-        raise SqlError(f"unknown SQL dialect '{dialect}'") from e
+    dialect_obj = get_dialect(dialect)
     try:
         tokens = dialect_obj.tokenize(sql)
         trees = dialect_obj.parser().parse(tokens, sql)
@@ -76,19 +79,21 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     texts = _statement_texts(sql, tokens)
     statements: list[Statement] = []
     for index, tree in enumerate((t for t in trees if t is not None), start=1):
-        lower_identifiers(tree)
-        statement = _statement(tree, index, texts[index - 1] if len(texts) >= index else "", catalog, target)
+        text = texts[index - 1] if len(texts) >= index else ""
+        if _is_pivot_statement(tree, dialect_obj):
+            raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
+        normalize_names(tree, names or dialect_obj)
+        statement = _statement(tree, index, text, catalog, target)
         if statement is not None:
             statements.append(statement)
     return statements
 
 
-def lower_identifiers(tree: exp.Expr) -> None:
-    """Lower-case every identifier: lakekit compares table and column names case-insensitively."""
-    for identifier in tree.find_all(exp.Identifier):
-        name = identifier.name
-        if not name.islower() and name.lower() != name:
-            identifier.set("this", name.lower())
+def _is_pivot_statement(tree: exp.Expr, dialect: Dialect) -> bool:
+    """DuckDB's ``PIVOT t ON …`` statement: parsed alone, or left unparsed inside ``CREATE … AS``."""
+    if isinstance(tree, exp.Command):
+        return bool(_PIVOT_TOKENS & {token.token_type for token in dialect.tokenize(str(tree.expression))})
+    return isinstance(tree, exp.Pivot)
 
 
 def table_name(table: exp.Table) -> str:
@@ -99,7 +104,7 @@ def table_name(table: exp.Table) -> str:
 def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: str | None) -> Statement | None:
     if isinstance(tree, exp.Query):
         if target is None:
-            raise SqlError(f"statement {index} (`{text}`) is a query that names no target table: pass target")
+            raise SqlError(f"statement {index} is a query that names no target table: pass target")
         return Statement(index, text, target.lower(), tree)
     if isinstance(tree, exp.Create):
         query = tree.expression

@@ -9,7 +9,9 @@ rules around them:
   unqualified in a scope where only one source can hold it; ``SELECT *`` over a table of
   unknown columns is an error, not a guess;
 - with a schema, a column a table does not have is an error;
-- a column still unqualified afterwards is an error naming its candidate sources.
+- a column still unqualified afterwards is an error naming its candidate sources;
+- a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
+- PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`).
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
 from sqlglot.optimizer.scope import Scope, build_scope, find_all_in_scope, traverse_scope
 from sqlglot.schema import MappingSchema
+from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.direct import bound_by_lambda
-from lakekit.lineage.parse import Statement, lower_identifiers, table_name
+from lakekit.lineage.names import get_dialect, normalize_names
+from lakekit.lineage.parse import Statement, table_name
+from lakekit.lineage.pivot import expand_pivots
 
 
-def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog) -> Scope:
-    """Qualify the statement's query in place: every table aliased, every column qualified.
+def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog, *,
+                      names: Dialect | None = None) -> Scope:
+    """Qualify the statement's query in place: every table aliased, every column qualified, names
+    spelled by the rules of ``names`` (default: ``dialect``'s).
 
     Returns the root scope of the qualified query.
 
@@ -42,10 +49,12 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     'SELECT t.a AS a, u.b AS b FROM "t" AS t JOIN "raw.u" AS u ON t.id = u.id'
     """
     query = statement.query
-    dialect_obj = Dialect.get_or_raise(dialect)
+    dialect_obj = get_dialect(dialect)
     try:
+        expand_pivots(query, catalog, statement)
+        _inline_windows(query, statement)
         qualify_tables(query, dialect=dialect_obj)
-        lower_identifiers(query)
+        normalize_names(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
         tables = _flatten_tables(scopes)
         columns = _known_columns(scopes, statement, catalog, tables)
@@ -64,6 +73,15 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         raise SqlError(f"{statement.where()}: not a query", sql=statement.text)
     _check_resolved(root, statement, catalog)
     return root
+
+
+def _inline_windows(query: exp.Query, statement: Statement) -> None:
+    """Replace every ``OVER w`` by the window ``w`` names; an undefined name is an error."""
+    for select in list(query.find_all(exp.Select)):
+        eliminate_window_clause(select)
+    for window in query.find_all(exp.Window):
+        if window.args.get("alias") is not None:
+            raise SqlError(f"{statement.where()}: window '{window.alias}' is not defined", sql=statement.text)
 
 
 def _flatten_tables(scopes: list[Scope]) -> set[str]:
@@ -156,7 +174,7 @@ class _Names:
 
 def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
     """Output names of a derived source; ``None`` when unknown (a star, a table function)."""
-    if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral):
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values):
         outputs = source.expression.named_selects
         return None if "*" in outputs else frozenset(outputs)
     return None
@@ -236,8 +254,9 @@ def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None
 
 
 def _in_own_order_by(column: exp.Column, scope: Scope) -> bool:
-    order = column.find_ancestor(exp.Order, exp.Window, exp.Select)
-    return isinstance(order, exp.Order) and order.parent is scope.expression
+    """In the scope's own ORDER BY or DISTINCT ON, where a name may be one of its outputs."""
+    clause = column.find_ancestor(exp.Order, exp.Distinct, exp.Window, exp.Select)
+    return isinstance(clause, exp.Order | exp.Distinct) and clause.parent is scope.expression
 
 
 def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog: Catalog) -> SqlError:

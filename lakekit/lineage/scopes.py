@@ -4,6 +4,10 @@ For each sqlglot scope (CTE, derived table, subquery, UNION branch, UNNEST/LATER
 computes, once, the :class:`Deps` of each output column and the whole-output indirect
 edges of everything that feeds it. A parent reads its sources' results instead of
 re-walking them, so the cost is linear in the size of the query.
+
+A recursive CTE reads itself: its outputs are recomputed from their previous value until they
+stop growing (they only grow, so this ends), and its reference to itself adds no whole-output
+edges of its own, the CTE's being already counted.
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ class ScopeLineage:
 
     def __init__(self, root: Scope) -> None:
         self.root = root
-        self._by_expression = {id(scope.expression): scope for scope in root.traverse()}
+        scopes = list(root.traverse())
+        self._by_expression = {id(scope.expression): scope for scope in scopes}
+        self._itself = _self_references(scopes, self._by_expression)
+        self._recursive = {id(cte) for cte in self._itself.values()}
         self._outputs: dict[int, Outputs] = {}
         self._by_name: dict[int, dict[str, Deps]] = {}
         self._whole: dict[int, frozenset[Indirect]] = {}
@@ -43,7 +50,9 @@ class ScopeLineage:
         """``(name, deps)`` of each output column of ``scope`` (default: the root), in order."""
         scope = scope or self.root
         key = id(scope)
-        if key not in self._outputs:
+        if key in self._recursive and key not in self._outputs:
+            self._fixpoint(scope)
+        elif key not in self._outputs:
             self._outputs[key] = self._compute_outputs(scope)
         return self._outputs[key]
 
@@ -56,6 +65,7 @@ class ScopeLineage:
         return self._whole[key]
 
     def output(self, scope: Scope, name: str) -> Deps:
+        scope = self._itself.get(id(scope), scope)
         key = id(scope)
         if key not in self._by_name:
             self._by_name[key] = {}
@@ -66,6 +76,21 @@ class ScopeLineage:
             raise SqlError(f"column '{name}' is not an output of the {scope.expression.key} it is read from",
                            column=name)
         return found
+
+    def _fixpoint(self, cte: Scope) -> None:
+        """Outputs of a recursive CTE: start from nothing, recompute until they no longer change."""
+        inner = [id(scope) for scope in cte.traverse() if scope is not cte]
+        names = cte.expression.named_selects if isinstance(cte.expression, exp.Query) else []
+        current: Outputs = tuple((name, Deps()) for name in names)
+        while True:
+            for key in [id(cte), *inner]:
+                self._outputs.pop(key, None)
+                self._by_name.pop(key, None)
+            self._outputs[id(cte)] = current
+            following = self._compute_outputs(cte)
+            if following == current:
+                return
+            current = following
 
     def _compute_outputs(self, scope: Scope) -> Outputs:
         expression = scope.expression
@@ -82,7 +107,8 @@ class ScopeLineage:
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
         inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
                             for child in expression.iter_expressions() if not isinstance(child, exp.TableAlias))
-        names = expression.named_selects if isinstance(expression, exp.Query | exp.Unnest | exp.Lateral) else []
+        names = (expression.named_selects if isinstance(expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values)
+                 else [])
         return tuple((name, inputs) for name in names)
 
     def _compute_whole(self, scope: Scope) -> frozenset[Indirect]:
@@ -91,7 +117,8 @@ class ScopeLineage:
         resolver = _ScopeResolver(self, scope)
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
-            feeding = [src for _, src in scope.selected_sources.values() if isinstance(src, Scope)]
+            feeding = [src for _, src in scope.selected_sources.values()
+                       if isinstance(src, Scope) and id(src) not in self._itself]
             for child in [*feeding, *scope.subquery_scopes]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
@@ -109,6 +136,23 @@ class ScopeLineage:
         return self._by_expression.get(id(node))
 
 
+def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
+    """Each recursive CTE's reference to itself → the CTE's scope.
+
+    sqlglot gives that reference a scope of its own over the anchor (the UNION's first
+    branch) and never traverses it; the UNION above the anchor is the CTE.
+    """
+    traversed = {id(scope) for scope in scopes}
+    found: dict[int, Scope] = {}
+    for scope in scopes:
+        for source in scope.sources.values():
+            if isinstance(source, Scope) and id(source) not in traversed:
+                cte = by_expression.get(id(source.expression.parent))
+                if cte is not None:
+                    found[id(source)] = cte
+    return found
+
+
 class _ScopeResolver:
     """Resolves column references met inside one scope (correlated ones in its parents)."""
 
@@ -119,7 +163,7 @@ class _ScopeResolver:
     def column(self, column: exp.Column) -> Deps:
         name = column.name
         if not column.table:
-            # Only an ORDER BY naming one of the scope's own outputs is left unqualified.
+            # Only an ORDER BY or DISTINCT ON naming one of the scope's own outputs is left unqualified.
             return self.lineage.output(self.scope, name)
         current: Scope | None = self.scope
         while current is not None:

@@ -84,3 +84,53 @@ def test_errors_never_quote_the_sql_text():
     with pytest.raises(SqlError) as info:
         column_lineage(sql, schema={"raw.users": {"id": "int", "email": "text"}})
     assert "alice" not in str(info.value) and info.value.column == "nope"
+
+
+def test_pivot_without_schema_names_the_construct():
+    with pytest.raises(SqlError, match=r"PIVOT over raw.sales needs its columns: pass them in schema"):
+        column_lineage("CREATE TABLE o AS SELECT p.q1 FROM raw.sales PIVOT (SUM(amount) FOR quarter IN ('q1')) AS p",
+                       dialect="snowflake")
+    with pytest.raises(SqlError, match=r"UNPIVOT over a subquery needs its columns: list them instead of \*"):
+        column_lineage("CREATE TABLE o AS SELECT * FROM (SELECT * FROM raw.w) UNPIVOT (v FOR k IN (a, b))",
+                       dialect="duckdb")
+
+
+def test_pivot_with_run_time_columns_is_refused():
+    schema = {"raw.sales": {"region": "text", "quarter": "text", "amount": "int"}}
+    for values in ("ANY ORDER BY quarter", "SELECT q.quarter FROM raw.quarters AS q"):
+        with pytest.raises(SqlError, match=r"a PIVOT whose IN list is computed when it runs"):
+            column_lineage(f"CREATE TABLE o AS SELECT * FROM raw.sales PIVOT (SUM(amount) FOR quarter IN ({values}))",
+                           dialect="snowflake", schema=schema)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE o AS PIVOT raw.sales ON quarter USING SUM(amount)",
+    "CREATE TABLE o AS SELECT * FROM (UNPIVOT raw.wide ON q1, q2 INTO NAME quarter VALUE amount)",
+    "PIVOT raw.sales ON quarter USING SUM(amount)",
+])
+def test_duckdb_pivot_statement_is_refused(sql):
+    with pytest.raises(SqlError, match=r"statement 1.*DuckDB's PIVOT / UNPIVOT statement is not supported"):
+        column_lineage(sql, dialect="duckdb", target="o")
+
+
+def test_undefined_named_window():
+    with pytest.raises(SqlError, match=r"window 'w' is not defined"):
+        column_lineage("CREATE TABLE o AS SELECT SUM(e.a) OVER w AS s FROM raw.e AS e", dialect="postgres")
+
+
+def test_quoted_schema_names_are_case_sensitive_in_postgres():
+    with pytest.raises(SqlError, match=r"unknown column 'userid' of table 'raw.users'"):
+        column_lineage("CREATE TABLE o AS SELECT u.userid FROM raw.users AS u", dialect="postgres",
+                       schema={"raw.users": {"UserId": "int"}})
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT email FROM raw.users WHERE email = 'alice@example.com'",
+    "CREATE TABLE o AS SELECT nope FROM raw.users WHERE email = 'alice@example.com'",
+    "CREATE TABLE o AS SELECT * FROM raw.users WHERE email = 'alice@example.com'",
+    "CREATE TABLE o AS SELECT email FROM raw.users WHERE email = 'alice@example.com' AND (",
+])
+def test_errors_never_quote_the_sql_whose_literals_may_be_personal_data(sql: str) -> None:
+    with pytest.raises(SqlError) as caught:
+        column_lineage(sql, schema={"raw.users": {"email": "text"}} if "nope" in sql else None)
+    assert "alice" not in str(caught.value)

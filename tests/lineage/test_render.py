@@ -152,4 +152,4 @@ def test_mermaid_is_a_well_formed_flowchart():
             links.add((*labels[m.group(1)], *labels[m.group(4)], kind, m.group(3)))
     assert links == {(e.source_table, e.source_column, e.target_table, e.target_column, e.kind, e.subtype)
                      for e in edges}
-    assert ("clean.users", "email", "features.users", 'mail "x"', "direct", "identity") in links
+    assert ("clean.users", "email", "features.users", 'Mail "x"', "direct", "identity") in links

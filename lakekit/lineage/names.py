@@ -1,0 +1,54 @@
+"""How lakekit spells the names it reads: the SQL dialect and its identifiers.
+
+Table names are compared case-insensitively (a lake table is ``namespace.name``) and come out
+lower-case. A column name is resolved as the dialect resolves it: an unquoted name is
+case-insensitive and comes out lower-case; a quoted name is kept as written when the dialect
+keeps quoted names as written and the unquoted spelling would fold to something else
+(Postgres ``"UserId"``, Snowflake ``"UserId"``), and lower-cased otherwise (Postgres
+``"userid"``, Snowflake ``"USERID"``, any name in DuckDB, BigQuery or Spark).
+
+In a dialect that folds unquoted names to upper case, a quoted lower-case name (Snowflake
+``"userid"``) comes out the same as the unquoted ``userid``: lakekit's lower-case spelling cannot
+tell those two apart.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+
+from lakekit.errors import SqlError
+
+
+def get_dialect(dialect: str | None) -> Dialect:
+    """The sqlglot dialect called ``dialect`` (``None``: sqlglot's own)."""
+    try:
+        return Dialect.get_or_raise(dialect)
+    except ValueError as e:
+        raise SqlError(f"unknown SQL dialect '{dialect}'") from e
+
+
+def spelling(name: str, quoted: bool, dialect: Dialect) -> str:
+    """The name lakekit gives an identifier.
+
+    >>> pg, snow = get_dialect("postgres"), get_dialect("snowflake")
+    >>> spelling("UserId", True, pg), spelling("userid", True, pg), spelling("UserId", False, pg)
+    ('UserId', 'userid', 'userid')
+    >>> spelling("USERID", True, snow), spelling("UserId", True, snow), spelling("UserId", True, get_dialect("duckdb"))
+    ('userid', 'UserId', 'userid')
+    """
+    if quoted:
+        as_written = dialect.normalize_identifier(exp.Identifier(this=name, quoted=True)).name
+        folded = dialect.normalize_identifier(exp.Identifier(this=name, quoted=False)).name
+        if as_written == name != folded:
+            return name
+    return name.lower()
+
+
+def normalize_names(tree: exp.Expr, dialect: Dialect) -> None:
+    """Respell every identifier of ``tree`` in place (see :func:`spelling`)."""
+    for identifier in tree.find_all(exp.Identifier):
+        name = identifier.name
+        respelled = spelling(name, bool(identifier.quoted), dialect)
+        if respelled != name:
+            identifier.set("this", respelled)
