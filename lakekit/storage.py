@@ -7,6 +7,7 @@ mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -164,8 +165,15 @@ class Storage:
         path = f"{base}/{META_NAMESPACE}/subject.key"
         if not fs.exists(path):
             fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-            with fs.open(path, "wb") as f:
+            draft = f"{path}.{secrets.token_hex(8)}"
+            with fs.open(draft, "wb") as f:
                 f.write(secrets.token_hex(32).encode())
+            if "://" in self.root:  # an object store: of processes making the key at once, the last one's stays
+                fs.mv(draft, path)
+            else:  # a local lake: the first key written is the key, for every process (a link never replaces)
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, path)
+                fs.rm(draft)
         with fs.open(path, "rb") as f:
             return bytes(f.read())
 

@@ -9,6 +9,7 @@ IP), a derived table keyed by user (``mart.spend``), an aggregate without identi
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -254,3 +255,11 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
     for version, paths in found.items():
         snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
         assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
+
+
+def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Path) -> None:
+    root = tmp_path / "lake"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: Lake(root).storage.secret(), range(16)))
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]
