@@ -23,16 +23,15 @@ def parquet_files(storage: Storage, folder: str) -> list[str]:
                   and not f.path.startswith("_delta_log/"))
 
 
-def schema(storage: Storage, folder: str, path: str) -> pa.Schema:
-    return pads.dataset(path, filesystem=storage.folder_fs(folder), format="parquet").schema
+def dataset(storage: Storage, folder: str, path: str) -> pads.Dataset:
+    """One file, opened once: its schema decides what to ask of it, :func:`read` reads it."""
+    return pads.dataset(path, filesystem=storage.folder_fs(folder), format="parquet")
 
 
-def read(storage: Storage, folder: str, path: str, *, columns: Sequence[str] | None = None,
-         filter: pc.Expression | None = None) -> pa.Table:
+def read(file: pads.Dataset, *, columns: Sequence[str] | None = None, filter: pc.Expression | None = None) -> pa.Table:
     """``columns`` of one file (those it has; all when None), rows passing ``filter``."""
-    ds = pads.dataset(path, filesystem=storage.folder_fs(folder), format="parquet")
-    wanted = None if columns is None else [c for c in columns if c in ds.schema.names]
-    return ds.to_table(columns=wanted, filter=filter)
+    wanted = None if columns is None else [c for c in columns if c in file.schema.names]
+    return file.to_table(columns=wanted, filter=filter)
 
 
 def rewrite(storage: Storage, folder: str, path: str, rows: pa.Table) -> None:

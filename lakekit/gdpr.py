@@ -142,9 +142,8 @@ def _held_rows(storage: Storage, found: Search, hit: TableHit) -> pa.Table:
     """The subject's rows in a table's latest version, or in its staged files."""
     place = found.tagged[hit.key]
     if hit.place == "staged":
-        parts = [files.read(storage, place.folder, path,
-                            filter=_test(files.schema(storage, place.folder, path), found, place))
-                 for path in hit.files]
+        opened = [files.dataset(storage, place.folder, path) for path in hit.files]
+        parts = [files.read(file, filter=_test(file.schema, found, place)) for file in opened]
         return pa.concat_tables(parts, promote_options="permissive")
     ds = storage.dataset(hit.table)
     test = _test(ds.schema, found, place)
@@ -241,7 +240,7 @@ def _erase_staged(storage: Storage, found: Search, hit: TableHit, place: subject
     """Staged rejected rows: each file holding the subject is rewritten without them (or deleted)."""
     removed, emptied = 0, []
     for path in hit.files:
-        rows = files.read(storage, place.folder, path)
+        rows = files.read(files.dataset(storage, place.folder, path))
         keep = rows.filter(~_test(rows.schema, found, place))
         removed += rows.num_rows - keep.num_rows
         if keep.num_rows:
@@ -289,14 +288,14 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _log_texts(found: Search) -> list[str]:
+def _needles(found: Search) -> list[str]:
     return [str(v) for values in found.identifiers.values() for v in values
             if isinstance(v, str) and len(v) >= _MIN_LOG_TEXT]
 
 
 def _log_holds(storage: Storage, found: Search, table: str) -> bool:
     """Whether a JSON commit of the table's log spells one of the subject's identifiers."""
-    needles = _log_texts(found)
+    needles = _needles(found)
     return bool(needles) and any(n in text for _, text in storage.log_texts(table) for n in needles)
 
 
@@ -307,7 +306,7 @@ def _residue(storage: Storage, after: Search) -> list[str]:
     left = [f"{h.key}: {h.rows} row(s) in the latest version, {len(h.files)} file(s)" for h in after.report.tables]
     left += [f"{t.table}: its log spells an identifier" for t in after.tagged.values()
              if t.place != "staged" and _log_holds(storage, after, t.table)]
-    needles = _log_texts(after)
+    needles = _needles(after)
     for name, schema in metadata.SCHEMAS.items():
         text = [f.name for f in schema if pa.types.is_string(f.type)]
         rows = metadata.read(storage, name) if needles and name != "audit" else schema.empty_table()

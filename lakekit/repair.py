@@ -29,7 +29,8 @@ class RepairReport(_Result):
 
 
 def repair(storage: Storage) -> RepairReport:
-    """One pass over every data table's commits: index rows written again, lost verdicts listed."""
+    """Each index healed from every data table's commits (loads, verdicts, transforms and run
+    outputs each read the histories they need: repair is rare, its readers are shared)."""
     loads = 0
     unrecorded = []
     for table in storage.tables():

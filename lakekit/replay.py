@@ -184,8 +184,9 @@ def stale_runs(storage: Storage) -> list[StaleRun]:
     entry per (run, table), with what made the newest version and the path to the change. A run
     re-executed since (a later run tagged ``rerun_of`` it) is superseded, not stale."""
     histories = _Histories(storage)
-    names = {r["run_id"]: r["name"] for r in runs.runs(storage).select(["run_id", "name"]).to_pylist()}
-    redone = runs.superseded(storage)
+    recorded = runs.runs(storage)
+    names = {r["run_id"]: r["name"] for r in recorded.select(["run_id", "name"]).to_pylist()}
+    redone = runs.superseded(recorded)
     found = []
     for dep in runs.run_dependencies(storage):
         if dep.run_id in redone:

@@ -57,7 +57,7 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, schemas: st
     """Re-execute the recorded commands of ``run_ids`` (default: the stale runs) and of every run
     that read a table they wrote, upstream first; runs without a command are reported, not run.
     A run re-executed before (superseded) is not executed again: its rerun stands for it."""
-    redone = runs.superseded(storage)
+    redone = runs.superseded(runs.runs(storage))
     deps = {d.run_id: d for d in runs.run_dependencies(storage) if d.run_id not in redone}
     chosen = set(run_ids if run_ids is not None else (s.run_id for s in replay.stale_runs(storage)))
     readers = {i: {j for j, d in deps.items() if j != i and set(deps[i].outputs) & set(d.inputs)} for i in deps}

@@ -385,9 +385,10 @@ def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
     return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
 
 
-def superseded(storage: Storage) -> set[str]:
-    """Runs re-executed since: a later run is tagged ``rerun_of`` them."""
-    tags = runs(storage).column("tags").to_pylist()
+def superseded(recorded: pa.Table) -> set[str]:
+    """Of the runs in ``recorded`` (:func:`runs`), those re-executed since: a later run is tagged
+    ``rerun_of`` them."""
+    tags = recorded.column("tags").to_pylist()
     return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
 
 

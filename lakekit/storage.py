@@ -90,6 +90,11 @@ def normalise_root(root: str | Path) -> str:
     return text.rstrip("/")
 
 
+def table_folder(table: str) -> str:
+    """Where a table lives under the lake root: ``ns.name`` → ``ns/name``."""
+    return "/".join(split_name(table))
+
+
 def split_name(table: str) -> tuple[str, str]:
     """``"ns.name"`` → ``("ns", "name")``; anything else is a usage error."""
     parts = table.split(".")
@@ -107,8 +112,7 @@ class Storage:
     _kept: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     def uri(self, table: str) -> str:
-        ns, name = split_name(table)
-        return f"{self.root}/{ns}/{name}"
+        return f"{self.root}/{table_folder(table)}"
 
     def _opts(self) -> dict[str, str] | None:
         return dict(self.options) or None
@@ -335,7 +339,7 @@ class Storage:
         The oldest loadable version is opened once; later versions follow by applying each
         commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
         version would cost ~20 ms each)."""
-        fs = self.folder_fs("/".join(split_name(table)))
+        fs = self.folder_fs(table_folder(table))
         commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
                    if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
         latest = self.open(table)
@@ -364,7 +368,7 @@ class Storage:
 
     def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
         """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
-        fs = self.folder_fs("/".join(split_name(table)))
+        fs = self.folder_fs(table_folder(table))
         for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
             try:
                 if info.path.endswith(".json"):
@@ -383,7 +387,7 @@ class Storage:
         dt = self.open(table)
         dt.create_checkpoint()
         latest = dt.version()
-        fs = self.folder_fs("/".join(split_name(table)))
+        fs = self.folder_fs(table_folder(table))
         for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
             head = info.base_name.split(".", 1)[0]
             if head.isdigit() and int(head) < latest:

@@ -26,11 +26,11 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import checks, files, impact, metadata, quarantine, runs, validate
+from lakekit import checks, files, impact, quarantine, runs, vacuum, validate
 from lakekit.errors import UsageError
 from lakekit.fingerprint import salted_hash
 from lakekit.models import StoredEdge, _Result
-from lakekit.storage import Storage, split_name
+from lakekit.storage import Storage, table_folder
 
 Place = Literal["table", "quarantine", "predictions", "staged"]
 """A Delta table of data, of quarantined rows, of a run's predictions; or the Parquet files of
@@ -52,7 +52,7 @@ class Tagged:
     @property
     def folder(self) -> str:
         """Its files' folder under the lake root."""
-        return quarantine.staging_folder(self.table) if self.place == "staged" else "/".join(split_name(self.table))
+        return quarantine.staging_folder(self.table) if self.place == "staged" else table_folder(self.table)
 
     @property
     def key(self) -> str:
@@ -204,9 +204,9 @@ def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
     keys: Identifiers = {}
     for path in files.parquet_files(storage, tagged.folder):
         try:
-            test = matcher(files.schema(storage, tagged.folder, path), tagged.columns, known)
-            rows = None if test is None else files.read(storage, tagged.folder, path, columns=sorted(tagged.columns),
-                                                        filter=test)
+            file = files.dataset(storage, tagged.folder, path)
+            test = matcher(file.schema, tagged.columns, known)
+            rows = None if test is None else files.read(file, columns=sorted(tagged.columns), filter=test)
         except FileNotFoundError:  # deleted since the listing (a vacuum, another erasure): it holds nothing now
             continue
         if rows is None:
@@ -241,8 +241,7 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
         if not grown:
             break
     hits, pinned = [], set()
-    reads = metadata.read(storage, "run_inputs").to_pylist()
-    writes = metadata.read(storage, "run_outputs").to_pylist()
+    pins = vacuum.pinned_versions(storage)
     for name, scan in sorted(scans.items()):
         t = tagged[name]
         if not scan.rows_by_file:
@@ -259,8 +258,7 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
             t.table, t.place, t.owner, tuple(sorted(t.columns)),
             sum(n for p, n in scan.rows_by_file.items() if p in current), tuple(holding),
             tuple(sorted(scan.rows_by_file)), tuple(sorted(set(scan.rows_by_file) - referenced))))
-        held = set(holding)
-        pinned |= {r["run_id"] for r in (*reads, *writes) if r["table"] == t.table and r["version"] in held}
+        pinned |= {run for v in holding for run in pins.get(t.table, {}).get(v, ())}
         if t.place == "predictions" and t.owner:
             pinned.add(t.owner)
     holders = {h.table for h in hits if h.place == "table"}

@@ -188,7 +188,7 @@ def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_pat
     assert hits["crm.orders (staged)"].rows == 1
     report = lake.gdpr.erase(email=ALICE, reason="request #7")
     assert report.verified
-    left = files.read(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet")
+    left = files.read(files.dataset(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
     assert left.column("user_id").to_pylist() == [3]
 
 
