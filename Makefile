@@ -19,7 +19,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lakekit schemas tests examples bench
 	$(BIN)/mypy
-	$(BIN)/python ../shared/tools/floors.py lakekit
+	$(BIN)/lint-imports --no-cache
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest lakekit tests

@@ -22,8 +22,9 @@ from pathlib import Path
 import polars as pl
 from deltalake import write_deltalake
 
-from lakekit import Lake, metadata
-from lakekit.provenance import environment, new_id
+from lakekit import Lake
+from lakekit.index import metadata
+from lakekit.index.provenance import environment, new_id
 
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 TABLES = [f"raw.t{i}" for i in range(5)]

@@ -45,7 +45,7 @@ kind, root, sql, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 import duckdb
 from deltalake import write_deltalake
 import lakekit as lk
-from lakekit import query
+from lakekit.transform import query
 lake = lk.Lake(root)
 prepared = query.prepare(lake.storage, sql, dialect="snowflake")
 t0 = time.perf_counter()

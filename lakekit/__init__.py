@@ -1,9 +1,9 @@
 """lakekit: time-travelable Delta tables for ML teams."""
 
+from lakekit.core.results import ColumnEdge, HistoryEntry, LoadResult, SourceFile
 from lakekit.errors import LakekitError
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
-from lakekit.models import ColumnEdge, HistoryEntry, LoadResult, SourceFile
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lakekit.models import ValidationReport
+    from lakekit.core.results import ValidationReport
 
 
 class LakekitError(Exception):

@@ -10,24 +10,28 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import gdpr, impact, metadata, quarantine, replay, runexec, runs, slices, validate
-from lakekit import ingest as _ingest
-from lakekit import project as _project
-from lakekit import query as _query
-from lakekit import repair as _repair
+from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
-from lakekit import vacuum as _vacuum
-from lakekit.checks import Model, OnInvalid
+from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.results import HistoryEntry, LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
 from lakekit.errors import UsageError
-from lakekit.models import HistoryEntry, LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
-from lakekit.project import ProjectRun
-from lakekit.publish import Progress
-from lakekit.replay import RunComparison, StaleRun
-from lakekit.runexec import CommandRun
-from lakekit.runs import Run, RunInfo
-from lakekit.sources import Format
-from lakekit.storage import Storage, normalise_root
-from lakekit.vacuum import VacuumReport
+from lakekit.index import metadata
+from lakekit.maintenance import repair as _repair
+from lakekit.maintenance import vacuum as _vacuum
+from lakekit.maintenance.vacuum import VacuumReport
+from lakekit.runs import commands as runexec
+from lakekit.runs import replay, slices
+from lakekit.runs.commands import CommandRun
+from lakekit.runs.record import Run, RunInfo
+from lakekit.runs.replay import RunComparison, StaleRun
+from lakekit.sources.formats import Format
+from lakekit.storage.delta import Storage, normalise_root
+from lakekit.transform import project as _project
+from lakekit.transform import query as _query
+from lakekit.transform.project import ProjectRun
+from lakekit.write import ingest as _ingest
+from lakekit.write import quarantine, validate
+from lakekit.write.publish import Progress
 
 
 class Lake:

@@ -116,3 +116,20 @@ def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> S3:
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", aws_access_key_id="testing",
                  aws_secret_access_key="testing").create_bucket(Bucket=bucket)
     return s3
+
+
+_CRASH_FILES = ("test_ingest_crash.py", "test_transform_crash.py", "test_gdpr_crash.py", "test_runs_process.py")
+_SLOW_FILES = ("test_demo.py", "test_concurrency.py", *_CRASH_FILES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by what a test needs: ``s3`` (the moto server), ``crash`` (SIGKILLed subprocesses),
+    ``slow``; ``pytest -m "not slow and not s3"`` is the fast set."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "s3" in fixtures or "moto_endpoint" in fixtures:
+            item.add_marker(pytest.mark.s3)
+        if item.path.name in _CRASH_FILES:
+            item.add_marker(pytest.mark.crash)
+        if item.path.name in _SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

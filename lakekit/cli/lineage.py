@@ -11,9 +11,9 @@ import typer
 from rich.tree import Tree
 
 from lakekit.cli._common import LakeOpt, open_lake, out, print_json, print_records
+from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
 from lakekit.lineage import column_lineage, edge_records, to_mermaid, to_openlineage
-from lakekit.models import LineageGraph, StoredEdge
 
 app = typer.Typer(help="Column lineage: of a SQL file (no lake needed), or across the lake.", no_args_is_help=True)
 

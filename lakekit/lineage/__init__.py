@@ -1,7 +1,7 @@
 """Column-level lineage of SQL (pure: no I/O).
 
 ``column_lineage(sql, dialect, schema, target)`` gives direct and indirect
-:class:`~lakekit.models.ColumnEdge` s from base-table columns to target columns; the
+:class:`~lakekit.core.results.ColumnEdge` s from base-table columns to target columns; the
 renderers turn them into JSON, OpenLineage ``columnLineage`` facets and Mermaid; ``upstream``
 and ``downstream`` walk a list of edges. The passes, one module each:
 ``parse`` (statements and targets) → ``qualify`` (sources of every column, after ``pivot``

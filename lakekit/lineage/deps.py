@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from lakekit.models import DirectSubtype, IndirectSubtype
+from lakekit.core.results import DirectSubtype, IndirectSubtype
 
 BaseColumn = tuple[str, str]
 """``(table, column)`` of a base table: the table lower-case as written in the SQL, the column

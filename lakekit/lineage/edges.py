@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lakekit.core.results import ColumnEdge
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import build_catalog
 from lakekit.lineage.deps import Deps
@@ -11,7 +12,6 @@ from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import Statement, parse_statements
 from lakekit.lineage.qualify import qualify_statement
 from lakekit.lineage.scopes import ScopeLineage
-from lakekit.models import ColumnEdge
 
 
 def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from lakekit.models import ColumnEdge
+from lakekit.core.results import ColumnEdge
 
 ColumnRef = tuple[str, str]
 _Step = Callable[[ColumnRef], list[ColumnEdge]]

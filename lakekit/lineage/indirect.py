@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from lakekit.core.results import IndirectSubtype
 from lakekit.lineage.deps import Deps, Indirect
-from lakekit.models import IndirectSubtype
 
 DepsOf = Callable[[exp.Expr], Deps]
 

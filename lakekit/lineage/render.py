@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from lakekit.models import ColumnEdge
+from lakekit.core.results import ColumnEdge
 
 OPENLINEAGE_SCHEMA_URL = (
     "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lakekit.models import ColumnEdge
+from lakekit.core.results import ColumnEdge
 
 CASES = Path(__file__).parent / "cases"
 _EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+)\.([^.\s]+) (direct|indirect) (\w+)$")

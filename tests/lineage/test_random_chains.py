@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lakekit.core.results import ColumnEdge
 from lakekit.lineage import column_lineage
-from lakekit.models import ColumnEdge
 
 DIALECTS = [None, "snowflake", "bigquery", "spark", "databricks", "duckdb", "postgres"]
 DIRECT = {0: "identity", 1: "transformation", 2: "aggregation"}

@@ -1,0 +1,256 @@
+"""Lineage across the lake, impact analysis and reruns, over the recorded transforms.
+
+The current lineage of the lake is the column edges of each table's latest transform
+(``_lakekit/lineage``), each between pinned versions. ``downstream`` answers "this source
+column was wrong: what is affected?", through direct and indirect (join, filter, …) edges;
+``rerun`` recomputes every transform downstream of a table, in dependency order, on the
+new input versions, and reports the row changes per table.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lakekit import lineage, runs, transform
+from lakekit.core import dag
+from lakekit.core.checks import unique_keys
+from lakekit.core.diff import diff_rows
+from lakekit.core.results import ColumnEdge, LineageGraph, RerunStep, StoredEdge, WriteMode
+from lakekit.errors import UsageError
+from lakekit.index import metadata
+from lakekit.lineage.render import PRODUCER
+from lakekit.runs import commands as runexec
+from lakekit.runs import replay
+from lakekit.storage.delta import Storage, split_name
+from lakekit.write import validate
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The latest recorded transform of one table."""
+
+    table: str
+    version: int
+    transform_id: str
+    sql: str
+    dialect: str
+    mode: WriteMode
+    keys: tuple[str, ...]
+    inputs: dict[str, int]
+    source: str | None
+    incremental: bool
+
+
+def latest_transforms(storage: Storage) -> dict[str, Recorded]:
+    """Table → its latest recorded transform (the index healed first from the tables' own commits)."""
+    transform.heal(storage)
+    latest: dict[str, Recorded] = {}
+    for r in sorted(metadata.read(storage, "transforms").to_pylist(), key=lambda r: r["version"]):
+        latest[r["table"]] = Recorded(r["table"], r["version"], r["transform_id"], r["sql"], r["dialect"], r["mode"],
+                                      tuple(json.loads(r["keys"] or "[]")), json.loads(r["inputs"] or "{}"),
+                                      r["source"], bool(r["incremental"]))
+    return latest
+
+
+def current_edges(storage: Storage) -> list[StoredEdge]:
+    """The column edges of every table's latest transform, with their versions."""
+    ids = {r.transform_id for r in latest_transforms(storage).values()}
+    rows = metadata.read(storage, "lineage").to_pylist()
+    return sorted(StoredEdge(ColumnEdge(r["source_table"], r["source_column"], r["target_table"], r["target_column"],
+                                        r["kind"], r["subtype"]),
+                             r["source_version"], r["target_version"], r["transform_id"])
+                  for r in rows if r["transform_id"] in ids)
+
+
+def _reference(ref: str) -> tuple[str, str]:
+    """``ns.table.column`` → (``ns.table``, column); ``ns.table`` → (``ns.table``, ``*``)."""
+    parts = ref.split(".")
+    if len(parts) not in (2, 3):
+        raise UsageError(f"a lineage reference is 'namespace.table' or 'namespace.table.column', got '{ref}'")
+    table = ".".join(parts[:2])
+    split_name(table)
+    return table, parts[2] if len(parts) == 3 else "*"
+
+
+def walk(storage: Storage, ref: str, direction: Literal["upstream", "downstream"]) -> LineageGraph:
+    """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``.
+
+    Model runs sit in the lineage like transforms: a table version a run wrote depends on
+    every version the run read, so the walk crosses a run from its inputs to its outputs
+    (downstream) or back (upstream), and names the runs it crossed.
+    """
+    return _walk(storage, current_edges(storage), runs.run_dependencies(storage), ref, direction)
+
+
+def reach(storage: Storage, tables: Iterable[str], direction: Literal["upstream", "downstream"]) -> set[str]:
+    """Every table reached from any of ``tables`` (the lineage read once for all of them)."""
+    stored, deps = current_edges(storage), runs.run_dependencies(storage)
+    return {t for table in tables for t in _walk(storage, stored, deps, table, direction).tables}
+
+
+def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.RunDependency], ref: str,
+          direction: Literal["upstream", "downstream"]) -> LineageGraph:
+    table, column = _reference(ref)
+    edges = [e.edge for e in stored]
+    known = {e.source_table for e in edges} | {e.target_table for e in edges}
+    if table not in known and not storage.exists(table):
+        raise UsageError(f"no table '{table}' in the lake or its lineage")
+    up = direction == "upstream"
+    step = lineage.upstream if up else lineage.downstream
+
+    def far(e: ColumnEdge) -> str:
+        return e.source_table if up else e.target_table
+
+    reached = set(step(edges, table, column))
+    near = {table} | {far(e) for e in reached}
+    crossed: list[str] = []
+    while hops := [d for d in deps if d.run_id not in crossed and near & set(d.outputs if up else d.inputs)]:
+        for d in hops:
+            crossed.append(d.run_id)
+            for other in set(d.inputs if up else d.outputs) - near:
+                more = step(edges, other, "*")
+                reached |= set(more)
+                near |= {other} | {far(e) for e in more}
+    found = tuple(e for e in stored if e.edge in reached)
+    return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
+
+
+def order(storage: Storage, downstream_of: str) -> list[Recorded]:
+    """The transforms that depend on ``downstream_of`` (directly or not), inputs before outputs."""
+    latest = latest_transforms(storage)
+    needs = {t: set(r.inputs) for t, r in latest.items()}
+    affected: set[str] = set()
+    frontier = [downstream_of]
+    while frontier:
+        table = frontier.pop()
+        for target, inputs in needs.items():
+            if table in inputs and target not in affected:
+                affected.add(target)
+                frontier.append(target)
+    try:
+        return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
+    except dag.Cycle as c:
+        raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
+
+
+def keys_of(storage: Storage, table: str, recorded: Sequence[str], schema_package: str) -> tuple[str, ...]:
+    """The columns that identify a row of ``table``: the transform's keys, else its schema's unique column."""
+    if recorded:
+        return tuple(recorded)
+    model = validate.find_schema(table, schema_package)
+    single = [k.columns for k in unique_keys(model)] if model else []
+    return tuple(single[0]) if single else ()
+
+
+def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str,
+          include_runs: bool = False) -> list[RerunStep]:
+    """Recompute every transform downstream of ``downstream_of`` on the current input versions;
+    with ``include_runs``, then re-execute the recorded commands of the runs that became stale,
+    and recompute what depends on the tables those runs write."""
+    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, schema_package=schema_package)
+    if not include_runs:
+        return steps
+    if dry_run:
+        return steps + [RerunStep(f"run {s.name}", s.version_read, None, f"read {s.table} v{s.version_read}, "
+                                  f"now v{s.newest_version}", None, run_id=s.run_id)
+                        for s in replay.stale_runs(storage)]
+    tried: set[str] = set()
+    while waiting := sorted({s.run_id for s in replay.stale_runs(storage)} - tried):
+        tried.update(waiting)
+        for done in runexec.rerun(storage, waiting, schemas=schema_package):
+            steps += _rerun_run(storage, done, schema_package)
+    return steps
+
+
+def _rerun_run(storage: Storage, done: runexec.CommandRun, schema_package: str) -> list[RerunStep]:
+    """The tables a re-executed run wrote (with row changes), then the transforms downstream of them."""
+    if done.run_id is None or done.rerun_of is None:
+        return [RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None, run_id=done.rerun_of)]
+    steps = []
+    before = runs.run(storage, done.rerun_of).outputs
+    for table, version in runs.run(storage, done.run_id).outputs.items():
+        old = before.get(table)
+        change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
+                                                    keys_of(storage, table, (), schema_package))
+        steps.append(RerunStep(table, old if old is not None else -1, version,
+                               f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
+        steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
+    if not before:
+        steps.append(RerunStep(f"run {done.name}", 0, None, f"re-executed ({done.status})", None, run_id=done.run_id))
+    return steps
+
+
+def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str) -> list[RerunStep]:
+    storage.open(downstream_of)
+    steps = []
+    for r in order(storage, downstream_of):
+        current = {t: storage.open(t).version() for t in r.inputs}
+        moved = {t: (v, current[t]) for t, v in r.inputs.items() if current[t] != v}
+        reason = ", ".join(f"{t} v{a} → v{b}" for t, (a, b) in sorted(moved.items())) or "inputs unchanged"
+        if dry_run:
+            steps.append(RerunStep(r.table, r.version, None, reason, None))
+            continue
+        options = transform.TransformOptions(dialect=r.dialect, mode="overwrite" if r.incremental else r.mode,
+                                             keys=r.keys, incremental=r.incremental, schema_package=schema_package,
+                                             source=r.source, job=f"rerun downstream of {downstream_of}")
+        result = transform.transform(storage, r.table, r.sql, options)
+        change = None
+        if not result.skipped:
+            keys = keys_of(storage, r.table, r.keys, schema_package)
+            change = diff_rows(storage.read(r.table, r.version), storage.read(r.table, result.version), keys)
+        steps.append(RerunStep(r.table, r.version, result.version, reason, change))
+    return steps
+
+
+class LakeLineage:
+    """``lake.lineage``: walks of the lake's recorded column lineage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    def upstream(self, ref: str) -> LineageGraph:
+        """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``."""
+        return walk(self._storage, ref, "upstream")
+
+    def downstream(self, ref: str) -> LineageGraph:
+        """Every column and table that ``ns.table[.column]`` feeds, directly or through joins and filters."""
+        return walk(self._storage, ref, "downstream")
+
+    def openlineage(self, graph: LineageGraph, namespace: str = "lakekit") -> list[dict[str, Any]]:
+        """One OpenLineage run event per transform of ``graph``, each with its ``columnLineage`` facet."""
+        return openlineage_events(self._storage, graph, namespace)
+
+
+def openlineage_events(storage: Storage, graph: LineageGraph, namespace: str) -> list[dict[str, Any]]:
+    """OpenLineage ``COMPLETE`` run events (spec 2-0-2) for the transforms behind ``graph``'s edges."""
+    by_id: dict[str, list[StoredEdge]] = {}
+    for e in graph.edges:
+        by_id.setdefault(e.transform_id, []).append(e)
+    rows = {r["transform_id"]: r for r in metadata.read(storage, "transforms").to_pylist()}
+    events = []
+    for transform_id, edges in sorted(by_id.items()):
+        row: Mapping[str, Any] = rows[transform_id]
+        facets = lineage.to_openlineage([e.edge for e in edges], namespace=namespace)
+        events.append({
+            "eventType": "COMPLETE",
+            "eventTime": row["committed_at"].isoformat(),
+            "producer": PRODUCER,
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": _uuid(transform_id)},
+            "job": {"namespace": namespace, "name": f"transform {row['table']}"},
+            "inputs": [{"namespace": namespace, "name": t, "facets": {"version": {"datasetVersion": str(v)}}}
+                       for t, v in sorted(json.loads(row["inputs"]).items())],
+            "outputs": [{"namespace": namespace, "name": table,
+                         "facets": {"columnLineage": facet, "version": {"datasetVersion": str(row["version"])}}}
+                        for table, facet in sorted(facets.items())],
+        })
+    return events
+
+
+def _uuid(transform_id: str) -> str:
+    """A stable UUID for a transform id (OpenLineage run ids are UUIDs)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lakekit:{transform_id}"))

@@ -1,0 +1,1 @@
+"""Housekeeping over the whole lake: vacuum that keeps pinned versions, repair of the indexes."""

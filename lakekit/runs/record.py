@@ -1,0 +1,439 @@
+"""Model runs: the exact table versions a run read, what it logged, and the versions it wrote.
+
+A run's life (:data:`RunStatus`): ``running`` → ``finished``, or ``failed`` when its block
+raises (the exception's type is kept, never its message, which may hold personal data).
+``_lakekit/runs`` is a log of state changes, not a table of runs: a row is written when a run
+starts and when it ends, and a run is the fold of its rows in time order (latest status wins,
+params and metrics merge). A killed run therefore stays ``running`` and nothing is left
+half-written. Reads are kept in ``_lakekit/run_inputs``, the versions a run committed in its
+data tables' own commits (provenance ``operation: "run"``) and indexed in ``_lakekit/run_outputs``.
+
+A process started by ``lakekit run`` finds the run id in ``LAKEKIT_RUN_ID`` and its
+``start_run`` attaches to that run: it records reads, params and writes under the parent's id,
+while the parent, which waits for it, records the start, the command and the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, get_args
+
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakekit.core.evolution import reconcile
+from lakekit.core.fingerprint import table_fingerprint
+from lakekit.core.results import WriteMode, _Result
+from lakekit.errors import LakekitError, UsageError
+from lakekit.index import metadata
+from lakekit.index.metadata import PROVENANCE_KEY
+from lakekit.index.provenance import environment, new_id, now
+from lakekit.runs.pinned import pinned_read, recorded_filter
+from lakekit.sources.formats import fsspec_options
+from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
+from lakekit.write import publish, validate
+from lakekit.write.publish import Target
+
+RunStatus = Literal["running", "finished", "failed"]
+RUN_ID_ENV = "LAKEKIT_RUN_ID"
+MAX_ATTEMPTS = 30
+
+
+class RunNotFound(LakekitError):
+    """A run id this lake has no record of."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"unknown run '{run_id}'")
+        self.run_id = run_id
+
+
+def predictions_table(run_id: str) -> str:
+    """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
+    return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
+
+
+@dataclass(frozen=True)
+class Read(_Result):
+    """One ``run.read``: the version, columns and filter used, and a fingerprint of what came back."""
+
+    seq: int
+    table: str
+    version: int
+    columns: tuple[str, ...] | None
+    filter: dict[str, str] | None
+    rows: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Artifact(_Result):
+    """A file a run logged: where it came from, its copy under the lake root, its content hash."""
+
+    uri: str
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RunInfo(_Result):
+    """A run as recorded: its state, what it read (``inputs`` {table: version}) and wrote (``outputs``)."""
+
+    run_id: str
+    name: str
+    status: RunStatus
+    error: str | None
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    tags: dict[str, Any]
+    artifacts: tuple[Artifact, ...]
+    inputs: dict[str, int]
+    reads: tuple[Read, ...]
+    outputs: dict[str, int]
+    predictions: dict[str, Any] | None
+    command: dict[str, Any] | None
+    started_at: datetime
+    ended_at: datetime | None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDependency(_Result):
+    """What one run read and wrote: the edges lineage, staleness and reruns walk through."""
+
+    run_id: str
+    inputs: dict[str, int]
+    outputs: dict[str, int]
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+class Run:
+    """An open run; use it as a context manager (``with lake.start_run(...) as run:``)."""
+
+    def __init__(self, storage: Storage, run_id: str, name: str, *, params: Mapping[str, Any] | None = None,
+                 tags: Mapping[str, Any] | None = None, command: Mapping[str, Any] | None = None,
+                 attached: bool = False, schemas: str = "schemas") -> None:
+        self.storage = storage
+        self.run_id = run_id
+        self.name = name
+        self.attached = attached
+        self.schemas = schemas
+        self.status: RunStatus = "running"
+        self.started_at = now()
+        self.params: dict[str, Any] = dict(params or {})
+        self.metrics: dict[str, Any] = {}
+        self.tags: dict[str, Any] = dict(tags or {})
+        self.command = dict(command) if command else None
+        self.reads: list[Read] = []
+        self.artifacts: dict[str, Artifact] = {}
+        self.predictions: dict[str, Any] | None = None
+        self._unsaved: list[dict[str, Any]] = []
+        self._writes: Counter[str] = Counter()
+        self._ended = False
+
+    def __repr__(self) -> str:
+        return f"Run({self.run_id!r}, {self.name!r}, {self.status})"
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.end(kind)
+
+    @property
+    def inputs(self) -> dict[str, int]:
+        """{table: version} of the reads so far (the latest read of a table read more than once)."""
+        return {r.table: r.version for r in self.reads}
+
+    def read(self, table: str, version: int | None = None, as_of: datetime | str | None = None,
+             columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
+        """Rows of ``table`` at a version (latest by default), recorded with a fingerprint."""
+        if version is not None and as_of is not None:
+            raise UsageError("give version or as_of, not both")
+        dt = self.storage.open(table, version if as_of is None else self.storage.resolve(table, as_of=as_of))
+        version = dt.version()
+        recorded = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
+        data = pinned_read(self.storage, table, version, columns, recorded, snapshot=dt)
+        read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, recorded,
+                    data.num_rows, table_fingerprint(data))
+        self.reads.append(read)
+        self._unsaved.append({**read.asdict(), "run_id": self.run_id, "read_at": now()})
+        return data
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self.params.update(params)
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        self.metrics.update(metrics)
+
+    def log_artifact(self, path_or_uri: str | os.PathLike[str]) -> Artifact:
+        """Copy a file under ``<root>/_lakekit/artifacts/<run_id>/`` and record it with its SHA-256."""
+        uri = os.fspath(path_or_uri)
+        name = uri.rstrip("/").rsplit("/", 1)[-1]
+        fs, base = self.storage.files()
+        path = f"{META_NAMESPACE}/artifacts/{self.run_id}/{name}"
+        h = hashlib.sha256()
+        size = 0
+        fs.makedirs(f"{base}/{path.rsplit('/', 1)[0]}", exist_ok=True)
+        with fsspec.open(uri, "rb", **fsspec_options(uri, self.storage.options)) as src, \
+                fs.open(f"{base}/{path}", "wb") as dst:
+            while chunk := src.read(8 << 20):
+                h.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        artifact = Artifact(uri, path, f"sha256:{h.hexdigest()}", size)
+        self.artifacts[path] = artifact
+        return artifact
+
+    def write(self, table: str, data: Any, mode: WriteMode = "append", keys: Sequence[str] | None = None) -> int:
+        """Commit ``data`` (anything Arrow can read) as a new version of ``table``, validated by its
+        schema, with provenance naming this run; once per run, however often it is retried."""
+        if mode not in get_args(WriteMode):
+            raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
+        if (mode == "merge") != bool(keys):
+            raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        self._writes[table] += 1
+        seq = self._writes[table]
+        provenance = {
+            "operation": "run", "run_id": self.run_id, "run_name": self.name, "seq": seq, "mode": mode,
+            "keys": list(keys or ()), "inputs": self.inputs,
+            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()}, **environment(),
+        }
+        target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        version, rows = commit_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
+                                    seq, provenance)
+        index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
+        return version
+
+    def log_predictions(self, data: Any, keys: Sequence[str]) -> int:
+        """Store predictions (with the key columns that join them to the inputs) as a new version
+        of this run's predictions table; returns the version."""
+        table = pa.table(data)
+        missing = [k for k in keys if k not in table.column_names]
+        if not keys or missing:
+            raise UsageError(f"predictions need their key columns; missing '{missing[0] if missing else ''}'")
+        self._writes["predictions"] += 1
+        seq = self._writes["predictions"]
+        name = predictions_table(self.run_id)
+        version, _ = commit_once(self.storage, Target(name), table, f"lakekit-run-predictions:{self.run_id}", seq,
+                                 {"operation": "predictions", "run_id": self.run_id, "seq": seq})
+        self.predictions = {"table": name, "version": version, "keys": list(keys)}
+        return version
+
+    def end(self, error: type[BaseException] | None = None) -> None:
+        """Record the end: ``finished``, or ``failed`` with the exception type. An attached run
+        leaves the final status to the process that started it."""
+        status: RunStatus = "failed" if error is not None else "running" if self.attached else "finished"
+        self.close(status, error.__name__ if error is not None else None)
+
+    def close(self, status: RunStatus, error: str | None = None) -> None:
+        """Record the run's last state once (``error``: an exception type or exit status, no message)."""
+        if self._ended:
+            return
+        self._ended = True
+        self.status = status
+        self.save(error=error, ended=not self.attached)
+
+    def save(self, *, error: str | None = None, ended: bool = False) -> None:
+        """Write the reads not yet saved and a row with the run's current state."""
+        if self._unsaved:
+            metadata.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
+            self._unsaved = []
+        env = environment()
+        stamp = now()
+        row = {
+            "run_id": self.run_id, "name": self.name, "status": self.status, "error": error,
+            "params": self.params, "metrics": self.metrics, "tags": self.tags,
+            "artifacts": [a.asdict() for a in self.artifacts.values()], "predictions": self.predictions,
+            "command": self.command, "started_at": self.started_at, "ended_at": stamp if ended else None,
+            "updated_at": stamp, "python": env["python"], "packages": env["packages"],
+            **{k: env[k] for k in ("git_commit", "git_dirty", "user", "host", "lakekit_version")},
+        }
+        metadata.append(self.storage, "runs", metadata.rows("runs", [row]))
+
+
+def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
+              tags: Mapping[str, Any] | None = None, *, command: Mapping[str, Any] | None = None,
+              schemas: str = "schemas") -> Run:
+    """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
+    (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
+    parent = os.environ.get(RUN_ID_ENV)
+    known = _rows(storage, "runs", parent) if parent and command is None else None
+    if parent and known is not None and known.num_rows:
+        return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
+                   schemas=schemas)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
+    run.save()
+    return run
+
+
+def output_row(table: str, version: int, rows: int, provenance: Mapping[str, Any], when: datetime) -> dict[str, Any]:
+    """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
+    return {"output_id": f"{provenance['run_id']}:{table}:{provenance['seq']}", "run_id": provenance["run_id"],
+            "table": table, "version": version, "mode": provenance["mode"], "rows": rows,
+            "inputs": provenance["inputs"], "written_at": when}
+
+
+def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Index versions runs wrote, each once however often it is indexed (a retry, a repair)."""
+    metadata.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
+
+
+def heal_outputs(storage: Storage) -> int:
+    """Index every version a run committed whose index row is missing (the run was killed between
+    its commit and the row); returns how many."""
+    known = set(metadata.read(storage, "run_outputs").column("output_id").to_pylist())
+    missing = []
+    for table in storage.tables():
+        for entry in metadata.commits(storage, table):
+            p = entry.provenance
+            if p.get("operation") == "run" and f"{p.get('run_id')}:{table}:{p.get('seq')}" not in known:
+                missing.append(output_row(table, entry.version, entry.rows_added or 0, p, entry.timestamp))
+    if missing:
+        index_outputs(storage, missing)
+    return len(missing)
+
+
+def commit_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,
+                provenance: Mapping[str, Any]) -> tuple[int, int]:
+    """Publish ``data`` as one version of ``target.table`` unless the app transaction ``app``
+    already reached ``seq`` (a retry): checked in the snapshot the commit is made on.
+    Returns (version, rows)."""
+    for _ in range(MAX_ATTEMPTS):
+        dt = storage.open(target.table) if storage.exists(target.table) else None
+        if dt is not None and (dt.transaction_version(app) or 0) >= seq:
+            return _committed(storage, target.table, provenance)
+        base = pa.schema(dt.schema().to_arrow()) if dt is not None else pa.schema([])
+        schema = reconcile(base, data.schema, table=target.table, uri=f"run {provenance['run_id']}",
+                           fixed=dt is not None)
+        if dt is not None:
+            target = Target(target.table, target.mode, target.keys, tuple(dt.metadata().partition_columns),
+                            target.model, target.on_invalid)
+        publish.check_drift(target, [(f"run {provenance['run_id']}", data.schema)])
+        commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: seq}, exclusive=True)
+        try:
+            done = publish.publish(storage, target, base=dt, schema=schema,
+                                   parts=[(f"run {provenance['run_id']}", data.to_reader())],
+                                   write_id=f"run:{provenance['run_id']}:{seq}", stamp=None, commit=commit)
+        except Conflict:
+            time.sleep(random.uniform(0.01, 0.2))
+            continue
+        return done.version, done.rows
+    raise LakekitError(f"could not commit to '{target.table}' after {MAX_ATTEMPTS} attempts: "
+                       "too many concurrent writers")
+
+
+def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> tuple[int, int]:
+    """(version, rows) of the commit an earlier attempt of the same write made."""
+    for entry in metadata.commits(storage, table):
+        p = entry.provenance
+        if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
+                and p.get("operation") == provenance["operation"]:
+            return entry.version, entry.rows_added or 0
+    raise LakekitError(f"'{table}' marks a run's write as committed but no commit carries it")
+
+
+# --- what the lake knows about runs ------------------------------------------------------------
+
+def _rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
+    return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
+
+
+def _fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """run id → its state: rows in update order, the latest status, the first error, merged
+    params/metrics/tags, artifacts by path, the earliest start and the latest end."""
+    runs: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: r["updated_at"]):
+        state = runs.setdefault(r["run_id"], {**r, "params": {}, "metrics": {}, "tags": {}, "artifacts": {},
+                                              "error": None, "ended_at": None})
+        state["status"] = r["status"]
+        state["error"] = state["error"] or r["error"]
+        for key in ("params", "metrics", "tags"):
+            state[key].update(json.loads(r[key] or "{}"))
+        state["artifacts"].update({a["path"]: a for a in json.loads(r["artifacts"] or "[]")})
+        for key in ("predictions", "command", "ended_at"):
+            state[key] = r[key] if r[key] is not None else state[key]
+        state["started_at"] = min(state["started_at"], r["started_at"])
+    return runs
+
+
+def runs(storage: Storage, name: str | None = None) -> pa.Table:
+    """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
+    states = [s for s in _fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
+    columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
+               "command", "git_commit", "git_dirty", "user", "host")
+    schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
+    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
+    return metadata.rows("runs", records).select(list(columns)).cast(schema)
+
+
+def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
+    """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
+    folded = _fold(metadata.read(storage, "runs").to_pylist())
+    return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
+
+
+def superseded(recorded: pa.Table) -> set[str]:
+    """Of the runs in ``recorded`` (:func:`runs`), those re-executed since: a later run is tagged
+    ``rerun_of`` them."""
+    tags = recorded.column("tags").to_pylist()
+    return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
+
+
+def _reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    return tuple(Read(r["seq"], r["table"], r["version"], tuple(json.loads(r["columns"])) if r["columns"] else None,
+                      json.loads(r["filter"]) if r["filter"] else None, r["rows"], r["fingerprint"])
+                 for r in sorted(_rows(storage, "run_inputs", run_id).to_pylist(),
+                                 key=lambda r: (r["read_at"], r["seq"])))
+
+
+def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    """What a run read, in order (reproduction needs nothing else of it)."""
+    found = _reads(storage, run_id)
+    if not found and not _rows(storage, "runs", run_id).num_rows:
+        raise RunNotFound(run_id)
+    return found
+
+
+def run(storage: Storage, run_id: str) -> RunInfo:
+    """Everything recorded about one run."""
+    folded = _fold(_rows(storage, "runs", run_id).to_pylist())
+    if run_id not in folded:
+        raise RunNotFound(run_id)
+    s = folded[run_id]
+    reads = _reads(storage, run_id)
+    outputs = {r["table"]: r["version"] for r in sorted(_rows(storage, "run_outputs", run_id).to_pylist(),
+                                                         key=lambda r: r["version"])}
+    env = {k: s[k] for k in ("git_commit", "git_dirty", "user", "host", "python", "lakekit_version")}
+    return RunInfo(
+        run_id, s["name"], s["status"], s["error"], s["params"], s["metrics"], s["tags"],
+        tuple(Artifact(**a) for a in s["artifacts"].values()), {r.table: r.version for r in reads}, reads, outputs,
+        json.loads(s["predictions"]) if s["predictions"] else None, json.loads(s["command"]) if s["command"] else None,
+        s["started_at"], s["ended_at"], {**env, "packages": json.loads(s["packages"] or "{}")},
+    )
+
+
+def run_dependencies(storage: Storage) -> list[RunDependency]:
+    """Per run, in run id (start) order: the versions it read and the versions it wrote. A
+    version a run wrote depends on every version that run read."""
+    inputs: dict[str, dict[str, int]] = {}
+    outputs: dict[str, dict[str, int]] = {}
+    for r in sorted(metadata.read(storage, "run_outputs").to_pylist(), key=lambda r: r["version"]):
+        outputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
+        inputs.setdefault(r["run_id"], {}).update(json.loads(r["inputs"] or "{}"))
+    for r in sorted(metadata.read(storage, "run_inputs").to_pylist(), key=lambda r: (r["read_at"], r["seq"])):
+        inputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
+    return [RunDependency(i, inputs.get(i, {}), outputs.get(i, {})) for i in sorted(inputs.keys() | outputs.keys())]

@@ -1,0 +1,202 @@
+"""What a recorded run means now: reproduce its inputs, compare two runs, find stale runs.
+
+Reproduction reads each recorded ``run.read`` again at its pinned version with the same
+columns and filter, and checks the result against the recorded fingerprint. Delta versions are
+immutable, so appends, overwrites, merges, deletes and schema changes made since do not reach
+them; only a removed file (a vacuum that did not keep the version) or a different reader could,
+and that is an error naming the table, never a silently different training set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from lakekit import runs
+from lakekit.core.checks import unique_keys
+from lakekit.core.diff import diff_rows
+from lakekit.core.fingerprint import table_fingerprint
+from lakekit.core.results import RowDiff, _Result
+from lakekit.errors import LakekitError, VersionNotFound
+from lakekit.index import metadata
+from lakekit.runs import pinned
+from lakekit.storage.delta import Storage
+from lakekit.write import validate
+
+_NO_DATA_CHANGE = {"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT"}
+
+
+class NotReproducible(LakekitError):
+    """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
+
+    def __init__(self, run_id: str, table: str, reason: str) -> None:
+        super().__init__(f"run '{run_id}' cannot reproduce its read of '{table}': {reason}")
+        self.run_id = run_id
+        self.table = table
+
+
+def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
+    """``{table: rows}`` exactly as the run's reads returned them, checked by fingerprint.
+
+    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
+    """
+    out: dict[str, pa.Table] = {}
+    for read in runs.reads(storage, run_id):
+        try:
+            data = pinned.pinned_read(storage, read.table, read.version, read.columns, read.filter)
+        except (VersionNotFound, OSError) as e:
+            raise NotReproducible(run_id, read.table, f"version {read.version} is no longer readable "
+                                                      f"({type(e).__name__})") from None
+        if data.num_rows != read.rows or table_fingerprint(data) != read.fingerprint:
+            raise NotReproducible(run_id, read.table, f"the rows of version {read.version} differ from those read")
+        key, n = read.table, 1
+        while key in out:
+            n += 1
+            key = f"{read.table}#{n}"
+        out[key] = data
+    return out
+
+
+@dataclass(frozen=True)
+class InputChange(_Result):
+    """One input table of two runs: the versions each read and the row changes between them
+    (None when only one run read the table)."""
+
+    table: str
+    version_a: int | None
+    version_b: int | None
+    rows: RowDiff | None
+
+
+@dataclass(frozen=True)
+class RunComparison(_Result):
+    """Two runs side by side: inputs whose versions differ, params and metrics as ``{name: [a, b]}``."""
+
+    a: str
+    b: str
+    inputs: tuple[InputChange, ...]
+    same_inputs: tuple[str, ...]
+    params: dict[str, tuple[Any, Any]]
+    metrics: dict[str, tuple[Any, Any]]
+
+
+def table_keys(table: str, schemas: str = "schemas") -> tuple[str, ...]:
+    """The columns identifying a table's rows: its schema's first unique key (none without one)."""
+    model = validate.find_schema(table, schemas)
+    found = unique_keys(model) if model is not None else ()
+    return found[0].columns if found else ()
+
+
+def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None,
+                 schemas: str = "schemas") -> RunComparison:
+    """Which inputs of runs ``a`` and ``b`` differ in version, with rows added/removed/changed
+    between the two versions (by ``keys[table]``, else the schema's unique key, else whole rows)."""
+    ra, rb = runs.run(storage, a), runs.run(storage, b)
+    changes, same = [], []
+    for table in sorted(ra.inputs.keys() | rb.inputs.keys()):
+        va, vb = ra.inputs.get(table), rb.inputs.get(table)
+        if va == vb:
+            same.append(table)
+            continue
+        diff = None
+        if va is not None and vb is not None:
+            by = tuple((keys or {}).get(table) or table_keys(table, schemas))
+            diff = diff_rows(storage.read(table, va), storage.read(table, vb), by)
+        changes.append(InputChange(table, va, vb, diff))
+    return RunComparison(a, b, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),
+                         _side_by_side(ra.metrics, rb.metrics))
+
+
+def _side_by_side(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())}
+
+
+@dataclass(frozen=True)
+class Step(_Result):
+    """One table version on the way from a stale run to the change that made it stale."""
+
+    table: str
+    version: int
+    operation: str
+    by: str | None
+    """The load, transform or run id that made the version (None for commits without lakekit provenance)."""
+
+
+@dataclass(frozen=True)
+class StaleRun(_Result):
+    """A run that read ``table`` at ``version_read`` while ``newest_version`` now exists.
+
+    ``path`` starts at the newest version and follows, through the provenance of each
+    version, the input that changed, down to where the change entered the lake.
+    """
+
+    run_id: str
+    name: str
+    table: str
+    version_read: int
+    newest_version: int
+    produced_by: Step
+    path: tuple[Step, ...]
+
+
+class _Histories:
+    """Per table, version → (delta operation, lakekit provenance); read once per table."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.seen: dict[str, dict[int, tuple[str, dict[str, Any]]]] = {}
+
+    def of(self, table: str) -> dict[int, tuple[str, dict[str, Any]]]:
+        if table not in self.seen:
+            self.seen[table] = {int(h["version"]): (str(h.get("operation", "")), metadata.provenance(h))
+                                for h in self.storage.history(table)} if self.storage.exists(table) else {}
+        return self.seen[table]
+
+    def newest_change(self, table: str, after: int) -> int | None:
+        """The newest version after ``after`` that changed data (vacuum, optimize and the like do not)."""
+        changed = [v for v, (op, _) in self.of(table).items() if v > after and op not in _NO_DATA_CHANGE]
+        return max(changed) if changed else None
+
+    def step(self, table: str, version: int) -> Step:
+        op, p = self.of(table).get(version, ("", {}))
+        return Step(table, version, str(p.get("operation") or op), metadata.write_id(p))
+
+    def inputs(self, table: str, version: int) -> dict[str, int]:
+        raw = self.of(table).get(version, ("", {}))[1].get("inputs") or {}
+        return {t: int(max(v) if isinstance(v, list) else v) for t, v in raw.items()}
+
+    def path(self, table: str, old: int, new: int) -> tuple[Step, ...]:
+        """From version ``new`` of ``table`` down the inputs that differ from those of ``old``."""
+        steps = [self.step(table, new)]
+        seen = {(table, new)}
+        while True:
+            before, after = self.inputs(table, old), self.inputs(table, new)
+            moved = sorted(t for t, v in after.items() if before.get(t) != v)
+            if not moved or (moved[0], after[moved[0]]) in seen:
+                return tuple(steps)
+            table, old, new = moved[0], before.get(moved[0], -1), after[moved[0]]
+            seen.add((table, new))
+            steps.append(self.step(table, new))
+
+
+def stale_runs(storage: Storage) -> list[StaleRun]:
+    """Runs that read a table version a newer data-changing version has since superseded, one
+    entry per (run, table), with what made the newest version and the path to the change. A run
+    re-executed since (a later run tagged ``rerun_of`` it) is superseded, not stale."""
+    histories = _Histories(storage)
+    recorded = runs.runs(storage)
+    names = {r["run_id"]: r["name"] for r in recorded.select(["run_id", "name"]).to_pylist()}
+    redone = runs.superseded(recorded)
+    found = []
+    for dep in runs.run_dependencies(storage):
+        if dep.run_id in redone:
+            continue
+        for table, version in sorted(dep.inputs.items()):
+            newest = histories.newest_change(table, version)
+            if newest is not None:
+                path = histories.path(table, version, newest)
+                found.append(StaleRun(dep.run_id, names.get(dep.run_id, ""), table, version, newest, path[0], path))
+    return found

@@ -1,0 +1,463 @@
+"""The lake's storage: a thin typed layer over delta-rs.
+
+Each function translates its arguments and calls delta-rs once; delta-rs failures are
+mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<name>``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote
+
+import duckdb
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+
+from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.sources.formats import fsspec_options
+
+META_NAMESPACE = "_lakekit"
+_MEMORY_ROOTS: dict[str, str] = {}
+SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
+KEEP_HANDLE_SECONDS = 60.0
+"""How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
+below the five minutes lakekit's index tables keep their log, so the entries it catches up on
+are never gone yet."""
+
+
+class Conflict(LakekitError):
+    """Another writer committed first; the caller re-checks and retries."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What goes into a commit besides data: provenance and app transactions.
+
+    ``exclusive`` commits only on top of the snapshot the caller checked (no silent
+    rebase onto a newer version): the atomic check-then-commit of exactly-once writes.
+    """
+
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    transactions: Mapping[str, int] = field(default_factory=dict)
+    exclusive: bool = False
+
+    def properties(self, *, exclusive: bool) -> CommitProperties:
+        return CommitProperties(
+            custom_metadata=dict(self.metadata),
+            app_transactions=[Transaction(app, v) for app, v in self.transactions.items()] or None,
+            max_commit_retries=0 if exclusive else 50,
+        )
+
+
+def normalise_root(root: str | Path) -> str:
+    """A root URI delta-rs and fsspec both understand.
+
+    ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
+    no in-memory store between table handles.
+    """
+    text = str(root)
+    if text.startswith("memory://"):
+        if text not in _MEMORY_ROOTS:
+            folder = tempfile.mkdtemp(prefix="lakekit-memory-")
+            atexit.register(shutil.rmtree, folder, True)
+            _MEMORY_ROOTS[text] = folder
+        return _MEMORY_ROOTS[text]
+    if text.startswith("file://"):
+        text = text.removeprefix("file://")
+    if "://" not in text:
+        path = Path(text).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+    return text.rstrip("/")
+
+
+def table_folder(table: str) -> str:
+    """Where a table lives under the lake root: ``ns.name`` → ``ns/name``."""
+    return "/".join(split_name(table))
+
+
+def split_name(table: str) -> tuple[str, str]:
+    """``"ns.name"`` → ``("ns", "name")``; anything else is a usage error."""
+    parts = table.split(".")
+    if len(parts) != 2 or not all(parts) or any("/" in p for p in parts):
+        raise UsageError(f"table names are 'namespace.name', got '{table}'")
+    return parts[0], parts[1]
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One lake root and the storage options delta-rs needs for it."""
+
+    root: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    _kept: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+
+    def uri(self, table: str) -> str:
+        return f"{self.root}/{table_folder(table)}"
+
+    def _opts(self) -> dict[str, str] | None:
+        return dict(self.options) or None
+
+    def exists(self, table: str) -> bool:
+        return DeltaTable.is_deltatable(self.uri(table), storage_options=self._opts())
+
+    def open(self, table: str, version: int | None = None) -> DeltaTable:
+        """The table at ``version`` (latest when None)."""
+        try:
+            return DeltaTable(self.uri(table), version=version, storage_options=self._opts())
+        except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
+            if version is not None and self.exists(table):
+                raise VersionNotFound(table, f"version {version}") from None
+            raise TableNotFound(table) from None
+
+    def latest(self, table: str) -> DeltaTable:
+        """The latest version of one of lakekit's index tables, written and read on every load,
+        transform and run: through a handle this thread keeps, brought up to date with the log's
+        new entries (~1 ms) rather than opened anew (~5 ms, growing with the log). A table deleted
+        since is noticed (its log is gone); one deleted and created again within
+        :data:`KEEP_HANDLE_SECONDS` by another process is not."""
+        kept: dict[str, tuple[float, DeltaTable]] = self._kept.__dict__.setdefault("handles", {})
+        stamp, dt = kept.pop(table, (0.0, None))
+        if dt is not None and time.monotonic() - stamp < KEEP_HANDLE_SECONDS and self._has_log(table):
+            try:
+                dt.update_incremental()
+                kept[table] = (stamp, dt)
+                return dt
+            except DeltaError:
+                pass
+        dt = self.open(table)
+        kept[table] = (time.monotonic(), dt)
+        return dt
+
+    def _has_log(self, table: str) -> bool:
+        fs = self._arrow_fs(table)
+        return fs is not None and fs.get_file_info("_delta_log").type != pafs.FileType.NotFound
+
+    def files(self) -> tuple[Any, str]:
+        """(fsspec filesystem, root path in it), listings fresh: for lakekit's own plain files."""
+        fs, base = fsspec.core.url_to_fs(self.root, **fsspec_options(self.root, self.options))
+        if hasattr(fs, "invalidate_cache"):
+            fs.invalidate_cache()
+        return fs, base.rstrip("/")
+
+    def secret(self) -> bytes:
+        """The key of the salted hashes that stand for data subjects: ``LAKEKIT_SUBJECT_KEY``, else
+        ``_lakekit/subject.key`` (made on first use). Hashes made with one key match only hashes
+        made with it: a lake keeps its key."""
+        if key := os.environ.get(SUBJECT_KEY_ENV):
+            return key.encode()
+        fs, base = self.files()
+        path = f"{base}/{META_NAMESPACE}/subject.key"
+        if not fs.exists(path):
+            fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            draft = f"{path}.{secrets.token_hex(8)}"
+            with fs.open(draft, "wb") as f:
+                f.write(secrets.token_hex(32).encode())
+            if "://" in self.root:  # an object store: of processes making the key at once, the last one's stays
+                fs.mv(draft, path)
+            else:  # a local lake: the first key written is the key, for every process (a link never replaces)
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, path)
+                fs.rm(draft)
+        with fs.open(path, "rb") as f:
+            return bytes(f.read())
+
+    def tables(self) -> list[str]:
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+        fs, base = self.files()
+        logs = fs.glob(f"{base}/*/*/_delta_log")
+        names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
+        return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
+
+    def resolve(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
+        """The version number meant by ``version`` or ``as_of`` (a datetime or ISO string); latest by default."""
+        if version is not None and as_of is not None:
+            raise UsageError("give version or as_of, not both")
+        if as_of is None:
+            return self.open(table, version).version()
+        try:
+            when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        except ValueError:
+            raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+        return self.version_at(table, when)
+
+    def version_at(self, table: str, when: datetime) -> int:
+        """The latest version committed at or before ``when``."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        stamp = when.timestamp() * 1000
+        best = None
+        for h in self.history(table):
+            if h["timestamp"] <= stamp and (best is None or h["version"] > best):
+                best = h["version"]
+        if best is None:
+            raise VersionNotFound(table, f"version at or before {when.isoformat()}")
+        return int(best)
+
+    def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.open(table).history(limit)
+
+    def dataset(self, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> pads.Dataset:
+        """The Parquet files of one version (or of an opened ``snapshot``) as a pyarrow dataset
+        (projection and filter pushdown).
+
+        Files are read through pyarrow's own filesystems where there is one: delta-rs's Python
+        filesystem handler can abort the interpreter at exit (seen with deltalake 1.6.6).
+        """
+        dt = snapshot if snapshot is not None else self.open(table, version)
+        return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
+
+    def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
+        return self._native_fs(self.uri(table))
+
+    def _native_fs(self, uri: str) -> pafs.FileSystem | None:
+        """pyarrow's own filesystem rooted at ``uri``, where it has one (local, S3)."""
+        if "://" not in uri:
+            return pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem())
+        if uri.startswith("s3://"):
+            opts = {k.upper(): v for k, v in self.options.items()}
+            endpoint = opts.get("AWS_ENDPOINT_URL", "")
+            s3 = pafs.S3FileSystem(
+                access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
+                region=opts.get("AWS_REGION"), endpoint_override=endpoint.split("://", 1)[-1] or None,
+                scheme="http" if endpoint.startswith("http://") else "https",
+            )
+            return pafs.SubTreeFileSystem(uri.removeprefix("s3://"), s3)
+        return None
+
+    def read(
+        self,
+        table: str,
+        version: int | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        filter: str | pc.Expression | None = None,
+    ) -> pa.Table:
+        """Rows of one version; ``filter`` is a pyarrow expression or a SQL predicate."""
+        return select_rows(self.dataset(table, version), table, columns=columns, filter=filter)
+
+    def write(
+        self,
+        table: str,
+        data: pa.RecordBatchReader | pa.Table,
+        *,
+        mode: Literal["append", "overwrite"],
+        commit: Commit,
+        base: DeltaTable | None,
+        partition_by: Sequence[str] = (),
+        configuration: Mapping[str, str] | None = None,
+        replace_schema: bool = False,
+        predicate: str | None = None,
+    ) -> int:
+        """Append or overwrite on top of ``base`` (``None``: create the table); returns the new version.
+
+        New columns are added to the table's schema; ``replace_schema`` (with ``overwrite``)
+        makes the data's schema the table's; ``predicate`` (with ``overwrite``) replaces only the
+        rows it selects. Creating is exclusive: when another writer created the table first this
+        raises :class:`Conflict` rather than stacking a second table id on theirs.
+        """
+        exclusive = commit.exclusive or base is None
+        before = base.version() if base is not None else -1
+        replacing: dict[str, Any] = {"predicate": predicate} if predicate else {}
+        try:
+            # creating: mode "error", so a table another writer created since we looked is a
+            # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
+            write_deltalake(
+                base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
+                partition_by=list(partition_by) or None if base is None else None,
+                configuration=dict(configuration or {}) or None if base is None else None,
+                schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
+                storage_options=self._opts() if base is None else None,
+                commit_properties=commit.properties(exclusive=exclusive), **replacing,
+            )
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        except DeltaError as e:
+            if base is None and self.exists(table):
+                raise Conflict(f"'{table}' was created concurrently") from None
+            raise LakekitError(f"cannot write '{table}': {e}") from None
+        # a non-exclusive commit may land on a newer version; delta-rs moves ``base`` to it
+        return before + 1 if exclusive or base is None else base.version()
+
+    def merge(
+        self,
+        table: str,
+        data: pa.RecordBatchReader | pa.Table,
+        *,
+        keys: Sequence[str],
+        commit: Commit,
+        base: DeltaTable,
+        updates: Sequence[str] | None = None,
+    ) -> int:
+        """Upsert on ``keys``: matched rows get the new values (of ``updates`` only, when given),
+        new rows are inserted; returns the new version."""
+        before = base.version()
+        predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
+        try:
+            merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
+                                commit_properties=commit.properties(exclusive=commit.exclusive))
+            matched = (merger.when_matched_update_all() if updates is None
+                       else merger.when_matched_update({_quote(c): f"s.{_quote(c)}" for c in updates}))
+            matched.when_not_matched_insert_all().execute()
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        except DeltaError as e:
+            raise LakekitError(f"cannot merge into '{table}': {e}") from None
+        return before + 1 if commit.exclusive else self.open(table).version()
+
+    def folder_fs(self, folder: str) -> pafs.FileSystem:
+        """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the
+        plain files lakekit reads and writes itself (:mod:`lakekit.files`)."""
+        native = self._native_fs(f"{self.root}/{folder}")
+        if native is not None:
+            return native
+        fs, base = self.files()
+        return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
+
+    def version_files(self, table: str) -> dict[int, frozenset[str]]:
+        """Every version whose log is still there → the files it is made of (relative paths).
+
+        The oldest loadable version is opened once; later versions follow by applying each
+        commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
+        version would cost ~20 ms each)."""
+        fs = self.folder_fs(table_folder(table))
+        commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
+                   if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
+        latest = self.open(table)
+        for first in sorted(commits):
+            try:
+                live = set(_paths(self.open(table, first)))
+                break
+            except VersionNotFound:
+                continue
+        else:
+            return {latest.version(): _paths(latest)}
+        found = {first: frozenset(live)}
+        for version in range(first + 1, latest.version() + 1):
+            with fs.open_input_stream(commits[version]) as f:
+                for line in f.read().decode().splitlines():
+                    action = json.loads(line) if line.strip() else {}
+                    if "add" in action:
+                        live.add(unquote(action["add"]["path"]))
+                    elif "remove" in action:
+                        live.discard(unquote(action["remove"]["path"]))
+            found[version] = frozenset(live)
+        return found
+
+    def latest_files(self, table: str) -> frozenset[str]:
+        return _paths(self.open(table))
+
+    def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
+        """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
+        fs = self.folder_fs(table_folder(table))
+        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
+            try:
+                if info.path.endswith(".json"):
+                    with fs.open_input_stream(info.path) as f:
+                        yield info.path, f.read().decode(errors="replace")
+                elif info.path.endswith(".parquet"):
+                    with fs.open_input_file(info.path) as f:
+                        yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
+            except FileNotFoundError:  # cleaned up since the listing
+                continue
+
+    def purge_log(self, table: str) -> None:
+        """Checkpoint the latest version and delete every log file before it: older versions can no
+        longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
+        table that only has fewer old log entries."""
+        dt = self.open(table)
+        dt.create_checkpoint()
+        latest = dt.version()
+        fs = self.folder_fs(table_folder(table))
+        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
+            head = info.base_name.split(".", 1)[0]
+            if head.isdigit() and int(head) < latest:
+                fs.delete_file(info.path)
+
+    def compact(self, table: str) -> None:
+        """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
+
+        Raises :class:`Conflict` when another writer's commit clashes with the compaction.
+        """
+        dt = self.open(table)
+        try:
+            dt.optimize.compact()
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        dt.create_checkpoint()
+        dt.cleanup_metadata()
+
+    def checkpoint(self, table: str) -> None:
+        """Write a checkpoint of the latest version, so opening the table replays few log files, and
+        drop the log entries the table's ``delta.logRetentionDuration`` no longer keeps."""
+        dt = self.open(table)
+        dt.create_checkpoint()
+        dt.cleanup_metadata()
+
+    def vacuum(self, table: str, *, retention_hours: int, dry_run: bool, keep_versions: Sequence[int]) -> list[str]:
+        """Delete (or list, ``dry_run``) files no version newer than the retention needs, except
+        those of ``keep_versions``; returns their paths relative to the table. Files no commit ever
+        referenced (a write killed or refused before its commit) go too, once older than the retention."""
+        dt = self.open(table)
+        try:
+            return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
+                                  keep_versions=sorted(keep_versions) or None, full=True))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+
+
+def _paths(dt: DeltaTable) -> frozenset[str]:
+    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
+                filter: str | pc.Expression | None) -> pa.Table:
+    """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
+    unknown = [c for c in columns or () if c not in ds.schema.names]
+    if unknown:
+        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+    if isinstance(filter, str):
+        return _sql_filter(ds, table, filter, columns)
+    try:
+        return ds.to_table(columns=list(columns) if columns else None, filter=filter)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
+    except FileNotFoundError:
+        raise VersionNotFound(table, "files left for this version (removed by a vacuum or an erasure)") from None
+
+
+def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        rel = con.from_arrow(ds).filter(predicate)
+        if columns:
+            rel = rel.project(", ".join(_quote(c) for c in columns))
+        return rel.to_arrow_table()
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        raise LakekitError(f"filter on '{table}' does not apply: {first}") from None
+    finally:
+        con.close()

@@ -1,0 +1,52 @@
+"""Plain Parquet files under the lake root, one at a time: for the searches and rewrites that
+must see every file (a table's folder, versions or not; quarantine rows staged by a load that
+never committed), not a table version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from lakekit.storage.delta import Storage
+
+
+def parquet_files(storage: Storage, folder: str) -> list[str]:
+    """Every Parquet file under ``folder`` (``_delta_log`` excluded), relative to it."""
+    fs = storage.folder_fs(folder)
+    found = fs.get_file_info(pafs.FileSelector("", recursive=True, allow_not_found=True))
+    return sorted(f.path for f in found if f.type == pafs.FileType.File and f.path.endswith(".parquet")
+                  and not f.path.startswith("_delta_log/"))
+
+
+def dataset(storage: Storage, folder: str, path: str) -> pads.Dataset:
+    """One file, opened once: its schema decides what to ask of it, :func:`read` reads it."""
+    return pads.dataset(path, filesystem=storage.folder_fs(folder), format="parquet")
+
+
+def read(file: pads.Dataset, *, columns: Sequence[str] | None = None, filter: pc.Expression | None = None) -> pa.Table:
+    """``columns`` of one file (those it has; all when None), rows passing ``filter``."""
+    wanted = None if columns is None else [c for c in columns if c in file.schema.names]
+    return file.to_table(columns=wanted, filter=filter)
+
+
+def rewrite(storage: Storage, folder: str, path: str, rows: pa.Table) -> None:
+    """Replace one file's content: written beside it, then moved over it."""
+    fs = storage.folder_fs(folder)
+    with fs.open_output_stream(f"{path}.rewrite") as f:
+        pq.write_table(rows, f)
+    fs.move(f"{path}.rewrite", path)
+
+
+def remove(storage: Storage, folder: str, paths: Sequence[str]) -> None:
+    """Delete files under ``folder``; one already gone is not an error."""
+    fs = storage.folder_fs(folder)
+    for path in paths:
+        try:
+            fs.delete_file(path)
+        except FileNotFoundError:
+            continue

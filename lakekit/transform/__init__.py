@@ -1,0 +1,25 @@
+"""SQL transforms: statements, read-only queries over pinned versions, incremental runs, projects."""
+
+from lakekit.transform.pipeline import (
+    LAKE_NAMES,
+    MAX_ATTEMPTS,
+    TransformOptions,
+    copied_personal,
+    heal,
+    index,
+    input_schemas,
+    lineage_row,
+    transform,
+)
+
+__all__ = [
+    "LAKE_NAMES",
+    "MAX_ATTEMPTS",
+    "TransformOptions",
+    "copied_personal",
+    "heal",
+    "index",
+    "input_schemas",
+    "lineage_row",
+    "transform",
+]

@@ -1,0 +1,227 @@
+"""Transforms: one SQL statement → one new version of a table, over pinned input versions.
+
+The lifecycle of a transform: ``parsed`` (target, query, mode) → ``pinned`` (every input
+table at one version) → ``traced`` (column lineage of the statement over the inputs' real
+schemas) → ``committed`` (rows validated and written by ``publish``) → ``indexed`` (its rows
+in ``_lakekit/transforms`` and ``_lakekit/lineage``). The same SQL over the same input
+versions is the same transform: its fingerprint is an app transaction in the commit that
+made it, so running it again (or again after a crash) commits nothing and says so.
+
+An *incremental* transform (``incremental=True`` with ``keys``) reads only the rows its
+driving inputs gained since the versions it last consumed and merges its output into the
+target on the keys; :mod:`lakekit.incremental` decides when that is exact and falls back to a
+full refresh otherwise. Its provenance names both the previous and the new input versions.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.evolution import reconcile
+from lakekit.core.fingerprint import stable_hash
+from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
+from lakekit.errors import LakekitError, UsageError
+from lakekit.index import metadata
+from lakekit.index.metadata import PROVENANCE_KEY
+from lakekit.index.provenance import environment, new_id, now
+from lakekit.lineage import column_lineage
+from lakekit.storage.delta import Commit, Conflict, Storage
+from lakekit.transform import incremental, query, statement
+from lakekit.write import publish, validate
+from lakekit.write.publish import Target
+
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class TransformOptions:
+    """The knobs of one transform that travel together."""
+
+    dialect: str = "snowflake"
+    mode: WriteMode = "overwrite"
+    keys: tuple[str, ...] = ()
+    versions: Mapping[str, int] | None = None
+    schema: Model | None = None
+    schema_package: str = "schemas"
+    on_invalid: OnInvalid | None = None
+    source: str | None = None
+    job: str | None = None
+    incremental: bool = False
+    full_refresh: bool = False
+
+
+def _sql_type(t: pa.DataType) -> str:
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "DOUBLE"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "VARCHAR"
+
+
+LAKE_NAMES = "duckdb"
+"""Whose rules tell a transform's column names apart: DuckDB runs it, and neither DuckDB nor Delta
+has case-sensitive column names, whatever the dialect it is written in."""
+
+
+def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict[str, str]]:
+    """``{table: {column: SQL type}}`` of the pinned inputs, as lineage resolves columns against it."""
+    out = {}
+    for table, version in inputs.items():
+        schema = pa.schema(storage.open(table, version).schema().to_arrow())
+        out[table] = {f.name: _sql_type(f.type) for f in schema}
+    return out
+
+
+def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
+                    schema_package: str) -> tuple[str, ...]:
+    """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
+    one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
+    personal: dict[str, set[str]] = {}
+    for table, version in inputs.items():
+        model = validate.find_schema(table, schema_package)
+        snapshot = storage.open(table, version)
+        listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
+        unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
+        personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
+    return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
+                         and e.source_column in personal.get(e.source_table, set())}))
+
+
+def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
+    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+    stmt = statement.parse(sql, options.dialect)
+    if stmt.target is not None and stmt.target != target.lower():
+        raise UsageError(f"the SQL writes '{stmt.target}', not '{target}'")
+    storage.uri(target)
+    mode = stmt.mode or options.mode
+    keys = stmt.keys or options.keys
+    if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
+        raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
+    if mode == "merge" and not keys:
+        raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
+    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions)
+    inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
+    if target in inputs and mode == "overwrite":
+        raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
+    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target,
+                                 names=LAKE_NAMES))
+    sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
+                            "mode": "incremental" if options.incremental else mode})
+    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
+    model = options.schema or validate.find_schema(target, options.schema_package)
+    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.schema_package)
+    transform_id = new_id()
+    for _ in range(MAX_ATTEMPTS):
+        base = storage.open(target) if storage.exists(target) else None
+        if base is not None and base.transaction_version(app) is not None:
+            return TransformResult(target, base.version(), inputs, edges, skipped=True,
+                                   reason="unchanged: this SQL already ran over these input versions")
+        plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
+                                incremental=options.incremental, full_refresh=options.full_refresh)
+        run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
+        reader = _renamed(query.execute(storage, prepared, datasets=plan.datasets), stmt.columns)
+        schema = _schema(target, base, reader.schema, run_mode)
+        provenance = {
+            "operation": "transform", "transform_id": transform_id, "sql": sql, "sql_hash": sql_hash,
+            "dialect": options.dialect, "mode": run_mode, "keys": list(keys), "inputs": inputs,
+            "incremental": options.incremental, "previous_inputs": plan.previous,
+            "source": options.source, "job": options.job or f"transform {target}", **environment(),
+        }
+        commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
+        published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
+                                  replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
+        try:
+            done = publish.publish(storage, published_target, base=base, schema=schema,
+                                   parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
+                                   commit=commit)
+        except Conflict:
+            time.sleep(random.uniform(0.01, 0.2))
+            continue
+        result = TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
+                                 transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
+                                 reason=plan.reason)
+        index(storage, result, provenance, now())
+        return result
+    raise LakekitError(f"could not commit to '{target}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def index(storage: Storage, result: TransformResult, provenance: Mapping[str, Any], committed_at: datetime) -> None:
+    """The ``_lakekit/lineage`` rows, then the ``_lakekit/transforms`` row, of a committed transform.
+
+    Each is appended once per transform id, and the transforms row comes last: a transform whose
+    row is missing is indexed again by :func:`heal`, which cannot then duplicate its edges.
+    """
+    rows = [lineage_row(e, result) for e in result.edges]
+    if rows:
+        metadata.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
+    record = {
+        "table": result.table, "version": result.version, "transform_id": result.transform_id,
+        "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
+        "mode": provenance["mode"], "keys": list(provenance["keys"]),
+        "incremental": bool(provenance.get("incremental")),
+        "inputs": dict(result.inputs), "previous_inputs": result.previous_inputs, "source": provenance.get("source"),
+        "job": provenance["job"], "rows": result.rows, "quarantined": result.quarantined,
+        "git_commit": provenance.get("git_commit"), "user": provenance.get("user"), "host": provenance.get("host"),
+        "committed_at": committed_at,
+    }
+    metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+
+
+def heal(storage: Storage) -> int:
+    """Index every transform whose commit landed but whose index rows did not (a crash in between).
+
+    The commit's provenance holds the SQL, dialect and pinned inputs, so the lineage edges are
+    derived again exactly as the transform derived them; returns how many were indexed.
+    """
+    indexed = set(metadata.read(storage, "transforms").column("transform_id").to_pylist())
+    healed = 0
+    for table in storage.tables():
+        for entry in metadata.commits(storage, table):
+            p = entry.provenance
+            if p.get("operation") != "transform" or p.get("transform_id") in indexed:
+                continue
+            inputs = {t: int(v) for t, v in p["inputs"].items()}
+            edges = tuple(column_lineage(p["sql"], dialect=p["dialect"], schema=input_schemas(storage, inputs),
+                                         target=table, names=LAKE_NAMES))
+            result = TransformResult(table, entry.version, inputs, edges, rows=entry.rows_added or 0,
+                                     transform_id=p["transform_id"], previous_inputs=p.get("previous_inputs"))
+            index(storage, result, p, entry.timestamp)
+            healed += 1
+    return healed
+
+
+def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:
+    """One ``_lakekit/lineage`` row: an edge between two pinned table versions."""
+    return {**edge.asdict(), "transform_id": result.transform_id, "target_version": result.version,
+            "source_version": result.inputs.get(edge.source_table)}
+
+
+def _renamed(reader: pa.RecordBatchReader, columns: Sequence[str]) -> pa.RecordBatchReader:
+    if not columns:
+        return reader
+    if len(columns) != len(reader.schema):
+        raise UsageError(f"INSERT names {len(columns)} columns, the query returns {len(reader.schema)}")
+    schema = pa.schema([f.with_name(n) for f, n in zip(reader.schema, columns, strict=True)])
+    return pa.RecordBatchReader.from_batches(schema, (b.rename_columns(list(columns)) for b in reader))
+
+
+def _schema(target: str, base: DeltaTable | None, incoming: pa.Schema, mode: WriteMode) -> pa.Schema:
+    keep = base is not None and mode != "overwrite"
+    current = pa.schema(base.schema().to_arrow()) if keep and base is not None else pa.schema([])
+    return reconcile(current, incoming, table=target, uri=f"transform {target}", fixed=keep)

@@ -1,0 +1,253 @@
+"""Projects of SQL files: every ``*.sql`` under a directory run as transforms, in dependency order.
+
+A file makes one table: the one its name says (``clean.users.sql``) or the one its statement
+writes (``CREATE TABLE … AS``, ``INSERT INTO``, ``MERGE INTO``); when both say, they must agree.
+Leading comment lines can configure the file::
+
+    -- lakekit: dialect=bigquery
+    -- lakekit: incremental keys=user_id,day
+
+A file depends on the files making the tables its query reads, so they run first; a cycle is
+an error naming its tables in order. Each file runs through :func:`lakekit.transform.transform`,
+which skips it when the same SQL already ran over the same input versions. ``select`` picks
+files the way dbt does: ``clean.users`` (just it), ``+clean.users`` (and everything upstream),
+``clean.users+`` (and everything downstream), ``+clean.users+`` (both); several selections,
+separated by spaces or commas, add up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lakekit.core import dag
+from lakekit.errors import LakekitError, SqlError, UsageError
+from lakekit.storage.delta import Storage
+from lakekit.transform import query, statement
+from lakekit.transform.pipeline import TransformOptions, transform
+
+_HEADER = re.compile(r"^\s*--\s*lakekit:(.*)$", re.IGNORECASE)
+_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ProjectFileError(LakekitError):
+    """A lakekit error raised by one file of a project; ``line``/``col`` are positions in that file."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    """One file of a project, parsed: what it makes, from what, how."""
+
+    path: str
+    target: str
+    sql: str
+    dialect: str
+    inputs: tuple[str, ...]
+    incremental: bool = False
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileRun:
+    """What running one file did; ``version`` is the target's current one when ``skipped``, None
+    when the file failed (``error``) or was not run because a file it reads from failed."""
+
+    file: str
+    target: str
+    version: int | None
+    skipped: bool
+    reason: str
+    rows: int
+    inputs: dict[str, int]
+    previous_inputs: dict[str, int] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRun:
+    """Every selected file of a project, in the order they ran."""
+
+    directory: str
+    files: tuple[FileRun, ...]
+
+    def asdict(self) -> dict[str, Any]:
+        return {"directory": self.directory, "files": [dataclasses.asdict(f) for f in self.files]}
+
+
+class ProjectFailed(ProjectFileError):
+    """Files of a project failed. As dbt does, the others ran, except those reading a failed
+    one's table; ``result`` has every file's outcome, and the error names the first failure
+    (its file, line and column)."""
+
+    def __init__(self, failures: list[ProjectFileError], result: ProjectRun) -> None:
+        first = failures[0]
+        blocked = sum(1 for f in result.files if f.skipped and f.version is None)
+        super().__init__(first.path, f"{first.message} ({len(failures)} file(s) failed, {blocked} not run "
+                                     "because they read a failed one; the others ran)", line=first.line, col=first.col)
+        self.result = result
+
+
+def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
+                   dialect: str = "snowflake", schema_package: str = "schemas",
+                   full_refresh: bool = False) -> ProjectRun:
+    """Run the project's files (those ``select`` picks, else all) in dependency order; when some
+    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
+    files = {f.target: f for f in load(directory, dialect)}
+    chosen = selected(files, select) if select else set(files)
+    runs: list[FileRun] = []
+    failures: list[ProjectFileError] = []
+    broken: set[str] = set()
+    for target in order(files):
+        if target not in chosen:
+            continue
+        f = files[target]
+        if upstream := sorted(set(f.inputs) & broken):
+            broken.add(target)
+            runs.append(FileRun(f.path, target, None, True, f"not run: {upstream[0]} failed", 0, {}))
+            continue
+        options = TransformOptions(dialect=f.dialect, keys=f.keys, schema_package=schema_package, source=f.path,
+                                   job=f"run_transforms {directory}", incremental=f.incremental,
+                                   full_refresh=full_refresh)
+        try:
+            with _blaming(f.path):
+                r = transform(storage, target, f.sql, options)
+        except ProjectFileError as e:
+            broken.add(target)
+            failures.append(e)
+            runs.append(FileRun(f.path, target, None, False, "failed", 0, {}, error=e.message))
+            continue
+        runs.append(FileRun(f.path, target, r.version, r.skipped, r.reason, r.rows, r.inputs, r.previous_inputs))
+    result = ProjectRun(str(directory), tuple(runs))
+    if failures:
+        raise ProjectFailed(failures, result)
+    return result
+
+
+def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
+    """Every ``*.sql`` file under ``directory`` (sorted by path), parsed; two files making one table is an error."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise UsageError(f"'{directory}' is not a directory")
+    paths = sorted(root.rglob("*.sql"))
+    if not paths:
+        raise UsageError(f"no .sql files under '{directory}'")
+    files: dict[str, SqlFile] = {}
+    for path in paths:
+        f = parse_file(path, dialect)
+        if f.target in files:
+            raise UsageError(f"{files[f.target].path} and {f.path} both make '{f.target}'")
+        files[f.target] = f
+    return list(files.values())
+
+
+def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
+    """One project file: its header, target and input tables."""
+    name = str(path)
+    try:
+        sql = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProjectFileError(name, f"cannot read: {type(e).__name__}") from None
+    settings = header(name, sql)
+    file_dialect = settings.pop("dialect", dialect)
+    with _blaming(name):
+        stmt = statement.parse(sql, file_dialect)
+        inputs = query.input_tables(stmt.query, file_dialect)
+    named = path.name.removesuffix(".sql").lower()
+    named_target = named if _TABLE.match(named) else None
+    if named_target and stmt.target and named_target != stmt.target:
+        raise ProjectFileError(name, f"the file name says '{named_target}' but the SQL writes '{stmt.target}'")
+    target = stmt.target or named_target
+    if target is None:
+        raise ProjectFileError(name, "no target: name the file namespace.table.sql or write CREATE TABLE … AS, "
+                                     "INSERT INTO or MERGE INTO")
+    incremental = settings.pop("incremental", None) is not None
+    keys = tuple(k for k in settings.pop("keys", "").split(",") if k)
+    return SqlFile(name, target, sql, file_dialect, tuple(inputs), incremental, keys)
+
+
+def header(path: str, sql: str) -> dict[str, str]:
+    """``dialect``, ``incremental`` and ``keys`` from the leading ``-- lakekit:`` comment lines."""
+    settings: dict[str, str] = {}
+    for number, line in enumerate(sql.splitlines(), 1):
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("--"):
+            break
+        found = _HEADER.match(line)
+        for word in found.group(1).split() if found else ():
+            key, _, value = word.partition("=")
+            if word != "incremental" and (key not in ("dialect", "keys") or not value):
+                raise ProjectFileError(path, f"unknown header setting '{key}' (dialect=…, incremental, keys=…)",
+                                       line=number)
+            settings[key] = value
+    return settings
+
+
+def order(files: Mapping[str, SqlFile]) -> list[str]:
+    """Targets in dependency order (ties by name); a cycle is an error naming its tables."""
+    try:
+        return dag.ordered(_graph(files)[0])
+    except dag.Cycle as c:
+        raise UsageError(f"the SQL files read each other in a cycle (each reads the next): {c}") from None
+
+
+def selected(files: Mapping[str, SqlFile], selection: str) -> set[str]:
+    """The targets a dbt-style selection names (``x``, ``+x``, ``x+``, ``+x+``; several add up)."""
+    upstream, downstream = _graph(files)
+    chosen: set[str] = set()
+    for item in re.split(r"[\s,]+", selection.strip()):
+        name = item.strip("+").lower()
+        if name not in files:
+            raise UsageError(f"unknown selection '{item}': no SQL file of the project makes '{name}'")
+        chosen.add(name)
+        if item.startswith("+"):
+            chosen |= _reach(name, upstream)
+        if item.endswith("+"):
+            chosen |= _reach(name, downstream)
+    return chosen
+
+
+def _graph(files: Mapping[str, SqlFile]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per target: the project targets it reads, and those that read it (a table reading itself is no edge)."""
+    upstream = {t: {i for i in f.inputs if i in files and i != t} for t, f in files.items()}
+    downstream: dict[str, set[str]] = {t: set() for t in files}
+    for t, deps in upstream.items():
+        for d in deps:
+            downstream[d].add(t)
+    return upstream, downstream
+
+
+def _reach(start: str, edges: Mapping[str, Iterable[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+@contextlib.contextmanager
+def _blaming(path: str) -> Iterator[None]:
+    """Re-raise a lakekit error as a :class:`ProjectFileError` naming ``path``, keeping line and column."""
+    try:
+        yield
+    except ProjectFileError:
+        raise
+    except SqlError as e:
+        raise ProjectFileError(path, str(e), line=e.line, col=e.col) from e
+    except LakekitError as e:
+        raise ProjectFileError(path, str(e)) from e

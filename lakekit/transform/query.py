@@ -1,0 +1,323 @@
+"""Read-only SQL over lake tables, run by DuckDB on Arrow datasets of pinned Delta versions.
+
+A query is parsed by sqlglot in its own dialect. Every reference to a lake table
+(``namespace.name``; a catalog or BigQuery project in front is ignored) is pinned to one
+version: the one its time-travel clause names, else the caller's ``versions``, else the
+latest. The reference is then renamed to a DuckDB relation registered from that version's
+pyarrow dataset (projection and filter pushdown, no materialisation), keeping its alias,
+and the statement is transpiled to DuckDB. Time-travel forms understood:
+
+- Spark, Databricks, Delta: ``VERSION AS OF n``, ``TIMESTAMP AS OF ts``
+- DuckDB: ``FOR VERSION AS OF n``, ``FOR TIMESTAMP AS OF ts``, ``AT (VERSION => n)``
+- Snowflake: ``AT``/``BEFORE`` with ``VERSION => n``, ``TIMESTAMP => ts``, ``OFFSET => -seconds``
+- BigQuery: ``FOR SYSTEM_TIME AS OF ts``
+
+Only one query (SELECT, set operations, CTEs) is accepted, and it reads only lake tables:
+the DuckDB connection has file access and Python replacement scans turned off as well.
+Errors name tables, columns and positions, never data values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound
+from lakekit.storage.delta import Storage
+
+DEFAULT_DIALECT = "duckdb"
+_TARGET = "duckdb"
+_BATCH_ROWS = 65_536
+_SQL_TYPES: dict[type, str] = {int: "BIGINT", float: "DOUBLE", datetime: "TIMESTAMPTZ"}
+_T = TypeVar("_T", int, float, datetime)
+_MISSING_COLUMN = (
+    re.compile(r'Referenced column "([^"]+)" not found'),
+    re.compile(r'does not have a column named "([^"]+)"'),
+)
+_MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
+_QUOTED_VALUE = re.compile(r"'(?:[^']|'')*'")
+# DuckDB errors raised while rows flow: their messages can quote the values that failed.
+_DATA_ERRORS = (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException,
+                duckdb.DataError)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One pinned input: DuckDB relation ``name`` is ``table`` at ``version``."""
+
+    name: str
+    table: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A query ready to run: its DuckDB SQL and the pinned inputs it reads.
+
+    ``sql`` and ``dialect`` are the query as given, kept to point errors at its text.
+    """
+
+    sql: str
+    dialect: str
+    duckdb_sql: str
+    relations: tuple[Relation, ...]
+
+    @property
+    def inputs(self) -> dict[str, tuple[int, ...]]:
+        """Table → the versions read (more than one when a query joins versions of a table)."""
+        pins: dict[str, set[int]] = {}
+        for r in self.relations:
+            pins.setdefault(r.table, set()).add(r.version)
+        return {table: tuple(sorted(vs)) for table, vs in sorted(pins.items())}
+
+
+def input_tables(sql: str, dialect: str | None = None) -> list[str]:
+    """The lake tables one statement reads, sorted; the target of a CTAS, INSERT or MERGE is left out.
+
+    >>> input_tables("WITH u AS (SELECT * FROM raw.users) SELECT * FROM u JOIN `p.raw.ips` USING (ip)", "bigquery")
+    ['raw.ips', 'raw.users']
+    >>> input_tables("INSERT INTO clean.users SELECT * FROM raw.users")
+    ['raw.users']
+    """
+    tree = _parse_one(sql, dialect or DEFAULT_DIALECT)
+    target = tree.this if isinstance(tree, exp.Insert | exp.Create | exp.Merge) else None
+    if isinstance(target, exp.Schema):
+        target = target.this
+    return sorted({name for node, name in _lake_references(tree) if node is not target})
+
+
+def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
+            versions: Mapping[str, int] | None = None) -> Prepared:
+    """Pin every lake table the query reads and rewrite the query into DuckDB SQL over them.
+
+    A time-travel clause on a reference wins over ``versions``; ``versions`` naming a table
+    the query does not read is a usage error (most likely a typo).
+    """
+    dialect = dialect or DEFAULT_DIALECT
+    tree = _parse_one(sql, dialect)
+    writes = tree if not isinstance(tree, exp.Query) else tree.find(exp.Into, exp.DML, exp.DDL, exp.Command)
+    if writes is not None:
+        raise UsageError(f"only a read-only query (SELECT) can run here, not {writes.key.upper()}")
+    references = _lake_references(tree)
+    unread = sorted(set(versions or {}) - {name for _, name in references})
+    if unread:
+        raise UsageError(f"versions given for tables the query does not read: {', '.join(unread)}")
+    unaliased = {name for node, name in references if not node.alias}
+    pins = _Pins(storage, dict(versions or {}))
+    relations: dict[str, Relation] = {}
+    try:
+        for node, table in references:
+            version = pins.version(table, node)
+            relation = Relation(f"{table}@v{version}", table, version)
+            relations[relation.name] = relation
+            _rename(node, relation.name)
+    finally:
+        pins.close()
+    _unqualify_columns(tree, unaliased)
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()))
+
+
+def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
+            datasets: Mapping[str, pads.Dataset] | None = None) -> pa.RecordBatchReader:
+    """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader).
+
+    ``datasets`` replaces the rows of some relations (by :attr:`Relation.name`), e.g. with only
+    the files a version added.
+    """
+    given = datasets or {}
+    con = _connect()
+    try:
+        for r in prepared.relations:
+            con.register(r.name, given[r.name] if r.name in given else storage.dataset(r.table, r.version))
+        reader = con.sql(prepared.duckdb_sql).to_arrow_reader(batch_rows)
+    except duckdb.Error as e:
+        con.close()
+        raise _engine_error(e, prepared) from None
+    except BaseException:
+        con.close()
+        raise
+    return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
+
+
+def query(storage: Storage, sql: str, *, dialect: str | None = None,
+          versions: Mapping[str, int] | None = None) -> pa.Table:
+    """Prepare and run ``sql``; all rows as one Arrow table."""
+    return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions)).read_all()
+
+
+def _parse_one(sql: str, dialect: str) -> exp.Expr:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except ParseError as e:
+        first = e.errors[0] if e.errors else {}
+        description = first.get("description") or str(e).splitlines()[0]
+        raise SqlError(f"cannot parse SQL: {description}", sql=sql, line=first.get("line"),
+                       col=first.get("col")) from None
+    except TokenError as e:
+        raise SqlError(f"cannot parse SQL: {e}", sql=sql) from None
+    except ValueError as e:  # an unknown dialect name
+        raise UsageError(str(e).splitlines()[0]) from None
+    if len(statements) != 1:
+        raise UsageError(f"expected one SQL statement, got {len(statements)}")
+    return statements[0]
+
+
+def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:
+    """Every table node naming a lake table, with its ``ns.name``; other sources are refused."""
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    found = []
+    for node in tree.find_all(exp.Table):
+        if not isinstance(node.this, exp.Identifier):
+            what = node.this.sql_name() if isinstance(node.this, exp.Func) else node.this.key.upper()
+            raise UsageError(f"only lake tables can be read, not the table function {what}")
+        parts = ".".join(part.name for part in node.parts).lower().split(".")
+        if len(parts) == 1 and parts[0] in ctes:
+            continue
+        if len(parts) == 1:
+            raise TableNotFound(parts[0])
+        found.append((node, ".".join(parts[-2:])))
+    return found
+
+
+class _Pins:
+    """Resolves each reference's version; the latest version of a table is read once per query."""
+
+    def __init__(self, storage: Storage, versions: dict[str, int]) -> None:
+        self.storage = storage
+        self.versions = versions
+        self.latest: dict[str, int] = {}
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+
+    def version(self, table: str, node: exp.Table) -> int:
+        version, when = node.args.get("version"), node.args.get("when")
+        if isinstance(version, exp.Version):
+            if version.text("kind").upper() != "AS OF":
+                raise UsageError(f"'{table}': only AS OF time travel is supported, not {version.text('kind')}")
+            return self._resolve(table, "AT", version.name.upper(), version.expression)
+        if isinstance(when, exp.HistoricalData):
+            return self._resolve(table, when.name.upper(), when.text("kind").upper(), when.expression)
+        if table in self.versions:
+            return self._check(table, self.versions[table])
+        if table not in self.latest:
+            self.latest[table] = self.storage.open(table).version()
+        return self.latest[table]
+
+    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr) -> int:
+        """``point`` AT (inclusive) or BEFORE (exclusive) the version, timestamp or offset ``value``."""
+        before = point == "BEFORE"
+        if kind == "VERSION":
+            version: int = value.to_py() if value.is_int else self._constant(table, value, int)  # `3` needs no DuckDB
+            return self._check(table, version - 1 if before else version)
+        if kind == "TIMESTAMP":
+            when = self._constant(table, value, datetime)
+        elif kind == "OFFSET":
+            when = datetime.now(UTC) + timedelta(seconds=self._constant(table, value, float))
+        else:
+            raise UsageError(f"'{table}': time travel by {kind} is not supported; use a version, timestamp or offset")
+        when = when - timedelta(microseconds=1) if before else when
+        return self.storage.version_at(table, when)
+
+    def _check(self, table: str, version: int) -> int:
+        if version < 0:
+            raise VersionNotFound(table, f"version {version}")
+        return self.storage.open(table, version).version()
+
+    def _constant(self, table: str, value: exp.Expr, kind: type[_T]) -> _T:
+        """The value of a constant expression cast to ``kind``, computed by DuckDB (never by Python's eval)."""
+        if value.find(exp.Column, exp.Query, exp.Table, exp.Placeholder, exp.Parameter):
+            raise SqlError(f"time travel on '{table}' needs a constant, not a column, query or parameter")
+        if self.con is None:
+            self.con = _connect()
+        sql_type = _SQL_TYPES[kind]
+        try:
+            result = self.con.sql(exp.select(exp.cast(value.copy(), sql_type)).sql(dialect=_TARGET)).fetchall()[0][0]
+        except duckdb.Error as e:
+            raise SqlError(f"time travel on '{table}' is not a valid {sql_type.lower()}: {_safe_line(e)}") from None
+        if not isinstance(result, kind):
+            raise SqlError(f"time travel on '{table}' is NULL")
+        return result
+
+
+def _rename(node: exp.Table, relation: str) -> None:
+    """Point a table node at its DuckDB relation; an unaliased one keeps its name as alias."""
+    if not node.alias:
+        node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
+    for arg in ("db", "catalog", "version", "when"):
+        node.set(arg, None)
+    node.set("this", exp.to_identifier(relation, quoted=True))
+
+
+def _unqualify_columns(tree: exp.Expr, tables: set[str]) -> None:
+    """``ns.name.col`` → ``name.col``: the namespace is gone once the table is a relation."""
+    for column in tree.find_all(exp.Column):
+        if column.args.get("db") is not None and f"{column.text('db')}.{column.table}".lower() in tables:
+            column.set("db", None)
+            column.set("catalog", None)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB that can reach no file and no Python variable, in UTC.
+
+    Its progress bar is off: DuckDB draws it on stdout, where ``--json`` output goes.
+    """
+    con = duckdb.connect(config={"enable_external_access": False, "python_enable_replacements": False})
+    con.sql("SET TimeZone = 'UTC'")
+    con.sql("SET enable_progress_bar = false")
+    return con
+
+
+def _stream(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader,
+            prepared: Prepared) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except duckdb.Error as e:
+        raise _engine_error(e, prepared) from None
+    finally:
+        con.close()
+
+
+def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNotFound:
+    """A DuckDB failure as a lakekit error that names columns and tables but quotes no value."""
+    message = str(error)
+    for pattern in _MISSING_COLUMN:
+        found = pattern.search(message)
+        if found:
+            line, col = _position(prepared, found.group(1))
+            return SqlError(f"unknown column '{found.group(1)}'", sql=prepared.sql, line=line, col=col,
+                            column=found.group(1))
+    found = _MISSING_ALIAS.search(message)
+    if found:
+        return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.sql)
+    if isinstance(error, _DATA_ERRORS):
+        kind = message.split(":", 1)[0]
+        return SqlError(f"query failed: {kind} (details withheld, they may quote data values)", sql=prepared.sql)
+    return SqlError(f"query failed: {_safe_line(error)}", sql=prepared.sql)
+
+
+def _safe_line(error: duckdb.Error) -> str:
+    """The first line of a DuckDB message, with quoted literals blanked out."""
+    return _QUOTED_VALUE.sub("'…'", str(error).splitlines()[0])
+
+
+def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
+    """Line and column of the first reference to ``column`` in the query as given."""
+    tree = sqlglot.parse_one(prepared.sql, read=prepared.dialect)
+    for node in tree.find_all(exp.Column):
+        meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
+        if node.name.lower() == column.lower() and "line" in meta and "col" in meta:
+            return int(meta["line"]), int(meta["col"]) - len(node.name) + 1
+    return None, None

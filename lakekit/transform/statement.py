@@ -1,0 +1,103 @@
+"""What a transform's SQL asks for: its target, the query that makes the rows, how they land. Pure.
+
+``CREATE TABLE … AS`` overwrites, ``INSERT INTO`` appends (a column list renames the
+query's columns), ``MERGE INTO … USING … ON t.k = s.k`` upserts on the ON keys (``UPDATE
+SET *`` or a column list, ``INSERT *`` or a column list), a plain query takes the caller's
+mode. The query is returned in the statement's own dialect, ready for the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from lakekit.core.results import WriteMode
+from lakekit.errors import SqlError, UsageError
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A transform statement taken apart."""
+
+    target: str | None
+    query: str
+    mode: WriteMode | None = None
+    keys: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    updates: tuple[str, ...] | None = None
+
+
+def table_name(node: exp.Table) -> str:
+    """``namespace.name`` of a table reference, lower-case (a catalog or project is dropped)."""
+    return f"{node.db}.{node.name}".lower() if node.db else node.name.lower()
+
+
+def parse(sql: str, dialect: str) -> Statement:
+    """Take one transform statement apart.
+
+    >>> s = parse("INSERT INTO clean.u (a) SELECT x FROM raw.u", "snowflake")
+    >>> (s.target, s.mode, s.columns, s.query)
+    ('clean.u', 'append', ('a',), 'SELECT x FROM raw.u')
+    """
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+    except (ParseError, TokenError) as e:
+        errors = getattr(e, "errors", None) or [{}]
+        raise SqlError(f"cannot parse the transform: {errors[0].get('description', 'syntax error')}",
+                       sql=sql, line=errors[0].get("line"), col=errors[0].get("col")) from None
+    if len(trees) != 1:
+        raise UsageError(f"a transform is one statement, got {len(trees)}")
+    tree = trees[0]
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+        return Statement(table_name(tree.this.find(exp.Table) or tree.this), tree.expression.sql(dialect), "overwrite")
+    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
+        into = tree.this
+        columns = tuple(c.name for c in into.expressions) if isinstance(into, exp.Schema) else ()
+        node = into.this if isinstance(into, exp.Schema) else into
+        return Statement(table_name(node), tree.expression.sql(dialect), "overwrite" if tree.args.get("overwrite")
+                         else "append", columns=columns)
+    if isinstance(tree, exp.Merge):
+        return _merge(tree, dialect)
+    if isinstance(tree, exp.Query):
+        return Statement(None, tree.sql(dialect))
+    raise UsageError(f"a transform is a query, CREATE TABLE AS, INSERT INTO or MERGE INTO, not {tree.key.upper()}")
+
+
+def _merge(tree: exp.Merge, dialect: str) -> Statement:
+    target = tree.this
+    source = tree.args["using"]
+    alias = source.alias_or_name
+    keys = []
+    for eq in _conjuncts(tree.args["on"]):
+        sides = [c for c in (eq.left, eq.right) if isinstance(c, exp.Column)] if isinstance(eq, exp.EQ) else []
+        if len(sides) != 2 or {sides[0].name, sides[1].name} != {sides[0].name}:
+            raise UsageError("MERGE ON must be equalities of same-named columns (t.k = s.k AND …)")
+        keys.append(sides[0].name)
+    updates: tuple[str, ...] | None = None
+    projection: list[exp.Expr] = [exp.Star()]
+    whens = tree.args.get("whens")
+    for when in whens.expressions if whens else []:
+        then = when.args["then"]
+        if when.args.get("matched") and isinstance(then, exp.Update):
+            sets = [e for e in then.expressions if isinstance(e, exp.EQ)]
+            updates = tuple(e.left.name for e in sets) if sets else None
+        elif not when.args.get("matched") and isinstance(then, exp.Insert):
+            names = then.this.expressions if isinstance(then.this, exp.Tuple) else []
+            values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
+            if names:
+                projection = [exp.alias_(v.copy(), n.name) for n, v in zip(names, values, strict=True)]
+        else:
+            raise UsageError("MERGE supports WHEN MATCHED THEN UPDATE and WHEN NOT MATCHED THEN INSERT")
+    rows = source.this.copy() if isinstance(source, exp.Subquery) else source.copy()
+    origin = rows.subquery(alias) if isinstance(rows, exp.Query) else exp.alias_(rows, alias, table=True)
+    query = exp.select(*projection).from_(origin)
+    return Statement(table_name(target), query.sql(dialect), "merge", tuple(keys), updates=updates)
+
+
+def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
+    if isinstance(condition, exp.And):
+        return [*_conjuncts(condition.left), *_conjuncts(condition.right)]
+    return [condition.unnest()]

@@ -1,0 +1,1 @@
+"""Writing a table version: ingest, write-audit-publish, validation and quarantine."""

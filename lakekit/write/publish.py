@@ -1,0 +1,200 @@
+"""Write-audit-publish: a stream of rows becomes one new table version, validated first.
+
+Shared by every write path (ingest, transforms, run outputs). The rows stream through the
+table's schema auditor on their way to delta-rs: rows that pass are written, rows that fail
+go to quarantine (under ``"quarantine"``), abort the write (``"fail"``: the error is raised
+before the commit, so nothing becomes visible) or are written anyway (``"warn"``). The
+verdict is recorded in ``_lakekit/validations`` for the version the commit made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.evolution import conform
+from lakekit.core.results import ValidationReport, WriteMode
+from lakekit.errors import LakekitError, UsageError
+from lakekit.index import metadata
+from lakekit.storage.delta import Commit, Storage
+from lakekit.write import quarantine, validate
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how rows are published."""
+
+    table: str
+    mode: WriteMode = "append"
+    keys: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    model: Model | None = None
+    on_invalid: OnInvalid | None = None
+    replace_schema: bool = False
+    updates: tuple[str, ...] | None = None
+    personal: tuple[str, ...] = ()
+    """Columns holding personal data besides those the model tags (copied from a tagged input)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one publication committed."""
+
+    version: int
+    rows: int
+    quarantined: int
+    report: ValidationReport | None
+
+
+def configuration(target: Target, schema: pa.Schema) -> dict[str, str] | None:
+    """Table properties for a new table: no min/max statistics on personal-data columns (tagged
+    by the model, or copied from a tagged input), and no partitions by them.
+
+    delta-rs writes min/max of every column into each add action of the log, where an erased
+    identifier would outlive its rows; the property only covers commits after it is set, so
+    it is set when the table is created. Partition values are folder names, in every path.
+    """
+    personal = set(target.personal) | (set(validate.pii_columns(target.model)) if target.model is not None else set())
+    if partitioned := sorted(personal & set(target.partition_by)):
+        raise UsageError(f"'{target.table}' cannot be partitioned by '{partitioned[0]}': it holds personal data, "
+                         "and partition values are written into every file path")
+    if not personal:
+        return None
+    return {"delta.dataSkippingStatsColumns": ",".join(c for c in schema.names if c not in personal)}
+
+
+def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
+    """Refuse sources whose columns do not fit the target's schema, before anything is read."""
+    if target.model is not None:
+        for uri, schema in parts:
+            validate.check_drift(target.model, schema, source=uri)
+
+
+def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Table | None:
+    """The unique columns' values the new version keeps from the current one (an overwrite keeps
+    none); for a merge, with the merge keys of the rows holding them."""
+    if target.model is None or base is None or target.mode == "overwrite":
+        return None
+    have = set(pa.schema(base.schema().to_arrow()).names)
+    columns = [c for c in validate.prior_columns(target.model) if c in have]
+    if not columns:
+        return None
+    keys = [k for k in target.keys if k not in columns] if target.mode == "merge" else []
+    if not have.issuperset(keys):
+        return None
+    return storage.read(target.table, base.version(), columns=columns + keys)
+
+
+class _Run:
+    """The mutable side of one publication: counts, rejected rows, the error that stopped it."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.rejected: list[pa.Table] = []
+        self.quarantined = 0
+        self.report: ValidationReport | None = None
+        self.error: LakekitError | None = None
+
+
+def publish(
+    storage: Storage,
+    target: Target,
+    *,
+    base: DeltaTable | None,
+    schema: pa.Schema,
+    parts: Sequence[tuple[str, pa.RecordBatchReader]],
+    write_id: str,
+    stamp: str | None,
+    commit: Commit,
+    progress: Progress | None = None,
+) -> Published:
+    """Commit ``parts`` (source name, batches) as one version of ``target.table`` on top of ``base``.
+
+    ``write_id`` names this write (a load id, a transform id); when ``stamp`` names a column,
+    every row carries the id in it (``_load_id``). Raises
+    :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
+    whether its work is still to be done and calls again.
+    """
+    run = _Run()
+    auditor = None
+    if target.model is not None:
+        auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
+                                   replaces=target.keys if target.mode == "merge" else (), source=target.table)
+    tag = (stamp, write_id) if stamp else None
+    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
+                                                                auditor, run, progress))
+    try:
+        version = _write(storage, target, base, stream, commit, configuration(target, schema) if base is None else None)
+    except Exception:
+        if run.error is not None:
+            raise run.error from None
+        raise
+    report = dataclasses.replace(run.report, version=version) if run.report is not None else None
+    if auditor is not None and report is not None:
+        if run.quarantined:
+            quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
+        metadata.record_validation(storage, report)
+    return Published(version, run.rows, run.quarantined, report)
+
+
+def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:
+    for batch in reader:
+        if tag is None:
+            yield batch
+        else:
+            yield batch.append_column(tag[0], pa.repeat(pa.scalar(tag[1], pa.string()), batch.num_rows))
+
+
+def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
+             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
+             progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    try:
+        for uri, reader in parts:
+            stamped = _stamped(reader, tag)
+            if auditor is None:
+                valid: Iterator[pa.RecordBatch] = stamped
+            else:
+                valid = _audited(auditor, stamped, uri, write_id, run)
+            for batch in valid:
+                yield conform(batch, schema)
+                run.rows += batch.num_rows
+                if progress is not None:
+                    progress(uri, run.rows)
+        if auditor is not None:
+            run.report = auditor.report()
+            validate.enforce(run.report, auditor.policy)
+            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
+    except LakekitError as e:
+        run.error = e
+        raise
+
+
+def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
+             run: _Run) -> Iterator[pa.RecordBatch]:
+    for audited in auditor.audit_stream(batches):
+        if audited.rejected.num_rows:
+            rejected = audited.rejected
+            if quarantine.LOAD_ID not in rejected.column_names:  # unstamped writes (transforms, runs)
+                rejected = rejected.append_column(
+                    quarantine.LOAD_ID, pa.repeat(pa.scalar(write_id, pa.string()), rejected.num_rows))
+            run.rejected.append(rejected.append_column(
+                quarantine.SOURCE, pa.repeat(pa.scalar(uri, pa.string()), rejected.num_rows)))
+        yield from audited.valid.to_batches()
+
+
+def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader, commit: Commit,
+           config: Mapping[str, str] | None) -> int:
+    if target.mode == "merge" and base is not None:
+        return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base,
+                             updates=target.updates)
+    mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
+    return storage.write(target.table, stream, mode=mode, commit=commit, base=base,
+                         partition_by=target.partition_by, configuration=config, replace_schema=target.replace_schema)

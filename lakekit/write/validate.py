@@ -1,0 +1,433 @@
+"""Validation: find a table's pandera schema and audit incoming rows against it, batch by batch.
+
+Write-audit-publish: an :class:`Auditor` sees every batch of a load before anything commits.
+Each batch is judged in one polars pass over the checks :mod:`lakekit.checks` compiled (pandera
+runs only the checks that cannot be compiled), and split into rows that may commit and rows
+that failed, the latter kept whole and exactly typed with the failed checks in ``_errors``.
+
+Uniqueness holds for the table as it will be after the commit: a key value is claimed by the
+table's rows before the load (``prior``) or else by the first row of the load that carries it;
+every later row with that value fails. Nulls compare equal, as in pandera's own check.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+import pyarrow as arrow
+
+from lakekit.core.checks import (
+    ORIGINAL,
+    Custom,
+    Key,
+    Model,
+    OnInvalid,
+    Plan,
+    Rule,
+    compile_plan,
+    drift,
+    pii_columns,
+    policy_of,
+    schema_hash,
+    schema_name,
+    unique_keys,
+)
+from lakekit.core.results import CheckFailure, ValidationReport
+from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift
+from lakekit.index import metadata
+from lakekit.storage.delta import Storage
+
+__all__ = [
+    "Audited",
+    "Auditor",
+    "OnInvalid",
+    "check_drift",
+    "enforce",
+    "find_schema",
+    "pii_columns",
+    "policy_of",
+    "prior_columns",
+    "revalidate",
+    "schema_hash",
+    "schema_name",
+]
+
+ERRORS = "_errors"
+OWNER = "\x00owner"
+"""The merge key of each row, beside the values it claims (merge loads only)."""
+FIRST_ROWS = 10
+"""How many row numbers a failure keeps."""
+MERGE = 8
+"""How many sorted runs of claimed keys of one size merge into one."""
+
+
+def find_schema(table: str, package: str = "schemas") -> Model | None:
+    """The pandera polars model in ``package`` (or its submodules) whose ``Config.name`` is ``table``.
+
+    None when no model claims the table or the package does not exist; :class:`DuplicateSchema`
+    when two do.
+    """
+    try:
+        root = importlib.import_module(package)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (package == exc.name or package.startswith(f"{exc.name}.")):
+            return None
+        raise
+    modules = [root]
+    if hasattr(root, "__path__"):
+        found = pkgutil.walk_packages(root.__path__, prefix=f"{root.__name__}.")
+        modules += [importlib.import_module(info.name) for info in found]
+    claims: dict[int, Model] = {}
+    for module in modules:
+        for obj in vars(module).values():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, pa.DataFrameModel)
+                and obj.__config__ is not None
+                and obj.__config__.name == table
+            ):
+                claims[id(obj)] = obj
+    if len(claims) > 1:
+        raise DuplicateSchema(table, tuple(sorted(f"{m.__module__}.{m.__qualname__}" for m in claims.values())))
+    return next(iter(claims.values()), None)
+
+
+def prior_columns(model: Model) -> list[str]:
+    """The columns of a table an :class:`Auditor` needs as ``prior``: those of its unique keys."""
+    return list(dict.fromkeys(c for key in unique_keys(model) for c in key.columns))
+
+
+def _polars_types(schema: arrow.Schema) -> dict[str, pl.DataType]:
+    return dict(pl.from_arrow(schema.empty_table()).schema)  # type: ignore[union-attr]
+
+
+def check_drift(model: Model, arrow_schema: arrow.Schema, *, source: str) -> None:
+    """Raise :class:`SchemaDrift` naming every column of ``arrow_schema`` that does not fit ``model``:
+    required columns missing, columns a strict schema does not know, types that cannot be coerced.
+    """
+    problems = drift(model, _polars_types(arrow_schema))
+    if problems:
+        raise SchemaDrift(_table_of(model), source, problems)
+
+
+def enforce(report: ValidationReport, policy: OnInvalid) -> None:
+    """Raise :class:`FailedChecks` when ``policy`` is ``"fail"`` and ``report`` has failures."""
+    if policy == "fail" and not report.ok:
+        raise FailedChecks(report)
+
+
+def _table_of(model: Model) -> str:
+    return str(model.__config__.name) if model.__config__ else model.__name__
+
+
+def _run_custom(custom: Custom, frame: pl.LazyFrame, height: int) -> pl.Series:
+    """Where ``custom`` fails, by pandera's own run of it; a check that answers for the whole
+    batch (one boolean) fails every row when it fails.
+    """
+    output = custom.check(frame, custom.column).check_output
+    passed = (output.collect() if isinstance(output, pl.LazyFrame) else output).to_series()
+    if len(passed) != height:
+        passed = pl.repeat(bool(passed.all()), height, eager=True)
+    return passed.not_().fill_null(False)
+
+
+def _with_errors(rows: arrow.Table, errors: arrow.Array) -> arrow.Table:
+    return rows.append_column(arrow.field(ERRORS, arrow.string()), errors)
+
+
+@dataclass(frozen=True)
+class Audited:
+    """One audited batch: rows that may commit, and rows that failed (with ``_errors``)."""
+
+    valid: arrow.Table
+    rejected: arrow.Table
+
+
+class _Seen:
+    """The key values already claimed: sorted runs searched by bisection, behind a filter.
+
+    A batch whose keys all lie outside the range of the claimed ones (increasing ids or
+    timestamps) needs no search at all. Otherwise a filter with one bit per slot, set at each
+    claimed key's hash, clears most keys at once: only keys whose slot is set (true
+    duplicates, and about one in thirty others) are searched in the runs. The filter keeps at
+    least 32 slots per key and is rebuilt twice as large when it fills; it is brought up to
+    date only when a search needs it. Claimed keys are sorted into a run only then too, and
+    every ``MERGE`` runs of similar size merge into one, so a load of n keys in batches of b
+    sorts each key about log_MERGE(n / b) times.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[pl.Series] = []
+        self.pending: list[pl.Series] = []
+        self.unfiltered: list[pl.Series] = []
+        self.null = False
+        self.keys = 0
+        self.low: Any = None
+        self.high: Any = None
+        self.slots = pl.Series([False])
+
+    def add(self, values: pl.Series) -> None:
+        self.null = self.null or values.null_count() > 0
+        values = values.drop_nulls()
+        if values.is_empty():
+            return
+        self.pending.append(values)
+        self.unfiltered.append(values)
+        self.keys += len(values)
+        if not values.dtype.is_nested():
+            low, high = values.min(), values.max()
+            self.low = low if self.low is None else min(self.low, low)
+            self.high = high if self.high is None else max(self.high, high)
+
+    def _slot(self, values: pl.Series) -> pl.Series:
+        return values.hash(seed=0) % len(self.slots)
+
+    def _filter(self) -> pl.Series:
+        if self.keys * 32 > len(self.slots):
+            size = 1 << max(20, (self.keys * 32 - 1).bit_length())
+            self.slots = pl.Series([False]).extend_constant(False, size - 1)
+            self.unfiltered = [*self.runs, *self.pending]
+        if self.unfiltered:
+            self.slots.scatter(self._slot(pl.concat(self.unfiltered)), True)
+            self.unfiltered = []
+        return self.slots
+
+    def _settle(self) -> None:
+        if not self.pending:
+            return
+        self.runs.append(pl.concat(self.pending).sort())
+        self.pending = []
+        while len(self.runs) >= MERGE and len(self.runs[-MERGE]) <= 2 * len(self.runs[-1]):
+            merged = pl.concat(self.runs[-MERGE:]).sort()
+            self.runs[-MERGE:] = [merged]
+
+    def _apart(self, values: pl.Series) -> bool:
+        """Whether no value of ``values`` can lie within the range of the claimed keys."""
+        if self.keys == 0:
+            return True
+        if values.dtype.is_nested():
+            return False
+        low, high = values.min(), values.max()
+        return low is None or bool(high < self.low or low > self.high)
+
+    def contains(self, values: pl.Series) -> pl.Series:
+        hit = values.is_null() & self.null
+        if self._apart(values):
+            return hit
+        where = (self._filter().gather(self._slot(values)) & values.is_not_null()).arg_true()
+        if where.is_empty():
+            return hit
+        self._settle()
+        candidates = values.gather(where)
+        order = candidates.arg_sort()
+        candidates, where = candidates.gather(order), where.gather(order)
+        found = pl.repeat(False, len(candidates), eager=True)
+        for run in self.runs:
+            at = run.search_sorted(candidates).clip(0, len(run) - 1)
+            found = found | (run.gather(at) == candidates).fill_null(False)
+        return hit.scatter(where.filter(found), True)
+
+
+@dataclass
+class _Tally:
+    column: str | None
+    check: str
+    rejects: bool
+    count: int = 0
+    first_rows: list[int] = field(default_factory=list)
+
+
+class Auditor:
+    """Audits the batches of one load (or one table version) against ``model``.
+
+    ``prior`` holds the values of the table's unique columns before the commit, so that
+    uniqueness spans the table after it. A merge (``replaces``: its key columns) replaces the
+    rows whose keys it brings, so a value is taken only when a row with another key holds it:
+    ``prior`` then also has the key columns. (A merge that swaps a unique value between two keys
+    in one load is refused: which row gives it up is known only at the end.) ``on_invalid``
+    overrides the model's policy; under
+    ``"warn"`` every row that can be stored goes to ``valid`` (only values that do not fit the
+    schema's types are rejected), and the report still lists every failure.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        *,
+        prior: arrow.Table | None = None,
+        replaces: Sequence[str] = (),
+        on_invalid: OnInvalid | None = None,
+        source: str = "data",
+    ) -> None:
+        self.model = model
+        self.policy = policy_of(model, on_invalid)
+        self.source = source
+        self.rows = 0
+        self._plans: dict[tuple[tuple[str, pl.DataType], ...], Plan] = {}
+        self._tallies: dict[tuple[str | None, str], _Tally] = {}
+        self._seen = {key: _Seen() for key in unique_keys(model)}
+        self._owner = pl.struct(*replaces) if replaces else None
+        self._held: dict[Key, tuple[_Seen, _Seen]] = {}
+        """Merge: per unique key, the prior values, and the (value, merge key) pairs holding them."""
+        if prior is not None:
+            self._seed(prior)
+
+    def _seed(self, prior: arrow.Table) -> None:
+        frame = pl.from_arrow(prior, rechunk=False)
+        assert isinstance(frame, pl.DataFrame)
+        columns = self.model.to_schema().columns
+        typed = frame.with_columns(pl.col(c).cast(columns[c].dtype.type, strict=False)
+                                   for c in frame.columns if c in columns)
+        for key, seen in self._seen.items():
+            if not all(c in frame.columns for c in key.columns):
+                continue
+            values = typed.select(key.value.alias("key")).to_series()
+            if self._owner is None:
+                seen.add(values)
+                continue
+            held = self._held.setdefault(key, (_Seen(), _Seen()))
+            held[0].add(values)
+            held[1].add(typed.select(pl.struct(key.value.alias("v"), self._owner.alias("o"))).to_series())
+
+    def _taken(self, key: Key, values: pl.Series, owners: pl.Series) -> pl.Series:
+        """Whether each value is held by a prior row another merge key owns."""
+        if key not in self._held:
+            return pl.repeat(False, len(values), eager=True)
+        held, pairs = self._held[key]
+        pair = pl.DataFrame({"v": values, "o": owners}).select(pl.struct("v", "o")).to_series()
+        return held.contains(values) & ~pairs.contains(pair)
+
+    def _plan(self, frame: pl.DataFrame) -> Plan:
+        signature = tuple(frame.schema.items())
+        if signature not in self._plans:
+            self._plans[signature] = compile_plan(self.model, frame.schema, source=self.source)
+        return self._plans[signature]
+
+    def audit(self, batch: arrow.RecordBatch | arrow.Table) -> Audited:
+        """Split ``batch`` into rows that may commit and rows that failed."""
+        table = arrow.Table.from_batches([batch]) if isinstance(batch, arrow.RecordBatch) else batch
+        frame = pl.from_arrow(table, rechunk=False)
+        assert isinstance(frame, pl.DataFrame)
+        plan = self._plan(frame)
+        prepared = frame.lazy().with_columns(plan.prepare)
+        names = [f"r{i}" for i in range(len(plan.rules))]
+        outputs = [rule.fails.alias(n) for rule, n in zip(plan.rules, names, strict=True)]
+        outputs += [key.value.is_first_distinct().not_().alias(f"k{i}") for i, key in enumerate(plan.keys)]
+        outputs += [key.value.alias(f"v{i}") for i, key in enumerate(plan.keys)]
+        outputs += [pl.col(c) for c in plan.coerced]
+        if self._owner is not None and self._held:
+            outputs.append(self._owner.alias(OWNER))
+        computed = prepared.select(outputs).collect()
+        flags = computed.select(names)
+        rules = list(plan.rules)
+        for i, key in enumerate(plan.keys):
+            duplicate = computed[f"k{i}"]
+            seen = self._seen[key]
+            duplicate = duplicate | seen.contains(computed[f"v{i}"])
+            if OWNER in computed.columns:
+                duplicate = duplicate | self._taken(key, computed[f"v{i}"], computed[OWNER])
+            seen.add(computed[f"v{i}"])
+            flags = flags.with_columns(duplicate.alias(f"k{i}"))
+            rules.append(Rule(key.label, key.check, pl.col(f"k{i}")))
+        if plan.custom:
+            checked = prepared.drop([ORIGINAL + c for c in plan.coerced])
+            for i, custom in enumerate(plan.custom):
+                flags = flags.with_columns(_run_custom(custom, checked, frame.height).alias(f"c{i}"))
+                rules.append(Rule(custom.column, custom.name, pl.col(f"c{i}"), rejects=not custom.check.raise_warning))
+        return self._split(table, frame.height, flags, rules, computed, plan)
+
+    def _split(
+        self,
+        table: arrow.Table,
+        height: int,
+        flags: pl.DataFrame,
+        rules: list[Rule],
+        computed: pl.DataFrame,
+        plan: Plan,
+    ) -> Audited:
+        counts = flags.sum().row(0) if flags.width else ()
+        for name, rule, count in zip(flags.columns, rules, counts, strict=True):
+            if count:
+                tally = self._tallies.setdefault(
+                    (rule.column, rule.check), _Tally(rule.column, rule.check, rule.rejects)
+                )
+                tally.count += count
+                if len(tally.first_rows) < FIRST_ROWS:
+                    head = flags[name].arg_true().head(FIRST_ROWS - len(tally.first_rows))
+                    tally.first_rows += [self.rows + int(r) for r in head]
+        self.rows += height
+        valid = table
+        for name in plan.coerced:
+            typed = computed[name].to_arrow(compat_level=pl.CompatLevel.oldest())
+            valid = valid.set_column(valid.schema.get_field_index(name), name, typed)
+        valid = valid.drop_columns(list(plan.drop))
+        blocking = [
+            n for n, r, c in zip(flags.columns, rules, counts, strict=True) if c and r.rejects and self._blocks(r)
+        ]
+        if not blocking:
+            return Audited(valid, _with_errors(table.slice(0, 0), arrow.array([], arrow.string())))
+        mask = flags.select(pl.any_horizontal(blocking)).to_series()
+        kept = mask.not_().to_arrow()
+        failed = flags.filter(mask)
+        items = [
+            pl.when(pl.col(n)).then(pl.lit(json.dumps({"check": r.check, "column": r.column})))
+            for n, r, c in zip(flags.columns, rules, counts, strict=True)
+            if c
+        ]
+        errors = failed.select(pl.concat_str(items, separator=",", ignore_nulls=True)).to_series()
+        errors = ("[" + errors + "]").to_arrow().cast(arrow.string())
+        return Audited(valid.filter(kept), _with_errors(table.filter(mask.to_arrow()), errors))
+
+    def audit_stream(self, batches: Iterable[arrow.RecordBatch], *, min_rows: int = 131_072) -> Iterator[Audited]:
+        """Audit a stream of batches, joined into chunks of at least ``min_rows`` rows (except
+        the last): each audit has a fixed cost of a few milliseconds, which small batches (a CSV
+        reader's 1 MiB blocks) would pay thousands of times.
+        """
+        held: list[arrow.RecordBatch] = []
+        rows = 0
+        for batch in batches:
+            held.append(batch)
+            rows += batch.num_rows
+            if rows >= min_rows:
+                yield self.audit(arrow.Table.from_batches(held))
+                held, rows = [], 0
+        if held:
+            yield self.audit(arrow.Table.from_batches(held))
+
+    def _blocks(self, rule: Rule) -> bool:
+        return rule.dtype or self.policy != "warn"
+
+    def report(self, version: int | None = None) -> ValidationReport:
+        """The verdict on every row audited so far (``version``: the table version they became)."""
+        failures = tuple(CheckFailure(t.column, t.check, t.count, tuple(t.first_rows)) for t in self._tallies.values())
+        return ValidationReport(
+            ok=not any(t.rejects for t in self._tallies.values()),
+            version=version,
+            table=_table_of(self.model),
+            schema_name=schema_name(self.model),
+            schema_hash=schema_hash(self.model),
+            rows_checked=self.rows,
+            failures=failures,
+        )
+
+
+def revalidate(storage: Storage, table: str, version: int, model: Model) -> ValidationReport:
+    """Check a committed version of ``table`` against ``model`` and record the verdict.
+
+    Answers "was this data valid under today's rules?" for any version, e.g. the one a model
+    was trained on; the rows are streamed, the table is not changed.
+    """
+    auditor = Auditor(model, on_invalid="warn", source=table)
+    batches = storage.dataset(table, version).to_batches()
+    for _ in auditor.audit_stream(batches):
+        pass
+    report = auditor.report(version)
+    metadata.record_validation(storage, report)
+    return report

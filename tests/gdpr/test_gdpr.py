@@ -1,0 +1,267 @@
+"""GDPR requests on a real lake: find a subject everywhere, export, erase with proof, audit.
+
+The lake: ``crm.people`` (alice holds two accounts under one e-mail and shares a campus IP
+with bob), ``crm.orders`` (one of alice's orders is quarantined), ``crm.blocklist`` (that
+IP), a derived table keyed by user (``mart.spend``), an aggregate without identifiers
+(``mart.by_country``), and a run that read the people and predicted for them.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable, write_deltalake
+from typer.testing import CliRunner
+
+from lakekit import Lake
+from lakekit.cli import app
+from lakekit.errors import UsageError, VersionNotFound
+from lakekit.runs.replay import NotReproducible
+from lakekit.storage import files
+from lakekit.write import quarantine
+from tests.gdpr.gdpr_models import People
+
+ALICE = "alice@example.com"
+CAMPUS_IP = "10.20.30.40"
+
+
+def _csv(path: Path, header: str, *rows: str) -> str:
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return str(path)
+
+
+def _crm(tmp_path: Path) -> tuple[Lake, str]:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
+    src = tmp_path / "src"
+    src.mkdir()
+    people = "user_id,email,name,ip,country"
+    lake.ingest("crm.people", _csv(src / "p0.csv", people, f"2,bob@example.com,Bob,{CAMPUS_IP},SE",
+                                   "3,carol@example.com,Carol,10.0.0.3,FI"))
+    lake.ingest("crm.people", _csv(src / "p1.csv", people, f"1,{ALICE},Alice,{CAMPUS_IP},SE"))
+    lake.ingest("crm.people", _csv(src / "p2.csv", people, f"7,{ALICE},Alice A.,10.0.0.7,SE",
+                                   "4,dave@example.com,Dave,10.0.0.4,NO"))
+    lake.ingest("crm.orders", _csv(src / "o0.csv", "order_id,user_id,amount", "100,1,10.0", "101,2,20.0",
+                                   "102,7,5.0", "103,1,-5.0", "104,3,1.0"))
+    lake.ingest("crm.blocklist", _csv(src / "b0.csv", "ip,reason", f"{CAMPUS_IP},spam"))
+    lake.transform("mart.spend", "SELECT user_id, SUM(amount) AS spend FROM crm.orders GROUP BY user_id",
+                   dialect="duckdb")
+    lake.transform("mart.by_country", "SELECT p.country, SUM(o.amount) AS total FROM crm.orders o "
+                   "JOIN crm.people p ON o.user_id = p.user_id GROUP BY p.country", dialect="duckdb")
+    with lake.start_run("churn") as run:
+        people_now = run.read("crm.people")
+        run.log_predictions(pa.table({"user_id": people_now.column("user_id"),
+                                      "churn": [0.5] * people_now.num_rows}), keys=["user_id"])
+    return lake, run.run_id
+
+
+def test_find_follows_unique_keys_and_never_a_shared_ip(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    report = lake.gdpr.find(email=ALICE)
+    hits = {h.table: h for h in report.tables}
+    assert report.identifiers == {"email": 1, "user_id": 2}
+    assert hits["crm.people"].rows == 2 and hits["crm.people"].versions == (1, 2)
+    assert hits["crm.orders"].rows == 2
+    assert hits["_lakekit.quarantine__crm__orders"].rows == 1
+    assert hits["mart.spend"].rows == 2 and hits["mart.spend"].columns == ("user_id",)
+    assert sum(h.rows for h in report.tables if h.place == "predictions") == 2
+    assert "crm.blocklist" not in hits
+    assert run_id in report.runs and "mart.by_country" in report.downstream
+    assert ALICE not in json.dumps(report.asdict(), default=str)
+    assert lake.gdpr.find(user_id=2).identifiers == {"user_id": 1}
+
+
+def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    out = lake.gdpr.export(email=ALICE)
+    people = out["tables"]["crm.people"]["rows"]
+    assert sorted(r["user_id"] for r in people) == [1, 7] and {r["email"] for r in people} == {ALICE}
+    assert sorted(r["order_id"] for r in out["tables"]["crm.orders"]["rows"]) == [100, 102]
+    assert [r["order_id"] for r in out["tables"]["_lakekit.quarantine__crm__orders"]["rows"]] == [103]
+    assert {s["files"][0]["uri"].rsplit("/", 1)[-1] for s in out["sources"]} >= {"p1.csv", "p2.csv", "o0.csv"}
+    assert [r["run_id"] for r in out["runs"]] == [run_id]
+    json.dumps(out)
+
+
+def test_erase_removes_the_subject_from_every_version_and_proves_it(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    before = lake.read("crm.people", version=0)
+    report = lake.gdpr.erase(email=ALICE, reason="request #123")
+    assert report.verified and report.residue == () and not report.resumed
+    done = {t.table: t for t in report.tables}
+    assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_erased == (1, 2)
+    assert done["crm.orders"].rows_removed == 2 and done["_lakekit.quarantine__crm__orders"].rows_removed == 1
+    people = lake.read("crm.people")
+    assert sorted(people.column("user_id").to_pylist()) == [2, 3, 4]
+    assert lake.read("crm.people", version=0).equals(before)
+    for version in (1, 2):
+        with pytest.raises(VersionNotFound):
+            lake.read("crm.people", version=version)
+    assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [101, 104]
+    assert sorted(lake.read("mart.spend").column("user_id").to_pylist()) == [2, 3]
+    assert lake.read("crm.blocklist").num_rows == 1
+    assert run_id in report.runs and "mart.by_country" in report.downstream
+    with pytest.raises(NotReproducible):
+        lake.reproduce(run_id)
+    assert not lake.gdpr.find(email=ALICE).found
+    assert lake.gdpr.verify(email=ALICE).verified
+    logs = [p for p in (tmp_path / "lake").rglob("*") if p.is_file() and "_delta_log" in p.parts]
+    assert not [p for p in logs if ALICE.encode() in p.read_bytes()]
+    trail = lake.gdpr.audit(email=ALICE)
+    assert [(r["action"], r["status"]) for r in trail.to_pylist()][-4:] == [
+        ("erase", "started"), ("erase", "finished"), ("find", "finished"), ("verify", "finished")]
+    assert ALICE not in json.dumps(trail.to_pylist(), default=str)
+    history = lake.history("crm.people")
+    assert history[0].operation != "" and history[0].provenance["operation"] == "erase"
+    assert history[0].provenance["request_id"] == report.request_id
+
+
+def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    before = lake.read("crm.people")
+    with pytest.raises(UsageError, match="reason"):
+        lake.gdpr.erase(email=ALICE, reason=f"asked by {ALICE}")
+    with pytest.raises(UsageError, match="identifier"):
+        lake.gdpr.erase(reason="request #1")
+    assert lake.read("crm.people").equals(before)
+
+
+def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.ingest("crm.orders", _csv(tmp_path / "o1.csv", "order_id,user_id,amount", "105,7,3.0"))
+    report = lake.gdpr.erase(user_id=7, reason="ticket 9")
+    assert report.verified
+    assert 7 not in lake.read("mart.spend").column("user_id").to_pylist()
+    assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [100, 101, 104]
+    assert {t.table for t in report.tables if t.rows_removed} >= {"crm.people", "crm.orders", "mart.spend"}
+
+
+def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _crm(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschemas = "tests.gdpr.gdpr_models"\n')
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout + result.stderr
+
+    code, text = run("gdpr", "find", f"email={ALICE}")
+    assert code == 0 and "crm.people" in text and ALICE not in text
+    code, text = run("gdpr", "export", f"email={ALICE}", "--to", "alice.json")
+    assert code == 0 and ALICE not in text
+    assert {r["email"] for r in json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["rows"]} \
+        == {ALICE}
+    assert run("gdpr", "find", "phone=123")[0] == 1
+    assert run("gdpr", "find", "no-equals-sign")[0] == 2
+    code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", f"from {ALICE}", "--yes")
+    assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
+    assert run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5")[0] == 1  # not confirmed
+    code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5", "--yes", "--json")
+    assert code == 0 and json.loads(text)["verified"] is True
+    assert run("gdpr", "verify", f"email={ALICE}")[0] == 0
+    code, text = run("gdpr", "audit", f"email={ALICE}", "--json")
+    assert code == 0 and {(r["action"], r["status"]) for r in json.loads(text)} >= {("erase", "finished")}
+    assert ALICE not in text
+
+
+def test_copies_of_personal_columns_keep_no_statistics_and_no_partitions(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    assert lake.storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    lake.transform("mart.top", "SELECT user_id, spend FROM mart.spend WHERE spend > 1", dialect="duckdb")
+    assert lake.storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert "delta.dataSkippingStatsColumns" not in lake.storage.open("mart.by_country").metadata().configuration
+    source = _csv(tmp_path / "pm.csv", "user_id,email,name,ip,country", "9,x@example.com,X,10.0.0.9,SE")
+    with pytest.raises(UsageError, match="partitioned by 'email'"):
+        lake.ingest("crm.people_by_mail", source, schema=People, partition_by=["email"])
+    assert not lake.storage.exists("crm.people_by_mail")
+
+
+def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    rejected = pa.table({"order_id": [200, 201], "user_id": [1, 3], "amount": [-1.0, -2.0]})
+    quarantine.stage(lake.storage, "crm.orders", [rejected], load_id="killed-load")
+    hits = {h.key: h for h in lake.gdpr.find(email=ALICE).tables}
+    assert hits["crm.orders (staged)"].rows == 1
+    report = lake.gdpr.erase(email=ALICE, reason="request #7")
+    assert report.verified
+    left = files.read(files.dataset(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
+    assert left.column("user_id").to_pylist() == [3]
+
+
+def test_a_log_that_spells_the_subject_is_purged(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
+    people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
+                       "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
+    write_deltalake(lake.storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
+    assert any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    report = lake.gdpr.erase(email=ALICE, reason="request #8")
+    assert report.verified and report.tables[0].log_purged
+    assert not any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    assert lake.read("crm.people").column("user_id").to_pylist() == [2]
+
+
+def test_an_identifier_spelled_in_lakekits_own_rows_is_reported_not_hidden(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.transform("mart.alice", f"SELECT user_id FROM crm.people WHERE email = '{ALICE}'", dialect="duckdb")
+    report = lake.gdpr.erase(email=ALICE, reason="request #9")
+    assert not report.verified
+    assert any(r.startswith("_lakekit.transforms:") for r in report.residue)
+    assert all(ALICE not in r for r in report.residue)
+
+
+def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
+    lake = Lake(s3.url("lake"), storage_options=s3.options, schemas="tests.gdpr.gdpr_models")
+    people = "user_id,email,name,ip,country"
+    lake.ingest("crm.people", _csv(tmp_path / "p0.csv", people, f"2,bob@example.com,Bob,{CAMPUS_IP},SE"))
+    lake.ingest("crm.people", _csv(tmp_path / "p1.csv", people, f"1,{ALICE},Alice,{CAMPUS_IP},SE"))
+    lake.ingest("crm.orders", _csv(tmp_path / "o0.csv", "order_id,user_id,amount", "100,1,10.0", "101,2,20.0",
+                                   "103,1,-5.0"))
+    write_deltalake(s3.url("lake/crm/blocklist"), pa.table({"ip": [CAMPUS_IP], "reason": ["spam"]}),
+                    storage_options=s3.options)
+    hits = {h.table: h for h in lake.gdpr.find(email=ALICE).tables}
+    assert hits["crm.people"].versions == (1,) and hits["crm.orders"].rows == 1
+    assert hits["_lakekit.quarantine__crm__orders"].rows == 1 and "crm.blocklist" not in hits
+    report = lake.gdpr.erase(email=ALICE, reason="request #10")
+    assert report.verified and lake.gdpr.verify(email=ALICE).verified
+    assert lake.read("crm.people", version=0).column("user_id").to_pylist() == [2]
+    with pytest.raises(VersionNotFound):
+        lake.read("crm.people", version=1)
+    assert lake.read("crm.orders").column("order_id").to_pylist() == [101]
+    fs = s3.fs()
+    assert fs.exists(f"{s3.bucket}/lake/_lakekit/subject.key")
+    assert not fs.glob(f"{s3.bucket}/lake/_lakekit/requests/*.json")
+    assert not [p for p in fs.find(f"{s3.bucket}/lake") if "_delta_log" in p and ALICE.encode() in fs.cat(p)]
+
+
+def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="no_schema_package")
+    uri = lake.storage.uri("t.x")
+    rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
+    write_deltalake(uri, rows, partition_by=["v"])
+    write_deltalake(uri, pa.table({"id": [4], "v": ["a"]}), mode="append")
+    table = DeltaTable(uri)
+    table.delete("id = 2")
+    (table.merge(pa.table({"id": [3, 5], "v": ["c", "d"]}), "t.id = s.id", source_alias="s", target_alias="t")
+     .when_matched_update_all().when_not_matched_insert_all().execute())
+    table.optimize.compact()
+    table.create_checkpoint()
+    write_deltalake(uri, rows, mode="overwrite")
+    found = lake.storage.version_files("t.x")
+    assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
+    for version, paths in found.items():
+        snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
+        assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
+
+
+def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Path) -> None:
+    root = tmp_path / "lake"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: Lake(root).storage.secret(), range(16)))
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]
