@@ -31,16 +31,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Result:
-    """Mixin: ``asdict()`` gives a JSON-ready dict of the dataclass."""
+class Result:
+    """Mixin of every result type: ``asdict()`` gives a JSON-ready dict of the dataclass."""
 
     def asdict(self) -> dict[str, Any]:
         plain: dict[str, Any] = _plain(self)
         return plain
 
 
+_Result = Result
+"""The mixin's name before it was public; ``lakekit.gdpr`` still spells it so."""
+
+
 @dataclass(frozen=True, order=True)
-class ColumnEdge(_Result):
+class ColumnEdge(Result):
     """One column-lineage edge: ``source_table.source_column`` → ``target_table.target_column``.
 
     ``kind``/``subtype`` follow the OpenLineage column-lineage facet: direct edges carry
@@ -58,7 +62,7 @@ class ColumnEdge(_Result):
 
 
 @dataclass(frozen=True)
-class SourceFile(_Result):
+class SourceFile(Result):
     """A source file as it was seen when loaded: where, how big, what content.
 
     ``checksum`` is ``"sha256:<hex>"`` of the bytes (or ``"etag:<value>"`` where the store
@@ -71,7 +75,7 @@ class SourceFile(_Result):
 
 
 @dataclass(frozen=True)
-class LoadResult(_Result):
+class LoadResult(Result):
     """What one ``Lake.ingest`` call did.
 
     ``version`` is the table version the load committed (the current version when
@@ -91,7 +95,7 @@ class LoadResult(_Result):
 
 
 @dataclass(frozen=True)
-class HistoryEntry(_Result):
+class HistoryEntry(Result):
     """One version of a table with its provenance (from the commit itself)."""
 
     version: int
@@ -104,7 +108,7 @@ class HistoryEntry(_Result):
 
 
 @dataclass(frozen=True)
-class CheckFailure(_Result):
+class CheckFailure(Result):
     """One schema check that rows failed: which column, which check, how many rows, the first ones.
 
     ``column`` is None for a check on the whole row (a dataframe-level check);
@@ -119,7 +123,7 @@ class CheckFailure(_Result):
 
 
 @dataclass(frozen=True)
-class ValidationReport(_Result):
+class ValidationReport(Result):
     """The verdict of one schema on one load or table version.
 
     ``version`` is the table version the rows became (None before the commit, or when
@@ -137,7 +141,7 @@ class ValidationReport(_Result):
 
 
 @dataclass(frozen=True)
-class TransformResult(_Result):
+class TransformResult(Result):
     """What one transform did: the version it made from which input versions, and its lineage.
 
     ``skipped`` when the same SQL had already run over the same input versions (``version``
@@ -160,7 +164,7 @@ class TransformResult(_Result):
 
 
 @dataclass(frozen=True)
-class RowDiff(_Result):
+class RowDiff(Result):
     """Rows added, removed and changed between two versions (changed only when ``keys`` identify rows)."""
 
     added: int
@@ -170,7 +174,7 @@ class RowDiff(_Result):
 
 
 @dataclass(frozen=True, order=True)
-class StoredEdge(_Result):
+class StoredEdge(Result):
     """A recorded column edge between two table versions, made by one transform."""
 
     edge: ColumnEdge
@@ -180,7 +184,7 @@ class StoredEdge(_Result):
 
 
 @dataclass(frozen=True)
-class LineageGraph(_Result):
+class LineageGraph(Result):
     """The recorded edges on every path into (upstream) or out of (downstream) ``root``;
     ``tables`` are the tables reached, ``runs`` the model runs that read an affected version."""
 
@@ -192,7 +196,31 @@ class LineageGraph(_Result):
 
 
 @dataclass(frozen=True)
-class RerunStep(_Result):
+class FileRun(Result):
+    """What running one file of a SQL project did; ``version`` is the target's current one when
+    ``skipped``, None when the file failed (``error``) or was not run because a file it reads from failed."""
+
+    file: str
+    target: str
+    version: int | None
+    skipped: bool
+    reason: str
+    rows: int
+    inputs: dict[str, int]
+    previous_inputs: dict[str, int] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRun(Result):
+    """Every selected file of a SQL project, in the order they ran."""
+
+    directory: str
+    files: tuple[FileRun, ...]
+
+
+@dataclass(frozen=True)
+class RerunStep(Result):
     """One recomputed table: the version it had, the version the rerun made, why, and the row changes."""
 
     table: str

@@ -20,7 +20,7 @@ from lakekit.core import dag
 from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
 from lakekit.core.results import ColumnEdge, LineageGraph, RerunStep, StoredEdge, WriteMode
-from lakekit.errors import UsageError
+from lakekit.errors import Cycle, UsageError
 from lakekit.index import metadata
 from lakekit.lineage.render import PRODUCER
 from lakekit.runs import commands as runexec
@@ -133,7 +133,7 @@ def order(storage: Storage, downstream_of: str) -> list[Recorded]:
                 frontier.append(target)
     try:
         return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
-    except dag.Cycle as c:
+    except Cycle as c:
         raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
 
 

@@ -23,7 +23,7 @@ from deltalake import DeltaTable
 
 from lakekit.core.checks import Plan, compile_plan
 from lakekit.core.results import HistoryEntry, ValidationReport
-from lakekit.errors import LakekitError, TableNotFound
+from lakekit.errors import InternalError, TableNotFound
 from lakekit.index import schemas
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage, select_rows
 
@@ -123,7 +123,7 @@ def _check(name: str, rows: pa.Table) -> None:
         except pandera.errors.SchemaErrors as e:
             failing |= {str(c) for c in e.failure_cases["column"].to_list() if c is not None}
     if failing:
-        raise LakekitError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(sorted(failing))})")
+        raise InternalError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(sorted(failing))})")
 
 
 def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:

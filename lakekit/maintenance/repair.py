@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakekit import runs, transform
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
 
 
 @dataclass(frozen=True)
-class RepairReport(_Result):
+class RepairReport(Result):
     """How many index rows were written again, and the versions whose verdict is lost."""
 
     loads: int

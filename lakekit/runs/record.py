@@ -34,8 +34,8 @@ import pyarrow.compute as pc
 
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import WriteMode, _Result
-from lakekit.errors import LakekitError, UsageError
+from lakekit.core.results import Result, WriteMode
+from lakekit.errors import InternalError, LakekitError, RunNotFound, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
@@ -50,21 +50,13 @@ RUN_ID_ENV = "LAKEKIT_RUN_ID"
 MAX_ATTEMPTS = 30
 
 
-class RunNotFound(LakekitError):
-    """A run id this lake has no record of."""
-
-    def __init__(self, run_id: str) -> None:
-        super().__init__(f"unknown run '{run_id}'")
-        self.run_id = run_id
-
-
 def predictions_table(run_id: str) -> str:
     """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
     return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
 
 
 @dataclass(frozen=True)
-class Read(_Result):
+class Read(Result):
     """One ``run.read``: the version, columns and filter used, and a fingerprint of what came back."""
 
     seq: int
@@ -77,7 +69,7 @@ class Read(_Result):
 
 
 @dataclass(frozen=True)
-class Artifact(_Result):
+class Artifact(Result):
     """A file a run logged: where it came from, its copy under the lake root, its content hash."""
 
     uri: str
@@ -87,7 +79,7 @@ class Artifact(_Result):
 
 
 @dataclass(frozen=True)
-class RunInfo(_Result):
+class RunInfo(Result):
     """A run as recorded: its state, what it read (``inputs`` {table: version}) and wrote (``outputs``)."""
 
     run_id: str
@@ -109,7 +101,7 @@ class RunInfo(_Result):
 
 
 @dataclass(frozen=True)
-class RunDependency(_Result):
+class RunDependency(Result):
     """What one run read and wrote: the edges lineage, staleness and reruns walk through."""
 
     run_id: str
@@ -343,7 +335,7 @@ def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> t
         if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
                 and p.get("operation") == provenance["operation"]:
             return entry.version, entry.rows_added or 0
-    raise LakekitError(f"'{table}' marks a run's write as committed but no commit carries it")
+    raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
 
 
 # --- what the lake knows about runs ------------------------------------------------------------

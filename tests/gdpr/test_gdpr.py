@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 
 from lakekit import Lake
 from lakekit.cli import app
-from lakekit.errors import UsageError, VersionNotFound
-from lakekit.runs.replay import NotReproducible
+from lakekit.errors import NotReproducible, UsageError, VersionNotFound
 from lakekit.storage import files
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People

@@ -14,10 +14,9 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from lakekit import Lake
-from lakekit.errors import VersionNotFound
+from lakekit.errors import NotReproducible, RunNotFound, VersionNotFound
 from lakekit.index import metadata
-from lakekit.runs.record import Run, RunNotFound
-from lakekit.runs.replay import NotReproducible
+from lakekit.runs.record import Run
 
 ITEMS = "raw.items"
 

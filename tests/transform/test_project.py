@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import lakekit as lk
 from lakekit.cli import app
-from lakekit.errors import UsageError
-from lakekit.transform.project import ProjectFailed, ProjectFileError, load
+from lakekit.errors import ProjectFailed, ProjectFileError, UsageError
+from lakekit.transform.project import load
 
 FILES = {
     # alphabetical order is not dependency order
