@@ -25,6 +25,7 @@ from deltalake import write_deltalake
 from lakekit import Lake
 from lakekit.index import metadata
 from lakekit.index.provenance import environment, new_id
+from lakekit.write import indexes
 
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 TABLES = [f"raw.t{i}" for i in range(5)]
@@ -43,8 +44,8 @@ def _prior_runs(lake: Lake, n: int) -> None:
                  "updated_at": stamp, **env} for i in ids for s in ("running", "finished")]
         reads = [{"run_id": i, "seq": k + 1, "table": t, "version": 0, "rows": 1000, "read_at": stamp,
                   "fingerprint": "xxh3_128:" + "0" * 32} for i in ids for k, t in enumerate(TABLES)]
-        metadata.append(lake.storage, "runs", metadata.rows("runs", runs))
-        metadata.append(lake.storage, "run_inputs", metadata.rows("run_inputs", reads))
+        indexes.append(lake.storage, "runs", metadata.rows("runs", runs))
+        indexes.append(lake.storage, "run_inputs", metadata.rows("run_inputs", reads))
 
 
 def _age(lake: Lake) -> None:

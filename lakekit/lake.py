@@ -119,7 +119,7 @@ class Lake:
     def loads(self, table: str) -> pa.Table:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
         self.storage.open(table)
-        return metadata.loads(self.storage, table)
+        return _ingest.loads(self.storage, table)
 
     def transform(
         self,

@@ -17,6 +17,7 @@ from lakekit import Lake
 from lakekit.errors import NotReproducible, RunNotFound, VersionNotFound
 from lakekit.index import metadata
 from lakekit.runs.record import Run
+from lakekit.write import indexes
 
 ITEMS = "raw.items"
 
@@ -84,7 +85,7 @@ def test_reproduce_after_each_kind_of_change(items: Lake, kind: str) -> None:
 def test_reproduce_refuses_rows_that_differ(items: Lake) -> None:
     run_id, _ = _record(items)
     bad = {**metadata.read(items.storage, "run_inputs").to_pylist()[0], "fingerprint": "xxh3_128:" + "0" * 32}
-    metadata.append(items.storage, "run_inputs", metadata.rows("run_inputs", [bad]))
+    indexes.append(items.storage, "run_inputs", metadata.rows("run_inputs", [bad]))
     with pytest.raises(NotReproducible, match=f"'{ITEMS}'"):
         items.reproduce(run_id)
 

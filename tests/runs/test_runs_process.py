@@ -33,7 +33,7 @@ for i in range(int(sys.argv[2])):
 WRITER = r"""
 import os, signal, sys
 import pyarrow as pa
-import lakekit.index.metadata, lakekit.storage.delta
+import lakekit.write.indexes, lakekit.storage.delta
 from lakekit import Lake
 
 point = sys.argv[2]
@@ -48,12 +48,12 @@ if point == "stream":  # die after the first batch reached delta-rs, before any 
         return real(target, pa.RecordBatchReader.from_batches(data.schema, batches()), **kwargs)
     lakekit.storage.delta.write_deltalake = dying
 elif point == "index":  # die right after the data commit, before its run_outputs row
-    append = lakekit.index.metadata.append
+    append = lakekit.write.indexes.append
     def dying_append(storage, name, table, **kwargs):
         if name == "run_outputs":
             os.kill(os.getpid(), signal.SIGKILL)
         return append(storage, name, table, **kwargs)
-    lakekit.index.metadata.append = dying_append
+    lakekit.write.indexes.append = dying_append
 
 lake = Lake(sys.argv[1])
 with lake.start_run("despam") as run:

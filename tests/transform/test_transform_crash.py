@@ -32,7 +32,7 @@ SQL = "SELECT id, amount * 2 AS doubled, upper(name) AS name FROM src.big WHERE 
 CHILD = r"""
 import json, os, signal, sys
 import pyarrow as pa
-import lakekit.index.metadata, lakekit.transform.query
+import lakekit.write.indexes, lakekit.transform.query
 from lakekit import Lake
 
 spec = json.loads(sys.argv[1])
@@ -52,12 +52,12 @@ if spec["point"] == "stream":
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
     lakekit.transform.query.execute = dying
 elif spec["point"] == "index":
-    append = lakekit.index.metadata.append
+    append = lakekit.write.indexes.append
     def dying_append(storage, name, table, **kwargs):
         if name == "transforms":
             die()
         return append(storage, name, table, **kwargs)
-    lakekit.index.metadata.append = dying_append
+    lakekit.write.indexes.append = dying_append
 
 lake = Lake(spec["root"], schemas="no_schema_package")
 print("start", flush=True)

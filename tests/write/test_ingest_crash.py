@@ -35,7 +35,7 @@ BASE_ROWS = 1_000
 
 CHILD = r"""
 import json, os, signal, sys, time
-import lakekit.index.metadata, lakekit.sources
+import lakekit.write.indexes, lakekit.sources
 from lakekit import Lake
 
 spec = json.loads(sys.argv[1])
@@ -59,7 +59,7 @@ elif point == "stream":
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
     lakekit.sources.read = killing_read
 elif point in ("index", "pause-index"):
-    append = lakekit.index.metadata.append
+    append = lakekit.write.indexes.append
     def hooked_append(storage, name, table, **kwargs):
         if name == "loads":
             if point == "index":
@@ -68,7 +68,7 @@ elif point in ("index", "pause-index"):
             while not os.path.exists(spec["resume"]):
                 time.sleep(0.001)
         return append(storage, name, table, **kwargs)
-    lakekit.index.metadata.append = hooked_append
+    lakekit.write.indexes.append = hooked_append
 
 lake = Lake(spec["root"])
 print("start", flush=True)
