@@ -16,6 +16,18 @@ DirectSubtype = Literal["identity", "transformation", "aggregation"]
 IndirectSubtype = Literal["join", "filter", "group_by", "sort", "window", "conditional"]
 EdgeSubtype = DirectSubtype | IndirectSubtype
 WriteMode = Literal["append", "overwrite", "merge"]
+Direction = Literal["upstream", "downstream"]
+"""Which way a lineage walk goes: into a column (what feeds it) or out of it (what it feeds)."""
+Verdict = Literal["valid", "warned", "invalid", "unvalidated", "unrecorded"]
+"""A table version under its schema: every row passed; rows failed checks that only warn; rows
+failed checks that reject; written without a schema; written with one but its verdict was lost
+(a crash between the commit and the verdict's row: ``lake.validate`` redoes it)."""
+RunStatus = Literal["running", "finished", "failed"]
+"""A run's life: ``running`` → ``finished``, or ``failed`` when its block raised."""
+AuditAction = Literal["find", "export", "erase", "verify"]
+"""The GDPR request an audit row belongs to."""
+AuditStatus = Literal["started", "finished"]
+"""A step of a GDPR request: an erasure is ``started`` before it changes anything."""
 
 
 def _plain(value: Any) -> Any:
@@ -96,7 +108,11 @@ class LoadResult(Result):
 
 @dataclass(frozen=True)
 class HistoryEntry(Result):
-    """One version of a table with its provenance (from the commit itself)."""
+    """One version of a table with its provenance (from the commit itself).
+
+    ``operation`` is Delta's name for the commit (``WRITE``, ``MERGE``, ``VACUUM END``...);
+    ``verdict`` is the version's validation, ``failing_checks`` how many checks rows failed.
+    """
 
     version: int
     timestamp: datetime
@@ -104,7 +120,22 @@ class HistoryEntry(Result):
     rows_added: int | None
     rows_removed: int | None
     provenance: dict[str, Any]
-    validation: str = "unvalidated"
+    verdict: Verdict = "unvalidated"
+    failing_checks: int = 0
+
+    @property
+    def validation(self) -> str:
+        """The verdict in words: ``"valid"``, ``"invalid (2 failing check(s))"``, ``"unvalidated"``...
+
+        >>> HistoryEntry(3, datetime(2026, 1, 1), "WRITE", 2, 0, {}, "warned", 1).validation
+        'warned (1 failing check(s))'
+        """
+        if self.verdict in ("warned", "invalid"):
+            return f"{self.verdict} ({self.failing_checks} failing check(s))"
+        return "verdict not recorded" if self.verdict == "unrecorded" else self.verdict
+
+    def asdict(self) -> dict[str, Any]:
+        return {**super().asdict(), "validation": self.validation}
 
 
 @dataclass(frozen=True)
@@ -189,7 +220,7 @@ class LineageGraph(Result):
     ``tables`` are the tables reached, ``runs`` the model runs that read an affected version."""
 
     root: str
-    direction: str
+    direction: Direction
     edges: tuple[StoredEdge, ...]
     tables: tuple[str, ...]
     runs: tuple[str, ...] = ()

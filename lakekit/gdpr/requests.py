@@ -27,12 +27,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit import runs
+from lakekit.core.results import AuditAction as Action
 from lakekit.core.results import _Result
 from lakekit.errors import LakekitError, UsageError
 from lakekit.gdpr import subjects
@@ -45,7 +46,6 @@ from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.write import indexes
 from lakekit.write.quarantine import LOAD_ID
 
-Action = Literal["find", "export", "erase", "verify"]
 MAX_ATTEMPTS = 20
 _MIN_LOG_TEXT = 5
 """Identifiers shorter than this are not looked for in log text (a user id ``42`` is everywhere)."""

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit.core.results import HistoryEntry
+from lakekit.core.results import HistoryEntry, Verdict
 from lakekit.errors import TableNotFound
 from lakekit.storage.delta import META_NAMESPACE, Storage, select_rows
 
@@ -120,25 +120,20 @@ def of_table(table: str) -> pc.Expression:
     return pc.field("table") == table
 
 
-def verdicts(storage: Storage, table: str) -> dict[int, str]:
-    """Version → the latest validation verdict recorded for it."""
-    found: dict[int, str] = {}
+def verdicts(storage: Storage, table: str) -> dict[int, tuple[Verdict, int]]:
+    """Version → the latest validation verdict recorded for it, with how many checks rows failed."""
+    found: dict[int, tuple[Verdict, int]] = {}
     for r in sorted(read(storage, "validations", filter=of_table(table)).to_pylist(),
                     key=lambda r: r["validated_at"]):
         failing = len(json.loads(r["failures"] or "[]"))
-        found[r["version"]] = "valid" if r["ok"] and not failing else (
-            f"warned ({failing} failing check(s))" if r["ok"] else f"invalid ({failing} failing check(s))")
+        found[r["version"]] = ("valid" if r["ok"] and not failing else "warned" if r["ok"] else "invalid", failing)
     return found
 
 
-UNRECORDED = "verdict not recorded"
-"""The status of a version written with a schema whose verdict was lost (a crash after the commit)."""
-
-
-def _unrecorded(commit_provenance: Mapping[str, Any]) -> str:
-    """The status of a version with no verdict: written without a schema, or its verdict lost
+def _unrecorded(commit_provenance: Mapping[str, Any]) -> Verdict:
+    """The verdict of a version with none recorded: written without a schema, or its verdict lost
     (a crash between the commit and its ``_lakekit/validations`` row; ``lake.validate`` redoes it)."""
-    return UNRECORDED if commit_provenance.get("schema_hash") else "unvalidated"
+    return "unrecorded" if commit_provenance.get("schema_hash") else "unvalidated"
 
 
 def commits(storage: Storage, table: str) -> list[HistoryEntry]:
@@ -162,7 +157,8 @@ def commits(storage: Storage, table: str) -> list[HistoryEntry]:
 def history(storage: Storage, table: str) -> list[HistoryEntry]:
     """Every version of ``table``, newest first, with its provenance, row counts and validation."""
     checked = verdicts(storage, table)
-    return [dataclasses.replace(e, validation=checked.get(e.version) or _unrecorded(e.provenance))
+    return [dataclasses.replace(e, verdict=checked[e.version][0], failing_checks=checked[e.version][1])
+            if e.version in checked else dataclasses.replace(e, verdict=_unrecorded(e.provenance))
             for e in commits(storage, table)]
 
 

@@ -39,5 +39,5 @@ def repair(storage: Storage) -> RepairReport:
         before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
         loads += ingest.loads(storage, table).num_rows - before
         unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
-                       if e.validation == metadata.UNRECORDED]
+                       if e.verdict == "unrecorded"]
     return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded))

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import fsspec
 import pyarrow as pa
@@ -34,7 +34,7 @@ from deltalake import DeltaTable
 
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import Result, WriteMode
+from lakekit.core.results import Result, RunStatus, WriteMode
 from lakekit.errors import InternalError, RunNotFound, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
@@ -46,7 +46,6 @@ from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
-RunStatus = Literal["running", "finished", "failed"]
 RUN_ID_ENV = "LAKEKIT_RUN_ID"
 
 
@@ -150,7 +149,7 @@ class Run:
         """{table: version} of the reads so far (the latest read of a table read more than once)."""
         return {r.table: r.version for r in self.reads}
 
-    def read(self, table: str, version: int | None = None, as_of: datetime | str | None = None,
+    def read(self, table: str, version: int | None = None, *, as_of: datetime | str | None = None,
              columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
         """Rows of ``table`` at a version (latest by default), recorded with a fingerprint."""
         if version is not None and as_of is not None:
@@ -190,7 +189,7 @@ class Run:
         self.artifacts[path] = artifact
         return artifact
 
-    def write(self, table: str, data: Any, mode: WriteMode = "append", keys: Sequence[str] | None = None) -> int:
+    def write(self, table: str, data: Any, *, mode: WriteMode = "append", keys: Sequence[str] | None = None) -> int:
         """Commit ``data`` (anything Arrow can read) as a new version of ``table``, validated by its
         schema, with provenance naming this run; once per run, however often it is retried."""
         if mode not in get_args(WriteMode):
@@ -210,7 +209,7 @@ class Run:
         index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
         return version
 
-    def log_predictions(self, data: Any, keys: Sequence[str]) -> int:
+    def log_predictions(self, data: Any, *, keys: Sequence[str]) -> int:
         """Store predictions (with the key columns that join them to the inputs) as a new version
         of this run's predictions table; returns the version."""
         table = pa.table(data)

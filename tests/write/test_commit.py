@@ -31,15 +31,15 @@ def _rows(tag: str) -> pa.Table:
 
 @pytest.fixture
 def table(lake: Lake) -> str:
-    write_deltalake(lake.storage.uri(TABLE), _rows("seed"))
-    return lake.storage.uri(TABLE)
+    write_deltalake(lake._storage.uri(TABLE), _rows("seed"))
+    return lake._storage.uri(TABLE)
 
 
 def _ours_once(lake: Lake, interfere: int) -> tuple[list[int], object]:
     """An attempt that commits "ours" exclusively, after another writer appended on its first
     ``interfere`` tries; returns the snapshots' versions and the attempt."""
     seen: list[int] = []
-    storage = lake.storage
+    storage = lake._storage
 
     def attempt(base: DeltaTable | None) -> int:
         assert base is not None
@@ -56,7 +56,7 @@ def _ours_once(lake: Lake, interfere: int) -> tuple[list[int], object]:
 
 def test_a_lost_commit_is_tried_again_on_a_fresh_snapshot(lake: Lake, table: str) -> None:
     seen, attempt = _ours_once(lake, interfere=1)
-    version = commit_once(lake.storage, TABLE, attempt, policy=FAST)  # type: ignore[arg-type]
+    version = commit_once(lake._storage, TABLE, attempt, policy=FAST)  # type: ignore[arg-type]
     assert seen == [0, 1] and version == 2
     assert lake.read(TABLE).column("tag").to_pylist().count("ours") == 1
 
@@ -64,7 +64,7 @@ def test_a_lost_commit_is_tried_again_on_a_fresh_snapshot(lake: Lake, table: str
 def test_retries_are_bounded_and_end_in_a_transient_error(lake: Lake, table: str) -> None:
     seen, attempt = _ours_once(lake, interfere=10)
     with pytest.raises(TooManyConflicts, match=r"'raw\.t' after 3 attempts") as caught:
-        commit_once(lake.storage, TABLE, attempt, policy=FAST)  # type: ignore[arg-type]
+        commit_once(lake._storage, TABLE, attempt, policy=FAST)  # type: ignore[arg-type]
     assert isinstance(caught.value, Transient) and not isinstance(caught.value, Conflict)
     assert seen == [0, 1, 2]  # one fresh snapshot per attempt
     assert "ours" not in lake.read(TABLE).column("tag").to_pylist()  # nothing of ours landed
@@ -73,14 +73,14 @@ def test_retries_are_bounded_and_end_in_a_transient_error(lake: Lake, table: str
 
 def test_work_already_committed_is_found_not_redone(lake: Lake, table: str) -> None:
     _, attempt = _ours_once(lake, interfere=0)
-    assert commit_once(lake.storage, TABLE, attempt) == 1  # type: ignore[arg-type]
-    assert commit_once(lake.storage, TABLE, attempt) == -1  # type: ignore[arg-type]
+    assert commit_once(lake._storage, TABLE, attempt) == 1  # type: ignore[arg-type]
+    assert commit_once(lake._storage, TABLE, attempt) == -1  # type: ignore[arg-type]
     assert lake.read(TABLE).num_rows == 2
 
 
 def test_a_missing_table_is_a_none_snapshot(lake: Lake) -> None:
     got: list[DeltaTable | None] = []
-    commit_once(lake.storage, "raw.new", got.append)
+    commit_once(lake._storage, "raw.new", got.append)
     assert got == [None]
 
 
@@ -102,7 +102,7 @@ lake = Lake(sys.argv[1])
 row = {"transform_id": "t-1", "source_table": "a.b", "source_version": 0, "source_column": "x",
        "target_table": "c.d", "target_version": 0, "target_column": "y", "kind": "direct", "subtype": "identity"}
 for i in range(int(sys.argv[2])):
-    indexes.append(lake.storage, "lineage", metadata.rows("lineage", [{**row, "transform_id": f"t-{i}"}]),
+    indexes.append(lake._storage, "lineage", metadata.rows("lineage", [{**row, "transform_id": f"t-{i}"}]),
                    once_by="transform_id")
 """
 
@@ -115,5 +115,5 @@ def test_processes_appending_the_same_keys_at_once_write_each_once(tmp_path: Pat
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     from lakekit.index import metadata
 
-    ids = metadata.read(Lake(root).storage, "lineage").column("transform_id").to_pylist()
+    ids = metadata.read(Lake(root)._storage, "lineage").column("transform_id").to_pylist()
     assert sorted(ids) == sorted(f"t-{i}" for i in range(8))

@@ -136,7 +136,7 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _table_dir(lake: Lake) -> Path:
-    return Path(lake.storage.uri(TABLE))
+    return Path(lake._storage.uri(TABLE))
 
 
 def _assert_consistent_after_crash(lake: Lake) -> bool:
@@ -172,7 +172,7 @@ def _assert_rerun_loads_once(lake: Lake, source: Path, committed: bool) -> None:
     assert [f["uri"] for f in json.loads(row[0]["files"])] == [str(source)]
     # the index is healed once, not on every call
     assert lake.loads(TABLE).num_rows == 2
-    assert metadata.read(lake.storage, "loads").num_rows == 2
+    assert metadata.read(lake._storage, "loads").num_rows == 2
 
 
 @pytest.mark.parametrize(("point", "extra"), [
@@ -196,7 +196,7 @@ def test_kill_between_the_commit_and_the_index_row(base_lake, big_csv, tmp_path)
     assert child.returncode == -signal.SIGKILL
 
     assert _assert_consistent_after_crash(lake)
-    assert metadata.read(lake.storage, "loads").num_rows == 1  # only the base load is indexed
+    assert metadata.read(lake._storage, "loads").num_rows == 1  # only the base load is indexed
     _assert_rerun_loads_once(lake, big_csv, committed=True)
 
 
