@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lakekit import runs, transform
 from lakekit.core.results import Result
-from lakekit.index import metadata
+from lakekit.index import history, metadata
 from lakekit.storage.delta import Storage
 from lakekit.write import ingest
 
@@ -38,6 +38,6 @@ def repair(storage: Storage) -> RepairReport:
     for table in storage.tables():
         before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
         loads += ingest.loads(storage, table).num_rows - before
-        unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
+        unrecorded += [f"{table}@{e.version}" for e in history.history(storage, table)
                        if e.verdict == "unrecorded"]
     return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded))

@@ -36,12 +36,11 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import Result, RunStatus, WriteMode
 from lakekit.errors import InternalError, RunNotFound, UsageError
-from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.index import history, metadata
+from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.sources.formats import fsspec_options
-from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
@@ -198,15 +197,12 @@ class Run:
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
         self._writes[table] += 1
         seq = self._writes[table]
-        provenance = {
-            "operation": "run", "run_id": self.run_id, "run_name": self.name, "seq": seq, "mode": mode,
-            "keys": list(keys or ()), "inputs": self.inputs,
-            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()}, **environment(),
-        }
+        made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
+                             inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()})
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
         version, rows = _write_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
-                                    seq, provenance)
-        index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
+                                    seq, made)
+        index_outputs(self.storage, [output_row(table, version, rows, made, now())])
         return version
 
     def log_predictions(self, data: Any, *, keys: Sequence[str]) -> int:
@@ -220,7 +216,7 @@ class Run:
         seq = self._writes["predictions"]
         name = predictions_table(self.run_id)
         version, _ = _write_once(self.storage, Target(name), table, f"lakekit-run-predictions:{self.run_id}", seq,
-                                 {"operation": "predictions", "run_id": self.run_id, "seq": seq})
+                                 PredictionsProvenance(run_id=self.run_id, seq=seq))
         self.predictions = {"table": name, "version": version, "keys": list(keys)}
         return version
 
@@ -271,11 +267,14 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
     return run
 
 
-def output_row(table: str, version: int, rows: int, provenance: Mapping[str, Any], when: datetime) -> dict[str, Any]:
+def output_row(table: str, version: int, rows: int, made: RunProvenance, when: datetime) -> dict[str, Any]:
     """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
-    return {"output_id": f"{provenance['run_id']}:{table}:{provenance['seq']}", "run_id": provenance["run_id"],
-            "table": table, "version": version, "mode": provenance["mode"], "rows": rows,
-            "inputs": provenance["inputs"], "written_at": when}
+    return {"output_id": _output_id(table, made), "run_id": made.run_id, "table": table, "version": version,
+            "mode": made.mode, "rows": rows, "inputs": made.inputs, "written_at": when}
+
+
+def _output_id(table: str, made: RunProvenance) -> str:
+    return f"{made.run_id}:{table}:{made.seq}"
 
 
 def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -289,9 +288,9 @@ def heal_outputs(storage: Storage) -> int:
     known = set(metadata.read(storage, "run_outputs").column("output_id").to_pylist())
     missing = []
     for table in storage.tables():
-        for entry in metadata.commits(storage, table):
+        for entry in history.commits(storage, table):
             p = entry.provenance
-            if p.get("operation") == "run" and f"{p.get('run_id')}:{table}:{p.get('seq')}" not in known:
+            if isinstance(p, RunProvenance) and _output_id(table, p) not in known:
                 missing.append(output_row(table, entry.version, entry.rows_added or 0, p, entry.timestamp))
     if missing:
         index_outputs(storage, missing)
@@ -299,35 +298,33 @@ def heal_outputs(storage: Storage) -> int:
 
 
 def _write_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,
-                provenance: Mapping[str, Any]) -> tuple[int, int]:
+                made: RunProvenance | PredictionsProvenance) -> tuple[int, int]:
     """Publish ``data`` as one version of ``target.table`` unless the app transaction ``app``
     already reached ``seq`` (a retry): checked in the snapshot the commit is made on.
     Returns (version, rows)."""
 
     def attempt(dt: DeltaTable | None) -> tuple[int, int]:
         if dt is not None and (dt.transaction_version(app) or 0) >= seq:
-            return _committed(storage, target.table, provenance)
+            return _committed(storage, target.table, made)
         base = pa.schema(dt.schema().to_arrow()) if dt is not None else pa.schema([])
-        schema = reconcile(base, data.schema, table=target.table, uri=f"run {provenance['run_id']}",
+        schema = reconcile(base, data.schema, table=target.table, uri=f"run {made.run_id}",
                            fixed=dt is not None)
         landing = target if dt is None else dataclasses.replace(
             target, partition_by=tuple(dt.metadata().partition_columns))
-        publish.check_drift(landing, [(f"run {provenance['run_id']}", data.schema)])
-        commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: seq}, exclusive=True)
+        publish.check_drift(landing, [(f"run {made.run_id}", data.schema)])
         done = publish.publish(storage, landing, base=dt, schema=schema,
-                               parts=[(f"run {provenance['run_id']}", data.to_reader())],
-                               write_id=f"run:{provenance['run_id']}:{seq}", stamp=None, commit=commit)
+                               parts=[(f"run {made.run_id}", data.to_reader())],
+                               write_id=f"run:{made.run_id}:{seq}", stamp=None, commit=made.commit({app: seq}))
         return done.version, done.rows
 
     return commit_once(storage, target.table, attempt)
 
 
-def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> tuple[int, int]:
+def _committed(storage: Storage, table: str, made: RunProvenance | PredictionsProvenance) -> tuple[int, int]:
     """(version, rows) of the commit an earlier attempt of the same write made."""
-    for entry in metadata.commits(storage, table):
+    for entry in history.commits(storage, table):
         p = entry.provenance
-        if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
-                and p.get("operation") == provenance["operation"]:
+        if type(p) is type(made) and p.write_id == made.write_id and getattr(p, "seq", None) == made.seq:
             return entry.version, entry.rows_added or 0
     raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
 

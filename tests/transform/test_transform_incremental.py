@@ -59,7 +59,7 @@ def test_appends_are_read_incrementally_and_recorded_with_both_versions(tmp_path
     assert run(lake).skipped
 
     provenance = lake.history("out.inc")[0].provenance
-    assert provenance["previous_inputs"] == {"src.events": 0, "src.people": 0} and provenance["mode"] == "merge"
+    assert provenance.previous_inputs == {"src.events": 0, "src.people": 0} and provenance.mode == "merge"
     indexed = {r["version"]: r for r in metadata.read(lake._storage, "transforms").to_pylist()}
     assert json.loads(indexed[1]["previous_inputs"]) == {"src.events": 0, "src.people": 0}
     assert indexed[0]["previous_inputs"] is None
