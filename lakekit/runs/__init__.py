@@ -1,6 +1,7 @@
 """Model runs: what they read and wrote, reproduction, command runs, error slices."""
 
 from lakekit.runs.record import (
+    OUTPUTS,
     RUN_ID_ENV,
     Artifact,
     Read,
@@ -9,7 +10,6 @@ from lakekit.runs.record import (
     RunInfo,
     RunNotFound,
     RunStatus,
-    heal_outputs,
     index_outputs,
     output_row,
     predictions,
@@ -23,6 +23,7 @@ from lakekit.runs.record import (
 )
 
 __all__ = [
+    "OUTPUTS",
     "RUN_ID_ENV",
     "Artifact",
     "Read",
@@ -31,7 +32,6 @@ __all__ = [
     "RunInfo",
     "RunNotFound",
     "RunStatus",
-    "heal_outputs",
     "index_outputs",
     "output_row",
     "predictions",

@@ -37,6 +37,7 @@ from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import Result, RunStatus, WriteMode
 from lakekit.errors import InternalError, RunNotFound, UsageError
 from lakekit.index import history, metadata
+from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.sources.formats import fsspec_options
@@ -282,19 +283,13 @@ def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
     indexes.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
 
 
-def heal_outputs(storage: Storage) -> int:
-    """Index every version a run committed whose index row is missing (the run was killed between
-    its commit and the row); returns how many."""
-    known = set(metadata.read(storage, "run_outputs").column("output_id").to_pylist())
-    missing = []
-    for table in storage.tables():
-        for entry in history.commits(storage, table):
-            p = entry.provenance
-            if isinstance(p, RunProvenance) and _output_id(table, p) not in known:
-                missing.append(output_row(table, entry.version, entry.rows_added or 0, p, entry.timestamp))
-    if missing:
-        index_outputs(storage, missing)
-    return len(missing)
+def _restore(storage: Storage, lost: Sequence[Lost[RunProvenance]]) -> None:
+    index_outputs(storage, [output_row(x.table, x.entry.version, x.entry.rows_added or 0, x.made, x.entry.timestamp)
+                            for x in lost])
+
+
+OUTPUTS = Healer("run_outputs", "output_id", RunProvenance, _output_id, _restore)
+"""Puts back the ``_lakekit/run_outputs`` row of a version a run wrote and was killed before indexing."""
 
 
 def _write_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,

@@ -25,10 +25,8 @@ from lakekit.index import history
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import RunProvenance, TransformProvenance
 from lakekit.runs import pinned
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.write import validate
-
-_NO_DATA_CHANGE = {"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT"}
 
 
 def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
@@ -150,7 +148,7 @@ class _Histories:
 
     def newest_change(self, table: str, after: int) -> int | None:
         """The newest version after ``after`` that changed data (vacuum, optimize and the like do not)."""
-        changed = [v for v, e in self.of(table).items() if v > after and e.operation not in _NO_DATA_CHANGE]
+        changed = [v for v, e in self.of(table).items() if v > after and e.operation not in NO_DATA_CHANGE]
         return max(changed) if changed else None
 
     def step(self, table: str, version: int) -> Step:

@@ -25,19 +25,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pyarrow.dataset as pads
-import sqlglot
 from deltalake import DeltaTable
 from sqlglot import exp
 
 from lakekit.errors import UsageError
 from lakekit.index.provenance import Provenance, TransformProvenance, from_commit
-from lakekit.storage.delta import Storage
+from lakekit.lineage.parse import parse_one
+from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.transform.query import Prepared
 from lakekit.transform.statement import table_name
 
 Refresh = Literal["full", "incremental"]
-_TRANSPARENT = ("VACUUM START", "VACUUM END", "OPTIMIZE")
-"""Operations on the target that change no row: a run after them still continues the last one."""
 _HISTORY = 20
 _NOT_ROW_WISE = {"distinct": "DISTINCT", "group": "GROUP BY", "having": "HAVING", "qualify": "QUALIFY",
                  "limit": "LIMIT", "offset": "OFFSET"}
@@ -65,7 +63,7 @@ def driving_tables(sql: str, dialect: str) -> frozenset[str]:
     >>> sorted(driving_tables("WITH a AS (SELECT * FROM raw.a) SELECT * FROM a UNION ALL SELECT * FROM x.b", "duckdb"))
     ['raw.a', 'x.b']
     """
-    tree = sqlglot.parse_one(sql, read=dialect)
+    tree = parse_one(sql, dialect)
     ctes = {cte.alias_or_name.lower(): cte.this for cte in tree.find_all(exp.CTE)}
     uses: Counter[str] = Counter()
     for node in tree.find_all(exp.Table):
@@ -112,7 +110,7 @@ def _row_wise(select: exp.Select) -> None:
 def last_run(base: DeltaTable) -> Provenance:
     """Provenance of the commit that last changed ``base``'s rows (bare when lakekit did not make it)."""
     for commit in base.history(_HISTORY):
-        if commit.get("operation") not in _TRANSPARENT:
+        if commit.get("operation") not in NO_DATA_CHANGE:  # a run after those still continues the last one
             return from_commit(commit)
     return from_commit({})
 

@@ -27,7 +27,8 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
 from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
 from lakekit.errors import UsageError
-from lakekit.index import history, metadata
+from lakekit.index import metadata
+from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import column_lineage
 from lakekit.storage.delta import Storage
@@ -154,7 +155,7 @@ def index(storage: Storage, result: TransformResult, made: TransformProvenance, 
     """The ``_lakekit/lineage`` rows, then the ``_lakekit/transforms`` row, of a committed transform.
 
     Each is appended once per transform id, and the transforms row comes last: a transform whose
-    row is missing is indexed again by :func:`heal`, which cannot then duplicate its edges.
+    row is missing is indexed again by :data:`TRANSFORMS`, which cannot then duplicate its edges.
     """
     rows = [lineage_row(e, result) for e in result.edges]
     if rows:
@@ -169,26 +170,22 @@ def index(storage: Storage, result: TransformResult, made: TransformProvenance, 
     indexes.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
 
 
-def heal(storage: Storage) -> int:
-    """Index every transform whose commit landed but whose index rows did not (a crash in between).
+def _restore(storage: Storage, lost: Sequence[Lost[TransformProvenance]]) -> None:
+    """Index transforms again from their commits: the provenance holds the SQL, dialect and pinned
+    inputs, so the lineage edges are derived again exactly as the transform derived them."""
+    for x in lost:
+        p = x.made
+        edges = tuple(column_lineage(p.sql, dialect=p.dialect, schema=input_schemas(storage, p.inputs),
+                                     target=x.table, names=LAKE_NAMES))
+        result = TransformResult(x.table, x.entry.version, p.inputs, edges, rows=x.entry.rows_added or 0,
+                                 transform_id=p.transform_id, previous_inputs=p.previous_inputs)
+        index(storage, result, p, x.entry.timestamp)
 
-    The commit's provenance holds the SQL, dialect and pinned inputs, so the lineage edges are
-    derived again exactly as the transform derived them; returns how many were indexed.
-    """
-    indexed = set(metadata.read(storage, "transforms").column("transform_id").to_pylist())
-    healed = 0
-    for table in storage.tables():
-        for entry in history.commits(storage, table):
-            p = entry.provenance
-            if not isinstance(p, TransformProvenance) or p.transform_id in indexed:
-                continue
-            edges = tuple(column_lineage(p.sql, dialect=p.dialect, schema=input_schemas(storage, p.inputs),
-                                         target=table, names=LAKE_NAMES))
-            result = TransformResult(table, entry.version, p.inputs, edges, rows=entry.rows_added or 0,
-                                     transform_id=p.transform_id, previous_inputs=p.previous_inputs)
-            index(storage, result, p, entry.timestamp)
-            healed += 1
-    return healed
+
+TRANSFORMS = Healer("transforms", "transform_id", TransformProvenance, lambda table, made: made.transform_id,
+                    _restore)
+"""Puts back the ``_lakekit/transforms`` and ``_lakekit/lineage`` rows of a transform killed between
+its commit and its rows."""
 
 
 def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:

@@ -23,7 +23,8 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
 from lakekit.errors import UsageError
-from lakekit.index import history, metadata
+from lakekit.index import metadata
+from lakekit.index.heal import Healer, Lost, heal
 from lakekit.index.provenance import LoadProvenance, new_id, now
 from lakekit.sources.formats import Format, Source
 from lakekit.storage.delta import Storage
@@ -148,21 +149,16 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
 
 
-def loads(storage: Storage, table: str) -> pa.Table:
-    """The loads of ``table``: the index, healed from the table's own commits when it lags.
+def _restore(storage: Storage, lost: Sequence[Lost[LoadProvenance]]) -> None:
+    rows = [load_row(x.table, x.entry.version, x.entry.rows_added or 0, 0, x.made, x.entry.timestamp) for x in lost]
+    indexes.append(storage, "loads", metadata.rows("loads", rows), once_by="load_id")
 
-    A load whose data commit landed but whose index row did not (a crash in between) is
-    found in the table's history and indexed now.
-    """
-    indexed = metadata.read(storage, "loads", filter=metadata.of_table(table))
-    known = set(indexed.column("load_id").to_pylist())
-    missing = []
-    for entry in history.commits(storage, table):
-        p = entry.provenance
-        if isinstance(p, LoadProvenance) and p.files and p.load_id not in known:
-            missing.append(load_row(table, entry.version, entry.rows_added or 0, 0, p, entry.timestamp))
-    if missing:
-        healed = metadata.rows("loads", missing)
-        indexes.append(storage, "loads", healed, once_by="load_id")
-        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
-    return indexed.sort_by([("version", "ascending")])
+
+LOADS = Healer("loads", "load_id", LoadProvenance, lambda table, made: made.load_id, _restore)
+"""Puts back the ``_lakekit/loads`` row of a load killed between its commit and its row."""
+
+
+def loads(storage: Storage, table: str) -> pa.Table:
+    """The loads of ``table``: the index, healed first from the table's own commits when it lags."""
+    heal(storage, (LOADS,), tables=[table])
+    return metadata.read(storage, "loads", filter=metadata.of_table(table)).sort_by([("version", "ascending")])
