@@ -72,7 +72,8 @@ from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
 from lakekit.runs.commands import CommandRun
-from lakekit.runs.record import Artifact, Read, Run, RunDependency, RunInfo
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"

@@ -24,7 +24,8 @@ from lakekit.maintenance.vacuum import VacuumReport
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay, slices
 from lakekit.runs.commands import CommandRun
-from lakekit.runs.record import Run, RunInfo
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
 from lakekit.storage.delta import Storage, normalise_root

@@ -137,7 +137,7 @@ def test_a_run_that_writes_names_itself_in_the_version_and_writes_once(items: La
 
 
 def items_deps(lake: Lake):
-    from lakekit.runs.record import run_dependencies
+    from lakekit.runs.recorded import run_dependencies
 
     return run_dependencies(lake._storage)
 
