@@ -393,6 +393,15 @@ class Storage:
             if head.isdigit() and int(head) < latest:
                 fs.delete_file(info.path)
 
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
+        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
+        when another writer committed first."""
+        try:
+            base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
+                                            commit_properties=CommitProperties(max_commit_retries=0))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
 
