@@ -25,7 +25,8 @@ from lakekit.core.checks import Plan, compile_plan
 from lakekit.core.results import HistoryEntry, ValidationReport
 from lakekit.errors import LakekitError, TableNotFound
 from lakekit.index import schemas
-from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage, select_rows
+from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
+from lakekit.storage.scan import select_rows
 
 _TS = pa.timestamp("us", tz="UTC")
 PROVENANCE_KEY = "lakekit"
@@ -134,6 +135,12 @@ def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
         for f in schema
     }
     return pa.table(cols, schema=schema)
+
+
+def check(name: str, records: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse records ``_lakekit/<name>`` would refuse: a writer checks its index rows (drafts, with
+    the version still unknown) before its data commit, so no commit is left without its rows."""
+    _check(name, rows(name, records).cast(SCHEMAS[name]))
 
 
 def _json(value: Any) -> Any:

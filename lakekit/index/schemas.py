@@ -10,9 +10,11 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from lakekit.core import names
+
 JSON_LIST = r"^\[.*\]$"
 JSON_OBJECT = r"^\{.*\}$"
-TABLE = r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
+TABLE = names.PATTERN
 
 
 class Loads(pa.DataFrameModel):

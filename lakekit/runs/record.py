@@ -32,6 +32,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit.core import names
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import WriteMode, _Result
@@ -205,6 +206,7 @@ class Run:
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        names.check_writable(table)
         self._writes[table] += 1
         seq = self._writes[table]
         provenance = {
@@ -213,6 +215,7 @@ class Run:
             "artifacts": {a.path: a.sha256 for a in self.artifacts.values()}, **environment(),
         }
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        metadata.check("run_outputs", [output_row(table, 0, 0, provenance, now())])
         version, rows = commit_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, provenance)
         index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
@@ -106,9 +107,9 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
     stmt = statement.parse(sql, options.dialect)
-    if stmt.target is not None and stmt.target != target.lower():
+    names.check_writable(target)
+    if stmt.target is not None and stmt.target != target:
         raise UsageError(f"the SQL writes '{stmt.target}', not '{target}'")
-    storage.uri(target)
     mode = stmt.mode or options.mode
     keys = stmt.keys or options.keys
     if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
@@ -143,6 +144,10 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
             "incremental": options.incremental, "previous_inputs": plan.previous,
             "source": options.source, "job": options.job or f"transform {target}", **environment(),
         }
+        draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
+        lineage_draft, record_draft = index_rows(draft, provenance, now())
+        metadata.check("lineage", lineage_draft)
+        metadata.check("transforms", [record_draft])
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
                                   replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
@@ -167,9 +172,15 @@ def index(storage: Storage, result: TransformResult, provenance: Mapping[str, An
     Each is appended once per transform id, and the transforms row comes last: a transform whose
     row is missing is indexed again by :func:`heal`, which cannot then duplicate its edges.
     """
-    rows = [lineage_row(e, result) for e in result.edges]
-    if rows:
-        metadata.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
+    edges, record = index_rows(result, provenance, committed_at)
+    if edges:
+        metadata.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
+    metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+
+
+def index_rows(result: TransformResult, provenance: Mapping[str, Any],
+               committed_at: datetime) -> tuple[list[dict[str, object]], dict[str, Any]]:
+    """The ``_lakekit/lineage`` rows and the ``_lakekit/transforms`` row of a transform."""
     record = {
         "table": result.table, "version": result.version, "transform_id": result.transform_id,
         "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
@@ -180,7 +191,7 @@ def index(storage: Storage, result: TransformResult, provenance: Mapping[str, An
         "git_commit": provenance.get("git_commit"), "user": provenance.get("user"), "host": provenance.get("host"),
         "committed_at": committed_at,
     }
-    metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+    return [lineage_row(e, result) for e in result.edges], record
 
 
 def heal(storage: Storage) -> int:

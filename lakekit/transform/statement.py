@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError
 
 from lakekit.core.results import WriteMode
-from lakekit.errors import SqlError, UsageError
+from lakekit.errors import SqlError, UsageError, masked
+from lakekit.lineage.parse import TOO_DEEP, tokenize
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ class Statement:
     updates: tuple[str, ...] | None = None
 
 
+def dialect_of(name: str) -> Dialect:
+    """The sqlglot dialect called ``name``; an unknown name is a usage error."""
+    try:
+        return Dialect.get_or_raise(name)
+    except ValueError as e:
+        raise UsageError(masked(str(e))) from None
+
+
 def table_name(node: exp.Table) -> str:
     """``namespace.name`` of a table reference, lower-case (a catalog or project is dropped)."""
     return f"{node.db}.{node.name}".lower() if node.db else node.name.lower()
@@ -42,12 +51,16 @@ def parse(sql: str, dialect: str) -> Statement:
     >>> (s.target, s.mode, s.columns, s.query)
     ('clean.u', 'append', ('a',), 'SELECT x FROM raw.u')
     """
+    engine = dialect_of(dialect)
+    tokens = tokenize(sql, engine)
     try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-    except (ParseError, TokenError) as e:
-        errors = getattr(e, "errors", None) or [{}]
-        raise SqlError(f"cannot parse the transform: {errors[0].get('description', 'syntax error')}",
+        trees = [t for t in engine.parser().parse(tokens, sql) if t is not None]
+    except ParseError as e:
+        errors = e.errors or [{}]
+        raise SqlError(f"cannot parse the transform: {masked(errors[0].get('description') or 'syntax error')}",
                        sql=sql, line=errors[0].get("line"), col=errors[0].get("col")) from None
+    except RecursionError:
+        raise SqlError(TOO_DEEP, sql=sql) from None
     if len(trees) != 1:
         raise UsageError(f"a transform is one statement, got {len(trees)}")
     tree = trees[0]

@@ -21,6 +21,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit import sources
+from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
@@ -75,7 +76,7 @@ def ingest(
     progress: Progress | None = None,
 ) -> LoadResult:
     """Load the files of ``source`` into ``table`` as one new version, each file at most once."""
-    storage.uri(table)
+    names.check_writable(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
     fresh: dict[str, tuple[Source, SourceFile]] = {}
     for src in found:
@@ -98,6 +99,8 @@ def ingest(
         schema = _target_schema(table, dt, readers, options)
         _check_partitions(schema, target.partition_by, table)
         files = [fp for _, fp, _ in readers]
+        metadata.check("loads", [load_record(LoadResult(table, 0, 0, 0, False, tuple(files), load_id=load_id),
+                                             options, _env_now())])
         commit = Commit(
             {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table, model))},
             {file_app_id(fp): 1 for fp in files},

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable
 
@@ -78,6 +79,44 @@ def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
             validate.check_drift(target.model, schema, source=uri)
 
 
+def check_keys(target: Target, base: pa.Schema | None, parts: Sequence[tuple[str, pa.Schema]]) -> None:
+    """Refuse a merge whose keys are not columns of every source and of the table, before anything is read."""
+    if target.mode != "merge":
+        return
+    for uri, schema in parts:
+        if missing := [k for k in target.keys if k not in schema.names]:
+            raise UsageError(f"merge key '{missing[0]}' is not a column of {uri}")
+    if base is not None and (missing := [k for k in target.keys if k not in base.names]):
+        raise UsageError(f"merge key '{missing[0]}' is not a column of '{target.table}'")
+
+
+class _Keys:
+    """The merge keys of the rows streamed so far: each must be set and appear once, or the merge
+    would insert a row twice (a key no row matches yet) or fail in delta-rs (one that does)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.seen: list[pa.Table] = []
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if self.target.mode == "merge":
+            self.seen.append(pa.Table.from_batches([batch]).select(list(self.target.keys)))
+
+    def check(self) -> None:
+        if not self.seen:
+            return
+        frame = pl.from_arrow(pa.concat_tables(self.seen))
+        assert isinstance(frame, pl.DataFrame)
+        for key in self.target.keys:
+            if nulls := frame.get_column(key).null_count():
+                raise UsageError(f"merge key '{key}' is empty in {nulls} incoming row(s) of '{self.target.table}'")
+        repeated = frame.is_duplicated()
+        if repeated.any():
+            rows = ", ".join(str(i + 1) for i in repeated.arg_true().head(5).to_list())
+            raise UsageError(f"merge keys ({', '.join(self.target.keys)}) repeat in the incoming rows of "
+                             f"'{self.target.table}' (rows {rows}): each key must come once")
+
+
 def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Table | None:
     """The unique columns' values the new version keeps from the current one (an overwrite keeps
     none); for a merge, with the merge keys of the rows holding them."""
@@ -123,6 +162,8 @@ def publish(
     :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
+    check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
+               [(uri, reader.schema) for uri, reader in parts])
     run = _Run()
     auditor = None
     if target.model is not None:
@@ -156,6 +197,7 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
              tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    keys = _Keys(target)
     try:
         for uri, reader in parts:
             stamped = _stamped(reader, tag)
@@ -164,10 +206,12 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
             else:
                 valid = _audited(auditor, stamped, uri, write_id, run)
             for batch in valid:
+                keys.add(batch)
                 yield conform(batch, schema)
                 run.rows += batch.num_rows
                 if progress is not None:
                     progress(uri, run.rows)
+        keys.check()
         if auditor is not None:
             run.report = auditor.report()
             validate.enforce(run.report, auditor.policy)
