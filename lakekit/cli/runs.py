@@ -125,7 +125,7 @@ def error_slices(
     prediction: Annotated[str, typer.Option("--prediction", help="Column with the predicted value.")],
     min_rows: Annotated[int, typer.Option("--min-rows", help="Leave out smaller slices.")] = 1,
     rank: Annotated[str, typer.Option("--rank", help="error_rate | errors")] = "error_rate",
-    limit: Annotated[int, typer.Option("--limit", help="Slices to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Slices to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

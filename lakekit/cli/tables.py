@@ -105,7 +105,7 @@ def show(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
     version: Annotated[int | None, typer.Option("--version", help="Version number.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO timestamp: the version current then.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -151,6 +151,10 @@ def repair(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(report.asdict())
         return
+    for change in report.renamed:
+        out.print(f"renamed {change}", markup=False, highlight=False)
+    for left in report.misnamed:
+        out.print(f"not renamed: {left}", markup=False, highlight=False)
     out.print(f"indexed again: {report.loads} load(s), {report.transforms} transform(s), "
               f"{report.run_outputs} version(s) written by runs")
     if report.unrecorded_verdicts:

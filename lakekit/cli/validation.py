@@ -41,7 +41,7 @@ def validate(
 
 def quarantine(
     table: TableArg,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

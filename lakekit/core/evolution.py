@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit.errors import SchemaConflict
+from lakekit.errors import SchemaConflict, masked
 
 
 def delta_schema(schema: pa.Schema) -> pa.Schema:
@@ -27,7 +27,7 @@ def delta_schema(schema: pa.Schema) -> pa.Schema:
 def delta_type(t: pa.DataType) -> pa.DataType:
     """The type Delta stores for an Arrow type."""
     if pa.types.is_timestamp(t):
-        return pa.timestamp("us", tz=t.tz)
+        return pa.timestamp("us", tz=None if t.tz is None else "UTC")
     if pa.types.is_unsigned_integer(t):
         return {8: pa.int16(), 16: pa.int32(), 32: pa.int64()}.get(t.bit_width, pa.int64())
     if pa.types.is_dictionary(t):
@@ -56,7 +56,7 @@ def fits(value: pa.DataType, into: pa.DataType) -> bool:
     if pa.types.is_floating(value) and pa.types.is_floating(into):
         return into.bit_width >= value.bit_width
     if pa.types.is_timestamp(value) and pa.types.is_timestamp(into):
-        return value.tz == into.tz
+        return (value.tz is None) == (into.tz is None)
     if pa.types.is_date(value) and pa.types.is_date(into):
         return True
     return bool(pa.types.is_string(into) and (pa.types.is_large_string(value) or pa.types.is_string_view(value)))
@@ -100,12 +100,16 @@ def reconcile(base: pa.Schema, incoming: pa.Schema, *, table: str, uri: str, fix
     return pa.schema(list(fields.values()))
 
 
-def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """``batch`` with exactly ``schema``'s columns, in order: missing ones null, types cast."""
+def conform(batch: pa.RecordBatch, schema: pa.Schema, *, table: str, uri: str) -> pa.RecordBatch:
+    """``batch`` with exactly ``schema``'s columns, in order: missing ones null, types cast; a
+    value the cast would change (out of range, sub-microsecond time) is a :class:`SchemaConflict`."""
     n = batch.num_rows
     arrays = []
     for f in schema:
         i = batch.schema.get_field_index(f.name)
         column = batch.column(i) if i >= 0 else pa.nulls(n, f.type)
-        arrays.append(column if column.type == f.type else pc.cast(column, f.type))
+        try:
+            arrays.append(column if column.type == f.type else pc.cast(column, f.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+            raise SchemaConflict(table, f.name, f"a value does not fit {f.type} ({masked(str(e))})", uri=uri) from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -81,15 +81,14 @@ def check_writable(table: str) -> str:
     return table
 
 
-def suggest(table: str) -> str:
-    """The valid name closest to ``table``: lower case, runs of other characters as ``_``.
+def suggest(namespace: str, name: str) -> str:
+    """The valid table name closest to a folder ``namespace/name``: lower case, runs of other
+    characters as ``_``. For tables an older lakekit made under names this grammar refuses
+    (``lakekit repair`` renames them).
 
-    For tables an older lakekit created under names this grammar refuses (``lakekit repair``).
-
-    >>> suggest("Demo.Upper"), suggest("fz.a b"), suggest("n.[a]"), suggest("x.9lives")
+    >>> suggest("Demo", "Upper"), suggest("fz", "a b"), suggest("n", "[a]"), suggest("x", "9lives")
     ('demo.upper', 'fz.a_b', 'n._a_', 'x._9lives')
     """
-    namespace, _, name = table.partition(".")
     return f"{_part(namespace)}.{_part(name)}"
 
 

@@ -324,6 +324,33 @@ def loads(storage: Storage, table: str) -> pa.Table:
     return indexed.sort_by([("version", "ascending")])
 
 
+NAMED = {"loads": ("table",), "validations": ("table",), "transforms": ("table",),
+         "lineage": ("source_table", "target_table"), "run_inputs": ("table",), "run_outputs": ("table",)}
+"""The columns of each index table that name a data table."""
+
+
+def rename_table(storage: Storage, old: str, new: str) -> None:
+    """Make every index row naming table ``old`` name ``new`` (``lakekit repair`` renaming a table
+    an older lakekit made under a name the grammar now refuses). Each index table is rewritten in
+    one commit, and only when it names ``old``; doing it again changes nothing."""
+    for name, named in NAMED.items():
+        full = f"{META_NAMESPACE}.{name}"
+        while storage.exists(full):
+            base = storage.open(full)
+            rows = select_rows(storage.dataset(full, snapshot=base), full, columns=None, filter=None)
+            if not any(pc.any(pc.equal(rows.column(c), old)).as_py() for c in named):
+                break
+            for column in named:
+                at = rows.schema.get_field_index(column)
+                rows = rows.set_column(at, column, pc.if_else(pc.equal(rows.column(column), old), new,
+                                                              rows.column(column)))
+            try:
+                storage.write(full, rows, mode="overwrite", commit=Commit(exclusive=True), base=base)
+            except Conflict:
+                continue
+            break
+
+
 def record_validation(storage: Storage, report: ValidationReport) -> None:
     """Index a validation verdict in ``_lakekit/validations``."""
     row = {**report.asdict(), "validated_at": datetime.now(UTC)}

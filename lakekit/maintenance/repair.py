@@ -1,5 +1,9 @@
 """``lakekit repair``: rebuild lakekit's indexes from the tables' own commits.
 
+Tables an older lakekit created under names the grammar now refuses (``fz.a b``, ``Demo.Upper``:
+:mod:`lakekit.core.names`) are renamed first to the closest valid name, their index rows with
+them, then indexed like any other.
+
 Every data commit carries its provenance, so an index row lost to a crash between the commit
 and the row is found again: loads, transforms (with their lineage edges, derived again from the
 recorded SQL and pinned inputs) and versions written by runs. Loads and transforms also heal
@@ -13,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakekit import runs, transform
+from lakekit.core import names
 from lakekit.core.results import _Result
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
 
@@ -27,11 +33,28 @@ class RepairReport(_Result):
     run_outputs: int
     unrecorded_verdicts: tuple[str, ...]
     """``table@version`` of versions written with a schema whose verdict was never recorded."""
+    renamed: tuple[str, ...] = ()
+    """``old -> new`` for each table renamed to a valid name."""
+    misnamed: tuple[str, ...] = ()
+    """Folders of tables under invalid names that could not be renamed, with why."""
 
 
 def repair(storage: Storage) -> RepairReport:
     """Each index healed from every data table's commits (loads, verdicts, transforms and run
     outputs each read the histories they need: repair is rare, its readers are shared)."""
+    renamed, misnamed = [], []
+    for namespace, name in storage.misnamed():
+        old, new = f"{namespace}.{name}", names.suggest(namespace, name)
+        if storage.exists(new):
+            misnamed.append(f"{names.shown(f'{namespace}/{name}')}: '{new}' exists; rename the folder by hand")
+            continue
+        try:
+            metadata.rename_table(storage, old, new)
+            storage.rename((namespace, name), new)
+        except UsageError as e:
+            misnamed.append(f"{names.shown(f'{namespace}/{name}')}: {e}")
+            continue
+        renamed.append(f"{names.shown(old)} -> {new}")
     loads = 0
     unrecorded = []
     for table in storage.tables():
@@ -39,4 +62,5 @@ def repair(storage: Storage) -> RepairReport:
         loads += metadata.loads(storage, table).num_rows - before
         unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
                        if e.validation == metadata.UNRECORDED]
-    return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded))
+    return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded),
+                        tuple(renamed), tuple(misnamed))

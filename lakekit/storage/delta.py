@@ -96,6 +96,15 @@ def table_folder(table: str) -> str:
     return "/".join(split_name(table))
 
 
+def glob_escape(path: str) -> str:
+    """``path`` with glob's special characters taken literally.
+
+    >>> glob_escape("/lakes/[a]?*")
+    '/lakes/[[]a[]][?][*]'
+    """
+    return "".join(f"[{ch}]" if ch in "[]?*" else ch for ch in path)
+
+
 def split_name(table: str) -> tuple[str, str]:
     """``"ns.name"`` → ``("ns", "name")``; a name outside :mod:`lakekit.core.names`'s grammar is refused."""
     return names.check(table)
@@ -201,16 +210,32 @@ class Storage:
     def tables(self) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded (and folders whose
         names are not table names: :meth:`misnamed`)."""
-        return sorted(n for n in self._folders() if names.valid(n) and not n.startswith(META_NAMESPACE + "."))
+        return sorted(name for folder in self._folders() if names.valid(name := ".".join(folder))
+                      and not name.startswith(META_NAMESPACE + "."))
 
-    def misnamed(self) -> list[str]:
-        """``ns/name`` folders holding a Delta table under a name the grammar refuses (made by an
-        older lakekit, or by hand): no command can name them; ``lakekit repair`` renames them."""
-        return sorted(n for n in self._folders() if not names.valid(n))
+    def misnamed(self) -> list[tuple[str, str]]:
+        """``(namespace, name)`` folders holding a Delta table under a name the grammar refuses (made
+        by an older lakekit, or by hand): no command can name them; ``lakekit repair`` renames them."""
+        return sorted(folder for folder in self._folders() if not names.valid(".".join(folder)))
 
-    def _folders(self) -> set[str]:
+    def _folders(self) -> set[tuple[str, str]]:
         fs, base = self.files()
-        return {".".join(p.rstrip("/").split("/")[-3:-1]) for p in fs.glob(f"{base}/*/*/_delta_log")}
+        found = set()
+        for path in fs.glob(f"{glob_escape(base)}/*/*/_delta_log"):
+            namespace, name = path.rstrip("/").split("/")[-3:-1]
+            found.add((namespace, name))
+        return found
+
+    def rename(self, folder: tuple[str, str], table: str) -> None:
+        """Move the table in the folder ``namespace/name`` to ``table``'s folder (a local lake: one
+        atomic rename; an object store has none, so it is refused there)."""
+        target = Path(self.uri(table))
+        if "://" in self.root:
+            raise UsageError(f"an object store cannot rename a folder: copy it to {table_folder(table)}")
+        if target.exists():
+            raise UsageError(f"'{table}' exists")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Path(self.root, *folder).rename(target)
 
     def resolve(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (a datetime or ISO string); latest by default."""
@@ -306,7 +331,7 @@ class Storage:
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
         replacing: dict[str, Any] = {"predicate": predicate} if predicate else {}
-        with engine(table, "write"):
+        with engine(table, "write"), self._pruned(table, creating=base is None):
             try:
                 # creating: mode "error", so a table another writer created since we looked is a
                 # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
@@ -326,6 +351,20 @@ class Storage:
                 raise LakekitError(f"cannot write '{table}': {masked(str(e))}") from None
         # a non-exclusive commit may land on a newer version; delta-rs moves ``base`` to it
         return before + 1 if exclusive or base is None else base.version()
+
+    @contextlib.contextmanager
+    def _pruned(self, table: str, *, creating: bool) -> Iterator[None]:
+        """A table whose creation failed leaves no folder behind (delta-rs makes the table's folder
+        before it reads the first row; on a local lake, the folders it made and left empty go)."""
+        try:
+            yield
+        except BaseException:
+            if creating and "://" not in self.root and not self.exists(table):
+                for folder in (Path(self.uri(table)) / "_delta_log", Path(self.uri(table)),
+                               Path(self.uri(table)).parent):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
 
     def merge(
         self,

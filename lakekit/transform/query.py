@@ -214,8 +214,10 @@ class _Pins:
             self.latest[table] = self.storage.open(table).version()
         return self.latest[table]
 
-    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr) -> int:
+    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr | None) -> int:
         """``point`` AT (inclusive) or BEFORE (exclusive) the version, timestamp or offset ``value``."""
+        if value is None:
+            raise SqlError(f"time travel on '{table}' names no version, timestamp or offset")
         before = point == "BEFORE"
         if kind == "VERSION":
             version: int = value.to_py() if value.is_int else self._constant(table, value, int)  # `3` needs no DuckDB

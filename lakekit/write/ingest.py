@@ -25,7 +25,7 @@ from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import LakekitError, SourceError, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
@@ -92,6 +92,9 @@ def ingest(
                               skipped_files=tuple(fp for _, fp in fresh.values()))
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
         readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
+        for src, _, reader in readers:
+            if LOAD_ID in {n.lower() for n in reader.schema.names}:
+                raise SourceError(src.uri, f"column '{LOAD_ID}' is lakekit's own (the load of each row): rename it")
         target = Target(table, options.mode, options.keys,
                         tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
                         model, options.on_invalid)

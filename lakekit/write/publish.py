@@ -207,7 +207,7 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
                 valid = _audited(auditor, stamped, uri, write_id, run)
             for batch in valid:
                 keys.add(batch)
-                yield conform(batch, schema)
+                yield conform(batch, schema, table=target.table, uri=uri)
                 run.rows += batch.num_rows
                 if progress is not None:
                     progress(uri, run.rows)

@@ -101,7 +101,7 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
         fitted = _fitted(current, rows)
         schema = reconcile(current, fitted.schema, table=name, uri=SOURCE, fixed=base is not None)
         config = {"delta.dataSkippingStatsColumns": ",".join(c for c in schema.names if c not in pii)} if pii else None
-        batches = [conform(b, schema) for b in fitted.to_batches()]
+        batches = [conform(b, schema, table=name, uri=SOURCE) for b in fitted.to_batches()]
         try:
             storage.write(name, pa.Table.from_batches(batches, schema), mode="append",
                           commit=Commit(transactions={app: 1}, exclusive=True), base=base, configuration=config)
