@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, err, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, err, first_rows, key_value, open_lake, out, print_json, print_records
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
 
@@ -134,7 +134,7 @@ def error_slices(
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
     table = open_lake(lake).error_slices(run_id, by, label, prediction, min_rows=min_rows,
                                          rank="errors" if rank == "errors" else "error_rate")
-    records = table.slice(0, limit).to_pylist()
+    records = first_rows(table, limit)
     if json_out:
         print_json(records)
     else:

@@ -11,7 +11,17 @@ import pyarrow as pa
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lakekit.cli._common import JsonOpt, LakeOpt, default_lake, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import (
+    JsonOpt,
+    LakeOpt,
+    default_lake,
+    first_rows,
+    key_value,
+    open_lake,
+    out,
+    print_json,
+    print_records,
+)
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
 
@@ -111,7 +121,7 @@ def show(
 ) -> None:
     """Rows of TABLE at a version (latest by default)."""
     data: pa.Table = open_lake(lake).read(table, version=version, as_of=as_of)
-    head = data.slice(0, limit).to_pylist()
+    head = first_rows(data, limit)
     if json_out:
         print_json(head)
     else:

@@ -50,9 +50,10 @@ def scrubbed(message: str, schema: pa.Schema | None = None) -> str:
 
 
 def guarded(src: Source, reader: pa.RecordBatchReader, explain: Explain | None = None,
-            check: Callable[[pa.RecordBatch, int], None] | None = None) -> pa.RecordBatchReader:
-    """``reader``'s batches, each passed to ``check`` (with the rows before it) and its errors
-    raised as :class:`SourceError` (see :func:`failure`)."""
+            check: Callable[[pa.RecordBatch, int], None] | None = None,
+            finish: Callable[[], None] | None = None) -> pa.RecordBatchReader:
+    """``reader``'s batches, each passed to ``check`` (with the rows before it), then ``finish``
+    called; its errors raised as :class:`SourceError` (see :func:`failure`)."""
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0
@@ -63,7 +64,11 @@ def guarded(src: Source, reader: pa.RecordBatchReader, explain: Explain | None =
                 rows += batch.num_rows
                 yield batch
         except (pa.ArrowException, OSError) as e:
+            if finish is not None:
+                finish()
             raise failure(src, e, explain) from None
+        if finish is not None:
+            finish()
 
     return pa.RecordBatchReader.from_batches(reader.schema, batches())
 

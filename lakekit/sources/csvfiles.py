@@ -67,11 +67,12 @@ def _options(src: Source, column_types: Mapping[str, pa.DataType] | None = None,
 
 def _open(src: Source, types: Mapping[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
     try:
-        return pacsv.open_csv(open_stream(src), **_options(src, types))
-    except pa.ArrowInvalid as e:
-        if "Empty CSV file" in str(e) and (header := _lone_header(src)) is not None:
+        try:
+            return pacsv.open_csv(open_stream(src), **_options(src, types))
+        except pa.ArrowInvalid as e:
+            if "Empty CSV file" not in str(e) or (header := _lone_header(src)) is None:
+                raise
             return pacsv.open_csv(pa.BufferReader(header), **_options(src, types))
-        raise failure(src, e, lambda error: _located(src, error, types)) from None
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e, lambda error: _located(src, error, types)) from None
 

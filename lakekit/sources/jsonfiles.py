@@ -81,7 +81,11 @@ def _first(uri: str, mask: pa.Array, first_line: int, reason: str, step: int = 1
 
 class _Checked:
     """The file pyarrow reads NDJSON from: each block of whole lines is checked by
-    :func:`check_text` before it is handed over, so no line reaches the parser unchecked."""
+    :func:`check_text` before it is handed over, so no line reaches the parser unchecked.
+
+    A block that fails is not handed over: the file ends there for pyarrow (an exception raised
+    in its reader thread aborts the interpreter at exit), and :meth:`raise_error` raises the
+    failure once pyarrow has read what came before."""
 
     closed = False
 
@@ -92,6 +96,7 @@ class _Checked:
         self.ready = b""
         self.line = 1
         self.done = False
+        self.error: SourceError | None = None
 
     def read(self, size: int = -1) -> bytes:
         while not self.ready and not self.done:
@@ -101,19 +106,32 @@ class _Checked:
         return out
 
     def _fill(self) -> None:
-        chunk = self.raw.read(BLOCK_SIZE)
+        try:
+            chunk = self.raw.read(BLOCK_SIZE)
+        except OSError as e:
+            return self._stop(failure(self.src, e))
         data = self.pending + chunk
         cut = len(data) if not chunk else data.rfind(b"\n") + 1
-        if not chunk:
-            self.done = True
-        elif cut == 0 and len(data) > BLOCK_SIZE:
-            raise SourceError(self.src.uri, f"a line longer than {BLOCK_SIZE >> 20} MiB (the reader's block)",
-                              line=self.line)
+        self.done = not chunk
+        if cut == 0 and len(data) > BLOCK_SIZE:
+            return self._stop(SourceError(self.src.uri, f"a line longer than {BLOCK_SIZE >> 20} MiB (the reader's "
+                                                        "block)", line=self.line))
         whole, self.pending = data[:cut], data[cut:]
         if whole:
-            check_text(self.src.uri, whole, self.line, records=True)
+            try:
+                check_text(self.src.uri, whole, self.line, records=True)
+            except SourceError as e:
+                return self._stop(e)
             self.line += whole.count(b"\n")
             self.ready += whole
+        return None
+
+    def _stop(self, error: SourceError) -> None:
+        self.error, self.done, self.pending = error, True, b""
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
         self.closed = True
@@ -122,21 +140,23 @@ class _Checked:
 
 def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
     """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into."""
-    reader = _open(src, None)
+    checked, reader = _open(src, None)
     columns.check(src.uri, reader.schema)
     fixed = table_types(reader.schema, table)
     if fixed:
-        reader = _open(src, fixed)
-    return guarded(src, reader, lambda error: _explained(src, error))
+        checked, reader = _open(src, fixed)
+    return guarded(src, reader, lambda error: _explained(src, error), finish=checked.raise_error)
 
 
-def _open(src: Source, fixed: Mapping[str, pa.DataType] | None) -> pa.RecordBatchReader:
+def _open(src: Source, fixed: Mapping[str, pa.DataType] | None) -> tuple[_Checked, pa.RecordBatchReader]:
     parse = pajson.ParseOptions(explicit_schema=pa.schema(list(fixed.items())),
                                 unexpected_field_behavior="infer") if fixed else None
+    checked = _Checked(src)
     try:
-        return pajson.open_json(pa.PythonFile(_Checked(src), mode="r"),
-                                read_options=pajson.ReadOptions(block_size=BLOCK_SIZE), parse_options=parse)
+        return checked, pajson.open_json(pa.PythonFile(checked, mode="r"),
+                                         read_options=pajson.ReadOptions(block_size=BLOCK_SIZE), parse_options=parse)
     except (pa.ArrowException, OSError) as e:
+        checked.raise_error()
         raise failure(src, e, lambda error: _explained(src, error)) from None
 
 

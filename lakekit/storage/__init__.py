@@ -11,7 +11,7 @@ from lakekit.storage.delta import (
     split_name,
     table_folder,
 )
-from lakekit.storage.scan import canonical_schema, canonical_type, relation, scanner, select_rows
+from lakekit.storage.scan import canonical_schema, relation, scanner, select_rows
 
 __all__ = [
     "KEEP_HANDLE_SECONDS",
@@ -21,7 +21,6 @@ __all__ = [
     "Conflict",
     "Storage",
     "canonical_schema",
-    "canonical_type",
     "normalise_root",
     "relation",
     "scanner",

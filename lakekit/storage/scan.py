@@ -24,48 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
+from lakekit.core.evolution import plain_type, same_type
 from lakekit.errors import LakekitError, VersionNotFound, masked
 
 
-def canonical_type(t: pa.DataType) -> pa.DataType:
-    """The plain Arrow type lakekit reads a column as.
-
-    >>> canonical_type(pa.struct([("s", pa.string_view()), ("l", pa.large_list(pa.binary_view()))]))
-    StructType(struct<s: string, l: list<item: binary>>)
-    >>> canonical_type(pa.dictionary(pa.int32(), pa.large_string()))
-    DataType(string)
-    """
-    if pa.types.is_dictionary(t):
-        return canonical_type(t.value_type)
-    if pa.types.is_string_view(t) or pa.types.is_large_string(t):
-        return pa.string()
-    if pa.types.is_binary_view(t) or pa.types.is_large_binary(t):
-        return pa.binary()
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t) \
-            or pa.types.is_large_list_view(t) or pa.types.is_fixed_size_list(t):
-        return pa.list_(t.value_field.with_type(canonical_type(t.value_type)))
-    if pa.types.is_map(t):
-        return pa.map_(t.key_field.with_type(canonical_type(t.key_type)),
-                       t.item_field.with_type(canonical_type(t.item_type)))
-    if pa.types.is_struct(t):
-        return pa.struct([f.with_type(canonical_type(f.type)) for f in t])
-    return t
-
-
 def canonical_schema(schema: pa.Schema) -> pa.Schema:
-    """``schema`` with every column's :func:`canonical_type` (names and metadata kept)."""
-    return pa.schema([f.with_type(canonical_type(f.type)) for f in schema], metadata=schema.metadata)
-
-
-def _unnamed(t: pa.DataType) -> pa.DataType:
-    """``t`` with the names of list items and map entries made uniform (Arrow writers disagree on them)."""
-    if pa.types.is_list(t):
-        return pa.list_(_unnamed(t.value_type))
-    if pa.types.is_map(t):
-        return pa.map_(_unnamed(t.key_type), _unnamed(t.item_type))
-    if pa.types.is_struct(t):
-        return pa.struct([f.with_type(_unnamed(f.type)) for f in t])
-    return t
+    """``schema`` with every column's plain type (names and metadata kept)."""
+    return pa.schema([f.with_type(plain_type(f.type)) for f in schema], metadata=schema.metadata)
 
 
 def faithful(ds: pads.Dataset) -> bool:
@@ -73,8 +38,8 @@ def faithful(ds: pads.Dataset) -> bool:
     aside), so pyarrow can push filters down to its statistics."""
     if not isinstance(ds, pads.FileSystemDataset):
         return True
-    wanted = {f.name: _unnamed(f.type) for f in ds.schema}
-    return all(f.name not in wanted or _unnamed(f.type) == wanted[f.name]
+    wanted = {f.name: f.type for f in ds.schema}
+    return all(f.name not in wanted or same_type(f.type, wanted[f.name])
                for fragment in ds.get_fragments() for f in fragment.physical_schema)
 
 
@@ -118,7 +83,8 @@ def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[
         rel = con.from_arrow(relation(ds)).filter(predicate)
         if columns:
             rel = rel.project(", ".join(quote(c) for c in columns))
-        return rel.to_arrow_table()
+        wanted = pa.schema([ds.schema.field(c) for c in columns or ds.schema.names])
+        return rel.to_arrow_table().cast(wanted)  # DuckDB names list items its own way
     except duckdb.Error as e:
         raise LakekitError(f"filter on '{table}' does not apply: {masked(str(e))}") from None
     except RecursionError:

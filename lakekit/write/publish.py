@@ -1,10 +1,11 @@
 """Write-audit-publish: a stream of rows becomes one new table version, validated first.
 
 Shared by every write path (ingest, transforms, run outputs). The rows stream through the
-table's schema auditor on their way to delta-rs: rows that pass are written, rows that fail
-go to quarantine (under ``"quarantine"``), abort the write (``"fail"``: the error is raised
-before the commit, so nothing becomes visible) or are written anyway (``"warn"``). The
-verdict is recorded in ``_lakekit/validations`` for the version the commit made.
+table's schema auditor into a :class:`~lakekit.write.spool.Spool`: rows that pass are kept,
+rows that fail go to quarantine (under ``"quarantine"``), abort the write (``"fail"``) or are
+kept anyway (``"warn"``). Only when every row has been read and checked does delta-rs get them,
+so a failure leaves the table as it was. The verdict is recorded in ``_lakekit/validations``
+for the version the commit made.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from deltalake import DeltaTable
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
 from lakekit.core.results import ValidationReport, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import quarantine, validate
+from lakekit.write.spool import Spool
 
 Progress = Callable[[str, int], None]
 
@@ -133,14 +135,13 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
 
 
 class _Run:
-    """The mutable side of one publication: counts, rejected rows, the error that stopped it."""
+    """The mutable side of one publication: counts, rejected rows, the verdict."""
 
     def __init__(self) -> None:
         self.rows = 0
         self.rejected: list[pa.Table] = []
         self.quarantined = 0
         self.report: ValidationReport | None = None
-        self.error: LakekitError | None = None
 
 
 def publish(
@@ -170,14 +171,11 @@ def publish(
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
-    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
-                                                                auditor, run, progress))
-    try:
-        version = _write(storage, target, base, stream, commit, configuration(target, schema) if base is None else None)
-    except Exception:
-        if run.error is not None:
-            raise run.error from None
-        raise
+    with Spool(schema) as spool:
+        for batch in _batches(storage, target, schema, parts, tag, write_id, auditor, run, progress):
+            spool.add(batch)
+        version = _write(storage, target, base, spool.reader(), commit,
+                         configuration(target, schema) if base is None else None)
     report = dataclasses.replace(run.report, version=version) if run.report is not None else None
     if auditor is not None and report is not None:
         if run.quarantined:
@@ -198,27 +196,20 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
              tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
     keys = _Keys(target)
-    try:
-        for uri, reader in parts:
-            stamped = _stamped(reader, tag)
-            if auditor is None:
-                valid: Iterator[pa.RecordBatch] = stamped
-            else:
-                valid = _audited(auditor, stamped, uri, write_id, run)
-            for batch in valid:
-                keys.add(batch)
-                yield conform(batch, schema, table=target.table, uri=uri)
-                run.rows += batch.num_rows
-                if progress is not None:
-                    progress(uri, run.rows)
-        keys.check()
-        if auditor is not None:
-            run.report = auditor.report()
-            validate.enforce(run.report, auditor.policy)
-            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
-    except LakekitError as e:
-        run.error = e
-        raise
+    for uri, reader in parts:
+        stamped = _stamped(reader, tag)
+        valid: Iterator[pa.RecordBatch] = stamped if auditor is None else _audited(auditor, stamped, uri, write_id, run)
+        for batch in valid:
+            keys.add(batch)
+            yield conform(batch, schema, table=target.table, uri=uri)
+            run.rows += batch.num_rows
+            if progress is not None:
+                progress(uri, run.rows)
+    keys.check()
+    if auditor is not None:
+        run.report = auditor.report()
+        validate.enforce(run.report, auditor.policy)
+        run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
 
 
 def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,

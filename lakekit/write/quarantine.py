@@ -123,6 +123,7 @@ def read(storage: Storage, table: str, committed: Iterable[str], *, pii: Collect
     flush(storage, table, done, pii=pii)
     name = table_name(table)
     if not storage.exists(name):
-        return pa.table({})
+        return pa.table({LOAD_ID: pa.array([], pa.string()), validate.ERRORS: pa.array([], pa.string()),
+                         SOURCE: pa.array([], pa.string())})
     rows = storage.read(name)
     return rows.filter(pc.is_in(rows.column(LOAD_ID), value_set=pa.array(sorted(done), pa.string())))
