@@ -18,14 +18,15 @@ from dataclasses import dataclass
 
 from lakekit import runs, transform
 from lakekit.core import names
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
+from lakekit.write import indexes, ingest
 
 
 @dataclass(frozen=True)
-class RepairReport(_Result):
+class RepairReport(Result):
     """How many index rows were written again, and the versions whose verdict is lost."""
 
     loads: int
@@ -49,7 +50,7 @@ def repair(storage: Storage) -> RepairReport:
             misnamed.append(f"{names.shown(f'{namespace}/{name}')}: '{new}' exists; rename the folder by hand")
             continue
         try:
-            metadata.rename_table(storage, old, new)
+            indexes.rename_table(storage, old, new)
             storage.rename((namespace, name), new)
         except UsageError as e:
             misnamed.append(f"{names.shown(f'{namespace}/{name}')}: {e}")
@@ -59,8 +60,8 @@ def repair(storage: Storage) -> RepairReport:
     unrecorded = []
     for table in storage.tables():
         before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
-        loads += metadata.loads(storage, table).num_rows - before
+        loads += ingest.loads(storage, table).num_rows - before
         unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
-                       if e.validation == metadata.UNRECORDED]
+                       if e.verdict == "unrecorded"]
     return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded),
                         tuple(renamed), tuple(misnamed))

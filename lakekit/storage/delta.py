@@ -32,7 +32,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lakekit.core import names
-from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound, masked
+from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.scan import quote, select_rows
 
@@ -43,10 +43,6 @@ KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
 are never gone yet."""
-
-
-class Conflict(LakekitError):
-    """Another writer committed first; the caller re-checks and retries."""
 
 
 @dataclass(frozen=True)

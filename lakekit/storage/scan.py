@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from lakekit.core.evolution import plain_type, same_type
-from lakekit.errors import LakekitError, VersionNotFound, masked
+from lakekit.errors import ColumnNotFound, LakekitError, VersionNotFound, masked
 
 
 def canonical_schema(schema: pa.Schema) -> pa.Schema:
@@ -66,7 +66,7 @@ def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
     """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
     unknown = [c for c in columns or () if c not in ds.schema.names]
     if unknown:
-        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+        raise ColumnNotFound(table, unknown[0])
     try:
         if isinstance(filter, str):
             return _sql_filter(ds, table, filter, columns)

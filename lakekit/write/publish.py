@@ -23,9 +23,8 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
 from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import UsageError
-from lakekit.index import metadata
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import quarantine, validate
+from lakekit.write import indexes, quarantine, validate
 from lakekit.write.spool import Spool
 
 Progress = Callable[[str, int], None]
@@ -134,7 +133,7 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
     return storage.read(target.table, base.version(), columns=columns + keys)
 
 
-class _Run:
+class _Publication:
     """The mutable side of one publication: counts, rejected rows, the verdict."""
 
     def __init__(self) -> None:
@@ -160,28 +159,28 @@ def publish(
 
     ``write_id`` names this write (a load id, a transform id); when ``stamp`` names a column,
     every row carries the id in it (``_load_id``). Raises
-    :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
+    :class:`~lakekit.errors.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
     check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
                [(uri, reader.schema) for uri, reader in parts])
-    run = _Run()
+    pub = _Publication()
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
     with Spool(schema) as spool:
-        for batch in _batches(storage, target, schema, parts, tag, write_id, auditor, run, progress):
+        for batch in _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress):
             spool.add(batch)
         version = _write(storage, target, base, spool.reader(), commit,
                          configuration(target, schema) if base is None else None)
-    report = dataclasses.replace(run.report, version=version) if run.report is not None else None
+    report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
     if auditor is not None and report is not None:
-        if run.quarantined:
+        if pub.quarantined:
             quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
-        metadata.record_validation(storage, report)
-    return Published(version, run.rows, run.quarantined, report)
+        indexes.record_validation(storage, report)
+    return Published(version, pub.rows, pub.quarantined, report)
 
 
 def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:
@@ -193,34 +192,34 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 
 
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
-             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
+             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, pub: _Publication,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
     keys = _Keys(target)
     for uri, reader in parts:
         stamped = _stamped(reader, tag)
-        valid: Iterator[pa.RecordBatch] = stamped if auditor is None else _audited(auditor, stamped, uri, write_id, run)
+        valid: Iterator[pa.RecordBatch] = stamped if auditor is None else _audited(auditor, stamped, uri, write_id, pub)
         for batch in valid:
             keys.add(batch)
             yield conform(batch, schema, table=target.table, uri=uri)
-            run.rows += batch.num_rows
+            pub.rows += batch.num_rows
             if progress is not None:
-                progress(uri, run.rows)
+                progress(uri, pub.rows)
     keys.check()
     if auditor is not None:
-        run.report = auditor.report()
-        validate.enforce(run.report, auditor.policy)
-        run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
+        pub.report = auditor.report()
+        validate.enforce(pub.report, auditor.policy)
+        pub.quarantined = quarantine.stage(storage, target.table, pub.rejected, load_id=write_id)
 
 
 def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
-             run: _Run) -> Iterator[pa.RecordBatch]:
+             pub: _Publication) -> Iterator[pa.RecordBatch]:
     for audited in auditor.audit_stream(batches):
         if audited.rejected.num_rows:
             rejected = audited.rejected
             if quarantine.LOAD_ID not in rejected.column_names:  # unstamped writes (transforms, runs)
                 rejected = rejected.append_column(
                     quarantine.LOAD_ID, pa.repeat(pa.scalar(write_id, pa.string()), rejected.num_rows))
-            run.rejected.append(rejected.append_column(
+            pub.rejected.append(rejected.append_column(
                 quarantine.SOURCE, pa.repeat(pa.scalar(uri, pa.string()), rejected.num_rows)))
         yield from audited.valid.to_batches()
 
