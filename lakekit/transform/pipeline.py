@@ -104,7 +104,9 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
     stmt = statement.parse(sql, options.dialect)
-    names.check_writable(target)
+    for named in (target, stmt.target):
+        if named is not None:
+            names.check_writable(named)
     if stmt.target is not None and stmt.target != target:
         raise UsageError(f"the SQL writes '{stmt.target}', not '{target}'")
     mode = stmt.mode or options.mode

@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError
 
+from lakekit.core.names import shown
 from lakekit.core.results import WriteMode
 from lakekit.errors import SqlError, UsageError, masked
 from lakekit.lineage.parse import TOO_DEEP, tokenize
@@ -35,8 +36,8 @@ def dialect_of(name: str) -> Dialect:
     """The sqlglot dialect called ``name``; an unknown name is a usage error."""
     try:
         return Dialect.get_or_raise(name)
-    except ValueError as e:
-        raise UsageError(masked(str(e))) from None
+    except ValueError:
+        raise UsageError(f"unknown SQL dialect {shown(name)}") from None
 
 
 def table_name(node: exp.Table) -> str:
