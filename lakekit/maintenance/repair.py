@@ -15,12 +15,14 @@ verdicts lost the same way cannot be derived from a commit; they are listed for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lakekit import runs, transform
 from lakekit.core import names
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
-from lakekit.index import metadata
+from lakekit.index import history
+from lakekit.index.heal import Healer, heal
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes, ingest
 
@@ -40,9 +42,26 @@ class RepairReport(Result):
     """Folders of tables under invalid names that could not be renamed, with why."""
 
 
+HEALERS: tuple[Healer[Any], ...] = (ingest.LOADS, transform.TRANSFORMS, runs.OUTPUTS)
+"""Every index lakekit derives from commits, with how to restore it: one entry per index."""
+
+
 def repair(storage: Storage) -> RepairReport:
-    """Each index healed from every data table's commits (loads, verdicts, transforms and run
-    outputs each read the histories they need: repair is rare, its readers are shared)."""
+    """Tables under names the grammar refuses renamed first; then every index healed from every
+    data table's commits (each history read once for all healers), and the versions whose verdict
+    was lost."""
+    renamed, misnamed = _rename_misnamed(storage)
+    healed = heal(storage, HEALERS)
+    unrecorded = [f"{table}@{e.version}" for table in storage.tables() for e in history.history(storage, table)
+                  if e.verdict == "unrecorded"]
+    return RepairReport(healed["loads"], healed["transforms"], healed["run_outputs"], tuple(unrecorded),
+                        tuple(renamed), tuple(misnamed))
+
+
+def _rename_misnamed(storage: Storage) -> tuple[list[str], list[str]]:
+    """Each table folder under a refused name moved to :func:`lakekit.core.names.suggest`'s name,
+    its index rows first (a crash in between leaves the folder to rename on the next repair):
+    ``(renamed, left as they were, with why)``."""
     renamed, misnamed = [], []
     for namespace, name in storage.misnamed():
         old, new = f"{namespace}.{name}", names.suggest(namespace, name)
@@ -56,12 +75,4 @@ def repair(storage: Storage) -> RepairReport:
             misnamed.append(f"{names.shown(f'{namespace}/{name}')}: {e}")
             continue
         renamed.append(f"{names.shown(old)} -> {new}")
-    loads = 0
-    unrecorded = []
-    for table in storage.tables():
-        before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
-        loads += ingest.loads(storage, table).num_rows - before
-        unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
-                       if e.verdict == "unrecorded"]
-    return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded),
-                        tuple(renamed), tuple(misnamed))
+    return renamed, misnamed

@@ -29,13 +29,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
-from lakekit.lineage.parse import TOO_DEEP, tokenize
+from lakekit.lineage.parse import parse_one
 from lakekit.storage.delta import Storage
 from lakekit.storage.scan import relation
-from lakekit.transform.statement import dialect_of
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -87,7 +85,7 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
     >>> input_tables("INSERT INTO clean.users SELECT * FROM raw.users")
     ['raw.users']
     """
-    tree = _parse_one(sql, dialect or DEFAULT_DIALECT)
+    tree = parse_one(sql, dialect or DEFAULT_DIALECT)
     target = tree.this if isinstance(tree, exp.Insert | exp.Create | exp.Merge) else None
     if isinstance(target, exp.Schema):
         target = target.this
@@ -102,7 +100,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     the query does not read is a usage error (most likely a typo).
     """
     dialect = dialect or DEFAULT_DIALECT
-    tree = _parse_one(sql, dialect)
+    tree = parse_one(sql, dialect)
     writes = tree if not isinstance(tree, exp.Query) else tree.find(exp.Into, exp.DML, exp.DDL, exp.Command)
     if writes is not None:
         raise UsageError(f"only a read-only query (SELECT) can run here, not {writes.key.upper()}")
@@ -151,23 +149,6 @@ def query(storage: Storage, sql: str, *, dialect: str | None = None,
           versions: Mapping[str, int] | None = None) -> pa.Table:
     """Prepare and run ``sql``; all rows as one Arrow table."""
     return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions)).read_all()
-
-
-def _parse_one(sql: str, dialect: str) -> exp.Expr:
-    engine = dialect_of(dialect)
-    tokens = tokenize(sql, engine)
-    try:
-        statements = [s for s in engine.parser().parse(tokens, sql) if s is not None]
-    except ParseError as e:
-        first = e.errors[0] if e.errors else {}
-        description = first.get("description") or str(e).splitlines()[0]
-        raise SqlError(f"cannot parse SQL: {masked(description)}", sql=sql, line=first.get("line"),
-                       col=first.get("col")) from None
-    except RecursionError:
-        raise SqlError(TOO_DEEP, sql=sql) from None
-    if len(statements) != 1:
-        raise UsageError(f"expected one SQL statement, got {len(statements)}")
-    return statements[0]
 
 
 def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:
@@ -310,7 +291,7 @@ def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNo
 
 def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
     """Line and column of the first reference to ``column`` in the query as given."""
-    tree = _parse_one(prepared.sql, prepared.dialect)
+    tree = parse_one(prepared.sql, prepared.dialect)
     for node in tree.find_all(exp.Column):
         meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
         if node.name.lower() == column.lower() and "line" in meta and "col" in meta:

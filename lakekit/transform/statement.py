@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError
 
-from lakekit.core.names import shown
 from lakekit.core.results import WriteMode
-from lakekit.errors import SqlError, UsageError, masked
-from lakekit.lineage.parse import TOO_DEEP, tokenize
+from lakekit.errors import UsageError
+from lakekit.lineage.parse import parse_one
 
 
 @dataclass(frozen=True)
@@ -32,14 +29,6 @@ class Statement:
     updates: tuple[str, ...] | None = None
 
 
-def dialect_of(name: str) -> Dialect:
-    """The sqlglot dialect called ``name``; an unknown name is a usage error."""
-    try:
-        return Dialect.get_or_raise(name)
-    except ValueError:
-        raise UsageError(f"unknown SQL dialect {shown(name)}") from None
-
-
 def table_name(node: exp.Table) -> str:
     """``namespace.name`` of a table reference, lower-case (a catalog or project is dropped)."""
     return f"{node.db}.{node.name}".lower() if node.db else node.name.lower()
@@ -52,19 +41,7 @@ def parse(sql: str, dialect: str) -> Statement:
     >>> (s.target, s.mode, s.columns, s.query)
     ('clean.u', 'append', ('a',), 'SELECT x FROM raw.u')
     """
-    engine = dialect_of(dialect)
-    tokens = tokenize(sql, engine)
-    try:
-        trees = [t for t in engine.parser().parse(tokens, sql) if t is not None]
-    except ParseError as e:
-        errors = e.errors or [{}]
-        raise SqlError(f"cannot parse the transform: {masked(errors[0].get('description') or 'syntax error')}",
-                       sql=sql, line=errors[0].get("line"), col=errors[0].get("col")) from None
-    except RecursionError:
-        raise SqlError(TOO_DEEP, sql=sql) from None
-    if len(trees) != 1:
-        raise UsageError(f"a transform is one statement, got {len(trees)}")
-    tree = trees[0]
+    tree = parse_one(sql, dialect)
     if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
         return Statement(table_name(tree.this.find(exp.Table) or tree.this), tree.expression.sql(dialect), "overwrite")
     if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
