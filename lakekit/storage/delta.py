@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -86,9 +87,22 @@ def normalise_root(root: str | Path) -> str:
         text = text.removeprefix("file://")
     if "://" not in text:
         path = Path(text).expanduser().resolve()
+        _check_root(str(path))
         path.mkdir(parents=True, exist_ok=True)
         return str(path)
+    _check_root(text)
     return text.rstrip("/")
+
+
+_UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
+
+
+def _check_root(path: str) -> None:
+    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
+    decodes ``%XX`` escapes and backslashes into other paths than the one given."""
+    if _UNUSABLE.search(path):
+        raise UsageError(f"the lake root {names.shown(path)} holds a character delta-rs cannot use in a path "
+                         "([ ] ^ | \\ control characters or a %XX escape): choose another folder")
 
 
 def table_folder(table: str) -> str:

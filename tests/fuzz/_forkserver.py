@@ -103,8 +103,8 @@ def serve() -> None:
     import lakekit.cli  # the expensive part, done once
     import pyarrow.csv, pyarrow.json, pyarrow.parquet, pyarrow.dataset  # noqa: F401, E401
 
-    # typer turns the app into a click command on every call (~0.2-0.4 s of signature reading):
-    # built once here, the children run the same command object
+    # typer turns the app into a click command on every call (~0.2-0.4 s of reading signatures):
+    # built once here, every child runs the same command object
     typer.main.get_command = functools.cache(typer.main.get_command)
     command = typer.main.get_command(lakekit.cli.app)
     try:

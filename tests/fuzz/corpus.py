@@ -12,6 +12,12 @@ import io
 from tests.fuzz.harness import MARKER, Case, Expected, Step
 
 M = MARKER
+NATIVE = {
+    "segfault-ndjson-null", "ndjson-deep-nesting", "json-deep-nesting", "json-deep-arrays", "hang-sql-version-1e10",
+    "hang-show-version-1e10", "show-version-2-63", "name-brackets", "name-newline", "sql-deep-parens",
+    "sql-deep-subqueries", "parquet-corrupt-snappy", "gzip-corrupt", "zstd-corrupt", "quarantine-limit-huge",
+}
+"""Seeds whose failure is (or was) in native code: run in real subprocesses, never through a shortcut."""
 
 
 def ingest(table: str, file: str, data: bytes, *, expect: str = "any", why: str = "", options: list[str] | None = None,
@@ -183,12 +189,25 @@ def seeds() -> dict[str, Case]:
         "name-percent-dotdot-slash": _name_case("sec.%2e%2e%2f%2e%2e"),
         "name-upper-case": _name_case("Demo.Upper"),
         "name-meta-namespace": _name_case("_lakekit.loads", expect="fail", why="the reserved namespace"),
+        "name-meta-namespace-forged-index": ingest(
+            "_lakekit.loads", "forged.csv",
+            b"table,load_id,version,job,mode,files,rows,quarantined,metadata,lakekit_version,git_commit,user,host,"
+            b"committed_at\nfz.plain,forged-1,0,evil,append,[],1,0,{},0.1.0,,mallory,h,2024-01-01T00:00:00Z\n",
+            expect="fail", why="lakekit's own index namespace"),
         "name-dash-first": _name_case("-x.y"),
         "name-long": _name_case("fz." + "a" * 300),
+        "name-meta-audit-overwrite": Case("seed", [
+            Step(["ingest", "--mode", "overwrite"], ["_lakekit.audit", "a.csv"], expect="fail", writes=True,
+                 why="overwriting the GDPR audit trail")], files={"a.csv": b"id\n1\n"}, lake="fixture"),
+        "name-meta-loads-append": Case("seed", [
+            Step(["ingest"], ["_lakekit.loads", "a.csv"], expect="fail", writes=True,
+                 why="appending arbitrary rows to the loads index")], files={"a.csv": b"id,email\n1,x@y.z\n"},
+            lake="fixture"),
         # --- values in errors
         "sql-cast-email-int": sql("SELECT CAST(email AS INTEGER) FROM fz.plain", expect="fail"),
         "sql-where-cast-email": sql("SELECT * FROM fz.plain WHERE CAST(email AS INTEGER) = 1", expect="fail"),
-        "sql-double-quoted-literal": sql(f'SELECT CAST("{M}" AS INT)', "spark", expect="any"),
+        "sql-double-quoted-literal": sql(f'SELECT CAST("{M}" AS INT)', "spark", expect="any"),  # TRY_CAST: NULL
+        "sql-double-quoted-time-travel": sql(f'SELECT * FROM fz.plain TIMESTAMP AS OF "{M}"', "spark", expect="fail"),
         "sql-double-quoted-literal-bq": sql(f'SELECT CAST("{M}" AS INT64)', "bigquery", expect="fail"),
         "sql-single-quoted-literal": sql(f"SELECT CAST('{M}' AS INTEGER)", expect="fail"),
         "sql-time-travel-literal": sql(f"SELECT * FROM fz.plain FOR TIMESTAMP AS OF '{M}'", "duckdb", expect="fail"),
@@ -211,12 +230,20 @@ def seeds() -> dict[str, Case]:
             Step(["ingest", "--mode", "merge", "--key", "id"], ["t.k", "b.csv"], expect="fail", writes=True,
                  why="duplicate merge keys in the batch")],
             files={"a.csv": b"id,v\n1,x\n", "b.csv": f"id,v\n1,{M}\n1,z\n".encode()}),
+        # --- zero-column results
+        "quarantine-none-phantom-rows": Case("seed", [Step(["quarantine", "--json"], ["fz.plain"], expect="ok",
+                                                           json_rows=0, why="a table without quarantine")],
+                                             lake="fixture"),
+        "quarantine-limit-huge": Case("seed", [Step(["quarantine", "--json", "--limit", "9223372036854775807"],
+                                                    ["fz.plain"], expect="any", json_rows=0)], lake="fixture"),
+        "show-limit-beyond-64-bits": show("fz.plain", "--limit", "9223372036854775808", expect="any"),
         # --- empties
         "empty-csv": ingest("t.e", "e.csv", b"", expect="fail", why="an empty file"),
         "empty-ndjson": ingest("t.e", "e.ndjson", b"", expect="fail", why="an empty file"),
         "empty-json": ingest("t.e", "e.json", b"", expect="fail", why="an empty file"),
         "blank-ndjson": ingest("t.e", "e.ndjson", b"\n\n", expect="fail", why="no records"),
         "header-only-csv": ingest("t.e", "e.csv", b"id,v\n", expect="any"),
+        "header-only-csv-no-newline": ingest("t.e", "e.csv", b"id,v", expect="any"),
         # --- large files failing after the first batch (nothing left behind)
         "csv-bad-row-after-1mib": ingest("t.big", "big.csv", b"id,v\n" + b"1,x\n" * 300_000 + b"1,x,y\n",
                                          expect="fail", why="a ragged row after the first MiB"),

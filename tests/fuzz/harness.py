@@ -51,6 +51,9 @@ MARKER = "zq-secret-7"
 TIMEOUT = float(os.environ.get("LAKEKIT_FUZZ_TIMEOUT", "20"))
 USAGE = 2
 HERE = Path(__file__).resolve().parent
+SCHEMA_PATH = HERE / "schema_path"
+CONFIG = b'schemas = "fuzzschemas"\n'
+"""Written as ``lakekit.toml`` into every work folder: the lakes' schema package is the suite's own."""
 _LOG_ENTRY = re.compile(r"_delta_log/\d{20}\.json$")
 _ALLOWED_NEW = re.compile(r"(^|/)_lakekit/subject\.key$")
 
@@ -92,6 +95,8 @@ class Step:
     """The output must not carry MARKER when this step fails (or writes, or is a GDPR command)."""
     why: str = ""
     """Why ``expect`` is what it is (shown in violations)."""
+    json_rows: int | None = None
+    """When set, a successful ``--json`` step must print a list of exactly this many items."""
 
     def command(self, lake: str) -> list[str]:
         return [*self.argv, "--lake", lake, "--", *self.args] if self.args else [*self.argv, "--lake", lake]
@@ -159,9 +164,9 @@ def child_env() -> dict[str, str]:
     # mostly run without it, and the one-line check would otherwise report each of them
     env = {k: v for k, v in os.environ.items()
            if k not in ("LAKEKIT_DEBUG", "PYTEST_CURRENT_TEST", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE.parent.parent), env.get("PYTHONPATH")) if p)
     env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200", "LAKEKIT_SUBJECT_KEY": "fuzz-subject-key",
-                "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+                "PYTHONWARNINGS": "ignore::DeprecationWarning",
+                "PYTHONPATH": os.pathsep.join(p for p in (str(SCHEMA_PATH), os.environ.get("PYTHONPATH")) if p)})
     return env
 
 
@@ -274,6 +279,8 @@ class InProcessRunner:
         def _alarm(*_: Any) -> None:
             raise _Timeout
 
+        if str(SCHEMA_PATH) not in sys.path:
+            sys.path.insert(0, str(SCHEMA_PATH))
         start = time.monotonic()
         old = os.getcwd()
         previous = signal.signal(signal.SIGALRM, _alarm)
@@ -373,6 +380,13 @@ def check_step(step: Step, r: Result, before: dict[str, str], after: dict[str, s
             add("accepted", f"expected a one-line error ({step.why})" if step.why else "expected an error")
         if step.expect == "usage" and r.rc not in (USAGE, 1):
             add("accepted", "expected a usage error")
+    if step.json_rows is not None and r.rc == 0 and not r.timed_out:
+        try:
+            got = len(json.loads(r.stdout))
+        except (ValueError, TypeError):
+            got = -1
+        if got != step.json_rows:
+            add("wrong-output", f"{got} item(s) printed, expected {step.json_rows}")
     if step.secret and MARKER in r.stdout + r.stderr and (r.rc != 0 or step.writes or cmd[:1] == ["gdpr"]):
         add("echo", "a planted value appears in the output")
     diff = lake_diff(before, after)
@@ -510,6 +524,7 @@ def execute(case: Case, runner: Any, base: Path, *, follow: bool = True) -> list
     """Run ``case`` in a fresh folder under ``base`` with ``runner``; the violations found."""
     work = Path(tempfile.mkdtemp(prefix="case-", dir=base))
     try:
+        (work / "lakekit.toml").write_bytes(CONFIG)
         for name, data in case.files.items():
             path = work / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -602,6 +617,7 @@ def fixture_lake(runner: Any, base: Path) -> Path:
     if key in _FIXTURE:
         return _FIXTURE[key]
     folder = Path(tempfile.mkdtemp(prefix="fixture-", dir=base))
+    (folder / "lakekit.toml").write_bytes(CONFIG)
     for name, data in FIXTURE_FILES.items():
         (folder / name).write_bytes(data)
     for argv in FIXTURE_STEPS:

@@ -60,7 +60,7 @@ def test_keys_repeated_across_files_and_missing_from_the_table(lake: lk.Lake, tm
     with pytest.raises(UsageError, match="repeat"):
         lake.ingest("t.k", [b, c], mode="merge", keys=["id"])
     d = _csv(tmp_path / "d.csv", "id,v,w\n3,y,1\n")
-    with pytest.raises(UsageError, match="merge key 'w' is not a column of 't.k'"):
+    with pytest.raises(UsageError, match=r"merge key 'w' is not a column of 't\.k'"):
         lake.ingest("t.k", d, mode="merge", keys=["w"])
     assert lake.read("t.k").num_rows == 1
     lake.ingest("t.k", [b, d], mode="merge", keys=["id"])
