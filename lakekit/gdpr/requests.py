@@ -40,8 +40,9 @@ from lakekit.gdpr import subjects
 from lakekit.gdpr.subjects import Place, Search, SubjectReport, TableHit
 from lakekit.index import formats, metadata
 from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
-from lakekit.storage import files
-from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
+from lakekit.storage import files, log
+from lakekit.storage.delta import Commit, Conflict, Storage
+from lakekit.storage.paths import META_NAMESPACE
 from lakekit.storage.scan import scanner
 from lakekit.write import indexes
 from lakekit.write.quarantine import LOAD_ID
@@ -231,12 +232,12 @@ def _erase_table(storage: Storage, found: Search, hit: TableHit, request_id: str
     if hit.place == "staged":
         return _erase_staged(storage, found, hit, place)
     version, removed = _remove_rows(storage, found, place, request_id, subject)
-    current = storage.latest_files(hit.table)
+    current = log.latest_files(storage, hit.table)
     stale = [p for p in hit.files if p not in current]
     files.remove(storage, place.folder, stale)
     purged = _log_holds(storage, found, hit.table)
     if purged:
-        storage.purge_log(hit.table)
+        log.purge_log(storage, hit.table)
     erased = tuple(v for v in hit.versions if v != version)
     return TableErasure(hit.table, hit.place, removed, version, len(stale), erased, purged)
 
@@ -301,7 +302,7 @@ def _needles(found: Search) -> list[str]:
 def _log_holds(storage: Storage, found: Search, table: str) -> bool:
     """Whether a JSON commit of the table's log spells one of the subject's identifiers."""
     needles = _needles(found)
-    return bool(needles) and any(n in text for _, text in storage.log_texts(table) for n in needles)
+    return bool(needles) and any(n in text for _, text in log.log_texts(storage, table) for n in needles)
 
 
 def _residue(storage: Storage, after: Search) -> list[str]:

@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from lakekit.core.results import Result, RunStatus
 from lakekit.errors import RunNotFound
 from lakekit.index import metadata
-from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.delta import Storage
+from lakekit.storage.paths import META_NAMESPACE
 
 
 @dataclass(frozen=True)
