@@ -24,6 +24,8 @@ from lakekit.sources import columns
 from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types
 from lakekit.sources.formats import Source, open_stream
 
+MAX_DOCUMENT = 256 << 20
+"""Largest JSON array file (uncompressed bytes): it is parsed whole, in memory."""
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _WIDE = r"(?:^|[^\w.+-])-?\d{19,}(?:[^\w.]|$)"
 _WIDE_NUMBER = re.compile(r"(?<![\w.+-])-?\d{19,}(?![\w.])")
@@ -151,9 +153,12 @@ def read_json_array(src: Source) -> pa.RecordBatchReader:
     """The rows of one JSON file holding an array of objects (read whole)."""
     try:
         with open_stream(src) as stream:
-            data = stream.read()
+            data = stream.read(MAX_DOCUMENT + 1)
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e) from None
+    if len(data) > MAX_DOCUMENT:
+        raise SourceError(src.uri, f"a JSON array larger than {MAX_DOCUMENT >> 20} MiB is read whole: "
+                                   "write it as NDJSON (one object per line), which streams")
     if not data.strip():
         raise SourceError(src.uri, "empty: no header or records")
     check_text(src.uri, data, 1, records=False)

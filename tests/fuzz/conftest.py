@@ -2,7 +2,7 @@
 
 Environment:
 
-* ``LAKEKIT_FUZZ_EXAMPLES``  hypothesis examples per fuzz test (default 20; ``make fuzz``: 1000)
+* ``LAKEKIT_FUZZ_EXAMPLES``  hypothesis examples per fuzz test (default 10; ``make fuzz``: 1000)
 * ``LAKEKIT_FUZZ_RUNNER``    ``fork`` (default where ``os.pidfd_open`` exists), ``subprocess``, ``inprocess``
 * ``LAKEKIT_FUZZ_CONFIRM``   ``1`` (default): a violation found by a non-subprocess runner is run again
                              in real subprocesses before it counts (once per signature)
