@@ -28,7 +28,8 @@ from lakekit.runs.record import Run
 from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
-from lakekit.storage.delta import Storage, normalise_root
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
 from lakekit.transform.project import ProjectRun
