@@ -29,7 +29,7 @@ from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
 from lakekit.storage.delta import Storage
-from lakekit.storage.paths import normalise_root
+from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
 from lakekit.transform.project import ProjectRun

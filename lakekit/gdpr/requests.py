@@ -41,8 +41,7 @@ from lakekit.gdpr.subjects import Place, Search, SubjectReport, TableHit
 from lakekit.index import formats, metadata
 from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
 from lakekit.storage import files, log
-from lakekit.storage.delta import Commit, Conflict, Storage
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.storage.scan import scanner
 from lakekit.write import indexes
 from lakekit.write.quarantine import LOAD_ID

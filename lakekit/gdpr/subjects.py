@@ -34,7 +34,7 @@ from lakekit.errors import UsageError
 from lakekit.maintenance import vacuum
 from lakekit.storage import files, log
 from lakekit.storage.delta import Storage
-from lakekit.storage.paths import table_folder
+from lakekit.storage.roots import table_folder
 from lakekit.write import quarantine, validate
 
 Place = Literal["table", "quarantine", "predictions", "staged"]

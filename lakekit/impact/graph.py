@@ -27,7 +27,7 @@ from lakekit.lineage.render import PRODUCER
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay
 from lakekit.storage.delta import Storage
-from lakekit.storage.paths import split_name
+from lakekit.storage.roots import split_name
 from lakekit.write import validate
 
 

@@ -41,8 +41,7 @@ from lakekit.runs import recorded
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
-from lakekit.storage.delta import Storage
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target

@@ -20,8 +20,7 @@ import pyarrow.compute as pc
 from lakekit.core.results import Result, RunStatus
 from lakekit.errors import RunNotFound
 from lakekit.index import metadata
-from lakekit.storage.delta import Storage
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
 """The lake's storage: a thin typed layer over delta-rs.
 
 Each method translates its arguments and calls delta-rs once; delta-rs failures become lakekit
-errors through :mod:`lakekit.storage.translate`. Where tables live: :mod:`lakekit.storage.paths`;
-the log as a reader replays it: :mod:`lakekit.storage.log`; rows with filters:
-:mod:`lakekit.storage.scan`.
+errors in :mod:`lakekit.storage.failures`. Where tables live: :mod:`lakekit.storage.roots`; the
+log as a reader replays it: :mod:`lakekit.storage.log`; rows with filters: :mod:`lakekit.storage.scan`.
 """
 
 from __future__ import annotations
@@ -30,10 +29,11 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from lakekit.core import names
 from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
-from lakekit.storage.paths import META_NAMESPACE, glob_escape, table_folder
+from lakekit.storage.failures import engine, translated
+from lakekit.storage.roots import glob_escape, table_folder
 from lakekit.storage.scan import quote, select_rows
-from lakekit.storage.translate import engine, translated
 
+META_NAMESPACE = "_lakekit"
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
                             "DROP CONSTRAINT"})

@@ -14,7 +14,7 @@ from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
 from lakekit.storage.delta import Storage
-from lakekit.storage.paths import table_folder
+from lakekit.storage.roots import table_folder
 
 
 def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:

@@ -24,8 +24,7 @@ from lakekit.core.results import ValidationReport
 from lakekit.errors import Conflict, InternalError
 from lakekit.index import metadata, schemas
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
-from lakekit.storage.delta import Commit, Storage
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.scan import select_rows
 from lakekit.write import migrate
 from lakekit.write.commit import commit_once

@@ -21,8 +21,7 @@ from deltalake import DeltaTable
 
 from lakekit.index.formats import FORMAT, PROPERTY, readable, table_format
 from lakekit.index.metadata import SCHEMAS
-from lakekit.storage.delta import Storage
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write.commit import commit_once
 
 Step = Callable[[DeltaTable], Mapping[str, str]]

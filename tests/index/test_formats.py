@@ -17,7 +17,7 @@ from deltalake import DeltaTable
 import lakekit as lk
 from lakekit.index import formats, metadata
 from lakekit.index.formats import FORMAT, PROPERTY
-from lakekit.storage.paths import META_NAMESPACE
+from lakekit.storage.delta import META_NAMESPACE
 
 FIXTURE = Path(__file__).parent / "format1"
 INDEXES = ("loads", "validations", "transforms", "lineage", "runs", "run_inputs", "run_outputs", "audit")

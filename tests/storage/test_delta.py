@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
 from lakekit.storage.delta import SUBJECT_KEY_ENV, Commit, Storage
-from lakekit.storage.paths import normalise_root, split_name, table_folder
+from lakekit.storage.roots import normalise_root, split_name, table_folder
 
 T = "raw.t"
 

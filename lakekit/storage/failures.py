@@ -1,6 +1,4 @@
-"""delta-rs failures as lakekit errors, translated here and nowhere else: a lost commit race is a
-:class:`~lakekit.errors.Conflict`, another delta-rs error or a Rust panic a one-line
-:class:`~lakekit.errors.LakekitError` naming the table, with literals masked."""
+"""delta-rs failures as lakekit errors, translated here and nowhere else."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Where things live under a lake root: the root itself, and a table's folder from its name.
+"""The lake root and where each table lives under it.
 
-Tables live at ``<root>/<ns>/<name>``; lakekit's own tables and files under ``<root>/_lakekit``.
+A root is a local folder (``file://`` or a path), an object store URI (``s3://…``) or a
+``memory://`` name; a table ``ns.name`` lives in ``<root>/ns/name`` (:mod:`lakekit.core.names`
+makes every valid name a plain folder name).
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from pathlib import Path
 from lakekit.core import names
 from lakekit.errors import UsageError
 
-META_NAMESPACE = "_lakekit"
-"""The namespace of lakekit's own tables (and folder of its own files)."""
 _MEMORY_ROOTS: dict[str, str] = {}
 
 
@@ -36,17 +36,17 @@ def normalise_root(root: str | Path) -> str:
         text = text.removeprefix("file://")
     if "://" not in text:
         path = Path(text).expanduser().resolve()
-        _check_root(str(path))
+        check_root(str(path))
         path.mkdir(parents=True, exist_ok=True)
         return str(path)
-    _check_root(text)
+    check_root(text)
     return text.rstrip("/")
 
 
 _UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
 
 
-def _check_root(path: str) -> None:
+def check_root(path: str) -> None:
     """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
     decodes ``%XX`` escapes and backslashes into other paths than the one given."""
     if _UNUSABLE.search(path):
