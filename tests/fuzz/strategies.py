@@ -800,7 +800,8 @@ def option_cases(draw: st.DrawFn) -> Case:
         steps = [Step(["show", "--json", "--limit", n], [table], expect="any" if intish(n) else "usage")]
     elif kind == "validate":
         v = draw(huge_ints)
-        steps = [Step(["validate", "--json", "--version", v], [table], expect="any" if intish(v) else "usage")]
+        steps = [Step(["validate", "--json", "--version", v], [table], expect="any" if intish(v) else "usage",
+                      writes=True)]  # a verdict is recorded
     elif kind == "history":
         steps = [Step(["history", "--json"], [draw(st.one_of(st.just(table), table_names()))
                                               .replace("\x00", "")], expect="any")]
