@@ -1,13 +1,13 @@
 """The lake's storage: a thin typed layer over delta-rs.
 
-Each function translates its arguments and calls delta-rs once; delta-rs failures are
-mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<name>``.
+Each method translates its arguments and calls delta-rs once; delta-rs failures become lakekit
+errors in :mod:`lakekit.storage.failures`. Where tables live: :mod:`lakekit.storage.roots`; the
+log as a reader replays it: :mod:`lakekit.storage.log`; rows with filters: :mod:`lakekit.storage.scan`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import threading
@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
 
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
@@ -354,65 +352,12 @@ class Storage:
         fs, base = self.files()
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
-    def version_files(self, table: str) -> dict[int, frozenset[str]]:
-        """Every version whose log is still there → the files it is made of (relative paths).
-
-        The oldest loadable version is opened once; later versions follow by applying each
-        commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
-        version would cost ~20 ms each)."""
-        fs = self.folder_fs(table_folder(table))
-        commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
-                   if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-        latest = self.open(table)
-        for first in sorted(commits):
-            try:
-                live = set(_paths(self.open(table, first)))
-                break
-            except VersionNotFound:
-                continue
-        else:
-            return {latest.version(): _paths(latest)}
-        found = {first: frozenset(live)}
-        for version in range(first + 1, latest.version() + 1):
-            with fs.open_input_stream(commits[version]) as f:
-                for line in f.read().decode().splitlines():
-                    action = json.loads(line) if line.strip() else {}
-                    if "add" in action:
-                        live.add(unquote(action["add"]["path"]))
-                    elif "remove" in action:
-                        live.discard(unquote(action["remove"]["path"]))
-            found[version] = frozenset(live)
-        return found
-
-    def latest_files(self, table: str) -> frozenset[str]:
-        return _paths(self.open(table))
-
-    def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
-        """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            try:
-                if info.path.endswith(".json"):
-                    with fs.open_input_stream(info.path) as f:
-                        yield info.path, f.read().decode(errors="replace")
-                elif info.path.endswith(".parquet"):
-                    with fs.open_input_file(info.path) as f:
-                        yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
-            except FileNotFoundError:  # cleaned up since the listing
-                continue
-
-    def purge_log(self, table: str) -> None:
-        """Checkpoint the latest version and delete every log file before it: older versions can no
-        longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
-        table that only has fewer old log entries."""
-        dt = self.open(table)
-        dt.create_checkpoint()
-        latest = dt.version()
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            head = info.base_name.split(".", 1)[0]
-            if head.isdigit() and int(head) < latest:
-                fs.delete_file(info.path)
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
+        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
+        when another writer committed first."""
+        with translated(table, "set properties of"):
+            base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
+                                            commit_properties=CommitProperties(max_commit_retries=0))
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -420,10 +365,8 @@ class Storage:
         Raises :class:`Conflict` when another writer's commit clashes with the compaction.
         """
         dt = self.open(table)
-        try:
+        with translated(table, "compact"):
             dt.optimize.compact()
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
         dt.create_checkpoint()
         dt.cleanup_metadata()
 
@@ -439,12 +382,6 @@ class Storage:
         those of ``keep_versions``; returns their paths relative to the table. Files no commit ever
         referenced (a write killed or refused before its commit) go too, once older than the retention."""
         dt = self.open(table)
-        try:
+        with translated(table, "vacuum"):
             return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
                                   keep_versions=sorted(keep_versions) or None, full=True))
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-
-
-def _paths(dt: DeltaTable) -> frozenset[str]:
-    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())

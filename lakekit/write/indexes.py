@@ -26,6 +26,7 @@ from lakekit.index import metadata, schemas
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.scan import select_rows
+from lakekit.write import migrate
 from lakekit.write.commit import commit_once
 
 COMPACT_EVERY = 50
@@ -59,7 +60,9 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
                              configuration=None if base is not None else _index_properties(name))
 
     version = commit_once(storage, full, attempt, kept=True)
-    if version is not None:
+    if version == 0:  # delta-rs takes no property of ours in the commit that creates a table
+        migrate.upgrade(storage, full)
+    elif version is not None:
         _housekeep(storage, full, version)
 
 
