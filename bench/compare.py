@@ -5,7 +5,8 @@
   medians with the min-max beside them. The machine is shared, so single runs mean little.
 - Where memory matters each contender lives in its own worker process (:class:`Worker`), so
   its peak RSS is its own: the worker resets its high-water mark (``/proc/self/clear_refs``)
-  before each call and reports ``VmHWM`` after it.
+  before each call and reports ``VmHWM`` after it, and how far that peak rose above the RSS the
+  call started with (what the call itself needed, without the libraries the process imported).
 - A peer that is not installed is named with the command that installs it (``pip install -e
   '.[bench]'``), never skipped silently.
 """
@@ -44,11 +45,14 @@ class Samples:
 
     seconds: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
+    rise_mb: list[float] = field(default_factory=list)
 
-    def add(self, seconds: float, peak_mb: float | None = None) -> None:
+    def add(self, seconds: float, peak_mb: float | None = None, rise_mb: float | None = None) -> None:
         self.seconds.append(seconds)
         if peak_mb is not None:
             self.peak_mb.append(peak_mb)
+        if rise_mb is not None:
+            self.rise_mb.append(rise_mb)
 
     @property
     def median(self) -> float:
@@ -58,12 +62,16 @@ class Samples:
     def peak(self) -> float:
         return statistics.median(self.peak_mb) if self.peak_mb else float("nan")
 
+    @property
+    def rise(self) -> float:
+        return statistics.median(self.rise_mb) if self.rise_mb else float("nan")
+
     def spread(self, scale: float = 1.0, unit: str = "s", digits: int = 3) -> str:
         s = [x * scale for x in self.seconds]
         return f"{statistics.median(s):.{digits}f} {unit} ({min(s):.{digits}f}-{max(s):.{digits}f})"
 
 
-def interleave(contenders: dict[str, Callable[[int], float | tuple[float, float] | None]],
+def interleave(contenders: dict[str, Callable[[int], float | tuple[float, ...] | None]],
                rounds: int = ROUNDS) -> dict[str, Samples]:
     """Run each contender once per round, in turn; a contender returns its own seconds (and peak MB)
     or None to be timed from the outside."""
@@ -96,7 +104,8 @@ def ratio_line(label: str, ours: Samples, peers: dict[str, Samples], *, target: 
 class Worker:
     """A child process holding one contender's state (``module:Class(*args)``), timing its calls.
 
-    ``call(method, *args)`` returns (seconds, peak RSS MB during the call).
+    ``call(method, *args)`` returns (seconds, peak RSS MB during the call, MB that peak rose above
+    the RSS at the call's start).
     """
 
     def __init__(self, target: str, *args: Any) -> None:
@@ -105,12 +114,12 @@ class Worker:
                                      cwd=Path(__file__).resolve().parent.parent)
         self._reply()
 
-    def call(self, method: str, *args: Any) -> tuple[float, float]:
+    def call(self, method: str, *args: Any) -> tuple[float, float, float]:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps([method, list(args)]) + "\n")
         self.proc.stdin.flush()
         reply = self._reply()
-        return float(reply["seconds"]), float(reply["peak_mb"])
+        return float(reply["seconds"]), float(reply["peak_mb"]), float(reply["rise_mb"])
 
     def _reply(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -134,9 +143,9 @@ class Worker:
         self.close()
 
 
-def _peak_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -152,6 +161,7 @@ def _serve(target: str, args: list[Any]) -> None:
     for line in sys.stdin:
         method, call_args = json.loads(line)
         _reset_peak()
+        start = _status_mb("VmRSS")
         t0 = time.perf_counter()
         try:
             getattr(state, method)(*call_args)
@@ -159,7 +169,8 @@ def _serve(target: str, args: list[Any]) -> None:
             print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
             continue
         seconds = time.perf_counter() - t0
-        print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb()}), flush=True)
+        peak = _status_mb("VmHWM")
+        print(json.dumps({"seconds": seconds, "peak_mb": peak, "rise_mb": peak - start}), flush=True)
 
 
 if __name__ == "__main__":
