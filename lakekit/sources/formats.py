@@ -23,6 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 from lakekit.core.fingerprint import CHUNK, sha256_chunks
 from lakekit.core.results import SourceFile
 from lakekit.errors import SourceError
+from lakekit.sources.digest import Digest
 
 Format = Literal["csv", "json", "ndjson", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "ndjson", "parquet")
@@ -142,13 +143,18 @@ def _size(fs: Any, path: str, uri: str) -> int:
         raise SourceError(uri, f"cannot read ({type(e).__name__})") from None
 
 
+def stored_fingerprint(src: Source) -> SourceFile | None:
+    """The file's identity as its store gives it without a read (the ETag), where it does."""
+    protocol = src.uri.split("://", 1)[0] if "://" in src.uri else "file"
+    etag = _etag(src) if protocol in _ETAG_PROTOCOLS else None
+    return SourceFile(src.uri, src.size, f"etag:{etag}") if etag else None
+
+
 def fingerprint(src: Source) -> SourceFile:
     """The file's identity: size and the SHA-256 of its bytes (a store's ETag where it has one)."""
-    protocol = src.uri.split("://", 1)[0] if "://" in src.uri else "file"
-    if protocol in _ETAG_PROTOCOLS:
-        etag = _etag(src)
-        if etag:
-            return SourceFile(src.uri, src.size, f"etag:{etag}")
+    stored = stored_fingerprint(src)
+    if stored is not None:
+        return stored
     try:
         with src.fs.open(src.path, "rb") as f:
             checksum = sha256_chunks(iter(lambda: f.read(CHUNK), b""))
@@ -166,30 +172,40 @@ def _etag(src: Source) -> str | None:
     return str(etag).strip('"') if etag else None
 
 
-def _stream(src: Source) -> pa.NativeFile:
+def _stream(src: Source, digest: Digest | None = None) -> pa.NativeFile:
     raw: pa.NativeFile
     try:
-        raw = pa.OSFile(src.path, "rb") if src.local else pa.PythonFile(src.fs.open(src.path, "rb"), mode="r")
+        if digest is not None:
+            raw = pa.PythonFile(digest.wrap(src.fs.open(src.path, "rb")), mode="r")
+        else:
+            raw = pa.OSFile(src.path, "rb") if src.local else pa.PythonFile(src.fs.open(src.path, "rb"), mode="r")
     except OSError as e:
         raise SourceError(src.uri, f"cannot open ({type(e).__name__})") from None
     return pa.CompressedInputStream(raw, src.compression) if src.compression else raw
 
 
-def read(src: Source, types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+def digests(src: Source) -> bool:
+    """Whether :func:`read` can hash the file while parsing it (Parquet is read out of order)."""
+    return src.format != "parquet"
+
+
+def read(src: Source, types: Mapping[str, pa.DataType] | None = None,
+         digest: Digest | None = None) -> pa.RecordBatchReader:
     """A stream of record batches from one file, with errors that name the file and line.
 
     ``types`` are the column types of the table the file goes into. Text formats infer a
     column's type from its values; where that does not give the table's type but the text
     can be read as it (an all-empty column, a string column whose values look like numbers,
     bools or dates, timestamps written as JSON strings), the column is read as the table's type.
+    ``digest``, where :func:`digests` allows it, hashes the bytes as they are parsed.
     """
     match src.format:
         case "csv":
-            return _read_csv(src, types)
+            return _read_csv(src, types, digest)
         case "ndjson":
-            return _read_ndjson(src, types)
+            return _read_ndjson(src, types, digest)
         case "json":
-            return _read_json_array(src)
+            return _read_json_array(src, digest)
         case "parquet":
             return _read_parquet(src)
 
@@ -219,28 +235,31 @@ def _as_table_types(inferred: pa.Schema, types: Mapping[str, pa.DataType] | None
     return out
 
 
-def _read_csv(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    reader = _open_csv(src, None)
+def _read_csv(src: Source, table_types: Mapping[str, pa.DataType] | None = None,
+              digest: Digest | None = None) -> pa.RecordBatchReader:
+    reader = _open_csv(src, None, digest)
     fixed = _as_table_types(reader.schema, table_types)
     types = {**{f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}, **fixed}
     if types:
-        reader = _open_csv(src, types)
+        reader = _open_csv(src, types, digest)
     return _guarded(src, reader, types)
 
 
-def _read_ndjson(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+def _read_ndjson(src: Source, table_types: Mapping[str, pa.DataType] | None = None,
+                 digest: Digest | None = None) -> pa.RecordBatchReader:
     options = pajson.ReadOptions(block_size=BLOCK_SIZE)
-    reader = pajson.open_json(_stream(src), read_options=options)
+    reader = pajson.open_json(_stream(src, digest), read_options=options)
     fixed = _as_table_types(reader.schema, table_types)
     if fixed:
         parse = pajson.ParseOptions(explicit_schema=pa.schema(list(fixed.items())), unexpected_field_behavior="infer")
-        reader = pajson.open_json(_stream(src), read_options=options, parse_options=parse)
+        reader = pajson.open_json(_stream(src, digest), read_options=options, parse_options=parse)
     return _guarded(src, reader)
 
 
-def _open_csv(src: Source, types: Mapping[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
+def _open_csv(src: Source, types: Mapping[str, pa.DataType] | None,
+              digest: Digest | None = None) -> pacsv.CSVStreamingReader:
     try:
-        return pacsv.open_csv(_stream(src), **_csv_options(src, types))
+        return pacsv.open_csv(_stream(src, digest), **_csv_options(src, types))
     except pa.ArrowInvalid as e:
         raise _csv_error(src, e, types) from None
 
@@ -301,10 +320,10 @@ def _scrub(message: str, schema: pa.Schema) -> str:
     return f"malformed data at {place}{column}"
 
 
-def _read_json_array(src: Source) -> pa.RecordBatchReader:
+def _read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatchReader:
     try:
-        with _stream(src) as stream:
-            records = json.loads(stream.read())
+        with _stream(src, digest) as stream:
+            records = json.loads(b"".join(iter(lambda: stream.read(CHUNK), b"")))
     except json.JSONDecodeError as e:
         raise SourceError(src.uri, "invalid JSON", line=e.lineno) from None
     except UnicodeDecodeError:

@@ -30,7 +30,7 @@ from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.sources.formats import Format, Source
 from lakekit.storage.delta import Commit, Conflict, Storage
-from lakekit.write import publish, validate
+from lakekit.write import fingerprints, publish, validate
 from lakekit.write.publish import Progress, Target
 
 LOAD_ID = "_load_id"
@@ -73,51 +73,129 @@ def ingest(
     format: Format | None = None,
     options: IngestOptions,
     progress: Progress | None = None,
+    verify: bool = False,
 ) -> LoadResult:
-    """Load the files of ``source`` into ``table`` as one new version, each file at most once."""
+    """Load the files of ``source`` into ``table`` as one new version, each file at most once.
+
+    A file's fingerprint is known before it is read when its store gives one (ETag) or it was
+    hashed before unchanged (:mod:`lakekit.write.fingerprints`; ``verify`` hashes again);
+    otherwise it is hashed as it is parsed and the commit is made once every row is written.
+    """
     storage.uri(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
-    fresh: dict[str, tuple[Source, SourceFile]] = {}
-    for src in found:
-        fp = sources.fingerprint(src)
-        fresh.setdefault(fp.checksum, (src, fp))
+    stats = {src.uri: fingerprints.stat(src) for src in found}
+    remembered = {} if verify else {src.uri: fp for src in found if (fp := fingerprints.recall(storage, src))}
+    known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
+                              and (fp := _known(src, options)) is not None}}
+    hashed = {uri: fp for uri, fp in known.items() if uri not in remembered}  # to remember
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
     for _ in range(MAX_ATTEMPTS):
         dt = storage.open(table) if storage.exists(table) else None
-        todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
+        todo = _todo(dt, found, known)
         if not todo:
+            fingerprints.remember(storage, [(s, hashed[s.uri], stats[s.uri]) for s in found if s.uri in hashed])
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
-                              skipped_files=tuple(fp for _, fp in fresh.values()))
+                              skipped_files=tuple(known[src.uri] for src in found))
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
-        readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
+        digests = {src.uri: sources.Digest() for src in todo if src.uri not in known}
+        readers = [(src, sources.read(src, types, digests.get(src.uri))) for src in todo]
         target = Target(table, options.mode, options.keys,
                         tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
                         model, options.on_invalid)
-        publish.check_drift(target, [(src.uri, reader.schema) for src, _, reader in readers])
+        publish.check_drift(target, [(src.uri, reader.schema) for src, reader in readers])
         schema = _target_schema(table, dt, readers, options)
         _check_partitions(schema, target.partition_by, table)
-        files = [fp for _, fp, _ in readers]
-        commit = Commit(
-            {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table, model))},
-            {file_app_id(fp): 1 for fp in files},
-            exclusive=True,
-        )
+        if digests and (options.mode == "merge" or (dt is not None and schema != pa.schema(dt.schema().to_arrow()))):
+            for src in todo:  # a merge or a new column commits through delta-rs alone: fingerprints first
+                known.setdefault(src.uri, sources.fingerprint(src))
+            hashed.update({uri: known[uri] for uri in digests})
+            continue
+        commit = _Commit(dt, todo, known, digests, load_id, options, table, model)
         try:
             done = publish.publish(storage, target, base=dt, schema=schema,
-                                   parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
-                                   stamp=LOAD_ID if LOAD_ID in schema.names else None, commit=commit,
-                                   progress=progress)
+                                   parts=[(src.uri, reader) for src, reader in readers], write_id=load_id,
+                                   stamp=LOAD_ID if LOAD_ID in schema.names else None,
+                                   commit=commit if digests else commit(), progress=progress)
+        except _Learned as learned:  # hashed files turned out loaded already, or one content twice
+            known.update(learned.files)
+            hashed.update(learned.files)
+            continue
         except Conflict:
+            hashed.update(commit.hashed)
+            known.update(commit.hashed)
             time.sleep(random.uniform(0.01, 0.2))
             continue
+        hashed.update(commit.hashed)
+        fingerprints.remember(storage, [(src, hashed[src.uri], stats[src.uri]) for src in found if src.uri in hashed])
+        files = commit.files
         result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
-                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
+                            skipped_files=tuple(known[s.uri] for s in found if s.uri in known and s not in todo),
                             validation=done.report)
         metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
                         once_by="load_id")
         return result
     raise LakekitError(f"could not commit to '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def _known(src: Source, options: IngestOptions) -> SourceFile | None:
+    """The fingerprint of ``src`` before reading it: its store's, or (for a merge or a format that
+    cannot be hashed while parsed) computed now; None when it is hashed as it is read."""
+    stored = sources.stored_fingerprint(src)
+    if stored is not None:
+        return stored
+    if options.mode == "merge" or not sources.digests(src):
+        return sources.fingerprint(src)
+    return None
+
+
+def _todo(dt: DeltaTable | None, found: Sequence[Source], known: Mapping[str, SourceFile]) -> list[Source]:
+    """The files still to load: not known loaded in ``dt``, each content once."""
+    todo, seen = [], set()
+    for src in found:
+        fp = known.get(src.uri)
+        if fp is not None and (fp.checksum in seen or (
+                dt is not None and dt.transaction_version(file_app_id(fp)) is not None)):
+            continue
+        if fp is not None:
+            seen.add(fp.checksum)
+        todo.append(src)
+    return todo
+
+
+class _Learned(LakekitError):
+    """Files hashed while loading that must not be committed: loaded already, or one content twice."""
+
+    def __init__(self, files: Mapping[str, SourceFile]) -> None:
+        super().__init__("some files were loaded already")
+        self.files = dict(files)
+
+
+class _Commit:
+    """The load's commit, made once its files' fingerprints are known (after their rows, for files
+    hashed while parsed); refuses when one of them is loaded in ``dt`` already or twice in this load."""
+
+    def __init__(self, dt: DeltaTable | None, todo: Sequence[Source], known: Mapping[str, SourceFile],
+                 digests: Mapping[str, sources.Digest], load_id: str, options: IngestOptions, table: str,
+                 model: Model | None) -> None:
+        self.dt, self.todo, self.known, self.digests = dt, todo, known, digests
+        self.load_id, self.options, self.table, self.model = load_id, options, table, model
+        self.hashed: dict[str, SourceFile] = {}
+        self.files: list[SourceFile] = []
+
+    def __call__(self) -> Commit:
+        self.hashed = {uri: SourceFile(uri, src.size, d.checksum())
+                       for src in self.todo if (d := self.digests.get(uri := src.uri)) is not None}
+        self.files = [self.known.get(src.uri) or self.hashed[src.uri] for src in self.todo]
+        checksums = [f.checksum for f in self.files]
+        if len(set(checksums)) < len(checksums) or (self.dt is not None and any(
+                self.dt.transaction_version(file_app_id(f)) is not None for f in self.files)):
+            raise _Learned(self.hashed)
+        return Commit(
+            {PROVENANCE_KEY: json.dumps(_provenance(self.load_id, self.files, self.options, self.table, self.model))},
+            {file_app_id(fp): 1 for fp in self.files},
+            exclusive=True,
+        )
 
 
 def _env_now() -> dict[str, Any]:
@@ -145,7 +223,7 @@ def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOption
     }
 
 
-def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[Source, SourceFile, Any]],
+def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[Source, pa.RecordBatchReader]],
                    options: IngestOptions) -> pa.Schema:
     if dt is not None:
         base = pa.schema(dt.schema().to_arrow())
@@ -153,7 +231,7 @@ def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[So
     else:
         base = pa.schema([])
         fixed = False
-    for src, _, reader in readers:
+    for src, reader in readers:
         base = reconcile(base, reader.schema, table=table, uri=src.uri, fixed=fixed)
     with_id = LOAD_ID in base.names if dt is not None else options.load_id_column
     if with_id and LOAD_ID not in base.names:
