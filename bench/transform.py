@@ -58,9 +58,9 @@ def fixed_cost() -> None:
 
     with tempfile.TemporaryDirectory(prefix="lakekit-bench-") as tmp:
         lake = lk.Lake(f"{tmp}/lake", schemas="no_schema_package")
-        write_deltalake(lake.storage.uri("raw.small"), pa.table({"id": range(1000), "k": ["a", "b"] * 500}))
+        write_deltalake(lake._storage.uri("raw.small"), pa.table({"id": range(1000), "k": ["a", "b"] * 500}))
         con = duckdb.connect()
-        files = DeltaTable(lake.storage.uri("raw.small")).file_uris()
+        files = DeltaTable(lake._storage.uri("raw.small")).file_uris()
         con.execute(f"CREATE VIEW small AS SELECT * FROM read_parquet({files!r})")
         lake.transform("out.warm", SMALL_SQL, dialect="duckdb")
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit.errors import LakekitError
+from lakekit.errors import UnsupportedTable
 from lakekit.storage.delta import Storage
 
 
@@ -51,10 +51,6 @@ class Scan:
         """The same version restricted to the files at ``paths`` (relative to the table)."""
         return Scan(self.table, self.version, self.uri, self.schema, self.partition_columns,
                     tuple(f for f in self.files if f.path in paths))
-
-
-class UnsupportedTable(LakekitError):
-    """A table version whose files alone do not give its rows (deletion vectors, column mapping)."""
 
 
 def scan(storage: Storage, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> Scan:

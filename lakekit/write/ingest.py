@@ -11,8 +11,6 @@ two processes loading the same file at once commit it once.
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,17 +22,17 @@ from lakekit import sources
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import Conflict, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.sources.formats import Format, Source
-from lakekit.storage.delta import Commit, Conflict, Storage
-from lakekit.write import fingerprints, publish, validate
+from lakekit.storage.delta import Commit, Storage
+from lakekit.write import fingerprints, indexes, publish, validate
+from lakekit.write.commit import commit_once
 from lakekit.write.publish import Progress, Target
 
 LOAD_ID = "_load_id"
-MAX_ATTEMPTS = 30
 
 
 def file_app_id(f: SourceFile) -> str:
@@ -78,8 +76,8 @@ def ingest(
     """Load the files of ``source`` into ``table`` as one new version, each file at most once.
 
     A file's fingerprint is known before it is read when its store gives one (ETag) or it was
-    hashed before unchanged (:mod:`lakekit.write.fingerprints`; ``verify`` hashes again);
-    otherwise it is hashed as it is parsed and the commit is made once every row is written.
+    hashed before, unchanged since (:mod:`lakekit.write.fingerprints`; ``verify`` hashes again);
+    otherwise it is hashed as it is parsed, and the commit is made once every row is written.
     """
     storage.uri(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
@@ -87,14 +85,12 @@ def ingest(
     remembered = {} if verify else {src.uri: fp for src in found if (fp := fingerprints.recall(storage, src))}
     known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
                               and (fp := _known(src, options)) is not None}}
-    hashed = {uri: fp for uri, fp in known.items() if uri not in remembered}  # to remember
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
-    for _ in range(MAX_ATTEMPTS):
-        dt = storage.open(table) if storage.exists(table) else None
+
+    def attempt(dt: DeltaTable | None) -> LoadResult:
         todo = _todo(dt, found, known)
         if not todo:
-            fingerprints.remember(storage, [(s, hashed[s.uri], stats[s.uri]) for s in found if s.uri in hashed])
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
                               skipped_files=tuple(known[src.uri] for src in found))
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
@@ -106,41 +102,35 @@ def ingest(
         publish.check_drift(target, [(src.uri, reader.schema) for src, reader in readers])
         schema = _target_schema(table, dt, readers, options)
         _check_partitions(schema, target.partition_by, table)
-        if digests and (options.mode == "merge" or (dt is not None and schema != pa.schema(dt.schema().to_arrow()))):
-            for src in todo:  # a merge or a new column commits through delta-rs alone: fingerprints first
-                known.setdefault(src.uri, sources.fingerprint(src))
-            hashed.update({uri: known[uri] for uri in digests})
-            continue
+        if digests and dt is not None and schema != pa.schema(dt.schema().to_arrow()):
+            for uri in digests:  # a new column commits through delta-rs alone, which needs the fingerprints first
+                known[uri] = sources.fingerprint(next(src for src in todo if src.uri == uri))
+            raise _learned()
         commit = _Commit(dt, todo, known, digests, load_id, options, table, model)
         try:
             done = publish.publish(storage, target, base=dt, schema=schema,
                                    parts=[(src.uri, reader) for src, reader in readers], write_id=load_id,
                                    stamp=LOAD_ID if LOAD_ID in schema.names else None,
                                    commit=commit if digests else commit(), progress=progress)
-        except _Learned as learned:  # hashed files turned out loaded already, or one content twice
-            known.update(learned.files)
-            hashed.update(learned.files)
-            continue
-        except Conflict:
-            hashed.update(commit.hashed)
-            known.update(commit.hashed)
-            time.sleep(random.uniform(0.01, 0.2))
-            continue
-        hashed.update(commit.hashed)
-        fingerprints.remember(storage, [(src, hashed[src.uri], stats[src.uri]) for src in found if src.uri in hashed])
-        files = commit.files
-        result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
-                            skipped_files=tuple(known[s.uri] for s in found if s.uri in known and s not in todo),
-                            validation=done.report)
-        metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
-                        once_by="load_id")
-        return result
-    raise LakekitError(f"could not commit to '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        finally:
+            known.update(commit.hashed)  # whatever happens next, these files need no second read
+        return LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(commit.files),
+                          load_id=load_id, skipped_files=tuple(known[s.uri] for s in found if s not in todo),
+                          validation=done.report)
+
+    result = commit_once(storage, table, attempt)
+    fingerprints.remember(storage, [(src, known[src.uri], stats[src.uri]) for src in found
+                                    if src.uri in known and src.uri not in remembered])
+    if not result.skipped:
+        indexes.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
+                       once_by="load_id")
+    return result
 
 
 def _known(src: Source, options: IngestOptions) -> SourceFile | None:
-    """The fingerprint of ``src`` before reading it: its store's, or (for a merge or a format that
-    cannot be hashed while parsed) computed now; None when it is hashed as it is read."""
+    """The fingerprint of ``src`` before reading it: its store's, or (for a merge, which commits
+    through delta-rs alone, or a format that cannot be hashed while parsed) computed now; None
+    when it is hashed as it is read."""
     stored = sources.stored_fingerprint(src)
     if stored is not None:
         return stored
@@ -163,17 +153,15 @@ def _todo(dt: DeltaTable | None, found: Sequence[Source], known: Mapping[str, So
     return todo
 
 
-class _Learned(LakekitError):
-    """Files hashed while loading that must not be committed: loaded already, or one content twice."""
-
-    def __init__(self, files: Mapping[str, SourceFile]) -> None:
-        super().__init__("some files were loaded already")
-        self.files = dict(files)
+def _learned() -> Conflict:
+    """Fingerprints taken during an attempt changed what is to load (files loaded already, one
+    content twice, a new column): the attempt starts again knowing them."""
+    return Conflict("fingerprints learned while loading; planning the load again")
 
 
 class _Commit:
     """The load's commit, made once its files' fingerprints are known (after their rows, for files
-    hashed while parsed); refuses when one of them is loaded in ``dt`` already or twice in this load."""
+    hashed while parsed); refused when one of them is loaded in ``dt`` already or twice in this load."""
 
     def __init__(self, dt: DeltaTable | None, todo: Sequence[Source], known: Mapping[str, SourceFile],
                  digests: Mapping[str, sources.Digest], load_id: str, options: IngestOptions, table: str,
@@ -190,7 +178,7 @@ class _Commit:
         checksums = [f.checksum for f in self.files]
         if len(set(checksums)) < len(checksums) or (self.dt is not None and any(
                 self.dt.transaction_version(file_app_id(f)) is not None for f in self.files)):
-            raise _Learned(self.hashed)
+            raise _learned()
         return Commit(
             {PROVENANCE_KEY: json.dumps(_provenance(self.load_id, self.files, self.options, self.table, self.model))},
             {file_app_id(fp): 1 for fp in self.files},
@@ -243,3 +231,24 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
     missing = [c for c in partition_by if c not in schema.names]
     if missing:
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
+
+
+def loads(storage: Storage, table: str) -> pa.Table:
+    """The loads of ``table``: the index, healed from the table's own commits when it lags.
+
+    A load whose data commit landed but whose index row did not (a crash in between) is
+    found in the table's history and indexed now.
+    """
+    indexed = metadata.read(storage, "loads", filter=metadata.of_table(table))
+    known = set(indexed.column("load_id").to_pylist())
+    missing = []
+    for entry in metadata.commits(storage, table):
+        p = entry.provenance
+        if p.get("operation") == "ingest" and p.get("files") and p.get("load_id") not in known:
+            missing.append({**p, "table": table, "version": entry.version, "committed_at": entry.timestamp,
+                            "rows": entry.rows_added or 0, "quarantined": p.get("quarantined", 0)})
+    if missing:
+        healed = metadata.rows("loads", missing)
+        indexes.append(storage, "loads", healed, once_by="load_id")
+        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
+    return indexed.sort_by([("version", "ascending")])

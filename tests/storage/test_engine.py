@@ -32,7 +32,7 @@ def _as_before(lake: lk.Lake, table: str, sql: str) -> pa.Table:
     """What lakekit returned before reading files itself: DuckDB over the delta-rs Arrow dataset."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.register("t", DeltaTable(lake.storage.uri(table)).to_pyarrow_dataset())
+    con.register("t", DeltaTable(lake._storage.uri(table)).to_pyarrow_dataset())
     return con.sql(sql.replace(table, "t")).to_arrow_table()
 
 
@@ -50,7 +50,7 @@ WIDE = pa.table({
 
 
 def test_types_are_what_lakekit_gave_before(lake: lk.Lake) -> None:
-    write_deltalake(lake.storage.uri("raw.wide"), WIDE)
+    write_deltalake(lake._storage.uri("raw.wide"), WIDE)
     got = lake.sql("SELECT * FROM raw.wide ORDER BY i32")
     before = _as_before(lake, "raw.wide", "SELECT * FROM raw.wide ORDER BY i32")
     assert got.schema == before.schema
@@ -59,7 +59,7 @@ def test_types_are_what_lakekit_gave_before(lake: lk.Lake) -> None:
 
 
 def test_a_column_added_later_is_null_in_older_files(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("raw.grow")
+    uri = lake._storage.uri("raw.grow")
     write_deltalake(uri, pa.table({"id": [1, 2]}))
     write_deltalake(uri, pa.table({"id": [3], "score": pa.array([1.5], pa.float32())}), mode="append",
                     schema_mode="merge")
@@ -85,11 +85,11 @@ def test_partition_values_come_from_the_log(tmp_path_factory: pytest.TempPathFac
     lake = lk.Lake(tmp_path_factory.mktemp("lake"))
     data = pa.table({"x": [r[0] for r in rows], "p": pa.array([r[1] for r in rows], pa.string()),
                      "n": pa.array([r[2] for r in rows], pa.int32()), "d": pa.array([r[3] for r in rows], pa.date32())})
-    write_deltalake(lake.storage.uri("raw.parts"), data, partition_by=["p", "n", "d"])
+    write_deltalake(lake._storage.uri("raw.parts"), data, partition_by=["p", "n", "d"])
     got = lake.sql("SELECT * FROM raw.parts")
     assert got.column_names == ["x", "p", "n", "d"]
     assert got.schema.field("n").type == pa.int32()
-    delta_rs = DeltaTable(lake.storage.uri("raw.parts")).to_pyarrow_table()
+    delta_rs = DeltaTable(lake._storage.uri("raw.parts")).to_pyarrow_table()
     assert _sorted(got) == _sorted(delta_rs.select(got.column_names))
     wanted = rows[0][1]
     where = "p IS NULL" if wanted is None else "p = ?"
@@ -98,31 +98,31 @@ def test_partition_values_come_from_the_log(tmp_path_factory: pytest.TempPathFac
 
 
 def test_filters_and_columns_reach_the_parquet_reader(lake: lk.Lake) -> None:
-    write_deltalake(lake.storage.uri("raw.events"), pa.table({"id": range(100), "kind": ["a", "b"] * 50}))
-    write_deltalake(lake.storage.uri("raw.parts"), pa.table({"x": [1, 2], "p": ["a", "b"]}), partition_by=["p"])
-    prepared = q.prepare(lake.storage, "SELECT id FROM raw.events WHERE kind = 'b'")
-    con = engine.connect(lake.storage, prepared.scans)
+    write_deltalake(lake._storage.uri("raw.events"), pa.table({"id": range(100), "kind": ["a", "b"] * 50}))
+    write_deltalake(lake._storage.uri("raw.parts"), pa.table({"x": [1, 2], "p": ["a", "b"]}), partition_by=["p"])
+    prepared = q.prepare(lake._storage, "SELECT id FROM raw.events WHERE kind = 'b'")
+    con = engine.connect(lake._storage, prepared.scans)
     plan = con.sql("EXPLAIN " + prepared.duckdb_sql).fetchall()[0][1].replace(" ", "")
     assert "READ_PARQUET" in plan
     assert "Projections:id│" in plan
     assert "Filters:kind='b'" in plan
     con.close()
-    prepared = q.prepare(lake.storage, "SELECT x FROM raw.parts WHERE p = 'b'")
-    con = engine.connect(lake.storage, prepared.scans)
+    prepared = q.prepare(lake._storage, "SELECT x FROM raw.parts WHERE p = 'b'")
+    con = engine.connect(lake._storage, prepared.scans)
     plan = con.sql("EXPLAIN " + prepared.duckdb_sql).fetchall()[0][1]
     assert plan.count("READ_PARQUET") == 1  # the other partition's files are not scanned at all
     con.close()
 
 
 def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
-    write_deltalake(lake.storage.uri("raw.a"), pa.table({"x": [1]}))
-    write_deltalake(lake.storage.uri("raw.b"), pa.table({"x": [2]}))
-    lake.storage.secret()
-    con = engine.connect(lake.storage, {"a": scan(lake.storage, "raw.a")})
+    write_deltalake(lake._storage.uri("raw.a"), pa.table({"x": [1]}))
+    write_deltalake(lake._storage.uri("raw.b"), pa.table({"x": [2]}))
+    lake._storage.secret()
+    con = engine.connect(lake._storage, {"a": scan(lake._storage, "raw.a")})
     try:
         assert con.sql("SELECT x FROM a").fetchall() == [(1,)]
-        for forbidden in (f"{lake.storage.root}/_lakekit/subject.key",
-                          scan(lake.storage, "raw.b").location(scan(lake.storage, "raw.b").files[0]), "/etc/passwd"):
+        for forbidden in (f"{lake._storage.root}/_lakekit/subject.key",
+                          scan(lake._storage, "raw.b").location(scan(lake._storage, "raw.b").files[0]), "/etc/passwd"):
             with pytest.raises(duckdb.PermissionException):
                 con.sql(f"SELECT * FROM read_blob('{forbidden}')").fetchall()
         with pytest.raises(duckdb.Error):
@@ -132,7 +132,7 @@ def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
 
 
 def test_an_empty_version_has_the_tables_columns(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("raw.empty")
+    uri = lake._storage.uri("raw.empty")
     write_deltalake(uri, pa.table({"id": [1], "s": ["x"]}))
     DeltaTable(uri).delete()
     got = lake.sql("SELECT * FROM raw.empty")
@@ -156,7 +156,7 @@ def _turn_on_column_mapping(uri: str) -> None:
 
 
 def test_column_mapping_is_refused_clearly(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("raw.mapped")
+    uri = lake._storage.uri("raw.mapped")
     write_deltalake(uri, pa.table({"id": [1]}))
     _turn_on_column_mapping(uri)
     with pytest.raises(UnsupportedTable, match=r"'raw\.mapped' uses column mapping"):
@@ -165,7 +165,7 @@ def test_column_mapping_is_refused_clearly(lake: lk.Lake) -> None:
 
 
 def test_a_vacuumed_version_is_an_error_naming_the_table(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("raw.gone")
+    uri = lake._storage.uri("raw.gone")
     write_deltalake(uri, pa.table({"id": [1]}))
     write_deltalake(uri, pa.table({"id": [2]}), mode="overwrite")
     DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)

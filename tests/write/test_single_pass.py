@@ -29,7 +29,7 @@ def _sha(path: Path) -> str:
 
 
 def _parquet_files(lake: lk.Lake, table: str) -> set[Path]:
-    return set((Path(lake.storage.root) / table.replace(".", "/")).rglob("*.parquet"))
+    return set((Path(lake._storage.root) / table.replace(".", "/")).rglob("*.parquet"))
 
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=",\n\r\""), max_size=12)
