@@ -10,9 +10,10 @@ two processes loading the same file at once commit it once.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -24,8 +25,8 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
 from lakekit.errors import Conflict, UsageError
 from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.index.heal import Healer, Lost, heal
+from lakekit.index.provenance import LoadProvenance, new_id, now
 from lakekit.sources.formats import Format, Source
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import fingerprints, indexes, publish, validate
@@ -88,11 +89,11 @@ def ingest(
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
 
-    def attempt(dt: DeltaTable | None) -> LoadResult:
+    def attempt(dt: DeltaTable | None) -> tuple[LoadResult, LoadProvenance | None]:
         todo = _todo(dt, found, known)
         if not todo:
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
-                              skipped_files=tuple(known[src.uri] for src in found))
+                              skipped_files=tuple(known[src.uri] for src in found)), None
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
         digests = {src.uri: sources.Digest() for src in todo if src.uri not in known}
         readers = [(src, sources.read(src, types, digests.get(src.uri))) for src in todo]
@@ -114,16 +115,17 @@ def ingest(
                                    commit=commit if digests else commit(), progress=progress)
         finally:
             known.update(commit.hashed)  # whatever happens next, these files need no second read
-        return LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(commit.files),
-                          load_id=load_id, skipped_files=tuple(known[s.uri] for s in found if s not in todo),
-                          validation=done.report)
+        result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(commit.made.files),
+                            load_id=load_id, skipped_files=tuple(known[s.uri] for s in found if s not in todo),
+                            validation=done.report)
+        return result, commit.made
 
-    result = commit_once(storage, table, attempt)
+    result, made = commit_once(storage, table, attempt)
     fingerprints.remember(storage, [(src, known[src.uri], stats[src.uri]) for src in found
                                     if src.uri in known and src.uri not in remembered])
-    if not result.skipped:
-        indexes.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
-                       once_by="load_id")
+    if made is not None and result.version is not None:
+        indexes.append(storage, "loads", metadata.rows("loads", [
+            load_row(table, result.version, result.rows, result.quarantined, made, now())]), once_by="load_id")
     return result
 
 
@@ -167,47 +169,32 @@ class _Commit:
                  digests: Mapping[str, sources.Digest], load_id: str, options: IngestOptions, table: str,
                  model: Model | None) -> None:
         self.dt, self.todo, self.known, self.digests = dt, todo, known, digests
-        self.load_id, self.options, self.table, self.model = load_id, options, table, model
         self.hashed: dict[str, SourceFile] = {}
-        self.files: list[SourceFile] = []
+        self.made = LoadProvenance(
+            load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
+            metadata=dict(options.metadata), schema=validate.schema_name(model) if model else None,
+            schema_hash=validate.schema_hash(model) if model else None)
 
     def __call__(self) -> Commit:
         self.hashed = {uri: SourceFile(uri, src.size, d.checksum())
                        for src in self.todo if (d := self.digests.get(uri := src.uri)) is not None}
-        self.files = [self.known.get(src.uri) or self.hashed[src.uri] for src in self.todo]
-        checksums = [f.checksum for f in self.files]
+        files = tuple(self.known.get(src.uri) or self.hashed[src.uri] for src in self.todo)
+        checksums = [f.checksum for f in files]
         if len(set(checksums)) < len(checksums) or (self.dt is not None and any(
-                self.dt.transaction_version(file_app_id(f)) is not None for f in self.files)):
+                self.dt.transaction_version(file_app_id(f)) is not None for f in files)):
             raise _learned()
-        return Commit(
-            {PROVENANCE_KEY: json.dumps(_provenance(self.load_id, self.files, self.options, self.table, self.model))},
-            {file_app_id(fp): 1 for fp in self.files},
-            exclusive=True,
-        )
+        self.made = dataclasses.replace(self.made, files=files)
+        return self.made.commit({file_app_id(fp): 1 for fp in files})
 
 
-def _env_now() -> dict[str, Any]:
-    return {**environment(), "committed_at": now()}
-
-
-def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``_lakekit/loads`` row of a committed load."""
+def load_row(table: str, version: int, rows: int, quarantined: int, made: LoadProvenance,
+             committed_at: datetime) -> dict[str, Any]:
+    """The ``_lakekit/loads`` row of a committed load, from its commit's provenance."""
     return {
-        "table": result.table, "load_id": result.load_id, "version": result.version,
-        "job": options.job or f"ingest {result.table}", "mode": options.mode,
-        "files": [f.asdict() for f in result.files], "rows": result.rows, "quarantined": result.quarantined,
-        "metadata": dict(options.metadata), **{k: env.get(k) for k in
-                                               ("lakekit_version", "git_commit", "user", "host", "committed_at")},
-    }
-
-
-def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str,
-                model: Model | None) -> dict[str, Any]:
-    checked = {"schema": validate.schema_name(model), "schema_hash": validate.schema_hash(model)} if model else {}
-    return {
-        "operation": "ingest", "load_id": load_id, "job": options.job or f"ingest {table}",
-        "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
-        "metadata": dict(options.metadata), **checked, **environment(),
+        "table": table, "load_id": made.load_id, "version": version, "job": made.job, "mode": made.mode,
+        "files": [f.asdict() for f in made.files], "rows": rows, "quarantined": quarantined,
+        "metadata": made.metadata, "lakekit_version": made.lakekit_version, "git_commit": made.git_commit,
+        "user": made.user, "host": made.host, "committed_at": committed_at,
     }
 
 
@@ -233,22 +220,16 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
 
 
-def loads(storage: Storage, table: str) -> pa.Table:
-    """The loads of ``table``: the index, healed from the table's own commits when it lags.
+def _restore(storage: Storage, lost: Sequence[Lost[LoadProvenance]]) -> None:
+    rows = [load_row(x.table, x.entry.version, x.entry.rows_added or 0, 0, x.made, x.entry.timestamp) for x in lost]
+    indexes.append(storage, "loads", metadata.rows("loads", rows), once_by="load_id")
 
-    A load whose data commit landed but whose index row did not (a crash in between) is
-    found in the table's history and indexed now.
-    """
-    indexed = metadata.read(storage, "loads", filter=metadata.of_table(table))
-    known = set(indexed.column("load_id").to_pylist())
-    missing = []
-    for entry in metadata.commits(storage, table):
-        p = entry.provenance
-        if p.get("operation") == "ingest" and p.get("files") and p.get("load_id") not in known:
-            missing.append({**p, "table": table, "version": entry.version, "committed_at": entry.timestamp,
-                            "rows": entry.rows_added or 0, "quarantined": p.get("quarantined", 0)})
-    if missing:
-        healed = metadata.rows("loads", missing)
-        indexes.append(storage, "loads", healed, once_by="load_id")
-        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
-    return indexed.sort_by([("version", "ascending")])
+
+LOADS = Healer("loads", "load_id", LoadProvenance, lambda table, made: made.load_id, _restore)
+"""Puts back the ``_lakekit/loads`` row of a load killed between its commit and its row."""
+
+
+def loads(storage: Storage, table: str) -> pa.Table:
+    """The loads of ``table``: the index, healed first from the table's own commits when it lags."""
+    heal(storage, (LOADS,), tables=[table])
+    return metadata.read(storage, "loads", filter=metadata.of_table(table)).sort_by([("version", "ascending")])
