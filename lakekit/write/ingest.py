@@ -77,15 +77,16 @@ def ingest(
     """Load the files of ``source`` into ``table`` as one new version, each file at most once.
 
     A file's fingerprint is known before it is read when its store gives one (ETag) or it was
-    hashed before, unchanged since (:mod:`lakekit.write.fingerprints`; ``verify`` hashes again);
-    otherwise it is hashed as it is parsed, and the commit is made once every row is written.
+    hashed before, unchanged since (:mod:`lakekit.write.fingerprints`; ``verify`` hashes every
+    file first instead); otherwise it is hashed as it is parsed, and the commit is made once every
+    row is written (a copy of a loaded file under a new name is thus read, then not committed).
     """
     storage.uri(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
     stats = {src.uri: fingerprints.stat(src) for src in found}
     remembered = {} if verify else {src.uri: fp for src in found if (fp := fingerprints.recall(storage, src))}
     known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
-                              and (fp := _known(src, options)) is not None}}
+                              and (fp := _known(src, options, verify)) is not None}}
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
 
@@ -129,14 +130,14 @@ def ingest(
     return result
 
 
-def _known(src: Source, options: IngestOptions) -> SourceFile | None:
-    """The fingerprint of ``src`` before reading it: its store's, or (for a merge, which commits
-    through delta-rs alone, or a format that cannot be hashed while parsed) computed now; None
-    when it is hashed as it is read."""
+def _known(src: Source, options: IngestOptions, verify: bool) -> SourceFile | None:
+    """The fingerprint of ``src`` before reading it: its store's, or computed now (to verify, which
+    mostly finds the file loaded already; for a merge, which commits through delta-rs alone; for a
+    format that cannot be hashed while parsed); None when it is hashed as it is read."""
     stored = sources.stored_fingerprint(src)
     if stored is not None:
         return stored
-    if options.mode == "merge" or not sources.digests(src):
+    if verify or options.mode == "merge" or not sources.digests(src):
         return sources.fingerprint(src)
     return None
 
