@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from lakekit.errors import TableNotFound
 from lakekit.index import journal
-from lakekit.storage.delta import META_NAMESPACE, Storage, select_rows
+from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.scan import select_rows
 
 _TS = pa.timestamp("us", tz="UTC")
 

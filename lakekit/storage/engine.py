@@ -29,7 +29,7 @@ from sqlglot import exp
 from lakekit.errors import VersionNotFound
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
-from lakekit.storage.scan import DataFile, Scan
+from lakekit.storage.fileset import DataFile, FileSet
 
 _LOCK = threading.Lock()
 _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnection]] = {}
@@ -39,7 +39,7 @@ _TYPES: dict[pa.Schema, dict[str, str]] = {}
 _TYPES_KEPT = 256
 
 
-def connect(storage: Storage, relations: Mapping[str, Scan]) -> duckdb.DuckDBPyConnection:
+def connect(storage: Storage, relations: Mapping[str, FileSet]) -> duckdb.DuckDBPyConnection:
     """A new connection in which each name of ``relations`` is a view of its scan's rows.
 
     Close it when done; the database stays open for the next query of the process.
@@ -80,7 +80,7 @@ def _open(storage: Storage, allowed: Iterable[str]) -> duckdb.DuckDBPyConnection
     return db
 
 
-def _define(con: duckdb.DuckDBPyConnection, name: str, relation: Scan) -> None:
+def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> None:
     """``name`` as a view of the relation's rows, in the version's schema."""
     if not relation.files:
         con.register(name, relation.schema.empty_table())

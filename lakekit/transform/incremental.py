@@ -31,7 +31,7 @@ from lakekit.errors import UsageError
 from lakekit.index.provenance import Provenance, TransformProvenance, from_commit
 from lakekit.lineage.parse import parse_one
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
-from lakekit.storage.scan import Scan, scan
+from lakekit.storage.fileset import FileSet, fileset
 from lakekit.transform.query import Prepared
 from lakekit.transform.statement import table_name
 
@@ -52,7 +52,7 @@ class ReadPlan:
     refresh: Refresh
     reason: str
     previous: dict[str, int] | None = None
-    scans: Mapping[str, Scan] = field(default_factory=dict)
+    scans: Mapping[str, FileSet] = field(default_factory=dict)
 
 
 def driving_tables(sql: str, dialect: str) -> frozenset[str]:
@@ -147,13 +147,13 @@ def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: 
     return ReadPlan("incremental", f"incremental: rows added in {moves}", previous, scans)
 
 
-def added_files(storage: Storage, table: str, old: int, new: int) -> Scan | None:
+def added_files(storage: Storage, table: str, old: int, new: int) -> FileSet | None:
     """The files of ``table`` version ``new`` that version ``old`` did not have.
 
     None when a file of ``old`` is gone at ``new``: rows were rewritten or removed, not only added.
     """
-    before = {f.path for f in scan(storage, table, old).files}
-    after = scan(storage, table, new)
+    before = {f.path for f in fileset(storage, table, old).files}
+    after = fileset(storage, table, new)
     now = {f.path for f in after.files}
     if not before <= now:
         return None

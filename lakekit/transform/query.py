@@ -27,15 +27,14 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import sqlglot
 from deltalake import DeltaTable
 from sqlglot import exp
 
-from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound
+from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
 from lakekit.storage.delta import Storage
-from lakekit.storage.scan import Scan, scan
+from lakekit.storage.fileset import FileSet, fileset
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -47,10 +46,6 @@ _MISSING_COLUMN = (
     re.compile(r'does not have a column named "([^"]+)"'),
 )
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
-_QUOTED_VALUE = re.compile(r"'(?:[^']|'')*'")
-# DuckDB errors raised while rows flow: their messages can quote the values that failed.
-_DATA_ERRORS = (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException,
-                duckdb.DataError)
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ class Prepared:
     dialect: str
     duckdb_sql: str
     relations: tuple[Relation, ...]
-    scans: Mapping[str, Scan] = field(default_factory=dict, compare=False, repr=False)
+    scans: Mapping[str, FileSet] = field(default_factory=dict, compare=False, repr=False)
     """Relation name → the pinned version's files."""
 
     @property
@@ -125,7 +120,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
-        scans = {r.name: scan(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
+        scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
                  for r in relations.values()}
     finally:
         pins.close()
@@ -134,7 +129,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
 
 
 def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
-            scans: Mapping[str, Scan] | None = None) -> pa.RecordBatchReader:
+            scans: Mapping[str, FileSet] | None = None) -> pa.RecordBatchReader:
     """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader).
 
     ``scans`` replaces the files of some relations (by :attr:`Relation.name`), e.g. with only
@@ -203,8 +198,10 @@ class _Pins:
             self.latest[table] = self._opened(self.storage.open(table), table)
         return self.latest[table]
 
-    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr) -> int:
+    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr | None) -> int:
         """``point`` AT (inclusive) or BEFORE (exclusive) the version, timestamp or offset ``value``."""
+        if value is None:
+            raise SqlError(f"time travel on '{table}' names no version, timestamp or offset")
         before = point == "BEFORE"
         if kind == "VERSION":
             version: int = value.to_py() if value.is_int else self._constant(table, value, int)  # `3` needs no DuckDB
@@ -212,11 +209,14 @@ class _Pins:
         if kind == "TIMESTAMP":
             when = self._constant(table, value, datetime)
         elif kind == "OFFSET":
-            when = datetime.now(UTC) + timedelta(seconds=self._constant(table, value, float))
+            seconds = self._constant(table, value, float)
+            try:
+                when = datetime.now(UTC) + timedelta(seconds=seconds)
+            except (OverflowError, ValueError):
+                raise VersionNotFound(table, "version at that offset") from None
         else:
             raise UsageError(f"'{table}': time travel by {kind} is not supported; use a version, timestamp or offset")
-        when = when - timedelta(microseconds=1) if before else when
-        return self.storage.version_at(table, when)
+        return self.storage.version_at(table, when, before=before)
 
     def _check(self, table: str, version: int) -> int:
         if version < 0:
@@ -238,7 +238,7 @@ class _Pins:
         try:
             result = self.con.sql(exp.select(exp.cast(value.copy(), sql_type)).sql(dialect=_TARGET)).fetchall()[0][0]
         except duckdb.Error as e:
-            raise SqlError(f"time travel on '{table}' is not a valid {sql_type.lower()}: {_safe_line(e)}") from None
+            raise SqlError(f"time travel on '{table}' is not a valid {sql_type.lower()}: {masked(str(e))}") from None
         if not isinstance(result, kind):
             raise SqlError(f"time travel on '{table}' is NULL")
         return result
@@ -294,20 +294,12 @@ def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNo
     found = _MISSING_ALIAS.search(message)
     if found:
         return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.sql)
-    if isinstance(error, _DATA_ERRORS):
-        kind = message.split(":", 1)[0]
-        return SqlError(f"query failed: {kind} (details withheld, they may quote data values)", sql=prepared.sql)
-    return SqlError(f"query failed: {_safe_line(error)}", sql=prepared.sql)
-
-
-def _safe_line(error: duckdb.Error) -> str:
-    """The first line of a DuckDB message, with quoted literals blanked out."""
-    return _QUOTED_VALUE.sub("'…'", str(error).splitlines()[0])
+    return SqlError(f"query failed: {masked(message)}", sql=prepared.sql)
 
 
 def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
     """Line and column of the first reference to ``column`` in the query as given."""
-    tree = sqlglot.parse_one(prepared.sql, read=prepared.dialect)
+    tree = parse_one(prepared.sql, prepared.dialect)
     for node in tree.find_all(exp.Column):
         meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
         if node.name.lower() == column.lower() and "line" in meta and "col" in meta:

@@ -20,10 +20,11 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit import sources
+from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import Conflict, UsageError
+from lakekit.errors import Conflict, SourceError, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost, heal
 from lakekit.index.provenance import LoadProvenance, new_id, now
@@ -81,7 +82,7 @@ def ingest(
     file first instead); otherwise it is hashed as it is parsed, and the commit is made once every
     row is written (a copy of a loaded file under a new name is thus read, then not committed).
     """
-    storage.uri(table)
+    names.check_writable(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
     stats = {src.uri: fingerprints.stat(src) for src in found}
     remembered = {} if verify else {src.uri: fp for src in found if (fp := fingerprints.recall(storage, src))}
@@ -98,6 +99,9 @@ def ingest(
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
         digests = {src.uri: sources.Digest() for src in todo if src.uri not in known}
         readers = [(src, sources.read(src, types, digests.get(src.uri))) for src in todo]
+        for src, reader in readers:
+            if LOAD_ID in {n.lower() for n in reader.schema.names}:
+                raise SourceError(src.uri, f"column '{LOAD_ID}' is lakekit's own (the load of each row): rename it")
         target = Target(table, options.mode, options.keys,
                         tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
                         model, options.on_invalid)
@@ -169,7 +173,7 @@ class _Commit:
     def __init__(self, dt: DeltaTable | None, todo: Sequence[Source], known: Mapping[str, SourceFile],
                  digests: Mapping[str, sources.Digest], load_id: str, options: IngestOptions, table: str,
                  model: Model | None) -> None:
-        self.dt, self.todo, self.known, self.digests = dt, todo, known, digests
+        self.dt, self.todo, self.known, self.digests, self.table = dt, todo, known, digests, table
         self.hashed: dict[str, SourceFile] = {}
         self.made = LoadProvenance(
             load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
@@ -185,6 +189,7 @@ class _Commit:
                 self.dt.transaction_version(file_app_id(f)) is not None for f in files)):
             raise _learned()
         self.made = dataclasses.replace(self.made, files=files)
+        indexes.check("loads", [load_row(self.table, 0, 0, 0, self.made, now())])
         return self.made.commit({file_app_id(fp): 1 for fp in files})
 
 

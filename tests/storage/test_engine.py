@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lakekit as lk
-from lakekit.errors import LakekitError
+from lakekit.errors import LakekitError, UnsupportedTable
 from lakekit.storage import engine
-from lakekit.storage.scan import UnsupportedTable, scan
+from lakekit.storage.fileset import fileset
 from lakekit.transform import query as q
 
 UTC = dt.UTC
@@ -118,11 +118,11 @@ def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
     write_deltalake(lake._storage.uri("raw.a"), pa.table({"x": [1]}))
     write_deltalake(lake._storage.uri("raw.b"), pa.table({"x": [2]}))
     lake._storage.secret()
-    con = engine.connect(lake._storage, {"a": scan(lake._storage, "raw.a")})
+    con = engine.connect(lake._storage, {"a": fileset(lake._storage, "raw.a")})
     try:
         assert con.sql("SELECT x FROM a").fetchall() == [(1,)]
-        for forbidden in (f"{lake._storage.root}/_lakekit/subject.key",
-                          scan(lake._storage, "raw.b").location(scan(lake._storage, "raw.b").files[0]), "/etc/passwd"):
+        other = fileset(lake._storage, "raw.b")
+        for forbidden in (f"{lake._storage.root}/_lakekit/subject.key", other.location(other.files[0]), "/etc/passwd"):
             with pytest.raises(duckdb.PermissionException):
                 con.sql(f"SELECT * FROM read_blob('{forbidden}')").fetchall()
         with pytest.raises(duckdb.Error):
