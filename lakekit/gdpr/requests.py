@@ -38,7 +38,7 @@ from lakekit.core.results import _Result
 from lakekit.errors import LakekitError, UsageError
 from lakekit.gdpr import subjects
 from lakekit.gdpr.subjects import Place, Search, SubjectReport, TableHit
-from lakekit.index import metadata
+from lakekit.index import formats, metadata
 from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
@@ -179,7 +179,8 @@ def _remember(storage: Storage, request_id: str, known: subjects.Identifiers) ->
     fs, path = _request_file(storage, request_id)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(f"{path}.tmp", "w") as f:
-        json.dump({k: sorted(v, key=str) for k, v in known.items()}, f, default=str)
+        json.dump(formats.write_request({"identifiers": {k: sorted(v, key=str) for k, v in known.items()}}), f,
+                  default=str)
     fs.mv(f"{path}.tmp", path)
 
 
@@ -188,7 +189,8 @@ def _recall(storage: Storage, request_id: str) -> subjects.Identifiers:
     if not fs.exists(path):
         return {}
     with fs.open(path, "r") as f:
-        return {k: set(v) for k, v in json.load(f).items()}
+        stored = formats.read_request(path, json.load(f))
+    return {k: set(v) for k, v in stored["identifiers"].items()}
 
 
 def _forget(storage: Storage, request_id: str) -> None:

@@ -33,7 +33,8 @@ from lakekit.core.results import StoredEdge, _Result
 from lakekit.errors import UsageError
 from lakekit.maintenance import vacuum
 from lakekit.storage import files
-from lakekit.storage.delta import Storage, table_folder
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import table_folder
 from lakekit.write import quarantine, validate
 
 Place = Literal["table", "quarantine", "predictions", "staged"]

@@ -7,10 +7,8 @@ from lakekit.storage.delta import (
     Commit,
     Conflict,
     Storage,
-    normalise_root,
-    split_name,
-    table_folder,
 )
+from lakekit.storage.roots import normalise_root, split_name, table_folder
 from lakekit.storage.scan import canonical_schema, relation, scanner, select_rows
 
 __all__ = [

@@ -6,14 +6,10 @@ mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
-import re
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,10 +31,11 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from lakekit.core import names
 from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
+from lakekit.storage.failures import engine, translated
+from lakekit.storage.roots import glob_escape, table_folder
 from lakekit.storage.scan import quote, select_rows
 
 META_NAMESPACE = "_lakekit"
-_MEMORY_ROOTS: dict[str, str] = {}
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
                             "DROP CONSTRAINT"})
@@ -68,60 +65,6 @@ class Commit:
             app_transactions=[Transaction(app, v) for app, v in self.transactions.items()] or None,
             max_commit_retries=0 if exclusive else 50,
         )
-
-
-def normalise_root(root: str | Path) -> str:
-    """A root URI delta-rs and fsspec both understand.
-
-    ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
-    no in-memory store between table handles.
-    """
-    text = str(root)
-    if text.startswith("memory://"):
-        if text not in _MEMORY_ROOTS:
-            folder = tempfile.mkdtemp(prefix="lakekit-memory-")
-            atexit.register(shutil.rmtree, folder, True)
-            _MEMORY_ROOTS[text] = folder
-        return _MEMORY_ROOTS[text]
-    if text.startswith("file://"):
-        text = text.removeprefix("file://")
-    if "://" not in text:
-        path = Path(text).expanduser().resolve()
-        _check_root(str(path))
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path)
-    _check_root(text)
-    return text.rstrip("/")
-
-
-_UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
-
-
-def _check_root(path: str) -> None:
-    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
-    decodes ``%XX`` escapes and backslashes into other paths than the one given."""
-    if _UNUSABLE.search(path):
-        raise UsageError(f"the lake root {names.shown(path)} holds a character delta-rs cannot use in a path "
-                         "([ ] ^ | \\ control characters or a %XX escape): choose another folder")
-
-
-def table_folder(table: str) -> str:
-    """Where a table lives under the lake root: ``ns.name`` → ``ns/name``."""
-    return "/".join(split_name(table))
-
-
-def glob_escape(path: str) -> str:
-    """``path`` with glob's special characters taken literally.
-
-    >>> glob_escape("/lakes/[a]?*")
-    '/lakes/[[]a[]][?][*]'
-    """
-    return "".join(f"[{ch}]" if ch in "[]?*" else ch for ch in path)
-
-
-def split_name(table: str) -> tuple[str, str]:
-    """``"ns.name"`` → ``("ns", "name")``; a name outside :mod:`lakekit.core.names`'s grammar is refused."""
-    return names.check(table)
 
 
 @dataclass(frozen=True)
@@ -394,7 +337,7 @@ class Storage:
         new rows are inserted; returns the new version."""
         before = base.version()
         predicate = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
-        with engine(table, "merge into"), _translated(table, "merge into"):
+        with engine(table, "merge into"), translated(table, "merge into"):
             merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
                                 commit_properties=commit.properties(exclusive=commit.exclusive))
             matched = (merger.when_matched_update_all() if updates is None
@@ -471,6 +414,15 @@ class Storage:
             if head.isdigit() and int(head) < latest:
                 fs.delete_file(info.path)
 
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
+        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
+        when another writer committed first."""
+        try:
+            base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
+                                            commit_properties=CommitProperties(max_commit_retries=0))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
 
@@ -501,29 +453,6 @@ class Storage:
                                   keep_versions=sorted(keep_versions) or None, full=True))
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
-
-
-@contextlib.contextmanager
-def engine(table: str, action: str) -> Iterator[None]:
-    """A Rust panic inside delta-rs (pyo3's ``PanicException``, a ``BaseException`` that
-    ``except Exception`` lets through) as a lakekit error naming the table."""
-    try:
-        yield
-    except BaseException as e:
-        if type(e).__name__ != "PanicException":
-            raise
-        raise LakekitError(f"cannot {action} '{table}': delta-rs failed ({masked(str(e))})") from None
-
-
-@contextlib.contextmanager
-def _translated(table: str, action: str) -> Iterator[None]:
-    """delta-rs errors as lakekit errors: a lost commit race as :class:`Conflict`."""
-    try:
-        yield
-    except CommitFailedError:
-        raise Conflict(f"concurrent commit on '{table}'") from None
-    except DeltaError as e:
-        raise LakekitError(f"cannot {action} '{table}': {masked(str(e))}") from None
 
 
 def _paths(dt: DeltaTable) -> frozenset[str]:

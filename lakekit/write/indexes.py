@@ -30,6 +30,7 @@ from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.index.provenance import new_id
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.scan import select_rows
+from lakekit.write import migrate
 from lakekit.write.commit import commit_once
 
 COMPACT_EVERY = 50
@@ -62,9 +63,7 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
         return storage.write(full, todo, mode="append", commit=commit, base=base,
                              configuration=None if base is not None else _index_properties(name))
 
-    version = commit_once(storage, full, attempt, kept=True)
-    if version is not None:
-        _housekeep(storage, full, version)
+    _committed(storage, full, commit_once(storage, full, attempt, kept=True))
 
 
 FOLD_EVERY = 100
@@ -118,7 +117,14 @@ def fold(storage: Storage, name: str) -> None:
     for entry, _ in loaded:  # all at or below the table's watermark now
         with contextlib.suppress(FileNotFoundError):
             fs.delete_file(entry)
-    if version is not None:
+    _committed(storage, full, version)
+
+
+def _committed(storage: Storage, full: str, version: int | None) -> None:
+    """After an append made ``version`` (None: nothing was appended) of an index table."""
+    if version == 0:  # delta-rs takes no property of ours in the commit that creates a table
+        migrate.upgrade(storage, full)
+    elif version is not None:
         _housekeep(storage, full, version)
 
 
