@@ -12,11 +12,9 @@ from bench.tpch_queries import QUERIES
 
 
 def main() -> None:
-    root = tpch.lake_root()
+    root = tpch.ready("TPC-H SQL")
     if root is None:
-        compare.say_missing("TPC-H SQL", ["tpchgen-cli"])
         return
-    tpch.clean(root)
     print(f"lake.sql ÷ DuckDB read_parquet, TPC-H SF{tpch.SF}, {compare.ROUNDS} rounds interleaved, "
           "median (min-max) seconds, peak RSS MB")
     ours_total, duck_total, worst, peak_ratio, top = 0.0, 0.0, (0.0, 0), (0.0, 0), [0.0, 0.0]

@@ -54,6 +54,18 @@ def lake_root() -> Path | None:
     return root
 
 
+def ready(what: str) -> Path | None:
+    """The cached lake, cleaned of earlier benches' output; None (said) without ``tpchgen-cli``."""
+    root = lake_root()
+    if root is None:
+        from bench import compare
+
+        compare.say_missing(what, ["tpchgen-cli"])
+        return None
+    clean(root)
+    return root
+
+
 def clean(root: Path) -> None:
     """Remove what the benches wrote into the cached lake."""
     for folder in (OUT, "_lakekit"):

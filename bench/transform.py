@@ -25,11 +25,9 @@ SMALL_SQL = "SELECT k, count(*) AS n, sum(id) AS total FROM raw.small GROUP BY k
 
 
 def tpch_ratios() -> None:
-    root = tpch.lake_root()
+    root = tpch.ready("TPC-H transforms")
     if root is None:
-        compare.say_missing("TPC-H transforms", ["tpchgen-cli"])
         return
-    tpch.clean(root)
     print(f"lake.transform ÷ (DuckDB read_parquet + write_deltalake), TPC-H SF{tpch.SF}, {compare.ROUNDS} rounds")
     ours_total, duck_total, worst_peak, top = 0.0, 0.0, (0.0, 0), [0.0, 0.0]
     with compare.Worker("bench.tpch:LakeSide", str(root)) as lake, \
