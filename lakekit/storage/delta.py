@@ -201,7 +201,7 @@ class Storage:
         try:
             when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         except ValueError:
-            raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+            raise UsageError("as_of must be an ISO timestamp (YYYY-MM-DD, optionally THH:MM:SS and +HH:MM)") from None
         return self.version_at(table, when)
 
     def version_at(self, table: str, when: datetime, *, before: bool = False) -> int:

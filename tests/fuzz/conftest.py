@@ -88,7 +88,10 @@ class Fuzz:
         if found and CONFIRM and runner.name != "subprocess" and found[0].kind != "harness-error":
             key = frozenset(signature(v) for v in found)
             if key not in self.confirmed:
-                self.confirmed[key] = confirm(case, self.base)
+                try:
+                    self.confirmed[key] = confirm(case, self.base)
+                except OSError as e:  # e.g. E2BIG: an argument no real command line can carry
+                    self.confirmed[key] = [Violation("harness-error", [], f"not confirmed: {e}")]
                 confirmed = True
                 truth = self.confirmed[key]
             else:
