@@ -2,6 +2,7 @@
 
 from lakekit.core.results import ColumnEdge, HistoryEntry, LoadResult, SourceFile
 from lakekit.errors import LakekitError
+from lakekit.features import FeatureView
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 
@@ -9,6 +10,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ColumnEdge",
+    "FeatureView",
     "HistoryEntry",
     "Lake",
     "LakekitError",
