@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 
 from lakekit.storage.delta import FileSpan, Storage
 
@@ -58,6 +59,9 @@ def versioned(storage: Storage, table: str, version: int) -> Versioned:
                  for f in ds.get_fragments()]
     schema = ds.schema.append(pa.field(ADDED, pa.int64()))
     ended = [s for s in spans if s.removed is not None]
+    if ended:  # files vacuumed or erased since cannot be read: their rows are not looked for
+        there = ds.filesystem.get_file_info([s.path for s in ended])
+        ended = [s for s, info in zip(ended, there, strict=True) if info.type != pafs.FileType.NotFound]
     removed = None
     if ended:
         schema_removed = schema.append(pa.field(REMOVED, pa.int64()))
