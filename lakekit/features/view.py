@@ -49,7 +49,7 @@ def duration_text(value: timedelta) -> str:
     '1445m'
     """
     micros = value // _UNITS["us"]
-    for unit in ("w", "d", "h", "m", "s", "ms", "us"):
+    for unit in ("d", "h", "m", "s", "ms", "us"):
         step = _UNITS[unit] // _UNITS["us"]
         if micros % step == 0:
             return f"{micros // step}{unit}"
