@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.features import asof, inputs
 from lakekit.features.asof import Pinned
@@ -25,6 +25,7 @@ from lakekit.features.view import FeatureView, KnownAt, parse_refs, view_from_di
 from lakekit.index import metadata
 from lakekit.index.provenance import environment, now
 from lakekit.storage.delta import Storage
+from lakekit.write import indexes
 
 LabelSource = str | tuple[str, int]
 """A lake table holding labels: its name (latest version) or (name, version)."""
@@ -34,7 +35,7 @@ _AT = "__lakekit_at"
 
 
 @dataclass(frozen=True)
-class ViewInfo(_Result):
+class ViewInfo(Result):
     """A feature view as the lake sees it now: its definition, where it comes from, and its
     table's latest version with the types of its columns (None when the table is not there)."""
 
@@ -65,7 +66,7 @@ class FeatureStore:
         env = environment()
         rows = [{"name": v.name, "definition": v.asdict(), "user": env["user"], "host": env["host"],
                  "registered_at": now()} for v in views]
-        metadata.append(self._storage, "feature_views", metadata.rows("feature_views", rows))
+        indexes.append(self._storage, "feature_views", metadata.rows("feature_views", rows))
 
     def drop(self, name: str) -> None:
         """Remove a registered view (its past registrations stay in ``_lakekit/feature_views``)."""
@@ -73,7 +74,7 @@ class FeatureStore:
             raise UsageError(f"no registered feature view '{name}'")
         env = environment()
         row = {"name": name, "definition": None, "user": env["user"], "host": env["host"], "registered_at": now()}
-        metadata.append(self._storage, "feature_views", metadata.rows("feature_views", [row]))
+        indexes.append(self._storage, "feature_views", metadata.rows("feature_views", [row]))
 
     def _registered(self) -> dict[str, FeatureView]:
         found: dict[str, FeatureView | None] = {}

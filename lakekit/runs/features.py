@@ -24,6 +24,7 @@ from lakekit.features import FeatureStore, KnownAt, LabelSource, TrainingSet
 from lakekit.index import metadata
 from lakekit.index.provenance import now
 from lakekit.storage.delta import Storage
+from lakekit.write import indexes
 
 if TYPE_CHECKING:
     from lakekit.runs.record import Run
@@ -56,7 +57,7 @@ class RunFeatures:
         seq = 1 + sum(1 for _ in recorded(storage, self._run.run_id))
         row = {"run_id": self._run.run_id, "seq": seq, "spec": recipe.asdict(), "rows": built.num_rows,
                "fingerprint": table_fingerprint(built), "built_at": now()}
-        metadata.append(storage, "training_sets", metadata.rows("training_sets", [row]))
+        indexes.append(storage, "training_sets", metadata.rows("training_sets", [row]))
         return built
 
 

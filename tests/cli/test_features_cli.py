@@ -31,7 +31,7 @@ ttl = "7d"
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "lakekit.toml").write_text(CONFIG)
     lake = lk.Lake(tmp_path / "lake")
-    write_deltalake(lake.storage.uri("f.activity"), pa.table({
+    write_deltalake(lake._storage.uri("f.activity"), pa.table({
         "user_id": [1, 1, 2], "at": pa.array([datetime(2024, 5, 1), datetime(2024, 5, 3), datetime(2024, 5, 2)],
                                              pa.timestamp("us")),
         "clicks_7d": [10, 30, 20], "views_7d": [1, 3, 2]}))

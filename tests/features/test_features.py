@@ -24,7 +24,7 @@ ACTIVITY = lk.FeatureView("activity", table="f.activity", entity="user_id", time
 @pytest.fixture
 def lake(tmp_path) -> lk.Lake:
     lake = lk.Lake(tmp_path / "lake")
-    write_deltalake(lake.storage.uri("f.activity"), pa.table({
+    write_deltalake(lake._storage.uri("f.activity"), pa.table({
         "user_id": [1, 1, 1, 2], "at": pa.array([H[1], H[5], H[9], H[2]], pa.timestamp("us")),
         "clicks_7d": [10, 50, 90, 20], "views_7d": [1.0, 5.0, 9.0, 2.0], "_load_id": ["a", "a", "a", "a"]}))
     lake.features.register(ACTIVITY)
@@ -59,7 +59,7 @@ def test_ttl_blanks_values_older_than_it(lake: lk.Lake) -> None:
 
 
 def test_the_same_event_time_twice_takes_the_later_commit(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.activity")
+    uri = lake._storage.uri("f.activity")
     fix = pa.table({"user_id": [1], "at": pa.array([H[5]], pa.timestamp("us")), "clicks_7d": [55], "views_7d": [5.5],
                     "_load_id": ["b"]})
     write_deltalake(uri, fix, mode="append")
@@ -69,7 +69,7 @@ def test_the_same_event_time_twice_takes_the_later_commit(lake: lk.Lake) -> None
 
 
 def test_several_views_and_composite_keys(lake: lk.Lake) -> None:
-    write_deltalake(lake.storage.uri("f.by_region"), pa.table({
+    write_deltalake(lake._storage.uri("f.by_region"), pa.table({
         "user_id": [1, 1, 1], "region": ["eu", "us", "eu"], "day": pa.array([date(2024, 5, 2), date(2024, 5, 3),
                                                                                 date(2024, 5, 4)]),
         "clicks_7d": [100, 200, 300]}))
@@ -93,8 +93,8 @@ def test_labels_from_polars_pandas_and_a_lake_table(lake: lk.Lake) -> None:
     pandas = labels.to_pandas()
     assert isinstance(pandas, pd.DataFrame)  # datetime64[ns] labels
     assert lake.features.historical(pandas, "activity:clicks_7d", "labelled_at")["clicks_7d"].to_pylist() == expected
-    write_deltalake(lake.storage.uri("l.labels"), labels)
-    write_deltalake(lake.storage.uri("l.labels"), _labels((1, H[23])), mode="append")
+    write_deltalake(lake._storage.uri("l.labels"), labels)
+    write_deltalake(lake._storage.uri("l.labels"), _labels((1, H[23])), mode="append")
     assert lake.features.historical(("l.labels", 0), "activity:clicks_7d", "labelled_at")["clicks_7d"].to_pylist() \
         == expected
     assert lake.features.historical("l.labels", "activity:clicks_7d", "labelled_at").num_rows == 3

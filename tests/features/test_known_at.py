@@ -46,7 +46,7 @@ def _at(lake: lk.Lake, entity: int, when: datetime, known_at: str = "commit") ->
 
 
 def test_a_late_row_is_unknown_until_its_commit_and_latency_allows_it_earlier(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10)))
     _step()
     write_deltalake(uri, _rows((1, T1 + timedelta(hours=1), 11)), mode="append")  # late: its event was long ago
@@ -60,7 +60,7 @@ def test_a_late_row_is_unknown_until_its_commit_and_latency_allows_it_earlier(la
 
 
 def test_compaction_keeps_when_rows_were_first_known(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10)))
     _step()
     write_deltalake(uri, _rows((2, T1, 20)), mode="append")
@@ -73,7 +73,7 @@ def test_compaction_keeps_when_rows_were_first_known(lake: lk.Lake) -> None:
 
 
 def test_an_update_counts_from_the_update_and_copied_rows_from_their_first_commit(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10), (2, T1, 20)))  # one file: the merge rewrites it whole
     _step()
     (DeltaTable(uri).merge(_rows((1, T1, 11)), "t.user_id = s.user_id AND t.at = s.at", source_alias="s",
@@ -86,7 +86,7 @@ def test_an_update_counts_from_the_update_and_copied_rows_from_their_first_commi
 
 
 def test_an_overwrite_restating_rows_keeps_them_known(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10), (2, T1, 20)))
     _step()
     write_deltalake(uri, _rows((1, T1, 10), (2, T1, 21)), mode="overwrite")
@@ -95,7 +95,7 @@ def test_an_overwrite_restating_rows_keeps_them_known(lake: lk.Lake) -> None:
 
 
 def test_a_row_deleted_and_added_again_counts_from_its_return(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10), (2, T1, 20)))
     _step()
     DeltaTable(uri).delete("user_id = 2")
@@ -107,7 +107,7 @@ def test_a_row_deleted_and_added_again_counts_from_its_return(lake: lk.Lake) -> 
 
 
 def test_rows_of_vacuumed_files_count_from_their_rewrite(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10)))
     _step()
     write_deltalake(uri, _rows((2, T1, 20)), mode="append")
@@ -120,7 +120,7 @@ def test_rows_of_vacuumed_files_count_from_their_rewrite(lake: lk.Lake) -> None:
 
 
 def test_partitioned_tables_keep_their_partition_values_through_rewrites(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.act")
+    uri = lake._storage.uri("f.act")
     days = pa.array(["2024-05-03", "2024-05-03", "2024-05-04"])
     write_deltalake(uri, _rows((1, T1, 10), (3, T1, 30), (2, T1, 20)).append_column("day", days), partition_by=["day"])
     _step()

@@ -111,7 +111,7 @@ def test_point_in_time_equals_brute_force(ops: list[tuple[str, Any]], drawn: lis
     base = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as folder:
         lake = lk.Lake(folder, feature_views=[lk.FeatureView("act", table="f.act", entity="user_id", timestamp="at")])
-        uri = lake.storage.uri("f.act")
+        uri = lake._storage.uri("f.act")
         for op, arg in ops:
             _apply(uri, op, arg, base)
             time.sleep(0.005)

@@ -29,8 +29,8 @@ def _activity(rows: list[tuple[int, int, int]]) -> pa.Table:
 def lake(tmp_path) -> lk.Lake:
     lake = lk.Lake(tmp_path / "lake", feature_views=[
         lk.FeatureView("activity", table="f.activity", entity="user_id", timestamp="at")])
-    write_deltalake(lake.storage.uri("f.activity"), _activity([(1, 1, 10), (1, 5, 50), (2, 2, 20), (3, 8, 80)]))
-    write_deltalake(lake.storage.uri("l.labels"), pa.table({
+    write_deltalake(lake._storage.uri("f.activity"), _activity([(1, 1, 10), (1, 5, 50), (2, 2, 20), (3, 8, 80)]))
+    write_deltalake(lake._storage.uri("l.labels"), pa.table({
         "user_id": pa.array([1, 2, 3, 1], pa.int64()), "labelled_at": pa.array([H[6], H[1], H[9], H[0]],
                                                                                pa.timestamp("us")),
         "is_seeker": [True, False, True, False]}))
@@ -38,12 +38,12 @@ def lake(tmp_path) -> lk.Lake:
 
 
 def _move_on(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.activity")
+    uri = lake._storage.uri("f.activity")
     write_deltalake(uri, _activity([(1, 4, 40), (2, 0, 5)]), mode="append")  # late arrivals
     (DeltaTable(uri).merge(_activity([(1, 5, 55), (3, 8, 88)]), "t.user_id = s.user_id AND t.at = s.at",
                            source_alias="s", target_alias="t").when_matched_update_all().execute())
     DeltaTable(uri).optimize.compact()
-    write_deltalake(lake.storage.uri("l.labels"), pa.table({
+    write_deltalake(lake._storage.uri("l.labels"), pa.table({
         "user_id": pa.array([9], pa.int64()), "labelled_at": pa.array([H[9]], pa.timestamp("us")),
         "is_seeker": [True]}), mode="append")
 
@@ -54,7 +54,7 @@ def test_a_run_reproduces_its_training_set_after_the_tables_moved_on(lake: lk.La
     if known_at == "commit":  # labelled now: version 0 of the features is known, what comes later is not
         time.sleep(0.01)
         labels = "l.now"
-        write_deltalake(lake.storage.uri(labels), pa.table({"user_id": pa.array([1, 2, 3, 1], pa.int64()),
+        write_deltalake(lake._storage.uri(labels), pa.table({"user_id": pa.array([1, 2, 3, 1], pa.int64()),
                                                             "labelled_at": pa.array([datetime.now()] * 4,
                                                                                     pa.timestamp("us"))}))
     with lake.start_run("job-seeker") as run:
@@ -73,7 +73,7 @@ def test_a_run_reproduces_its_training_set_after_the_tables_moved_on(lake: lk.La
     info = lake.run(run.run_id)
     assert info.inputs == {labels: 0, "f.activity": 0}
     assert [r.columns for r in info.reads] == [None, ("user_id", "at", "clicks_7d")]
-    recorded = metadata.read(lake.storage, "training_sets").to_pylist()
+    recorded = metadata.read(lake._storage, "training_sets").to_pylist()
     assert [(r["run_id"], r["seq"], r["rows"]) for r in recorded] == [(run.run_id, 1, 4)]
 
 
@@ -85,7 +85,7 @@ def test_lineage_and_staleness_see_the_labels_and_features(lake: lk.Lake) -> Non
     assert run.run_id in lake.lineage.downstream("l.labels.is_seeker").runs
     assert list(lake.reproduce(run.run_id))[-2:] == ["historical#1", "historical#2"]
     assert lake.stale_runs() == []
-    write_deltalake(lake.storage.uri("f.activity"), _activity([(1, 3, 30)]), mode="append")
+    write_deltalake(lake._storage.uri("f.activity"), _activity([(1, 3, 30)]), mode="append")
     assert {(s.run_id, s.table) for s in lake.stale_runs()} == {(run.run_id, "f.activity")}
 
 
@@ -98,7 +98,7 @@ def test_vacuum_keeps_what_the_run_pinned(lake: lk.Lake) -> None:
 
 
 def test_commit_mode_after_its_rewritten_files_are_gone_is_not_reproducible(lake: lk.Lake) -> None:
-    uri = lake.storage.uri("f.activity")
+    uri = lake._storage.uri("f.activity")
     write_deltalake(uri, _activity([(1, 3, 30)]), mode="append")
     time.sleep(0.02)
     labelled = datetime.now()  # after versions 0 and 1, before the compaction
