@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("ingest", "validate", "lineage", "transform", "runs", "gdpr")
+BENCHES = ("ingest", "validate", "lineage", "transform", "runs", "gdpr", "features")
 
 
 def main() -> None:

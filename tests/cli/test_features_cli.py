@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
-from typer.testing import CliRunner
 
 import lakekit as lk
-from lakekit.cli import app
+from tests.cli.test_cli import run
 
-runner = CliRunner()
 CONFIG = """lake = "lake"
 
 [features.activity]
@@ -28,7 +25,7 @@ ttl = "7d"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "lakekit.toml").write_text(CONFIG)
     lake = lk.Lake(tmp_path / "lake")
     write_deltalake(lake._storage.uri("f.activity"), pa.table({
@@ -37,15 +34,8 @@ def workdir(tmp_path: Path) -> Path:
         "clicks_7d": [10, 30, 20], "views_7d": [1, 3, 2]}))
     lake.features.register(lk.FeatureView("views", table="f.activity", entity="user_id", timestamp="at",
                                           features=["views_7d"], description="profile views, 7 days"))
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    yield tmp_path
-    os.chdir(cwd)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def test_list_and_show(workdir: Path) -> None:

@@ -59,13 +59,19 @@ def test_a_late_row_is_unknown_until_its_commit_and_latency_allows_it_earlier(la
     assert _at(lake, 1, _commit(uri, 0) - MS) is None  # nothing was committed yet
 
 
-def test_compaction_keeps_when_rows_were_first_known(lake: lk.Lake) -> None:
+def _appended_twice_then_compacted(lake: lk.Lake) -> str:
+    """Versions 0 and 1 append a row each, version 2 compacts them into one file."""
     uri = lake._storage.uri("f.act")
     write_deltalake(uri, _rows((1, T1, 10)))
     _step()
     write_deltalake(uri, _rows((2, T1, 20)), mode="append")
     _step()
     DeltaTable(uri).optimize.compact()
+    return uri
+
+
+def test_compaction_keeps_when_rows_were_first_known(lake: lk.Lake) -> None:
+    uri = _appended_twice_then_compacted(lake)
     assert len(DeltaTable(uri).file_uris()) == 1
     assert _at(lake, 1, _commit(uri, 0) + MS) == 10
     assert _at(lake, 2, _commit(uri, 1) - MS) is None
@@ -107,12 +113,7 @@ def test_a_row_deleted_and_added_again_counts_from_its_return(lake: lk.Lake) -> 
 
 
 def test_rows_of_vacuumed_files_count_from_their_rewrite(lake: lk.Lake) -> None:
-    uri = lake._storage.uri("f.act")
-    write_deltalake(uri, _rows((1, T1, 10)))
-    _step()
-    write_deltalake(uri, _rows((2, T1, 20)), mode="append")
-    _step()
-    DeltaTable(uri).optimize.compact()
+    uri = _appended_twice_then_compacted(lake)
     DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
     assert _at(lake, 1, _commit(uri, 1) + MS) is None  # the compacted file's rows count from version 2
     assert _at(lake, 1, _commit(uri, 2)) == 10
