@@ -8,14 +8,17 @@
    with Feast is given in ``BENCH_FEAST_PYTHON``; the ratio is lakekit ÷ Feast.
 
 Each measurement runs in its own process (its peak RSS is its own ``VmHWM``), three times, the
-median kept. Sizes: ``BENCH_FEATURE_ROWS`` (default 10,000,000) over ``BENCH_ENTITIES`` (100,000),
-``BENCH_LABELS`` (1,000,000); the feature table is written in four appends (four versions).
+median kept (``BENCH_REPEAT``); wall time and CPU time (user + system, all threads) are both given, as the machine
+may be shared (the CPU ratio is the steadier one then). Sizes: ``BENCH_FEATURE_ROWS`` (default
+10,000,000) over ``BENCH_ENTITIES`` (100,000), ``BENCH_LABELS`` (1,000,000); the feature table is
+written in four appends (four versions).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,7 +38,7 @@ ROWS = int(os.environ.get("BENCH_FEATURE_ROWS", "10000000"))
 ENTITIES = int(os.environ.get("BENCH_ENTITIES", "100000"))
 LABELS = int(os.environ.get("BENCH_LABELS", "1000000"))
 FEAST = os.environ.get("BENCH_FEAST_PYTHON")
-REPEAT = 3
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASE = datetime(2024, 1, 1)
 SPAN_US = 90 * 86_400 * 1_000_000
 VIEW = lk.FeatureView("activity", table="f.activity", entity="user_id", timestamp="event_at")
@@ -73,11 +76,16 @@ def _peak_mb() -> float:
     return float("nan")
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(variant: str, root: Path) -> None:
     """One measurement: prints {"seconds", "rss_mb", "rows"}."""
     lake = lk.Lake(root)
     labels = pq.read_table(root / "labels.parquet")
-    started = time.perf_counter()
+    cpu, started = _cpu(), time.perf_counter()
     if variant == "duckdb":
         con = duckdb.connect()
         con.register("f", DeltaTable(lake._storage.uri("f.activity"), version=3).to_pyarrow_dataset())
@@ -91,11 +99,11 @@ def child(variant: str, root: Path) -> None:
         out = lake.features.historical(labels, ["activity:*"], "ts", known_at="commit" if variant == "commit"
                                        else "event")
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "rss_mb": _peak_mb(), "rows": out.num_rows}))
+    print(json.dumps({"seconds": seconds, "cpu": _cpu() - cpu, "rss_mb": _peak_mb(), "rows": out.num_rows}))
 
 
 FEAST_CHILD = """
-import json, sys, time, pathlib, pyarrow.parquet as pq
+import json, resource, sys, time, pathlib, pyarrow.parquet as pq
 from datetime import timedelta
 from feast import Entity, FeatureStore, FeatureView, Field, FileSource, ValueType
 from feast.types import Float64, Int64
@@ -112,12 +120,13 @@ view = FeatureView(name="activity", entities=[user], ttl=timedelta(days=3650), s
 store.apply([user, view])
 labels = pq.read_table(root / "labels.parquet").to_pandas().rename(columns={"ts": "event_timestamp"})
 labels["event_timestamp"] = labels["event_timestamp"].dt.tz_localize("UTC")
-started = time.perf_counter()
+cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+before, started = cpu(), time.perf_counter()
 out = store.get_historical_features(entity_df=labels, features=[f"activity:{f}" for f in
                                     ("clicks_7d", "views_7d", "spend_7d")]).to_arrow()
 seconds = time.perf_counter() - started
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
-print(json.dumps({"seconds": seconds, "rss_mb": peak, "rows": out.num_rows}))
+print(json.dumps({"seconds": seconds, "cpu": cpu() - before, "rss_mb": peak, "rows": out.num_rows}))
 """
 
 
@@ -128,8 +137,13 @@ def _measure(command: list[str]) -> dict[str, float]:
         if done.returncode:
             return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}  # type: ignore[dict-item]
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs),
-            "rows": runs[0]["rows"]}
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "cpu": statistics.median(r["cpu"] for r in runs),
+            "rss_mb": max(r["rss_mb"] for r in runs), "rows": runs[0]["rows"]}
+
+
+def _ratio(got: dict[str, float], base: dict[str, float]) -> str:
+    return (f"{got['seconds']:.2f} s wall, {got['cpu']:.2f} s CPU = {got['seconds'] / base['seconds']:.2f} x wall, "
+            f"{got['cpu'] / base['cpu']:.2f} x CPU")
 
 
 def main() -> None:
@@ -141,15 +155,14 @@ def main() -> None:
               f"built in {time.perf_counter() - started:.0f} s")
         me = [sys.executable, "-m", "bench.features", "child"]
         base = _measure([*me, "duckdb", str(root)])
-        print(f"hand-written DuckDB ASOF JOIN over the pinned version: {base['seconds']:.2f} s, "
-              f"peak RSS {base['rss_mb']:,.0f} MB")
+        print(f"hand-written DuckDB ASOF JOIN over the pinned version: {base['seconds']:.2f} s wall, "
+              f"{base['cpu']:.2f} s CPU, peak RSS {base['rss_mb']:,.0f} MB")
         for variant, what in (("event", "lake.features.historical (known_at='event')"),
                               ("commit", "lake.features.historical (known_at='commit')"),
                               ("run", "run.features.historical, recorded (labels from a lake table)")):
             got = _measure([*me, variant, str(root)])
             assert got["rows"] == LABELS
-            print(f"{what}: {got['seconds']:.2f} s = {got['seconds'] / base['seconds']:.2f} x the hand-written join, "
-                  f"peak RSS {got['rss_mb']:,.0f} MB")
+            print(f"{what}: {_ratio(got, base)} the hand-written join, peak RSS {got['rss_mb']:,.0f} MB")
         if not FEAST:
             print("Feast: not measured (set BENCH_FEAST_PYTHON to a Python with feast installed)")
             return
@@ -160,8 +173,8 @@ def main() -> None:
             print(f"Feast get_historical_features failed: {feast['error']}")
             return
         event = _measure([*me, "event", str(root)])
-        print(f"Feast get_historical_features (file source): {feast['seconds']:.2f} s, peak RSS "
-              f"{feast['rss_mb']:,.0f} MB; lakekit ÷ Feast = {event['seconds'] / feast['seconds']:.2f}")
+        print(f"Feast get_historical_features (file source): {feast['seconds']:.2f} s wall, {feast['cpu']:.2f} s CPU, "
+              f"peak RSS {feast['rss_mb']:,.0f} MB; lakekit (event): {_ratio(event, feast)} Feast")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ class FeatureStore:
             pins.append(Pinned(view, version, tuple(dict.fromkeys(picked))))
         return tuple(pins)
 
-    def labels(self, labels: Labels) -> tuple[tuple[str, int] | None, pa.Table]:
+    def _labels(self, labels: Labels) -> tuple[tuple[str, int] | None, pa.Table]:
         """((table, version) or None, rows) of labels given as a lake table or in memory."""
         if isinstance(labels, str) or (isinstance(labels, tuple) and len(labels) == 2 and isinstance(labels[0], str)):
             table, version = (labels, None) if isinstance(labels, str) else labels
@@ -154,7 +154,7 @@ class FeatureStore:
         ``"commit"`` also requires that row to have been committed to the lake by then; a latency
         such as ``"15m"`` allows it to have been committed that much later. Naive timestamps are UTC.
         """
-        source, rows = self.labels(labels)
+        source, rows = self._labels(labels)
         recipe = TrainingSet.of(source, self.pin(features, versions), timestamp=timestamp, known_at=known_at,
                                 ttl=ttl, full_names=full_names)
         return recipe.build(self._storage, rows)
