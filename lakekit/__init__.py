@@ -6,24 +6,29 @@ states (``Literal`` types) that results carry.
 """
 
 from lakekit.core.results import (
+    AuditAction,
+    AuditStatus,
     CheckFailure,
     ColumnEdge,
+    Direction,
     DirectSubtype,
     EdgeKind,
     EdgeSubtype,
     FileRun,
-    HistoryEntry,
     IndirectSubtype,
     LineageGraph,
     LoadResult,
+    Operation,
     ProjectRun,
     RerunStep,
     Result,
     RowDiff,
+    RunStatus,
     SourceFile,
     StoredEdge,
     TransformResult,
     ValidationReport,
+    Verdict,
     WriteMode,
 )
 from lakekit.errors import (
@@ -54,18 +59,30 @@ from lakekit.errors import (
 from lakekit.features import FeatureView, ViewInfo
 from lakekit.gdpr import ErasureReport, TableErasure, Verification
 from lakekit.gdpr.subjects import SubjectReport, TableHit
+from lakekit.index.history import HistoryEntry
+from lakekit.index.provenance import (
+    ErasureProvenance,
+    LoadProvenance,
+    PredictionsProvenance,
+    Provenance,
+    RunProvenance,
+    TransformProvenance,
+)
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
 from lakekit.runs.commands import CommandRun
-from lakekit.runs.record import Artifact, Read, Run, RunDependency, RunInfo, RunStatus
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Artifact",
+    "AuditAction",
+    "AuditStatus",
     "CheckFailure",
     "ColumnEdge",
     "ColumnNotFound",
@@ -73,9 +90,11 @@ __all__ = [
     "Conflict",
     "Cycle",
     "DirectSubtype",
+    "Direction",
     "DuplicateSchema",
     "EdgeKind",
     "EdgeSubtype",
+    "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
     "FeatureView",
@@ -88,12 +107,16 @@ __all__ = [
     "Lake",
     "LakekitError",
     "LineageGraph",
+    "LoadProvenance",
     "LoadResult",
     "NotFound",
     "NotReproducible",
+    "Operation",
+    "PredictionsProvenance",
     "ProjectFailed",
     "ProjectFileError",
     "ProjectRun",
+    "Provenance",
     "Read",
     "RepairReport",
     "RerunStep",
@@ -104,6 +127,7 @@ __all__ = [
     "RunDependency",
     "RunInfo",
     "RunNotFound",
+    "RunProvenance",
     "RunStatus",
     "SchemaConflict",
     "SchemaDrift",
@@ -119,12 +143,14 @@ __all__ = [
     "TableNotFound",
     "TableVacuum",
     "TooManyConflicts",
+    "TransformProvenance",
     "TransformResult",
     "Transient",
     "UsageError",
     "VacuumReport",
     "ValidationFailed",
     "ValidationReport",
+    "Verdict",
     "Verification",
     "VersionNotFound",
     "ViewInfo",

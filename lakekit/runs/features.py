@@ -54,14 +54,14 @@ class RunFeatures:
             self._run.read(pin.view.table, pin.version, columns=[*pin.view.entity, pin.view.timestamp, *pin.features])
         storage = self._run.storage
         built = recipe.build(storage, rows)
-        seq = 1 + sum(1 for _ in recorded(storage, self._run.run_id))
+        seq = 1 + sum(1 for _ in training_sets(storage, self._run.run_id))
         row = {"run_id": self._run.run_id, "seq": seq, "spec": recipe.asdict(), "rows": built.num_rows,
                "fingerprint": table_fingerprint(built), "built_at": now()}
         indexes.append(storage, "training_sets", metadata.rows("training_sets", [row]))
         return built
 
 
-def recorded(storage: Storage, run_id: str) -> Iterator[tuple[int, TrainingSet, int, str]]:
+def training_sets(storage: Storage, run_id: str) -> Iterator[tuple[int, TrainingSet, int, str]]:
     """(seq, recipe, rows, fingerprint) of each training set a run built, in order."""
     found = metadata.read(storage, "training_sets", filter=pc.field("run_id") == run_id).to_pylist()
     for r in sorted(found, key=lambda r: r["seq"]):
