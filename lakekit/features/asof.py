@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -72,7 +73,8 @@ def output_names(pins: Sequence[Pinned], labels: Sequence[str], full_names: bool
 
 
 class _View:
-    """SQL for one pinned view's rows (``__k<i>`` keys, ``__e`` event ns, ``__x<j>`` features)."""
+    """SQL for one pinned view's rows (``__k<i>`` keys, ``__e`` event ns and ``__when`` as stored,
+    ``__x<j>`` features)."""
 
     def __init__(self, n: int, pin: Pinned, data: Versioned) -> None:
         self.n, self.pin, self.data = n, pin, data
@@ -92,7 +94,7 @@ class _View:
     def _projection(self, source: str, extra: str) -> str:
         v = self.pin.view
         cols = [f"{_q(c)} AS {k}" for c, k in zip(v.entity, self.keys, strict=True)]
-        cols += [f"{_ns(v.timestamp, self.event_type)} AS __e"]
+        cols += [f"{_ns(v.timestamp, self.event_type)} AS __e", f"{_q(v.timestamp)} AS __when"]
         cols += [f"{_q(c)} AS {x}" for c, x in zip(self.pin.features, self.values, strict=True)]
         return f"SELECT {', '.join(cols)}, {extra} FROM {source} WHERE {_q(v.timestamp)} IS NOT NULL"
 
@@ -107,7 +109,7 @@ class _View:
             return f"SELECT *, __a AS __fk FROM ({self.rows()})"
         part, order = ", ".join(self.content), f"__a, coalesce(__r, {_EVER})"
         return f"""
-            SELECT {part}, __a, __fk FROM (
+            SELECT {part}, __when, __a, __fk FROM (
               SELECT *, max(CASE WHEN __p IS NULL OR __p < __a THEN __a END)
                           OVER (PARTITION BY {part} ORDER BY {order} ROWS UNBOUNDED PRECEDING) AS __fk
               FROM (
@@ -157,7 +159,8 @@ def point_in_time(storage: Storage, labels: pa.Table, pins: Sequence[Pinned], *,
         views.append(_View(n, pin, data))
     names = output_names(pins, labels.column_names, full_names)
     keys = list(dict.fromkeys(k for pin in pins for k in pin.view.entity))
-    slim = pa.table({_ROW: pa.array(range(labels.num_rows), pa.int64()), timestamp: labels.column(timestamp),
+    slim = pa.table({_ROW: pl.int_range(0, labels.num_rows, eager=True, dtype=pl.Int64).to_arrow(),
+                     timestamp: labels.column(timestamp),
                      **{f"__lakekit_l{i}": labels.column(k) for i, k in enumerate(keys)}})
     con = duckdb.connect()
     try:
@@ -199,22 +202,24 @@ def _join(con: duckdb.DuckDBPyConnection, views: Sequence[_View], label: dict[st
         joins.append(f"ASOF LEFT JOIN v{v.n} ON {' AND '.join(on)} AND l.{_T} >= v{v.n}.{at}")
         limit = ttl if ttl is not None else v.pin.view.ttl
         fresh = "TRUE" if limit is None else f"v{v.n}.__e >= l.{_T} - {limit // timedelta(microseconds=1) * 1000}"
-        cols += [f"v{v.n}.__e AS __m{v.n}", *(f"v{v.n}.{k} AS __m{v.n}{k}" for k in v.keys)]
+        cols += [f"v{v.n}.__when AS __m{v.n}", *(f"v{v.n}.{k} AS __m{v.n}{k}" for k in v.keys)]
         cols += [f"CASE WHEN {fresh} THEN v{v.n}.{x} END AS __o{v.n}{x}" for x in v.values]
     sql = (f"WITH {', '.join(ctes)} SELECT {', '.join(cols)} FROM l {' '.join(joins)} ORDER BY l.{_ROW}")
     return con.sql(sql).to_arrow_table()
 
 
 def _ties(con: duckdb.DuckDBPyConnection, v: _View, result: pa.Table) -> bool:
-    """Whether a row the join matched shares its entity and event time with another row of the view."""
+    """Whether a row the join matched shares its entity and event time with another row of the view:
+    the rows with a matched (entity, event time) outnumber the matches."""
     matched = result.select([f"__m{v.n}", *(f"__m{v.n}{k}" for k in v.keys)]).filter(
         pc.is_valid(result.column(f"__m{v.n}")))
-    matched = matched.rename_columns(["__e", *v.keys])
-    con.register("__lakekit_matched", matched)
+    con.register("__lakekit_matched", matched.rename_columns(["__when", *v.keys]))
     try:
-        on = " AND ".join(f"r.{c} = m.{c}" for c in ["__e", *v.keys])
-        found = con.sql(f"SELECT 1 FROM ({v.rows()}) r SEMI JOIN (SELECT DISTINCT * FROM __lakekit_matched) m ON {on} "
-                        f"GROUP BY r.__e, {', '.join(f'r.{k}' for k in v.keys)} HAVING count(*) > 1 LIMIT 1").fetchall()
+        distinct = "(SELECT DISTINCT * FROM __lakekit_matched)"
+        columns = [v.pin.view.timestamp, *v.pin.view.entity]
+        on = " AND ".join(f"r.{_q(c)} = m.{m}" for c, m in zip(columns, ["__when", *v.keys], strict=True))
+        ((rows, matches),) = con.sql(f"SELECT (SELECT count(*) FROM {v.live} r SEMI JOIN {distinct} m ON {on}), "
+                                     f"(SELECT count(*) FROM {distinct})").fetchall()
     finally:
         con.unregister("__lakekit_matched")
-    return bool(found)
+    return bool(rows > matches)
