@@ -28,7 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 
-from lakekit.storage.delta import FileSpan, Storage
+from lakekit.storage import log
+from lakekit.storage.delta import Storage
+from lakekit.storage.log import FileSpan
 
 ADDED = "__lakekit_added"
 REMOVED = "__lakekit_removed"
@@ -50,7 +52,7 @@ class Versioned:
 
 def versioned(storage: Storage, table: str, version: int) -> Versioned:
     """The rows of ``table`` at ``version`` with the versions that added their files."""
-    first, _, spans = storage.file_spans(table, version)
+    first, _, spans = log.file_spans(storage, table, version)
     snapshot = storage.open(table, version)
     ds = storage.dataset(table, snapshot=snapshot)
     live = {s.path: s for s in spans if s.removed is None}

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from lakekit.core import names
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
@@ -41,7 +41,7 @@ from lakekit.index.provenance import PredictionsProvenance, RunProvenance, envir
 from lakekit.runs import recorded
 from lakekit.runs.features import RunFeatures
 from lakekit.runs.pinned import pinned_read, recorded_filter
-from lakekit.runs.recorded import Artifact, Read
+from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import indexes, publish, validate
@@ -49,11 +49,6 @@ from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
 RUN_ID_ENV = "LAKEKIT_RUN_ID"
-
-
-def predictions_table(run_id: str) -> str:
-    """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
-    return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
 
 
 class Run:
@@ -144,11 +139,13 @@ class Run:
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        names.check_writable(table)
         self._writes[table] += 1
         seq = self._writes[table]
         made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()})
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
         version, rows = _write_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, made)
         index_outputs(self.storage, [output_row(table, version, rows, made, now())])
@@ -186,7 +183,7 @@ class Run:
     def save(self, *, error: str | None = None, ended: bool = False) -> None:
         """Write the reads not yet saved and a row with the run's current state."""
         if self._unsaved:
-            indexes.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
+            indexes.note(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
             self._unsaved = []
         env = environment()
         stamp = now()
@@ -198,7 +195,7 @@ class Run:
             "updated_at": stamp, "python": env["python"], "packages": env["packages"],
             **{k: env[k] for k in ("git_commit", "git_dirty", "user", "host", "lakekit_version")},
         }
-        indexes.append(self.storage, "runs", metadata.rows("runs", [row]))
+        indexes.note(self.storage, "runs", metadata.rows("runs", [row]))
 
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,

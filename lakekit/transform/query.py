@@ -1,11 +1,11 @@
-"""Read-only SQL over lake tables, run by DuckDB on Arrow datasets of pinned Delta versions.
+"""Read-only SQL over lake tables, run by DuckDB's own Parquet reader over pinned Delta versions.
 
 A query is parsed by sqlglot in its own dialect. Every reference to a lake table
 (``namespace.name``; a catalog or BigQuery project in front is ignored) is pinned to one
 version: the one its time-travel clause names, else the caller's ``versions``, else the
-latest. The reference is then renamed to a DuckDB relation registered from that version's
-pyarrow dataset (projection and filter pushdown, no materialisation), keeping its alias,
-and the statement is transpiled to DuckDB. Time-travel forms understood:
+latest. The reference is then renamed to a DuckDB view over that version's Parquet files
+(:mod:`lakekit.storage.engine`: projection and filter pushdown, row groups skipped by their
+statistics), keeping its alias, and the statement is transpiled to DuckDB. Time-travel forms understood:
 
 - Spark, Databricks, Delta: ``VERSION AS OF n``, ``TIMESTAMP AS OF ts``
 - DuckDB: ``FOR VERSION AS OF n``, ``FOR TIMESTAMP AS OF ts``, ``AT (VERSION => n)``
@@ -13,7 +13,7 @@ and the statement is transpiled to DuckDB. Time-travel forms understood:
 - BigQuery: ``FOR SYSTEM_TIME AS OF ts``
 
 Only one query (SELECT, set operations, CTEs) is accepted, and it reads only lake tables:
-the DuckDB connection has file access and Python replacement scans turned off as well.
+the DuckDB database reaches no file outside the tables' folders and no Python variable.
 Errors name tables, columns and positions, never data values.
 """
 
@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as pads
-import sqlglot
+from deltalake import DeltaTable
 from sqlglot import exp
 
-from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound
+from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.lineage.parse import parse_one
+from lakekit.storage import engine
 from lakekit.storage.delta import Storage
+from lakekit.storage.fileset import FileSet, fileset
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -45,10 +46,6 @@ _MISSING_COLUMN = (
     re.compile(r'does not have a column named "([^"]+)"'),
 )
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
-_QUOTED_VALUE = re.compile(r"'(?:[^']|'')*'")
-# DuckDB errors raised while rows flow: their messages can quote the values that failed.
-_DATA_ERRORS = (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException,
-                duckdb.DataError)
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,8 @@ class Prepared:
     dialect: str
     duckdb_sql: str
     relations: tuple[Relation, ...]
+    scans: Mapping[str, FileSet] = field(default_factory=dict, compare=False, repr=False)
+    """Relation name → the pinned version's files."""
 
     @property
     def inputs(self) -> dict[str, tuple[int, ...]]:
@@ -121,24 +120,23 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
+        scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
+                 for r in relations.values()}
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
-    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()))
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans)
 
 
 def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
-            datasets: Mapping[str, pads.Dataset] | None = None) -> pa.RecordBatchReader:
+            scans: Mapping[str, FileSet] | None = None) -> pa.RecordBatchReader:
     """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader).
 
-    ``datasets`` replaces the rows of some relations (by :attr:`Relation.name`), e.g. with only
+    ``scans`` replaces the files of some relations (by :attr:`Relation.name`), e.g. with only
     the files a version added.
     """
-    given = datasets or {}
-    con = _connect()
+    con = engine.connect(storage, {**prepared.scans, **(scans or {})})
     try:
-        for r in prepared.relations:
-            con.register(r.name, given[r.name] if r.name in given else storage.dataset(r.table, r.version))
         reader = con.sql(prepared.duckdb_sql).to_arrow_reader(batch_rows)
     except duckdb.Error as e:
         con.close()
@@ -179,6 +177,7 @@ class _Pins:
         self.storage = storage
         self.versions = versions
         self.latest: dict[str, int] = {}
+        self.opened: dict[tuple[str, int], DeltaTable] = {}
         self.con: duckdb.DuckDBPyConnection | None = None
 
     def close(self) -> None:
@@ -196,11 +195,13 @@ class _Pins:
         if table in self.versions:
             return self._check(table, self.versions[table])
         if table not in self.latest:
-            self.latest[table] = self.storage.open(table).version()
+            self.latest[table] = self._opened(self.storage.open(table), table)
         return self.latest[table]
 
-    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr) -> int:
+    def _resolve(self, table: str, point: str, kind: str, value: exp.Expr | None) -> int:
         """``point`` AT (inclusive) or BEFORE (exclusive) the version, timestamp or offset ``value``."""
+        if value is None:
+            raise SqlError(f"time travel on '{table}' names no version, timestamp or offset")
         before = point == "BEFORE"
         if kind == "VERSION":
             version: int = value.to_py() if value.is_int else self._constant(table, value, int)  # `3` needs no DuckDB
@@ -208,16 +209,24 @@ class _Pins:
         if kind == "TIMESTAMP":
             when = self._constant(table, value, datetime)
         elif kind == "OFFSET":
-            when = datetime.now(UTC) + timedelta(seconds=self._constant(table, value, float))
+            seconds = self._constant(table, value, float)
+            try:
+                when = datetime.now(UTC) + timedelta(seconds=seconds)
+            except (OverflowError, ValueError):
+                raise VersionNotFound(table, "version at that offset") from None
         else:
             raise UsageError(f"'{table}': time travel by {kind} is not supported; use a version, timestamp or offset")
-        when = when - timedelta(microseconds=1) if before else when
-        return self.storage.version_at(table, when)
+        return self.storage.version_at(table, when, before=before)
 
     def _check(self, table: str, version: int) -> int:
         if version < 0:
             raise VersionNotFound(table, f"version {version}")
-        return self.storage.open(table, version).version()
+        return self._opened(self.storage.open(table, version), table)
+
+    def _opened(self, snapshot: DeltaTable, table: str) -> int:
+        """Keep an opened version for the scan of its files; its number."""
+        self.opened[(table, snapshot.version())] = snapshot
+        return snapshot.version()
 
     def _constant(self, table: str, value: exp.Expr, kind: type[_T]) -> _T:
         """The value of a constant expression cast to ``kind``, computed by DuckDB (never by Python's eval)."""
@@ -229,7 +238,7 @@ class _Pins:
         try:
             result = self.con.sql(exp.select(exp.cast(value.copy(), sql_type)).sql(dialect=_TARGET)).fetchall()[0][0]
         except duckdb.Error as e:
-            raise SqlError(f"time travel on '{table}' is not a valid {sql_type.lower()}: {_safe_line(e)}") from None
+            raise SqlError(f"time travel on '{table}' is not a valid {sql_type.lower()}: {masked(str(e))}") from None
         if not isinstance(result, kind):
             raise SqlError(f"time travel on '{table}' is NULL")
         return result
@@ -285,20 +294,12 @@ def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNo
     found = _MISSING_ALIAS.search(message)
     if found:
         return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.sql)
-    if isinstance(error, _DATA_ERRORS):
-        kind = message.split(":", 1)[0]
-        return SqlError(f"query failed: {kind} (details withheld, they may quote data values)", sql=prepared.sql)
-    return SqlError(f"query failed: {_safe_line(error)}", sql=prepared.sql)
-
-
-def _safe_line(error: duckdb.Error) -> str:
-    """The first line of a DuckDB message, with quoted literals blanked out."""
-    return _QUOTED_VALUE.sub("'…'", str(error).splitlines()[0])
+    return SqlError(f"query failed: {masked(message)}", sql=prepared.sql)
 
 
 def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
     """Line and column of the first reference to ``column`` in the query as given."""
-    tree = sqlglot.parse_one(prepared.sql, read=prepared.dialect)
+    tree = parse_one(prepared.sql, prepared.dialect)
     for node in tree.find_all(exp.Column):
         meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
         if node.name.lower() == column.lower() and "line" in meta and "col" in meta:
