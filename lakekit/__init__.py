@@ -58,6 +58,7 @@ from lakekit.errors import (
     ValidationFailed,
     VersionNotFound,
 )
+from lakekit.features import FeatureView, ViewInfo
 from lakekit.gdpr import ErasureReport, TableErasure, Verification
 from lakekit.gdpr.subjects import SubjectReport, TableHit
 from lakekit.index.history import HistoryEntry
@@ -98,6 +99,7 @@ __all__ = [
     "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
+    "FeatureView",
     "FileRun",
     "HistoryEntry",
     "IncompatibleFormat",
@@ -155,6 +157,7 @@ __all__ = [
     "Verdict",
     "Verification",
     "VersionNotFound",
+    "ViewInfo",
     "WriteMode",
     "__version__",
     "column_lineage",

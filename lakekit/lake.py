@@ -11,6 +11,7 @@ from typing import Any, Literal, overload
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
@@ -50,13 +51,15 @@ class Lake:
     """
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
-                 schemas: str = "schemas") -> None:
+                 schemas: str = "schemas", feature_views: Sequence[_features.FeatureView] = ()) -> None:
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         migrate.ensure(self._storage)
         self.root = str(root)
         self.schemas = schemas
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, schemas)
+        self.features = _features.FeatureStore(self._storage, feature_views)
+        """Feature views, point-in-time training sets (``historical``) and current values (``latest``)."""
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -225,7 +228,7 @@ class Lake:
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
         """Start a model run (a context manager) that records the exact versions it reads."""
-        return runs.start_run(self._storage, name, params, tags, schemas=self.schemas)
+        return runs.start_run(self._storage, name, params, tags, schemas=self.schemas, features=self.features)
 
     def runs(self, name: str | None = None) -> pa.Table:
         """One row per recorded run (of ``name``), oldest first."""

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lakekit.cli import gdpr, impact, lineage, query, runs, tables, transforms, validation
+from lakekit.cli import features, gdpr, impact, lineage, query, runs, tables, transforms, validation
 from lakekit.cli._common import ExitCode, err
 from lakekit.errors import LakekitError
 
@@ -58,6 +58,7 @@ transforms.register(app)
 runs.register(app)
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(gdpr.app, name="gdpr")
+app.add_typer(features.app, name="features")
 
 
 def main() -> None:

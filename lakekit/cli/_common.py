@@ -49,11 +49,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines."
 
 def open_lake(root: str | None) -> Any:
     """The :class:`lakekit.Lake` at ``root`` (or the default root), with the schema package
-    ``lakekit.toml`` names (``schemas = "..."``; default ``schemas``)."""
+    ``lakekit.toml`` names (``schemas = "..."``; default ``schemas``) and the feature views it
+    declares (``[features.<name>]``)."""
+    from lakekit.features import views_from_config
     from lakekit.lake import Lake
 
-    package = _config().get("schemas")
-    return Lake(root or default_lake(), schemas=package if isinstance(package, str) else "schemas")
+    config = _config()
+    package = config.get("schemas")
+    return Lake(root or default_lake(), schemas=package if isinstance(package, str) else "schemas",
+                feature_views=views_from_config(config))
 
 
 def key_value(text: str, hint: str) -> tuple[str, str]:
