@@ -108,6 +108,7 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult: ...
 
     @overload
@@ -126,6 +127,7 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult: ...
 
     def ingest(
@@ -143,20 +145,24 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult:
         """Load source files into ``table`` as one new version; files loaded before are skipped.
 
         The rows are validated by ``schema`` (default: the model in the schema package whose
         ``Config.name`` is ``table``) before the version commits; ``on_invalid`` overrides the
         schema's policy (quarantine, fail or warn). ``keys`` (the columns rows are matched on)
-        go with ``mode="merge"`` and only with it.
+        go with ``mode="merge"`` and only with it. A local file whose size and modification time
+        are those it had when it was last hashed is not read again to tell whether it was loaded;
+        ``verify=True`` hashes every file anew.
         """
         options = _ingest.IngestOptions(
             mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
             metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
             schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
         )
-        return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress)
+        return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress,
+                              verify=verify)
 
     def validate(self, table: str, version: int | None = None, *, schema: Model | None = None) -> ValidationReport:
         """Check a version (latest by default) against the table's current schema (or ``schema``); recorded."""

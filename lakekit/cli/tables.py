@@ -59,6 +59,7 @@ def ingest(
     partition_by: Annotated[list[str] | None, typer.Option(help="Partition column (repeatable).")] = None,
     meta: Annotated[list[str] | None, typer.Option(help="Provenance KEY=VALUE, e.g. vendor=acme (repeatable).")] = None,
     job: Annotated[str | None, typer.Option(help="Job name recorded in the provenance.")] = None,
+    verify: Annotated[bool, typer.Option(help="Hash every file again, even unchanged local ones.")] = False,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -69,7 +70,7 @@ def ingest(
                   TimeElapsedColumn(), transient=True, disable=json_out) as bar:
         task = bar.add_task(f"ingest {table}", total=None, rows=0)
         result = target.ingest(table, sources if len(sources) > 1 else sources[0], format=format, mode=mode,
-                               keys=key, partition_by=partition_by, metadata=extra, job=job,
+                               keys=key, partition_by=partition_by, metadata=extra, job=job, verify=verify,
                                progress=lambda uri, rows: bar.update(task, description=uri, rows=rows))
     if json_out:
         print_json(result.asdict())

@@ -22,6 +22,7 @@ import pyarrow.json as pajson
 from lakekit.errors import SourceError, masked
 from lakekit.sources import columns
 from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types
+from lakekit.sources.digest import Digest
 from lakekit.sources.formats import Source, open_stream
 
 MAX_DOCUMENT = 256 << 20
@@ -93,10 +94,11 @@ def _check_integers(uri: str, block: bytes, first_line: int) -> None:
             raise SourceError(uri, "an integer beyond the 64-bit range", line=first_line + i)
 
 
-def _blocks(src: Source) -> Iterator[tuple[int, bytes]]:
+def _blocks(src: Source, digest: Digest | None = None) -> Iterator[tuple[int, bytes]]:
     """``(first line, block)``: the file in blocks of whole lines of at most
-    :data:`~lakekit.sources.batches.BLOCK_SIZE` bytes, each checked by :func:`check_text`."""
-    stream = open_stream(src)
+    :data:`~lakekit.sources.batches.BLOCK_SIZE` bytes, each checked by :func:`check_text`
+    (``digest`` hashes the bytes read)."""
+    stream = open_stream(src, digest)
     pending, line = b"", 1
     try:
         while True:
@@ -119,14 +121,16 @@ def _blocks(src: Source) -> Iterator[tuple[int, bytes]]:
         stream.close()
 
 
-def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into.
+def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None,
+                digest: Digest | None = None) -> pa.RecordBatchReader:
+    """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into,
+    ``digest`` hashes the bytes read.
 
     Each block is checked, then parsed by pyarrow from memory, here: pyarrow's streaming reader
     reads ahead in a thread, and when it fails mid-file on a stream Python provides, that thread
     is still calling into Python as the interpreter exits (SIGABRT). The first block's inferred
     types (with the table's where they differ) are every later block's schema."""
-    blocks = _blocks(src)
+    blocks = _blocks(src, digest)
     first = next(blocks, None)
     if first is None:
         raise SourceError(src.uri, "empty: no header or records")
@@ -161,10 +165,10 @@ def _explained(src: Source, error: Exception) -> SourceError:
     return SourceError(src.uri, f"malformed JSON: {masked(found.group(1))}" if found else "malformed JSON")
 
 
-def read_json_array(src: Source) -> pa.RecordBatchReader:
+def read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatchReader:
     """The rows of one JSON file holding an array of objects (read whole)."""
     try:
-        with open_stream(src) as stream:
+        with open_stream(src, digest) as stream:
             data = stream.read(MAX_DOCUMENT + 1)
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e) from None
