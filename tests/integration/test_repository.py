@@ -62,6 +62,6 @@ def test_a_clone_alone_lints_clean_and_lint_reads_its_files(clone: Path) -> None
     broken = _make(clone, "-k", "lint")
     found = broken.stdout + broken.stderr
     assert broken.returncode != 0
-    assert "lakekit/core/probe.py:2:8: F401" in found  # the unused import (ruff)
+    assert "F401" in found and "lakekit/core/probe.py:2:8" in found  # the unused import (ruff)
     assert "lakekit/core/probe.py:5: error: Incompatible types" in found  # mypy
     assert "lakekit.core.probe -> lakekit.cli" in found  # import-linter: a floor importing one above it
