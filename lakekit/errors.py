@@ -130,3 +130,27 @@ class FailedChecks(ValidationFailed):
         more = f"; and {len(report.failures) - 5} more check(s)" if len(report.failures) > 5 else ""
         super().__init__(f"'{report.table}' failed validation: {shown}{more}")
         self.report = report
+
+
+class SchemaChanged(LakekitError):
+    """A schema for a table that differs from the one the lake recorded for it."""
+
+    def __init__(self, table: str, given: str, recorded: str, changes: list[str]) -> None:
+        super().__init__(
+            f"the schema {given} for '{table}' differs from the one the lake recorded, {recorded}: "
+            f"{'; '.join(changes) or 'its definition changed'} (to govern the table by it from now on, "
+            f"lake.set_schema('{table}', replace=True) or `lakekit schema {table} --record --replace`)")
+        self.table = table
+        self.changes = changes
+
+
+class SchemasNotLoaded(LakekitError):
+    """A schema folder or package that cannot be loaded (missing, or failing on import)."""
+
+
+class NoLake(LakekitError):
+    """A lake root that does not exist, where nothing may create it."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(f"no lake at '{root}' — run 'lakekit init' to create one")
+        self.root = root

@@ -76,6 +76,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    # one row per schema that governed a table (written before the first commit naming it)
+    "schemas": pa.schema([
+        ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
+        ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
+    ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
         ("subject", pa.string()), ("reason", pa.string()), ("details", pa.string()), ("user", pa.string()),
@@ -176,7 +181,8 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject"}
+                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject",
+                  "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 

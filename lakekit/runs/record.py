@@ -36,13 +36,14 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import WriteMode, _Result
 from lakekit.errors import LakekitError, UsageError
-from lakekit.index import metadata
+from lakekit.index import metadata, recorded
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
-from lakekit.write import publish, validate
+from lakekit.write import governance, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.publish import Target
 
 RunStatus = Literal["running", "finished", "failed"]
@@ -124,12 +125,12 @@ class Run:
 
     def __init__(self, storage: Storage, run_id: str, name: str, *, params: Mapping[str, Any] | None = None,
                  tags: Mapping[str, Any] | None = None, command: Mapping[str, Any] | None = None,
-                 attached: bool = False, schemas: str = "schemas") -> None:
+                 attached: bool = False, catalog: Catalog = NONE) -> None:
         self.storage = storage
         self.run_id = run_id
         self.name = name
         self.attached = attached
-        self.schemas = schemas
+        self.catalog = catalog
         self.status: RunStatus = "running"
         self.started_at = now()
         self.params: dict[str, Any] = dict(params or {})
@@ -207,12 +208,15 @@ class Run:
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
         self._writes[table] += 1
         seq = self._writes[table]
+        model = governance.governing(self.storage, table, self.catalog)
+        governance.prepare(self.storage, table, model)
         provenance = {
             "operation": "run", "run_id": self.run_id, "run_name": self.name, "seq": seq, "mode": mode,
             "keys": list(keys or ()), "inputs": self.inputs,
-            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()}, **environment(),
+            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()},
+            **(recorded.stamp(model) if model else {}), **environment(),
         }
-        target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        target = Target(table, mode, tuple(keys or ()), model=model)
         version, rows = commit_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, provenance)
         index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
@@ -267,15 +271,15 @@ class Run:
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
               tags: Mapping[str, Any] | None = None, *, command: Mapping[str, Any] | None = None,
-              schemas: str = "schemas") -> Run:
+              catalog: Catalog = NONE) -> Run:
     """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
     (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
     parent = os.environ.get(RUN_ID_ENV)
     known = _rows(storage, "runs", parent) if parent and command is None else None
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
-                   schemas=schemas)
-    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
+                   catalog=catalog)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, catalog=catalog)
     run.save()
     return run
 

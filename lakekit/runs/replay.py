@@ -24,7 +24,8 @@ from lakekit.errors import LakekitError, VersionNotFound
 from lakekit.index import metadata
 from lakekit.runs import pinned
 from lakekit.storage.delta import Storage
-from lakekit.write import validate
+from lakekit.write import governance
+from lakekit.write.catalog import NONE, Catalog
 
 _NO_DATA_CHANGE = {"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT"}
 
@@ -83,15 +84,15 @@ class RunComparison(_Result):
     metrics: dict[str, tuple[Any, Any]]
 
 
-def table_keys(table: str, schemas: str = "schemas") -> tuple[str, ...]:
+def table_keys(storage: Storage, table: str, catalog: Catalog = NONE) -> tuple[str, ...]:
     """The columns identifying a table's rows: its schema's first unique key (none without one)."""
-    model = validate.find_schema(table, schemas)
+    model = governance.in_force(storage, table, catalog)
     found = unique_keys(model) if model is not None else ()
     return found[0].columns if found else ()
 
 
 def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None,
-                 schemas: str = "schemas") -> RunComparison:
+                 catalog: Catalog = NONE) -> RunComparison:
     """Which inputs of runs ``a`` and ``b`` differ in version, with rows added/removed/changed
     between the two versions (by ``keys[table]``, else the schema's unique key, else whole rows)."""
     ra, rb = runs.run(storage, a), runs.run(storage, b)
@@ -103,7 +104,7 @@ def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequenc
             continue
         diff = None
         if va is not None and vb is not None:
-            by = tuple((keys or {}).get(table) or table_keys(table, schemas))
+            by = tuple((keys or {}).get(table) or table_keys(storage, table, catalog))
             diff = diff_rows(storage.read(table, va), storage.read(table, vb), by)
         changes.append(InputChange(table, va, vb, diff))
     return RunComparison(a, b, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),

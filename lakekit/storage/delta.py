@@ -68,8 +68,8 @@ class Commit:
         )
 
 
-def normalise_root(root: str | Path) -> str:
-    """A root URI delta-rs and fsspec both understand.
+def normalise_root(root: str | Path, *, create: bool = True) -> str:
+    """A root URI delta-rs and fsspec both understand; a local folder is made when missing (with ``create``).
 
     ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
     no in-memory store between table handles.
@@ -85,7 +85,8 @@ def normalise_root(root: str | Path) -> str:
         text = text.removeprefix("file://")
     if "://" not in text:
         path = Path(text).expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
         return str(path)
     return text.rstrip("/")
 
@@ -180,6 +181,11 @@ class Storage:
                 fs.rm(draft)
         with fs.open(path, "rb") as f:
             return bytes(f.read())
+
+    def present(self) -> bool:
+        """Whether the root exists: a local folder, or an object-store prefix holding anything."""
+        fs, base = self.files()
+        return bool(fs.isdir(base) if "://" not in self.root else fs.exists(base))
 
     def tables(self) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
@@ -323,6 +329,15 @@ class Storage:
         except DeltaError as e:
             raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
+
+    def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], commit: Commit) -> int:
+        """Set keys of one column's field metadata in the table's schema, as a commit; returns its version."""
+        dt = self.open(table)
+        try:
+            dt.alter.set_column_metadata(column, dict(values), commit_properties=commit.properties(exclusive=False))
+        except DeltaError as e:
+            raise LakekitError(f"cannot tag column '{column}' of '{table}': {e}") from None
+        return dt.version()
 
     def folder_fs(self, folder: str) -> pafs.FileSystem:
         """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the

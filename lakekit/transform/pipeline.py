@@ -31,13 +31,14 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
 from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
 from lakekit.errors import LakekitError, UsageError
-from lakekit.index import metadata
+from lakekit.index import metadata, recorded
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.lineage import column_lineage
 from lakekit.storage.delta import Commit, Conflict, Storage
 from lakekit.transform import incremental, query, statement
-from lakekit.write import publish, validate
+from lakekit.write import governance, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.publish import Target
 
 MAX_ATTEMPTS = 30
@@ -52,7 +53,7 @@ class TransformOptions:
     keys: tuple[str, ...] = ()
     versions: Mapping[str, int] | None = None
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
     source: str | None = None
     job: str | None = None
@@ -89,16 +90,15 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
 
 
 def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
-                    schema_package: str) -> tuple[str, ...]:
+                    catalog: Catalog) -> tuple[str, ...]:
     """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
     one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
     for table, version in inputs.items():
-        model = validate.find_schema(table, schema_package)
         snapshot = storage.open(table, version)
         listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
         unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
-        personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
+        personal[table] = unlisted | set(governance.tags(storage, table, catalog))
     return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
                          and e.source_column in personal.get(e.source_table, set())}))
 
@@ -124,9 +124,10 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
-    model = options.schema or validate.find_schema(target, options.schema_package)
-    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.schema_package)
+    model = governance.governing(storage, target, options.catalog, options.schema)
+    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.catalog)
     transform_id = new_id()
+    governance.prepare(storage, target, model)
     for _ in range(MAX_ATTEMPTS):
         base = storage.open(target) if storage.exists(target) else None
         if base is not None and base.transaction_version(app) is not None:
@@ -141,7 +142,8 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
             "operation": "transform", "transform_id": transform_id, "sql": sql, "sql_hash": sql_hash,
             "dialect": options.dialect, "mode": run_mode, "keys": list(keys), "inputs": inputs,
             "incremental": options.incremental, "previous_inputs": plan.previous,
-            "source": options.source, "job": options.job or f"transform {target}", **environment(),
+            "source": options.source, "job": options.job or f"transform {target}",
+            **(recorded.stamp(model) if model else {}), **environment(),
         }
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,

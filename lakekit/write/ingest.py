@@ -25,12 +25,13 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
 from lakekit.errors import LakekitError, UsageError
-from lakekit.index import metadata
+from lakekit.index import metadata, recorded
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.sources.formats import Format, Source
 from lakekit.storage.delta import Commit, Conflict, Storage
-from lakekit.write import publish, validate
+from lakekit.write import governance, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.publish import Progress, Target
 
 LOAD_ID = "_load_id"
@@ -53,7 +54,7 @@ class IngestOptions:
     job: str | None = None
     load_id_column: bool = True
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
 
     def __post_init__(self) -> None:
@@ -82,7 +83,8 @@ def ingest(
         fp = sources.fingerprint(src)
         fresh.setdefault(fp.checksum, (src, fp))
     load_id = new_id()
-    model = options.schema or validate.find_schema(table, options.schema_package)
+    model = governance.governing(storage, table, options.catalog, options.schema)
+    governance.prepare(storage, table, model)
     for _ in range(MAX_ATTEMPTS):
         dt = storage.open(table) if storage.exists(table) else None
         todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
@@ -137,11 +139,10 @@ def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, An
 
 def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str,
                 model: Model | None) -> dict[str, Any]:
-    checked = {"schema": validate.schema_name(model), "schema_hash": validate.schema_hash(model)} if model else {}
     return {
         "operation": "ingest", "load_id": load_id, "job": options.job or f"ingest {table}",
         "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
-        "metadata": dict(options.metadata), **checked, **environment(),
+        "metadata": dict(options.metadata), **(recorded.stamp(model) if model else {}), **environment(),
     }
 
 

@@ -23,7 +23,7 @@ from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import LakekitError, UsageError
 from lakekit.index import metadata
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import quarantine, validate
+from lakekit.write import governance, quarantine, validate
 
 Progress = Callable[[str, int], None]
 
@@ -124,6 +124,7 @@ def publish(
     whether its work is still to be done and calls again.
     """
     run = _Run()
+    schema = governance.tagged(schema, target.model, pa.schema(base.schema().to_arrow()) if base is not None else None)
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,

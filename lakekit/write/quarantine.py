@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from lakekit.core.evolution import conform, delta_type, fits, reconcile
 from lakekit.index import metadata
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage, split_name
-from lakekit.write import validate
+from lakekit.write import governance
+from lakekit.write.catalog import Catalog
 
 SOURCE = "_source"
 LOAD_ID = "_load_id"
@@ -110,11 +111,9 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
             continue
 
 
-def rows(storage: Storage, table: str, schema_package: str) -> pa.Table:
+def rows(storage: Storage, table: str, catalog: Catalog) -> pa.Table:
     """The quarantined rows of ``table`` whose write (load, transform, run) committed."""
-    model = validate.find_schema(table, schema_package)
-    return read(storage, table, metadata.write_ids(storage, table),
-                pii=validate.pii_columns(model) if model else ())
+    return read(storage, table, metadata.write_ids(storage, table), pii=governance.tags(storage, table, catalog))
 
 
 def read(storage: Storage, table: str, committed: Iterable[str], *, pii: Collection[str]) -> pa.Table:

@@ -240,7 +240,7 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
 
 
 def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
-    lake = Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = Lake(tmp_path / "lake")
     uri = lake.storage.uri("t.x")
     rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
     write_deltalake(uri, rows, partition_by=["v"])
