@@ -151,6 +151,6 @@ class SchemasNotLoaded(LakekitError):
 class NoLake(LakekitError):
     """A lake root that does not exist, where nothing may create it."""
 
-    def __init__(self, root: str) -> None:
-        super().__init__(f"no lake at '{root}' — run 'lakekit init' to create one")
+    def __init__(self, root: str, *, also: str = "") -> None:
+        super().__init__(f"no lake at '{root}' — run 'lakekit init' to create one{also}")
         self.root = root

@@ -55,9 +55,11 @@ class Lake:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records)."""
-        self.storage = Storage(normalise_root(root, create=create), dict(storage_options or {}))
-        if not create and not self.storage.present():
-            raise NoLake(str(root))
+        self.storage = Storage(normalise_root(root), dict(storage_options or {}))
+        if not self.storage.present():
+            if not create:
+                raise NoLake(str(root))
+            self.storage.make()
         self.root = str(root)
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self.storage)

@@ -68,8 +68,8 @@ class Commit:
         )
 
 
-def normalise_root(root: str | Path, *, create: bool = True) -> str:
-    """A root URI delta-rs and fsspec both understand; a local folder is made when missing (with ``create``).
+def normalise_root(root: str | Path) -> str:
+    """A root URI delta-rs and fsspec both understand.
 
     ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
     no in-memory store between table handles.
@@ -84,10 +84,7 @@ def normalise_root(root: str | Path, *, create: bool = True) -> str:
     if text.startswith("file://"):
         text = text.removeprefix("file://")
     if "://" not in text:
-        path = Path(text).expanduser().resolve()
-        if create:
-            path.mkdir(parents=True, exist_ok=True)
-        return str(path)
+        return str(Path(text).expanduser().resolve())
     return text.rstrip("/")
 
 
@@ -183,9 +180,18 @@ class Storage:
             return bytes(f.read())
 
     def present(self) -> bool:
-        """Whether the root exists: a local folder, or an object-store prefix holding anything."""
+        """Whether the lake exists: its local folder, or anything under its object-store prefix."""
         fs, base = self.files()
         return bool(fs.isdir(base) if "://" not in self.root else fs.exists(base))
+
+    def make(self) -> None:
+        """Create the lake: its local folder, or (an object store has no folders) ``_lakekit/lake.json``."""
+        fs, base = self.files()
+        if "://" not in self.root:
+            fs.makedirs(base, exist_ok=True)
+            return
+        with fs.open(f"{base}/{META_NAMESPACE}/lake.json", "wb") as f:
+            f.write(b'{"made_by": "lakekit"}\n')
 
     def tables(self) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""

@@ -144,7 +144,7 @@ def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _crm(tmp_path)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschemas = "tests.gdpr.gdpr_models"\n')
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschema_package = "tests.gdpr.gdpr_models"\n')
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:

@@ -178,8 +178,9 @@ def test_cli_validate_and_quarantine(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "user_id,email,full_name,birth_year,country,city,signup_ip,signup_ts,user_agent\n"
         "1,a@example.com,Ann,1990,DE,Berlin,10.0.0.1,2024-01-01T00:00:00,x\n"
         "2,bad-email,Bob,1991,DE,Berlin,10.0.0.2,2024-01-01T00:00:00,x\n")
+    (tmp_path / "lakekit.toml").write_text(f'schemas = "{REPO / "schemas"}"\n')
     runner = CliRunner()
-    assert runner.invoke(app, ["ingest", "raw.users", "u.csv"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "raw.users", "u.csv", "--create"]).exit_code == 0
     result = runner.invoke(app, ["quarantine", "raw.users", "--json"])
     assert result.exit_code == 0 and [r["user_id"] for r in json.loads(result.stdout)] == [2]
     result = runner.invoke(app, ["validate", "raw.users", "--json"])
