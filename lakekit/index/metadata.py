@@ -1,8 +1,10 @@
 """lakekit's own tables under ``<root>/_lakekit/``: indexes over the data tables' commits.
 
 Every row here can be rebuilt from the data tables' histories (their commits carry the
-provenance), so a crash between a data commit and its index row loses nothing. Rows are
-checked against their pandera schema in ``lakekit/index/schemas.py`` before they are written.
+provenance), so a crash between a data commit and its index row loses nothing; except the rows
+of ``schemas``, the definitions the commits name by hash, which are written before any commit
+names them (:mod:`lakekit.index.recorded`). Rows are checked against their pandera schema in
+``lakekit/index/schemas.py`` before they are written.
 """
 
 from __future__ import annotations

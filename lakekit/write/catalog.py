@@ -79,7 +79,7 @@ def _package(name: str) -> list[ModuleType]:
     except ModuleNotFoundError as e:
         if e.name is not None and (name == e.name or name.startswith(f"{e.name}.")):
             raise SchemasNotLoaded(f"no schema package '{name}' can be imported from here (a folder is given "
-                                   f"by its path, e.g. './{name}')") from None
+                                   f"by its path, e.g. './{name.replace('.', '/')}')") from None
         raise SchemasNotLoaded(f"cannot load schema package '{name}': {type(e).__name__}: {e}") from None
     except Exception as e:
         raise SchemasNotLoaded(f"cannot load schema package '{name}': {type(e).__name__}: {e}") from None

@@ -16,24 +16,7 @@ import lakekit as lk
 from lakekit.errors import LakekitError, SchemaChanged, UsageError
 from lakekit.index import metadata
 from lakekit.write.governance import PII_KEY
-
-
-class People(pa.DataFrameModel):
-    user_id: int = pa.Field(unique=True, gt=0, metadata={"pii": "user_id"})
-    email: str = pa.Field(str_matches=r"^[^@]+@[^@]+$", metadata={"pii": "email"})
-    country: str = pa.Field(isin=["DE", "FR"])
-
-    class Config:
-        name = "crm.people"
-
-
-class PeopleWithoutEmailTag(pa.DataFrameModel):
-    user_id: int = pa.Field(unique=True, gt=0, metadata={"pii": "user_id"})
-    email: str = pa.Field(str_matches=r"^[^@]+@[^@]+$")
-    country: str = pa.Field(isin=["DE", "FR"])
-
-    class Config:
-        name = "crm.people"
+from tests.write.governance_models import People, PeopleWithoutEmailTag
 
 
 class PeopleEvenIds(pa.DataFrameModel):
@@ -74,7 +57,7 @@ def _tags(root: Path) -> dict[str, str]:
 def test_a_governed_write_records_the_schema_and_the_pii_kinds_in_the_delta_schema(governed: Path) -> None:
     lake = lk.Lake(governed)
     schema = lake.schema("crm.people")
-    assert schema is not None and schema.name == f"{__name__}.People" and schema.version == 0
+    assert schema is not None and schema.name == "tests.write.governance_models.People" and schema.version == 0
     assert schema.hash == lk.Lake(governed).history("crm.people")[0].provenance["schema_hash"]
     assert schema.pii == {"user_id": "user_id", "email": "email"}
     assert schema.definition["columns"]["country"]["checks"][0]["statistics"] == {"allowed_values": ["DE", "FR"]}
@@ -93,7 +76,7 @@ def test_writes_and_validation_follow_the_recorded_schema_without_a_catalog(gove
     lake = lk.Lake(governed)
     r = lake.ingest("crm.people", _csv(tmp_path, "b.csv", ["3,cy@example.com,XX", "1,dup@example.com,DE"]))
     assert r.validation is not None and r.quarantined == 2  # country not allowed; user_id 1 taken
-    assert r.validation.schema_name == f"{__name__}.People"
+    assert r.validation.schema_name == "tests.write.governance_models.People"
     report = lake.validate("crm.people", version=0)
     assert report.ok and report.schema_hash == lake.schema("crm.people").hash
     assert lake.history("crm.people")[-1].validation == "valid"
@@ -102,7 +85,8 @@ def test_writes_and_validation_follow_the_recorded_schema_without_a_catalog(gove
 def test_a_differing_schema_is_refused_and_the_lake_left_as_it_was(governed: Path, tmp_path: Path) -> None:
     lake = lk.Lake(governed)
     before = len(lake.history("crm.people"))
-    with pytest.raises(SchemaChanged, match=r"column 'email' PII tag email -> none.*replace=True") as e:
+    with pytest.raises(SchemaChanged, match=r"column 'country' PII tag none -> country; column 'email' PII tag "
+                                            r"email -> none.*replace=True") as e:
         lake.ingest("crm.people", _csv(tmp_path, "b.csv", ["3,cy@example.com,DE"]), schema=PeopleWithoutEmailTag)
     assert len(str(e.value).splitlines()) == 1
     with pytest.raises(SchemaChanged):
@@ -114,11 +98,11 @@ def test_replace_records_the_change_as_a_commit_and_old_tags_still_count(governe
     lake = lk.Lake(governed)
     old = lake.schema("crm.people")
     new = lake.set_schema("crm.people", PeopleWithoutEmailTag, replace=True)
-    assert new.pii == {"user_id": "user_id"} and new.hash != old.hash
+    assert new.pii == {"user_id": "user_id", "country": "country"} and new.hash != old.hash
     latest = lake.history("crm.people")[0]
     assert latest.provenance["operation"] == "schema" and latest.provenance["replaces"] == old.hash
     assert latest.rows_added == 0 and latest.validation == "valid"  # the rows, checked under the new schema
-    assert _tags(governed) == {"user_id": "user_id"}
+    assert _tags(governed) == {"user_id": "user_id", "country": "country"}
     assert lake.schema("crm.people", version=0).hash == old.hash
     assert lake.set_schema("crm.people", PeopleWithoutEmailTag) == new  # nothing to do: no new commit
     assert lake.history("crm.people")[0].version == latest.version
