@@ -69,13 +69,23 @@ def ingest(
 ) -> None:
     """Load source files into TABLE as one new version; files loaded before are skipped."""
     extra = dict(key_value(m, "--meta") for m in meta or [])
+    if key and mode != "merge":
+        raise typer.BadParameter("--key goes with --mode merge", param_hint="--key")
     target = open_lake(ctx, create=create)
+    source = sources if len(sources) > 1 else sources[0]
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
                   TimeElapsedColumn(), transient=True, disable=as_json(ctx)) as bar:
         task = bar.add_task(f"ingest {table}", total=None, rows=0)
-        result = target.ingest(table, sources if len(sources) > 1 else sources[0], format=format, mode=mode,
-                               keys=key, partition_by=partition_by, metadata=extra, job=job,
-                               progress=lambda uri, rows: bar.update(task, description=uri, rows=rows))
+
+        def progress(uri: str, rows: int) -> None:
+            bar.update(task, description=uri, rows=rows)
+
+        if mode == "merge":
+            result = target.ingest(table, source, format=format, mode="merge", keys=key or [],
+                                   partition_by=partition_by, metadata=extra, job=job, progress=progress)
+        else:
+            result = target.ingest(table, source, format=format, mode=mode, partition_by=partition_by,
+                                   metadata=extra, job=job, progress=progress)
     if as_json(ctx):
         print_json(result.asdict())
     elif result.skipped:

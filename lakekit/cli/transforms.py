@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
-from lakekit.errors import UsageError
+from lakekit.core.results import ProjectRun
+from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
-from lakekit.transform.project import ProjectFailed, ProjectRun, header
+from lakekit.transform.project import header
 
 DEFAULT_DIALECT = "snowflake"
 DialectOpt = Annotated[str | None, typer.Option(

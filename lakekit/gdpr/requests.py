@@ -27,12 +27,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit import runs
+from lakekit.core.results import AuditAction as Action
 from lakekit.core.results import _Result
 from lakekit.errors import LakekitError, UsageError
 from lakekit.gdpr import subjects
@@ -42,10 +43,10 @@ from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
+from lakekit.write import indexes
 from lakekit.write.catalog import Catalog
 from lakekit.write.quarantine import LOAD_ID
 
-Action = Literal["find", "export", "erase", "verify"]
 MAX_ATTEMPTS = 20
 _MIN_LOG_TEXT = 5
 """Identifiers shorter than this are not looked for in log text (a user id ``42`` is everywhere)."""
@@ -89,7 +90,7 @@ def _audit(storage: Storage, request_id: str, action: Action, status: str, subje
     row = {"audit_id": f"{request_id}:{status}", "request_id": request_id, "action": action, "status": status,
            "subject": subject, "reason": reason, "details": dict(details), "user": env["user"], "host": env["host"],
            "lakekit_version": env["lakekit_version"], "at": now()}
-    metadata.append(storage, "audit", metadata.rows("audit", [row]), once_by="audit_id")
+    indexes.append(storage, "audit", metadata.rows("audit", [row]), once_by="audit_id")
 
 
 def audit(storage: Storage, given: Mapping[str, Any] | None = None) -> pa.Table:

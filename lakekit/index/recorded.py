@@ -2,8 +2,9 @@
 each version of a table — the one its commits name.
 
 A write governed by a schema names it in its commit's provenance (``schema``, ``schema_hash``);
-the definition's row (keyed ``table@hash``) is written before that commit, so a commit never
-names a schema the lake does not hold, and a crash in between leaves only a row nobody names.
+the definition's row (keyed ``table@hash``) is written before that commit
+(:mod:`lakekit.write.governance`), so a commit never names a schema the lake does not hold, and a
+crash in between leaves only a row nobody names.
 The schema of version v is the one named by the newest commit at or before v that names one.
 Where the log no longer holds such a commit (an erasure purged the log before its own commit),
 the table's most recently recorded schema stands in.
@@ -13,30 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow.compute as pc
 
-from lakekit.core.checks import Model
-from lakekit.core.definition import describe, hash_of, schema_name
 from lakekit.core.results import RecordedSchema
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
-
-
-def stamp(model: Model) -> dict[str, str]:
-    """What a commit governed by ``model`` carries in its provenance to name it."""
-    return {"schema": schema_name(model), "schema_hash": hash_of(describe(model))}
-
-
-def record(storage: Storage, table: str, model: Model) -> None:
-    """Keep ``model``'s definition for ``table`` (once per table and hash, whoever writes it first)."""
-    definition = describe(model)
-    digest = hash_of(definition)
-    row = {"schema_id": f"{table}@{digest}", "table": table, "schema_name": schema_name(model),
-           "schema_hash": digest, "definition": definition, "recorded_at": datetime.now(UTC)}
-    metadata.append(storage, "schemas", metadata.rows("schemas", [row]), once_by="schema_id")
 
 
 def recorded(storage: Storage, table: str) -> list[RecordedSchema]:

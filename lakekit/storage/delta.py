@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
-from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
 from lakekit.sources.formats import fsspec_options
 
 META_NAMESPACE = "_lakekit"
@@ -42,10 +42,6 @@ KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
 are never gone yet."""
-
-
-class Conflict(LakekitError):
-    """Another writer committed first; the caller re-checks and retries."""
 
 
 @dataclass(frozen=True)
@@ -459,7 +455,7 @@ def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
     """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
     unknown = [c for c in columns or () if c not in ds.schema.names]
     if unknown:
-        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+        raise ColumnNotFound(table, unknown[0])
     if isinstance(filter, str):
         return _sql_filter(ds, table, filter, columns)
     try:

@@ -16,18 +16,19 @@ column; an untagged column keeps an empty value, as Delta cannot drop a metadata
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from lakekit.core.checks import Model, pii_columns
-from lakekit.core.definition import describe, differences, schema_hash, schema_name
+from lakekit.core.definition import describe, differences, hash_of, schema_hash, schema_name
 from lakekit.core.results import RecordedSchema
 from lakekit.errors import SchemaChanged, UsageError
-from lakekit.index import recorded
+from lakekit.index import metadata, recorded
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import validate
+from lakekit.write import indexes, validate
 from lakekit.write.catalog import Catalog
 
 PII_KEY = "lakekit.pii"
@@ -76,11 +77,25 @@ def tags(storage: Storage, table: str, catalog: Catalog) -> dict[str, str]:
     return {**found, **(pii_columns(model) if model is not None else {})}
 
 
+def stamp(model: Model) -> dict[str, str]:
+    """What a commit governed by ``model`` carries in its provenance to name it."""
+    return {"schema": schema_name(model), "schema_hash": schema_hash(model)}
+
+
+def _record(storage: Storage, table: str, model: Model) -> None:
+    """Keep ``model``'s definition for ``table`` (once per table and hash, whoever writes it first)."""
+    definition = describe(model)
+    digest = hash_of(definition)
+    row = {"schema_id": f"{table}@{digest}", "table": table, "schema_name": schema_name(model),
+           "schema_hash": digest, "definition": definition, "recorded_at": datetime.now(UTC)}
+    indexes.append(storage, "schemas", metadata.rows("schemas", [row]), once_by="schema_id")
+
+
 def prepare(storage: Storage, table: str, model: Model | None) -> None:
     """Before a write governed by ``model``: its definition recorded, its tags on the table's columns."""
     if model is None:
         return
-    recorded.record(storage, table, model)
+    _record(storage, table, model)
     if storage.exists(table):
         _tag_columns(storage, table, model)
 
@@ -124,7 +139,7 @@ def replace(storage: Storage, table: str, model: Model, *, replace: bool) -> Rec
     prepare(storage, table, model)
     if current is None or current.hash != digest:
         base = storage.open(table)
-        provenance = {"operation": "schema", **recorded.stamp(model),
+        provenance = {"operation": "schema", **stamp(model),
                       "replaces": current.hash if current is not None else None, **environment()}
         empty = pa.schema(base.schema().to_arrow()).empty_table()
         version = storage.write(table, empty, mode="append", commit=Commit({PROVENANCE_KEY: json.dumps(provenance)}),

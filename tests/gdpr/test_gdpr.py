@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 
 from lakekit import Lake
 from lakekit.cli import app
-from lakekit.errors import UsageError, VersionNotFound
-from lakekit.runs.replay import NotReproducible
+from lakekit.errors import NotReproducible, UsageError, VersionNotFound
 from lakekit.storage import files
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People
@@ -172,25 +171,25 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
 
 def test_copies_of_personal_columns_keep_no_statistics_and_no_partitions(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
-    assert lake.storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert lake._storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
     lake.transform("mart.top", "SELECT user_id, spend FROM mart.spend WHERE spend > 1", dialect="duckdb")
-    assert lake.storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
-    assert "delta.dataSkippingStatsColumns" not in lake.storage.open("mart.by_country").metadata().configuration
+    assert lake._storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert "delta.dataSkippingStatsColumns" not in lake._storage.open("mart.by_country").metadata().configuration
     source = _csv(tmp_path / "pm.csv", "user_id,email,name,ip,country", "9,x@example.com,X,10.0.0.9,SE")
     with pytest.raises(UsageError, match="partitioned by 'email'"):
         lake.ingest("crm.people_by_mail", source, schema=People, partition_by=["email"])
-    assert not lake.storage.exists("crm.people_by_mail")
+    assert not lake._storage.exists("crm.people_by_mail")
 
 
 def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
     rejected = pa.table({"order_id": [200, 201], "user_id": [1, 3], "amount": [-1.0, -2.0]})
-    quarantine.stage(lake.storage, "crm.orders", [rejected], load_id="killed-load")
+    quarantine.stage(lake._storage, "crm.orders", [rejected], load_id="killed-load")
     hits = {h.key: h for h in lake.gdpr.find(email=ALICE).tables}
     assert hits["crm.orders (staged)"].rows == 1
     report = lake.gdpr.erase(email=ALICE, reason="request #7")
     assert report.verified
-    left = files.read(files.dataset(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
+    left = files.read(files.dataset(lake._storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
     assert left.column("user_id").to_pylist() == [3]
 
 
@@ -198,11 +197,11 @@ def test_a_log_that_spells_the_subject_is_purged(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
                        "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
-    write_deltalake(lake.storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
-    assert any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    write_deltalake(lake._storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
+    assert any(ALICE in text for _, text in lake._storage.log_texts("crm.people"))
     report = lake.gdpr.erase(email=ALICE, reason="request #8")
     assert report.verified and report.tables[0].log_purged
-    assert not any(ALICE in text for _, text in lake.storage.log_texts("crm.people"))
+    assert not any(ALICE in text for _, text in lake._storage.log_texts("crm.people"))
     assert lake.read("crm.people").column("user_id").to_pylist() == [2]
 
 
@@ -241,7 +240,7 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
 
 def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake")
-    uri = lake.storage.uri("t.x")
+    uri = lake._storage.uri("t.x")
     rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
     write_deltalake(uri, rows, partition_by=["v"])
     write_deltalake(uri, pa.table({"id": [4], "v": ["a"]}), mode="append")
@@ -252,7 +251,7 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
     table.optimize.compact()
     table.create_checkpoint()
     write_deltalake(uri, rows, mode="overwrite")
-    found = lake.storage.version_files("t.x")
+    found = lake._storage.version_files("t.x")
     assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
     for version, paths in found.items():
         snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
@@ -262,6 +261,6 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
 def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     with ThreadPoolExecutor(8) as pool:
-        keys = set(pool.map(lambda _: Lake(root).storage.secret(), range(16)))
+        keys = set(pool.map(lambda _: Lake(root)._storage.secret(), range(16)))
     assert len(keys) == 1 and len(next(iter(keys))) == 64
     assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]

@@ -132,7 +132,7 @@ def base_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _tables(lake: Lake) -> list[str]:
     """Every table of the lake: data tables, and lakekit's quarantine and predictions tables."""
-    own = sorted(f"_lakekit.{p.name}" for p in (Path(lake.storage.root) / "_lakekit").iterdir()
+    own = sorted(f"_lakekit.{p.name}" for p in (Path(lake._storage.root) / "_lakekit").iterdir()
                  if p.name.startswith(("quarantine__", "predictions__")))
     assert own, "the lake has no quarantine or predictions table"
     return lake.tables() + own
@@ -247,7 +247,7 @@ def test_kill_inside_the_log_purge_then_erase_again_keeps_the_table_history(tmp_
     root = tmp_path / "lake"
     Lake(root).ingest("crm.people", str(src / "p0.csv"))
     lake = Lake(root, schemas=SCHEMAS)
-    log = Path(lake.storage.uri("crm.people")) / "_delta_log"
+    log = Path(lake._storage.uri("crm.people")) / "_delta_log"
     assert any(ALICE.encode() in p.read_bytes() for p in log.iterdir() if p.is_file())
 
     _kill_erase(root, {"hook": "purge", "table": "crm.people"})
@@ -260,7 +260,7 @@ def test_kill_inside_the_log_purge_then_erase_again_keeps_the_table_history(tmp_
 
     erased = lake.resolve_version("crm.people")
     lake.ingest("crm.people", str(src / "p1.csv"))
-    lake.storage.checkpoint("crm.people")
+    lake._storage.checkpoint("crm.people")
     assert [r["user_id"] for r in lake.read("crm.people", version=erased).to_pylist()] == [2]
 
 

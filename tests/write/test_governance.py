@@ -62,7 +62,7 @@ def test_a_governed_write_records_the_schema_and_the_pii_kinds_in_the_delta_sche
     assert schema.pii == {"user_id": "user_id", "email": "email"}
     assert schema.definition["columns"]["country"]["checks"][0]["statistics"] == {"allowed_values": ["DE", "FR"]}
     assert _tags(governed) == {"user_id": "user_id", "email": "email"}
-    rows = metadata.read(lake.storage, "schemas").to_pylist()
+    rows = metadata.read(lake._storage, "schemas").to_pylist()
     assert [(r["table"], r["schema_hash"]) for r in rows] == [("crm.people", schema.hash)]
 
 
