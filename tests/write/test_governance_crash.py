@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import json, os, signal, sys
-import lakekit.index.metadata
+import lakekit.write.indexes
 from lakekit import Lake
 from lakekit.storage.delta import Storage
 from tests.write.governance_models import People, PeopleWithoutEmailTag
@@ -48,7 +48,7 @@ def after(owner, name, when=lambda *a, **k: True):
     setattr(owner, name, wrapped)
 
 if point == "row":
-    after(lakekit.index.metadata, "append", lambda storage, name, *a, **k: name == "schemas")
+    after(lakekit.write.indexes, "append", lambda storage, name, *a, **k: name == "schemas")
 elif point == "tag":
     after(Storage, "set_column_metadata")
 elif point == "commit":
