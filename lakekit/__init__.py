@@ -6,25 +6,30 @@ states (``Literal`` types) that results carry.
 """
 
 from lakekit.core.results import (
+    AuditAction,
+    AuditStatus,
     CheckFailure,
     ColumnEdge,
+    Direction,
     DirectSubtype,
     EdgeKind,
     EdgeSubtype,
     FileRun,
-    HistoryEntry,
     IndirectSubtype,
     LineageGraph,
     LoadResult,
+    Operation,
     ProjectRun,
     RecordedSchema,
     RerunStep,
     Result,
     RowDiff,
+    RunStatus,
     SourceFile,
     StoredEdge,
     TransformResult,
     ValidationReport,
+    Verdict,
     WriteMode,
 )
 from lakekit.errors import (
@@ -57,19 +62,32 @@ from lakekit.errors import (
 )
 from lakekit.gdpr import ErasureReport, TableErasure, Verification
 from lakekit.gdpr.subjects import SubjectReport, TableHit
+from lakekit.index.history import HistoryEntry
+from lakekit.index.provenance import (
+    ErasureProvenance,
+    LoadProvenance,
+    PredictionsProvenance,
+    Provenance,
+    RunProvenance,
+    SchemaProvenance,
+    TransformProvenance,
+)
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
 from lakekit.project import Project
 from lakekit.runs.commands import CommandRun
-from lakekit.runs.record import Artifact, Read, Run, RunDependency, RunInfo, RunStatus
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Artifact",
+    "AuditAction",
+    "AuditStatus",
     "CheckFailure",
     "ColumnEdge",
     "ColumnNotFound",
@@ -77,9 +95,11 @@ __all__ = [
     "Conflict",
     "Cycle",
     "DirectSubtype",
+    "Direction",
     "DuplicateSchema",
     "EdgeKind",
     "EdgeSubtype",
+    "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
     "FileRun",
@@ -91,14 +111,18 @@ __all__ = [
     "Lake",
     "LakekitError",
     "LineageGraph",
+    "LoadProvenance",
     "LoadResult",
     "NoLake",
     "NotFound",
     "NotReproducible",
+    "Operation",
+    "PredictionsProvenance",
     "Project",
     "ProjectFailed",
     "ProjectFileError",
     "ProjectRun",
+    "Provenance",
     "Read",
     "RecordedSchema",
     "RepairReport",
@@ -110,10 +134,12 @@ __all__ = [
     "RunDependency",
     "RunInfo",
     "RunNotFound",
+    "RunProvenance",
     "RunStatus",
     "SchemaChanged",
     "SchemaConflict",
     "SchemaDrift",
+    "SchemaProvenance",
     "SchemasNotLoaded",
     "SourceError",
     "SourceFile",
@@ -127,12 +153,14 @@ __all__ = [
     "TableNotFound",
     "TableVacuum",
     "TooManyConflicts",
+    "TransformProvenance",
     "TransformResult",
     "Transient",
     "UsageError",
     "VacuumReport",
     "ValidationFailed",
     "ValidationReport",
+    "Verdict",
     "Verification",
     "VersionNotFound",
     "WriteMode",

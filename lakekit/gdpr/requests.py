@@ -39,8 +39,7 @@ from lakekit.errors import LakekitError, UsageError
 from lakekit.gdpr import subjects
 from lakekit.gdpr.subjects import Place, Search, SubjectReport, TableHit
 from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.write import indexes

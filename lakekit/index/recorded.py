@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from lakekit.core.results import RecordedSchema
 from lakekit.index import metadata
+from lakekit.index.provenance import from_commit
 from lakekit.storage.delta import Storage
 
 
@@ -34,18 +35,23 @@ def _schema(row: Mapping[str, Any], version: int | None) -> RecordedSchema:
                           row["recorded_at"])
 
 
+def _named(commit: Mapping[str, Any]) -> str | None:
+    found = getattr(from_commit(commit), "schema_hash", None)
+    return str(found) if found else None
+
+
 def named(storage: Storage, table: str, version: int | None = None) -> str | None:
     """The schema hash named by the newest commit of ``table`` at or before ``version`` (latest when
     None); ``""`` when the log no longer reaches back far enough to tell, None when no commit names one."""
     latest = storage.history(table, 1)
-    if version is None and latest and (found := metadata.provenance(latest[0]).get("schema_hash")):
-        return str(found)
+    if version is None and latest and (found := _named(latest[0])):
+        return found
     commits = storage.history(table)
     for commit in commits:
         if version is not None and commit["version"] > version:
             continue
-        if found := metadata.provenance(commit).get("schema_hash"):
-            return str(found)
+        if found := _named(commit):
+            return found
     return "" if commits and min(c["version"] for c in commits) > 0 else None
 
 

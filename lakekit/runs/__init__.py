@@ -1,37 +1,35 @@
 """Model runs: what they read and wrote, reproduction, command runs, error slices."""
 
 from lakekit.runs.record import (
+    OUTPUTS,
     RUN_ID_ENV,
-    Artifact,
-    Read,
     Run,
-    RunDependency,
-    RunInfo,
-    RunNotFound,
-    RunStatus,
-    heal_outputs,
     index_outputs,
     output_row,
-    predictions,
     predictions_table,
+    start_run,
+)
+from lakekit.runs.recorded import (
+    Artifact,
+    Read,
+    RunDependency,
+    RunInfo,
+    predictions,
     reads,
     run,
     run_dependencies,
     runs,
-    start_run,
     superseded,
 )
 
 __all__ = [
+    "OUTPUTS",
     "RUN_ID_ENV",
     "Artifact",
     "Read",
     "Run",
     "RunDependency",
     "RunInfo",
-    "RunNotFound",
-    "RunStatus",
-    "heal_outputs",
     "index_outputs",
     "output_row",
     "predictions",

@@ -38,6 +38,10 @@ from lakekit.sources.formats import fsspec_options
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
+NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
+                            "DROP CONSTRAINT", "UPDATE FIELD METADATA"})
+"""The Delta operations (as delta-rs names them in a table's history) after which a table holds the
+same rows: housekeeping of files, properties and constraints. Any other commit may change data."""
 KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
@@ -339,6 +343,16 @@ class Storage:
             dt.alter.set_column_metadata(column, dict(values), commit_properties=commit.properties(exclusive=False))
         except DeltaError as e:
             raise LakekitError(f"cannot tag column '{column}' of '{table}': {e}") from None
+        return dt.version()
+
+    def set_properties(self, table: str, properties: Mapping[str, str], commit: Commit) -> int:
+        """Set table properties (none: a commit that changes nothing but carries ``commit``'s metadata);
+        returns the version."""
+        dt = self.open(table)
+        try:
+            dt.alter.set_table_properties(dict(properties), commit_properties=commit.properties(exclusive=False))
+        except DeltaError as e:
+            raise LakekitError(f"cannot set properties of '{table}': {e}") from None
         return dt.version()
 
     def folder_fs(self, folder: str) -> pafs.FileSystem:

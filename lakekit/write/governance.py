@@ -15,7 +15,6 @@ column; an untagged column keeps an empty value, as Delta cannot drop a metadata
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -25,14 +24,15 @@ from lakekit.core.definition import describe, differences, hash_of, schema_hash,
 from lakekit.core.results import RecordedSchema
 from lakekit.errors import SchemaChanged, UsageError
 from lakekit.index import metadata, recorded
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment
+from lakekit.index.provenance import SchemaProvenance
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import indexes, validate
 from lakekit.write.catalog import Catalog
 
 PII_KEY = "lakekit.pii"
 """The Delta field-metadata key holding a column's PII kind."""
+STATISTICS = "delta.dataSkippingStatsColumns"
+"""The table property naming the columns whose min/max the log keeps."""
 
 
 def _current(storage: Storage, table: str) -> RecordedSchema | None:
@@ -77,9 +77,9 @@ def tags(storage: Storage, table: str, catalog: Catalog) -> dict[str, str]:
     return {**found, **(pii_columns(model) if model is not None else {})}
 
 
-def stamp(model: Model) -> dict[str, str]:
-    """What a commit governed by ``model`` carries in its provenance to name it."""
-    return {"schema": schema_name(model), "schema_hash": schema_hash(model)}
+def stamp(model: Model | None) -> tuple[str | None, str | None]:
+    """(``schema``, ``schema_hash``): how a commit governed by ``model`` names it in its provenance."""
+    return (schema_name(model), schema_hash(model)) if model is not None else (None, None)
 
 
 def _record(storage: Storage, table: str, model: Model) -> None:
@@ -98,6 +98,20 @@ def prepare(storage: Storage, table: str, model: Model | None) -> None:
     _record(storage, table, model)
     if storage.exists(table):
         _tag_columns(storage, table, model)
+        if (unlisted := _statistics(storage, table, model)) is not None:
+            storage.set_properties(table, unlisted, Commit())
+
+
+def _statistics(storage: Storage, table: str, model: Model) -> dict[str, str] | None:
+    """The table property keeping ``model``'s tagged columns out of the log's statistics, when the
+    table's does not yet (a column once kept out stays out)."""
+    snapshot = storage.open(table)
+    columns = pa.schema(snapshot.schema().to_arrow()).names
+    listed = snapshot.metadata().configuration.get(STATISTICS)
+    kept = listed.split(",") if listed else columns
+    if not set(pii_columns(model)) & set(kept):
+        return None
+    return {STATISTICS: ",".join(c for c in kept if c not in pii_columns(model))}
 
 
 def _tag_columns(storage: Storage, table: str, model: Model) -> None:
@@ -105,10 +119,7 @@ def _tag_columns(storage: Storage, table: str, model: Model) -> None:
     for field in pa.schema(storage.open(table).schema().to_arrow()):
         have = (field.metadata or {}).get(PII_KEY.encode(), b"").decode()
         if have != wanted.get(field.name, "") and not field.name.startswith("_"):
-            provenance = {"operation": "schema tags", "column": field.name, "schema": schema_name(model),
-                          **environment()}
-            storage.set_column_metadata(table, field.name, {PII_KEY: wanted.get(field.name, "")},
-                                        Commit({PROVENANCE_KEY: json.dumps(provenance)}))
+            storage.set_column_metadata(table, field.name, {PII_KEY: wanted.get(field.name, "")}, Commit())
 
 
 def tagged(schema: pa.Schema, model: Model | None, base: pa.Schema | None) -> pa.Schema:
@@ -136,14 +147,13 @@ def replace(storage: Storage, table: str, model: Model, *, replace: bool) -> Rec
     digest = schema_hash(model)
     if current is not None and current.hash != digest and not replace:
         raise _refuse(table, model, current)
-    prepare(storage, table, model)
+    _record(storage, table, model)
+    _tag_columns(storage, table, model)
     if current is None or current.hash != digest:
-        base = storage.open(table)
-        provenance = {"operation": "schema", **stamp(model),
-                      "replaces": current.hash if current is not None else None, **environment()}
-        empty = pa.schema(base.schema().to_arrow()).empty_table()
-        version = storage.write(table, empty, mode="append", commit=Commit({PROVENANCE_KEY: json.dumps(provenance)}),
-                                base=base)
+        made = SchemaProvenance(schema=schema_name(model), schema_hash=digest,
+                                replaces=current.hash if current is not None else None)
+        statistics = _statistics(storage, table, model) or {}
+        version = storage.set_properties(table, statistics, made.commit({}))
         validate.revalidate(storage, table, version, model)
     found = recorded.at(storage, table)
     assert found is not None

@@ -116,8 +116,8 @@ def test_erase_removes_the_subject_from_every_version_and_proves_it(tmp_path: Pa
         ("erase", "started"), ("erase", "finished"), ("find", "finished"), ("verify", "finished")]
     assert ALICE not in json.dumps(trail.to_pylist(), default=str)
     history = lake.history("crm.people")
-    assert history[0].operation != "" and history[0].provenance["operation"] == "erase"
-    assert history[0].provenance["request_id"] == report.request_id
+    assert history[0].operation != "" and history[0].provenance.operation == "erase"
+    assert history[0].provenance.write_id == report.request_id
 
 
 def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:

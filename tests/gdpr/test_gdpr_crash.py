@@ -43,7 +43,7 @@ CHILD = r"""
 import json, os, signal, sys
 import lakekit.gdpr.requests, lakekit.storage
 from lakekit import Lake
-from lakekit.index.metadata import PROVENANCE_KEY
+from lakekit.index.provenance import PROVENANCE_KEY
 
 spec = json.loads(sys.argv[1])
 hook, nth, only = spec["hook"], spec.get("nth", 1), spec.get("table")
@@ -164,7 +164,7 @@ def _without(rows: Counter[str], user_ids: set[int]) -> Counter[str]:
 
 
 def _erase_commits(lake: Lake, table: str) -> list[dict[str, Any]]:
-    return [e.provenance for e in lake.history(table) if e.provenance.get("operation") == "erase"]
+    return [e.provenance.to_json() for e in lake.history(table) if e.provenance.operation == "erase"]
 
 
 def _erase_trail(lake: Lake) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ def test_a_governed_write_records_the_schema_and_the_pii_kinds_in_the_delta_sche
     lake = lk.Lake(governed)
     schema = lake.schema("crm.people")
     assert schema is not None and schema.name == "tests.write.governance_models.People" and schema.version == 0
-    assert schema.hash == lk.Lake(governed).history("crm.people")[0].provenance["schema_hash"]
+    assert schema.hash == lk.Lake(governed).history("crm.people")[0].provenance.schema_hash
     assert schema.pii == {"user_id": "user_id", "email": "email"}
     assert schema.definition["columns"]["country"]["checks"][0]["statistics"] == {"allowed_values": ["DE", "FR"]}
     assert _tags(governed) == {"user_id": "user_id", "email": "email"}
@@ -100,9 +100,11 @@ def test_replace_records_the_change_as_a_commit_and_old_tags_still_count(governe
     new = lake.set_schema("crm.people", PeopleWithoutEmailTag, replace=True)
     assert new.pii == {"user_id": "user_id", "country": "country"} and new.hash != old.hash
     latest = lake.history("crm.people")[0]
-    assert latest.provenance["operation"] == "schema" and latest.provenance["replaces"] == old.hash
-    assert latest.rows_added == 0 and latest.validation == "valid"  # the rows, checked under the new schema
+    assert isinstance(latest.provenance, lk.SchemaProvenance) and latest.provenance.replaces == old.hash
+    assert latest.operation == "SET TBLPROPERTIES" and latest.validation == "valid"  # rows checked under it
     assert _tags(governed) == {"user_id": "user_id", "country": "country"}
+    statistics = DeltaTable(str(governed / "crm" / "people")).metadata().configuration
+    assert statistics["delta.dataSkippingStatsColumns"] == "_load_id"  # email stays out once it was
     assert lake.schema("crm.people", version=0).hash == old.hash
     assert lake.set_schema("crm.people", PeopleWithoutEmailTag) == new  # nothing to do: no new commit
     assert lake.history("crm.people")[0].version == latest.version
@@ -142,6 +144,8 @@ def test_the_first_schema_of_an_ungoverned_table_tags_its_existing_columns(tmp_p
     lake.ingest("crm.people", _csv(tmp_path, "b.csv", ["2,bo@example.com,FR"]), schema=People)
     assert _tags(root) == {"user_id": "user_id", "email": "email"}
     assert lake.schema("crm.people", version=0) is None and lake.schema("crm.people").name.endswith(".People")
+    statistics = DeltaTable(str(root / "crm" / "people")).metadata().configuration  # from now on, no min/max
+    assert statistics["delta.dataSkippingStatsColumns"] == "country,_load_id"     # of the tagged columns
 
 
 def test_transforms_and_run_outputs_record_their_target_schema(governed: Path) -> None:
@@ -158,7 +162,7 @@ def test_transforms_and_run_outputs_record_their_target_schema(governed: Path) -
     assert json.loads(json.dumps(lake.schema("crm.emails").asdict()))["definition"]["table"] == "crm.emails"
     with lake.start_run("copy") as run:
         run.write("crm.people", arrow.table({"user_id": [7], "email": ["x@y.z"], "country": ["DE"]}))
-    assert lake.history("crm.people")[0].provenance["schema_hash"] == lake.schema("crm.people").hash
+    assert lake.history("crm.people")[0].provenance.schema_hash == lake.schema("crm.people").hash
 
 
 def test_schema_of_a_missing_table_and_a_schema_from_nowhere_are_errors(governed: Path) -> None:
