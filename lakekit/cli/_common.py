@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -57,7 +58,7 @@ def _remember(ctx: Any, param: Any, value: Any) -> Any:
 
 def add_global_options(command: Any) -> None:
     """Give ``command`` (and, for a group, every command under it) the global options."""
-    holder = typer.Typer()
+    holder = typer.Typer(add_completion=False)
     holder.command()(_declared)
     names = {n for p in command.params for n in p.opts}
     for param in typer.main.get_command(holder).params:
@@ -101,6 +102,11 @@ def key_value(text: str, hint: str) -> tuple[str, str]:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of ``table`` as dicts (a table without columns has none)."""
+    return table.slice(0, min(limit, table.num_rows)).to_pylist() if table.num_columns else []
 
 
 def print_records(records: Sequence[Mapping[str, Any]], *, title: str | None = None,

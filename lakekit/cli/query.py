@@ -7,7 +7,7 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from lakekit.cli._common import as_json, open_lake, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, open_lake, print_json, print_records
 from lakekit.project import Project
 
 
@@ -25,7 +25,7 @@ def sql(
 ) -> None:
     """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
     result: pa.Table = open_lake(ctx).sql(query, dialect=dialect or Project.load().dialect)
-    head = result.slice(0, limit).to_pylist()
+    head = first_rows(result, limit)
     if as_json(ctx):
         print_json(head)
     else:

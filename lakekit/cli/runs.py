@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import CreateOpt, as_json, err, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import (
+    CreateOpt,
+    as_json,
+    err,
+    first_rows,
+    key_value,
+    open_lake,
+    out,
+    print_json,
+    print_records,
+)
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
 
@@ -124,14 +134,14 @@ def error_slices(
     prediction: Annotated[str, typer.Option("--prediction", help="Column with the predicted value.")],
     min_rows: Annotated[int, typer.Option("--min-rows", help="Leave out smaller slices.")] = 1,
     rank: Annotated[str, typer.Option("--rank", help="error_rate | errors")] = "error_rate",
-    limit: Annotated[int, typer.Option("--limit", help="Slices to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Slices to show.")] = 20,
 ) -> None:
     """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
     if rank not in ("error_rate", "errors"):
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
     table = open_lake(ctx).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
                                          rank="errors" if rank == "errors" else "error_rate")
-    records = table.slice(0, limit).to_pylist()
+    records = first_rows(table, limit)
     if as_json(ctx):
         print_json(records)
     else:

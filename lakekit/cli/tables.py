@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import pyarrow as pa
 import typer
@@ -15,6 +15,7 @@ from lakekit import project
 from lakekit.cli._common import (
     CreateOpt,
     as_json,
+    first_rows,
     key_value,
     open_lake,
     option,
@@ -22,10 +23,10 @@ from lakekit.cli._common import (
     print_json,
     print_records,
 )
-from lakekit.core.results import WriteMode
+from lakekit.errors import UsageError
 from lakekit.sources.formats import Format
 
-ModeOpt = Annotated[WriteMode, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
+ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +60,7 @@ def ingest(
     ctx: typer.Context,
     table: Annotated[str, typer.Argument(help="Target table, namespace.name.")],
     sources: Annotated[list[str], typer.Argument(help="Files, globs or fsspec URLs.")],
-    format: Annotated[Format | None, typer.Option(help="csv | json | ndjson | parquet (default: by suffix).")] = None,
+    format: Annotated[str | None, typer.Option(help="csv | json | ndjson | parquet (default: by suffix).")] = None,
     mode: ModeOpt = "append",
     key: Annotated[list[str] | None, typer.Option(help="Merge key column (repeatable).")] = None,
     partition_by: Annotated[list[str] | None, typer.Option(help="Partition column (repeatable).")] = None,
@@ -70,7 +71,7 @@ def ingest(
     """Load source files into TABLE as one new version; files loaded before are skipped."""
     extra = dict(key_value(m, "--meta") for m in meta or [])
     if key and mode != "merge":
-        raise typer.BadParameter("--key goes with --mode merge", param_hint="--key")
+        raise UsageError("--key only applies to --mode merge")
     target = open_lake(ctx, create=create)
     source = sources if len(sources) > 1 else sources[0]
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
@@ -80,12 +81,14 @@ def ingest(
         def progress(uri: str, rows: int) -> None:
             bar.update(task, description=uri, rows=rows)
 
+        # the values are the API's to check (a wrong one is a one-line error, not a usage error)
+        kind = cast(Format | None, format)
         if mode == "merge":
-            result = target.ingest(table, source, format=format, mode="merge", keys=key or [],
+            result = target.ingest(table, source, format=kind, mode="merge", keys=key or [],
                                    partition_by=partition_by, metadata=extra, job=job, progress=progress)
         else:
-            result = target.ingest(table, source, format=format, mode=mode, partition_by=partition_by,
-                                   metadata=extra, job=job, progress=progress)
+            result = target.ingest(table, source, format=kind, mode=cast(Literal["append", "overwrite"], mode),
+                                   partition_by=partition_by, metadata=extra, job=job, progress=progress)
     if as_json(ctx):
         print_json(result.asdict())
     elif result.skipped:
@@ -130,11 +133,11 @@ def show(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
     version: Annotated[int | None, typer.Option("--version", help="Version number.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO timestamp: the version current then.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
 ) -> None:
     """Rows of TABLE at a version (latest by default)."""
     data: pa.Table = open_lake(ctx).read(table, version=version, as_of=as_of)
-    head = data.slice(0, limit).to_pylist()
+    head = first_rows(data, limit)
     if as_json(ctx):
         print_json(head)
     else:
@@ -173,6 +176,10 @@ def repair(ctx: typer.Context) -> None:
     if as_json(ctx):
         print_json(report.asdict())
         return
+    for change in report.renamed:
+        out.print(f"renamed {change}", markup=False, highlight=False)
+    for left in report.misnamed:
+        out.print(f"not renamed: {left}", markup=False, highlight=False)
     out.print(f"indexed again: {report.loads} load(s), {report.transforms} transform(s), "
               f"{report.run_outputs} version(s) written by runs")
     if report.unrecorded_verdicts:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, open_lake, out, print_json, print_records
 from lakekit.errors import LakekitError
 
 TableArg = Annotated[str, typer.Argument(help="Table, namespace.name.")]
@@ -44,11 +44,11 @@ def validate(
 def quarantine(
     ctx: typer.Context,
     table: TableArg,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
 ) -> None:
     """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(ctx).quarantine(table)
-    head = rows.slice(0, limit).to_pylist()
+    head = first_rows(rows, limit)
     if as_json(ctx):
         print_json(head)
         return

@@ -42,6 +42,7 @@ from lakekit.index import metadata
 from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
+from lakekit.storage.scan import scanner
 from lakekit.write import indexes
 from lakekit.write.catalog import Catalog
 from lakekit.write.quarantine import LOAD_ID
@@ -150,8 +151,7 @@ def _held_rows(storage: Storage, found: Search, hit: TableHit) -> pa.Table:
         parts = [files.read(file, filter=_test(file.schema, found, place)) for file in opened]
         return pa.concat_tables(parts, promote_options="permissive")
     ds = storage.dataset(hit.table)
-    test = _test(ds.schema, found, place)
-    return ds.to_table(filter=test)
+    return scanner(ds, filter=_test(ds.schema, found, place)).to_table()
 
 
 def _test(schema: pa.Schema, found: Search, place: subjects.Tagged) -> pc.Expression:
@@ -263,7 +263,7 @@ def _remove_rows(storage: Storage, found: Search, place: subjects.Tagged, reques
         base = storage.open(table)
         ds = storage.dataset(table, snapshot=base)
         test = _test(ds.schema, found, place)
-        held = ds.to_table(columns=[c for c in [LOAD_ID] if c in ds.schema.names], filter=test)
+        held = scanner(ds, columns=[c for c in [LOAD_ID] if c in ds.schema.names], filter=test).to_table()
         if held.num_rows == 0:
             return None, 0
         loads = held.column(LOAD_ID) if LOAD_ID in held.column_names else None
@@ -277,7 +277,7 @@ def _remove_rows(storage: Storage, found: Search, place: subjects.Tagged, reques
                       "rows_removed": held.num_rows, **environment()}
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, exclusive=True)
         try:
-            return storage.write(table, ds.scanner(filter=scope).to_reader(), mode="overwrite", commit=commit,
+            return storage.write(table, scanner(ds, filter=scope).to_reader(), mode="overwrite", commit=commit,
                                  base=base, predicate=predicate), held.num_rows
         except Conflict:
             continue

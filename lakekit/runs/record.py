@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from lakekit.core import names
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
@@ -39,7 +39,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
 from lakekit.runs.pinned import pinned_read, recorded_filter
-from lakekit.runs.recorded import Artifact, Read
+from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import governance, indexes, publish
@@ -48,11 +48,6 @@ from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
 RUN_ID_ENV = "LAKEKIT_RUN_ID"
-
-
-def predictions_table(run_id: str) -> str:
-    """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
-    return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
 
 
 class Run:
@@ -141,6 +136,7 @@ class Run:
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        names.check_writable(table)
         self._writes[table] += 1
         seq = self._writes[table]
         model = governance.governing(self.storage, table, self.catalog)
@@ -150,6 +146,7 @@ class Run:
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
                              schema=named, schema_hash=digest)
         target = Target(table, mode, tuple(keys or ()), model=model)
+        indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
         version, rows = _write_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, made)
         index_outputs(self.storage, [output_row(table, version, rows, made, now())])

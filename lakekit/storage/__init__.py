@@ -8,10 +8,10 @@ from lakekit.storage.delta import (
     Conflict,
     Storage,
     normalise_root,
-    select_rows,
     split_name,
     table_folder,
 )
+from lakekit.storage.scan import canonical_schema, relation, scanner, select_rows
 
 __all__ = [
     "KEEP_HANDLE_SECONDS",
@@ -20,7 +20,10 @@ __all__ = [
     "Commit",
     "Conflict",
     "Storage",
+    "canonical_schema",
     "normalise_root",
+    "relation",
+    "scanner",
     "select_rows",
     "split_name",
     "table_folder",

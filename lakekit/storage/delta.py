@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
-import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,8 +32,10 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
-from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.core import names
+from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
+from lakekit.storage.scan import quote, select_rows
 
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
@@ -84,8 +86,22 @@ def normalise_root(root: str | Path) -> str:
     if text.startswith("file://"):
         text = text.removeprefix("file://")
     if "://" not in text:
-        return str(Path(text).expanduser().resolve())
+        path = Path(text).expanduser().resolve()
+        _check_root(str(path))
+        return str(path)
+    _check_root(text)
     return text.rstrip("/")
+
+
+_UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
+
+
+def _check_root(path: str) -> None:
+    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
+    decodes ``%XX`` escapes and backslashes into other paths than the one given."""
+    if _UNUSABLE.search(path):
+        raise UsageError(f"the lake root {names.shown(path)} holds a character delta-rs cannot use in a path "
+                         "([ ] ^ | \\ control characters or a %XX escape): choose another folder")
 
 
 def table_folder(table: str) -> str:
@@ -93,12 +109,18 @@ def table_folder(table: str) -> str:
     return "/".join(split_name(table))
 
 
+def glob_escape(path: str) -> str:
+    """``path`` with glob's special characters taken literally.
+
+    >>> glob_escape("/lakes/[a]?*")
+    '/lakes/[[]a[]][?][*]'
+    """
+    return "".join(f"[{ch}]" if ch in "[]?*" else ch for ch in path)
+
+
 def split_name(table: str) -> tuple[str, str]:
-    """``"ns.name"`` → ``("ns", "name")``; anything else is a usage error."""
-    parts = table.split(".")
-    if len(parts) != 2 or not all(parts) or any("/" in p for p in parts):
-        raise UsageError(f"table names are 'namespace.name', got '{table}'")
-    return parts[0], parts[1]
+    """``"ns.name"`` → ``("ns", "name")``; a name outside :mod:`lakekit.core.names`'s grammar is refused."""
+    return names.check(table)
 
 
 @dataclass(frozen=True)
@@ -116,16 +138,35 @@ class Storage:
         return dict(self.options) or None
 
     def exists(self, table: str) -> bool:
-        return DeltaTable.is_deltatable(self.uri(table), storage_options=self._opts())
+        uri = self.uri(table)
+        with engine(table, "open"):
+            return DeltaTable.is_deltatable(uri, storage_options=self._opts())
 
     def open(self, table: str, version: int | None = None) -> DeltaTable:
-        """The table at ``version`` (latest when None)."""
-        try:
-            return DeltaTable(self.uri(table), version=version, storage_options=self._opts())
-        except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
-            if version is not None and self.exists(table):
-                raise VersionNotFound(table, f"version {version}") from None
-            raise TableNotFound(table) from None
+        """The table at ``version`` (latest when None).
+
+        A version the table never reached is refused before delta-rs looks for it: delta-rs takes
+        time proportional to the version number asked for (~20 s for 10⁸)."""
+        uri = self.uri(table)
+        if version is not None and not self._may_have(table, version):
+            raise VersionNotFound(table, f"version {version}")
+        with engine(table, "open"):
+            try:
+                return DeltaTable(uri, version=version, storage_options=self._opts())
+            except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
+                if version is not None and self.exists(table):
+                    raise VersionNotFound(table, f"version {version}") from None
+                raise TableNotFound(table) from None
+
+    def _may_have(self, table: str, version: int) -> bool:
+        """Whether ``version`` can be a version of ``table``: its commit file is there, or it is not
+        beyond the latest version (a version whose commit file was cleaned up after a checkpoint)."""
+        if not 0 <= version < 2**63:
+            return False
+        fs = self._arrow_fs(table)
+        if fs is not None and fs.get_file_info(f"_delta_log/{version:020d}.json").type == pafs.FileType.File:
+            return True
+        return version <= self.open(table).version()
 
     def latest(self, table: str) -> DeltaTable:
         """The latest version of one of lakekit's index tables, written and read on every load,
@@ -194,11 +235,34 @@ class Storage:
             f.write(b'{"made_by": "lakekit"}\n')
 
     def tables(self) -> list[str]:
-        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded (and folders whose
+        names are not table names: :meth:`misnamed`)."""
+        return sorted(name for folder in self._folders() if names.valid(name := ".".join(folder))
+                      and not name.startswith(META_NAMESPACE + "."))
+
+    def misnamed(self) -> list[tuple[str, str]]:
+        """``(namespace, name)`` folders holding a Delta table under a name the grammar refuses (made
+        by an older lakekit, or by hand): no command can name them; ``lakekit repair`` renames them."""
+        return sorted(folder for folder in self._folders() if not names.valid(".".join(folder)))
+
+    def _folders(self) -> set[tuple[str, str]]:
         fs, base = self.files()
-        logs = fs.glob(f"{base}/*/*/_delta_log")
-        names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
-        return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
+        found = set()
+        for path in fs.glob(f"{glob_escape(base)}/*/*/_delta_log"):
+            namespace, name = path.rstrip("/").split("/")[-3:-1]
+            found.add((namespace, name))
+        return found
+
+    def rename(self, folder: tuple[str, str], table: str) -> None:
+        """Move the table in the folder ``namespace/name`` to ``table``'s folder (a local lake: one
+        atomic rename; an object store has none, so it is refused there)."""
+        target = Path(self.uri(table))
+        if "://" in self.root:
+            raise UsageError(f"an object store cannot rename a folder: copy it to {table_folder(table)}")
+        if target.exists():
+            raise UsageError(f"'{table}' exists")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Path(self.root, *folder).rename(target)
 
     def resolve(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (a datetime or ISO string); latest by default."""
@@ -212,21 +276,24 @@ class Storage:
             raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
         return self.version_at(table, when)
 
-    def version_at(self, table: str, when: datetime) -> int:
-        """The latest version committed at or before ``when``."""
+    def version_at(self, table: str, when: datetime, *, before: bool = False) -> int:
+        """The latest version committed at or before ``when`` (strictly before, with ``before``)."""
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        stamp = when.timestamp() * 1000
-        best = None
-        for h in self.history(table):
-            if h["timestamp"] <= stamp and (best is None or h["version"] > best):
-                best = h["version"]
+        try:
+            stamp = when.timestamp() * 1000
+        except (OverflowError, ValueError, OSError):
+            raise VersionNotFound(table, "version at that time") from None
+        best = max((h["version"] for h in self.history(table)
+                    if (h["timestamp"] < stamp if before else h["timestamp"] <= stamp)), default=None)
         if best is None:
-            raise VersionNotFound(table, f"version at or before {when.isoformat()}")
+            raise VersionNotFound(table, f"version {'before' if before else 'at or before'} {when.isoformat()}")
         return int(best)
 
     def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
-        return self.open(table).history(limit)
+        dt = self.open(table)
+        with engine(table, "read the history of"):
+            return dt.history(limit)
 
     def dataset(self, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> pads.Dataset:
         """The Parquet files of one version (or of an opened ``snapshot``) as a pyarrow dataset
@@ -236,7 +303,8 @@ class Storage:
         filesystem handler can abort the interpreter at exit (seen with deltalake 1.6.6).
         """
         dt = snapshot if snapshot is not None else self.open(table, version)
-        return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
+        with engine(table, "read"):
+            return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
 
     def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
         return self._native_fs(self.uri(table))
@@ -290,25 +358,40 @@ class Storage:
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
         replacing: dict[str, Any] = {"predicate": predicate} if predicate else {}
-        try:
-            # creating: mode "error", so a table another writer created since we looked is a
-            # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
-            write_deltalake(
-                base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
-                partition_by=list(partition_by) or None if base is None else None,
-                configuration=dict(configuration or {}) or None if base is None else None,
-                schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
-                storage_options=self._opts() if base is None else None,
-                commit_properties=commit.properties(exclusive=exclusive), **replacing,
-            )
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-        except DeltaError as e:
-            if base is None and self.exists(table):
-                raise Conflict(f"'{table}' was created concurrently") from None
-            raise LakekitError(f"cannot write '{table}': {e}") from None
+        with engine(table, "write"), self._pruned(table, creating=base is None):
+            try:
+                # creating: mode "error", so a table another writer created since we looked is a
+                # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
+                write_deltalake(
+                    base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
+                    partition_by=list(partition_by) or None if base is None else None,
+                    configuration=dict(configuration or {}) or None if base is None else None,
+                    schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
+                    storage_options=self._opts() if base is None else None,
+                    commit_properties=commit.properties(exclusive=exclusive), **replacing,
+                )
+            except CommitFailedError:
+                raise Conflict(f"concurrent commit on '{table}'") from None
+            except DeltaError as e:
+                if base is None and self.exists(table):
+                    raise Conflict(f"'{table}' was created concurrently") from None
+                raise LakekitError(f"cannot write '{table}': {masked(str(e))}") from None
         # a non-exclusive commit may land on a newer version; delta-rs moves ``base`` to it
         return before + 1 if exclusive or base is None else base.version()
+
+    @contextlib.contextmanager
+    def _pruned(self, table: str, *, creating: bool) -> Iterator[None]:
+        """A table whose creation failed leaves no folder behind (delta-rs makes the table's folder
+        before it reads the first row; on a local lake, the folders it made and left empty go)."""
+        try:
+            yield
+        except BaseException:
+            if creating and "://" not in self.root and not self.exists(table):
+                for folder in (Path(self.uri(table)) / "_delta_log", Path(self.uri(table)),
+                               Path(self.uri(table)).parent):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
 
     def merge(
         self,
@@ -323,17 +406,13 @@ class Storage:
         """Upsert on ``keys``: matched rows get the new values (of ``updates`` only, when given),
         new rows are inserted; returns the new version."""
         before = base.version()
-        predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
-        try:
+        predicate = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+        with engine(table, "merge into"), _translated(table, "merge into"):
             merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
                                 commit_properties=commit.properties(exclusive=commit.exclusive))
             matched = (merger.when_matched_update_all() if updates is None
-                       else merger.when_matched_update({_quote(c): f"s.{_quote(c)}" for c in updates}))
+                       else merger.when_matched_update({quote(c): f"s.{quote(c)}" for c in updates}))
             matched.when_not_matched_insert_all().execute()
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-        except DeltaError as e:
-            raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
 
     def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], commit: Commit) -> int:
@@ -456,39 +535,28 @@ class Storage:
             raise Conflict(f"concurrent commit on '{table}'") from None
 
 
+@contextlib.contextmanager
+def engine(table: str, action: str) -> Iterator[None]:
+    """A Rust panic inside delta-rs (pyo3's ``PanicException``, a ``BaseException`` that
+    ``except Exception`` lets through) as a lakekit error naming the table."""
+    try:
+        yield
+    except BaseException as e:
+        if type(e).__name__ != "PanicException":
+            raise
+        raise LakekitError(f"cannot {action} '{table}': delta-rs failed ({masked(str(e))})") from None
+
+
+@contextlib.contextmanager
+def _translated(table: str, action: str) -> Iterator[None]:
+    """delta-rs errors as lakekit errors: a lost commit race as :class:`Conflict`."""
+    try:
+        yield
+    except CommitFailedError:
+        raise Conflict(f"concurrent commit on '{table}'") from None
+    except DeltaError as e:
+        raise LakekitError(f"cannot {action} '{table}': {masked(str(e))}") from None
+
+
 def _paths(dt: DeltaTable) -> frozenset[str]:
     return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
-                filter: str | pc.Expression | None) -> pa.Table:
-    """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
-    unknown = [c for c in columns or () if c not in ds.schema.names]
-    if unknown:
-        raise ColumnNotFound(table, unknown[0])
-    if isinstance(filter, str):
-        return _sql_filter(ds, table, filter, columns)
-    try:
-        return ds.to_table(columns=list(columns) if columns else None, filter=filter)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
-    except FileNotFoundError:
-        raise VersionNotFound(table, "files left for this version (removed by a vacuum or an erasure)") from None
-
-
-def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
-    con = duckdb.connect()
-    try:
-        rel = con.from_arrow(ds).filter(predicate)
-        if columns:
-            rel = rel.project(", ".join(_quote(c) for c in columns))
-        return rel.to_arrow_table()
-    except duckdb.Error as e:
-        first = str(e).splitlines()[0]
-        raise LakekitError(f"filter on '{table}' does not apply: {first}") from None
-    finally:
-        con.close()
