@@ -113,6 +113,11 @@ class VersionNotFound(NotFound):
         self.table = table
 
 
+class UnsupportedTable(LakekitError):
+    """A table version lakekit's engine cannot read faithfully from its files alone (deletion
+    vectors, column mapping)."""
+
+
 class ColumnNotFound(NotFound):
     """A column a table does not have."""
 

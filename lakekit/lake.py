@@ -28,17 +28,21 @@ from lakekit.runs.record import Run
 from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
-from lakekit.storage.delta import Storage, normalise_root
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
 from lakekit.transform.project import ProjectRun
-from lakekit.write import catalog, governance, quarantine, validate
+from lakekit.write import catalog, governance, migrate, quarantine, validate
 from lakekit.write import ingest as _ingest
 from lakekit.write.publish import Progress
 
 
 class Lake:
     """A lake of Delta tables under one root (local path, ``file://``, ``s3://``, ``memory://``).
+
+    Opening a lake written by an older lakekit brings lakekit's own records up to date
+    (:mod:`lakekit.index.formats`); one written by a newer lakekit is refused.
 
     >>> lake = Lake("memory://doc")
     >>> lake.tables()
@@ -55,6 +59,7 @@ class Lake:
             if not create:
                 raise NoLake(str(root))
             self._storage.make()
+        migrate.ensure(self._storage)
         self.root = str(root)
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
@@ -110,6 +115,7 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult: ...
 
     @overload
@@ -128,6 +134,7 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult: ...
 
     def ingest(
@@ -145,6 +152,7 @@ class Lake:
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
         progress: Progress | None = None,
+        verify: bool = False,
     ) -> LoadResult:
         """Load source files into ``table`` as one new version; files loaded before are skipped.
 
@@ -152,14 +160,17 @@ class Lake:
         schema the lake recorded for it) before the version commits; ``on_invalid`` overrides the
         schema's policy (quarantine, fail or warn). A schema differing from the recorded one is
         refused (:meth:`set_schema` replaces it). ``keys`` (the columns rows are matched on)
-        go with ``mode="merge"`` and only with it.
+        go with ``mode="merge"`` and only with it. A local file whose size and modification time
+        are those it had when it was last hashed is not read again to tell whether it was loaded;
+        ``verify=True`` hashes every file anew.
         """
         options = _ingest.IngestOptions(
             mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
             metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
             schema=schema, catalog=self.catalog, on_invalid=on_invalid,
         )
-        return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress)
+        return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress,
+                              verify=verify)
 
     def validate(self, table: str, version: int | None = None, *, schema: Model | None = None) -> ValidationReport:
         """Check a version (latest by default) against the table's current schema (or ``schema``); recorded."""

@@ -66,6 +66,7 @@ def ingest(
     partition_by: Annotated[list[str] | None, typer.Option(help="Partition column (repeatable).")] = None,
     meta: Annotated[list[str] | None, typer.Option(help="Provenance KEY=VALUE, e.g. vendor=acme (repeatable).")] = None,
     job: Annotated[str | None, typer.Option(help="Job name recorded in the provenance.")] = None,
+    verify: Annotated[bool, typer.Option(help="Hash every file again, even unchanged local ones.")] = False,
     create: CreateOpt = False,
 ) -> None:
     """Load source files into TABLE as one new version; files loaded before are skipped."""
@@ -85,10 +86,12 @@ def ingest(
         kind = cast(Format | None, format)
         if mode == "merge":
             result = target.ingest(table, source, format=kind, mode="merge", keys=key or [],
-                                   partition_by=partition_by, metadata=extra, job=job, progress=progress)
+                                   partition_by=partition_by, metadata=extra, job=job, verify=verify,
+                                   progress=progress)
         else:
             result = target.ingest(table, source, format=kind, mode=cast(Literal["append", "overwrite"], mode),
-                                   partition_by=partition_by, metadata=extra, job=job, progress=progress)
+                                   partition_by=partition_by, metadata=extra, job=job, verify=verify,
+                                   progress=progress)
     if as_json(ctx):
         print_json(result.asdict())
     elif result.skipped:

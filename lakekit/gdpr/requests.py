@@ -38,9 +38,9 @@ from lakekit.core.results import _Result
 from lakekit.errors import LakekitError, UsageError
 from lakekit.gdpr import subjects
 from lakekit.gdpr.subjects import Place, Search, SubjectReport, TableHit
-from lakekit.index import metadata
+from lakekit.index import formats, metadata
 from lakekit.index.provenance import PROVENANCE_KEY, environment, new_id, now
-from lakekit.storage import files
+from lakekit.storage import files, log
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.storage.scan import scanner
 from lakekit.write import indexes
@@ -180,7 +180,8 @@ def _remember(storage: Storage, request_id: str, known: subjects.Identifiers) ->
     fs, path = _request_file(storage, request_id)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(f"{path}.tmp", "w") as f:
-        json.dump({k: sorted(v, key=str) for k, v in known.items()}, f, default=str)
+        json.dump(formats.write_request({"identifiers": {k: sorted(v, key=str) for k, v in known.items()}}), f,
+                  default=str)
     fs.mv(f"{path}.tmp", path)
 
 
@@ -189,7 +190,8 @@ def _recall(storage: Storage, request_id: str) -> subjects.Identifiers:
     if not fs.exists(path):
         return {}
     with fs.open(path, "r") as f:
-        return {k: set(v) for k, v in json.load(f).items()}
+        stored = formats.read_request(path, json.load(f))
+    return {k: set(v) for k, v in stored["identifiers"].items()}
 
 
 def _forget(storage: Storage, request_id: str) -> None:
@@ -230,12 +232,12 @@ def _erase_table(storage: Storage, found: Search, hit: TableHit, request_id: str
     if hit.place == "staged":
         return _erase_staged(storage, found, hit, place)
     version, removed = _remove_rows(storage, found, place, request_id, subject)
-    current = storage.latest_files(hit.table)
+    current = log.latest_files(storage, hit.table)
     stale = [p for p in hit.files if p not in current]
     files.remove(storage, place.folder, stale)
     purged = _log_holds(storage, found, hit.table)
     if purged:
-        storage.purge_log(hit.table)
+        log.purge_log(storage, hit.table)
     erased = tuple(v for v in hit.versions if v != version)
     return TableErasure(hit.table, hit.place, removed, version, len(stale), erased, purged)
 
@@ -300,7 +302,7 @@ def _needles(found: Search) -> list[str]:
 def _log_holds(storage: Storage, found: Search, table: str) -> bool:
     """Whether a JSON commit of the table's log spells one of the subject's identifiers."""
     needles = _needles(found)
-    return bool(needles) and any(n in text for _, text in storage.log_texts(table) for n in needles)
+    return bool(needles) and any(n in text for _, text in log.log_texts(storage, table) for n in needles)
 
 
 def _residue(storage: Storage, after: Search) -> list[str]:

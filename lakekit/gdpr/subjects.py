@@ -32,8 +32,9 @@ from lakekit.core.fingerprint import salted_hash
 from lakekit.core.results import StoredEdge, _Result
 from lakekit.errors import UsageError
 from lakekit.maintenance import vacuum
-from lakekit.storage import files
-from lakekit.storage.delta import Storage, table_folder
+from lakekit.storage import files, log
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import table_folder
 from lakekit.write import governance, quarantine
 from lakekit.write.catalog import Catalog
 
@@ -256,7 +257,7 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
             hits.append(TableHit(t.table, t.place, t.owner, tuple(sorted(t.columns)), sum(scan.rows_by_file.values()),
                                  (), tuple(sorted(scan.rows_by_file)), ()))
             continue
-        versions = storage.version_files(t.table)
+        versions = log.version_files(storage, t.table)
         current = versions[max(versions)]
         holding = sorted(v for v, paths in versions.items() if paths & scan.rows_by_file.keys())
         referenced = frozenset().union(*versions.values())

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit.errors import TableNotFound
+from lakekit.index import journal
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.storage.scan import select_rows
 
@@ -99,13 +100,22 @@ LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table
 
 
 def read(storage: Storage, name: str, *, filter: pc.Expression | None = None) -> pa.Table:
-    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet)."""
+    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet), with those of its
+    journal not folded into it yet (:mod:`lakekit.index.journal`)."""
     full = f"{META_NAMESPACE}.{name}"
+    loaded = journal.load(storage, name, journal.entries(storage, name)) if name in journal.NAMES else []
     try:
         snapshot = storage.latest(full)
     except TableNotFound:
-        return SCHEMAS[name].empty_table()
-    return select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)
+        snapshot = None
+    found = [] if snapshot is None else [
+        select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)]
+    extra = journal.pending(storage, name, snapshot, loaded)
+    if not extra:
+        return found[0] if found else SCHEMAS[name].empty_table()
+    schema = found[0].schema if found else SCHEMAS[name]
+    noted = pa.concat_tables([t.cast(schema) for t in extra])
+    return pa.concat_tables([*found, noted.filter(filter) if filter is not None else noted])
 
 
 def of_table(table: str) -> pc.Expression:

@@ -184,7 +184,7 @@ class Run:
     def save(self, *, error: str | None = None, ended: bool = False) -> None:
         """Write the reads not yet saved and a row with the run's current state."""
         if self._unsaved:
-            indexes.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
+            indexes.note(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
             self._unsaved = []
         env = environment()
         stamp = now()
@@ -196,7 +196,7 @@ class Run:
             "updated_at": stamp, "python": env["python"], "packages": env["packages"],
             **{k: env[k] for k in ("git_commit", "git_dirty", "user", "host", "lakekit_version")},
         }
-        indexes.append(self.storage, "runs", metadata.rows("runs", [row]))
+        indexes.note(self.storage, "runs", metadata.rows("runs", [row]))
 
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,

@@ -5,14 +5,14 @@ objects nested ten thousand deep: SIGSEGV or a hang) and rounds integers beyond 
 ``double``. So the text is checked before pyarrow sees it (:func:`check_text`): every line of
 an NDJSON file must start an object, nesting stays within
 :data:`~lakekit.sources.columns.MAX_DEPTH` levels, integers within 64 bits. The check runs on
-each block as pyarrow reads it (:class:`_Checked`), vectorised by Arrow's own string kernels.
+each block before it is parsed, vectorised by Arrow's own string kernels.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -22,12 +22,20 @@ import pyarrow.json as pajson
 from lakekit.errors import SourceError, masked
 from lakekit.sources import columns
 from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types
+from lakekit.sources.digest import Digest
 from lakekit.sources.formats import Source, open_stream
 
+MAX_DOCUMENT = 256 << 20
+"""Largest JSON array file (uncompressed bytes): it is parsed whole, in memory."""
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _WIDE = r"(?:^|[^\w.+-])-?\d{19,}(?:[^\w.]|$)"
 _WIDE_NUMBER = re.compile(r"(?<![\w.+-])-?\d{19,}(?![\w.])")
-_PAIR = r"\{\}|\[\]"
+_NOT_AN_OBJECT = re.compile(rb"^[ \t\r]*[^{ \t\r\n]", re.MULTILINE)
+_DIGITS = re.compile(rb"\d{19}")
+_NOISE = bytes(b for b in range(256) if b not in b'"{}[]\n')
+"""Every byte but what decides nesting: quotes (strings), brackets and line breaks."""
+_STRING_SKELETON = re.compile(rb'"[^"\n]*"')
+_LEVELS = bytes.maketrans(b"{[}]", b"(())")
 _PARSE_ERROR = re.compile(r"JSON parse error: (.*?)(?: in row \d+)?$")
 
 
@@ -36,7 +44,11 @@ def check_text(uri: str, block: bytes, first_line: int, *, records: bool) -> Non
     not start an object; any line nested deeper than the limit or holding an integer beyond 64
     bits. ``first_line`` is the number of the block's first line in the file.
 
-    >>> check_text("f.ndjson", b'{"a": [1, {"b": "}}"}]}\\n\\n{"a": 2}', 1, records=True)
+    Bytes operations only (a few passes at C speed): escapes dropped, then every byte but quotes,
+    brackets and line breaks, then the strings left (``""``), then innermost bracket pairs, one
+    level per pass.
+
+    >>> check_text("f.ndjson", b'{"a": [1, {"b": "}}\\\\"}], "c": "\\"{"}\\n\\n{"a": 2}', 1, records=True)
     >>> check_text("f.ndjson", b'{"a": 1}\\nnull\\n', 1, records=True)
     Traceback (most recent call last):
     ...
@@ -45,118 +57,106 @@ def check_text(uri: str, block: bytes, first_line: int, *, records: bool) -> Non
     Traceback (most recent call last):
     ...
     lakekit.errors.SourceError: f.json, line 1: an integer beyond the 64-bit range
+    >>> check_text("f.json", b'[' * 65 + b']' * 65, 1, records=False)
+    Traceback (most recent call last):
+    ...
+    lakekit.errors.SourceError: f.json: nested deeper than 64 levels
     """
     try:
-        text = block.decode("utf-8")
+        block.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SourceError(uri, "not UTF-8 text", line=first_line + block.count(b"\n", 0, e.start)) from None
-    lines = pc.utf8_trim_whitespace(pc.split_pattern(pa.array([text]), "\n").flatten()) if records else \
-        pa.array([text.replace("\n", " ")])
-    step = 1 if records else 0  # a JSON document is one line here: errors point at its first
-    if records:
-        _first(uri, pc.and_(pc.greater(pc.utf8_length(lines), 0), pc.invert(pc.starts_with(lines, "{"))),
-               first_line, "not a JSON object (NDJSON holds one object per line)")
-    bare = pc.replace_substring_regex(lines, _STRING, '""')
-    for i in _true(pc.match_substring_regex(bare, _WIDE)):
-        if any(not -INT64 <= int(n) < INT64 for n in _WIDE_NUMBER.findall(bare[i].as_py())):
-            raise SourceError(uri, "an integer beyond the 64-bit range", line=first_line + i * step)
-    brackets = pc.replace_substring_regex(bare, r"[^\[\]{}]+", "")
+    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+    if records and not (block.startswith(b"{") and block.count(b"\n{") == lines - 1) \
+            and (stray := _NOT_AN_OBJECT.search(block)):  # the search only when some line does not start with {
+        raise SourceError(uri, "not a JSON object (NDJSON holds one object per line)",
+                          line=first_line + block.count(b"\n", 0, stray.start()))
+    if _DIGITS.search(block):
+        _check_integers(uri, block, first_line)
+    skeleton = block.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOISE if records else _NOISE + b"\n")
+    skeleton = _STRING_SKELETON.sub(b"", skeleton.replace(b'""', b"")).translate(_LEVELS)
     for _ in range(columns.MAX_DEPTH):
-        if not pc.max(pc.utf8_length(brackets)).as_py():
+        fewer = skeleton.replace(b"()", b"")
+        if fewer == skeleton:
             return
-        brackets = pc.replace_substring_regex(brackets, _PAIR, "")
-    _first(uri, pc.match_substring_regex(brackets, _PAIR), first_line,
-           f"nested deeper than {columns.MAX_DEPTH} levels", step=step)
+        skeleton = fewer
+    if b"()" in skeleton:
+        line = first_line + skeleton.count(b"\n", 0, skeleton.index(b"()")) if records else None
+        raise SourceError(uri, f"nested deeper than {columns.MAX_DEPTH} levels", line=line)
 
 
-def _true(mask: pa.Array) -> list[int]:
-    return pc.indices_nonzero(mask.fill_null(False)).to_pylist()
+def _check_integers(uri: str, block: bytes, first_line: int) -> None:
+    """Refuse an integer beyond 64 bits outside a string (a rare path: 19 digits in a row)."""
+    lines = pa.array(block.decode("utf-8").split("\n"))
+    bare = pc.replace_substring_regex(lines, _STRING, '""')
+    for i in pc.indices_nonzero(pc.match_substring_regex(bare, _WIDE).fill_null(False)).to_pylist():
+        if any(not -INT64 <= int(n) < INT64 for n in _WIDE_NUMBER.findall(bare[i].as_py())):
+            raise SourceError(uri, "an integer beyond the 64-bit range", line=first_line + i)
 
 
-def _first(uri: str, mask: pa.Array, first_line: int, reason: str, step: int = 1) -> None:
-    found = _true(mask)
-    if found:
-        raise SourceError(uri, reason, line=first_line + found[0] * step)
-
-
-class _Checked:
-    """The file pyarrow reads NDJSON from: each block of whole lines is checked by
-    :func:`check_text` before it is handed over, so no line reaches the parser unchecked.
-
-    A block that fails is not handed over: the file ends there for pyarrow (an exception raised
-    in its reader thread aborts the interpreter at exit), and :meth:`raise_error` raises the
-    failure once pyarrow has read what came before."""
-
-    closed = False
-
-    def __init__(self, src: Source) -> None:
-        self.src = src
-        self.raw = open_stream(src)
-        self.pending = b""
-        self.ready = b""
-        self.line = 1
-        self.done = False
-        self.error: SourceError | None = None
-
-    def read(self, size: int = -1) -> bytes:
-        while not self.ready and not self.done:
-            self._fill()
-        size = len(self.ready) if size is None or size < 0 else size
-        out, self.ready = self.ready[:size], self.ready[size:]
-        return out
-
-    def _fill(self) -> None:
-        try:
-            chunk = self.raw.read(BLOCK_SIZE)
-        except OSError as e:
-            return self._stop(failure(self.src, e))
-        data = self.pending + chunk
-        cut = len(data) if not chunk else data.rfind(b"\n") + 1
-        self.done = not chunk
-        if cut == 0 and len(data) > BLOCK_SIZE:
-            return self._stop(SourceError(self.src.uri, f"a line longer than {BLOCK_SIZE >> 20} MiB (the reader's "
-                                                        "block)", line=self.line))
-        whole, self.pending = data[:cut], data[cut:]
-        if whole:
-            try:
-                check_text(self.src.uri, whole, self.line, records=True)
-            except SourceError as e:
-                return self._stop(e)
-            self.line += whole.count(b"\n")
-            self.ready += whole
-        return None
-
-    def _stop(self, error: SourceError) -> None:
-        self.error, self.done, self.pending = error, True, b""
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        self.closed = True
-        self.raw.close()
-
-
-def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into."""
-    checked, reader = _open(src, None)
-    columns.check(src.uri, reader.schema)
-    fixed = table_types(reader.schema, table)
-    if fixed:
-        checked, reader = _open(src, fixed)
-    return guarded(src, reader, lambda error: _explained(src, error), finish=checked.raise_error)
-
-
-def _open(src: Source, fixed: Mapping[str, pa.DataType] | None) -> tuple[_Checked, pa.RecordBatchReader]:
-    parse = pajson.ParseOptions(explicit_schema=pa.schema(list(fixed.items())),
-                                unexpected_field_behavior="infer") if fixed else None
-    checked = _Checked(src)
+def _blocks(src: Source, digest: Digest | None = None) -> Iterator[tuple[int, bytes]]:
+    """``(first line, block)``: the file in blocks of whole lines of at most
+    :data:`~lakekit.sources.batches.BLOCK_SIZE` bytes, each checked by :func:`check_text`
+    (``digest`` hashes the bytes read)."""
+    stream = open_stream(src, digest)
+    pending, line = b"", 1
     try:
-        return checked, pajson.open_json(pa.PythonFile(checked, mode="r"),
-                                         read_options=pajson.ReadOptions(block_size=BLOCK_SIZE), parse_options=parse)
+        while True:
+            try:
+                chunk = stream.read(BLOCK_SIZE)
+            except (pa.ArrowException, OSError) as e:
+                raise failure(src, e) from None
+            data = pending + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > BLOCK_SIZE:
+                raise SourceError(src.uri, f"a line longer than {BLOCK_SIZE >> 20} MiB (the reader's block)", line=line)
+            block, pending = data[:cut], data[cut:]
+            if block.strip():
+                check_text(src.uri, block, line, records=True)
+                yield line, block
+            line += block.count(b"\n")
+            if not chunk:
+                return
+    finally:
+        stream.close()
+
+
+def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None,
+                digest: Digest | None = None) -> pa.RecordBatchReader:
+    """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into,
+    ``digest`` hashes the bytes read.
+
+    Each block is checked, then parsed by pyarrow from memory, here: pyarrow's streaming reader
+    reads ahead in a thread, and when it fails mid-file on a stream Python provides, that thread
+    is still calling into Python as the interpreter exits (SIGABRT). The first block's inferred
+    types (with the table's where they differ) are every later block's schema."""
+    blocks = _blocks(src, digest)
+    first = next(blocks, None)
+    if first is None:
+        raise SourceError(src.uri, "empty: no header or records")
+    head = _parse(src, first[1], None)
+    columns.check(src.uri, head.schema)
+    if fixed := table_types(head.schema, table):
+        head = _parse(src, first[1], pa.schema(list(fixed.items())))
+    schema = head.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from head.to_batches()
+        for _, block in blocks:
+            yield from _parse(src, block, schema, strict=True).to_batches()
+
+    return guarded(src, pa.RecordBatchReader.from_batches(schema, batches()), lambda error: _explained(src, error))
+
+
+def _parse(src: Source, block: bytes, schema: pa.Schema | None, *, strict: bool = False) -> pa.Table:
+    """One block of NDJSON: with ``schema`` (a later block: exactly it, ``strict``; the first: as
+    far as it goes), else its inferred types."""
+    parse = None if schema is None else pajson.ParseOptions(
+        explicit_schema=schema, unexpected_field_behavior="error" if strict else "infer")
+    try:
+        return pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
+                                parse_options=parse)
     except (pa.ArrowException, OSError) as e:
-        checked.raise_error()
         raise failure(src, e, lambda error: _explained(src, error)) from None
 
 
@@ -165,13 +165,16 @@ def _explained(src: Source, error: Exception) -> SourceError:
     return SourceError(src.uri, f"malformed JSON: {masked(found.group(1))}" if found else "malformed JSON")
 
 
-def read_json_array(src: Source) -> pa.RecordBatchReader:
+def read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatchReader:
     """The rows of one JSON file holding an array of objects (read whole)."""
     try:
-        with open_stream(src) as stream:
-            data = stream.read()
+        with open_stream(src, digest) as stream:
+            data = stream.read(MAX_DOCUMENT + 1)
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e) from None
+    if len(data) > MAX_DOCUMENT:
+        raise SourceError(src.uri, f"a JSON array larger than {MAX_DOCUMENT >> 20} MiB is read whole: "
+                                   "write it as NDJSON (one object per line), which streams")
     if not data.strip():
         raise SourceError(src.uri, "empty: no header or records")
     check_text(src.uri, data, 1, records=False)

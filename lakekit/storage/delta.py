@@ -1,19 +1,15 @@
 """The lake's storage: a thin typed layer over delta-rs.
 
-Each function translates its arguments and calls delta-rs once; delta-rs failures are
-mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<name>``.
+Each method translates its arguments and calls delta-rs once; delta-rs failures become lakekit
+errors in :mod:`lakekit.storage.failures`. Where tables live: :mod:`lakekit.storage.roots`; the
+log as a reader replays it: :mod:`lakekit.storage.log`; rows with filters: :mod:`lakekit.storage.scan`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import json
 import os
-import re
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,24 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
 
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lakekit.core import names
 from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
+from lakekit.storage.failures import engine, translated
+from lakekit.storage.roots import glob_escape, table_folder
 from lakekit.storage.scan import quote, select_rows
 
 META_NAMESPACE = "_lakekit"
-_MEMORY_ROOTS: dict[str, str] = {}
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
                             "DROP CONSTRAINT", "UPDATE FIELD METADATA"})
@@ -68,59 +63,6 @@ class Commit:
             app_transactions=[Transaction(app, v) for app, v in self.transactions.items()] or None,
             max_commit_retries=0 if exclusive else 50,
         )
-
-
-def normalise_root(root: str | Path) -> str:
-    """A root URI delta-rs and fsspec both understand.
-
-    ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
-    no in-memory store between table handles.
-    """
-    text = str(root)
-    if text.startswith("memory://"):
-        if text not in _MEMORY_ROOTS:
-            folder = tempfile.mkdtemp(prefix="lakekit-memory-")
-            atexit.register(shutil.rmtree, folder, True)
-            _MEMORY_ROOTS[text] = folder
-        return _MEMORY_ROOTS[text]
-    if text.startswith("file://"):
-        text = text.removeprefix("file://")
-    if "://" not in text:
-        path = Path(text).expanduser().resolve()
-        _check_root(str(path))
-        return str(path)
-    _check_root(text)
-    return text.rstrip("/")
-
-
-_UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
-
-
-def _check_root(path: str) -> None:
-    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
-    decodes ``%XX`` escapes and backslashes into other paths than the one given."""
-    if _UNUSABLE.search(path):
-        raise UsageError(f"the lake root {names.shown(path)} holds a character delta-rs cannot use in a path "
-                         "([ ] ^ | \\ control characters or a %XX escape): choose another folder")
-
-
-def table_folder(table: str) -> str:
-    """Where a table lives under the lake root: ``ns.name`` → ``ns/name``."""
-    return "/".join(split_name(table))
-
-
-def glob_escape(path: str) -> str:
-    """``path`` with glob's special characters taken literally.
-
-    >>> glob_escape("/lakes/[a]?*")
-    '/lakes/[[]a[]][?][*]'
-    """
-    return "".join(f"[{ch}]" if ch in "[]?*" else ch for ch in path)
-
-
-def split_name(table: str) -> tuple[str, str]:
-    """``"ns.name"`` → ``("ns", "name")``; a name outside :mod:`lakekit.core.names`'s grammar is refused."""
-    return names.check(table)
 
 
 @dataclass(frozen=True)
@@ -273,7 +215,7 @@ class Storage:
         try:
             when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         except ValueError:
-            raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+            raise UsageError("as_of must be an ISO timestamp (YYYY-MM-DD, optionally THH:MM:SS and +HH:MM)") from None
         return self.version_at(table, when)
 
     def version_at(self, table: str, when: datetime, *, before: bool = False) -> int:
@@ -407,7 +349,7 @@ class Storage:
         new rows are inserted; returns the new version."""
         before = base.version()
         predicate = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
-        with engine(table, "merge into"), _translated(table, "merge into"):
+        with engine(table, "merge into"), translated(table, "merge into"):
             merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
                                 commit_properties=commit.properties(exclusive=commit.exclusive))
             matched = (merger.when_matched_update_all() if updates is None
@@ -415,24 +357,12 @@ class Storage:
             matched.when_not_matched_insert_all().execute()
         return before + 1 if commit.exclusive else self.open(table).version()
 
-    def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], commit: Commit) -> int:
-        """Set keys of one column's field metadata in the table's schema, as a commit; returns its version."""
-        dt = self.open(table)
-        try:
-            dt.alter.set_column_metadata(column, dict(values), commit_properties=commit.properties(exclusive=False))
-        except DeltaError as e:
-            raise LakekitError(f"cannot tag column '{column}' of '{table}': {e}") from None
-        return dt.version()
-
-    def set_properties(self, table: str, properties: Mapping[str, str], commit: Commit) -> int:
-        """Set table properties (none: a commit that changes nothing but carries ``commit``'s metadata);
-        returns the version."""
-        dt = self.open(table)
-        try:
-            dt.alter.set_table_properties(dict(properties), commit_properties=commit.properties(exclusive=False))
-        except DeltaError as e:
-            raise LakekitError(f"cannot set properties of '{table}': {e}") from None
-        return dt.version()
+    def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], *, base: DeltaTable) -> int:
+        """Set keys of one column's field metadata in one commit on top of exactly ``base``; returns
+        its version; raises :class:`Conflict` when another writer committed first."""
+        with translated(table, "tag a column of"):
+            base.alter.set_column_metadata(column, dict(values), commit_properties=Commit().properties(exclusive=True))
+        return base.version()
 
     def folder_fs(self, folder: str) -> pafs.FileSystem:
         """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the
@@ -443,65 +373,15 @@ class Storage:
         fs, base = self.files()
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
-    def version_files(self, table: str) -> dict[int, frozenset[str]]:
-        """Every version whose log is still there → the files it is made of (relative paths).
-
-        The oldest loadable version is opened once; later versions follow by applying each
-        commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
-        version would cost ~20 ms each)."""
-        fs = self.folder_fs(table_folder(table))
-        commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
-                   if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-        latest = self.open(table)
-        for first in sorted(commits):
-            try:
-                live = set(_paths(self.open(table, first)))
-                break
-            except VersionNotFound:
-                continue
-        else:
-            return {latest.version(): _paths(latest)}
-        found = {first: frozenset(live)}
-        for version in range(first + 1, latest.version() + 1):
-            with fs.open_input_stream(commits[version]) as f:
-                for line in f.read().decode().splitlines():
-                    action = json.loads(line) if line.strip() else {}
-                    if "add" in action:
-                        live.add(unquote(action["add"]["path"]))
-                    elif "remove" in action:
-                        live.discard(unquote(action["remove"]["path"]))
-            found[version] = frozenset(live)
-        return found
-
-    def latest_files(self, table: str) -> frozenset[str]:
-        return _paths(self.open(table))
-
-    def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
-        """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            try:
-                if info.path.endswith(".json"):
-                    with fs.open_input_stream(info.path) as f:
-                        yield info.path, f.read().decode(errors="replace")
-                elif info.path.endswith(".parquet"):
-                    with fs.open_input_file(info.path) as f:
-                        yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
-            except FileNotFoundError:  # cleaned up since the listing
-                continue
-
-    def purge_log(self, table: str) -> None:
-        """Checkpoint the latest version and delete every log file before it: older versions can no
-        longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
-        table that only has fewer old log entries."""
-        dt = self.open(table)
-        dt.create_checkpoint()
-        latest = dt.version()
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            head = info.base_name.split(".", 1)[0]
-            if head.isdigit() and int(head) < latest:
-                fs.delete_file(info.path)
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable,
+                       commit: Commit | None = None) -> int:
+        """Set table properties (none: a commit that only carries ``commit``'s metadata) in one commit
+        on top of exactly ``base``; returns its version; raises :class:`Conflict` when another
+        writer committed first."""
+        with translated(table, "set properties of"):
+            base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
+                                            commit_properties=(commit or Commit()).properties(exclusive=True))
+        return base.version()
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -509,10 +389,8 @@ class Storage:
         Raises :class:`Conflict` when another writer's commit clashes with the compaction.
         """
         dt = self.open(table)
-        try:
+        with translated(table, "compact"):
             dt.optimize.compact()
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
         dt.create_checkpoint()
         dt.cleanup_metadata()
 
@@ -528,35 +406,6 @@ class Storage:
         those of ``keep_versions``; returns their paths relative to the table. Files no commit ever
         referenced (a write killed or refused before its commit) go too, once older than the retention."""
         dt = self.open(table)
-        try:
+        with translated(table, "vacuum"):
             return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
                                   keep_versions=sorted(keep_versions) or None, full=True))
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-
-
-@contextlib.contextmanager
-def engine(table: str, action: str) -> Iterator[None]:
-    """A Rust panic inside delta-rs (pyo3's ``PanicException``, a ``BaseException`` that
-    ``except Exception`` lets through) as a lakekit error naming the table."""
-    try:
-        yield
-    except BaseException as e:
-        if type(e).__name__ != "PanicException":
-            raise
-        raise LakekitError(f"cannot {action} '{table}': delta-rs failed ({masked(str(e))})") from None
-
-
-@contextlib.contextmanager
-def _translated(table: str, action: str) -> Iterator[None]:
-    """delta-rs errors as lakekit errors: a lost commit race as :class:`Conflict`."""
-    try:
-        yield
-    except CommitFailedError:
-        raise Conflict(f"concurrent commit on '{table}'") from None
-    except DeltaError as e:
-        raise LakekitError(f"cannot {action} '{table}': {masked(str(e))}") from None
-
-
-def _paths(dt: DeltaTable) -> frozenset[str]:
-    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())

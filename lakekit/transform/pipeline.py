@@ -135,7 +135,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
-        reader = _renamed(query.execute(storage, prepared, datasets=plan.datasets), stmt.columns)
+        reader = _renamed(query.execute(storage, prepared, scans=plan.scans), stmt.columns)
         schema = _schema(target, base, reader.schema, run_mode)
         made = TransformProvenance(
             transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,

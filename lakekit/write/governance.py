@@ -15,19 +15,22 @@ column; an untagged column keeps an empty value, as Delta cannot drop a metadata
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import pyarrow as pa
+from deltalake import DeltaTable
 
 from lakekit.core.checks import Model, pii_columns
 from lakekit.core.definition import describe, differences, hash_of, schema_hash, schema_name
 from lakekit.core.results import RecordedSchema
-from lakekit.errors import SchemaChanged, UsageError
+from lakekit.errors import InternalError, SchemaChanged, UsageError
 from lakekit.index import metadata, recorded
 from lakekit.index.provenance import SchemaProvenance
-from lakekit.storage.delta import Commit, Storage
+from lakekit.storage.delta import Storage
 from lakekit.write import indexes, validate
 from lakekit.write.catalog import Catalog
+from lakekit.write.commit import commit_once
 
 PII_KEY = "lakekit.pii"
 """The Delta field-metadata key holding a column's PII kind."""
@@ -98,28 +101,42 @@ def prepare(storage: Storage, table: str, model: Model | None) -> None:
     _record(storage, table, model)
     if storage.exists(table):
         _tag_columns(storage, table, model)
-        if (unlisted := _statistics(storage, table, model)) is not None:
-            storage.set_properties(table, unlisted, Commit())
+        commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base), None))
 
 
-def _statistics(storage: Storage, table: str, model: Model) -> dict[str, str] | None:
-    """The table property keeping ``model``'s tagged columns out of the log's statistics, when the
-    table's does not yet (a column once kept out stays out)."""
-    snapshot = storage.open(table)
-    columns = pa.schema(snapshot.schema().to_arrow()).names
-    listed = snapshot.metadata().configuration.get(STATISTICS)
+def _existing(base: DeltaTable | None) -> DeltaTable:
+    if base is None:
+        raise InternalError("a table lakekit just saw is gone")
+    return base
+
+
+def _keep_statistics(storage: Storage, table: str, model: Model, base: DeltaTable,
+                     made: SchemaProvenance | None) -> int | None:
+    """Keep ``model``'s tagged columns out of the log's statistics from now on (a column once kept
+    out stays out), in one commit on ``base`` when the table's property changes or ``made`` (a
+    schema's own commit) is to be committed; its version."""
+    columns = pa.schema(base.schema().to_arrow()).names
+    listed = base.metadata().configuration.get(STATISTICS)
     kept = listed.split(",") if listed else columns
-    if not set(pii_columns(model)) & set(kept):
+    personal = set(pii_columns(model))
+    if not personal & set(kept) and made is None:
         return None
-    return {STATISTICS: ",".join(c for c in kept if c not in pii_columns(model))}
+    properties = {STATISTICS: ",".join(c for c in kept if c not in personal)} if personal & set(kept) else {}
+    return storage.set_properties(table, properties, base=base, commit=made.commit({}) if made else None)
 
 
 def _tag_columns(storage: Storage, table: str, model: Model) -> None:
+    """Each column's PII kind in the Delta schema's field metadata (one commit per column that differs)."""
     wanted = pii_columns(model)
-    for field in pa.schema(storage.open(table).schema().to_arrow()):
-        have = (field.metadata or {}).get(PII_KEY.encode(), b"").decode()
-        if have != wanted.get(field.name, "") and not field.name.startswith("_"):
-            storage.set_column_metadata(table, field.name, {PII_KEY: wanted.get(field.name, "")}, Commit())
+
+    def tag(column: str, base: DeltaTable | None) -> None:
+        field = pa.schema(_existing(base).schema().to_arrow()).field(column)
+        if (field.metadata or {}).get(PII_KEY.encode(), b"").decode() != wanted.get(column, ""):
+            storage.set_column_metadata(table, column, {PII_KEY: wanted.get(column, "")}, base=_existing(base))
+
+    for name in pa.schema(storage.open(table).schema().to_arrow()).names:
+        if not name.startswith("_"):
+            commit_once(storage, table, functools.partial(tag, name))
 
 
 def tagged(schema: pa.Schema, model: Model | None, base: pa.Schema | None) -> pa.Schema:
@@ -152,8 +169,9 @@ def replace(storage: Storage, table: str, model: Model, *, replace: bool) -> Rec
     if current is None or current.hash != digest:
         made = SchemaProvenance(schema=schema_name(model), schema_hash=digest,
                                 replaces=current.hash if current is not None else None)
-        statistics = _statistics(storage, table, model) or {}
-        version = storage.set_properties(table, statistics, made.commit({}))
+        version = commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base),
+                                                                             made))
+        assert version is not None
         validate.revalidate(storage, table, version, model)
     found = recorded.at(storage, table)
     assert found is not None

@@ -23,6 +23,7 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
 from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import UsageError
+from lakekit.storage import staged
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import governance, indexes, quarantine, validate
 from lakekit.write.spool import Spool
@@ -152,13 +153,15 @@ def publish(
     parts: Sequence[tuple[str, pa.RecordBatchReader]],
     write_id: str,
     stamp: str | None,
-    commit: Commit,
+    commit: Commit | Callable[[], Commit],
     progress: Progress | None = None,
 ) -> Published:
     """Commit ``parts`` (source name, batches) as one version of ``target.table`` on top of ``base``.
 
     ``write_id`` names this write (a load id, a transform id); when ``stamp`` names a column,
-    every row carries the id in it (``_load_id``). Raises
+    every row carries the id in it (``_load_id``). ``commit`` may be a function asked for the
+    commit once every row is written (an append or overwrite in ``base``'s schema, or a new
+    table): the rows are staged first (:mod:`lakekit.storage.staged`). Raises
     :class:`~lakekit.errors.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
@@ -225,11 +228,29 @@ def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: 
         yield from audited.valid.to_batches()
 
 
-def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader, commit: Commit,
-           config: Mapping[str, str] | None) -> int:
+def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader,
+           commit: Commit | Callable[[], Commit], config: Mapping[str, str] | None) -> int:
+    if callable(commit):
+        return _write_staged(storage, target, base, stream, commit, config)
     if target.mode == "merge" and base is not None:
         return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base,
                              updates=target.updates)
     mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
     return storage.write(target.table, stream, mode=mode, commit=commit, base=base,
                          partition_by=target.partition_by, configuration=config, replace_schema=target.replace_schema)
+
+
+def _write_staged(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader,
+                  commit: Callable[[], Commit], config: Mapping[str, str] | None) -> int:
+    if target.mode == "merge" or target.replace_schema:
+        raise UsageError(f"a {target.mode} of '{target.table}' cannot decide its commit after writing")
+    mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
+    partition_by = tuple(base.metadata().partition_columns) if base is not None else target.partition_by
+    settings = dict(base.metadata().configuration) if base is not None else dict(config or {})
+    written = staged.stage(storage, target.table, stream, partition_by=partition_by, configuration=settings)
+    try:
+        return staged.commit(storage, written, base=base, mode=mode, schema=stream.schema, partition_by=partition_by,
+                             configuration=config, make_commit=commit)
+    except BaseException:
+        staged.discard(storage, written)
+        raise

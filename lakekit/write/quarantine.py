@@ -24,7 +24,8 @@ from deltalake import DeltaTable
 
 from lakekit.core.evolution import conform, delta_type, fits, reconcile
 from lakekit.index import history
-from lakekit.storage.delta import META_NAMESPACE, Commit, Storage, split_name
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.storage.roots import split_name
 from lakekit.write import governance, validate
 from lakekit.write.catalog import Catalog
 from lakekit.write.commit import commit_once

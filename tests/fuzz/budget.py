@@ -6,7 +6,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, settings
 
-EXAMPLES = int(os.environ.get("LAKEKIT_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("LAKEKIT_FUZZ_EXAMPLES", "10"))
 
 fuzz_settings = settings(
     max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("LAKEKIT_FUZZ_DERANDOMIZE") == "1",

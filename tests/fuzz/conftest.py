@@ -2,7 +2,7 @@
 
 Environment:
 
-* ``LAKEKIT_FUZZ_EXAMPLES``  hypothesis examples per fuzz test (default 20; ``make fuzz``: 1000)
+* ``LAKEKIT_FUZZ_EXAMPLES``  hypothesis examples per fuzz test (default 10; ``make fuzz``: 1000)
 * ``LAKEKIT_FUZZ_RUNNER``    ``fork`` (default where ``os.pidfd_open`` exists), ``subprocess``, ``inprocess``
 * ``LAKEKIT_FUZZ_CONFIRM``   ``1`` (default): a violation found by a non-subprocess runner is run again
                              in real subprocesses before it counts (once per signature)
@@ -18,6 +18,7 @@ import json
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,25 @@ CONFIRM = os.environ.get("LAKEKIT_FUZZ_CONFIRM", "1") == "1"
 SUBPROCESS_SHARE = float(os.environ.get("LAKEKIT_FUZZ_SUBPROCESS_SHARE", "0.05"))
 """The share of generated cases run in real subprocesses even when nothing fails: what the fork
 server cannot see (a crash at interpreter exit, state set at import under another environment)."""
+
+
+HEADLINE = ("traceback", "crash", "hang", "partial-commit")
+"""The figures every run reports, found or not (issue 14's closing note)."""
+TALLY: Counter[str] = Counter()
+"""Inputs tried (``inputs``) and cases with each kind of violation, over the session."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY["inputs"]:
+        kinds = [*HEADLINE, *sorted(k for k in TALLY if k not in (*HEADLINE, "inputs"))]
+        terminalreporter.write_line(f"fuzz: {TALLY['inputs']} inputs tried; cases with " +
+                                    ", ".join(f"{k} {TALLY[k]}" for k in kinds))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A recorded run (``make fuzz``) passes its tests; it fails as a whole when it found anything."""
+    if any(n for kind, n in TALLY.items() if kind != "inputs") and session.exitstatus == 0:
+        session.exitstatus = 1
 
 
 def signature(v: Violation) -> str:
@@ -68,7 +88,10 @@ class Fuzz:
         if found and CONFIRM and runner.name != "subprocess" and found[0].kind != "harness-error":
             key = frozenset(signature(v) for v in found)
             if key not in self.confirmed:
-                self.confirmed[key] = confirm(case, self.base)
+                try:
+                    self.confirmed[key] = confirm(case, self.base)
+                except OSError as e:  # e.g. E2BIG: an argument no real command line can carry
+                    self.confirmed[key] = [Violation("harness-error", [], f"not confirmed: {e}")]
                 confirmed = True
                 truth = self.confirmed[key]
             else:
@@ -76,6 +99,8 @@ class Fuzz:
                 truth = found if self.confirmed[key] else []
         self.recorder.record(case, found if truth is None else truth, runner.name, confirmed,
                              seconds=spent, total=time.monotonic() - start, raw=found)
+        TALLY["inputs"] += 1
+        TALLY.update({v.kind for v in truth or []})
         if truth and self.recorder.path is None:
             raise AssertionError(f"{case.label}: {len(truth)} violation(s)\n" + "\n".join(map(str, truth)))
 

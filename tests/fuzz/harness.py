@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,7 +295,7 @@ class InProcessRunner:
                     err += "".join(traceback.format_exception(result.exception))
             except _Timeout:
                 rc, out, err, timed_out = -9, "", "", True
-            except BaseException as e:  # noqa: BLE001  PanicException escapes CliRunner
+            except BaseException as e:
                 rc, out, err = 1, "", "".join(traceback.format_exception(e))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -591,8 +591,8 @@ FIXTURE_FILES: dict[str, bytes] = {
     "e2.csv": b"id,a,b\n2,y,1.5\n",
     "o1.csv": b"id,v\n1,one\n",
     "o2.csv": b"id,v\n2,two\n",
-    "n.ndjson": f'{{"id": 1, "s": {{"k": "{MARKER}", "n": 1}}, "l": [1, 2]}}\n{{"id": 2, "s": {{"k": "b", "n": 2}}, "l": []}}\n'
-    .encode(),
+    "n.ndjson": (f'{{"id": 1, "s": {{"k": "{MARKER}", "n": 1}}, "l": [1, 2]}}\n'
+                 '{"id": 2, "s": {"k": "b", "n": 2}, "l": []}\n').encode(),
     "u1.csv": _users_csv([1, 2, 3]),
     "u2.csv": _users_csv([3, 4], country="SE"),
 }

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from lakekit import Lake
 from lakekit.cli import app
 from lakekit.errors import NotReproducible, UsageError, VersionNotFound
-from lakekit.storage import files
+from lakekit.storage import files, log
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People
 
@@ -198,10 +198,10 @@ def test_a_log_that_spells_the_subject_is_purged(tmp_path: Path) -> None:
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
                        "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
     write_deltalake(lake._storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
-    assert any(ALICE in text for _, text in lake._storage.log_texts("crm.people"))
+    assert any(ALICE in text for _, text in log.log_texts(lake._storage, "crm.people"))
     report = lake.gdpr.erase(email=ALICE, reason="request #8")
     assert report.verified and report.tables[0].log_purged
-    assert not any(ALICE in text for _, text in lake._storage.log_texts("crm.people"))
+    assert not any(ALICE in text for _, text in log.log_texts(lake._storage, "crm.people"))
     assert lake.read("crm.people").column("user_id").to_pylist() == [2]
 
 
@@ -251,7 +251,7 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
     table.optimize.compact()
     table.create_checkpoint()
     write_deltalake(uri, rows, mode="overwrite")
-    found = lake._storage.version_files("t.x")
+    found = log.version_files(lake._storage, "t.x")
     assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
     for version, paths in found.items():
         snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)

@@ -5,7 +5,7 @@ The lake is the one of ``tests/test_gdpr.py`` (``_crm``): alice's rows sit in ``
 ``crm.orders``, its quarantine table, ``mart.spend`` and a run's predictions. A child process
 (``sys.executable``) erases alice and kills itself with SIGKILL at a deterministic point, by
 wrapping lakekit functions inside the child (``Storage.write``, ``files.remove``,
-``Storage.purge_log``, ``gdpr._audit``); nothing in lakekit knows about these tests. The points:
+``storage.log.purge_log``, ``gdpr._audit``); nothing in lakekit knows about these tests. The points:
 after the erasure's first and second commits and after its ``crm.people`` commit; in the first
 file removal before anything is deleted, between two deletions of ``crm.people``'s old files and
 right after all of them; just before the ``finished`` audit row and before the ``started`` one;
@@ -87,13 +87,14 @@ elif hook in ("remove", "remove-half", "removed"):
         die()
     lakekit.storage.files.remove = killing_remove
 elif hook == "purge":
-    # right after Storage.purge_log has dropped the old log entries
-    purge = Storage.purge_log
-    def killing_purge(self, table):
-        purge(self, table)
+    # right after storage.log.purge_log has dropped the old log entries
+    import lakekit.storage.log
+    purge = lakekit.storage.log.purge_log
+    def killing_purge(storage, table):
+        purge(storage, table)
         if counts(table):
             die()
-    Storage.purge_log = killing_purge
+    lakekit.storage.log.purge_log = killing_purge
 elif hook == "audit":
     audit = lakekit.gdpr.requests._audit
     def killing_audit(storage, request_id, action, status, *args, **kwargs):

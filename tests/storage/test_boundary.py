@@ -11,7 +11,7 @@ import pytest
 from deltalake import write_deltalake
 
 from lakekit import Lake, LakekitError, UsageError, VersionNotFound
-from lakekit.storage.delta import engine
+from lakekit.storage.failures import engine
 
 
 def test_a_rust_panic_in_delta_rs_becomes_a_lakekit_error(tmp_path: Path) -> None:

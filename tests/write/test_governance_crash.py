@@ -52,7 +52,7 @@ if point == "row":
 elif point == "tag":
     after(Storage, "set_column_metadata")
 elif point == "commit":  # the schema's own commit (it carries a provenance record)
-    after(Storage, "set_properties", lambda self, table, properties, commit: bool(commit.metadata))
+    after(Storage, "set_properties", lambda self, table, properties, **k: k.get("commit") is not None)
 elif point == "statistics":  # the first governed write keeps the tagged columns out of the statistics
     after(Storage, "set_properties")
 
