@@ -77,7 +77,8 @@ def quarantine_bad_rows(lake: lk.Lake, files: dict[str, Path]) -> None:
     console.print(history)
 
 
-TRANSFORMS = Path(__file__).parent / "transforms"
+PROJECT = lk.Project.load(Path(__file__).parent / "lakekit.toml")
+"""examples/lakekit.toml: the example's schemas (the repository's schemas/) and transforms."""
 
 
 def model(lake: lk.Lake, name: str) -> str:
@@ -91,7 +92,8 @@ def model(lake: lk.Lake, name: str) -> str:
 
 
 def transforms(lake: lk.Lake, select: str) -> None:
-    for f in lake.run_transforms(TRANSFORMS, select=select).files:
+    assert PROJECT.transforms is not None
+    for f in lake.run_transforms(PROJECT.transforms, select=select).files:
         pins = ", ".join(f"{t}@{v}" for t, v in sorted(f.inputs.items()))
         state = "skipped (unchanged)" if f.skipped else f"version {f.version}, {f.rows:,} rows"
         console.print(f"transform [bold]{f.target}[/bold] ({Path(f.file).name}): {state}; inputs {pins}")
@@ -223,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     files = generate(Path(args.data), users=args.users)
     console.print(f"generated {len(files)} raw files into {args.data}/ (deterministic, seed 7)")
-    lake = lk.Lake(args.lake)
+    lake = PROJECT.open(args.lake, create=True)
     ingest_raw(lake, files)
     quarantine_bad_rows(lake, files)
     ids = cascade(lake)

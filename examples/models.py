@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("model", choices=sorted(MODELS))
     parser.add_argument("--lake", default="demo-lake")
     args = parser.parse_args(argv)
-    MODELS[args.model](lk.Lake(args.lake))
+    MODELS[args.model](lk.Project.load(Path(__file__).parent / "lakekit.toml").open(args.lake))
 
 
 if __name__ == "__main__":

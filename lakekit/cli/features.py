@@ -8,18 +8,18 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, key_value, open_lake, out, print_json, print_records
 
 app = typer.Typer(help="Feature views (registered in the lake or declared in lakekit.toml) and their values.",
                   no_args_is_help=True)
 
 
 @app.command("list")
-def list_views(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def list_views(ctx: typer.Context) -> None:
     """Every feature view: table, entity keys, event-time column, features, ttl."""
-    store = open_lake(lake).features
+    store = open_lake(ctx).features
     views = [v.asdict() for v in store.views()]
-    if json_out:
+    if as_json(ctx):
         print_json(views)
         return
     print_records([{"view": v["name"], "table": v["table"], "entity": ", ".join(v["entity"]),
@@ -28,11 +28,10 @@ def list_views(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
 
 
 @app.command("show")
-def show(name: Annotated[str, typer.Argument(help="Feature view name.")], lake: LakeOpt = None,
-         json_out: JsonOpt = False) -> None:
+def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Feature view name.")]) -> None:
     """One feature view: its definition, where it comes from, its table's latest version and column types."""
-    info = open_lake(lake).features.info(name).asdict()
-    if json_out:
+    info = open_lake(ctx).features.info(name).asdict()
+    if as_json(ctx):
         print_json(info)
         return
     version = "not in the lake yet" if info["version"] is None else f"version {info['version']}"
@@ -47,14 +46,13 @@ def show(name: Annotated[str, typer.Argument(help="Feature view name.")], lake: 
 
 @app.command("latest")
 def latest(
+    ctx: typer.Context,
     features: Annotated[list[str], typer.Argument(help="Features: VIEW:FEATURE or VIEW:* (repeatable).")],
     key: Annotated[list[str], typer.Option("--key", help="An entity: KEY=VALUE[,KEY=VALUE] (repeatable).")],
     at: Annotated[str | None, typer.Option("--at", help="ISO time to look at (default: now; naive is UTC).")] = None,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """The current value of FEATURES for each --key entity, from the same views training sets use."""
-    store = open_lake(lake).features
+    store = open_lake(ctx).features
     types = store.entity_types(features)
     records = [dict(key_value(pair, "--key") for pair in entity.split(",")) for entity in key]
     columns = {}
@@ -69,7 +67,7 @@ def latest(
     except ValueError:
         raise typer.BadParameter(f"expected an ISO time, got '{at}'", param_hint="--at") from None
     rows = store.latest(pa.table(columns), features, at=when).to_pylist()
-    if json_out:
+    if as_json(ctx):
         print_json(rows)
     else:
         print_records(rows, title=f"latest values{f' at {at}' if at else ''}")

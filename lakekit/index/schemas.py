@@ -178,6 +178,22 @@ class Lineage(pa.DataFrameModel):
         strict = True
 
 
+class Schemas(pa.DataFrameModel):
+    """One row per schema that governed a table: its name, hash and definition. The commits of the
+    versions it governs name it by hash (``lakekit.index.recorded``)."""
+
+    schema_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # table@hash
+    table: str = pa.Field(str_matches=TABLE)
+    schema_name: str = pa.Field(str_length={"min_value": 1})
+    schema_hash: str = pa.Field(str_matches=r"^sha256:[0-9a-f]{64}$")
+    definition: str = pa.Field(str_matches=JSON_OBJECT)
+    recorded_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.schemas"
+        strict = True
+
+
 class Audit(pa.DataFrameModel):
     """One row per step of a GDPR request (find, export, erase, verify): who, when, why, which
     subject (a salted hash, never an identifier) and what changed (counts, tables, versions)."""
