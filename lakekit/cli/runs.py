@@ -81,7 +81,12 @@ def show(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> Non
 def reproduce(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
     tables = open_lake(lake).reproduce(run_id)
-    rows = [{"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True} for k, t in tables.items()]
+    erased = {e.input: e for e in tables.erased}
+    rows = []
+    for k, t in tables.items():
+        e = erased.get(k)
+        rows.append({"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True,
+                     "rows_erased": e.rows_removed if e else 0, "erased_by": list(e.requests) if e else []})
     if json_out:
         print_json(rows)
     else:

@@ -9,6 +9,7 @@ from lakekit.impact.graph import (
     openlineage_events,
     order,
     reach,
+    recorded_edges,
     rerun,
     walk,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "openlineage_events",
     "order",
     "reach",
+    "recorded_edges",
     "rerun",
     "walk",
 ]

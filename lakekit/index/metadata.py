@@ -76,6 +76,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    # one row per run read (seq >= 1) or whole run (seq 0) an erasure changed: reproduce checks against it
+    "run_erasures": pa.schema([
+        ("erasure_id", pa.string()), ("request_id", pa.string()), ("subject", pa.string()), ("run_id", pa.string()),
+        ("seq", pa.int64()), ("table", pa.string()), ("version", pa.int64()), ("rows_before", pa.int64()),
+        ("rows", pa.int64()), ("fingerprint", pa.string()), ("reproducible", pa.bool_()), ("reason", pa.string()),
+        ("at", _TS),
+    ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
         ("subject", pa.string()), ("reason", pa.string()), ("details", pa.string()), ("user", pa.string()),
@@ -176,7 +183,8 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject"}
+                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "run_erasures": "run_id",
+                  "audit": "subject"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 

@@ -141,6 +141,7 @@ class Run:
         self.predictions: dict[str, Any] | None = None
         self._unsaved: list[dict[str, Any]] = []
         self._writes: Counter[str] = Counter()
+        self._read_columns: dict[str, set[str]] = {}
         self._ended = False
 
     def __repr__(self) -> str:
@@ -170,6 +171,7 @@ class Run:
         read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, recorded,
                     data.num_rows, table_fingerprint(data))
         self.reads.append(read)
+        self._read_columns[table] = set(data.column_names)
         self._unsaved.append({**read.asdict(), "run_id": self.run_id, "read_at": now()})
         return data
 
@@ -198,25 +200,49 @@ class Run:
         self.artifacts[path] = artifact
         return artifact
 
-    def write(self, table: str, data: Any, mode: WriteMode = "append", keys: Sequence[str] | None = None) -> int:
+    def write(self, table: str, data: Any, mode: WriteMode = "append", keys: Sequence[str] | None = None, *,
+              lineage: Mapping[str, str] | None = None) -> int:
         """Commit ``data`` (anything Arrow can read) as a new version of ``table``, validated by its
-        schema, with provenance naming this run; once per run, however often it is retried."""
+        schema, with provenance naming this run; once per run, however often it is retried.
+
+        ``lineage`` declares where columns come from (``{"person_id": "features.persons.person_id"}``,
+        a table this run read); a column not declared comes from the column of the same name of the
+        tables the run read, if any. The edges are recorded in ``_lakekit/lineage`` (transform id
+        ``run:<output id>``): personal data a run copies into its output is found there."""
         if mode not in get_args(WriteMode):
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        rows = pa.table(data)
+        sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
         seq = self._writes[table]
         provenance = {
             "operation": "run", "run_id": self.run_id, "run_name": self.name, "seq": seq, "mode": mode,
             "keys": list(keys or ()), "inputs": self.inputs,
-            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()}, **environment(),
+            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()},
+            "lineage": {c: f"{t}.{s}" for c, (t, s) in sources.items()}, **environment(),
         }
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
-        version, rows = commit_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
-                                    seq, provenance)
-        index_outputs(self.storage, [output_row(table, version, rows, provenance, now())])
+        version, count = commit_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
+                                     provenance)
+        index_outputs(self.storage, [output_row(table, version, count, provenance, now())])
         return version
+
+    def _sources(self, columns: Sequence[str], declared: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        """Column written → (table, column) read that it copies: declared, else read under the same name."""
+        found: dict[str, tuple[str, str]] = {}
+        for column, source in declared.items():
+            table, _, name = source.rpartition(".")
+            if column not in columns or table not in self._read_columns or name not in self._read_columns[table]:
+                raise UsageError(f"lineage of '{column}': '{source}' is not a column this run read "
+                                 "(give 'namespace.table.column' of a table read first)")
+            found[column] = (table, name)
+        for column in columns:
+            read = sorted(t for t, names in self._read_columns.items() if column in names)
+            if column not in found and read:
+                found[column] = (read[0], column)
+        return found
 
     def log_predictions(self, data: Any, keys: Sequence[str]) -> int:
         """Store predictions (with the key columns that join them to the inputs) as a new version
@@ -284,11 +310,20 @@ def output_row(table: str, version: int, rows: int, provenance: Mapping[str, Any
     """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
     return {"output_id": f"{provenance['run_id']}:{table}:{provenance['seq']}", "run_id": provenance["run_id"],
             "table": table, "version": version, "mode": provenance["mode"], "rows": rows,
-            "inputs": provenance["inputs"], "written_at": when}
+            "inputs": provenance["inputs"], "lineage": provenance.get("lineage", {}), "written_at": when}
 
 
 def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Index versions runs wrote, each once however often it is indexed (a retry, a repair)."""
+    """Index versions runs wrote, each once however often it is indexed (a retry, a repair): the
+    column edges each write recorded in its provenance first (``_lakekit/lineage``, transform id
+    ``run:<output id>``), then the ``_lakekit/run_outputs`` row, so a row found means its edges are there."""
+    edges = [{"transform_id": f"run:{r['output_id']}", "source_table": source.rpartition(".")[0],
+              "source_column": source.rpartition(".")[2], "source_version": r["inputs"].get(source.rpartition(".")[0]),
+              "target_table": r["table"], "target_version": r["version"], "target_column": column,
+              "kind": "direct", "subtype": "identity"}
+             for r in rows for column, source in sorted(r.get("lineage", {}).items())]
+    if edges:
+        metadata.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
     metadata.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
 
 
@@ -378,6 +413,26 @@ def runs(storage: Storage, name: str | None = None) -> pa.Table:
     schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
     records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
     return metadata.rows("runs", records).select(list(columns)).cast(schema)
+
+
+def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> None:
+    """Record artifacts an erasure rewrote (path → new SHA-256) or deleted (None: ``sha256`` says
+    ``erased``), with a row per run holding its latest state otherwise unchanged."""
+    by_run: dict[str, dict[str, str | None]] = {}
+    for path, sha in changed.items():
+        by_run.setdefault(path.removeprefix(f"{META_NAMESPACE}/artifacts/").split("/", 1)[0], {})[path] = sha
+    fs, base = storage.files()
+    rows = []
+    for run_id, paths in sorted(by_run.items()):
+        history = sorted(_rows(storage, "runs", run_id).to_pylist(), key=lambda r: r["updated_at"])
+        if not history:
+            continue
+        state = _fold(history)[run_id]
+        artifacts = [{**a, "sha256": paths[p] or "erased", "size": fs.size(f"{base}/{p}") if paths[p] else 0}
+                     if p in paths else a for p, a in state["artifacts"].items()]
+        rows.append({**history[-1], "artifacts": artifacts, "updated_at": now()})
+    if rows:
+        metadata.append(storage, "runs", metadata.rows("runs", rows))
 
 
 def predictions(storage: Storage) -> dict[str, dict[str, Any]]:

@@ -22,7 +22,8 @@ from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RowDiff, _Result
 from lakekit.errors import LakekitError, VersionNotFound
 from lakekit.index import metadata
-from lakekit.runs import pinned
+from lakekit.runs import erasures, pinned
+from lakekit.runs.erasures import ReadErasure
 from lakekit.storage.delta import Storage
 from lakekit.write import validate
 
@@ -33,31 +34,57 @@ class NotReproducible(LakekitError):
     """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
 
     def __init__(self, run_id: str, table: str, reason: str) -> None:
-        super().__init__(f"run '{run_id}' cannot reproduce its read of '{table}': {reason}")
+        what = f"its read of '{table}'" if table else "what it did"
+        super().__init__(f"run '{run_id}' cannot reproduce {what}: {reason}")
         self.run_id = run_id
         self.table = table
 
 
-def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
-    """``{table: rows}`` exactly as the run's reads returned them, checked by fingerprint.
+class Reproduction(dict[str, pa.Table]):
+    """``{table: rows}`` as a run's reads give them now, and ``erased``: the reads an erasure changed
+    (rows removed, by which requests). Without erasures, exactly what the run read."""
+
+    erased: tuple[ReadErasure, ...]
+
+    def __init__(self, tables: Mapping[str, pa.Table], erased: Sequence[ReadErasure]) -> None:
+        super().__init__(tables)
+        self.erased = tuple(erased)
+
+
+def reproduce(storage: Storage, run_id: str) -> Reproduction:
+    """Each of the run's reads again, checked by fingerprint: exactly what the run read, or what the
+    latest erasure of a subject it read recorded (:mod:`lakekit.runs.erasures`; the rows of files the
+    erasure did not touch were checked against the run's own fingerprint before it changed them).
 
     A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
     """
     out: dict[str, pa.Table] = {}
+    erased = []
+    changes = erasures.records(storage, run_id)
+    whole = [c for c in changes if c["seq"] == 0 and not c["reproducible"]]
+    if whole:
+        raise NotReproducible(run_id, "", str(whole[-1]["reason"]))
     for read in runs.reads(storage, run_id):
+        mine = [c for c in changes if c["seq"] == read.seq]
+        if mine and not mine[-1]["reproducible"]:
+            raise NotReproducible(run_id, read.table, f"erasure {mine[-1]['request_id']}: {mine[-1]['reason']}")
+        rows, fingerprint = erasures.expected(read, mine)
         try:
             data = pinned.pinned_read(storage, read.table, read.version, read.columns, read.filter)
         except (VersionNotFound, OSError) as e:
             raise NotReproducible(run_id, read.table, f"version {read.version} is no longer readable "
                                                       f"({type(e).__name__})") from None
-        if data.num_rows != read.rows or table_fingerprint(data) != read.fingerprint:
+        if data.num_rows != rows or table_fingerprint(data) != fingerprint:
             raise NotReproducible(run_id, read.table, f"the rows of version {read.version} differ from those read")
         key, n = read.table, 1
         while key in out:
             n += 1
             key = f"{read.table}#{n}"
         out[key] = data
-    return out
+        if mine:
+            erased.append(erasures.ReadErasure(key, read.table, read.seq, read.version, read.rows - data.num_rows,
+                                               tuple(c["request_id"] for c in mine)))
+    return Reproduction(out, erased)
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import secrets
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
 
 import duckdb
 import fsspec
@@ -28,7 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
@@ -333,65 +330,26 @@ class Storage:
         fs, base = self.files()
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
-    def version_files(self, table: str) -> dict[int, frozenset[str]]:
-        """Every version whose log is still there → the files it is made of (relative paths).
+    def drop_kept(self, table: str) -> None:
+        """Forget the handle :meth:`latest` keeps for ``table`` (its files were rewritten: a kept
+        handle remembers the old file names)."""
+        self._kept.__dict__.setdefault("handles", {}).pop(table, None)
 
-        The oldest loadable version is opened once; later versions follow by applying each
-        commit's ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every
-        version would cost ~20 ms each)."""
-        fs = self.folder_fs(table_folder(table))
-        commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
-                   if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-        latest = self.open(table)
-        for first in sorted(commits):
-            try:
-                live = set(_paths(self.open(table, first)))
-                break
-            except VersionNotFound:
-                continue
-        else:
-            return {latest.version(): _paths(latest)}
-        found = {first: frozenset(live)}
-        for version in range(first + 1, latest.version() + 1):
-            with fs.open_input_stream(commits[version]) as f:
-                for line in f.read().decode().splitlines():
-                    action = json.loads(line) if line.strip() else {}
-                    if "add" in action:
-                        live.add(unquote(action["add"]["path"]))
-                    elif "remove" in action:
-                        live.discard(unquote(action["remove"]["path"]))
-            found[version] = frozenset(live)
-        return found
-
-    def latest_files(self, table: str) -> frozenset[str]:
-        return _paths(self.open(table))
-
-    def log_texts(self, table: str) -> Iterator[tuple[str, str]]:
-        """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            try:
-                if info.path.endswith(".json"):
-                    with fs.open_input_stream(info.path) as f:
-                        yield info.path, f.read().decode(errors="replace")
-                elif info.path.endswith(".parquet"):
-                    with fs.open_input_file(info.path) as f:
-                        yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
-            except FileNotFoundError:  # cleaned up since the listing
-                continue
-
-    def purge_log(self, table: str) -> None:
-        """Checkpoint the latest version and delete every log file before it: older versions can no
-        longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
-        table that only has fewer old log entries."""
+    def mark(self, table: str, commit: Commit) -> int | None:
+        """Commit a version that changes no file, carrying only ``commit``'s provenance and app
+        transactions (a record in the table's own history), on top of the latest version; None
+        when an app transaction of ``commit`` is there already (committed before). Returns the new
+        version. Raises :class:`Conflict` when another writer commits first."""
         dt = self.open(table)
-        dt.create_checkpoint()
-        latest = dt.version()
-        fs = self.folder_fs(table_folder(table))
-        for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-            head = info.base_name.split(".", 1)[0]
-            if head.isdigit() and int(head) < latest:
-                fs.delete_file(info.path)
+        if any((dt.transaction_version(app) or 0) >= v for app, v in commit.transactions.items()):
+            return None
+        try:
+            dt.create_write_transaction([], mode="append", schema=dt.schema(),
+                                        partition_by=dt.metadata().partition_columns,
+                                        commit_properties=commit.properties(exclusive=True))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        return dt.version() + 1
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -423,10 +381,6 @@ class Storage:
                                   keep_versions=sorted(keep_versions) or None, full=True))
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
-
-
-def _paths(dt: DeltaTable) -> frozenset[str]:
-    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
 
 
 def _quote(name: str) -> str:

@@ -34,7 +34,7 @@ from lakekit.errors import LakekitError, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
-from lakekit.lineage import column_lineage
+from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Commit, Conflict, Storage
 from lakekit.transform import incremental, query, statement
 from lakekit.write import publish, validate
@@ -88,10 +88,11 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
     return out
 
 
-def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
+def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequence[ValueCopy],
                     schema_package: str) -> tuple[str, ...]:
-    """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
-    one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
+    """Target columns holding the value of an input's personal-data column (as is, normalised or
+    inside a larger value: :func:`lakekit.lineage.value_copies`): one its schema tags, or one it
+    keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
     for table, version in inputs.items():
         model = validate.find_schema(table, schema_package)
@@ -99,8 +100,7 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence
         listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
         unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
         personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
-    return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
-                         and e.source_column in personal.get(e.source_table, set())}))
+    return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
@@ -119,13 +119,15 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite":
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
-    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target,
-                                 names=LAKE_NAMES))
+    schemas = input_schemas(storage, inputs)
+    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
     model = options.schema or validate.find_schema(target, options.schema_package)
-    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.schema_package)
+    personal = () if storage.exists(target) else copied_personal(
+        storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
+        options.schema_package)
     transform_id = new_id()
     for _ in range(MAX_ATTEMPTS):
         base = storage.open(target) if storage.exists(target) else None
