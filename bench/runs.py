@@ -25,6 +25,7 @@ from deltalake import write_deltalake
 from lakekit import Lake
 from lakekit.index import metadata
 from lakekit.index.provenance import environment, new_id
+from lakekit.write import indexes
 
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 TABLES = [f"raw.t{i}" for i in range(5)]
@@ -43,17 +44,17 @@ def _prior_runs(lake: Lake, n: int) -> None:
                  "updated_at": stamp, **env} for i in ids for s in ("running", "finished")]
         reads = [{"run_id": i, "seq": k + 1, "table": t, "version": 0, "rows": 1000, "read_at": stamp,
                   "fingerprint": "xxh3_128:" + "0" * 32} for i in ids for k, t in enumerate(TABLES)]
-        metadata.append(lake.storage, "runs", metadata.rows("runs", runs))
-        metadata.append(lake.storage, "run_inputs", metadata.rows("run_inputs", reads))
+        indexes.append(lake._storage, "runs", metadata.rows("runs", runs))
+        indexes.append(lake._storage, "run_inputs", metadata.rows("run_inputs", reads))
 
 
 def _age(lake: Lake) -> None:
     """Set the index tables' log files an hour back and let each table drop what it no longer keeps."""
     past = time.time() - 3600
-    for log in Path(lake.storage.root, metadata.META_NAMESPACE).glob("*/_delta_log/*"):
+    for log in Path(lake._storage.root, metadata.META_NAMESPACE).glob("*/_delta_log/*"):
         os.utime(log, (past, past))
     for name in ("runs", "run_inputs"):
-        lake.storage.checkpoint(f"{metadata.META_NAMESPACE}.{name}")
+        lake._storage.checkpoint(f"{metadata.META_NAMESPACE}.{name}")
 
 
 def _overhead(lake: Lake, repeat: int = 9) -> tuple[float, float]:
@@ -75,7 +76,7 @@ def _overhead(lake: Lake, repeat: int = 9) -> tuple[float, float]:
 def bench_overhead(root: str) -> None:
     lake = Lake(root)
     for t in TABLES:
-        write_deltalake(lake.storage.uri(t), pl.DataFrame({"id": range(1000), "x": [1.5] * 1000}).to_arrow())
+        write_deltalake(lake._storage.uri(t), pl.DataFrame({"id": range(1000), "x": [1.5] * 1000}).to_arrow())
     recorded = 0
     for target in (10, 1_000, 10_000):
         _prior_runs(lake, target - recorded)
@@ -96,7 +97,7 @@ def bench_reproduce(root: str) -> None:
         country=pl.lit("c") + (pl.col("i") % 50).cast(pl.String), score=pl.col("i") * 0.5,
         sessions=pl.col("i") % 97, active=pl.col("i") % 3 == 0)
     for k in range(4):
-        write_deltalake(lake.storage.uri("raw.big"), frame.slice(k * ROWS // 4, ROWS // 4).to_arrow(), mode="append")
+        write_deltalake(lake._storage.uri("raw.big"), frame.slice(k * ROWS // 4, ROWS // 4).to_arrow(), mode="append")
     with lake.start_run("bench") as run:
         run.read("raw.big")
     version = lake.run(run.run_id).inputs["raw.big"]

@@ -47,13 +47,13 @@ from deltalake import write_deltalake
 import lakekit as lk
 from lakekit.transform import query
 lake = lk.Lake(root)
-prepared = query.prepare(lake.storage, sql, dialect="snowflake")
+prepared = query.prepare(lake._storage, sql, dialect="snowflake")
 t0 = time.perf_counter()
 if kind == "baseline":
     con = duckdb.connect()
     con.sql("SET enable_progress_bar = false")
     for r in prepared.relations:
-        con.register(r.name, lake.storage.dataset(r.table, r.version))
+        con.register(r.name, lake._storage.dataset(r.table, r.version))
     write_deltalake(f"{root}/baseline/out{n}", con.sql(prepared.duckdb_sql).to_arrow_reader(65_536))
 else:
     lake.transform(f"bench.out{n}", sql)
@@ -80,14 +80,14 @@ def make_lake(root: Path, rows: int) -> None:
     from lakekit import Lake
 
     lake = Lake(root)
-    write_deltalake(lake.storage.uri("bench.users"), pa.table({
+    write_deltalake(lake._storage.uri("bench.users"), pa.table({
         "user_id": u,
         "country": pc.binary_join_element_wise("c", pc.cast(pc.bit_wise_and(u, 31), pa.string()), ""),
         "active": pc.not_equal(pc.bit_wise_and(u, 3), 0),
     }))
     step = 1_000_000
     for start in range(0, rows, step):
-        write_deltalake(lake.storage.uri("bench.events"), events(start, min(step, rows - start), users),
+        write_deltalake(lake._storage.uri("bench.events"), events(start, min(step, rows - start), users),
                         mode="append" if start else "error")
 
 
@@ -110,7 +110,7 @@ def follow_ups(root: Path, rows: int) -> tuple[float, float, float]:
     lake.transform("bench.wide", INCREMENTAL_SQL, incremental=True, keys=["event_id"])
     first = time.perf_counter() - t0
     extra = max(rows // 100, 1)
-    write_deltalake(lake.storage.uri("bench.events"), events(rows, extra, max(rows // 10, 1)), mode="append")
+    write_deltalake(lake._storage.uri("bench.events"), events(rows, extra, max(rows // 10, 1)), mode="append")
     t0 = time.perf_counter()
     r = lake.transform("bench.wide", INCREMENTAL_SQL, incremental=True, keys=["event_id"])
     assert r.reason.startswith("incremental"), r.reason

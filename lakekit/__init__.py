@@ -1,19 +1,135 @@
-"""lakekit: time-travelable Delta tables for ML teams."""
+"""lakekit: time-travelable Delta tables for ML teams.
 
-from lakekit.core.results import ColumnEdge, HistoryEntry, LoadResult, SourceFile
-from lakekit.errors import LakekitError
+Everything a caller needs is here: :class:`Lake`, :func:`column_lineage`, every result type a
+``Lake`` method returns (each with ``asdict()``), every error lakekit raises, and the named
+states (``Literal`` types) that results carry.
+"""
+
+from lakekit.core.results import (
+    CheckFailure,
+    ColumnEdge,
+    DirectSubtype,
+    EdgeKind,
+    EdgeSubtype,
+    FileRun,
+    HistoryEntry,
+    IndirectSubtype,
+    LineageGraph,
+    LoadResult,
+    ProjectRun,
+    RerunStep,
+    Result,
+    RowDiff,
+    SourceFile,
+    StoredEdge,
+    TransformResult,
+    ValidationReport,
+    WriteMode,
+)
+from lakekit.errors import (
+    ColumnNotFound,
+    Conflict,
+    Cycle,
+    DuplicateSchema,
+    FailedChecks,
+    IncompatibleFormat,
+    InternalError,
+    LakekitError,
+    NotFound,
+    NotReproducible,
+    ProjectFailed,
+    ProjectFileError,
+    RunNotFound,
+    SchemaConflict,
+    SchemaDrift,
+    SourceError,
+    SqlError,
+    TableNotFound,
+    TooManyConflicts,
+    Transient,
+    UsageError,
+    ValidationFailed,
+    VersionNotFound,
+)
+from lakekit.gdpr import ArtifactHit, ErasureReport, Occurrence, SubjectReport, TableErasure, TableHit, Verification
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
+from lakekit.maintenance.repair import RepairReport
+from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
+from lakekit.runs.commands import CommandRun
+from lakekit.runs.erasures import ReadErasure
+from lakekit.runs.record import Artifact, Read, Run, RunDependency, RunInfo, RunStatus
+from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Artifact",
+    "ArtifactHit",
+    "CheckFailure",
     "ColumnEdge",
+    "ColumnNotFound",
+    "CommandRun",
+    "Conflict",
+    "Cycle",
+    "DirectSubtype",
+    "DuplicateSchema",
+    "EdgeKind",
+    "EdgeSubtype",
+    "ErasureReport",
+    "FailedChecks",
+    "FileRun",
     "HistoryEntry",
+    "IncompatibleFormat",
+    "IndirectSubtype",
+    "InputChange",
+    "InternalError",
     "Lake",
     "LakekitError",
+    "LineageGraph",
     "LoadResult",
+    "NotFound",
+    "NotReproducible",
+    "Occurrence",
+    "ProjectFailed",
+    "ProjectFileError",
+    "ProjectRun",
+    "Read",
+    "ReadErasure",
+    "RepairReport",
+    "Reproduction",
+    "RerunStep",
+    "Result",
+    "RowDiff",
+    "Run",
+    "RunComparison",
+    "RunDependency",
+    "RunInfo",
+    "RunNotFound",
+    "RunStatus",
+    "SchemaConflict",
+    "SchemaDrift",
+    "SourceError",
     "SourceFile",
+    "SqlError",
+    "StaleRun",
+    "Step",
+    "StoredEdge",
+    "SubjectReport",
+    "TableErasure",
+    "TableHit",
+    "TableNotFound",
+    "TableVacuum",
+    "TooManyConflicts",
+    "TransformResult",
+    "Transient",
+    "UsageError",
+    "VacuumReport",
+    "ValidationFailed",
+    "ValidationReport",
+    "Verification",
+    "VersionNotFound",
+    "WriteMode",
     "__version__",
     "column_lineage",
 ]

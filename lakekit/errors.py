@@ -1,9 +1,19 @@
-"""One error family for lakekit.
+"""Every error lakekit raises, in one place.
 
-Every failure a user can cause (bad input, unknown table, unparseable SQL...) is a
-:class:`LakekitError`. The CLI turns exactly these into a one-line message and exit code 1;
-anything else is a bug and keeps its traceback. Messages never carry a data value that could
-be personal data: they name files, lines, columns and tables, and hash subject identifiers.
+Three kinds, told apart by type, never by message:
+
+- :class:`LakekitError`: a failure the caller can cause or fix (bad input, an unknown table,
+  unparseable SQL...). The CLI turns exactly these into a one-line message and exit code 1.
+  Within it, :class:`NotFound` gathers "no such thing" (tables, versions, runs, columns) and
+  :class:`Transient` gathers failures that may pass when the same call is made again
+  (another writer committed first): retry on the type, as :mod:`lakekit.write.commit` does.
+- :class:`InternalError`: lakekit's own bookkeeping contradicts itself: a bug (or a lake
+  changed behind lakekit's back). It is not a :class:`LakekitError`, so the CLI shows its
+  traceback.
+- anything else (``OSError``, delta-rs panics...) propagates as it is.
+
+Messages never carry a data value that could be personal data: they name files, lines,
+columns and tables, and hash subject identifiers.
 """
 
 from __future__ import annotations
@@ -11,18 +21,50 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lakekit.core.results import ValidationReport
+    from lakekit.core.results import ProjectRun, ValidationReport
 
 
 class LakekitError(Exception):
-    """Root of every error lakekit raises on purpose."""
+    """Root of every error lakekit raises on purpose for its caller to handle."""
 
+
+class InternalError(Exception):
+    """A broken invariant of lakekit's own records: a bug, shown with its traceback (not a
+    :class:`LakekitError`, so nothing mistakes it for the caller's fault)."""
+
+
+# --- the call is wrong --------------------------------------------------------------------------
 
 class UsageError(LakekitError):
     """The call itself is wrong (e.g. ``mode="merge"`` without ``keys``)."""
 
 
-class TableNotFound(LakekitError):
+class Cycle(UsageError):
+    """Items that wait on each other; ``path`` walks one cycle among them (first = last)."""
+
+    def __init__(self, path: list[str]) -> None:
+        super().__init__(" → ".join(path))
+        self.path = path
+
+
+class IncompatibleFormat(LakekitError):
+    """A lake whose stored format this lakekit cannot read (written by a newer lakekit)."""
+
+    def __init__(self, table: str, found: int, supported: int) -> None:
+        super().__init__(f"'{table}' is stored in lakekit format {found}, but this lakekit reads formats up to "
+                         f"{supported}: upgrade lakekit (pip install -U lakekit) to open this lake")
+        self.table = table
+        self.found = found
+        self.supported = supported
+
+
+# --- something named does not exist -------------------------------------------------------------
+
+class NotFound(LakekitError):
+    """Something named in the call does not exist (a table, a version, a run, a column)."""
+
+
+class TableNotFound(NotFound):
     """A table name that is not in the lake."""
 
     def __init__(self, table: str) -> None:
@@ -30,13 +72,51 @@ class TableNotFound(LakekitError):
         self.table = table
 
 
-class VersionNotFound(LakekitError):
+class VersionNotFound(NotFound):
     """A version (or timestamp) a table does not have."""
 
     def __init__(self, table: str, detail: str) -> None:
         super().__init__(f"table '{table}' has no {detail}")
         self.table = table
 
+
+class ColumnNotFound(NotFound):
+    """A column a table does not have."""
+
+    def __init__(self, table: str, column: str) -> None:
+        super().__init__(f"table '{table}' has no column '{column}'")
+        self.table = table
+        self.column = column
+
+
+class RunNotFound(NotFound):
+    """A run id this lake has no record of."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"unknown run '{run_id}'")
+        self.run_id = run_id
+
+
+# --- another writer got there first -------------------------------------------------------------
+
+class Transient(LakekitError):
+    """A failure that may pass: making the same call again can succeed."""
+
+
+class Conflict(Transient):
+    """Another writer committed first; the caller re-checks its snapshot and retries."""
+
+
+class TooManyConflicts(Transient):
+    """A commit that lost to other writers at every attempt the retry policy allows."""
+
+    def __init__(self, table: str, attempts: int) -> None:
+        super().__init__(f"could not commit to '{table}' after {attempts} attempts: too many concurrent writers")
+        self.table = table
+        self.attempts = attempts
+
+
+# --- the data is wrong --------------------------------------------------------------------------
 
 class SourceError(LakekitError):
     """A source file that is missing, unreadable or malformed.
@@ -63,33 +143,6 @@ class SchemaConflict(LakekitError):
         self.uri = uri
 
 
-class ValidationFailed(LakekitError):
-    """Data rejected by a table's schema under the ``fail`` policy."""
-
-
-class SqlError(LakekitError):
-    """SQL that cannot be parsed, qualified or resolved.
-
-    ``line`` and ``col`` are 1-based positions in the statement when known.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        sql: str | None = None,
-        line: int | None = None,
-        col: int | None = None,
-        column: str | None = None,
-    ) -> None:
-        where = f" at line {line}, column {col}" if line is not None else ""
-        super().__init__(f"{message}{where}")
-        self.sql = sql
-        self.line = line
-        self.col = col
-        self.column = column
-
-
 class SchemaDrift(LakekitError):
     """Incoming columns that do not fit a table's schema, found before anything is written.
 
@@ -114,6 +167,10 @@ class DuplicateSchema(LakekitError):
         self.models = models
 
 
+class ValidationFailed(LakekitError):
+    """Data rejected by a table's schema under the ``fail`` policy."""
+
+
 class FailedChecks(ValidationFailed):
     """Rows that failed a table's schema under the ``fail`` policy; nothing was committed.
 
@@ -130,3 +187,62 @@ class FailedChecks(ValidationFailed):
         more = f"; and {len(report.failures) - 5} more check(s)" if len(report.failures) > 5 else ""
         super().__init__(f"'{report.table}' failed validation: {shown}{more}")
         self.report = report
+
+
+class NotReproducible(LakekitError):
+    """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
+
+    def __init__(self, run_id: str, table: str, reason: str) -> None:
+        what = f"its read of '{table}'" if table else "what it did"  # no table: the run as a whole
+        super().__init__(f"run '{run_id}' cannot reproduce {what}: {reason}")
+        self.run_id = run_id
+        self.table = table
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+
+class SqlError(LakekitError):
+    """SQL that cannot be parsed, qualified or resolved.
+
+    ``line`` and ``col`` are 1-based positions in the statement when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sql: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        where = f" at line {line}, column {col}" if line is not None else ""
+        super().__init__(f"{message}{where}")
+        self.sql = sql
+        self.line = line
+        self.col = col
+        self.column = column
+
+
+class ProjectFileError(LakekitError):
+    """A lakekit error raised by one file of a SQL project; ``line``/``col`` are positions in that file."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+class ProjectFailed(ProjectFileError):
+    """Files of a project failed. As dbt does, the others ran, except those reading a failed
+    one's table; ``result`` has every file's outcome, and the error names the first failure
+    (its file, line and column)."""
+
+    def __init__(self, failures: list[ProjectFileError], result: ProjectRun) -> None:
+        first = failures[0]
+        blocked = sum(1 for f in result.files if f.skipped and f.version is None)
+        super().__init__(first.path, f"{first.message} ({len(failures)} file(s) failed, {blocked} not run "
+                                     "because they read a failed one; the others ran)", line=first.line, col=first.col)
+        self.result = result

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,49 +45,93 @@ class Lake:
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: str = "schemas") -> None:
-        self.storage = Storage(normalise_root(root), dict(storage_options or {}))
+        self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         self.root = str(root)
         self.schemas = schemas
-        self.lineage = impact.LakeLineage(self.storage)
-        self.gdpr = gdpr.Gdpr(self.storage, schemas)
+        self.lineage = impact.LakeLineage(self._storage)
+        self.gdpr = gdpr.Gdpr(self._storage, schemas)
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
 
+    @property
+    def storage(self) -> Storage:
+        """Deprecated: the storage layer is lakekit's own; use the Lake's methods."""
+        warnings.warn("Lake.storage is internal and will be removed; use the Lake's methods instead",
+                      DeprecationWarning, stacklevel=2)
+        return self._storage
+
     def tables(self) -> list[str]:
         """Every data table, as ``namespace.name`` (lakekit's own ``_lakekit`` tables excluded)."""
-        return self.storage.tables()
+        return self._storage.tables()
 
     def history(self, table: str) -> list[HistoryEntry]:
         """Versions of ``table``, newest first, with provenance."""
-        return metadata.history(self.storage, table)
+        return metadata.history(self._storage, table)
 
     def read(
         self,
         table: str,
         version: int | None = None,
+        *,
         as_of: datetime | str | None = None,
         columns: Sequence[str] | None = None,
         filter: str | pc.Expression | None = None,
     ) -> pa.Table:
         """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default."""
-        return self.storage.read(table, self.resolve_version(table, version, as_of), columns=columns, filter=filter)
+        return self._storage.read(table, self.resolve_version(table, version, as_of=as_of), columns=columns,
+                                  filter=filter)
 
-    def resolve_version(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
+    def resolve_version(self, table: str, version: int | None = None, *, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (the latest when both are None)."""
-        return self.storage.resolve(table, version, as_of)
+        return self._storage.resolve(table, version, as_of)
+
+    @overload
+    def ingest(
+        self,
+        table: str,
+        source: str | Sequence[str],
+        *,
+        format: Format | None = None,
+        mode: Literal["append", "overwrite"] = "append",
+        partition_by: Sequence[str] | None = None,
+        schema: Model | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        job: str | None = None,
+        load_id_column: bool = True,
+        on_invalid: OnInvalid | None = None,
+        progress: Progress | None = None,
+    ) -> LoadResult: ...
+
+    @overload
+    def ingest(
+        self,
+        table: str,
+        source: str | Sequence[str],
+        *,
+        format: Format | None = None,
+        mode: Literal["merge"],
+        keys: Sequence[str],
+        partition_by: Sequence[str] | None = None,
+        schema: Model | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        job: str | None = None,
+        load_id_column: bool = True,
+        on_invalid: OnInvalid | None = None,
+        progress: Progress | None = None,
+    ) -> LoadResult: ...
 
     def ingest(
         self,
         table: str,
         source: str | Sequence[str],
+        *,
         format: Format | None = None,
         mode: WriteMode = "append",
         keys: Sequence[str] | None = None,
         partition_by: Sequence[str] | None = None,
         schema: Model | None = None,
         metadata: Mapping[str, Any] | None = None,
-        *,
         job: str | None = None,
         load_id_column: bool = True,
         on_invalid: OnInvalid | None = None,
@@ -96,39 +141,40 @@ class Lake:
 
         The rows are validated by ``schema`` (default: the model in the schema package whose
         ``Config.name`` is ``table``) before the version commits; ``on_invalid`` overrides the
-        schema's policy (quarantine, fail or warn).
+        schema's policy (quarantine, fail or warn). ``keys`` (the columns rows are matched on)
+        go with ``mode="merge"`` and only with it.
         """
         options = _ingest.IngestOptions(
             mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
             metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
             schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
         )
-        return _ingest.ingest(self.storage, table, source, format=format, options=options, progress=progress)
+        return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress)
 
-    def validate(self, table: str, version: int | None = None, schema: Model | None = None) -> ValidationReport:
+    def validate(self, table: str, version: int | None = None, *, schema: Model | None = None) -> ValidationReport:
         """Check a version (latest by default) against the table's current schema (or ``schema``); recorded."""
         model = schema or validate.find_schema(table, self.schemas)
         if model is None:
             raise UsageError(f"no schema for '{table}' in package '{self.schemas}'; pass schema=")
-        return validate.revalidate(self.storage, table, self.resolve_version(table, version), model)
+        return validate.revalidate(self._storage, table, self.resolve_version(table, version), model)
 
     def quarantine(self, table: str) -> pa.Table:
         """Rows of ``table``'s committed writes that failed its schema, whole, with ``_errors``."""
-        return quarantine.rows(self.storage, table, self.schemas)
+        return quarantine.rows(self._storage, table, self.schemas)
 
     def loads(self, table: str) -> pa.Table:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
-        self.storage.open(table)
-        return metadata.loads(self.storage, table)
+        self._storage.open(table)
+        return _ingest.loads(self._storage, table)
 
     def transform(
         self,
         target: str,
         sql: str,
+        *,
         dialect: str = "snowflake",
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
-        *,
         keys: Sequence[str] | None = None,
         schema: Model | None = None,
         on_invalid: OnInvalid | None = None,
@@ -145,68 +191,70 @@ class Lake:
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
                                               schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
                                               incremental=incremental, full_refresh=full_refresh)
-        return _transform.transform(self.storage, target, sql, options)
+        return _transform.transform(self._storage, target, sql, options)
 
-    def rerun(self, downstream_of: str, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
+    def rerun(self, downstream_of: str, *, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
         """Recompute every transform downstream of a table on its current version, in dependency order;
         ``include_runs`` also re-executes the stale runs' recorded commands and what depends on their outputs."""
-        return impact.rerun(self.storage, downstream_of, dry_run=dry_run, schema_package=self.schemas,
+        return impact.rerun(self._storage, downstream_of, dry_run=dry_run, schema_package=self.schemas,
                             include_runs=include_runs)
 
-    def sql(self, query: str, dialect: str | None = None) -> pa.Table:
+    def sql(self, query: str, *, dialect: str | None = None) -> pa.Table:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""
-        return _query.query(self.storage, query, dialect=dialect)
+        return _query.query(self._storage, query, dialect=dialect)
 
-    def run_transforms(self, directory: str | Path, select: str | None = None, dialect: str = "snowflake", *,
+    def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str = "snowflake",
                        full_refresh: bool = False) -> ProjectRun:
         """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
-        return _project.run_transforms(self.storage, directory, select=select, dialect=dialect,
+        return _project.run_transforms(self._storage, directory, select=select, dialect=dialect,
                                        schema_package=self.schemas, full_refresh=full_refresh)
 
-    def start_run(self, name: str, params: Mapping[str, Any] | None = None,
+    def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
         """Start a model run (a context manager) that records the exact versions it reads."""
-        return runs.start_run(self.storage, name, params, tags, schemas=self.schemas)
+        return runs.start_run(self._storage, name, params, tags, schemas=self.schemas)
 
     def runs(self, name: str | None = None) -> pa.Table:
         """One row per recorded run (of ``name``), oldest first."""
-        return runs.runs(self.storage, name)
+        return runs.runs(self._storage, name)
 
     def run(self, run_id: str) -> RunInfo:
         """One run with its inputs ``{table: version}``, params, metrics, artifacts and outputs."""
-        return runs.run(self.storage, run_id)
+        return runs.run(self._storage, run_id)
 
-    def reproduce(self, run_id: str) -> dict[str, pa.Table]:
-        """``{table: rows}`` exactly as the run read them, verified by fingerprint."""
-        return replay.reproduce(self.storage, run_id)
+    def reproduce(self, run_id: str) -> replay.Reproduction:
+        """``{table: rows}`` as the run read them, verified by fingerprint; after an erasure of a
+        subject it read, minus that subject (``.erased`` says how many rows, by which request)."""
+        return replay.reproduce(self._storage, run_id)
 
-    def compare_runs(self, a: str, b: str, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:
+    def compare_runs(self, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:
         """Input versions, row changes, params and metrics of two runs side by side."""
-        return replay.compare_runs(self.storage, a, b, keys=keys, schemas=self.schemas)
+        return replay.compare_runs(self._storage, a, b, keys=keys, schemas=self.schemas)
 
     def stale_runs(self) -> list[StaleRun]:
         """Runs whose inputs have newer versions, with what made them and the path to the change."""
-        return replay.stale_runs(self.storage)
+        return replay.stale_runs(self._storage)
 
-    def run_command(self, name: str, command: Sequence[str], params: Mapping[str, Any] | None = None) -> CommandRun:
+    def run_command(self, name: str, command: Sequence[str], *,
+                    params: Mapping[str, Any] | None = None) -> CommandRun:
         """Run a command as the run ``name`` (its ``start_run`` attaches to it), command recorded."""
-        return runexec.execute(self.storage, name, command, params=params, schemas=self.schemas)
+        return runexec.execute(self._storage, name, command, params=params, schemas=self.schemas)
 
     def rerun_runs(self, run_ids: Sequence[str] | None = None) -> list[CommandRun]:
         """Re-execute the recorded commands of stale runs (or ``run_ids``) and their readers, upstream first."""
-        return runexec.rerun(self.storage, run_ids, schemas=self.schemas)
+        return runexec.rerun(self._storage, run_ids, schemas=self.schemas)
 
-    def error_slices(self, run_id: str, by: Sequence[str], label: str, prediction: str, min_rows: int = 1,
+    def error_slices(self, run_id: str, *, by: Sequence[str], label: str, prediction: str, min_rows: int = 1,
                      rank: slices.Rank = "error_rate") -> pa.Table:
         """Slices of ``by`` ranked by the run's error rate (or error count), joined on the exact inputs."""
-        return slices.error_slices(self.storage, run_id, by, label=label, prediction=prediction, min_rows=min_rows,
+        return slices.error_slices(self._storage, run_id, by, label=label, prediction=prediction, min_rows=min_rows,
                                    rank=rank)
 
     def repair(self) -> _repair.RepairReport:
         """Write again the index rows a crash lost (loads, transforms, versions runs wrote), from the
         tables' commits; list versions whose validation verdict was lost."""
-        return _repair.repair(self.storage)
+        return _repair.repair(self._storage)
 
-    def vacuum(self, table: str | None = None, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
+    def vacuum(self, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
         """Remove old unreferenced files, never those of a version some run read or wrote."""
-        return _vacuum.vacuum(self.storage, table, retention_hours=retention_hours, dry_run=dry_run)
+        return _vacuum.vacuum(self._storage, table, retention_hours=retention_hours, dry_run=dry_run)

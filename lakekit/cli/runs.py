@@ -137,7 +137,7 @@ def error_slices(
     """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
     if rank not in ("error_rate", "errors"):
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
-    table = open_lake(lake).error_slices(run_id, by, label, prediction, min_rows=min_rows,
+    table = open_lake(lake).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
                                          rank="errors" if rank == "errors" else "error_rate")
     records = table.slice(0, limit).to_pylist()
     if json_out:

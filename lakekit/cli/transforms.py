@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
-from lakekit.transform.project import ProjectFailed, ProjectRun, header
+from lakekit.core.results import ProjectRun
+from lakekit.errors import ProjectFailed
+from lakekit.transform.project import header
 
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect of the file(s) (sqlglot's names).")]
 FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]

@@ -128,7 +128,7 @@ class Key:
 
 
 @dataclass(frozen=True)
-class Plan:
+class CheckPlan:
     """How to check frames with one set of incoming columns and types.
 
     ``prepare`` coerces columns to the schema's types (keeping the incoming values under
@@ -239,7 +239,7 @@ def drift(model: Model, columns: Mapping[str, pl.DataType]) -> dict[str, str]:
     return problems
 
 
-def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: str = "data") -> Plan:
+def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: str = "data") -> CheckPlan:
     """The check plan of ``model`` for frames with these incoming columns and types.
 
     Raises :class:`SchemaDrift` naming every column that does not fit.
@@ -268,7 +268,7 @@ def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: st
     custom.extend(Custom(None, c) for c in schema.checks)
     prepare = (*(pl.col(n).alias(ORIGINAL + n) for n in casts), *(e.alias(n) for n, e in casts.items()))
     present = tuple(k for k in unique_keys(model) if all(c in columns for c in k.columns))
-    return Plan(prepare, tuple(rules), tuple(custom), present, tuple(casts), tuple(drop))
+    return CheckPlan(prepare, tuple(rules), tuple(custom), present, tuple(casts), tuple(drop))
 
 
 def unique_keys(model: Model) -> tuple[Key, ...]:

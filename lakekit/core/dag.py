@@ -9,13 +9,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Set
 
-
-class Cycle(Exception):
-    """Items that wait on each other; ``path`` walks one cycle among them (first = last)."""
-
-    def __init__(self, path: list[str]) -> None:
-        super().__init__(" → ".join(path))
-        self.path = path
+from lakekit.errors import Cycle
 
 
 def ordered(needs: Mapping[str, Set[str]]) -> list[str]:
@@ -25,7 +19,7 @@ def ordered(needs: Mapping[str, Set[str]]) -> list[str]:
     ['a', 'b', 'c', 'd']
     >>> ordered({"x": {"y"}, "y": {"x"}})
     Traceback (most recent call last):
-    lakekit.core.dag.Cycle: x → y → x
+    lakekit.errors.Cycle: x → y → x
     """
     waiting = {k: {d for d in deps if d in needs and d != k} for k, deps in needs.items()}
     users: dict[str, list[str]] = {k: [] for k in waiting}

@@ -16,6 +16,18 @@ DirectSubtype = Literal["identity", "transformation", "aggregation"]
 IndirectSubtype = Literal["join", "filter", "group_by", "sort", "window", "conditional"]
 EdgeSubtype = DirectSubtype | IndirectSubtype
 WriteMode = Literal["append", "overwrite", "merge"]
+Direction = Literal["upstream", "downstream"]
+"""Which way a lineage walk goes: into a column (what feeds it) or out of it (what it feeds)."""
+Verdict = Literal["valid", "warned", "invalid", "unvalidated", "unrecorded"]
+"""A table version under its schema: every row passed; rows failed checks that only warn; rows
+failed checks that reject; written without a schema; written with one but its verdict was lost
+(a crash between the commit and the verdict's row: ``lake.validate`` redoes it)."""
+RunStatus = Literal["running", "finished", "failed"]
+"""A run's life: ``running`` → ``finished``, or ``failed`` when its block raised."""
+AuditAction = Literal["find", "export", "erase", "verify"]
+"""The GDPR request an audit row belongs to."""
+AuditStatus = Literal["started", "finished"]
+"""A step of a GDPR request: an erasure is ``started`` before it changes anything."""
 
 
 def _plain(value: Any) -> Any:
@@ -31,16 +43,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Result:
-    """Mixin: ``asdict()`` gives a JSON-ready dict of the dataclass."""
+class Result:
+    """Mixin of every result type: ``asdict()`` gives a JSON-ready dict of the dataclass."""
 
     def asdict(self) -> dict[str, Any]:
         plain: dict[str, Any] = _plain(self)
         return plain
 
 
+_Result = Result
+"""The mixin's name before it was public; ``lakekit.gdpr`` still spells it so."""
+
+
 @dataclass(frozen=True, order=True)
-class ColumnEdge(_Result):
+class ColumnEdge(Result):
     """One column-lineage edge: ``source_table.source_column`` → ``target_table.target_column``.
 
     ``kind``/``subtype`` follow the OpenLineage column-lineage facet: direct edges carry
@@ -58,7 +74,7 @@ class ColumnEdge(_Result):
 
 
 @dataclass(frozen=True)
-class SourceFile(_Result):
+class SourceFile(Result):
     """A source file as it was seen when loaded: where, how big, what content.
 
     ``checksum`` is ``"sha256:<hex>"`` of the bytes (or ``"etag:<value>"`` where the store
@@ -71,7 +87,7 @@ class SourceFile(_Result):
 
 
 @dataclass(frozen=True)
-class LoadResult(_Result):
+class LoadResult(Result):
     """What one ``Lake.ingest`` call did.
 
     ``version`` is the table version the load committed (the current version when
@@ -91,8 +107,12 @@ class LoadResult(_Result):
 
 
 @dataclass(frozen=True)
-class HistoryEntry(_Result):
-    """One version of a table with its provenance (from the commit itself)."""
+class HistoryEntry(Result):
+    """One version of a table with its provenance (from the commit itself).
+
+    ``operation`` is Delta's name for the commit (``WRITE``, ``MERGE``, ``VACUUM END``...);
+    ``verdict`` is the version's validation, ``failing_checks`` how many checks rows failed.
+    """
 
     version: int
     timestamp: datetime
@@ -100,11 +120,26 @@ class HistoryEntry(_Result):
     rows_added: int | None
     rows_removed: int | None
     provenance: dict[str, Any]
-    validation: str = "unvalidated"
+    verdict: Verdict = "unvalidated"
+    failing_checks: int = 0
+
+    @property
+    def validation(self) -> str:
+        """The verdict in words: ``"valid"``, ``"invalid (2 failing check(s))"``, ``"unvalidated"``...
+
+        >>> HistoryEntry(3, datetime(2026, 1, 1), "WRITE", 2, 0, {}, "warned", 1).validation
+        'warned (1 failing check(s))'
+        """
+        if self.verdict in ("warned", "invalid"):
+            return f"{self.verdict} ({self.failing_checks} failing check(s))"
+        return "verdict not recorded" if self.verdict == "unrecorded" else self.verdict
+
+    def asdict(self) -> dict[str, Any]:
+        return {**super().asdict(), "validation": self.validation}
 
 
 @dataclass(frozen=True)
-class CheckFailure(_Result):
+class CheckFailure(Result):
     """One schema check that rows failed: which column, which check, how many rows, the first ones.
 
     ``column`` is None for a check on the whole row (a dataframe-level check);
@@ -119,7 +154,7 @@ class CheckFailure(_Result):
 
 
 @dataclass(frozen=True)
-class ValidationReport(_Result):
+class ValidationReport(Result):
     """The verdict of one schema on one load or table version.
 
     ``version`` is the table version the rows became (None before the commit, or when
@@ -137,7 +172,7 @@ class ValidationReport(_Result):
 
 
 @dataclass(frozen=True)
-class TransformResult(_Result):
+class TransformResult(Result):
     """What one transform did: the version it made from which input versions, and its lineage.
 
     ``skipped`` when the same SQL had already run over the same input versions (``version``
@@ -160,7 +195,7 @@ class TransformResult(_Result):
 
 
 @dataclass(frozen=True)
-class RowDiff(_Result):
+class RowDiff(Result):
     """Rows added, removed and changed between two versions (changed only when ``keys`` identify rows)."""
 
     added: int
@@ -170,7 +205,7 @@ class RowDiff(_Result):
 
 
 @dataclass(frozen=True, order=True)
-class StoredEdge(_Result):
+class StoredEdge(Result):
     """A recorded column edge between two table versions, made by one transform."""
 
     edge: ColumnEdge
@@ -180,19 +215,43 @@ class StoredEdge(_Result):
 
 
 @dataclass(frozen=True)
-class LineageGraph(_Result):
+class LineageGraph(Result):
     """The recorded edges on every path into (upstream) or out of (downstream) ``root``;
     ``tables`` are the tables reached, ``runs`` the model runs that read an affected version."""
 
     root: str
-    direction: str
+    direction: Direction
     edges: tuple[StoredEdge, ...]
     tables: tuple[str, ...]
     runs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class RerunStep(_Result):
+class FileRun(Result):
+    """What running one file of a SQL project did; ``version`` is the target's current one when
+    ``skipped``, None when the file failed (``error``) or was not run because a file it reads from failed."""
+
+    file: str
+    target: str
+    version: int | None
+    skipped: bool
+    reason: str
+    rows: int
+    inputs: dict[str, int]
+    previous_inputs: dict[str, int] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRun(Result):
+    """Every selected file of a SQL project, in the order they ran."""
+
+    directory: str
+    files: tuple[FileRun, ...]
+
+
+@dataclass(frozen=True)
+class RerunStep(Result):
     """One recomputed table: the version it had, the version the rerun made, why, and the row changes."""
 
     table: str

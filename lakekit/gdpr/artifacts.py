@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import zstandard
 
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.gdpr.needles import Needles
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
@@ -38,7 +38,7 @@ _TEXT = {".txt": "text", ".log": "text", ".md": "text", ".sql": "text", ".csv": 
 
 
 @dataclass(frozen=True)
-class ArtifactHit(_Result):
+class ArtifactHit(Result):
     """One artifact holding the subject: the subject's rows (CSV, JSON lines) and other mentions."""
 
     run_id: str

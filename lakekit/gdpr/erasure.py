@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakekit import runs
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.gdpr import artifacts, commits, journal, redaction, subjects, tags, trail
 from lakekit.gdpr.needles import Needles
@@ -40,7 +40,7 @@ PASSES = 3
 
 
 @dataclass(frozen=True)
-class ErasureReport(_Result):
+class ErasureReport(Result):
     """An erasure and its proof: what changed where, and a search afterwards that finds nothing."""
 
     request_id: str

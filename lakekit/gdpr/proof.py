@@ -20,14 +20,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import zstandard
 
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.gdpr.match import plain_type
 from lakekit.gdpr.needles import Needles
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
 @dataclass(frozen=True)
-class Occurrence(_Result):
+class Occurrence(Result):
     """Where the subject is still spelled: a file (relative to the root), what part of it, how often."""
 
     path: str

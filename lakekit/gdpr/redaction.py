@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from deltalake import DeltaTable
 
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import LakekitError
 from lakekit.gdpr import journal
 from lakekit.gdpr.match import Identifiers, judge, plain, without
@@ -37,13 +38,12 @@ from lakekit.gdpr.tags import Place, Tagged
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment
 from lakekit.storage import files, history
-from lakekit.storage.delta import Commit, Conflict, Storage
-
-MAX_ATTEMPTS = 20
+from lakekit.storage.delta import Commit, Storage
+from lakekit.write.commit import commit_once
 
 
 @dataclass(frozen=True)
-class TableErasure(_Result):
+class TableErasure(Result):
     """What an erasure did to one place."""
 
     table: str
@@ -139,15 +139,15 @@ def record(storage: Storage, table: str, request_id: str, subject: str, counts: 
     """The commit recording an erasure in the table's own history, once per request (an app
     transaction of the request id): the new version, or None when it was recorded before."""
     provenance = {"operation": "erase", "request_id": request_id, "subject": subject, **counts, **environment()}
-    commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {f"lakekit-erase:{request_id}": 1},
-                    exclusive=True)
-    for _ in range(MAX_ATTEMPTS):
-        try:
-            return storage.mark(table, commit)
-        except Conflict:
-            continue
-    raise LakekitError(f"could not record the erasure in '{table}' after {MAX_ATTEMPTS} attempts: "
-                       "too many concurrent writers")
+    app = f"lakekit-erase:{request_id}"
+    commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: 1}, exclusive=True)
+
+    def attempt(base: DeltaTable | None) -> int | None:
+        if base is None or base.transaction_version(app) is not None:
+            return None
+        return storage.mark(table, commit, base=base)
+
+    return commit_once(storage, table, attempt)
 
 
 def _erase_staged(storage: Storage, redaction: Redaction, held: Mapping[str, Any]) -> TableErasure:

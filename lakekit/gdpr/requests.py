@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.gdpr import commits, erasure, export, proof, subjects, trail
 from lakekit.gdpr.erasure import ErasureReport
 from lakekit.gdpr.subjects import SubjectReport
@@ -30,7 +30,7 @@ def find(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Sub
 
 
 @dataclass(frozen=True)
-class Verification(_Result):
+class Verification(Result):
     """Every file under the root searched for a subject that should be gone: ``verified`` when nothing is."""
 
     subject: str

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from lakekit import impact
 from lakekit.core.fingerprint import salted_hash
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.gdpr import artifacts, tags
 from lakekit.gdpr.artifacts import ArtifactHit
@@ -40,7 +40,7 @@ CACHE_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
-class TableHit(_Result):
+class TableHit(Result):
     """Where one place holds the subject: rows in its latest version, the versions and files that do."""
 
     table: str
@@ -62,7 +62,7 @@ class TableHit(_Result):
 
 
 @dataclass(frozen=True)
-class SubjectReport(_Result):
+class SubjectReport(Result):
     """Everything known of one subject, without its identifiers: ``subject`` is their salted hash."""
 
     subject: str

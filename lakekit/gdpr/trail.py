@@ -4,28 +4,28 @@ why, and what changed. A subject is named by their salted hash, never by an iden
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit.core.results import AuditAction, AuditStatus
 from lakekit.gdpr import subjects
 from lakekit.index import metadata
 from lakekit.index.provenance import environment, now
 from lakekit.storage.delta import Storage
-
-Action = Literal["find", "export", "erase", "verify"]
-Status = Literal["started", "finished"]
+from lakekit.write import indexes
 
 
-def record(storage: Storage, request_id: str, action: Action, status: Status, subject: str, reason: str | None,
+def record(storage: Storage, request_id: str, action: AuditAction, status: AuditStatus, subject: str,
+           reason: str | None,
            details: Mapping[str, Any]) -> None:
     """One step of a request, once (its id is ``<request id>:<status>``)."""
     env = environment()
     row = {"audit_id": f"{request_id}:{status}", "request_id": request_id, "action": action, "status": status,
            "subject": subject, "reason": reason, "details": dict(details), "user": env["user"], "host": env["host"],
            "lakekit_version": env["lakekit_version"], "at": now()}
-    metadata.append(storage, "audit", metadata.rows("audit", [row]), once_by="audit_id")
+    indexes.append(storage, "audit", metadata.rows("audit", [row]), once_by="audit_id")
 
 
 def trail(storage: Storage, given: Mapping[str, Any] | None = None) -> pa.Table:

@@ -13,14 +13,14 @@ import json
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from lakekit import lineage, runs, transform
 from lakekit.core import dag
 from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
-from lakekit.core.results import ColumnEdge, LineageGraph, RerunStep, StoredEdge, WriteMode
-from lakekit.errors import UsageError
+from lakekit.core.results import ColumnEdge, Direction, LineageGraph, RerunStep, StoredEdge, WriteMode
+from lakekit.errors import Cycle, UsageError
 from lakekit.index import metadata
 from lakekit.lineage.render import PRODUCER
 from lakekit.runs import commands as runexec
@@ -80,7 +80,7 @@ def _reference(ref: str) -> tuple[str, str]:
     return table, parts[2] if len(parts) == 3 else "*"
 
 
-def walk(storage: Storage, ref: str, direction: Literal["upstream", "downstream"]) -> LineageGraph:
+def walk(storage: Storage, ref: str, direction: Direction) -> LineageGraph:
     """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``.
 
     Model runs sit in the lineage like transforms: a table version a run wrote depends on
@@ -90,14 +90,14 @@ def walk(storage: Storage, ref: str, direction: Literal["upstream", "downstream"
     return _walk(storage, current_edges(storage), runs.run_dependencies(storage), ref, direction)
 
 
-def reach(storage: Storage, tables: Iterable[str], direction: Literal["upstream", "downstream"]) -> set[str]:
+def reach(storage: Storage, tables: Iterable[str], direction: Direction) -> set[str]:
     """Every table reached from any of ``tables`` (the lineage read once for all of them)."""
     stored, deps = current_edges(storage), runs.run_dependencies(storage)
     return {t for table in tables for t in _walk(storage, stored, deps, table, direction).tables}
 
 
 def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.RunDependency], ref: str,
-          direction: Literal["upstream", "downstream"]) -> LineageGraph:
+          direction: Direction) -> LineageGraph:
     table, column = _reference(ref)
     edges = [e.edge for e in stored]
     known = {e.source_table for e in edges} | {e.target_table for e in edges}
@@ -137,7 +137,7 @@ def order(storage: Storage, downstream_of: str) -> list[Recorded]:
                 frontier.append(target)
     try:
         return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
-    except dag.Cycle as c:
+    except Cycle as c:
         raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
 
 

@@ -7,12 +7,21 @@ list or an object); their inner fields are written by lakekit itself.
 
 from __future__ import annotations
 
+from typing import Any, get_args
+
 import pandera.polars as pa
 import polars as pl
+
+from lakekit.core.results import AuditAction, AuditStatus, EdgeKind, EdgeSubtype, RunStatus, WriteMode
 
 JSON_LIST = r"^\[.*\]$"
 JSON_OBJECT = r"^\{.*\}$"
 TABLE = r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _names(states: Any) -> list[str]:
+    """The values of a ``Literal`` (of ``Literal``s), as a schema check allows them."""
+    return [n for arg in get_args(states) for n in (_names(arg) if get_args(arg) else [arg])]
 
 
 class Loads(pa.DataFrameModel):
@@ -22,7 +31,7 @@ class Loads(pa.DataFrameModel):
     load_id: str = pa.Field(unique=True, str_length={"min_value": 1})
     version: int = pa.Field(ge=0)
     job: str
-    mode: str = pa.Field(isin=["append", "overwrite", "merge"])
+    mode: str = pa.Field(isin=_names(WriteMode))
     files: str = pa.Field(str_matches=JSON_LIST)  # [{"uri", "size", "checksum"}, ...]
     rows: int = pa.Field(ge=0)
     quarantined: int = pa.Field(ge=0)
@@ -55,9 +64,6 @@ class Validations(pa.DataFrameModel):
         strict = True
 
 
-RUN_STATUS = ["running", "finished", "failed"]
-
-
 class Runs(pa.DataFrameModel):
     """One row per change of a run's state (start, end, an attached process's report).
 
@@ -66,7 +72,7 @@ class Runs(pa.DataFrameModel):
 
     run_id: str = pa.Field(str_length={"min_value": 1})
     name: str = pa.Field(str_length={"min_value": 1})
-    status: str = pa.Field(isin=RUN_STATUS)
+    status: str = pa.Field(isin=_names(RunStatus))
     error: str = pa.Field(nullable=True)  # an exception type or an exit status, never a message
     params: str = pa.Field(str_matches=JSON_OBJECT)
     metrics: str = pa.Field(str_matches=JSON_OBJECT)
@@ -115,7 +121,7 @@ class RunOutputs(pa.DataFrameModel):
     run_id: str = pa.Field(str_length={"min_value": 1})
     table: str = pa.Field(str_matches=TABLE)
     version: int = pa.Field(ge=0)
-    mode: str = pa.Field(isin=["append", "overwrite", "merge"])
+    mode: str = pa.Field(isin=_names(WriteMode))
     rows: int = pa.Field(ge=0)
     inputs: str = pa.Field(str_matches=JSON_OBJECT)  # {table: version}
     written_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
@@ -157,7 +163,7 @@ class Transforms(pa.DataFrameModel):
     sql: str = pa.Field(str_length={"min_value": 1})
     sql_hash: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
     dialect: str = pa.Field(str_length={"min_value": 1})
-    mode: str = pa.Field(isin=["append", "overwrite", "merge"])
+    mode: str = pa.Field(isin=_names(WriteMode))
     keys: str = pa.Field(str_matches=JSON_LIST)
     incremental: bool
     inputs: str = pa.Field(str_matches=JSON_OBJECT)  # {table: version}
@@ -186,9 +192,8 @@ class Lineage(pa.DataFrameModel):
     target_table: str = pa.Field(str_matches=TABLE)
     target_version: int = pa.Field(ge=0)
     target_column: str = pa.Field(str_length={"min_value": 1})
-    kind: str = pa.Field(isin=["direct", "indirect"])
-    subtype: str = pa.Field(isin=["identity", "transformation", "aggregation", "join", "filter", "group_by",
-                                  "sort", "window", "conditional"])
+    kind: str = pa.Field(isin=_names(EdgeKind))
+    subtype: str = pa.Field(isin=_names(EdgeSubtype))
 
     class Config:
         name = "_lakekit.lineage"
@@ -201,8 +206,8 @@ class Audit(pa.DataFrameModel):
 
     audit_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # request_id:status
     request_id: str = pa.Field(str_length={"min_value": 1})
-    action: str = pa.Field(isin=["find", "export", "erase", "verify"])
-    status: str = pa.Field(isin=["started", "finished"])
+    action: str = pa.Field(isin=_names(AuditAction))
+    status: str = pa.Field(isin=_names(AuditStatus))
     subject: str = pa.Field(str_matches=r"^[0-9a-f]{32}$")
     reason: str = pa.Field(nullable=True)
     details: str = pa.Field(str_matches=JSON_OBJECT)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakekit import runs, transform
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
+from lakekit.write import ingest
 
 
 @dataclass(frozen=True)
-class RepairReport(_Result):
+class RepairReport(Result):
     """How many index rows were written again, and the versions whose verdict is lost."""
 
     loads: int
@@ -36,7 +37,7 @@ def repair(storage: Storage) -> RepairReport:
     unrecorded = []
     for table in storage.tables():
         before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
-        loads += metadata.loads(storage, table).num_rows - before
+        loads += ingest.loads(storage, table).num_rows - before
         unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
-                       if e.validation == metadata.UNRECORDED]
+                       if e.verdict == "unrecorded"]
     return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded))

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakekit import runs
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.index import metadata
 from lakekit.storage.delta import Storage
 
 
 @dataclass(frozen=True)
-class TableVacuum(_Result):
+class TableVacuum(Result):
     """One table's vacuum: files removed (or that would be, on a dry run) and versions kept."""
 
     table: str
@@ -27,7 +27,7 @@ class TableVacuum(_Result):
 
 
 @dataclass(frozen=True)
-class VacuumReport(_Result):
+class VacuumReport(Result):
     """What ``lake.vacuum`` did (``dry_run``: would do) per table."""
 
     retention_hours: int

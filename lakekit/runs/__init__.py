@@ -1,7 +1,6 @@
 """Model runs: what they read and wrote, reproduction, command runs, error slices."""
 
 from lakekit.runs.record import (
-    MAX_ATTEMPTS,
     RUN_ID_ENV,
     Artifact,
     Read,
@@ -10,7 +9,6 @@ from lakekit.runs.record import (
     RunInfo,
     RunNotFound,
     RunStatus,
-    commit_once,
     heal_outputs,
     index_outputs,
     output_row,
@@ -26,7 +24,6 @@ from lakekit.runs.record import (
 )
 
 __all__ = [
-    "MAX_ATTEMPTS",
     "RUN_ID_ENV",
     "Artifact",
     "Read",
@@ -35,7 +32,6 @@ __all__ = [
     "RunInfo",
     "RunNotFound",
     "RunStatus",
-    "commit_once",
     "heal_outputs",
     "index_outputs",
     "output_row",

@@ -16,15 +16,15 @@ from typing import Any
 
 from lakekit import runs
 from lakekit.core import dag
-from lakekit.core.results import _Result
-from lakekit.errors import LakekitError, UsageError
+from lakekit.core.results import Result
+from lakekit.errors import Cycle, LakekitError, UsageError
 from lakekit.runs import replay
 from lakekit.runs.record import RUN_ID_ENV, RunStatus
 from lakekit.storage.delta import Storage
 
 
 @dataclass(frozen=True)
-class CommandRun(_Result):
+class CommandRun(Result):
     """One command run as a lakekit run (``skipped`` says why a rerun did not execute it)."""
 
     run_id: str | None
@@ -84,5 +84,5 @@ def _upstream_first(chosen: set[str], readers: Mapping[str, set[str]]) -> list[s
     """``chosen`` ordered so a run comes after every chosen run whose output it read (then by id)."""
     try:
         return dag.ordered({i: {j for j in chosen if i in readers.get(j, set())} for i in chosen})
-    except dag.Cycle as c:
+    except Cycle as c:
         raise LakekitError(f"runs read each other's outputs in a cycle: {c}") from None

@@ -24,17 +24,18 @@ from typing import Any
 import pyarrow.compute as pc
 
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import _Result
+from lakekit.core.results import Result
 from lakekit.errors import LakekitError
 from lakekit.index import metadata
 from lakekit.index.provenance import now
 from lakekit.runs.pinned import pinned_read
 from lakekit.runs.record import Read, reads
 from lakekit.storage.delta import Storage
+from lakekit.write import indexes
 
 
 @dataclass(frozen=True)
-class ReadErasure(_Result):
+class ReadErasure(Result):
     """One read of a run, as erasures changed it: rows removed from what the run read, by which requests."""
 
     input: str
@@ -112,7 +113,7 @@ def amend(storage: Storage, request_id: str, subject: str, checked: Sequence[Aff
         rows.append({**record, "rows": data.num_rows, "fingerprint": table_fingerprint(data), "reproducible": True})
         kept += 1
     if rows:
-        metadata.append(storage, "run_erasures", metadata.rows("run_erasures", rows), once_by="erasure_id")
+        indexes.append(storage, "run_erasures", metadata.rows("run_erasures", rows), once_by="erasure_id")
     return kept
 
 
@@ -120,4 +121,4 @@ def unreproducible(storage: Storage, request_id: str, subject: str, run_id: str,
     """Record that a run as a whole can no longer be reproduced (``reason`` names no value)."""
     row = {"erasure_id": f"{request_id}:{run_id}:0", "request_id": request_id, "subject": subject, "run_id": run_id,
            "seq": 0, "reproducible": False, "reason": reason, "at": now()}
-    metadata.append(storage, "run_erasures", metadata.rows("run_erasures", [row]), once_by="erasure_id")
+    indexes.append(storage, "run_erasures", metadata.rows("run_erasures", [row]), once_by="erasure_id")

@@ -15,47 +15,38 @@ while the parent, which waits for it, records the start, the command and the end
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-import random
 import re
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
+from deltalake import DeltaTable
 
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import WriteMode, _Result
-from lakekit.errors import LakekitError, UsageError
+from lakekit.core.results import Result, RunStatus, WriteMode
+from lakekit.errors import InternalError, RunNotFound, UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.sources.formats import fsspec_options
-from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
-from lakekit.write import publish, validate
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.write import indexes, publish, validate
+from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
-RunStatus = Literal["running", "finished", "failed"]
 RUN_ID_ENV = "LAKEKIT_RUN_ID"
-MAX_ATTEMPTS = 30
-
-
-class RunNotFound(LakekitError):
-    """A run id this lake has no record of."""
-
-    def __init__(self, run_id: str) -> None:
-        super().__init__(f"unknown run '{run_id}'")
-        self.run_id = run_id
 
 
 def predictions_table(run_id: str) -> str:
@@ -64,7 +55,7 @@ def predictions_table(run_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Read(_Result):
+class Read(Result):
     """One ``run.read``: the version, columns and filter used, and a fingerprint of what came back."""
 
     seq: int
@@ -77,7 +68,7 @@ class Read(_Result):
 
 
 @dataclass(frozen=True)
-class Artifact(_Result):
+class Artifact(Result):
     """A file a run logged: where it came from, its copy under the lake root, its content hash."""
 
     uri: str
@@ -87,7 +78,7 @@ class Artifact(_Result):
 
 
 @dataclass(frozen=True)
-class RunInfo(_Result):
+class RunInfo(Result):
     """A run as recorded: its state, what it read (``inputs`` {table: version}) and wrote (``outputs``)."""
 
     run_id: str
@@ -109,7 +100,7 @@ class RunInfo(_Result):
 
 
 @dataclass(frozen=True)
-class RunDependency(_Result):
+class RunDependency(Result):
     """What one run read and wrote: the edges lineage, staleness and reruns walk through."""
 
     run_id: str
@@ -159,7 +150,7 @@ class Run:
         """{table: version} of the reads so far (the latest read of a table read more than once)."""
         return {r.table: r.version for r in self.reads}
 
-    def read(self, table: str, version: int | None = None, as_of: datetime | str | None = None,
+    def read(self, table: str, version: int | None = None, *, as_of: datetime | str | None = None,
              columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
         """Rows of ``table`` at a version (latest by default), recorded with a fingerprint."""
         if version is not None and as_of is not None:
@@ -200,7 +191,7 @@ class Run:
         self.artifacts[path] = artifact
         return artifact
 
-    def write(self, table: str, data: Any, mode: WriteMode = "append", keys: Sequence[str] | None = None, *,
+    def write(self, table: str, data: Any, *, mode: WriteMode = "append", keys: Sequence[str] | None = None,
               lineage: Mapping[str, str] | None = None) -> int:
         """Commit ``data`` (anything Arrow can read) as a new version of ``table``, validated by its
         schema, with provenance naming this run; once per run, however often it is retried.
@@ -224,7 +215,7 @@ class Run:
             "lineage": {c: f"{t}.{s}" for c, (t, s) in sources.items()}, **environment(),
         }
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
-        version, count = commit_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
+        version, count = _write_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
                                      provenance)
         index_outputs(self.storage, [output_row(table, version, count, provenance, now())])
         return version
@@ -244,7 +235,7 @@ class Run:
                 found[column] = (read[0], column)
         return found
 
-    def log_predictions(self, data: Any, keys: Sequence[str]) -> int:
+    def log_predictions(self, data: Any, *, keys: Sequence[str]) -> int:
         """Store predictions (with the key columns that join them to the inputs) as a new version
         of this run's predictions table; returns the version."""
         table = pa.table(data)
@@ -254,7 +245,7 @@ class Run:
         self._writes["predictions"] += 1
         seq = self._writes["predictions"]
         name = predictions_table(self.run_id)
-        version, _ = commit_once(self.storage, Target(name), table, f"lakekit-run-predictions:{self.run_id}", seq,
+        version, _ = _write_once(self.storage, Target(name), table, f"lakekit-run-predictions:{self.run_id}", seq,
                                  {"operation": "predictions", "run_id": self.run_id, "seq": seq})
         self.predictions = {"table": name, "version": version, "keys": list(keys)}
         return version
@@ -276,7 +267,7 @@ class Run:
     def save(self, *, error: str | None = None, ended: bool = False) -> None:
         """Write the reads not yet saved and a row with the run's current state."""
         if self._unsaved:
-            metadata.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
+            indexes.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
             self._unsaved = []
         env = environment()
         stamp = now()
@@ -288,7 +279,7 @@ class Run:
             "updated_at": stamp, "python": env["python"], "packages": env["packages"],
             **{k: env[k] for k in ("git_commit", "git_dirty", "user", "host", "lakekit_version")},
         }
-        metadata.append(self.storage, "runs", metadata.rows("runs", [row]))
+        indexes.append(self.storage, "runs", metadata.rows("runs", [row]))
 
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
@@ -323,8 +314,8 @@ def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
               "kind": "direct", "subtype": "identity"}
              for r in rows for column, source in sorted(r.get("lineage", {}).items())]
     if edges:
-        metadata.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
-    metadata.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
+        indexes.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
+    indexes.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
 
 
 def heal_outputs(storage: Storage) -> int:
@@ -342,33 +333,28 @@ def heal_outputs(storage: Storage) -> int:
     return len(missing)
 
 
-def commit_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,
+def _write_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,
                 provenance: Mapping[str, Any]) -> tuple[int, int]:
     """Publish ``data`` as one version of ``target.table`` unless the app transaction ``app``
     already reached ``seq`` (a retry): checked in the snapshot the commit is made on.
     Returns (version, rows)."""
-    for _ in range(MAX_ATTEMPTS):
-        dt = storage.open(target.table) if storage.exists(target.table) else None
+
+    def attempt(dt: DeltaTable | None) -> tuple[int, int]:
         if dt is not None and (dt.transaction_version(app) or 0) >= seq:
             return _committed(storage, target.table, provenance)
         base = pa.schema(dt.schema().to_arrow()) if dt is not None else pa.schema([])
         schema = reconcile(base, data.schema, table=target.table, uri=f"run {provenance['run_id']}",
                            fixed=dt is not None)
-        if dt is not None:
-            target = Target(target.table, target.mode, target.keys, tuple(dt.metadata().partition_columns),
-                            target.model, target.on_invalid)
-        publish.check_drift(target, [(f"run {provenance['run_id']}", data.schema)])
+        landing = target if dt is None else dataclasses.replace(
+            target, partition_by=tuple(dt.metadata().partition_columns))
+        publish.check_drift(landing, [(f"run {provenance['run_id']}", data.schema)])
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: seq}, exclusive=True)
-        try:
-            done = publish.publish(storage, target, base=dt, schema=schema,
-                                   parts=[(f"run {provenance['run_id']}", data.to_reader())],
-                                   write_id=f"run:{provenance['run_id']}:{seq}", stamp=None, commit=commit)
-        except Conflict:
-            time.sleep(random.uniform(0.01, 0.2))
-            continue
+        done = publish.publish(storage, landing, base=dt, schema=schema,
+                               parts=[(f"run {provenance['run_id']}", data.to_reader())],
+                               write_id=f"run:{provenance['run_id']}:{seq}", stamp=None, commit=commit)
         return done.version, done.rows
-    raise LakekitError(f"could not commit to '{target.table}' after {MAX_ATTEMPTS} attempts: "
-                       "too many concurrent writers")
+
+    return commit_once(storage, target.table, attempt)
 
 
 def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> tuple[int, int]:
@@ -378,7 +364,7 @@ def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> t
         if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
                 and p.get("operation") == provenance["operation"]:
             return entry.version, entry.rows_added or 0
-    raise LakekitError(f"'{table}' marks a run's write as committed but no commit carries it")
+    raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
 
 
 # --- what the lake knows about runs ------------------------------------------------------------
@@ -432,7 +418,7 @@ def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> No
                      if p in paths else a for p, a in state["artifacts"].items()]
         rows.append({**history[-1], "artifacts": artifacts, "updated_at": now()})
     if rows:
-        metadata.append(storage, "runs", metadata.rows("runs", rows))
+        indexes.append(storage, "runs", metadata.rows("runs", rows))
 
 
 def predictions(storage: Storage) -> dict[str, dict[str, Any]]:

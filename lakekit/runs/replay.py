@@ -19,8 +19,8 @@ from lakekit import runs
 from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import RowDiff, _Result
-from lakekit.errors import LakekitError, VersionNotFound
+from lakekit.core.results import Result, RowDiff
+from lakekit.errors import NotReproducible, VersionNotFound
 from lakekit.index import metadata
 from lakekit.runs import erasures, pinned
 from lakekit.runs.erasures import ReadErasure
@@ -28,16 +28,6 @@ from lakekit.storage.delta import Storage
 from lakekit.write import validate
 
 _NO_DATA_CHANGE = {"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT"}
-
-
-class NotReproducible(LakekitError):
-    """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
-
-    def __init__(self, run_id: str, table: str, reason: str) -> None:
-        what = f"its read of '{table}'" if table else "what it did"
-        super().__init__(f"run '{run_id}' cannot reproduce {what}: {reason}")
-        self.run_id = run_id
-        self.table = table
 
 
 class Reproduction(dict[str, pa.Table]):
@@ -88,7 +78,7 @@ def reproduce(storage: Storage, run_id: str) -> Reproduction:
 
 
 @dataclass(frozen=True)
-class InputChange(_Result):
+class InputChange(Result):
     """One input table of two runs: the versions each read and the row changes between them
     (None when only one run read the table)."""
 
@@ -99,7 +89,7 @@ class InputChange(_Result):
 
 
 @dataclass(frozen=True)
-class RunComparison(_Result):
+class RunComparison(Result):
     """Two runs side by side: inputs whose versions differ, params and metrics as ``{name: [a, b]}``."""
 
     a: str
@@ -142,7 +132,7 @@ def _side_by_side(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple
 
 
 @dataclass(frozen=True)
-class Step(_Result):
+class Step(Result):
     """One table version on the way from a stale run to the change that made it stale."""
 
     table: str
@@ -153,7 +143,7 @@ class Step(_Result):
 
 
 @dataclass(frozen=True)
-class StaleRun(_Result):
+class StaleRun(Result):
     """A run that read ``table`` at ``version_read`` while ``newest_version`` now exists.
 
     ``path`` starts at the newest version and follows, through the provenance of each

@@ -29,7 +29,7 @@ import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
-from lakekit.errors import LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
 from lakekit.sources.formats import fsspec_options
 
 META_NAMESPACE = "_lakekit"
@@ -39,10 +39,6 @@ KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
 are never gone yet."""
-
-
-class Conflict(LakekitError):
-    """Another writer committed first; the caller re-checks and retries."""
 
 
 @dataclass(frozen=True)
@@ -335,21 +331,17 @@ class Storage:
         handle remembers the old file names)."""
         self._kept.__dict__.setdefault("handles", {}).pop(table, None)
 
-    def mark(self, table: str, commit: Commit) -> int | None:
-        """Commit a version that changes no file, carrying only ``commit``'s provenance and app
-        transactions (a record in the table's own history), on top of the latest version; None
-        when an app transaction of ``commit`` is there already (committed before). Returns the new
-        version. Raises :class:`Conflict` when another writer commits first."""
-        dt = self.open(table)
-        if any((dt.transaction_version(app) or 0) >= v for app, v in commit.transactions.items()):
-            return None
+    def mark(self, table: str, commit: Commit, *, base: DeltaTable) -> int:
+        """Commit a version that changes no file on top of ``base`` (exclusively), carrying only
+        ``commit``'s provenance and app transactions: a record in the table's own history. Returns
+        the new version; raises :class:`Conflict` when another writer committed first."""
         try:
-            dt.create_write_transaction([], mode="append", schema=dt.schema(),
-                                        partition_by=dt.metadata().partition_columns,
-                                        commit_properties=commit.properties(exclusive=True))
+            base.create_write_transaction([], mode="append", schema=base.schema(),
+                                          partition_by=base.metadata().partition_columns,
+                                          commit_properties=commit.properties(exclusive=True))
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
-        return dt.version() + 1
+        return base.version() + 1
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -392,7 +384,7 @@ def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
     """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
     unknown = [c for c in columns or () if c not in ds.schema.names]
     if unknown:
-        raise LakekitError(f"table '{table}' has no column '{unknown[0]}'")
+        raise ColumnNotFound(table, unknown[0])
     if isinstance(filter, str):
         return _sql_filter(ds, table, filter, columns)
     try:

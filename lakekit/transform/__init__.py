@@ -2,7 +2,6 @@
 
 from lakekit.transform.pipeline import (
     LAKE_NAMES,
-    MAX_ATTEMPTS,
     TransformOptions,
     copied_personal,
     heal,
@@ -14,7 +13,6 @@ from lakekit.transform.pipeline import (
 
 __all__ = [
     "LAKE_NAMES",
-    "MAX_ATTEMPTS",
     "TransformOptions",
     "copied_personal",
     "heal",

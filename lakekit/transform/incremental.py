@@ -44,7 +44,7 @@ _NOT_ROW_WISE = {"distinct": "DISTINCT", "group": "GROUP BY", "having": "HAVING"
 
 
 @dataclass(frozen=True)
-class Plan:
+class ReadPlan:
     """How one transform run reads its inputs.
 
     ``previous`` is the input versions the last run consumed (incremental runs only);
@@ -118,34 +118,35 @@ def last_run(base: DeltaTable) -> dict[str, Any]:
 
 
 def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: Prepared,
-         incremental: bool, full_refresh: bool = False) -> Plan:
+         incremental: bool, full_refresh: bool = False) -> ReadPlan:
     """Decide how this run reads its inputs, and say why, against the target's current version ``base``."""
     drive = driving_tables(prepared.sql, prepared.dialect) if incremental else frozenset()
     if base is None:
-        return Plan("full", "first run: the target is new")
+        return ReadPlan("full", "first run: the target is new")
     last = last_run(base)
     if last.get("operation") != "transform" or last.get("sql_hash") != sql_hash:
         why = "the SQL changed" if last.get("operation") == "transform" else "the target was last written otherwise"
-        return Plan("full", f"{why} since the last run")
+        return ReadPlan("full", f"{why} since the last run")
     previous = {str(t): int(v) for t, v in dict(last.get("inputs") or {}).items()}
     current = {t: max(vs) for t, vs in prepared.inputs.items()}
     changed = sorted(t for t in current if previous.get(t) != current[t])
     moves = ", ".join(f"{t} {previous.get(t, 'new')}→{current[t]}" for t in changed)
     if full_refresh or not incremental:
-        return Plan("full", "full refresh requested" if full_refresh else f"new input versions: {moves}")
+        return ReadPlan("full", "full refresh requested" if full_refresh else f"new input versions: {moves}")
     if set(previous) != set(current):
-        return Plan("full", "full refresh: the query reads other tables than last run")
+        return ReadPlan("full", "full refresh: the query reads other tables than last run")
     datasets = {}
     for table in changed:
         relations = [r for r in prepared.relations if r.table == table]
         if table not in drive or len(relations) != 1:
-            return Plan("full", f"full refresh: '{table}' changed and is not read row by row (joined or read twice)")
+            return ReadPlan("full", f"full refresh: '{table}' changed and is not read row by row "
+                                    "(joined or read twice)")
         added = added_files(storage, table, previous[table], current[table])
         if added is None:
-            return Plan("full", f"full refresh: '{table}' had rows rewritten or removed since version "
+            return ReadPlan("full", f"full refresh: '{table}' had rows rewritten or removed since version "
                                 f"{previous[table]}")
         datasets[relations[0].name] = added
-    return Plan("incremental", f"incremental: rows added in {moves}", previous, datasets)
+    return ReadPlan("incremental", f"incremental: rows added in {moves}", previous, datasets)
 
 
 def added_files(storage: Storage, table: str, old: int, new: int) -> pads.Dataset | None:

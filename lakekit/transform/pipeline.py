@@ -16,8 +16,6 @@ full refresh otherwise. Its provenance names both the previous and the new input
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,17 +28,16 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
 from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
-from lakekit.storage.delta import Commit, Conflict, Storage
+from lakekit.storage.delta import Commit, Storage
 from lakekit.transform import incremental, query, statement
-from lakekit.write import publish, validate
+from lakekit.write import indexes, publish, validate
+from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
-
-MAX_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -129,11 +126,11 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.schema_package)
     transform_id = new_id()
-    for _ in range(MAX_ATTEMPTS):
-        base = storage.open(target) if storage.exists(target) else None
+
+    def attempt(base: DeltaTable | None) -> tuple[TransformResult, dict[str, Any] | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
-                                   reason="unchanged: this SQL already ran over these input versions")
+                                   reason="unchanged: this SQL already ran over these input versions"), None
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
@@ -148,19 +145,17 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
                                   replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
-        try:
-            done = publish.publish(storage, published_target, base=base, schema=schema,
-                                   parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
-                                   commit=commit)
-        except Conflict:
-            time.sleep(random.uniform(0.01, 0.2))
-            continue
-        result = TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
-                                 transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
-                                 reason=plan.reason)
-        index(storage, result, provenance, now())
-        return result
-    raise LakekitError(f"could not commit to '{target}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        done = publish.publish(storage, published_target, base=base, schema=schema,
+                               parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
+                               commit=commit)
+        return TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
+                               transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
+                               reason=plan.reason), provenance
+
+    result, made = commit_once(storage, target, attempt)
+    if made is not None:
+        index(storage, result, made, now())
+    return result
 
 
 def index(storage: Storage, result: TransformResult, provenance: Mapping[str, Any], committed_at: datetime) -> None:
@@ -171,7 +166,7 @@ def index(storage: Storage, result: TransformResult, provenance: Mapping[str, An
     """
     rows = [lineage_row(e, result) for e in result.edges]
     if rows:
-        metadata.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
+        indexes.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
     record = {
         "table": result.table, "version": result.version, "transform_id": result.transform_id,
         "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
@@ -182,7 +177,7 @@ def index(storage: Storage, result: TransformResult, provenance: Mapping[str, An
         "git_commit": provenance.get("git_commit"), "user": provenance.get("user"), "host": provenance.get("host"),
         "committed_at": committed_at,
     }
-    metadata.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+    indexes.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
 
 
 def heal(storage: Storage) -> int:

@@ -18,32 +18,20 @@ separated by spaces or commas, add up.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lakekit.core import dag
-from lakekit.errors import LakekitError, SqlError, UsageError
+from lakekit.core.results import FileRun, ProjectRun
+from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError, SqlError, UsageError
 from lakekit.storage.delta import Storage
 from lakekit.transform import query, statement
 from lakekit.transform.pipeline import TransformOptions, transform
 
 _HEADER = re.compile(r"^\s*--\s*lakekit:(.*)$", re.IGNORECASE)
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class ProjectFileError(LakekitError):
-    """A lakekit error raised by one file of a project; ``line``/``col`` are positions in that file."""
-
-    def __init__(self, path: str, message: str, *, line: int | None = None, col: int | None = None) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-        self.line = line
-        self.col = col
 
 
 @dataclass(frozen=True)
@@ -57,46 +45,6 @@ class SqlFile:
     inputs: tuple[str, ...]
     incremental: bool = False
     keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FileRun:
-    """What running one file did; ``version`` is the target's current one when ``skipped``, None
-    when the file failed (``error``) or was not run because a file it reads from failed."""
-
-    file: str
-    target: str
-    version: int | None
-    skipped: bool
-    reason: str
-    rows: int
-    inputs: dict[str, int]
-    previous_inputs: dict[str, int] | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class ProjectRun:
-    """Every selected file of a project, in the order they ran."""
-
-    directory: str
-    files: tuple[FileRun, ...]
-
-    def asdict(self) -> dict[str, Any]:
-        return {"directory": self.directory, "files": [dataclasses.asdict(f) for f in self.files]}
-
-
-class ProjectFailed(ProjectFileError):
-    """Files of a project failed. As dbt does, the others ran, except those reading a failed
-    one's table; ``result`` has every file's outcome, and the error names the first failure
-    (its file, line and column)."""
-
-    def __init__(self, failures: list[ProjectFileError], result: ProjectRun) -> None:
-        first = failures[0]
-        blocked = sum(1 for f in result.files if f.skipped and f.version is None)
-        super().__init__(first.path, f"{first.message} ({len(failures)} file(s) failed, {blocked} not run "
-                                     "because they read a failed one; the others ran)", line=first.line, col=first.col)
-        self.result = result
 
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
@@ -199,7 +147,7 @@ def order(files: Mapping[str, SqlFile]) -> list[str]:
     """Targets in dependency order (ties by name); a cycle is an error naming its tables."""
     try:
         return dag.ordered(_graph(files)[0])
-    except dag.Cycle as c:
+    except Cycle as c:
         raise UsageError(f"the SQL files read each other in a cycle (each reads the next): {c}") from None
 
 

@@ -11,8 +11,6 @@ two processes loading the same file at once commit it once.
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,17 +22,17 @@ from lakekit import sources
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.metadata import PROVENANCE_KEY
 from lakekit.index.provenance import environment, new_id, now
 from lakekit.sources.formats import Format, Source
-from lakekit.storage.delta import Commit, Conflict, Storage
-from lakekit.write import publish, validate
+from lakekit.storage.delta import Commit, Storage
+from lakekit.write import indexes, publish, validate
+from lakekit.write.commit import commit_once
 from lakekit.write.publish import Progress, Target
 
 LOAD_ID = "_load_id"
-MAX_ATTEMPTS = 30
 
 
 def file_app_id(f: SourceFile) -> str:
@@ -83,8 +81,8 @@ def ingest(
         fresh.setdefault(fp.checksum, (src, fp))
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
-    for _ in range(MAX_ATTEMPTS):
-        dt = storage.open(table) if storage.exists(table) else None
+
+    def attempt(dt: DeltaTable | None) -> LoadResult:
         todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
         if not todo:
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
@@ -103,21 +101,18 @@ def ingest(
             {file_app_id(fp): 1 for fp in files},
             exclusive=True,
         )
-        try:
-            done = publish.publish(storage, target, base=dt, schema=schema,
-                                   parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
-                                   stamp=LOAD_ID if LOAD_ID in schema.names else None, commit=commit,
-                                   progress=progress)
-        except Conflict:
-            time.sleep(random.uniform(0.01, 0.2))
-            continue
-        result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
-                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
-                            validation=done.report)
-        metadata.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
-                        once_by="load_id")
-        return result
-    raise LakekitError(f"could not commit to '{table}' after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        done = publish.publish(storage, target, base=dt, schema=schema,
+                               parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
+                               stamp=LOAD_ID if LOAD_ID in schema.names else None, commit=commit, progress=progress)
+        return LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
+                          skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
+                          validation=done.report)
+
+    result = commit_once(storage, table, attempt)
+    if not result.skipped:
+        indexes.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
+                       once_by="load_id")
+    return result
 
 
 def _env_now() -> dict[str, Any]:
@@ -165,3 +160,24 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
     missing = [c for c in partition_by if c not in schema.names]
     if missing:
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
+
+
+def loads(storage: Storage, table: str) -> pa.Table:
+    """The loads of ``table``: the index, healed from the table's own commits when it lags.
+
+    A load whose data commit landed but whose index row did not (a crash in between) is
+    found in the table's history and indexed now.
+    """
+    indexed = metadata.read(storage, "loads", filter=metadata.of_table(table))
+    known = set(indexed.column("load_id").to_pylist())
+    missing = []
+    for entry in metadata.commits(storage, table):
+        p = entry.provenance
+        if p.get("operation") == "ingest" and p.get("files") and p.get("load_id") not in known:
+            missing.append({**p, "table": table, "version": entry.version, "committed_at": entry.timestamp,
+                            "rows": entry.rows_added or 0, "quarantined": p.get("quarantined", 0)})
+    if missing:
+        healed = metadata.rows("loads", missing)
+        indexes.append(storage, "loads", healed, once_by="load_id")
+        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
+    return indexed.sort_by([("version", "ascending")])

@@ -21,9 +21,8 @@ from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
 from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import LakekitError, UsageError
-from lakekit.index import metadata
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import quarantine, validate
+from lakekit.write import indexes, quarantine, validate
 
 Progress = Callable[[str, int], None]
 
@@ -93,7 +92,7 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
     return storage.read(target.table, base.version(), columns=columns + keys)
 
 
-class _Run:
+class _Publication:
     """The mutable side of one publication: counts, rejected rows, the error that stopped it."""
 
     def __init__(self) -> None:
@@ -120,29 +119,29 @@ def publish(
 
     ``write_id`` names this write (a load id, a transform id); when ``stamp`` names a column,
     every row carries the id in it (``_load_id``). Raises
-    :class:`~lakekit.storage.Conflict` when another writer committed first: the caller decides
+    :class:`~lakekit.errors.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
-    run = _Run()
+    pub = _Publication()
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
     stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
-                                                                auditor, run, progress))
+                                                                auditor, pub, progress))
     try:
         version = _write(storage, target, base, stream, commit, configuration(target, schema) if base is None else None)
     except Exception:
-        if run.error is not None:
-            raise run.error from None
+        if pub.error is not None:
+            raise pub.error from None
         raise
-    report = dataclasses.replace(run.report, version=version) if run.report is not None else None
+    report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
     if auditor is not None and report is not None:
-        if run.quarantined:
+        if pub.quarantined:
             quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
-        metadata.record_validation(storage, report)
-    return Published(version, run.rows, run.quarantined, report)
+        indexes.record_validation(storage, report)
+    return Published(version, pub.rows, pub.quarantined, report)
 
 
 def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:
@@ -154,7 +153,7 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 
 
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
-             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, run: _Run,
+             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, pub: _Publication,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
     try:
         for uri, reader in parts:
@@ -162,30 +161,30 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
             if auditor is None:
                 valid: Iterator[pa.RecordBatch] = stamped
             else:
-                valid = _audited(auditor, stamped, uri, write_id, run)
+                valid = _audited(auditor, stamped, uri, write_id, pub)
             for batch in valid:
                 yield conform(batch, schema)
-                run.rows += batch.num_rows
+                pub.rows += batch.num_rows
                 if progress is not None:
-                    progress(uri, run.rows)
+                    progress(uri, pub.rows)
         if auditor is not None:
-            run.report = auditor.report()
-            validate.enforce(run.report, auditor.policy)
-            run.quarantined = quarantine.stage(storage, target.table, run.rejected, load_id=write_id)
+            pub.report = auditor.report()
+            validate.enforce(pub.report, auditor.policy)
+            pub.quarantined = quarantine.stage(storage, target.table, pub.rejected, load_id=write_id)
     except LakekitError as e:
-        run.error = e
+        pub.error = e
         raise
 
 
 def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
-             run: _Run) -> Iterator[pa.RecordBatch]:
+             pub: _Publication) -> Iterator[pa.RecordBatch]:
     for audited in auditor.audit_stream(batches):
         if audited.rejected.num_rows:
             rejected = audited.rejected
             if quarantine.LOAD_ID not in rejected.column_names:  # unstamped writes (transforms, runs)
                 rejected = rejected.append_column(
                     quarantine.LOAD_ID, pa.repeat(pa.scalar(write_id, pa.string()), rejected.num_rows))
-            run.rejected.append(rejected.append_column(
+            pub.rejected.append(rejected.append_column(
                 quarantine.SOURCE, pa.repeat(pa.scalar(uri, pa.string()), rejected.num_rows)))
         yield from audited.valid.to_batches()
 

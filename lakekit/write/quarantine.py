@@ -20,11 +20,13 @@ from collections.abc import Collection, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake import DeltaTable
 
 from lakekit.core.evolution import conform, delta_type, fits, reconcile
 from lakekit.index import metadata
-from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage, split_name
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage, split_name
 from lakekit.write import validate
+from lakekit.write.commit import commit_once
 
 SOURCE = "_source"
 LOAD_ID = "_load_id"
@@ -93,8 +95,8 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
     """
     name = table_name(table)
     app = f"lakekit-quarantine:{load_id}"
-    while True:
-        base = storage.open(name) if storage.exists(name) else None
+
+    def attempt(base: DeltaTable | None) -> None:
         if base is not None and base.transaction_version(app) is not None:
             return
         current = pa.schema(base.schema().to_arrow()) if base is not None else pa.schema([])
@@ -102,12 +104,10 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
         schema = reconcile(current, fitted.schema, table=name, uri=SOURCE, fixed=base is not None)
         config = {"delta.dataSkippingStatsColumns": ",".join(c for c in schema.names if c not in pii)} if pii else None
         batches = [conform(b, schema) for b in fitted.to_batches()]
-        try:
-            storage.write(name, pa.Table.from_batches(batches, schema), mode="append",
-                          commit=Commit(transactions={app: 1}, exclusive=True), base=base, configuration=config)
-            return
-        except Conflict:
-            continue
+        storage.write(name, pa.Table.from_batches(batches, schema), mode="append",
+                      commit=Commit(transactions={app: 1}, exclusive=True), base=base, configuration=config)
+
+    commit_once(storage, name, attempt)
 
 
 def rows(storage: Storage, table: str, schema_package: str) -> pa.Table:

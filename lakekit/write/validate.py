@@ -25,11 +25,11 @@ import pyarrow as arrow
 
 from lakekit.core.checks import (
     ORIGINAL,
+    CheckPlan,
     Custom,
     Key,
     Model,
     OnInvalid,
-    Plan,
     Rule,
     compile_plan,
     drift,
@@ -41,8 +41,8 @@ from lakekit.core.checks import (
 )
 from lakekit.core.results import CheckFailure, ValidationReport
 from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift
-from lakekit.index import metadata
 from lakekit.storage.delta import Storage
+from lakekit.write import indexes
 
 __all__ = [
     "Audited",
@@ -270,7 +270,7 @@ class Auditor:
         self.policy = policy_of(model, on_invalid)
         self.source = source
         self.rows = 0
-        self._plans: dict[tuple[tuple[str, pl.DataType], ...], Plan] = {}
+        self._plans: dict[tuple[tuple[str, pl.DataType], ...], CheckPlan] = {}
         self._tallies: dict[tuple[str | None, str], _Tally] = {}
         self._seen = {key: _Seen() for key in unique_keys(model)}
         self._owner = pl.struct(*replaces) if replaces else None
@@ -304,7 +304,7 @@ class Auditor:
         pair = pl.DataFrame({"v": values, "o": owners}).select(pl.struct("v", "o")).to_series()
         return held.contains(values) & ~pairs.contains(pair)
 
-    def _plan(self, frame: pl.DataFrame) -> Plan:
+    def _plan(self, frame: pl.DataFrame) -> CheckPlan:
         signature = tuple(frame.schema.items())
         if signature not in self._plans:
             self._plans[signature] = compile_plan(self.model, frame.schema, source=self.source)
@@ -350,7 +350,7 @@ class Auditor:
         flags: pl.DataFrame,
         rules: list[Rule],
         computed: pl.DataFrame,
-        plan: Plan,
+        plan: CheckPlan,
     ) -> Audited:
         counts = flags.sum().row(0) if flags.width else ()
         for name, rule, count in zip(flags.columns, rules, counts, strict=True):
@@ -429,5 +429,5 @@ def revalidate(storage: Storage, table: str, version: int, model: Model) -> Vali
     for _ in auditor.audit_stream(batches):
         pass
     report = auditor.report(version)
-    metadata.record_validation(storage, report)
+    indexes.record_validation(storage, report)
     return report

@@ -104,7 +104,7 @@ def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path
     for version, before in versions.items():  # every version readable, minus alice, through lakekit and delta-rs
         mine = [r for r in before.to_pylist() if r["email"] != ALICE]
         assert lake.read("crm.people", version=version).to_pylist() == mine
-        assert sorted(DeltaTable(lake.storage.uri("crm.people"), version=version).to_pyarrow_table()
+        assert sorted(DeltaTable(lake._storage.uri("crm.people"), version=version).to_pyarrow_table()
                       .column("user_id").to_pylist()) == sorted(r["user_id"] for r in mine)
     assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [101, 104]
     assert sorted(lake.read("mart.spend").column("user_id").to_pylist()) == [2, 3]
@@ -187,25 +187,25 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
 
 def test_copies_of_personal_columns_keep_no_statistics_and_no_partitions(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
-    assert lake.storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert lake._storage.open("mart.spend").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
     lake.transform("mart.top", "SELECT user_id, spend FROM mart.spend WHERE spend > 1", dialect="duckdb")
-    assert lake.storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
-    assert "delta.dataSkippingStatsColumns" not in lake.storage.open("mart.by_country").metadata().configuration
+    assert lake._storage.open("mart.top").metadata().configuration["delta.dataSkippingStatsColumns"] == "spend"
+    assert "delta.dataSkippingStatsColumns" not in lake._storage.open("mart.by_country").metadata().configuration
     source = _csv(tmp_path / "pm.csv", "user_id,email,name,ip,country", "9,x@example.com,X,10.0.0.9,SE")
     with pytest.raises(UsageError, match="partitioned by 'email'"):
         lake.ingest("crm.people_by_mail", source, schema=People, partition_by=["email"])
-    assert not lake.storage.exists("crm.people_by_mail")
+    assert not lake._storage.exists("crm.people_by_mail")
 
 
 def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
     rejected = pa.table({"order_id": [200, 201], "user_id": [1, 3], "amount": [-1.0, -2.0]})
-    quarantine.stage(lake.storage, "crm.orders", [rejected], load_id="killed-load")
+    quarantine.stage(lake._storage, "crm.orders", [rejected], load_id="killed-load")
     hits = {h.key: h for h in lake.gdpr.find(email=ALICE).tables}
     assert hits["crm.orders (staged)"].rows == 1
     report = lake.gdpr.erase(email=ALICE, reason="request #7")
     assert report.verified
-    left = files.read(files.dataset(lake.storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
+    left = files.read(files.dataset(lake._storage, quarantine.staging_folder("crm.orders"), "killed-load.parquet"))
     assert left.column("user_id").to_pylist() == [3]
 
 
@@ -213,7 +213,7 @@ def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tm
     lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
                        "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
-    uri = lake.storage.uri("crm.people")
+    uri = lake._storage.uri("crm.people")
     write_deltalake(uri, people)  # outside lakekit: statistics on every column
     write_deltalake(uri, people.slice(1), mode="append")
     DeltaTable(uri).create_checkpoint()
@@ -232,13 +232,13 @@ def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tm
 def test_an_identifier_spelled_in_lakekits_own_rows_and_commits_is_rewritten(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
     lake.transform("mart.alice", f"SELECT user_id FROM crm.people WHERE email = '{ALICE}'", dialect="duckdb")
-    DeltaTable(lake.storage.uri("crm.orders")).delete("user_id = 7")  # Delta logs the predicate word for word
+    DeltaTable(lake._storage.uri("crm.orders")).delete("user_id = 7")  # Delta logs the predicate word for word
     report = lake.gdpr.erase(email=ALICE, reason="request #9")
     assert report.verified and "crm.orders" not in report.logs  # its data held alice too: one rewrite
     subject = report.subject
-    sql = [r["sql"] for r in lake.storage.read("_lakekit.transforms").to_pylist() if r["table"] == "mart.alice"]
+    sql = [r["sql"] for r in lake._storage.read("_lakekit.transforms").to_pylist() if r["table"] == "mart.alice"]
     assert sql == [f"SELECT user_id FROM crm.people WHERE email = '[erased:{subject}]'"]
-    predicates = [e.get("operationParameters", {}).get("predicate") for e in lake.storage.history("crm.orders")]
+    predicates = [e.get("operationParameters", {}).get("predicate") for e in lake._storage.history("crm.orders")]
     assert f"user_id = '[erased:{subject}]'" in predicates
     assert lake.gdpr.verify(email=ALICE).verified
 
@@ -269,7 +269,7 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
 
 def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake", schemas="no_schema_package")
-    uri = lake.storage.uri("t.x")
+    uri = lake._storage.uri("t.x")
     rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
     write_deltalake(uri, rows, partition_by=["v"])
     write_deltalake(uri, pa.table({"id": [4], "v": ["a"]}), mode="append")
@@ -280,7 +280,7 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
     table.optimize.compact()
     table.create_checkpoint()
     write_deltalake(uri, rows, mode="overwrite")
-    found = log.version_files(lake.storage, "t.x")
+    found = log.version_files(lake._storage, "t.x")
     assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
     for version, paths in found.items():
         snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
@@ -290,6 +290,6 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
 def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     with ThreadPoolExecutor(8) as pool:
-        keys = set(pool.map(lambda _: Lake(root).storage.secret(), range(16)))
+        keys = set(pool.map(lambda _: Lake(root)._storage.secret(), range(16)))
     assert len(keys) == 1 and len(next(iter(keys))) == 64
     assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]

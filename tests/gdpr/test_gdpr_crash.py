@@ -132,7 +132,7 @@ def base_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def _tables(lake: Lake) -> list[str]:
     """Every table of the lake: data tables, and lakekit's quarantine and predictions tables."""
-    own = sorted(f"_lakekit.{p.name}" for p in (Path(lake.storage.root) / "_lakekit").iterdir()
+    own = sorted(f"_lakekit.{p.name}" for p in (Path(lake._storage.root) / "_lakekit").iterdir()
                  if p.name.startswith(("quarantine__", "predictions__")))
     assert own, "the lake has no quarantine or predictions table"
     return lake.tables() + own
@@ -149,7 +149,7 @@ def _versions(lake: Lake, table: str, upto: int | None = None) -> dict[int, Coun
     found = {}
     for v in range(last + 1):
         rows = lake.read(table, version=v)
-        assert DeltaTable(lake.storage.uri(table), version=v).to_pyarrow_table().num_rows == rows.num_rows
+        assert DeltaTable(lake._storage.uri(table), version=v).to_pyarrow_table().num_rows == rows.num_rows
         found[v] = Counter(_key(r) for r in rows.drop_columns(["_load_id"]).to_pylist()) \
             if "_load_id" in rows.column_names else Counter(_key(r) for r in rows.to_pylist())
     return found

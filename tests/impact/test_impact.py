@@ -54,7 +54,7 @@ def refs(graph: lk.models.LineageGraph) -> set[tuple[str, str, str, str]]:
 
 
 def test_every_edge_is_recorded_with_versions(chain: lk.Lake) -> None:
-    rows = metadata.read(chain.storage, "lineage").to_pylist()
+    rows = metadata.read(chain._storage, "lineage").to_pylist()
     despam = [r for r in rows if r["target_table"] == "clean.members"]
     assert {(r["source_table"], r["source_column"], r["target_column"], r["subtype"]) for r in despam} == {
         ("raw.members", "user_id", "user_id", "identity"), ("raw.members", "country", "country", "identity"),
@@ -62,7 +62,7 @@ def test_every_edge_is_recorded_with_versions(chain: lk.Lake) -> None:
         ("raw.blocked", "ip", "*", "join"), ("raw.blocked", "ip", "*", "filter"),
     }
     assert {(r["source_version"], r["target_version"]) for r in despam} == {(0, 0)}
-    transforms = metadata.read(chain.storage, "transforms").to_pylist()
+    transforms = metadata.read(chain._storage, "transforms").to_pylist()
     assert sorted(t["table"] for t in transforms) == ["clean.members", "features.members", "stats.members"]
     assert json.loads(next(t for t in transforms if t["table"] == "features.members")["inputs"]) == {
         "clean.members": 0}

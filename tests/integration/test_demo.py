@@ -30,7 +30,7 @@ def test_demo_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert second.inputs["features.persons"] > first.inputs["features.persons"]
     users = lake.history("clean.users")
     assert [h.provenance.get("operation") for h in users][:4] == ["run", "erase", "run", "run"]
-    written = {r["version"]: r["rows"] for r in metadata.read(lake.storage, "run_outputs").to_pylist()
+    written = {r["version"]: r["rows"] for r in metadata.read(lake._storage, "run_outputs").to_pylist()
                if r["table"] == "clean.users"}
     assert written[1] > written[0]  # the rerun after the blacklist fix restored the campus users
     assert [r["name"] for r in lake.runs().to_pylist()].count("id-merge") == 3

@@ -29,14 +29,14 @@ def test_repair_writes_lost_index_rows_again(tmp_path: Path, monkeypatch: pytest
     with lake.start_run("scorer") as run:
         spend = run.read("mart.spend")
         run.write("mart.scored", pa.table({"user_id": spend.column("user_id"), "score": [0.5] * spend.num_rows}))
-    before = {name: metadata.read(lake.storage, name).num_rows for name in INDEXES}
+    before = {name: metadata.read(lake._storage, name).num_rows for name in INDEXES}
     for name in INDEXES:
-        shutil.rmtree(Path(lake.storage.root) / "_lakekit" / name)
+        shutil.rmtree(Path(lake._storage.root) / "_lakekit" / name)
 
     report = lake.repair()
     assert (report.loads, report.transforms, report.run_outputs) == (2, 1, 1)
     assert report.unrecorded_verdicts == ("crm.orders@1", "crm.orders@0")
-    after = {name: metadata.read(lake.storage, name).num_rows for name in INDEXES}
+    after = {name: metadata.read(lake._storage, name).num_rows for name in INDEXES}
     assert after == {**before, "validations": 0}
     assert run.run_id in lake.lineage.downstream("crm.orders.amount").runs
     assert "mart.scored" in lake.lineage.downstream("crm.orders.amount").tables

@@ -14,10 +14,10 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from lakekit import Lake
-from lakekit.errors import VersionNotFound
+from lakekit.errors import NotReproducible, RunNotFound, VersionNotFound
 from lakekit.index import metadata
-from lakekit.runs.record import Run, RunNotFound
-from lakekit.runs.replay import NotReproducible
+from lakekit.runs.record import Run
+from lakekit.write import indexes
 
 ITEMS = "raw.items"
 
@@ -30,7 +30,7 @@ def _items(n: int = 20, start: int = 0) -> pa.Table:
 
 @pytest.fixture
 def items(lake: Lake) -> Lake:
-    write_deltalake(lake.storage.uri(ITEMS), _items())
+    write_deltalake(lake._storage.uri(ITEMS), _items())
     return lake
 
 
@@ -46,7 +46,7 @@ def _record(lake: Lake) -> tuple[str, dict[str, pa.Table]]:
 
 
 def _change(lake: Lake, kind: str) -> None:
-    uri = lake.storage.uri(ITEMS)
+    uri = lake._storage.uri(ITEMS)
     if kind == "append":
         write_deltalake(uri, _items(5, 100), mode="append", schema_mode="merge")
     elif kind == "overwrite":
@@ -84,8 +84,8 @@ def test_reproduce_after_each_kind_of_change(items: Lake, kind: str) -> None:
 
 def test_reproduce_refuses_rows_that_differ(items: Lake) -> None:
     run_id, _ = _record(items)
-    bad = {**metadata.read(items.storage, "run_inputs").to_pylist()[0], "fingerprint": "xxh3_128:" + "0" * 32}
-    metadata.append(items.storage, "run_inputs", metadata.rows("run_inputs", [bad]))
+    bad = {**metadata.read(items._storage, "run_inputs").to_pylist()[0], "fingerprint": "xxh3_128:" + "0" * 32}
+    indexes.append(items._storage, "run_inputs", metadata.rows("run_inputs", [bad]))
     with pytest.raises(NotReproducible, match=f"'{ITEMS}'"):
         items.reproduce(run_id)
 
@@ -97,7 +97,7 @@ def test_failed_run_keeps_the_exception_type_not_its_message(items: Lake) -> Non
     info = items.run(run.run_id)
     assert (info.status, info.error, info.inputs) == ("failed", "ValueError", {ITEMS: 0})
     assert info.ended_at is not None
-    stored = json.dumps(metadata.read(items.storage, "runs").to_pylist(), default=str)
+    stored = json.dumps(metadata.read(items._storage, "runs").to_pylist(), default=str)
     assert "alice" not in stored
     with pytest.raises(RunNotFound):
         items.run("no-such-run")
@@ -124,22 +124,22 @@ def test_a_run_that_writes_names_itself_in_the_version_and_writes_once(items: La
     prov = items.history("clean.items")[0].provenance
     assert prov["operation"] == "run" and prov["run_id"] == run.run_id and prov["run_name"] == "despam"
     assert prov["inputs"] == {ITEMS: 0} and prov["artifacts"] == {artifact.path: artifact.sha256}
-    fs, base = items.storage.files()
+    fs, base = items._storage.files()
     assert fs.cat_file(f"{base}/{artifact.path}") == b"weights"
     assert next(d for d in items_deps(items) if d.run_id == run.run_id).outputs == {"clean.items": version}
     assert items.run(run.run_id).outputs == {"clean.items": version}
     # the same run's write retried (e.g. the process restarted) commits nothing new
-    retry = Run(items.storage, run.run_id, "despam", attached=True)
+    retry = Run(items._storage, run.run_id, "despam", attached=True)
     assert retry.write("clean.items", data) == version
-    assert DeltaTable(items.storage.uri("clean.items")).version() == version
+    assert DeltaTable(items._storage.uri("clean.items")).version() == version
     assert items.read("clean.items").num_rows == data.num_rows
-    assert metadata.read(items.storage, "run_outputs").num_rows == 1
+    assert metadata.read(items._storage, "run_outputs").num_rows == 1
 
 
 def items_deps(lake: Lake):
     from lakekit.runs.record import run_dependencies
 
-    return run_dependencies(lake.storage)
+    return run_dependencies(lake._storage)
 
 
 def test_stale_runs_follow_the_path_to_the_change(items: Lake) -> None:
@@ -148,7 +148,7 @@ def test_stale_runs_follow_the_path_to_the_change(items: Lake) -> None:
     with items.start_run("train") as b:
         b.read("clean.items")
     assert items.stale_runs() == []
-    write_deltalake(items.storage.uri(ITEMS), _items(3, 100), mode="append")  # the upstream fix
+    write_deltalake(items._storage.uri(ITEMS), _items(3, 100), mode="append")  # the upstream fix
     stale = {s.run_id: s for s in items.stale_runs()}
     assert set(stale) == {a.run_id}
     with items.start_run("despam") as a2:  # the model applied again on the new version
@@ -165,7 +165,7 @@ def test_error_slices_rank_a_planted_slice_first(lake: Lake) -> None:
     regions = [["eu-north", "eu-south", "us", "apac"][i % 4] for i in range(n)]
     label = [i % 2 == 0 for i in range(n)]
     wrong = [(r == "eu-north" and i % 10 < 7) or (r != "eu-north" and i % 10 == 0) for i, r in enumerate(regions)]
-    write_deltalake(lake.storage.uri("features.users"),
+    write_deltalake(lake._storage.uri("features.users"),
                     pa.table({"user_id": list(range(n)), "region": regions, "is_seeker": label}))
     with lake.start_run("job-seeker") as run:
         users = run.read("features.users", columns=["user_id"])
@@ -184,7 +184,7 @@ def test_compare_runs_keyed_and_unkeyed(items: Lake) -> None:
     with items.start_run("m", params={"depth": 3}) as a:
         a.read(ITEMS)
         a.log_metrics({"auc": 0.8})
-    uri = items.storage.uri(ITEMS)
+    uri = items._storage.uri(ITEMS)
     (DeltaTable(uri).merge(pa.table({"id": [1, 50], "region": ["us", "us"], "v": [99.0, 50.0]}), "t.id = s.id",
                            source_alias="s", target_alias="t").when_matched_update_all()
      .when_not_matched_insert_all().execute())
@@ -204,7 +204,7 @@ def test_compare_runs_keyed_and_unkeyed(items: Lake) -> None:
 
 def test_vacuum_keeps_pinned_versions_and_removes_the_rest(items: Lake) -> None:
     run_id, got = _record(items)  # pins version 0
-    uri = items.storage.uri(ITEMS)
+    uri = items._storage.uri(ITEMS)
     write_deltalake(uri, _items(4, 100), mode="overwrite")  # version 1: nobody reads it
     write_deltalake(uri, _items(5, 200), mode="overwrite")  # version 2: current
     orphan = Path(uri) / "part-from-a-killed-write.parquet"  # data written, never committed
@@ -223,7 +223,7 @@ def test_vacuum_keeps_pinned_versions_and_removes_the_rest(items: Lake) -> None:
 def test_index_tables_keep_statistics_of_their_lookup_column_only(items: Lake) -> None:
     run_id, _ = _record(items)
     for name in ("runs", "run_inputs"):
-        actions = items.storage.open(f"_lakekit.{name}").get_add_actions(flatten=True)
+        actions = items._storage.open(f"_lakekit.{name}").get_add_actions(flatten=True)
         stats = {c.split(".", 1)[1] for c in actions.column_names if c.startswith(("min.", "max."))}
         assert stats == {metadata.LOOKUP_COLUMNS[name]}
     assert items.run(run_id).inputs == {ITEMS: 0}
@@ -232,8 +232,8 @@ def test_index_tables_keep_statistics_of_their_lookup_column_only(items: Lake) -
 def test_a_kept_index_handle_notices_its_table_was_deleted(items: Lake) -> None:
     _record(items)
     assert items.runs().num_rows == 1
-    shutil.rmtree(Path(items.storage.root) / "_lakekit" / "runs")
+    shutil.rmtree(Path(items._storage.root) / "_lakekit" / "runs")
     assert items.runs().num_rows == 0
     second, _ = _record(items)
     assert items.runs().column("run_id").to_pylist() == [second]
-    assert items.storage.open("_lakekit.runs").version() == 1
+    assert items._storage.open("_lakekit.runs").version() == 1

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import lakekit as lk
 from lakekit.cli import app
-from lakekit.errors import UsageError
-from lakekit.transform.project import ProjectFailed, ProjectFileError, load
+from lakekit.errors import ProjectFailed, ProjectFileError, UsageError
+from lakekit.transform.project import load
 
 FILES = {
     # alphabetical order is not dependency order
@@ -30,7 +30,7 @@ FILES = {
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
     lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
-    write_deltalake(lake.storage.uri("src.users"),
+    write_deltalake(lake._storage.uri("src.users"),
                     arrow.table({"id": [1, 2, 3], "amount": [5, -1, 7], "country": ["de", "fr", "de"]}))
     return lake
 
@@ -54,7 +54,7 @@ def test_files_run_in_dependency_order_and_unchanged_ones_are_skipped(lake: lk.L
     assert all(f.skipped and "unchanged" in f.reason for f in second.files)
     assert second.asdict()["files"][0]["target"] == "clean.users"
 
-    write_deltalake(lake.storage.uri("src.users"), arrow.table({"id": [4], "amount": [1], "country": ["fr"]}),
+    write_deltalake(lake._storage.uri("src.users"), arrow.table({"id": [4], "amount": [1], "country": ["fr"]}),
                     mode="append")
     third = lake.run_transforms(folder)
     assert [f.skipped for f in third.files] == [False, False, False]
@@ -135,7 +135,7 @@ def test_a_failing_file_stops_only_what_reads_its_table(lake: lk.Lake, tmp_path:
     assert {"clean.a", "marts.d"} <= set(lake.tables()) and not {"clean.bad", "marts.c"} & set(lake.tables())
 
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["run-transforms", str(folder), "--lake", str(lake.storage.root), "--json"])
+    result = CliRunner().invoke(app, ["run-transforms", str(folder), "--lake", str(lake._storage.root), "--json"])
     assert result.exit_code == 1
     ran = {f["target"]: f for f in json.loads(result.stdout)["files"]}
     assert ran["clean.a"]["skipped"] and ran["marts.c"]["reason"] == "not run: clean.bad failed"
@@ -146,7 +146,7 @@ def test_cli_transform_takes_the_dialect_and_keys_from_the_file_header(lake: lk.
     sql = tmp_path / "x.sql"
     sql.write_text("-- lakekit: dialect=bigquery incremental keys=id\n"
                    "SELECT `u`.id, u.amount FROM `proj.src.users` AS u")
-    root = str(lake.storage.root)
+    root = str(lake._storage.root)
     result = CliRunner().invoke(app, ["transform", "clean.x", str(sql), "--lake", root, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rows"] == 3 and lake.read("clean.x").num_rows == 3

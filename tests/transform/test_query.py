@@ -164,7 +164,7 @@ def test_two_versions_of_one_table_join_in_one_query(lake: lk.Lake) -> None:
     gone = lake.sql("SELECT id FROM raw.users AT(VERSION => 1) o WHERE id NOT IN (SELECT id FROM raw.users) "
                     "ORDER BY id", dialect="snowflake")
     assert gone.column("id").to_pylist() == [1, 4]
-    prepared = q.prepare(lake.storage, "SELECT * FROM raw.users VERSION AS OF 1 a JOIN raw.users b USING (id)",
+    prepared = q.prepare(lake._storage, "SELECT * FROM raw.users VERSION AS OF 1 a JOIN raw.users b USING (id)",
                          dialect="spark")
     assert prepared.inputs == {"raw.users": (1, 3)}
     assert [(r.table, r.version) for r in prepared.relations] == [("raw.users", 1), ("raw.users", 3)]
@@ -196,19 +196,19 @@ def test_input_tables_lists_reads_not_targets() -> None:
 
 
 def test_pinned_versions_from_the_caller(lake: lk.Lake) -> None:
-    assert rows(q.query(lake.storage, "SELECT * FROM raw.users", versions={"raw.users": 1})) == sorted(EXPECTED[1])
-    both = q.prepare(lake.storage, "SELECT * FROM raw.users a JOIN raw.users VERSION AS OF 0 b USING (id)",
+    assert rows(q.query(lake._storage, "SELECT * FROM raw.users", versions={"raw.users": 1})) == sorted(EXPECTED[1])
+    both = q.prepare(lake._storage, "SELECT * FROM raw.users a JOIN raw.users VERSION AS OF 0 b USING (id)",
                      versions={"raw.users": 2})
     assert both.inputs == {"raw.users": (0, 2)}  # the clause wins where there is one
     with pytest.raises(UsageError, match=r"raw\.userz"):
-        q.prepare(lake.storage, "SELECT * FROM raw.users", versions={"raw.userz": 1})
+        q.prepare(lake._storage, "SELECT * FROM raw.users", versions={"raw.userz": 1})
     with pytest.raises(VersionNotFound):
-        q.prepare(lake.storage, "SELECT * FROM raw.users", versions={"raw.users": 7})
+        q.prepare(lake._storage, "SELECT * FROM raw.users", versions={"raw.users": 7})
 
 
 def test_execute_streams_record_batches(lake: lk.Lake) -> None:
-    prepared = q.prepare(lake.storage, "SELECT id FROM raw.users VERSION AS OF 3 ORDER BY id")
-    reader = q.execute(lake.storage, prepared, batch_rows=1)
+    prepared = q.prepare(lake._storage, "SELECT id FROM raw.users VERSION AS OF 3 ORDER BY id")
+    reader = q.execute(lake._storage, prepared, batch_rows=1)
     assert isinstance(reader, pa.RecordBatchReader)
     batches = list(reader)
     assert sum(b.num_rows for b in batches) == 4
@@ -217,11 +217,11 @@ def test_execute_streams_record_batches(lake: lk.Lake) -> None:
 
 def test_projection_and_filter_reach_the_arrow_scan(lake: lk.Lake) -> None:
     sql = "SELECT name FROM raw.users VERSION AS OF 1 WHERE id = 3"
-    prepared = q.prepare(lake.storage, sql, dialect="spark")
+    prepared = q.prepare(lake._storage, sql, dialect="spark")
     assert prepared.duckdb_sql == 'SELECT name FROM "raw.users@v1" AS users WHERE id = 3'
     con = duckdb.connect()
     for r in prepared.relations:
-        con.register(r.name, lake.storage.dataset(r.table, r.version))
+        con.register(r.name, lake._storage.dataset(r.table, r.version))
     plan = con.sql("EXPLAIN " + prepared.duckdb_sql).fetchall()[0][1]
     assert "ARROW_SCAN" in plan
     assert "Projections: name" in plan and '"id" = 3' in plan
@@ -267,7 +267,7 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_errors_name_what_is_wrong_and_write_nothing(lake: lk.Lake, case: str) -> None:
     dialect, sql, error, text = BAD[case]
-    root = Path(lake.storage.root)
+    root = Path(lake._storage.root)
     before = snapshot(root)
     with pytest.raises(error) as caught:
         lake.sql(sql, dialect=dialect)
@@ -316,7 +316,7 @@ REFUSED = [
 
 @pytest.mark.parametrize("sql", REFUSED)
 def test_only_read_only_queries_over_lake_tables_run(lake: lk.Lake, sql: str) -> None:
-    root = Path(lake.storage.root)
+    root = Path(lake._storage.root)
     before = snapshot(root)
     with pytest.raises((UsageError, TableNotFound)):
         lake.sql(sql)
@@ -343,7 +343,7 @@ def invoke(*args: str):
 
 
 def test_cli_sql_json_and_table(lake: lk.Lake) -> None:
-    root = lake.storage.root
+    root = lake._storage.root
     result = invoke("sql", "SELECT id, name FROM raw.users VERSION AS OF 1 ORDER BY id", "--dialect", "spark",
                     "--json", "--lake", root, "--limit", "3")
     assert result.exit_code == 0, result.output
@@ -354,7 +354,7 @@ def test_cli_sql_json_and_table(lake: lk.Lake) -> None:
 
 
 def test_cli_sql_errors_are_one_line(lake: lk.Lake) -> None:
-    root = lake.storage.root
+    root = lake._storage.root
     for sql, text in [("SELECT * FROM raw.nope", "unknown table 'raw.nope'"), ("DROP TABLE raw.users", "DROP"),
                       ("SELECT nope FROM raw.users", "unknown column 'nope'")]:
         result = invoke("sql", sql, "--lake", root)

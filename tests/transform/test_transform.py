@@ -29,7 +29,7 @@ def lake(tmp_path: Path) -> lk.Lake:
 
 
 def put(lake: lk.Lake, table: str, rows: arrow.Table, mode: str = "overwrite") -> None:
-    write_deltalake(lake.storage.uri(table), rows, mode=mode)  # type: ignore[arg-type]
+    write_deltalake(lake._storage.uri(table), rows, mode=mode)  # type: ignore[arg-type]
 
 
 def rows(lake: lk.Lake, table: str, version: int | None = None) -> list[dict]:
@@ -57,7 +57,7 @@ def test_pinned_versions_reproduce_an_old_output(lake: lk.Lake) -> None:
     provenance = lake.history("out.enriched")[0].provenance
     assert provenance["operation"] == "transform" and provenance["sql"] == sql
     assert provenance["inputs"] == {"src.events": 1, "src.people": 1} and provenance["previous_inputs"] is None
-    indexed = metadata.read(lake.storage, "transforms").to_pylist()
+    indexed = metadata.read(lake._storage, "transforms").to_pylist()
     assert sorted((r["table"], r["version"]) for r in indexed) == [("out.enriched", 0), ("out.enriched", 1),
                                                                     ("out.replay", 0)]
     assert all(json.loads(r["inputs"]) for r in indexed)
@@ -177,7 +177,7 @@ def test_mixed_case_columns_resolve_in_every_dialect_as_the_lake_runs_them(lake:
                                                                            quoted: str) -> None:
     """Delta and DuckDB tell no column names apart by case, so neither does a transform's lineage,
     whatever a warehouse dialect would do with the same names."""
-    write_deltalake(lake.storage.uri("raw.mixed"), arrow.table({"UserId": [1, 2], "Email": ["a", "b"]}))
+    write_deltalake(lake._storage.uri("raw.mixed"), arrow.table({"UserId": [1, 2], "Email": ["a", "b"]}))
     result = lake.transform("out.mixed", f"SELECT UserId, {quoted} AS again, Email AS mail FROM raw.mixed",
                             dialect=dialect)
     assert {(e.source_column, e.target_column) for e in result.edges} == {

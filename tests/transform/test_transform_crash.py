@@ -32,7 +32,7 @@ SQL = "SELECT id, amount * 2 AS doubled, upper(name) AS name FROM src.big WHERE 
 CHILD = r"""
 import json, os, signal, sys
 import pyarrow as pa
-import lakekit.index.metadata, lakekit.transform.query
+import lakekit.write.indexes, lakekit.transform.query
 from lakekit import Lake
 
 spec = json.loads(sys.argv[1])
@@ -52,12 +52,12 @@ if spec["point"] == "stream":
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
     lakekit.transform.query.execute = dying
 elif spec["point"] == "index":
-    append = lakekit.index.metadata.append
+    append = lakekit.write.indexes.append
     def dying_append(storage, name, table, **kwargs):
         if name == "transforms":
             die()
         return append(storage, name, table, **kwargs)
-    lakekit.index.metadata.append = dying_append
+    lakekit.write.indexes.append = dying_append
 
 lake = Lake(spec["root"], schemas="no_schema_package")
 print("start", flush=True)
@@ -76,9 +76,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """out.big at version 0 made from src.big version 0; src.big version 1 adds ROWS rows."""
     root = tmp_path_factory.mktemp("transform-crash") / "lake"
     lake = Lake(root, schemas="no_schema_package")
-    write_deltalake(lake.storage.uri("src.big"), _rows(-100, 100))
+    write_deltalake(lake._storage.uri("src.big"), _rows(-100, 100))
     assert lake.transform("out.big", SQL).version == 0
-    write_deltalake(lake.storage.uri("src.big"), _rows(0, ROWS), mode="append")
+    write_deltalake(lake._storage.uri("src.big"), _rows(0, ROWS), mode="append")
     return root
 
 
@@ -115,9 +115,9 @@ def _assert_consistent_then_rerun_once(lake: Lake) -> None:
     out = lake.read("out.big")
     assert out.num_rows == _expected(lake, 1) == pc.count_distinct(out.column("id")).as_py()
     lake.lineage.upstream("out.big")  # reading the lineage heals its index from the table's own commits
-    versions_indexed = metadata.read(lake.storage, "transforms").column("version").to_pylist()
+    versions_indexed = metadata.read(lake._storage, "transforms").column("version").to_pylist()
     assert versions_indexed.count(0) == 1 and versions_indexed.count(1) == 1
-    edges = metadata.read(lake.storage, "lineage").to_pylist()
+    edges = metadata.read(lake._storage, "lineage").to_pylist()
     assert {r["target_version"] for r in edges} == {0, 1}
     assert len(edges) == 2 * len({(r["source_column"], r["target_column"], r["subtype"]) for r in edges})
 
@@ -130,7 +130,7 @@ def test_kill_while_the_rows_stream(lake: Lake) -> None:
 
 
 def test_kill_when_the_first_parquet_file_of_the_target_appears(lake: Lake) -> None:
-    folder = Path(lake.storage.uri("out.big"))
+    folder = Path(lake._storage.uri("out.big"))
     before = set(os.listdir(folder))
     child = _start(lake, "none")
     deadline = time.monotonic() + 60

@@ -26,8 +26,8 @@ USERS = ["a", "b", "c", "d"]
 
 def new_lake(root: Path) -> lk.Lake:
     lake = lk.Lake(root, schemas="no_schema_package")
-    write_deltalake(lake.storage.uri("src.people"), arrow.table({"user": ["a", "b"], "country": ["de", "fr"]}))
-    write_deltalake(lake.storage.uri("src.events"), events(range(0, 5)))
+    write_deltalake(lake._storage.uri("src.people"), arrow.table({"user": ["a", "b"], "country": ["de", "fr"]}))
+    write_deltalake(lake._storage.uri("src.events"), events(range(0, 5)))
     return lake
 
 
@@ -49,8 +49,8 @@ def test_appends_are_read_incrementally_and_recorded_with_both_versions(tmp_path
     lake = new_lake(tmp_path / "lake")
     first = run(lake)
     assert first.reason.startswith("first run") and first.previous_inputs is None
-    write_deltalake(lake.storage.uri("src.events"), events(range(5, 8)), mode="append")
-    write_deltalake(lake.storage.uri("src.events"), events(range(8, 10)), mode="append")
+    write_deltalake(lake._storage.uri("src.events"), events(range(5, 8)), mode="append")
+    write_deltalake(lake._storage.uri("src.events"), events(range(8, 10)), mode="append")
     second = run(lake)
     assert second.reason.startswith("incremental") and second.previous_inputs == {"src.events": 0, "src.people": 0}
     assert second.inputs == {"src.events": 2, "src.people": 0}
@@ -60,7 +60,7 @@ def test_appends_are_read_incrementally_and_recorded_with_both_versions(tmp_path
 
     provenance = lake.history("out.inc")[0].provenance
     assert provenance["previous_inputs"] == {"src.events": 0, "src.people": 0} and provenance["mode"] == "merge"
-    indexed = {r["version"]: r for r in metadata.read(lake.storage, "transforms").to_pylist()}
+    indexed = {r["version"]: r for r in metadata.read(lake._storage, "transforms").to_pylist()}
     assert json.loads(indexed[1]["previous_inputs"]) == {"src.events": 0, "src.people": 0}
     assert indexed[0]["previous_inputs"] is None
 
@@ -68,18 +68,18 @@ def test_appends_are_read_incrementally_and_recorded_with_both_versions(tmp_path
 def test_upstream_merge_and_dimension_change_fall_back_to_a_full_refresh(tmp_path: Path) -> None:
     lake = new_lake(tmp_path / "lake")
     run(lake)
-    DeltaTable(lake.storage.uri("src.events")).merge(
+    DeltaTable(lake._storage.uri("src.events")).merge(
         events([1, 2, 40], bump=1), "t.id = s.id", source_alias="s", target_alias="t",
     ).when_matched_update_all().when_not_matched_insert_all().execute()
     merged = run(lake)
     assert merged.reason.startswith("full refresh") and "rewritten or removed" in merged.reason
     assert_equals_full_refresh(lake)
-    write_deltalake(lake.storage.uri("src.people"), arrow.table({"user": ["c"], "country": ["it"]}), mode="append")
+    write_deltalake(lake._storage.uri("src.people"), arrow.table({"user": ["c"], "country": ["it"]}), mode="append")
     dim = run(lake)
     assert "src.people" in dim.reason and "not read row by row" in dim.reason
     assert_equals_full_refresh(lake)
     assert run(lake, full_refresh=True).skipped  # same inputs: the output is the same
-    write_deltalake(lake.storage.uri("src.events"), events([50]), mode="append")
+    write_deltalake(lake._storage.uri("src.events"), events([50]), mode="append")
     assert run(lake, full_refresh=True).reason == "full refresh requested"
     assert_equals_full_refresh(lake)
 
@@ -96,7 +96,7 @@ def test_incremental_equals_full_refresh_after_any_upstream_history(history: lis
         lake = new_lake(Path(tmp) / "lake")
         run(lake)
         fresh = itertools.count(100)
-        table = lake.storage.uri("src.events")
+        table = lake._storage.uri("src.events")
         for kind, n in history:
             if kind == "append":
                 write_deltalake(table, events([next(fresh) for _ in range(n)]), mode="append")
@@ -107,7 +107,7 @@ def test_incremental_equals_full_refresh_after_any_upstream_history(history: lis
             elif kind == "delete":
                 DeltaTable(table).delete(f"id % 5 = {n}")
             else:  # a person moves (or appears): the dimension keeps one row per user
-                DeltaTable(lake.storage.uri("src.people")).merge(
+                DeltaTable(lake._storage.uri("src.people")).merge(
                     arrow.table({"user": [USERS[n % 4]], "country": [f"x{n}"]}), "t.user = s.user", source_alias="s",
                     target_alias="t").when_matched_update_all().when_not_matched_insert_all().execute()
             result = run(lake)

@@ -149,7 +149,7 @@ def test_overwrite_and_merge(lake: lk.Lake, tmp_path: Path) -> None:
 def test_partitioned_table(lake: lk.Lake, tmp_path: Path) -> None:
     rows = [{"id": i, "country": c} for i, c in enumerate(["de", "nl", "de"])]
     lake.ingest("raw.p", str(write_csv(tmp_path / "a.csv", rows)), partition_by=["country"])
-    assert sorted(p.name for p in (Path(lake.storage.root) / "raw" / "p").iterdir() if p.is_dir()) == [
+    assert sorted(p.name for p in (Path(lake._storage.root) / "raw" / "p").iterdir() if p.is_dir()) == [
         "_delta_log", "country=de", "country=nl"]
     assert lake.read("raw.p", filter="country = 'de'").num_rows == 2
     with pytest.raises(UsageError, match="nope"):
@@ -163,12 +163,12 @@ def test_schema_evolution_adds_nullable_columns_and_refuses_conflicts(lake: lk.L
     table = lake.read("raw.t")
     assert table.schema.field("referrer").nullable
     assert sorted(table.column("referrer").to_pylist(), key=str) == [None, None, "ad"]
-    before = snapshot(Path(lake.storage.root))
+    before = snapshot(Path(lake._storage.root))
     clash = write_csv(tmp_path / "c.csv", [{"id": "x7", "name": "dee", "score": 1.0}])
     with pytest.raises(SchemaConflict) as info:
         lake.ingest("raw.t", str(clash))
     assert "'id'" in str(info.value) and str(clash) in str(info.value) and "x7" not in str(info.value)
-    assert snapshot(Path(lake.storage.root)) == before
+    assert snapshot(Path(lake._storage.root)) == before
 
 
 def test_time_travel_by_version_and_timestamp(lake: lk.Lake, tmp_path: Path) -> None:
@@ -208,14 +208,14 @@ def test_malformed_input_names_file_and_line_and_changes_nothing(
     lake: lk.Lake, tmp_path: Path, name: str, content: str, message: str, line: int | None
 ) -> None:
     lake.ingest("raw.t", str(write_csv(tmp_path / "ok.csv", [{"id": 1, "name": "a"}])))
-    before = snapshot(Path(lake.storage.root))
+    before = snapshot(Path(lake._storage.root))
     path = tmp_path / name
     path.write_text(content)
     with pytest.raises(SourceError) as info:
         lake.ingest("raw.t", str(path))
     assert info.value.uri == str(path) and message in str(info.value) and info.value.line == line
     assert "alice" not in str(info.value)
-    assert snapshot(Path(lake.storage.root)) == before
+    assert snapshot(Path(lake._storage.root)) == before
 
 
 def test_missing_and_unreadable_sources(lake: lk.Lake, tmp_path: Path) -> None:
@@ -234,6 +234,6 @@ def test_tables_lists_data_tables_only(lake: lk.Lake, tmp_path: Path) -> None:
     lake.ingest("raw.b", str(a))
     lake.ingest("clean.a", str(a))
     assert lake.tables() == ["clean.a", "raw.b"]
-    assert (Path(lake.storage.root) / "_lakekit" / "loads" / "_delta_log").is_dir()
+    assert (Path(lake._storage.root) / "_lakekit" / "loads" / "_delta_log").is_dir()
     with pytest.raises(UsageError, match=r"namespace\.name"):
         lake.ingest("nodot", str(a))

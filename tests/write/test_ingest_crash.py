@@ -35,7 +35,7 @@ BASE_ROWS = 1_000
 
 CHILD = r"""
 import json, os, signal, sys, time
-import lakekit.index.metadata, lakekit.sources
+import lakekit.write.indexes, lakekit.sources
 from lakekit import Lake
 
 spec = json.loads(sys.argv[1])
@@ -59,7 +59,7 @@ elif point == "stream":
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
     lakekit.sources.read = killing_read
 elif point in ("index", "pause-index"):
-    append = lakekit.index.metadata.append
+    append = lakekit.write.indexes.append
     def hooked_append(storage, name, table, **kwargs):
         if name == "loads":
             if point == "index":
@@ -68,7 +68,7 @@ elif point in ("index", "pause-index"):
             while not os.path.exists(spec["resume"]):
                 time.sleep(0.001)
         return append(storage, name, table, **kwargs)
-    lakekit.index.metadata.append = hooked_append
+    lakekit.write.indexes.append = hooked_append
 
 lake = Lake(spec["root"])
 print("start", flush=True)
@@ -136,7 +136,7 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _table_dir(lake: Lake) -> Path:
-    return Path(lake.storage.uri(TABLE))
+    return Path(lake._storage.uri(TABLE))
 
 
 def _assert_consistent_after_crash(lake: Lake) -> bool:
@@ -172,7 +172,7 @@ def _assert_rerun_loads_once(lake: Lake, source: Path, committed: bool) -> None:
     assert [f["uri"] for f in json.loads(row[0]["files"])] == [str(source)]
     # the index is healed once, not on every call
     assert lake.loads(TABLE).num_rows == 2
-    assert metadata.read(lake.storage, "loads").num_rows == 2
+    assert metadata.read(lake._storage, "loads").num_rows == 2
 
 
 @pytest.mark.parametrize(("point", "extra"), [
@@ -196,7 +196,7 @@ def test_kill_between_the_commit_and_the_index_row(base_lake, big_csv, tmp_path)
     assert child.returncode == -signal.SIGKILL
 
     assert _assert_consistent_after_crash(lake)
-    assert metadata.read(lake.storage, "loads").num_rows == 1  # only the base load is indexed
+    assert metadata.read(lake._storage, "loads").num_rows == 1  # only the base load is indexed
     _assert_rerun_loads_once(lake, big_csv, committed=True)
 
 

@@ -1,0 +1,137 @@
+"""Appending rows to lakekit's index tables under ``<root>/_lakekit/`` (what they hold and how
+they are read: :mod:`lakekit.index`).
+
+Rows are checked against their pandera schema (:mod:`lakekit.index.schemas`) before they are
+written, and committed through :func:`lakekit.write.commit.commit_once` like every other write.
+An index table gains one small file and one log entry per append, so it is checkpointed and
+compacted as it grows.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit.core.checks import CheckPlan, compile_plan
+from lakekit.core.results import ValidationReport
+from lakekit.errors import Conflict, InternalError
+from lakekit.index import metadata, schemas
+from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.write.commit import commit_once
+
+COMPACT_EVERY = 50
+"""Commits between two compactions of an index table."""
+CHECKPOINT_EVERY = 10
+"""Commits between two checkpoints of an index table's log."""
+
+
+def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None = None) -> None:
+    """Append rows to ``_lakekit/<name>`` (created on first use), after checking them.
+
+    With ``once_by`` (a column identifying rows, e.g. ``load_id``), a row whose key was
+    appended before, by any process, is dropped: each key is an app transaction of the commit
+    that appended it, checked absent in the snapshot the commit is made on. So an ingest
+    indexing its load and a reader healing the index from the same commit write one row.
+    """
+    table = table.cast(SCHEMAS[name])
+    _check(name, table)
+    full = f"{META_NAMESPACE}.{name}"
+
+    def attempt(base: DeltaTable | None) -> int | None:
+        todo, commit = table, Commit()
+        if once_by is not None:
+            apps = [f"lakekit-{name}:{key}" for key in table.column(once_by).to_pylist()]
+            fresh = [base is None or base.transaction_version(app) is None for app in apps]
+            todo = table.filter(pa.array(fresh, pa.bool_()))
+            if todo.num_rows == 0:
+                return None
+            commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)
+        return storage.write(full, todo, mode="append", commit=commit, base=base,
+                             configuration=None if base is not None else _index_properties(name))
+
+    version = commit_once(storage, full, attempt, kept=True)
+    if version is not None:
+        _housekeep(storage, full, version)
+
+
+def record_validation(storage: Storage, report: ValidationReport) -> None:
+    """Index a validation verdict in ``_lakekit/validations``."""
+    row = {**report.asdict(), "validated_at": datetime.now(UTC)}
+    append(storage, "validations", metadata.rows("validations", [row]))
+
+
+def _model(name: str) -> Any:
+    for value in vars(schemas).values():
+        config = getattr(value, "Config", None)
+        if isinstance(value, type) and getattr(config, "name", None) == f"{META_NAMESPACE}.{name}":
+            return value
+    return None
+
+
+@functools.cache
+def _plan(name: str) -> CheckPlan | None:
+    model = _model(name)
+    if model is None:
+        return None
+    empty = pl.from_arrow(SCHEMAS[name].empty_table())
+    assert isinstance(empty, pl.DataFrame)
+    return compile_plan(model, dict(empty.schema), source=f"{META_NAMESPACE}.{name}")
+
+
+def _check(name: str, rows: pa.Table) -> None:
+    """Rows checked against the table's schema in one polars pass (pandera runs what cannot be
+    compiled). A failing row is lakekit's own mistake: :class:`InternalError`."""
+    plan = _plan(name)
+    if plan is None:
+        return
+    frame = pl.from_arrow(rows)
+    assert isinstance(frame, pl.DataFrame)
+    failing = set()
+    if plan.rules:
+        verdicts = frame.with_columns(*plan.prepare).select(
+            *(r.fails.any().alias(str(i)) for i, r in enumerate(plan.rules))).row(0)
+        failing |= {str(r.column) for r, bad in zip(plan.rules, verdicts, strict=True) if bad and r.rejects}
+    failing |= {k.label for k in plan.keys if frame.select(k.value.is_duplicated().any()).item()}
+    if plan.custom:
+        import pandera.errors
+
+        try:
+            _model(name).validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as e:
+            failing |= {str(c) for c in e.failure_cases["column"].to_list() if c is not None}
+    if failing:
+        raise InternalError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(sorted(failing))})")
+
+
+def _index_properties(name: str) -> dict[str, str]:
+    """An index table is rebuilt from the data tables' commits, never read at an old version.
+
+    Its log is kept five minutes: delta-rs lists a local ``_delta_log`` whole on every commit,
+    so a log kept longer makes each append slower by the commits it keeps (2,000 commits an
+    hour: 8 → 40 ms). Tombstones of compacted files are kept an hour (a reader's snapshot stays
+    readable; they cost nothing), and compaction vacuums the files older than that. Statistics
+    cover the lookup column only (a third of the cost of an append is collecting them).
+    """
+    return {"delta.logRetentionDuration": "interval 5 minutes",
+            "delta.deletedFileRetentionDuration": "interval 1 hours",
+            "delta.dataSkippingStatsColumns": LOOKUP_COLUMNS[name]}
+
+
+def _housekeep(storage: Storage, full: str, version: int) -> None:
+    """Every ``CHECKPOINT_EVERY`` commits an index table's log is checkpointed, every
+    ``COMPACT_EVERY`` its files are merged too, so appending and reading stay flat as it grows.
+    A clash with another process's compaction leaves the work to that one."""
+    if version and version % COMPACT_EVERY == 0:
+        try:
+            storage.compact(full)
+            storage.vacuum(full, retention_hours=1, dry_run=False, keep_versions=())
+        except Conflict:
+            return
+    elif version and version % CHECKPOINT_EVERY == 0:
+        storage.checkpoint(full)
