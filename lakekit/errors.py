@@ -189,6 +189,11 @@ class FailedChecks(ValidationFailed):
         self.report = report
 
 
+class HistoryError(LakekitError):
+    """A table's history cannot be rewritten (:mod:`lakekit.storage.history`): nothing was changed
+    unless the message says so; a rewrite cut short resumes from its journal."""
+
+
 class NotReproducible(LakekitError):
     """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
 

@@ -33,6 +33,7 @@ from lakekit.gdpr.redaction import Redaction, TableErasure
 from lakekit.gdpr.subjects import Search
 from lakekit.index.provenance import new_id
 from lakekit.runs import erasures
+from lakekit.storage import history
 from lakekit.storage.delta import Storage
 
 PASSES = 3
@@ -231,18 +232,14 @@ def settle(storage: Storage, schema_package: str) -> None:
             journal.forget(storage, request_id)
     for request_id in journal.unfinished(storage):
         state = journal.load(storage, request_id)
-        left = journal.journals(storage, request_id)
+        folder = journal.journal_dir(storage, request_id)
+        left = [t for t in commits.every_table(storage)
+                if history.pending(storage.uri(t), folder, storage_options=storage.options) is not None]
         if not left or not state:
             continue
         known = {k: set(v) for k, v in state["identifiers"].items()}
         tagged = tags.tagged_tables(storage, schema_package)
         needles: Needles = subjects.needles_of(tagged, known, state["subject"])
-        for pending in left:
-            table = _table(storage, pending["table"])
+        for table in left:
             place = tagged.get(table) or tags.Tagged(table, "table", {})
             redaction.rewrite(storage, table, {}, Redaction(place, known, needles), request_id)
-
-
-def _table(storage: Storage, uri: str) -> str:
-    """``ns.name`` of the table at ``uri`` under the lake root."""
-    return ".".join(uri.removeprefix(storage.root).strip("/").split("/")[-2:])

@@ -16,12 +16,11 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from lakekit.errors import LakekitError
-from lakekit.storage import history
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 FOLDER = f"{META_NAMESPACE}/requests"
@@ -151,24 +150,3 @@ def _acquire(storage: Storage, fs: Any, path: str, mine: dict[str, Any]) -> bool
     finally:
         fs.rm(draft)
 
-
-def pending(table_uri: str, folder: str, options: Mapping[str, str]) -> dict[str, Any] | None:
-    """The journal of a history rewrite of ``table_uri`` left in ``folder`` (``phase``, ``files``: the
-    old files as the log spells them), or None when there is none."""
-    store = history.open_store(folder, options)
-    raw = store.read(history.journal_name(table_uri))
-    if raw is None:
-        return None
-    state: dict[str, Any] = json.loads(raw)
-    return state
-
-
-def journals(storage: Storage, request_id: str) -> list[dict[str, Any]]:
-    """Every history rewrite of one request left unfinished (its journal: ``table``, ``phase``, ``files``)."""
-    store = history.open_store(journal_dir(storage, request_id), storage.options)
-    found = []
-    for name in sorted(store.list("")):
-        raw = store.read(name) if name.startswith("history-") and name.endswith(".json") else None
-        if raw is not None:
-            found.append(json.loads(raw))
-    return found

@@ -29,7 +29,6 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit.core.results import Result
-from lakekit.errors import LakekitError
 from lakekit.gdpr import journal
 from lakekit.gdpr.match import Identifiers, judge, plain, without
 from lakekit.gdpr.needles import Needles
@@ -122,15 +121,12 @@ def rewrite(storage: Storage, table: str, replacements: Mapping[str, pa.Table | 
     """Rewrite ``table``'s history: ``replacements`` swapped in, every commitInfo redacted. A rewrite of
     this request cut short while it wrote its copies is done again with the files it had chosen."""
     uri, folder = storage.uri(table), journal.journal_dir(storage, request_id)
-    pending = journal.pending(uri, folder, storage.options)
-    if pending is not None and pending["phase"] == "write":
-        replacements = {p: redaction.file(storage, p)[0] for p in pending["files"]}
+    pending = history.pending(uri, folder, storage_options=storage.options)
+    if pending is not None:
+        replacements = {p: redaction.file(storage, p)[0] for p in pending.files} if pending.phase == "write" else {}
     try:
-        return history.rewrite_history(uri, replacements if pending is None or pending["phase"] == "write" else {},
-                                       journal_dir=folder, storage_options=storage.options,
+        return history.rewrite_history(uri, replacements, journal_dir=folder, storage_options=storage.options,
                                        text_rewrite=commit_info(redaction.needles))
-    except history.HistoryError as e:
-        raise LakekitError(f"cannot rewrite the history of '{table}': {e}") from None
     finally:
         storage.drop_kept(table)
 

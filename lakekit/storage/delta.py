@@ -31,6 +31,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
 from lakekit.sources.formats import fsspec_options
+from lakekit.storage import filesystems
 
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
@@ -224,18 +225,8 @@ class Storage:
 
     def _native_fs(self, uri: str) -> pafs.FileSystem | None:
         """pyarrow's own filesystem rooted at ``uri``, where it has one (local, S3)."""
-        if "://" not in uri:
-            return pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem())
-        if uri.startswith("s3://"):
-            opts = {k.upper(): v for k, v in self.options.items()}
-            endpoint = opts.get("AWS_ENDPOINT_URL", "")
-            s3 = pafs.S3FileSystem(
-                access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
-                region=opts.get("AWS_REGION"), endpoint_override=endpoint.split("://", 1)[-1] or None,
-                scheme="http" if endpoint.startswith("http://") else "https",
-            )
-            return pafs.SubTreeFileSystem(uri.removeprefix("s3://"), s3)
-        return None
+        found = filesystems.native(uri, self.options)
+        return None if found is None else pafs.SubTreeFileSystem(found[1], found[0])
 
     def read(
         self,

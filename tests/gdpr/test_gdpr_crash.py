@@ -44,7 +44,7 @@ REASON = "ticket GDPR-17"
 
 CHILD = r"""
 import json, os, signal, sys
-import lakekit.gdpr.redaction, lakekit.gdpr.journal, lakekit.gdpr.trail, lakekit.storage.history
+import lakekit.gdpr.redaction, lakekit.gdpr.journal, lakekit.gdpr.trail, lakekit.storage.history.rewrite
 from lakekit import Lake
 from lakekit.storage.delta import Storage
 
@@ -69,18 +69,18 @@ def tracking_rewrite(storage, table, *args, **kwargs):
 lakekit.gdpr.redaction.rewrite = tracking_rewrite
 
 if hook == "step":  # a step of a table's history rewrite, before it changes anything
-    step = lakekit.storage.history._step
+    step = lakekit.storage.history.rewrite._step
     def killing_step(progress, name):
         if name.startswith(spec["prefix"]) and counts(current[0]):
             die()
         return step(progress, name)
-    lakekit.storage.history._step = killing_step
+    lakekit.storage.history.rewrite._step = killing_step
 elif hook in ("mark", "marked"):  # the commit recording a table's erasure
     mark = Storage.mark
-    def killing_mark(self, table, commit):
+    def killing_mark(self, table, commit, **kwargs):
         if hook == "mark" and counts(table):
             die()
-        version = mark(self, table, commit)
+        version = mark(self, table, commit, **kwargs)
         if hook == "marked" and counts(table):
             die()
         return version

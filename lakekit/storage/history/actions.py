@@ -1,5 +1,5 @@
 """Delta log files, rewritten so that their actions name replaced data files' copies: pure functions
-from a log file's bytes to its new bytes (None: nothing to change), used by :mod:`history`.
+from a log file's bytes to its new bytes (None: nothing to change), used by :mod:`lakekit.storage.history`.
 
 A *target* is one replaced file's journal entry: ``new`` (its copy's path as the log spells it, or None
 when the file's actions are dropped), ``size`` and ``stats`` (JSON text) of the copy.
@@ -8,9 +8,10 @@ Levels, applied to every log file in turn, each level finished before the next s
 
 1. *widen*: next to each ``remove`` of an old file F, a ``remove`` of its copy F' (a remove of a file no
    version holds changes no version);
-2. *swap*: each ``add``/``cdc`` of F names F' (or goes, when F' is None); checkpoint rows too; commitInfo
-   rewritten by the caller's function;
-3. *narrow*: the ``remove`` of F goes (final form).
+2. *swap*: each ``add``/``cdc`` of F names F' (or goes, when F' is None); commitInfo rewritten by the
+   caller's function; each checkpoint naming F is written again, naming F', under another name
+   (:func:`alternate`), the old one left in place;
+3. *narrow*: checkpoints naming F are deleted, then the ``remove`` of F goes (final form).
 
 Between any two file replacements every version holds either F or F', never both, never neither where
 it held F: the reason for the three levels.
@@ -21,14 +22,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lakekit.storage import history_stats as stats
+from lakekit.storage.history import stats
 
 Targets = Mapping[str, Mapping[str, Any]]
 TextRewrite = Callable[[dict[str, Any]], dict[str, Any]]
@@ -121,13 +122,36 @@ def rewrite_json(raw: bytes, level: int, targets: Targets, text_rewrite: TextRew
     return None if out == lines else "\n".join(out).encode()
 
 
-def rewrite_checkpoint(raw: bytes, targets: Targets) -> bytes | None:
-    """A checkpoint (or one part of it) at level 3: rows naming an old file name its copy (``stats`` and
-    ``stats_parsed`` recomputed, partition values kept) or go; tombstones are not doubled. The exact Arrow
-    schema, row order and codec stay. None when it names no replaced file. (A checkpoint is one snapshot:
-    widening it is not needed, so levels 1-2 leave it alone.)"""
-    file = pq.ParquetFile(io.BytesIO(raw))
-    table = file.read()
+def checkpoint_sets(names: Iterable[str]) -> dict[int, dict[int, list[str]]]:
+    """Version → parts count (0: classic single file) → the part files present, sorted."""
+    out: dict[int, dict[int, list[str]]] = {}
+    for name in names:
+        if m := CHECKPOINT.match(name):
+            parts = int(m.group(2).rsplit(".", 1)[1]) if m.group(2) else 0
+            out.setdefault(int(m.group(1)), {}).setdefault(parts, []).append(name)
+    return {v: {n: sorted(p) for n, p in sets.items()} for v, sets in out.items()}
+
+
+def complete(parts: int, names: list[str]) -> bool:
+    return len(names) == max(parts, 1)
+
+
+def alternate(version: int, parts: int) -> tuple[int, str]:
+    """Where the rewrite of a checkpoint goes: a classic one becomes a one-part multi-part checkpoint (which
+    delta-rs 1.6.6 prefers when both exist), a multi-part one a classic one. Never the same name: a Parquet
+    file replaced in place breaks readers that listed the log before (they read it by the listed size)."""
+    if parts == 0:
+        return 1, f"{version:020d}.checkpoint.0000000001.0000000001.parquet"
+    return 0, f"{version:020d}.checkpoint.parquet"
+
+
+def rewrite_checkpoint(parts: list[bytes], targets: Targets) -> bytes | None:
+    """The parts of one checkpoint as one file in which rows naming an old file name its copy (``stats`` and
+    ``stats_parsed`` recomputed, partition values kept) or go; tombstones are not doubled. The first part's
+    exact Arrow schema and codec stay, and the row order. None when no row names a replaced file. (A
+    checkpoint is one snapshot: it needs no widening.)"""
+    files = [pq.ParquetFile(io.BytesIO(raw)) for raw in parts]
+    table = pa.concat_tables([f.read() for f in files]).combine_chunks()
     old = pa.array(sorted(targets), pa.string())
     hit = pa.repeat(pa.scalar(False), table.num_rows)
     for kind in ("add", "remove"):
@@ -159,10 +183,11 @@ def rewrite_checkpoint(raw: bytes, targets: Targets) -> bytes | None:
         positions.append(position)
     merged = pa.concat_tables([kept, pa.Table.from_pylist(rows, schema=table.schema)])
     order = pc.sort_indices(pa.concat_arrays([index.filter(pc.invert(hit)), pa.array(positions, pa.int64())]))
-    codec = file.metadata.row_group(0).column(0).compression if file.metadata.num_row_groups else "UNCOMPRESSED"
+    meta = files[0].metadata
+    codec = meta.row_group(0).column(0).compression if meta.num_row_groups else "UNCOMPRESSED"
     sink = pa.BufferOutputStream()
     pq.write_table(merged.take(order), sink, compression=CODECS.get(codec, "none"),
-                   store_schema=b"ARROW:schema" in (file.metadata.metadata or {}))
+                   store_schema=b"ARROW:schema" in (meta.metadata or {}))
     return bytes(sink.getvalue().to_pybytes())
 
 

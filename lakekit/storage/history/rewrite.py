@@ -4,25 +4,31 @@
 action of the log that names the old file at the copy (JSON commits, log compactions, classic and
 multi-part checkpoints, ``_last_checkpoint``) and deletes the old file last. Every version that was
 readable stays readable — through delta-rs, polars and any engine reading the log — and shows the
-copies' rows.
+copies' rows. Steps, each phase finished before the next (the journal records the phase):
+
+1. *write*: the copies, which no log file names yet;
+2. *widen*: next to each ``remove`` of an old file F, a ``remove`` of its copy F';
+3. *swap*: each ``add``/``cdc`` names F' (or goes); each checkpoint naming F is written again under another
+   name (a classic one as a one-part multi-part one, which delta-rs prefers, and back), the old left;
+4. *narrow*: checkpoints naming F are deleted, then the ``remove`` of F goes; passes until one changes nothing;
+5. *delete*: the old files, then one more pass over the log (stragglers), then the journal.
 
 Invariants, at every instant and across a ``kill -9`` anywhere:
 
-* every version reads: copies exist before the log names them, old files go only once no log file names
-  them, and each log file is replaced whole (temp file + ``os.replace`` locally; one PUT on an object
-  store, which has no rename);
-* no version shows a file twice or loses one: removes are widened, adds swapped, removes narrowed, each
-  phase finished before the next (see :mod:`history_log`);
-* a journal in ``journal_dir`` is written before the first change and after each phase; calling
-  ``rewrite_history`` again resumes it. Each step is idempotent: a log file is written only when the
-  content its phase wants differs from what it holds.
+* every version reads, and shows each file once or its copy once: copies exist before the log names them;
+  JSON files are replaced whole (temp file + ``os.replace`` locally, one PUT on an object store, which has
+  no rename); a Parquet checkpoint is never replaced in place (a reader that listed the log reads it by the
+  listed size: "Requested range was invalid", seen); old files go only once no log file names them;
+* calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
+  only when the content its phase wants differs from what it holds).
 
-Concurrent appends are safe: they add commits naming no replaced file. A log file another writer adds
-during the rewrite that names an old file (a checkpoint built from a log read before the swap) is
-rewritten too: the final phase passes over the log until a pass changes nothing, old files are deleted,
-and one more pass repairs stragglers (reported in ``RewriteReport.concurrent``). Writers that *rewrite*
-a replaced file at the same time (delete, merge, optimize) are not supported: they may copy the old rows.
-A vacuum with a retention shorter than the rewrite may take a copy before the log names it: refused.
+Concurrent appends are safe: their commits name no replaced file. A checkpoint another writer builds from a
+log it read before the swap names old files: passes find it (``RewriteReport.concurrent``) and treat it as
+any other; one written after the last pass before the deletion breaks reads of its version until the pass
+after the deletion repairs it. Writers that *rewrite* a replaced file at the same time (delete, merge,
+optimize of a live file) are not supported: they may copy the old rows. A vacuum with a retention shorter
+than the rewrite may take a copy before the log names it: refused (the copy is checked before the swap).
+``grace_seconds`` lets readers that listed the log before a deletion finish.
 
 Refused before any change: deletion vectors on a replaced file, v2 checkpoints, absolute paths. ``.crc``
 files of affected versions are deleted (they are optional; their sizes would be wrong).
@@ -34,37 +40,41 @@ handle. ``create_checkpoint`` on such a handle reads the log again and is safe.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pyarrow as pa
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from lakekit.storage import history_log as log
-from lakekit.storage import history_stats as stats
-from lakekit.storage.history_log import TextRewrite
+from lakekit.errors import HistoryError
+from lakekit.storage.history import actions as log
+from lakekit.storage.history import stats
+from lakekit.storage.history.actions import TextRewrite
+from lakekit.storage.history.store import (
+    JOURNAL_FORMAT,
+    TMP_PREFIX,
+    Journal,
+    JournalError,
+    Store,
+    journal_name,
+    open_store,
+)
+
+__all__ = ["HistoryError", "Pending", "Progress", "RewriteReport", "Store", "TextRewrite", "open_store", "pending",
+           "read_file", "rewrite_history"]
 
 LOG = "_delta_log"
-JOURNAL_FORMAT = "delta-history-rewrite/1"
 PHASES = ("write", "widen", "swap", "narrow", "delete")
-_TMP = ".history-tmp-"
 
 Progress = Callable[[str], None]
 """Called with a step's name (``write:<path>``, ``swap:<log file>``, ``delete:<path>``, ``journal:<phase>``...)
 before the step changes anything: for logging, and for tests to stop the process at a chosen point."""
 
-
-class HistoryError(Exception):
-    """The rewrite cannot start or go on; nothing was changed unless the message says so."""
 
 
 @dataclass
@@ -78,6 +88,9 @@ class RewriteReport:
     """Old path → rows of its copy."""
     commits_rewritten: list[str] = field(default_factory=list)
     checkpoints_rewritten: list[str] = field(default_factory=list)
+    """New checkpoint files (each the rewrite of one checkpoint, under another name)."""
+    checkpoints_retired: list[str] = field(default_factory=list)
+    """Checkpoint files deleted because they named old files (a rewrite of theirs had been written)."""
     crc_deleted: list[str] = field(default_factory=list)
     files_deleted: list[str] = field(default_factory=list)
     concurrent: list[str] = field(default_factory=list)
@@ -88,75 +101,24 @@ class RewriteReport:
     seconds: float = 0.0
 
 
-class Store:
-    """Files under one root through ``pyarrow.fs``. ``put`` is atomic: locally a fsynced temp file moved over
-    the target with ``os.replace``; on an object store a single PUT of the final key."""
+@dataclass(frozen=True)
+class Pending:
+    """An unfinished rewrite, as its journal says."""
 
-    def __init__(self, fs: pafs.FileSystem, root: str, local: bool) -> None:
-        self.fs, self.root, self.local = fs, root.rstrip("/"), local
-
-    def path(self, rel: str) -> str:
-        return f"{self.root}/{rel}" if rel else self.root
-
-    def list(self, folder: str) -> dict[str, tuple[int, int]]:
-        """Name → (size, mtime in ns) of the files directly in ``folder`` (empty when it does not exist)."""
-        infos = self.fs.get_file_info(pafs.FileSelector(self.path(folder), allow_not_found=True))
-        return {i.base_name: (i.size or 0, i.mtime_ns or 0) for i in infos if i.type == pafs.FileType.File}
-
-    def read(self, rel: str) -> bytes | None:
-        try:
-            with self.fs.open_input_stream(self.path(rel)) as f:
-                return bytes(f.read())
-        except FileNotFoundError:
-            return None
-
-    def size(self, rel: str) -> int | None:
-        info = self.fs.get_file_info(self.path(rel))
-        return info.size if info.type == pafs.FileType.File else None
-
-    def put(self, rel: str, data: bytes) -> None:
-        target = Path(self.path(rel))
-        if not self.local:
-            with self.fs.open_output_stream(str(target)) as f:
-                f.write(data)
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.parent / f"{_TMP}{uuid.uuid4().hex}"
-        with temp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        temp.replace(target)
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-
-    def delete(self, rel: str) -> bool:
-        try:
-            self.fs.delete_file(self.path(rel))
-            return True
-        except FileNotFoundError:
-            return False
+    phase: str
+    files: frozenset[str]
+    """The old paths it replaces: resume with exactly these (needed while ``phase`` is "write")."""
+    text_rewrite: bool
+    """Whether it rewrites commitInfo: resume with the same ``text_rewrite``."""
 
 
-def open_store(uri: str, storage_options: Mapping[str, str] | None = None) -> Store:
-    """A store for a local path, ``file://``, ``s3://`` (delta-rs style options) or any fsspec URL."""
-    if "://" not in uri or uri.startswith("file://"):
-        return Store(pafs.LocalFileSystem(), str(Path(uri.removeprefix("file://")).absolute()), True)
-    opts = {k.upper(): v for k, v in (storage_options or {}).items()}
-    if uri.startswith(("s3://", "s3a://")):
-        endpoint = opts.get("AWS_ENDPOINT_URL", "")
-        s3 = pafs.S3FileSystem(access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
-                               session_token=opts.get("AWS_SESSION_TOKEN"), region=opts.get("AWS_REGION"),
-                               endpoint_override=endpoint.split("://", 1)[-1] or None,
-                               scheme="http" if endpoint.startswith("http://") else "https")
-        return Store(s3, uri.split("://", 1)[1], False)
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(uri)
-    return Store(pafs.PyFileSystem(pafs.FSSpecHandler(fs)), root, False)
+def pending(table_uri: str, journal_dir: str, *, storage_options: Mapping[str, str] | None = None) -> Pending | None:
+    """The unfinished rewrite of the table in ``journal_dir``, if any."""
+    try:
+        state = Journal(open_store(journal_dir, storage_options), journal_name(table_uri)).load()
+    except JournalError as e:
+        raise HistoryError(str(e)) from None
+    return None if state is None else Pending(state["phase"], frozenset(state["files"]), state["text_rewrite"])
 
 
 def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] | None = None) -> pa.Table:
@@ -167,14 +129,9 @@ def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] |
         return pq.read_table(f)
 
 
-def journal_name(table_uri: str) -> str:
-    """The journal's file name in ``journal_dir``: one rewrite per table at a time."""
-    return f"history-{hashlib.sha256(table_uri.rstrip('/').encode()).hexdigest()[:16]}.json"
-
-
 def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None], *, journal_dir: str,
                     storage_options: Mapping[str, str] | None = None, text_rewrite: TextRewrite | None = None,
-                    store: Store | None = None, progress: Progress | None = None,
+                    store: Store | None = None, progress: Progress | None = None, grace_seconds: float = 0.0,
                     max_passes: int = 20) -> RewriteReport:
     """Replace data files in every version of the table (see the module's docstring).
 
@@ -182,19 +139,25 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     its new rows: the file's physical columns (as :func:`read_file` gives them; other columns, such as
     partition columns, are ignored), cast to the file's schema. ``None`` or no rows drops the file's
     actions from the log instead. ``text_rewrite`` rewrites the ``commitInfo`` of every commit, whether
-    or not it names a replaced file. ``store`` overrides the filesystem (rooted at the table).
+    or not it names a replaced file; with no replacements the rewrite is of the log only (same journal,
+    same resumption). ``store`` overrides the filesystem (rooted at the table).
+    ``grace_seconds`` is waited before old checkpoints and before old data files are deleted: a reader that
+    listed the log (or loaded a snapshot) just before may still open them.
 
-    With a journal for this table in ``journal_dir`` the call resumes it: ``replacements`` may then be
-    empty, except while the copies were still being written (pass the same ones again).
+    With a journal for this table in ``journal_dir`` the call resumes it (:func:`pending` tells): then
+    ``replacements`` may be empty, except while the copies were still being written (pass the same ones).
     """
     started = time.monotonic()
     store = store or open_store(table_uri, storage_options)
-    journal = _Journal(open_store(journal_dir, storage_options), journal_name(table_uri))
-    state = journal.load()
+    journal = Journal(open_store(journal_dir, storage_options), journal_name(table_uri))
+    try:
+        state = journal.load()
+    except JournalError as e:
+        raise HistoryError(str(e)) from None
     resumed = state is not None
     if state is None:
-        if not replacements:
-            raise HistoryError("no replacements given and no journal to resume")
+        if not replacements and text_rewrite is None:
+            raise HistoryError("no replacements, no text_rewrite and no journal to resume")
         state = _plan(store, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
         journal.save(state)
@@ -204,15 +167,17 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
     run = _Run(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
     if state["phase"] == "write":
-        if not replacements:
+        if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
         run.write_copies(replacements)
         _advance(journal, state, progress)
     run.check_copies()
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
+            time.sleep(grace_seconds if phase == "narrow" else 0.0)
             run.converge(level, max_passes)
             _advance(journal, state, progress)
+    time.sleep(grace_seconds)
     for old in state["files"]:
         _step(progress, f"delete:{old}")
         if store.delete(unquote(old)):
@@ -232,39 +197,11 @@ def _step(progress: Progress | None, name: str) -> None:
         progress(name)
 
 
-def _advance(journal: _Journal, state: dict[str, Any], progress: Progress | None) -> None:
+def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None) -> None:
     following = PHASES[PHASES.index(state["phase"]) + 1]
     _step(progress, f"journal:{following}")
     state["phase"] = following
     journal.save(state)
-
-
-class _Journal:
-    """The rewrite's state, one JSON file replaced whole at each change. It names files and columns and
-    holds the copies' stats, never the old files' stats or rows:
-
-    ``{"format", "table", "id", "phase": write|widen|swap|narrow|delete, "start_version": latest commit
-    at the start, "first_version": oldest log file naming an old file, "log_files": those naming one,
-    "text_rewrite": bool, "files": {old path: {"new", "rows", "size", "stats", "template"}}}``
-    """
-
-    def __init__(self, store: Store, name: str) -> None:
-        self.store, self.name = store, name
-
-    def load(self) -> dict[str, Any] | None:
-        raw = self.store.read(self.name)
-        if raw is None:
-            return None
-        state: dict[str, Any] = json.loads(raw)
-        if state.get("format") != JOURNAL_FORMAT:
-            raise HistoryError(f"{self.name} is not a journal this code can resume")
-        return state
-
-    def save(self, state: dict[str, Any]) -> None:
-        self.store.put(self.name, json.dumps(state, indent=1).encode())
-
-    def delete(self) -> None:
-        self.store.delete(self.name)
 
 
 def _kind(name: str) -> tuple[str, int] | None:
@@ -367,17 +304,18 @@ class _Run:
         raise HistoryError(f"the log kept changing for {limit} passes; call again to resume")
 
     def log_pass(self, level: int) -> bool:
-        """Bring every log file to ``level``; whether any file changed. Deletes the optional ``.crc`` of
-        every version from the first affected one on, and leftover temp files."""
+        """Bring every log file to ``level``; whether any file changed. Checkpoints go first (at level 3 the
+        old ones must be gone before any remove is narrowed). Deletes leftover temp files, and the optional
+        ``.crc`` of every version from the first affected one on (their sizes would be wrong)."""
         self.report.passes += 1
-        changed = False
         listing = self.store.list(LOG)
+        changed = level >= 2 and self._checkpoints(listing, retire=level == 3)
         first = self.state["first_version"]
         for name, seen in sorted(listing.items()):
             kind = _kind(name)
-            if name.startswith(_TMP):
+            if name.startswith(TMP_PREFIX):
                 self.store.delete(f"{LOG}/{name}")
-            if kind is None or self.clean.get(name) == (seen, level):
+            if kind is None or kind[0] == "checkpoint" or self.clean.get(name) == (seen, level):
                 continue
             if kind[0] == "crc":
                 if first is not None and kind[1] >= first:
@@ -386,12 +324,7 @@ class _Run:
                     self.report.crc_deleted.append(name)
                 continue
             raw = self.store.read(f"{LOG}/{name}")
-            if raw is None:
-                continue
-            if kind[0] == "json":
-                new = log.rewrite_json(raw, level, self.targets, self.text_rewrite)
-            else:
-                new = log.rewrite_checkpoint(raw, self.targets) if level >= 2 else None
+            new = None if raw is None else log.rewrite_json(raw, level, self.targets, self.text_rewrite)
             if new is None:
                 self.clean[name] = (seen, level)
                 continue
@@ -399,32 +332,71 @@ class _Run:
             self.store.put(f"{LOG}/{name}", new)
             changed = True
             self.report.bytes_written += len(new)
-            (self.report.commits_rewritten if kind[0] == "json" else self.report.checkpoints_rewritten).append(name)
-            if self._concurrent(name, kind[1]):
+            self.report.commits_rewritten.append(name)
+            if ".compacted." not in name and kind[1] > int(self.state["start_version"]):
                 self.report.concurrent.append(name)
-        self._sync_last_checkpoint(listing)
+        if level == 3:
+            self._sync_last_checkpoint()
         return changed
 
-    def _concurrent(self, name: str, version: int) -> bool:
-        """Whether another writer added this log file after the rewrite started."""
-        if log.JSON.match(name) and ".compacted." not in name:
-            return version > int(self.state["start_version"])
-        return name not in self.state["log_files"]
+    def _checkpoints(self, listing: Mapping[str, tuple[int, int]], *, retire: bool) -> bool:
+        """Per version: when no complete checkpoint is clean (names no old file), write the rewrite of a dirty
+        one under its alternate name; with ``retire``, then delete the dirty ones. Whether anything changed."""
+        changed = False
+        for version, sets in sorted(log.checkpoint_sets(listing).items()):
+            dirty: dict[int, tuple[list[str], bytes]] = {}
+            clean = False
+            for parts, names in sets.items():
+                if all(self.clean.get(n) == (listing[n], 2) for n in names):
+                    clean = clean or log.complete(parts, names)
+                    continue
+                raws = [self.store.read(f"{LOG}/{n}") for n in names]
+                if any(r is None for r in raws):
+                    continue  # retired meanwhile
+                new = log.rewrite_checkpoint([r for r in raws if r is not None], self.targets)
+                if new is None:
+                    self.clean.update({n: (listing[n], 2) for n in names})
+                    clean = clean or log.complete(parts, names)
+                else:
+                    dirty[parts] = (names, new)
+            written = ""
+            for parts, (names, new) in dirty.items():
+                if not clean and log.complete(parts, names):
+                    written = log.alternate(version, parts)[1]
+                    _step(self.progress, f"checkpoint:{written}")
+                    self.store.put(f"{LOG}/{written}", new)
+                    clean, changed = True, True
+                    self.report.checkpoints_rewritten.append(written)
+                    self.report.bytes_written += len(new)
+                    self.report.concurrent += [n for n in names if n not in self.state["log_files"]]
+                for name in names if retire and clean else ():
+                    if name != written:  # a dirty file of the alternate name was just replaced by the rewrite
+                        _step(self.progress, f"retire:{name}")
+                        self.store.delete(f"{LOG}/{name}")
+                        self.report.checkpoints_retired.append(name)
+                        changed = True
+        return changed
 
-    def _sync_last_checkpoint(self, listing: Mapping[str, tuple[int, int]]) -> None:
-        """``_last_checkpoint``'s sizes follow the checkpoint it names (delta-rs 1.6.6 reads none of them,
-        other readers may); its optional ``checksum`` cannot be kept and goes. A concurrent checkpointer's
-        newer ``_last_checkpoint`` can be overwritten by an older one: only a hint, readers list on."""
+    def _sync_last_checkpoint(self) -> None:
+        """``_last_checkpoint`` describes the checkpoint of its version that is left (its form, ``parts``, sizes;
+        delta-rs 1.6.6 reads none of these, other readers do); the optional ``checksum`` cannot be kept and
+        goes. A concurrent checkpointer's newer ``_last_checkpoint`` may be overwritten by an older one: only a
+        hint, readers list the log from there."""
         raw = self.store.read(f"{LOG}/_last_checkpoint")
         if raw is None:
             return
         last = json.loads(raw)
-        parts = sorted(n for n in listing if (m := log.CHECKPOINT.match(n)) and int(m.group(1)) == last.get("version"))
-        if not parts or (last.get("sizeInBytes") == sum(listing[p][0] for p in parts)
-                         and not set(self.report.checkpoints_rewritten) & set(parts)):
+        listing = self.store.list(LOG)
+        sets = {p: n for p, n in log.checkpoint_sets(listing).get(last.get("version", -1), {}).items()
+                if log.complete(p, n)}
+        if not sets:
             return
-        facts = log.checkpoint_facts([self.store.read(f"{LOG}/{p}") or b"" for p in parts])
-        wanted = {k: facts.get(k, v) for k, v in last.items() if k != "checksum"}
+        parts = max(sets)  # delta-rs prefers a multi-part checkpoint to a classic one
+        if last.get("parts", 0) == parts and last.get("sizeInBytes") == sum(listing[n][0] for n in sets[parts]):
+            return
+        facts = log.checkpoint_facts([self.store.read(f"{LOG}/{n}") or b"" for n in sets[parts]])
+        wanted = {k: facts.get(k, v) for k, v in last.items() if k not in ("checksum", "parts")}
+        wanted.update({"sizeInBytes": facts["sizeInBytes"], **({"parts": parts} if parts else {})})
         if wanted != last:
             _step(self.progress, "last_checkpoint")
             self.store.put(f"{LOG}/_last_checkpoint", json.dumps(wanted, separators=(",", ":")).encode())
