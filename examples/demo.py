@@ -69,8 +69,8 @@ def quarantine_bad_rows(lake: lk.Lake, files: dict[str, Path]) -> None:
     console.print(table)
     history = Table("version", "operation", "rows +", "validation", "vendor")
     for e in lake.history("raw.users"):
-        history.add_row(str(e.version), e.operation, str(e.rows_added), e.validation,
-                        str(e.provenance.get("metadata", {}).get("vendor", "")))
+        vendor = e.provenance.metadata.get("vendor", "") if isinstance(e.provenance, lk.LoadProvenance) else ""
+        history.add_row(str(e.version), e.operation, str(e.rows_added), e.validation, str(vendor))
     console.print(history)
 
 

@@ -6,24 +6,29 @@ states (``Literal`` types) that results carry.
 """
 
 from lakekit.core.results import (
+    AuditAction,
+    AuditStatus,
     CheckFailure,
     ColumnEdge,
+    Direction,
     DirectSubtype,
     EdgeKind,
     EdgeSubtype,
     FileRun,
-    HistoryEntry,
     IndirectSubtype,
     LineageGraph,
     LoadResult,
+    Operation,
     ProjectRun,
     RerunStep,
     Result,
     RowDiff,
+    RunStatus,
     SourceFile,
     StoredEdge,
     TransformResult,
     ValidationReport,
+    Verdict,
     WriteMode,
 )
 from lakekit.errors import (
@@ -32,6 +37,7 @@ from lakekit.errors import (
     Cycle,
     DuplicateSchema,
     FailedChecks,
+    HistoryError,
     IncompatibleFormat,
     InternalError,
     LakekitError,
@@ -52,13 +58,23 @@ from lakekit.errors import (
     VersionNotFound,
 )
 from lakekit.gdpr import ArtifactHit, ErasureReport, Occurrence, SubjectReport, TableErasure, TableHit, Verification
+from lakekit.index.history import HistoryEntry
+from lakekit.index.provenance import (
+    ErasureProvenance,
+    LoadProvenance,
+    PredictionsProvenance,
+    Provenance,
+    RunProvenance,
+    TransformProvenance,
+)
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
 from lakekit.runs.commands import CommandRun
 from lakekit.runs.erasures import ReadErasure
-from lakekit.runs.record import Artifact, Read, Run, RunDependency, RunInfo, RunStatus
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"
@@ -66,6 +82,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact",
     "ArtifactHit",
+    "AuditAction",
+    "AuditStatus",
     "CheckFailure",
     "ColumnEdge",
     "ColumnNotFound",
@@ -73,13 +91,16 @@ __all__ = [
     "Conflict",
     "Cycle",
     "DirectSubtype",
+    "Direction",
     "DuplicateSchema",
     "EdgeKind",
     "EdgeSubtype",
+    "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
     "FileRun",
     "HistoryEntry",
+    "HistoryError",
     "IncompatibleFormat",
     "IndirectSubtype",
     "InputChange",
@@ -87,13 +108,17 @@ __all__ = [
     "Lake",
     "LakekitError",
     "LineageGraph",
+    "LoadProvenance",
     "LoadResult",
     "NotFound",
     "NotReproducible",
     "Occurrence",
+    "Operation",
+    "PredictionsProvenance",
     "ProjectFailed",
     "ProjectFileError",
     "ProjectRun",
+    "Provenance",
     "Read",
     "ReadErasure",
     "RepairReport",
@@ -106,6 +131,7 @@ __all__ = [
     "RunDependency",
     "RunInfo",
     "RunNotFound",
+    "RunProvenance",
     "RunStatus",
     "SchemaConflict",
     "SchemaDrift",
@@ -121,12 +147,14 @@ __all__ = [
     "TableNotFound",
     "TableVacuum",
     "TooManyConflicts",
+    "TransformProvenance",
     "TransformResult",
     "Transient",
     "UsageError",
     "VacuumReport",
     "ValidationFailed",
     "ValidationReport",
+    "Verdict",
     "Verification",
     "VersionNotFound",
     "WriteMode",

@@ -14,16 +14,18 @@ import pyarrow.compute as pc
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
-from lakekit.core.results import HistoryEntry, LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
+from lakekit.core.results import LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
 from lakekit.errors import UsageError
-from lakekit.index import metadata
+from lakekit.index import history
+from lakekit.index.history import HistoryEntry
 from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
 from lakekit.maintenance.vacuum import VacuumReport
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay, slices
 from lakekit.runs.commands import CommandRun
-from lakekit.runs.record import Run, RunInfo
+from lakekit.runs.record import Run
+from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
 from lakekit.storage.delta import Storage, normalise_root
@@ -67,7 +69,7 @@ class Lake:
 
     def history(self, table: str) -> list[HistoryEntry]:
         """Versions of ``table``, newest first, with provenance."""
-        return metadata.history(self._storage, table)
+        return history.history(self._storage, table)
 
     def read(
         self,

@@ -1,15 +1,33 @@
-"""Dependency order of named things (tables, runs). Pure.
+"""Graphs of named things (tables, runs): what a start reaches, and dependency order. Pure.
 
-One ordering serves the SQL project, reruns downstream of a table and re-executed runs: the
-ready item with the smallest name goes first, so equal inputs always give the same order.
+One reachability and one ordering serve the SQL project's selections, reruns downstream of a
+table and re-executed runs. In the order, the ready item with the smallest name goes first, so
+equal inputs always give the same order.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 
 from lakekit.errors import Cycle
+
+
+def reach(starts: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every name reached from ``starts`` by following ``edges`` one or more steps (a start is in
+    it only when a path leads back to it); names without edges lead nowhere.
+
+    >>> sorted(reach(["a"], {"a": ["b"], "b": ["c", "a"], "d": ["a"]}))
+    ['a', 'b', 'c']
+    """
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
 
 
 def ordered(needs: Mapping[str, Set[str]]) -> list[str]:

@@ -16,6 +16,9 @@ DirectSubtype = Literal["identity", "transformation", "aggregation"]
 IndirectSubtype = Literal["join", "filter", "group_by", "sort", "window", "conditional"]
 EdgeSubtype = DirectSubtype | IndirectSubtype
 WriteMode = Literal["append", "overwrite", "merge"]
+Operation = Literal["ingest", "transform", "run", "predictions", "erase"]
+"""The kind of write a lakekit commit records: a load, a transform, a model run's write or
+predictions, a GDPR erasure (:mod:`lakekit.index.provenance`)."""
 Direction = Literal["upstream", "downstream"]
 """Which way a lineage walk goes: into a column (what feeds it) or out of it (what it feeds)."""
 Verdict = Literal["valid", "warned", "invalid", "unvalidated", "unrecorded"]
@@ -31,7 +34,10 @@ AuditStatus = Literal["started", "finished"]
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready form of a result field (datetimes as ISO strings, tuples as lists)."""
+    """JSON-ready form of a result field (datetimes as ISO strings, tuples as lists, results as
+    their ``asdict()``)."""
+    if isinstance(value, Result):
+        return value.asdict()
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -47,8 +53,8 @@ class Result:
     """Mixin of every result type: ``asdict()`` gives a JSON-ready dict of the dataclass."""
 
     def asdict(self) -> dict[str, Any]:
-        plain: dict[str, Any] = _plain(self)
-        return plain
+        assert dataclasses.is_dataclass(self)
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 _Result = Result
@@ -104,38 +110,6 @@ class LoadResult(Result):
     load_id: str | None = None
     skipped_files: tuple[SourceFile, ...] = ()
     validation: ValidationReport | None = None
-
-
-@dataclass(frozen=True)
-class HistoryEntry(Result):
-    """One version of a table with its provenance (from the commit itself).
-
-    ``operation`` is Delta's name for the commit (``WRITE``, ``MERGE``, ``VACUUM END``...);
-    ``verdict`` is the version's validation, ``failing_checks`` how many checks rows failed.
-    """
-
-    version: int
-    timestamp: datetime
-    operation: str
-    rows_added: int | None
-    rows_removed: int | None
-    provenance: dict[str, Any]
-    verdict: Verdict = "unvalidated"
-    failing_checks: int = 0
-
-    @property
-    def validation(self) -> str:
-        """The verdict in words: ``"valid"``, ``"invalid (2 failing check(s))"``, ``"unvalidated"``...
-
-        >>> HistoryEntry(3, datetime(2026, 1, 1), "WRITE", 2, 0, {}, "warned", 1).validation
-        'warned (1 failing check(s))'
-        """
-        if self.verdict in ("warned", "invalid"):
-            return f"{self.verdict} ({self.failing_checks} failing check(s))"
-        return "verdict not recorded" if self.verdict == "unrecorded" else self.verdict
-
-    def asdict(self) -> dict[str, Any]:
-        return {**super().asdict(), "validation": self.validation}
 
 
 @dataclass(frozen=True)

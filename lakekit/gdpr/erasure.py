@@ -31,7 +31,7 @@ from lakekit.gdpr import artifacts, commits, journal, redaction, subjects, tags,
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.redaction import Redaction, TableErasure
 from lakekit.gdpr.subjects import Search
-from lakekit.index.provenance import new_id
+from lakekit.index.provenance import ErasureProvenance, new_id
 from lakekit.runs import erasures
 from lakekit.storage import history
 from lakekit.storage.delta import Storage
@@ -179,8 +179,9 @@ def _mark(storage: Storage, place: tags.Tagged, state: dict[str, Any], key: str,
     entry = state["tables"][key]
     if place.place in ("staged", "index") or entry.get("version") is not None:
         return
-    counts = {k: entry[k] for k in ("rows_removed", "mentions_redacted", "files_rewritten")}
-    entry["version"] = redaction.record(storage, place.table, request_id, state["subject"], counts)
+    made = ErasureProvenance(request_id=request_id, subject=state["subject"], rows_removed=entry["rows_removed"],
+                             mentions_redacted=entry["mentions_redacted"], files_rewritten=entry["files_rewritten"])
+    entry["version"] = redaction.record(storage, place.table, made)
 
 
 def _resolve_pending(storage: Storage, state: dict[str, Any], found: Search, request_id: str) -> None:

@@ -20,7 +20,6 @@ finishes it before anything else touches the lake.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +33,9 @@ from lakekit.gdpr.match import Identifiers, judge, plain, without
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.subjects import Search
 from lakekit.gdpr.tags import Place, Tagged
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment
+from lakekit.index.provenance import ErasureProvenance
 from lakekit.storage import files, history
-from lakekit.storage.delta import Commit, Storage
+from lakekit.storage.delta import Storage
 from lakekit.write.commit import commit_once
 
 
@@ -131,12 +129,11 @@ def rewrite(storage: Storage, table: str, replacements: Mapping[str, pa.Table | 
         storage.drop_kept(table)
 
 
-def record(storage: Storage, table: str, request_id: str, subject: str, counts: Mapping[str, int]) -> int | None:
+def record(storage: Storage, table: str, made: ErasureProvenance) -> int | None:
     """The commit recording an erasure in the table's own history, once per request (an app
     transaction of the request id): the new version, or None when it was recorded before."""
-    provenance = {"operation": "erase", "request_id": request_id, "subject": subject, **counts, **environment()}
-    app = f"lakekit-erase:{request_id}"
-    commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: 1}, exclusive=True)
+    app = f"lakekit-erase:{made.request_id}"
+    commit = made.commit({app: 1})
 
     def attempt(base: DeltaTable | None) -> int | None:
         if base is None or base.transaction_version(app) is not None:

@@ -22,6 +22,7 @@ from lakekit.core.diff import diff_rows
 from lakekit.core.results import ColumnEdge, Direction, LineageGraph, RerunStep, StoredEdge, WriteMode
 from lakekit.errors import Cycle, UsageError
 from lakekit.index import metadata
+from lakekit.index.heal import heal
 from lakekit.lineage.render import PRODUCER
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay
@@ -47,7 +48,7 @@ class Recorded:
 
 def latest_transforms(storage: Storage) -> dict[str, Recorded]:
     """Table → its latest recorded transform (the index healed first from the tables' own commits)."""
-    transform.heal(storage)
+    heal(storage, (transform.TRANSFORMS,))
     latest: dict[str, Recorded] = {}
     for r in sorted(metadata.read(storage, "transforms").to_pylist(), key=lambda r: r["version"]):
         latest[r["table"]] = Recorded(r["table"], r["version"], r["transform_id"], r["sql"], r["dialect"], r["mode"],
@@ -127,14 +128,11 @@ def order(storage: Storage, downstream_of: str) -> list[Recorded]:
     """The transforms that depend on ``downstream_of`` (directly or not), inputs before outputs."""
     latest = latest_transforms(storage)
     needs = {t: set(r.inputs) for t, r in latest.items()}
-    affected: set[str] = set()
-    frontier = [downstream_of]
-    while frontier:
-        table = frontier.pop()
-        for target, inputs in needs.items():
-            if table in inputs and target not in affected:
-                affected.add(target)
-                frontier.append(target)
+    readers: dict[str, set[str]] = {}
+    for target, inputs in needs.items():
+        for table in inputs:
+            readers.setdefault(table, set()).add(target)
+    affected = dag.reach([downstream_of], readers)
     try:
         return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
     except Cycle as c:

@@ -8,21 +8,17 @@ checked against their pandera schema in ``lakekit/index/schemas.py`` before they
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit.core.results import HistoryEntry, Verdict
 from lakekit.errors import TableNotFound
 from lakekit.storage.delta import META_NAMESPACE, Storage, select_rows
 
 _TS = pa.timestamp("us", tz="UTC")
-PROVENANCE_KEY = "lakekit"
 
 SCHEMAS: dict[str, pa.Schema] = {
     "loads": pa.schema([
@@ -111,74 +107,6 @@ def read(storage: Storage, name: str, *, filter: pc.Expression | None = None) ->
     return select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)
 
 
-def provenance(commit: Mapping[str, Any]) -> dict[str, Any]:
-    """The lakekit provenance a commit carries (empty for commits lakekit did not make)."""
-    raw = commit.get(PROVENANCE_KEY)
-    if not isinstance(raw, str):
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def of_table(table: str) -> pc.Expression:
     """The predicate selecting one data table's rows of a metadata table."""
     return pc.field("table") == table
-
-
-def verdicts(storage: Storage, table: str) -> dict[int, tuple[Verdict, int]]:
-    """Version → the latest validation verdict recorded for it, with how many checks rows failed."""
-    found: dict[int, tuple[Verdict, int]] = {}
-    for r in sorted(read(storage, "validations", filter=of_table(table)).to_pylist(),
-                    key=lambda r: r["validated_at"]):
-        failing = len(json.loads(r["failures"] or "[]"))
-        found[r["version"]] = ("valid" if r["ok"] and not failing else "warned" if r["ok"] else "invalid", failing)
-    return found
-
-
-def _unrecorded(commit_provenance: Mapping[str, Any]) -> Verdict:
-    """The verdict of a version with none recorded: written without a schema, or its verdict lost
-    (a crash between the commit and its ``_lakekit/validations`` row; ``lake.validate`` redoes it)."""
-    return "unrecorded" if commit_provenance.get("schema_hash") else "unvalidated"
-
-
-def commits(storage: Storage, table: str) -> list[HistoryEntry]:
-    """Every version of ``table``, newest first, with its provenance and row counts (no verdicts)."""
-    entries = []
-    for h in storage.history(table):
-        m = h.get("operationMetrics") or {}
-        added = m.get("num_added_rows", m.get("num_target_rows_inserted"))
-        removed = m.get("num_deleted_rows", m.get("num_target_rows_deleted"))
-        entries.append(HistoryEntry(
-            version=int(h["version"]),
-            timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
-            operation=str(h.get("operation", "")),
-            rows_added=None if added is None else int(added),
-            rows_removed=None if removed is None else int(removed),
-            provenance=provenance(h),
-        ))
-    return entries
-
-
-def history(storage: Storage, table: str) -> list[HistoryEntry]:
-    """Every version of ``table``, newest first, with its provenance, row counts and validation."""
-    checked = verdicts(storage, table)
-    return [dataclasses.replace(e, verdict=checked[e.version][0], failing_checks=checked[e.version][1])
-            if e.version in checked else dataclasses.replace(e, verdict=_unrecorded(e.provenance))
-            for e in commits(storage, table)]
-
-
-WRITE_IDS = ("load_id", "transform_id", "run_id", "request_id")
-"""Provenance keys naming the write a commit made (a load, a transform, a model run, an erasure)."""
-
-
-def write_id(commit_provenance: Mapping[str, Any]) -> str | None:
-    """The id of the write (load, transform or model run) a commit made, if lakekit made it."""
-    return next((str(commit_provenance[k]) for k in WRITE_IDS if commit_provenance.get(k)), None)
-
-
-def write_ids(storage: Storage, table: str) -> set[str]:
-    """The ids of every write that committed to ``table``, from its own history."""
-    return {i for e in commits(storage, table) if (i := write_id(e.provenance)) is not None}

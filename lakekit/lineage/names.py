@@ -17,15 +17,15 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from lakekit.errors import SqlError
+from lakekit.errors import UsageError
 
 
 def get_dialect(dialect: str | None) -> Dialect:
-    """The sqlglot dialect called ``dialect`` (``None``: sqlglot's own)."""
+    """The sqlglot dialect called ``dialect`` (``None``: sqlglot's own); another name is a usage error."""
     try:
         return Dialect.get_or_raise(dialect)
-    except ValueError as e:
-        raise SqlError(f"unknown SQL dialect '{dialect}'") from e
+    except ValueError:
+        raise UsageError(f"unknown SQL dialect '{dialect}'") from None
 
 
 def spelling(name: str, quoted: bool, dialect: Dialect) -> str:

@@ -1,5 +1,10 @@
 """Pass 1: split SQL into statements and find each one's target table and query.
 
+:func:`parse_sql` is lakekit's one way to parse SQL, for lineage, transforms and queries alike:
+sqlglot's tokenizer and parser in the given dialect, and every failure translated into a
+:class:`~lakekit.errors.SqlError` that names the statement, line and column and the token near
+it (never the SQL text around it, whose literals may be personal data).
+
 Every statement that writes data becomes a :class:`Statement`: the table it writes, the
 query that computes the rows, and how the query's outputs map onto target columns.
 ``CREATE TABLE|VIEW … AS``, ``INSERT INTO … SELECT`` (with or without a column list) and
@@ -19,7 +24,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from lakekit.errors import SqlError
+from lakekit.errors import SqlError, UsageError
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.names import get_dialect, normalize_names
 
@@ -68,17 +73,10 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y", None, {}, None)]
     ['a.b']
     """
-    dialect_obj = get_dialect(dialect)
-    try:
-        tokens = dialect_obj.tokenize(sql)
-        trees = dialect_obj.parser().parse(tokens, sql)
-    except ParseError as e:
-        raise _parse_error(e, sql, tokens) from None
-    except TokenError as e:
-        raise SqlError(f"cannot read SQL: {e}", sql=sql) from None
+    trees, tokens, dialect_obj = parse_sql(sql, dialect)
     texts = _statement_texts(sql, tokens)
     statements: list[Statement] = []
-    for index, tree in enumerate((t for t in trees if t is not None), start=1):
+    for index, tree in enumerate(trees, start=1):
         text = texts[index - 1] if len(texts) >= index else ""
         if _is_pivot_statement(tree, dialect_obj):
             raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
@@ -87,6 +85,37 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
         if statement is not None:
             statements.append(statement)
     return statements
+
+
+def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token], Dialect]:
+    """The statements of ``sql`` (empty ones dropped), its tokens, and the dialect that read them.
+
+    >>> parse_sql("SELECT 1; SELECT a FROM t WHERE (a", "duckdb")
+    Traceback (most recent call last):
+    lakekit.errors.SqlError: cannot parse SQL in statement 2: Expecting ) near `a` at line 1, column 34
+    """
+    dialect_obj = get_dialect(dialect)
+    try:
+        tokens = dialect_obj.tokenize(sql)
+        trees = dialect_obj.parser().parse(tokens, sql)
+    except ParseError as e:
+        raise _parse_error(e, sql, tokens) from None
+    except TokenError as e:
+        raise SqlError(f"cannot read SQL: {e}", sql=sql) from None
+    return [t for t in trees if t is not None], tokens, dialect_obj
+
+
+def parse_one(sql: str, dialect: str | None) -> exp.Expr:
+    """The one statement ``sql`` holds; more or fewer is a usage error.
+
+    >>> parse_one("SELECT 1; SELECT 2", "duckdb")
+    Traceback (most recent call last):
+    lakekit.errors.UsageError: expected one SQL statement, got 2
+    """
+    trees = parse_sql(sql, dialect)[0]
+    if len(trees) != 1:
+        raise UsageError(f"expected one SQL statement, got {len(trees)}")
+    return trees[0]
 
 
 def _is_pivot_statement(tree: exp.Expr, dialect: Dialect) -> bool:

@@ -11,10 +11,12 @@ verdicts lost the same way cannot be derived from a commit; they are listed for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lakekit import runs, transform
 from lakekit.core.results import Result
-from lakekit.index import metadata
+from lakekit.index import history
+from lakekit.index.heal import Healer, heal
 from lakekit.storage.delta import Storage
 from lakekit.write import ingest
 
@@ -30,14 +32,14 @@ class RepairReport(Result):
     """``table@version`` of versions written with a schema whose verdict was never recorded."""
 
 
+HEALERS: tuple[Healer[Any], ...] = (ingest.LOADS, transform.TRANSFORMS, runs.OUTPUTS)
+"""Every index lakekit derives from commits, with how to restore it: one entry per index."""
+
+
 def repair(storage: Storage) -> RepairReport:
-    """Each index healed from every data table's commits (loads, verdicts, transforms and run
-    outputs each read the histories they need: repair is rare, its readers are shared)."""
-    loads = 0
-    unrecorded = []
-    for table in storage.tables():
-        before = metadata.read(storage, "loads", filter=metadata.of_table(table)).num_rows
-        loads += ingest.loads(storage, table).num_rows - before
-        unrecorded += [f"{table}@{e.version}" for e in metadata.history(storage, table)
-                       if e.verdict == "unrecorded"]
-    return RepairReport(loads, transform.heal(storage), runs.heal_outputs(storage), tuple(unrecorded))
+    """Every index healed from every data table's commits (each history read once for all healers),
+    and the versions whose verdict was lost."""
+    healed = heal(storage, HEALERS)
+    unrecorded = [f"{table}@{e.version}" for table in storage.tables() for e in history.history(storage, table)
+                  if e.verdict == "unrecorded"]
+    return RepairReport(healed["loads"], healed["transforms"], healed["run_outputs"], tuple(unrecorded))

@@ -63,12 +63,7 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, schemas: st
     deps = {d.run_id: d for d in runs.run_dependencies(storage) if d.run_id not in redone}
     chosen = set(run_ids if run_ids is not None else (s.run_id for s in replay.stale_runs(storage)))
     readers = {i: {j for j, d in deps.items() if j != i and set(deps[i].outputs) & set(d.inputs)} for i in deps}
-    todo = list(chosen)
-    while todo:
-        for j in readers.get(todo.pop(), ()):
-            if j not in chosen:
-                chosen.add(j)
-                todo.append(j)
+    chosen |= dag.reach(chosen, readers)
     done = []
     for run_id in _upstream_first(chosen, readers):
         info = runs.run(storage, run_id)

@@ -29,7 +29,7 @@ from lakekit.errors import LakekitError
 from lakekit.index import metadata
 from lakekit.index.provenance import now
 from lakekit.runs.pinned import pinned_read
-from lakekit.runs.record import Read, reads
+from lakekit.runs.recorded import Read, reads
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes
 

@@ -1,12 +1,12 @@
 """Model runs: the exact table versions a run read, what it logged, and the versions it wrote.
 
-A run's life (:data:`RunStatus`): ``running`` → ``finished``, or ``failed`` when its block
-raises (the exception's type is kept, never its message, which may hold personal data).
-``_lakekit/runs`` is a log of state changes, not a table of runs: a row is written when a run
-starts and when it ends, and a run is the fold of its rows in time order (latest status wins,
-params and metrics merge). A killed run therefore stays ``running`` and nothing is left
-half-written. Reads are kept in ``_lakekit/run_inputs``, the versions a run committed in its
-data tables' own commits (provenance ``operation: "run"``) and indexed in ``_lakekit/run_outputs``.
+A run's life (:data:`~lakekit.core.results.RunStatus`): ``running`` → ``finished``, or
+``failed`` when its block raises (the exception's type is kept, never its message, which may hold
+personal data). ``_lakekit/runs`` is a log of state changes, not a table of runs: a row is written
+when a run starts and when it ends, and a run is the fold of its rows (:mod:`lakekit.runs.recorded`).
+A killed run therefore stays ``running`` and nothing is left half-written. Reads are kept in
+``_lakekit/run_inputs``, the versions a run committed in its data tables' own commits (a
+:class:`~lakekit.index.provenance.RunProvenance`) and indexed in ``_lakekit/run_outputs``.
 
 A process started by ``lakekit run`` finds the run id in ``LAKEKIT_RUN_ID`` and its
 ``start_run`` attaches to that run: it records reads, params and writes under the parent's id,
@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, get_args
@@ -34,14 +32,16 @@ from deltalake import DeltaTable
 
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
-from lakekit.core.results import Result, RunStatus, WriteMode
-from lakekit.errors import InternalError, RunNotFound, UsageError
-from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.core.results import RunStatus, WriteMode
+from lakekit.errors import InternalError, UsageError
+from lakekit.index import history, metadata
+from lakekit.index.heal import Healer, Lost
+from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
+from lakekit.runs import recorded
 from lakekit.runs.pinned import pinned_read, recorded_filter
+from lakekit.runs.recorded import Artifact, Read
 from lakekit.sources.formats import fsspec_options
-from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
@@ -53,62 +53,6 @@ def predictions_table(run_id: str) -> str:
     """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
     return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
 
-
-@dataclass(frozen=True)
-class Read(Result):
-    """One ``run.read``: the version, columns and filter used, and a fingerprint of what came back."""
-
-    seq: int
-    table: str
-    version: int
-    columns: tuple[str, ...] | None
-    filter: dict[str, str] | None
-    rows: int
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class Artifact(Result):
-    """A file a run logged: where it came from, its copy under the lake root, its content hash."""
-
-    uri: str
-    path: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class RunInfo(Result):
-    """A run as recorded: its state, what it read (``inputs`` {table: version}) and wrote (``outputs``)."""
-
-    run_id: str
-    name: str
-    status: RunStatus
-    error: str | None
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    tags: dict[str, Any]
-    artifacts: tuple[Artifact, ...]
-    inputs: dict[str, int]
-    reads: tuple[Read, ...]
-    outputs: dict[str, int]
-    predictions: dict[str, Any] | None
-    command: dict[str, Any] | None
-    started_at: datetime
-    ended_at: datetime | None
-    environment: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RunDependency(Result):
-    """What one run read and wrote: the edges lineage, staleness and reruns walk through."""
-
-    run_id: str
-    inputs: dict[str, int]
-    outputs: dict[str, int]
-
-
-# --- the run -----------------------------------------------------------------------------------
 
 class Run:
     """An open run; use it as a context manager (``with lake.start_run(...) as run:``)."""
@@ -157,9 +101,9 @@ class Run:
             raise UsageError("give version or as_of, not both")
         dt = self.storage.open(table, version if as_of is None else self.storage.resolve(table, as_of=as_of))
         version = dt.version()
-        recorded = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
-        data = pinned_read(self.storage, table, version, columns, recorded, snapshot=dt)
-        read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, recorded,
+        kept = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
+        data = pinned_read(self.storage, table, version, columns, kept, snapshot=dt)
+        read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, kept,
                     data.num_rows, table_fingerprint(data))
         self.reads.append(read)
         self._read_columns[table] = set(data.column_names)
@@ -208,16 +152,13 @@ class Run:
         sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
         seq = self._writes[table]
-        provenance = {
-            "operation": "run", "run_id": self.run_id, "run_name": self.name, "seq": seq, "mode": mode,
-            "keys": list(keys or ()), "inputs": self.inputs,
-            "artifacts": {a.path: a.sha256 for a in self.artifacts.values()},
-            "lineage": {c: f"{t}.{s}" for c, (t, s) in sources.items()}, **environment(),
-        }
+        made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
+                             inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
+                             lineage={c: f"{t}.{s}" for c, (t, s) in sources.items()})
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
         version, count = _write_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
-                                     provenance)
-        index_outputs(self.storage, [output_row(table, version, count, provenance, now())])
+                                     made)
+        index_outputs(self.storage, [output_row(table, version, count, made, now())])
         return version
 
     def _sources(self, columns: Sequence[str], declared: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -246,7 +187,7 @@ class Run:
         seq = self._writes["predictions"]
         name = predictions_table(self.run_id)
         version, _ = _write_once(self.storage, Target(name), table, f"lakekit-run-predictions:{self.run_id}", seq,
-                                 {"operation": "predictions", "run_id": self.run_id, "seq": seq})
+                                 PredictionsProvenance(run_id=self.run_id, seq=seq))
         self.predictions = {"table": name, "version": version, "keys": list(keys)}
         return version
 
@@ -288,7 +229,7 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
     """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
     (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
     parent = os.environ.get(RUN_ID_ENV)
-    known = _rows(storage, "runs", parent) if parent and command is None else None
+    known = recorded.rows(storage, "runs", parent) if parent and command is None else None
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
                    schemas=schemas)
@@ -297,11 +238,14 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
     return run
 
 
-def output_row(table: str, version: int, rows: int, provenance: Mapping[str, Any], when: datetime) -> dict[str, Any]:
+def output_row(table: str, version: int, rows: int, made: RunProvenance, when: datetime) -> dict[str, Any]:
     """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
-    return {"output_id": f"{provenance['run_id']}:{table}:{provenance['seq']}", "run_id": provenance["run_id"],
-            "table": table, "version": version, "mode": provenance["mode"], "rows": rows,
-            "inputs": provenance["inputs"], "lineage": provenance.get("lineage", {}), "written_at": when}
+    return {"output_id": _output_id(table, made), "run_id": made.run_id, "table": table, "version": version,
+            "mode": made.mode, "rows": rows, "inputs": made.inputs, "lineage": made.lineage, "written_at": when}
+
+
+def _output_id(table: str, made: RunProvenance) -> str:
+    return f"{made.run_id}:{table}:{made.seq}"
 
 
 def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -318,87 +262,45 @@ def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
     indexes.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
 
 
-def heal_outputs(storage: Storage) -> int:
-    """Index every version a run committed whose index row is missing (the run was killed between
-    its commit and the row); returns how many."""
-    known = set(metadata.read(storage, "run_outputs").column("output_id").to_pylist())
-    missing = []
-    for table in storage.tables():
-        for entry in metadata.commits(storage, table):
-            p = entry.provenance
-            if p.get("operation") == "run" and f"{p.get('run_id')}:{table}:{p.get('seq')}" not in known:
-                missing.append(output_row(table, entry.version, entry.rows_added or 0, p, entry.timestamp))
-    if missing:
-        index_outputs(storage, missing)
-    return len(missing)
+def _restore(storage: Storage, lost: Sequence[Lost[RunProvenance]]) -> None:
+    index_outputs(storage, [output_row(x.table, x.entry.version, x.entry.rows_added or 0, x.made, x.entry.timestamp)
+                            for x in lost])
+
+
+OUTPUTS = Healer("run_outputs", "output_id", RunProvenance, _output_id, _restore)
+"""Puts back the ``_lakekit/run_outputs`` row of a version a run wrote and was killed before indexing."""
 
 
 def _write_once(storage: Storage, target: Target, data: pa.Table, app: str, seq: int,
-                provenance: Mapping[str, Any]) -> tuple[int, int]:
+                made: RunProvenance | PredictionsProvenance) -> tuple[int, int]:
     """Publish ``data`` as one version of ``target.table`` unless the app transaction ``app``
     already reached ``seq`` (a retry): checked in the snapshot the commit is made on.
     Returns (version, rows)."""
 
     def attempt(dt: DeltaTable | None) -> tuple[int, int]:
         if dt is not None and (dt.transaction_version(app) or 0) >= seq:
-            return _committed(storage, target.table, provenance)
+            return _committed(storage, target.table, made)
         base = pa.schema(dt.schema().to_arrow()) if dt is not None else pa.schema([])
-        schema = reconcile(base, data.schema, table=target.table, uri=f"run {provenance['run_id']}",
+        schema = reconcile(base, data.schema, table=target.table, uri=f"run {made.run_id}",
                            fixed=dt is not None)
         landing = target if dt is None else dataclasses.replace(
             target, partition_by=tuple(dt.metadata().partition_columns))
-        publish.check_drift(landing, [(f"run {provenance['run_id']}", data.schema)])
-        commit = Commit({PROVENANCE_KEY: json.dumps(provenance, default=str)}, {app: seq}, exclusive=True)
+        publish.check_drift(landing, [(f"run {made.run_id}", data.schema)])
         done = publish.publish(storage, landing, base=dt, schema=schema,
-                               parts=[(f"run {provenance['run_id']}", data.to_reader())],
-                               write_id=f"run:{provenance['run_id']}:{seq}", stamp=None, commit=commit)
+                               parts=[(f"run {made.run_id}", data.to_reader())],
+                               write_id=f"run:{made.run_id}:{seq}", stamp=None, commit=made.commit({app: seq}))
         return done.version, done.rows
 
     return commit_once(storage, target.table, attempt)
 
 
-def _committed(storage: Storage, table: str, provenance: Mapping[str, Any]) -> tuple[int, int]:
+def _committed(storage: Storage, table: str, made: RunProvenance | PredictionsProvenance) -> tuple[int, int]:
     """(version, rows) of the commit an earlier attempt of the same write made."""
-    for entry in metadata.commits(storage, table):
+    for entry in history.commits(storage, table):
         p = entry.provenance
-        if p.get("run_id") == provenance["run_id"] and p.get("seq") == provenance["seq"] \
-                and p.get("operation") == provenance["operation"]:
+        if type(p) is type(made) and p.write_id == made.write_id and getattr(p, "seq", None) == made.seq:
             return entry.version, entry.rows_added or 0
     raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
-
-
-# --- what the lake knows about runs ------------------------------------------------------------
-
-def _rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
-    return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
-
-
-def _fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """run id → its state: rows in update order, the latest status, the first error, merged
-    params/metrics/tags, artifacts by path, the earliest start and the latest end."""
-    runs: dict[str, dict[str, Any]] = {}
-    for r in sorted(rows, key=lambda r: r["updated_at"]):
-        state = runs.setdefault(r["run_id"], {**r, "params": {}, "metrics": {}, "tags": {}, "artifacts": {},
-                                              "error": None, "ended_at": None})
-        state["status"] = r["status"]
-        state["error"] = state["error"] or r["error"]
-        for key in ("params", "metrics", "tags"):
-            state[key].update(json.loads(r[key] or "{}"))
-        state["artifacts"].update({a["path"]: a for a in json.loads(r["artifacts"] or "[]")})
-        for key in ("predictions", "command", "ended_at"):
-            state[key] = r[key] if r[key] is not None else state[key]
-        state["started_at"] = min(state["started_at"], r["started_at"])
-    return runs
-
-
-def runs(storage: Storage, name: str | None = None) -> pa.Table:
-    """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
-    states = [s for s in _fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
-    columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
-               "command", "git_commit", "git_dirty", "user", "host")
-    schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
-    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
-    return metadata.rows("runs", records).select(list(columns)).cast(schema)
 
 
 def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> None:
@@ -410,71 +312,12 @@ def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> No
     fs, base = storage.files()
     rows = []
     for run_id, paths in sorted(by_run.items()):
-        history = sorted(_rows(storage, "runs", run_id).to_pylist(), key=lambda r: r["updated_at"])
-        if not history:
+        states = sorted(recorded.rows(storage, "runs", run_id).to_pylist(), key=lambda r: r["updated_at"])
+        if not states:
             continue
-        state = _fold(history)[run_id]
+        folded = recorded.fold(states)[run_id]
         artifacts = [{**a, "sha256": paths[p] or "erased", "size": fs.size(f"{base}/{p}") if paths[p] else 0}
-                     if p in paths else a for p, a in state["artifacts"].items()]
-        rows.append({**history[-1], "artifacts": artifacts, "updated_at": now()})
+                     if p in paths else a for p, a in folded["artifacts"].items()]
+        rows.append({**states[-1], "artifacts": artifacts, "updated_at": now()})
     if rows:
         indexes.append(storage, "runs", metadata.rows("runs", rows))
-
-
-def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
-    """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
-    folded = _fold(metadata.read(storage, "runs").to_pylist())
-    return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
-
-
-def superseded(recorded: pa.Table) -> set[str]:
-    """Of the runs in ``recorded`` (:func:`runs`), those re-executed since: a later run is tagged
-    ``rerun_of`` them."""
-    tags = recorded.column("tags").to_pylist()
-    return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
-
-
-def _reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
-    return tuple(Read(r["seq"], r["table"], r["version"], tuple(json.loads(r["columns"])) if r["columns"] else None,
-                      json.loads(r["filter"]) if r["filter"] else None, r["rows"], r["fingerprint"])
-                 for r in sorted(_rows(storage, "run_inputs", run_id).to_pylist(),
-                                 key=lambda r: (r["read_at"], r["seq"])))
-
-
-def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
-    """What a run read, in order (reproduction needs nothing else of it)."""
-    found = _reads(storage, run_id)
-    if not found and not _rows(storage, "runs", run_id).num_rows:
-        raise RunNotFound(run_id)
-    return found
-
-
-def run(storage: Storage, run_id: str) -> RunInfo:
-    """Everything recorded about one run."""
-    folded = _fold(_rows(storage, "runs", run_id).to_pylist())
-    if run_id not in folded:
-        raise RunNotFound(run_id)
-    s = folded[run_id]
-    reads = _reads(storage, run_id)
-    outputs = {r["table"]: r["version"] for r in sorted(_rows(storage, "run_outputs", run_id).to_pylist(),
-                                                         key=lambda r: r["version"])}
-    env = {k: s[k] for k in ("git_commit", "git_dirty", "user", "host", "python", "lakekit_version")}
-    return RunInfo(
-        run_id, s["name"], s["status"], s["error"], s["params"], s["metrics"], s["tags"],
-        tuple(Artifact(**a) for a in s["artifacts"].values()), {r.table: r.version for r in reads}, reads, outputs,
-        json.loads(s["predictions"]) if s["predictions"] else None, json.loads(s["command"]) if s["command"] else None,
-        s["started_at"], s["ended_at"], {**env, "packages": json.loads(s["packages"] or "{}")},
-    )
-
-
-def run_dependencies(storage: Storage) -> list[RunDependency]:
-    """Per run, in run id (start) order: the versions it read and the versions it wrote. A
-    version a run wrote depends on every version that run read."""
-    inputs: dict[str, dict[str, int]] = {}
-    outputs: dict[str, dict[str, int]] = {}
-    for r in sorted(metadata.read(storage, "run_outputs").to_pylist(), key=lambda r: r["version"]):
-        outputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
-        inputs.setdefault(r["run_id"], {}).update(json.loads(r["inputs"] or "{}"))
-    for r in sorted(metadata.read(storage, "run_inputs").to_pylist(), key=lambda r: (r["read_at"], r["seq"])):
-        inputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
-    return [RunDependency(i, inputs.get(i, {}), outputs.get(i, {})) for i in sorted(inputs.keys() | outputs.keys())]

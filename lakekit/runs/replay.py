@@ -21,13 +21,13 @@ from lakekit.core.diff import diff_rows
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import Result, RowDiff
 from lakekit.errors import NotReproducible, VersionNotFound
-from lakekit.index import metadata
+from lakekit.index import history
+from lakekit.index.history import HistoryEntry
+from lakekit.index.provenance import RunProvenance, TransformProvenance
 from lakekit.runs import erasures, pinned
 from lakekit.runs.erasures import ReadErasure
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.write import validate
-
-_NO_DATA_CHANGE = {"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "CHECKPOINT"}
 
 
 class Reproduction(dict[str, pa.Table]):
@@ -160,30 +160,33 @@ class StaleRun(Result):
 
 
 class _Histories:
-    """Per table, version → (delta operation, lakekit provenance); read once per table."""
+    """Per table, version → its commit (Delta's operation, lakekit's provenance); read once per table."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.seen: dict[str, dict[int, tuple[str, dict[str, Any]]]] = {}
+        self.seen: dict[str, dict[int, HistoryEntry]] = {}
 
-    def of(self, table: str) -> dict[int, tuple[str, dict[str, Any]]]:
+    def of(self, table: str) -> dict[int, HistoryEntry]:
         if table not in self.seen:
-            self.seen[table] = {int(h["version"]): (str(h.get("operation", "")), metadata.provenance(h))
-                                for h in self.storage.history(table)} if self.storage.exists(table) else {}
+            self.seen[table] = {e.version: e for e in history.commits(self.storage, table)} \
+                if self.storage.exists(table) else {}
         return self.seen[table]
 
     def newest_change(self, table: str, after: int) -> int | None:
         """The newest version after ``after`` that changed data (vacuum, optimize and the like do not)."""
-        changed = [v for v, (op, _) in self.of(table).items() if v > after and op not in _NO_DATA_CHANGE]
+        changed = [v for v, e in self.of(table).items() if v > after and e.operation not in NO_DATA_CHANGE]
         return max(changed) if changed else None
 
     def step(self, table: str, version: int) -> Step:
-        op, p = self.of(table).get(version, ("", {}))
-        return Step(table, version, str(p.get("operation") or op), metadata.write_id(p))
+        entry = self.of(table).get(version)
+        if entry is None:
+            return Step(table, version, "", None)
+        return Step(table, version, entry.provenance.operation or entry.operation, entry.provenance.write_id)
 
     def inputs(self, table: str, version: int) -> dict[str, int]:
-        raw = self.of(table).get(version, ("", {}))[1].get("inputs") or {}
-        return {t: int(max(v) if isinstance(v, list) else v) for t, v in raw.items()}
+        entry = self.of(table).get(version)
+        made = entry.provenance if entry is not None else None
+        return dict(made.inputs) if isinstance(made, TransformProvenance | RunProvenance) else {}
 
     def path(self, table: str, old: int, new: int) -> tuple[Step, ...]:
         """From version ``new`` of ``table`` down the inputs that differ from those of ``old``."""

@@ -36,6 +36,10 @@ from lakekit.storage import filesystems
 META_NAMESPACE = "_lakekit"
 _MEMORY_ROOTS: dict[str, str] = {}
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
+NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
+                            "DROP CONSTRAINT"})
+"""The Delta operations (as delta-rs names them in a table's history) after which a table holds the
+same rows: housekeeping of files, properties and constraints. Any other commit may change data."""
 KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on

@@ -2,9 +2,9 @@
 
 from lakekit.transform.pipeline import (
     LAKE_NAMES,
+    TRANSFORMS,
     TransformOptions,
     copied_personal,
-    heal,
     index,
     input_schemas,
     lineage_row,
@@ -13,9 +13,9 @@ from lakekit.transform.pipeline import (
 
 __all__ = [
     "LAKE_NAMES",
+    "TRANSFORMS",
     "TransformOptions",
     "copied_personal",
-    "heal",
     "index",
     "input_schemas",
     "lineage_row",

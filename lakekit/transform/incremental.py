@@ -22,22 +22,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pyarrow.dataset as pads
-import sqlglot
 from deltalake import DeltaTable
 from sqlglot import exp
 
 from lakekit.errors import UsageError
-from lakekit.index.metadata import provenance
-from lakekit.storage.delta import Storage
+from lakekit.index.provenance import Provenance, TransformProvenance, from_commit
+from lakekit.lineage.parse import parse_one
+from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.transform.query import Prepared
 from lakekit.transform.statement import table_name
 
 Refresh = Literal["full", "incremental"]
-_TRANSPARENT = ("VACUUM START", "VACUUM END", "OPTIMIZE")
-"""Operations on the target that change no row: a run after them still continues the last one."""
 _HISTORY = 20
 _NOT_ROW_WISE = {"distinct": "DISTINCT", "group": "GROUP BY", "having": "HAVING", "qualify": "QUALIFY",
                  "limit": "LIMIT", "offset": "OFFSET"}
@@ -65,7 +63,7 @@ def driving_tables(sql: str, dialect: str) -> frozenset[str]:
     >>> sorted(driving_tables("WITH a AS (SELECT * FROM raw.a) SELECT * FROM a UNION ALL SELECT * FROM x.b", "duckdb"))
     ['raw.a', 'x.b']
     """
-    tree = sqlglot.parse_one(sql, read=dialect)
+    tree = parse_one(sql, dialect)
     ctes = {cte.alias_or_name.lower(): cte.this for cte in tree.find_all(exp.CTE)}
     uses: Counter[str] = Counter()
     for node in tree.find_all(exp.Table):
@@ -109,12 +107,12 @@ def _row_wise(select: exp.Select) -> None:
         raise UsageError(f"an incremental transform must be row-wise; its query has {clauses[0]}")
 
 
-def last_run(base: DeltaTable) -> dict[str, Any]:
-    """Provenance of the commit that last changed ``base``'s rows (empty when lakekit did not make it)."""
+def last_run(base: DeltaTable) -> Provenance:
+    """Provenance of the commit that last changed ``base``'s rows (bare when lakekit did not make it)."""
     for commit in base.history(_HISTORY):
-        if commit.get("operation") not in _TRANSPARENT:
-            return provenance(commit)
-    return {}
+        if commit.get("operation") not in NO_DATA_CHANGE:  # a run after those still continues the last one
+            return from_commit(commit)
+    return from_commit({})
 
 
 def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: Prepared,
@@ -124,10 +122,10 @@ def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: 
     if base is None:
         return ReadPlan("full", "first run: the target is new")
     last = last_run(base)
-    if last.get("operation") != "transform" or last.get("sql_hash") != sql_hash:
-        why = "the SQL changed" if last.get("operation") == "transform" else "the target was last written otherwise"
+    if not isinstance(last, TransformProvenance) or last.sql_hash != sql_hash:
+        why = "the SQL changed" if isinstance(last, TransformProvenance) else "the target was last written otherwise"
         return ReadPlan("full", f"{why} since the last run")
-    previous = {str(t): int(v) for t, v in dict(last.get("inputs") or {}).items()}
+    previous = dict(last.inputs)
     current = {t: max(vs) for t, vs in prepared.inputs.items()}
     changed = sorted(t for t in current if previous.get(t) != current[t])
     moves = ", ".join(f"{t} {previous.get(t, 'new')}→{current[t]}" for t in changed)

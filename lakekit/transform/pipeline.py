@@ -15,11 +15,9 @@ full refresh otherwise. Its provenance names both the previous and the new input
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -30,10 +28,10 @@ from lakekit.core.fingerprint import stable_hash
 from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.index.heal import Healer, Lost
+from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
-from lakekit.storage.delta import Commit, Storage
+from lakekit.storage.delta import Storage
 from lakekit.transform import incremental, query, statement
 from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
@@ -127,7 +125,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         options.schema_package)
     transform_id = new_id()
 
-    def attempt(base: DeltaTable | None) -> tuple[TransformResult, dict[str, Any] | None]:
+    def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL already ran over these input versions"), None
@@ -136,21 +134,18 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
         reader = _renamed(query.execute(storage, prepared, datasets=plan.datasets), stmt.columns)
         schema = _schema(target, base, reader.schema, run_mode)
-        provenance = {
-            "operation": "transform", "transform_id": transform_id, "sql": sql, "sql_hash": sql_hash,
-            "dialect": options.dialect, "mode": run_mode, "keys": list(keys), "inputs": inputs,
-            "incremental": options.incremental, "previous_inputs": plan.previous,
-            "source": options.source, "job": options.job or f"transform {target}", **environment(),
-        }
-        commit = Commit({PROVENANCE_KEY: json.dumps(provenance)}, {app: 1}, exclusive=True)
+        made = TransformProvenance(
+            transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
+            keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
+            source=options.source, job=options.job or f"transform {target}")
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
                                   replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
         done = publish.publish(storage, published_target, base=base, schema=schema,
                                parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
-                               commit=commit)
+                               commit=made.commit({app: 1}))
         return TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
                                transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
-                               reason=plan.reason), provenance
+                               reason=plan.reason), made
 
     result, made = commit_once(storage, target, attempt)
     if made is not None:
@@ -158,49 +153,41 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     return result
 
 
-def index(storage: Storage, result: TransformResult, provenance: Mapping[str, Any], committed_at: datetime) -> None:
+def index(storage: Storage, result: TransformResult, made: TransformProvenance, committed_at: datetime) -> None:
     """The ``_lakekit/lineage`` rows, then the ``_lakekit/transforms`` row, of a committed transform.
 
     Each is appended once per transform id, and the transforms row comes last: a transform whose
-    row is missing is indexed again by :func:`heal`, which cannot then duplicate its edges.
+    row is missing is indexed again by :data:`TRANSFORMS`, which cannot then duplicate its edges.
     """
     rows = [lineage_row(e, result) for e in result.edges]
     if rows:
         indexes.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
     record = {
-        "table": result.table, "version": result.version, "transform_id": result.transform_id,
-        "sql": provenance["sql"], "sql_hash": provenance["sql_hash"], "dialect": provenance["dialect"],
-        "mode": provenance["mode"], "keys": list(provenance["keys"]),
-        "incremental": bool(provenance.get("incremental")),
-        "inputs": dict(result.inputs), "previous_inputs": result.previous_inputs, "source": provenance.get("source"),
-        "job": provenance["job"], "rows": result.rows, "quarantined": result.quarantined,
-        "git_commit": provenance.get("git_commit"), "user": provenance.get("user"), "host": provenance.get("host"),
-        "committed_at": committed_at,
+        "table": result.table, "version": result.version, "transform_id": made.transform_id, "sql": made.sql,
+        "sql_hash": made.sql_hash, "dialect": made.dialect, "mode": made.mode, "keys": list(made.keys),
+        "incremental": made.incremental, "inputs": dict(made.inputs), "previous_inputs": made.previous_inputs,
+        "source": made.source, "job": made.job, "rows": result.rows, "quarantined": result.quarantined,
+        "git_commit": made.git_commit, "user": made.user, "host": made.host, "committed_at": committed_at,
     }
     indexes.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
 
 
-def heal(storage: Storage) -> int:
-    """Index every transform whose commit landed but whose index rows did not (a crash in between).
+def _restore(storage: Storage, lost: Sequence[Lost[TransformProvenance]]) -> None:
+    """Index transforms again from their commits: the provenance holds the SQL, dialect and pinned
+    inputs, so the lineage edges are derived again exactly as the transform derived them."""
+    for x in lost:
+        p = x.made
+        edges = tuple(column_lineage(p.sql, dialect=p.dialect, schema=input_schemas(storage, p.inputs),
+                                     target=x.table, names=LAKE_NAMES))
+        result = TransformResult(x.table, x.entry.version, p.inputs, edges, rows=x.entry.rows_added or 0,
+                                 transform_id=p.transform_id, previous_inputs=p.previous_inputs)
+        index(storage, result, p, x.entry.timestamp)
 
-    The commit's provenance holds the SQL, dialect and pinned inputs, so the lineage edges are
-    derived again exactly as the transform derived them; returns how many were indexed.
-    """
-    indexed = set(metadata.read(storage, "transforms").column("transform_id").to_pylist())
-    healed = 0
-    for table in storage.tables():
-        for entry in metadata.commits(storage, table):
-            p = entry.provenance
-            if p.get("operation") != "transform" or p.get("transform_id") in indexed:
-                continue
-            inputs = {t: int(v) for t, v in p["inputs"].items()}
-            edges = tuple(column_lineage(p["sql"], dialect=p["dialect"], schema=input_schemas(storage, inputs),
-                                         target=table, names=LAKE_NAMES))
-            result = TransformResult(table, entry.version, inputs, edges, rows=entry.rows_added or 0,
-                                     transform_id=p["transform_id"], previous_inputs=p.get("previous_inputs"))
-            index(storage, result, p, entry.timestamp)
-            healed += 1
-    return healed
+
+TRANSFORMS = Healer("transforms", "transform_id", TransformProvenance, lambda table, made: made.transform_id,
+                    _restore)
+"""Puts back the ``_lakekit/transforms`` and ``_lakekit/lineage`` rows of a transform killed between
+its commit and its rows."""
 
 
 def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:

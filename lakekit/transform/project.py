@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,9 +161,9 @@ def selected(files: Mapping[str, SqlFile], selection: str) -> set[str]:
             raise UsageError(f"unknown selection '{item}': no SQL file of the project makes '{name}'")
         chosen.add(name)
         if item.startswith("+"):
-            chosen |= _reach(name, upstream)
+            chosen |= dag.reach([name], upstream)
         if item.endswith("+"):
-            chosen |= _reach(name, downstream)
+            chosen |= dag.reach([name], downstream)
     return chosen
 
 
@@ -175,17 +175,6 @@ def _graph(files: Mapping[str, SqlFile]) -> tuple[dict[str, set[str]], dict[str,
         for d in deps:
             downstream[d].add(t)
     return upstream, downstream
-
-
-def _reach(start: str, edges: Mapping[str, Iterable[str]]) -> set[str]:
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        for nxt in edges[todo.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 @contextlib.contextmanager

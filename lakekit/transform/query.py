@@ -30,9 +30,9 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound
+from lakekit.lineage.parse import parse_one
 from lakekit.storage.delta import Storage
 
 DEFAULT_DIALECT = "duckdb"
@@ -89,7 +89,7 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
     >>> input_tables("INSERT INTO clean.users SELECT * FROM raw.users")
     ['raw.users']
     """
-    tree = _parse_one(sql, dialect or DEFAULT_DIALECT)
+    tree = parse_one(sql, dialect or DEFAULT_DIALECT)
     target = tree.this if isinstance(tree, exp.Insert | exp.Create | exp.Merge) else None
     if isinstance(target, exp.Schema):
         target = target.this
@@ -104,7 +104,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     the query does not read is a usage error (most likely a typo).
     """
     dialect = dialect or DEFAULT_DIALECT
-    tree = _parse_one(sql, dialect)
+    tree = parse_one(sql, dialect)
     writes = tree if not isinstance(tree, exp.Query) else tree.find(exp.Into, exp.DML, exp.DDL, exp.Command)
     if writes is not None:
         raise UsageError(f"only a read-only query (SELECT) can run here, not {writes.key.upper()}")
@@ -153,23 +153,6 @@ def query(storage: Storage, sql: str, *, dialect: str | None = None,
           versions: Mapping[str, int] | None = None) -> pa.Table:
     """Prepare and run ``sql``; all rows as one Arrow table."""
     return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions)).read_all()
-
-
-def _parse_one(sql: str, dialect: str) -> exp.Expr:
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except ParseError as e:
-        first = e.errors[0] if e.errors else {}
-        description = first.get("description") or str(e).splitlines()[0]
-        raise SqlError(f"cannot parse SQL: {description}", sql=sql, line=first.get("line"),
-                       col=first.get("col")) from None
-    except TokenError as e:
-        raise SqlError(f"cannot parse SQL: {e}", sql=sql) from None
-    except ValueError as e:  # an unknown dialect name
-        raise UsageError(str(e).splitlines()[0]) from None
-    if len(statements) != 1:
-        raise UsageError(f"expected one SQL statement, got {len(statements)}")
-    return statements[0]
 
 
 def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:

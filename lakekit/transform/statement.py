@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from lakekit.core.results import WriteMode
-from lakekit.errors import SqlError, UsageError
+from lakekit.errors import UsageError
+from lakekit.lineage.parse import parse_one
 
 
 @dataclass(frozen=True)
@@ -42,15 +41,7 @@ def parse(sql: str, dialect: str) -> Statement:
     >>> (s.target, s.mode, s.columns, s.query)
     ('clean.u', 'append', ('a',), 'SELECT x FROM raw.u')
     """
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-    except (ParseError, TokenError) as e:
-        errors = getattr(e, "errors", None) or [{}]
-        raise SqlError(f"cannot parse the transform: {errors[0].get('description', 'syntax error')}",
-                       sql=sql, line=errors[0].get("line"), col=errors[0].get("col")) from None
-    if len(trees) != 1:
-        raise UsageError(f"a transform is one statement, got {len(trees)}")
-    tree = trees[0]
+    tree = parse_one(sql, dialect)
     if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
         return Statement(table_name(tree.this.find(exp.Table) or tree.this), tree.expression.sql(dialect), "overwrite")
     if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):

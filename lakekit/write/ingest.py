@@ -10,9 +10,9 @@ two processes loading the same file at once commit it once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -24,10 +24,10 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata
-from lakekit.index.metadata import PROVENANCE_KEY
-from lakekit.index.provenance import environment, new_id, now
+from lakekit.index.heal import Healer, Lost, heal
+from lakekit.index.provenance import LoadProvenance, new_id, now
 from lakekit.sources.formats import Format, Source
-from lakekit.storage.delta import Commit, Storage
+from lakekit.storage.delta import Storage
 from lakekit.write import indexes, publish, validate
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Progress, Target
@@ -82,11 +82,11 @@ def ingest(
     load_id = new_id()
     model = options.schema or validate.find_schema(table, options.schema_package)
 
-    def attempt(dt: DeltaTable | None) -> LoadResult:
+    def attempt(dt: DeltaTable | None) -> tuple[LoadResult, LoadProvenance | None]:
         todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
         if not todo:
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
-                              skipped_files=tuple(fp for _, fp in fresh.values()))
+                              skipped_files=tuple(fp for _, fp in fresh.values())), None
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
         readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
         target = Target(table, options.mode, options.keys,
@@ -95,48 +95,35 @@ def ingest(
         publish.check_drift(target, [(src.uri, reader.schema) for src, _, reader in readers])
         schema = _target_schema(table, dt, readers, options)
         _check_partitions(schema, target.partition_by, table)
-        files = [fp for _, fp, _ in readers]
-        commit = Commit(
-            {PROVENANCE_KEY: json.dumps(_provenance(load_id, files, options, table, model))},
-            {file_app_id(fp): 1 for fp in files},
-            exclusive=True,
-        )
+        files = tuple(fp for _, fp, _ in readers)
+        made = LoadProvenance(
+            load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
+            files=files, metadata=dict(options.metadata), schema=validate.schema_name(model) if model else None,
+            schema_hash=validate.schema_hash(model) if model else None)
         done = publish.publish(storage, target, base=dt, schema=schema,
                                parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
-                               stamp=LOAD_ID if LOAD_ID in schema.names else None, commit=commit, progress=progress)
-        return LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(files), load_id=load_id,
-                          skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
-                          validation=done.report)
+                               stamp=LOAD_ID if LOAD_ID in schema.names else None,
+                               commit=made.commit({file_app_id(fp): 1 for fp in files}), progress=progress)
+        result = LoadResult(table, done.version, done.rows, done.quarantined, False, files, load_id=load_id,
+                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
+                            validation=done.report)
+        return result, made
 
-    result = commit_once(storage, table, attempt)
-    if not result.skipped:
-        indexes.append(storage, "loads", metadata.rows("loads", [load_record(result, options, _env_now())]),
-                       once_by="load_id")
+    result, made = commit_once(storage, table, attempt)
+    if made is not None and result.version is not None:
+        indexes.append(storage, "loads", metadata.rows("loads", [
+            load_row(table, result.version, result.rows, result.quarantined, made, now())]), once_by="load_id")
     return result
 
 
-def _env_now() -> dict[str, Any]:
-    return {**environment(), "committed_at": now()}
-
-
-def load_record(result: LoadResult, options: IngestOptions, env: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``_lakekit/loads`` row of a committed load."""
+def load_row(table: str, version: int, rows: int, quarantined: int, made: LoadProvenance,
+             committed_at: datetime) -> dict[str, Any]:
+    """The ``_lakekit/loads`` row of a committed load, from its commit's provenance."""
     return {
-        "table": result.table, "load_id": result.load_id, "version": result.version,
-        "job": options.job or f"ingest {result.table}", "mode": options.mode,
-        "files": [f.asdict() for f in result.files], "rows": result.rows, "quarantined": result.quarantined,
-        "metadata": dict(options.metadata), **{k: env.get(k) for k in
-                                               ("lakekit_version", "git_commit", "user", "host", "committed_at")},
-    }
-
-
-def _provenance(load_id: str, files: Sequence[SourceFile], options: IngestOptions, table: str,
-                model: Model | None) -> dict[str, Any]:
-    checked = {"schema": validate.schema_name(model), "schema_hash": validate.schema_hash(model)} if model else {}
-    return {
-        "operation": "ingest", "load_id": load_id, "job": options.job or f"ingest {table}",
-        "mode": options.mode, "keys": list(options.keys), "files": [f.asdict() for f in files],
-        "metadata": dict(options.metadata), **checked, **environment(),
+        "table": table, "load_id": made.load_id, "version": version, "job": made.job, "mode": made.mode,
+        "files": [f.asdict() for f in made.files], "rows": rows, "quarantined": quarantined,
+        "metadata": made.metadata, "lakekit_version": made.lakekit_version, "git_commit": made.git_commit,
+        "user": made.user, "host": made.host, "committed_at": committed_at,
     }
 
 
@@ -162,22 +149,16 @@ def _check_partitions(schema: pa.Schema, partition_by: Sequence[str], table: str
         raise UsageError(f"cannot partition '{table}' by '{missing[0]}': no such column")
 
 
-def loads(storage: Storage, table: str) -> pa.Table:
-    """The loads of ``table``: the index, healed from the table's own commits when it lags.
+def _restore(storage: Storage, lost: Sequence[Lost[LoadProvenance]]) -> None:
+    rows = [load_row(x.table, x.entry.version, x.entry.rows_added or 0, 0, x.made, x.entry.timestamp) for x in lost]
+    indexes.append(storage, "loads", metadata.rows("loads", rows), once_by="load_id")
 
-    A load whose data commit landed but whose index row did not (a crash in between) is
-    found in the table's history and indexed now.
-    """
-    indexed = metadata.read(storage, "loads", filter=metadata.of_table(table))
-    known = set(indexed.column("load_id").to_pylist())
-    missing = []
-    for entry in metadata.commits(storage, table):
-        p = entry.provenance
-        if p.get("operation") == "ingest" and p.get("files") and p.get("load_id") not in known:
-            missing.append({**p, "table": table, "version": entry.version, "committed_at": entry.timestamp,
-                            "rows": entry.rows_added or 0, "quarantined": p.get("quarantined", 0)})
-    if missing:
-        healed = metadata.rows("loads", missing)
-        indexes.append(storage, "loads", healed, once_by="load_id")
-        indexed = pa.concat_tables([indexed, healed.cast(indexed.schema)])  # read back: tz "Etc/UTC"
-    return indexed.sort_by([("version", "ascending")])
+
+LOADS = Healer("loads", "load_id", LoadProvenance, lambda table, made: made.load_id, _restore)
+"""Puts back the ``_lakekit/loads`` row of a load killed between its commit and its row."""
+
+
+def loads(storage: Storage, table: str) -> pa.Table:
+    """The loads of ``table``: the index, healed first from the table's own commits when it lags."""
+    heal(storage, (LOADS,), tables=[table])
+    return metadata.read(storage, "loads", filter=metadata.of_table(table)).sort_by([("version", "ascending")])

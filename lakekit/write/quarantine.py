@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
 from lakekit.core.evolution import conform, delta_type, fits, reconcile
-from lakekit.index import metadata
+from lakekit.index import history
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage, split_name
 from lakekit.write import validate
 from lakekit.write.commit import commit_once
@@ -113,7 +113,7 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
 def rows(storage: Storage, table: str, schema_package: str) -> pa.Table:
     """The quarantined rows of ``table`` whose write (load, transform, run) committed."""
     model = validate.find_schema(table, schema_package)
-    return read(storage, table, metadata.write_ids(storage, table),
+    return read(storage, table, history.write_ids(storage, table),
                 pii=validate.pii_columns(model) if model else ())
 
 

@@ -122,8 +122,8 @@ def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path
         ("erase", "started"), ("erase", "finished"), ("find", "finished"), ("verify", "finished")]
     assert ALICE not in json.dumps(trail.to_pylist(), default=str)
     history = lake.history("crm.people")
-    assert history[0].provenance["operation"] == "erase" and history[0].provenance["rows_removed"] == 2
-    assert history[0].provenance["request_id"] == report.request_id
+    assert history[0].operation != "" and history[0].provenance.operation == "erase"
+    assert history[0].provenance.write_id == report.request_id and history[0].provenance.rows_removed == 2
     assert done["crm.people"].version == history[0].version == 3
 
 

@@ -172,7 +172,7 @@ def _without(rows: Counter[str], user_ids: set[int]) -> Counter[str]:
 
 
 def _erase_commits(lake: Lake, table: str) -> list[dict[str, Any]]:
-    return [e.provenance for e in lake.history(table) if e.provenance.get("operation") == "erase"]
+    return [e.provenance.to_json() for e in lake.history(table) if e.provenance.operation == "erase"]
 
 
 def _erase_trail(lake: Lake) -> list[dict[str, Any]]:

@@ -98,7 +98,7 @@ def _write_csv(path: Path, start: int, n: int) -> None:
 
 
 def _data_versions(lake: Lake, table: str) -> list[int]:
-    return sorted(h.version for h in lake.history(table) if h.provenance.get("operation") == "ingest")
+    return sorted(h.version for h in lake.history(table) if h.provenance.operation == "ingest")
 
 
 def _same_file_at_once(workers: Workers, lake: Lake, options: dict[str, str], source: str, n: int, rows: int,

@@ -29,7 +29,7 @@ def test_demo_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = lake.run(jobs[0]["run_id"]), lake.run(jobs[1]["run_id"])
     assert second.inputs["features.persons"] > first.inputs["features.persons"]
     users = lake.history("clean.users")
-    assert [h.provenance.get("operation") for h in users][:4] == ["run", "erase", "run", "run"]
+    assert [h.provenance.operation for h in users][:4] == ["run", "erase", "run", "run"]
     written = {r["version"]: r["rows"] for r in metadata.read(lake._storage, "run_outputs").to_pylist()
                if r["table"] == "clean.users"}
     assert written[1] > written[0]  # the rerun after the blacklist fix restored the campus users

@@ -75,9 +75,9 @@ def test_ingest_glob_reads_back_with_load_ids(where: Where):
     assert set(t.column("_load_id").to_pylist()) == {r.load_id}
     assert where.lake.tables() == ["raw.people"]  # _lakekit/loads exists but is not listed
     (h,) = where.lake.history("raw.people")
-    assert h.provenance["load_id"] == r.load_id
-    assert h.provenance["metadata"] == {"vendor": "acme"}
-    assert sorted(f["uri"] for f in h.provenance["files"]) == sorted(f.uri for f in r.files)
+    assert h.provenance.write_id == r.load_id
+    assert h.provenance.metadata == {"vendor": "acme"}
+    assert sorted(f.uri for f in h.provenance.files) == sorted(f.uri for f in r.files)
     loads = where.lake.loads("raw.people")
     assert loads.column("load_id").to_pylist() == [r.load_id]
     assert json.loads(loads.column("metadata")[0].as_py()) == {"vendor": "acme"}
@@ -121,7 +121,7 @@ def test_time_travel_by_version_and_timestamp(where: Where):
     assert _rows(where.lake.read("raw.t")) == expected[2]
 
     history = {h.version: h for h in where.lake.history("raw.t")}
-    assert [history[v].provenance["load_id"] for v in (0, 1, 2)] == [r0.load_id, r1.load_id, r2.load_id]
+    assert [history[v].provenance.write_id for v in (0, 1, 2)] == [r0.load_id, r1.load_id, r2.load_id]
     for version, rows in expected.items():
         when = history[version].timestamp
         assert where.lake.resolve_version("raw.t", as_of=when) == version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lakekit.errors import LakekitError, SqlError
+from lakekit.errors import LakekitError, SqlError, UsageError
 from lakekit.lineage import column_lineage
 
 
@@ -65,7 +65,7 @@ def test_update_is_refused():
 
 
 def test_unknown_dialect():
-    with pytest.raises(SqlError, match="unknown SQL dialect 'nosuch'"):
+    with pytest.raises(UsageError, match="unknown SQL dialect 'nosuch'"):
         column_lineage("SELECT 1", dialect="nosuch", target="o")
 
 

@@ -122,8 +122,8 @@ def test_a_run_that_writes_names_itself_in_the_version_and_writes_once(items: La
         artifact = run.log_artifact(model)
         version = run.write("clean.items", data)
     prov = items.history("clean.items")[0].provenance
-    assert prov["operation"] == "run" and prov["run_id"] == run.run_id and prov["run_name"] == "despam"
-    assert prov["inputs"] == {ITEMS: 0} and prov["artifacts"] == {artifact.path: artifact.sha256}
+    assert prov.operation == "run" and prov.run_id == run.run_id and prov.run_name == "despam"
+    assert prov.inputs == {ITEMS: 0} and prov.artifacts == {artifact.path: artifact.sha256}
     fs, base = items._storage.files()
     assert fs.cat_file(f"{base}/{artifact.path}") == b"weights"
     assert next(d for d in items_deps(items) if d.run_id == run.run_id).outputs == {"clean.items": version}
@@ -137,7 +137,7 @@ def test_a_run_that_writes_names_itself_in_the_version_and_writes_once(items: La
 
 
 def items_deps(lake: Lake):
-    from lakekit.runs.record import run_dependencies
+    from lakekit.runs.recorded import run_dependencies
 
     return run_dependencies(lake._storage)
 

@@ -150,7 +150,7 @@ def test_cli_transform_takes_the_dialect_and_keys_from_the_file_header(lake: lk.
     result = CliRunner().invoke(app, ["transform", "clean.x", str(sql), "--lake", root, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rows"] == 3 and lake.read("clean.x").num_rows == 3
-    assert lake.history("clean.x")[0].provenance["incremental"] is True
+    assert lake.history("clean.x")[0].provenance.incremental is True
     sql.write_text("-- lakekit: materialized=view\nSELECT 1 AS a")
     result = CliRunner().invoke(app, ["transform", "clean.y", str(sql), "--lake", root])
     assert result.exit_code == 1 and "unknown header setting 'materialized'" in result.stderr

@@ -55,8 +55,8 @@ def test_pinned_versions_reproduce_an_old_output(lake: lk.Lake) -> None:
     assert again.inputs == first.inputs
 
     provenance = lake.history("out.enriched")[0].provenance
-    assert provenance["operation"] == "transform" and provenance["sql"] == sql
-    assert provenance["inputs"] == {"src.events": 1, "src.people": 1} and provenance["previous_inputs"] is None
+    assert isinstance(provenance, lk.TransformProvenance) and provenance.sql == sql
+    assert provenance.inputs == {"src.events": 1, "src.people": 1} and provenance.previous_inputs is None
     indexed = metadata.read(lake._storage, "transforms").to_pylist()
     assert sorted((r["table"], r["version"]) for r in indexed) == [("out.enriched", 0), ("out.enriched", 1),
                                                                     ("out.replay", 0)]

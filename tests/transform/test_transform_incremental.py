@@ -36,7 +36,7 @@ def events(ids: range | list[int], bump: int = 0) -> arrow.Table:
     return arrow.table({"id": ids, "user": [USERS[i % 4] for i in ids], "amount": [i * 7 + bump for i in ids]})
 
 
-def run(lake: lk.Lake, **kwargs: object) -> lk.models.TransformResult:
+def run(lake: lk.Lake, **kwargs: object) -> lk.TransformResult:
     return lake.transform("out.inc", SQL, incremental=True, keys=["id"], **kwargs)  # type: ignore[arg-type]
 
 
@@ -59,10 +59,23 @@ def test_appends_are_read_incrementally_and_recorded_with_both_versions(tmp_path
     assert run(lake).skipped
 
     provenance = lake.history("out.inc")[0].provenance
-    assert provenance["previous_inputs"] == {"src.events": 0, "src.people": 0} and provenance["mode"] == "merge"
+    assert provenance.previous_inputs == {"src.events": 0, "src.people": 0} and provenance.mode == "merge"
     indexed = {r["version"]: r for r in metadata.read(lake._storage, "transforms").to_pylist()}
     assert json.loads(indexed[1]["previous_inputs"]) == {"src.events": 0, "src.people": 0}
     assert indexed[0]["previous_inputs"] is None
+
+
+def test_housekeeping_on_the_target_does_not_end_the_incremental_chain(tmp_path: Path) -> None:
+    lake = new_lake(tmp_path / "lake")
+    run(lake)
+    target = DeltaTable(lake._storage.uri("out.inc"))
+    target.alter.set_table_properties({"delta.logRetentionDuration": "interval 30 days"})
+    target.alter.add_constraint({"positive": "doubled >= 0"})
+    target.optimize.compact()
+    write_deltalake(lake._storage.uri("src.events"), events(range(5, 8)), mode="append")
+    after = run(lake)
+    assert after.reason.startswith("incremental") and after.previous_inputs == {"src.events": 0, "src.people": 0}
+    assert_equals_full_refresh(lake)
 
 
 def test_upstream_merge_and_dimension_change_fall_back_to_a_full_refresh(tmp_path: Path) -> None:

@@ -1,0 +1,168 @@
+"""What the lake knows about runs: their folded state, reads and outputs, read from lakekit's indexes.
+
+``_lakekit/runs`` is a log of state changes; a run is the fold of its rows in time order (latest
+status wins, params and metrics merge). Reads come from ``_lakekit/run_inputs``, versions written
+from ``_lakekit/run_outputs``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakekit.core.results import Result, RunStatus
+from lakekit.errors import RunNotFound
+from lakekit.index import metadata
+from lakekit.storage.delta import Storage
+
+
+@dataclass(frozen=True)
+class Read(Result):
+    """One ``run.read``: the version, columns and filter used, and a fingerprint of what came back."""
+
+    seq: int
+    table: str
+    version: int
+    columns: tuple[str, ...] | None
+    filter: dict[str, str] | None
+    rows: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Artifact(Result):
+    """A file a run logged: where it came from, its copy under the lake root, its content hash."""
+
+    uri: str
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RunInfo(Result):
+    """A run as recorded: its state, what it read (``inputs`` {table: version}) and wrote (``outputs``)."""
+
+    run_id: str
+    name: str
+    status: RunStatus
+    error: str | None
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    tags: dict[str, Any]
+    artifacts: tuple[Artifact, ...]
+    inputs: dict[str, int]
+    reads: tuple[Read, ...]
+    outputs: dict[str, int]
+    predictions: dict[str, Any] | None
+    command: dict[str, Any] | None
+    started_at: datetime
+    ended_at: datetime | None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDependency(Result):
+    """What one run read and wrote: the edges lineage, staleness and reruns walk through."""
+
+    run_id: str
+    inputs: dict[str, int]
+    outputs: dict[str, int]
+
+
+def rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
+    """The rows of the runs index ``name`` (of one run when ``run_id`` is given)."""
+    return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
+
+
+def fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """run id → its state: rows in update order, the latest status, the first error, merged
+    params/metrics/tags, artifacts by path, the earliest start and the latest end."""
+    runs: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: r["updated_at"]):
+        state = runs.setdefault(r["run_id"], {**r, "params": {}, "metrics": {}, "tags": {}, "artifacts": {},
+                                              "error": None, "ended_at": None})
+        state["status"] = r["status"]
+        state["error"] = state["error"] or r["error"]
+        for key in ("params", "metrics", "tags"):
+            state[key].update(json.loads(r[key] or "{}"))
+        state["artifacts"].update({a["path"]: a for a in json.loads(r["artifacts"] or "[]")})
+        for key in ("predictions", "command", "ended_at"):
+            state[key] = r[key] if r[key] is not None else state[key]
+        state["started_at"] = min(state["started_at"], r["started_at"])
+    return runs
+
+
+def runs(storage: Storage, name: str | None = None) -> pa.Table:
+    """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
+    states = [s for s in fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
+    columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
+               "command", "git_commit", "git_dirty", "user", "host")
+    schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
+    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
+    return metadata.rows("runs", records).select(list(columns)).cast(schema)
+
+
+def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
+    """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
+    folded = fold(metadata.read(storage, "runs").to_pylist())
+    return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
+
+
+def superseded(recorded: pa.Table) -> set[str]:
+    """Of the runs in ``recorded`` (:func:`runs`), those re-executed since: a later run is tagged
+    ``rerun_of`` them."""
+    tags = recorded.column("tags").to_pylist()
+    return {str(rerun) for t in tags if (rerun := json.loads(t or "{}").get("rerun_of"))}
+
+
+def _reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    return tuple(Read(r["seq"], r["table"], r["version"], tuple(json.loads(r["columns"])) if r["columns"] else None,
+                      json.loads(r["filter"]) if r["filter"] else None, r["rows"], r["fingerprint"])
+                 for r in sorted(rows(storage, "run_inputs", run_id).to_pylist(),
+                                 key=lambda r: (r["read_at"], r["seq"])))
+
+
+def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
+    """What a run read, in order (reproduction needs nothing else of it)."""
+    found = _reads(storage, run_id)
+    if not found and not rows(storage, "runs", run_id).num_rows:
+        raise RunNotFound(run_id)
+    return found
+
+
+def run(storage: Storage, run_id: str) -> RunInfo:
+    """Everything recorded about one run."""
+    folded = fold(rows(storage, "runs", run_id).to_pylist())
+    if run_id not in folded:
+        raise RunNotFound(run_id)
+    s = folded[run_id]
+    reads = _reads(storage, run_id)
+    outputs = {r["table"]: r["version"] for r in sorted(rows(storage, "run_outputs", run_id).to_pylist(),
+                                                         key=lambda r: r["version"])}
+    env = {k: s[k] for k in ("git_commit", "git_dirty", "user", "host", "python", "lakekit_version")}
+    return RunInfo(
+        run_id, s["name"], s["status"], s["error"], s["params"], s["metrics"], s["tags"],
+        tuple(Artifact(**a) for a in s["artifacts"].values()), {r.table: r.version for r in reads}, reads, outputs,
+        json.loads(s["predictions"]) if s["predictions"] else None, json.loads(s["command"]) if s["command"] else None,
+        s["started_at"], s["ended_at"], {**env, "packages": json.loads(s["packages"] or "{}")},
+    )
+
+
+def run_dependencies(storage: Storage) -> list[RunDependency]:
+    """Per run, in run id (start) order: the versions it read and the versions it wrote. A
+    version a run wrote depends on every version that run read."""
+    inputs: dict[str, dict[str, int]] = {}
+    outputs: dict[str, dict[str, int]] = {}
+    for r in sorted(metadata.read(storage, "run_outputs").to_pylist(), key=lambda r: r["version"]):
+        outputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
+        inputs.setdefault(r["run_id"], {}).update(json.loads(r["inputs"] or "{}"))
+    for r in sorted(metadata.read(storage, "run_inputs").to_pylist(), key=lambda r: (r["read_at"], r["seq"])):
+        inputs.setdefault(r["run_id"], {})[r["table"]] = r["version"]
+    return [RunDependency(i, inputs.get(i, {}), outputs.get(i, {})) for i in sorted(inputs.keys() | outputs.keys())]
