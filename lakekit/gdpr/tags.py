@@ -66,10 +66,12 @@ class Tag:
         return Tag(tag.kind, "exact", tag.identifying if tag.identifying is not None else unique)
 
     def through(self, carry: Carry) -> Tag:
-        """The tag of a column that holds this one's values as ``carry`` says."""
+        """The tag of a column that holds this one's values as ``carry`` says: same kind (compared
+        folded unless copied as is), or free text. A copy is never followed: its values are its
+        source's, found there."""
         if self.match == "text" or carry == Carry.EMBEDDED:
             return Tag(TEXT, "text")
-        return self if carry == Carry.SAME else replace(self, match="folded")
+        return replace(self, follow=False, match="exact" if carry == Carry.SAME else "folded")
 
 
 @dataclass(frozen=True)
