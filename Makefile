@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,8 +24,16 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest lakekit tests
 
+# The hostile-input suite with a larger budget (11 fuzz tests x LAKEKIT_FUZZ_EXAMPLES cases, plus the
+# seed corpus): every case is recorded in fuzz.jsonl instead of stopping at the first failure, and
+# the last line sums up inputs tried and cases with tracebacks, crashes, hangs, partial commits...
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	LAKEKIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LAKEKIT_FUZZ_RECORD=fuzz.jsonl LAKEKIT_FUZZ_SHRINK=0 \
+		$(BIN)/python -m pytest tests/fuzz -p no:cacheprovider -rN
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.all
 
 clean:
-	rm -rf $(VENV) demo-lake demo-data
+	rm -rf $(VENV) demo-lake demo-data fuzz.jsonl

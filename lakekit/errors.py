@@ -18,10 +18,35 @@ columns and tables, and hash subject identifiers.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lakekit.core.results import ProjectRun, ValidationReport
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?")
+_NUMBER = re.compile(r"(?<![\w.])(?<!line )(?<!column )(?<!col )(?<!position )(?<!row )(?<!version )(?<!#)"
+                     r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+_LONGEST = 300
+
+
+def masked(message: str) -> str:
+    """The first line of an engine's message (DuckDB, sqlglot, pyarrow) with its literals masked:
+    quoted strings (single or double quotes) and numbers other than positions, which may be
+    values from the data or the query.
+
+    >>> masked("Conversion Error: Could not convert string 'alice@example.com' to INT32")
+    "Conversion Error: Could not convert string '…' to INT32"
+    >>> masked('Parser Error: syntax error at or near "x@y.z" at line 3\\nLINE 3: SELECT')
+    'Parser Error: syntax error at or near "…" at line 3'
+    >>> masked("Out of Range Error: Overflow in multiplication of INT32 (2147483647 * 2)!")
+    'Out of Range Error: Overflow in multiplication of INT32 (… * …)!'
+    """
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    first = _QUOTED.sub(lambda m: m.group(0)[0] + "…" + m.group(0)[0], first)
+    first = _NUMBER.sub("…", first)
+    return first if len(first) <= _LONGEST else first[:_LONGEST] + "…"
 
 
 class LakekitError(Exception):
@@ -37,6 +62,10 @@ class InternalError(Exception):
 
 class UsageError(LakekitError):
     """The call itself is wrong (e.g. ``mode="merge"`` without ``keys``)."""
+
+
+class InvalidTableName(UsageError):
+    """A table name outside the grammar of :mod:`lakekit.core.names`."""
 
 
 class Cycle(UsageError):

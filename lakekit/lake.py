@@ -28,17 +28,21 @@ from lakekit.runs.record import Run
 from lakekit.runs.recorded import RunInfo
 from lakekit.runs.replay import RunComparison, StaleRun
 from lakekit.sources.formats import Format
-from lakekit.storage.delta import Storage, normalise_root
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
 from lakekit.transform.project import ProjectRun
 from lakekit.write import ingest as _ingest
-from lakekit.write import quarantine, validate
+from lakekit.write import migrate, quarantine, validate
 from lakekit.write.publish import Progress
 
 
 class Lake:
     """A lake of Delta tables under one root (local path, ``file://``, ``s3://``, ``memory://``).
+
+    Opening a lake written by an older lakekit brings lakekit's own records up to date
+    (:mod:`lakekit.index.formats`); one written by a newer lakekit is refused.
 
     >>> lake = Lake("memory://doc")
     >>> lake.tables()
@@ -48,6 +52,7 @@ class Lake:
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: str = "schemas") -> None:
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
+        migrate.ensure(self._storage)
         self.root = str(root)
         self.schemas = schemas
         self.lineage = impact.LakeLineage(self._storage)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -65,6 +66,11 @@ def key_value(text: str, hint: str) -> tuple[str, str]:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of ``table`` as dicts (a table without columns has none)."""
+    return table.slice(0, min(limit, table.num_rows)).to_pylist() if table.num_columns else []
 
 
 def print_records(records: Sequence[Mapping[str, Any]], *, title: str | None = None,

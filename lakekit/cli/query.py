@@ -7,7 +7,7 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, first_rows, open_lake, print_json, print_records
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,7 @@ def sql(
 ) -> None:
     """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
     result: pa.Table = open_lake(lake).sql(query, dialect=dialect)
-    head = result.slice(0, limit).to_pylist()
+    head = first_rows(result, limit)
     if json_out:
         print_json(head)
     else:

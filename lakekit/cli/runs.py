@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, err, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, err, first_rows, key_value, open_lake, out, print_json, print_records
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
 
@@ -130,7 +130,7 @@ def error_slices(
     prediction: Annotated[str, typer.Option("--prediction", help="Column with the predicted value.")],
     min_rows: Annotated[int, typer.Option("--min-rows", help="Leave out smaller slices.")] = 1,
     rank: Annotated[str, typer.Option("--rank", help="error_rate | errors")] = "error_rate",
-    limit: Annotated[int, typer.Option("--limit", help="Slices to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Slices to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -139,7 +139,7 @@ def error_slices(
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
     table = open_lake(lake).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
                                          rank="errors" if rank == "errors" else "error_rate")
-    records = table.slice(0, limit).to_pylist()
+    records = first_rows(table, limit)
     if json_out:
         print_json(records)
     else:

@@ -11,7 +11,17 @@ import pyarrow as pa
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lakekit.cli._common import JsonOpt, LakeOpt, default_lake, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import (
+    JsonOpt,
+    LakeOpt,
+    default_lake,
+    first_rows,
+    key_value,
+    open_lake,
+    out,
+    print_json,
+    print_records,
+)
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
 
@@ -105,13 +115,13 @@ def show(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
     version: Annotated[int | None, typer.Option("--version", help="Version number.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO timestamp: the version current then.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Rows of TABLE at a version (latest by default)."""
     data: pa.Table = open_lake(lake).read(table, version=version, as_of=as_of)
-    head = data.slice(0, limit).to_pylist()
+    head = first_rows(data, limit)
     if json_out:
         print_json(head)
     else:
@@ -151,6 +161,10 @@ def repair(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(report.asdict())
         return
+    for change in report.renamed:
+        out.print(f"renamed {change}", markup=False, highlight=False)
+    for left in report.misnamed:
+        out.print(f"not renamed: {left}", markup=False, highlight=False)
     out.print(f"indexed again: {report.loads} load(s), {report.transforms} transform(s), "
               f"{report.run_outputs} version(s) written by runs")
     if report.unrecorded_verdicts:

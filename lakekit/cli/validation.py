@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
+from lakekit.cli._common import JsonOpt, LakeOpt, first_rows, open_lake, out, print_json, print_records
 
 TableArg = Annotated[str, typer.Argument(help="Table, namespace.name.")]
 
@@ -41,13 +41,13 @@ def validate(
 
 def quarantine(
     table: TableArg,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
     lake: LakeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(lake).quarantine(table)
-    head = rows.slice(0, limit).to_pylist()
+    head = first_rows(rows, limit)
     if json_out:
         print_json(head)
         return

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from lakekit.gdpr.needles import Needles
 from lakekit.storage import log
-from lakekit.storage.delta import META_NAMESPACE, Storage, table_folder
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import table_folder
 
 
 def every_table(storage: Storage) -> list[str]:
-    """Every Delta table under the root, lakekit's own included."""
-    fs, base = storage.files()
-    own = sorted(".".join(p.rstrip("/").split("/")[-3:-1]) for p in fs.glob(f"{base}/{META_NAMESPACE}/*/_delta_log"))
-    return storage.tables() + own
+    """Every Delta table under the root, lakekit's own included (a folder whose name is no table name,
+    left by an older lakekit until ``lakekit repair`` renames it, is searched by ``verify`` only)."""
+    return storage.tables(own=True)
 
 
 def mentioning(storage: Storage, needles: Needles) -> list[str]:

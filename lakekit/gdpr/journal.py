@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from lakekit.errors import LakekitError
+from lakekit.index import formats
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 FOLDER = f"{META_NAMESPACE}/requests"
@@ -46,8 +47,7 @@ def load(storage: Storage, request_id: str) -> dict[str, Any]:
     if not fs.exists(path):
         return {}
     with fs.open(path, "r") as f:
-        state: dict[str, Any] = json.load(f)
-    return state
+        return formats.read_request(path.rsplit("/", 1)[-1], json.load(f))
 
 
 def save(storage: Storage, request_id: str, state: dict[str, Any]) -> None:
@@ -55,7 +55,7 @@ def save(storage: Storage, request_id: str, state: dict[str, Any]) -> None:
     fs, path = _path(storage, f"{request_id}.json")
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(f"{path}.tmp", "w") as f:
-        json.dump(state, f, default=str)
+        json.dump(formats.write_request(state), f, default=str)
     fs.mv(f"{path}.tmp", path)
 
 

@@ -7,7 +7,7 @@ of that kind (:data:`~lakekit.gdpr.tags.Match` ``exact``: equal, e-mail addresse
 marks ``on_erase: row`` mentions them. A row *mentions* the subject when a free-text column does.
 
 delta-rs MERGE and DELETE write ``string_view`` columns, which Arrow's kernels do not take yet:
-:func:`plain` casts view, large and dictionary types to their plain form before anything is compared.
+rows are compared in lakekit's plain types (:func:`plain`; tables and files are read so already).
 """
 
 from __future__ import annotations
@@ -21,29 +21,16 @@ import pyarrow.compute as pc
 
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.tags import Tag
+from lakekit.storage.scan import canonical_schema
 
 Identifiers = dict[str, set[Any]]
 """kind → values naming the subject."""
 
 
-def plain_type(kind: pa.DataType) -> pa.DataType:
-    """``kind`` with view, large and dictionary types replaced by their plain form (nested too)."""
-    if pa.types.is_string_view(kind) or pa.types.is_large_string(kind):
-        return pa.string()
-    if pa.types.is_binary_view(kind) or pa.types.is_large_binary(kind):
-        return pa.binary()
-    if pa.types.is_dictionary(kind):
-        return plain_type(kind.value_type)
-    if pa.types.is_large_list(kind) or pa.types.is_list_view(kind) or pa.types.is_list(kind):
-        return pa.list_(plain_type(kind.value_type))
-    if pa.types.is_struct(kind):
-        return pa.struct([f.with_type(plain_type(f.type)) for f in kind])
-    return kind
-
-
 def plain(table: pa.Table) -> pa.Table:
-    """``table`` with every column of a view, large or dictionary type cast to its plain form."""
-    schema = pa.schema([f.with_type(plain_type(f.type)) for f in table.schema], metadata=table.schema.metadata)
+    """``table`` in lakekit's plain types (:func:`lakekit.storage.scan.canonical_schema`): a data file
+    read as it is stored (a history rewrite starts from the file) may hold view types."""
+    schema = canonical_schema(table.schema)
     return table if schema.equals(table.schema) else table.cast(schema)
 
 

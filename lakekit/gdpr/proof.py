@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import zstandard
 
+from lakekit.core.evolution import plain_type
 from lakekit.core.results import Result
-from lakekit.gdpr.match import plain_type
 from lakekit.gdpr.needles import Needles
 from lakekit.storage.delta import META_NAMESPACE, Storage
 

@@ -30,7 +30,8 @@ from lakekit.errors import LakekitError
 from lakekit.index import metadata
 from lakekit.lineage import Carry, value_copies
 from lakekit.storage import files
-from lakekit.storage.delta import META_NAMESPACE, Storage, table_folder
+from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.roots import table_folder
 from lakekit.write import quarantine, validate
 
 Place = Literal["table", "quarantine", "predictions", "staged", "index"]

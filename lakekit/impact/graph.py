@@ -26,7 +26,8 @@ from lakekit.index.heal import heal
 from lakekit.lineage.render import PRODUCER
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay
-from lakekit.storage.delta import Storage, split_name
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import split_name
 from lakekit.write import validate
 
 

@@ -55,8 +55,8 @@ class Healer(Generic[P]):
 
 
 def heal(storage: Storage, healers: Sequence[Healer[Any]], tables: Iterable[str] | None = None) -> dict[str, int]:
-    """Run ``healers`` over the commits of ``tables`` (default: every data table); returns, per
-    index, how many commits had their rows written again."""
+    """Run ``healers`` (one per index) over the commits of ``tables`` (default: every data table);
+    returns, per index, how many commits had their rows written again."""
     known = {h.index: set(metadata.read(storage, h.index).column(h.key).to_pylist()) for h in healers}
     lost: dict[str, list[Lost[Any]]] = {h.index: [] for h in healers}
     for table in storage.tables() if tables is None else tables:

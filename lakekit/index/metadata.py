@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit.errors import TableNotFound
-from lakekit.storage.delta import META_NAMESPACE, Storage, select_rows
+from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.scan import select_rows
 
 _TS = pa.timestamp("us", tz="UTC")
 

@@ -12,11 +12,12 @@ from typing import Any, get_args
 import pandera.polars as pa
 import polars as pl
 
+from lakekit.core import names
 from lakekit.core.results import AuditAction, AuditStatus, EdgeKind, EdgeSubtype, RunStatus, WriteMode
 
 JSON_LIST = r"^\[.*\]$"
 JSON_OBJECT = r"^\{.*\}$"
-TABLE = r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
+TABLE = names.PATTERN
 
 
 def _names(states: Any) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from lakekit.core.names import shown
 from lakekit.errors import UsageError
 
 
@@ -25,7 +26,7 @@ def get_dialect(dialect: str | None) -> Dialect:
     try:
         return Dialect.get_or_raise(dialect)
     except ValueError:
-        raise UsageError(f"unknown SQL dialect '{dialect}'") from None
+        raise UsageError(f"unknown SQL dialect {shown(str(dialect))}") from None
 
 
 def spelling(name: str, quoted: bool, dialect: Dialect) -> str:

@@ -24,11 +24,16 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from lakekit.errors import SqlError, UsageError
+from lakekit.errors import SqlError, UsageError, masked
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.names import get_dialect, normalize_names
 
 _SNIPPET = 60
+MAX_NESTING = 32
+"""Deepest nesting of parentheses, brackets and CASE expressions lakekit parses."""
+TOO_DEEP = f"SQL nested deeper than {MAX_NESTING} levels (parentheses, brackets, CASE)"
+_OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
+_CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
 PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SELECT … FROM t PIVOT (…)"
 _PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
 
@@ -95,13 +100,13 @@ def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token
     lakekit.errors.SqlError: cannot parse SQL in statement 2: Expecting ) near `a` at line 1, column 34
     """
     dialect_obj = get_dialect(dialect)
+    tokens = tokenize(sql, dialect_obj)
     try:
-        tokens = dialect_obj.tokenize(sql)
         trees = dialect_obj.parser().parse(tokens, sql)
     except ParseError as e:
         raise _parse_error(e, sql, tokens) from None
-    except TokenError as e:
-        raise SqlError(f"cannot read SQL: {e}", sql=sql) from None
+    except RecursionError:
+        raise SqlError(TOO_DEEP, sql=sql) from None
     return [t for t in trees if t is not None], tokens, dialect_obj
 
 
@@ -116,6 +121,33 @@ def parse_one(sql: str, dialect: str | None) -> exp.Expr:
     if len(trees) != 1:
         raise UsageError(f"expected one SQL statement, got {len(trees)}")
     return trees[0]
+
+
+def tokenize(sql: str, dialect: Dialect) -> list[Token]:
+    """The tokens of ``sql``; SQL nested deeper than :data:`MAX_NESTING` is refused before it is
+    parsed (sqlglot's parser recurses about twenty frames per level: ~45 levels exhaust Python's
+    stack).
+
+    >>> len(tokenize("SELECT (1)", get_dialect("duckdb")))
+    4
+    >>> tokenize("SELECT " + "(" * 40 + "1" + ")" * 40, get_dialect("duckdb"))
+    Traceback (most recent call last):
+    ...
+    lakekit.errors.SqlError: SQL nested deeper than 32 levels (parentheses, brackets, CASE) at line 1, column 40
+    """
+    try:
+        tokens = dialect.tokenize(sql)
+    except TokenError as e:
+        raise SqlError(f"cannot read SQL: {masked(str(e))}", sql=sql) from None
+    depth = 0
+    for token in tokens:
+        if token.token_type in _OPENS:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SqlError(TOO_DEEP, sql=sql, line=token.line, col=token.col)
+        elif token.token_type in _CLOSES:
+            depth = max(depth - 1, 0)
+    return tokens
 
 
 def _is_pivot_statement(tree: exp.Expr, dialect: Dialect) -> bool:
@@ -153,7 +185,7 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
         return _merge(tree, index, text, catalog)
     if isinstance(tree, exp.Update | exp.Delete):
         kind = type(tree).__name__.upper()
-        raise SqlError(f"statement {index} (`{text}`): {kind} is not supported; write it as MERGE or CTAS")
+        raise SqlError(f"statement {index}: {kind} is not supported; write it as MERGE or CTAS")
     return None
 
 
@@ -263,5 +295,5 @@ def _parse_error(error: ParseError, sql: str, tokens: list[Token]) -> SqlError:
     if line is not None and col is not None:
         before = [t for t in tokens if t.token_type == TokenType.SEMICOLON and (t.line, t.col) < (line, col)]
         where = f" in statement {len(before) + 1}"
-    near = f" near `{highlight}`" if highlight else ""
+    near = f" near `{masked(highlight)}`" if highlight else ""
     return SqlError(f"cannot parse SQL{where}: {description}{near}", sql=sql, line=line, col=col)

@@ -17,7 +17,8 @@ import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
 from lakekit.errors import LakekitError
-from lakekit.storage.delta import Storage, select_rows
+from lakekit.storage.delta import Storage
+from lakekit.storage.scan import select_rows
 
 
 def pinned_read(storage: Storage, table: str, version: int, columns: Sequence[str] | None,

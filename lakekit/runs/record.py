@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from lakekit.core import names
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
@@ -39,7 +39,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
 from lakekit.runs.pinned import pinned_read, recorded_filter
-from lakekit.runs.recorded import Artifact, Read
+from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write import indexes, publish, validate
@@ -47,11 +47,6 @@ from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
 RUN_ID_ENV = "LAKEKIT_RUN_ID"
-
-
-def predictions_table(run_id: str) -> str:
-    """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns)."""
-    return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9A-Za-z]', '_', run_id)}"
 
 
 class Run:
@@ -148,6 +143,7 @@ class Run:
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
+        names.check_writable(table)
         rows = pa.table(data)
         sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
@@ -156,6 +152,7 @@ class Run:
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
                              lineage={c: f"{t}.{s}" for c, (t, s) in sources.items()})
         target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
         version, count = _write_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
                                      made)
         index_outputs(self.storage, [output_row(table, version, count, made, now())])

@@ -8,6 +8,7 @@ from ``_lakekit/run_outputs``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 from lakekit.core.results import Result, RunStatus
 from lakekit.errors import RunNotFound
 from lakekit.index import metadata
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,25 @@ def runs(storage: Storage, name: str | None = None) -> pa.Table:
     return metadata.rows("runs", records).select(list(columns)).cast(schema)
 
 
+def predictions_table(run_id: str) -> str:
+    """The ``_lakekit`` table holding a run's predictions (one per run: each model has its own columns).
+
+    >>> predictions_table("20261207T025207.193992Z-59bf")
+    '_lakekit.predictions__20261207t025207_193992z_59bf'
+    """
+    return f"{META_NAMESPACE}.predictions__{re.sub(r'[^0-9a-z]', '_', run_id.lower())}"
+
+
+def _predictions(run_id: str, recorded: str | None) -> dict[str, Any] | None:
+    """A run's recorded predictions, in the table :func:`predictions_table` names (older lakekits
+    kept upper case in it, which ``lakekit repair`` renames)."""
+    return {**json.loads(recorded), "table": predictions_table(run_id)} if recorded else None
+
+
 def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
     """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
     folded = fold(metadata.read(storage, "runs").to_pylist())
-    return {i: json.loads(s["predictions"]) for i, s in folded.items() if s["predictions"]}
+    return {i: found for i, s in folded.items() if (found := _predictions(i, s["predictions"])) is not None}
 
 
 def superseded(recorded: pa.Table) -> set[str]:
@@ -150,7 +166,7 @@ def run(storage: Storage, run_id: str) -> RunInfo:
     return RunInfo(
         run_id, s["name"], s["status"], s["error"], s["params"], s["metrics"], s["tags"],
         tuple(Artifact(**a) for a in s["artifacts"].values()), {r.table: r.version for r in reads}, reads, outputs,
-        json.loads(s["predictions"]) if s["predictions"] else None, json.loads(s["command"]) if s["command"] else None,
+        _predictions(run_id, s["predictions"]), json.loads(s["command"]) if s["command"] else None,
         s["started_at"], s["ended_at"], {**env, "packages": json.loads(s["packages"] or "{}")},
     )
 

@@ -1,28 +1,22 @@
-"""Source files: fsspec URLs → fingerprints and streams of Arrow record batches.
+"""Source files: fsspec URLs → the files meant, their formats, fingerprints and bytes.
 
-Everything that touches a source file lives here. Errors name the file (and the line
-where the format has lines) and never echo a value from the file: a malformed row may
-hold personal data.
+Errors name the file and never echo a value from it: a malformed row may hold personal data.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import fsspec
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.json as pajson
-import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from lakekit.core.fingerprint import CHUNK, sha256_chunks
+from lakekit.core.names import shown
 from lakekit.core.results import SourceFile
-from lakekit.errors import SourceError
+from lakekit.errors import SourceError, UsageError
 
 Format = Literal["csv", "json", "ndjson", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "ndjson", "parquet")
@@ -33,12 +27,6 @@ _EXTENSIONS: dict[str, Format] = {
 _COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "zst": "zstd", "zstd": "zstd"}
 _ETAG_PROTOCOLS = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "http", "https"}
 BLOCK_SIZE = 1 << 20
-NULLS = ("", "NULL", "null")
-"""What an unquoted CSV field means as null: nothing else ("NA" is Namibia, "N/A" may be data)."""
-_ROW = re.compile(r"Row #(\d+)")
-_COLUMN = re.compile(r"column #(\d+)")
-_CONVERSION = re.compile(r"conversion error to ([\w\[\], ]+?):")
-_COLUMN_COUNT = re.compile(r"(Expected \d+ columns, got \d+)")
 
 
 @dataclass(frozen=True)
@@ -114,9 +102,18 @@ def resolve(
         paths = _expand(fs, path, uri)
         for p in paths:
             full = p if "://" in p or isinstance(fs, LocalFileSystem) else fs.unstrip_protocol(p)
-            fmt, compression = infer_format(p)
-            found.append(Source(full, fs, p, format or fmt, compression, _size(fs, p, full)))
+            fmt, compression = infer_format(p) if format is None else _given(p, format)
+            found.append(Source(full, fs, p, fmt, compression, _size(fs, p, full)))
     return found
+
+
+def _given(path: str, format: str) -> tuple[Format, str | None]:
+    """The format a caller named (any case), and the compression the file's name tells."""
+    name = format.lower()
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {shown(format)}; one of {', '.join(FORMATS)}")
+    parts = path.rsplit("/", 1)[-1].lower().split(".")
+    return cast(Format, name), _COMPRESSIONS.get(parts[-1]) if len(parts) > 1 else None
 
 
 def _expand(fs: Any, path: str, uri: str) -> list[str]:
@@ -166,171 +163,11 @@ def _etag(src: Source) -> str | None:
     return str(etag).strip('"') if etag else None
 
 
-def _stream(src: Source) -> pa.NativeFile:
+def open_stream(src: Source) -> pa.NativeFile:
+    """The file's bytes, decompressed."""
     raw: pa.NativeFile
     try:
         raw = pa.OSFile(src.path, "rb") if src.local else pa.PythonFile(src.fs.open(src.path, "rb"), mode="r")
     except OSError as e:
         raise SourceError(src.uri, f"cannot open ({type(e).__name__})") from None
     return pa.CompressedInputStream(raw, src.compression) if src.compression else raw
-
-
-def read(src: Source, types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    """A stream of record batches from one file, with errors that name the file and line.
-
-    ``types`` are the column types of the table the file goes into. Text formats infer a
-    column's type from its values; where that does not give the table's type but the text
-    can be read as it (an all-empty column, a string column whose values look like numbers,
-    bools or dates, timestamps written as JSON strings), the column is read as the table's type.
-    """
-    match src.format:
-        case "csv":
-            return _read_csv(src, types)
-        case "ndjson":
-            return _read_ndjson(src, types)
-        case "json":
-            return _read_json_array(src)
-        case "parquet":
-            return _read_parquet(src)
-
-
-def _csv_options(src: Source, column_types: Mapping[str, pa.DataType] | None = None,
-                 *, threads: bool = True) -> dict[str, Any]:
-    delimiter = "\t" if src.path.lower().split(".")[-2 if src.compression else -1] == "tsv" else ","
-    return {
-        "read_options": pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=threads),
-        "parse_options": pacsv.ParseOptions(delimiter=delimiter),
-        "convert_options": pacsv.ConvertOptions(column_types=column_types or {}, null_values=list(NULLS),
-                                                strings_can_be_null=True, quoted_strings_can_be_null=False),
-    }
-
-
-def _as_table_types(inferred: pa.Schema, types: Mapping[str, pa.DataType] | None) -> dict[str, pa.DataType]:
-    """The columns to read as the table's type rather than as inferred (see :func:`read`)."""
-    out = {}
-    for f in inferred:
-        want = (types or {}).get(f.name)
-        if want is None or f.type == want:
-            continue
-        as_text = pa.types.is_string(want) or pa.types.is_null(f.type)
-        if as_text or (pa.types.is_timestamp(want) and not (pa.types.is_timestamp(f.type) and f.type.tz == want.tz)
-                       and (pa.types.is_string(f.type) or pa.types.is_timestamp(f.type))):
-            out[f.name] = want
-    return out
-
-
-def _read_csv(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    reader = _open_csv(src, None)
-    fixed = _as_table_types(reader.schema, table_types)
-    types = {**{f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}, **fixed}
-    if types:
-        reader = _open_csv(src, types)
-    return _guarded(src, reader, types)
-
-
-def _read_ndjson(src: Source, table_types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    options = pajson.ReadOptions(block_size=BLOCK_SIZE)
-    reader = pajson.open_json(_stream(src), read_options=options)
-    fixed = _as_table_types(reader.schema, table_types)
-    if fixed:
-        parse = pajson.ParseOptions(explicit_schema=pa.schema(list(fixed.items())), unexpected_field_behavior="infer")
-        reader = pajson.open_json(_stream(src), read_options=options, parse_options=parse)
-    return _guarded(src, reader)
-
-
-def _open_csv(src: Source, types: Mapping[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
-    try:
-        return pacsv.open_csv(_stream(src), **_csv_options(src, types))
-    except pa.ArrowInvalid as e:
-        raise _csv_error(src, e, types) from None
-
-
-def _guarded(src: Source, reader: pa.RecordBatchReader,
-             types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    """Re-raise the reader's errors as :class:`SourceError` without the offending value."""
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            yield from reader
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            if src.format == "csv":
-                raise _csv_error(src, e, types) from None
-            raise SourceError(src.uri, _scrub(str(e), reader.schema)) from None
-
-    return pa.RecordBatchReader.from_batches(reader.schema, batches())
-
-
-def _csv_error(src: Source, error: Exception, types: Mapping[str, pa.DataType] | None) -> SourceError:
-    """Find the failing line by a single-threaded re-read (the threaded reader does not know it)."""
-    message = str(error)
-    if not _ROW.search(message):
-        try:
-            for _ in pacsv.open_csv(_stream(src), **_csv_options(src, types, threads=False)):
-                pass
-        except pa.ArrowInvalid as e:
-            message = str(e)
-    row = _ROW.search(message)
-    line = int(row.group(1)) if row else None
-    count = _COLUMN_COUNT.search(message)
-    if count:
-        return SourceError(src.uri, count.group(1).lower(), line=line)
-    column, target = _COLUMN.search(message), _CONVERSION.search(message)
-    if column and target:
-        names = _csv_header(src)
-        index = int(column.group(1))
-        name = names[index] if index < len(names) else f"#{index}"
-        return SourceError(
-            src.uri, f"column '{name}': value is not a valid {target.group(1)} (type inferred from the first rows)",
-            line=line)
-    return SourceError(src.uri, "malformed CSV", line=line)
-
-
-def _csv_header(src: Source) -> list[str]:
-    try:
-        return list(pacsv.open_csv(_stream(src), **_csv_options(src, threads=False)).schema.names)
-    except pa.ArrowInvalid:
-        return []
-
-
-def _scrub(message: str, schema: pa.Schema) -> str:
-    """An Arrow error message reduced to what names a place, never a value."""
-    row = _ROW.search(message)
-    names = [n for n in schema.names if f"'{n}'" in message or f"field {n}" in message]
-    place = f"row {row.group(1)}" if row else "a row"
-    column = f" column '{names[0]}'" if names else ""
-    return f"malformed data at {place}{column}"
-
-
-def _read_json_array(src: Source) -> pa.RecordBatchReader:
-    try:
-        with _stream(src) as stream:
-            records = json.loads(stream.read())
-    except json.JSONDecodeError as e:
-        raise SourceError(src.uri, "invalid JSON", line=e.lineno) from None
-    except UnicodeDecodeError:
-        raise SourceError(src.uri, "not UTF-8 text") from None
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise SourceError(src.uri, "expected a JSON array of objects (use format='ndjson' for one object per line)")
-    try:
-        table = pa.Table.from_pylist(records)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        raise SourceError(src.uri, f"mixed value types in field '{_mixed_field(records)}'") from None
-    return table.to_reader(max_chunksize=65536)
-
-
-def _mixed_field(records: list[dict[str, Any]]) -> str:
-    for key in dict.fromkeys(k for r in records for k in r):
-        try:
-            pa.array([r.get(key) for r in records])
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return str(key)
-    return "?"
-
-
-def _read_parquet(src: Source) -> pa.RecordBatchReader:
-    try:
-        handle = src.path if src.local and not src.compression else _stream(src)
-        pf = pq.ParquetFile(handle)
-    except (pa.ArrowInvalid, OSError):
-        raise SourceError(src.uri, "not a readable Parquet file") from None
-    return _guarded(src, pa.RecordBatchReader.from_batches(pf.schema_arrow, pf.iter_batches(batch_size=65536)))

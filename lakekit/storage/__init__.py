@@ -7,11 +7,9 @@ from lakekit.storage.delta import (
     Commit,
     Conflict,
     Storage,
-    normalise_root,
-    select_rows,
-    split_name,
-    table_folder,
 )
+from lakekit.storage.roots import normalise_root, split_name, table_folder
+from lakekit.storage.scan import canonical_schema, relation, scanner, select_rows
 
 __all__ = [
     "KEEP_HANDLE_SECONDS",
@@ -20,7 +18,10 @@ __all__ = [
     "Commit",
     "Conflict",
     "Storage",
+    "canonical_schema",
     "normalise_root",
+    "relation",
+    "scanner",
     "select_rows",
     "split_name",
     "table_folder",

@@ -6,21 +6,17 @@ mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import secrets
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,12 +25,15 @@ import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
-from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
+from lakekit.core import names
+from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage import filesystems
+from lakekit.storage.failures import engine, translated
+from lakekit.storage.roots import glob_escape, table_folder
+from lakekit.storage.scan import quote, select_rows
 
 META_NAMESPACE = "_lakekit"
-_MEMORY_ROOTS: dict[str, str] = {}
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
                             "DROP CONSTRAINT"})
@@ -66,41 +65,6 @@ class Commit:
         )
 
 
-def normalise_root(root: str | Path) -> str:
-    """A root URI delta-rs and fsspec both understand.
-
-    ``memory://`` lakes live for the process in a private temporary folder: delta-rs keeps
-    no in-memory store between table handles.
-    """
-    text = str(root)
-    if text.startswith("memory://"):
-        if text not in _MEMORY_ROOTS:
-            folder = tempfile.mkdtemp(prefix="lakekit-memory-")
-            atexit.register(shutil.rmtree, folder, True)
-            _MEMORY_ROOTS[text] = folder
-        return _MEMORY_ROOTS[text]
-    if text.startswith("file://"):
-        text = text.removeprefix("file://")
-    if "://" not in text:
-        path = Path(text).expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path)
-    return text.rstrip("/")
-
-
-def table_folder(table: str) -> str:
-    """Where a table lives under the lake root: ``ns.name`` → ``ns/name``."""
-    return "/".join(split_name(table))
-
-
-def split_name(table: str) -> tuple[str, str]:
-    """``"ns.name"`` → ``("ns", "name")``; anything else is a usage error."""
-    parts = table.split(".")
-    if len(parts) != 2 or not all(parts) or any("/" in p for p in parts):
-        raise UsageError(f"table names are 'namespace.name', got '{table}'")
-    return parts[0], parts[1]
-
-
 @dataclass(frozen=True)
 class Storage:
     """One lake root and the storage options delta-rs needs for it."""
@@ -116,16 +80,35 @@ class Storage:
         return dict(self.options) or None
 
     def exists(self, table: str) -> bool:
-        return DeltaTable.is_deltatable(self.uri(table), storage_options=self._opts())
+        uri = self.uri(table)
+        with engine(table, "open"):
+            return DeltaTable.is_deltatable(uri, storage_options=self._opts())
 
     def open(self, table: str, version: int | None = None) -> DeltaTable:
-        """The table at ``version`` (latest when None)."""
-        try:
-            return DeltaTable(self.uri(table), version=version, storage_options=self._opts())
-        except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
-            if version is not None and self.exists(table):
-                raise VersionNotFound(table, f"version {version}") from None
-            raise TableNotFound(table) from None
+        """The table at ``version`` (latest when None).
+
+        A version the table never reached is refused before delta-rs looks for it: delta-rs takes
+        time proportional to the version number asked for (~20 s for 10⁸)."""
+        uri = self.uri(table)
+        if version is not None and not self._may_have(table, version):
+            raise VersionNotFound(table, f"version {version}")
+        with engine(table, "open"):
+            try:
+                return DeltaTable(uri, version=version, storage_options=self._opts())
+            except DeltaError:  # TableNotFoundError too: delta-rs says so of a version whose log is gone
+                if version is not None and self.exists(table):
+                    raise VersionNotFound(table, f"version {version}") from None
+                raise TableNotFound(table) from None
+
+    def _may_have(self, table: str, version: int) -> bool:
+        """Whether ``version`` can be a version of ``table``: its commit file is there, or it is not
+        beyond the latest version (a version whose commit file was cleaned up after a checkpoint)."""
+        if not 0 <= version < 2**63:
+            return False
+        fs = self._arrow_fs(table)
+        if fs is not None and fs.get_file_info(f"_delta_log/{version:020d}.json").type == pafs.FileType.File:
+            return True
+        return version <= self.open(table).version()
 
     def latest(self, table: str) -> DeltaTable:
         """The latest version of one of lakekit's index tables, written and read on every load,
@@ -179,12 +162,35 @@ class Storage:
         with fs.open(path, "rb") as f:
             return bytes(f.read())
 
-    def tables(self) -> list[str]:
-        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded."""
+    def tables(self, *, own: bool = False) -> list[str]:
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded unless ``own``
+        (and folders whose names are not table names: :meth:`misnamed`)."""
+        return sorted(name for folder in self._folders() if names.valid(name := ".".join(folder))
+                      and (own or not name.startswith(META_NAMESPACE + ".")))
+
+    def misnamed(self) -> list[tuple[str, str]]:
+        """``(namespace, name)`` folders holding a Delta table under a name the grammar refuses (made
+        by an older lakekit, or by hand): no command can name them; ``lakekit repair`` renames them."""
+        return sorted(folder for folder in self._folders() if not names.valid(".".join(folder)))
+
+    def _folders(self) -> set[tuple[str, str]]:
         fs, base = self.files()
-        logs = fs.glob(f"{base}/*/*/_delta_log")
-        names = {".".join(p.rstrip("/").split("/")[-3:-1]) for p in logs}
-        return sorted(n for n in names if not n.startswith(META_NAMESPACE + "."))
+        found = set()
+        for path in fs.glob(f"{glob_escape(base)}/*/*/_delta_log"):
+            namespace, name = path.rstrip("/").split("/")[-3:-1]
+            found.add((namespace, name))
+        return found
+
+    def rename(self, folder: tuple[str, str], table: str) -> None:
+        """Move the table in the folder ``namespace/name`` to ``table``'s folder (a local lake: one
+        atomic rename; an object store has none, so it is refused there)."""
+        target = Path(self.uri(table))
+        if "://" in self.root:
+            raise UsageError(f"an object store cannot rename a folder: copy it to {table_folder(table)}")
+        if target.exists():
+            raise UsageError(f"'{table}' exists")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Path(self.root, *folder).rename(target)
 
     def resolve(self, table: str, version: int | None = None, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (a datetime or ISO string); latest by default."""
@@ -198,21 +204,24 @@ class Storage:
             raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
         return self.version_at(table, when)
 
-    def version_at(self, table: str, when: datetime) -> int:
-        """The latest version committed at or before ``when``."""
+    def version_at(self, table: str, when: datetime, *, before: bool = False) -> int:
+        """The latest version committed at or before ``when`` (strictly before, with ``before``)."""
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        stamp = when.timestamp() * 1000
-        best = None
-        for h in self.history(table):
-            if h["timestamp"] <= stamp and (best is None or h["version"] > best):
-                best = h["version"]
+        try:
+            stamp = when.timestamp() * 1000
+        except (OverflowError, ValueError, OSError):
+            raise VersionNotFound(table, "version at that time") from None
+        best = max((h["version"] for h in self.history(table)
+                    if (h["timestamp"] < stamp if before else h["timestamp"] <= stamp)), default=None)
         if best is None:
-            raise VersionNotFound(table, f"version at or before {when.isoformat()}")
+            raise VersionNotFound(table, f"version {'before' if before else 'at or before'} {when.isoformat()}")
         return int(best)
 
     def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
-        return self.open(table).history(limit)
+        dt = self.open(table)
+        with engine(table, "read the history of"):
+            return dt.history(limit)
 
     def dataset(self, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> pads.Dataset:
         """The Parquet files of one version (or of an opened ``snapshot``) as a pyarrow dataset
@@ -222,7 +231,8 @@ class Storage:
         filesystem handler can abort the interpreter at exit (seen with deltalake 1.6.6).
         """
         dt = snapshot if snapshot is not None else self.open(table, version)
-        return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
+        with engine(table, "read"):
+            return dt.to_pyarrow_dataset(filesystem=self._arrow_fs(table))
 
     def _arrow_fs(self, table: str) -> pafs.FileSystem | None:
         return self._native_fs(self.uri(table))
@@ -266,25 +276,40 @@ class Storage:
         exclusive = commit.exclusive or base is None
         before = base.version() if base is not None else -1
         replacing: dict[str, Any] = {"predicate": predicate} if predicate else {}
-        try:
-            # creating: mode "error", so a table another writer created since we looked is a
-            # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
-            write_deltalake(
-                base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
-                partition_by=list(partition_by) or None if base is None else None,
-                configuration=dict(configuration or {}) or None if base is None else None,
-                schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
-                storage_options=self._opts() if base is None else None,
-                commit_properties=commit.properties(exclusive=exclusive), **replacing,
-            )
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-        except DeltaError as e:
-            if base is None and self.exists(table):
-                raise Conflict(f"'{table}' was created concurrently") from None
-            raise LakekitError(f"cannot write '{table}': {e}") from None
+        with engine(table, "write"), self._pruned(table, creating=base is None):
+            try:
+                # creating: mode "error", so a table another writer created since we looked is a
+                # conflict, not a silent append on top of theirs (delta-rs loads it and appends)
+                write_deltalake(
+                    base if base is not None else self.uri(table), data, mode=mode if base is not None else "error",
+                    partition_by=list(partition_by) or None if base is None else None,
+                    configuration=dict(configuration or {}) or None if base is None else None,
+                    schema_mode=None if base is None else "overwrite" if replace_schema else "merge",
+                    storage_options=self._opts() if base is None else None,
+                    commit_properties=commit.properties(exclusive=exclusive), **replacing,
+                )
+            except CommitFailedError:
+                raise Conflict(f"concurrent commit on '{table}'") from None
+            except DeltaError as e:
+                if base is None and self.exists(table):
+                    raise Conflict(f"'{table}' was created concurrently") from None
+                raise LakekitError(f"cannot write '{table}': {masked(str(e))}") from None
         # a non-exclusive commit may land on a newer version; delta-rs moves ``base`` to it
         return before + 1 if exclusive or base is None else base.version()
+
+    @contextlib.contextmanager
+    def _pruned(self, table: str, *, creating: bool) -> Iterator[None]:
+        """A table whose creation failed leaves no folder behind (delta-rs makes the table's folder
+        before it reads the first row; on a local lake, the folders it made and left empty go)."""
+        try:
+            yield
+        except BaseException:
+            if creating and "://" not in self.root and not self.exists(table):
+                for folder in (Path(self.uri(table)) / "_delta_log", Path(self.uri(table)),
+                               Path(self.uri(table)).parent):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
 
     def merge(
         self,
@@ -299,17 +324,13 @@ class Storage:
         """Upsert on ``keys``: matched rows get the new values (of ``updates`` only, when given),
         new rows are inserted; returns the new version."""
         before = base.version()
-        predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
-        try:
+        predicate = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+        with engine(table, "merge into"), translated(table, "merge into"):
             merger = base.merge(data, predicate, source_alias="s", target_alias="t", merge_schema=True,
                                 commit_properties=commit.properties(exclusive=commit.exclusive))
             matched = (merger.when_matched_update_all() if updates is None
-                       else merger.when_matched_update({_quote(c): f"s.{_quote(c)}" for c in updates}))
+                       else merger.when_matched_update({quote(c): f"s.{quote(c)}" for c in updates}))
             matched.when_not_matched_insert_all().execute()
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-        except DeltaError as e:
-            raise LakekitError(f"cannot merge into '{table}': {e}") from None
         return before + 1 if commit.exclusive else self.open(table).version()
 
     def folder_fs(self, folder: str) -> pafs.FileSystem:
@@ -337,6 +358,15 @@ class Storage:
         except CommitFailedError:
             raise Conflict(f"concurrent commit on '{table}'") from None
         return base.version() + 1
+
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
+        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
+        when another writer committed first."""
+        try:
+            base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
+                                            commit_properties=CommitProperties(max_commit_retries=0))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -370,35 +400,3 @@ class Storage:
             raise Conflict(f"concurrent commit on '{table}'") from None
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
-                filter: str | pc.Expression | None) -> pa.Table:
-    """``columns`` of the rows of ``ds`` that pass ``filter`` (a pyarrow expression or a SQL predicate)."""
-    unknown = [c for c in columns or () if c not in ds.schema.names]
-    if unknown:
-        raise ColumnNotFound(table, unknown[0])
-    if isinstance(filter, str):
-        return _sql_filter(ds, table, filter, columns)
-    try:
-        return ds.to_table(columns=list(columns) if columns else None, filter=filter)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise LakekitError(f"filter on '{table}' does not apply: {e}") from None
-    except FileNotFoundError:
-        raise VersionNotFound(table, "files left for this version (removed by a vacuum or an erasure)") from None
-
-
-def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:
-    con = duckdb.connect()
-    try:
-        rel = con.from_arrow(ds).filter(predicate)
-        if columns:
-            rel = rel.project(", ".join(_quote(c) for c in columns))
-        return rel.to_arrow_table()
-    except duckdb.Error as e:
-        first = str(e).splitlines()[0]
-        raise LakekitError(f"filter on '{table}' does not apply: {first}") from None
-    finally:
-        con.close()

@@ -13,6 +13,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from lakekit.storage.delta import Storage
+from lakekit.storage.scan import canonical_schema, scanner
 
 
 def parquet_files(storage: Storage, folder: str) -> list[str]:
@@ -24,14 +25,17 @@ def parquet_files(storage: Storage, folder: str) -> list[str]:
 
 
 def dataset(storage: Storage, folder: str, path: str) -> pads.Dataset:
-    """One file, opened once: its schema decides what to ask of it, :func:`read` reads it."""
-    return pads.dataset(path, filesystem=storage.folder_fs(folder), format="parquet")
+    """One file, opened once, in lakekit's plain types (:mod:`lakekit.storage.scan`): its schema
+    decides what to ask of it, :func:`read` reads it."""
+    fs = storage.folder_fs(folder)
+    found = pads.dataset(path, filesystem=fs, format="parquet")
+    return pads.dataset(path, filesystem=fs, format="parquet", schema=canonical_schema(found.schema))
 
 
 def read(file: pads.Dataset, *, columns: Sequence[str] | None = None, filter: pc.Expression | None = None) -> pa.Table:
     """``columns`` of one file (those it has; all when None), rows passing ``filter``."""
     wanted = None if columns is None else [c for c in columns if c in file.schema.names]
-    return file.to_table(columns=wanted, filter=filter)
+    return scanner(file, columns=wanted, filter=filter).to_table()
 
 
 def rewrite(storage: Storage, folder: str, path: str, rows: pa.Table) -> None:

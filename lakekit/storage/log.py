@@ -13,7 +13,8 @@ import pyarrow.fs as pafs
 from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
-from lakekit.storage.delta import Storage, table_folder
+from lakekit.storage.delta import Storage
+from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
 

@@ -22,6 +22,7 @@ from datetime import datetime
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
@@ -101,9 +102,11 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequenc
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
     stmt = statement.parse(sql, options.dialect)
-    if stmt.target is not None and stmt.target != target.lower():
+    for named in (target, stmt.target):
+        if named is not None:
+            names.check_writable(named)
+    if stmt.target is not None and stmt.target != target:
         raise UsageError(f"the SQL writes '{stmt.target}', not '{target}'")
-    storage.uri(target)
     mode = stmt.mode or options.mode
     keys = stmt.keys or options.keys
     if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
@@ -138,6 +141,10 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
             transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
             keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
             source=options.source, job=options.job or f"transform {target}")
+        draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
+        lineage_draft, record_draft = index_rows(draft, made, now())
+        indexes.check("lineage", lineage_draft)
+        indexes.check("transforms", [record_draft])
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
                                   replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
         done = publish.publish(storage, published_target, base=base, schema=schema,
@@ -159,9 +166,15 @@ def index(storage: Storage, result: TransformResult, made: TransformProvenance, 
     Each is appended once per transform id, and the transforms row comes last: a transform whose
     row is missing is indexed again by :data:`TRANSFORMS`, which cannot then duplicate its edges.
     """
-    rows = [lineage_row(e, result) for e in result.edges]
-    if rows:
-        indexes.append(storage, "lineage", metadata.rows("lineage", rows), once_by="transform_id")
+    edges, record = index_rows(result, made, committed_at)
+    if edges:
+        indexes.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
+    indexes.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+
+
+def index_rows(result: TransformResult, made: TransformProvenance,
+               committed_at: datetime) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The ``_lakekit/lineage`` rows and the ``_lakekit/transforms`` row of a transform."""
     record = {
         "table": result.table, "version": result.version, "transform_id": made.transform_id, "sql": made.sql,
         "sql_hash": made.sql_hash, "dialect": made.dialect, "mode": made.mode, "keys": list(made.keys),
@@ -169,7 +182,7 @@ def index(storage: Storage, result: TransformResult, made: TransformProvenance, 
         "source": made.source, "job": made.job, "rows": result.rows, "quarantined": result.quarantined,
         "git_commit": made.git_commit, "user": made.user, "host": made.host, "committed_at": committed_at,
     }
-    indexes.append(storage, "transforms", metadata.rows("transforms", [record]), once_by="transform_id")
+    return [lineage_row(e, result) for e in result.edges], record
 
 
 def _restore(storage: Storage, lost: Sequence[Lost[TransformProvenance]]) -> None:

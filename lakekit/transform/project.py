@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakekit.core import dag
+from lakekit.core import dag, names
 from lakekit.core.results import FileRun, ProjectRun
 from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError, SqlError, UsageError
 from lakekit.storage.delta import Storage
@@ -31,7 +31,6 @@ from lakekit.transform import query, statement
 from lakekit.transform.pipeline import TransformOptions, transform
 
 _HEADER = re.compile(r"^\s*--\s*lakekit:(.*)$", re.IGNORECASE)
-_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -113,13 +112,15 @@ def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
         stmt = statement.parse(sql, file_dialect)
         inputs = query.input_tables(stmt.query, file_dialect)
     named = path.name.removesuffix(".sql").lower()
-    named_target = named if _TABLE.match(named) else None
+    named_target = named if names.valid(named) else None
     if named_target and stmt.target and named_target != stmt.target:
         raise ProjectFileError(name, f"the file name says '{named_target}' but the SQL writes '{stmt.target}'")
     target = stmt.target or named_target
     if target is None:
         raise ProjectFileError(name, "no target: name the file namespace.table.sql or write CREATE TABLE … AS, "
                                      "INSERT INTO or MERGE INTO")
+    with _blaming(name):
+        names.check_writable(target)
     incremental = settings.pop("incremental", None) is not None
     keys = tuple(k for k in settings.pop("keys", "").split(",") if k)
     return SqlFile(name, target, sql, file_dialect, tuple(inputs), incremental, keys)

@@ -10,11 +10,13 @@ compacted as it grows.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from lakekit.core.checks import CheckPlan, compile_plan
@@ -23,6 +25,8 @@ from lakekit.errors import Conflict, InternalError
 from lakekit.index import metadata, schemas
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.storage.scan import select_rows
+from lakekit.write import migrate
 from lakekit.write.commit import commit_once
 
 COMPACT_EVERY = 50
@@ -56,8 +60,43 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
                              configuration=None if base is not None else _index_properties(name))
 
     version = commit_once(storage, full, attempt, kept=True)
-    if version is not None:
+    if version == 0:  # delta-rs takes no property of ours in the commit that creates a table
+        migrate.upgrade(storage, full)
+    elif version is not None:
         _housekeep(storage, full, version)
+
+
+def check(name: str, records: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse records ``_lakekit/<name>`` would refuse: a writer checks its index rows (drafts, with
+    the version still unknown) before its data commit, so no commit is left without its rows."""
+    _check(name, metadata.rows(name, records).cast(SCHEMAS[name]))
+
+
+NAMED = {"loads": ("table",), "validations": ("table",), "transforms": ("table",),
+         "lineage": ("source_table", "target_table"), "run_inputs": ("table",), "run_outputs": ("table",)}
+"""The columns of each index table that name a data table."""
+
+
+def rename_table(storage: Storage, old: str, new: str) -> None:
+    """Make every index row naming table ``old`` name ``new`` (``lakekit repair`` renaming a table
+    an older lakekit made under a name the grammar now refuses). Each index table is rewritten in
+    one commit, and only when it names ``old``; doing it again changes nothing."""
+    for name, named in NAMED.items():
+        full = f"{META_NAMESPACE}.{name}"
+
+        def attempt(base: DeltaTable | None, full: str = full, named: tuple[str, ...] = named) -> None:
+            if base is None:
+                return
+            rows = select_rows(storage.dataset(full, snapshot=base), full, columns=None, filter=None)
+            if not any(pc.any(pc.equal(rows.column(c), old)).as_py() for c in named):
+                return
+            for column in named:
+                at = rows.schema.get_field_index(column)
+                rows = rows.set_column(at, column, pc.if_else(pc.equal(rows.column(column), old), new,
+                                                              rows.column(column)))
+            storage.write(full, rows, mode="overwrite", commit=Commit(exclusive=True), base=base)
+
+        commit_once(storage, full, attempt)
 
 
 def record_validation(storage: Storage, report: ValidationReport) -> None:

@@ -19,10 +19,11 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit import sources
+from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import UsageError
+from lakekit.errors import SourceError, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost, heal
 from lakekit.index.provenance import LoadProvenance, new_id, now
@@ -73,7 +74,7 @@ def ingest(
     progress: Progress | None = None,
 ) -> LoadResult:
     """Load the files of ``source`` into ``table`` as one new version, each file at most once."""
-    storage.uri(table)
+    names.check_writable(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
     fresh: dict[str, tuple[Source, SourceFile]] = {}
     for src in found:
@@ -89,6 +90,9 @@ def ingest(
                               skipped_files=tuple(fp for _, fp in fresh.values())), None
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
         readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
+        for src, _, reader in readers:
+            if LOAD_ID in {n.lower() for n in reader.schema.names}:
+                raise SourceError(src.uri, f"column '{LOAD_ID}' is lakekit's own (the load of each row): rename it")
         target = Target(table, options.mode, options.keys,
                         tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
                         model, options.on_invalid)
@@ -100,6 +104,7 @@ def ingest(
             load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
             files=files, metadata=dict(options.metadata), schema=validate.schema_name(model) if model else None,
             schema_hash=validate.schema_hash(model) if model else None)
+        indexes.check("loads", [load_row(table, 0, 0, 0, made, now())])
         done = publish.publish(storage, target, base=dt, schema=schema,
                                parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
                                stamp=LOAD_ID if LOAD_ID in schema.names else None,

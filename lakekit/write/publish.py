@@ -1,10 +1,11 @@
 """Write-audit-publish: a stream of rows becomes one new table version, validated first.
 
 Shared by every write path (ingest, transforms, run outputs). The rows stream through the
-table's schema auditor on their way to delta-rs: rows that pass are written, rows that fail
-go to quarantine (under ``"quarantine"``), abort the write (``"fail"``: the error is raised
-before the commit, so nothing becomes visible) or are written anyway (``"warn"``). The
-verdict is recorded in ``_lakekit/validations`` for the version the commit made.
+table's schema auditor into a :class:`~lakekit.write.spool.Spool`: rows that pass are kept,
+rows that fail go to quarantine (under ``"quarantine"``), abort the write (``"fail"``) or are
+kept anyway (``"warn"``). Only when every row has been read and checked does delta-rs get them,
+so a failure leaves the table as it was. The verdict is recorded in ``_lakekit/validations``
+for the version the commit made.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
 from lakekit.core.results import ValidationReport, WriteMode
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import UsageError
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import indexes, quarantine, validate
+from lakekit.write.spool import Spool
 
 Progress = Callable[[str, int], None]
 
@@ -77,6 +80,44 @@ def check_drift(target: Target, parts: Sequence[tuple[str, pa.Schema]]) -> None:
             validate.check_drift(target.model, schema, source=uri)
 
 
+def check_keys(target: Target, base: pa.Schema | None, parts: Sequence[tuple[str, pa.Schema]]) -> None:
+    """Refuse a merge whose keys are not columns of every source and of the table, before anything is read."""
+    if target.mode != "merge":
+        return
+    for uri, schema in parts:
+        if missing := [k for k in target.keys if k not in schema.names]:
+            raise UsageError(f"merge key '{missing[0]}' is not a column of {uri}")
+    if base is not None and (missing := [k for k in target.keys if k not in base.names]):
+        raise UsageError(f"merge key '{missing[0]}' is not a column of '{target.table}'")
+
+
+class _Keys:
+    """The merge keys of the rows streamed so far: each must be set and appear once, or the merge
+    would insert a row twice (a key no row matches yet) or fail in delta-rs (one that does)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.seen: list[pa.Table] = []
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if self.target.mode == "merge":
+            self.seen.append(pa.Table.from_batches([batch]).select(list(self.target.keys)))
+
+    def check(self) -> None:
+        if not self.seen:
+            return
+        frame = pl.from_arrow(pa.concat_tables(self.seen))
+        assert isinstance(frame, pl.DataFrame)
+        for key in self.target.keys:
+            if nulls := frame.get_column(key).null_count():
+                raise UsageError(f"merge key '{key}' is empty in {nulls} incoming row(s) of '{self.target.table}'")
+        repeated = frame.is_duplicated()
+        if repeated.any():
+            rows = ", ".join(str(i + 1) for i in repeated.arg_true().head(5).to_list())
+            raise UsageError(f"merge keys ({', '.join(self.target.keys)}) repeat in the incoming rows of "
+                             f"'{self.target.table}' (rows {rows}): each key must come once")
+
+
 def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Table | None:
     """The unique columns' values the new version keeps from the current one (an overwrite keeps
     none); for a merge, with the merge keys of the rows holding them."""
@@ -93,14 +134,13 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
 
 
 class _Publication:
-    """The mutable side of one publication: counts, rejected rows, the error that stopped it."""
+    """The mutable side of one publication: counts, rejected rows, the verdict."""
 
     def __init__(self) -> None:
         self.rows = 0
         self.rejected: list[pa.Table] = []
         self.quarantined = 0
         self.report: ValidationReport | None = None
-        self.error: LakekitError | None = None
 
 
 def publish(
@@ -122,20 +162,19 @@ def publish(
     :class:`~lakekit.errors.Conflict` when another writer committed first: the caller decides
     whether its work is still to be done and calls again.
     """
+    check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
+               [(uri, reader.schema) for uri, reader in parts])
     pub = _Publication()
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
-    stream = pa.RecordBatchReader.from_batches(schema, _batches(storage, target, schema, parts, tag, write_id,
-                                                                auditor, pub, progress))
-    try:
-        version = _write(storage, target, base, stream, commit, configuration(target, schema) if base is None else None)
-    except Exception:
-        if pub.error is not None:
-            raise pub.error from None
-        raise
+    with Spool(schema) as spool:
+        for batch in _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress):
+            spool.add(batch)
+        version = _write(storage, target, base, spool.reader(), commit,
+                         configuration(target, schema) if base is None else None)
     report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
     if auditor is not None and report is not None:
         if pub.quarantined:
@@ -155,25 +194,21 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
              tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, pub: _Publication,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    try:
-        for uri, reader in parts:
-            stamped = _stamped(reader, tag)
-            if auditor is None:
-                valid: Iterator[pa.RecordBatch] = stamped
-            else:
-                valid = _audited(auditor, stamped, uri, write_id, pub)
-            for batch in valid:
-                yield conform(batch, schema)
-                pub.rows += batch.num_rows
-                if progress is not None:
-                    progress(uri, pub.rows)
-        if auditor is not None:
-            pub.report = auditor.report()
-            validate.enforce(pub.report, auditor.policy)
-            pub.quarantined = quarantine.stage(storage, target.table, pub.rejected, load_id=write_id)
-    except LakekitError as e:
-        pub.error = e
-        raise
+    keys = _Keys(target)
+    for uri, reader in parts:
+        stamped = _stamped(reader, tag)
+        valid: Iterator[pa.RecordBatch] = stamped if auditor is None else _audited(auditor, stamped, uri, write_id, pub)
+        for batch in valid:
+            keys.add(batch)
+            yield conform(batch, schema, table=target.table, uri=uri)
+            pub.rows += batch.num_rows
+            if progress is not None:
+                progress(uri, pub.rows)
+    keys.check()
+    if auditor is not None:
+        pub.report = auditor.report()
+        validate.enforce(pub.report, auditor.policy)
+        pub.quarantined = quarantine.stage(storage, target.table, pub.rejected, load_id=write_id)
 
 
 def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,

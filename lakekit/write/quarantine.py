@@ -24,7 +24,8 @@ from deltalake import DeltaTable
 
 from lakekit.core.evolution import conform, delta_type, fits, reconcile
 from lakekit.index import history
-from lakekit.storage.delta import META_NAMESPACE, Commit, Storage, split_name
+from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
+from lakekit.storage.roots import split_name
 from lakekit.write import validate
 from lakekit.write.commit import commit_once
 
@@ -103,7 +104,7 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
         fitted = _fitted(current, rows)
         schema = reconcile(current, fitted.schema, table=name, uri=SOURCE, fixed=base is not None)
         config = {"delta.dataSkippingStatsColumns": ",".join(c for c in schema.names if c not in pii)} if pii else None
-        batches = [conform(b, schema) for b in fitted.to_batches()]
+        batches = [conform(b, schema, table=name, uri=SOURCE) for b in fitted.to_batches()]
         storage.write(name, pa.Table.from_batches(batches, schema), mode="append",
                       commit=Commit(transactions={app: 1}, exclusive=True), base=base, configuration=config)
 
@@ -123,6 +124,7 @@ def read(storage: Storage, table: str, committed: Iterable[str], *, pii: Collect
     flush(storage, table, done, pii=pii)
     name = table_name(table)
     if not storage.exists(name):
-        return pa.table({})
+        return pa.table({LOAD_ID: pa.array([], pa.string()), validate.ERRORS: pa.array([], pa.string()),
+                         SOURCE: pa.array([], pa.string())})
     rows = storage.read(name)
     return rows.filter(pc.is_in(rows.column(LOAD_ID), value_set=pa.array(sorted(done), pa.string())))

@@ -23,6 +23,7 @@ from lakekit import Lake
 from lakekit.cli import app
 from lakekit.errors import UsageError
 from lakekit.storage import files, log
+from lakekit.runs import predictions_table
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People
 
@@ -83,7 +84,7 @@ def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -
     assert sorted(r["user_id"] for r in people["2"]) == [1, 7] and {r["email"] for r in people["2"]} == {ALICE}
     assert sorted(r["order_id"] for r in out["tables"]["crm.orders"]["versions"]["0"]) == [100, 102]
     assert [r["order_id"] for r in out["tables"]["_lakekit.quarantine__crm__orders"]["versions"]["0"]] == [103]
-    predictions = out["tables"][f"_lakekit.predictions__{run_id.replace('.', '_').replace('-', '_')}"]
+    predictions = out["tables"][predictions_table(run_id)]
     assert sorted(r["user_id"] for r in predictions["versions"]["0"]) == [1, 7]
     assert {s["files"][0]["uri"].rsplit("/", 1)[-1] for s in out["sources"]} >= {"p1.csv", "p2.csv", "o0.csv"}
     assert [r["run_id"] for r in out["runs"]] == [run_id]

@@ -1,0 +1,215 @@
+"""JSON sources → Arrow batches: NDJSON (one object per line, streamed) and JSON arrays of objects.
+
+pyarrow's JSON reader crashes the interpreter on some inputs (a first line ``null``: SIGSEGV;
+objects nested ten thousand deep: SIGSEGV or a hang) and rounds integers beyond 64 bits into
+``double``. So the text is checked before pyarrow sees it (:func:`check_text`): every line of
+an NDJSON file must start an object, nesting stays within
+:data:`~lakekit.sources.columns.MAX_DEPTH` levels, integers within 64 bits. The check runs on
+each block before it is parsed, vectorised by Arrow's own string kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
+
+from lakekit.errors import SourceError, masked
+from lakekit.sources import columns
+from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types
+from lakekit.sources.formats import Source, open_stream
+
+MAX_DOCUMENT = 256 << 20
+"""Largest JSON array file (uncompressed bytes): it is parsed whole, in memory."""
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_WIDE = r"(?:^|[^\w.+-])-?\d{19,}(?:[^\w.]|$)"
+_WIDE_NUMBER = re.compile(r"(?<![\w.+-])-?\d{19,}(?![\w.])")
+_PAIR = r"\{\}|\[\]"
+_PARSE_ERROR = re.compile(r"JSON parse error: (.*?)(?: in row \d+)?$")
+
+
+def check_text(uri: str, block: bytes, first_line: int, *, records: bool) -> None:
+    """Refuse JSON text before a parser sees it: ``records`` (NDJSON), a non-blank line that does
+    not start an object; any line nested deeper than the limit or holding an integer beyond 64
+    bits. ``first_line`` is the number of the block's first line in the file.
+
+    >>> check_text("f.ndjson", b'{"a": [1, {"b": "}}"}]}\\n\\n{"a": 2}', 1, records=True)
+    >>> check_text("f.ndjson", b'{"a": 1}\\nnull\\n', 1, records=True)
+    Traceback (most recent call last):
+    ...
+    lakekit.errors.SourceError: f.ndjson, line 2: not a JSON object (NDJSON holds one object per line)
+    >>> check_text("f.json", b'[{"n": 18446744073709551616}]', 1, records=False)
+    Traceback (most recent call last):
+    ...
+    lakekit.errors.SourceError: f.json, line 1: an integer beyond the 64-bit range
+    """
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SourceError(uri, "not UTF-8 text", line=first_line + block.count(b"\n", 0, e.start)) from None
+    lines = pc.utf8_trim_whitespace(pc.split_pattern(pa.array([text]), "\n").flatten()) if records else \
+        pa.array([text.replace("\n", " ")])
+    step = 1 if records else 0  # a JSON document is one line here: errors point at its first
+    if records:
+        _first(uri, pc.and_(pc.greater(pc.utf8_length(lines), 0), pc.invert(pc.starts_with(lines, "{"))),
+               first_line, "not a JSON object (NDJSON holds one object per line)")
+    bare = pc.replace_substring_regex(lines, _STRING, '""')
+    for i in _true(pc.match_substring_regex(bare, _WIDE)):
+        if any(not -INT64 <= int(n) < INT64 for n in _WIDE_NUMBER.findall(bare[i].as_py())):
+            raise SourceError(uri, "an integer beyond the 64-bit range", line=first_line + i * step)
+    brackets = pc.replace_substring_regex(bare, r"[^\[\]{}]+", "")
+    for _ in range(columns.MAX_DEPTH):
+        if not pc.max(pc.utf8_length(brackets)).as_py():
+            return
+        brackets = pc.replace_substring_regex(brackets, _PAIR, "")
+    _first(uri, pc.match_substring_regex(brackets, _PAIR), first_line,
+           f"nested deeper than {columns.MAX_DEPTH} levels", step=step)
+
+
+def _true(mask: pa.Array) -> list[int]:
+    return pc.indices_nonzero(mask.fill_null(False)).to_pylist()
+
+
+def _first(uri: str, mask: pa.Array, first_line: int, reason: str, step: int = 1) -> None:
+    found = _true(mask)
+    if found:
+        raise SourceError(uri, reason, line=first_line + found[0] * step)
+
+
+def _blocks(src: Source) -> Iterator[tuple[int, bytes]]:
+    """``(first line, block)``: the file in blocks of whole lines of at most
+    :data:`~lakekit.sources.batches.BLOCK_SIZE` bytes, each checked by :func:`check_text`."""
+    stream = open_stream(src)
+    pending, line = b"", 1
+    try:
+        while True:
+            try:
+                chunk = stream.read(BLOCK_SIZE)
+            except (pa.ArrowException, OSError) as e:
+                raise failure(src, e) from None
+            data = pending + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > BLOCK_SIZE:
+                raise SourceError(src.uri, f"a line longer than {BLOCK_SIZE >> 20} MiB (the reader's block)", line=line)
+            block, pending = data[:cut], data[cut:]
+            if block.strip():
+                check_text(src.uri, block, line, records=True)
+                yield line, block
+            line += block.count(b"\n")
+            if not chunk:
+                return
+    finally:
+        stream.close()
+
+
+def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+    """The rows of one NDJSON file; ``table`` holds the column types of the table it goes into.
+
+    Each block is checked, then parsed by pyarrow from memory, here: pyarrow's streaming reader
+    reads ahead in a thread, and when it fails mid-file on a stream Python provides, that thread
+    is still calling into Python as the interpreter exits (SIGABRT). The first block's inferred
+    types (with the table's where they differ) are every later block's schema."""
+    blocks = _blocks(src)
+    first = next(blocks, None)
+    if first is None:
+        raise SourceError(src.uri, "empty: no header or records")
+    head = _parse(src, first[1], None)
+    columns.check(src.uri, head.schema)
+    if fixed := table_types(head.schema, table):
+        head = _parse(src, first[1], pa.schema(list(fixed.items())))
+    schema = head.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from head.to_batches()
+        for _, block in blocks:
+            yield from _parse(src, block, schema, strict=True).to_batches()
+
+    return guarded(src, pa.RecordBatchReader.from_batches(schema, batches()), lambda error: _explained(src, error))
+
+
+def _parse(src: Source, block: bytes, schema: pa.Schema | None, *, strict: bool = False) -> pa.Table:
+    """One block of NDJSON: with ``schema`` (a later block: exactly it, ``strict``; the first: as
+    far as it goes), else its inferred types."""
+    parse = None if schema is None else pajson.ParseOptions(
+        explicit_schema=schema, unexpected_field_behavior="error" if strict else "infer")
+    try:
+        return pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
+                                parse_options=parse)
+    except (pa.ArrowException, OSError) as e:
+        raise failure(src, e, lambda error: _explained(src, error)) from None
+
+
+def _explained(src: Source, error: Exception) -> SourceError:
+    found = _PARSE_ERROR.search(str(error).splitlines()[0] if str(error) else "")
+    return SourceError(src.uri, f"malformed JSON: {masked(found.group(1))}" if found else "malformed JSON")
+
+
+def read_json_array(src: Source) -> pa.RecordBatchReader:
+    """The rows of one JSON file holding an array of objects (read whole)."""
+    try:
+        with open_stream(src) as stream:
+            data = stream.read(MAX_DOCUMENT + 1)
+    except (pa.ArrowException, OSError) as e:
+        raise failure(src, e) from None
+    if len(data) > MAX_DOCUMENT:
+        raise SourceError(src.uri, f"a JSON array larger than {MAX_DOCUMENT >> 20} MiB is read whole: "
+                                   "write it as NDJSON (one object per line), which streams")
+    if not data.strip():
+        raise SourceError(src.uri, "empty: no header or records")
+    check_text(src.uri, data, 1, records=False)
+    try:
+        records = json.loads(data, object_pairs_hook=_unique_keys(src.uri), parse_constant=_constant(src.uri),
+                             parse_float=_finite(src.uri))
+    except json.JSONDecodeError as e:
+        raise SourceError(src.uri, "invalid JSON", line=e.lineno) from None
+    except RecursionError:
+        raise SourceError(src.uri, f"nested deeper than {columns.MAX_DEPTH} levels") from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SourceError(src.uri, "expected a JSON array of objects (use format='ndjson' for one object per line)")
+    try:
+        table = pa.Table.from_pylist(records)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        raise SourceError(src.uri, f"mixed value types in field '{_mixed_field(records)}'") from None
+    columns.check(src.uri, table.schema)
+    return table.to_reader(max_chunksize=65536)
+
+
+def _unique_keys(uri: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(items)
+        if len(found) != len(items):
+            raise SourceError(uri, "an object repeats a key (one of its values would be lost)")
+        return found
+
+    return pairs
+
+
+def _constant(uri: str) -> Any:
+    def refuse(name: str) -> Any:
+        raise SourceError(uri, f"{name} is not a JSON number")
+
+    return refuse
+
+
+def _finite(uri: str) -> Any:
+    def number(text: str) -> float:
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise SourceError(uri, "a number beyond the range of a double")
+        return value
+
+    return number
+
+
+def _mixed_field(records: list[dict[str, Any]]) -> str:
+    for key in dict.fromkeys(k for r in records for k in r):
+        try:
+            pa.array([r.get(key) for r in records])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return str(key)
+    return "?"
