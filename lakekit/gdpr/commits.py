@@ -17,19 +17,27 @@ def every_table(storage: Storage) -> list[str]:
     return storage.tables(own=True)
 
 
-def mentioning(storage: Storage, needles: Needles) -> list[str]:
-    """The tables whose commit metadata (``commitInfo``) mentions the subject."""
+Seen = dict[tuple[str, str, int], bool]
+"""(table, log file, modification time) → whether its commit metadata mentions the subject: what a
+search again reads no more (a log file is replaced whole, never changed in place)."""
+
+
+def mentioning(storage: Storage, needles: Needles, seen: Seen | None = None) -> list[str]:
+    """The tables whose commit metadata (``commitInfo``) mentions the subject (``seen``: files judged
+    before, judged again only when they changed; filled in)."""
     if not needles:
         return []
+    seen = {} if seen is None else seen
     found = []
     for table in every_table(storage):
-        for name, raw in log.log_files(storage, table_folder(table)):
-            if name.endswith(".json") and any(_commit_info(line) and needles.holds(line)
-                                               for line in raw.decode(errors="replace").splitlines()):
+        for name, stamp, read in log.log_files(storage, table_folder(table)):
+            key = (table, name, stamp)
+            if key not in seen and name.endswith(".json"):
+                raw = read()
+                seen[key] = raw is not None and any(
+                    line.startswith('{"commitInfo"') and needles.holds(line)
+                    for line in raw.decode(errors="replace").splitlines())
+            if seen.get(key):
                 found.append(table)
                 break
     return found
-
-
-def _commit_info(line: str) -> bool:
-    return line.startswith('{"commitInfo"')

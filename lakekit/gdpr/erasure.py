@@ -95,17 +95,17 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
             checked = erasures.check(storage, erasures.affected(storage, versions))
             state["reads"] = [{"run_id": a.run_id, "seq": a.read.seq, "reproduced": a.reproduced} for a in checked]
         journal.save(storage, request_id, state)
-        runs_used = set(state["runs"])
+        runs_used, seen, residue = set(state["runs"]), commits.Seen(), []
         for _ in range(PASSES):
-            logs, changed = _erase_all(storage, found, request_id, state)
+            logs, changed = _erase_all(storage, found, request_id, state, seen)
             state.setdefault("logs", [])
             state["logs"] = sorted(set(state["logs"]) | set(logs))
             journal.save(storage, request_id, state)
             found = subjects.search(storage, given, schema_package, seeds=found.identifiers, skip=found.clean)
             runs_used |= set(found.report.runs)
-            if not _residue(storage, found) or not changed:
+            residue = _residue(storage, found, seen)
+            if not residue or not changed:
                 break
-        residue = _residue(storage, found)
         lost = _amend_runs(storage, request_id, subject, state)
         report = ErasureReport(
             request_id, subject, reason,
@@ -129,7 +129,8 @@ def _order(found: Search) -> list[str]:
     return sorted(found.files, key=lambda k: (found.tagged[k].place == "index", k))
 
 
-def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str, Any]) -> tuple[list[str], bool]:
+def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str, Any],
+               seen: commits.Seen) -> tuple[list[str], bool]:
     """One pass: every place holding the subject, the logs spelling them, the artifacts.
     Returns the tables whose log alone was rewritten, and whether anything changed."""
     state.setdefault("pending", {})
@@ -146,7 +147,7 @@ def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str
         journal.save(storage, request_id, state)
         changed = True
     rewritten = {found.tagged[k].table for k in found.files if found.tagged[k].place != "staged"}
-    logs = [t for t in commits.mentioning(storage, found.needles) if t not in rewritten]
+    logs = [t for t in commits.mentioning(storage, found.needles, seen) if t not in rewritten]
     for table in logs:
         redaction.rewrite(storage, table, {}, Redaction(tags.Tagged(table, "table", {}), found.identifiers,
                                                         found.needles), request_id)
@@ -215,12 +216,12 @@ def _amend_runs(storage: Storage, request_id: str, subject: str, state: Mapping[
                           if c["request_id"] == request_id)}
 
 
-def _residue(storage: Storage, found: Search) -> list[str]:
+def _residue(storage: Storage, found: Search, seen: commits.Seen) -> list[str]:
     """Where the search after an erasure still finds the subject (nothing, when it worked)."""
     left = [f"{h.key}: {h.rows} row(s), {h.mentions} mention(s) in the latest version, {len(h.files)} file(s)"
             for h in found.report.tables]
-    left += [f"{table}: its commit metadata spells an identifier" for table in commits.mentioning(storage,
-                                                                                                  found.needles)]
+    left += [f"{table}: its commit metadata spells an identifier"
+             for table in commits.mentioning(storage, found.needles, seen)]
     left += [f"artifact {a.path}: {a.rows} row(s), {a.mentions} mention(s)" for a in found.report.artifacts]
     return left
 

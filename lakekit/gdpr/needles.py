@@ -18,7 +18,9 @@ compared in SQL by the same placeholder quoted, so the statement still parses.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,26 +92,38 @@ class Needles:
     def __bool__(self) -> bool:
         return bool(self.strings or self.numbers)
 
-    @property
+    @functools.cached_property
     def _strings(self) -> str | None:
         """One pattern for every string identifier (RE2 and Python ``re`` read it alike)."""
         parts = [f"(?i:{re.escape(s)})" if "@" in s else re.escape(s) for s in self.strings]
         return "|".join(parts) or None
 
-    @property
+    @functools.cached_property
     def _long_numbers(self) -> str | None:
         long = [str(n) for n in self.numbers if len(str(abs(n))) >= MIN_TEXT_DIGITS]
         return f"(^|[^0-9])(?:{'|'.join(long)})([^0-9]|$)" if long else None
 
-    def _compared(self) -> re.Pattern[str] | None:
-        """Numbers compared with a column of their kind: ``col = n``, ``n = col``, ``col IN (…, n, …)``."""
-        if not self.numbers or not self.columns:
-            return None
-        column = rf"""[`"\[]?\b(?:{"|".join(map(re.escape, self.columns))})\b[`"\]]?"""
-        number = rf"(?<![0-9.])(?:{'|'.join(str(n) for n in self.numbers)})(?![0-9.])"
-        listed = rf"{column}\s+(?:not\s+)?in\s*\([^()]*\)"
-        keyed = rf"""{column}[\\"]*\s*:\s*{number}"""  # "customer_id": 42 in JSON, statistics included
-        return re.compile(rf"{column}{_OPERATOR}{number}|{number}{_OPERATOR}{column}|{listed}|{keyed}", re.IGNORECASE)
+    @functools.cached_property
+    def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None,
+                                 re.Pattern[str] | None]:
+        """Compiled once: numbers compared with a column of their kind (``col = n``, ``n = col``,
+        ``col IN (…, n, …)``, ``"col": n``), a number alone, every string, long numbers."""
+        alone = rf"(?<![0-9.])(?:{'|'.join(str(n) for n in self.numbers)})(?![0-9.])"
+        compared = None
+        if self.numbers and self.columns:
+            column = rf"""[`"\[]?\b(?:{"|".join(map(re.escape, self.columns))})\b[`"\]]?"""
+            listed = rf"{column}\s+(?:not\s+)?in\s*\([^()]*\)"
+            keyed = rf"""{column}[\\"]*\s*:\s*{alone}"""  # "customer_id": 42 in JSON, statistics too
+            compared = re.compile(rf"{column}{_OPERATOR}{alone}|{alone}{_OPERATOR}{column}|{listed}|{keyed}",
+                                  re.IGNORECASE)
+        every, long = self._strings, self._long_numbers
+        return (compared, re.compile(alone) if self.numbers else None, re.compile(every) if every else None,
+                re.compile(long) if long else None)
+
+    @functools.cached_property
+    def _cues(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a text must contain to possibly mention the subject: each string (lower case) or number."""
+        return tuple(s.lower() for s in self.strings), tuple(str(n) for n in self.numbers)
 
     def holds(self, text: str) -> bool:
         """Whether ``text`` mentions the subject."""
@@ -117,18 +131,18 @@ class Needles:
 
     def redact(self, text: str) -> str:
         """``text`` with every mention of the subject replaced by the placeholder."""
-        if not self or not text:
+        strings, numbers = self._cues
+        if not text or not (any(n in text for n in numbers) or (strings and any(s in text.lower() for s in strings))):
             return text
-        compared = self._compared()
-        if compared is not None:
+        compared, number, every, long = self._patterns
+        if compared is not None and number is not None:
             quoted = f"'{self.placeholder}'"
-            numbers = re.compile(rf"(?<![0-9.])(?:{'|'.join(str(n) for n in self.numbers)})(?![0-9.])")
-            text = compared.sub(lambda m: numbers.sub(quoted, m.group(0)), text)
-        if (strings := self._strings) is not None:
-            text = re.sub(strings, self.placeholder, text)
-        if (long := self._long_numbers) is not None:
+            text = compared.sub(lambda m: number.sub(quoted, m.group(0)), text)
+        if every is not None:
+            text = every.sub(self.placeholder, text)
+        if long is not None:
             for _ in range(2):  # adjacent numbers share the character between them
-                text = re.sub(long, rf"\g<1>{self.placeholder}\g<2>", text)
+                text = long.sub(rf"\g<1>{self.placeholder}\g<2>", text)
         return text
 
     def redact_json(self, value: Any, key: str | None = None) -> Any:
@@ -193,6 +207,29 @@ class Needles:
         if (long := self._long_numbers) is not None:
             hit = pc.or_(hit, pc.fill_null(pc.match_substring_regex(text, long), False))
         return hit
+
+    def expression(self, field: pc.Expression) -> pc.Expression | None:
+        """:meth:`mask` as a filter a scan evaluates (None: nothing to look for)."""
+        patterns = [p for p in (self._strings, self._long_numbers) if p is not None]
+        found = [pc.match_substring_regex(field, pattern) for pattern in patterns]
+        return functools.reduce(operator.or_, found) if found else None
+
+    def documents_mask(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """Which JSON or SQL documents mention the subject, every rule applied: vectorised where a
+        value cannot hold a mention otherwise (no short identifier's digits, no Substrait filter),
+        value by value (:meth:`redact_document`) for the others."""
+        if not self:
+            return pc.and_(pc.is_valid(text), pa.scalar(False))
+        digits = "|".join(str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS)  # longer: in mask()
+        maybe = pc.fill_null(pc.match_substring(text, '"substrait"'), False)
+        if digits:
+            maybe = pc.or_(maybe, pc.fill_null(pc.match_substring_regex(text, f"(^|[^0-9])(?:{digits})([^0-9]|$)"),
+                                               False))
+        values = text.to_pylist()
+        where = set(pc.indices_nonzero(maybe if isinstance(maybe, pa.Array) else maybe.combine_chunks()).to_pylist())
+        checked = pa.array([i in where and values[i] is not None and self.redact_document(values[i]) != values[i]
+                            for i in range(len(values))], pa.bool_())
+        return pc.or_(self.mask(text), checked)
 
     def redact_array(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """A string array with every mention replaced, vectorised (as :meth:`mask` finds them)."""

@@ -7,10 +7,10 @@ the subject's identifiers is the subject's (:mod:`lakekit.gdpr.match`); its valu
 that identify a person are the subject's other keys and are searched for in turn, until nothing
 new turns up. Free text is searched for every identifier (:mod:`lakekit.gdpr.needles`).
 
-Every Parquet file under a table's folder is read once, whatever version (or none: a killed
-write) references it, so old versions are covered; the versions holding the subject are the ones
-made of a file that does. The tagged columns of each file are kept in memory while identifiers
-grow (up to :data:`CACHE_BYTES`), so a file is read once however many rounds the search takes.
+Every Parquet file under a table's folder is read, whatever version (or none: a killed write)
+references it, so old versions are covered; the versions holding the subject are the ones made of
+a file that does. How files are read (one filtered scan per place and round) is
+:mod:`lakekit.gdpr.scanning`'s.
 """
 
 from __future__ import annotations
@@ -20,23 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakekit import impact
 from lakekit.core.fingerprint import salted_hash
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
-from lakekit.gdpr import artifacts, tags
+from lakekit.gdpr import artifacts, scanning, tags
 from lakekit.gdpr.artifacts import ArtifactHit
-from lakekit.gdpr.match import Identifiers, followed, judge, plain
+from lakekit.gdpr.match import Identifiers, followed, judge
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.tags import Place, Tagged
 from lakekit.maintenance import vacuum
 from lakekit.storage import files, log
-from lakekit.storage.delta import Storage
-
-CACHE_BYTES = 1 << 30
-"""How much of the files' tagged columns a search keeps in memory between rounds."""
+from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
 @dataclass(frozen=True)
@@ -138,48 +135,6 @@ def column_kinds(tagged: Mapping[str, Tagged]) -> dict[str, str]:
     return {name: tag.kind for place in tagged.values() for name, tag in place.columns.items() if tag.match != "text"}
 
 
-class _Columns:
-    """The tagged columns of each file, read once (kept while they fit in :data:`CACHE_BYTES`)."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.kept: dict[tuple[str, str], pa.Table | None] = {}
-        self.size = 0
-
-    def get(self, place: Tagged, path: str) -> pa.Table | None:
-        """The place's tagged columns of one file (None: it has none, or was deleted since the listing)."""
-        key = (place.key, path)
-        if key in self.kept:
-            return self.kept[key]
-        try:
-            table = files.read(files.dataset(self.storage, place.folder, path), columns=sorted(place.columns))
-        except FileNotFoundError:  # deleted since the listing (a vacuum, an erasure): it holds nothing now
-            return None
-        table = plain(table) if table.num_columns else None
-        if table is None or self.size + table.nbytes <= CACHE_BYTES:
-            self.kept[key] = table
-            self.size += table.nbytes if table is not None else 0
-        return table
-
-
-def _scan(columns: _Columns, place: Tagged, paths: list[str], known: Identifiers,
-          needles: Needles) -> tuple[dict[str, FileHit], Identifiers]:
-    """Per file holding the subject, what it holds; and the identifiers followed from their rows."""
-    hits: dict[str, FileHit] = {}
-    grown: Identifiers = {}
-    for path in paths:
-        table = columns.get(place, path)
-        if table is None:
-            continue
-        verdict = judge(table, place.columns, known, needles)
-        if verdict.held or verdict.mentioned:
-            hits[path] = FileHit(verdict.held, verdict.mentioned)
-        if verdict.held:
-            for kind, values in followed(table, place.columns, verdict).items():
-                grown.setdefault(kind, set()).update(values)
-    return hits, grown
-
-
 def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
            seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
@@ -187,8 +142,7 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
     ``skip``: files per place key known to hold nothing of them (a search again after an erasure
     reads only the files written since the first one; Delta never changes a file in place)."""
     known = identifiers(given)
-    for kind, values in (seeds or {}).items():
-        known.setdefault(kind, set()).update(values)
+    scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
     tagged = tags.tagged_tables(storage, schema_package)
     kinds = {k for t in tagged.values() for k in t.kinds}
@@ -197,28 +151,49 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
                          f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
     listed = {k: [p for p in files.parquet_files(storage, t.folder) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
-    columns = _Columns(storage)
-    while True:
+    scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
+    searched: Identifiers = {}
+    while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
+        new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
+        for scan in scans.values():
+            scan.look(new, new_needles, searched, old_needles)
+        scanning.merged(searched, new)
         needles = needles_of(tagged, known, subject)
-        scans = {k: _scan(columns, place, listed[k], known, needles) for k, place in tagged.items()}
-        grown = False
-        for _, more in scans.values():
-            for kind, values in more.items():
-                if not values <= known.get(kind, set()):
-                    known.setdefault(kind, set()).update(values)
-                    grown = True
-        if not grown:
-            break
-    found = {k: hits for k, (hits, _) in scans.items() if hits}
+        for scan in scans.values():
+            if (rows := scan.rows()) is not None:
+                scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
+                                                                                   needles)))
+    needles = needles_of(tagged, known, subject)
+    found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
     hits, pinned, replays = _hits(storage, tagged, found)
     held = artifacts.scan(storage, needles, known, column_kinds(tagged))
     pinned |= {a.run_id for a in held}
-    holders = {h.table for h in hits if h.place == "table"}
-    downstream = impact.reach(storage, holders, "downstream") - {t.table for t in tagged.values()}
     report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
-                           tuple(sorted(downstream)), tuple(held))
+                           tuple(sorted(_downstream(storage, tagged, hits))), tuple(held))
     clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
     return Search(report, known, tagged, needles, found, replays, clean)
+
+
+def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -> dict[str, FileHit]:
+    """Per file of one place holding the subject, what it holds."""
+    rows = scan.rows()
+    if rows is None or rows.num_rows == 0:
+        return {}
+    verdict = judge(rows, scan.place.columns, known, needles)
+    path = rows.column(scanning.PATH)
+    held = scanning.per_file(path.filter(verdict.rows))
+    mentions = scanning.per_file(path.filter(pc.and_(verdict.mentions, pc.invert(verdict.rows))))
+    return {p: FileHit(held.get(p, 0), mentions.get(p, 0)) for p in held.keys() | mentions.keys()}
+
+
+def _downstream(storage: Storage, tagged: Mapping[str, Tagged], hits: list[TableHit]) -> set[str]:
+    """Tables derived from the ones holding the subject that hold no identifier (only when the lake
+    recorded lineage: reading it heals the index from every table's history)."""
+    holders = {h.table for h in hits if h.place == "table"}
+    if not holders or not (storage.exists(f"{META_NAMESPACE}.lineage")
+                           or storage.exists(f"{META_NAMESPACE}.run_outputs")):
+        return set()
+    return impact.reach(storage, holders, "downstream") - {t.table for t in tagged.values()}
 
 
 def _hits(storage: Storage, tagged: Mapping[str, Tagged],

@@ -174,6 +174,9 @@ class Storage:
         return sorted(folder for folder in self._folders() if not names.valid(".".join(folder)))
 
     def _folders(self) -> set[tuple[str, str]]:
+        if "://" not in self.root:  # a local lake: two directory listings, no stat of every data file (fsspec's glob)
+            return {(ns.name, t.name) for ns in Path(self.root).iterdir() if ns.is_dir()
+                    for t in ns.iterdir() if (t / "_delta_log").is_dir()}
         fs, base = self.files()
         found = set()
         for path in fs.glob(f"{glob_escape(base)}/*/*/_delta_log"):

@@ -3,8 +3,9 @@ spells every file it names, and the raw log files themselves (for a search of th
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -79,15 +80,19 @@ def _paths(dt: DeltaTable, spelled: dict[str, str]) -> frozenset[str]:
     return frozenset(unquote(p) for p in raw)
 
 
-def log_files(storage: Storage, folder: str) -> Iterator[tuple[str, bytes]]:
-    """(path under ``folder``, bytes) of every file in the ``_delta_log`` of the table at ``folder``:
-    commits, checkpoints, ``_last_checkpoint``, checksums. A file removed since the listing is skipped."""
+def log_files(storage: Storage, folder: str) -> Iterator[tuple[str, int, Callable[[], bytes | None]]]:
+    """Every file in the ``_delta_log`` of the table at ``folder`` (commits, checkpoints,
+    ``_last_checkpoint``, checksums): (path under ``folder``, modification time in ns, a reader of its
+    bytes, None once it is gone). A log file is replaced whole, so a new time means new content."""
     fs = storage.folder_fs(folder)
     for info in fs.get_file_info(pafs.FileSelector(LOG, allow_not_found=True, recursive=True)):
-        if info.type != pafs.FileType.File:
-            continue
-        try:
-            with fs.open_input_stream(info.path) as f:
-                yield info.path, bytes(f.read())
-        except FileNotFoundError:
-            continue
+        if info.type == pafs.FileType.File:
+            yield info.path, info.mtime_ns or 0, functools.partial(_content, fs, info.path)
+
+
+def _content(fs: pafs.FileSystem, path: str) -> bytes | None:
+    try:
+        with fs.open_input_stream(path) as f:
+            return bytes(f.read())
+    except FileNotFoundError:  # removed since the listing
+        return None

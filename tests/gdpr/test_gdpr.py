@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 from lakekit import Lake
 from lakekit.cli import app
 from lakekit.errors import UsageError
-from lakekit.storage import files, log
 from lakekit.runs import predictions_table
+from lakekit.storage import files, log
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People
 

@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -291,3 +292,67 @@ def test_two_erasures_of_one_subject_at_once_both_finish_and_lose_nobody_else(ba
     assert lake.gdpr.verify(email=ALICE).verified
     finished = [r for r in _erase_trail(lake) if r["status"] == "finished"]
     assert {r["request_id"] for r in finished} == {r["request_id"] for r in results}
+
+
+APPENDER = r"""
+import json, sys, time
+from pathlib import Path
+from lakekit import Lake
+
+spec = json.loads(sys.argv[1])
+lake = Lake(spec["root"], schemas=spec["schemas"])
+Path(spec["ready"]).touch()
+while not Path(spec["go"]).exists():  # the history rewrite has started
+    time.sleep(0.005)
+for n in range(spec["loads"]):
+    path = Path(spec["folder"]) / f"more-{n}.csv"
+    path.write_text(f"user_id,email,name,ip,country\n{1000 + n},user{n}@example.com,U{n},10.9.9.{n},SE\n")
+    lake.ingest("crm.people", str(path))
+    time.sleep(0.02)
+print("appended", flush=True)
+"""
+
+
+def test_a_writer_appending_during_an_erasure_loses_nothing(base_lake: tuple[Path, str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process ingests into ``crm.people`` from the moment the history rewrites start (slowed
+    down at every step): every load lands once, every version reads, the old ones minus alice."""
+    import lakekit.storage.history.rewrite as rewrite
+
+    root = tmp_path / "lake"
+    shutil.copytree(base_lake[0], root)
+    lake = Lake(root, schemas=SCHEMAS)
+    ids = _alices_ids(lake)
+    before = _versions(lake, PEOPLE)
+    loads = 15
+    spec = {"root": str(root), "schemas": SCHEMAS, "folder": str(tmp_path), "loads": loads,
+            "ready": str(tmp_path / "ready"), "go": str(tmp_path / "go")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    step, steps = rewrite._step, []
+
+    def slow_step(progress: Any, name: str) -> None:
+        steps.append(time.time())
+        (tmp_path / "go").touch()
+        time.sleep(0.1)
+        step(progress, name)
+
+    monkeypatch.setattr(rewrite, "_step", slow_step)
+    appender = subprocess.Popen([sys.executable, "-c", APPENDER, json.dumps(spec)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not (tmp_path / "ready").exists():
+        assert appender.poll() is None, appender.communicate()
+    report = lake.gdpr.erase(email=ALICE, reason=REASON)
+    _, err = appender.communicate(timeout=300)
+    assert appender.returncode == 0, err
+    assert report.verified
+    during = [e for e in lake.history(PEOPLE) if min(steps) < e.timestamp.timestamp() < max(steps)]
+    assert any(e.operation == "WRITE" and e.provenance.operation == "ingest" for e in during), "no overlap"
+    lake = Lake(root, schemas=SCHEMAS)
+    latest = _versions(lake, PEOPLE)
+    added = {json.loads(k)["user_id"] for k in latest[max(latest)]} - {json.loads(k)["user_id"]
+                                                                      for k in before[max(before)]}
+    assert added == set(range(1000, 1000 + loads))  # every load, once
+    assert sum(1 for k in latest[max(latest)] if json.loads(k)["user_id"] >= 1000) == loads
+    for version, rows in before.items():
+        assert latest[version] == _without(rows, ids), version
+    assert lake.gdpr.verify(email=ALICE).verified
