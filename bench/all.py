@@ -1,4 +1,8 @@
-"""``make bench``: every performance figure, each as a ratio against a baseline measured in the same run."""
+"""``make bench``: every performance figure, each as lakekit ÷ the best alternative a user would pick,
+measured in the same run with the contenders interleaved (:mod:`bench.compare`).
+
+Heavy peers (tpchgen-cli, dlt, MLflow, sqllineage) come with ``pip install -e '.[bench]'``; a bench
+says which is missing instead of skipping it silently."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("ingest", "validate", "lineage", "transform", "runs", "gdpr")
+BENCHES = ("sql", "transform", "ingest", "runs", "lineage", "timetravel", "validate", "gdpr", "features")
 
 
 def main() -> None:

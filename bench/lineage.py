@@ -1,26 +1,28 @@
-"""Bench: full column lineage of a wide query over a chain of 5 CTEs.
+"""Bench: full column lineage of a wide query over a chain of 5 CTEs, against the tools a user
+would pick instead.
 
-Prints the time of ``lakekit.lineage.column_lineage`` (direct + indirect, all columns at
-once) at 50/100/200/300 output columns, and, on the same queries, the time of
-``sqlglot.lineage.lineage()`` called once per output column (direct lineage only), as
-the ratio lakekit has to beat. Each sqlglot call re-parses and re-qualifies the whole
-query, so its cost per column is the same for every column: it is timed on
-``SQLGLOT_SAMPLE`` columns spread over the list and scaled to all columns (a full run at
-300 columns takes minutes). Run: ``python -m bench.lineage``.
+At 50/100/200/300 output columns: ``lakekit.lineage.column_lineage`` (direct + indirect, all
+columns at once); ``sqlglot.lineage.lineage()`` called once per output column (direct lineage
+only; each call re-parses and re-qualifies the whole query, so it is timed on ``SQLGLOT_SAMPLE``
+columns spread over the list and scaled to all columns); and sqllineage's column lineage of the
+whole statement (``LineageRunner(..., dialect="non-validating")``, the faster of its parsers; at
+50 and 100 columns only, it takes seconds). Contenders interleaved, ``BENCH_ROUNDS`` rounds,
+medians (min-max). Run: ``python -m bench.lineage``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from sqlglot.lineage import lineage as sqlglot_lineage
 
+from bench import compare
 from lakekit.lineage import column_lineage
 
 WIDTHS = (50, 100, 200, 300)
 BUDGET_SECONDS = 1.0
 SQLGLOT_SAMPLE = 6
+SQLLINEAGE_UP_TO = 100
 
 
 def wide_query(width: int) -> tuple[str, dict[str, dict[str, str]]]:
@@ -50,15 +52,6 @@ def wide_query(width: int) -> tuple[str, dict[str, dict[str, str]]]:
     return sql, schema
 
 
-def _timed(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _sqlglot_per_column(sql: str, schema: dict[str, dict[str, str]], width: int) -> float:
     """Seconds for ``sqlglot.lineage()`` once per output column (scaled from a sample)."""
     select = sql[sql.index(" AS WITH ") + 4:]
@@ -69,21 +62,38 @@ def _sqlglot_per_column(sql: str, schema: dict[str, dict[str, str]], width: int)
     return (time.perf_counter() - start) * width / len(sample)
 
 
+def _lakekit(sql: str, schema: dict[str, dict[str, str]]) -> None:
+    column_lineage(sql, schema=schema)
+
+
+def _sqllineage(sql: str) -> None:
+    from sqllineage.runner import LineageRunner
+
+    LineageRunner(sql, dialect="non-validating").get_column_lineage()
+
+
 def main() -> None:
-    print(f"lineage: wide query over 5 CTEs; lakekit best of 3, sqlglot.lineage() per column "
-          f"scaled from {SQLGLOT_SAMPLE} columns")
-    print(f"{'columns':>8} {'lakekit s':>10} {'per col ms':>11} {'sqlglot s':>10} {'ratio':>7}")
+    absent = compare.missing("sqllineage")
+    if absent:
+        compare.say_missing("sqllineage", absent)
+    print(f"lineage: wide query over 5 CTEs, {compare.ROUNDS} rounds interleaved, median (min-max) seconds; "
+          f"sqlglot.lineage() per column scaled from {SQLGLOT_SAMPLE} columns")
     results = []
     for width in WIDTHS:
         sql, schema = wide_query(width)
-        ours = _timed(lambda sql=sql, schema=schema: column_lineage(sql, schema=schema))
-        theirs = _sqlglot_per_column(sql, schema, width)
-        results.append((width, ours))
-        print(f"{width:>8} {ours:>10.3f} {1000 * ours / width:>11.2f} {theirs:>10.2f} {theirs / ours:>6.0f}x")
+        contenders = {"lakekit": lambda _r, sql=sql, schema=schema: _lakekit(sql, schema),
+                      "sqlglot": lambda _r, sql=sql, schema=schema, w=width: _sqlglot_per_column(sql, schema, w)}
+        if not absent and width <= SQLLINEAGE_UP_TO:
+            contenders["sqllineage"] = lambda _r, sql=sql: _sqllineage(sql)
+        s = compare.interleave(contenders)
+        results.append((width, s["lakekit"].median))
+        peers = {k: v for k, v in s.items() if k != "lakekit"}
+        print(compare.ratio_line(f"{width:>3} columns", s["lakekit"], peers) + "   " +
+              "  ".join(f"{k} {v.spread()}" for k, v in peers.items()))
     (w0, t0), (w1, t1) = results[0], results[-1]
     growth = (t1 / t0) / (w1 / w0)
     verdict = "ok" if t1 < BUDGET_SECONDS else "OVER BUDGET"
-    print(f"lakekit at {w1} columns: {t1:.3f} s ({verdict}, budget {BUDGET_SECONDS} s); "
+    print(f"  lakekit at {w1} columns: {t1:.3f} s ({verdict}, budget {BUDGET_SECONDS} s); "
           f"growth {w0}->{w1} columns = {growth:.2f} x linear")
 
 

@@ -1,12 +1,13 @@
-"""Run bookkeeping costs.
+"""Run bookkeeping costs, against MLflow with a local SQLite store.
 
-1. Start + finish of a run with 5 inputs, over the same 5 plain ``lake.read`` calls, with 10,
-   1,000 and 10,000 runs already recorded (target: ≤ 100 ms, not growing). The earlier runs'
-   rows are appended in bulk (a few hundred commits, so compaction is exercised), then aged as
-   if recorded over the past hour (their log files' times set back; the index tables keep five
-   minutes of log). The same figure is printed before ageing: a burst of commits within the
-   last five minutes slows each append (delta-rs lists a local log whole) until it expires.
-2. ``lake.reproduce`` ÷ plain ``lake.read(version=…)`` of the same version (target: ≤ 1.2).
+1. A run (start, 5 reads of 1,000-row tables, metrics, finish) ÷ the same 5 plain ``lake.read``
+   calls: the overhead in ms with 10, 1,000 and 10,000 runs already recorded (goal: ≤ 30 ms at
+   each, not growing). The earlier runs are recorded in bulk (20 appends to the index tables,
+   made just before: nothing is back-dated). MLflow doing the same bookkeeping (``start_run``,
+   one ``log_param`` per read, ``log_metrics``, ``end_run``) over the same plain reads is measured
+   with 10 and 100 earlier runs (creating thousands of MLflow runs takes too long here).
+   Contenders interleaved, ``BENCH_ROUNDS`` rounds (at least 9 here), medians and min-max.
+2. ``lake.reproduce`` ÷ plain ``lake.read(version=...)`` of the same version (target: ≤ 1.2).
 Rows for (2): ``BENCH_ROWS`` (default 2,000,000).
 """
 
@@ -17,11 +18,11 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 from deltalake import write_deltalake
 
+from bench import compare
 from lakekit import Lake
 from lakekit.index import metadata
 from lakekit.index.provenance import environment, new_id
@@ -29,14 +30,15 @@ from lakekit.write import indexes
 
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 TABLES = [f"raw.t{i}" for i in range(5)]
-COMMITS = 200
+BULK = 20
+ROUNDS = max(compare.ROUNDS, 9)
 
 
 def _prior_runs(lake: Lake, n: int) -> None:
-    """``n`` finished runs of 5 reads each, appended in at most ``COMMITS`` commits per table."""
+    """``n`` finished runs of 5 reads each, appended in ``BULK`` commits per index table."""
     env = environment()
     stamp = datetime.now(UTC)
-    per = max(1, n // COMMITS)
+    per = max(1, n // BULK)
     for start in range(0, n, per):
         ids = [new_id() for _ in range(min(per, n - start))]
         runs = [{"run_id": i, "name": "old", "status": s, "params": {"lr": 0.1}, "metrics": {}, "tags": {},
@@ -48,45 +50,71 @@ def _prior_runs(lake: Lake, n: int) -> None:
         indexes.append(lake._storage, "run_inputs", metadata.rows("run_inputs", reads))
 
 
-def _age(lake: Lake) -> None:
-    """Set the index tables' log files an hour back and let each table drop what it no longer keeps."""
-    past = time.time() - 3600
-    for log in Path(lake._storage.root, metadata.META_NAMESPACE).glob("*/_delta_log/*"):
-        os.utime(log, (past, past))
-    for name in ("runs", "run_inputs"):
-        lake._storage.checkpoint(f"{metadata.META_NAMESPACE}.{name}")
+def _plain(lake: Lake) -> None:
+    for t in TABLES:
+        lake.read(t)
 
 
-def _overhead(lake: Lake, repeat: int = 9) -> tuple[float, float]:
-    plain, run = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def _tracked(lake: Lake) -> None:
+    with lake.start_run("bench", params={"lr": 0.1}) as r:
         for t in TABLES:
-            lake.read(t)
-        plain.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        with lake.start_run("bench", params={"lr": 0.1}) as r:
+            r.read(t)
+        r.log_metrics({"auc": 0.5})
+
+
+class _Mlflow:
+    """MLflow's bookkeeping of the same run over the same plain reads, in a SQLite store."""
+
+    def __init__(self, lake: Lake, folder: str) -> None:
+        import mlflow
+
+        self.mlflow, self.lake = mlflow, lake
+        mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+        mlflow.set_experiment("bench")
+        self.runs = 0
+
+    def record(self, n: int) -> None:
+        while self.runs < n:
+            self.run()
+
+    def run(self) -> None:
+        with self.mlflow.start_run():
+            self.mlflow.log_params({"lr": 0.1})
             for t in TABLES:
-                r.read(t)
-            r.log_metrics({"auc": 0.5})
-        run.append(time.perf_counter() - t0)
-    return statistics.median(plain), statistics.median(run)
+                self.lake.read(t)
+                self.mlflow.log_param(f"input.{t}", self.lake.resolve_version(t))
+            self.mlflow.log_metrics({"auc": 0.5})
+        self.runs += 1
 
 
 def bench_overhead(root: str) -> None:
     lake = Lake(root)
     for t in TABLES:
         write_deltalake(lake._storage.uri(t), pl.DataFrame({"id": range(1000), "x": [1.5] * 1000}).to_arrow())
+    absent = compare.missing("mlflow")
+    if absent:
+        compare.say_missing("MLflow", absent)
+    flow = None if absent else _Mlflow(lake, root)
     recorded = 0
+    print(f"runs: a run (start + 5 reads + metrics + finish) - 5 plain reads, {ROUNDS} rounds interleaved, "
+          "median (min-max) ms")
     for target in (10, 1_000, 10_000):
         _prior_runs(lake, target - recorded)
         recorded = target
-        burst = _overhead(lake)
-        _age(lake)
-        plain, run = _overhead(lake)
-        print(f"runs recorded {target:>6,}: 5 plain reads {plain * 1000:6.1f} ms, run start+5 reads+finish "
-              f"{run * 1000:6.1f} ms, overhead {1000 * (run - plain):6.1f} ms "
-              f"(right after the burst of commits: {1000 * (burst[1] - burst[0]):6.1f} ms)")
+        contenders = {"plain": lambda _r: _plain(lake), "lakekit": lambda _r: _tracked(lake)}
+        if flow is not None and target <= 1_000:
+            flow.record(min(target, 100))
+            contenders["mlflow"] = lambda _r: flow.run()
+        s = compare.interleave(contenders, rounds=ROUNDS)
+        plain = s["plain"].median
+        line = (f"  {target:>6,} earlier runs: plain reads {s['plain'].spread(1000, 'ms', 1)}; "
+                f"lakekit {s['lakekit'].spread(1000, 'ms', 1)}, overhead {(s['lakekit'].median - plain) * 1000:.1f} ms "
+                "(goal ≤ 30)")
+        if "mlflow" in s:
+            line += (f"; MLflow ({min(target, 100)} earlier) {s['mlflow'].spread(1000, 'ms', 1)}, overhead "
+                     f"{(s['mlflow'].median - plain) * 1000:.1f} ms; lakekit ÷ MLflow "
+                     f"{s['lakekit'].median / s['mlflow'].median:.2f}")
+        print(line)
 
 
 def bench_reproduce(root: str) -> None:

@@ -1,142 +1,85 @@
-"""Transform cost: ``lake.transform`` of a join + group-by ÷ (DuckDB running the same transpiled SQL
-over the same pinned Arrow datasets + ``write_deltalake`` of the result), same run.
+"""``lake.transform`` on the 22 TPC-H queries ÷ what a user would write instead: DuckDB's
+``read_parquet`` over the same Delta version's files, its result streamed into ``write_deltalake``.
 
-Each side runs in its own child process so its peak RSS (VmHWM) is its own; both import the
-same modules, and the baseline gets the transpiled SQL, before the clock starts. Also times
-the skip path (the same SQL over the same versions again) and an incremental run after an
-append of 1% more rows. Rows: ``BENCH_ROWS`` (default 5,000,000) events over ``rows / 10`` users;
-each side runs ``BENCH_REPEAT`` times (default 3), alternating, and the medians are reported.
+The baseline uses nothing of lakekit (its views are made from ``DeltaTable.file_uris()`` before the
+clock starts). Each side is a worker process (its own peak RSS), interleaved per query for
+``BENCH_ROUNDS`` rounds; every round writes a new table, as a new transform would. Goal: ≤ 1.15 in
+total, peak RSS ≤ 1.2x. Then, on a 1,000-row table, the fixed cost a transform adds (parse, pin,
+transpile, lineage, validation, index rows; goal ≤ 0.1 s) and the skip path (the same SQL over the
+same versions again).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from deltalake import write_deltalake
-
-ROWS = int(os.environ.get("BENCH_ROWS", "5000000"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
-SQL = """
-SELECT e.user_id, u.country, count(*) AS events, sum(e.amount) AS spent, max(e.ts) AS last_seen
-FROM bench.events AS e
-JOIN bench.users AS u ON e.user_id = u.user_id
-WHERE u.active
-GROUP BY e.user_id, u.country
-"""
-INCREMENTAL_SQL = """
-SELECT e.event_id, e.user_id, e.amount * 1.19 AS gross, u.country
-FROM bench.events AS e JOIN bench.users AS u ON e.user_id = u.user_id
-WHERE e.amount > 10
-"""
-
-CHILD = r"""
-import json, sys, time
-from pathlib import Path
-kind, root, sql, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 import duckdb
-from deltalake import write_deltalake
-import lakekit as lk
-from lakekit.transform import query
-lake = lk.Lake(root)
-prepared = query.prepare(lake._storage, sql, dialect="snowflake")
-t0 = time.perf_counter()
-if kind == "baseline":
-    con = duckdb.connect()
-    con.sql("SET enable_progress_bar = false")
-    for r in prepared.relations:
-        con.register(r.name, lake._storage.dataset(r.table, r.version))
-    write_deltalake(f"{root}/baseline/out{n}", con.sql(prepared.duckdb_sql).to_arrow_reader(65_536))
-else:
-    lake.transform(f"bench.out{n}", sql)
-seconds = time.perf_counter() - t0
-hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
-print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024}))
-"""
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+
+from bench import compare, tpch
+from bench.tpch_queries import QUERIES
+
+SMALL_SQL = "SELECT k, count(*) AS n, sum(id) AS total FROM raw.small GROUP BY k"
 
 
-def events(start: int, n: int, users: int) -> pa.Table:
-    i = pa.array(range(start, start + n), pa.int64())
-    return pa.table({
-        "event_id": i,
-        "user_id": pc.remainder(pc.multiply(i, 7919), users),
-        "amount": pc.divide(pc.cast(pc.bit_wise_and(pc.multiply(i, 31), 1023), pa.float64()), 10.0),
-        "ts": pc.cast(pc.add(pc.multiply(i, 1_000_000), 1_704_067_200_000_000), pa.timestamp("us", tz="UTC")),
-        "kind": pc.binary_join_element_wise("k", pc.cast(pc.bit_wise_and(i, 7), pa.string()), ""),
-    })
+def tpch_ratios() -> None:
+    root = tpch.ready("TPC-H transforms")
+    if root is None:
+        return
+    print(f"lake.transform ÷ (DuckDB read_parquet + write_deltalake), TPC-H SF{tpch.SF}, {compare.ROUNDS} rounds")
+    ours_total, duck_total, worst_peak, top = 0.0, 0.0, (0.0, 0), [0.0, 0.0]
+    with compare.Worker("bench.tpch:LakeSide", str(root)) as lake, \
+            compare.Worker("bench.tpch:DuckSide", str(root)) as duck:
+        for k in QUERIES:
+            s = compare.interleave({"lakekit": lambda r, k=k: lake.call("transform", k, r),
+                                    "duckdb": lambda r, k=k: duck.call("transform", k, r)})
+            ours_total += s["lakekit"].median
+            duck_total += s["duckdb"].median
+            peaks = s["lakekit"].peak / s["duckdb"].peak
+            worst_peak = max(worst_peak, (peaks, k))
+            top = [max(top[0], s['lakekit'].peak), max(top[1], s['duckdb'].peak)]
+            print(f"  Q{k:<2} lakekit {s['lakekit'].spread()}  duckdb+write {s['duckdb'].spread()}  "
+                  f"ratio {s['lakekit'].median / s['duckdb'].median:.2f}  "
+                  f"RSS {s['lakekit'].peak:.0f}/{s['duckdb'].peak:.0f} MB = {peaks:.2f}, "
+                  f"rise {s['lakekit'].rise:.0f}/{s['duckdb'].rise:.0f} MB")
+    print(f"  total of medians: lakekit {ours_total:.2f} s ÷ duckdb + write_deltalake {duck_total:.2f} s = "
+          f"{ours_total / duck_total:.2f} (goal ≤ 1.15); worst peak RSS Q{worst_peak[1]} {worst_peak[0]:.2f} "
+          "(goal ≤ 1.2)")
+    print(f"  highest peak RSS over the 22: lakekit {top[0]:.0f} MB ÷ {top[1]:.0f} MB = {top[0] / top[1]:.2f}")
+    tpch.clean(root)
 
 
-def make_lake(root: Path, rows: int) -> None:
-    users = max(rows // 10, 1)
-    u = pa.array(range(users), pa.int64())
-    from lakekit import Lake
+def fixed_cost() -> None:
+    import lakekit as lk
 
-    lake = Lake(root)
-    write_deltalake(lake._storage.uri("bench.users"), pa.table({
-        "user_id": u,
-        "country": pc.binary_join_element_wise("c", pc.cast(pc.bit_wise_and(u, 31), pa.string()), ""),
-        "active": pc.not_equal(pc.bit_wise_and(u, 3), 0),
-    }))
-    step = 1_000_000
-    for start in range(0, rows, step):
-        write_deltalake(lake._storage.uri("bench.events"), events(start, min(step, rows - start), users),
-                        mode="append" if start else "error")
+    with tempfile.TemporaryDirectory(prefix="lakekit-bench-") as tmp:
+        lake = lk.Lake(f"{tmp}/lake")
+        write_deltalake(lake._storage.uri("raw.small"), pa.table({"id": range(1000), "k": ["a", "b"] * 500}))
+        con = duckdb.connect()
+        files = DeltaTable(lake._storage.uri("raw.small")).file_uris()
+        con.execute(f"CREATE VIEW small AS SELECT * FROM read_parquet({files!r})")
+        lake.transform("out.warm", SMALL_SQL, dialect="duckdb")
 
+        def ours(r: int) -> None:
+            lake.transform(f"out.t{r}", SMALL_SQL, dialect="duckdb")
 
-def child(kind: str, root: Path, n: int) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", CHILD, kind, str(root), SQL, str(n)], capture_output=True,
-                          text=True, check=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+        def theirs(r: int) -> None:
+            write_deltalake(f"{tmp}/plain/t{r}", con.sql(SMALL_SQL.replace("raw.small", "small")).to_arrow_reader())
 
-
-def follow_ups(root: Path, rows: int) -> tuple[float, float, float]:
-    """Seconds of: the skip path; a full incremental-ready first run; an incremental run after +1% rows."""
-    from lakekit import Lake
-
-    lake = Lake(root)
-    t0 = time.perf_counter()
-    assert lake.transform("bench.out0", SQL).skipped
-    skip = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    lake.transform("bench.wide", INCREMENTAL_SQL, incremental=True, keys=["event_id"])
-    first = time.perf_counter() - t0
-    extra = max(rows // 100, 1)
-    write_deltalake(lake._storage.uri("bench.events"), events(rows, extra, max(rows // 10, 1)), mode="append")
-    t0 = time.perf_counter()
-    r = lake.transform("bench.wide", INCREMENTAL_SQL, incremental=True, keys=["event_id"])
-    assert r.reason.startswith("incremental"), r.reason
-    return skip, first, time.perf_counter() - t0
+        s = compare.interleave({"lakekit": ours, "duckdb+write": theirs}, rounds=max(compare.ROUNDS, 9))
+        print(f"  fixed cost of a transform (1,000 rows): lakekit {s['lakekit'].spread(1000, 'ms', 1)} - "
+              f"duckdb+write {s['duckdb+write'].spread(1000, 'ms', 1)} = "
+              f"{(s['lakekit'].median - s['duckdb+write'].median) * 1000:.1f} ms (goal ≤ 100 ms)")
+        t0 = time.perf_counter()
+        assert lake.transform("out.t0", SMALL_SQL, dialect="duckdb").skipped
+        print(f"  skip path (same SQL, same input versions): {(time.perf_counter() - t0) * 1000:.1f} ms")
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="lakekit-bench-") as tmp:
-        root = Path(tmp) / "lake"
-        t0 = time.perf_counter()
-        make_lake(root, ROWS)
-        print(f"transform: join + group-by over {ROWS:,} events (made in {time.perf_counter() - t0:.1f}s)")
-        bases, ours_ = [], []
-        for n in range(REPEAT):  # alternated, so both sides see the same machine load; medians reported
-            bases.append(child("baseline", root, n))
-            ours_.append(child("lakekit", root, n))
-        base = {k: statistics.median(b[k] for b in bases) for k in ("seconds", "peak_mb")}
-        ours = {k: statistics.median(o[k] for o in ours_) for k in ("seconds", "peak_mb")}
-        print(f"  medians of {REPEAT} runs each")
-        print(f"  baseline DuckDB + write_deltalake: {base['seconds']:.2f}s, peak RSS {base['peak_mb']:.0f} MB")
-        print(f"  lake.transform:                    {ours['seconds']:.2f}s, peak RSS {ours['peak_mb']:.0f} MB")
-        print(f"  ratio transform / baseline: {ours['seconds'] / base['seconds']:.2f}  (target <= 1.2); "
-              f"peak RSS ratio {ours['peak_mb'] / base['peak_mb']:.2f}  (target <= 1.5)")
-        skip, first, incremental = follow_ups(root, ROWS)
-        print(f"  skip path (same SQL, same versions): {skip * 1000:.0f} ms")
-        print(f"  row-wise join, full: {first:.2f}s; incremental after +1% rows: {incremental:.2f}s")
+    tpch_ratios()
+    fixed_cost()
 
 
 if __name__ == "__main__":

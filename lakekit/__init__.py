@@ -20,6 +20,7 @@ from lakekit.core.results import (
     LoadResult,
     Operation,
     ProjectRun,
+    RecordedSchema,
     RerunStep,
     Result,
     RowDiff,
@@ -42,22 +43,27 @@ from lakekit.errors import (
     InternalError,
     InvalidTableName,
     LakekitError,
+    NoLake,
     NotFound,
     NotReproducible,
     ProjectFailed,
     ProjectFileError,
     RunNotFound,
+    SchemaChanged,
     SchemaConflict,
     SchemaDrift,
+    SchemasNotLoaded,
     SourceError,
     SqlError,
     TableNotFound,
     TooManyConflicts,
     Transient,
+    UnsupportedTable,
     UsageError,
     ValidationFailed,
     VersionNotFound,
 )
+from lakekit.features import FeatureView, ViewInfo
 from lakekit.gdpr import ArtifactHit, ErasureReport, Occurrence, SubjectReport, TableErasure, TableHit, Verification
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import (
@@ -66,12 +72,14 @@ from lakekit.index.provenance import (
     PredictionsProvenance,
     Provenance,
     RunProvenance,
+    SchemaProvenance,
     TransformProvenance,
 )
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
+from lakekit.project import Project
 from lakekit.runs.commands import CommandRun
 from lakekit.runs.erasures import ReadErasure
 from lakekit.runs.record import Run
@@ -99,6 +107,7 @@ __all__ = [
     "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
+    "FeatureView",
     "FileRun",
     "HistoryEntry",
     "HistoryError",
@@ -112,17 +121,20 @@ __all__ = [
     "LineageGraph",
     "LoadProvenance",
     "LoadResult",
+    "NoLake",
     "NotFound",
     "NotReproducible",
     "Occurrence",
     "Operation",
     "PredictionsProvenance",
+    "Project",
     "ProjectFailed",
     "ProjectFileError",
     "ProjectRun",
     "Provenance",
     "Read",
     "ReadErasure",
+    "RecordedSchema",
     "RepairReport",
     "Reproduction",
     "RerunStep",
@@ -135,8 +147,11 @@ __all__ = [
     "RunNotFound",
     "RunProvenance",
     "RunStatus",
+    "SchemaChanged",
     "SchemaConflict",
     "SchemaDrift",
+    "SchemaProvenance",
+    "SchemasNotLoaded",
     "SourceError",
     "SourceFile",
     "SqlError",
@@ -152,6 +167,7 @@ __all__ = [
     "TransformProvenance",
     "TransformResult",
     "Transient",
+    "UnsupportedTable",
     "UsageError",
     "VacuumReport",
     "ValidationFailed",
@@ -159,6 +175,7 @@ __all__ = [
     "Verdict",
     "Verification",
     "VersionNotFound",
+    "ViewInfo",
     "WriteMode",
     "__version__",
     "column_lineage",

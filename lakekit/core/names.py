@@ -1,7 +1,8 @@
 """The table-name grammar, in one place. Pure.
 
 A table is ``namespace.name``; each part is 1 to :data:`MAX_PART` lower-case ASCII letters,
-digits and ``_``, not starting with a digit. Such a name is a folder name on every filesystem
+digits and ``_``, not starting with a digit, and not ``_delta_log`` (delta-rs takes a path with
+that folder in it for a table's log). Such a name is a folder name on every filesystem
 and object store, a URL path segment that needs no escaping, and an SQL identifier that needs
 no quoting in any dialect lakekit reads (DuckDB, Spark, Snowflake, BigQuery...). Upper case is
 refused rather than folded: SQL folds unquoted identifiers, so ``Raw.Users`` in a query is
@@ -22,9 +23,12 @@ from lakekit.errors import InvalidTableName
 MAX_PART = 64
 """Longest namespace or name, in characters."""
 RESERVED_NAMESPACE = "_lakekit"
+DELTA_LOG = "_delta_log"
+"""Refused as a part: delta-rs finds a table's log by this folder name anywhere in its path."""
 _PART = re.compile(rf"[a-z_][a-z0-9_]{{0,{MAX_PART - 1}}}")
 PATTERN = rf"^{_PART.pattern}\.{_PART.pattern}$"
-"""The grammar as one regular expression (for the schemas of lakekit's index tables)."""
+"""The grammar's characters as one regular expression, for the schemas of lakekit's index tables
+(polars' regular expressions have no look-ahead to spell the reserved ``_delta_log`` part)."""
 _SHOWN = 80
 
 
@@ -45,6 +49,9 @@ def check(table: str) -> tuple[str, str]:
     if not isinstance(table, str):
         raise InvalidTableName(f"a table name is a string 'namespace.name', got {type(table).__name__}")
     parts = table.split(".")
+    if DELTA_LOG in parts:
+        raise InvalidTableName(f"table names cannot have a part '{DELTA_LOG}' (the folder of a Delta table's log): "
+                               f"{shown(table)}")
     if len(parts) == 2 and all(_PART.fullmatch(p) for p in parts):
         return parts[0], parts[1]
     lowered = table.lower()
@@ -94,7 +101,8 @@ def suggest(namespace: str, name: str) -> str:
 
 def _part(text: str) -> str:
     part = re.sub(r"[^a-z0-9_]+", "_", text.lower()) or "_"
-    return (f"_{part}" if part[0].isdigit() else part)[:MAX_PART]
+    part = (f"_{part}" if part[0].isdigit() else part)[:MAX_PART]
+    return f"{part}_" if part == DELTA_LOG else part
 
 
 def shown(text: str) -> str:

@@ -35,6 +35,7 @@ from lakekit.index.provenance import ErasureProvenance, new_id
 from lakekit.runs import erasures
 from lakekit.storage import history
 from lakekit.storage.delta import Storage
+from lakekit.write.catalog import Catalog
 
 PASSES = 3
 """Rounds of erasing and searching again before an erasure reports what a concurrent writer keeps adding."""
@@ -67,7 +68,7 @@ def _reason_names(reason: str, known: Mapping[str, Any]) -> bool:
     return any(str(v) in reason for values in known.values() for v in values if len(str(v)) >= 3)
 
 
-def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_package: str) -> ErasureReport:
+def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Catalog) -> ErasureReport:
     """Remove the subject from every place and version, with proof; see the module's docstring."""
     if not reason.strip():
         raise UsageError("an erasure needs a reason (a ticket or request reference)")
@@ -78,10 +79,10 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     resumed = trail.unfinished(storage, subject)
     request_id = resumed or new_id()
     with journal.locked(storage, request_id):
-        settle(storage, schema_package)
+        settle(storage, catalog)
         state = journal.load(storage, request_id)
         seeds = {k: set(v) for k, v in state.get("identifiers", {}).items()}
-        found = subjects.search(storage, given, schema_package, seeds=seeds)
+        found = subjects.search(storage, given, catalog, seeds=seeds)
         if found.needles.holds(reason) or _reason_names(reason, found.identifiers):
             raise UsageError("the reason must not contain the subject's identifiers; give a request reference")
         trail.record(storage, request_id, "erase", "started", subject, reason, {})
@@ -101,7 +102,7 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
             state.setdefault("logs", [])
             state["logs"] = sorted(set(state["logs"]) | set(logs))
             journal.save(storage, request_id, state)
-            found = subjects.search(storage, given, schema_package, seeds=found.identifiers, skip=found.clean)
+            found = subjects.search(storage, given, catalog, seeds=found.identifiers, skip=found.clean)
             runs_used |= set(found.report.runs)
             residue = _residue(storage, found, seen)
             if not residue or not changed:
@@ -126,7 +127,7 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
 
 def _order(found: Search) -> list[str]:
     """Places holding the subject: data first, lakekit's own rows last (they are rewritten by the others)."""
-    return sorted(found.files, key=lambda k: (found.tagged[k].place == "index", k))
+    return sorted(found.files, key=lambda k: (found.tagged[k].place in ("index", "journal"), k))
 
 
 def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str, Any],
@@ -146,7 +147,7 @@ def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str
         _mark(storage, found.tagged[key], state, key, request_id)
         journal.save(storage, request_id, state)
         changed = True
-    rewritten = {found.tagged[k].table for k in found.files if found.tagged[k].place != "staged"}
+    rewritten = {found.tagged[k].table for k in found.files if found.tagged[k].place not in ("staged", "journal")}
     logs = [t for t in commits.mentioning(storage, found.needles, seen) if t not in rewritten]
     for table in logs:
         redaction.rewrite(storage, table, {}, Redaction(tags.Tagged(table, "table", {}), found.identifiers,
@@ -178,7 +179,7 @@ def _add(state: dict[str, Any], key: str, counts: Mapping[str, Any]) -> None:
 def _mark(storage: Storage, place: tags.Tagged, state: dict[str, Any], key: str, request_id: str) -> None:
     """The commit recording the erasure in a data place's own history (once per request)."""
     entry = state["tables"][key]
-    if place.place in ("staged", "index") or entry.get("version") is not None:
+    if place.place in ("staged", "index", "journal") or entry.get("version") is not None:
         return
     made = ErasureProvenance(request_id=request_id, subject=state["subject"], rows_removed=entry["rows_removed"],
                              mentions_redacted=entry["mentions_redacted"], files_rewritten=entry["files_rewritten"])
@@ -226,7 +227,7 @@ def _residue(storage: Storage, found: Search, seen: commits.Seen) -> list[str]:
     return left
 
 
-def settle(storage: Storage, schema_package: str) -> None:
+def settle(storage: Storage, catalog: Catalog) -> None:
     """Finish the table rewrites erasures left unfinished (a crash), with their own identifiers; drop
     the request files of erasures that finished (a crash right after their last audit row)."""
     for request_id in journal.requests(storage):
@@ -240,7 +241,7 @@ def settle(storage: Storage, schema_package: str) -> None:
         if not left or not state:
             continue
         known = {k: set(v) for k, v in state["identifiers"].items()}
-        tagged = tags.tagged_tables(storage, schema_package)
+        tagged = tags.tagged_tables(storage, catalog)
         needles: Needles = subjects.needles_of(tagged, known, state["subject"])
         for table in left:
             place = tagged.get(table) or tags.Tagged(table, "table", {})

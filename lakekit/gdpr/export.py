@@ -15,13 +15,13 @@ import pyarrow.compute as pc
 
 from lakekit import runs
 from lakekit.errors import LakekitError
-from lakekit.gdpr import artifacts, subjects, tags, trail
-from lakekit.gdpr.match import judge, plain
+from lakekit.gdpr import artifacts, scanning, subjects, tags, trail
+from lakekit.gdpr.match import judge
 from lakekit.gdpr.subjects import Search, TableHit
 from lakekit.index import metadata
 from lakekit.index.provenance import new_id, now
-from lakekit.storage import files
 from lakekit.storage.delta import Storage
+from lakekit.write.catalog import Catalog
 from lakekit.write.quarantine import LOAD_ID
 
 
@@ -39,9 +39,8 @@ def _place(storage: Storage, found: Search, hit: TableHit) -> tuple[dict[str, An
     mentions: list[dict[str, Any]] = []
     loads: set[str] = set()
     for path in sorted(found.files.get(hit.key, {})):
-        try:
-            rows = plain(files.read(files.dataset(storage, place.folder, path)))
-        except FileNotFoundError:
+        rows = scanning.read_file(storage, place, path)
+        if rows is None:
             continue
         verdict = judge(rows, place.columns, found.identifiers, found.needles)
         mine = rows.filter(verdict.rows)
@@ -65,7 +64,7 @@ def _place(storage: Storage, found: Search, hit: TableHit) -> tuple[dict[str, An
     return out, loads
 
 
-def export(storage: Storage, given: Mapping[str, Any], schema_package: str,
+def export(storage: Storage, given: Mapping[str, Any], catalog: Catalog,
            to: str | Path | None = None) -> dict[str, Any]:
     """Everything of the subject's (see the module's docstring), recorded in the audit trail once
     it is delivered: returned, or written whole to the file ``to`` (JSON). A file that cannot be
@@ -74,7 +73,7 @@ def export(storage: Storage, given: Mapping[str, Any], schema_package: str,
     target = Path(to) if to is not None else None
     if target is not None and not target.parent.is_dir():
         raise LakekitError("cannot write the export: the folder it should go in does not exist")
-    found = subjects.search(storage, given, schema_package)
+    found = subjects.search(storage, given, catalog)
     tables: dict[str, Any] = {}
     load_ids: set[str] = set()
     for hit in found.report.tables:

@@ -1,10 +1,10 @@
 """The proof of an erasure: every file under the lake root decoded and searched for the subject.
 
 Not only the tables' current files: every Parquet file (values of every column, nested ones
-included, and the statistics in its footer), every Delta log file (JSON commits line by line,
-checkpoints as Parquet: their ``add.stats`` too, ``_last_checkpoint``, checksums), lakekit's own
-tables and files, run artifacts (gzip and zstd decompressed), anything else as bytes; and every
-file's name. Strings are looked for as :mod:`lakekit.gdpr.needles` says; an integer identifier
+included, and the statistics in its footer), every Arrow file (journal entries), every Delta log
+file (JSON commits line by line, checkpoints as Parquet: their ``add.stats`` too,
+``_last_checkpoint``, checksums), lakekit's own tables and files, run artifacts (gzip and zstd
+decompressed), anything else as bytes; and every file's name. Strings are looked for as :mod:`lakekit.gdpr.needles` says; an integer identifier
 also as a value of a column named like one that holds its kind.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import zstandard
 
@@ -91,7 +92,12 @@ def _parquet(data: bytes, needles: Needles, numbers: Mapping[str, set[int]],
                 b if isinstance(b, str) else b.decode("latin-1"))) or (isinstance(b, int) and b in wanted))
             if hits:
                 yield f"footer statistics of {chunk.path_in_schema}", hits
-    table = file.read()
+    yield from _values(file.read(), needles, numbers, documents)
+
+
+def _values(table: pa.Table, needles: Needles, numbers: Mapping[str, set[int]],
+            documents: bool) -> Iterator[tuple[str, int]]:
+    """(where, count) in the values of every column of ``table``, nested ones leaf by leaf."""
     for name, column in zip(table.column_names, table.columns, strict=True):
         for leaf, values in _leaves(name, column):
             if found := _count(leaf, values, needles, numbers, documents):
@@ -134,9 +140,12 @@ def scan_root(storage: Storage, needles: Needles, kinds: Mapping[str, str],
                 data = _decompressed(path, f.read())
         except FileNotFoundError:  # removed since the listing
             continue
+        documents = path.startswith(META_NAMESPACE) or "/_delta_log/" in path
         if data[:4] == b"PAR1" and data[-4:] == b"PAR1":
-            documents = path.startswith(META_NAMESPACE) or "/_delta_log/" in path
             found += [Occurrence(path, where, n) for where, n in _parquet(data, needles, numbers, documents)]
+        elif data[:6] == b"ARROW1":  # a journal entry (Arrow IPC)
+            found += [Occurrence(path, where, n) for where, n in _values(ipc.open_file(pa.BufferReader(data))
+                                                                        .read_all(), needles, numbers, documents)]
         elif count := _text(data, needles):
             found.append(Occurrence(path, "text", count))
     return found

@@ -28,7 +28,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit.core.results import Result
-from lakekit.gdpr import journal
+from lakekit.gdpr import journal, scanning
 from lakekit.gdpr.match import Identifiers, judge, plain, without
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.subjects import Search
@@ -92,8 +92,8 @@ def erase_place(storage: Storage, search: Search, key: str, request_id: str,
     place = search.tagged[key]
     held = search.files.get(key, {})
     redaction = Redaction(place, search.identifiers, search.needles)
-    if place.place == "staged":
-        return _erase_staged(storage, redaction, held)
+    if place.place in ("staged", "journal"):
+        return _erase_files(storage, redaction, held)
     replay = search.replays[key]
     named = {p: replay.spelled[p] for p in held if p in replay.spelled}
     orphans = sorted(set(held) - set(named))
@@ -143,20 +143,19 @@ def record(storage: Storage, table: str, made: ErasureProvenance) -> int | None:
     return commit_once(storage, table, attempt)
 
 
-def _erase_staged(storage: Storage, redaction: Redaction, held: Mapping[str, Any]) -> TableErasure:
-    """Staged rejected rows: each file holding the subject is rewritten without them (or deleted)."""
+def _erase_files(storage: Storage, redaction: Redaction, held: Mapping[str, Any]) -> TableErasure:
+    """Staged rejected rows, journal entries: each file holding the subject is replaced whole by its
+    rows without them (or deleted when none are left)."""
     place = redaction.place
-    removed = mentioned = 0
-    emptied = []
+    removed = mentioned = emptied = 0
     for path in sorted(held):
-        rows = plain(files.read(files.dataset(storage, place.folder, path)))
+        rows = scanning.read_file(storage, place, path)
+        if rows is None:
+            continue
         verdict = judge(rows, place.columns, redaction.identifiers, redaction.needles)
         kept = without(rows, place.columns, verdict, redaction.needles)
         removed += verdict.held
         mentioned += verdict.mentioned
-        if kept.num_rows:
-            files.rewrite(storage, place.folder, path, kept)
-        else:
-            emptied.append(path)
-    files.remove(storage, place.folder, emptied)
-    return TableErasure(place.table, place.place, removed, mentioned, (), len(held) - len(emptied), len(emptied))
+        emptied += kept.num_rows == 0
+        scanning.rewrite_file(storage, place, path, kept)
+    return TableErasure(place.table, place.place, removed, mentioned, (), len(held) - emptied, emptied)

@@ -20,11 +20,12 @@ from lakekit.gdpr.erasure import ErasureReport
 from lakekit.gdpr.subjects import SubjectReport
 from lakekit.index.provenance import new_id
 from lakekit.storage.delta import Storage
+from lakekit.write.catalog import Catalog
 
 
-def find(storage: Storage, given: Mapping[str, Any], schema_package: str) -> SubjectReport:
+def find(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> SubjectReport:
     """Where the subject is: places, versions, files, mentions, runs, artifacts (recorded in the audit trail)."""
-    found = subjects.search(storage, given, schema_package)
+    found = subjects.search(storage, given, catalog)
     trail.record(storage, new_id(), "find", "finished", found.report.subject, None, export.summary(found.report))
     return found.report
 
@@ -40,9 +41,9 @@ class Verification(Result):
     """How many files were decoded and searched."""
 
 
-def verify(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Verification:
+def verify(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> Verification:
     """Decode every file under the root and search it (:mod:`lakekit.gdpr.proof`); recorded in the audit trail."""
-    found = subjects.search(storage, given, schema_package)
+    found = subjects.search(storage, given, catalog)
     occurrences = proof.scan_root(storage, found.needles, subjects.column_kinds(found.tagged), found.identifiers)
     residue = [str(o) for o in occurrences]
     residue += [f"{h.key}: {h.rows} row(s), {h.mentions} mention(s)" for h in found.report.tables
@@ -58,27 +59,27 @@ def verify(storage: Storage, given: Mapping[str, Any], schema_package: str) -> V
 class Gdpr:
     """``lake.gdpr``: GDPR requests about one data subject, named by identifiers (``email=...``)."""
 
-    def __init__(self, storage: Storage, schema_package: str) -> None:
+    def __init__(self, storage: Storage, catalog: Catalog) -> None:
         self._storage = storage
-        self._schemas = schema_package
+        self._catalog = catalog
 
     def find(self, **identifiers: Any) -> SubjectReport:
         """Where the subject's data is: every place and version, mentions in free text, lakekit's own
         rows, predictions, run artifacts; the runs that used it, the tables derived from it."""
-        return find(self._storage, identifiers, self._schemas)
+        return find(self._storage, identifiers, self._catalog)
 
     def export(self, *, to: str | Path | None = None, **identifiers: Any) -> dict[str, Any]:
         """The subject's data from every readable version, its sources, the runs and artifacts that
         used it, JSON-ready (Art. 15 access); written to the file ``to`` when given."""
-        return export.export(self._storage, identifiers, self._schemas, to)
+        return export.export(self._storage, identifiers, self._catalog, to)
 
     def erase(self, *, reason: str, **identifiers: Any) -> ErasureReport:
         """Erase the subject everywhere, every version rewritten without them, and prove it (Art. 17)."""
-        return erasure.erase(self._storage, identifiers, reason, self._schemas)
+        return erasure.erase(self._storage, identifiers, reason, self._catalog)
 
     def verify(self, **identifiers: Any) -> Verification:
         """Decode every file under the root and search it for the subject (the proof of an erasure)."""
-        return verify(self._storage, identifiers, self._schemas)
+        return verify(self._storage, identifiers, self._catalog)
 
     def audit(self, **identifiers: Any) -> pa.Table:
         """The audit trail (of one subject when identifiers are given), oldest first."""

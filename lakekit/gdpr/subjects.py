@@ -32,8 +32,9 @@ from lakekit.gdpr.match import Identifiers, followed, judge
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.tags import Place, Tagged
 from lakekit.maintenance import vacuum
-from lakekit.storage import files, log
+from lakekit.storage import log
 from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.write.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def column_kinds(tagged: Mapping[str, Tagged]) -> dict[str, str]:
     return {name: tag.kind for place in tagged.values() for name, tag in place.columns.items() if tag.match != "text"}
 
 
-def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
+def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
            seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
     erasure that deleted the rows that linked them) everywhere; see the module's docstring.
@@ -144,12 +145,12 @@ def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
     known = identifiers(given)
     scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
-    tagged = tags.tagged_tables(storage, schema_package)
+    tagged = tags.tagged_tables(storage, catalog)
     kinds = {k for t in tagged.values() for k in t.kinds}
     if unknown := sorted(set(known) - kinds):
         raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "
                          f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
-    listed = {k: [p for p in files.parquet_files(storage, t.folder) if p not in (skip or {}).get(k, set())]
+    listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
     searched: Identifiers = {}
@@ -204,7 +205,7 @@ def _hits(storage: Storage, tagged: Mapping[str, Tagged],
     for name, held in sorted(found.items()):
         t = tagged[name]
         columns = tuple(sorted(t.columns))
-        if t.place == "staged":
+        if t.place in ("staged", "journal"):
             hits.append(TableHit(t.table, t.place, t.owner, columns, sum(f.rows for f in held.values()),
                                  sum(f.mentions for f in held.values()), (), tuple(sorted(held)), ()))
             continue

@@ -27,17 +27,18 @@ from lakekit import impact, runs, transform
 from lakekit.core import checks
 from lakekit.core.checks import TEXT
 from lakekit.errors import LakekitError
-from lakekit.index import metadata
+from lakekit.index import journal, metadata
 from lakekit.lineage import Carry, value_copies
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.storage.roots import table_folder
-from lakekit.write import quarantine, validate
+from lakekit.write import governance, quarantine
+from lakekit.write.catalog import Catalog
 
-Place = Literal["table", "quarantine", "predictions", "staged", "index"]
+Place = Literal["table", "quarantine", "predictions", "staged", "index", "journal"]
 """A Delta table of data, of quarantined rows, of a run's predictions, one of lakekit's own index
-tables; or the Parquet files of rejected rows staged by a load whose commit has not landed (or
-never will: a killed load)."""
+tables; the Parquet files of rejected rows staged by a load whose commit has not landed (or never
+will: a killed load); or the entries of an index table's journal not folded into it yet."""
 Match = Literal["exact", "folded", "text"]
 """How a column is compared with an identifier: equal; equal ignoring case and surrounding
 spaces; mentioned anywhere in the text (:mod:`lakekit.gdpr.needles`)."""
@@ -92,6 +93,8 @@ class Tagged:
     @property
     def folder(self) -> str:
         """Its files' folder under the lake root."""
+        if self.place == "journal":
+            return f"{journal.FOLDER}/{self.table.split('.', 1)[1]}"
         return quarantine.staging_folder(self.table) if self.place == "staged" else table_folder(self.table)
 
     @property
@@ -100,18 +103,21 @@ class Tagged:
 
 
 def key(table: str, place: Place) -> str:
-    """How a search names a place: the table, or ``<table> (staged)`` for its staged rows."""
-    return f"{table} (staged)" if place == "staged" else table
+    """How a search names a place: the table, or ``<table> (staged)`` for its staged rows,
+    ``<table> (journal)`` for its journal."""
+    return f"{table} ({place})" if place in ("staged", "journal") else table
 
 
-def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
+def tagged_tables(storage: Storage, catalog: Catalog) -> dict[str, Tagged]:
     """Every place that can hold personal data, by :attr:`Tagged.key`."""
     found: dict[str, Tagged] = {}
     for table in storage.tables():
-        model = validate.find_schema(table, schema_package)
-        if model is not None and (tags := checks.pii_tags(model)):
-            unique = {k.columns[0] for k in checks.unique_keys(model) if len(k.columns) == 1}
-            found[table] = Tagged(table, "table", {c: Tag.of(t, c in unique) for c, t in tags.items()})
+        if recorded := governance.tags(storage, table, catalog):  # recorded with the table, or the catalog's
+            model = governance.in_force(storage, table, catalog)
+            policies = checks.pii_tags(model) if model is not None else {}
+            unique = {k.columns[0] for k in checks.unique_keys(model) if len(k.columns) == 1} if model else set()
+            found[table] = Tagged(table, "table", {c: Tag.of(policies.get(c, checks.PiiTag(kind)), c in unique)
+                                                   for c, kind in recorded.items()})
     _propagate(storage, found)
     for table, holder in list(found.items()):
         exact = {c: replace(t, follow=False) for c, t in holder.columns.items()}
@@ -131,9 +137,12 @@ def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
         if keyed:
             found[info["table"]] = Tagged(info["table"], "predictions", keyed, dep.run_id)
     for name, columns in INDEX_TEXT.items():
-        full = f"{META_NAMESPACE}.{name}"
+        full, text = f"{META_NAMESPACE}.{name}", {c: Tag(TEXT, "text", documents=True) for c in columns}
         if storage.exists(full):
-            found[full] = Tagged(full, "index", {c: Tag(TEXT, "text", documents=True) for c in columns})
+            found[full] = Tagged(full, "index", text)
+        if name in journal.NAMES and journal.entries(storage, name):
+            entries = Tagged(full, "journal", text)
+            found[entries.key] = entries
     return found
 
 

@@ -1,18 +1,16 @@
-"""Lineage across the lake (recorded transforms and runs), impact analysis and reruns."""
+"""Lineage across the lake (recorded transforms and runs), impact analysis (graph) and reruns (rerun)."""
 
 from lakekit.impact.graph import (
     LakeLineage,
     Recorded,
     current_edges,
-    keys_of,
     latest_transforms,
     openlineage_events,
-    order,
     reach,
     recorded_edges,
-    rerun,
     walk,
 )
+from lakekit.impact.rerun import keys_of, order, rerun
 
 __all__ = [
     "LakeLineage",

@@ -1,10 +1,10 @@
-"""Lineage across the lake, impact analysis and reruns, over the recorded transforms.
+"""The lake's lineage graph, over the recorded transforms and runs.
 
 The current lineage of the lake is the column edges of each table's latest transform
-(``_lakekit/lineage``), each between pinned versions. ``downstream`` answers "this source
-column was wrong: what is affected?", through direct and indirect (join, filter, …) edges;
-``rerun`` recomputes every transform downstream of a table, in dependency order, on the
-new input versions, and reports the row changes per table.
+(``_lakekit/lineage``), each between pinned versions, and the runs that read and wrote table
+versions. ``downstream`` answers "this source column was wrong: what is affected?", through
+direct and indirect (join, filter, …) edges and across runs; recomputing what is affected is
+:mod:`lakekit.impact.rerun`.
 """
 
 from __future__ import annotations
@@ -16,19 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakekit import lineage, runs, transform
-from lakekit.core import dag
-from lakekit.core.checks import unique_keys
-from lakekit.core.diff import diff_rows
-from lakekit.core.results import ColumnEdge, Direction, LineageGraph, RerunStep, StoredEdge, WriteMode
-from lakekit.errors import Cycle, UsageError
+from lakekit.core.results import ColumnEdge, Direction, LineageGraph, StoredEdge, WriteMode
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import heal
 from lakekit.lineage.render import PRODUCER
-from lakekit.runs import commands as runexec
-from lakekit.runs import replay
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import split_name
-from lakekit.write import validate
 
 
 @dataclass(frozen=True)
@@ -123,90 +117,6 @@ def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.Ru
                 near |= {other} | {far(e) for e in more}
     found = tuple(e for e in stored if e.edge in reached)
     return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
-
-
-def order(storage: Storage, downstream_of: str) -> list[Recorded]:
-    """The transforms that depend on ``downstream_of`` (directly or not), inputs before outputs."""
-    latest = latest_transforms(storage)
-    needs = {t: set(r.inputs) for t, r in latest.items()}
-    readers: dict[str, set[str]] = {}
-    for target, inputs in needs.items():
-        for table in inputs:
-            readers.setdefault(table, set()).add(target)
-    affected = dag.reach([downstream_of], readers)
-    try:
-        return [latest[t] for t in dag.ordered({t: needs[t] & affected for t in affected})]
-    except Cycle as c:
-        raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
-
-
-def keys_of(storage: Storage, table: str, recorded: Sequence[str], schema_package: str) -> tuple[str, ...]:
-    """The columns that identify a row of ``table``: the transform's keys, else its schema's unique column."""
-    if recorded:
-        return tuple(recorded)
-    model = validate.find_schema(table, schema_package)
-    single = [k.columns for k in unique_keys(model)] if model else []
-    return tuple(single[0]) if single else ()
-
-
-def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str,
-          include_runs: bool = False) -> list[RerunStep]:
-    """Recompute every transform downstream of ``downstream_of`` on the current input versions;
-    with ``include_runs``, then re-execute the recorded commands of the runs that became stale,
-    and recompute what depends on the tables those runs write."""
-    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, schema_package=schema_package)
-    if not include_runs:
-        return steps
-    if dry_run:
-        return steps + [RerunStep(f"run {s.name}", s.version_read, None, f"read {s.table} v{s.version_read}, "
-                                  f"now v{s.newest_version}", None, run_id=s.run_id)
-                        for s in replay.stale_runs(storage)]
-    tried: set[str] = set()
-    while waiting := sorted({s.run_id for s in replay.stale_runs(storage)} - tried):
-        tried.update(waiting)
-        for done in runexec.rerun(storage, waiting, schemas=schema_package):
-            steps += _rerun_run(storage, done, schema_package)
-    return steps
-
-
-def _rerun_run(storage: Storage, done: runexec.CommandRun, schema_package: str) -> list[RerunStep]:
-    """The tables a re-executed run wrote (with row changes), then the transforms downstream of them."""
-    if done.run_id is None or done.rerun_of is None:
-        return [RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None, run_id=done.rerun_of)]
-    steps = []
-    before = runs.run(storage, done.rerun_of).outputs
-    for table, version in runs.run(storage, done.run_id).outputs.items():
-        old = before.get(table)
-        change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
-                                                    keys_of(storage, table, (), schema_package))
-        steps.append(RerunStep(table, old if old is not None else -1, version,
-                               f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
-        steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
-    if not before:
-        steps.append(RerunStep(f"run {done.name}", 0, None, f"re-executed ({done.status})", None, run_id=done.run_id))
-    return steps
-
-
-def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str) -> list[RerunStep]:
-    storage.open(downstream_of)
-    steps = []
-    for r in order(storage, downstream_of):
-        current = {t: storage.open(t).version() for t in r.inputs}
-        moved = {t: (v, current[t]) for t, v in r.inputs.items() if current[t] != v}
-        reason = ", ".join(f"{t} v{a} → v{b}" for t, (a, b) in sorted(moved.items())) or "inputs unchanged"
-        if dry_run:
-            steps.append(RerunStep(r.table, r.version, None, reason, None))
-            continue
-        options = transform.TransformOptions(dialect=r.dialect, mode="overwrite" if r.incremental else r.mode,
-                                             keys=r.keys, incremental=r.incremental, schema_package=schema_package,
-                                             source=r.source, job=f"rerun downstream of {downstream_of}")
-        result = transform.transform(storage, r.table, r.sql, options)
-        change = None
-        if not result.skipped:
-            keys = keys_of(storage, r.table, r.keys, schema_package)
-            change = diff_rows(storage.read(r.table, r.version), storage.read(r.table, result.version), keys)
-        steps.append(RerunStep(r.table, r.version, result.version, reason, change))
-    return steps
 
 
 class LakeLineage:

@@ -2,8 +2,10 @@
 how they are read (rows are appended by :mod:`lakekit.write.indexes`).
 
 Every row here can be rebuilt from the data tables' histories (their commits carry the
-provenance), so a crash between a data commit and its index row loses nothing. Rows are
-checked against their pandera schema in ``lakekit/index/schemas.py`` before they are written.
+provenance), so a crash between a data commit and its index row loses nothing; except the rows
+of ``schemas``, the definitions the commits name by hash, which are written before any commit
+names them (:mod:`lakekit.index.recorded`). Rows are checked against their pandera schema in
+``lakekit/index/schemas.py`` before they are written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit.errors import TableNotFound
+from lakekit.index import journal
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.storage.scan import select_rows
 
@@ -70,6 +73,19 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("rows", pa.int64()), ("fingerprint", pa.string()), ("reproducible", pa.bool_()), ("reason", pa.string()),
         ("at", _TS),
     ]),
+    "feature_views": pa.schema([
+        ("name", pa.string()), ("definition", pa.string()), ("user", pa.string()), ("host", pa.string()),
+        ("registered_at", _TS),
+    ]),
+    "training_sets": pa.schema([
+        ("run_id", pa.string()), ("seq", pa.int64()), ("spec", pa.string()), ("rows", pa.int64()),
+        ("fingerprint", pa.string()), ("built_at", _TS),
+    ]),
+    # one row per schema that governed a table (written before the first commit naming it)
+    "schemas": pa.schema([
+        ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
+        ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
+    ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
         ("subject", pa.string()), ("reason", pa.string()), ("details", pa.string()), ("user", pa.string()),
@@ -94,18 +110,27 @@ def _json(value: Any) -> Any:
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
                   "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "run_erasures": "run_id",
-                  "audit": "subject"}
+                  "audit": "subject", "feature_views": "name", "training_sets": "run_id", "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 
 def read(storage: Storage, name: str, *, filter: pc.Expression | None = None) -> pa.Table:
-    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet)."""
+    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet), with those of its
+    journal not folded into it yet (:mod:`lakekit.index.journal`)."""
     full = f"{META_NAMESPACE}.{name}"
+    loaded = journal.load(storage, name, journal.entries(storage, name)) if name in journal.NAMES else []
     try:
         snapshot = storage.latest(full)
     except TableNotFound:
-        return SCHEMAS[name].empty_table()
-    return select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)
+        snapshot = None
+    found = [] if snapshot is None else [
+        select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)]
+    extra = journal.pending(storage, name, snapshot, loaded)
+    if not extra:
+        return found[0] if found else SCHEMAS[name].empty_table()
+    schema = found[0].schema if found else SCHEMAS[name]
+    noted = pa.concat_tables([t.cast(schema) for t in extra])
+    return pa.concat_tables([*found, noted.filter(filter) if filter is not None else noted])
 
 
 def of_table(table: str) -> pc.Expression:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lakekit import runs
 from lakekit.core.results import Result
 from lakekit.index import metadata
+from lakekit.storage import staged
 from lakekit.storage.delta import Storage
 
 
@@ -59,5 +60,7 @@ def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int =
     for name in [table] if table is not None else storage.tables():
         kept = pins.get(name, {})
         removed = storage.vacuum(name, retention_hours=retention_hours, dry_run=dry_run, keep_versions=list(kept))
+        if not dry_run:  # the scratch logs of writes killed between staging their files and committing them
+            staged.sweep(storage, name, retention_hours)
         done.append(TableVacuum(name, tuple(sorted(removed)), tuple(sorted(kept)), dict(sorted(kept.items()))))
     return VacuumReport(retention_hours, dry_run, tuple(done))

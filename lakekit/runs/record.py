@@ -34,15 +34,18 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
 from lakekit.errors import InternalError, UsageError
+from lakekit.features import FeatureStore
 from lakekit.index import history, metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
+from lakekit.runs.features import RunFeatures
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Storage
-from lakekit.write import indexes, publish, validate
+from lakekit.write import governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
@@ -54,12 +57,12 @@ class Run:
 
     def __init__(self, storage: Storage, run_id: str, name: str, *, params: Mapping[str, Any] | None = None,
                  tags: Mapping[str, Any] | None = None, command: Mapping[str, Any] | None = None,
-                 attached: bool = False, schemas: str = "schemas") -> None:
+                 attached: bool = False, catalog: Catalog = NONE, features: FeatureStore | None = None) -> None:
         self.storage = storage
         self.run_id = run_id
         self.name = name
         self.attached = attached
-        self.schemas = schemas
+        self.catalog = catalog
         self.status: RunStatus = "running"
         self.started_at = now()
         self.params: dict[str, Any] = dict(params or {})
@@ -73,6 +76,8 @@ class Run:
         self._writes: Counter[str] = Counter()
         self._read_columns: dict[str, set[str]] = {}
         self._ended = False
+        self.features = RunFeatures(self, features or FeatureStore(storage))
+        """Point-in-time training sets, recorded: ``run.features.historical(labels_table, [...], ...)``."""
 
     def __repr__(self) -> str:
         return f"Run({self.run_id!r}, {self.name!r}, {self.status})"
@@ -148,10 +153,14 @@ class Run:
         sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
         seq = self._writes[table]
+        model = governance.governing(self.storage, table, self.catalog)
+        governance.prepare(self.storage, table, model)
+        named, digest = governance.stamp(model)
         made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
+                             schema=named, schema_hash=digest,
                              lineage={c: f"{t}.{s}" for c, (t, s) in sources.items()})
-        target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+        target = Target(table, mode, tuple(keys or ()), model=model)
         indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
         version, count = _write_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
                                      made)
@@ -205,7 +214,7 @@ class Run:
     def save(self, *, error: str | None = None, ended: bool = False) -> None:
         """Write the reads not yet saved and a row with the run's current state."""
         if self._unsaved:
-            indexes.append(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
+            indexes.note(self.storage, "run_inputs", metadata.rows("run_inputs", self._unsaved))
             self._unsaved = []
         env = environment()
         stamp = now()
@@ -217,20 +226,21 @@ class Run:
             "updated_at": stamp, "python": env["python"], "packages": env["packages"],
             **{k: env[k] for k in ("git_commit", "git_dirty", "user", "host", "lakekit_version")},
         }
-        indexes.append(self.storage, "runs", metadata.rows("runs", [row]))
+        indexes.note(self.storage, "runs", metadata.rows("runs", [row]))
 
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
               tags: Mapping[str, Any] | None = None, *, command: Mapping[str, Any] | None = None,
-              schemas: str = "schemas") -> Run:
+              catalog: Catalog = NONE, features: FeatureStore | None = None) -> Run:
     """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
     (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
     parent = os.environ.get(RUN_ID_ENV)
     known = recorded.rows(storage, "runs", parent) if parent and command is None else None
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
-                   schemas=schemas)
-    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
+                   catalog=catalog, features=features)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, catalog=catalog,
+              features=features)
     run.save()
     return run
 

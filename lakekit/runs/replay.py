@@ -24,10 +24,11 @@ from lakekit.errors import NotReproducible, VersionNotFound
 from lakekit.index import history
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import RunProvenance, TransformProvenance
-from lakekit.runs import erasures, pinned
+from lakekit.runs import erasures, features, pinned
 from lakekit.runs.erasures import ReadErasure
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
-from lakekit.write import validate
+from lakekit.write import governance
+from lakekit.write.catalog import NONE, Catalog
 
 
 class Reproduction(dict[str, pa.Table]):
@@ -46,7 +47,8 @@ def reproduce(storage: Storage, run_id: str) -> Reproduction:
     latest erasure of a subject it read recorded (:mod:`lakekit.runs.erasures`; the rows of files the
     erasure did not touch were checked against the run's own fingerprint before it changed them).
 
-    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
+    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
+    training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
     """
     out: dict[str, pa.Table] = {}
     erased = []
@@ -74,6 +76,19 @@ def reproduce(storage: Storage, run_id: str) -> Reproduction:
         if mine:
             erased.append(erasures.ReadErasure(key, read.table, read.seq, read.version, read.rows - data.num_rows,
                                                tuple(c["request_id"] for c in mine)))
+    for seq, recipe, rows, fingerprint in features.training_sets(storage, run_id):
+        what = f"historical#{seq}"
+        if recipe.labels is None or recipe.labels_version is None:
+            raise NotReproducible(run_id, what, "its labels were not a lake table")
+        try:
+            labels = pinned.pinned_read(storage, recipe.labels, recipe.labels_version, None, None)
+            built = recipe.build(storage, labels)
+        except (VersionNotFound, OSError) as e:
+            raise NotReproducible(run_id, what, f"an input version is no longer readable ({type(e).__name__})") \
+                from None
+        if built.num_rows != rows or table_fingerprint(built) != fingerprint:
+            raise NotReproducible(run_id, what, "the rows built again differ from those of the run")
+        out[what] = built
     return Reproduction(out, erased)
 
 
@@ -100,15 +115,15 @@ class RunComparison(Result):
     metrics: dict[str, tuple[Any, Any]]
 
 
-def table_keys(table: str, schemas: str = "schemas") -> tuple[str, ...]:
+def table_keys(storage: Storage, table: str, catalog: Catalog = NONE) -> tuple[str, ...]:
     """The columns identifying a table's rows: its schema's first unique key (none without one)."""
-    model = validate.find_schema(table, schemas)
+    model = governance.in_force(storage, table, catalog)
     found = unique_keys(model) if model is not None else ()
     return found[0].columns if found else ()
 
 
 def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None,
-                 schemas: str = "schemas") -> RunComparison:
+                 catalog: Catalog = NONE) -> RunComparison:
     """Which inputs of runs ``a`` and ``b`` differ in version, with rows added/removed/changed
     between the two versions (by ``keys[table]``, else the schema's unique key, else whole rows)."""
     ra, rb = runs.run(storage, a), runs.run(storage, b)
@@ -120,7 +135,7 @@ def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequenc
             continue
         diff = None
         if va is not None and vb is not None:
-            by = tuple((keys or {}).get(table) or table_keys(table, schemas))
+            by = tuple((keys or {}).get(table) or table_keys(storage, table, catalog))
             diff = diff_rows(storage.read(table, va), storage.read(table, vb), by)
         changes.append(InputChange(table, va, vb, diff))
     return RunComparison(a, b, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),

@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 from lakekit.errors import SourceError
 from lakekit.sources import columns
 from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types, wide_integers
+from lakekit.sources.digest import Digest
 from lakekit.sources.formats import Source, open_stream
 
 NULLS = ("", "NULL", "null")
@@ -29,16 +30,18 @@ _COLUMN_COUNT = re.compile(r"(Expected \d+ columns, got \d+)")
 _INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 
 
-def read_csv(src: Source, table: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
-    """The rows of one CSV file; ``table`` holds the column types of the table it goes into."""
-    reader = _open(src, None)
+def read_csv(src: Source, table: Mapping[str, pa.DataType] | None = None,
+             digest: Digest | None = None) -> pa.RecordBatchReader:
+    """The rows of one CSV file; ``table`` holds the column types of the table it goes into;
+    ``digest`` hashes the bytes parsed."""
+    reader = _open(src, None, digest)
     columns.check(src.uri, reader.schema)
     if binary := [f.name for f in reader.schema if pa.types.is_binary(f.type)]:
         raise SourceError(src.uri, f"column '{binary[0]}' is not UTF-8 text")
     fixed = table_types(reader.schema, table)
     types = {**{f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}, **fixed}
     if types:
-        reader = _open(src, types)
+        reader = _open(src, types, digest)
 
     def explain(error: Exception) -> SourceError:
         return _located(src, error, types)
@@ -65,10 +68,11 @@ def _options(src: Source, column_types: Mapping[str, pa.DataType] | None = None,
     }
 
 
-def _open(src: Source, types: Mapping[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
+def _open(src: Source, types: Mapping[str, pa.DataType] | None,
+          digest: Digest | None = None) -> pacsv.CSVStreamingReader:
     try:
         try:
-            return pacsv.open_csv(open_stream(src), **_options(src, types))
+            return pacsv.open_csv(open_stream(src, digest), **_options(src, types))
         except pa.ArrowInvalid as e:
             if "Empty CSV file" not in str(e) or (header := _lone_header(src)) is None:
                 raise

@@ -17,6 +17,7 @@ from lakekit.core.fingerprint import CHUNK, sha256_chunks
 from lakekit.core.names import shown
 from lakekit.core.results import SourceFile
 from lakekit.errors import SourceError, UsageError
+from lakekit.sources.digest import Digest
 
 Format = Literal["csv", "json", "ndjson", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "ndjson", "parquet")
@@ -139,13 +140,18 @@ def _size(fs: Any, path: str, uri: str) -> int:
         raise SourceError(uri, f"cannot read ({type(e).__name__})") from None
 
 
+def stored_fingerprint(src: Source) -> SourceFile | None:
+    """The file's identity as its store gives it without a read (the ETag), where it does."""
+    protocol = src.uri.split("://", 1)[0] if "://" in src.uri else "file"
+    etag = _etag(src) if protocol in _ETAG_PROTOCOLS else None
+    return SourceFile(src.uri, src.size, f"etag:{etag}") if etag else None
+
+
 def fingerprint(src: Source) -> SourceFile:
     """The file's identity: size and the SHA-256 of its bytes (a store's ETag where it has one)."""
-    protocol = src.uri.split("://", 1)[0] if "://" in src.uri else "file"
-    if protocol in _ETAG_PROTOCOLS:
-        etag = _etag(src)
-        if etag:
-            return SourceFile(src.uri, src.size, f"etag:{etag}")
+    stored = stored_fingerprint(src)
+    if stored is not None:
+        return stored
     try:
         with src.fs.open(src.path, "rb") as f:
             checksum = sha256_chunks(iter(lambda: f.read(CHUNK), b""))
@@ -163,11 +169,14 @@ def _etag(src: Source) -> str | None:
     return str(etag).strip('"') if etag else None
 
 
-def open_stream(src: Source) -> pa.NativeFile:
-    """The file's bytes, decompressed."""
+def open_stream(src: Source, digest: Digest | None = None) -> pa.NativeFile:
+    """The file's bytes, decompressed; ``digest`` hashes them as they are read."""
     raw: pa.NativeFile
     try:
-        raw = pa.OSFile(src.path, "rb") if src.local else pa.PythonFile(src.fs.open(src.path, "rb"), mode="r")
+        if digest is not None:
+            raw = pa.PythonFile(digest.wrap(src.fs.open(src.path, "rb")), mode="r")
+        else:
+            raw = pa.OSFile(src.path, "rb") if src.local else pa.PythonFile(src.fs.open(src.path, "rb"), mode="r")
     except OSError as e:
         raise SourceError(src.uri, f"cannot open ({type(e).__name__})") from None
     return pa.CompressedInputStream(raw, src.compression) if src.compression else raw

@@ -16,27 +16,35 @@ from lakekit.errors import SourceError
 from lakekit.sources import columns
 from lakekit.sources.batches import guarded
 from lakekit.sources.csvfiles import read_csv
+from lakekit.sources.digest import Digest
 from lakekit.sources.formats import Source, open_stream
 from lakekit.sources.jsonfiles import read_json_array, read_ndjson
 
 
-def read(src: Source, types: Mapping[str, pa.DataType] | None = None) -> pa.RecordBatchReader:
+def digests(src: Source) -> bool:
+    """Whether :func:`read` can hash the file while parsing it (Parquet is read out of order)."""
+    return src.format != "parquet"
+
+
+def read(src: Source, types: Mapping[str, pa.DataType] | None = None,
+         digest: Digest | None = None) -> pa.RecordBatchReader:
     """A stream of record batches from one file, with errors that name the file and line.
 
     ``types`` are the column types of the table the file goes into. Text formats infer a
     column's type from its values; where that does not give the table's type but the text
     can be read as it (an all-empty column, a string column whose values look like numbers,
     bools or dates, timestamps written as JSON strings), the column is read as the table's type.
+    ``digest``, where :func:`digests` allows it, hashes the bytes as they are parsed.
     """
     if src.size == 0:
         raise SourceError(src.uri, "empty file")
     match src.format:
         case "csv":
-            return read_csv(src, types)
+            return read_csv(src, types, digest)
         case "ndjson":
-            return read_ndjson(src, types)
+            return read_ndjson(src, types, digest)
         case "json":
-            return read_json_array(src)
+            return read_json_array(src, digest)
         case "parquet":
             return _read_parquet(src)
 

@@ -3,6 +3,7 @@
 from lakekit.storage.delta import (
     KEEP_HANDLE_SECONDS,
     META_NAMESPACE,
+    NO_DATA_CHANGE,
     SUBJECT_KEY_ENV,
     Commit,
     Conflict,
@@ -14,6 +15,7 @@ from lakekit.storage.scan import canonical_schema, relation, scanner, select_row
 __all__ = [
     "KEEP_HANDLE_SECONDS",
     "META_NAMESPACE",
+    "NO_DATA_CHANGE",
     "SUBJECT_KEY_ENV",
     "Commit",
     "Conflict",

@@ -1,7 +1,8 @@
 """The lake's storage: a thin typed layer over delta-rs.
 
-Each function translates its arguments and calls delta-rs once; delta-rs failures are
-mapped onto lakekit errors here and nowhere else. Tables live at ``<root>/<ns>/<name>``.
+Each method translates its arguments and calls delta-rs once; delta-rs failures become lakekit
+errors in :mod:`lakekit.storage.failures`. Where tables live: :mod:`lakekit.storage.roots`; the
+log as a reader replays it: :mod:`lakekit.storage.log`; rows with filters: :mod:`lakekit.storage.scan`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from lakekit.storage.scan import quote, select_rows
 META_NAMESPACE = "_lakekit"
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
-                            "DROP CONSTRAINT"})
+                            "DROP CONSTRAINT", "UPDATE FIELD METADATA"})
 """The Delta operations (as delta-rs names them in a table's history) after which a table holds the
 same rows: housekeeping of files, properties and constraints. Any other commit may change data."""
 KEEP_HANDLE_SECONDS = 60.0
@@ -162,6 +163,20 @@ class Storage:
         with fs.open(path, "rb") as f:
             return bytes(f.read())
 
+    def present(self) -> bool:
+        """Whether the lake exists: its local folder, or anything under its object-store prefix."""
+        fs, base = self.files()
+        return bool(fs.isdir(base) if "://" not in self.root else fs.exists(base))
+
+    def make(self) -> None:
+        """Create the lake: its local folder, or (an object store has no folders) ``_lakekit/lake.json``."""
+        fs, base = self.files()
+        if "://" not in self.root:
+            fs.makedirs(base, exist_ok=True)
+            return
+        with fs.open(f"{base}/{META_NAMESPACE}/lake.json", "wb") as f:
+            f.write(b'{"made_by": "lakekit"}\n')
+
     def tables(self, *, own: bool = False) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded unless ``own``
         (and folders whose names are not table names: :meth:`misnamed`)."""
@@ -204,7 +219,7 @@ class Storage:
         try:
             when = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         except ValueError:
-            raise UsageError(f"as_of must be an ISO timestamp, got '{as_of}'") from None
+            raise UsageError("as_of must be an ISO timestamp (YYYY-MM-DD, optionally THH:MM:SS and +HH:MM)") from None
         return self.version_at(table, when)
 
     def version_at(self, table: str, when: datetime, *, before: bool = False) -> int:
@@ -336,6 +351,13 @@ class Storage:
             matched.when_not_matched_insert_all().execute()
         return before + 1 if commit.exclusive else self.open(table).version()
 
+    def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], *, base: DeltaTable) -> int:
+        """Set keys of one column's field metadata in one commit on top of exactly ``base``; returns
+        its version; raises :class:`Conflict` when another writer committed first."""
+        with translated(table, "tag a column of"):
+            base.alter.set_column_metadata(column, dict(values), commit_properties=Commit().properties(exclusive=True))
+        return base.version()
+
     def folder_fs(self, folder: str) -> pafs.FileSystem:
         """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the
         plain files lakekit reads and writes itself (:mod:`lakekit.files`)."""
@@ -362,14 +384,15 @@ class Storage:
             raise Conflict(f"concurrent commit on '{table}'") from None
         return base.version() + 1
 
-    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
-        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
-        when another writer committed first."""
-        try:
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable,
+                       commit: Commit | None = None) -> int:
+        """Set table properties (none: a commit that only carries ``commit``'s metadata) in one commit
+        on top of exactly ``base``; returns its version; raises :class:`Conflict` when another
+        writer committed first."""
+        with translated(table, "set properties of"):
             base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
-                                            commit_properties=CommitProperties(max_commit_retries=0))
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
+                                            commit_properties=(commit or Commit()).properties(exclusive=True))
+        return base.version()
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.
@@ -377,10 +400,8 @@ class Storage:
         Raises :class:`Conflict` when another writer's commit clashes with the compaction.
         """
         dt = self.open(table)
-        try:
+        with translated(table, "compact"):
             dt.optimize.compact()
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
         dt.create_checkpoint()
         dt.cleanup_metadata()
 
@@ -396,10 +417,6 @@ class Storage:
         those of ``keep_versions``; returns their paths relative to the table. Files no commit ever
         referenced (a write killed or refused before its commit) go too, once older than the retention."""
         dt = self.open(table)
-        try:
+        with translated(table, "vacuum"):
             return list(dt.vacuum(retention_hours, dry_run=dry_run, enforce_retention_duration=False,
                                   keep_versions=sorted(keep_versions) or None, full=True))
-        except CommitFailedError:
-            raise Conflict(f"concurrent commit on '{table}'") from None
-
-

@@ -1,12 +1,15 @@
-"""A Delta table's log as a reader replays it: the files each version is made of, how the log
-spells every file it names, and the raw log files themselves (for a search of their text)."""
+"""A Delta table's log as a reader replays it: the files each version is made of, how the log spells
+every file it names, and the raw log files themselves (for a search of their text)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from urllib.parse import unquote
 
 import pyarrow as pa
@@ -21,6 +24,18 @@ LOG = "_delta_log"
 
 
 @dataclass(frozen=True)
+class FileSpan:
+    """One data file of a table and the versions it is part of: from ``added`` up to, not
+    including, ``removed`` (None: still part of the newest version looked at). Partition values
+    are as the log writes them (text)."""
+
+    path: str
+    added: int
+    removed: int | None
+    partition_values: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
 class Replay:
     """What a table's log says of its files."""
 
@@ -31,53 +46,87 @@ class Replay:
     (URL-encoded, e.g. a partition value ``fr x`` as ``fr%2520x``)."""
 
 
-def replay(storage: Storage, table: str) -> Replay:
-    """The oldest loadable version is opened once; later versions follow by applying each commit's
-    ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every version would
-    cost ~20 ms each)."""
-    fs = storage.folder_fs(table_folder(table))
-    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector(LOG))
-               if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-    latest = storage.open(table)
-    spelled: dict[str, str] = {}
-    for first in sorted(commits):
-        try:
-            live = set(_paths(storage.open(table, first), spelled))
-            break
-        except VersionNotFound:
-            continue
-    else:
-        return Replay({latest.version(): _paths(latest, spelled)}, spelled)
-    found = {first: frozenset(live)}
-    for version in sorted(commits):
-        if version > latest.version():
-            break
-        with fs.open_input_stream(commits[version]) as f:
-            lines = f.read().decode().splitlines()
-        for line in lines:
-            action = json.loads(line) if line.strip() else {}
-            for kind in ("add", "remove", "cdc"):
-                if kind in action:
-                    path = unquote(action[kind]["path"])
-                    spelled[path] = action[kind]["path"]
-                    if version > first and kind == "add":
-                        live.add(path)
-                    elif version > first and kind == "remove":
-                        live.discard(path)
-        if version > first:
-            found[version] = frozenset(live)
-    return Replay(found, spelled)
-
-
 def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
     """Every version whose log is still there → the files it is made of (relative paths)."""
     return replay(storage, table).versions
 
 
-def _paths(dt: DeltaTable, spelled: dict[str, str]) -> frozenset[str]:
-    raw = pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist()
-    spelled.update({unquote(p): p for p in raw})
-    return frozenset(unquote(p) for p in raw)
+def replay(storage: Storage, table: str) -> Replay:
+    """The versions of ``table`` and the files they are made of, and every file its log names."""
+    spelled: dict[str, str] = {}
+    first, latest, spans = _walk(storage, table, None, spelled)
+    versions = {v: frozenset(s.path for s in spans if s.added <= v and (s.removed is None or v < s.removed))
+                for v in range(first, latest + 1)}
+    return Replay(versions, spelled)
+
+
+def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:
+    """(oldest loadable version, ``upto`` (default: latest), every file some version between them
+    is made of, with the versions that added and removed it).
+
+    The oldest loadable version is opened once; later versions follow by applying each commit's
+    ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every version would
+    cost ~20 ms each). A file the oldest loadable version already had counts as added by it: the
+    log that added it is gone."""
+    return _walk(storage, table, upto, None)
+
+
+def _walk(storage: Storage, table: str, upto: int | None,
+          spelled: dict[str, str] | None) -> tuple[int, int, list[FileSpan]]:
+    """:func:`file_spans`, noting in ``spelled`` (when given) how the log spells each file it names."""
+    fs = storage.folder_fs(table_folder(table))
+    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector(LOG))
+               if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
+    last = storage.open(table, upto)
+    for first in sorted(v for v in commits if v <= last.version()):
+        try:
+            start = storage.open(table, first)
+            break
+        except VersionNotFound:
+            continue
+    else:
+        first, start = last.version(), last
+    live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
+    ended: list[FileSpan] = []
+    for version in sorted(v for v in commits if v <= last.version()):
+        with fs.open_input_stream(commits[version]) as f:
+            lines = f.read().decode().splitlines()
+        for line in lines:
+            action = json.loads(line) if line.strip() else {}
+            for kind in ("add", "remove", "cdc"):
+                if kind in action and spelled is not None:
+                    spelled[unquote(action[kind]["path"])] = action[kind]["path"]
+            if version <= first:
+                continue
+            if "add" in action:
+                path = unquote(action["add"]["path"])
+                live[path] = FileSpan(path, version, None, action["add"].get("partitionValues") or {})
+            elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
+                ended.append(dataclasses.replace(gone, removed=version))
+    return first, last.version(), [*ended, *live.values()]
+
+
+def _partitions(dt: DeltaTable, spelled: dict[str, str] | None = None) -> list[tuple[str, dict[str, str | None]]]:
+    """(path, partition values as the log writes them) of every file of a snapshot."""
+    actions = pa.table(dt.get_add_actions(flatten=False))
+    raw = actions.column("path").to_pylist()
+    if spelled is not None:
+        spelled.update({unquote(p): p for p in raw})
+    paths = [unquote(p) for p in raw]
+    if "partition" not in actions.column_names:
+        return [(p, {}) for p in paths]
+    values = actions.column("partition").to_pylist()
+    return [(p, {k: None if x is None else _log_text(x) for k, x in (v or {}).items()})
+            for p, v in zip(paths, values, strict=True)]
+
+
+def _log_text(value: Any) -> str:
+    """A partition value as the Delta log writes it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return str(value)
 
 
 def log_files(storage: Storage, folder: str) -> Iterator[tuple[str, int, Callable[[], bytes | None]]]:

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import pyarrow.dataset as pads
 from deltalake import DeltaTable
 from sqlglot import exp
 
@@ -32,6 +31,7 @@ from lakekit.errors import UsageError
 from lakekit.index.provenance import Provenance, TransformProvenance, from_commit
 from lakekit.lineage.parse import parse_one
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
+from lakekit.storage.fileset import FileSet, fileset
 from lakekit.transform.query import Prepared
 from lakekit.transform.statement import table_name
 
@@ -46,13 +46,13 @@ class ReadPlan:
     """How one transform run reads its inputs.
 
     ``previous`` is the input versions the last run consumed (incremental runs only);
-    ``datasets`` maps DuckDB relation names to the files added since, replacing those inputs.
+    ``scans`` maps DuckDB relation names to the files added since, replacing those inputs.
     """
 
     refresh: Refresh
     reason: str
     previous: dict[str, int] | None = None
-    datasets: Mapping[str, pads.Dataset] = field(default_factory=dict)
+    scans: Mapping[str, FileSet] = field(default_factory=dict)
 
 
 def driving_tables(sql: str, dialect: str) -> frozenset[str]:
@@ -133,7 +133,7 @@ def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: 
         return ReadPlan("full", "full refresh requested" if full_refresh else f"new input versions: {moves}")
     if set(previous) != set(current):
         return ReadPlan("full", "full refresh: the query reads other tables than last run")
-    datasets = {}
+    scans = {}
     for table in changed:
         relations = [r for r in prepared.relations if r.table == table]
         if table not in drive or len(relations) != 1:
@@ -143,19 +143,18 @@ def plan(storage: Storage, base: DeltaTable | None, *, sql_hash: str, prepared: 
         if added is None:
             return ReadPlan("full", f"full refresh: '{table}' had rows rewritten or removed since version "
                                 f"{previous[table]}")
-        datasets[relations[0].name] = added
-    return ReadPlan("incremental", f"incremental: rows added in {moves}", previous, datasets)
+        scans[relations[0].name] = added
+    return ReadPlan("incremental", f"incremental: rows added in {moves}", previous, scans)
 
 
-def added_files(storage: Storage, table: str, old: int, new: int) -> pads.Dataset | None:
-    """The rows of ``table`` version ``new`` in files that version ``old`` did not have.
+def added_files(storage: Storage, table: str, old: int, new: int) -> FileSet | None:
+    """The files of ``table`` version ``new`` that version ``old`` did not have.
 
     None when a file of ``old`` is gone at ``new``: rows were rewritten or removed, not only added.
     """
-    before = {f.path for f in storage.dataset(table, old).get_fragments()}
-    after = storage.dataset(table, new)
-    fragments = list(after.get_fragments())
-    if not before <= {f.path for f in fragments}:
+    before = {f.path for f in fileset(storage, table, old).files}
+    after = fileset(storage, table, new)
+    now = {f.path for f in after.files}
+    if not before <= now:
         return None
-    fresh = [f for f in fragments if f.path not in before]
-    return pads.FileSystemDataset(fresh, after.schema, after.format, after.filesystem)
+    return after.only(now - before)

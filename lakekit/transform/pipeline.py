@@ -34,7 +34,8 @@ from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
 from lakekit.transform import incremental, query, statement
-from lakekit.write import indexes, publish, validate
+from lakekit.write import governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
@@ -48,7 +49,7 @@ class TransformOptions:
     keys: tuple[str, ...] = ()
     versions: Mapping[str, int] | None = None
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
     source: str | None = None
     job: str | None = None
@@ -85,17 +86,16 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
 
 
 def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequence[ValueCopy],
-                    schema_package: str) -> tuple[str, ...]:
+                    catalog: Catalog) -> tuple[str, ...]:
     """Target columns holding the value of an input's personal-data column (as is, normalised or
     inside a larger value: :func:`lakekit.lineage.value_copies`): one its schema tags, or one it
     keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
     for table, version in inputs.items():
-        model = validate.find_schema(table, schema_package)
         snapshot = storage.open(table, version)
         listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
         unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
-        personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
+        personal[table] = unlisted | set(governance.tags(storage, table, catalog))
     return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
@@ -122,11 +122,13 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
-    model = options.schema or validate.find_schema(target, options.schema_package)
+    model = governance.governing(storage, target, options.catalog, options.schema)
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
-        options.schema_package)
+        options.catalog)
     transform_id = new_id()
+    governance.prepare(storage, target, model)
+    named, digest = governance.stamp(model)
 
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
@@ -135,12 +137,12 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
-        reader = _renamed(query.execute(storage, prepared, datasets=plan.datasets), stmt.columns)
+        reader = _renamed(query.execute(storage, prepared, scans=plan.scans), stmt.columns)
         schema = _schema(target, base, reader.schema, run_mode)
         made = TransformProvenance(
             transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
             keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
-            source=options.source, job=options.job or f"transform {target}")
+            source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest)
         draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
         lineage_draft, record_draft = index_rows(draft, made, now())
         indexes.check("lineage", lineage_draft)

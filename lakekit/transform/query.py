@@ -1,11 +1,11 @@
-"""Read-only SQL over lake tables, run by DuckDB on Arrow datasets of pinned Delta versions.
+"""Read-only SQL over lake tables, run by DuckDB's own Parquet reader over pinned Delta versions.
 
 A query is parsed by sqlglot in its own dialect. Every reference to a lake table
 (``namespace.name``; a catalog or BigQuery project in front is ignored) is pinned to one
 version: the one its time-travel clause names, else the caller's ``versions``, else the
-latest. The reference is then renamed to a DuckDB relation registered from that version's
-pyarrow dataset (projection and filter pushdown, no materialisation), keeping its alias,
-and the statement is transpiled to DuckDB. Time-travel forms understood:
+latest. The reference is then renamed to a DuckDB view over that version's Parquet files
+(:mod:`lakekit.storage.engine`: projection and filter pushdown, row groups skipped by their
+statistics), keeping its alias, and the statement is transpiled to DuckDB. Time-travel forms understood:
 
 - Spark, Databricks, Delta: ``VERSION AS OF n``, ``TIMESTAMP AS OF ts``
 - DuckDB: ``FOR VERSION AS OF n``, ``FOR TIMESTAMP AS OF ts``, ``AT (VERSION => n)``
@@ -13,7 +13,7 @@ and the statement is transpiled to DuckDB. Time-travel forms understood:
 - BigQuery: ``FOR SYSTEM_TIME AS OF ts``
 
 Only one query (SELECT, set operations, CTEs) is accepted, and it reads only lake tables:
-the DuckDB connection has file access and Python replacement scans turned off as well.
+the DuckDB database reaches no file outside the tables' folders and no Python variable.
 Errors name tables, columns and positions, never data values.
 """
 
@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as pads
+from deltalake import DeltaTable
 from sqlglot import exp
 
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.lineage.parse import parse_one
+from lakekit.storage import engine
 from lakekit.storage.delta import Storage
-from lakekit.storage.scan import relation
+from lakekit.storage.fileset import FileSet, fileset
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -67,6 +68,8 @@ class Prepared:
     dialect: str
     duckdb_sql: str
     relations: tuple[Relation, ...]
+    scans: Mapping[str, FileSet] = field(default_factory=dict, compare=False, repr=False)
+    """Relation name → the pinned version's files."""
 
     @property
     def inputs(self) -> dict[str, tuple[int, ...]]:
@@ -117,24 +120,23 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
+        scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
+                 for r in relations.values()}
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
-    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()))
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans)
 
 
 def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
-            datasets: Mapping[str, pads.Dataset] | None = None) -> pa.RecordBatchReader:
+            scans: Mapping[str, FileSet] | None = None) -> pa.RecordBatchReader:
     """Run a prepared query; rows stream out in batches (the DuckDB connection closes with the reader).
 
-    ``datasets`` replaces the rows of some relations (by :attr:`Relation.name`), e.g. with only
+    ``scans`` replaces the files of some relations (by :attr:`Relation.name`), e.g. with only
     the files a version added.
     """
-    given = datasets or {}
-    con = _connect()
+    con = engine.connect(storage, {**prepared.scans, **(scans or {})})
     try:
-        for r in prepared.relations:
-            con.register(r.name, relation(given[r.name] if r.name in given else storage.dataset(r.table, r.version)))
         reader = con.sql(prepared.duckdb_sql).to_arrow_reader(batch_rows)
     except duckdb.Error as e:
         con.close()
@@ -175,6 +177,7 @@ class _Pins:
         self.storage = storage
         self.versions = versions
         self.latest: dict[str, int] = {}
+        self.opened: dict[tuple[str, int], DeltaTable] = {}
         self.con: duckdb.DuckDBPyConnection | None = None
 
     def close(self) -> None:
@@ -192,7 +195,7 @@ class _Pins:
         if table in self.versions:
             return self._check(table, self.versions[table])
         if table not in self.latest:
-            self.latest[table] = self.storage.open(table).version()
+            self.latest[table] = self._opened(self.storage.open(table), table)
         return self.latest[table]
 
     def _resolve(self, table: str, point: str, kind: str, value: exp.Expr | None) -> int:
@@ -218,7 +221,12 @@ class _Pins:
     def _check(self, table: str, version: int) -> int:
         if version < 0:
             raise VersionNotFound(table, f"version {version}")
-        return self.storage.open(table, version).version()
+        return self._opened(self.storage.open(table, version), table)
+
+    def _opened(self, snapshot: DeltaTable, table: str) -> int:
+        """Keep an opened version for the scan of its files; its number."""
+        self.opened[(table, snapshot.version())] = snapshot
+        return snapshot.version()
 
     def _constant(self, table: str, value: exp.Expr, kind: type[_T]) -> _T:
         """The value of a constant expression cast to ``kind``, computed by DuckDB (never by Python's eval)."""

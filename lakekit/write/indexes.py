@@ -9,6 +9,7 @@ compacted as it grows.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -17,13 +18,16 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.ipc as ipc
 from deltalake import DeltaTable
 
 from lakekit.core.checks import CheckPlan, compile_plan
 from lakekit.core.results import ValidationReport
 from lakekit.errors import Conflict, InternalError
-from lakekit.index import metadata, schemas
+from lakekit.index import journal, metadata, schemas
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
+from lakekit.index.provenance import new_id
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.scan import select_rows
 from lakekit.write import migrate
@@ -59,7 +63,65 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
         return storage.write(full, todo, mode="append", commit=commit, base=base,
                              configuration=None if base is not None else _index_properties(name))
 
+    _committed(storage, full, commit_once(storage, full, attempt, kept=True))
+
+
+FOLD_EVERY = 100
+"""Journal entries (old enough to fold) that make the writer of the next one fold them."""
+
+
+def note(storage: Storage, name: str, table: pa.Table) -> None:
+    """Add rows to ``_lakekit/<name>`` without a commit: one journal entry, seen by every reader
+    at once (:mod:`lakekit.index.journal`); every :data:`FOLD_EVERY` entries the writer folds the
+    journal into the table. The cost stays the same however many rows the table holds."""
+    table = table.cast(SCHEMAS[name])
+    _check(name, table)
+    storage.folder_fs(META_NAMESPACE).create_dir(journal.FOLDER.split("/", 1)[1] + f"/{name}", recursive=True)
+    fs = journal.folder(storage, name)
+    entry = f"{new_id()}{journal.SUFFIX}"
+    if "://" in storage.root:  # an object is visible only once it is whole
+        _write_entry(fs, entry, table)
+    else:  # a local file is visible while it is written: written beside, then renamed
+        _write_entry(fs, f".{entry}", table)
+        fs.move(f".{entry}", entry)
+    limit = journal.cutoff()
+    if sum(journal.entry_time(e) <= limit for e in journal.entries(storage, name)) >= FOLD_EVERY:
+        fold(storage, name)
+
+
+def _write_entry(fs: pafs.FileSystem, path: str, table: pa.Table) -> None:
+    with fs.open_output_stream(path) as f, ipc.new_file(f, table.schema) as writer:
+        writer.write_table(table)
+
+
+def fold(storage: Storage, name: str) -> None:
+    """Move the journal entries of ``name`` old enough (:data:`lakekit.index.journal.GRACE`) into
+    the table in one commit that raises its watermark, then delete them."""
+    limit = journal.cutoff()
+    loaded = journal.load(storage, name, [e for e in journal.entries(storage, name) if journal.entry_time(e) <= limit])
+    if not loaded:
+        return
+    full = f"{META_NAMESPACE}.{name}"
+    mark = max(journal.entry_time(e) for e, _ in loaded)
+
+    def attempt(base: DeltaTable | None) -> int | None:
+        fresh = journal.pending(storage, name, base, loaded)
+        if not fresh:
+            return None
+        commit = Commit(transactions={journal.app_id(name): mark}, exclusive=True)
+        return storage.write(full, pa.concat_tables(fresh), mode="append", commit=commit, base=base,
+                             configuration=None if base is not None else _index_properties(name))
+
     version = commit_once(storage, full, attempt, kept=True)
+    fs = journal.folder(storage, name)
+    for entry, _ in loaded:  # all at or below the table's watermark now
+        with contextlib.suppress(FileNotFoundError):
+            fs.delete_file(entry)
+    _committed(storage, full, version)
+
+
+def _committed(storage: Storage, full: str, version: int | None) -> None:
+    """After an append made ``version`` (None: nothing was appended) of an index table."""
     if version == 0:  # delta-rs takes no property of ours in the commit that creates a table
         migrate.upgrade(storage, full)
     elif version is not None:
@@ -174,3 +236,20 @@ def _housekeep(storage: Storage, full: str, version: int) -> None:
             return
     elif version and version % CHECKPOINT_EVERY == 0:
         storage.checkpoint(full)
+
+
+def rewrite_entry(storage: Storage, name: str, entry: str, table: pa.Table | None) -> None:
+    """Replace one journal entry of ``_lakekit/<name>`` whole (an erasure redacting it), or delete it
+    (``table`` None or empty). An entry folded and deleted meanwhile comes back at or below the
+    watermark: readers skip it and the next fold deletes it."""
+    fs = journal.folder(storage, name)
+    if table is None or table.num_rows == 0:
+        with contextlib.suppress(FileNotFoundError):
+            fs.delete_file(entry)
+        return
+    table = table.cast(SCHEMAS[name])
+    if "://" in storage.root:
+        _write_entry(fs, entry, table)
+    else:
+        _write_entry(fs, f".{entry}", table)
+        fs.move(f".{entry}", entry)

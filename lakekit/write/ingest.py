@@ -10,6 +10,7 @@ two processes loading the same file at once commit it once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,13 +24,14 @@ from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
-from lakekit.errors import SourceError, UsageError
+from lakekit.errors import Conflict, SourceError, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost, heal
 from lakekit.index.provenance import LoadProvenance, new_id, now
 from lakekit.sources.formats import Format, Source
-from lakekit.storage.delta import Storage
-from lakekit.write import indexes, publish, validate
+from lakekit.storage.delta import Commit, Storage
+from lakekit.write import fingerprints, governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Progress, Target
 
@@ -52,7 +54,7 @@ class IngestOptions:
     job: str | None = None
     load_id_column: bool = True
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
 
     def __post_init__(self) -> None:
@@ -72,53 +74,125 @@ def ingest(
     format: Format | None = None,
     options: IngestOptions,
     progress: Progress | None = None,
+    verify: bool = False,
 ) -> LoadResult:
-    """Load the files of ``source`` into ``table`` as one new version, each file at most once."""
+    """Load the files of ``source`` into ``table`` as one new version, each file at most once.
+
+    A file's fingerprint is known before it is read when its store gives one (ETag) or it was
+    hashed before, unchanged since (:mod:`lakekit.write.fingerprints`; ``verify`` hashes every
+    file first instead); otherwise it is hashed as it is parsed, and the commit is made once every
+    row is written (a copy of a loaded file under a new name is thus read, then not committed).
+    """
     names.check_writable(table)
     found = sources.resolve(source, format=format, storage_options=storage.options)
-    fresh: dict[str, tuple[Source, SourceFile]] = {}
-    for src in found:
-        fp = sources.fingerprint(src)
-        fresh.setdefault(fp.checksum, (src, fp))
+    stats = {src.uri: fingerprints.stat(src) for src in found}
+    remembered = {} if verify else {src.uri: fp for src in found if (fp := fingerprints.recall(storage, src))}
+    known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
+                              and (fp := _known(src, options, verify)) is not None}}
     load_id = new_id()
-    model = options.schema or validate.find_schema(table, options.schema_package)
+    model = governance.governing(storage, table, options.catalog, options.schema)
+    governance.prepare(storage, table, model)
 
     def attempt(dt: DeltaTable | None) -> tuple[LoadResult, LoadProvenance | None]:
-        todo = [pair for pair in fresh.values() if dt is None or dt.transaction_version(file_app_id(pair[1])) is None]
+        todo = _todo(dt, found, known)
         if not todo:
             return LoadResult(table, dt.version() if dt else None, 0, 0, True, (),
-                              skipped_files=tuple(fp for _, fp in fresh.values())), None
+                              skipped_files=tuple(known[src.uri] for src in found)), None
         types = {f.name: f.type for f in pa.schema(dt.schema().to_arrow())} if dt is not None else None
-        readers = [(src, fp, sources.read(src, types)) for src, fp in todo]
-        for src, _, reader in readers:
+        digests = {src.uri: sources.Digest() for src in todo if src.uri not in known}
+        readers = [(src, sources.read(src, types, digests.get(src.uri))) for src in todo]
+        for src, reader in readers:
             if LOAD_ID in {n.lower() for n in reader.schema.names}:
                 raise SourceError(src.uri, f"column '{LOAD_ID}' is lakekit's own (the load of each row): rename it")
         target = Target(table, options.mode, options.keys,
                         tuple(dt.metadata().partition_columns) if dt is not None else options.partition_by,
                         model, options.on_invalid)
-        publish.check_drift(target, [(src.uri, reader.schema) for src, _, reader in readers])
+        publish.check_drift(target, [(src.uri, reader.schema) for src, reader in readers])
         schema = _target_schema(table, dt, readers, options)
         _check_partitions(schema, target.partition_by, table)
-        files = tuple(fp for _, fp, _ in readers)
-        made = LoadProvenance(
-            load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
-            files=files, metadata=dict(options.metadata), schema=validate.schema_name(model) if model else None,
-            schema_hash=validate.schema_hash(model) if model else None)
-        indexes.check("loads", [load_row(table, 0, 0, 0, made, now())])
-        done = publish.publish(storage, target, base=dt, schema=schema,
-                               parts=[(src.uri, reader) for src, _, reader in readers], write_id=load_id,
-                               stamp=LOAD_ID if LOAD_ID in schema.names else None,
-                               commit=made.commit({file_app_id(fp): 1 for fp in files}), progress=progress)
-        result = LoadResult(table, done.version, done.rows, done.quarantined, False, files, load_id=load_id,
-                            skipped_files=tuple(fp for fp in (p[1] for p in fresh.values()) if fp not in files),
+        if digests and dt is not None and schema != pa.schema(dt.schema().to_arrow()):
+            for uri in digests:  # a new column commits through delta-rs alone, which needs the fingerprints first
+                known[uri] = sources.fingerprint(next(src for src in todo if src.uri == uri))
+            raise _learned()
+        commit = _Commit(dt, todo, known, digests, load_id, options, table, model)
+        try:
+            done = publish.publish(storage, target, base=dt, schema=schema,
+                                   parts=[(src.uri, reader) for src, reader in readers], write_id=load_id,
+                                   stamp=LOAD_ID if LOAD_ID in schema.names else None,
+                                   commit=commit if digests else commit(), progress=progress)
+        finally:
+            known.update(commit.hashed)  # whatever happens next, these files need no second read
+        result = LoadResult(table, done.version, done.rows, done.quarantined, False, tuple(commit.made.files),
+                            load_id=load_id, skipped_files=tuple(known[s.uri] for s in found if s not in todo),
                             validation=done.report)
-        return result, made
+        return result, commit.made
 
     result, made = commit_once(storage, table, attempt)
+    fingerprints.remember(storage, [(src, known[src.uri], stats[src.uri]) for src in found
+                                    if src.uri in known and src.uri not in remembered])
     if made is not None and result.version is not None:
         indexes.append(storage, "loads", metadata.rows("loads", [
             load_row(table, result.version, result.rows, result.quarantined, made, now())]), once_by="load_id")
     return result
+
+
+def _known(src: Source, options: IngestOptions, verify: bool) -> SourceFile | None:
+    """The fingerprint of ``src`` before reading it: its store's, or computed now (to verify, which
+    mostly finds the file loaded already; for a merge, which commits through delta-rs alone; for a
+    format that cannot be hashed while parsed); None when it is hashed as it is read."""
+    stored = sources.stored_fingerprint(src)
+    if stored is not None:
+        return stored
+    if verify or options.mode == "merge" or not sources.digests(src):
+        return sources.fingerprint(src)
+    return None
+
+
+def _todo(dt: DeltaTable | None, found: Sequence[Source], known: Mapping[str, SourceFile]) -> list[Source]:
+    """The files still to load: not known loaded in ``dt``, each content once."""
+    todo, seen = [], set()
+    for src in found:
+        fp = known.get(src.uri)
+        if fp is not None and (fp.checksum in seen or (
+                dt is not None and dt.transaction_version(file_app_id(fp)) is not None)):
+            continue
+        if fp is not None:
+            seen.add(fp.checksum)
+        todo.append(src)
+    return todo
+
+
+def _learned() -> Conflict:
+    """Fingerprints taken during an attempt changed what is to load (files loaded already, one
+    content twice, a new column): the attempt starts again knowing them."""
+    return Conflict("fingerprints learned while loading; planning the load again")
+
+
+class _Commit:
+    """The load's commit, made once its files' fingerprints are known (after their rows, for files
+    hashed while parsed); refused when one of them is loaded in ``dt`` already or twice in this load."""
+
+    def __init__(self, dt: DeltaTable | None, todo: Sequence[Source], known: Mapping[str, SourceFile],
+                 digests: Mapping[str, sources.Digest], load_id: str, options: IngestOptions, table: str,
+                 model: Model | None) -> None:
+        self.dt, self.todo, self.known, self.digests, self.table = dt, todo, known, digests, table
+        self.hashed: dict[str, SourceFile] = {}
+        named, digest = governance.stamp(model)
+        self.made = LoadProvenance(
+            load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
+            metadata=dict(options.metadata), schema=named, schema_hash=digest)
+
+    def __call__(self) -> Commit:
+        self.hashed = {uri: SourceFile(uri, src.size, d.checksum())
+                       for src in self.todo if (d := self.digests.get(uri := src.uri)) is not None}
+        files = tuple(self.known.get(src.uri) or self.hashed[src.uri] for src in self.todo)
+        checksums = [f.checksum for f in files]
+        if len(set(checksums)) < len(checksums) or (self.dt is not None and any(
+                self.dt.transaction_version(file_app_id(f)) is not None for f in files)):
+            raise _learned()
+        self.made = dataclasses.replace(self.made, files=files)
+        indexes.check("loads", [load_row(self.table, 0, 0, 0, self.made, now())])
+        return self.made.commit({file_app_id(fp): 1 for fp in files})
 
 
 def load_row(table: str, version: int, rows: int, quarantined: int, made: LoadProvenance,
@@ -132,7 +206,7 @@ def load_row(table: str, version: int, rows: int, quarantined: int, made: LoadPr
     }
 
 
-def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[Source, SourceFile, Any]],
+def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[Source, pa.RecordBatchReader]],
                    options: IngestOptions) -> pa.Schema:
     if dt is not None:
         base = pa.schema(dt.schema().to_arrow())
@@ -140,7 +214,7 @@ def _target_schema(table: str, dt: DeltaTable | None, readers: Sequence[tuple[So
     else:
         base = pa.schema([])
         fixed = False
-    for src, _, reader in readers:
+    for src, reader in readers:
         base = reconcile(base, reader.schema, table=table, uri=src.uri, fixed=fixed)
     with_id = LOAD_ID in base.names if dt is not None else options.load_id_column
     if with_id and LOAD_ID not in base.names:

@@ -82,10 +82,8 @@ def _wait(pid: int, timeout: float) -> tuple[int, bool]:
         ready, _, _ = select.select([fd], [], [], timeout)
         timed_out = not ready
         if timed_out:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(fd)
@@ -101,7 +99,6 @@ def serve() -> None:
     import typer.main
 
     import lakekit.cli  # the expensive part, done once
-    import pyarrow.csv, pyarrow.json, pyarrow.parquet, pyarrow.dataset  # noqa: F401, E401
 
     # typer turns the app into a click command on every call (~0.2-0.4 s of reading signatures):
     # built once here, every child runs the same command object

@@ -25,7 +25,10 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.harness import Case, Recorder, SubprocessRunner, Violation, confirm, execute, make_runner
+from tests.fuzz.cases import Case, Violation
+from tests.fuzz.harness import confirm, execute
+from tests.fuzz.record import Recorder
+from tests.fuzz.runners import SubprocessRunner, make_runner
 
 CONFIRM = os.environ.get("LAKEKIT_FUZZ_CONFIRM", "1") == "1"
 SUBPROCESS_SHARE = float(os.environ.get("LAKEKIT_FUZZ_SUBPROCESS_SHARE", "0.05"))
@@ -88,7 +91,10 @@ class Fuzz:
         if found and CONFIRM and runner.name != "subprocess" and found[0].kind != "harness-error":
             key = frozenset(signature(v) for v in found)
             if key not in self.confirmed:
-                self.confirmed[key] = confirm(case, self.base)
+                try:
+                    self.confirmed[key] = confirm(case, self.base)
+                except OSError as e:  # e.g. E2BIG: an argument no real command line can carry
+                    self.confirmed[key] = [Violation("harness-error", [], f"not confirmed: {e}")]
                 confirmed = True
                 truth = self.confirmed[key]
             else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 
-from tests.fuzz.harness import MARKER, Case, Expected, Step
+from tests.fuzz.cases import MARKER, Case, Expected, Step
 
 M = MARKER
 NATIVE = {
@@ -255,14 +255,16 @@ def seeds() -> dict[str, Case]:
     s["parquet-zero-columns"] = ingest("t.e", "e.parquet", _parquet(pa.table({})), expect="fail", why="no columns")
     s["parquet-uint64-max"] = ingest("t.u", "u.parquet", _parquet(pa.table({"n": pa.array([2**64 - 1], pa.uint64())})),
                                      expect="any", expected=Expected(rows=1, columns=["n"], numbers={"n": [2**64 - 1]}))
-    s["parquet-string-view"] = ingest("t.v", "v.parquet", _parquet(pa.table({"s": pa.array([M, "b"], pa.string_view())})),
+    views = pa.table({"s": pa.array([M, "b"], pa.string_view())})
+    s["parquet-string-view"] = ingest("t.v", "v.parquet", _parquet(views),
                                       expect="ok", why="a type delta-rs itself writes",
                                       expected=Expected(rows=2, columns=["s"], strings={"s": [M]}))
     s["parquet-large-list"] = ingest("t.v", "v.parquet", _parquet(pa.table({"l": pa.array([[1], [2, 3]],
                                                                                            pa.large_list(pa.int64()))})),
                                      expect="ok", why="a type delta-rs itself writes",
                                      expected=Expected(rows=2, columns=["l"]))
-    s["parquet-dictionary"] = ingest("t.v", "v.parquet", _parquet(pa.table({"s": pa.array([M, M]).dictionary_encode()})),
+    dictionary = pa.table({"s": pa.array([M, M]).dictionary_encode()})
+    s["parquet-dictionary"] = ingest("t.v", "v.parquet", _parquet(dictionary),
                                      expect="ok", why="dictionary-encoded strings",
                                      expected=Expected(rows=2, columns=["s"], strings={"s": [M, M]}))
     s["parquet-duplicate-columns"] = ingest("t.v", "v.parquet",

@@ -208,3 +208,15 @@ def test_local_sources_into_an_s3_lake(s3, tmp_path):
     again = s3.lake()
     assert again.tables() == ["raw.t"]
     assert again.loads("raw.t").column("load_id").to_pylist() == [r.load_id]
+
+
+def test_sql_and_transforms_read_the_pinned_files(where: Where) -> None:
+    """DuckDB reads the version's Parquet files itself, from the store as from disk."""
+    lake = where.lake
+    lake.ingest("raw.people", where.put("a.csv", _csv([(1, "ann"), (2, "bob")])))
+    lake.ingest("raw.people", where.put("b.csv", _csv([(3, "cy")])))
+    assert _rows(lake.sql("SELECT id, name FROM raw.people WHERE id > 1")) == [(2, "bob"), (3, "cy")]
+    assert _rows(lake.sql("SELECT id, name FROM raw.people VERSION AS OF 0", dialect="spark")) == [(1, "ann"),
+                                                                                                   (2, "bob")]
+    done = lake.transform("clean.people", "SELECT id, upper(name) AS name FROM raw.people", dialect="duckdb")
+    assert _rows(lake.read("clean.people", version=done.version)) == [(1, "ANN"), (2, "BOB"), (3, "CY")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 
@@ -156,8 +157,44 @@ def test_ndjson_failing_mid_file_exits_cleanly(tmp_path: Path) -> None:
 
     (tmp_path / "big.ndjson").write_bytes(b'{"id": 1}\n' * 150_000 + b"{oops\n" + b'{"id": 2}\n' * 1_000_000)
     cli = Path(sys.executable).parent / "lakekit"
-    done = subprocess.run([str(cli), "ingest", "t.big", str(tmp_path / "big.ndjson"), "--lake", str(tmp_path / "lake")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([str(cli), "ingest", "t.big", str(tmp_path / "big.ndjson"), "--lake", str(tmp_path / "lake"),
+                           "--create"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'big.ndjson'}: malformed JSON: Missing a name "
                                                 "for object member."]
+
+
+_json_text = st.text(alphabet=st.sampled_from([*'ab"\\{}[]:, \n\t', "é", "\u2028"]), max_size=8)
+
+
+def _nest(value: object, depth: int, kinds: list[bool]) -> object:
+    for i in range(depth):
+        value = {"k": value} if kinds[i % len(kinds)] else [value]
+    return value
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(leaf=st.one_of(_json_text, st.integers(-(2**70), 2**70)), depth=st.integers(0, 80),
+       kinds=st.lists(st.booleans(), min_size=1, max_size=4), keys=st.lists(_json_text, max_size=3))
+def test_the_json_check_measures_nesting_and_integers_as_a_parser_would(leaf: object, depth: int, kinds: list[bool],
+                                                                         keys: list[str]) -> None:
+    from lakekit.sources.jsonfiles import check_text
+
+    record = {"x": _nest(leaf, depth, kinds), **{k: k for k in keys}}
+    line = json.dumps(record, ensure_ascii=False).encode()
+    wide = isinstance(leaf, int) and not -(2**63) <= leaf < 2**63
+    try:
+        check_text("f.ndjson", line + b"\n" + line, 1, records=True)
+    except SourceError as e:
+        assert wide or _depth(record) > 64, str(e)
+        assert ("64-bit" in str(e)) == wide or _depth(record) > 64
+    else:
+        assert not wide and _depth(record) <= 64

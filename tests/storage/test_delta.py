@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
-from lakekit.storage import SUBJECT_KEY_ENV, Commit, Storage, normalise_root, split_name, table_folder
+from lakekit.storage.delta import SUBJECT_KEY_ENV, Commit, Storage
+from lakekit.storage.roots import normalise_root, split_name, table_folder
 
 T = "raw.t"
 

@@ -5,15 +5,14 @@ A child process (``sys.executable``) ingests a ~60 MB CSV into a table that alre
 one committed version. It is killed with SIGKILL at several points: by the test from outside
 (after fixed delays, when the load's first Parquet file appears in the table folder, when the
 new ``_delta_log`` commit appears), or by itself at deterministic points of the load, by
-wrapping lakekit's public functions inside the child (while fingerprinting, halfway through
-the source's record batches, and right after the data commit, before the ``_lakekit/loads``
-index row). Nothing in lakekit knows about these tests.
+wrapping lakekit's public functions inside the child (when the file's fingerprint is taken,
+its rows written but not committed; halfway through the source's record batches; right after
+the data commit, before the ``_lakekit/loads`` index row). Nothing in lakekit knows about these tests.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -44,8 +43,8 @@ point = spec["point"]
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
-if point == "fingerprint":
-    lakekit.sources.fingerprint = lambda src: die()
+if point == "fingerprint":  # the rows are written (staged), the commit waits for the file's hash
+    lakekit.sources.Digest.checksum = lambda self: die()
 elif point == "stream":
     read = lakekit.sources.read
     def killing_read(src, *args, **kwargs):
@@ -202,9 +201,9 @@ def test_kill_between_the_commit_and_the_index_row(base_lake, big_csv, tmp_path)
 
 def test_kill_when_the_first_data_file_appears(base_lake, big_csv, tmp_path):
     lake = _fresh_lake(base_lake, tmp_path)
-    before = set(os.listdir(_table_dir(lake)))
+    before = set(_table_dir(lake).rglob("*.parquet"))
     child = _start(lake, big_csv)
-    _wait_for(lambda: any(n.endswith(".parquet") for n in set(os.listdir(_table_dir(lake))) - before), child)
+    _wait_for(lambda: bool(set(_table_dir(lake).rglob("*.parquet")) - before), child)
     _kill(child)
 
     committed = _assert_consistent_after_crash(lake)

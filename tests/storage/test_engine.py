@@ -1,0 +1,173 @@
+"""DuckDB's own Parquet reader over pinned versions: the rows, types and partition values a Delta
+reader gives, pushdown into the files, and a database that reaches only the tables' folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable, write_deltalake
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lakekit as lk
+from lakekit.errors import LakekitError, UnsupportedTable
+from lakekit.storage import engine
+from lakekit.storage.fileset import fileset
+from lakekit.transform import query as q
+
+UTC = dt.UTC
+
+
+def _sorted(table: pa.Table) -> list[dict[str, object]]:
+    return sorted(table.to_pylist(), key=repr)
+
+
+def _as_before(lake: lk.Lake, table: str, sql: str) -> pa.Table:
+    """What lakekit returned before reading files itself: DuckDB over the delta-rs Arrow dataset."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("t", DeltaTable(lake._storage.uri(table)).to_pyarrow_dataset())
+    return con.sql(sql.replace(table, "t")).to_arrow_table()
+
+
+WIDE = pa.table({
+    "i8": pa.array([1, None], pa.int8()), "i32": pa.array([2, 3], pa.int32()), "i64": [4, None],
+    "f32": pa.array([1.5, None], pa.float32()), "f64": [2.5, float("inf")],
+    "dec": pa.array([Decimal("1.25"), None], pa.decimal128(10, 2)), "flag": [True, None],
+    "s": ["x", "ü'quote"], "b": pa.array([b"\x00\x01", None], pa.binary()),
+    "d": pa.array([dt.date(2024, 2, 29), None], pa.date32()),
+    "ts": pa.array([dt.datetime(2024, 1, 1, 12, tzinfo=UTC), None], pa.timestamp("us", tz="UTC")),
+    "ntz": pa.array([dt.datetime(2024, 1, 1, 12), None], pa.timestamp("us")),
+    "l": pa.array([[1, 2], None], pa.list_(pa.int64())),
+    "st": pa.array([{"a": 1, "b": "x"}, None], pa.struct([("a", pa.int64()), ("b", pa.string())])),
+})
+
+
+def test_types_are_what_lakekit_gave_before(lake: lk.Lake) -> None:
+    write_deltalake(lake._storage.uri("raw.wide"), WIDE)
+    got = lake.sql("SELECT * FROM raw.wide ORDER BY i32")
+    before = _as_before(lake, "raw.wide", "SELECT * FROM raw.wide ORDER BY i32")
+    assert got.schema == before.schema
+    assert got.to_pylist() == before.to_pylist()
+    assert got.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+
+
+def test_a_column_added_later_is_null_in_older_files(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.grow")
+    write_deltalake(uri, pa.table({"id": [1, 2]}))
+    write_deltalake(uri, pa.table({"id": [3], "score": pa.array([1.5], pa.float32())}), mode="append",
+                    schema_mode="merge")
+    got = lake.sql("SELECT id, score FROM raw.grow ORDER BY id")
+    assert got.to_pylist() == [{"id": 1, "score": None}, {"id": 2, "score": None}, {"id": 3, "score": 1.5}]
+    assert got.schema.field("score").type == pa.float32()
+    assert lake.sql("SELECT id FROM raw.grow VERSION AS OF 0 ORDER BY id", dialect="spark").column(0).to_pylist() \
+        == [1, 2]
+
+
+_PARTITION_TEXT = st.one_of(st.none(), st.sampled_from(["a b", "c/d", "%x", "it's", "ü", "=",
+                                                        "__HIVE_DEFAULT_PARTITION__"]),
+                            st.text(alphabet="abz09 -_.", min_size=1, max_size=5))
+_ROWS = st.lists(st.tuples(st.integers(-5, 5), _PARTITION_TEXT, st.one_of(st.none(), st.integers(-3, 3)),
+                           st.one_of(st.none(), st.dates(dt.date(1999, 1, 1), dt.date(2001, 1, 1)))),
+                 min_size=1, max_size=25)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_ROWS)
+def test_partition_values_come_from_the_log(tmp_path_factory: pytest.TempPathFactory,
+                                            rows: list[tuple[int, str | None, int | None, dt.date | None]]) -> None:
+    lake = lk.Lake(tmp_path_factory.mktemp("lake"))
+    data = pa.table({"x": [r[0] for r in rows], "p": pa.array([r[1] for r in rows], pa.string()),
+                     "n": pa.array([r[2] for r in rows], pa.int32()), "d": pa.array([r[3] for r in rows], pa.date32())})
+    write_deltalake(lake._storage.uri("raw.parts"), data, partition_by=["p", "n", "d"])
+    got = lake.sql("SELECT * FROM raw.parts")
+    assert got.column_names == ["x", "p", "n", "d"]
+    assert got.schema.field("n").type == pa.int32()
+    delta_rs = DeltaTable(lake._storage.uri("raw.parts")).to_pyarrow_table()
+    assert _sorted(got) == _sorted(delta_rs.select(got.column_names))
+    wanted = rows[0][1]
+    where = "p IS NULL" if wanted is None else "p = ?"
+    picked = lake.sql(f"SELECT x FROM raw.parts WHERE {where}".replace("?", "'" + str(wanted).replace("'", "''") + "'"))
+    assert sorted(picked.column("x").to_pylist()) == sorted(r["x"] for r in got.to_pylist() if r["p"] == wanted)
+
+
+def test_filters_and_columns_reach_the_parquet_reader(lake: lk.Lake) -> None:
+    write_deltalake(lake._storage.uri("raw.events"), pa.table({"id": range(100), "kind": ["a", "b"] * 50}))
+    write_deltalake(lake._storage.uri("raw.parts"), pa.table({"x": [1, 2], "p": ["a", "b"]}), partition_by=["p"])
+    prepared = q.prepare(lake._storage, "SELECT id FROM raw.events WHERE kind = 'b'")
+    con = engine.connect(lake._storage, prepared.scans)
+    plan = con.sql("EXPLAIN " + prepared.duckdb_sql).fetchall()[0][1].replace(" ", "")
+    assert "READ_PARQUET" in plan
+    assert "Projections:id│" in plan
+    assert "Filters:kind='b'" in plan
+    con.close()
+    prepared = q.prepare(lake._storage, "SELECT x FROM raw.parts WHERE p = 'b'")
+    con = engine.connect(lake._storage, prepared.scans)
+    plan = con.sql("EXPLAIN " + prepared.duckdb_sql).fetchall()[0][1]
+    assert plan.count("READ_PARQUET") == 1  # the other partition's files are not scanned at all
+    con.close()
+
+
+def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
+    write_deltalake(lake._storage.uri("raw.a"), pa.table({"x": [1]}))
+    write_deltalake(lake._storage.uri("raw.b"), pa.table({"x": [2]}))
+    lake._storage.secret()
+    con = engine.connect(lake._storage, {"a": fileset(lake._storage, "raw.a")})
+    try:
+        assert con.sql("SELECT x FROM a").fetchall() == [(1,)]
+        other = fileset(lake._storage, "raw.b")
+        for forbidden in (f"{lake._storage.root}/_lakekit/subject.key", other.location(other.files[0]), "/etc/passwd"):
+            with pytest.raises(duckdb.PermissionException):
+                con.sql(f"SELECT * FROM read_blob('{forbidden}')").fetchall()
+        with pytest.raises(duckdb.Error):
+            con.sql("SET enable_external_access = true")
+    finally:
+        con.close()
+
+
+def test_an_empty_version_has_the_tables_columns(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.empty")
+    write_deltalake(uri, pa.table({"id": [1], "s": ["x"]}))
+    DeltaTable(uri).delete()
+    got = lake.sql("SELECT * FROM raw.empty")
+    assert got.num_rows == 0
+    assert got.column_names == ["id", "s"]
+
+
+def _turn_on_column_mapping(uri: str) -> None:
+    """Commit version 1 as a writer with column mapping would (delta-rs cannot turn it on itself)."""
+    log = Path(uri) / "_delta_log"
+    first = [json.loads(line) for line in (log / f"{0:020}.json").read_text().splitlines()]
+    meta = next(a["metaData"] for a in first if "metaData" in a)
+    schema = json.loads(meta["schemaString"])
+    for i, f in enumerate(schema["fields"], start=1):
+        f["metadata"] = {"delta.columnMapping.id": i, "delta.columnMapping.physicalName": f["name"]}
+    meta.update(schemaString=json.dumps(schema), configuration={"delta.columnMapping.mode": "name",
+                                                                 "delta.columnMapping.maxColumnId": str(i)})
+    protocol = {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["columnMapping"],
+                "writerFeatures": ["columnMapping"]}
+    (log / f"{1:020}.json").write_text(json.dumps({"protocol": protocol}) + "\n" + json.dumps({"metaData": meta}))
+
+
+def test_column_mapping_is_refused_clearly(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.mapped")
+    write_deltalake(uri, pa.table({"id": [1]}))
+    _turn_on_column_mapping(uri)
+    with pytest.raises(UnsupportedTable, match=r"'raw\.mapped' uses column mapping"):
+        lake.sql("SELECT * FROM raw.mapped")
+    assert lake.sql("SELECT * FROM raw.mapped VERSION AS OF 0", dialect="spark").num_rows == 1
+
+
+def test_a_vacuumed_version_is_an_error_naming_the_table(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.gone")
+    write_deltalake(uri, pa.table({"id": [1]}))
+    write_deltalake(uri, pa.table({"id": [2]}), mode="overwrite")
+    DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+    with pytest.raises(LakekitError, match=r"raw\.gone"):
+        lake.sql("SELECT * FROM raw.gone VERSION AS OF 0", dialect="spark")
