@@ -4,8 +4,9 @@ Not only the tables' current files: every Parquet file (values of every column, 
 included, and the statistics in its footer), every Arrow file (journal entries), every Delta log
 file (JSON commits line by line, checkpoints as Parquet: their ``add.stats`` too,
 ``_last_checkpoint``, checksums), lakekit's own tables and files, run artifacts (gzip and zstd
-decompressed), anything else as bytes; and every file's name. Strings are looked for as :mod:`lakekit.gdpr.needles` says; an integer identifier
-also as a value of a column named like one that holds its kind.
+decompressed), anything else as bytes; and every file's name. Strings are looked for as
+:mod:`lakekit.gdpr.needles` says; an integer identifier also as a value of a column named like one
+that holds its kind.
 """
 
 from __future__ import annotations
