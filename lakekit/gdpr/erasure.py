@@ -94,7 +94,8 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Cata
         if "reads" not in state:
             versions = {h.table: set(h.versions) for h in found.report.tables if h.place in ("table", "predictions")}
             checked = erasures.check(storage, erasures.affected(storage, versions))
-            state["reads"] = [{"run_id": a.run_id, "seq": a.read.seq, "reproduced": a.reproduced} for a in checked]
+            state["reads"] = [{"run_id": a.item.run_id, "seq": a.item.seq, "reproduced": a.reproduced}
+                              for a in checked]
         journal.save(storage, request_id, state)
         runs_used, seen, residue = set(state["runs"]), commits.Seen(), []
         for _ in range(PASSES):
@@ -198,12 +199,13 @@ def _resolve_pending(storage: Storage, state: dict[str, Any], found: Search, req
 
 
 def _amend_runs(storage: Storage, request_id: str, subject: str, state: Mapping[str, Any]) -> set[str]:
-    """Record what the runs' reads give now; returns the runs that can no longer be reproduced."""
+    """Record what the runs' reads and training sets give now; returns the runs that can no longer be
+    reproduced."""
     checked = []
     for r in state.get("reads", []):
-        read = next((x for x in runs.reads(storage, r["run_id"]) if x.seq == r["seq"]), None)
-        if read is not None:
-            checked.append(erasures.Affected(r["run_id"], read, r["reproduced"]))
+        item = next((i for i in erasures.items(storage, r["run_id"]) if i.seq == r["seq"]), None)
+        if item is not None:
+            checked.append(erasures.Affected(item, r["reproduced"]))
     erasures.amend(storage, request_id, subject, checked)
     lost = set()
     for path, sha in state.get("artifacts", {}).items():

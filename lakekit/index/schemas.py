@@ -133,14 +133,15 @@ class RunOutputs(pa.DataFrameModel):
 
 
 class RunErasures(pa.DataFrameModel):
-    """One row per run read an erasure changed (``seq`` ≥ 1), or per run it changed whole (``seq`` 0:
-    an artifact): what reproducing it gives now (rows, fingerprint), or why it cannot be reproduced."""
+    """One row per run read an erasure changed (``seq`` ≥ 1), training set (``seq`` < 0) or run it
+    changed whole (``seq`` 0: an artifact): what reproducing it gives now (rows, fingerprint), or why
+    it cannot be reproduced."""
 
     erasure_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # request_id:run_id:seq
     request_id: str = pa.Field(str_length={"min_value": 1})
     subject: str = pa.Field(str_matches=r"^[0-9a-f]{32}$")
     run_id: str = pa.Field(str_length={"min_value": 1})
-    seq: int = pa.Field(ge=0)
+    seq: int  # a read's seq; 0: the run as a whole; minus a training set's seq
     table: str = pa.Field(nullable=True, str_matches=TABLE)
     version: int = pa.Field(nullable=True, ge=0)
     rows_before: int = pa.Field(nullable=True, ge=0)

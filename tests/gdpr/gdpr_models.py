@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandera.polars as pa
-import polars as pl  # noqa: F401  (pandera resolves annotations in module globals)
+import polars as pl
 
 
 class People(pa.DataFrameModel):
@@ -97,3 +97,23 @@ class RawEvents(pa.DataFrameModel):
 
     class Config:
         name = "shop.raw_events"
+
+
+class Activity(pa.DataFrameModel):
+    """A feature view's table (test_gdpr.py: a training set built from it, then a subject erased)."""
+
+    user_id: int = pa.Field(metadata={"pii": "user_id", "identifying": True})
+    at: pl.Datetime
+    clicks_7d: int
+
+    class Config:
+        name = "f.activity"
+
+
+class Labels(pa.DataFrameModel):
+    user_id: int = pa.Field(metadata={"pii": "user_id", "identifying": True})
+    labelled_at: pl.Datetime
+    is_seeker: bool
+
+    class Config:
+        name = "l.labels"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,7 +20,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from typer.testing import CliRunner
 
-from lakekit import Lake
+from lakekit import FeatureView, Lake
 from lakekit.cli import app
 from lakekit.errors import UsageError
 from lakekit.runs import predictions_table
@@ -294,3 +295,27 @@ def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Pat
         keys = set(pool.map(lambda _: Lake(root)._storage.secret(), range(16)))
     assert len(keys) == 1 and len(next(iter(keys))) == 64
     assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]
+
+
+def test_a_training_set_built_from_the_subject_reproduces_minus_them(tmp_path: Path) -> None:
+    hours = [datetime(2024, 5, 3, h) for h in range(12)]
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models",
+                feature_views=[FeatureView("activity", table="f.activity", entity="user_id", timestamp="at")])
+    write_deltalake(lake._storage.uri("f.activity"), pa.table({
+        "user_id": pa.array([1, 1, 2, 3], pa.int64()), "at": pa.array([hours[1], hours[5], hours[2], hours[8]]),
+        "clicks_7d": pa.array([10, 50, 20, 80], pa.int64())}))
+    write_deltalake(lake._storage.uri("l.labels"), pa.table({
+        "user_id": pa.array([1, 2, 3], pa.int64()), "labelled_at": pa.array([hours[6], hours[3], hours[9]]),
+        "is_seeker": [True, False, True]}))
+    with lake.start_run("job-seeker") as run:
+        built = run.features.historical("l.labels", "activity:*", "labelled_at")
+    with lake.start_run("other") as other:
+        other.read("f.activity", filter="user_id = 3")
+    assert built.num_rows == 3
+    report = lake.gdpr.erase(user_id=1, reason="ticket 11")
+    assert report.verified and report.unreproducible == ()
+    again = lake.reproduce(run.run_id)
+    assert again["historical#1"].column("user_id").to_pylist() == [2, 3]
+    assert again["historical#1"].column("clicks_7d").to_pylist() == [20, 80]
+    assert {e.input: e.rows_removed for e in again.erased} == {"l.labels": 1, "f.activity": 2, "historical#1": 1}
+    assert lake.reproduce(other.run_id).erased == ()  # never read user 1: exactly as before
