@@ -66,6 +66,7 @@ def fixture_lake(runner: Any, base: Path) -> Path:
     (folder / "lakekit.toml").write_bytes(CONFIG)
     for name, data in FIXTURE_FILES.items():
         (folder / name).write_bytes(data)
+    (folder / "lake").mkdir()
     for argv in FIXTURE_STEPS:
         fixture_log.append(runner.run([*argv, "--lake", str(folder / "lake")], folder))
     _FIXTURE[key] = folder / "lake"
