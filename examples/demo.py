@@ -187,9 +187,11 @@ def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) ->
     console.print_json(data=diff.asdict())
 
 
-def forget(lake: lk.Lake, data: Path) -> None:
-    step("7. A user asks to be forgotten: find, export, erase with proof, audit")
-    email = lake.sql("SELECT email FROM raw.users ORDER BY user_id LIMIT 1").column("email")[0].as_py()
+def forget(lake: lk.Lake, data: Path, ids: dict[str, str]) -> None:
+    step("7. A user asks to be forgotten: find, export, erase with proof — history kept, minus them")
+    trained = lake.reproduce(ids["job-seeker"])["features.persons"]  # someone the first model was trained on
+    person = min(trained.column("person_id").to_pylist())
+    email = lake.sql(f"SELECT email FROM raw.users WHERE user_id = {person}").column("email")[0].as_py()
     report = lake.gdpr.find(email=email)
     console.print(f"subject {report.subject} (a salted hash; the e-mail is never printed): "
                   f"identifiers found {report.identifiers}")
@@ -200,13 +202,26 @@ def forget(lake: lk.Lake, data: Path) -> None:
     console.print(f"runs that used the data: {len(report.runs)}; derived tables without identifiers: "
                   f"{', '.join(report.downstream) or 'none'}")
     export = data / "subject-export.json"
-    export.write_text(json.dumps(lake.gdpr.export(email=email), indent=2, default=str))
-    console.print(f"Art. 15 export written to {export}")
+    lake.gdpr.export(email=email, to=export)
+    console.print(f"Art. 15 export (every version holding them) written to {export}")
+    last = lake.resolve_version("raw.users")
+    before = {v: lake.read("raw.users", version=v).num_rows for v in range(last + 1)}
     erased = lake.gdpr.erase(email=email, reason="request GDPR-2026-0042")
     for t in erased.tables:
-        console.print(f"erased {t.rows_removed} row(s) from {t.table} (now version {t.version}), removed "
-                      f"{t.files_removed} file(s); versions no longer readable: {list(t.versions_erased)}")
-    console.print(f"verified: {erased.verified} — and again: {lake.gdpr.verify(email=email).verified}")
+        console.print(f"erased {t.rows_removed} row(s) from {t.table}: {len(t.versions_rewritten)} version(s) "
+                      f"rewritten ({t.commits_rewritten} commit file(s), {t.checkpoints_rewritten} checkpoint(s)), "
+                      f"recorded as version {t.version}")
+    versions = Table("version", "rows before", "rows now", title="raw.users: every old version still readable")
+    for v, n in before.items():
+        versions.add_row(str(v), f"{n:,}", f"{lake.read('raw.users', version=v).num_rows:,}")
+    console.print(versions)
+    console.print(f"verified: {erased.verified} — every file under the lake decoded and searched: "
+                  f"{lake.gdpr.verify(email=email).verified}")
+    again = lake.reproduce(ids["job-seeker"])
+    minus = "; ".join(f"{e.input} {e.rows_removed} row(s) fewer (request {', '.join(e.requests)})"
+                      for e in again.erased)
+    console.print(f"the first job-seeker run reproduces minus the subject: "
+                  f"{', '.join(f'{t} {v.num_rows:,} rows' for t, v in again.items())} — {minus or 'unchanged'}")
     stale = sorted({s.name for s in lake.stale_runs() if s.produced_by.operation == "erase"})
     console.print(f"runs trained on the subject's data, stale since the erasure: {', '.join(stale)}")
     for r in lake.rerun_runs():
@@ -231,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     ids = cascade(lake)
     point_in_time(lake, ids["job-seeker"])
     blacklist_fix(lake, files, ids)
-    forget(lake, Path(args.data))
+    forget(lake, Path(args.data), ids)
     console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")
 
 

@@ -38,6 +38,7 @@ from lakekit.errors import (
     Cycle,
     DuplicateSchema,
     FailedChecks,
+    HistoryError,
     IncompatibleFormat,
     InternalError,
     InvalidTableName,
@@ -63,8 +64,7 @@ from lakekit.errors import (
     VersionNotFound,
 )
 from lakekit.features import FeatureView, ViewInfo
-from lakekit.gdpr import ErasureReport, TableErasure, Verification
-from lakekit.gdpr.subjects import SubjectReport, TableHit
+from lakekit.gdpr import ArtifactHit, ErasureReport, Occurrence, SubjectReport, TableErasure, TableHit, Verification
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import (
     ErasureProvenance,
@@ -81,14 +81,16 @@ from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
 from lakekit.project import Project
 from lakekit.runs.commands import CommandRun
+from lakekit.runs.erasures import ReadErasure
 from lakekit.runs.record import Run
 from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
-from lakekit.runs.replay import InputChange, RunComparison, StaleRun, Step
+from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleRun, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Artifact",
+    "ArtifactHit",
     "AuditAction",
     "AuditStatus",
     "CheckFailure",
@@ -108,6 +110,7 @@ __all__ = [
     "FeatureView",
     "FileRun",
     "HistoryEntry",
+    "HistoryError",
     "IncompatibleFormat",
     "IndirectSubtype",
     "InputChange",
@@ -121,6 +124,7 @@ __all__ = [
     "NoLake",
     "NotFound",
     "NotReproducible",
+    "Occurrence",
     "Operation",
     "PredictionsProvenance",
     "Project",
@@ -129,8 +133,10 @@ __all__ = [
     "ProjectRun",
     "Provenance",
     "Read",
+    "ReadErasure",
     "RecordedSchema",
     "RepairReport",
+    "Reproduction",
     "RerunStep",
     "Result",
     "RowDiff",

@@ -247,11 +247,17 @@ class FailedChecks(ValidationFailed):
         self.report = report
 
 
+class HistoryError(LakekitError):
+    """A table's history cannot be rewritten (:mod:`lakekit.storage.history`): nothing was changed
+    unless the message says so; a rewrite cut short resumes from its journal."""
+
+
 class NotReproducible(LakekitError):
     """A recorded read that cannot be had again exactly (its files are gone, or its rows differ)."""
 
     def __init__(self, run_id: str, table: str, reason: str) -> None:
-        super().__init__(f"run '{run_id}' cannot reproduce its read of '{table}': {reason}")
+        what = f"its read of '{table}'" if table else "what it did"  # no table: the run as a whole
+        super().__init__(f"run '{run_id}' cannot reproduce {what}: {reason}")
         self.run_id = run_id
         self.table = table
 

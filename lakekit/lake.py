@@ -264,8 +264,9 @@ class Lake:
         """One run with its inputs ``{table: version}``, params, metrics, artifacts and outputs."""
         return runs.run(self._storage, run_id)
 
-    def reproduce(self, run_id: str) -> dict[str, pa.Table]:
-        """``{table: rows}`` exactly as the run read them, verified by fingerprint."""
+    def reproduce(self, run_id: str) -> replay.Reproduction:
+        """``{table: rows}`` as the run read them, verified by fingerprint; after an erasure of a
+        subject it read, minus that subject (``.erased`` says how many rows, by which request)."""
         return replay.reproduce(self._storage, run_id)
 
     def compare_runs(self, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:

@@ -7,13 +7,12 @@ only ``export`` writes the subject's data, to the file given.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, open_lake, out, print_json, print_records
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -22,9 +21,14 @@ SubjectArg = Annotated[list[str], typer.Argument(help="KIND=VALUE identifiers, e
 
 
 def _subject(ids: list[str]) -> dict[str, Any]:
+    """``KIND=VALUE`` arguments as identifiers; a malformed one is a usage error that does not
+    repeat it (it may be an e-mail address typed without its kind)."""
     found: dict[str, list[str]] = {}
     for text in ids:
-        kind, value = key_value(text, "KIND=VALUE")
+        kind, sep, value = text.partition("=")
+        if not sep or not kind or not value:
+            raise typer.BadParameter("each identifier is KIND=VALUE (e.g. email=...); one argument is not",
+                                     param_hint="KIND=VALUE")
         found.setdefault(kind, []).append(value)
     return {k: v[0] if len(v) == 1 else v for k, v in found.items()}
 
@@ -37,8 +41,12 @@ def find(ctx: typer.Context, ids: SubjectArg) -> None:
         print_json(report.asdict())
         return
     out.print(f"subject {report.subject}: identifiers {report.identifiers}")
-    print_records([{"table": h.table, "place": h.place, "rows": h.rows, "versions": list(h.versions),
-                    "files": len(h.files), "orphans": len(h.orphans)} for h in report.tables])
+    print_records([{"table": h.table, "place": h.place, "rows": h.rows, "mentions": h.mentions,
+                    "versions": list(h.versions), "files": len(h.files), "orphans": len(h.orphans)}
+                   for h in report.tables])
+    if report.artifacts:
+        print_records([{"run": a.run_id, "artifact": a.path, "rows": a.rows, "mentions": a.mentions}
+                       for a in report.artifacts])
     out.print(f"runs that used the data: {', '.join(report.runs) or 'none'}")
     out.print(f"derived tables without identifiers: {', '.join(report.downstream) or 'none'}")
 
@@ -50,10 +58,10 @@ def export(
     to: Annotated[Path, typer.Option("--to", help="File to write the export to (JSON).")],
 ) -> None:
     """Write the subject's data, its sources and the runs that used it to a JSON file (Art. 15)."""
-    data = open_lake(ctx).gdpr.export(**_subject(ids))
-    to.write_text(json.dumps(data, indent=2, default=str))
-    rows = sum(len(t["rows"]) for t in data["tables"].values())
-    out.print(f"subject {data['subject']}: {rows} row(s) from {len(data['tables'])} table(s) written to {to}")
+    data = open_lake(ctx).gdpr.export(to=to, **_subject(ids))
+    rows = sum(len(rows) for t in data["tables"].values() for rows in t["versions"].values())
+    out.print(f"subject {data['subject']}: {rows} row(s) over {len(data['tables'])} table(s) and their versions, "
+              f"{len(data['artifacts'])} artifact(s), written to the file given")
 
 
 @app.command()
@@ -70,10 +78,15 @@ def erase(
     if as_json(ctx):
         print_json(report.asdict())
     else:
-        print_records([{"table": t.table, "rows removed": t.rows_removed, "version": t.version,
-                        "files removed": t.files_removed, "versions erased": list(t.versions_erased)}
+        print_records([{"table": t.table, "rows removed": t.rows_removed, "mentions redacted": t.mentions_redacted,
+                        "versions rewritten": list(t.versions_rewritten), "files rewritten": t.files_rewritten,
+                        "commits rewritten": t.commits_rewritten, "checkpoints rewritten": t.checkpoints_rewritten,
+                        "recorded as version": t.version}
                        for t in report.tables], title=f"erasure {report.request_id} of subject {report.subject}")
-        out.print(f"runs to retrain: {', '.join(report.runs) or 'none'}; "
+        out.print(f"commit metadata rewritten in: {', '.join(report.logs) or 'none'}; "
+                  f"artifacts redacted: {len(report.artifacts)}")
+        out.print(f"runs that used the data: {', '.join(report.runs) or 'none'} "
+                  f"(no longer reproducible: {', '.join(report.unreproducible) or 'none'}); "
                   f"tables to recompute: {', '.join(report.downstream) or 'none'}")
         out.print("verified: nothing left" if report.verified else f"NOT verified: {'; '.join(report.residue)}")
     if not report.verified:
@@ -87,8 +100,8 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
     if as_json(ctx):
         print_json(result.asdict())
     else:
-        out.print(f"subject {result.subject}: " + ("nothing left" if result.verified else
-                                                   f"still found: {'; '.join(result.residue)}"))
+        out.print(f"subject {result.subject}: {result.files} file(s) decoded, " + (
+            "nothing left" if result.verified else f"still found: {'; '.join(result.residue)}"))
     if not result.verified:
         raise typer.Exit(1)
 

@@ -90,7 +90,12 @@ def show(ctx: typer.Context, run_id: RunArg) -> None:
 def reproduce(ctx: typer.Context, run_id: RunArg) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
     tables = open_lake(ctx).reproduce(run_id)
-    rows = [{"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True} for k, t in tables.items()]
+    erased = {e.input: e for e in tables.erased}
+    rows = []
+    for k, t in tables.items():
+        e = erased.get(k)
+        rows.append({"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True,
+                     "rows_erased": e.rows_removed if e else 0, "erased_by": list(e.requests) if e else []})
     if as_json(ctx):
         print_json(rows)
     else:

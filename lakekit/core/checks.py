@@ -294,8 +294,39 @@ def policy_of(model: Model, override: OnInvalid | None = None) -> OnInvalid:
 
 def pii_columns(model: Model) -> dict[str, str]:
     """Column → the identifier kind it holds, from field metadata ``{"pii": kind}``."""
-    return {
-        name: str(column.metadata["pii"])
-        for name, column in model.to_schema().columns.items()
-        if column.metadata and "pii" in column.metadata
-    }
+    return {name: tag.kind for name, tag in pii_tags(model).items()}
+
+
+TEXT = "text"
+"""The kind of a free-text column: searched for every identifier of a subject, mentions redacted."""
+
+
+@dataclass(frozen=True)
+class PiiTag:
+    """How a schema tags a column holding personal data (field metadata):
+
+    - ``"pii": kind`` — the kind of identifier it holds (``"email"``, ``"customer_id"``), or
+      ``"text"`` for free text that may mention anyone;
+    - ``"identifying": True`` — its values name one person, wherever they appear (a customer id in
+      orders): a subject's values here are followed to their other rows, unique or not;
+      ``False`` — a quasi-identifier (a shared IP), never followed even when unique; absent —
+      followed when the schema declares the column unique;
+    - ``"on_erase": "row"`` (free text) — a row mentioning the subject is dropped whole rather
+      than having the mention replaced.
+    """
+
+    kind: str
+    identifying: bool | None = None
+    drop_row: bool = False
+
+
+def pii_tags(model: Model) -> dict[str, PiiTag]:
+    """Column → its :class:`PiiTag`, for the columns whose field metadata has ``"pii"``."""
+    found = {}
+    for name, column in model.to_schema().columns.items():
+        meta = column.metadata or {}
+        if "pii" in meta:
+            identifying = meta.get("identifying")
+            found[name] = PiiTag(str(meta["pii"]), None if identifying is None else bool(identifying),
+                                 meta.get("on_erase") == "row")
+    return found

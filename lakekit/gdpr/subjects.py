@@ -1,84 +1,54 @@
-"""Finding a data subject everywhere: tables, old versions, quarantine, derived tables, predictions.
+"""Finding a data subject everywhere: tables, every version, quarantine, derived tables, predictions,
+lakekit's own rows, run artifacts.
 
-A subject is named by identifiers (``email="alice@example.com"``, ``user_id=42``): values of a
-kind of personal data. Columns hold a kind when their table's schema tags them
-(``metadata={"pii": kind}``), when they copy a tagged column unchanged (an ``identity`` edge of
-the column lineage), or when they are the key columns of a run's predictions over tagged inputs;
-a quarantine table holds its data table's kinds.
+A subject is named by identifiers (``email="alice@example.com"``, ``user_id=42``): values of kinds
+of personal data, which :mod:`lakekit.gdpr.tags` says where to look for. A row holding one of
+the subject's identifiers is the subject's (:mod:`lakekit.gdpr.match`); its values in columns
+that identify a person are the subject's other keys and are searched for in turn, until nothing
+new turns up. Free text is searched for every identifier (:mod:`lakekit.gdpr.needles`).
 
-A row holding one of the subject's identifiers is the subject's. Its values in a tagged column
-its schema declares unique (an account's ``user_id``) name the same person and are searched for
-in turn, until nothing new turns up; values of shared kinds (an IP address, a name) are the
-subject's data but never lead to other rows, or one campus IP would make everybody one person.
-
-Every Parquet file in a table's folder is scanned, whatever version (or none: a killed write)
-references it, so old versions are covered; the versions holding the subject are the ones made
-of a file that does.
+Every Parquet file under a table's folder is read, whatever version (or none: a killed write)
+references it, so old versions are covered; the versions holding the subject are the ones made of
+a file that does. How files are read (one filtered scan per place and round) is
+:mod:`lakekit.gdpr.scanning`'s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakekit import impact, runs
-from lakekit.core import checks
+from lakekit import impact
 from lakekit.core.fingerprint import salted_hash
-from lakekit.core.results import StoredEdge, _Result
+from lakekit.core.results import Result
 from lakekit.errors import UsageError
+from lakekit.gdpr import artifacts, scanning, tags
+from lakekit.gdpr.artifacts import ArtifactHit
+from lakekit.gdpr.match import Identifiers, followed, judge
+from lakekit.gdpr.needles import Needles
+from lakekit.gdpr.tags import Place, Tagged
 from lakekit.maintenance import vacuum
-from lakekit.storage import files, log
-from lakekit.storage.delta import Storage
-from lakekit.storage.roots import table_folder
-from lakekit.write import governance, quarantine
+from lakekit.storage import log
+from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.write.catalog import Catalog
 
-Place = Literal["table", "quarantine", "predictions", "staged"]
-"""A Delta table of data, of quarantined rows, of a run's predictions; or the Parquet files of
-rejected rows staged by a load whose commit has not landed (or never will: a killed load)."""
-Identifiers = dict[str, set[Any]]
-
 
 @dataclass(frozen=True)
-class Tagged:
-    """A table that can hold personal data: column → kind, and the tagged columns that are unique."""
-
-    table: str
-    place: Place
-    columns: dict[str, str]
-    unique: frozenset[str] = frozenset()
-    owner: str | None = None
-    """The data table of a quarantine table or of staged rows, the run of a predictions table."""
-
-    @property
-    def folder(self) -> str:
-        """Its files' folder under the lake root."""
-        return quarantine.staging_folder(self.table) if self.place == "staged" else table_folder(self.table)
-
-    @property
-    def key(self) -> str:
-        return key(self.table, self.place)
-
-
-def key(table: str, place: Place) -> str:
-    """How a search names a place: the table, or ``<table> (staged)`` for its staged rows."""
-    return f"{table} (staged)" if place == "staged" else table
-
-
-@dataclass(frozen=True)
-class TableHit(_Result):
-    """Where one table holds the subject: rows in its latest version, the versions and files that do."""
+class TableHit(Result):
+    """Where one place holds the subject: rows in its latest version, the versions and files that do."""
 
     table: str
     place: Place
     owner: str | None
     columns: tuple[str, ...]
     rows: int
+    """The subject's rows in the latest version."""
+    mentions: int
+    """Other rows of the latest version whose free text mentions the subject."""
     versions: tuple[int, ...]
     files: tuple[str, ...]
     orphans: tuple[str, ...]
@@ -86,25 +56,35 @@ class TableHit(_Result):
 
     @property
     def key(self) -> str:
-        return key(self.table, self.place)
+        return tags.key(self.table, self.place)
 
 
 @dataclass(frozen=True)
-class SubjectReport(_Result):
+class SubjectReport(Result):
     """Everything known of one subject, without its identifiers: ``subject`` is their salted hash."""
 
     subject: str
     identifiers: dict[str, int]
-    """kind → how many values name the subject (those given and those found through unique keys)."""
+    """kind → how many values name the subject (those given and those followed)."""
     tables: tuple[TableHit, ...]
     runs: tuple[str, ...]
-    """Runs that read or wrote a version holding the subject, or predicted for it."""
+    """Runs that read or wrote a version holding the subject, predicted for them or logged an artifact
+    mentioning them."""
     downstream: tuple[str, ...]
     """Tables derived from a table holding the subject that hold no identifier themselves."""
+    artifacts: tuple[ArtifactHit, ...] = ()
 
     @property
     def found(self) -> bool:
-        return any(h.rows or h.files for h in self.tables)
+        return any(h.rows or h.mentions or h.files for h in self.tables) or bool(self.artifacts)
+
+
+@dataclass(frozen=True)
+class FileHit:
+    """One file holding the subject: their rows, and other rows mentioning them."""
+
+    rows: int
+    mentions: int
 
 
 @dataclass(frozen=True)
@@ -115,6 +95,13 @@ class Search:
     identifiers: Identifiers
     tagged: dict[str, Tagged]
     """:attr:`Tagged.key` → the place searched."""
+    needles: Needles
+    files: dict[str, dict[str, FileHit]]
+    """:attr:`Tagged.key` → path (relative to the place's folder, decoded) → what it holds."""
+    replays: dict[str, log.Replay]
+    """:attr:`Tagged.key` of each Delta place holding the subject → its log replayed."""
+    clean: dict[str, set[str]]
+    """:attr:`Tagged.key` → the files read that hold nothing of the subject (a search again can skip them)."""
 
 
 def subject_hash(storage: Storage, given: Mapping[str, Any]) -> str:
@@ -134,142 +121,102 @@ def identifiers(given: Mapping[str, Any]) -> Identifiers:
     return found
 
 
-def tagged_tables(storage: Storage, catalog: Catalog) -> dict[str, Tagged]:
-    """Every table that can hold personal data, with its tagged columns."""
-    found: dict[str, Tagged] = {}
-    for table in storage.tables():
-        model = governance.in_force(storage, table, catalog)
-        if tags := governance.tags(storage, table, catalog):
-            keys = checks.unique_keys(model) if model is not None else ()
-            unique = frozenset(k.columns[0] for k in keys if len(k.columns) == 1)
-            found[table] = Tagged(table, "table", dict(tags), unique & set(tags))
-    _propagate(found, impact.current_edges(storage) if storage.exists("_lakekit.lineage") else [])
-    for table, holder in list(found.items()):
-        name = quarantine.table_name(table)
-        if storage.exists(name):
-            found[name] = Tagged(name, "quarantine", holder.columns, frozenset(), table)
-        if files.parquet_files(storage, quarantine.staging_folder(table)):
-            staged = Tagged(table, "staged", holder.columns, frozenset(), table)
-            found[staged.key] = staged
-    logged = runs.predictions(storage)
-    for dep in runs.run_dependencies(storage):
-        info = logged.get(dep.run_id)
-        if info is None or not storage.exists(info["table"]):
-            continue
-        kinds = {c: k for t in dep.inputs if t in found for c, k in found[t].columns.items()}
-        keyed = {c: kinds[c] for c in info["keys"] if c in kinds}
-        if keyed:
-            found[info["table"]] = Tagged(info["table"], "predictions", keyed, frozenset(), dep.run_id)
-    return found
+def needles_of(tagged: Mapping[str, Tagged], known: Identifiers, subject: str) -> Needles:
+    """The subject's identifiers as :class:`Needles`, with the lake's columns of each kind."""
+    columns: dict[str, set[str]] = {}
+    for place in tagged.values():
+        for name, tag in place.columns.items():
+            columns.setdefault(tag.kind, set()).add(name)
+    return Needles.of(known, columns, subject)
 
 
-def _propagate(found: dict[str, Tagged], edges: Iterable[StoredEdge]) -> None:
-    """Tags follow ``identity`` edges into derived tables (a copied e-mail is still an e-mail)."""
-    copies = [e.edge for e in edges if e.edge.kind == "direct" and e.edge.subtype == "identity"]
-    changed = True
-    while changed:
-        changed = False
-        for e in copies:
-            kind = found[e.source_table].columns.get(e.source_column) if e.source_table in found else None
-            if kind is None:
-                continue
-            target = found.get(e.target_table) or Tagged(e.target_table, "table", {})
-            if target.columns.get(e.target_column) != kind:
-                found[e.target_table] = Tagged(target.table, "table", {**target.columns, e.target_column: kind},
-                                               target.unique, target.owner)
-                changed = True
-
-
-def matcher(schema: pa.Schema, tags: Mapping[str, str], known: Identifiers) -> pc.Expression | None:
-    """Rows holding any known identifier in a column tagged with its kind (values cast to the column's type)."""
-    condition = None
-    for column, kind in tags.items():
-        if column not in schema.names or not known.get(kind):
-            continue
-        values = []
-        for v in known[kind]:
-            try:
-                values.append(pa.scalar(v).cast(schema.field(column).type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-                continue
-        if values:
-            test = pc.field(column).isin(pa.array(values, schema.field(column).type))
-            condition = test if condition is None else condition | test
-    return condition
-
-
-@dataclass
-class _Scan:
-    rows_by_file: dict[str, int]
-    keys: Identifiers
-
-
-def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
-    """Per file of the table's folder, how many rows hold a known identifier; the unique tagged
-    values of those rows (the subject's other keys)."""
-    counts: dict[str, int] = {}
-    keys: Identifiers = {}
-    for path in files.parquet_files(storage, tagged.folder):
-        try:
-            file = files.dataset(storage, tagged.folder, path)
-            test = matcher(file.schema, tagged.columns, known)
-            rows = None if test is None else files.read(file, columns=sorted(tagged.columns), filter=test)
-        except FileNotFoundError:  # deleted since the listing (a vacuum, another erasure): it holds nothing now
-            continue
-        if rows is None:
-            continue
-        if rows.num_rows:
-            counts[path] = rows.num_rows
-            for column in tagged.unique & set(rows.column_names):
-                keys.setdefault(tagged.columns[column], set()).update(rows.column(column).drop_null().to_pylist())
-    return _Scan(counts, keys)
+def column_kinds(tagged: Mapping[str, Tagged]) -> dict[str, str]:
+    """Column name → the identifier kind columns of that name hold (free text left out): how a
+    CSV or JSON artifact's columns are read."""
+    return {name: tag.kind for place in tagged.values() for name, tag in place.columns.items() if tag.match != "text"}
 
 
 def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
-           seeds: Identifiers | None = None) -> Search:
+           seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
-    erasure that deleted the rows that linked them) everywhere; see the module's docstring."""
+    erasure that deleted the rows that linked them) everywhere; see the module's docstring.
+    ``skip``: files per place key known to hold nothing of them (a search again after an erasure
+    reads only the files written since the first one; Delta never changes a file in place)."""
     known = identifiers(given)
-    for kind, values in (seeds or {}).items():
-        known.setdefault(kind, set()).update(values)
-    tagged = tagged_tables(storage, catalog)
-    kinds = {k for t in tagged.values() for k in t.columns.values()}
+    scanning.merged(known, seeds or {})
+    subject = subject_hash(storage, given)
+    tagged = tags.tagged_tables(storage, catalog)
+    kinds = {k for t in tagged.values() for k in t.kinds}
     if unknown := sorted(set(known) - kinds):
         raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "
                          f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
-    while True:
-        scans = {name: _scan(storage, place, known) for name, place in tagged.items()}
-        grown = False
+    listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
+              for k, t in tagged.items()}
+    scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
+    searched: Identifiers = {}
+    while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
+        new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
         for scan in scans.values():
-            for kind, values in scan.keys.items():
-                if not values <= known.get(kind, set()):
-                    known.setdefault(kind, set()).update(values)
-                    grown = True
-        if not grown:
-            break
-    hits, pinned = [], set()
+            scan.look(new, new_needles, searched, old_needles)
+        scanning.merged(searched, new)
+        needles = needles_of(tagged, known, subject)
+        for scan in scans.values():
+            if (rows := scan.rows()) is not None:
+                scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
+                                                                                   needles)))
+    needles = needles_of(tagged, known, subject)
+    found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
+    hits, pinned, replays = _hits(storage, tagged, found)
+    held = artifacts.scan(storage, needles, known, column_kinds(tagged))
+    pinned |= {a.run_id for a in held}
+    report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
+                           tuple(sorted(_downstream(storage, tagged, hits))), tuple(held))
+    clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
+    return Search(report, known, tagged, needles, found, replays, clean)
+
+
+def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -> dict[str, FileHit]:
+    """Per file of one place holding the subject, what it holds."""
+    rows = scan.rows()
+    if rows is None or rows.num_rows == 0:
+        return {}
+    verdict = judge(rows, scan.place.columns, known, needles)
+    path = rows.column(scanning.PATH)
+    held = scanning.per_file(path.filter(verdict.rows))
+    mentions = scanning.per_file(path.filter(pc.and_(verdict.mentions, pc.invert(verdict.rows))))
+    return {p: FileHit(held.get(p, 0), mentions.get(p, 0)) for p in held.keys() | mentions.keys()}
+
+
+def _downstream(storage: Storage, tagged: Mapping[str, Tagged], hits: list[TableHit]) -> set[str]:
+    """Tables derived from the ones holding the subject that hold no identifier (only when the lake
+    recorded lineage: reading it heals the index from every table's history)."""
+    holders = {h.table for h in hits if h.place == "table"}
+    if not holders or not (storage.exists(f"{META_NAMESPACE}.lineage")
+                           or storage.exists(f"{META_NAMESPACE}.run_outputs")):
+        return set()
+    return impact.reach(storage, holders, "downstream") - {t.table for t in tagged.values()}
+
+
+def _hits(storage: Storage, tagged: Mapping[str, Tagged],
+          found: Mapping[str, dict[str, FileHit]]) -> tuple[list[TableHit], set[str], dict[str, log.Replay]]:
+    """The report of each place holding the subject, the runs that used it, the logs replayed."""
+    hits, pinned, replays = [], set(), {}
     pins = vacuum.pinned_versions(storage)
-    for name, scan in sorted(scans.items()):
+    for name, held in sorted(found.items()):
         t = tagged[name]
-        if not scan.rows_by_file:
+        columns = tuple(sorted(t.columns))
+        if t.place in ("staged", "journal"):
+            hits.append(TableHit(t.table, t.place, t.owner, columns, sum(f.rows for f in held.values()),
+                                 sum(f.mentions for f in held.values()), (), tuple(sorted(held)), ()))
             continue
-        if t.place == "staged":
-            hits.append(TableHit(t.table, t.place, t.owner, tuple(sorted(t.columns)), sum(scan.rows_by_file.values()),
-                                 (), tuple(sorted(scan.rows_by_file)), ()))
-            continue
-        versions = log.version_files(storage, t.table)
-        current = versions[max(versions)]
-        holding = sorted(v for v, paths in versions.items() if paths & scan.rows_by_file.keys())
-        referenced = frozenset().union(*versions.values())
+        replays[name] = replay = log.replay(storage, t.table)
+        current = replay.versions[max(replay.versions)]
+        holding = sorted(v for v, paths in replay.versions.items() if paths & held.keys())
         hits.append(TableHit(
-            t.table, t.place, t.owner, tuple(sorted(t.columns)),
-            sum(n for p, n in scan.rows_by_file.items() if p in current), tuple(holding),
-            tuple(sorted(scan.rows_by_file)), tuple(sorted(set(scan.rows_by_file) - referenced))))
+            t.table, t.place, t.owner, columns, sum(f.rows for p, f in held.items() if p in current),
+            sum(f.mentions for p, f in held.items() if p in current), tuple(holding), tuple(sorted(held)),
+            tuple(sorted(set(held) - replay.spelled.keys()))))
         pinned |= {run for v in holding for run in pins.get(t.table, {}).get(v, ())}
         if t.place == "predictions" and t.owner:
             pinned.add(t.owner)
-    holders = {h.table for h in hits if h.place == "table"}
-    downstream = impact.reach(storage, holders, "downstream") - set(tagged)
-    report = SubjectReport(subject_hash(storage, given), {k: len(v) for k, v in sorted(known.items())},
-                           tuple(hits), tuple(sorted(pinned)), tuple(sorted(downstream)))
-    return Search(report, known, tagged)
+    return hits, pinned, replays

@@ -7,6 +7,7 @@ from lakekit.impact.graph import (
     latest_transforms,
     openlineage_events,
     reach,
+    recorded_edges,
     walk,
 )
 from lakekit.impact.rerun import keys_of, order, rerun
@@ -20,6 +21,7 @@ __all__ = [
     "openlineage_events",
     "order",
     "reach",
+    "recorded_edges",
     "rerun",
     "walk",
 ]

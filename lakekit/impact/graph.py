@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +54,16 @@ def latest_transforms(storage: Storage) -> dict[str, Recorded]:
 
 def current_edges(storage: Storage) -> list[StoredEdge]:
     """The column edges of every table's latest transform, with their versions."""
-    ids = {r.transform_id for r in latest_transforms(storage).values()}
+    return recorded_edges(storage, {r.transform_id for r in latest_transforms(storage).values()})
+
+
+def recorded_edges(storage: Storage, transform_ids: Collection[str]) -> list[StoredEdge]:
+    """The column edges recorded in ``_lakekit/lineage`` under the given transform ids, sorted."""
     rows = metadata.read(storage, "lineage").to_pylist()
     return sorted(StoredEdge(ColumnEdge(r["source_table"], r["source_column"], r["target_table"], r["target_column"],
                                         r["kind"], r["subtype"]),
                              r["source_version"], r["target_version"], r["transform_id"])
-                  for r in rows if r["transform_id"] in ids)
+                  for r in rows if r["transform_id"] in transform_ids)
 
 
 def _reference(ref: str) -> tuple[str, str]:

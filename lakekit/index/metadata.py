@@ -66,6 +66,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    # one row per run read (seq >= 1) or whole run (seq 0) an erasure changed: reproduce checks against it
+    "run_erasures": pa.schema([
+        ("erasure_id", pa.string()), ("request_id", pa.string()), ("subject", pa.string()), ("run_id", pa.string()),
+        ("seq", pa.int64()), ("table", pa.string()), ("version", pa.int64()), ("rows_before", pa.int64()),
+        ("rows", pa.int64()), ("fingerprint", pa.string()), ("reproducible", pa.bool_()), ("reason", pa.string()),
+        ("at", _TS),
+    ]),
     "feature_views": pa.schema([
         ("name", pa.string()), ("definition", pa.string()), ("user", pa.string()), ("host", pa.string()),
         ("registered_at", _TS),
@@ -102,9 +109,8 @@ def _json(value: Any) -> Any:
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject",
-                  "feature_views": "name", "training_sets": "run_id",
-                  "schemas": "table"}
+                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "run_erasures": "run_id",
+                  "audit": "subject", "feature_views": "name", "training_sets": "run_id", "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 

@@ -203,6 +203,8 @@ class RunProvenance(Provenance):
     artifacts: dict[str, str] = field(default_factory=dict)
     schema: str | None = None
     schema_hash: str | None = None
+    lineage: dict[str, str] = field(default_factory=dict)
+    """Column written → ``table.column`` read that it copies (declared, or read under the same name)."""
 
     @property
     def write_id(self) -> str:
@@ -224,12 +226,17 @@ class PredictionsProvenance(Provenance):
 
 @dataclass(frozen=True, kw_only=True)
 class ErasureProvenance(Provenance):
-    """A GDPR erasure's rewrite of a table: the request, the subject (a salted hash), rows removed."""
+    """A GDPR erasure of a table (a commit changing no file, after its history was rewritten): the
+    request, the subject (a salted hash), what was removed."""
 
     operation: Literal["erase"] = "erase"
     request_id: str
     subject: str
     rows_removed: int
+    mentions_redacted: int = 0
+    """Rows kept whose free text mentioned the subject (the mention replaced)."""
+    files_rewritten: int = 0
+    """Data files replaced by redacted copies in every version naming them (the history rewritten)."""
 
     @property
     def write_id(self) -> str:

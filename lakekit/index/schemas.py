@@ -132,6 +132,30 @@ class RunOutputs(pa.DataFrameModel):
         strict = True
 
 
+class RunErasures(pa.DataFrameModel):
+    """One row per run read an erasure changed (``seq`` ≥ 1), training set (``seq`` < 0) or run it
+    changed whole (``seq`` 0: an artifact): what reproducing it gives now (rows, fingerprint), or why
+    it cannot be reproduced."""
+
+    erasure_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # request_id:run_id:seq
+    request_id: str = pa.Field(str_length={"min_value": 1})
+    subject: str = pa.Field(str_matches=r"^[0-9a-f]{32}$")
+    run_id: str = pa.Field(str_length={"min_value": 1})
+    seq: int  # a read's seq; 0: the run as a whole; minus a training set's seq
+    table: str = pa.Field(nullable=True, str_matches=TABLE)
+    version: int = pa.Field(nullable=True, ge=0)
+    rows_before: int = pa.Field(nullable=True, ge=0)
+    rows: int = pa.Field(nullable=True, ge=0)
+    fingerprint: str = pa.Field(nullable=True, str_matches=r"^xxh3_128:[0-9a-f]{32}$")
+    reproducible: bool
+    reason: str = pa.Field(nullable=True)  # never a value: what made it unreproducible
+    at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.run_erasures"
+        strict = True
+
+
 class Transforms(pa.DataFrameModel):
     """One row per committed transform: its SQL, the input versions it read, the version it made."""
 

@@ -9,11 +9,14 @@ rewrites PIVOT / UNPIVOT) → ``scopes`` with ``direct`` and ``indirect`` (per-s
 ``edges`` (the pipeline); ``names`` says how identifiers are spelled and compared.
 """
 
-from lakekit.lineage.edges import column_lineage
+from lakekit.lineage.deps import Carry
+from lakekit.lineage.edges import ValueCopy, column_lineage, value_copies
 from lakekit.lineage.graph import downstream, upstream
 from lakekit.lineage.render import edge_records, to_json, to_mermaid, to_openlineage
 
 __all__ = [
+    "Carry",
+    "ValueCopy",
     "column_lineage",
     "downstream",
     "edge_records",
@@ -21,4 +24,5 @@ __all__ = [
     "to_mermaid",
     "to_openlineage",
     "upstream",
+    "value_copies",
 ]

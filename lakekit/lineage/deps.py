@@ -39,7 +39,21 @@ class Strength(enum.IntEnum):
 
 Indirect = tuple[BaseColumn, IndirectSubtype]
 
+
+class Carry(enum.IntEnum):
+    """How a base column's value is still in a result, ordered so that the closest path wins
+    (``min`` picks it): ``SAME`` read as is; ``FOLDED`` the same value, normalised (``lower``,
+    ``trim``, a cast, ``coalesce``, ``min``/``max``); ``EMBEDDED`` inside a larger value
+    (concatenation, JSON extraction, ``string_agg``). A value that does not survive (``length``,
+    ``md5``, ``sum``) has no carry: it is a direct edge all the same, but no copy of the value."""
+
+    SAME = 0
+    FOLDED = 1
+    EMBEDDED = 2
+
+
 _EMPTY: Mapping[BaseColumn, Strength] = MappingProxyType({})
+_NONE: Mapping[BaseColumn, Carry] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -56,23 +70,29 @@ class Deps:
 
     direct: Mapping[BaseColumn, Strength] = field(default_factory=lambda: _EMPTY)
     indirect: frozenset[Indirect] = frozenset()
+    carried: Mapping[BaseColumn, Carry] = field(default_factory=lambda: _NONE)
+    """The base columns whose values are in this one (a subset of ``direct``), and how."""
 
     @staticmethod
     def of(column: BaseColumn) -> Deps:
         """A base column read as is."""
-        return Deps(MappingProxyType({column: Strength.IDENTITY}))
+        return Deps(MappingProxyType({column: Strength.IDENTITY}), carried=MappingProxyType({column: Carry.SAME}))
 
     @staticmethod
     def union(parts: Iterable[Deps]) -> Deps:
-        """All paths together; per base column the strongest direct subtype wins."""
+        """All paths together; per base column the strongest direct subtype wins, and the
+        closest carry."""
         direct: dict[BaseColumn, Strength] = {}
         indirect: set[Indirect] = set()
+        carried: dict[BaseColumn, Carry] = {}
         for part in parts:
             for column, strength in part.direct.items():
                 if strength > direct.get(column, -1):
                     direct[column] = strength
+            for column, carry in part.carried.items():
+                carried[column] = min(carry, carried.get(column, carry))
             indirect |= part.indirect
-        return Deps(MappingProxyType(direct), frozenset(indirect))
+        return Deps(MappingProxyType(direct), frozenset(indirect), MappingProxyType(carried))
 
     def merge(self, other: Deps) -> Deps:
         return Deps.union((self, other))
@@ -82,7 +102,13 @@ class Deps:
         if floor == Strength.IDENTITY or not self.direct:
             return self
         raised = {column: max(strength, floor) for column, strength in self.direct.items()}
-        return Deps(MappingProxyType(raised), self.indirect)
+        return Deps(MappingProxyType(raised), self.indirect, self.carried)
+
+    def carrying(self, carry: Carry | None) -> Deps:
+        """The same paths through an expression that keeps the values at best as ``carry``
+        (None: keeps none of them)."""
+        kept = {} if carry is None else {column: max(c, carry) for column, c in self.carried.items()}
+        return Deps(self.direct, self.indirect, MappingProxyType(kept))
 
     def flatten(self, subtype: IndirectSubtype) -> frozenset[Indirect]:
         """Every base column this value depends on, as indirect edges of ``subtype``.
@@ -93,4 +119,4 @@ class Deps:
         return frozenset((column, subtype) for column in columns)
 
     def with_indirect(self, extra: Iterable[Indirect]) -> Deps:
-        return Deps(self.direct, self.indirect | frozenset(extra))
+        return Deps(self.direct, self.indirect | frozenset(extra), self.carried)

@@ -14,10 +14,19 @@ from typing import Protocol
 
 from sqlglot import exp
 
-from lakekit.lineage.deps import Deps, Strength
+from lakekit.lineage.deps import Carry, Deps, Strength
 
 # Window functions that copy a value from another row rather than aggregate one.
 _VALUE_WINDOW_FUNCTIONS = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
+# Expressions whose result is one of their inputs' values, normalised or as is.
+_FOLDING = (exp.Lower, exp.Upper, exp.Trim, exp.Initcap, exp.Cast, exp.TryCast, exp.Coalesce, exp.Nullif,
+            exp.Min, exp.Max, exp.First, exp.Last, exp.AnyValue, exp.IgnoreNulls, exp.RespectNulls,
+            exp.ArgMax, exp.ArgMin, exp.Distinct, *_VALUE_WINDOW_FUNCTIONS)
+# Expressions whose result holds their inputs' values inside a larger one.
+_EMBEDDING = (exp.Concat, exp.ConcatWs, exp.DPipe, exp.Format, exp.JSONExtract, exp.JSONExtractScalar,
+              exp.JSONBExtract, exp.JSONBExtractScalar, exp.ParseJSON, exp.JSONObject, exp.Struct, exp.Array,
+              exp.ArrayAgg, exp.GroupConcat, exp.PropertyEQ, exp.Anonymous, exp.Replace, exp.RegexpReplace,
+              exp.Substring, exp.Left, exp.Right, exp.SplitPart, exp.RegexpExtract)
 
 
 class Resolver(Protocol):
@@ -62,7 +71,17 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         return _conditional(resolve, floor, [node.expression], [node.this])
     if isinstance(node, exp.AggFunc) and not isinstance(node, _VALUE_WINDOW_FUNCTIONS):
         value_floor = Strength.AGGREGATION
-    return Deps.union(expression_deps(child, resolve, value_floor) for child in node.iter_expressions())
+    deps = Deps.union(expression_deps(child, resolve, value_floor) for child in node.iter_expressions())
+    return deps.carrying(_carry(node))
+
+
+def _carry(node: exp.Expr) -> Carry | None:
+    """How ``node`` keeps its inputs' values (see :class:`Carry`); None when it keeps none."""
+    if isinstance(node, _FOLDING):
+        return Carry.FOLDED
+    if isinstance(node, _EMBEDDING):
+        return Carry.EMBEDDED
+    return None
 
 
 def _conditional(resolve: Resolver, floor: Strength, conditions: list[exp.Expr | None],

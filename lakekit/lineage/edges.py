@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 from lakekit.core.results import ColumnEdge
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import build_catalog
-from lakekit.lineage.deps import Deps
+from lakekit.lineage.deps import Carry, Deps
 from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import Statement, parse_statements
 from lakekit.lineage.qualify import qualify_statement
@@ -31,26 +32,56 @@ def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, ob
     id -> id direct identity
     spam -> * indirect filter
     """
+    edges: set[ColumnEdge] = set()
+    for statement, lineage in _statements(sql, dialect, schema, target, names):
+        edges.update(statement_edges(statement, lineage))
+    return sorted(edges)
+
+
+class ValueCopy(NamedTuple):
+    """A target column holding the value of a base column: as is, normalised, or inside a larger value."""
+
+    source_table: str
+    source_column: str
+    target_table: str
+    target_column: str
+    carry: Carry
+
+
+def value_copies(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,
+                 target: str | None = None, *, names: str | None = None) -> list[ValueCopy]:
+    """The direct edges of :func:`column_lineage` along which a value survives (see
+    :class:`~lakekit.lineage.deps.Carry`), sorted: where personal data can travel.
+
+    >>> for c in value_copies("CREATE TABLE m.t AS SELECT id, lower(email) AS e, 'hi ' || name AS note, "
+    ...                       "length(name) AS n FROM raw.users"):
+    ...     print(c.source_column, "->", c.target_column, c.carry.name)
+    email -> e FOLDED
+    id -> id SAME
+    name -> note EMBEDDED
+    """
+    found: dict[tuple[str, str, str, str], Carry] = {}
+    for statement, lineage in _statements(sql, dialect, schema, target, names):
+        for name, deps in _target_columns(statement, lineage).items():
+            for (table, column), carry in deps.carried.items():
+                key = (table, column, statement.target, name)
+                found[key] = min(carry, found.get(key, carry))
+    return sorted(ValueCopy(*key, carry) for key, carry in found.items())
+
+
+def _statements(sql: str, dialect: str | None, schema: Mapping[str, object] | None, target: str | None,
+                names: str | None) -> Iterator[tuple[Statement, ScopeLineage]]:
     spelling = get_dialect(names if names is not None else dialect)
     catalog = build_catalog(schema, spelling)
-    edges: set[ColumnEdge] = set()
     for statement in parse_statements(sql, dialect, catalog, target, names=spelling):
         root = qualify_statement(statement, dialect, catalog, names=spelling)
-        edges.update(statement_edges(statement, ScopeLineage(root)))
-    return sorted(edges)
+        yield statement, ScopeLineage(root)
 
 
 def statement_edges(statement: Statement, lineage: ScopeLineage) -> set[ColumnEdge]:
     """Edges of one statement, from the lineage of its qualified query."""
     outputs = lineage.outputs()
-    names = statement.columns if statement.columns is not None else tuple(name for name, _ in outputs)
-    if len(names) != len(outputs):
-        raise SqlError(f"{statement.where()}: {len(names)} target columns but the query gives {len(outputs)}",
-                       sql=statement.text)
-    per_column: dict[str, Deps] = {}
-    for name, (_, deps) in zip(names, outputs, strict=True):
-        if name is not None:
-            per_column[name] = per_column[name].merge(deps) if name in per_column else deps
+    per_column = _target_columns(statement, lineage)
     whole = set(lineage.whole())
     for condition in statement.conditions:
         deciding = outputs[condition.position][1]
@@ -65,6 +96,20 @@ def statement_edges(statement: Statement, lineage: ScopeLineage) -> set[ColumnEd
         edges.update(_edge(statement.target, name, source, "indirect", subtype)
                      for source, subtype in deps.indirect)
     return edges
+
+
+def _target_columns(statement: Statement, lineage: ScopeLineage) -> dict[str, Deps]:
+    """Target column → what its values depend on (columns written twice merged)."""
+    outputs = lineage.outputs()
+    names = statement.columns if statement.columns is not None else tuple(name for name, _ in outputs)
+    if len(names) != len(outputs):
+        raise SqlError(f"{statement.where()}: {len(names)} target columns but the query gives {len(outputs)}",
+                       sql=statement.text)
+    per_column: dict[str, Deps] = {}
+    for name, (_, deps) in zip(names, outputs, strict=True):
+        if name is not None:
+            per_column[name] = per_column[name].merge(deps) if name in per_column else deps
+    return per_column
 
 
 def _edge(target: str, column: str, source: tuple[str, str], kind: str, subtype: str) -> ColumnEdge:

@@ -7,6 +7,7 @@ from lakekit.runs.record import (
     index_outputs,
     output_row,
     predictions_table,
+    replace_artifacts,
     start_run,
 )
 from lakekit.runs.recorded import (
@@ -35,6 +36,7 @@ __all__ = [
     "predictions",
     "predictions_table",
     "reads",
+    "replace_artifacts",
     "run",
     "run_dependencies",
     "runs",

@@ -34,9 +34,12 @@ def pinned_read(storage: Storage, table: str, version: int, columns: Sequence[st
     fragments = sorted(ds.get_fragments(), key=lambda f: (when.get(f.path, 0), f.path))
     ordered = pads.FileSystemDataset(fragments, ds.schema, ds.format, ds.filesystem)
     condition: str | pc.Expression | None = None
-    if filter is not None:
-        condition = filter["sql"] if "sql" in filter else pc.Expression.from_substrait(
-            base64.b64decode(filter["substrait"]))
+    if filter is not None and "sql" in filter:
+        condition = filter["sql"]
+    elif filter is not None and filter.get("substrait"):
+        condition = pc.Expression.from_substrait(base64.b64decode(filter["substrait"]))
+    elif filter is not None:  # an erasure overwrote a literal it held and the expression no longer parsed
+        raise LakekitError(f"the recorded filter on '{table}' can no longer be applied")
     return select_rows(ordered, table, columns=columns, filter=condition)
 
 

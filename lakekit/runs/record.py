@@ -74,6 +74,7 @@ class Run:
         self.predictions: dict[str, Any] | None = None
         self._unsaved: list[dict[str, Any]] = []
         self._writes: Counter[str] = Counter()
+        self._read_columns: dict[str, set[str]] = {}
         self._ended = False
         self.features = RunFeatures(self, features or FeatureStore(storage))
         """Point-in-time training sets, recorded: ``run.features.historical(labels_table, [...], ...)``."""
@@ -105,6 +106,7 @@ class Run:
         read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, kept,
                     data.num_rows, table_fingerprint(data))
         self.reads.append(read)
+        self._read_columns[table] = set(data.column_names)
         self._unsaved.append({**read.asdict(), "run_id": self.run_id, "read_at": now()})
         return data
 
@@ -133,14 +135,22 @@ class Run:
         self.artifacts[path] = artifact
         return artifact
 
-    def write(self, table: str, data: Any, *, mode: WriteMode = "append", keys: Sequence[str] | None = None) -> int:
+    def write(self, table: str, data: Any, *, mode: WriteMode = "append", keys: Sequence[str] | None = None,
+              lineage: Mapping[str, str] | None = None) -> int:
         """Commit ``data`` (anything Arrow can read) as a new version of ``table``, validated by its
-        schema, with provenance naming this run; once per run, however often it is retried."""
+        schema, with provenance naming this run; once per run, however often it is retried.
+
+        ``lineage`` declares where columns come from (``{"person_id": "features.persons.person_id"}``,
+        a table this run read); a column not declared comes from the column of the same name of the
+        tables the run read, if any. The edges are recorded in ``_lakekit/lineage`` (transform id
+        ``run:<output id>``): personal data a run copies into its output is found there."""
         if mode not in get_args(WriteMode):
             raise UsageError(f"mode must be append, overwrite or merge, got '{mode}'")
         if (mode == "merge") != bool(keys):
             raise UsageError("mode='merge' needs keys=, and keys= only applies to mode='merge'")
         names.check_writable(table)
+        rows = pa.table(data)
+        sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
         seq = self._writes[table]
         model = governance.governing(self.storage, table, self.catalog)
@@ -148,13 +158,29 @@ class Run:
         named, digest = governance.stamp(model)
         made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
-                             schema=named, schema_hash=digest)
+                             schema=named, schema_hash=digest,
+                             lineage={c: f"{t}.{s}" for c, (t, s) in sources.items()})
         target = Target(table, mode, tuple(keys or ()), model=model)
         indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
-        version, rows = _write_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
-                                    seq, made)
-        index_outputs(self.storage, [output_row(table, version, rows, made, now())])
+        version, count = _write_once(self.storage, target, rows, f"lakekit-run-write:{self.run_id}:{table}", seq,
+                                     made)
+        index_outputs(self.storage, [output_row(table, version, count, made, now())])
         return version
+
+    def _sources(self, columns: Sequence[str], declared: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        """Column written → (table, column) read that it copies: declared, else read under the same name."""
+        found: dict[str, tuple[str, str]] = {}
+        for column, source in declared.items():
+            table, _, name = source.rpartition(".")
+            if column not in columns or table not in self._read_columns or name not in self._read_columns[table]:
+                raise UsageError(f"lineage of '{column}': '{source}' is not a column this run read "
+                                 "(give 'namespace.table.column' of a table read first)")
+            found[column] = (table, name)
+        for column in columns:
+            read = sorted(t for t, names in self._read_columns.items() if column in names)
+            if column not in found and read:
+                found[column] = (read[0], column)
+        return found
 
     def log_predictions(self, data: Any, *, keys: Sequence[str]) -> int:
         """Store predictions (with the key columns that join them to the inputs) as a new version
@@ -222,7 +248,7 @@ def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = No
 def output_row(table: str, version: int, rows: int, made: RunProvenance, when: datetime) -> dict[str, Any]:
     """The ``_lakekit/run_outputs`` row of a version a run wrote, from that commit's provenance."""
     return {"output_id": _output_id(table, made), "run_id": made.run_id, "table": table, "version": version,
-            "mode": made.mode, "rows": rows, "inputs": made.inputs, "written_at": when}
+            "mode": made.mode, "rows": rows, "inputs": made.inputs, "lineage": made.lineage, "written_at": when}
 
 
 def _output_id(table: str, made: RunProvenance) -> str:
@@ -230,7 +256,16 @@ def _output_id(table: str, made: RunProvenance) -> str:
 
 
 def index_outputs(storage: Storage, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Index versions runs wrote, each once however often it is indexed (a retry, a repair)."""
+    """Index versions runs wrote, each once however often it is indexed (a retry, a repair): the
+    column edges each write recorded in its provenance first (``_lakekit/lineage``, transform id
+    ``run:<output id>``), then the ``_lakekit/run_outputs`` row, so a row found means its edges are there."""
+    edges = [{"transform_id": f"run:{r['output_id']}", "source_table": source.rpartition(".")[0],
+              "source_column": source.rpartition(".")[2], "source_version": r["inputs"].get(source.rpartition(".")[0]),
+              "target_table": r["table"], "target_version": r["version"], "target_column": column,
+              "kind": "direct", "subtype": "identity"}
+             for r in rows for column, source in sorted(r.get("lineage", {}).items())]
+    if edges:
+        indexes.append(storage, "lineage", metadata.rows("lineage", edges), once_by="transform_id")
     indexes.append(storage, "run_outputs", metadata.rows("run_outputs", rows), once_by="output_id")
 
 
@@ -273,3 +308,23 @@ def _committed(storage: Storage, table: str, made: RunProvenance | PredictionsPr
         if type(p) is type(made) and p.write_id == made.write_id and getattr(p, "seq", None) == made.seq:
             return entry.version, entry.rows_added or 0
     raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
+
+
+def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> None:
+    """Record artifacts an erasure rewrote (path → new SHA-256) or deleted (None: ``sha256`` says
+    ``erased``), with a row per run holding its latest state otherwise unchanged."""
+    by_run: dict[str, dict[str, str | None]] = {}
+    for path, sha in changed.items():
+        by_run.setdefault(path.removeprefix(f"{META_NAMESPACE}/artifacts/").split("/", 1)[0], {})[path] = sha
+    fs, base = storage.files()
+    rows = []
+    for run_id, paths in sorted(by_run.items()):
+        states = sorted(recorded.rows(storage, "runs", run_id).to_pylist(), key=lambda r: r["updated_at"])
+        if not states:
+            continue
+        folded = recorded.fold(states)[run_id]
+        artifacts = [{**a, "sha256": paths[p] or "erased", "size": fs.size(f"{base}/{p}") if paths[p] else 0}
+                     if p in paths else a for p, a in folded["artifacts"].items()]
+        rows.append({**states[-1], "artifacts": artifacts, "updated_at": now()})
+    if rows:
+        indexes.append(storage, "runs", metadata.rows("runs", rows))

@@ -82,7 +82,7 @@ def rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
     return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
 
 
-def _fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """run id → its state: rows in update order, the latest status, the first error, merged
     params/metrics/tags, artifacts by path, the earliest start and the latest end."""
     runs: dict[str, dict[str, Any]] = {}
@@ -102,7 +102,7 @@ def _fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def runs(storage: Storage, name: str | None = None) -> pa.Table:
     """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
-    states = [s for s in _fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
+    states = [s for s in fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
     columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
                "command", "git_commit", "git_dirty", "user", "host")
     schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
@@ -127,7 +127,7 @@ def _predictions(run_id: str, recorded: str | None) -> dict[str, Any] | None:
 
 def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
     """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
-    folded = _fold(metadata.read(storage, "runs").to_pylist())
+    folded = fold(metadata.read(storage, "runs").to_pylist())
     return {i: found for i, s in folded.items() if (found := _predictions(i, s["predictions"])) is not None}
 
 
@@ -155,7 +155,7 @@ def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
 
 def run(storage: Storage, run_id: str) -> RunInfo:
     """Everything recorded about one run."""
-    folded = _fold(rows(storage, "runs", run_id).to_pylist())
+    folded = fold(rows(storage, "runs", run_id).to_pylist())
     if run_id not in folded:
         raise RunNotFound(run_id)
     s = folded[run_id]

@@ -20,50 +20,69 @@ from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import Result, RowDiff
-from lakekit.errors import NotReproducible, VersionNotFound
+from lakekit.errors import LakekitError, NotReproducible, VersionNotFound
 from lakekit.index import history
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import RunProvenance, TransformProvenance
-from lakekit.runs import features, pinned
+from lakekit.runs import erasures
+from lakekit.runs.erasures import ReadErasure
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.write import governance
 from lakekit.write.catalog import NONE, Catalog
 
 
-def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
-    """``{table: rows}`` exactly as the run's reads returned them, checked by fingerprint.
+class Reproduction(dict[str, pa.Table]):
+    """``{table: rows}`` as a run's reads give them now, and ``erased``: the reads an erasure changed
+    (rows removed, by which requests). Without erasures, exactly what the run read."""
+
+    erased: tuple[ReadErasure, ...]
+
+    def __init__(self, tables: Mapping[str, pa.Table], erased: Sequence[ReadErasure]) -> None:
+        super().__init__(tables)
+        self.erased = tuple(erased)
+
+
+def reproduce(storage: Storage, run_id: str) -> Reproduction:
+    """Each of the run's reads again, checked by fingerprint: exactly what the run read, or what the
+    latest erasure of a subject it read recorded (:mod:`lakekit.runs.erasures`; the rows of files the
+    erasure did not touch were checked against the run's own fingerprint before it changed them).
 
     A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
     training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
     """
+    changes = erasures.records(storage, run_id)
+    whole = [c for c in changes if c["seq"] == 0 and not c["reproducible"]]
+    if whole:
+        raise NotReproducible(run_id, "", str(whole[-1]["reason"]))
+    if not erasures.items(storage, run_id):
+        runs.reads(storage, run_id)  # an unknown run: RunNotFound
     out: dict[str, pa.Table] = {}
-    for read in runs.reads(storage, run_id):
+    erased = []
+    for item in erasures.items(storage, run_id):
+        mine = [c for c in changes if c["seq"] == item.seq]
+        what = item.table if item.seq > 0 and item.table is not None else item.key
+        if mine and not mine[-1]["reproducible"]:
+            raise NotReproducible(run_id, what, f"erasure {mine[-1]['request_id']}: {mine[-1]['reason']}")
+        rows, fingerprint = erasures.expected(item, mine)
         try:
-            data = pinned.pinned_read(storage, read.table, read.version, read.columns, read.filter)
+            data = erasures.build(storage, item)
         except (VersionNotFound, OSError) as e:
-            raise NotReproducible(run_id, read.table, f"version {read.version} is no longer readable "
-                                                      f"({type(e).__name__})") from None
-        if data.num_rows != read.rows or table_fingerprint(data) != read.fingerprint:
-            raise NotReproducible(run_id, read.table, f"the rows of version {read.version} differ from those read")
-        key, n = read.table, 1
-        while key in out:
-            n += 1
-            key = f"{read.table}#{n}"
-        out[key] = data
-    for seq, recipe, rows, fingerprint in features.training_sets(storage, run_id):
-        what = f"historical#{seq}"
-        if recipe.labels is None or recipe.labels_version is None:
-            raise NotReproducible(run_id, what, "its labels were not a lake table")
-        try:
-            labels = pinned.pinned_read(storage, recipe.labels, recipe.labels_version, None, None)
-            built = recipe.build(storage, labels)
-        except (VersionNotFound, OSError) as e:
-            raise NotReproducible(run_id, what, f"an input version is no longer readable ({type(e).__name__})") \
-                from None
-        if built.num_rows != rows or table_fingerprint(built) != fingerprint:
-            raise NotReproducible(run_id, what, "the rows built again differ from those of the run")
-        out[what] = built
-    return out
+            raise NotReproducible(run_id, what, f"{_version(item)} is no longer readable "
+                                                f"({type(e).__name__})") from None
+        except LakekitError as e:
+            raise NotReproducible(run_id, what, str(e)) from None
+        if data.num_rows != rows or table_fingerprint(data) != fingerprint:
+            raise NotReproducible(run_id, what, f"the rows of version {item.version} differ from those read"
+                                  if item.seq > 0 else "the rows built again differ from those of the run")
+        out[item.key] = data
+        if mine:
+            erased.append(ReadErasure(item.key, item.table, item.seq, item.version, item.rows - data.num_rows,
+                                      tuple(c["request_id"] for c in mine)))
+    return Reproduction(out, erased)
+
+
+def _version(item: erasures.Item) -> str:
+    return f"version {item.version}" if item.seq > 0 else "an input version"
 
 
 @dataclass(frozen=True)

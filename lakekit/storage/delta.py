@@ -29,6 +29,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from lakekit.core import names
 from lakekit.errors import Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound, masked
 from lakekit.sources.formats import fsspec_options
+from lakekit.storage import filesystems
 from lakekit.storage.failures import engine, translated
 from lakekit.storage.roots import glob_escape, table_folder
 from lakekit.storage.scan import quote, select_rows
@@ -176,11 +177,11 @@ class Storage:
         with fs.open(f"{base}/{META_NAMESPACE}/lake.json", "wb") as f:
             f.write(b'{"made_by": "lakekit"}\n')
 
-    def tables(self) -> list[str]:
-        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded (and folders whose
-        names are not table names: :meth:`misnamed`)."""
+    def tables(self, *, own: bool = False) -> list[str]:
+        """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded unless ``own``
+        (and folders whose names are not table names: :meth:`misnamed`)."""
         return sorted(name for folder in self._folders() if names.valid(name := ".".join(folder))
-                      and not name.startswith(META_NAMESPACE + "."))
+                      and (own or not name.startswith(META_NAMESPACE + ".")))
 
     def misnamed(self) -> list[tuple[str, str]]:
         """``(namespace, name)`` folders holding a Delta table under a name the grammar refuses (made
@@ -188,6 +189,9 @@ class Storage:
         return sorted(folder for folder in self._folders() if not names.valid(".".join(folder)))
 
     def _folders(self) -> set[tuple[str, str]]:
+        if "://" not in self.root:  # a local lake: two directory listings, no stat of every data file (fsspec's glob)
+            return {(ns.name, t.name) for ns in Path(self.root).iterdir() if ns.is_dir()
+                    for t in ns.iterdir() if (t / "_delta_log").is_dir()}
         fs, base = self.files()
         found = set()
         for path in fs.glob(f"{glob_escape(base)}/*/*/_delta_log"):
@@ -253,18 +257,8 @@ class Storage:
 
     def _native_fs(self, uri: str) -> pafs.FileSystem | None:
         """pyarrow's own filesystem rooted at ``uri``, where it has one (local, S3)."""
-        if "://" not in uri:
-            return pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem())
-        if uri.startswith("s3://"):
-            opts = {k.upper(): v for k, v in self.options.items()}
-            endpoint = opts.get("AWS_ENDPOINT_URL", "")
-            s3 = pafs.S3FileSystem(
-                access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
-                region=opts.get("AWS_REGION"), endpoint_override=endpoint.split("://", 1)[-1] or None,
-                scheme="http" if endpoint.startswith("http://") else "https",
-            )
-            return pafs.SubTreeFileSystem(uri.removeprefix("s3://"), s3)
-        return None
+        found = filesystems.native(uri, self.options)
+        return None if found is None else pafs.SubTreeFileSystem(found[1], found[0])
 
     def read(
         self,
@@ -372,6 +366,23 @@ class Storage:
             return native
         fs, base = self.files()
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
+
+    def drop_kept(self, table: str) -> None:
+        """Forget the handle :meth:`latest` keeps for ``table`` (its files were rewritten: a kept
+        handle remembers the old file names)."""
+        self._kept.__dict__.setdefault("handles", {}).pop(table, None)
+
+    def mark(self, table: str, commit: Commit, *, base: DeltaTable) -> int:
+        """Commit a version that changes no file on top of ``base`` (exclusively), carrying only
+        ``commit``'s provenance and app transactions: a record in the table's own history. Returns
+        the new version; raises :class:`Conflict` when another writer committed first."""
+        try:
+            base.create_write_transaction([], mode="append", schema=base.schema(),
+                                          partition_by=base.metadata().partition_columns,
+                                          commit_properties=commit.properties(exclusive=True))
+        except CommitFailedError:
+            raise Conflict(f"concurrent commit on '{table}'") from None
+        return base.version() + 1
 
     def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable,
                        commit: Commit | None = None) -> int:

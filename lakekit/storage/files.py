@@ -13,7 +13,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from lakekit.storage.delta import Storage
-from lakekit.storage.scan import canonical_schema, scanner
+from lakekit.storage.scan import canonical_schema, faithful, scanner
 
 
 def parquet_files(storage: Storage, folder: str) -> list[str]:
@@ -54,3 +54,21 @@ def remove(storage: Storage, folder: str, paths: Sequence[str]) -> None:
             fs.delete_file(path)
         except FileNotFoundError:
             continue
+
+
+PATH = "__filename"
+"""The column :func:`read_many` adds: each row's file, relative to the folder."""
+
+
+def read_many(storage: Storage, folder: str, paths: Sequence[str], schema: pa.Schema,
+              filter: pc.Expression | None = None) -> pa.Table:
+    """``schema``'s columns of the rows passing ``filter`` of every file in ``paths``, in one scan over
+    all cores (a file lacking a column gives nulls; each file's values are cast to ``schema``'s
+    types first), with :data:`PATH`. Raises ``FileNotFoundError`` when a file went since the listing."""
+    found = pads.dataset(list(paths), filesystem=storage.folder_fs(folder), format="parquet", schema=schema)
+    columns = [*schema.names, PATH]
+    if filter is None or faithful(found):
+        return found.to_table(columns=columns, filter=filter)
+    # files in other types (string_view): filter after the cast, as lakekit.storage.scan does
+    reader = found.scanner(columns=columns).to_reader()
+    return pa.Table.from_batches([batch.filter(filter) for batch in reader], schema=reader.schema)

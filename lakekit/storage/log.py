@@ -1,11 +1,12 @@
-"""A Delta table's log as a reader replays it: the files each version is made of, the log's own text,
-and cutting it short."""
+"""A Delta table's log as a reader replays it: the files each version is made of, how the log spells
+every file it names, and the raw log files themselves (for a search of their text)."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,13 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import table_folder
+
+LOG = "_delta_log"
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,29 @@ class FileSpan:
     partition_values: Mapping[str, str | None]
 
 
+@dataclass(frozen=True)
+class Replay:
+    """What a table's log says of its files."""
+
+    versions: dict[int, frozenset[str]]
+    """Every version whose log is still there → the data files it is made of (relative paths)."""
+    spelled: dict[str, str]
+    """Every file the log still names (added, removed, change data) → the path as the log spells it
+    (URL-encoded, e.g. a partition value ``fr x`` as ``fr%2520x``)."""
+
+
 def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
     """Every version whose log is still there → the files it is made of (relative paths)."""
-    first, latest, spans = file_spans(storage, table)
-    return {v: frozenset(s.path for s in spans if s.added <= v and (s.removed is None or v < s.removed))
-            for v in range(first, latest + 1)}
+    return replay(storage, table).versions
+
+
+def replay(storage: Storage, table: str) -> Replay:
+    """The versions of ``table`` and the files they are made of, and every file its log names."""
+    spelled: dict[str, str] = {}
+    first, latest, spans = _walk(storage, table, None, spelled)
+    versions = {v: frozenset(s.path for s in spans if s.added <= v and (s.removed is None or v < s.removed))
+                for v in range(first, latest + 1)}
+    return Replay(versions, spelled)
 
 
 def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:
@@ -48,8 +68,14 @@ def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[i
     ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every version would
     cost ~20 ms each). A file the oldest loadable version already had counts as added by it: the
     log that added it is gone."""
+    return _walk(storage, table, upto, None)
+
+
+def _walk(storage: Storage, table: str, upto: int | None,
+          spelled: dict[str, str] | None) -> tuple[int, int, list[FileSpan]]:
+    """:func:`file_spans`, noting in ``spelled`` (when given) how the log spells each file it names."""
     fs = storage.folder_fs(table_folder(table))
-    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector("_delta_log"))
+    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector(LOG))
                if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
     last = storage.open(table, upto)
     for first in sorted(v for v in commits if v <= last.version()):
@@ -60,60 +86,33 @@ def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[i
             continue
     else:
         first, start = last.version(), last
-    live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start)}
+    live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
     ended: list[FileSpan] = []
-    for version in range(first + 1, last.version() + 1):
+    for version in sorted(v for v in commits if v <= last.version()):
         with fs.open_input_stream(commits[version]) as f:
-            for line in f.read().decode().splitlines():
-                action = json.loads(line) if line.strip() else {}
-                if "add" in action:
-                    path = unquote(action["add"]["path"])
-                    live[path] = FileSpan(path, version, None, action["add"].get("partitionValues") or {})
-                elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
-                    ended.append(dataclasses.replace(gone, removed=version))
+            lines = f.read().decode().splitlines()
+        for line in lines:
+            action = json.loads(line) if line.strip() else {}
+            for kind in ("add", "remove", "cdc"):
+                if kind in action and spelled is not None:
+                    spelled[unquote(action[kind]["path"])] = action[kind]["path"]
+            if version <= first:
+                continue
+            if "add" in action:
+                path = unquote(action["add"]["path"])
+                live[path] = FileSpan(path, version, None, action["add"].get("partitionValues") or {})
+            elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
+                ended.append(dataclasses.replace(gone, removed=version))
     return first, last.version(), [*ended, *live.values()]
 
 
-def latest_files(storage: Storage, table: str) -> frozenset[str]:
-    """The files the latest version of ``table`` is made of (relative paths)."""
-    return _paths(storage.open(table))
-
-def log_texts(storage: Storage, table: str) -> Iterator[tuple[str, str]]:
-    """(name, text) of every file of the table's log: JSON commits, checkpoints as JSON text."""
-    fs = storage.folder_fs(table_folder(table))
-    for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-        try:
-            if info.path.endswith(".json"):
-                with fs.open_input_stream(info.path) as f:
-                    yield info.path, f.read().decode(errors="replace")
-            elif info.path.endswith(".parquet"):
-                with fs.open_input_file(info.path) as f:
-                    yield info.path, json.dumps(pq.read_table(f).to_pylist(), default=str)
-        except FileNotFoundError:  # cleaned up since the listing
-            continue
-
-def purge_log(storage: Storage, table: str) -> None:
-    """Checkpoint the latest version and delete every log file before it: older versions can no
-    longer be loaded. Nothing of the table's configuration changes, so a crash half-way leaves a
-    table that only has fewer old log entries."""
-    dt = storage.open(table)
-    dt.create_checkpoint()
-    latest = dt.version()
-    fs = storage.folder_fs(table_folder(table))
-    for info in fs.get_file_info(pafs.FileSelector("_delta_log", allow_not_found=True)):
-        head = info.base_name.split(".", 1)[0]
-        if head.isdigit() and int(head) < latest:
-            fs.delete_file(info.path)
-
-
-def _paths(dt: DeltaTable) -> frozenset[str]:
-    return frozenset(unquote(p) for p in pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
-
-
-def _partitions(dt: DeltaTable) -> list[tuple[str, dict[str, str | None]]]:
+def _partitions(dt: DeltaTable, spelled: dict[str, str] | None = None) -> list[tuple[str, dict[str, str | None]]]:
     """(path, partition values as the log writes them) of every file of a snapshot."""
     actions = pa.table(dt.get_add_actions(flatten=False))
-    paths = [unquote(p) for p in actions.column("path").to_pylist()]
+    raw = actions.column("path").to_pylist()
+    if spelled is not None:
+        spelled.update({unquote(p): p for p in raw})
+    paths = [unquote(p) for p in raw]
     if "partition" not in actions.column_names:
         return [(p, {}) for p in paths]
     values = actions.column("partition").to_pylist()
@@ -128,3 +127,21 @@ def _log_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return str(value)
+
+
+def log_files(storage: Storage, folder: str) -> Iterator[tuple[str, int, Callable[[], bytes | None]]]:
+    """Every file in the ``_delta_log`` of the table at ``folder`` (commits, checkpoints,
+    ``_last_checkpoint``, checksums): (path under ``folder``, modification time in ns, a reader of its
+    bytes, None once it is gone). A log file is replaced whole, so a new time means new content."""
+    fs = storage.folder_fs(folder)
+    for info in fs.get_file_info(pafs.FileSelector(LOG, allow_not_found=True, recursive=True)):
+        if info.type == pafs.FileType.File:
+            yield info.path, info.mtime_ns or 0, functools.partial(_content, fs, info.path)
+
+
+def _content(fs: pafs.FileSystem, path: str) -> bytes | None:
+    try:
+        with fs.open_input_stream(path) as f:
+            return bytes(f.read())
+    except FileNotFoundError:  # removed since the listing
+        return None

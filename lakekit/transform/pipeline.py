@@ -31,7 +31,7 @@ from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
-from lakekit.lineage import column_lineage
+from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
 from lakekit.transform import incremental, query, statement
 from lakekit.write import governance, indexes, publish
@@ -85,18 +85,18 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
     return out
 
 
-def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
+def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequence[ValueCopy],
                     catalog: Catalog) -> tuple[str, ...]:
-    """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
-    one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
+    """Target columns holding the value of an input's personal-data column (as is, normalised or
+    inside a larger value: :func:`lakekit.lineage.value_copies`): one its schema tags, or one it
+    keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
     for table, version in inputs.items():
         snapshot = storage.open(table, version)
         listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
         unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
         personal[table] = unlisted | set(governance.tags(storage, table, catalog))
-    return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
-                         and e.source_column in personal.get(e.source_table, set())}))
+    return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
@@ -117,13 +117,15 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite":
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
-    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=input_schemas(storage, inputs), target=target,
-                                 names=LAKE_NAMES))
+    schemas = input_schemas(storage, inputs)
+    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
     model = governance.governing(storage, target, options.catalog, options.schema)
-    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.catalog)
+    personal = () if storage.exists(target) else copied_personal(
+        storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
+        options.catalog)
     transform_id = new_id()
     governance.prepare(storage, target, model)
     named, digest = governance.stamp(model)

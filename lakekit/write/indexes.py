@@ -236,3 +236,20 @@ def _housekeep(storage: Storage, full: str, version: int) -> None:
             return
     elif version and version % CHECKPOINT_EVERY == 0:
         storage.checkpoint(full)
+
+
+def rewrite_entry(storage: Storage, name: str, entry: str, table: pa.Table | None) -> None:
+    """Replace one journal entry of ``_lakekit/<name>`` whole (an erasure redacting it), or delete it
+    (``table`` None or empty). An entry folded and deleted meanwhile comes back at or below the
+    watermark: readers skip it and the next fold deletes it."""
+    fs = journal.folder(storage, name)
+    if table is None or table.num_rows == 0:
+        with contextlib.suppress(FileNotFoundError):
+            fs.delete_file(entry)
+        return
+    table = table.cast(SCHEMAS[name])
+    if "://" in storage.root:
+        _write_entry(fs, entry, table)
+    else:
+        _write_entry(fs, f".{entry}", table)
+        fs.move(f".{entry}", entry)

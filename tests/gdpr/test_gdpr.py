@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,9 +20,10 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from typer.testing import CliRunner
 
-from lakekit import Lake
+from lakekit import FeatureView, Lake
 from lakekit.cli import app
-from lakekit.errors import NotReproducible, UsageError, VersionNotFound
+from lakekit.errors import UsageError
+from lakekit.runs import predictions_table
 from lakekit.storage import files, log
 from lakekit.write import quarantine
 from tests.gdpr.gdpr_models import People
@@ -78,46 +80,53 @@ def test_find_follows_unique_keys_and_never_a_shared_ip(tmp_path: Path) -> None:
 def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -> None:
     lake, run_id = _crm(tmp_path)
     out = lake.gdpr.export(email=ALICE)
-    people = out["tables"]["crm.people"]["rows"]
-    assert sorted(r["user_id"] for r in people) == [1, 7] and {r["email"] for r in people} == {ALICE}
-    assert sorted(r["order_id"] for r in out["tables"]["crm.orders"]["rows"]) == [100, 102]
-    assert [r["order_id"] for r in out["tables"]["_lakekit.quarantine__crm__orders"]["rows"]] == [103]
+    people = out["tables"]["crm.people"]["versions"]
+    assert sorted(people) == ["1", "2"] and [r["user_id"] for r in people["1"]] == [1]
+    assert sorted(r["user_id"] for r in people["2"]) == [1, 7] and {r["email"] for r in people["2"]} == {ALICE}
+    assert sorted(r["order_id"] for r in out["tables"]["crm.orders"]["versions"]["0"]) == [100, 102]
+    assert [r["order_id"] for r in out["tables"]["_lakekit.quarantine__crm__orders"]["versions"]["0"]] == [103]
+    predictions = out["tables"][predictions_table(run_id)]
+    assert sorted(r["user_id"] for r in predictions["versions"]["0"]) == [1, 7]
     assert {s["files"][0]["uri"].rsplit("/", 1)[-1] for s in out["sources"]} >= {"p1.csv", "p2.csv", "o0.csv"}
     assert [r["run_id"] for r in out["runs"]] == [run_id]
     json.dumps(out)
 
 
-def test_erase_removes_the_subject_from_every_version_and_proves_it(tmp_path: Path) -> None:
+def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path: Path) -> None:
     lake, run_id = _crm(tmp_path)
-    before = lake.read("crm.people", version=0)
+    versions = {v: lake.read("crm.people", version=v) for v in range(3)}
     report = lake.gdpr.erase(email=ALICE, reason="request #123")
     assert report.verified and report.residue == () and not report.resumed
     done = {t.table: t for t in report.tables}
-    assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_erased == (1, 2)
+    assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_rewritten == (1, 2)
     assert done["crm.orders"].rows_removed == 2 and done["_lakekit.quarantine__crm__orders"].rows_removed == 1
     people = lake.read("crm.people")
     assert sorted(people.column("user_id").to_pylist()) == [2, 3, 4]
-    assert lake.read("crm.people", version=0).equals(before)
-    for version in (1, 2):
-        with pytest.raises(VersionNotFound):
-            lake.read("crm.people", version=version)
+    assert lake.read("crm.people", version=0).equals(versions[0])  # never held alice: untouched
+    for version, before in versions.items():  # every version readable, minus alice, through lakekit and delta-rs
+        mine = [r for r in before.to_pylist() if r["email"] != ALICE]
+        assert lake.read("crm.people", version=version).to_pylist() == mine
+        assert sorted(DeltaTable(lake._storage.uri("crm.people"), version=version).to_pyarrow_table()
+                      .column("user_id").to_pylist()) == sorted(r["user_id"] for r in mine)
     assert sorted(lake.read("crm.orders").column("order_id").to_pylist()) == [101, 104]
     assert sorted(lake.read("mart.spend").column("user_id").to_pylist()) == [2, 3]
     assert lake.read("crm.blocklist").num_rows == 1
-    assert run_id in report.runs and "mart.by_country" in report.downstream
-    with pytest.raises(NotReproducible):
-        lake.reproduce(run_id)
+    assert run_id in report.runs and report.unreproducible == () and "mart.by_country" in report.downstream
+    again = lake.reproduce(run_id)
+    assert sorted(again["crm.people"].column("user_id").to_pylist()) == [2, 3, 4]
+    assert [(e.table, e.rows_removed, e.requests) for e in again.erased] == [("crm.people", 2, (report.request_id,))]
     assert not lake.gdpr.find(email=ALICE).found
     assert lake.gdpr.verify(email=ALICE).verified
-    logs = [p for p in (tmp_path / "lake").rglob("*") if p.is_file() and "_delta_log" in p.parts]
-    assert not [p for p in logs if ALICE.encode() in p.read_bytes()]
+    everything = [p for p in (tmp_path / "lake").rglob("*") if p.is_file()]
+    assert not [p for p in everything if ALICE.encode() in p.read_bytes()]
     trail = lake.gdpr.audit(email=ALICE)
     assert [(r["action"], r["status"]) for r in trail.to_pylist()][-4:] == [
         ("erase", "started"), ("erase", "finished"), ("find", "finished"), ("verify", "finished")]
     assert ALICE not in json.dumps(trail.to_pylist(), default=str)
     history = lake.history("crm.people")
     assert history[0].operation != "" and history[0].provenance.operation == "erase"
-    assert history[0].provenance.write_id == report.request_id
+    assert history[0].provenance.write_id == report.request_id and history[0].provenance.rows_removed == 2
+    assert done["crm.people"].version == history[0].version == 3
 
 
 def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:
@@ -140,6 +149,10 @@ def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
     assert {t.table for t in report.tables if t.rows_removed} >= {"crm.people", "crm.orders", "mart.spend"}
 
 
+def lake_audit(tmp_path: Path) -> list[dict[str, Any]]:
+    return Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models").gdpr.audit().to_pylist()
+
+
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _crm(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -154,10 +167,15 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
     assert code == 0 and "crm.people" in text and ALICE not in text
     code, text = run("gdpr", "export", f"email={ALICE}", "--to", "alice.json")
     assert code == 0 and ALICE not in text
-    assert {r["email"] for r in json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["rows"]} \
-        == {ALICE}
+    exported = json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["versions"]
+    assert {r["email"] for rows in exported.values() for r in rows} == {ALICE}
     assert run("gdpr", "find", "phone=123")[0] == 1
-    assert run("gdpr", "find", "no-equals-sign")[0] == 2
+    code, text = run("gdpr", "find", ALICE)  # the kind forgotten: a usage error that does not echo it
+    assert code == 2 and ALICE not in text
+    code, text = run("gdpr", "export", f"email={ALICE}", "--to", "no/such/folder/alice.json")
+    assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
+    exports = [r for r in lake_audit(tmp_path) if r["action"] == "export"]
+    assert len(exports) == 1  # the failed one is not recorded
     code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", f"from {ALICE}", "--yes")
     assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
     assert run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5")[0] == 1  # not confirmed
@@ -193,25 +211,38 @@ def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_pat
     assert left.column("user_id").to_pylist() == [3]
 
 
-def test_a_log_that_spells_the_subject_is_purged(tmp_path: Path) -> None:
+def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
                        "ip": [CAMPUS_IP, CAMPUS_IP], "country": ["SE", "SE"]})
-    write_deltalake(lake._storage.uri("crm.people"), people)  # outside lakekit: statistics on every column
-    assert any(ALICE in text for _, text in log.log_texts(lake._storage, "crm.people"))
+    uri = lake._storage.uri("crm.people")
+    write_deltalake(uri, people)  # outside lakekit: statistics on every column
+    write_deltalake(uri, people.slice(1), mode="append")
+    DeltaTable(uri).create_checkpoint()
+    folder = tmp_path / "lake" / "crm" / "people" / "_delta_log"
+    assert any(ALICE.encode() in p.read_bytes() for p in folder.iterdir())
     report = lake.gdpr.erase(email=ALICE, reason="request #8")
-    assert report.verified and report.tables[0].log_purged
-    assert not any(ALICE in text for _, text in log.log_texts(lake._storage, "crm.people"))
-    assert lake.read("crm.people").column("user_id").to_pylist() == [2]
+    assert report.verified and report.tables[0].checkpoints_rewritten == 1
+    assert not any(ALICE.encode() in p.read_bytes() for p in folder.iterdir())
+    assert lake.read("crm.people", version=0).column("user_id").to_pylist() == [2]
+    assert lake.read("crm.people", version=1).column("user_id").to_pylist() == [2, 2]
+    commit = (folder / f"{0:020d}.json").read_text().splitlines()
+    stats = [json.loads(json.loads(line)["add"]["stats"]) for line in commit if line.startswith('{"add"')]
+    assert [(s["numRecords"], s["minValues"]["email"]) for s in stats] == [(1, "bob@example.com")]
 
 
-def test_an_identifier_spelled_in_lakekits_own_rows_is_reported_not_hidden(tmp_path: Path) -> None:
+def test_an_identifier_spelled_in_lakekits_own_rows_and_commits_is_rewritten(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
     lake.transform("mart.alice", f"SELECT user_id FROM crm.people WHERE email = '{ALICE}'", dialect="duckdb")
+    DeltaTable(lake._storage.uri("crm.orders")).delete("user_id = 7")  # Delta logs the predicate word for word
     report = lake.gdpr.erase(email=ALICE, reason="request #9")
-    assert not report.verified
-    assert any(r.startswith("_lakekit.transforms:") for r in report.residue)
-    assert all(ALICE not in r for r in report.residue)
+    assert report.verified and "crm.orders" not in report.logs  # its data held alice too: one rewrite
+    subject = report.subject
+    sql = [r["sql"] for r in lake._storage.read("_lakekit.transforms").to_pylist() if r["table"] == "mart.alice"]
+    assert sql == [f"SELECT user_id FROM crm.people WHERE email = '[erased:{subject}]'"]
+    predicates = [e.get("operationParameters", {}).get("predicate") for e in lake._storage.history("crm.orders")]
+    assert f"user_id = '[erased:{subject}]'" in predicates
+    assert lake.gdpr.verify(email=ALICE).verified
 
 
 def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
@@ -229,13 +260,13 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
     report = lake.gdpr.erase(email=ALICE, reason="request #10")
     assert report.verified and lake.gdpr.verify(email=ALICE).verified
     assert lake.read("crm.people", version=0).column("user_id").to_pylist() == [2]
-    with pytest.raises(VersionNotFound):
-        lake.read("crm.people", version=1)
+    assert lake.read("crm.people", version=1).column("user_id").to_pylist() == [2]
     assert lake.read("crm.orders").column("order_id").to_pylist() == [101]
     fs = s3.fs()
     assert fs.exists(f"{s3.bucket}/lake/_lakekit/subject.key")
     assert not fs.glob(f"{s3.bucket}/lake/_lakekit/requests/*.json")
-    assert not [p for p in fs.find(f"{s3.bucket}/lake") if "_delta_log" in p and ALICE.encode() in fs.cat(p)]
+    fs.invalidate_cache()
+    assert not [p for p in fs.find(f"{s3.bucket}/lake") if not p.endswith("/") and ALICE.encode() in fs.cat(p)]
 
 
 def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
@@ -264,3 +295,27 @@ def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Pat
         keys = set(pool.map(lambda _: Lake(root)._storage.secret(), range(16)))
     assert len(keys) == 1 and len(next(iter(keys))) == 64
     assert [p.name for p in (root / "_lakekit").iterdir()] == ["subject.key"]
+
+
+def test_a_training_set_built_from_the_subject_reproduces_minus_them(tmp_path: Path) -> None:
+    hours = [datetime(2024, 5, 3, h) for h in range(12)]
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models",
+                feature_views=[FeatureView("activity", table="f.activity", entity="user_id", timestamp="at")])
+    write_deltalake(lake._storage.uri("f.activity"), pa.table({
+        "user_id": pa.array([1, 1, 2, 3], pa.int64()), "at": pa.array([hours[1], hours[5], hours[2], hours[8]]),
+        "clicks_7d": pa.array([10, 50, 20, 80], pa.int64())}))
+    write_deltalake(lake._storage.uri("l.labels"), pa.table({
+        "user_id": pa.array([1, 2, 3], pa.int64()), "labelled_at": pa.array([hours[6], hours[3], hours[9]]),
+        "is_seeker": [True, False, True]}))
+    with lake.start_run("job-seeker") as run:
+        built = run.features.historical("l.labels", "activity:*", "labelled_at")
+    with lake.start_run("other") as other:
+        other.read("f.activity", filter="user_id = 3")
+    assert built.num_rows == 3
+    report = lake.gdpr.erase(user_id=1, reason="ticket 11")
+    assert report.verified and report.unreproducible == ()
+    again = lake.reproduce(run.run_id)
+    assert again["historical#1"].column("user_id").to_pylist() == [2, 3]
+    assert again["historical#1"].column("clicks_7d").to_pylist() == [20, 80]
+    assert {e.input: e.rows_removed for e in again.erased} == {"l.labels": 1, "f.activity": 2, "historical#1": 1}
+    assert lake.reproduce(other.run_id).erased == ()  # never read user 1: exactly as before

@@ -1,21 +1,21 @@
-"""kill -9 during ``lake.gdpr.erase``: every table stays readable, and erasing again resumes the
-request and finishes it exactly once.
+"""kill -9 during ``lake.gdpr.erase``: every version of every table stays readable, and erasing again
+resumes the request and finishes it exactly once.
 
-The lake is the one of ``tests/test_gdpr.py`` (``_crm``): alice's rows sit in ``crm.people``,
-``crm.orders``, its quarantine table, ``mart.spend`` and a run's predictions. A child process
-(``sys.executable``) erases alice and kills itself with SIGKILL at a deterministic point, by
-wrapping lakekit functions inside the child (``Storage.write``, ``files.remove``,
-``storage.log.purge_log``, ``gdpr._audit``); nothing in lakekit knows about these tests. The points:
-after the erasure's first and second commits and after its ``crm.people`` commit; in the first
-file removal before anything is deleted, between two deletions of ``crm.people``'s old files and
-right after all of them; just before the ``finished`` audit row and before the ``started`` one;
-inside a log purge, right after the old log entries are dropped.
+The lake is the one of ``tests/gdpr/test_gdpr.py`` (``_crm``): alice's rows sit in several versions
+of ``crm.people``, in ``crm.orders``, its quarantine table, ``mart.spend`` and a run's predictions; a
+run read ``crm.people``. A child process (``sys.executable``) erases alice and kills itself with
+SIGKILL at a deterministic point, by wrapping lakekit functions inside the child (the history
+rewrite's step hook, ``Storage.mark``, the request file, the audit trail); nothing in lakekit knows
+about these tests. The points: before the ``started`` row; after the runs' reads were checked;
+while the copies of ``crm.people``'s files are written; when its journal moves to the ``widen``
+phase; half-way through swapping its commit files; as it moves to narrowing; before its old files are
+deleted; before and after the commit recording its erasure; before the ``finished`` row.
 
-After the kill, every table reads at its latest version and holds either all of its rows from
-before or exactly those without alice's (each commit is whole). Erasing again in the test
-process finishes: verified, resumed under the killed request's id (when its ``started`` row
-was written), one ``started`` and one ``finished`` audit row, one erase commit per table,
-alice gone from every table and file, everybody else's rows all there exactly once.
+After the kill, every version of every table reads (lakekit and delta-rs) and holds everybody
+else's rows exactly once and at most alice's old ones. Erasing again in the test process finishes:
+verified, resumed under the killed request's id (when its ``started`` row was written), one
+``started`` and one ``finished`` audit row, one commit recording the erasure per table, every
+version equal to its old rows minus alice's, the run reproducible minus alice.
 """
 
 from __future__ import annotations
@@ -26,14 +26,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from deltalake import DeltaTable
 
 from lakekit import Lake
 from tests.gdpr.test_gdpr import ALICE, _crm
+
+pytestmark = pytest.mark.crash
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = "tests.gdpr.gdpr_models"
@@ -41,94 +45,90 @@ REASON = "ticket GDPR-17"
 
 CHILD = r"""
 import json, os, signal, sys
-import lakekit.gdpr.requests, lakekit.storage
+import lakekit.gdpr.redaction, lakekit.gdpr.journal, lakekit.gdpr.trail, lakekit.storage.history.rewrite
 from lakekit import Lake
-from lakekit.index.provenance import PROVENANCE_KEY
+from lakekit.storage.delta import Storage
 
 spec = json.loads(sys.argv[1])
 hook, nth, only = spec["hook"], spec.get("nth", 1), spec.get("table")
-Storage = lakekit.storage.Storage
-calls = 0
+calls, current = 0, [None]
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 def counts(table):
-    # the nth call of the hook (on ``only``, when given)
     global calls
     if only is not None and table != only:
         return False
     calls += 1
     return calls == nth
 
-if hook == "commit":
-    write = Storage.write
-    def killing_write(self, table, data, **kwargs):
-        version = write(self, table, data, **kwargs)
-        provenance = json.loads(kwargs["commit"].metadata.get(PROVENANCE_KEY, "{}"))
-        if provenance.get("operation") == "erase" and counts(table):
+rewrite = lakekit.gdpr.redaction.rewrite
+def tracking_rewrite(storage, table, *args, **kwargs):
+    current[0] = table
+    return rewrite(storage, table, *args, **kwargs)
+lakekit.gdpr.redaction.rewrite = tracking_rewrite
+
+if hook == "step":  # a step of a table's history rewrite, before it changes anything
+    step = lakekit.storage.history.rewrite._step
+    def killing_step(progress, name):
+        if name.startswith(spec["prefix"]) and counts(current[0]):
+            die()
+        return step(progress, name)
+    lakekit.storage.history.rewrite._step = killing_step
+elif hook in ("mark", "marked"):  # the commit recording a table's erasure
+    mark = Storage.mark
+    def killing_mark(self, table, commit, **kwargs):
+        if hook == "mark" and counts(table):
+            die()
+        version = mark(self, table, commit, **kwargs)
+        if hook == "marked" and counts(table):
             die()
         return version
-    Storage.write = killing_write
-elif hook in ("remove", "remove-half", "removed"):
-    # an erasure deletes files with lakekit.storage.files.remove(storage, folder, paths); "crm/people" is crm.people
-    import lakekit.storage.files
-    remove = lakekit.storage.files.remove
-    def killing_remove(storage, folder, paths):
-        if not counts(folder.replace("/", ".", 1)):
-            return remove(storage, folder, paths)
-        if hook == "remove":
+    Storage.mark = killing_mark
+elif hook == "save":  # the request file, right after its nth save
+    save = lakekit.gdpr.journal.save
+    def killing_save(storage, request_id, state):
+        save(storage, request_id, state)
+        if counts(None):
             die()
-        if hook == "remove-half":
-            assert len(paths) >= 2, paths
-            remove(storage, folder, paths[: len(paths) // 2])
-            die()
-        remove(storage, folder, paths)
-        die()
-    lakekit.storage.files.remove = killing_remove
-elif hook == "purge":
-    # right after storage.log.purge_log has dropped the old log entries
-    import lakekit.storage.log
-    purge = lakekit.storage.log.purge_log
-    def killing_purge(storage, table):
-        purge(storage, table)
-        if counts(table):
-            die()
-    lakekit.storage.log.purge_log = killing_purge
+    lakekit.gdpr.journal.save = killing_save
 elif hook == "audit":
-    audit = lakekit.gdpr.requests._audit
-    def killing_audit(storage, request_id, action, status, *args, **kwargs):
+    record = lakekit.gdpr.trail.record
+    def killing_record(storage, request_id, action, status, *args, **kwargs):
         if action == "erase" and status == spec["status"]:
             die()
-        return audit(storage, request_id, action, status, *args, **kwargs)
-    lakekit.gdpr.requests._audit = killing_audit
+        return record(storage, request_id, action, status, *args, **kwargs)
+    lakekit.gdpr.trail.record = killing_record
 else:
     raise SystemExit(f"unknown hook {hook}")
 
-lake = Lake(spec["root"], schemas=spec["schemas"])
-lake.gdpr.erase(email=spec["email"], reason=spec["reason"])
+Lake(spec["root"], schemas=spec["schemas"]).gdpr.erase(email=spec["email"], reason=spec["reason"])
 print("erase finished without being killed", flush=True)
 """
 
+PEOPLE = "crm.people"
 POINTS: dict[str, dict[str, Any]] = {
-    "after-first-commit": {"hook": "commit", "nth": 1},
-    "after-second-commit": {"hook": "commit", "nth": 2},
-    "after-people-commit": {"hook": "commit", "table": "crm.people"},
-    "first-remove-before-deleting": {"hook": "remove", "nth": 1},
-    "people-remove-halfway": {"hook": "remove-half", "table": "crm.people"},
-    "after-people-removed": {"hook": "removed", "table": "crm.people"},
-    "before-finished-row": {"hook": "audit", "status": "finished"},
     "before-started-row": {"hook": "audit", "status": "started"},
+    "after-reads-checked": {"hook": "save", "nth": 1},
+    "writing-copies": {"hook": "step", "prefix": "write:", "nth": 2, "table": PEOPLE},
+    "journal-to-widen": {"hook": "step", "prefix": "journal:widen", "table": PEOPLE},
+    "half-swapped": {"hook": "step", "prefix": "swap:", "nth": 2, "table": PEOPLE},
+    "journal-to-narrow": {"hook": "step", "prefix": "journal:narrow", "table": PEOPLE},
+    "before-old-files-deleted": {"hook": "step", "prefix": "delete:", "table": PEOPLE},
+    "before-people-recorded": {"hook": "mark", "table": PEOPLE},
+    "after-people-recorded": {"hook": "marked", "table": PEOPLE},
+    "before-finished-row": {"hook": "audit", "status": "finished"},
 }
 RESUMED = {name: spec.get("status") != "started" for name, spec in POINTS.items()}
 
 
 @pytest.fixture(scope="module")
-def base_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def base_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The ``_crm`` lake, built once; each test erases in a copy of it."""
     folder = tmp_path_factory.mktemp("gdpr-crash-base")
-    _crm(folder)
-    return folder / "lake"
+    _, run_id = _crm(folder)
+    return folder / "lake", run_id
 
 
 def _tables(lake: Lake) -> list[str]:
@@ -143,13 +143,21 @@ def _key(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
-def _rows(lake: Lake, table: str) -> Counter[str]:
-    """The table's latest version as a multiset of rows (reading it must work)."""
-    return Counter(_key(r) for r in lake.read(table).to_pylist())
+def _versions(lake: Lake, table: str, upto: int | None = None) -> dict[int, Counter[str]]:
+    """Every version of the table as a multiset of rows, read through lakekit (each read must work),
+    and checked to count the same through delta-rs."""
+    last = lake.resolve_version(table) if upto is None else upto
+    found = {}
+    for v in range(last + 1):
+        rows = lake.read(table, version=v)
+        assert DeltaTable(lake._storage.uri(table), version=v).to_pyarrow_table().num_rows == rows.num_rows
+        found[v] = Counter(_key(r) for r in rows.drop_columns(["_load_id"]).to_pylist()) \
+            if "_load_id" in rows.column_names else Counter(_key(r) for r in rows.to_pylist())
+    return found
 
 
 def _alices_ids(lake: Lake) -> set[int]:
-    ids = {r["user_id"] for r in lake.read("crm.people").to_pylist() if r["email"] == ALICE}
+    ids = {r["user_id"] for r in lake.read(PEOPLE).to_pylist() if r["email"] == ALICE}
     assert len(ids) == 2
     return ids
 
@@ -176,31 +184,33 @@ def _kill_erase(root: Path, spec: dict[str, Any]) -> None:
     args = {"root": str(root), "schemas": SCHEMAS, "email": ALICE, "reason": REASON, **spec}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     child = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
+                           capture_output=True, text=True, timeout=180, check=False)
     assert child.returncode == -signal.SIGKILL, (child.returncode, child.stdout, child.stderr)
 
 
 @pytest.mark.parametrize("point", list(POINTS))
-def test_kill_during_erase_then_erase_again_resumes_and_finishes(base_lake: Path, tmp_path: Path,
+def test_kill_during_erase_then_erase_again_resumes_and_finishes(base_lake: tuple[Path, str], tmp_path: Path,
                                                                  point: str) -> None:
-    """Killed at ``point``: tables stay readable, whole, and a second erase finishes the request once."""
+    """Killed at ``point``: every version reads, nobody else's row is lost or doubled; a second erase
+    finishes the request once and every version equals its old rows minus alice's."""
     root = tmp_path / "lake"
-    shutil.copytree(base_lake, root)
+    shutil.copytree(base_lake[0], root)
     lake = Lake(root, schemas=SCHEMAS)
     tables = _tables(lake)
     user_ids = _alices_ids(lake)
-    before = {t: _rows(lake, t) for t in tables}
-    expected = {t: _without(rows, user_ids) for t, rows in before.items()}
+    before = {t: _versions(lake, t) for t in tables}
+    expected = {t: {v: _without(rows, user_ids) for v, rows in versions.items()} for t, versions in before.items()}
     holding = {t for t in tables if expected[t] != before[t]}
-    assert holding >= {"crm.people", "crm.orders", "mart.spend"} and len(holding) == 5
+    assert holding >= {PEOPLE, "crm.orders", "mart.spend"} and len(holding) == 5
     assert expected["crm.blocklist"] == before["crm.blocklist"]  # alice's IP is shared: not hers alone
 
     _kill_erase(root, POINTS[point])
 
-    # after the kill: every table reads at its latest version, either untouched or without alice
     lake = Lake(root, schemas=SCHEMAS)
     for table in tables:
-        assert _rows(lake, table) in (before[table], expected[table]), table
+        for version, rows in _versions(lake, table, upto=max(before[table])).items():
+            assert _without(rows, user_ids) == expected[table][version], (table, version)
+            assert not rows - before[table][version], (table, version)  # nothing new, nothing doubled
     trail = _erase_trail(lake)
     assert [r["status"] for r in trail] == (["started"] if RESUMED[point] else [])
     killed = trail[0]["request_id"] if trail else None
@@ -212,57 +222,28 @@ def test_kill_during_erase_then_erase_again_resumes_and_finishes(base_lake: Path
         assert report.request_id == killed
 
     for table in tables:
-        assert _rows(lake, table) == expected[table], table
+        assert _versions(lake, table, upto=max(before[table])) == expected[table], table
     for table in holding:
         assert [c["request_id"] for c in _erase_commits(lake, table)] == [report.request_id], table
+    assert {t.table: t.rows_removed for t in report.tables}[PEOPLE] == 2
     for table in set(tables) - holding:
         assert _erase_commits(lake, table) == [], table
 
     trail = _erase_trail(lake)
     assert sorted(r["status"] for r in trail) == ["finished", "started"]
     assert {r["request_id"] for r in trail} == {report.request_id}
-    finished = next(r for r in trail if r["status"] == "finished")
-    assert json.loads(finished["details"])["verified"] is True
+    assert json.loads(next(r for r in trail if r["status"] == "finished")["details"])["verified"] is True
+    assert not list((root / "_lakekit" / "requests").glob("*.json"))
 
-    assert not lake.gdpr.find(email=ALICE).found
+    again = lake.reproduce(base_lake[1])
+    assert sorted(again[PEOPLE].column("user_id").to_pylist()) == [2, 3, 4]
+    assert lake.gdpr.verify(email=ALICE).verified
     for user_id in sorted(user_ids):
         assert not lake.gdpr.find(user_id=user_id).found, user_id
-    assert lake.gdpr.verify(email=ALICE).verified
     # erasing once more is a new request that finds nothing to do
-    again = lake.gdpr.erase(email=ALICE, reason=REASON)
-    assert again.verified and not again.resumed and again.request_id != report.request_id
-    assert all(t.rows_removed == 0 and t.files_removed == 0 for t in again.tables)
-    for table in tables:
-        assert _rows(lake, table) == expected[table], table
-
-
-def test_kill_inside_the_log_purge_then_erase_again_keeps_the_table_history(tmp_path: Path) -> None:
-    """A table created before its columns were tagged has e-mails in its log's statistics: the
-    erasure purges its log. Killed right after the old log entries are dropped, erasing again
-    finishes, and the table keeps its history for the versions written after the erasure."""
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "p0.csv").write_text(f"user_id,email,name,ip,country\n1,{ALICE},Alice,10.0.0.1,SE\n"
-                                "2,bob@example.com,Bob,10.0.0.2,FI\n")
-    (src / "p1.csv").write_text("user_id,email,name,ip,country\n3,carol@example.com,Carol,10.0.0.3,NO\n")
-    root = tmp_path / "lake"
-    Lake(root).ingest("crm.people", str(src / "p0.csv"))
-    lake = Lake(root, schemas=SCHEMAS)
-    log = Path(lake._storage.uri("crm.people")) / "_delta_log"
-    assert any(ALICE.encode() in p.read_bytes() for p in log.iterdir() if p.is_file())
-
-    _kill_erase(root, {"hook": "purge", "table": "crm.people"})
-
-    lake = Lake(root, schemas=SCHEMAS)
-    assert [r["user_id"] for r in lake.read("crm.people").to_pylist()] == [2]
-    report = lake.gdpr.erase(email=ALICE, reason=REASON)
-    assert report.verified and report.resumed
-    assert not [p for p in log.iterdir() if p.is_file() and ALICE.encode() in p.read_bytes()]
-
-    erased = lake.resolve_version("crm.people")
-    lake.ingest("crm.people", str(src / "p1.csv"))
-    lake._storage.checkpoint("crm.people")
-    assert [r["user_id"] for r in lake.read("crm.people", version=erased).to_pylist()] == [2]
+    once_more = lake.gdpr.erase(email=ALICE, reason=REASON)
+    assert once_more.verified and not once_more.resumed and once_more.request_id != report.request_id
+    assert once_more.tables == ()
 
 
 RACER = r"""
@@ -279,14 +260,16 @@ print(json.dumps({"verified": report.verified, "request_id": report.request_id})
 """
 
 
-def test_two_erasures_of_one_subject_at_once_both_finish_and_lose_nobody_else(base_lake: Path,
+def test_two_erasures_of_one_subject_at_once_both_finish_and_lose_nobody_else(base_lake: tuple[Path, str],
                                                                                tmp_path: Path) -> None:
-    """Two processes erase alice at the same moment: both finish verified, every other row stays."""
+    """Two processes erase alice at the same moment: one waits for the other, both finish verified,
+    every version keeps everybody else's rows."""
     root = tmp_path / "lake"
-    shutil.copytree(base_lake, root)
+    shutil.copytree(base_lake[0], root)
     lake = Lake(root, schemas=SCHEMAS)
     tables = _tables(lake)
-    expected = {t: _without(_rows(lake, t), _alices_ids(lake)) for t in tables}
+    ids = _alices_ids(lake)
+    expected = {t: {v: _without(rows, ids) for v, rows in _versions(lake, t).items()} for t in tables}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     go = tmp_path / "go"
     racers = []
@@ -300,12 +283,76 @@ def test_two_erasures_of_one_subject_at_once_both_finish_and_lose_nobody_else(ba
     go.touch()
     results = []
     for racer in racers:
-        out, err = racer.communicate(timeout=180)
+        out, err = racer.communicate(timeout=300)
         assert racer.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert all(r["verified"] for r in results)
     lake = Lake(root, schemas=SCHEMAS)
-    assert {t: _rows(lake, t) for t in tables} == expected
+    assert {t: _versions(lake, t, upto=max(expected[t])) for t in tables} == expected
     assert lake.gdpr.verify(email=ALICE).verified
     finished = [r for r in _erase_trail(lake) if r["status"] == "finished"]
     assert {r["request_id"] for r in finished} == {r["request_id"] for r in results}
+
+
+APPENDER = r"""
+import json, sys, time
+from pathlib import Path
+from lakekit import Lake
+
+spec = json.loads(sys.argv[1])
+lake = Lake(spec["root"], schemas=spec["schemas"])
+Path(spec["ready"]).touch()
+while not Path(spec["go"]).exists():  # the history rewrite has started
+    time.sleep(0.005)
+for n in range(spec["loads"]):
+    path = Path(spec["folder"]) / f"more-{n}.csv"
+    path.write_text(f"user_id,email,name,ip,country\n{1000 + n},user{n}@example.com,U{n},10.9.9.{n},SE\n")
+    lake.ingest("crm.people", str(path))
+    time.sleep(0.02)
+print("appended", flush=True)
+"""
+
+
+def test_a_writer_appending_during_an_erasure_loses_nothing(base_lake: tuple[Path, str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process ingests into ``crm.people`` from the moment the history rewrites start (slowed
+    down at every step): every load lands once, every version reads, the old ones minus alice."""
+    import lakekit.storage.history.rewrite as rewrite
+
+    root = tmp_path / "lake"
+    shutil.copytree(base_lake[0], root)
+    lake = Lake(root, schemas=SCHEMAS)
+    ids = _alices_ids(lake)
+    before = _versions(lake, PEOPLE)
+    loads = 15
+    spec = {"root": str(root), "schemas": SCHEMAS, "folder": str(tmp_path), "loads": loads,
+            "ready": str(tmp_path / "ready"), "go": str(tmp_path / "go")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    step, steps = rewrite._step, []
+
+    def slow_step(progress: Any, name: str) -> None:
+        steps.append(time.time())
+        (tmp_path / "go").touch()
+        time.sleep(0.1)
+        step(progress, name)
+
+    monkeypatch.setattr(rewrite, "_step", slow_step)
+    appender = subprocess.Popen([sys.executable, "-c", APPENDER, json.dumps(spec)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not (tmp_path / "ready").exists():
+        assert appender.poll() is None, appender.communicate()
+    report = lake.gdpr.erase(email=ALICE, reason=REASON)
+    _, err = appender.communicate(timeout=300)
+    assert appender.returncode == 0, err
+    assert report.verified
+    during = [e for e in lake.history(PEOPLE) if min(steps) < e.timestamp.timestamp() < max(steps)]
+    assert any(e.operation == "WRITE" and e.provenance.operation == "ingest" for e in during), "no overlap"
+    lake = Lake(root, schemas=SCHEMAS)
+    latest = _versions(lake, PEOPLE)
+    added = {json.loads(k)["user_id"] for k in latest[max(latest)]} - {json.loads(k)["user_id"]
+                                                                      for k in before[max(before)]}
+    assert added == set(range(1000, 1000 + loads))  # every load, once
+    assert sum(1 for k in latest[max(latest)] if json.loads(k)["user_id"] >= 1000) == loads
+    for version, rows in before.items():
+        assert latest[version] == _without(rows, ids), version
+    assert lake.gdpr.verify(email=ALICE).verified

@@ -98,7 +98,8 @@ def test_cli_run_records_the_command_and_the_childs_reads(items: Lake, tmp_path:
     shown = cli.invoke(app, ["runs", "show", run_id, "--lake", items._storage.root, "--json"])
     assert json.loads(shown.output)["reads"][0]["columns"] == ["id"]
     again = cli.invoke(app, ["runs", "reproduce", run_id, "--lake", items._storage.root, "--json"])
-    assert json.loads(again.output) == [{"input": "raw.items", "rows": 40, "columns": 1, "verified": True}]
+    assert json.loads(again.output) == [{"input": "raw.items", "rows": 40, "columns": 1, "verified": True,
+                                          "rows_erased": 0, "erased_by": []}]
     failed = cli.invoke(app, ["run", "--lake", items._storage.root, "bad", "--", sys.executable, "-c", "exit(3)"])
     assert failed.exit_code == 1
     bad = next(r for r in items.runs().to_pylist() if r["name"] == "bad")

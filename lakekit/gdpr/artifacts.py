@@ -1,0 +1,218 @@
+"""Run artifacts (files copied under ``_lakekit/artifacts/<run id>/`` by ``run.log_artifact``) that
+hold a subject: found, listed, and redacted or deleted.
+
+Text, CSV and JSON lines are read as such, gzip- or zstd-compressed too (by the name's suffix):
+a CSV row or JSON line whose column named like a tagged column (``email``, ``customer_id``)
+holds one of the subject's identifiers is the subject's and is dropped; any other mention is
+replaced by the placeholder (:mod:`lakekit.gdpr.needles`), and the file is written back (a new
+file moved over the old one). A file of another format that spells an identifier cannot be
+redacted safely: it is deleted, and the run that logged it can no longer be reproduced whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import zstandard
+
+from lakekit.core.results import Result
+from lakekit.gdpr.needles import Needles
+from lakekit.storage.delta import META_NAMESPACE, Storage
+
+FOLDER = f"{META_NAMESPACE}/artifacts"
+Format = Literal["text", "csv", "jsonl", "binary"]
+_CODECS: dict[str, tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]] = {
+    ".gz": (gzip.decompress, lambda b: gzip.compress(b, mtime=0)),
+    ".zst": (lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b),
+             lambda b: zstandard.ZstdCompressor().compress(b)),
+}
+_TEXT = {".txt": "text", ".log": "text", ".md": "text", ".sql": "text", ".csv": "csv", ".tsv": "csv",
+         ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+
+@dataclass(frozen=True)
+class ArtifactHit(Result):
+    """One artifact holding the subject: the subject's rows (CSV, JSON lines) and other mentions."""
+
+    run_id: str
+    path: str
+    """Relative to the lake root."""
+    format: Format
+    rows: int
+    mentions: int
+
+    @property
+    def redactable(self) -> bool:
+        return self.format != "binary"
+
+
+def _format(path: str) -> tuple[Format, str | None]:
+    """(format, compression suffix) from the name."""
+    name = path.lower()
+    codec = next((c for c in _CODECS if name.endswith(c)), None)
+    stem = name.removesuffix(codec) if codec else name
+    kind = next((f for suffix, f in _TEXT.items() if stem.endswith(suffix)), "binary")
+    return kind, codec  # type: ignore[return-value]
+
+
+def _rows(cells: Mapping[str, Any], known: Mapping[str, set[Any]], kinds: Mapping[str, str]) -> bool:
+    """Whether a CSV row or JSON object is the subject's: a column named like a tagged one holds one
+    of their identifiers of its kind (strings compared as text, e-mails ignoring case)."""
+    for column, value in cells.items():
+        kind = kinds.get(str(column))
+        if kind is None or value is None:
+            continue
+        wanted = {str(v).strip().lower() for v in known.get(kind, ())}
+        if str(value).strip().lower() in wanted:
+            return True
+    return False
+
+
+def _redact(text: str, kind: Format, known: Mapping[str, set[Any]], kinds: Mapping[str, str],
+            needles: Needles) -> tuple[str, int, int]:
+    """(text without the subject, their rows dropped, other rows or lines changed)."""
+    if kind == "jsonl":
+        lines, dropped, changed = [], 0, 0
+        for line in text.splitlines(keepends=True):
+            try:
+                value = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                value = None
+            if isinstance(value, dict) and _rows(value, known, kinds):
+                dropped += 1
+                continue
+            if value is None:
+                new = needles.redact(line)
+            else:
+                redacted = needles.redact_json(value)
+                new = line if redacted == value else json.dumps(redacted) + "\n"
+            changed += new != line
+            lines.append(new)
+        return "".join(lines), dropped, changed
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        if rows:
+            header, out, dropped, changed = rows[0], io.StringIO(), 0, 0
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow([needles.redact(h) for h in header])
+            for row in rows[1:]:
+                if _rows(dict(zip(header, row, strict=False)), known, kinds):
+                    dropped += 1
+                    continue
+                cells = [needles.redact(cell) for cell in row]
+                changed += cells != row
+                writer.writerow(cells)
+            return (out.getvalue() if dropped or changed else text), dropped, changed
+    redacted = needles.redact(text)
+    return redacted, 0, sum(a != b for a, b in zip(text.splitlines(), redacted.splitlines(), strict=False))
+
+
+def extract(storage: Storage, hit: ArtifactHit, needles: Needles, known: Mapping[str, set[Any]],
+            kinds: Mapping[str, str]) -> list[str]:
+    """The lines of an artifact that are the subject's or mention them (for an export): CSV rows
+    under their header, JSON lines, text lines; nothing of a binary file."""
+    text = _text(storage, hit.path)
+    if text is None:
+        return []
+    if hit.format == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        header = rows[0] if rows else []
+        return [",".join(header)] + [",".join(r) for r in rows[1:] if _rows(dict(zip(header, r, strict=False)), known,
+                                                                             kinds) or any(map(needles.holds, r))]
+    found = []
+    for line in text.splitlines():
+        try:
+            value = json.loads(line) if hit.format == "jsonl" and line.strip() else None
+        except json.JSONDecodeError:
+            value = None
+        if (isinstance(value, dict) and _rows(value, known, kinds)) or needles.holds(line):
+            found.append(line)
+    return found
+
+
+def _text(storage: Storage, path: str) -> str | None:
+    fs, base = storage.files()
+    kind, codec = _format(path)
+    with fs.open(f"{base}/{path}", "rb") as f:
+        raw = f.read()
+    try:
+        return (_CODECS[codec][0](raw) if codec else raw).decode() if kind != "binary" else None
+    except (OSError, EOFError, zstandard.ZstdError, UnicodeDecodeError):
+        return None
+
+
+def _files(storage: Storage) -> list[str]:
+    fs, base = storage.files()
+    root = f"{base}/{FOLDER}"
+    return sorted(p.removeprefix(f"{base}/") for p in fs.find(root)) if fs.exists(root) else []
+
+
+def scan(storage: Storage, needles: Needles, known: Mapping[str, set[Any]] | None = None,
+         kinds: Mapping[str, str] | None = None) -> list[ArtifactHit]:
+    """Every artifact holding the subject (``kinds``: column name → kind, for CSV and JSON lines)."""
+    found = []
+    for path, kind, data in _read(storage):
+        hit = _judge(path, kind, data, needles, known or {}, kinds or {})
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _read(storage: Storage) -> list[tuple[str, Format, bytes]]:
+    fs, base = storage.files()
+    out = []
+    for path in _files(storage):
+        kind, codec = _format(path)
+        try:
+            with fs.open(f"{base}/{path}", "rb") as f:
+                raw = f.read()
+            data = _CODECS[codec][0](raw) if codec else raw
+        except (OSError, EOFError, zstandard.ZstdError):
+            kind, data = "binary", raw
+        out.append((path, kind, data))
+    return out
+
+
+def _judge(path: str, kind: Format, data: bytes, needles: Needles, known: Mapping[str, set[Any]],
+           kinds: Mapping[str, str]) -> ArtifactHit | None:
+    run_id = path.removeprefix(f"{FOLDER}/").split("/", 1)[0]
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        text = None
+    if kind == "binary" or text is None:
+        return ArtifactHit(run_id, path, "binary", 0, 1) if needles.holds(data.decode("latin-1")) else None
+    _, dropped, changed = _redact(text, kind, known, kinds, needles)
+    return ArtifactHit(run_id, path, kind, dropped, changed) if dropped or changed else None
+
+
+def erase(storage: Storage, hits: list[ArtifactHit], needles: Needles, known: Mapping[str, set[Any]],
+          kinds: Mapping[str, str]) -> dict[str, str | None]:
+    """Redact (or delete, when it cannot be redacted) each artifact holding the subject; returns
+    path → its new SHA-256 (None: deleted). Each file is replaced whole (written beside, moved)."""
+    fs, base = storage.files()
+    done: dict[str, str | None] = {}
+    for hit in hits:
+        target = f"{base}/{hit.path}"
+        if not hit.redactable:
+            if fs.exists(target):
+                fs.rm(target)
+            done[hit.path] = None
+            continue
+        kind, codec = _format(hit.path)
+        text = _text(storage, hit.path) or ""
+        redacted, _, _ = _redact(text, kind, known, kinds, needles)
+        body = redacted.encode()
+        body = _CODECS[codec][1](body) if codec else body
+        with fs.open(f"{target}.redacted", "wb") as f:
+            f.write(body)
+        fs.mv(f"{target}.redacted", target)
+        done[hit.path] = f"sha256:{hashlib.sha256(body).hexdigest()}"
+    return done

@@ -1,0 +1,137 @@
+"""Reading a place's files for a search, each file's bytes once or close to it.
+
+A data table's files are read in one scan over all cores per round of the search, filtered in the
+scan by what the round looks for (:func:`lakekit.gdpr.match.expression`): the identifiers found in
+the round before, and not those looked for already (so no row comes back twice). Only the rows that
+match are kept. Round one looks for the given identifiers; a later round, for the ones followed
+from the rows found, and only in the places with a column of their kind.
+
+lakekit's own tables and journal entries (free text judged value by value), staged rows and a
+table whose older files may hold a tagged column its current schema lacks are read whole once, and
+judged in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakekit.gdpr.match import Identifiers, expression, plain
+from lakekit.gdpr.needles import Needles
+from lakekit.gdpr.tags import Tagged
+from lakekit.index import journal
+from lakekit.storage import files
+from lakekit.storage.delta import Storage
+from lakekit.storage.scan import canonical_schema
+from lakekit.write import indexes
+
+PATH = files.PATH
+
+
+class PlaceScan:
+    """One place's files, as a search reads them: :meth:`look` each round, :meth:`rows` for the verdict."""
+
+    def __init__(self, storage: Storage, place: Tagged, paths: list[str]) -> None:
+        self.storage, self.place, self.paths = storage, place, paths
+        self.schema = self._schema()
+        self.whole = self.schema is None or place.place in ("index", "staged", "journal") or bool(
+            set(place.columns) - set(self.schema.names))
+        self.found: list[pa.Table] = []
+        self.read: pa.Table | None = None
+
+    def _schema(self) -> pa.Schema | None:
+        """The tagged columns' plain types, from the table's Delta schema (None for staged rows and
+        journal entries)."""
+        if self.place.place in ("staged", "journal") or not self.paths:
+            return None
+        found = canonical_schema(pa.schema(self.storage.open(self.place.table).schema().to_arrow()))
+        return pa.schema([f for f in found if f.name in self.place.columns])
+
+    def look(self, new: Identifiers, new_needles: Needles, searched: Identifiers, old_needles: Needles) -> None:
+        """Read the rows matching what is ``new``, not what was ``searched`` before."""
+        if self.whole or self.schema is None or not self.paths:
+            return
+        wanted = expression(self.schema, self.place.columns, new, new_needles)
+        if wanted is None:
+            return
+        before = expression(self.schema, self.place.columns, searched, old_needles)
+        if before is not None:
+            wanted = wanted & ~pc.coalesce(before, pc.scalar(False))
+        try:
+            self.found.append(files.read_many(self.storage, self.place.folder, self.paths, self.schema, wanted))
+        except (FileNotFoundError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            self.whole = True  # a file went since the listing, or one does not cast: read each file as it is
+
+    def rows(self) -> pa.Table | None:
+        """The rows to judge: those found so far, or every row of a place read whole."""
+        if not self.whole:
+            return pa.concat_tables(self.found) if self.found else None
+        if self.read is None:
+            self.read = self._all()
+        return self.read
+
+    def _all(self) -> pa.Table | None:
+        """Every row of the place: in one scan when its schema covers its tagged columns, else file by file."""
+        if self.schema is not None and self.paths and not set(self.place.columns) - set(self.schema.names):
+            try:
+                return files.read_many(self.storage, self.place.folder, self.paths, self.schema)
+            except (FileNotFoundError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                pass  # a file went since the listing, or one does not cast
+        return self._one_by_one()
+
+    def _one_by_one(self) -> pa.Table | None:
+        parts = []
+        for path in self.paths:
+            rows = read_file(self.storage, self.place, path, columns=sorted(self.place.columns))
+            if rows is not None and rows.num_columns:
+                parts.append(rows.append_column(PATH, pa.array([path] * rows.num_rows, pa.string())))
+        return pa.concat_tables(parts, promote_options="permissive") if parts else None
+
+
+def listing(storage: Storage, place: Tagged) -> list[str]:
+    """A place's files, relative to its folder: Parquet files, or a journal's entries."""
+    if place.place == "journal":
+        return journal.entries(storage, place.folder.rsplit("/", 1)[-1])
+    return files.parquet_files(storage, place.folder)
+
+
+def read_file(storage: Storage, place: Tagged, path: str, *, columns: list[str] | None = None) -> pa.Table | None:
+    """One of a place's files (``columns`` of it, those it has), in plain types; None once it is gone
+    (a vacuum, an erasure, a fold since the listing)."""
+    if place.place == "journal":
+        loaded = journal.load(storage, place.folder.rsplit("/", 1)[-1], [path])
+        if not loaded:
+            return None
+        rows = plain(loaded[0][1])
+        return rows.select([c for c in columns if c in rows.column_names]) if columns is not None else rows
+    try:
+        return files.read(files.dataset(storage, place.folder, path), columns=columns)
+    except FileNotFoundError:
+        return None
+
+
+def rewrite_file(storage: Storage, place: Tagged, path: str, rows: pa.Table | None) -> None:
+    """Replace one of a place's files whole with ``rows`` (None or none: delete it)."""
+    if place.place == "journal":
+        indexes.rewrite_entry(storage, place.folder.rsplit("/", 1)[-1], path, rows)
+    elif rows is not None and rows.num_rows:
+        files.rewrite(storage, place.folder, path, rows)
+    else:
+        files.remove(storage, place.folder, [path])
+
+
+def per_file(paths: pa.ChunkedArray) -> dict[str, int]:
+    """How many of the rows (given by their :data:`PATH`) each file holds."""
+    return {str(c["values"]): int(c["counts"]) for c in pc.value_counts(paths).to_pylist()} if len(paths) else {}
+
+
+def merged(into: Identifiers, more: Mapping[str, set[object]]) -> bool:
+    """Add ``more`` to ``into``; whether anything was new."""
+    grown = False
+    for kind, values in more.items():
+        if not values <= into.get(kind, set()):
+            into.setdefault(kind, set()).update(values)
+            grown = True
+    return grown

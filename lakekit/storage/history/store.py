@@ -1,0 +1,120 @@
+"""Files for :mod:`lakekit.storage.history`: a table's files through ``pyarrow.fs`` with atomic replacement, and the
+rewrite's journal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow.fs as pafs
+
+from lakekit.storage import filesystems
+
+JOURNAL_FORMAT = "delta-history-rewrite/1"
+TMP_PREFIX = ".history-tmp-"
+"""Temp files of local atomic writes (delta-rs ignores files it cannot parse as log files)."""
+
+
+class JournalError(Exception):
+    """A journal this code cannot resume."""
+
+
+class Store:
+    """Files under one root through ``pyarrow.fs``. ``put`` is atomic: locally a fsynced temp file moved over
+    the target with ``os.replace``; on an object store a single PUT of the final key."""
+
+    def __init__(self, fs: pafs.FileSystem, root: str, local: bool) -> None:
+        self.fs, self.root, self.local = fs, root.rstrip("/"), local
+
+    def path(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def list(self, folder: str) -> dict[str, tuple[int, int]]:
+        """Name → (size, mtime in ns) of the files directly in ``folder`` (empty when it does not exist)."""
+        infos = self.fs.get_file_info(pafs.FileSelector(self.path(folder), allow_not_found=True))
+        return {i.base_name: (i.size or 0, i.mtime_ns or 0) for i in infos if i.type == pafs.FileType.File}
+
+    def read(self, rel: str) -> bytes | None:
+        try:
+            with self.fs.open_input_stream(self.path(rel)) as f:
+                return bytes(f.read())
+        except FileNotFoundError:
+            return None
+
+    def size(self, rel: str) -> int | None:
+        info = self.fs.get_file_info(self.path(rel))
+        return info.size if info.type == pafs.FileType.File else None
+
+    def put(self, rel: str, data: bytes) -> None:
+        if not self.local:  # one PUT: the object is replaced whole or not at all (there is no rename)
+            with self.fs.open_output_stream(self.path(rel)) as f:
+                f.write(data)
+            return
+        target = Path(self.path(rel))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.parent / f"{TMP_PREFIX}{target.name}.{uuid.uuid4().hex}"
+        with temp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        temp.replace(target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+    def delete(self, rel: str) -> bool:
+        try:
+            self.fs.delete_file(self.path(rel))
+            return True
+        except FileNotFoundError:
+            return False
+
+
+def open_store(uri: str, storage_options: Mapping[str, str] | None = None) -> Store:
+    """A store for a local path, ``file://``, ``s3://`` (delta-rs style options) or any fsspec URL."""
+    fs, root, local = filesystems.resolve(uri, storage_options or {})
+    return Store(fs, root, local)
+
+
+def journal_name(table_uri: str) -> str:
+    """The journal's file name in ``journal_dir``: one rewrite per table at a time."""
+    return f"history-{hashlib.sha256(table_uri.rstrip('/').encode()).hexdigest()[:16]}.json"
+
+
+class Journal:
+    """The rewrite's state, one JSON file replaced whole at each change. It names files and columns and
+    holds the copies' stats, never the old files' stats or rows:
+
+    ``{"format", "table", "id", "phase": write|widen|swap|narrow|delete, "start_version": latest commit
+    at the start, "first_version": oldest log file naming an old file, "log_files": those naming one,
+    "text_rewrite": bool, "files": {old path: {"new", "rows", "size", "stats", "template"}}}``
+    """
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store, self.name = store, name
+
+    def load(self) -> dict[str, Any] | None:
+        raw = self.store.read(self.name)
+        if raw is None:
+            return None
+        state: dict[str, Any] = json.loads(raw)
+        if state.get("format") != JOURNAL_FORMAT:
+            raise JournalError(f"{self.name} is not a journal this code can resume")
+        return state
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.store.put(self.name, json.dumps(state, indent=1).encode())
+
+    def delete(self) -> None:
+        """The journal, and temp files a killed save of it left."""
+        self.store.delete(self.name)
+        for name in self.store.list(""):
+            if name.startswith(f"{TMP_PREFIX}{self.name}."):
+                self.store.delete(name)
