@@ -116,9 +116,16 @@ class Provenance(Result):
     packages: dict[str, str | None] = field(default_factory=_here("packages"))
 
     @property
-    def write_id(self) -> str | None:
-        """The id of the write that made the commit (a load, transform, run or request id)."""
+    def by(self) -> str | None:
+        """The load, transform, run or request that made the commit."""
         return None
+
+    @property
+    def write_id(self) -> str | None:
+        """The id of the one write that made the commit, as its rows carry it (``_load_id``, its
+        quarantined rows): the load, transform or request id; a run's n-th write to a table is
+        ``run:<run id>:<n>``."""
+        return self.by
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored in the commit (nothing for a commit lakekit did not make)."""
@@ -160,7 +167,7 @@ class LoadProvenance(Provenance):
     schema_hash: str | None = None
 
     @property
-    def write_id(self) -> str:
+    def by(self) -> str:
         return self.load_id
 
 
@@ -185,7 +192,7 @@ class TransformProvenance(Provenance):
     schema_hash: str | None = None
 
     @property
-    def write_id(self) -> str:
+    def by(self) -> str:
         return self.transform_id
 
 
@@ -207,8 +214,12 @@ class RunProvenance(Provenance):
     """Column written → ``table.column`` read that it copies (declared, or read under the same name)."""
 
     @property
-    def write_id(self) -> str:
+    def by(self) -> str:
         return self.run_id
+
+    @property
+    def write_id(self) -> str:
+        return f"run:{self.run_id}:{self.seq}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,8 +231,12 @@ class PredictionsProvenance(Provenance):
     seq: int
 
     @property
-    def write_id(self) -> str:
+    def by(self) -> str:
         return self.run_id
+
+    @property
+    def write_id(self) -> str:
+        return f"run:{self.run_id}:{self.seq}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,7 +254,7 @@ class ErasureProvenance(Provenance):
     """Data files replaced by redacted copies in every version naming them (the history rewritten)."""
 
     @property
-    def write_id(self) -> str:
+    def by(self) -> str:
         return self.request_id
 
 
@@ -265,7 +280,7 @@ def from_commit(commit: Mapping[str, Any]) -> Provenance:
     lakekit did not make it, or its record cannot be read).
 
     >>> from_commit({"lakekit": '{"operation": "predictions", "run_id": "r", "seq": 2}'}).write_id
-    'r'
+    'run:r:2'
     >>> from_commit({"operation": "VACUUM END"}).operation is None
     True
     """

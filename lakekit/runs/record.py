@@ -295,7 +295,7 @@ def _write_once(storage: Storage, target: Target, data: pa.Table, app: str, seq:
         publish.check_drift(landing, [(f"run {made.run_id}", data.schema)])
         done = publish.publish(storage, landing, base=dt, schema=schema,
                                parts=[(f"run {made.run_id}", data.to_reader())],
-                               write_id=f"run:{made.run_id}:{seq}", stamp=None, commit=made.commit({app: seq}))
+                               write_id=made.write_id, stamp=None, commit=made.commit({app: seq}))
         return done.version, done.rows
 
     return commit_once(storage, target.table, attempt)
@@ -305,7 +305,7 @@ def _committed(storage: Storage, table: str, made: RunProvenance | PredictionsPr
     """(version, rows) of the commit an earlier attempt of the same write made."""
     for entry in history.commits(storage, table):
         p = entry.provenance
-        if type(p) is type(made) and p.write_id == made.write_id and getattr(p, "seq", None) == made.seq:
+        if type(p) is type(made) and p.write_id == made.write_id:
             return entry.version, entry.rows_added or 0
     raise InternalError(f"'{table}' marks a run's write as committed but no commit carries it")
 

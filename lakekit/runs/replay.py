@@ -189,7 +189,7 @@ class _Histories:
         entry = self.of(table).get(version)
         if entry is None:
             return Step(table, version, "", None)
-        return Step(table, version, entry.provenance.operation or entry.operation, entry.provenance.write_id)
+        return Step(table, version, entry.provenance.operation or entry.operation, entry.provenance.by)
 
     def inputs(self, table: str, version: int) -> dict[str, int]:
         entry = self.of(table).get(version)

@@ -248,3 +248,14 @@ def test_a_kept_index_handle_notices_its_table_was_deleted(items: Lake, monkeypa
     _fold_journals(items, monkeypatch)
     assert items.runs().column("run_id").to_pylist() == [second]
     assert items._storage.open("_lakekit.runs").version() == 1  # created by the fold, its format recorded
+
+
+def test_rows_a_run_write_quarantines_are_shown_with_their_write(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas=str(Path(__file__).parent / "run_schemas"))
+    with lake.start_run("score") as run:
+        run.write("scored.items", pa.table({"score": [0.5, -1.0]}))
+        run.write("scored.items", pa.table({"score": [-2.0, 0.7]}))
+    quarantined = lake.quarantine("scored.items")
+    assert sorted(quarantined.column("score").to_pylist()) == [-2.0, -1.0]
+    assert sorted(set(quarantined.column("_load_id").to_pylist())) == [f"run:{run.run_id}:1", f"run:{run.run_id}:2"]
+    assert [e.provenance.by for e in lake.history("scored.items")] == [run.run_id, run.run_id]

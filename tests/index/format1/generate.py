@@ -14,6 +14,7 @@ recorded its start and its request file (as a crash would leave it).
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,12 +27,9 @@ HERE = Path(__file__).parent
 assert not hasattr(lakekit, "Result"), "run with the code of commit f2476b6 first on PYTHONPATH"
 
 lake = Lake(HERE / "written", schemas="models")
-(HERE / "people.csv").write_text("user_id,email,country\n1,ann@example.com,de\n2,bob@example.com,fr\n"
-                                 "3,not-an-email,it\n")
-try:
-    load = lake.ingest("raw.people", str(HERE / "people.csv"), metadata={"vendor": "acme"})
-finally:
-    (HERE / "people.csv").unlink()
+source = Path(tempfile.mkdtemp()) / "people.csv"  # its path is recorded: none of this machine's folders
+source.write_text("user_id,email,country\n1,ann@example.com,de\n2,bob@example.com,fr\n3,not-an-email,it\n")
+load = lake.ingest("raw.people", str(source), metadata={"vendor": "acme"})
 assert (load.rows, load.quarantined) == (2, 1)
 lake.transform("clean.people", "SELECT user_id, upper(country) AS country FROM raw.people", dialect="duckdb")
 with lake.start_run("fit", params={"k": 1}) as run:
