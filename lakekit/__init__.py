@@ -62,6 +62,7 @@ from lakekit.errors import (
     ValidationFailed,
     VersionNotFound,
 )
+from lakekit.features import FeatureView, ViewInfo
 from lakekit.gdpr import ErasureReport, TableErasure, Verification
 from lakekit.gdpr.subjects import SubjectReport, TableHit
 from lakekit.index.history import HistoryEntry
@@ -104,6 +105,7 @@ __all__ = [
     "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
+    "FeatureView",
     "FileRun",
     "HistoryEntry",
     "IncompatibleFormat",
@@ -167,6 +169,7 @@ __all__ = [
     "Verdict",
     "Verification",
     "VersionNotFound",
+    "ViewInfo",
     "WriteMode",
     "__version__",
     "column_lineage",

@@ -11,6 +11,7 @@ from typing import Any, Literal, overload
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
@@ -50,10 +51,12 @@ class Lake:
     """
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
-                 schemas: catalog.Source = None, create: bool = True) -> None:
+                 schemas: catalog.Source = None, create: bool = True,
+                 feature_views: Sequence[_features.FeatureView] = ()) -> None:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
-        a folder (a path), a package or module (a dotted name), or None (the lake's own records)."""
+        a folder (a path), a package or module (a dotted name), or None (the lake's own records);
+        ``feature_views`` are declared besides those registered in the lake."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:
@@ -64,6 +67,8 @@ class Lake:
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
+        self.features = _features.FeatureStore(self._storage, feature_views)
+        """Feature views, point-in-time training sets (``historical``) and current values (``latest``)."""
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -249,7 +254,7 @@ class Lake:
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
         """Start a model run (a context manager) that records the exact versions it reads."""
-        return runs.start_run(self._storage, name, params, tags, catalog=self.catalog)
+        return runs.start_run(self._storage, name, params, tags, catalog=self.catalog, features=self.features)
 
     def runs(self, name: str | None = None) -> pa.Table:
         """One row per recorded run (of ``name``), oldest first."""

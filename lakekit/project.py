@@ -1,6 +1,7 @@
 """A lakekit project: a folder whose ``lakekit.toml`` names its lake, its schema folder (or package),
-its transforms folder, its default SQL dialect and the environment variables holding the lake's
-storage options — variable *names*, never secrets. Paths in the file are relative to it.
+its transforms folder, its default SQL dialect, its feature views (``[features.<name>]``) and the
+environment variables holding the lake's storage options — variable *names*, never secrets. Paths
+in the file are relative to it.
 
 ``lakekit init`` scaffolds one, as ``dbt init`` does: the file, a ``schemas/`` folder with one
 commented example model, a ``transforms/`` folder, a ``.gitignore`` for the lake folder, and the
@@ -17,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from lakekit.errors import UsageError
+from lakekit.features import FeatureView, views_from_config
 from lakekit.lake import Lake
 from lakekit.write.catalog import Source
 
 CONFIG = "lakekit.toml"
 DEFAULT_LAKE = "lake"
-_KEYS = {"lake", "schemas", "schema_package", "transforms", "dialect", "storage"}
+_KEYS = {"lake", "schemas", "schema_package", "transforms", "dialect", "storage", "features"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Project:
     dialect: str | None = None
     storage_env: Mapping[str, str] = field(default_factory=dict)
     """Storage option → the environment variable holding its value."""
+    features: tuple[FeatureView, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Project:
@@ -69,7 +72,8 @@ class Project:
     def open(self, lake: str | None = None, *, create: bool = False) -> Lake:
         """The project's lake (or ``lake``), governed by its schemas; a missing root is
         :class:`~lakekit.errors.NoLake` unless ``create``."""
-        return Lake(self.root(lake), self.storage_options(), schemas=self.schemas, create=create)
+        return Lake(self.root(lake), self.storage_options(), schemas=self.schemas, create=create,
+                    feature_views=self.features)
 
 
 def _text(config: Path, data: Mapping[str, Any], key: str) -> str | None:
@@ -96,7 +100,8 @@ def _parse(config: Path, data: Mapping[str, Any]) -> Project:
     return Project(folder, lake=_text(config, data, "lake") or DEFAULT_LAKE,
                    schemas=folder / schemas if schemas is not None else package,
                    transforms=folder / transforms if transforms is not None else None,
-                   dialect=_text(config, data, "dialect"), storage_env=dict(env))
+                   dialect=_text(config, data, "dialect"), storage_env=dict(env),
+                   features=tuple(views_from_config(data, str(config))))
 
 
 CONFIG_TEMPLATE = '''\

@@ -71,6 +71,14 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
         ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
     ]),
+    "feature_views": pa.schema([
+        ("name", pa.string()), ("definition", pa.string()), ("user", pa.string()), ("host", pa.string()),
+        ("registered_at", _TS),
+    ]),
+    "training_sets": pa.schema([
+        ("run_id", pa.string()), ("seq", pa.int64()), ("spec", pa.string()), ("rows", pa.int64()),
+        ("fingerprint", pa.string()), ("built_at", _TS),
+    ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
         ("subject", pa.string()), ("reason", pa.string()), ("details", pa.string()), ("user", pa.string()),
@@ -95,7 +103,7 @@ def _json(value: Any) -> Any:
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
                   "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject",
-                  "schemas": "table"}
+                  "schemas": "table", "feature_views": "name", "training_sets": "run_id"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 

@@ -34,10 +34,12 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
 from lakekit.errors import InternalError, UsageError
+from lakekit.features import FeatureStore
 from lakekit.index import history, metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
+from lakekit.runs.features import RunFeatures
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
@@ -55,7 +57,7 @@ class Run:
 
     def __init__(self, storage: Storage, run_id: str, name: str, *, params: Mapping[str, Any] | None = None,
                  tags: Mapping[str, Any] | None = None, command: Mapping[str, Any] | None = None,
-                 attached: bool = False, catalog: Catalog = NONE) -> None:
+                 attached: bool = False, catalog: Catalog = NONE, features: FeatureStore | None = None) -> None:
         self.storage = storage
         self.run_id = run_id
         self.name = name
@@ -73,6 +75,8 @@ class Run:
         self._unsaved: list[dict[str, Any]] = []
         self._writes: Counter[str] = Counter()
         self._ended = False
+        self.features = RunFeatures(self, features or FeatureStore(storage))
+        """Point-in-time training sets, recorded: ``run.features.historical(labels_table, [...], ...)``."""
 
     def __repr__(self) -> str:
         return f"Run({self.run_id!r}, {self.name!r}, {self.status})"
@@ -201,15 +205,16 @@ class Run:
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
               tags: Mapping[str, Any] | None = None, *, command: Mapping[str, Any] | None = None,
-              catalog: Catalog = NONE) -> Run:
+              catalog: Catalog = NONE, features: FeatureStore | None = None) -> Run:
     """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
     (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
     parent = os.environ.get(RUN_ID_ENV)
     known = recorded.rows(storage, "runs", parent) if parent and command is None else None
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
-                   catalog=catalog)
-    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, catalog=catalog)
+                   catalog=catalog, features=features)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, catalog=catalog,
+              features=features)
     run.save()
     return run
 

@@ -24,7 +24,7 @@ from lakekit.errors import NotReproducible, VersionNotFound
 from lakekit.index import history
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import RunProvenance, TransformProvenance
-from lakekit.runs import pinned
+from lakekit.runs import features, pinned
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
 from lakekit.write import governance
 from lakekit.write.catalog import NONE, Catalog
@@ -33,7 +33,8 @@ from lakekit.write.catalog import NONE, Catalog
 def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
     """``{table: rows}`` exactly as the run's reads returned them, checked by fingerprint.
 
-    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
+    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
+    training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
     """
     out: dict[str, pa.Table] = {}
     for read in runs.reads(storage, run_id):
@@ -49,6 +50,19 @@ def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
             n += 1
             key = f"{read.table}#{n}"
         out[key] = data
+    for seq, recipe, rows, fingerprint in features.training_sets(storage, run_id):
+        what = f"historical#{seq}"
+        if recipe.labels is None or recipe.labels_version is None:
+            raise NotReproducible(run_id, what, "its labels were not a lake table")
+        try:
+            labels = pinned.pinned_read(storage, recipe.labels, recipe.labels_version, None, None)
+            built = recipe.build(storage, labels)
+        except (VersionNotFound, OSError) as e:
+            raise NotReproducible(run_id, what, f"an input version is no longer readable ({type(e).__name__})") \
+                from None
+        if built.num_rows != rows or table_fingerprint(built) != fingerprint:
+            raise NotReproducible(run_id, what, "the rows built again differ from those of the run")
+        out[what] = built
     return out
 
 
