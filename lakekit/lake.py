@@ -56,7 +56,7 @@ class Lake:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records);
-        ``feature_views`` are declared besides those registered in the lake."""
+        ``feature_views`` are declared views (also read from the lake's registry)."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:

@@ -1,7 +1,6 @@
 """A lakekit project: a folder whose ``lakekit.toml`` names its lake, its schema folder (or package),
-its transforms folder, its default SQL dialect, its feature views (``[features.<name>]``) and the
-environment variables holding the lake's storage options — variable *names*, never secrets. Paths
-in the file are relative to it.
+its transforms folder, its default SQL dialect and the environment variables holding the lake's
+storage options — variable *names*, never secrets. Paths in the file are relative to it.
 
 ``lakekit init`` scaffolds one, as ``dbt init`` does: the file, a ``schemas/`` folder with one
 commented example model, a ``transforms/`` folder, a ``.gitignore`` for the lake folder, and the
@@ -39,6 +38,7 @@ class Project:
     storage_env: Mapping[str, str] = field(default_factory=dict)
     """Storage option → the environment variable holding its value."""
     features: tuple[FeatureView, ...] = ()
+    """Feature views declared under ``[features.<name>]``."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Project:

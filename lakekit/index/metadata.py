@@ -66,11 +66,6 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
-    # one row per schema that governed a table (written before the first commit naming it)
-    "schemas": pa.schema([
-        ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
-        ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
-    ]),
     "feature_views": pa.schema([
         ("name", pa.string()), ("definition", pa.string()), ("user", pa.string()), ("host", pa.string()),
         ("registered_at", _TS),
@@ -78,6 +73,11 @@ SCHEMAS: dict[str, pa.Schema] = {
     "training_sets": pa.schema([
         ("run_id", pa.string()), ("seq", pa.int64()), ("spec", pa.string()), ("rows", pa.int64()),
         ("fingerprint", pa.string()), ("built_at", _TS),
+    ]),
+    # one row per schema that governed a table (written before the first commit naming it)
+    "schemas": pa.schema([
+        ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
+        ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
     ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
@@ -103,7 +103,8 @@ def _json(value: Any) -> Any:
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
                   "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject",
-                  "schemas": "table", "feature_views": "name", "training_sets": "run_id"}
+                  "feature_views": "name", "training_sets": "run_id",
+                  "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 
