@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow.compute as pc
+from deltalake import DeltaTable
 
 from lakekit.core.results import RecordedSchema
 from lakekit.index import metadata
@@ -40,28 +41,31 @@ def _named(commit: Mapping[str, Any]) -> str | None:
     return str(found) if found else None
 
 
-def named(storage: Storage, table: str, version: int | None = None) -> str | None:
-    """The schema hash named by the newest commit of ``table`` at or before ``version`` (latest when
-    None); ``""`` when the log no longer reaches back far enough to tell, None when no commit names one."""
-    latest = storage.history(table, 1)
-    if version is None and latest and (found := _named(latest[0])):
-        return found
-    commits = storage.history(table)
-    for commit in commits:
-        if version is not None and commit["version"] > version:
-            continue
-        if found := _named(commit):
-            return found
-    return "" if commits and min(c["version"] for c in commits) > 0 else None
+def named(storage: Storage, table: str, version: int | None = None, *,
+          snapshot: DeltaTable | None = None) -> tuple[int, str | None]:
+    """(the version meant: ``version``, else the latest; the schema hash named by the newest commit at
+    or before it): ``""`` when the log no longer reaches back far enough to tell, None when no commit
+    names one. The latest commit (of ``snapshot``, when given) alone answers for the latest version
+    of a governed table."""
+    latest = (snapshot or storage.open(table)).history(1)[0]
+    resolved = int(latest["version"]) if version is None else storage.resolve(table, version)
+    if resolved == latest["version"] and (found := _named(latest)):
+        return resolved, found
+    commits = [c for c in storage.history(table) if c["version"] <= resolved]
+    found = next((digest for c in commits if (digest := _named(c))), None)
+    if found is None and commits and min(c["version"] for c in commits) > 0:
+        return resolved, ""
+    return resolved, found
 
 
-def at(storage: Storage, table: str, version: int | None = None) -> RecordedSchema | None:
-    """The schema governing ``table`` at ``version`` (latest when None); None when none was recorded."""
+def at(storage: Storage, table: str, version: int | None = None, *,
+       snapshot: DeltaTable | None = None) -> RecordedSchema | None:
+    """The schema governing ``table`` at ``version`` (latest when None: that of ``snapshot``, when
+    given); None when none was recorded."""
     rows = recorded(storage, table)
     if not rows:
         return None
-    resolved = storage.resolve(table, version)
-    digest = named(storage, table, resolved)
+    resolved, digest = named(storage, table, version, snapshot=snapshot)
     chosen = rows[-1] if digest == "" else next((r for r in reversed(rows) if r.hash == digest), None)
     if chosen is None:
         return None

@@ -153,8 +153,7 @@ class Run:
         sources = self._sources(rows.column_names, lineage or {})
         self._writes[table] += 1
         seq = self._writes[table]
-        model = governance.governing(self.storage, table, self.catalog)
-        governance.prepare(self.storage, table, model)
+        model = governance.for_write(self.storage, table, self.catalog)
         named, digest = governance.stamp(model)
         made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
                              inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},

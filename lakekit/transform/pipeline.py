@@ -122,12 +122,11 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
-    model = governance.governing(storage, target, options.catalog, options.schema)
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.catalog)
+    model = governance.for_write(storage, target, options.catalog, options.schema)
     transform_id = new_id()
-    governance.prepare(storage, target, model)
     named, digest = governance.stamp(model)
 
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:

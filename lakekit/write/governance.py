@@ -10,7 +10,9 @@ table. A table's first governed write records its schema (:mod:`lakekit.index.re
 The Delta schema carries each governed column's PII kind in its field metadata
 (``{"lakekit.pii": "email"}``), so other engines see it: set on the columns a commit creates, and
 on existing columns before a write whose schema tags them differently (one metadata commit per
-column; an untagged column keeps an empty value, as Delta cannot drop a metadata key).
+column; an untagged column keeps an empty value, as Delta cannot drop a metadata key). Tagged
+columns are kept out of the log's min/max statistics from then on
+(``delta.dataSkippingStatsColumns``), as they are in a table created under the schema.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from deltalake import DeltaTable
 from lakekit.core.checks import Model, pii_columns
 from lakekit.core.definition import describe, differences, hash_of, schema_hash, schema_name
 from lakekit.core.results import RecordedSchema
-from lakekit.errors import InternalError, SchemaChanged, UsageError
+from lakekit.errors import InternalError, SchemaChanged, TableNotFound, UsageError
 from lakekit.index import metadata, recorded
 from lakekit.index.provenance import SchemaProvenance
 from lakekit.storage.delta import Storage
@@ -38,8 +40,15 @@ STATISTICS = "delta.dataSkippingStatsColumns"
 """The table property naming the columns whose min/max the log keeps."""
 
 
-def _current(storage: Storage, table: str) -> RecordedSchema | None:
-    return recorded.at(storage, table) if storage.exists(table) else None
+def _snapshot(storage: Storage, table: str) -> DeltaTable | None:
+    try:
+        return storage.open(table)
+    except TableNotFound:
+        return None
+
+
+def _current(storage: Storage, snapshot: DeltaTable | None, table: str) -> RecordedSchema | None:
+    return recorded.at(storage, table, snapshot=snapshot) if snapshot is not None else None
 
 
 def _refuse(table: str, given: Model, current: RecordedSchema) -> SchemaChanged:
@@ -48,11 +57,14 @@ def _refuse(table: str, given: Model, current: RecordedSchema) -> SchemaChanged:
 
 
 def governing(storage: Storage, table: str, catalog: Catalog, given: Model | None = None) -> Model | None:
-    """The model that governs a write to ``table``: ``given``, else the catalog's, else the recorded
-    one; None when there is none. A given or catalog model that differs from the recorded one is
-    refused."""
+    """The model that governs a write to (or a validation of) ``table``: ``given``, else the
+    catalog's, else the recorded one; None when there is none. A given or catalog model that
+    differs from the recorded one is refused."""
+    return _governing(table, catalog, given, _current(storage, _snapshot(storage, table), table))
+
+
+def _governing(table: str, catalog: Catalog, given: Model | None, current: RecordedSchema | None) -> Model | None:
     model = given or catalog.find(table)
-    current = _current(storage, table)
     if model is None:
         return current.model() if current is not None else None
     if current is not None and current.hash != schema_hash(model):
@@ -60,10 +72,27 @@ def governing(storage: Storage, table: str, catalog: Catalog, given: Model | Non
     return model
 
 
+def for_write(storage: Storage, table: str, catalog: Catalog, given: Model | None = None) -> Model | None:
+    """:func:`governing`, made ready for a write: a schema the lake had not recorded recorded, its PII
+    kinds on the table's columns, its tagged columns out of the log's statistics."""
+    snapshot = _snapshot(storage, table)
+    current = _current(storage, snapshot, table)
+    model = _governing(table, catalog, given, current)
+    if model is None:
+        return None
+    if current is None or current.hash != schema_hash(model):
+        _record(storage, table, model)
+    if snapshot is not None:
+        _tag_columns(storage, table, model, _untagged(snapshot, model))
+        if _statistics(snapshot, model):
+            commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base), None))
+    return model
+
+
 def in_force(storage: Storage, table: str, catalog: Catalog) -> Model | None:
     """The model of ``table`` for reading (its keys, its tags): the recorded one (the catalog's own
     class when it is the same schema), else the catalog's."""
-    current = _current(storage, table)
+    current = _current(storage, _snapshot(storage, table), table)
     model = catalog.find(table)
     if current is None or (model is not None and schema_hash(model) == current.hash):
         return model
@@ -94,49 +123,49 @@ def _record(storage: Storage, table: str, model: Model) -> None:
     indexes.append(storage, "schemas", metadata.rows("schemas", [row]), once_by="schema_id")
 
 
-def prepare(storage: Storage, table: str, model: Model | None) -> None:
-    """Before a write governed by ``model``: its definition recorded, its tags on the table's columns."""
-    if model is None:
-        return
-    _record(storage, table, model)
-    if storage.exists(table):
-        _tag_columns(storage, table, model)
-        commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base), None))
-
-
 def _existing(base: DeltaTable | None) -> DeltaTable:
     if base is None:
         raise InternalError("a table lakekit just saw is gone")
     return base
 
 
+def _statistics(snapshot: DeltaTable, model: Model) -> dict[str, str]:
+    """The table property keeping ``model``'s tagged columns out of the log's statistics from now on
+    (a column once kept out stays out); empty when the table's already does."""
+    listed = snapshot.metadata().configuration.get(STATISTICS)
+    kept = listed.split(",") if listed else pa.schema(snapshot.schema().to_arrow()).names
+    personal = set(pii_columns(model))
+    return {STATISTICS: ",".join(c for c in kept if c not in personal)} if personal & set(kept) else {}
+
+
 def _keep_statistics(storage: Storage, table: str, model: Model, base: DeltaTable,
                      made: SchemaProvenance | None) -> int | None:
-    """Keep ``model``'s tagged columns out of the log's statistics from now on (a column once kept
-    out stays out), in one commit on ``base`` when the table's property changes or ``made`` (a
-    schema's own commit) is to be committed; its version."""
-    columns = pa.schema(base.schema().to_arrow()).names
-    listed = base.metadata().configuration.get(STATISTICS)
-    kept = listed.split(",") if listed else columns
-    personal = set(pii_columns(model))
-    if not personal & set(kept) and made is None:
+    """One commit on ``base`` setting :func:`_statistics` when it changes anything, or carrying
+    ``made`` (a schema's own commit) in any case; its version."""
+    properties = _statistics(base, model)
+    if not properties and made is None:
         return None
-    properties = {STATISTICS: ",".join(c for c in kept if c not in personal)} if personal & set(kept) else {}
     return storage.set_properties(table, properties, base=base, commit=made.commit({}) if made else None)
 
 
-def _tag_columns(storage: Storage, table: str, model: Model) -> None:
-    """Each column's PII kind in the Delta schema's field metadata (one commit per column that differs)."""
+def _untagged(snapshot: DeltaTable, model: Model) -> dict[str, str]:
+    """Column → the PII kind (``""``: none) ``model`` gives it, where the Delta schema says otherwise."""
     wanted = pii_columns(model)
+    return {f.name: wanted.get(f.name, "") for f in pa.schema(snapshot.schema().to_arrow())
+            if not f.name.startswith("_") and (f.metadata or {}).get(PII_KEY.encode(), b"").decode()
+            != wanted.get(f.name, "")}
+
+
+def _tag_columns(storage: Storage, table: str, model: Model, columns: dict[str, str]) -> None:
+    """Put the PII kind of each of ``columns`` into the Delta schema's field metadata, one commit each
+    (made only where the latest snapshot still differs)."""
 
     def tag(column: str, base: DeltaTable | None) -> None:
-        field = pa.schema(_existing(base).schema().to_arrow()).field(column)
-        if (field.metadata or {}).get(PII_KEY.encode(), b"").decode() != wanted.get(column, ""):
-            storage.set_column_metadata(table, column, {PII_KEY: wanted.get(column, "")}, base=_existing(base))
+        if column in _untagged(_existing(base), model):
+            storage.set_column_metadata(table, column, {PII_KEY: columns[column]}, base=_existing(base))
 
-    for name in pa.schema(storage.open(table).schema().to_arrow()).names:
-        if not name.startswith("_"):
-            commit_once(storage, table, functools.partial(tag, name))
+    for column in columns:
+        commit_once(storage, table, functools.partial(tag, column))
 
 
 def tagged(schema: pa.Schema, model: Model | None, base: pa.Schema | None) -> pa.Schema:
@@ -165,7 +194,7 @@ def replace(storage: Storage, table: str, model: Model, *, replace: bool) -> Rec
     if current is not None and current.hash != digest and not replace:
         raise _refuse(table, model, current)
     _record(storage, table, model)
-    _tag_columns(storage, table, model)
+    _tag_columns(storage, table, model, _untagged(storage.open(table), model))
     if current is None or current.hash != digest:
         made = SchemaProvenance(schema=schema_name(model), schema_hash=digest,
                                 replaces=current.hash if current is not None else None)

@@ -90,8 +90,7 @@ def ingest(
     known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
                               and (fp := _known(src, options, verify)) is not None}}
     load_id = new_id()
-    model = governance.governing(storage, table, options.catalog, options.schema)
-    governance.prepare(storage, table, model)
+    model = governance.for_write(storage, table, options.catalog, options.schema)
 
     def attempt(dt: DeltaTable | None) -> tuple[LoadResult, LoadProvenance | None]:
         todo = _todo(dt, found, known)

@@ -35,7 +35,7 @@ def name_cases(draw: st.DrawFn) -> Case:
     name = draw(table_names().filter(lambda s: "\x00" not in s))
     data = f"id,email\n1,{MARKER}@example.com\n".encode()
     parts = name.split(".")
-    plain = (len(parts) == 2 and all(p and p.isidentifier() and p.isascii() and len(p) < 100 for p in parts)
+    plain = (len(parts) == 2 and all(p and p.isidentifier() and p.isascii() and len(p) <= 64 for p in parts)
              and parts[0] != "_lakekit")
     expect = "ok" if plain and all(p.islower() or p.startswith("_") for p in parts) else "any"
     if parts[0] == "_lakekit":
