@@ -15,11 +15,13 @@ logs that ``vacuum`` does not look at.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
@@ -74,7 +76,7 @@ def stage(storage: Storage, table: str, data: pa.RecordBatchReader, *, partition
                         partition_by=list(partition_by) or None, configuration=settings or None,
                         storage_options=dict(storage.options) or None)
     except BaseException as e:
-        storage.folder_fs(table_folder(table)).delete_dir(folder)
+        _remove(storage, table, folder)
         if isinstance(e, DeltaError):
             raise LakekitError(f"cannot write '{table}': {e}") from None
         raise
@@ -118,7 +120,18 @@ def commit(storage: Storage, staged: Staged, *, base: DeltaTable | None, mode: L
 
 def discard(storage: Storage, staged: Staged) -> None:
     """Delete the files of a staged write that will not be committed."""
-    storage.folder_fs(table_folder(staged.table)).delete_dir(staged.folder)
+    _remove(storage, staged.table, staged.folder)
+
+
+def _remove(storage: Storage, table: str, folder: str) -> None:
+    """Delete a staged folder, then the table's and its namespace's folders if that left them empty
+    (a load into a new table that failed leaves no trace; a folder another writer has put a file in
+    since is not empty, and stays)."""
+    storage.folder_fs(table_folder(table)).delete_dir(folder)
+    if "://" not in storage.root:  # object stores have no folders to leave behind
+        for emptied in (storage.uri(table), storage.uri(table).rsplit("/", 1)[0]):
+            with contextlib.suppress(OSError):
+                Path(emptied).rmdir()
 
 
 def sweep(storage: Storage, table: str, older_than_hours: float) -> list[str]:

@@ -4,8 +4,10 @@ Shared by every write path (ingest, transforms, run outputs). The rows stream th
 table's schema auditor into a :class:`~lakekit.write.spool.Spool`: rows that pass are kept,
 rows that fail go to quarantine (under ``"quarantine"``), abort the write (``"fail"``) or are
 kept anyway (``"warn"``). Only when every row has been read and checked does delta-rs get them,
-so a failure leaves the table as it was. The verdict is recorded in ``_lakekit/validations``
-for the version the commit made.
+so a failure leaves the table as it was. A write whose commit is decided after its rows (an
+ingest, :mod:`lakekit.storage.staged`) streams them straight into staged files instead: a failure
+deletes those, and the rows are read and written once. The verdict is recorded in
+``_lakekit/validations`` for the version the commit made.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import UsageError
 from lakekit.storage import staged
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import indexes, quarantine, validate
+from lakekit.write import governance, indexes, quarantine, validate
 from lakekit.write.spool import Spool
 
 Progress = Callable[[str, int], None]
@@ -168,16 +170,21 @@ def publish(
     check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
                [(uri, reader.schema) for uri, reader in parts])
     pub = _Publication()
+    schema = governance.tagged(schema, target.model, pa.schema(base.schema().to_arrow()) if base is not None else None)
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
                                    replaces=target.keys if target.mode == "merge" else (), source=target.table)
     tag = (stamp, write_id) if stamp else None
-    with Spool(schema) as spool:
-        for batch in _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress):
-            spool.add(batch)
-        version = _write(storage, target, base, spool.reader(), commit,
-                         configuration(target, schema) if base is None else None)
+    batches = _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress)
+    config = configuration(target, schema) if base is None else None
+    if callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
+        version = _write_staged(storage, target, base, _Failing(schema, batches), commit, config)
+    else:
+        with Spool(schema) as spool:
+            for batch in batches:
+                spool.add(batch)
+            version = _write(storage, target, base, spool.reader(), commit, config)
     report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
     if auditor is not None and report is not None:
         if pub.quarantined:
@@ -228,9 +235,7 @@ def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: 
 
 
 def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader,
-           commit: Commit | Callable[[], Commit], config: Mapping[str, str] | None) -> int:
-    if callable(commit):
-        return _write_staged(storage, target, base, stream, commit, config)
+           commit: Commit, config: Mapping[str, str] | None) -> int:
     if target.mode == "merge" and base is not None:
         return storage.merge(target.table, stream, keys=target.keys, commit=commit, base=base,
                              updates=target.updates)
@@ -239,16 +244,38 @@ def _write(storage: Storage, target: Target, base: DeltaTable | None, stream: pa
                          partition_by=target.partition_by, configuration=config, replace_schema=target.replace_schema)
 
 
-def _write_staged(storage: Storage, target: Target, base: DeltaTable | None, stream: pa.RecordBatchReader,
+class _Failing:
+    """The batches of a publication as the stream delta-rs reads, keeping the error that stopped
+    them: delta-rs reports a failing stream in its own words, :meth:`reraise` gives lakekit's."""
+
+    def __init__(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> None:
+        self.error: Exception | None = None
+        self.reader = pa.RecordBatchReader.from_batches(schema, self._kept(batches))
+
+    def _kept(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except Exception as e:
+            self.error = e
+            raise
+
+
+def _write_staged(storage: Storage, target: Target, base: DeltaTable | None, stream: _Failing,
                   commit: Callable[[], Commit], config: Mapping[str, str] | None) -> int:
     if target.mode == "merge" or target.replace_schema:
         raise UsageError(f"a {target.mode} of '{target.table}' cannot decide its commit after writing")
     mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
     partition_by = tuple(base.metadata().partition_columns) if base is not None else target.partition_by
     settings = dict(base.metadata().configuration) if base is not None else dict(config or {})
-    written = staged.stage(storage, target.table, stream, partition_by=partition_by, configuration=settings)
     try:
-        return staged.commit(storage, written, base=base, mode=mode, schema=stream.schema, partition_by=partition_by,
+        written = staged.stage(storage, target.table, stream.reader, partition_by=partition_by, configuration=settings)
+    except Exception:
+        if stream.error is not None:
+            raise stream.error from None
+        raise
+    try:
+        return staged.commit(storage, written, base=base, mode=mode, schema=stream.reader.schema,
+                             partition_by=partition_by,
                              configuration=config, make_commit=commit)
     except BaseException:
         staged.discard(storage, written)

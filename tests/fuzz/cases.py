@@ -16,7 +16,7 @@ TIMEOUT = float(os.environ.get("LAKEKIT_FUZZ_TIMEOUT", "20"))
 USAGE = 2
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "schema_path"
-CONFIG = b'schemas = "fuzzschemas"\n'
+CONFIG = b'schema_package = "fuzzschemas"\n'
 """Written as ``lakekit.toml`` into every work folder: the lakes' schema package is the suite's own."""
 
 
