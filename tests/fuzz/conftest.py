@@ -8,6 +8,9 @@ Environment:
                              in real subprocesses before it counts (once per signature)
 * ``LAKEKIT_FUZZ_RECORD``    a JSONL path: record every case's violations there instead of failing
 * ``LAKEKIT_FUZZ_TIMEOUT``   seconds before a command counts as hung (default 20)
+* ``LAKEKIT_FUZZ_FOLLOW_SHARE``  share of successful loads that get every follow-up (default 1; the
+                             others are shown and their content checked only)
+* ``LAKEKIT_FUZZ_SUBPROCESS_SHARE``  share of generated cases run in real subprocesses (default 0.05)
 * ``LAKEKIT_FUZZ_CLI``       the lakekit command (default: the console script beside this interpreter)
 """
 

@@ -64,6 +64,7 @@ def fixture_lake(runner: Any, base: Path) -> Path:
         return _FIXTURE[key]
     folder = Path(tempfile.mkdtemp(prefix="fixture-", dir=base))
     (folder / "lakekit.toml").write_bytes(CONFIG)
+    (folder / "lake").mkdir()  # a lake that exists (a writing command makes none by accident)
     for name, data in FIXTURE_FILES.items():
         (folder / name).write_bytes(data)
     (folder / "lake").mkdir()

@@ -107,6 +107,9 @@ def _expect_csv(model: CsvModel, data: bytes) -> tuple[str, str]:
         return "fail", "not UTF-8"
     if any(k == "mixed" for k in model.kinds) or any(k == "date" for k in model.kinds):
         return "any", "type inference may refuse"
+    if any(kind == "int" and cell not in NULLS and not -(2**63) <= int(cell) < 2**63
+           for row in model.rows for kind, cell in zip(model.kinds, row, strict=False)):
+        return "any", "an integer beyond 64 bits: refused in a column of numbers, kept as text in a column of text"
     return "ok", "a well-formed CSV"
 
 
