@@ -56,8 +56,8 @@ def test_every_entry_point_refuses_a_bad_name_before_writing(lake: Lake, tmp_pat
     assert result.exit_code == 1 and result.stderr.startswith("error: table names")
     assert len(result.stderr.strip().splitlines()) == 1
     assert {k: v for k, v in _state(Path(lake.storage.root)).items() if "/runs/" not in k
-            and not k.startswith("_lakekit/runs")} == {k: v for k, v in before.items()
-                                                       if not k.startswith("_lakekit/runs")}
+            and not k.startswith(("_lakekit/runs", "_lakekit/journal"))} == {
+        k: v for k, v in before.items() if not k.startswith(("_lakekit/runs", "_lakekit/journal"))}
 
 
 def test_sql_folds_case_and_refuses_what_the_grammar_refuses(lake: Lake) -> None:
