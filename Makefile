@@ -1,11 +1,13 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 # Each (re)creates .venv from pyproject.toml when it is missing or older than pyproject.toml.
+# `make lint VENV=/path/to/venv` (any target) uses that environment as it is: nothing is installed.
 PY ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ENV := $(if $(filter .venv,$(VENV)),$(STAMP))
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint lint-style lint-types lint-layers bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,26 +15,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(ENV)
 	$(BIN)/python -m examples.demo
 
-lint: $(STAMP)
+lint: lint-style lint-types lint-layers
+
+lint-style: $(ENV)
 	$(BIN)/ruff check lakekit schemas tests examples bench
+
+lint-types: $(ENV)
 	$(BIN)/mypy
+
+lint-layers: $(ENV)
 	$(BIN)/lint-imports --no-cache
 
-test: $(STAMP) lint
+test: $(ENV) lint
 	$(BIN)/python -m pytest lakekit tests
 
 # The hostile-input suite with a larger budget (11 fuzz tests x LAKEKIT_FUZZ_EXAMPLES cases, plus the
 # seed corpus): every case is recorded in fuzz.jsonl instead of stopping at the first failure, and
 # the last line sums up inputs tried and cases with tracebacks, crashes, hangs, partial commits...
 FUZZ_EXAMPLES ?= 1000
-fuzz: $(STAMP)
+fuzz: $(ENV)
 	LAKEKIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LAKEKIT_FUZZ_RECORD=fuzz.jsonl LAKEKIT_FUZZ_SHRINK=0 \
 		$(BIN)/python -m pytest tests/fuzz -p no:cacheprovider -rN
 
-bench: $(STAMP)
+bench: $(ENV)
 	$(BIN)/python -m bench.all
 
 clean:

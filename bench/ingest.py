@@ -66,7 +66,7 @@ elif kind == "schema":
     from bench.ingest import BenchUsers
     lk.Lake(root).ingest("raw.bench", csv, schema=BenchUsers)
 else:
-    lk.Lake(root, schemas="no_schema_package").ingest("raw.bench", csv, verify=kind == "verify")
+    lk.Lake(root).ingest("raw.bench", csv, verify=kind == "verify")
 seconds = time.perf_counter() - t0
 hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
 print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024}))

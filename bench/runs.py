@@ -88,7 +88,7 @@ class _Mlflow:
 
 
 def bench_overhead(root: str) -> None:
-    lake = Lake(root, schemas="no_schema_package")
+    lake = Lake(root)
     for t in TABLES:
         write_deltalake(lake._storage.uri(t), pl.DataFrame({"id": range(1000), "x": [1.5] * 1000}).to_arrow())
     absent = compare.missing("mlflow")

@@ -29,7 +29,7 @@ def _plain(uri: str, version: int) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lakekit-bench-") as tmp:
-        lake = Lake(f"{tmp}/lake", schemas="no_schema_package")
+        lake = Lake(f"{tmp}/lake")
         uri = lake._storage.uri("raw.events")
         step = ROWS // APPENDS
         for k in range(APPENDS):

@@ -107,7 +107,7 @@ class LakeSide:
         import lakekit as lk
         from bench.tpch_queries import QUERIES
 
-        self.lake = lk.Lake(root, schemas="no_schema_package")
+        self.lake = lk.Lake(root)
         self.queries = QUERIES
 
     def sql(self, k: int) -> None:

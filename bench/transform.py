@@ -55,7 +55,7 @@ def fixed_cost() -> None:
     import lakekit as lk
 
     with tempfile.TemporaryDirectory(prefix="lakekit-bench-") as tmp:
-        lake = lk.Lake(f"{tmp}/lake", schemas="no_schema_package")
+        lake = lk.Lake(f"{tmp}/lake")
         write_deltalake(lake._storage.uri("raw.small"), pa.table({"id": range(1000), "k": ["a", "b"] * 500}))
         con = duckdb.connect()
         files = DeltaTable(lake._storage.uri("raw.small")).file_uris()

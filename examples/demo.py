@@ -2,7 +2,8 @@
 
 Story: known spam accounts and a vendor's IP blacklist train an anti-spam model; the
 de-spammed users go through an ID-merge model; the clean users train a "looking for a job"
-model. Months later the blacklist turns out to list campus IPs shared by many students.
+model on a point-in-time training set (each label with the activity of the week before it).
+Months later the blacklist turns out to list campus IPs shared by many students.
 lakekit shows what that touched, recomputes it and retrains.
 
     python -m examples.demo [--lake demo-lake] [--data demo-data] [--users 5000]
@@ -16,12 +17,14 @@ import shutil
 import sys
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
 import lakekit as lk
 from examples.generate import generate
+from examples.models import ACTIVITY, best_threshold
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 
@@ -74,7 +77,8 @@ def quarantine_bad_rows(lake: lk.Lake, files: dict[str, Path]) -> None:
     console.print(history)
 
 
-TRANSFORMS = Path(__file__).parent / "transforms"
+PROJECT = lk.Project.load(Path(__file__).parent / "lakekit.toml")
+"""examples/lakekit.toml: the example's schemas (the repository's schemas/) and transforms."""
 
 
 def model(lake: lk.Lake, name: str) -> str:
@@ -88,7 +92,8 @@ def model(lake: lk.Lake, name: str) -> str:
 
 
 def transforms(lake: lk.Lake, select: str) -> None:
-    for f in lake.run_transforms(TRANSFORMS, select=select).files:
+    assert PROJECT.transforms is not None
+    for f in lake.run_transforms(PROJECT.transforms, select=select).files:
         pins = ", ".join(f"{t}@{v}" for t, v in sorted(f.inputs.items()))
         state = "skipped (unchanged)" if f.skipped else f"version {f.version}, {f.rows:,} rows"
         console.print(f"transform [bold]{f.target}[/bold] ({Path(f.file).name}): {state}; inputs {pins}")
@@ -96,9 +101,10 @@ def transforms(lake: lk.Lake, select: str) -> None:
 
 def cascade(lake: lk.Lake) -> dict[str, str]:
     step("3. The cascade: SQL transforms and models that make data, each version pinned")
-    transforms(lake, "features.activity features.spam_training")
+    transforms(lake, "features.activity features.activity_7d features.spam_training")
+    lake.features.register(ACTIVITY)
     ids = {"anti-spam": model(lake, "anti-spam"), "id-merge": model(lake, "id-merge")}
-    transforms(lake, "features.persons")
+    transforms(lake, "features.persons labels.job_seeker")
     ids["job-seeker"] = model(lake, "job-seeker")
     slices = lake.error_slices(ids["job-seeker"], by=["region"], label="is_seeker", prediction="pred", min_rows=20)
     table = Table("region", "rows", "errors", "error rate", title="job-seeker errors by region (worst first)")
@@ -108,8 +114,46 @@ def cascade(lake: lk.Lake) -> dict[str, str]:
     return ids
 
 
+LATEST_VALUES = """
+SELECT l.is_seeker, f.applied_jobs_7d, f.last > l.labelled_at AS leaked,
+       date_diff('day', l.labelled_at, f.last) AS days_after
+FROM labels.job_seeker l
+LEFT JOIN (SELECT user_id, arg_max(applied_jobs_7d, event_at) AS applied_jobs_7d, max(event_at) AS last
+           FROM features.activity_7d GROUP BY user_id) f USING (user_id)
+"""
+
+
+def point_in_time(lake: lk.Lake, run_id: str) -> None:
+    step("4. The job-seeker training set, point in time: no activity from after a label")
+    view = lake.features.info("activity")
+    console.print(f"feature view activity: {view.table}@{view.version}, entity {', '.join(view.entity)}, "
+                  f"event time {view.timestamp}, ttl {view.ttl}; features {', '.join(view.features)}")
+    built = lake.reproduce(run_id)["historical#1"]  # the run's own training set, built again and verified
+    known = built.column("applied_jobs_7d").null_count
+    console.print(f"run {run_id}: {built.num_rows:,} labels, {built.num_rows - known:,} with activity in the week "
+                  "before their label; rebuilt by lake.reproduce, fingerprint verified")
+    plain = pl.from_arrow(lake.sql(LATEST_VALUES, dialect="duckdb"))
+    assert isinstance(plain, pl.DataFrame)
+    leaked = plain.filter(pl.col("leaked"))
+    frame = pl.from_arrow(built)
+    assert isinstance(frame, pl.DataFrame)
+    _, leaky = best_threshold(plain["applied_jobs_7d"].fill_null(0), plain["is_seeker"])
+    _, honest = best_threshold(frame["applied_jobs_7d"].fill_null(0), frame["is_seeker"])
+    console.print(f"a plain latest-value join would have leaked the future into {leaked.height:,} of "
+                  f"{plain.height:,} labels (values from up to {leaked['days_after'].max()} days after the label): "
+                  f"offline accuracy {leaky:.1%} with the leak, {honest:.1%} point in time")
+    committed = lake.features.historical("labels.job_seeker", "activity:applied_jobs_7d", "labelled_at",
+                                         known_at="commit")
+    console.print(f"as the lake knew them (known_at='commit'): "
+                  f"{committed.num_rows - committed.column('applied_jobs_7d').null_count} labels with activity — "
+                  "this lake learned of September 2024's activity only today, when the demo loaded it")
+    feeds = [c for c in ("labels.job_seeker.is_seeker", "features.activity_7d.applied_jobs_7d")
+             if run_id in lake.lineage.downstream(c).runs]
+    console.print(f"lineage: {' and '.join(feeds)} flow into run {run_id}")
+
+
 def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) -> None:
-    step("4. Months later: the IP blacklist listed campus IPs. What did that touch?")
+    step("5. Months later: the IP blacklist listed campus IPs. What did that touch?")
     graph = lake.lineage.downstream("raw.spam_ips.ip")
     names = {r["run_id"]: r["name"] for r in lake.runs().to_pylist()}
     console.print(f"downstream of raw.spam_ips.ip: tables {', '.join(graph.tables)}; "
@@ -133,7 +177,7 @@ def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) ->
         changes.add_row(s.table, str(s.previous_version), str(s.version or ""), s.reason,
                         *(str(n) for n in ((rows.added, rows.removed, rows.changed) if rows else ("", "", ""))))
     console.print(changes)
-    step("5. The old training set, reproduced exactly; the two job-seeker runs compared")
+    step("6. The old training set, reproduced exactly; the two job-seeker runs compared")
     again = lake.reproduce(ids["job-seeker"])
     same = all(again[t].equals(trained_on[t]) for t in trained_on)
     console.print(f"reproduce({ids['job-seeker']}): {', '.join(f'{t} {v.num_rows:,} rows' for t, v in again.items())}"
@@ -144,7 +188,7 @@ def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) ->
 
 
 def forget(lake: lk.Lake, data: Path) -> None:
-    step("6. A user asks to be forgotten: find, export, erase with proof, audit")
+    step("7. A user asks to be forgotten: find, export, erase with proof, audit")
     email = lake.sql("SELECT email FROM raw.users ORDER BY user_id LIMIT 1").column("email")[0].as_py()
     report = lake.gdpr.find(email=email)
     console.print(f"subject {report.subject} (a salted hash; the e-mail is never printed): "
@@ -181,10 +225,11 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     files = generate(Path(args.data), users=args.users)
     console.print(f"generated {len(files)} raw files into {args.data}/ (deterministic, seed 7)")
-    lake = lk.Lake(args.lake)
+    lake = PROJECT.open(args.lake, create=True)
     ingest_raw(lake, files)
     quarantine_bad_rows(lake, files)
     ids = cascade(lake)
+    point_in_time(lake, ids["job-seeker"])
     blacklist_fix(lake, files, ids)
     forget(lake, Path(args.data))
     console.print(f"\nlake at {args.lake}/: tables {', '.join(lake.tables())}")

@@ -86,6 +86,8 @@ SIGNUP_START = dt.datetime(2024, 1, 8)
 SIGNUP_DAYS = 236  # to the end of August 2024
 ACTIVITY_START = dt.date(2024, 9, 2)
 ACTIVITY_DAYS = 28
+LABELS_FROM = dt.datetime.combine(ACTIVITY_START, dt.time()) + dt.timedelta(days=7)
+LABEL_DAYS = 20  # labels from the second activity week to the last activity day
 BLACKLIST_FIXED_AT = "2025-02-03"
 
 
@@ -372,7 +374,8 @@ def _job_labels(rng: random.Random, accounts: list[Account]) -> list[dict[str, A
         noisy = GEOGRAPHY[a.person.country][1] == NOISY_REGION
         labeller = NOISY_LABELLER if noisy else rng.choice(LABELLERS)
         flipped = rng.random() < (NOISY_FLIP_RATE if noisy else FLIP_RATE)
-        labelled = dt.datetime(2024, 10, 1) + dt.timedelta(minutes=rng.randrange(20 * 24 * 60))
+        # labelled during the activity weeks (after the first one): later activity must not leak in
+        labelled = LABELS_FROM + dt.timedelta(minutes=rng.randrange(LABEL_DAYS * 24 * 60))
         labels.append({"user_id": a.user_id, "is_seeker": a.person.seeker != flipped,
                        "labelled_at": _iso(labelled), "labeller": labeller})
     return labels

@@ -28,7 +28,7 @@ def _frame(table: object) -> pl.DataFrame:
     return frame
 
 
-def _best_threshold(values: pl.Series, labels: pl.Series) -> tuple[float, float]:
+def best_threshold(values: pl.Series, labels: pl.Series) -> tuple[float, float]:
     """The cut ``value > t`` that best separates ``labels`` (True above), and its accuracy."""
     best = (0.0, 0.0)
     for t in sorted(set(values.drop_nulls().to_list())):
@@ -55,7 +55,7 @@ def anti_spam(lake: lk.Lake) -> None:
         activity = _frame(run.read("features.activity", columns=["user_id", "sessions", "messages_sent"]))
         rate = pl.col("messages_sent") / pl.max_horizontal(pl.col("sessions"), pl.lit(1))
         train = _frame(run.read("features.spam_training")).filter(~pl.col("ip_listed")).with_columns(rate=rate)
-        cut, accuracy = _best_threshold(train["rate"].fill_null(0.0), train["label"] == "spam")
+        cut, accuracy = best_threshold(train["rate"].fill_null(0.0), train["label"] == "spam")
         rows = users.join(activity, on="user_id", how="left").with_columns(
             ip_listed=pl.col("signup_ip").is_in(list(listed)), rate=rate)
         spam = rows["ip_listed"] | (rows["rate"].fill_null(0.0) > cut)
@@ -82,16 +82,25 @@ def id_merge(lake: lk.Lake) -> None:
         run.write("clean.persons", persons.to_arrow(), mode="overwrite")
 
 
+ACTIVITY = lk.FeatureView(
+    "activity", table="features.activity_7d", entity="user_id", timestamp="event_at", ttl="7d",
+    description="Sessions, profile views and applied jobs over the 7 days up to a user's active day.")
+"""The job-seeker model's features, point in time (registered in the lake by the demo)."""
+
+
 def job_seeker(lake: lk.Lake) -> None:
-    """Learn 'looking for a job' from applied jobs on the labelled persons; predict them all."""
-    with lake.start_run("job-seeker", params={"feature": "applied_jobs", "model": "threshold"}) as run:
-        rows = _frame(run.read("features.persons"))
-        train = rows.filter(pl.col("is_seeker").is_not_null())
-        cut, accuracy = _best_threshold(train["applied_jobs"], train["is_seeker"])
-        run.log_metrics({"accuracy": round(accuracy, 4), "train_rows": train.height})
-        _save_model(run, "job-seeker", {"applied_jobs_threshold": cut})
-        run.log_predictions(train.select("person_id", (pl.col("applied_jobs") > cut).alias("pred")).to_arrow(),
-                            keys=["person_id"])
+    """Learn 'looking for a job' from applied jobs in the week before each label was given (a
+    point-in-time training set: no activity from after the label); predict the labelled persons."""
+    with lake.start_run("job-seeker", params={"feature": "applied_jobs_7d", "model": "threshold"}) as run:
+        run.read("features.persons", columns=["person_id", "region"])  # the slices' regions, at this version
+        train = _frame(run.features.historical("labels.job_seeker", ["activity:applied_jobs_7d"], "labelled_at"))
+        applied = train["applied_jobs_7d"].fill_null(0)
+        cut, accuracy = best_threshold(applied, train["is_seeker"])
+        run.log_metrics({"accuracy": round(accuracy, 4), "train_rows": train.height,
+                         "with_features": int(train["applied_jobs_7d"].is_not_null().sum())})
+        _save_model(run, "job-seeker", {"applied_jobs_7d_threshold": cut})
+        predicted = train.select(pl.col("user_id").alias("person_id"), "is_seeker", (applied > cut).alias("pred"))
+        run.log_predictions(predicted.to_arrow(), keys=["person_id"])
 
 
 MODELS = {"anti-spam": anti_spam, "id-merge": id_merge, "job-seeker": job_seeker}
@@ -102,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("model", choices=sorted(MODELS))
     parser.add_argument("--lake", default="demo-lake")
     args = parser.parse_args(argv)
-    MODELS[args.model](lk.Lake(args.lake))
+    MODELS[args.model](lk.Project.load(Path(__file__).parent / "lakekit.toml").open(args.lake))
 
 
 if __name__ == "__main__":

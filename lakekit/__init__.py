@@ -20,6 +20,7 @@ from lakekit.core.results import (
     LoadResult,
     Operation,
     ProjectRun,
+    RecordedSchema,
     RerunStep,
     Result,
     RowDiff,
@@ -41,13 +42,16 @@ from lakekit.errors import (
     InternalError,
     InvalidTableName,
     LakekitError,
+    NoLake,
     NotFound,
     NotReproducible,
     ProjectFailed,
     ProjectFileError,
     RunNotFound,
+    SchemaChanged,
     SchemaConflict,
     SchemaDrift,
+    SchemasNotLoaded,
     SourceError,
     SqlError,
     TableNotFound,
@@ -58,6 +62,7 @@ from lakekit.errors import (
     ValidationFailed,
     VersionNotFound,
 )
+from lakekit.features import FeatureView, ViewInfo
 from lakekit.gdpr import ErasureReport, TableErasure, Verification
 from lakekit.gdpr.subjects import SubjectReport, TableHit
 from lakekit.index.history import HistoryEntry
@@ -67,12 +72,14 @@ from lakekit.index.provenance import (
     PredictionsProvenance,
     Provenance,
     RunProvenance,
+    SchemaProvenance,
     TransformProvenance,
 )
 from lakekit.lake import Lake
 from lakekit.lineage import column_lineage
 from lakekit.maintenance.repair import RepairReport
 from lakekit.maintenance.vacuum import TableVacuum, VacuumReport
+from lakekit.project import Project
 from lakekit.runs.commands import CommandRun
 from lakekit.runs.record import Run
 from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
@@ -98,6 +105,7 @@ __all__ = [
     "ErasureProvenance",
     "ErasureReport",
     "FailedChecks",
+    "FeatureView",
     "FileRun",
     "HistoryEntry",
     "IncompatibleFormat",
@@ -110,15 +118,18 @@ __all__ = [
     "LineageGraph",
     "LoadProvenance",
     "LoadResult",
+    "NoLake",
     "NotFound",
     "NotReproducible",
     "Operation",
     "PredictionsProvenance",
+    "Project",
     "ProjectFailed",
     "ProjectFileError",
     "ProjectRun",
     "Provenance",
     "Read",
+    "RecordedSchema",
     "RepairReport",
     "RerunStep",
     "Result",
@@ -130,8 +141,11 @@ __all__ = [
     "RunNotFound",
     "RunProvenance",
     "RunStatus",
+    "SchemaChanged",
     "SchemaConflict",
     "SchemaDrift",
+    "SchemaProvenance",
+    "SchemasNotLoaded",
     "SourceError",
     "SourceFile",
     "SqlError",
@@ -155,6 +169,7 @@ __all__ = [
     "Verdict",
     "Verification",
     "VersionNotFound",
+    "ViewInfo",
     "WriteMode",
     "__version__",
     "column_lineage",

@@ -76,6 +76,10 @@ class Cycle(UsageError):
         self.path = path
 
 
+class SchemasNotLoaded(UsageError):
+    """A schema folder or package that cannot be loaded (missing, or failing on import)."""
+
+
 class IncompatibleFormat(LakekitError):
     """A lake whose stored format this lakekit cannot read (written by a newer lakekit)."""
 
@@ -121,6 +125,14 @@ class ColumnNotFound(NotFound):
         super().__init__(f"table '{table}' has no column '{column}'")
         self.table = table
         self.column = column
+
+
+class NoLake(NotFound):
+    """A lake root that does not exist, where nothing may create it."""
+
+    def __init__(self, root: str, *, also: str = "") -> None:
+        super().__init__(f"no lake at '{root}' — run 'lakekit init' to create one{also}")
+        self.root = root
 
 
 class RunNotFound(NotFound):
@@ -199,6 +211,18 @@ class DuplicateSchema(LakekitError):
         super().__init__(f"table '{table}' is claimed by more than one schema: {', '.join(models)}")
         self.table = table
         self.models = models
+
+
+class SchemaChanged(LakekitError):
+    """A schema for a table that differs from the one the lake recorded for it."""
+
+    def __init__(self, table: str, given: str, recorded: str, changes: list[str]) -> None:
+        super().__init__(
+            f"the schema {given} for '{table}' differs from the one the lake recorded, {recorded}: "
+            f"{'; '.join(changes) or 'its definition changed'} (to govern the table by it from now on, "
+            f"lake.set_schema('{table}', replace=True) or `lakekit schema {table} --record --replace`)")
+        self.table = table
+        self.changes = changes
 
 
 class ValidationFailed(LakekitError):

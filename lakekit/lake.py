@@ -11,12 +11,13 @@ from typing import Any, Literal, overload
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
-from lakekit.core.results import LoadResult, RerunStep, TransformResult, ValidationReport, WriteMode
-from lakekit.errors import UsageError
-from lakekit.index import history
+from lakekit.core.results import LoadResult, RecordedSchema, RerunStep, TransformResult, ValidationReport, WriteMode
+from lakekit.errors import NoLake, UsageError
+from lakekit.index import history, recorded
 from lakekit.index.history import HistoryEntry
 from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
@@ -33,8 +34,8 @@ from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
 from lakekit.transform.project import ProjectRun
+from lakekit.write import catalog, governance, migrate, quarantine, validate
 from lakekit.write import ingest as _ingest
-from lakekit.write import migrate, quarantine, validate
 from lakekit.write.publish import Progress
 
 
@@ -50,13 +51,24 @@ class Lake:
     """
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
-                 schemas: str = "schemas") -> None:
+                 schemas: catalog.Source = None, create: bool = True,
+                 feature_views: Sequence[_features.FeatureView] = ()) -> None:
+        """Open the lake at ``root``, made when missing unless ``create`` is False (then
+        :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
+        a folder (a path), a package or module (a dotted name), or None (the lake's own records);
+        ``feature_views`` are declared views (also read from the lake's registry)."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
+        if not self._storage.present():
+            if not create:
+                raise NoLake(str(root))
+            self._storage.make()
         migrate.ensure(self._storage)
         self.root = str(root)
-        self.schemas = schemas
+        self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
-        self.gdpr = gdpr.Gdpr(self._storage, schemas)
+        self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
+        self.features = _features.FeatureStore(self._storage, feature_views)
+        """Feature views, point-in-time training sets (``historical``) and current values (``latest``)."""
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -149,9 +161,10 @@ class Lake:
     ) -> LoadResult:
         """Load source files into ``table`` as one new version; files loaded before are skipped.
 
-        The rows are validated by ``schema`` (default: the model in the schema package whose
-        ``Config.name`` is ``table``) before the version commits; ``on_invalid`` overrides the
-        schema's policy (quarantine, fail or warn). ``keys`` (the columns rows are matched on)
+        The rows are validated by ``schema`` (default: the catalog's model for ``table``, else the
+        schema the lake recorded for it) before the version commits; ``on_invalid`` overrides the
+        schema's policy (quarantine, fail or warn). A schema differing from the recorded one is
+        refused (:meth:`set_schema` replaces it). ``keys`` (the columns rows are matched on)
         go with ``mode="merge"`` and only with it. A local file whose size and modification time
         are those it had when it was last hashed is not read again to tell whether it was loaded;
         ``verify=True`` hashes every file anew.
@@ -159,21 +172,37 @@ class Lake:
         options = _ingest.IngestOptions(
             mode=mode, keys=tuple(keys or ()), partition_by=tuple(partition_by or ()),
             metadata=dict(metadata or {}), job=job, load_id_column=load_id_column,
-            schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
+            schema=schema, catalog=self.catalog, on_invalid=on_invalid,
         )
         return _ingest.ingest(self._storage, table, source, format=format, options=options, progress=progress,
                               verify=verify)
 
     def validate(self, table: str, version: int | None = None, *, schema: Model | None = None) -> ValidationReport:
         """Check a version (latest by default) against the table's current schema (or ``schema``); recorded."""
-        model = schema or validate.find_schema(table, self.schemas)
+        model = schema or governance.governing(self._storage, table, self.catalog)
         if model is None:
-            raise UsageError(f"no schema for '{table}' in package '{self.schemas}'; pass schema=")
+            raise UsageError(f"no schema for '{table}': the lake recorded none and the catalog "
+                             f"({self.catalog.source}) has none; pass schema=")
         return validate.revalidate(self._storage, table, self.resolve_version(table, version), model)
+
+    def schema(self, table: str, version: int | None = None) -> RecordedSchema | None:
+        """The schema the lake recorded for ``table`` at ``version`` (latest by default): name, hash,
+        definition and PII tags; None when no schema ever governed it."""
+        self._storage.open(table)
+        return recorded.at(self._storage, table, version)
+
+    def set_schema(self, table: str, schema: Model | None = None, *, replace: bool = False) -> RecordedSchema:
+        """Record ``schema`` (default: the catalog's model for ``table``) as the table's schema, as a
+        commit of its own whose rows are validated under it; replacing a recorded schema that
+        differs needs ``replace=True``."""
+        model = schema or self.catalog.find(table)
+        if model is None:
+            raise UsageError(f"no schema for '{table}' in the catalog ({self.catalog.source}); pass schema=")
+        return governance.replace(self._storage, table, model, replace=replace)
 
     def quarantine(self, table: str) -> pa.Table:
         """Rows of ``table``'s committed writes that failed its schema, whole, with ``_errors``."""
-        return quarantine.rows(self._storage, table, self.schemas)
+        return quarantine.rows(self._storage, table, self.catalog)
 
     def loads(self, table: str) -> pa.Table:
         """Load id → files (with fingerprints), job, metadata and version, for ``table``."""
@@ -202,14 +231,14 @@ class Lake:
         result on ``keys`` (falling back to a full refresh when that would not be exact).
         """
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
-                                              schema=schema, schema_package=self.schemas, on_invalid=on_invalid,
+                                              schema=schema, catalog=self.catalog, on_invalid=on_invalid,
                                               incremental=incremental, full_refresh=full_refresh)
         return _transform.transform(self._storage, target, sql, options)
 
     def rerun(self, downstream_of: str, *, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
         """Recompute every transform downstream of a table on its current version, in dependency order;
         ``include_runs`` also re-executes the stale runs' recorded commands and what depends on their outputs."""
-        return impact.rerun(self._storage, downstream_of, dry_run=dry_run, schema_package=self.schemas,
+        return impact.rerun(self._storage, downstream_of, dry_run=dry_run, catalog=self.catalog,
                             include_runs=include_runs)
 
     def sql(self, query: str, *, dialect: str | None = None) -> pa.Table:
@@ -220,12 +249,12 @@ class Lake:
                        full_refresh: bool = False) -> ProjectRun:
         """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
         return _project.run_transforms(self._storage, directory, select=select, dialect=dialect,
-                                       schema_package=self.schemas, full_refresh=full_refresh)
+                                       catalog=self.catalog, full_refresh=full_refresh)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
         """Start a model run (a context manager) that records the exact versions it reads."""
-        return runs.start_run(self._storage, name, params, tags, schemas=self.schemas)
+        return runs.start_run(self._storage, name, params, tags, catalog=self.catalog, features=self.features)
 
     def runs(self, name: str | None = None) -> pa.Table:
         """One row per recorded run (of ``name``), oldest first."""
@@ -241,7 +270,7 @@ class Lake:
 
     def compare_runs(self, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:
         """Input versions, row changes, params and metrics of two runs side by side."""
-        return replay.compare_runs(self._storage, a, b, keys=keys, schemas=self.schemas)
+        return replay.compare_runs(self._storage, a, b, keys=keys, catalog=self.catalog)
 
     def stale_runs(self) -> list[StaleRun]:
         """Runs whose inputs have newer versions, with what made them and the path to the change."""
@@ -250,11 +279,11 @@ class Lake:
     def run_command(self, name: str, command: Sequence[str], *,
                     params: Mapping[str, Any] | None = None) -> CommandRun:
         """Run a command as the run ``name`` (its ``start_run`` attaches to it), command recorded."""
-        return runexec.execute(self._storage, name, command, params=params, schemas=self.schemas)
+        return runexec.execute(self._storage, name, command, params=params, catalog=self.catalog)
 
     def rerun_runs(self, run_ids: Sequence[str] | None = None) -> list[CommandRun]:
         """Re-execute the recorded commands of stale runs (or ``run_ids``) and their readers, upstream first."""
-        return runexec.rerun(self._storage, run_ids, schemas=self.schemas)
+        return runexec.rerun(self._storage, run_ids, catalog=self.catalog)
 
     def error_slices(self, run_id: str, *, by: Sequence[str], label: str, prediction: str, min_rows: int = 1,
                      rank: slices.Rank = "error_rate") -> pa.Table:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.raw import EMAIL
+from .raw import EMAIL
 
 
 class CleanUsers(pa.DataFrameModel):

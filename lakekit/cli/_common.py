@@ -1,6 +1,9 @@
-"""What every CLI command shares: exit codes, the --lake/--json options, rendering.
+"""What every CLI command shares: exit codes, the global options, the project's lake, rendering.
 
-Options are defined once here and reused by each command group.
+The global options ``--lake``, ``--json`` and ``--debug`` are declared once here and given to
+the root and to every group and command (:func:`add_global_options`), so they work before or
+after the subcommand, as git's and dbt's do; the last one given wins. Commands read them from
+their context (:func:`open_lake`, :func:`as_json`).
 """
 
 from __future__ import annotations
@@ -8,9 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -18,8 +19,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lakekit.errors import NoLake
+from lakekit.lake import Lake
+from lakekit.project import Project
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+GLOBAL = "lakekit.global."
+"""Prefix of the root context's ``meta`` keys holding the global options' values."""
 
 
 class ExitCode(enum.IntEnum):
@@ -28,32 +35,61 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
 
 
-def _config() -> dict[str, Any]:
-    config = Path("lakekit.toml")
-    return tomllib.loads(config.read_text()) if config.is_file() else {}
-
-
-def default_lake() -> str:
-    """``lake`` from ``./lakekit.toml`` when present, else ``./lake``."""
-    root = _config().get("lake")
-    return root if isinstance(root, str) else "lake"
-
-
 LakeOpt = Annotated[
     str | None,
     typer.Option("--lake", help="Lake root (path or URI). Default: lakekit.toml's 'lake', else ./lake.",
-                 rich_help_panel="Lake", show_default=False),
+                 rich_help_panel="Global options", show_default=False),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.", rich_help_panel="Output")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.", rich_help_panel="Global options")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of lakekit errors.",
+                                        rich_help_panel="Global options")]
+CreateOpt = Annotated[bool, typer.Option("--create", help="Create the lake when it does not exist yet.")]
 
 
-def open_lake(root: str | None) -> Any:
-    """The :class:`lakekit.Lake` at ``root`` (or the default root), with the schema package
-    ``lakekit.toml`` names (``schemas = "..."``; default ``schemas``)."""
-    from lakekit.lake import Lake
+def _declared(lake: LakeOpt = None, json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """The global options, declared as typer declares any option."""
 
-    package = _config().get("schemas")
-    return Lake(root or default_lake(), schemas=package if isinstance(package, str) else "schemas")
+
+def _remember(ctx: Any, param: Any, value: Any) -> Any:
+    if value:
+        ctx.find_root().meta[GLOBAL + param.name] = value
+    return value
+
+
+def add_global_options(command: Any) -> None:
+    """Give ``command`` (and, for a group, every command under it) the global options."""
+    holder = typer.Typer(add_completion=False)
+    holder.command()(_declared)
+    names = {n for p in command.params for n in p.opts}
+    for param in typer.main.get_command(holder).params:
+        if not names & set(param.opts):
+            param.expose_value = False
+            param.callback = _remember
+            command.params.append(param)
+    for sub in getattr(command, "commands", {}).values():
+        add_global_options(sub)
+
+
+def option(ctx: typer.Context, name: str) -> Any:
+    """The value of a global option (None when not given)."""
+    return ctx.find_root().meta.get(GLOBAL + name)
+
+
+def as_json(ctx: typer.Context) -> bool:
+    return bool(option(ctx, "json"))
+
+
+def open_lake(ctx: typer.Context, *, create: bool | None = None) -> Lake:
+    """The lake of ``--lake`` (else the project's), governed by the project's schemas.
+
+    A lake that does not exist is an error, unless a writing command (``create`` not None) was
+    told ``--create``.
+    """
+    project = Project.load()
+    try:
+        return project.open(option(ctx, "lake"), create=bool(create))
+    except NoLake as e:
+        raise NoLake(e.root, also=", or pass --create" if create is not None else "") from None
 
 
 def key_value(text: str, hint: str) -> tuple[str, str]:
@@ -86,8 +122,6 @@ def print_records(records: Sequence[Mapping[str, Any]], *, title: str | None = N
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, dict | list):
         return json.dumps(value, default=str)
-    return str(value)
+    return "" if value is None else str(value)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, key_value, open_lake, out, print_json, print_records
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -30,10 +30,10 @@ def _subject(ids: list[str]) -> dict[str, Any]:
 
 
 @app.command()
-def find(ids: SubjectArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def find(ctx: typer.Context, ids: SubjectArg) -> None:
     """Where the subject's data is: tables, versions, files, quarantine, predictions, runs."""
-    report = open_lake(lake).gdpr.find(**_subject(ids))
-    if json_out:
+    report = open_lake(ctx).gdpr.find(**_subject(ids))
+    if as_json(ctx):
         print_json(report.asdict())
         return
     out.print(f"subject {report.subject}: identifiers {report.identifiers}")
@@ -45,12 +45,12 @@ def find(ids: SubjectArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> No
 
 @app.command()
 def export(
+    ctx: typer.Context,
     ids: SubjectArg,
     to: Annotated[Path, typer.Option("--to", help="File to write the export to (JSON).")],
-    lake: LakeOpt = None,
 ) -> None:
     """Write the subject's data, its sources and the runs that used it to a JSON file (Art. 15)."""
-    data = open_lake(lake).gdpr.export(**_subject(ids))
+    data = open_lake(ctx).gdpr.export(**_subject(ids))
     to.write_text(json.dumps(data, indent=2, default=str))
     rows = sum(len(t["rows"]) for t in data["tables"].values())
     out.print(f"subject {data['subject']}: {rows} row(s) from {len(data['tables'])} table(s) written to {to}")
@@ -58,17 +58,16 @@ def export(
 
 @app.command()
 def erase(
+    ctx: typer.Context,
     ids: SubjectArg,
     reason: Annotated[str, typer.Option("--reason", help="The request's reference (no personal data).")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Erase the subject from every table and every old version, then verify (Art. 17)."""
     if not yes:
         typer.confirm("Erase this subject from every table and old version? This cannot be undone", abort=True)
-    report = open_lake(lake).gdpr.erase(reason=reason, **_subject(ids))
-    if json_out:
+    report = open_lake(ctx).gdpr.erase(reason=reason, **_subject(ids))
+    if as_json(ctx):
         print_json(report.asdict())
     else:
         print_records([{"table": t.table, "rows removed": t.rows_removed, "version": t.version,
@@ -82,10 +81,10 @@ def erase(
 
 
 @app.command()
-def verify(ids: SubjectArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def verify(ctx: typer.Context, ids: SubjectArg) -> None:
     """Search again for an erased subject: rows, files of old versions, log text (exit 1 if found)."""
-    result = open_lake(lake).gdpr.verify(**_subject(ids))
-    if json_out:
+    result = open_lake(ctx).gdpr.verify(**_subject(ids))
+    if as_json(ctx):
         print_json(result.asdict())
     else:
         out.print(f"subject {result.subject}: " + ("nothing left" if result.verified else
@@ -95,11 +94,11 @@ def verify(ids: SubjectArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> 
 
 
 @app.command()
-def audit(ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None,
-          lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def audit(ctx: typer.Context,
+          ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None) -> None:
     """The audit trail of GDPR requests (who, when, why, which subject hash, what changed)."""
-    rows = open_lake(lake).gdpr.audit(**_subject(ids or [])).to_pylist()
-    if json_out:
+    rows = open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist()
+    if as_json(ctx):
         print_json(rows)
         return
     print_records(rows, columns=["at", "request_id", "action", "status", "subject", "reason", "user"])

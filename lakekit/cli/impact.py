@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, open_lake, out, print_json, print_records
 
 
 def register(app: typer.Typer) -> None:
@@ -15,16 +15,15 @@ def register(app: typer.Typer) -> None:
 
 
 def rerun(
+    ctx: typer.Context,
     downstream_of: Annotated[str, typer.Option("--downstream-of", help="The table that changed, namespace.name.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would run and why.")] = False,
     include_runs: Annotated[bool, typer.Option("--include-runs", help="Also re-execute the recorded commands of "
                                                "the model runs that became stale, and what depends on them.")] = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Recompute every transform downstream of a table, in dependency order, and show the row changes."""
-    steps = open_lake(lake).rerun(downstream_of, dry_run=dry_run, include_runs=include_runs)
-    if json_out:
+    steps = open_lake(ctx).rerun(downstream_of, dry_run=dry_run, include_runs=include_runs)
+    if as_json(ctx):
         print_json([s.asdict() for s in steps])
         return
     if not steps:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.tree import Tree
 
-from lakekit.cli._common import LakeOpt, open_lake, out, print_json, print_records
+from lakekit.cli._common import open_lake, out, print_json, print_records
 from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
 from lakekit.lineage import column_lineage, edge_records, to_mermaid, to_openlineage
@@ -84,16 +84,16 @@ GraphOpt = Annotated[Graph, typer.Option("--format", "-f", help="Output format."
 
 
 @app.command("up")
-def up(ref: RefArg, fmt: GraphOpt = Graph.tree, lake: LakeOpt = None) -> None:
+def up(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
     """What feeds REF across the lake's recorded transforms, with the versions involved."""
-    target = open_lake(lake)
+    target = open_lake(ctx)
     _show(target, target.lineage.upstream(ref), fmt)
 
 
 @app.command("down")
-def down(ref: RefArg, fmt: GraphOpt = Graph.tree, lake: LakeOpt = None) -> None:
+def down(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
     """What REF feeds (directly, or through joins, filters, …): the columns, tables and runs affected."""
-    target = open_lake(lake)
+    target = open_lake(ctx)
     _show(target, target.lineage.downstream(ref), fmt)
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, first_rows, open_lake, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, open_lake, print_json, print_records
+from lakekit.project import Project
 
 
 def register(app: typer.Typer) -> None:
@@ -16,16 +17,16 @@ def register(app: typer.Typer) -> None:
 
 
 def sql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="One SELECT over namespace.name tables.")],
-    dialect: Annotated[str | None, typer.Option("--dialect", help="SQL dialect of QUERY (default: duckdb).")] = None,
+    dialect: Annotated[str | None, typer.Option(
+        "--dialect", help="SQL dialect of QUERY (default: lakekit.toml's, else duckdb).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print.")] = 100,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
-    result: pa.Table = open_lake(lake).sql(query, dialect=dialect)
+    result: pa.Table = open_lake(ctx).sql(query, dialect=dialect or Project.load().dialect)
     head = first_rows(result, limit)
-    if json_out:
+    if as_json(ctx):
         print_json(head)
     else:
         print_records(head, columns=result.column_names, title=f"{len(head)} of {result.num_rows:,} rows")

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, err, first_rows, key_value, open_lake, out, print_json, print_records
+from lakekit.cli._common import (
+    CreateOpt,
+    as_json,
+    err,
+    first_rows,
+    key_value,
+    open_lake,
+    out,
+    print_json,
+    print_records,
+)
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
 
@@ -17,23 +27,23 @@ app = typer.Typer(help="Model runs: list, show, reproduce, compare, error slices
 
 def register(root: typer.Typer) -> None:
     """Add ``run``, the ``runs`` group and ``vacuum`` to the root app."""
-    root.command("run", context_settings={"allow_interspersed_args": False})(run)
+    root.command("run")(run)
     root.add_typer(app, name="runs")
     root.command("vacuum")(vacuum)
 
 
 def run(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Run name, e.g. job-seeker.")],
     command: Annotated[list[str], typer.Argument(help="The command, after '--'.")],
     param: Annotated[list[str] | None, typer.Option("--param", help="KEY=VALUE recorded as a param.")] = None,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
+    create: CreateOpt = False,
 ) -> None:
-    """Run COMMAND as the run NAME: its `lake.start_run(...)` attaches to the run; the command is recorded."""
+    """Run COMMAND (after '--') as the run NAME: its `lake.start_run(...)` attaches to the run; the
+    command is recorded."""
     params = dict(key_value(p, "--param") for p in param or [])
-    argv = command[1:] if command[:1] == ["--"] else command  # options end at NAME, so '--' comes through
-    result = open_lake(lake).run_command(name, argv, params=params)
-    if json_out:
+    result = open_lake(ctx, create=create).run_command(name, command, params=params)
+    if as_json(ctx):
         print_json(result.asdict())
     else:
         out.print(f"run {result.run_id} ({name}): {result.status}, exit status {result.exit_code}")
@@ -43,13 +53,12 @@ def run(
 
 @app.command("list")
 def list_runs(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--name", help="Only runs of this name.")] = None,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Recorded runs, oldest first."""
-    records = open_lake(lake).runs(name).to_pylist()
-    if json_out:
+    records = open_lake(ctx).runs(name).to_pylist()
+    if as_json(ctx):
         print_json(records)
         return
     print_records([{"run": r["run_id"], "name": r["name"], "status": r["status"], "error": r["error"],
@@ -58,10 +67,10 @@ def list_runs(
 
 
 @app.command("show")
-def show(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def show(ctx: typer.Context, run_id: RunArg) -> None:
     """One run: status, inputs with versions, params, metrics, artifacts, outputs."""
-    info = open_lake(lake).run(run_id).asdict()
-    if json_out:
+    info = open_lake(ctx).run(run_id).asdict()
+    if as_json(ctx):
         print_json(info)
         return
     out.print(f"run {info['run_id']} ({info['name']}): {info['status']}"
@@ -78,11 +87,11 @@ def show(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> Non
 
 
 @app.command("reproduce")
-def reproduce(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def reproduce(ctx: typer.Context, run_id: RunArg) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
-    tables = open_lake(lake).reproduce(run_id)
+    tables = open_lake(ctx).reproduce(run_id)
     rows = [{"input": k, "rows": t.num_rows, "columns": t.num_columns, "verified": True} for k, t in tables.items()]
-    if json_out:
+    if as_json(ctx):
         print_json(rows)
     else:
         print_records(rows, title=f"inputs of run {run_id}, reproduced")
@@ -90,16 +99,15 @@ def reproduce(run_id: RunArg, lake: LakeOpt = None, json_out: JsonOpt = False) -
 
 @app.command("compare")
 def compare(
+    ctx: typer.Context,
     a: RunArg,
     b: RunArg,
     key: Annotated[list[str] | None, typer.Option("--key", help="TABLE=COL[,COL] to match rows on.")] = None,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Inputs whose versions differ (with row changes), params and metrics of runs A and B."""
     keys = {t: c.split(",") for t, c in (key_value(k, "--key") for k in key or [])}
-    result = open_lake(lake).compare_runs(a, b, keys=keys or None).asdict()
-    if json_out:
+    result = open_lake(ctx).compare_runs(a, b, keys=keys or None).asdict()
+    if as_json(ctx):
         print_json(result)
         return
     print_records([{"table": c["table"], "version a": c["version_a"], "version b": c["version_b"],
@@ -119,6 +127,7 @@ def _diff(rows: dict[str, Any] | None) -> dict[str, Any]:
 
 @app.command("slices")
 def error_slices(
+    ctx: typer.Context,
     run_id: RunArg,
     by: Annotated[list[str], typer.Option("--by", help="Slice column (repeatable).")],
     label: Annotated[str, typer.Option("--label", help="Column with the true value.")],
@@ -126,26 +135,24 @@ def error_slices(
     min_rows: Annotated[int, typer.Option("--min-rows", help="Leave out smaller slices.")] = 1,
     rank: Annotated[str, typer.Option("--rank", help="error_rate | errors")] = "error_rate",
     limit: Annotated[int, typer.Option("--limit", min=0, help="Slices to show.")] = 20,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
     if rank not in ("error_rate", "errors"):
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
-    table = open_lake(lake).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
+    table = open_lake(ctx).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
                                          rank="errors" if rank == "errors" else "error_rate")
     records = first_rows(table, limit)
-    if json_out:
+    if as_json(ctx):
         print_json(records)
     else:
         print_records(records, title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
 
 
 @app.command("stale")
-def stale(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def stale(ctx: typer.Context) -> None:
     """Runs whose inputs have newer versions, with what made them."""
-    found = [s.asdict() for s in open_lake(lake).stale_runs()]
-    if json_out:
+    found = [s.asdict() for s in open_lake(ctx).stale_runs()]
+    if as_json(ctx):
         print_json(found)
         return
     print_records([{"run": s["run_id"], "name": s["name"], "table": s["table"], "read": s["version_read"],
@@ -156,13 +163,12 @@ def stale(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
 
 @app.command("rerun")
 def rerun(
+    ctx: typer.Context,
     run_ids: Annotated[list[str] | None, typer.Argument(help="Runs to re-execute (default: the stale ones).")] = None,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Re-execute the recorded commands of stale runs and of the runs reading their outputs, upstream first."""
-    done = [r.asdict() for r in open_lake(lake).rerun_runs(run_ids or None)]
-    if json_out:
+    done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
+    if as_json(ctx):
         print_json(done)
     else:
         print_records(done, title="reruns")
@@ -172,15 +178,14 @@ def rerun(
 
 
 def vacuum(
+    ctx: typer.Context,
     table: Annotated[str | None, typer.Argument(help="Table (default: every data table).")] = None,
     retention_hours: Annotated[int, typer.Option("--retention-hours", help="Keep files newer than this.")] = 168,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files only.")] = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Remove old unreferenced files, keeping every version a run read or wrote."""
-    report = open_lake(lake).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
-    if json_out:
+    report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    if as_json(ctx):
         print_json(report.asdict())
         return
     verb = "would remove" if dry_run else "removed"

@@ -5,23 +5,26 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import pyarrow as pa
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lakekit import project
 from lakekit.cli._common import (
-    JsonOpt,
-    LakeOpt,
-    default_lake,
+    CreateOpt,
+    as_json,
     first_rows,
     key_value,
     open_lake,
+    option,
     out,
     print_json,
     print_records,
 )
+from lakekit.errors import UsageError
+from lakekit.sources.formats import Format
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
 
@@ -37,42 +40,59 @@ def register(app: typer.Typer) -> None:
     app.command("repair")(repair)
 
 
-def init(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
-    """Create the lake root (and lakekit.toml naming it, when there is none)."""
-    root = lake or default_lake()
-    open_lake(root)
-    config = Path("lakekit.toml")
-    if not config.exists():
-        config.write_text(f'lake = "{root}"\n')
-    if json_out:
-        print_json({"lake": root})
-    else:
-        out.print(f"lake ready at {root}")
+def init(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Project folder (made when missing).")] = Path(),
+) -> None:
+    """Start a project in DIRECTORY, as dbt init does: lakekit.toml (its lake: --lake, else ./lake),
+    a schemas/ folder with an example model, a transforms/ folder, a .gitignore for the lake, and
+    the lake itself. Files already there are kept."""
+    made, created = project.init(directory, option(ctx, "lake") or project.DEFAULT_LAKE)
+    if as_json(ctx):
+        print_json({"project": str(directory), "lake": made.root(), "created": [str(p) for p in created]})
+        return
+    for path in created:
+        out.print(f"created {path}", highlight=False)
+    out.print(f"lake ready at {made.root()}", highlight=False)
 
 
 def ingest(
+    ctx: typer.Context,
     table: Annotated[str, typer.Argument(help="Target table, namespace.name.")],
     sources: Annotated[list[str], typer.Argument(help="Files, globs or fsspec URLs.")],
-    format: Annotated[str | None, typer.Option(help="csv | json | ndjson | parquet (default: from the name).")] = None,
+    format: Annotated[str | None, typer.Option(help="csv | json | ndjson | parquet (default: by suffix).")] = None,
     mode: ModeOpt = "append",
     key: Annotated[list[str] | None, typer.Option(help="Merge key column (repeatable).")] = None,
     partition_by: Annotated[list[str] | None, typer.Option(help="Partition column (repeatable).")] = None,
     meta: Annotated[list[str] | None, typer.Option(help="Provenance KEY=VALUE, e.g. vendor=acme (repeatable).")] = None,
     job: Annotated[str | None, typer.Option(help="Job name recorded in the provenance.")] = None,
     verify: Annotated[bool, typer.Option(help="Hash every file again, even unchanged local ones.")] = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
+    create: CreateOpt = False,
 ) -> None:
     """Load source files into TABLE as one new version; files loaded before are skipped."""
     extra = dict(key_value(m, "--meta") for m in meta or [])
-    target = open_lake(lake)
+    if key and mode != "merge":
+        raise UsageError("--key only applies to --mode merge")
+    target = open_lake(ctx, create=create)
+    source = sources if len(sources) > 1 else sources[0]
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                  TimeElapsedColumn(), transient=True, disable=json_out) as bar:
+                  TimeElapsedColumn(), transient=True, disable=as_json(ctx)) as bar:
         task = bar.add_task(f"ingest {table}", total=None, rows=0)
-        result = target.ingest(table, sources if len(sources) > 1 else sources[0], format=format, mode=mode,
-                               keys=key, partition_by=partition_by, metadata=extra, job=job, verify=verify,
-                               progress=lambda uri, rows: bar.update(task, description=uri, rows=rows))
-    if json_out:
+
+        def progress(uri: str, rows: int) -> None:
+            bar.update(task, description=uri, rows=rows)
+
+        # the values are the API's to check (a wrong one is a one-line error, not a usage error)
+        kind = cast(Format | None, format)
+        if mode == "merge":
+            result = target.ingest(table, source, format=kind, mode="merge", keys=key or [],
+                                   partition_by=partition_by, metadata=extra, job=job, verify=verify,
+                                   progress=progress)
+        else:
+            result = target.ingest(table, source, format=kind, mode=cast(Literal["append", "overwrite"], mode),
+                                   partition_by=partition_by, metadata=extra, job=job, verify=verify,
+                                   progress=progress)
+    if as_json(ctx):
         print_json(result.asdict())
     elif result.skipped:
         out.print(f"{table}: all {len(result.skipped_files)} file(s) already loaded; nothing written "
@@ -83,23 +103,22 @@ def ingest(
                   f"{result.quarantined:,} quarantined, load {result.load_id}{skipped}")
 
 
-def tables(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def tables(ctx: typer.Context) -> None:
     """List the lake's tables."""
-    names = open_lake(lake).tables()
-    if json_out:
+    names = open_lake(ctx).tables()
+    if as_json(ctx):
         print_json(names)
     else:
         print_records([{"table": n} for n in names], title="tables")
 
 
 def history(
+    ctx: typer.Context,
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Versions of TABLE with their provenance."""
-    entries = [e.asdict() for e in open_lake(lake).history(table)]
-    if json_out:
+    entries = [e.asdict() for e in open_lake(ctx).history(table)]
+    if as_json(ctx):
         print_json(entries)
         return
     rows = [{
@@ -113,17 +132,16 @@ def history(
 
 
 def show(
+    ctx: typer.Context,
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
     version: Annotated[int | None, typer.Option("--version", help="Version number.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO timestamp: the version current then.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to show.")] = 20,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Rows of TABLE at a version (latest by default)."""
-    data: pa.Table = open_lake(lake).read(table, version=version, as_of=as_of)
+    data: pa.Table = open_lake(ctx).read(table, version=version, as_of=as_of)
     head = first_rows(data, limit)
-    if json_out:
+    if as_json(ctx):
         print_json(head)
     else:
         print_records([{k: _short(v) for k, v in r.items()} for r in head], columns=data.column_names,
@@ -137,16 +155,15 @@ def _short(value: Any) -> Any:
 
 
 def loads(
+    ctx: typer.Context,
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Loads of TABLE: load id, version, files with fingerprints, provenance metadata."""
-    records = open_lake(lake).loads(table).to_pylist()
+    records = open_lake(ctx).loads(table).to_pylist()
     for r in records:
         r["files"] = json.loads(r["files"] or "[]")
         r["metadata"] = json.loads(r["metadata"] or "{}")
-    if json_out:
+    if as_json(ctx):
         print_json(records)
         return
     print_records([{
@@ -156,10 +173,10 @@ def loads(
     } for r in records], title=f"loads of {table}")
 
 
-def repair(lake: LakeOpt = None, json_out: JsonOpt = False) -> None:
+def repair(ctx: typer.Context) -> None:
     """Write again the index rows a crash lost, from the tables' own commits; list lost verdicts."""
-    report = open_lake(lake).repair()
-    if json_out:
+    report = open_lake(ctx).repair()
+    if as_json(ctx):
         print_json(report.asdict())
         return
     for change in report.renamed:

@@ -11,12 +11,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from lakekit.cli._common import JsonOpt, LakeOpt, open_lake, out, print_json, print_records
+from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
 from lakekit.core.results import ProjectRun
-from lakekit.errors import ProjectFailed
+from lakekit.errors import ProjectFailed, UsageError
+from lakekit.project import Project
 from lakekit.transform.project import header
 
-DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect of the file(s) (sqlglot's names).")]
+DEFAULT_DIALECT = "snowflake"
+DialectOpt = Annotated[str | None, typer.Option(
+    "--dialect", help="SQL dialect of the file(s), sqlglot's names (default: lakekit.toml's, else snowflake).")]
 FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
 
 
@@ -27,10 +30,11 @@ def register(app: typer.Typer) -> None:
 
 
 def transform(
+    ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="Table the SQL makes, namespace.name.")],
     file: Annotated[Path, typer.Argument(help="File with one SQL statement.", exists=True, dir_okay=False)],
     dialect: Annotated[str | None, typer.Option(
-        "--dialect", help="SQL dialect (default: the file's header, else snowflake).")] = None,
+        "--dialect", help="SQL dialect (default: the file's header, else lakekit.toml's, else snowflake).")] = None,
     mode: Annotated[Literal["overwrite", "append", "merge"], typer.Option(
         "--mode", help="How a plain query lands (CREATE/INSERT/MERGE statements say it themselves).")] = "overwrite",
     key: Annotated[list[str] | None, typer.Option("--key", help="Merge key column (repeatable).")] = None,
@@ -39,8 +43,7 @@ def transform(
     incremental: Annotated[bool, typer.Option(
         "--incremental", help="Read only rows added since the last run; merge them on --key.")] = False,
     full_refresh: FullRefreshOpt = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
+    create: CreateOpt = False,
 ) -> None:
     """Run the SQL in FILE over pinned input versions into a new version of TARGET. The file's
     `-- lakekit:` header (dialect=…, incremental, keys=…) applies where no option says otherwise."""
@@ -48,11 +51,11 @@ def transform(
     sql = file.read_text()
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
-    result = open_lake(lake).transform(target, sql, dialect=dialect or settings.get("dialect", "snowflake"),
-                                       mode=mode, versions=versions, keys=keys,
-                                       incremental=incremental or "incremental" in settings,
-                                       full_refresh=full_refresh)
-    if json_out:
+    dialect = dialect or settings.get("dialect") or Project.load().dialect or DEFAULT_DIALECT
+    result = open_lake(ctx, create=create).transform(target, sql, dialect=dialect, mode=mode, versions=versions,
+                                                     keys=keys, incremental=incremental or "incremental" in settings,
+                                                     full_refresh=full_refresh)
+    if as_json(ctx):
         print_json(result.asdict())
         return
     inputs = ", ".join(f"{t}@{v}" for t, v in result.inputs.items())
@@ -71,23 +74,29 @@ def _pin(text: str) -> tuple[str, int]:
 
 
 def run_transforms(
-    directory: Annotated[Path, typer.Argument(help="Folder of *.sql files.", exists=True, file_okay=False)],
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(
+        help="Folder of *.sql files (default: lakekit.toml's 'transforms').", exists=True, file_okay=False,
+        show_default=False)] = None,
     select: Annotated[str | None, typer.Option(
         "--select", help="dbt-style: TABLE, +TABLE (with upstream), TABLE+ (with downstream), +TABLE+.")] = None,
-    dialect: DialectOpt = "snowflake",
+    dialect: DialectOpt = None,
     full_refresh: FullRefreshOpt = False,
-    lake: LakeOpt = None,
-    json_out: JsonOpt = False,
+    create: CreateOpt = False,
 ) -> None:
     """Run every SQL file under DIRECTORY in dependency order; unchanged ones are skipped. When a
     file fails the others still run, except those reading its table; the exit status is then 1."""
+    project = Project.load()
+    folder = directory or project.transforms
+    if folder is None:
+        raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
     try:
-        result = open_lake(lake).run_transforms(directory, select=select, dialect=dialect,
-                                                full_refresh=full_refresh)
+        result = open_lake(ctx, create=create).run_transforms(
+            folder, select=select, dialect=dialect or project.dialect or DEFAULT_DIALECT, full_refresh=full_refresh)
     except ProjectFailed as failed:
-        _show(failed.result, json_out)
+        _show(failed.result, as_json(ctx))
         raise
-    _show(result, json_out)
+    _show(result, as_json(ctx))
 
 
 def _show(result: ProjectRun, json_out: bool) -> None:

@@ -12,8 +12,6 @@ Columns whose names start with ``_`` are lakekit's own (``_load_id``) and never 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -145,7 +143,7 @@ class CheckPlan:
     drop: tuple[str, ...]
 
 
-def _is_builtin(check: Check) -> bool:
+def is_builtin(check: Check) -> bool:
     """Whether ``check`` is pandera's built-in of its name (a schema holds copies of the
     built-ins' dispatchers, so the dispatcher's type and name identify one, not its identity).
     """
@@ -207,7 +205,7 @@ def _column_rules(name: str, column: Column, source: pl.DataType, coerce: bool) 
             missing = missing | pl.col(name).is_nan().fill_null(False)
         rules.append(Rule(name, "not_nullable", missing))
     for check in column.checks:
-        if _is_builtin(check):
+        if is_builtin(check):
             passes = BUILTINS[check.name](pl.col(name), check.statistics or {})
             fails = passes.fill_null(bool(check.ignore_na)).not_()
             rules.append(Rule(name, str(check.error or check.name), fails, rejects=not check.raise_warning))
@@ -264,7 +262,7 @@ def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: st
         rules.extend(column_rules)
         if cast is not None:
             casts[name] = cast
-        custom.extend(Custom(name, c) for c in owner.checks if not _is_builtin(c))
+        custom.extend(Custom(name, c) for c in owner.checks if not is_builtin(c))
     custom.extend(Custom(None, c) for c in schema.checks)
     prepare = (*(pl.col(n).alias(ORIGINAL + n) for n in casts), *(e.alias(n) for n, e in casts.items()))
     present = tuple(k for k in unique_keys(model) if all(c in columns for c in k.columns))
@@ -301,68 +299,3 @@ def pii_columns(model: Model) -> dict[str, str]:
         for name, column in model.to_schema().columns.items()
         if column.metadata and "pii" in column.metadata
     }
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready, order-stable form of a schema setting."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted((_plain(v) for v in value), key=repr)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, re.Pattern):
-        return value.pattern
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)
-
-
-def _describe_check(check: Check) -> dict[str, Any]:
-    return {
-        "name": check.name,
-        "statistics": _plain(check.statistics),
-        "error": check.error,
-        "ignore_na": check.ignore_na,
-        "raise_warning": check.raise_warning,
-        "element_wise": check.element_wise,
-    }
-
-
-def schema_name(model: Model) -> str:
-    """The model's import path, as recorded with every verdict."""
-    return f"{model.__module__}.{model.__qualname__}"
-
-
-def schema_hash(model: Model) -> str:
-    """A stable hash of ``model``'s definition: table, columns, dtypes, checks and settings.
-
-    Custom checks count by name and statistics (their code is not hashed, so a hash does not
-    change with the Python version).
-    """
-    schema = model.to_schema()
-    config = model.__config__
-    definition = {
-        "table": schema.name,
-        "strict": schema.strict,
-        "unique": _plain(schema.unique),
-        "coerce": schema.coerce,
-        "ordered": schema.ordered,
-        "metadata": _plain(config.metadata if config else None),
-        "checks": [_describe_check(c) for c in schema.checks],
-        "columns": {
-            name: {
-                "dtype": str(c.dtype),
-                "nullable": c.nullable,
-                "unique": c.unique,
-                "required": c.required,
-                "coerce": c.coerce,
-                "regex": c.regex,
-                "metadata": _plain(c.metadata),
-                "checks": [_describe_check(k) for k in c.checks],
-            }
-            for name, c in schema.columns.items()
-        },
-    }
-    text = json.dumps(definition, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from lakekit.core import definition
+from lakekit.core.checks import Model
+
 EdgeKind = Literal["direct", "indirect"]
 DirectSubtype = Literal["identity", "transformation", "aggregation"]
 IndirectSubtype = Literal["join", "filter", "group_by", "sort", "window", "conditional"]
 EdgeSubtype = DirectSubtype | IndirectSubtype
 WriteMode = Literal["append", "overwrite", "merge"]
-Operation = Literal["ingest", "transform", "run", "predictions", "erase"]
+Operation = Literal["ingest", "transform", "run", "predictions", "erase", "schema"]
 """The kind of write a lakekit commit records: a load, a transform, a model run's write or
 predictions, a GDPR erasure (:mod:`lakekit.index.provenance`)."""
 Direction = Literal["upstream", "downstream"]
@@ -234,3 +237,28 @@ class RerunStep(Result):
     reason: str
     rows: RowDiff | None
     run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedSchema(Result):
+    """The schema the lake recorded for a table at ``version``: its name, hash and definition.
+
+    ``definition`` is :func:`lakekit.core.definition.describe`'s JSON (columns with dtype, flags,
+    PII tags in ``metadata`` and checks); ``model()`` builds the pandera model again from it.
+    """
+
+    table: str
+    version: int | None
+    name: str
+    hash: str
+    definition: dict[str, Any]
+    recorded_at: datetime
+
+    @property
+    def pii(self) -> dict[str, str]:
+        """Column → the PII kind the schema tags it with."""
+        return definition.tags(self.definition)
+
+    def model(self) -> Model:
+        """The pandera model again (a custom check, whose code is not recorded, refuses to run)."""
+        return definition.rebuild(self.definition, self.name)

@@ -44,6 +44,7 @@ from lakekit.storage import files, log
 from lakekit.storage.delta import META_NAMESPACE, Commit, Conflict, Storage
 from lakekit.storage.scan import scanner
 from lakekit.write import indexes
+from lakekit.write.catalog import Catalog
 from lakekit.write.quarantine import LOAD_ID
 
 MAX_ATTEMPTS = 20
@@ -99,9 +100,9 @@ def audit(storage: Storage, given: Mapping[str, Any] | None = None) -> pa.Table:
     return rows.sort_by([("at", "ascending"), ("audit_id", "ascending")])
 
 
-def find(storage: Storage, given: Mapping[str, Any], schema_package: str) -> SubjectReport:
+def find(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> SubjectReport:
     """Where the subject is: tables, versions, files, runs, derived tables (recorded in the audit trail)."""
-    report = subjects.search(storage, given, schema_package).report
+    report = subjects.search(storage, given, catalog).report
     _audit(storage, new_id(), "find", "finished", report.subject, None, _summary(report))
     return report
 
@@ -112,11 +113,11 @@ def _summary(report: SubjectReport) -> dict[str, Any]:
             "runs": list(report.runs), "downstream": list(report.downstream)}
 
 
-def export(storage: Storage, given: Mapping[str, Any], schema_package: str) -> dict[str, Any]:
+def export(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """The subject's data as of now (Art. 15): their rows in every table's latest version, in
     quarantine and in predictions, the versions holding them, where the rows came from (loads)
     and which runs used them. Values are JSON-ready."""
-    found = subjects.search(storage, given, schema_package)
+    found = subjects.search(storage, given, catalog)
     tables: dict[str, Any] = {}
     load_ids: set[str] = set()
     for hit in found.report.tables:
@@ -199,7 +200,7 @@ def _forget(storage: Storage, request_id: str) -> None:
         fs.rm(path)
 
 
-def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_package: str) -> ErasureReport:
+def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Catalog) -> ErasureReport:
     """Remove the subject from every table, old versions included, with proof; see the module's docstring."""
     if not reason.strip():
         raise UsageError("an erasure needs a reason (a ticket or request reference)")
@@ -209,11 +210,11 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, schema_packag
     subject = subjects.subject_hash(storage, given)
     resumed = _unfinished(storage, subject)
     request_id = resumed or new_id()
-    found = subjects.search(storage, given, schema_package, seeds=_recall(storage, request_id) if resumed else None)
+    found = subjects.search(storage, given, catalog, seeds=_recall(storage, request_id) if resumed else None)
     _audit(storage, request_id, "erase", "started", subject, reason, {})
     _remember(storage, request_id, found.identifiers)
     done = [_erase_table(storage, found, hit, request_id, subject) for hit in found.report.tables]
-    after = subjects.search(storage, given, schema_package, seeds=found.identifiers)
+    after = subjects.search(storage, given, catalog, seeds=found.identifiers)
     residue = _residue(storage, after)
     _forget(storage, request_id)
     report = ErasureReport(request_id, subject, reason, tuple(done), found.report.runs, found.report.downstream,
@@ -330,9 +331,9 @@ class Verification(_Result):
     residue: tuple[str, ...]
 
 
-def verify(storage: Storage, given: Mapping[str, Any], schema_package: str) -> Verification:
+def verify(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> Verification:
     """Search for an erased subject again (rows, old files, logs); recorded in the audit trail."""
-    found = subjects.search(storage, given, schema_package)
+    found = subjects.search(storage, given, catalog)
     residue = _residue(storage, found)
     _audit(storage, new_id(), "verify", "finished", found.report.subject, None,
            {**_summary(found.report), "residue": residue, "verified": not residue})
@@ -342,25 +343,25 @@ def verify(storage: Storage, given: Mapping[str, Any], schema_package: str) -> V
 class Gdpr:
     """``lake.gdpr``: GDPR requests about one data subject, named by identifiers (``email=...``)."""
 
-    def __init__(self, storage: Storage, schema_package: str) -> None:
+    def __init__(self, storage: Storage, catalog: Catalog) -> None:
         self._storage = storage
-        self._schemas = schema_package
+        self._catalog = catalog
 
     def find(self, **identifiers: Any) -> SubjectReport:
         """Where the subject's data is: tables, old versions, quarantine, predictions, runs, derived tables."""
-        return find(self._storage, identifiers, self._schemas)
+        return find(self._storage, identifiers, self._catalog)
 
     def export(self, **identifiers: Any) -> dict[str, Any]:
         """The subject's data, its sources and the runs that used it, JSON-ready (Art. 15 access)."""
-        return export(self._storage, identifiers, self._schemas)
+        return export(self._storage, identifiers, self._catalog)
 
     def erase(self, *, reason: str, **identifiers: Any) -> ErasureReport:
         """Erase the subject everywhere, old versions included, and prove it (Art. 17)."""
-        return erase(self._storage, identifiers, reason, self._schemas)
+        return erase(self._storage, identifiers, reason, self._catalog)
 
     def verify(self, **identifiers: Any) -> Verification:
         """Search again after an erasure: rows, files of old versions, orphan files, log text."""
-        return verify(self._storage, identifiers, self._schemas)
+        return verify(self._storage, identifiers, self._catalog)
 
     def audit(self, **identifiers: Any) -> pa.Table:
         """The audit trail (of one subject when identifiers are given), oldest first."""

@@ -35,7 +35,8 @@ from lakekit.maintenance import vacuum
 from lakekit.storage import files, log
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import table_folder
-from lakekit.write import quarantine, validate
+from lakekit.write import governance, quarantine
+from lakekit.write.catalog import Catalog
 
 Place = Literal["table", "quarantine", "predictions", "staged"]
 """A Delta table of data, of quarantined rows, of a run's predictions; or the Parquet files of
@@ -133,13 +134,14 @@ def identifiers(given: Mapping[str, Any]) -> Identifiers:
     return found
 
 
-def tagged_tables(storage: Storage, schema_package: str) -> dict[str, Tagged]:
+def tagged_tables(storage: Storage, catalog: Catalog) -> dict[str, Tagged]:
     """Every table that can hold personal data, with its tagged columns."""
     found: dict[str, Tagged] = {}
     for table in storage.tables():
-        model = validate.find_schema(table, schema_package)
-        if model is not None and (tags := checks.pii_columns(model)):
-            unique = frozenset(k.columns[0] for k in checks.unique_keys(model) if len(k.columns) == 1)
+        model = governance.in_force(storage, table, catalog)
+        if tags := governance.tags(storage, table, catalog):
+            keys = checks.unique_keys(model) if model is not None else ()
+            unique = frozenset(k.columns[0] for k in keys if len(k.columns) == 1)
             found[table] = Tagged(table, "table", dict(tags), unique & set(tags))
     _propagate(found, impact.current_edges(storage) if storage.exists("_lakekit.lineage") else [])
     for table, holder in list(found.items()):
@@ -223,14 +225,14 @@ def _scan(storage: Storage, tagged: Tagged, known: Identifiers) -> _Scan:
     return _Scan(counts, keys)
 
 
-def search(storage: Storage, given: Mapping[str, Any], schema_package: str, *,
+def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
            seeds: Identifiers | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
     erasure that deleted the rows that linked them) everywhere; see the module's docstring."""
     known = identifiers(given)
     for kind, values in (seeds or {}).items():
         known.setdefault(kind, set()).update(values)
-    tagged = tagged_tables(storage, schema_package)
+    tagged = tagged_tables(storage, catalog)
     kinds = {k for t in tagged.values() for k in t.columns.values()}
     if unknown := sorted(set(known) - kinds):
         raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "

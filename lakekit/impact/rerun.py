@@ -20,7 +20,8 @@ from lakekit.impact.graph import Recorded, latest_transforms
 from lakekit.runs import commands as runexec
 from lakekit.runs import replay
 from lakekit.storage.delta import Storage
-from lakekit.write import validate
+from lakekit.write import governance
+from lakekit.write.catalog import Catalog
 
 
 def order(storage: Storage, downstream_of: str) -> list[Recorded]:
@@ -38,21 +39,21 @@ def order(storage: Storage, downstream_of: str) -> list[Recorded]:
         raise UsageError(f"transforms depend on each other in a cycle: {c}") from None
 
 
-def keys_of(storage: Storage, table: str, recorded: Sequence[str], schema_package: str) -> tuple[str, ...]:
+def keys_of(storage: Storage, table: str, recorded: Sequence[str], catalog: Catalog) -> tuple[str, ...]:
     """The columns that identify a row of ``table``: the transform's keys, else its schema's unique column."""
     if recorded:
         return tuple(recorded)
-    model = validate.find_schema(table, schema_package)
+    model = governance.in_force(storage, table, catalog)
     single = [k.columns for k in unique_keys(model)] if model else []
     return tuple(single[0]) if single else ()
 
 
-def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str,
+def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catalog,
           include_runs: bool = False) -> list[RerunStep]:
     """Recompute every transform downstream of ``downstream_of`` on the current input versions;
     with ``include_runs``, then re-execute the recorded commands of the runs that became stale,
     and recompute what depends on the tables those runs write."""
-    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, schema_package=schema_package)
+    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, catalog=catalog)
     if not include_runs:
         return steps
     if dry_run:
@@ -62,12 +63,12 @@ def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package
     tried: set[str] = set()
     while waiting := sorted({s.run_id for s in replay.stale_runs(storage)} - tried):
         tried.update(waiting)
-        for done in runexec.rerun(storage, waiting, schemas=schema_package):
-            steps += _rerun_run(storage, done, schema_package)
+        for done in runexec.rerun(storage, waiting, catalog=catalog):
+            steps += _rerun_run(storage, done, catalog)
     return steps
 
 
-def _rerun_run(storage: Storage, done: runexec.CommandRun, schema_package: str) -> list[RerunStep]:
+def _rerun_run(storage: Storage, done: runexec.CommandRun, catalog: Catalog) -> list[RerunStep]:
     """The tables a re-executed run wrote (with row changes), then the transforms downstream of them."""
     if done.run_id is None or done.rerun_of is None:
         return [RerunStep(f"run {done.name}", 0, None, done.skipped or "not re-executed", None, run_id=done.rerun_of)]
@@ -76,16 +77,16 @@ def _rerun_run(storage: Storage, done: runexec.CommandRun, schema_package: str) 
     for table, version in runs.run(storage, done.run_id).outputs.items():
         old = before.get(table)
         change = None if old is None else diff_rows(storage.read(table, old), storage.read(table, version),
-                                                    keys_of(storage, table, (), schema_package))
+                                                    keys_of(storage, table, (), catalog))
         steps.append(RerunStep(table, old if old is not None else -1, version,
                                f"run {done.name} re-executed ({done.status})", change, run_id=done.run_id))
-        steps += _rerun_transforms(storage, table, dry_run=False, schema_package=schema_package)
+        steps += _rerun_transforms(storage, table, dry_run=False, catalog=catalog)
     if not before:
         steps.append(RerunStep(f"run {done.name}", 0, None, f"re-executed ({done.status})", None, run_id=done.run_id))
     return steps
 
 
-def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, schema_package: str) -> list[RerunStep]:
+def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catalog) -> list[RerunStep]:
     storage.open(downstream_of)
     steps = []
     for r in order(storage, downstream_of):
@@ -96,12 +97,12 @@ def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, sc
             steps.append(RerunStep(r.table, r.version, None, reason, None))
             continue
         options = transform.TransformOptions(dialect=r.dialect, mode="overwrite" if r.incremental else r.mode,
-                                             keys=r.keys, incremental=r.incremental, schema_package=schema_package,
+                                             keys=r.keys, incremental=r.incremental, catalog=catalog,
                                              source=r.source, job=f"rerun downstream of {downstream_of}")
         result = transform.transform(storage, r.table, r.sql, options)
         change = None
         if not result.skipped:
-            keys = keys_of(storage, r.table, r.keys, schema_package)
+            keys = keys_of(storage, r.table, r.keys, catalog)
             change = diff_rows(storage.read(r.table, r.version), storage.read(r.table, result.version), keys)
         steps.append(RerunStep(r.table, r.version, result.version, reason, change))
     return steps

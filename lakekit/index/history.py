@@ -11,7 +11,7 @@ from typing import Any
 
 from lakekit.core.results import Result, Verdict
 from lakekit.index import metadata
-from lakekit.index.provenance import LoadProvenance, Provenance, from_commit
+from lakekit.index.provenance import Provenance, from_commit
 from lakekit.storage.delta import Storage
 
 
@@ -79,7 +79,7 @@ def verdicts(storage: Storage, table: str) -> dict[int, tuple[Verdict, int]]:
 def _unrecorded(provenance: Provenance) -> Verdict:
     """The verdict of a version with none recorded: written without a schema, or its verdict lost
     (a crash between the commit and its ``_lakekit/validations`` row; ``lake.validate`` redoes it)."""
-    return "unrecorded" if isinstance(provenance, LoadProvenance) and provenance.schema_hash else "unvalidated"
+    return "unrecorded" if getattr(provenance, "schema_hash", None) else "unvalidated"
 
 
 def history(storage: Storage, table: str) -> list[HistoryEntry]:

@@ -2,8 +2,10 @@
 how they are read (rows are appended by :mod:`lakekit.write.indexes`).
 
 Every row here can be rebuilt from the data tables' histories (their commits carry the
-provenance), so a crash between a data commit and its index row loses nothing. Rows are
-checked against their pandera schema in ``lakekit/index/schemas.py`` before they are written.
+provenance), so a crash between a data commit and its index row loses nothing; except the rows
+of ``schemas``, the definitions the commits name by hash, which are written before any commit
+names them (:mod:`lakekit.index.recorded`). Rows are checked against their pandera schema in
+``lakekit/index/schemas.py`` before they are written.
 """
 
 from __future__ import annotations
@@ -64,6 +66,19 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    "feature_views": pa.schema([
+        ("name", pa.string()), ("definition", pa.string()), ("user", pa.string()), ("host", pa.string()),
+        ("registered_at", _TS),
+    ]),
+    "training_sets": pa.schema([
+        ("run_id", pa.string()), ("seq", pa.int64()), ("spec", pa.string()), ("rows", pa.int64()),
+        ("fingerprint", pa.string()), ("built_at", _TS),
+    ]),
+    # one row per schema that governed a table (written before the first commit naming it)
+    "schemas": pa.schema([
+        ("schema_id", pa.string()), ("table", pa.string()), ("schema_name", pa.string()),
+        ("schema_hash", pa.string()), ("definition", pa.string()), ("recorded_at", _TS),
+    ]),
     "audit": pa.schema([
         ("audit_id", pa.string()), ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()),
         ("subject", pa.string()), ("reason", pa.string()), ("details", pa.string()), ("user", pa.string()),
@@ -87,7 +102,9 @@ def _json(value: Any) -> Any:
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject"}
+                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "audit": "subject",
+                  "feature_views": "name", "training_sets": "run_id",
+                  "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 
 

@@ -181,6 +181,8 @@ class TransformProvenance(Provenance):
     previous_inputs: dict[str, int] | None = None
     source: str | None = None
     job: str
+    schema: str | None = None
+    schema_hash: str | None = None
 
     @property
     def write_id(self) -> str:
@@ -199,6 +201,8 @@ class RunProvenance(Provenance):
     keys: tuple[str, ...] = ()
     inputs: dict[str, int] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
+    schema: str | None = None
+    schema_hash: str | None = None
 
     @property
     def write_id(self) -> str:
@@ -232,9 +236,20 @@ class ErasureProvenance(Provenance):
         return self.request_id
 
 
+@dataclass(frozen=True, kw_only=True)
+class SchemaProvenance(Provenance):
+    """A schema recorded as the table's from this version on (``Lake.set_schema``), naming the one
+    it replaces; the commit itself sets which columns keep statistics."""
+
+    operation: Literal["schema"] = "schema"
+    schema: str
+    schema_hash: str
+    replaces: str | None = None
+
+
 KINDS: dict[str, type[Provenance]] = {"ingest": LoadProvenance, "transform": TransformProvenance,
                                      "run": RunProvenance, "predictions": PredictionsProvenance,
-                                     "erase": ErasureProvenance}
+                                     "erase": ErasureProvenance, "schema": SchemaProvenance}
 """Each operation's record type."""
 
 

@@ -178,6 +178,22 @@ class Lineage(pa.DataFrameModel):
         strict = True
 
 
+class Schemas(pa.DataFrameModel):
+    """One row per schema that governed a table: its name, hash and definition. The commits of the
+    versions it governs name it by hash (``lakekit.index.recorded``)."""
+
+    schema_id: str = pa.Field(unique=True, str_length={"min_value": 1})  # table@hash
+    table: str = pa.Field(str_matches=TABLE)
+    schema_name: str = pa.Field(str_length={"min_value": 1})
+    schema_hash: str = pa.Field(str_matches=r"^sha256:[0-9a-f]{64}$")
+    definition: str = pa.Field(str_matches=JSON_OBJECT)
+    recorded_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.schemas"
+        strict = True
+
+
 class Audit(pa.DataFrameModel):
     """One row per step of a GDPR request (find, export, erase, verify): who, when, why, which
     subject (a salted hash, never an identifier) and what changed (counts, tables, versions)."""
@@ -196,4 +212,35 @@ class Audit(pa.DataFrameModel):
 
     class Config:
         name = "_lakekit.audit"
+        strict = True
+
+
+class FeatureViews(pa.DataFrameModel):
+    """One row per registration of a feature view: the latest row of a name holds its definition
+    (none: the view was dropped)."""
+
+    name: str = pa.Field(str_matches=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    definition: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {"table", "entity", "timestamp", ...}
+    user: str
+    host: str
+    registered_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.feature_views"
+        strict = True
+
+
+class TrainingSets(pa.DataFrameModel):
+    """One row per point-in-time training set a run built: the labels and feature views at their
+    pinned versions, how it was joined, and a fingerprint of the rows that came back."""
+
+    run_id: str = pa.Field(str_length={"min_value": 1})
+    seq: int = pa.Field(ge=1)
+    spec: str = pa.Field(str_matches=JSON_OBJECT)  # {"labels", "timestamp", "known_at", "ttl", "views", ...}
+    rows: int = pa.Field(ge=0)
+    fingerprint: str = pa.Field(str_matches=r"^xxh3_128:[0-9a-f]{32}$")
+    built_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.training_sets"
         strict = True

@@ -21,6 +21,7 @@ from lakekit.errors import Cycle, LakekitError, UsageError
 from lakekit.runs import replay
 from lakekit.runs.record import RUN_ID_ENV, RunStatus
 from lakekit.storage.delta import Storage
+from lakekit.write.catalog import NONE, Catalog
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,14 @@ class CommandRun(Result):
 
 def execute(storage: Storage, name: str, argv: Sequence[str], *, cwd: str | None = None,
             params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None,
-            schemas: str = "schemas") -> CommandRun:
+            catalog: Catalog = NONE) -> CommandRun:
     """Run ``argv`` as the run ``name``: recorded as running, then finished (exit status 0) or
     failed (``error`` = ``"exit status N"``)."""
     if not argv:
         raise UsageError("give the command to run after '--'")
     where = cwd or str(Path.cwd())
     command = {"argv": list(argv), "cwd": where}
-    with runs.start_run(storage, name, params, tags, command=command, schemas=schemas) as run:
+    with runs.start_run(storage, name, params, tags, command=command, catalog=catalog) as run:
         try:
             code = subprocess.run(list(argv), cwd=where, env={**os.environ, RUN_ID_ENV: run.run_id},
                                   check=False).returncode
@@ -55,7 +56,7 @@ def execute(storage: Storage, name: str, argv: Sequence[str], *, cwd: str | None
     return CommandRun(run.run_id, name, run.status, code, (tags or {}).get("rerun_of"))
 
 
-def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, schemas: str = "schemas") -> list[CommandRun]:
+def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, catalog: Catalog = NONE) -> list[CommandRun]:
     """Re-execute the recorded commands of ``run_ids`` (default: the stale runs) and of every run
     that read a table they wrote, upstream first; runs without a command are reported, not run.
     A run re-executed before (superseded) is not executed again: its rerun stands for it."""
@@ -71,7 +72,7 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, schemas: st
             done.append(CommandRun(None, info.name, None, None, run_id, "no command recorded"))
             continue
         done.append(execute(storage, info.name, info.command["argv"], cwd=info.command.get("cwd"),
-                            tags={"rerun_of": run_id}, schemas=schemas))
+                            tags={"rerun_of": run_id}, catalog=catalog))
     return done
 
 

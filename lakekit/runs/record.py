@@ -34,15 +34,18 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
 from lakekit.errors import InternalError, UsageError
+from lakekit.features import FeatureStore
 from lakekit.index import history, metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
+from lakekit.runs.features import RunFeatures
 from lakekit.runs.pinned import pinned_read, recorded_filter
 from lakekit.runs.recorded import Artifact, Read, predictions_table
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import META_NAMESPACE, Storage
-from lakekit.write import indexes, publish, validate
+from lakekit.write import governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
@@ -54,12 +57,12 @@ class Run:
 
     def __init__(self, storage: Storage, run_id: str, name: str, *, params: Mapping[str, Any] | None = None,
                  tags: Mapping[str, Any] | None = None, command: Mapping[str, Any] | None = None,
-                 attached: bool = False, schemas: str = "schemas") -> None:
+                 attached: bool = False, catalog: Catalog = NONE, features: FeatureStore | None = None) -> None:
         self.storage = storage
         self.run_id = run_id
         self.name = name
         self.attached = attached
-        self.schemas = schemas
+        self.catalog = catalog
         self.status: RunStatus = "running"
         self.started_at = now()
         self.params: dict[str, Any] = dict(params or {})
@@ -72,6 +75,8 @@ class Run:
         self._unsaved: list[dict[str, Any]] = []
         self._writes: Counter[str] = Counter()
         self._ended = False
+        self.features = RunFeatures(self, features or FeatureStore(storage))
+        """Point-in-time training sets, recorded: ``run.features.historical(labels_table, [...], ...)``."""
 
     def __repr__(self) -> str:
         return f"Run({self.run_id!r}, {self.name!r}, {self.status})"
@@ -138,9 +143,13 @@ class Run:
         names.check_writable(table)
         self._writes[table] += 1
         seq = self._writes[table]
+        model = governance.governing(self.storage, table, self.catalog)
+        governance.prepare(self.storage, table, model)
+        named, digest = governance.stamp(model)
         made = RunProvenance(run_id=self.run_id, run_name=self.name, seq=seq, mode=mode, keys=tuple(keys or ()),
-                             inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()})
-        target = Target(table, mode, tuple(keys or ()), model=validate.find_schema(table, self.schemas))
+                             inputs=self.inputs, artifacts={a.path: a.sha256 for a in self.artifacts.values()},
+                             schema=named, schema_hash=digest)
+        target = Target(table, mode, tuple(keys or ()), model=model)
         indexes.check("run_outputs", [output_row(table, 0, 0, made, now())])
         version, rows = _write_once(self.storage, target, pa.table(data), f"lakekit-run-write:{self.run_id}:{table}",
                                     seq, made)
@@ -196,15 +205,16 @@ class Run:
 
 def start_run(storage: Storage, name: str, params: Mapping[str, Any] | None = None,
               tags: Mapping[str, Any] | None = None, *, command: Mapping[str, Any] | None = None,
-              schemas: str = "schemas") -> Run:
+              catalog: Catalog = NONE, features: FeatureStore | None = None) -> Run:
     """A new run, recorded as ``running``; or, inside a process started by ``lakekit run``
     (``LAKEKIT_RUN_ID`` names a run of this lake), that run."""
     parent = os.environ.get(RUN_ID_ENV)
     known = recorded.rows(storage, "runs", parent) if parent and command is None else None
     if parent and known is not None and known.num_rows:
         return Run(storage, parent, str(known.column("name")[0]), params=params, tags=tags, attached=True,
-                   schemas=schemas)
-    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, schemas=schemas)
+                   catalog=catalog, features=features)
+    run = Run(storage, new_id(), name, params=params, tags=tags, command=command, catalog=catalog,
+              features=features)
     run.save()
     return run
 

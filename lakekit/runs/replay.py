@@ -24,15 +24,17 @@ from lakekit.errors import NotReproducible, VersionNotFound
 from lakekit.index import history
 from lakekit.index.history import HistoryEntry
 from lakekit.index.provenance import RunProvenance, TransformProvenance
-from lakekit.runs import pinned
+from lakekit.runs import features, pinned
 from lakekit.storage.delta import NO_DATA_CHANGE, Storage
-from lakekit.write import validate
+from lakekit.write import governance
+from lakekit.write.catalog import NONE, Catalog
 
 
 def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
     """``{table: rows}`` exactly as the run's reads returned them, checked by fingerprint.
 
-    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…
+    A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
+    training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
     """
     out: dict[str, pa.Table] = {}
     for read in runs.reads(storage, run_id):
@@ -48,6 +50,19 @@ def reproduce(storage: Storage, run_id: str) -> dict[str, pa.Table]:
             n += 1
             key = f"{read.table}#{n}"
         out[key] = data
+    for seq, recipe, rows, fingerprint in features.training_sets(storage, run_id):
+        what = f"historical#{seq}"
+        if recipe.labels is None or recipe.labels_version is None:
+            raise NotReproducible(run_id, what, "its labels were not a lake table")
+        try:
+            labels = pinned.pinned_read(storage, recipe.labels, recipe.labels_version, None, None)
+            built = recipe.build(storage, labels)
+        except (VersionNotFound, OSError) as e:
+            raise NotReproducible(run_id, what, f"an input version is no longer readable ({type(e).__name__})") \
+                from None
+        if built.num_rows != rows or table_fingerprint(built) != fingerprint:
+            raise NotReproducible(run_id, what, "the rows built again differ from those of the run")
+        out[what] = built
     return out
 
 
@@ -74,15 +89,15 @@ class RunComparison(Result):
     metrics: dict[str, tuple[Any, Any]]
 
 
-def table_keys(table: str, schemas: str = "schemas") -> tuple[str, ...]:
+def table_keys(storage: Storage, table: str, catalog: Catalog = NONE) -> tuple[str, ...]:
     """The columns identifying a table's rows: its schema's first unique key (none without one)."""
-    model = validate.find_schema(table, schemas)
+    model = governance.in_force(storage, table, catalog)
     found = unique_keys(model) if model is not None else ()
     return found[0].columns if found else ()
 
 
 def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None,
-                 schemas: str = "schemas") -> RunComparison:
+                 catalog: Catalog = NONE) -> RunComparison:
     """Which inputs of runs ``a`` and ``b`` differ in version, with rows added/removed/changed
     between the two versions (by ``keys[table]``, else the schema's unique key, else whole rows)."""
     ra, rb = runs.run(storage, a), runs.run(storage, b)
@@ -94,7 +109,7 @@ def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequenc
             continue
         diff = None
         if va is not None and vb is not None:
-            by = tuple((keys or {}).get(table) or table_keys(table, schemas))
+            by = tuple((keys or {}).get(table) or table_keys(storage, table, catalog))
             diff = diff_rows(storage.read(table, va), storage.read(table, vb), by)
         changes.append(InputChange(table, va, vb, diff))
     return RunComparison(a, b, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),

@@ -36,7 +36,7 @@ from lakekit.storage.scan import quote, select_rows
 META_NAMESPACE = "_lakekit"
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
-                            "DROP CONSTRAINT"})
+                            "DROP CONSTRAINT", "UPDATE FIELD METADATA"})
 """The Delta operations (as delta-rs names them in a table's history) after which a table holds the
 same rows: housekeeping of files, properties and constraints. Any other commit may change data."""
 KEEP_HANDLE_SECONDS = 60.0
@@ -161,6 +161,20 @@ class Storage:
                 fs.rm(draft)
         with fs.open(path, "rb") as f:
             return bytes(f.read())
+
+    def present(self) -> bool:
+        """Whether the lake exists: its local folder, or anything under its object-store prefix."""
+        fs, base = self.files()
+        return bool(fs.isdir(base) if "://" not in self.root else fs.exists(base))
+
+    def make(self) -> None:
+        """Create the lake: its local folder, or (an object store has no folders) ``_lakekit/lake.json``."""
+        fs, base = self.files()
+        if "://" not in self.root:
+            fs.makedirs(base, exist_ok=True)
+            return
+        with fs.open(f"{base}/{META_NAMESPACE}/lake.json", "wb") as f:
+            f.write(b'{"made_by": "lakekit"}\n')
 
     def tables(self) -> list[str]:
         """Every ``ns.name`` with a Delta log under the root, lakekit's own excluded (and folders whose
@@ -343,6 +357,13 @@ class Storage:
             matched.when_not_matched_insert_all().execute()
         return before + 1 if commit.exclusive else self.open(table).version()
 
+    def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], *, base: DeltaTable) -> int:
+        """Set keys of one column's field metadata in one commit on top of exactly ``base``; returns
+        its version; raises :class:`Conflict` when another writer committed first."""
+        with translated(table, "tag a column of"):
+            base.alter.set_column_metadata(column, dict(values), commit_properties=Commit().properties(exclusive=True))
+        return base.version()
+
     def folder_fs(self, folder: str) -> pafs.FileSystem:
         """A filesystem rooted at ``<root>/<folder>`` (a table's folder is ``ns/name``), for the
         plain files lakekit reads and writes itself (:mod:`lakekit.files`)."""
@@ -352,12 +373,15 @@ class Storage:
         fs, base = self.files()
         return pafs.SubTreeFileSystem(f"{base}/{folder}", pafs.PyFileSystem(pafs.FSSpecHandler(fs)))
 
-    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable) -> None:
-        """Set table properties in one commit on top of exactly ``base``; raises :class:`Conflict`
-        when another writer committed first."""
+    def set_properties(self, table: str, properties: Mapping[str, str], *, base: DeltaTable,
+                       commit: Commit | None = None) -> int:
+        """Set table properties (none: a commit that only carries ``commit``'s metadata) in one commit
+        on top of exactly ``base``; returns its version; raises :class:`Conflict` when another
+        writer committed first."""
         with translated(table, "set properties of"):
             base.alter.set_table_properties(dict(properties), raise_if_not_exists=False,
-                                            commit_properties=CommitProperties(max_commit_retries=0))
+                                            commit_properties=(commit or Commit()).properties(exclusive=True))
+        return base.version()
 
     def compact(self, table: str) -> None:
         """Rewrite small files into fewer and checkpoint the log, so opening and reading stay flat.

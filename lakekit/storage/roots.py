@@ -37,7 +37,6 @@ def normalise_root(root: str | Path) -> str:
     if "://" not in text:
         path = Path(text).expanduser().resolve()
         check_root(str(path))
-        path.mkdir(parents=True, exist_ok=True)
         return str(path)
     check_root(text)
     return text.rstrip("/")

@@ -34,7 +34,8 @@ from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import column_lineage
 from lakekit.storage.delta import Storage
 from lakekit.transform import incremental, query, statement
-from lakekit.write import indexes, publish, validate
+from lakekit.write import governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Target
 
@@ -48,7 +49,7 @@ class TransformOptions:
     keys: tuple[str, ...] = ()
     versions: Mapping[str, int] | None = None
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
     source: str | None = None
     job: str | None = None
@@ -85,16 +86,15 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict
 
 
 def copied_personal(storage: Storage, inputs: Mapping[str, int], edges: Sequence[ColumnEdge],
-                    schema_package: str) -> tuple[str, ...]:
+                    catalog: Catalog) -> tuple[str, ...]:
     """Target columns copying an input's personal-data column unchanged (an ``identity`` edge):
     one its schema tags, or one it keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
     for table, version in inputs.items():
-        model = validate.find_schema(table, schema_package)
         snapshot = storage.open(table, version)
         listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
         unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
-        personal[table] = unlisted | (set(validate.pii_columns(model)) if model is not None else set())
+        personal[table] = unlisted | set(governance.tags(storage, table, catalog))
     return tuple(sorted({e.target_column for e in edges if e.kind == "direct" and e.subtype == "identity"
                          and e.source_column in personal.get(e.source_table, set())}))
 
@@ -122,9 +122,11 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
-    model = options.schema or validate.find_schema(target, options.schema_package)
-    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.schema_package)
+    model = governance.governing(storage, target, options.catalog, options.schema)
+    personal = () if storage.exists(target) else copied_personal(storage, inputs, edges, options.catalog)
     transform_id = new_id()
+    governance.prepare(storage, target, model)
+    named, digest = governance.stamp(model)
 
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
@@ -138,7 +140,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         made = TransformProvenance(
             transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
             keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
-            source=options.source, job=options.job or f"transform {target}")
+            source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest)
         draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
         lineage_draft, record_draft = index_rows(draft, made, now())
         indexes.check("lineage", lineage_draft)

@@ -29,6 +29,7 @@ from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError,
 from lakekit.storage.delta import Storage
 from lakekit.transform import query, statement
 from lakekit.transform.pipeline import TransformOptions, transform
+from lakekit.write.catalog import NONE, Catalog
 
 _HEADER = re.compile(r"^\s*--\s*lakekit:(.*)$", re.IGNORECASE)
 
@@ -47,7 +48,7 @@ class SqlFile:
 
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
-                   dialect: str = "snowflake", schema_package: str = "schemas",
+                   dialect: str = "snowflake", catalog: Catalog = NONE,
                    full_refresh: bool = False) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
     fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
@@ -64,7 +65,7 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
             broken.add(target)
             runs.append(FileRun(f.path, target, None, True, f"not run: {upstream[0]} failed", 0, {}))
             continue
-        options = TransformOptions(dialect=f.dialect, keys=f.keys, schema_package=schema_package, source=f.path,
+        options = TransformOptions(dialect=f.dialect, keys=f.keys, catalog=catalog, source=f.path,
                                    job=f"run_transforms {directory}", incremental=f.incremental,
                                    full_refresh=full_refresh)
         try:

@@ -1,1 +1,2 @@
-"""Writing a table version: ingest, write-audit-publish, validation and quarantine."""
+"""Every commit lakekit makes: the exactly-once commit helper, ingest, write-audit-publish with
+validation and quarantine, index rows, and the migration of older lakes' records."""

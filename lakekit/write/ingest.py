@@ -30,7 +30,8 @@ from lakekit.index.heal import Healer, Lost, heal
 from lakekit.index.provenance import LoadProvenance, new_id, now
 from lakekit.sources.formats import Format, Source
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import fingerprints, indexes, publish, validate
+from lakekit.write import fingerprints, governance, indexes, publish
+from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
 from lakekit.write.publish import Progress, Target
 
@@ -53,7 +54,7 @@ class IngestOptions:
     job: str | None = None
     load_id_column: bool = True
     schema: Model | None = None
-    schema_package: str = "schemas"
+    catalog: Catalog = NONE
     on_invalid: OnInvalid | None = None
 
     def __post_init__(self) -> None:
@@ -89,7 +90,8 @@ def ingest(
     known = {**remembered, **{src.uri: fp for src in found if src.uri not in remembered
                               and (fp := _known(src, options, verify)) is not None}}
     load_id = new_id()
-    model = options.schema or validate.find_schema(table, options.schema_package)
+    model = governance.governing(storage, table, options.catalog, options.schema)
+    governance.prepare(storage, table, model)
 
     def attempt(dt: DeltaTable | None) -> tuple[LoadResult, LoadProvenance | None]:
         todo = _todo(dt, found, known)
@@ -175,10 +177,10 @@ class _Commit:
                  model: Model | None) -> None:
         self.dt, self.todo, self.known, self.digests, self.table = dt, todo, known, digests, table
         self.hashed: dict[str, SourceFile] = {}
+        named, digest = governance.stamp(model)
         self.made = LoadProvenance(
             load_id=load_id, job=options.job or f"ingest {table}", mode=options.mode, keys=options.keys,
-            metadata=dict(options.metadata), schema=validate.schema_name(model) if model else None,
-            schema_hash=validate.schema_hash(model) if model else None)
+            metadata=dict(options.metadata), schema=named, schema_hash=digest)
 
     def __call__(self) -> Commit:
         self.hashed = {uri: SourceFile(uri, src.size, d.checksum())

@@ -27,7 +27,7 @@ from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import UsageError
 from lakekit.storage import staged
 from lakekit.storage.delta import Commit, Storage
-from lakekit.write import indexes, quarantine, validate
+from lakekit.write import governance, indexes, quarantine, validate
 from lakekit.write.spool import Spool
 
 Progress = Callable[[str, int], None]
@@ -170,6 +170,7 @@ def publish(
     check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
                [(uri, reader.schema) for uri, reader in parts])
     pub = _Publication()
+    schema = governance.tagged(schema, target.model, pa.schema(base.schema().to_arrow()) if base is not None else None)
     auditor = None
     if target.model is not None:
         auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,

@@ -26,7 +26,8 @@ from lakekit.core.evolution import conform, delta_type, fits, reconcile
 from lakekit.index import history
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.roots import split_name
-from lakekit.write import validate
+from lakekit.write import governance, validate
+from lakekit.write.catalog import Catalog
 from lakekit.write.commit import commit_once
 
 SOURCE = "_source"
@@ -111,11 +112,9 @@ def _append(storage: Storage, table: str, rows: pa.Table, *, load_id: str, pii: 
     commit_once(storage, name, attempt)
 
 
-def rows(storage: Storage, table: str, schema_package: str) -> pa.Table:
+def rows(storage: Storage, table: str, catalog: Catalog) -> pa.Table:
     """The quarantined rows of ``table`` whose write (load, transform, run) committed."""
-    model = validate.find_schema(table, schema_package)
-    return read(storage, table, history.write_ids(storage, table),
-                pii=validate.pii_columns(model) if model else ())
+    return read(storage, table, history.write_ids(storage, table), pii=governance.tags(storage, table, catalog))
 
 
 def read(storage: Storage, table: str, committed: Iterable[str], *, pii: Collection[str]) -> pa.Table:

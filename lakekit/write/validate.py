@@ -12,13 +12,10 @@ every later row with that value fails. Nulls compare equal, as in pandera's own 
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-import pandera.polars as pa
 import polars as pl
 import pyarrow as arrow
 
@@ -34,12 +31,11 @@ from lakekit.core.checks import (
     drift,
     pii_columns,
     policy_of,
-    schema_hash,
-    schema_name,
     unique_keys,
 )
+from lakekit.core.definition import schema_hash, schema_name
 from lakekit.core.results import CheckFailure, ValidationReport
-from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift
+from lakekit.errors import FailedChecks, SchemaDrift
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes
 from lakekit.write.claimed import Claimed
@@ -50,7 +46,6 @@ __all__ = [
     "OnInvalid",
     "check_drift",
     "enforce",
-    "find_schema",
     "pii_columns",
     "policy_of",
     "prior_columns",
@@ -64,37 +59,6 @@ OWNER = "\x00owner"
 """The merge key of each row, beside the values it claims (merge loads only)."""
 FIRST_ROWS = 10
 """How many row numbers a failure keeps."""
-
-
-def find_schema(table: str, package: str = "schemas") -> Model | None:
-    """The pandera polars model in ``package`` (or its submodules) whose ``Config.name`` is ``table``.
-
-    None when no model claims the table or the package does not exist; :class:`DuplicateSchema`
-    when two do.
-    """
-    try:
-        root = importlib.import_module(package)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (package == exc.name or package.startswith(f"{exc.name}.")):
-            return None
-        raise
-    modules = [root]
-    if hasattr(root, "__path__"):
-        found = pkgutil.walk_packages(root.__path__, prefix=f"{root.__name__}.")
-        modules += [importlib.import_module(info.name) for info in found]
-    claims: dict[int, Model] = {}
-    for module in modules:
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and issubclass(obj, pa.DataFrameModel)
-                and obj.__config__ is not None
-                and obj.__config__.name == table
-            ):
-                claims[id(obj)] = obj
-    if len(claims) > 1:
-        raise DuplicateSchema(table, tuple(sorted(f"{m.__module__}.{m.__qualname__}" for m in claims.values())))
-    return next(iter(claims.values()), None)
 
 
 def prior_columns(model: Model) -> list[str]:

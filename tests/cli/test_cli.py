@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import lakekit as lk
 from lakekit.cli import app
+from lakekit.errors import LakekitError
+from lakekit.project import Project
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    (tmp_path / "a.csv").write_text("id,email\n1,ann@example.com\n2,bob@example.com\n")
-    (tmp_path / "b.csv").write_text("id,email\n3,cy@example.com\n")
-    (tmp_path / "bad.csv").write_text("id,email\n4\n")
+def folder(tmp_path: Path) -> Path:
+    """An empty current folder (no project, no lake)."""
     cwd = os.getcwd()
     os.chdir(tmp_path)
     yield tmp_path
     os.chdir(cwd)
+
+
+@pytest.fixture
+def workdir(folder: Path) -> Path:
+    """A project made by ``lakekit init``, with a few CSV files."""
+    assert run("init")[0] == 0
+    (folder / "a.csv").write_text("id,email\n1,ann@example.com\n2,bob@example.com\n")
+    (folder / "b.csv").write_text("id,email\n3,cy@example.com\n")
+    (folder / "bad.csv").write_text("id,email\n4\n")
+    return folder
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -30,11 +44,24 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_init_writes_config_and_commands_default_to_it(workdir: Path) -> None:
-    assert run("init", "--lake", "mylake")[0] == 0
-    assert (workdir / "lakekit.toml").read_text().strip() == 'lake = "mylake"'
-    assert run("ingest", "raw.people", "a.csv")[0] == 0
-    assert (workdir / "mylake" / "raw" / "people" / "_delta_log").is_dir()
+def test_init_scaffolds_a_project_and_commands_default_to_it(folder: Path) -> None:
+    code, out, _ = run("init", "shop", "--lake", "mylake")
+    assert code == 0 and "created shop/lakekit.toml" in out
+    config = tomllib.loads((folder / "shop" / "lakekit.toml").read_text())
+    assert config == {"lake": "mylake", "schemas": "schemas", "transforms": "transforms", "dialect": "duckdb"}
+    assert (folder / "shop" / ".gitignore").read_text() == "/mylake/\n"
+    assert (folder / "shop" / "transforms").is_dir() and (folder / "shop" / "mylake").is_dir()
+    example = (folder / "shop" / "schemas" / "customers.py").read_text()
+    assert 'name = "raw.customers"' in example and '{"pii": "email"}' in example
+    os.chdir(folder / "shop")
+    (folder / "shop" / "c.csv").write_text("customer_id,email,country,signed_up\n"
+                                          "1,ann@example.com,FR,2026-01-05T10:00:00\n2,nope,DE,2026-01-06T10:00:00\n")
+    code, out, _ = run("ingest", "raw.customers", "c.csv", "--json")
+    assert code == 0 and json.loads(out)["quarantined"] == 1  # the example model governs raw.customers
+    assert (folder / "shop" / "mylake" / "raw" / "customers" / "_delta_log").is_dir()
+    assert json.loads(run("schema", "raw.customers", "--json")[1])["pii"] == {"customer_id": "customer_id",
+                                                                              "email": "email"}
+    assert run("init")[0] == 0 and "customer_id" in (folder / "shop" / "schemas" / "customers.py").read_text()
 
 
 def test_ingest_tables_history_show_loads_json(workdir: Path) -> None:
@@ -92,6 +119,78 @@ def test_usage_errors_exit_2(workdir: Path) -> None:
 
 
 def test_every_command_has_help(workdir: Path) -> None:
-    for command in ("init", "ingest", "tables", "history", "show", "loads"):
+    for command in ("init", "ingest", "tables", "history", "show", "loads", "schema"):
         code, out, _ = run(command, "--help")
         assert code == 0 and "--lake" in out and "--json" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--lake", "lake", "--json", "tables"),
+        ("tables", "--lake", "lake", "--json"),
+        ("--json", "tables", "--lake", "lake"),
+        ("--lake", "elsewhere", "tables", "--lake", "lake", "--json"),  # the last one given wins
+    ],
+)
+def test_global_options_go_before_or_after_the_command(workdir: Path, args: tuple[str, ...]) -> None:
+    run("ingest", "raw.people", "a.csv")
+    code, out, _ = run(*args)
+    assert code == 0 and json.loads(out) == ["raw.people"]
+
+
+def test_global_options_reach_nested_commands(workdir: Path) -> None:
+    run("ingest", "raw.people", "a.csv")
+    code, out, _ = run("--lake", "lake", "runs", "list", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run("gdpr", "--json", "audit", "--lake", "lake")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = run("show", "raw.nope", "--debug")
+    assert code == 1 and "Traceback" not in err  # CliRunner catches the exception --debug lets through
+    assert isinstance(runner.invoke(app, ["show", "raw.nope", "--debug"]).exception, LakekitError)
+
+
+@pytest.mark.parametrize("command", [("tables",), ("history", "raw.people"), ("gdpr", "audit"), ("runs", "list"),
+                                     ("validate", "raw.people"), ("repair",), ("schema", "raw.people")])
+def test_reading_commands_refuse_a_lake_that_does_not_exist(workdir: Path, command: tuple[str, ...]) -> None:
+    code, _, err = run(*command, "--lake", "demo-lak")
+    assert code == 1
+    assert err.strip() == "error: no lake at 'demo-lak' — run 'lakekit init' to create one"
+    assert not (workdir / "demo-lak").exists()
+
+
+def test_writing_commands_create_a_lake_only_when_told(workdir: Path) -> None:
+    code, _, err = run("ingest", "raw.people", "a.csv", "--lake", "other")
+    assert code == 1 and "run 'lakekit init' to create one, or pass --create" in err
+    assert not (workdir / "other").exists()
+    assert run("ingest", "raw.people", "a.csv", "--lake", "other", "--create")[0] == 0
+    assert (workdir / "other" / "raw" / "people").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('schemas = "nowhere"\n', "schema folder 'nowhere' does not exist"),
+        ('schema_package = "no_such_schema_package"\n', "no schema package 'no_such_schema_package'"),
+        ('schema = "schemas"\n', "unknown setting 'schema'"),
+        ('[storage.env]\nAWS_ACCESS_KEY_ID = "LAKEKIT_TEST_UNSET_KEY"\n', "LAKEKIT_TEST_UNSET_KEY"),
+    ],
+)
+def test_a_config_that_cannot_be_used_is_an_error_naming_what(folder: Path, config: str, message: str) -> None:
+    (folder / "lake").mkdir()
+    (folder / "lakekit.toml").write_text(config)
+    code, _, err = run("tables")
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_storage_options_come_from_the_variables_the_config_names(folder: Path, monkeypatch) -> None:
+    (folder / "lakekit.toml").write_text('[storage.env]\nAWS_REGION = "LAKEKIT_TEST_REGION"\n')
+    monkeypatch.setenv("LAKEKIT_TEST_REGION", "eu-west-1")
+    assert Project.load().storage_options() == {"AWS_REGION": "eu-west-1"}
+
+
+def test_version_and_module_entry_point(folder: Path) -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.strip() == f"lakekit {lk.__version__}"
+    done = subprocess.run([sys.executable, "-m", "lakekit", "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"lakekit {lk.__version__}"

@@ -25,7 +25,10 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.harness import Case, Recorder, SubprocessRunner, Violation, confirm, execute, make_runner
+from tests.fuzz.cases import Case, Violation
+from tests.fuzz.harness import confirm, execute
+from tests.fuzz.record import Recorder
+from tests.fuzz.runners import SubprocessRunner, make_runner
 
 CONFIRM = os.environ.get("LAKEKIT_FUZZ_CONFIRM", "1") == "1"
 SUBPROCESS_SHARE = float(os.environ.get("LAKEKIT_FUZZ_SUBPROCESS_SHARE", "0.05"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 
-from tests.fuzz.harness import MARKER, Case, Expected, Step
+from tests.fuzz.cases import MARKER, Case, Expected, Step
 
 M = MARKER
 NATIVE = {

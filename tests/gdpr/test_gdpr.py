@@ -143,7 +143,7 @@ def test_a_table_without_load_ids_is_rewritten_whole(tmp_path: Path) -> None:
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _crm(tmp_path)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschemas = "tests.gdpr.gdpr_models"\n')
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschema_package = "tests.gdpr.gdpr_models"\n')
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:
@@ -239,7 +239,7 @@ def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
 
 
 def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> None:
-    lake = Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = Lake(tmp_path / "lake")
     uri = lake._storage.uri("t.x")
     rows = pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]})
     write_deltalake(uri, rows, partition_by=["v"])

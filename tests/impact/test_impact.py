@@ -39,7 +39,7 @@ def write(path: Path, header: str, rows: list[tuple[object, ...]]) -> str:
 
 @pytest.fixture
 def chain(tmp_path: Path) -> lk.Lake:
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     lake.ingest("raw.members", write(tmp_path / "u.csv", "user_id,ip,country,birth_year", USERS))
     lake.ingest("raw.blocked", write(tmp_path / "b.csv", "ip", [(ip,) for ip in BLOCKED]))
     lake.transform("clean.members", DESPAM, dialect="snowflake")
@@ -135,7 +135,7 @@ def test_cli_lineage_formats_and_rerun(chain: lk.Lake) -> None:
 
 SCORE = """
 import pyarrow as pa, pyarrow.compute as pc, lakekit as lk
-lake = lk.Lake({root!r}, schemas="no_schema_package")
+lake = lk.Lake({root!r})
 with lake.start_run("scorer") as run:
     rows = run.read("features.members")
     scored = rows.select(["user_id"]).append_column("score", pc.multiply(rows.column("age"), 2))

@@ -68,10 +68,12 @@ def test_opening_an_older_lake_migrates_it_and_reads_what_it_wrote(old: Path) ->
 def test_a_migrated_lake_takes_new_writes(old: Path, tmp_path: Path) -> None:
     lake = lk.Lake(old, schemas="models")
     (tmp_path / "more.csv").write_text("user_id,email,country\n4,cy@example.com,es\n")
-    assert lake.ingest("raw.people", str(tmp_path / "more.csv")).version == 1
+    loaded = lake.ingest("raw.people", str(tmp_path / "more.csv"))  # after commits tagging its PII columns:
+    assert loaded.rows == 1 and loaded.version == lake.resolve_version("raw.people")  # the old lakekit did not
+    assert lake.schema("raw.people").pii == {"user_id": "user_id", "email": "email"}
     assert lake.transform("clean.people", "SELECT user_id, upper(country) AS country FROM raw.people",
-                          dialect="duckdb").version == 1
-    assert [r["version"] for r in lake.loads("raw.people").to_pylist()] == [0, 1]
+                          dialect="duckdb").version == lake.resolve_version("clean.people")
+    assert [r["version"] for r in lake.loads("raw.people").to_pylist()] == [0, loaded.version]
     assert _formats(old) == dict.fromkeys(INDEXES, FORMAT)
 
 

@@ -19,7 +19,7 @@ from lakekit.write import indexes
 
 @pytest.fixture
 def lake(tmp_path: Path) -> Lake:
-    lake = Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = Lake(tmp_path / "lake")
     write_deltalake(lake._storage.uri("raw.t"), pa.table({"id": [1, 2, 3]}))
     return lake
 
@@ -83,7 +83,7 @@ from lakekit.index import journal
 from lakekit.write import indexes
 journal.GRACE = timedelta(0)
 indexes.FOLD_EVERY = 3
-lake = Lake(sys.argv[1], schemas="no_schema_package")
+lake = Lake(sys.argv[1])
 for n in range(int(sys.argv[2])):
     with lake.start_run("job-" + sys.argv[3], params={"n": n}) as run:
         run.read("raw.t")

@@ -35,3 +35,10 @@ def test_demo_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert written[1] > written[0]  # the rerun after the blacklist fix restored the campus users
     assert [r["name"] for r in lake.runs().to_pylist()].count("id-merge") == 3
     assert lake.stale_runs() == []
+    latest = lake.reproduce(jobs[-1]["run_id"])  # the training set after the erasure, point in time
+    built, pinned = latest["historical#1"], latest["features.activity_7d"]
+    assert built.num_rows == latest["labels.job_seeker"].num_rows and built.column("applied_jobs_7d").null_count
+    assert lake.run(jobs[-1]["run_id"]).inputs.keys() >= {"labels.job_seeker", "features.activity_7d"}
+    assert pinned.column_names == ["user_id", "event_at", "applied_jobs_7d"]  # only what the view gave
+    leaked = lake.sql(demo.LATEST_VALUES, dialect="duckdb").column("leaked")
+    assert 0 < sum(bool(x) for x in leaked.to_pylist()) < len(leaked)  # a plain join leaks into some labels

@@ -42,7 +42,7 @@ def test_repair_writes_lost_index_rows_again(tmp_path: Path, monkeypatch: pytest
     assert "mart.scored" in lake.lineage.downstream("crm.orders.amount").tables
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschemas = "tests.gdpr.gdpr_models"\n')
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschema_package = "tests.gdpr.gdpr_models"\n')
     result = CliRunner().invoke(app, ["repair", "--json"])
     assert result.exit_code == 0
     again = json.loads(result.stdout)

@@ -157,8 +157,8 @@ def test_ndjson_failing_mid_file_exits_cleanly(tmp_path: Path) -> None:
 
     (tmp_path / "big.ndjson").write_bytes(b'{"id": 1}\n' * 150_000 + b"{oops\n" + b'{"id": 2}\n' * 1_000_000)
     cli = Path(sys.executable).parent / "lakekit"
-    done = subprocess.run([str(cli), "ingest", "t.big", str(tmp_path / "big.ndjson"), "--lake", str(tmp_path / "lake")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([str(cli), "ingest", "t.big", str(tmp_path / "big.ndjson"), "--lake", str(tmp_path / "lake"),
+                           "--create"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'big.ndjson'}: malformed JSON: Missing a name "
                                                 "for object member."]

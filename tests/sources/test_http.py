@@ -34,7 +34,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_ingest_from_http_once(served: tuple[str, Path], tmp_path: Path) -> None:
     url, folder = served
     (folder / "ips.csv").write_text("ip,reason\n10.0.0.1,botnet\n10.0.0.2,spam\n")
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     first = lake.ingest("raw.ips", f"{url}/ips.csv", metadata={"vendor": "acme"})
     assert first.rows == 2 and first.files[0].uri == f"{url}/ips.csv"
     assert lake.ingest("raw.ips", f"{url}/ips.csv").skipped
@@ -43,7 +43,7 @@ def test_ingest_from_http_once(served: tuple[str, Path], tmp_path: Path) -> None
 
 def test_missing_http_file_is_a_clear_error(served: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = served
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     with pytest.raises(SourceError, match="not found"):
         lake.ingest("raw.ips", f"{url}/nope.csv")
     assert lake.tables() == []

@@ -29,7 +29,7 @@ FILES = {
 
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     write_deltalake(lake._storage.uri("src.users"),
                     arrow.table({"id": [1, 2, 3], "amount": [5, -1, 7], "country": ["de", "fr", "de"]}))
     return lake

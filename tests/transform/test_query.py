@@ -47,7 +47,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def build_users(root: Path, src: Path) -> tuple[lk.Lake, dict[int, datetime]]:
     """The four versions above; returns the lake and each version's commit time."""
-    lake = lk.Lake(root, schemas="no_schema_package")
+    lake = lk.Lake(root)
     src.mkdir(parents=True)
     for version, batch in enumerate(USERS):
         source = src / f"users{version}.csv"
@@ -141,7 +141,7 @@ def test_a_timestamp_between_commits_reads_the_earlier_version(users, version: i
 @given(batches=st.lists(st.integers(1, 5), min_size=1, max_size=4), data=st.data())
 def test_random_appends_every_version_reads_back(batches: list[int], data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        lake = lk.Lake(Path(folder) / "lake", schemas="no_schema_package")
+        lake = lk.Lake(Path(folder) / "lake")
         next_id = 0
         for version, size in enumerate(batches):
             batch = [(next_id + i, f"n{next_id + i}") for i in range(size)]
@@ -229,7 +229,7 @@ def test_projection_and_filter_reach_the_arrow_scan(lake: lk.Lake) -> None:
 
 
 def test_offset_reads_the_version_current_that_many_seconds_ago(tmp_path: Path) -> None:
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     lake.ingest("raw.t", write_csv(tmp_path / "a.csv", [(1, "a")]))
     time.sleep(1.0)
     lake.ingest("raw.t", write_csv(tmp_path / "b.csv", [(2, "b")]))

@@ -22,7 +22,7 @@ EVENTS = arrow.table({"id": [1, 2, 3], "user": ["a", "b", "a"], "amount": [10, 2
 
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
-    lake = lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    lake = lk.Lake(tmp_path / "lake")
     put(lake, "src.events", EVENTS)
     put(lake, "src.people", arrow.table({"user": ["a", "b"], "country": ["de", "fr"]}))
     return lake

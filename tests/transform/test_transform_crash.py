@@ -59,7 +59,7 @@ elif spec["point"] == "index":
         return append(storage, name, table, **kwargs)
     lakekit.write.indexes.append = dying_append
 
-lake = Lake(spec["root"], schemas="no_schema_package")
+lake = Lake(spec["root"])
 print("start", flush=True)
 print(json.dumps(lake.transform("out.big", spec["sql"]).asdict()["version"]), flush=True)
 """
@@ -75,7 +75,7 @@ def _rows(start: int, n: int) -> pa.Table:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """out.big at version 0 made from src.big version 0; src.big version 1 adds ROWS rows."""
     root = tmp_path_factory.mktemp("transform-crash") / "lake"
-    lake = Lake(root, schemas="no_schema_package")
+    lake = Lake(root)
     write_deltalake(lake._storage.uri("src.big"), _rows(-100, 100))
     assert lake.transform("out.big", SQL).version == 0
     write_deltalake(lake._storage.uri("src.big"), _rows(0, ROWS), mode="append")
@@ -85,7 +85,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def lake(base: Path, tmp_path: Path) -> Lake:
     shutil.copytree(base, tmp_path / "lake")
-    return Lake(tmp_path / "lake", schemas="no_schema_package")
+    return Lake(tmp_path / "lake")
 
 
 def _start(lake: Lake, point: str) -> subprocess.Popen:

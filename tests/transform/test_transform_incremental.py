@@ -25,7 +25,7 @@ USERS = ["a", "b", "c", "d"]
 
 
 def new_lake(root: Path) -> lk.Lake:
-    lake = lk.Lake(root, schemas="no_schema_package")
+    lake = lk.Lake(root)
     write_deltalake(lake._storage.uri("src.people"), arrow.table({"user": ["a", "b"], "country": ["de", "fr"]}))
     write_deltalake(lake._storage.uri("src.events"), events(range(0, 5)))
     return lake

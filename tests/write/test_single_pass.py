@@ -108,6 +108,6 @@ def test_cli_verify(tmp_path: Path) -> None:
     a = _csv(tmp_path / "a.csv", [(1, "ann")])
     runner = CliRunner()
     root = str(tmp_path / "lake")
-    assert runner.invoke(app, ["ingest", "raw.t", str(a), "--lake", root]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "raw.t", str(a), "--lake", root, "--create"]).exit_code == 0
     out = runner.invoke(app, ["ingest", "raw.t", str(a), "--lake", root, "--verify", "--json"])
     assert out.exit_code == 0 and json.loads(out.stdout)["skipped"] is True

@@ -1,11 +1,9 @@
-"""The validation engine: finding schemas, auditing batches, drift, policies, reports."""
+"""The validation engine: auditing batches, drift, policies, reports."""
 
 from __future__ import annotations
 
 import json
 import re
-import sys
-import textwrap
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
@@ -19,12 +17,12 @@ from hypothesis import strategies as st
 
 from lakekit.core.checks import compile_plan
 from lakekit.core.results import ValidationReport
-from lakekit.errors import DuplicateSchema, FailedChecks, SchemaDrift, UsageError
+from lakekit.errors import FailedChecks, SchemaDrift, UsageError
+from lakekit.write import catalog
 from lakekit.write.validate import (
     Auditor,
     check_drift,
     enforce,
-    find_schema,
     pii_columns,
     policy_of,
     prior_columns,
@@ -94,52 +92,7 @@ def errors_of(rejected: pyarrow.Table) -> list[set[tuple[str | None, str]]]:
     return [{(e["column"], e["check"]) for e in json.loads(text)} for text in rejected["_errors"].to_pylist()]
 
 
-# --- finding schemas and reading their tags -------------------------------------------------
-
-
-@pytest.fixture
-def schema_package(tmp_path, monkeypatch):
-    """A throwaway schema package ``lk_schemas_<n>`` with a submodule, importable for one test."""
-    name = f"lk_schemas_{len(sys.modules)}"
-    package = tmp_path / name
-    (package / "sub").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "sub" / "__init__.py").write_text("")
-    model = textwrap.dedent(
-        """
-        from __future__ import annotations
-        import pandera.polars as pa
-        import polars as pl
-
-        class {cls}(pa.DataFrameModel):
-            id: int
-            class Config:
-                name = "{table}"
-        """
-    )
-    (package / "a.py").write_text(model.format(cls="Events", table="raw.events"))
-    (package / "sub" / "b.py").write_text(model.format(cls="Clicks", table="raw.clicks"))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    return package, model
-
-
-def test_find_schema_walks_submodules(schema_package):
-    package, _ = schema_package
-    found = find_schema("raw.clicks", package=package.name)
-    assert found is not None and found.__name__ == "Clicks"
-    assert find_schema("raw.events", package=package.name).__name__ == "Events"
-    assert find_schema("raw.nothing", package=package.name) is None
-
-
-def test_two_schemas_claiming_one_table_is_an_error(schema_package):
-    package, model = schema_package
-    (package / "c.py").write_text(model.format(cls="Other", table="raw.events"))
-    with pytest.raises(DuplicateSchema, match=r"raw\.events"):
-        find_schema("raw.events", package=package.name)
-
-
-def test_find_schema_without_a_package_finds_nothing():
-    assert find_schema("raw.users", package="no_such_schema_package") is None
+# --- reading tags -------------------------------------------------------------------------
 
 
 def test_pii_columns():
@@ -436,8 +389,8 @@ def load_row(**overrides: object) -> dict[str, list]:
 
 
 def test_metadata_schemas_accept_good_rows_and_reject_malformed_ones():
-    loads = find_schema("_lakekit.loads", "lakekit.index.schemas")
-    validations = find_schema("_lakekit.validations", "lakekit.index.schemas")
+    metadata_schemas = catalog.load("lakekit.index.schemas")
+    loads, validations = metadata_schemas.find("_lakekit.loads"), metadata_schemas.find("_lakekit.validations")
     assert loads is not None and validations is not None
     good = Auditor(loads).audit(pyarrow.table(load_row()))
     assert good.rejected.num_rows == 0

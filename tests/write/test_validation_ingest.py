@@ -45,7 +45,7 @@ MIXED = [(3, "cy@example.com", 22), (4, "not-an-email", 50), (5, "dee@example.co
 
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
-    return lk.Lake(tmp_path / "lake", schemas="no_schema_package")
+    return lk.Lake(tmp_path / "lake")
 
 
 def test_quarantine_policy_commits_valid_rows_and_keeps_failing_rows_whole(lake: lk.Lake, tmp_path: Path) -> None:
@@ -142,14 +142,24 @@ def test_pii_columns_carry_no_statistics_in_the_log(lake: lk.Lake, tmp_path: Pat
         assert stats and all("email" not in s["minValues"] and "id" not in s["minValues"] for s in stats)
 
 
-def test_schema_found_by_table_name_in_the_schema_package(tmp_path: Path) -> None:
-    lake = lk.Lake(tmp_path / "lake")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("schemas", "name"), [("schemas", "schemas.raw.Users"), (REPO / "schemas", "raw.Users")])
+def test_schema_found_by_table_name_in_the_catalog_by_package_or_folder(tmp_path: Path, schemas: str | Path,
+                                                                        name: str) -> None:
     users = "user_id,email,full_name,birth_year,country,city,signup_ip,signup_ts,user_agent\n" \
             "1,a@example.com,Ann,1990,DE,Berlin,10.0.0.1,2024-01-01T00:00:00,x\n" \
             "2,bad-email,Bob,1991,DE,Berlin,10.0.0.2,2024-01-01T00:00:00,x\n"
     (tmp_path / "u.csv").write_text(users)
-    r = lake.ingest("raw.users", str(tmp_path / "u.csv"))
-    assert r.validation.schema_name == "schemas.raw.Users" and r.quarantined == 1
+    r = lk.Lake(tmp_path / "lake", schemas=schemas).ingest("raw.users", str(tmp_path / "u.csv"))
+    assert r.validation is not None and r.validation.schema_name == name and r.quarantined == 1
+
+
+def test_a_lake_without_a_catalog_validates_nothing_it_was_not_told_to(tmp_path: Path) -> None:
+    (tmp_path / "u.csv").write_text("user_id,name\n1,Ann\n")  # raw.users of the user's own, not the example's
+    r = lk.Lake(tmp_path / "lake").ingest("raw.users", str(tmp_path / "u.csv"))
+    assert r.validation is None and r.rows == 1
 
 
 def test_metadata_schema_rejects_a_malformed_row(lake: lk.Lake) -> None:
@@ -170,8 +180,9 @@ def test_cli_validate_and_quarantine(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "user_id,email,full_name,birth_year,country,city,signup_ip,signup_ts,user_agent\n"
         "1,a@example.com,Ann,1990,DE,Berlin,10.0.0.1,2024-01-01T00:00:00,x\n"
         "2,bad-email,Bob,1991,DE,Berlin,10.0.0.2,2024-01-01T00:00:00,x\n")
+    (tmp_path / "lakekit.toml").write_text(f'schemas = "{REPO / "schemas"}"\n')
     runner = CliRunner()
-    assert runner.invoke(app, ["ingest", "raw.users", "u.csv"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "raw.users", "u.csv", "--create"]).exit_code == 0
     result = runner.invoke(app, ["quarantine", "raw.users", "--json"])
     assert result.exit_code == 0 and [r["user_id"] for r in json.loads(result.stdout)] == [2]
     result = runner.invoke(app, ["validate", "raw.users", "--json"])

@@ -1,0 +1,68 @@
+"""The schemas a lake recorded: each definition once in ``_lakekit/schemas``, and which one governs
+each version of a table — the one its commits name.
+
+A write governed by a schema names it in its commit's provenance (``schema``, ``schema_hash``);
+the definition's row (keyed ``table@hash``) is written before that commit
+(:mod:`lakekit.write.governance`), so a commit never names a schema the lake does not hold, and a
+crash in between leaves only a row nobody names.
+The schema of version v is the one named by the newest commit at or before v that names one.
+Where the log no longer holds such a commit (an erasure purged the log before its own commit),
+the table's most recently recorded schema stands in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow.compute as pc
+
+from lakekit.core.results import RecordedSchema
+from lakekit.index import metadata
+from lakekit.index.provenance import from_commit
+from lakekit.storage.delta import Storage
+
+
+def recorded(storage: Storage, table: str) -> list[RecordedSchema]:
+    """Every schema recorded for ``table``, oldest first."""
+    found = metadata.read(storage, "schemas", filter=pc.field("table") == table).to_pylist()
+    return [_schema(r, None) for r in sorted(found, key=lambda r: r["recorded_at"])]
+
+
+def _schema(row: Mapping[str, Any], version: int | None) -> RecordedSchema:
+    return RecordedSchema(row["table"], version, row["schema_name"], row["schema_hash"], json.loads(row["definition"]),
+                          row["recorded_at"])
+
+
+def _named(commit: Mapping[str, Any]) -> str | None:
+    found = getattr(from_commit(commit), "schema_hash", None)
+    return str(found) if found else None
+
+
+def named(storage: Storage, table: str, version: int | None = None) -> str | None:
+    """The schema hash named by the newest commit of ``table`` at or before ``version`` (latest when
+    None); ``""`` when the log no longer reaches back far enough to tell, None when no commit names one."""
+    latest = storage.history(table, 1)
+    if version is None and latest and (found := _named(latest[0])):
+        return found
+    commits = storage.history(table)
+    for commit in commits:
+        if version is not None and commit["version"] > version:
+            continue
+        if found := _named(commit):
+            return found
+    return "" if commits and min(c["version"] for c in commits) > 0 else None
+
+
+def at(storage: Storage, table: str, version: int | None = None) -> RecordedSchema | None:
+    """The schema governing ``table`` at ``version`` (latest when None); None when none was recorded."""
+    rows = recorded(storage, table)
+    if not rows:
+        return None
+    resolved = storage.resolve(table, version)
+    digest = named(storage, table, resolved)
+    chosen = rows[-1] if digest == "" else next((r for r in reversed(rows) if r.hash == digest), None)
+    if chosen is None:
+        return None
+    return RecordedSchema(table, resolved, chosen.name, chosen.hash, chosen.definition, chosen.recorded_at)

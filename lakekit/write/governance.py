@@ -1,0 +1,179 @@
+"""Which schema governs a table: the one the lake recorded, or the one it is told about, never two
+that disagree.
+
+A write (or a validation) takes the schema it is given (``schema=``) or the catalog's model for
+the table; with neither, the schema the lake recorded for the table governs, rebuilt from its
+definition. A given schema whose definition differs from the recorded one is refused
+(:class:`~lakekit.errors.SchemaChanged`) until :func:`replace` records it, itself a commit of the
+table. A table's first governed write records its schema (:mod:`lakekit.index.recorded`).
+
+The Delta schema carries each governed column's PII kind in its field metadata
+(``{"lakekit.pii": "email"}``), so other engines see it: set on the columns a commit creates, and
+on existing columns before a write whose schema tags them differently (one metadata commit per
+column; an untagged column keeps an empty value, as Delta cannot drop a metadata key).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit.core.checks import Model, pii_columns
+from lakekit.core.definition import describe, differences, hash_of, schema_hash, schema_name
+from lakekit.core.results import RecordedSchema
+from lakekit.errors import InternalError, SchemaChanged, UsageError
+from lakekit.index import metadata, recorded
+from lakekit.index.provenance import SchemaProvenance
+from lakekit.storage.delta import Storage
+from lakekit.write import indexes, validate
+from lakekit.write.catalog import Catalog
+from lakekit.write.commit import commit_once
+
+PII_KEY = "lakekit.pii"
+"""The Delta field-metadata key holding a column's PII kind."""
+STATISTICS = "delta.dataSkippingStatsColumns"
+"""The table property naming the columns whose min/max the log keeps."""
+
+
+def _current(storage: Storage, table: str) -> RecordedSchema | None:
+    return recorded.at(storage, table) if storage.exists(table) else None
+
+
+def _refuse(table: str, given: Model, current: RecordedSchema) -> SchemaChanged:
+    return SchemaChanged(table, f"{schema_name(given)} ({schema_hash(given)[:15]}…)",
+                         f"{current.name} ({current.hash[:15]}…)", differences(current.definition, describe(given)))
+
+
+def governing(storage: Storage, table: str, catalog: Catalog, given: Model | None = None) -> Model | None:
+    """The model that governs a write to ``table``: ``given``, else the catalog's, else the recorded
+    one; None when there is none. A given or catalog model that differs from the recorded one is
+    refused."""
+    model = given or catalog.find(table)
+    current = _current(storage, table)
+    if model is None:
+        return current.model() if current is not None else None
+    if current is not None and current.hash != schema_hash(model):
+        raise _refuse(table, model, current)
+    return model
+
+
+def in_force(storage: Storage, table: str, catalog: Catalog) -> Model | None:
+    """The model of ``table`` for reading (its keys, its tags): the recorded one (the catalog's own
+    class when it is the same schema), else the catalog's."""
+    current = _current(storage, table)
+    model = catalog.find(table)
+    if current is None or (model is not None and schema_hash(model) == current.hash):
+        return model
+    return current.model()
+
+
+def tags(storage: Storage, table: str, catalog: Catalog) -> dict[str, str]:
+    """Every PII tag ``table`` has or had: those of each schema recorded for it, and the catalog's.
+    Old versions keep the data of columns a replaced schema no longer tags."""
+    found: dict[str, str] = {}
+    for schema in recorded.recorded(storage, table):
+        found.update(schema.pii)
+    model = catalog.find(table)
+    return {**found, **(pii_columns(model) if model is not None else {})}
+
+
+def stamp(model: Model | None) -> tuple[str | None, str | None]:
+    """(``schema``, ``schema_hash``): how a commit governed by ``model`` names it in its provenance."""
+    return (schema_name(model), schema_hash(model)) if model is not None else (None, None)
+
+
+def _record(storage: Storage, table: str, model: Model) -> None:
+    """Keep ``model``'s definition for ``table`` (once per table and hash, whoever writes it first)."""
+    definition = describe(model)
+    digest = hash_of(definition)
+    row = {"schema_id": f"{table}@{digest}", "table": table, "schema_name": schema_name(model),
+           "schema_hash": digest, "definition": definition, "recorded_at": datetime.now(UTC)}
+    indexes.append(storage, "schemas", metadata.rows("schemas", [row]), once_by="schema_id")
+
+
+def prepare(storage: Storage, table: str, model: Model | None) -> None:
+    """Before a write governed by ``model``: its definition recorded, its tags on the table's columns."""
+    if model is None:
+        return
+    _record(storage, table, model)
+    if storage.exists(table):
+        _tag_columns(storage, table, model)
+        commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base), None))
+
+
+def _existing(base: DeltaTable | None) -> DeltaTable:
+    if base is None:
+        raise InternalError("a table lakekit just saw is gone")
+    return base
+
+
+def _keep_statistics(storage: Storage, table: str, model: Model, base: DeltaTable,
+                     made: SchemaProvenance | None) -> int | None:
+    """Keep ``model``'s tagged columns out of the log's statistics from now on (a column once kept
+    out stays out), in one commit on ``base`` when the table's property changes or ``made`` (a
+    schema's own commit) is to be committed; its version."""
+    columns = pa.schema(base.schema().to_arrow()).names
+    listed = base.metadata().configuration.get(STATISTICS)
+    kept = listed.split(",") if listed else columns
+    personal = set(pii_columns(model))
+    if not personal & set(kept) and made is None:
+        return None
+    properties = {STATISTICS: ",".join(c for c in kept if c not in personal)} if personal & set(kept) else {}
+    return storage.set_properties(table, properties, base=base, commit=made.commit({}) if made else None)
+
+
+def _tag_columns(storage: Storage, table: str, model: Model) -> None:
+    """Each column's PII kind in the Delta schema's field metadata (one commit per column that differs)."""
+    wanted = pii_columns(model)
+
+    def tag(column: str, base: DeltaTable | None) -> None:
+        field = pa.schema(_existing(base).schema().to_arrow()).field(column)
+        if (field.metadata or {}).get(PII_KEY.encode(), b"").decode() != wanted.get(column, ""):
+            storage.set_column_metadata(table, column, {PII_KEY: wanted.get(column, "")}, base=_existing(base))
+
+    for name in pa.schema(storage.open(table).schema().to_arrow()).names:
+        if not name.startswith("_"):
+            commit_once(storage, table, functools.partial(tag, name))
+
+
+def tagged(schema: pa.Schema, model: Model | None, base: pa.Schema | None) -> pa.Schema:
+    """``schema`` as a commit writes it: columns the table has keep their field metadata, new ones
+    carry the PII kind ``model`` tags them with."""
+    kinds = pii_columns(model) if model is not None else {}
+    fields = []
+    for field in schema:
+        if base is not None and field.name in base.names:
+            field = field.with_metadata(base.field(field.name).metadata)
+        elif field.name in kinds:
+            field = field.with_metadata({**(field.metadata or {}), PII_KEY.encode(): kinds[field.name].encode()})
+        fields.append(field)
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def replace(storage: Storage, table: str, model: Model, *, replace: bool) -> RecordedSchema:
+    """Record ``model`` as the schema of ``table`` from its next version on, as a commit of its own
+    (naming the schema it replaces) whose rows are then validated under it (the verdict recorded);
+    a model differing from the recorded one needs ``replace``. Re-running after a crash finishes
+    the job (a lost verdict is listed by ``repair``)."""
+    if not storage.exists(table):
+        raise UsageError(f"'{table}' has no version yet: its first write records its schema")
+    current = recorded.at(storage, table)
+    digest = schema_hash(model)
+    if current is not None and current.hash != digest and not replace:
+        raise _refuse(table, model, current)
+    _record(storage, table, model)
+    _tag_columns(storage, table, model)
+    if current is None or current.hash != digest:
+        made = SchemaProvenance(schema=schema_name(model), schema_hash=digest,
+                                replaces=current.hash if current is not None else None)
+        version = commit_once(storage, table, lambda base: _keep_statistics(storage, table, model, _existing(base),
+                                                                             made))
+        assert version is not None
+        validate.revalidate(storage, table, version, model)
+    found = recorded.at(storage, table)
+    assert found is not None
+    return found
+
