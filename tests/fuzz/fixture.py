@@ -67,7 +67,6 @@ def fixture_lake(runner: Any, base: Path) -> Path:
     (folder / "lake").mkdir()  # a lake that exists (a writing command makes none by accident)
     for name, data in FIXTURE_FILES.items():
         (folder / name).write_bytes(data)
-    (folder / "lake").mkdir()
     for argv in FIXTURE_STEPS:
         fixture_log.append(runner.run([*argv, "--lake", str(folder / "lake")], folder))
     _FIXTURE[key] = folder / "lake"
