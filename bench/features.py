@@ -135,12 +135,12 @@ print(json.dumps({"seconds": seconds, "cpu": cpu() - before, "rss_mb": peak, "ro
 """
 
 
-def _child(variant: str, root: Path, python: str = sys.executable) -> Callable[[int], tuple[float, float]]:
+def _child(variant: str, root: Path, python: str = sys.executable) -> Callable[[int], tuple[float, ...]]:
     """A contender for :func:`bench.compare.interleave`: one child process per round, giving its
     own wall seconds and peak RSS (and keeping its CPU seconds in ``CPU``)."""
     script = [str(root / "feast_child.py")] if variant == "feast" else ["-m", "bench.features", "child", variant]
 
-    def run(_round: int) -> tuple[float, float]:
+    def run(_round: int) -> tuple[float, ...]:
         done = subprocess.run([python, *script, str(root)], capture_output=True, text=True, check=False)
         if done.returncode:
             last = done.stderr.strip().splitlines()[-1:] or ["failed"]
