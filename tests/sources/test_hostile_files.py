@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 import lakekit as lk
 from lakekit.errors import SchemaConflict, SourceError, UsageError
 from lakekit.sources import columns
+from lakekit.sources.digest import Digest
+from lakekit.sources.formats import resolve
+from lakekit.sources.reader import read
 
 SECRET = "zz-secret-42"
 
@@ -199,3 +202,16 @@ def test_the_json_check_measures_nesting_and_integers_as_a_parser_would(leaf: ob
         assert ("64-bit" in str(e)) == wide or _depth(record) > 64
     else:
         assert not wide and _depth(record) <= 64
+
+
+@pytest.mark.parametrize("header", [b"a,b,a\n1,2,3\n", b"a,\x00b\n1,2\n", b"id,v\n1,\xff\xfe\n"])
+def test_a_refused_csv_header_never_opens_the_digest(tmp_path: Path, header: bytes) -> None:
+    """The file is refused from a reader of its own: a reader over the digest's Python file, dropped
+    while still reading ahead, is freed by an Arrow thread at exit and aborts the interpreter."""
+    (tmp_path / "bad.csv").write_bytes(header)
+    (src,) = resolve(str(tmp_path / "bad.csv"))
+    digest = Digest()
+    with pytest.raises(SourceError, match=r"bad\.csv"):
+        read(src, None, digest)
+    with pytest.raises(RuntimeError, match="never opened"):
+        digest.checksum()
