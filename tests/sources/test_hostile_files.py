@@ -66,6 +66,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
     "JSON integer beyond 64 bits": ("i.json", b'[{"a": 18446744073709551616}]', "an integer beyond the 64-bit range"),
     "JSON without columns": ("e.json", b"[{}, {}]", "no columns"),
+    "blank first line": ("b.csv", b'\n"NULL"\n""\n', "line 1: the first line, the header, is empty"),
+    "blank first line after a BOM": ("b.csv", b"\xef\xbb\xbf\r\nid\n1\n", "line 1: the first line, the header, is"),
     "corrupt gzip": ("g.csv.gz", gzip.compress(b"id\n1\n2\n")[:-6] + b"\xff" * 6, "corrupt or truncated gzip"),
     "not gzip": ("g.csv.gz", b"id\n1\n", "corrupt or truncated gzip"),
     "truncated gzip": ("g.ndjson.gz", gzip.compress(b'{"a": 1}\n' * 100)[:20], "corrupt or truncated gzip"),
