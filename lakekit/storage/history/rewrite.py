@@ -165,7 +165,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
-    run = _Run(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
+    run = _Rewriting(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
     if state["phase"] == "write":
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
@@ -254,7 +254,7 @@ def _new_name(old: str) -> str:
     return f"{folder}part-00000-redacted-{uuid.uuid4()}-c000.parquet"
 
 
-class _Run:
+class _Rewriting:
     """One call's work on the table: copies, log passes, the report."""
 
     def __init__(self, store: Store, state: dict[str, Any], text_rewrite: TextRewrite | None,
