@@ -71,7 +71,9 @@ class ColumnEdge(Result):
     ``kind``/``subtype`` follow the OpenLineage column-lineage facet: direct edges carry
     values (identity, transformation, aggregation); indirect edges decide which rows or
     values appear (join, filter, group_by, sort, window, conditional). Whole-output indirect
-    edges use ``target_column="*"``.
+    edges use ``target_column="*"``. ``unresolved`` marks an edge lineage could not settle
+    without a schema: a wildcard (``t.*`` read through ``SELECT *``) or a column any of several
+    tables could hold.
     """
 
     source_table: str
@@ -80,6 +82,7 @@ class ColumnEdge(Result):
     target_column: str
     kind: EdgeKind
     subtype: EdgeSubtype
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)

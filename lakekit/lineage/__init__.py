@@ -10,12 +10,15 @@ rewrites PIVOT / UNPIVOT) → ``scopes`` with ``direct`` and ``indirect`` (per-s
 """
 
 from lakekit.lineage.deps import Carry
-from lakekit.lineage.edges import ValueCopy, column_lineage, value_copies
+from lakekit.lineage.edges import LineageWarning, ValueCopy, column_lineage, value_copies
 from lakekit.lineage.graph import downstream, upstream
+from lakekit.lineage.parse import QUERY_TARGET
 from lakekit.lineage.render import edge_records, to_json, to_mermaid, to_openlineage
 
 __all__ = [
+    "QUERY_TARGET",
     "Carry",
+    "LineageWarning",
     "ValueCopy",
     "column_lineage",
     "downstream",

@@ -6,9 +6,11 @@ rules around them:
 - every base table is renamed to one identifier holding its full name as written
   (``raw.users AS users``), so the later passes read a table's name in one place;
 - without a schema, a column gets its table from the query itself: written ``t.col``, or
-  unqualified in a scope where only one source can hold it; ``SELECT *`` over a table of
-  unknown columns is an error, not a guess;
-- with a schema, a column a table does not have is an error;
+  unqualified in a scope where only one source can hold it; where several tables of unknown
+  columns could hold it, it is read from all of them and its edges are marked unresolved
+  (:class:`~lakekit.lineage.direct.Ambiguous`); ``*`` over a table of unknown columns becomes
+  one wildcard column ``t."*"`` (edges from ``t.*``, marked unresolved), never a guess;
+- with a schema, a column a table does not have is an error, and so is a column two tables have;
 - a column still unqualified afterwards is an error naming its candidate sources;
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`).
@@ -28,10 +30,11 @@ from sqlglot.schema import MappingSchema
 from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
+from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog
-from lakekit.lineage.direct import bound_by_lambda
-from lakekit.lineage.names import get_dialect, normalize_names
-from lakekit.lineage.parse import Statement, table_name
+from lakekit.lineage.direct import Ambiguous, bound_by_lambda
+from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
+from lakekit.lineage.parse import Statement
 from lakekit.lineage.pivot import expand_pivots
 
 
@@ -53,11 +56,16 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     try:
         expand_pivots(query, catalog, statement)
         _inline_windows(query, statement)
+        _name_function_columns(query, dialect_obj)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
+        name_outputs(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
         tables = _flatten_tables(scopes)
+        _open_wildcards(scopes, catalog)
+        _read_variables(scopes, statement.variables, catalog)
         columns = _known_columns(scopes, statement, catalog, tables)
+        _read_ambiguous(scopes, catalog, columns)
         schema = MappingSchema(
             {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
             dialect=dialect_obj,
@@ -84,6 +92,19 @@ def _inline_windows(query: exp.Query, statement: Statement) -> None:
             raise SqlError(f"{statement.where()}: window '{window.alias}' is not defined", sql=statement.text)
 
 
+def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
+    """``unnest(x) AS tag`` / ``generate_series(…) AS d`` without a column list: the one column
+    the function yields is named after the alias (Postgres, DuckDB); in BigQuery the alias
+    already names the column."""
+    if dialect.UNNEST_COLUMN_ONLY:
+        return
+    for node in query.find_all(exp.Unnest, exp.Table):
+        alias = node.args.get("alias")
+        function = isinstance(node, exp.Unnest) or isinstance(node.this, exp.Func)
+        if function and isinstance(alias, exp.TableAlias) and alias.this is not None and not alias.columns:
+            alias.set("columns", [alias.this.copy()])
+
+
 def _flatten_tables(scopes: list[Scope]) -> set[str]:
     """Give each base table one identifier with its full name; return those names."""
     names: set[str] = set()
@@ -104,7 +125,6 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
     columns: dict[str, list[str]] = {name: list(catalog.get(name, ())) for name in tables}
     names = _Names(catalog)
     for scope in scopes:
-        _check_stars(scope, statement, catalog)
         found = [(*_owner(scope, column, names), column) for column in _own_columns(scope)]
         for owner, name, column in [*found, *_using_owners(scope, names)]:
             if owner is None:
@@ -173,9 +193,15 @@ class _Names:
 
 
 def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
-    """Output names of a derived source; ``None`` when unknown (a star, a table function)."""
+    """Output names of a derived source or table function; ``None`` when unknown (a star, a
+    table function without a column list)."""
+    if isinstance(source, exp.Table):
+        return frozenset(source.alias_column_names) or None
     if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values):
         outputs = source.expression.named_selects
+        inner = source.expression.this
+        if not outputs and isinstance(source.expression, exp.Lateral) and isinstance(inner, exp.Subquery):
+            outputs = inner.named_selects  # LATERAL (SELECT …) AS x: the subquery's outputs
         return None if "*" in outputs else frozenset(outputs)
     return None
 
@@ -226,23 +252,95 @@ def _is_alias_ref(column: exp.Column, select: exp.Select, names: _Names) -> bool
     return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
 
 
-def _check_stars(scope: Scope, statement: Statement, catalog: Catalog) -> None:
-    select = scope.expression
-    if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
-        return
-    for item in select.selects:
-        if isinstance(item, exp.Star):
-            sources = [src for _, src in scope.selected_sources.values()]
-        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
-            found = _source(scope, item.table)
-            sources = [found] if found is not None else []
-        else:
+def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
+    """Rewrite each ``*`` / ``t.*`` (inner scopes first) into one item per source it covers:
+    ``t."*"`` for a base table of unknown columns, every output named for a derived table with a
+    wildcard among its outputs, and ``t.*`` for sqlglot to expand otherwise."""
+    for scope in scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
             continue
-        for source in sources:
-            base = _base_name(source)
-            if base is not None and base not in catalog:
-                raise SqlError(f"{statement.where()}: `{item.sql()}` needs the columns of table '{base}': "
-                               "pass them in schema", sql=statement.text)
+        items: list[exp.Expr] = []
+        for item in select.selects:
+            if isinstance(item, exp.Star):
+                covered = [(alias, source) for alias, (_, source) in scope.selected_sources.items()]
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                found = _source(scope, item.table)
+                covered = [(item.table, found)] if found is not None else []
+            else:
+                items.append(item)
+                continue
+            opened = [part for alias, source in covered for part in _opened(alias, source, catalog)]
+            if all(isinstance(part, exp.Column) and isinstance(part.this, exp.Star) for part in opened):
+                items.append(item)  # sqlglot expands it, with its EXCEPT / REPLACE
+            else:
+                items.extend(opened)
+        select.set("expressions", items)
+
+
+def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp.Expr]:
+    base = _base_name(source)
+    if base is not None and base not in catalog:
+        return [exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias)]
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query) \
+            and WILDCARD in source.expression.named_selects:
+        return [exp.column(exp.to_identifier(name, quoted=True), table=alias)
+                for name in dict.fromkeys(source.expression.named_selects)]
+    return [exp.Column(this=exp.Star(), table=exp.to_identifier(alias))]
+
+
+def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Catalog) -> None:
+    """An unqualified name a script DECLAREd, that no source of the scope is known to hold (by
+    the schema or a derived table's outputs), is the variable: it holds no column's value."""
+    if not variables:
+        return
+    for scope in scopes:
+        for column in list(_own_columns(scope)):
+            if column.table or column.name not in variables:
+                continue
+            sources = [src for _, src in scope.selected_sources.values()]
+            if not any(_holds(src, column.name, catalog) for src in sources):
+                column.replace(exp.Var(this=column.name))
+
+
+def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list[str]]) -> None:
+    """An unqualified column no single source is known to hold, that several sources could hold
+    (a table of unknown columns among them), is read from all of them: ``Ambiguous(a.x, b.x)``.
+    A source is known to hold a name when a schema, a derived table's outputs or the query's
+    own ``t.x`` say so; USING keys and output aliases are left to qualification."""
+    names = _Names(catalog)
+    for scope in scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        using = {key.name for join in select.args.get("joins") or [] for key in join.args.get("using") or []}
+        for column in list(_own_columns(scope)):
+            if column.table or column.name in using or _is_alias_ref(column, select, names):
+                continue
+            holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
+                       if names.may_hold(src, column.name)]
+            certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known)]
+            candidates = certain if certain else holders
+            if len(candidates) < 2 or all(_base_name(src) in catalog for _, src in candidates):
+                continue
+            for _, src in candidates:
+                base = _base_name(src)
+                if base is not None and base not in catalog and column.name not in known[base]:
+                    known[base].append(column.name)
+            parts = [exp.column(exp.to_identifier(column.name, quoted=True), table=alias) for alias, _ in candidates]
+            replacement: exp.Expr = Ambiguous(expressions=parts)
+            if column.parent is select and column.arg_key == "expressions":
+                replacement = exp.alias_(replacement, exp.to_identifier(column.name, quoted=True))
+            column.replace(replacement)
+
+
+def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]]) -> bool:
+    """The source is known to have a column ``name`` (not merely may have it)."""
+    base = _base_name(source)
+    if base is not None:
+        return name in known.get(base, ())
+    outputs = _output_names(source)
+    return outputs is not None and name in outputs
 
 
 def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None:
