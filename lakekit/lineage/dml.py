@@ -6,7 +6,10 @@ becomes ``SELECT e FROM t [, …] WHERE w`` writing ``c``: each SET value flows 
 and the WHERE (and the joins of FROM) decide which rows change. ``DELETE FROM t [USING …]
 WHERE w`` becomes a query with no value output whose WHERE decides which rows remain (filter
 edges into ``t.*``). The MySQL and T-SQL spellings (``UPDATE t JOIN s ON … SET``, ``UPDATE t
-SET … FROM t JOIN s``, ``DELETE t FROM t JOIN s``) are read the same way.
+SET … FROM t JOIN s``, ``DELETE t FROM t JOIN s``) are read the same way. Snowflake's ``INSERT
+ALL | FIRST [WHEN c THEN] INTO t [(cols)] [VALUES (…)] … SELECT …`` is one ``INSERT INTO t
+SELECT … FROM (the SELECT) WHERE c`` per ``INTO``; Hive's ``FROM s INSERT … SELECT … INSERT …
+SELECT …`` is one ``INSERT … SELECT … FROM s`` per ``INSERT``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlglot import exp
 
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import Catalog
-from lakekit.lineage.names import table_name
+from lakekit.lineage.names import WILDCARD, table_name
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def merge(tree: exp.Merge, where: str, catalog: Catalog) -> Rewrite:
     conditions: list[Condition] = []
     whens = tree.args.get("whens")
     for clause_no, when in enumerate(whens.expressions if whens else []):
-        assigned = _assignments(when.args.get("then"), source, catalog)
+        assigned = _assignments(when.args.get("then"), source, catalog.get(table_name(target)), catalog)
         for column, value in assigned:
             items.append(exp.alias_(value, f"_lk_{clause_no}_{len(items)}"))
             columns.append(column)
@@ -138,21 +141,27 @@ def _filtered(query: exp.Select, tree: exp.Expr) -> exp.Select:
     return query
 
 
-def _assignments(then: exp.Expr | None, source: exp.Table | exp.Subquery,
+def _assignments(then: exp.Expr | None, source: exp.Table | exp.Subquery, target_columns: tuple[str, ...] | None,
                  catalog: Catalog) -> list[tuple[str, exp.Expr]]:
-    """``(target column, value)`` pairs of one WHEN clause's action."""
+    """``(target column, value)`` pairs of one WHEN clause's action. ``INSERT VALUES (…)`` without
+    a column list fills the target's columns in order (the values' own names when the schema does
+    not give them); BigQuery's ``INSERT ROW`` is ``INSERT *``."""
     if isinstance(then, exp.Update):
         if any(isinstance(e, exp.Star) for e in then.expressions):
             return _star_assignments(source, catalog)
         return [(eq.this.name, eq.expression) for eq in then.expressions]
     if isinstance(then, exp.Insert):
-        if isinstance(then.this, exp.Star):
+        if isinstance(then.this, exp.Star) or (isinstance(then.this, exp.Var) and then.this.name.upper() == "ROW"):
             return _star_assignments(source, catalog)
-        names = then.this.expressions if then.this is not None else []
-        values = then.expression.expressions if then.expression is not None else []
+        listed = then.this.expressions if isinstance(then.this, exp.Tuple) else []
+        if len(listed) == 1 and isinstance(listed[0], exp.Anonymous) and listed[0].name.upper() == "VALUES":
+            listed, values = [], listed[0].expressions  # BigQuery: INSERT VALUES (…), as sqlglot reads it
+        else:
+            values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
+        names = [name.name for name in listed] or list(target_columns or [value.output_name for value in values])
         if len(names) != len(values):
             raise SqlError(f"MERGE INSERT names {len(names)} columns but gives {len(values)} values")
-        return [(name.name, value) for name, value in zip(names, values, strict=True)]
+        return list(zip(names, values, strict=True))
     return []
 
 
@@ -163,6 +172,45 @@ def _star_assignments(source: exp.Table | exp.Subquery, catalog: Catalog) -> lis
         names: list[str] = list(catalog[table_name(source)])
     elif isinstance(source, exp.Subquery) and "*" not in source.named_selects:
         names = list(source.named_selects)
-    else:
-        raise SqlError(f"MERGE with SET * / INSERT * needs the columns of '{alias}': pass schema")
+    else:  # columns unknown: the wildcard of the source into the target's
+        return [(WILDCARD, exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias))]
     return [(name, exp.column(name, table=alias)) for name in names]
+
+
+def multitable(tree: exp.MultitableInserts) -> list[exp.Insert]:
+    """One plain ``INSERT … SELECT`` per ``INTO`` of a multi-table insert (see the module's docstring).
+
+    >>> import sqlglot
+    >>> sql = "INSERT ALL WHEN x > 1 THEN INTO t1 (a) VALUES (x) ELSE INTO t2 SELECT x, y FROM s"
+    >>> for insert in multitable(sqlglot.parse_one(sql, read="snowflake")):
+    ...     print(insert.sql("snowflake"))
+    INSERT INTO t1 (a) SELECT x FROM (SELECT x, y FROM s) AS _lk_rows WHERE x > 1
+    INSERT INTO t2 SELECT * FROM (SELECT x, y FROM s) AS _lk_rows
+    """
+    source = tree.args["source"]
+    inserts: list[exp.Insert] = []
+    for branch in tree.expressions:
+        if isinstance(branch, exp.Insert):  # Hive / Spark: FROM s INSERT … SELECT … INSERT … SELECT …
+            query = branch.expression.copy()
+            if isinstance(query, exp.Select) and query.args.get("from_") is None:
+                query.from_(source.copy(), copy=False)
+            inserts.append(exp.Insert(this=branch.this.copy(), expression=query))
+            continue
+        insert = branch.this
+        values = insert.expression
+        items = values.expressions[0].expressions if isinstance(values, exp.Values) and values.expressions else \
+            [exp.Star()]
+        query = exp.select(*(_by_name(item) for item in items)).from_(source.copy().subquery("_lk_rows"))
+        condition = branch.args.get("expression")
+        if condition is not None:
+            query = query.where(_by_name(condition))
+        inserts.append(exp.Insert(this=insert.this.copy(), expression=query))
+    return inserts
+
+
+def _by_name(node: exp.Expr) -> exp.Expr:
+    """A copy of ``node`` whose columns name the SELECT's outputs (``s.amount`` → ``amount``)."""
+    copied = node.copy()
+    for column in copied.find_all(exp.Column):
+        column.set("table", None)
+    return copied

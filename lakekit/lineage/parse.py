@@ -86,8 +86,12 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
         try:
             if _is_pivot_statement(tree, dialect_obj):
                 raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
-            inner = script.inner_statements(tree, dialect_obj, lambda body: parse_sql(body, dialect)[0]) \
-                if script.is_script(tree) else [tree]
+            if script.is_script(tree):
+                inner = script.inner_statements(tree, dialect_obj, lambda body: parse_sql(body, dialect)[0])
+            elif isinstance(tree, exp.MultitableInserts):
+                inner = list(dml.multitable(tree))
+            else:
+                inner = [tree]
             for part in inner:
                 normalize_names(part, names or dialect_obj)
                 if isinstance(part, exp.Declare):

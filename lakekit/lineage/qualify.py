@@ -63,7 +63,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         scopes = list(traverse_scope(query))
         tables = _flatten_tables(scopes)
         _open_wildcards(scopes, catalog)
-        _read_variables(scopes, statement.variables, catalog)
+        _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
+                        catalog)
         columns = _known_columns(scopes, statement, catalog, tables)
         _read_ambiguous(scopes, catalog, columns)
         schema = MappingSchema(
@@ -92,10 +93,19 @@ def _inline_windows(query: exp.Query, statement: Statement) -> None:
             raise SqlError(f"{statement.where()}: window '{window.alias}' is not defined", sql=statement.text)
 
 
+_PSEUDO_COLUMNS = {"Oracle": frozenset({"rownum", "rowid", "level", "sysdate", "systimestamp", "user"})}
+"""Names a dialect reads as values of its own, not columns, unless a source is known to have them."""
+_FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
+
+
 def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
     """``unnest(x) AS tag`` / ``generate_series(…) AS d`` without a column list: the one column
     the function yields is named after the alias (Postgres, DuckDB); in BigQuery the alias
     already names the column."""
+    for rows in query.find_all(exp.TableFromRows):  # Snowflake TABLE(FLATTEN(…)), as sqlglot names LATERAL FLATTEN's
+        if isinstance(rows.this, exp.Explode) and not rows.alias_column_names:
+            columns = [exp.to_identifier(name.lower()) for name in _FLATTEN_COLUMNS]
+            exp.alias_(rows, rows.alias or "_flattened", table=columns, copy=False)
     if dialect.UNNEST_COLUMN_ONLY:
         return
     for node in query.find_all(exp.Unnest, exp.Table):
@@ -192,12 +202,15 @@ class _Names:
         return self._aliases[key]
 
 
+_DERIVED = (exp.Query, exp.Unnest, exp.Lateral, exp.Values, exp.TableFromRows)
+
+
 def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
     """Output names of a derived source or table function; ``None`` when unknown (a star, a
     table function without a column list)."""
     if isinstance(source, exp.Table):
         return frozenset(source.alias_column_names) or None
-    if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values):
+    if isinstance(source, Scope) and isinstance(source.expression, _DERIVED):
         outputs = source.expression.named_selects
         inner = source.expression.this
         if not outputs and isinstance(source.expression, exp.Lateral) and isinstance(inner, exp.Subquery):
@@ -290,8 +303,9 @@ def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp
 
 
 def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Catalog) -> None:
-    """An unqualified name a script DECLAREd, that no source of the scope is known to hold (by
-    the schema or a derived table's outputs), is the variable: it holds no column's value."""
+    """An unqualified name a script DECLAREd (or a pseudo-column such as Oracle's ``ROWNUM``), that
+    no source of the scope is known to hold (by the schema or a derived table's outputs), is the
+    variable: it holds no column's value."""
     if not variables:
         return
     for scope in scopes:

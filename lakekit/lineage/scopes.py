@@ -124,8 +124,8 @@ class ScopeLineage:
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
         inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
                             for child in expression.iter_expressions() if not isinstance(child, exp.TableAlias))
-        names = (expression.named_selects if isinstance(expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values)
-                 else [])
+        derived = exp.Query | exp.Unnest | exp.Lateral | exp.Values | exp.TableFromRows
+        names = expression.named_selects if isinstance(expression, derived) else []
         return tuple((name, inputs) for name in names)
 
     def _compute_whole(self, scope: Scope) -> frozenset[Indirect]:

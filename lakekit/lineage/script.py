@@ -63,7 +63,10 @@ def inner_statements(tree: exp.Expr, dialect: Dialect, parse: Parse) -> list[exp
         return statements_in(tree.name, dialect, parse)
     if isinstance(tree, exp.Command):
         rest = tree.expression
-        return statements_in(f"{tree.this} {rest.name if isinstance(rest, exp.Expr) else rest or ''}", dialect, parse)
+        text = rest.name if isinstance(rest, exp.Expr) else str(rest or "")
+        if str(tree.this).upper() == "REPLACE" and text.upper().startswith("INTO"):
+            return parse(f"INSERT {text}")  # MySQL's REPLACE INTO: an INSERT, for lineage
+        return statements_in(f"{tree.this} {text}", dialect, parse)
     return [tree]
 
 
