@@ -10,9 +10,10 @@ query that computes the rows, and how the query's outputs map onto target column
 ``CREATE TABLE|VIEW … AS`` (a column list renames the outputs one by one), ``INSERT
 [INTO|OVERWRITE] … SELECT`` (with or without a column list), ``SELECT … INTO t`` and plain
 queries map positionally; a plain query writes ``target``, or :data:`QUERY_TARGET` when none
-is given. ``MERGE``, ``UPDATE`` and ``DELETE`` are rewritten into the queries that compute their
-rows (:mod:`.dml`); the statements inside procedure bodies and scripting blocks are read as
-statements of their own (:mod:`.script`). Statements that move no data (``USE``, ``SET``,
+is given (in a script, whose queries return rows to its caller, it writes nothing). ``MERGE``,
+``UPDATE`` and ``DELETE`` are rewritten into the queries that compute their rows (:mod:`.dml`);
+the statements inside procedure bodies and scripting blocks are read as statements of their
+own (:mod:`.script`). Statements that move no data (``USE``, ``SET``,
 ``DROP``, ``DECLARE``, bare ``CREATE``…) are skipped; DuckDB's ``PIVOT`` statement is refused
 rather than half-understood.
 """
@@ -82,7 +83,11 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     dialect_obj = get_dialect(dialect)
     statements: list[Statement] = []
     variables: set[str] = set()
-    for index, text, tree in _trees(sql, dialect, on_error):
+    trees = _trees(sql, dialect, on_error)
+    scripted = any(script.is_script(tree) or isinstance(tree, exp.Declare) for _, _, tree in trees)
+    for index, text, tree in trees:
+        if scripted and script.result_set(tree):
+            continue  # a script's SELECT returns rows to its caller: it writes no table
         try:
             if _is_pivot_statement(tree, dialect_obj):
                 raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
@@ -108,20 +113,23 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
 
 def _trees(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
     """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
-    is parsed statement by statement: one opening with a scripting keyword (``IF … THEN``,
-    ``WHILE``, ``LOOP``…) is read as a script; another that fails is reported to ``on_error``,
-    or raised without it."""
+    is parsed statement by statement: one that fails is read as script text when it opens with a
+    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), or, in a script, when it
+    writes nothing (``SELECT SQL%ROWCOUNT``); another is reported to ``on_error``, or raised
+    without it."""
     try:
         trees, tokens, _ = parse_sql(sql, dialect)
     except SqlError:
         found: list[tuple[int, str, exp.Expr]] = []
-        for index, (start, end) in enumerate(_statement_spans(tokenize(sql, get_dialect(dialect))), start=1):
+        spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
+        scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
+        for index, (start, end) in enumerate(spans, start=1):
             # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
             alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
             try:
                 parsed = parse_sql(alone, dialect)[0]
             except SqlError as e:
-                if sql[start:end].split(None, 1)[0].upper() in script.CONTROL:
+                if script.is_script_text(sql[start:end]) or (scripted and not script.writes(sql[start:end])):
                     parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
                 elif on_error is None:
                     raise

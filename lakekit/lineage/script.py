@@ -29,7 +29,7 @@ _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE}
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET}
 _TEXT = {TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING}
 CONTROL = {"IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "FOR", "REPEAT", "END", "BEGIN", "CASE", "EXCEPTION",
-           "FOREACH", "WHEN"}
+           "FOREACH", "WHEN", "EXIT", "LEAVE", "CONTINUE", "ITERATE", "RAISE", "RETURN", "THROW", "GO", "/"}
 """Words opening a scripting statement rather than a SQL one."""
 _ROUTINES = {"PROCEDURE", "FUNCTION", "TASK"}
 
@@ -43,6 +43,28 @@ def is_script(tree: exp.Expr) -> bool:
     return isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() in _ROUTINES
 
 
+def is_script_text(text: str) -> bool:
+    """Text of a scripting statement: it opens with a control word, or creates a routine.
+
+    >>> is_script_text("IF x > 0 THEN INSERT INTO t SELECT 1"), is_script_text("CREATE OR REPLACE PROCEDURE p() AS")
+    (True, True)
+    >>> is_script_text("CREATE TABLE t AS SELECT 1")
+    False
+    """
+    words = text.upper().split(None, 4)
+    if not words:
+        return False
+    return words[0] in CONTROL or (words[0] == "CREATE" and bool(_ROUTINES & set(words[1:4])))
+
+
+def writes(text: str) -> bool:
+    """Text of a statement that writes a table (not a query whose rows go to the caller)."""
+    words = text.upper().split()
+    if not words:
+        return False
+    return words[0] in _STARTS - {"SELECT"} or (words[0] == "SELECT" and "INTO" in words)
+
+
 def inner_statements(tree: exp.Expr, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
     """The statements inside a script tree (see :func:`is_script`), in order; ``parse`` reads the
     text of one of them."""
@@ -52,10 +74,15 @@ def inner_statements(tree: exp.Expr, dialect: Dialect, parse: Parse) -> list[exp
     if isinstance(tree, exp.Block):
         found: list[exp.Expr] = []
         for part in tree.expressions:
+            if part is None:
+                continue
             if isinstance(part, exp.RawString | exp.Heredoc | exp.Literal):
                 found.extend(statements_in(part.name, dialect, parse))
             elif is_script(part):
                 found.extend(inner_statements(part, dialect, parse))
+            elif isinstance(part, exp.IfBlock | exp.WhileBlock):  # T-SQL IF / WHILE: the blocks they run
+                found.extend(statement for block in part.iter_expressions() if isinstance(block, exp.Block)
+                             for statement in inner_statements(block, dialect, parse))
             else:
                 found.append(part)
         return found
@@ -101,7 +128,7 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
             continue
         starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER
         index += 1
-    return [tree for tree in found if not _result_set(tree)]
+    return [tree for tree in found if not result_set(tree)]
 
 
 def _end(tokens: list[Token], start: int) -> int:
@@ -122,6 +149,6 @@ def _end(tokens: list[Token], start: int) -> int:
     return len(tokens)
 
 
-def _result_set(tree: exp.Expr) -> bool:
+def result_set(tree: exp.Expr) -> bool:
     """A query inside a body that writes nothing (its rows go to the caller): no lineage."""
     return isinstance(tree, exp.Query) and tree.args.get("into") is None
