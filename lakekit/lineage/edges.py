@@ -94,12 +94,15 @@ def _statements(sql: str, dialect: str | None, schema: Mapping[str, object] | No
         try:
             root = qualify_statement(statement, dialect, catalog, names=spelling)
             lineage = ScopeLineage(root)
-            statement_edges(statement, lineage)  # every error of the statement, raised here
+            written = list(_target_columns(statement, lineage))  # every error of the statement, raised here
+            statement_edges(statement, lineage)
         except SqlError as e:
             if warn is None:
                 raise
             warn(e)
             continue
+        if statement.creates and WILDCARD not in written and statement.target not in catalog:
+            catalog[statement.target] = tuple(written)  # a table the script made: later statements read it
         yield statement, lineage
 
 

@@ -20,7 +20,8 @@ rather than half-understood.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlglot import exp
@@ -42,6 +43,14 @@ _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.C
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
 PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SELECT … FROM t PIVOT (…)"
 _PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
+
+
+def _no_sql_text(record: logging.LogRecord) -> bool:
+    """sqlglot logs the text of a statement it reads as a command; its literals may be personal data."""
+    return "contains unsupported syntax" not in str(record.msg)
+
+
+logging.getLogger("sqlglot").addFilter(_no_sql_text)
 QUERY_TARGET = "<query>"
 """The target table of a plain query when the caller names none: its edges end in
 ``<query>.column``."""
@@ -64,7 +73,10 @@ class Statement:
     columns: tuple[str | None, ...] | None = None
     conditions: tuple[Condition, ...] = ()
     variables: frozenset[str] = frozenset()
-    """Names the script DECLAREd before this statement: variables, not columns."""
+    """Names the script DECLAREd (or its routine takes as parameters) before this statement:
+    variables, not columns."""
+    creates: bool = False
+    """The statement creates ``target`` (CREATE … AS, SELECT … INTO) with the query's columns."""
 
     def where(self) -> str:
         """``statement N (writing T)`` for error messages: never the SQL text, whose literals may be personal data."""
@@ -72,16 +84,16 @@ class Statement:
 
 
 def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None, *,
-                     names: Dialect | None = None, on_error: OnError | None = None) -> list[Statement]:
-    """Parse ``sql`` and return its data-producing statements, in order, names spelled by the
+                     names: Dialect | None = None, on_error: OnError | None = None) -> Iterator[Statement]:
+    """Parse ``sql`` and yield its data-producing statements, in order, names spelled by the
     rules of ``names`` (default: ``dialect``'s). With ``on_error``, a statement that cannot be
-    read is reported to it and left out; without, its error is raised.
+    read is reported to it and left out; without, its error is raised. ``catalog`` is read as
+    each statement is yielded: a caller may add the tables the script creates as it goes.
 
     >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y; SELECT 2 AS z", None, {}, None)]
     ['a.b', '<query>']
     """
     dialect_obj = get_dialect(dialect)
-    statements: list[Statement] = []
     variables: set[str] = set()
     trees = _trees(sql, dialect, on_error)
     scripted = any(script.is_script(tree) or isinstance(tree, exp.Declare) for _, _, tree in trees)
@@ -91,6 +103,8 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
         try:
             if _is_pivot_statement(tree, dialect_obj):
                 raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
+            if isinstance(tree, exp.Create) and isinstance(tree.this, exp.UserDefinedFunction | exp.StoredProcedure):
+                variables.update(p.name.lower() for p in tree.this.expressions if isinstance(p, exp.ColumnDef))
             if script.is_script(tree):
                 inner = script.inner_statements(tree, dialect_obj, lambda body: parse_sql(body, dialect)[0])
             elif isinstance(tree, exp.MultitableInserts):
@@ -103,12 +117,11 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
                     variables.update(name.name for item in part.expressions for name in _declared(item))
                 statement = _statement(part, index, text, catalog, target or QUERY_TARGET)
                 if statement is not None:
-                    statements.append(replace(statement, variables=frozenset(variables)))
+                    yield replace(statement, variables=frozenset(variables))
         except SqlError as e:
             if on_error is None:
                 raise
             on_error(e)
-    return statements
 
 
 def _trees(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
@@ -215,7 +228,7 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
         if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):  # SELECT … INTO t
             query = tree.copy()
             query.set("into", None)
-            return Statement(index, text, table_name(into.this), query)
+            return Statement(index, text, table_name(into.this), query, creates=True)
         return Statement(index, text, target.lower(), tree)
     if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
         written = _unwrapped(tree.expression)
@@ -224,7 +237,7 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
         name, columns = _destination(tree.this)
         if isinstance(tree, exp.Insert) and columns is None and name in catalog:
             columns = catalog[name]
-        return Statement(index, text, name, _with_ctes(tree, written), columns)
+        return Statement(index, text, name, _with_ctes(tree, written), columns, creates=not isinstance(tree, exp.Insert))
     rewrite: dml.Rewrite | None = None
     if isinstance(tree, exp.Merge):
         rewrite = dml.merge(tree, where, catalog)

@@ -123,7 +123,10 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
         if word in _STARTS and starts_here:
             end = _end(tokens, index)
             for tree in parse(text[tokens[index].start : tokens[end - 1].end + 1]):
-                found.extend(inner_statements(tree, dialect, parse) if is_script(tree) else [tree])
+                if isinstance(tree, exp.Command):  # unreadable as a statement: read on after its first word
+                    found.extend(statements_in(text[tokens[index].end + 1 : tokens[end - 1].end + 1], dialect, parse))
+                else:
+                    found.extend(inner_statements(tree, dialect, parse) if is_script(tree) else [tree])
             index, starts_here = end, True
             continue
         starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER
