@@ -237,7 +237,8 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
         name, columns = _destination(tree.this)
         if isinstance(tree, exp.Insert) and columns is None and name in catalog:
             columns = catalog[name]
-        return Statement(index, text, name, _with_ctes(tree, written), columns, creates=not isinstance(tree, exp.Insert))
+        creates = not isinstance(tree, exp.Insert)
+        return Statement(index, text, name, _with_ctes(tree, written), columns, creates=creates)
     rewrite: dml.Rewrite | None = None
     if isinstance(tree, exp.Merge):
         rewrite = dml.merge(tree, where, catalog)
