@@ -12,8 +12,11 @@ statistics), keeping its alias, and the statement is transpiled to DuckDB. Time-
 - Snowflake: ``AT``/``BEFORE`` with ``VERSION => n``, ``TIMESTAMP => ts``, ``OFFSET => -seconds``
 - BigQuery: ``FOR SYSTEM_TIME AS OF ts``
 
-Only one query (SELECT, set operations, CTEs) is accepted, and it reads only lake tables:
-the DuckDB database reaches no file outside the tables' folders and no Python variable.
+Only one query (SELECT, set operations, CTEs, LATERAL joins) is accepted, and it reads only
+lake tables and rows it makes itself (``generate_series``, ``range``, ``unnest``): the DuckDB
+database reaches no file outside the tables' folders and no Python variable. Before it is
+translated, :mod:`.conform` keeps the source dialect's values and types where sqlglot's
+translation would change them, or refuses the construct.
 Errors name tables, columns and positions, never data values.
 """
 
@@ -35,6 +38,7 @@ from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
 from lakekit.storage.delta import Storage
 from lakekit.storage.fileset import FileSet, fileset
+from lakekit.transform.conform import conform
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -45,6 +49,9 @@ _MISSING_COLUMN = (
     re.compile(r'Referenced column "([^"]+)" not found'),
     re.compile(r'does not have a column named "([^"]+)"'),
 )
+_ROW_GENERATORS = (exp.GenerateSeries, exp.ExplodingGenerateSeries, exp.GenerateDateArray,
+                   exp.GenerateTimestampArray)
+_GENERATOR_NAMES = {"range", "generate_series"}
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
 
 
@@ -114,17 +121,22 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     unaliased = {name for node, name in references if not node.alias}
     pins = _Pins(storage, dict(versions or {}))
     relations: dict[str, Relation] = {}
+    types: dict[str, dict[str, pa.DataType]] = {}
     try:
         for node, table in references:
             version = pins.version(table, node)
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
+            snapshot = pins.opened.get((table, version))
+            if snapshot is not None:
+                types[node.alias] = {f.name: f.type for f in pa.schema(snapshot.schema().to_arrow())}
         scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
                  for r in relations.values()}
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
+    conform(tree, dialect, types)
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans)
 
 
@@ -158,9 +170,13 @@ def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     found = []
     for node in tree.find_all(exp.Table):
+        if isinstance(node.this, _ROW_GENERATORS) or (isinstance(node.this, exp.Anonymous)
+                                                      and node.this.name.lower() in _GENERATOR_NAMES):
+            continue  # generate_series / range: rows made of values, no file read
         if not isinstance(node.this, exp.Identifier):
-            what = node.this.sql_name() if isinstance(node.this, exp.Func) else node.this.key.upper()
-            raise UsageError(f"only lake tables can be read, not the table function {what}")
+            what = node.this.name if isinstance(node.this, exp.Anonymous) else node.this.sql().split("(")[0]
+            raise UsageError(f"only lake tables and generate_series / range / unnest can be read, "
+                             f"not the table function {what.lower()}")
         parts = ".".join(part.name for part in node.parts).lower().split(".")
         if len(parts) == 1 and parts[0] in ctes:
             continue
