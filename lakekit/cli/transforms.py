@@ -15,7 +15,7 @@ from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, 
 from lakekit.core.results import ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
-from lakekit.transform.project import header
+from lakekit.transform.project import header, planned
 
 DEFAULT_DIALECT = "snowflake"
 DialectOpt = Annotated[str | None, typer.Option(
@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("transform")(transform)
     app.command("run-transforms")(run_transforms)
+    app.command("ls")(ls)
 
 
 def transform(
@@ -97,6 +98,30 @@ def run_transforms(
         _show(failed.result, as_json(ctx))
         raise
     _show(result, as_json(ctx))
+
+
+def ls(
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(
+        help="Folder of *.sql files (default: lakekit.toml's 'transforms').", exists=True, file_okay=False,
+        show_default=False)] = None,
+    select: Annotated[str | None, typer.Option(
+        "--select", help="dbt-style: TABLE or bare name, +TABLE, TABLE+, glob, path:FOLDER, tag:TAG; "
+                         "spaces add up, commas intersect.")] = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """List the SQL files run-transforms would run (with --select: those it picks), in order. Reads no lake."""
+    project = Project.load()
+    folder = directory or project.transforms
+    if folder is None:
+        raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
+    files = planned(folder, select=select, dialect=dialect or project.dialect or DEFAULT_DIALECT)
+    records = [{"table": f.target, "file": f.relative, "tags": ",".join(f.tags), "reads": ",".join(f.inputs)}
+               for f in files]
+    if as_json(ctx):
+        print_json(records)
+    else:
+        print_records(records, title=f"transforms in {folder}", columns=["table", "file", "tags", "reads"])
 
 
 def _show(result: ProjectRun, json_out: bool) -> None:

@@ -5,7 +5,9 @@ table at one version) → ``traced`` (column lineage of the statement over the i
 schemas) → ``committed`` (rows validated and written by ``publish``) → ``indexed`` (its rows
 in ``_lakekit/transforms`` and ``_lakekit/lineage``). The same SQL over the same input
 versions is the same transform: its fingerprint is an app transaction in the commit that
-made it, so running it again (or again after a crash) commits nothing and says so.
+made it, so running it again (or again after a crash) commits nothing and says so. SQL that
+reads the clock or a random source (``CURRENT_DATE``, ``RANDOM()``, ``UUID()``…), and any run
+with ``full_refresh``, is a transform of its own each time: it is never skipped as unchanged.
 
 An *incremental* transform (``incremental=True`` with ``keys``) reads only the rows its
 driving inputs gained since the versions it last consumed and merges its output into the
@@ -121,12 +123,15 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
-    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
+    transform_id = new_id()
+    # The same SQL over the same inputs is the same transform (skipped when run again), unless it
+    # reads the clock or a random source, or a full refresh is asked for: then this run is its own.
+    again = {"run": transform_id} if prepared.volatile or options.full_refresh else {}
+    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs, **again})}"
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.catalog)
     model = governance.for_write(storage, target, options.catalog, options.schema)
-    transform_id = new_id()
     named, digest = governance.stamp(model)
 
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:

@@ -52,6 +52,11 @@ _MISSING_COLUMN = (
 _ROW_GENERATORS = (exp.GenerateSeries, exp.ExplodingGenerateSeries, exp.GenerateDateArray,
                    exp.GenerateTimestampArray)
 _GENERATOR_NAMES = {"range", "generate_series"}
+_VOLATILE = (exp.CurrentDate, exp.CurrentDatetime, exp.CurrentTime, exp.CurrentTimestamp, exp.CurrentTimestampLTZ,
+             exp.Localtime, exp.Localtimestamp, exp.Rand, exp.Randn, exp.Randstr, exp.Uuid, exp.Seq1, exp.Seq2,
+             exp.Seq4, exp.Seq8)
+_VOLATILE_NAMES = {"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "today",
+                   "get_current_timestamp", "sysdatetime", "sysdatetimeoffset", "getutcdate", "newid", "setseed"}
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
 
 
@@ -77,6 +82,9 @@ class Prepared:
     relations: tuple[Relation, ...]
     scans: Mapping[str, FileSet] = field(default_factory=dict, compare=False, repr=False)
     """Relation name → the pinned version's files."""
+    volatile: bool = False
+    """The query reads the clock or a random source: run again over the same inputs, it may give
+    other rows (:func:`volatile`)."""
 
     @property
     def inputs(self) -> dict[str, tuple[int, ...]]:
@@ -137,7 +145,19 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
         pins.close()
     _unqualify_columns(tree, unaliased)
     conform(tree, dialect, types)
-    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans)
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree))
+
+
+def volatile(tree: exp.Expr) -> bool:
+    """The query reads the current date or time, a random number or a UUID.
+
+    >>> volatile(parse_one("SELECT * FROM t WHERE day > CURRENT_DATE - 30", "snowflake"))
+    True
+    >>> volatile(parse_one("SELECT now(), 1", "postgres")), volatile(parse_one("SELECT lower(x) FROM t", "duckdb"))
+    (True, False)
+    """
+    return any(isinstance(node, _VOLATILE) or (isinstance(node, exp.Anonymous) and node.name.lower() in _VOLATILE_NAMES)
+               for node in tree.find_all(exp.Func))
 
 
 def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
