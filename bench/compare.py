@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ class Samples:
         return f"{statistics.median(s):.{digits}f} {unit} ({min(s):.{digits}f}-{max(s):.{digits}f})"
 
 
-def interleave(contenders: dict[str, Callable[[int], float | tuple[float, ...] | None]],
+def interleave(contenders: Mapping[str, Callable[[int], float | tuple[float, ...] | None]],
                rounds: int = ROUNDS) -> dict[str, Samples]:
     """Run each contender once per round, in turn; a contender returns its own seconds (and peak MB)
     or None to be timed from the outside."""

@@ -7,9 +7,11 @@
 3. Feast's offline ``get_historical_features`` (file source, the same rows as Parquet) where a Python
    with Feast is given in ``BENCH_FEAST_PYTHON``; the ratio is lakekit ÷ Feast.
 
-Each measurement runs in its own process (its peak RSS is its own ``VmHWM``), three times, the
-median kept (``BENCH_REPEAT``); wall time and CPU time (user + system, all threads) are both given, as the machine
-may be shared (the CPU ratio is the steadier one then). Sizes: ``BENCH_FEATURE_ROWS`` (default
+Each measurement runs in its own process (its peak RSS is its own ``VmHWM``); the contenders take
+turns for ``BENCH_ROUNDS`` rounds (:func:`bench.compare.interleave`), medians with min-max given.
+Wall time and the ratio of CPU times (user + system, all threads) are both printed, as the machine
+may be shared (the CPU ratio is the steadier one then). The baseline reads the version's files with
+DuckDB's own ``read_parquet``, the fastest way a user would write it by hand. Sizes: ``BENCH_FEATURE_ROWS`` (default
 10,000,000) over ``BENCH_ENTITIES`` (100,000), ``BENCH_LABELS`` (1,000,000); the feature table is
 written in four appends (four versions).
 """
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -33,12 +36,12 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 
 import lakekit as lk
+from bench.compare import ROUNDS, Samples, interleave, ratio_line
 
 ROWS = int(os.environ.get("BENCH_FEATURE_ROWS", "10000000"))
 ENTITIES = int(os.environ.get("BENCH_ENTITIES", "100000"))
 LABELS = int(os.environ.get("BENCH_LABELS", "1000000"))
 FEAST = os.environ.get("BENCH_FEAST_PYTHON")
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASE = datetime(2024, 1, 1)
 SPAN_US = 90 * 86_400 * 1_000_000
 VIEW = lk.FeatureView("activity", table="f.activity", entity="user_id", timestamp="event_at")
@@ -88,10 +91,12 @@ def child(variant: str, root: Path) -> None:
     cpu, started = _cpu(), time.perf_counter()
     if variant == "duckdb":
         con = duckdb.connect()
-        con.register("f", DeltaTable(lake._storage.uri("f.activity"), version=3).to_pyarrow_dataset())
+        con.execute("SET TimeZone = 'UTC'")
+        files = DeltaTable(lake._storage.uri("f.activity"), version=3).file_uris()
         con.register("l", labels)
-        out = con.sql("SELECT l.*, f.clicks_7d, f.views_7d, f.spend_7d FROM l ASOF LEFT JOIN f "
-                      "ON l.user_id = f.user_id AND l.ts >= f.event_at").to_arrow_table()
+        out = con.sql(f"SELECT l.*, f.clicks_7d, f.views_7d, f.spend_7d FROM l "
+                      f"ASOF LEFT JOIN read_parquet({files!r}) f ON l.user_id = f.user_id AND l.ts >= f.event_at"
+                      ).to_arrow_table()
     elif variant == "run":
         with lake.start_run("bench") as run:
             out = run.features.historical("l.labels", ["activity:*"], "ts")
@@ -130,20 +135,32 @@ print(json.dumps({"seconds": seconds, "cpu": cpu() - before, "rss_mb": peak, "ro
 """
 
 
-def _measure(command: list[str]) -> dict[str, float]:
-    runs = []
-    for _ in range(REPEAT):
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+def _child(variant: str, root: Path, python: str = sys.executable) -> Callable[[int], tuple[float, ...]]:
+    """A contender for :func:`bench.compare.interleave`: one child process per round, giving its
+    own wall seconds and peak RSS (and keeping its CPU seconds in ``CPU``)."""
+    script = [str(root / "feast_child.py")] if variant == "feast" else ["-m", "bench.features", "child", variant]
+
+    def run(_round: int) -> tuple[float, ...]:
+        done = subprocess.run([python, *script, str(root)], capture_output=True, text=True, check=False)
         if done.returncode:
-            return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}  # type: ignore[dict-item]
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {"seconds": statistics.median(r["seconds"] for r in runs), "cpu": statistics.median(r["cpu"] for r in runs),
-            "rss_mb": max(r["rss_mb"] for r in runs), "rows": runs[0]["rows"]}
+            last = done.stderr.strip().splitlines()[-1:] or ["failed"]
+            raise RuntimeError(f"{variant}: {last[0]}")
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+        assert got["rows"] == LABELS, (variant, got["rows"])
+        CPU.setdefault(variant, []).append(got["cpu"])
+        return got["seconds"], got["rss_mb"]
+
+    return run
 
 
-def _ratio(got: dict[str, float], base: dict[str, float]) -> str:
-    return (f"{got['seconds']:.2f} s wall, {got['cpu']:.2f} s CPU = {got['seconds'] / base['seconds']:.2f} x wall, "
-            f"{got['cpu'] / base['cpu']:.2f} x CPU")
+CPU: dict[str, list[float]] = {}
+
+
+def _line(label: str, ours: Samples, peer: str, theirs: Samples, variant: str, base: str,
+          target: float | None = None) -> str:
+    cpu = statistics.median(CPU[variant]) / statistics.median(CPU[base])
+    return (f"{ratio_line(label, ours, {peer: theirs}, target=target, digits=2)}; CPU {cpu:.2f}; "
+            f"peak RSS {ours.peak:,.0f} vs {theirs.peak:,.0f} MB")
 
 
 def main() -> None:
@@ -152,29 +169,21 @@ def main() -> None:
         started = time.perf_counter()
         build(root)
         print(f"{ROWS:,} feature rows x {ENTITIES:,} entities (4 versions), {LABELS:,} labels: "
-              f"built in {time.perf_counter() - started:.0f} s")
-        me = [sys.executable, "-m", "bench.features", "child"]
-        base = _measure([*me, "duckdb", str(root)])
-        print(f"hand-written DuckDB ASOF JOIN over the pinned version: {base['seconds']:.2f} s wall, "
-              f"{base['cpu']:.2f} s CPU, peak RSS {base['rss_mb']:,.0f} MB")
-        for variant, what in (("event", "lake.features.historical (known_at='event')"),
-                              ("commit", "lake.features.historical (known_at='commit')"),
-                              ("run", "run.features.historical, recorded (labels from a lake table)")):
-            got = _measure([*me, variant, str(root)])
-            assert got["rows"] == LABELS
-            print(f"{what}: {_ratio(got, base)} the hand-written join, peak RSS {got['rss_mb']:,.0f} MB")
-        if not FEAST:
-            print("Feast: not measured (set BENCH_FEAST_PYTHON to a Python with feast installed)")
-            return
-        script = root / "feast_child.py"
-        script.write_text(FEAST_CHILD)
-        feast = _measure([FEAST, str(script), str(root)])
-        if "error" in feast:
-            print(f"Feast get_historical_features failed: {feast['error']}")
-            return
-        event = _measure([*me, "event", str(root)])
-        print(f"Feast get_historical_features (file source): {feast['seconds']:.2f} s wall, {feast['cpu']:.2f} s CPU, "
-              f"peak RSS {feast['rss_mb']:,.0f} MB; lakekit (event): {_ratio(event, feast)} Feast")
+              f"built in {time.perf_counter() - started:.0f} s; {ROUNDS} rounds, interleaved, median (min-max)")
+        contenders = {v: _child(v, root) for v in ("duckdb", "event", "commit", "run")}
+        if FEAST:
+            (root / "feast_child.py").write_text(FEAST_CHILD)
+            contenders["feast"] = _child("feast", root, FEAST)
+        got = interleave(contenders)
+        base = "hand-written DuckDB ASOF JOIN (read_parquet of the version's files)"
+        print(_line("historical, known_at='event'", got["event"], base, got["duckdb"], "event", "duckdb", 1.3))
+        print(_line("historical, known_at='commit'", got["commit"], base, got["duckdb"], "commit", "duckdb"))
+        print(_line("run.features.historical, recorded", got["run"], base, got["duckdb"], "run", "duckdb"))
+        if FEAST:
+            print(_line("historical, known_at='event'", got["event"], "Feast get_historical_features (file source)",
+                        got["feast"], "event", "feast"))
+        else:
+            print("  Feast: not measured (set BENCH_FEAST_PYTHON to a Python with feast installed)")
 
 
 if __name__ == "__main__":

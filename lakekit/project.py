@@ -151,10 +151,15 @@ class Customers(pa.DataFrameModel):
 '''
 
 
-def init(folder: str | Path = ".", lake: str = DEFAULT_LAKE) -> tuple[Project, list[Path]]:
-    """Scaffold a project in ``folder`` (made when missing) and create its lake; files already there
-    are kept. Returns the project and the paths it created."""
+def init(folder: str | Path = ".", lake: str | None = None) -> tuple[Project, list[Path]]:
+    """Scaffold a project in ``folder`` (made when missing) whose lake is ``lake`` (default ``lake``)
+    and create the lake; files already there are kept, and a ``lake`` other than the one an existing
+    ``lakekit.toml`` names is refused. Returns the project and the paths it created."""
     base = Path(folder)
+    if (base / CONFIG).is_file() and lake is not None and (named := Project.load(base).lake) != lake:
+        raise UsageError(f"{base / CONFIG} already names the lake '{named}': change it there, or start the "
+                         "project in another folder")
+    lake = lake or DEFAULT_LAKE
     files = {
         base / CONFIG: CONFIG_TEMPLATE.format(lake=lake),
         base / "schemas" / "customers.py": EXAMPLE_SCHEMA,

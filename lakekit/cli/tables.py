@@ -47,7 +47,7 @@ def init(
     """Start a project in DIRECTORY, as dbt init does: lakekit.toml (its lake: --lake, else ./lake),
     a schemas/ folder with an example model, a transforms/ folder, a .gitignore for the lake, and
     the lake itself. Files already there are kept."""
-    made, created = project.init(directory, option(ctx, "lake") or project.DEFAULT_LAKE)
+    made, created = project.init(directory, option(ctx, "lake"))
     if as_json(ctx):
         print_json({"project": str(directory), "lake": made.root(), "created": [str(p) for p in created]})
         return

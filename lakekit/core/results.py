@@ -60,10 +60,6 @@ class Result:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
-_Result = Result
-"""The mixin's name before it was public; ``lakekit.gdpr`` still spells it so."""
-
-
 @dataclass(frozen=True, order=True)
 class ColumnEdge(Result):
     """One column-lineage edge: ``source_table.source_column`` → ``target_table.target_column``.

@@ -28,9 +28,11 @@ import pyarrow.compute as pc
 
 from lakekit.errors import UsageError
 from lakekit.features import inputs
-from lakekit.features.known import ADDED, REMOVED, Versioned, versioned
+from lakekit.features.known import ADDED, REMOVED, versioned
 from lakekit.features.view import FeatureView
+from lakekit.storage import engine
 from lakekit.storage.delta import Storage
+from lakekit.storage.fileset import FileSet, fileset
 
 _ROW, _T = "__lakekit_row", "__lakekit_t"
 _EVER = 2**63 - 1
@@ -74,39 +76,53 @@ def output_names(pins: Sequence[Pinned], labels: Sequence[str], full_names: bool
 
 class _View:
     """SQL for one pinned view's rows (``__k<i>`` keys, ``__e`` event ns and ``__when`` as stored,
-    ``__x<j>`` features)."""
+    ``__x<j>`` features).
 
-    def __init__(self, n: int, pin: Pinned, data: Versioned) -> None:
-        self.n, self.pin, self.data = n, pin, data
+    Event-time rows are read by DuckDB's own Parquet reader over the version's files (relation
+    ``__lakekit_rows<n>``, :mod:`lakekit.storage.engine`). Only a join that needs each row's
+    first-known version (the lake's knowledge, or rows tied on entity and event time) replays the
+    table's log and reads its files as datasets stamped with the versions that added (and removed)
+    them (:meth:`know`)."""
+
+    def __init__(self, n: int, pin: Pinned, files: FileSet) -> None:
+        self.n, self.pin, self.files = n, pin, files
+        self.source = f"__lakekit_rows{n}"
         self.live, self.removed, self.commits = f"__lakekit_live{n}", f"__lakekit_removed{n}", f"__lakekit_commits{n}"
-        schema = data.live.schema
-        self.event_type = schema.field(pin.view.timestamp).type
+        self.known: bool | None = None
+        """Whether the version's log removed files (``None``: :meth:`know` not called yet)."""
+        self.event_type = files.schema.field(pin.view.timestamp).type
         self.keys = [f"__k{i}" for i in range(len(pin.view.entity))]
         self.values = [f"__x{j}" for j in range(len(pin.features))]
         self.content = [*self.keys, "__e", *self.values]
 
-    def register(self, con: duckdb.DuckDBPyConnection) -> None:
-        con.register(self.live, self.data.live)
-        con.register(self.commits, self.data.commits)
-        if self.data.removed is not None:
-            con.register(self.removed, self.data.removed)
+    def know(self, con: duckdb.DuckDBPyConnection, storage: Storage) -> None:
+        """Register the rows stamped with their versions and the versions' commit times, once."""
+        if self.known is not None:
+            return
+        data = versioned(storage, self.pin.view.table, self.pin.version)
+        con.register(self.live, data.live)
+        con.register(self.commits, data.commits)
+        if data.removed is not None:
+            con.register(self.removed, data.removed)
+        self.known = data.removed is not None
 
-    def _projection(self, source: str, extra: str) -> str:
+    def _projection(self, source: str, extra: str = "") -> str:
         v = self.pin.view
         cols = [f"{_q(c)} AS {k}" for c, k in zip(v.entity, self.keys, strict=True)]
         cols += [f"{_ns(v.timestamp, self.event_type)} AS __e", f"{_q(v.timestamp)} AS __when"]
         cols += [f"{_q(c)} AS {x}" for c, x in zip(self.pin.features, self.values, strict=True)]
-        return f"SELECT {', '.join(cols)}, {extra} FROM {source} WHERE {_q(v.timestamp)} IS NOT NULL"
+        cols += [extra] if extra else []
+        return f"SELECT {', '.join(cols)} FROM {source} WHERE {_q(v.timestamp)} IS NOT NULL"
 
     def rows(self) -> str:
         """Event-time rows (no first-known version)."""
-        return self._projection(self.live, f"{ADDED} AS __a")
+        return self._projection(self.source)
 
     def known_rows(self) -> str:
         """Rows with ``__fk``, their first-known version: the version that added their file, or,
         after rewrites, the start of the island of versions holding the same content."""
-        if self.data.removed is None:
-            return f"SELECT *, __a AS __fk FROM ({self.rows()})"
+        if not self.known:
+            return f"SELECT *, __a AS __fk FROM ({self._projection(self.live, f'{ADDED} AS __a')})"
         part, order = ", ".join(self.content), f"__a, coalesce(__r, {_EVER})"
         return f"""
             SELECT {part}, __when, __a, __fk FROM (
@@ -150,27 +166,27 @@ def point_in_time(storage: Storage, labels: pa.Table, pins: Sequence[Pinned], *,
     inputs.check_time(labels.schema, timestamp, what)
     views = []
     for n, pin in enumerate(pins):
-        data = versioned(storage, pin.view.table, pin.version)
-        schema = data.live.schema
-        pin.view.feature_columns(schema.names)
-        inputs.check_time(schema, pin.view.timestamp, f"feature view '{pin.view.name}': table '{pin.view.table}'")
+        files = fileset(storage, pin.view.table, pin.version)
+        pin.view.feature_columns(files.schema.names)
+        inputs.check_time(files.schema, pin.view.timestamp,
+                          f"feature view '{pin.view.name}': table '{pin.view.table}'")
         for key in pin.view.entity:
-            inputs.check_key(labels.schema, key, pin.view.name, schema.field(key).type, what)
-        views.append(_View(n, pin, data))
+            inputs.check_key(labels.schema, key, pin.view.name, files.schema.field(key).type, what)
+        views.append(_View(n, pin, files))
     names = output_names(pins, labels.column_names, full_names)
     keys = list(dict.fromkeys(k for pin in pins for k in pin.view.entity))
     slim = pa.table({_ROW: pl.int_range(0, labels.num_rows, eager=True, dtype=pl.Int64).to_arrow(),
                      timestamp: labels.column(timestamp),
                      **{f"__lakekit_l{i}": labels.column(k) for i, k in enumerate(keys)}})
-    con = duckdb.connect()
+    con = engine.connect(storage, {v.source: v.files for v in views})
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.register("__lakekit_labels", slim)
-        for view in views:
-            view.register(con)
         label = {k: f"__lakekit_l{i}" for i, k in enumerate(keys)}
         tied: set[int] = set()
         while True:
+            for view in views:
+                if latency is not None or view.n in tied:
+                    view.know(con, storage)
             result = _join(con, views, label, timestamp, slim.schema.field(timestamp).type, latency, ttl, tied)
             found = {v.n for v in views if latency is None and v.n not in tied and _ties(con, v, result)}
             if not found:
@@ -183,7 +199,7 @@ def point_in_time(storage: Storage, labels: pa.Table, pins: Sequence[Pinned], *,
     out = labels
     for view, own in zip(views, names, strict=True):
         for feature, x, name in zip(view.pin.features, view.values, own, strict=True):
-            kind = view.data.live.schema.field(feature).type
+            kind = view.files.schema.field(feature).type
             out = out.append_column(pa.field(name, kind), result.column(f"__o{view.n}{x}").cast(kind))
     return out
 
@@ -218,7 +234,7 @@ def _ties(con: duckdb.DuckDBPyConnection, v: _View, result: pa.Table) -> bool:
         distinct = "(SELECT DISTINCT * FROM __lakekit_matched)"
         columns = [v.pin.view.timestamp, *v.pin.view.entity]
         on = " AND ".join(f"r.{_q(c)} = m.{m}" for c, m in zip(columns, ["__when", *v.keys], strict=True))
-        ((rows, matches),) = con.sql(f"SELECT (SELECT count(*) FROM {v.live} r SEMI JOIN {distinct} m ON {on}), "
+        ((rows, matches),) = con.sql(f"SELECT (SELECT count(*) FROM {v.source} r SEMI JOIN {distinct} m ON {on}), "
                                      f"(SELECT count(*) FROM {distinct})").fetchall()
     finally:
         con.unregister("__lakekit_matched")

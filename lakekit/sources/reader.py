@@ -51,7 +51,11 @@ def read(src: Source, types: Mapping[str, pa.DataType] | None = None,
 
 def _read_parquet(src: Source) -> pa.RecordBatchReader:
     try:
-        handle = src.path if src.local and not src.compression else open_stream(src)
+        if src.compression:  # Parquet is read out of order: a decompressed stream cannot seek
+            with open_stream(src) as stream:
+                handle: str | pa.NativeFile = pa.BufferReader(stream.read())
+        else:
+            handle = src.path if src.local else open_stream(src)
         pf = pq.ParquetFile(handle)
         schema = pf.schema_arrow
     except (pa.ArrowException, OSError):

@@ -62,6 +62,9 @@ def test_init_scaffolds_a_project_and_commands_default_to_it(folder: Path) -> No
     assert json.loads(run("schema", "raw.customers", "--json")[1])["pii"] == {"customer_id": "customer_id",
                                                                               "email": "email"}
     assert run("init")[0] == 0 and "customer_id" in (folder / "shop" / "schemas" / "customers.py").read_text()
+    code, _, err = run("init", "--lake", "elsewhere")  # not silently another lake than the config's
+    assert code == 1 and "lakekit.toml already names the lake 'mylake'" in err
+    assert not (folder / "shop" / "elsewhere").exists()
 
 
 def test_ingest_tables_history_show_loads_json(workdir: Path) -> None:

@@ -108,6 +108,7 @@ def test_wrong_and_unknown_formats(lake: lk.Lake, tmp_path: Path) -> None:
     ("bom.csv", b"\xef\xbb\xbfid,v\n1,x\n", 1),
     ("header.csv", b"id,v", 0),
     ("multi.csv.gz", gzip.compress(b"id\n1\n") + gzip.compress(b"2\n3\n"), 3),
+    ("p.parquet.gz", gzip.compress(_parquet(pa.table({"id": [1, 2]}))), 2),  # read out of order: unpacked first
     ("quoted.csv", f'id,note\n1,"{SECRET}\nsecond line"\n'.encode(), 1),
     ("float.csv", b"id,x\n1,1e300\n2,-1e20\n", 2),
     ("obj.ndjson", b'\n{"a": {"b": "}}]]"}, "c": [1, 2]}\n\n{"a": null}\n', 2),
