@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
-from lakekit.core.results import ProjectRun
+from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
 from lakekit.transform.project import header, planned
@@ -20,7 +20,18 @@ from lakekit.transform.project import header, planned
 DEFAULT_DIALECT = "snowflake"
 DialectOpt = Annotated[str | None, typer.Option(
     "--dialect", help="SQL dialect of the file(s), sqlglot's names (default: lakekit.toml's, else snowflake).")]
-FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
+FullRefreshOpt = Annotated[bool, typer.Option(
+    "--full-refresh", help="Rebuild even when unchanged; recompute incremental transforms whole.")]
+ExplainOpt = Annotated[bool, typer.Option(
+    "--explain", help="Run nothing: print the SQL as DuckDB would run it, with the pinned inputs.")]
+
+
+def show_explained(explained: Explained, json_out: bool) -> None:
+    """An :class:`Explained` as JSON, or as SQL with its inputs in comments."""
+    if json_out:
+        print_json(explained.asdict())
+    else:
+        out.print(str(explained), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +56,7 @@ def transform(
         "--incremental", help="Read only rows added since the last run; merge them on --key.")] = False,
     full_refresh: FullRefreshOpt = False,
     create: CreateOpt = False,
+    explain: ExplainOpt = False,
 ) -> None:
     """Run the SQL in FILE over pinned input versions into a new version of TARGET. The file's
     `-- lakekit:` header (dialect=…, incremental, keys=…) applies where no option says otherwise."""
@@ -53,9 +65,13 @@ def transform(
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
     dialect = dialect or settings.get("dialect") or Project.load().dialect or DEFAULT_DIALECT
-    result = open_lake(ctx, create=create).transform(target, sql, dialect=dialect, mode=mode, versions=versions,
-                                                     keys=keys, incremental=incremental or "incremental" in settings,
-                                                     full_refresh=full_refresh)
+    lake = open_lake(ctx, create=create)
+    if explain:
+        show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                                      explain=True), as_json(ctx))
+        return
+    result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                            incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
     if as_json(ctx):
         print_json(result.asdict())
         return

@@ -148,6 +148,26 @@ class ValidationReport(Result):
 
 
 @dataclass(frozen=True)
+class Explained(Result):
+    """A query or transform as DuckDB will run it (``explain=True``): the SQL as given (``sql``, in
+    ``dialect``), the SQL DuckDB runs, and the pinned input versions it reads; each DuckDB relation
+    (``"raw.users@v3"``) is a table at one version (``relations``). ``str()`` prints it all."""
+
+    sql: str
+    dialect: str
+    duckdb_sql: str
+    inputs: dict[str, tuple[int, ...]]
+    target: str | None = None
+    relations: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        pins = "".join(f"-- reads {table} at version {', '.join(map(str, versions))}\n"
+                       for table, versions in self.inputs.items())
+        writes = f"-- writes {self.target}\n" if self.target else ""
+        return f"-- {self.dialect} SQL as DuckDB runs it\n{pins}{writes}{self.duckdb_sql}"
+
+
+@dataclass(frozen=True)
 class TransformResult(Result):
     """What one transform did: the version it made from which input versions, and its lineage.
 

@@ -28,7 +28,7 @@ from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
-from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
+from lakekit.core.results import ColumnEdge, Explained, TransformResult, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost
@@ -101,8 +101,14 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequenc
     return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
-def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
-    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+def explain(storage: Storage, target: str, sql: str, options: TransformOptions) -> Explained:
+    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs. Writes nothing."""
+    return _prepared(storage, target, sql, options)[3].explained(target)
+
+
+def _prepared(storage: Storage, target: str, sql: str,
+              options: TransformOptions) -> tuple[statement.Statement, WriteMode, tuple[str, ...], query.Prepared]:
+    """The statement taken apart and checked, its write mode and keys, and its query prepared."""
     stmt = statement.parse(sql, options.dialect)
     for named in (target, stmt.target):
         if named is not None:
@@ -115,7 +121,13 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
-    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions)
+    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql)
+    return stmt, mode, keys, prepared
+
+
+def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
+    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+    stmt, mode, keys, prepared = _prepared(storage, target, sql, options)
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite":
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")

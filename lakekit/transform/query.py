@@ -32,8 +32,12 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
 
+from lakekit.core.results import Explained
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
+from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
 from lakekit.storage.delta import Storage
@@ -58,6 +62,10 @@ _VOLATILE = (exp.CurrentDate, exp.CurrentDatetime, exp.CurrentTime, exp.CurrentT
 _VOLATILE_NAMES = {"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "today",
                    "get_current_timestamp", "sysdatetime", "sysdatetimeoffset", "getutcdate", "newid", "setseed"}
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
+_NAMED = (re.compile(r"with name (\w+)"), re.compile(r'near "([^"]+)"'), re.compile(r'"(\w+)"'))
+"""Where a DuckDB message names the word it is about (a function, a token, an identifier)."""
+_LITERALS = {TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING,
+             TokenType.RAW_STRING, TokenType.BYTE_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING}
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,18 @@ class Prepared:
     volatile: bool = False
     """The query reads the clock or a random source: run again over the same inputs, it may give
     other rows (:func:`volatile`)."""
+    statement: str = ""
+    """The statement as the user wrote it (a transform's CREATE … AS, not only its query), for
+    positions in errors; empty: ``sql``."""
+
+    @property
+    def source(self) -> str:
+        return self.statement or self.sql
+
+    def explained(self, target: str | None = None) -> Explained:
+        """The query as DuckDB runs it, with its pinned inputs."""
+        return Explained(self.source, self.dialect, self.duckdb_sql, self.inputs, target,
+                         {r.name: r.table for r in self.relations})
 
     @property
     def inputs(self) -> dict[str, tuple[int, ...]]:
@@ -111,7 +131,7 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
 
 
 def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
-            versions: Mapping[str, int] | None = None) -> Prepared:
+            versions: Mapping[str, int] | None = None, statement: str = "") -> Prepared:
     """Pin every lake table the query reads and rewrite the query into DuckDB SQL over them.
 
     A time-travel clause on a reference wins over ``versions``; ``versions`` naming a table
@@ -145,7 +165,8 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
         pins.close()
     _unqualify_columns(tree, unaliased)
     conform(tree, dialect, types)
-    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree))
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
+                    statement)
 
 
 def volatile(tree: exp.Expr) -> bool:
@@ -177,6 +198,12 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
         con.close()
         raise
     return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
+
+
+def explain(storage: Storage, sql: str, *, dialect: str | None = None,
+            versions: Mapping[str, int] | None = None) -> Explained:
+    """The query as DuckDB would run it, with its pinned inputs; runs nothing."""
+    return prepare(storage, sql, dialect=dialect, versions=versions).explained()
 
 
 def query(storage: Storage, sql: str, *, dialect: str | None = None,
@@ -319,25 +346,39 @@ def _stream(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader,
 
 
 def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNotFound:
-    """A DuckDB failure as a lakekit error that names columns and tables but quotes no value."""
+    """A DuckDB failure as a lakekit error that names the statement, the dialect, and the word of
+    the user's SQL it is about, with its line and column there; it quotes no value."""
     message = str(error)
     for pattern in _MISSING_COLUMN:
         found = pattern.search(message)
         if found:
             line, col = _position(prepared, found.group(1))
-            return SqlError(f"unknown column '{found.group(1)}'", sql=prepared.sql, line=line, col=col,
+            return SqlError(f"unknown column '{found.group(1)}'", sql=prepared.source, line=line, col=col,
                             column=found.group(1))
     found = _MISSING_ALIAS.search(message)
     if found:
-        return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.sql)
-    return SqlError(f"query failed: {masked(message)}", sql=prepared.sql)
+        return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.source)
+    for pattern in _NAMED:
+        named = pattern.search(message)
+        line, col = _position(prepared, named.group(1)) if named else (None, None)
+        if named and line is not None:
+            return SqlError(f"statement 1: DuckDB cannot run this {prepared.dialect} SQL at `{named.group(1)}` "
+                            f"({masked(message)}); explain=True shows the SQL as DuckDB runs it",
+                            sql=prepared.source, line=line, col=col)
+    return SqlError(f"statement 1: DuckDB cannot run this {prepared.dialect} SQL ({masked(message)}); "
+                    "explain=True shows the SQL as DuckDB runs it", sql=prepared.source)
 
 
-def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
-    """Line and column of the first reference to ``column`` in the query as given."""
-    tree = parse_one(prepared.sql, prepared.dialect)
-    for node in tree.find_all(exp.Column):
-        meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
-        if node.name.lower() == column.lower() and "line" in meta and "col" in meta:
-            return int(meta["line"]), int(meta["col"]) - len(node.name) + 1
+def _position(prepared: Prepared, name: str) -> tuple[int | None, int | None]:
+    """Line and column of the first word ``name`` (an identifier or keyword, never a literal) in
+    the SQL as the user wrote it."""
+    text = prepared.source
+    try:
+        tokens = get_dialect(prepared.dialect).tokenize(text)
+    except TokenError:
+        return None, None
+    for token in tokens:
+        if token.token_type not in _LITERALS and token.text.lower() == name.lower():
+            line_start = text.rfind("\n", 0, token.start) + 1
+            return text.count("\n", 0, token.start) + 1, token.start - line_start + 1
     return None, None
