@@ -109,7 +109,7 @@ def explain(storage: Storage, target: str, sql: str, options: TransformOptions) 
 def _prepared(storage: Storage, target: str, sql: str,
               options: TransformOptions) -> tuple[statement.Statement, WriteMode, tuple[str, ...], query.Prepared]:
     """The statement taken apart and checked, its write mode and keys, and its query prepared."""
-    stmt = statement.parse(sql, options.dialect)
+    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()).names)
     for named in (target, stmt.target):
         if named is not None:
             names.check_writable(named)
@@ -129,7 +129,7 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
     stmt, mode, keys, prepared = _prepared(storage, target, sql, options)
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
-    if target in inputs and mode == "overwrite":
+    if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     schemas = input_schemas(storage, inputs)
     edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
