@@ -89,3 +89,18 @@ def test_invalid_schema_file_exit_1(sql_file, tmp_path):
 
 def test_bad_format_is_usage_error(sql_file):
     assert run(str(sql_file), "--format", "xml").exit_code == 2
+
+
+def test_warn_shows_what_it_could_analyse_and_one_line_per_other_statement(tmp_path):
+    script = tmp_path / "script.sql"
+    script.write_text("CREATE TABLE a AS SELECT * FROM raw.t;\nCREATE TABLE b AS SELECT (x FROM raw.t;\n")
+    strict = run(str(script))
+    assert strict.exit_code == 1 and "statement 2" in strict.output
+    warned = run(str(script), "--warn", "--format", "json")
+    assert warned.exit_code == 0
+    lines = warned.output.splitlines()
+    assert [line for line in lines if line.startswith("warning: ")] == [
+        "warning: cannot parse SQL in statement 2: Expecting ) near `FROM` at line 2, column 29"]
+    body = "\n".join(line for line in lines if not line.startswith("warning: "))
+    assert json.loads(body) == [{"source_table": "raw.t", "source_column": "*", "target_table": "a",
+                                 "target_column": "*", "kind": "direct", "subtype": "identity", "unresolved": True}]
