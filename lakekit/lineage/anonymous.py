@@ -11,7 +11,12 @@ Each engine names such an output its own way, and a later statement reads it by 
   the column's or the type's name for a cast, ``?column?`` otherwise;
 - BigQuery: ``f0_``, ``f1_`` … counting the unnamed outputs; Trino, Presto and Athena ``_col0``,
   ``_col1`` … by position;
-- other dialects: sqlglot's ``_col_0``, ``_col_1`` … by position.
+- no dialect (sqlglot's own, ANSI-like): the expression's text in lower case (``max(col1)``,
+  ``col1 + col2``, ``cast(col1 as timestamp)``), as lineage tools name it;
+- T-SQL (which leaves such a column unnamed) and other dialects: sqlglot's ``_col_0``, ``_col_1``
+  … by position.
+
+A CAST of a column keeps the column's name only in Postgres and Redshift.
 
 :func:`name_outputs` gives every unnamed output of every SELECT its engine's name, as an alias
 spelled exactly so.
@@ -40,15 +45,16 @@ def name_outputs(query: exp.Expr, dialect: Dialect) -> None:
     >>> name_outputs(q, get_dialect("bigquery")); q.sql("bigquery")
     'SELECT MAX(col1) AS `f0_`, COUNT(*) AS `f1_`, b FROM t'
     """
-    namer = _NAMERS.get(_family(dialect))
+    family = _family(dialect)
+    namer = _NAMERS.get(family)
     if namer is None:
         return
     for select in query.find_all(exp.Select):
         unnamed = 0
         items: list[exp.Expr] = []
         for position, item in enumerate(select.expressions):
-            if (item.output_name and not isinstance(item, exp.Literal)) or isinstance(item, exp.Star | exp.Alias) \
-                    or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
+            if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (
+                    isinstance(item, exp.Cast) and family in _CAST_KEEPS_NAME and item.output_name):
                 items.append(item)
                 continue
             name = namer(item, position, unnamed)
@@ -103,7 +109,9 @@ def _postgres(node: exp.Expr, _position: int, _unnamed: int) -> str:
     return "?column?"
 
 
+_CAST_KEEPS_NAME = {"postgres", "redshift"}
 _NAMERS: dict[str, Namer] = {
+    "dialect": _text("", case=str.lower),
     "spark": _spark,
     "spark2": _spark,
     "databricks": _spark,

@@ -83,7 +83,9 @@ def update(tree: exp.Update, where: str) -> Rewrite:
     >>> r.query.sql(), r.columns
     ('SELECT s.b AS _lk_0 FROM t, s WHERE t.id = s.id', ('a',))
     """
-    target, rows = _rows(tree.this, tree.args.get("from_"), where)
+    from_ = tree.args.get("from_")
+    named = tree.this if isinstance(tree.this, exp.Table) and not tree.this.db and from_ is not None else None
+    target, rows = _rows(tree.this, from_, where, named=named)  # T-SQL: UPDATE t SET … FROM tab1 AS t
     items: list[exp.Expr] = []
     columns: list[str | None] = []
     for assignment in tree.expressions:

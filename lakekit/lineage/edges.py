@@ -92,7 +92,7 @@ def _statements(sql: str, dialect: str | None, schema: Mapping[str, object] | No
     catalog = build_catalog(schema, spelling)
     for statement in parse_statements(sql, dialect, catalog, target, names=spelling, on_error=warn):
         try:
-            root = qualify_statement(statement, dialect, catalog, names=spelling)
+            root = qualify_statement(statement, dialect, catalog, names=spelling, on_error=warn)
             lineage = ScopeLineage(root)
             written = list(_target_columns(statement, lineage))  # every error of the statement, raised here
             statement_edges(statement, lineage)

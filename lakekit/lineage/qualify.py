@@ -34,16 +34,18 @@ from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.direct import Ambiguous, bound_by_lambda
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
-from lakekit.lineage.parse import Statement
+from lakekit.lineage.parse import OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
 
 
 def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog, *,
-                      names: Dialect | None = None) -> Scope:
+                      names: Dialect | None = None, on_error: OnError | None = None) -> Scope:
     """Qualify the statement's query in place: every table aliased, every column qualified, names
     spelled by the rules of ``names`` (default: ``dialect``'s).
 
-    Returns the root scope of the qualified query.
+    Returns the root scope of the qualified query. A column a CTE or subquery does not output is
+    an error; with ``on_error`` it is reported there and read as NULL (the rest of the statement
+    keeps its lineage).
 
     >>> from lakekit.lineage.parse import parse_statements
     >>> catalog = {"t": ("a", "id")}
@@ -72,7 +74,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
             dialect=dialect_obj,
             normalize=False,
         )
-        qualify_columns(query, schema)
+        qualify_columns(query, schema, allow_partial_qualification=True)
+        _check_derived(list(traverse_scope(query)), statement, on_error)
     except OptimizeError as e:
         raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
     except SqlglotError as e:
@@ -82,6 +85,23 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         raise SqlError(f"{statement.where()}: not a query", sql=statement.text)
     _check_resolved(root, statement, catalog)
     return root
+
+
+def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError | None) -> None:
+    """Each ``d.x`` read from a CTE or subquery ``d`` names one of its outputs."""
+    for scope in scopes:
+        for column in list(_own_columns(scope)):
+            source = _source(scope, column.table) if column.table else None
+            if not isinstance(source, Scope) or not isinstance(source.expression, exp.Query):
+                continue
+            outputs = source.expression.named_selects
+            if WILDCARD in outputs or column.name in outputs:
+                continue
+            error = _error(f"unknown column '{column.name}' of '{column.table}'", column, statement)
+            if on_error is None:
+                raise error
+            on_error(error)
+            column.replace(exp.null())
 
 
 def _inline_windows(query: exp.Query, statement: Statement) -> None:
@@ -295,11 +315,17 @@ def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp
     base = _base_name(source)
     if base is not None and base not in catalog:
         return [exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias)]
-    if isinstance(source, Scope) and isinstance(source.expression, exp.Query) \
-            and WILDCARD in source.expression.named_selects:
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query) and any(
+            _is_wildcard(item) for item in source.expression.selects):
         return [exp.column(exp.to_identifier(name, quoted=True), table=alias)
                 for name in dict.fromkeys(source.expression.named_selects)]
     return [exp.Column(this=exp.Star(), table=exp.to_identifier(alias))]
+
+
+def _is_wildcard(item: exp.Expr) -> bool:
+    """A wildcard column ``t."*"`` (not a ``*`` sqlglot still expands)."""
+    node = item.unalias()
+    return isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier) and node.name == WILDCARD
 
 
 def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Catalog) -> None:
@@ -335,6 +361,9 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
                        if names.may_hold(src, column.name)]
             certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known)]
             candidates = certain if certain else holders
+            if len(candidates) == 1 and isinstance(candidates[0][1], Scope):
+                column.set("table", exp.to_identifier(candidates[0][0]))  # the one derived table that can hold it
+                continue
             if len(candidates) < 2 or all(_base_name(src) in catalog for _, src in candidates):
                 continue
             for _, src in candidates:

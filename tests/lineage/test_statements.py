@@ -81,3 +81,16 @@ def test_update_set_values_flow_into_their_columns(columns: list[str], dialect: 
     expected = {f"s.{c}_new -> t.{c} direct identity" for c in columns}
     expected |= {"t.id -> t.* indirect filter", "s.id -> t.* indirect filter"}
     assert got == edges(*expected)
+
+
+def test_a_column_a_subquery_does_not_output_is_an_error_or_in_warn_mode_a_warning():
+    sql = ("CREATE TABLE o AS SELECT d.a, u.b FROM (SELECT t.a FROM t) AS d\n"
+           "JOIN u ON d.nope = u.id")
+    with pytest.raises(SqlError, match=r"unknown column 'nope' of 'd' in statement 1 \(writing o\) at line 2, col"):
+        column_lineage(sql)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = column_lineage(sql, errors="warn")
+    assert [str(w.message) for w in caught if issubclass(w.category, LineageWarning)] == [
+        "unknown column 'nope' of 'd' in statement 1 (writing o) at line 2, column 13"]
+    assert set(got) == edges("t.a -> o.a direct identity", "u.b -> o.b direct identity", "u.id -> o.* indirect join")
