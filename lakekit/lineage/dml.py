@@ -163,7 +163,7 @@ def _assignments(then: exp.Expr | None, source: exp.Table | exp.Subquery, target
         names = [name.name for name in listed] or list(target_columns or [value.output_name for value in values])
         if len(names) != len(values):
             raise SqlError(f"MERGE INSERT names {len(names)} columns but gives {len(values)} values")
-        return list(zip(names, values, strict=True))
+        return list(zip(names, (_of_source(value, source) for value in values), strict=True))
     return []
 
 
@@ -216,3 +216,12 @@ def _by_name(node: exp.Expr) -> exp.Expr:
     for column in copied.find_all(exp.Column):
         column.set("table", None)
     return copied
+
+
+def _of_source(value: exp.Expr, source: exp.Table | exp.Subquery) -> exp.Expr:
+    """A NOT MATCHED INSERT value: its unqualified columns are the source's (no target row exists)."""
+    value = value.copy()
+    for column in [value, *value.find_all(exp.Column)]:
+        if isinstance(column, exp.Column) and not column.table:
+            column.set("table", exp.to_identifier(source.alias_or_name))
+    return value

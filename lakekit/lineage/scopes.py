@@ -78,6 +78,9 @@ class ScopeLineage:
                     deps = known[out_name].merge(deps)
                 known[out_name] = known.get(out_name, deps) if out_name != WILDCARD else deps
         found = self._by_name[key].get(name)
+        if found is None and WILDCARD in self._by_name[key] and isinstance(scope.expression, exp.SetOperation):
+            # A column of the tables behind a UNION's wildcards: each branch reads it from its own.
+            found = Deps.union(self.output(branch, name) for branch in scope.set_operation_scopes)
         if found is None and WILDCARD in self._by_name[key]:
             # A column of a table read through `*`: each table behind the wildcard may hold it.
             found = self._by_name[key][WILDCARD].respelled(WILDCARD, name)
