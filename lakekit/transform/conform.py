@@ -10,6 +10,8 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
 - BigQuery and Snowflake date truncation and date arithmetic on a DATE give a DATE (DuckDB
   gives a TIMESTAMP);
+- an integer divided by an integer is an integer, truncated toward zero, in Postgres, Redshift,
+  T-SQL, SQLite, Trino and Presto (``7 / 2`` is ``3``; DuckDB's ``/`` gives ``3.5``);
 - ``COUNTIF`` / ``COUNT_IF`` give a 64-bit integer, and so do a BigQuery, Spark or Databricks
   ``SUM`` of integers (DuckDB gives a 128-bit one, written as ``decimal(38,0)``) and their
   integer division (``DIV``);
@@ -37,6 +39,7 @@ _DATE_KEEPING = {"bigquery", "snowflake"}
 _INT64_SUMS = {"bigquery", "spark", "databricks", "hive"}
 _DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd)
 _FLATTEN_COLUMNS = {"value", "index"}
+_INTEGER_DIVISION = {"postgres", "redshift", "tsql", "sqlite", "trino", "presto", "athena"}
 
 
 def conform(tree: exp.Expr, dialect: str, types: Types) -> exp.Expr:
@@ -55,17 +58,24 @@ def conform(tree: exp.Expr, dialect: str, types: Types) -> exp.Expr:
         for node in list(tree.find_all(*_DATE_FUNCTIONS)):
             if _is_date(node.this, types):
                 node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
-    for count in list(tree.find_all(exp.CountIf)):
-        count.replace(exp.cast(count.copy(), exp.DataType.Type.BIGINT))
-    if dialect in _INT64_SUMS:
-        for total in list(tree.find_all(exp.Sum)):
-            if _is_integer(total.this, types):
-                total.replace(exp.cast(total.copy(), exp.DataType.Type.BIGINT))
-        for quotient in list(tree.find_all(exp.IntDiv)):
-            quotient.replace(exp.cast(quotient.copy(), exp.DataType.Type.BIGINT))
+    _integers(tree, dialect, types)
     if dialect == "snowflake":
         _flatten(tree)
     return tree
+
+
+def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
+    """Counts, integer sums and integer quotients as the source dialect types and computes them."""
+    wide: list[exp.Expr] = list(tree.find_all(exp.CountIf))
+    if dialect in _INT64_SUMS:
+        wide += [total for total in tree.find_all(exp.Sum) if _is_integer(total.this, types)]
+        wide += list(tree.find_all(exp.IntDiv))
+    for node in wide:
+        node.replace(exp.cast(node.copy(), exp.DataType.Type.BIGINT))
+    if dialect in _INTEGER_DIVISION:
+        for division in list(tree.find_all(exp.Div)):
+            if _is_integer(division.this, types) and _is_integer(division.expression, types):
+                division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
 
 
 def _json_values(tree: exp.Expr) -> None:

@@ -24,7 +24,7 @@ EVENTS = pa.table({
     "amount": pa.array([5, 7], pa.int64()),
 })
 
-I64, I32, STR, DATE = pa.int64(), pa.int32(), pa.string(), pa.date32()
+I64, I32, STR, DATE, F64 = pa.int64(), pa.int32(), pa.string(), pa.date32(), pa.float64()
 
 # (dialect, SQL, expected rows, expected column types) — values from each warehouse's documentation.
 CONFORMANCE = [
@@ -67,6 +67,31 @@ CONFORMANCE = [
                  "INTERVAL '1 day') AS g(d)", [(date(2024, 1, 1),), (date(2024, 1, 2),), (date(2024, 1, 3),)], [DATE]),
     ("postgres", "SELECT u.id, x.n FROM raw.events u CROSS JOIN LATERAL (SELECT count(*) AS n FROM raw.events o "
                  "WHERE o.amount >= u.amount) x ORDER BY u.id", [(1, 2), (2, 1)], [I64, I64]),
+    # Postgres and T-SQL: an integer divided by an integer is an integer, truncated toward zero.
+    ("postgres", "SELECT 7 / 2 AS i, -7 / 2 AS n, 7.0 / 2 AS f, amount / 2 AS c FROM raw.events ORDER BY id",
+     [(3, -3, 3.5, 2), (3, -3, 3.5, 3)], [I32, I32, pa.float64(), I64]),
+    ("tsql", "SELECT 7 / 2 AS i", [(3,)], [I32]),
+    # NULL ordering: Spark and BigQuery put NULLs first in ascending order, Snowflake and Postgres last.
+    ("spark", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
+     [(None,), (1,), (3,)], [I32]),
+    ("snowflake", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
+     [(1,), (3,), (None,)], [I32]),
+    ("snowflake", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x DESC",
+     [(None,), (3,), (1,)], [I32]),
+    # SAFE_ functions give NULL where the plain one fails; 1-based positions, 0 read as 1 by Snowflake and Spark.
+    ("bigquery", "SELECT SAFE_DIVIDE(amount, 0) AS a, SAFE_DIVIDE(amount, 2) AS b, SAFE_CAST('x' AS INT64) AS c "
+                 "FROM raw.events ORDER BY id", [(None, 2.5, None), (None, 3.5, None)], [F64, F64, I64]),
+    ("snowflake", "SELECT SUBSTR('abcdef', 0, 2) AS a, SUBSTR('abcdef', 1, 2) AS b, CHARINDEX('c', 'abcdef') AS c",
+     [("ab", "ab", 3)], [STR, STR, I64]),
+    ("spark", "SELECT substring('abcdef', 0, 2) AS a, locate('c', 'abcdef') AS c", [("ab", 3)], [STR, I64]),
+    # Month boundaries: DATEDIFF counts boundaries crossed; LAST_DAY of a leap February.
+    ("snowflake", "SELECT DATEDIFF(month, '2024-01-31'::DATE, '2024-02-01'::DATE) AS m, "
+                  "LAST_DAY('2024-02-10'::DATE) AS l",
+     [(1, date(2024, 2, 29))], [I64, DATE]),
+    ("bigquery", "SELECT STRUCT(1 AS a, 'x' AS b).b AS s", [("x",)], [STR]),
+    # Postgres WITH ORDINALITY counts from 1.
+    ("postgres", "SELECT v, n FROM raw.events e, unnest(e.arr) WITH ORDINALITY AS u(v, n) ORDER BY n",
+     [(10, 1), (20, 2), (30, 3)], [I64, I64]),
     # DuckDB range; Spark SUM of BIGINT and DIV are BIGINT, / is a DOUBLE division.
     ("duckdb", "SELECT range AS r FROM range(3)", [(0,), (1,), (2,)], [I64]),
     ("spark", "SELECT SUM(amount) AS t, 7 DIV 2 AS q, 7 / 2 AS f FROM raw.events", [(12, 3, 3.5)],
