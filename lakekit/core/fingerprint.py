@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 CHUNK = 8 << 20
@@ -76,8 +77,29 @@ def _column_digest(column: pa.ChunkedArray) -> str:
     sink = _HashSink()
     with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), schema) as writer:
         for chunk in column.chunks:
-            writer.write_batch(pa.record_batch([chunk], schema=schema))
+            writer.write_batch(pa.record_batch([_zeroed(chunk)], schema=schema))
     return sink.hash.hexdigest()
+
+
+_SAME_WIDTH = {8: pa.int8(), 16: pa.int16(), 32: pa.int32(), 64: pa.int64()}
+
+
+def _zeroed(chunk: pa.Array) -> pa.Array:
+    """``chunk`` with zeros under its nulls where its values have a fixed width.
+
+    What a null slot holds is undefined in Arrow: an engine may leave anything there (DuckDB does,
+    for the unmatched rows of an outer join), and the IPC stream hashed carries it. Readers of
+    Parquet write zeros, so a column that had them keeps its fingerprint.
+    """
+    kind = chunk.type
+    fixed = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_temporal(kind)
+    if chunk.null_count == 0 or not (pa.types.is_boolean(kind) or (fixed and kind.bit_width in _SAME_WIDTH)):
+        return chunk
+    if chunk.offset:
+        chunk = pa.concat_arrays([chunk])  # buffers that start at the first value
+    zero = pa.scalar(False) if pa.types.is_boolean(kind) else pa.array([0], _SAME_WIDTH[kind.bit_width]).view(kind)[0]
+    filled = pc.fill_null(chunk, zero)
+    return pa.Array.from_buffers(kind, len(chunk), [chunk.buffers()[0], filled.buffers()[1]], chunk.null_count)
 
 
 def table_fingerprint(table: pa.Table) -> str:

@@ -13,7 +13,13 @@ Formats:
 
 1. (no version recorded) as written up to lakekit 0.1.0's first release;
 2. the version is recorded: the ``lakekit.format`` property of each index table, the
-   ``"format"`` key of each request file (its identifiers under ``"identifiers"``).
+   ``"format"`` key of each request file (its identifiers under ``"identifiers"``) and of each
+   fingerprint cache entry, the ``lakekit.format`` schema metadata of each journal entry (Arrow
+   files waiting to be folded into their index table; the first journal was written in format 2).
+
+Quarantine and predictions tables are data tables, versioned by Delta as a user's table is; the
+provenance lakekit writes into every commit is a typed record read back field by field
+(:mod:`lakekit.index.provenance`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import pyarrow.fs as pafs
 import pyarrow.ipc as ipc
 from deltalake import DeltaTable
 
+from lakekit.index.formats import readable
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 FOLDER = f"{META_NAMESPACE}/journal"
@@ -30,6 +31,9 @@ NAMES = ("runs", "run_inputs")
 GRACE = timedelta(seconds=10)
 """How old an entry must be before a fold takes it: far longer than writing one takes."""
 SUFFIX = ".arrow"
+FORMAT_KEY = b"lakekit.format"
+"""The key of an entry's schema metadata holding the format it is written in (none: format 2, the
+first with a journal)."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -71,9 +75,11 @@ def load(storage: Storage, name: str, names: Sequence[str]) -> list[tuple[str, p
     for entry in names:
         try:
             with fs.open_input_file(entry) as f:
-                out.append((entry, ipc.open_file(f).read_all()))
+                rows = ipc.open_file(f).read_all()
         except FileNotFoundError:
             continue
+        readable(f"{FOLDER}/{name}/{entry}", int((rows.schema.metadata or {}).get(FORMAT_KEY, b"2")))
+        out.append((entry, rows.replace_schema_metadata(None)))
     return out
 
 

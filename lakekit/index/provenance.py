@@ -197,21 +197,11 @@ class TransformProvenance(Provenance):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunProvenance(Provenance):
-    """A model run's ``seq``-th write to a table, with the versions the run had read by then."""
+class _RunWrite(Provenance):
+    """A model run's ``seq``-th write: made by the run, written as ``run:<id>:<seq>``."""
 
-    operation: Literal["run"] = "run"
     run_id: str
-    run_name: str
     seq: int
-    mode: WriteMode
-    keys: tuple[str, ...] = ()
-    inputs: dict[str, int] = field(default_factory=dict)
-    artifacts: dict[str, str] = field(default_factory=dict)
-    schema: str | None = None
-    schema_hash: str | None = None
-    lineage: dict[str, str] = field(default_factory=dict)
-    """Column written → ``table.column`` read that it copies (declared, or read under the same name)."""
 
     @property
     def by(self) -> str:
@@ -223,20 +213,26 @@ class RunProvenance(Provenance):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PredictionsProvenance(Provenance):
+class RunProvenance(_RunWrite):
+    """A model run's ``seq``-th write to a table, with the versions the run had read by then."""
+
+    operation: Literal["run"] = "run"
+    run_name: str
+    mode: WriteMode
+    keys: tuple[str, ...] = ()
+    inputs: dict[str, int] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    schema: str | None = None
+    schema_hash: str | None = None
+    lineage: dict[str, str] = field(default_factory=dict)
+    """Column written → ``table.column`` read that it copies (declared, or read under the same name)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictionsProvenance(_RunWrite):
     """A model run's ``seq``-th version of its predictions table."""
 
     operation: Literal["predictions"] = "predictions"
-    run_id: str
-    seq: int
-
-    @property
-    def by(self) -> str:
-        return self.run_id
-
-    @property
-    def write_id(self) -> str:
-        return f"run:{self.run_id}:{self.seq}"
 
 
 @dataclass(frozen=True, kw_only=True)

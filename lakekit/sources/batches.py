@@ -67,6 +67,8 @@ def guarded(src: Source, reader: pa.RecordBatchReader, explain: Explain | None =
             if finish is not None:
                 finish()
             raise failure(src, e, explain) from None
+        finally:  # whatever ends the stream ends the reader's threads with it
+            reader.close()
         if finish is not None:
             finish()
 

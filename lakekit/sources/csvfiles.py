@@ -34,14 +34,19 @@ def read_csv(src: Source, table: Mapping[str, pa.DataType] | None = None,
              digest: Digest | None = None) -> pa.RecordBatchReader:
     """The rows of one CSV file; ``table`` holds the column types of the table it goes into;
     ``digest`` hashes the bytes parsed."""
-    reader = _open(src, None, digest)
-    columns.check(src.uri, reader.schema)
-    if binary := [f.name for f in reader.schema if pa.types.is_binary(f.type)]:
+    # The header and inferred types come from a reader of their own, without the digest: a refused
+    # reader over the digest's Python file may still be reading ahead when dropped, and a thread
+    # of Arrow's that frees it at exit needs the GIL, which aborts the interpreter.
+    if _blank_first_line(src):
+        raise SourceError(src.uri, "the first line, the header, is empty", line=1)
+    head = _open(src, None)
+    schema = head.schema
+    head.close()
+    columns.check(src.uri, schema)
+    if binary := [f.name for f in schema if pa.types.is_binary(f.type)]:
         raise SourceError(src.uri, f"column '{binary[0]}' is not UTF-8 text")
-    fixed = table_types(reader.schema, table)
-    types = {**{f.name: pa.string() for f in reader.schema if pa.types.is_null(f.type)}, **fixed}
-    if types:
-        reader = _open(src, types, digest)
+    types = {**{f.name: pa.string() for f in schema if pa.types.is_null(f.type)}, **table_types(schema, table)}
+    reader = _open(src, types, digest)
 
     def explain(error: Exception) -> SourceError:
         return _located(src, error, types)
@@ -79,6 +84,17 @@ def _open(src: Source, types: Mapping[str, pa.DataType] | None,
             return pacsv.open_csv(pa.BufferReader(header), **_options(src, types))
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e, lambda error: _located(src, error, types)) from None
+
+
+def _blank_first_line(src: Source) -> bool:
+    """Whether the file starts with an empty line (the reader would skip it and take the next line,
+    a row, for the header)."""
+    try:
+        with open_stream(src) as stream:
+            start = stream.read(8)
+    except (pa.ArrowException, OSError):  # the reader says what is wrong with the file
+        return False
+    return start.removeprefix(b"\xef\xbb\xbf").startswith((b"\n", b"\r"))
 
 
 def _lone_header(src: Source) -> bytes | None:

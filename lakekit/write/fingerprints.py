@@ -2,7 +2,8 @@
 unchanged file again costs a look-up, not a read of the file.
 
 Each entry is a small JSON file under ``_lakekit/fingerprints/`` named by a hash of the path,
-written after the file was hashed (atomically: written beside, then moved). A file changed since
+written after the file was hashed (atomically: written beside, then moved), with the format it is
+written in: an entry in another format is a miss (the file is hashed again), as a cache may be. A file changed since
 has another size or modification time and is hashed again; one changed with both kept (a copy
 that preserves times over a file of the same size) would be taken for the old one, which is
 what ``verify=True`` (``lakekit ingest --verify``) is for: it hashes every file again. Object
@@ -21,6 +22,7 @@ import pyarrow.fs as pafs
 import xxhash
 
 from lakekit.core.results import SourceFile
+from lakekit.index.formats import FORMAT, KEY
 from lakekit.sources import Source
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
@@ -52,7 +54,7 @@ def recall(storage: Storage, src: Source) -> SourceFile | None:
             entry = json.loads(f.read())
     except (FileNotFoundError, OSError, ValueError):
         return None
-    if entry.get("uri") != src.uri or (entry.get("size"), entry.get("mtime_ns")) != now:
+    if entry.get(KEY, 2) != FORMAT or entry.get("uri") != src.uri or (entry.get("size"), entry.get("mtime_ns")) != now:
         return None
     return SourceFile(src.uri, now[0], str(entry["checksum"]))
 
@@ -71,7 +73,7 @@ def remember(storage: Storage, hashed: Iterable[tuple[Source, SourceFile, tuple[
         name = _entry(src.uri)
         draft = f"{name}.{secrets.token_hex(4)}"
         with fs.open_output_stream(draft) as f:
-            f.write(json.dumps({"uri": src.uri, "size": now[0], "mtime_ns": now[1],
+            f.write(json.dumps({KEY: FORMAT, "uri": src.uri, "size": now[0], "mtime_ns": now[1],
                                 "checksum": fp.checksum}).encode())
         try:
             fs.move(draft, name)

@@ -26,6 +26,7 @@ from lakekit.core.checks import CheckPlan, compile_plan
 from lakekit.core.results import ValidationReport
 from lakekit.errors import Conflict, InternalError
 from lakekit.index import journal, metadata, schemas
+from lakekit.index.formats import FORMAT
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.index.provenance import new_id
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
@@ -90,6 +91,7 @@ def note(storage: Storage, name: str, table: pa.Table) -> None:
 
 
 def _write_entry(fs: pafs.FileSystem, path: str, table: pa.Table) -> None:
+    table = table.replace_schema_metadata({journal.FORMAT_KEY: str(FORMAT)})
     with fs.open_output_stream(path) as f, ipc.new_file(f, table.schema) as writer:
         writer.write_table(table)
 

@@ -5,6 +5,7 @@ a lake from a newer lakekit is refused without a change."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -122,3 +123,37 @@ def test_processes_opening_an_older_lake_at_once_each_migrate_it_once(old: Path)
         operations = [h["operation"] for h in DeltaTable(old / META_NAMESPACE / name).history()]
         assert operations.count("SET TBLPROPERTIES") == 1, name
     assert isinstance(metadata.read(lk.Lake(old)._storage, "runs"), pa.Table)
+
+
+def test_journal_and_fingerprint_entries_carry_their_format(lake: lk.Lake, tmp_path: Path) -> None:
+    """A run's journal entry says its format: an older one (no format: 2) is read, a newer one is
+    refused; a fingerprint cache entry in another format is a miss, so the file is hashed again."""
+    with lake.start_run("r") as run:
+        run.log_metrics({"m": 1.0})
+    folder = Path(lake._storage.root) / META_NAMESPACE / "journal" / "runs"
+    entry = sorted(folder.glob("*.arrow"))[-1]
+    with pa.OSFile(str(entry)) as f:
+        rows = pa.ipc.open_file(f).read_all()
+    assert rows.schema.metadata == {b"lakekit.format": str(FORMAT).encode()}
+
+    def rewrite(metadata: dict[bytes, bytes] | None) -> None:
+        table = rows.replace_schema_metadata(metadata)
+        with pa.OSFile(str(entry), "wb") as f, pa.ipc.new_file(f, table.schema) as writer:
+            writer.write_table(table)
+
+    rewrite(None)
+    assert lake.run(run.run_id).status == "finished"
+    rewrite({b"lakekit.format": str(FORMAT + 1).encode()})
+    with pytest.raises(lk.IncompatibleFormat, match=rf"{entry.name}' is stored in lakekit format {FORMAT + 1}"):
+        lake.run(run.run_id)
+    rewrite(None)
+
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    lake.ingest("raw.a", str(tmp_path / "a.csv"))
+    (cached,) = (Path(lake._storage.root) / META_NAMESPACE / "fingerprints").glob("*.json")
+    assert json.loads(cached.read_text())["format"] == FORMAT
+    (tmp_path / "a.csv").write_text("a\n2\n")  # same size, and its time set back: the cache would hit
+    stat = (tmp_path / "a.csv").stat()
+    os.utime(tmp_path / "a.csv", ns=(stat.st_atime_ns, json.loads(cached.read_text())["mtime_ns"]))
+    cached.write_text(json.dumps({**json.loads(cached.read_text()), "format": FORMAT + 1}))
+    assert lake.ingest("raw.a", str(tmp_path / "a.csv")).rows == 1  # hashed again: a new file

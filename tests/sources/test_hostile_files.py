@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 import lakekit as lk
 from lakekit.errors import SchemaConflict, SourceError, UsageError
 from lakekit.sources import columns
+from lakekit.sources.digest import Digest
+from lakekit.sources.formats import resolve
+from lakekit.sources.reader import read
 
 SECRET = "zz-secret-42"
 
@@ -63,6 +66,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
     "JSON integer beyond 64 bits": ("i.json", b'[{"a": 18446744073709551616}]', "an integer beyond the 64-bit range"),
     "JSON without columns": ("e.json", b"[{}, {}]", "no columns"),
+    "blank first line": ("b.csv", b'\n"NULL"\n""\n', "line 1: the first line, the header, is empty"),
+    "blank first line after a BOM": ("b.csv", b"\xef\xbb\xbf\r\nid\n1\n", "line 1: the first line, the header, is"),
     "corrupt gzip": ("g.csv.gz", gzip.compress(b"id\n1\n2\n")[:-6] + b"\xff" * 6, "corrupt or truncated gzip"),
     "not gzip": ("g.csv.gz", b"id\n1\n", "corrupt or truncated gzip"),
     "truncated gzip": ("g.ndjson.gz", gzip.compress(b'{"a": 1}\n' * 100)[:20], "corrupt or truncated gzip"),
@@ -199,3 +204,16 @@ def test_the_json_check_measures_nesting_and_integers_as_a_parser_would(leaf: ob
         assert ("64-bit" in str(e)) == wide or _depth(record) > 64
     else:
         assert not wide and _depth(record) <= 64
+
+
+@pytest.mark.parametrize("header", [b"a,b,a\n1,2,3\n", b"a,\x00b\n1,2\n", b"id,v\n1,\xff\xfe\n"])
+def test_a_refused_csv_header_never_opens_the_digest(tmp_path: Path, header: bytes) -> None:
+    """The file is refused from a reader of its own: a reader over the digest's Python file, dropped
+    while still reading ahead, is freed by an Arrow thread at exit and aborts the interpreter."""
+    (tmp_path / "bad.csv").write_bytes(header)
+    (src,) = resolve(str(tmp_path / "bad.csv"))
+    digest = Digest()
+    with pytest.raises(SourceError, match=r"bad\.csv"):
+        read(src, None, digest)
+    with pytest.raises(RuntimeError, match="never opened"):
+        digest.checksum()

@@ -165,31 +165,31 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
-    run = _Run(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
+    rewriting = _Rewriting(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
     if state["phase"] == "write":
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
-        run.write_copies(replacements)
+        rewriting.write_copies(replacements)
         _advance(journal, state, progress)
-    run.check_copies()
+    rewriting.check_copies()
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
-            run.converge(level, max_passes)
+            rewriting.converge(level, max_passes)
             _advance(journal, state, progress)
     time.sleep(grace_seconds)
     for old in state["files"]:
         _step(progress, f"delete:{old}")
         if store.delete(unquote(old)):
-            run.report.files_deleted.append(old)
-    run.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
-    run.converge(3, max_passes)
+            rewriting.report.files_deleted.append(old)
+    rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
+    rewriting.converge(3, max_passes)
     _step(progress, "journal:done")
     journal.delete()
-    run.report.replaced = {old: t["new"] for old, t in state["files"].items()}
-    run.report.rows = {old: t["rows"] for old, t in state["files"].items()}
-    run.report.seconds = time.monotonic() - started
-    return run.report
+    rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
+    rewriting.report.rows = {old: t["rows"] for old, t in state["files"].items()}
+    rewriting.report.seconds = time.monotonic() - started
+    return rewriting.report
 
 
 def _step(progress: Progress | None, name: str) -> None:
@@ -254,7 +254,7 @@ def _new_name(old: str) -> str:
     return f"{folder}part-00000-redacted-{uuid.uuid4()}-c000.parquet"
 
 
-class _Run:
+class _Rewriting:
     """One call's work on the table: copies, log passes, the report."""
 
     def __init__(self, store: Store, state: dict[str, Any], text_rewrite: TextRewrite | None,
