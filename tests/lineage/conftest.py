@@ -11,7 +11,7 @@ from typing import Any
 from lakekit.core.results import ColumnEdge
 
 CASES = Path(__file__).parent / "cases"
-_EDGE = re.compile(r"^(\S+)\.([^.\s]+|\S*\(.*\)) -> (\S+?)\.([^.\s]+|\S*\(.*\)) (direct|indirect) (\w+)( unresolved)?$")
+_EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+?)\.([^.]+?) (direct|indirect) (\w+)( unresolved)?$")
 
 
 def edge(line: str) -> ColumnEdge:

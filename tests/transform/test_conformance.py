@@ -148,3 +148,13 @@ def test_a_transform_runs_flatten_lateral_and_a_date_spine(lake: lk.Lake, tmp_pa
     got = sorted(lake.sql("SELECT day, n FROM mart.spine", dialect="duckdb").to_pylist(), key=lambda r: r["day"])
     assert got == [{"day": date(2024, 2, 28), "n": 0}, {"day": date(2024, 2, 29), "n": 1},
                    {"day": date(2024, 3, 1), "n": 0}]
+
+
+def test_a_transform_runs_a_correlated_lateral_subquery(lake: lk.Lake):
+    result = lake.transform("mart.ranks", "SELECT u.id, x.n FROM raw.events u CROSS JOIN LATERAL "
+                                          "(SELECT count(*) AS n FROM raw.events o WHERE o.amount >= u.amount) x",
+                            dialect="postgres")
+    assert sorted(lake.sql("SELECT id, n FROM mart.ranks").to_pylist(), key=lambda r: r["id"]) == [
+        {"id": 1, "n": 2}, {"id": 2, "n": 1}]
+    assert {(e.source_column, e.target_column, e.kind) for e in result.edges} == {
+        ("id", "id", "direct"), ("amount", "*", "indirect")}
