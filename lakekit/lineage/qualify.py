@@ -18,24 +18,30 @@ rules around them:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
-from sqlglot.optimizer.scope import Scope, build_scope, find_all_in_scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
 from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog
-from lakekit.lineage.direct import Ambiguous, bound_by_lambda
+from lakekit.lineage.direct import Ambiguous
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
 from lakekit.lineage.parse import OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
+from lakekit.lineage.sources import (
+    Names,
+    base_name,
+    is_alias_ref,
+    output_names,
+    own_columns,
+    source_of,
+)
 
 
 def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog, *,
@@ -90,8 +96,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
 def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError | None) -> None:
     """Each ``d.x`` read from a CTE or subquery ``d`` names one of its outputs."""
     for scope in scopes:
-        for column in list(_own_columns(scope)):
-            source = _source(scope, column.table) if column.table else None
+        for column in list(own_columns(scope)):
+            source = source_of(scope, column.table) if column.table else None
             if not isinstance(source, Scope) or not isinstance(source.expression, exp.Query):
                 continue
             outputs = source.expression.named_selects
@@ -153,9 +159,9 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
                    tables: set[str]) -> dict[str, list[str]]:
     """Columns of every base table: from the catalog, else those the query shows it has."""
     columns: dict[str, list[str]] = {name: list(catalog.get(name, ())) for name in tables}
-    names = _Names(catalog)
+    names = Names(catalog)
     for scope in scopes:
-        found = [(*_owner(scope, column, names), column) for column in _own_columns(scope)]
+        found = [(*_owner(scope, column, names), column) for column in own_columns(scope)]
         for owner, name, column in [*found, *_using_owners(scope, names)]:
             if owner is None:
                 continue
@@ -167,7 +173,7 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
     return columns
 
 
-def _using_owners(scope: Scope, names: _Names) -> list[tuple[str | None, str, exp.Expr]]:
+def _using_owners(scope: Scope, names: Names) -> list[tuple[str | None, str, exp.Expr]]:
     """``JOIN b USING (k)``: ``k`` is a column of ``b`` and of the one earlier source that can hold it."""
     select = scope.expression
     if not isinstance(select, exp.Select):
@@ -184,105 +190,30 @@ def _using_owners(scope: Scope, names: _Names) -> list[tuple[str | None, str, ex
             holders = [src for src in earlier if names.may_hold(src, key.name)]
             owners = [source, holders[0]] if len(holders) == 1 else [source]
             for owner in owners:
-                base = _base_name(owner)
+                base = base_name(owner)
                 found.append((base if base not in names.catalog else None, key.name, key))
         earlier.append(source)
     return found
 
 
-def _own_columns(scope: Scope) -> Iterator[exp.Column]:
-    """Columns written in this scope itself (not in its subqueries), lambda variables left out."""
-    for column in find_all_in_scope(scope.expression, exp.Column):
-        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column):
-            yield column
-
-
-class _Names:
-    """Which names each source can hold, and each SELECT's aliases, computed once per node."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._outputs: dict[int, frozenset[str] | None] = {}
-        self._aliases: dict[int, frozenset[str]] = {}
-
-    def may_hold(self, source: exp.Table | Scope, name: str) -> bool:
-        base = _base_name(source)
-        if base is not None:
-            return base not in self.catalog or name in self.catalog[base]
-        key = id(source)
-        if key not in self._outputs:
-            self._outputs[key] = _output_names(source)
-        outputs = self._outputs[key]
-        return outputs is None or name in outputs
-
-    def aliases(self, select: exp.Select) -> frozenset[str]:
-        key = id(select)
-        if key not in self._aliases:
-            self._aliases[key] = frozenset(s.alias for s in select.selects if isinstance(s, exp.Alias))
-        return self._aliases[key]
-
-
-_DERIVED = (exp.Query, exp.Unnest, exp.Lateral, exp.Values, exp.TableFromRows)
-
-
-def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
-    """Output names of a derived source or table function; ``None`` when unknown (a star, a
-    table function without a column list)."""
-    if isinstance(source, exp.Table):
-        return frozenset(source.alias_column_names) or None
-    if isinstance(source, Scope) and isinstance(source.expression, _DERIVED):
-        outputs = source.expression.named_selects
-        inner = source.expression.this
-        if not outputs and isinstance(source.expression, exp.Lateral) and isinstance(inner, exp.Subquery):
-            outputs = inner.named_selects  # LATERAL (SELECT …) AS x: the subquery's outputs
-        return None if "*" in outputs else frozenset(outputs)
-    return None
-
-
-def _owner(scope: Scope, column: exp.Column, names: _Names) -> tuple[str | None, str]:
+def _owner(scope: Scope, column: exp.Column, names: Names) -> tuple[str | None, str]:
     """The base table a column belongs to, when the query alone tells (``None`` otherwise)."""
     parts = [part.name for part in column.parts]
     if len(parts) > 1:
-        found = _source(scope, parts[0])
+        found = source_of(scope, parts[0])
         if found is not None:
-            return (_base_name(found), parts[1])
+            return (base_name(found), parts[1])
     name = parts[0]
-    if isinstance(scope.expression, exp.Select) and _is_alias_ref(column, scope.expression, names):
+    if isinstance(scope.expression, exp.Select) and is_alias_ref(column, scope.expression, names):
         return None, name
     current: Scope | None = scope
     while current is not None:
         candidates = [src for _, src in current.selected_sources.values() if names.may_hold(src, name)]
         if candidates:
-            only = _base_name(candidates[0]) if len(candidates) == 1 else None
+            only = base_name(candidates[0]) if len(candidates) == 1 else None
             return (only if only not in names.catalog else None, name)
         current = current.parent if current.can_be_correlated else None
     return None, name
-
-
-def _source(scope: Scope, alias: str) -> exp.Table | Scope | None:
-    current: Scope | None = scope
-    while current is not None:
-        if alias in current.sources:
-            source: exp.Table | Scope = current.sources[alias]
-            return source
-        current = current.parent
-    return None
-
-
-def _base_name(source: exp.Table | Scope | None) -> str | None:
-    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
-        return source.name
-    return None
-
-
-def _is_alias_ref(column: exp.Column, select: exp.Select, names: _Names) -> bool:
-    """An unqualified name that refers to one of the SELECT's own output aliases."""
-    if column.name not in names.aliases(select):
-        return False
-    item: exp.Expr | None = column
-    while item is not None and item.parent is not select:
-        item = item.parent
-    return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
 
 
 def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
@@ -298,7 +229,7 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
             if isinstance(item, exp.Star):
                 covered = [(alias, source) for alias, (_, source) in scope.selected_sources.items()]
             elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
-                found = _source(scope, item.table)
+                found = source_of(scope, item.table)
                 covered = [(item.table, found)] if found is not None else []
             else:
                 items.append(item)
@@ -312,7 +243,7 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
 
 
 def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp.Expr]:
-    base = _base_name(source)
+    base = base_name(source)
     if base is not None and base not in catalog:
         return [exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias)]
     if isinstance(source, Scope) and isinstance(source.expression, exp.Query) and any(
@@ -335,7 +266,7 @@ def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Cat
     if not variables:
         return
     for scope in scopes:
-        for column in list(_own_columns(scope)):
+        for column in list(own_columns(scope)):
             if column.table or column.name not in variables:
                 continue
             sources = [src for _, src in scope.selected_sources.values()]
@@ -348,14 +279,14 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
     (a table of unknown columns among them), is read from all of them: ``Ambiguous(a.x, b.x)``.
     A source is known to hold a name when a schema, a derived table's outputs or the query's
     own ``t.x`` say so; USING keys and output aliases are left to qualification."""
-    names = _Names(catalog)
+    names = Names(catalog)
     for scope in scopes:
         select = scope.expression
         if not isinstance(select, exp.Select):
             continue
         using = {key.name for join in select.args.get("joins") or [] for key in join.args.get("using") or []}
-        for column in list(_own_columns(scope)):
-            if column.table or column.name in using or _is_alias_ref(column, select, names):
+        for column in list(own_columns(scope)):
+            if column.table or column.name in using or is_alias_ref(column, select, names):
                 continue
             holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
                        if names.may_hold(src, column.name)]
@@ -364,10 +295,10 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
             if len(candidates) == 1 and isinstance(candidates[0][1], Scope):
                 column.set("table", exp.to_identifier(candidates[0][0]))  # the one derived table that can hold it
                 continue
-            if len(candidates) < 2 or all(_base_name(src) in catalog for _, src in candidates):
+            if len(candidates) < 2 or all(base_name(src) in catalog for _, src in candidates):
                 continue
             for _, src in candidates:
-                base = _base_name(src)
+                base = base_name(src)
                 if base is not None and base not in catalog and column.name not in known[base]:
                     known[base].append(column.name)
             parts = [exp.column(exp.to_identifier(column.name, quoted=True), table=alias) for alias, _ in candidates]
@@ -379,17 +310,17 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
 
 def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]]) -> bool:
     """The source is known to have a column ``name`` (not merely may have it)."""
-    base = _base_name(source)
+    base = base_name(source)
     if base is not None:
         return name in known.get(base, ())
-    outputs = _output_names(source)
+    outputs = output_names(source)
     return outputs is not None and name in outputs
 
 
 def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None:
     for scope in root.traverse():
         outputs = set(scope.expression.named_selects) if isinstance(scope.expression, exp.Query) else set()
-        for column in _own_columns(scope):
+        for column in own_columns(scope):
             if not column.table and not (column.name in outputs and _in_own_order_by(column, scope)):
                 raise _unresolved(scope, column, statement, catalog)
 
@@ -402,7 +333,7 @@ def _in_own_order_by(column: exp.Column, scope: Scope) -> bool:
 
 def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog: Catalog) -> SqlError:
     name = column.name
-    names = _Names(catalog)
+    names = Names(catalog)
     candidates = sorted(_describe(alias, src) for alias, (_, src) in scope.selected_sources.items()
                         if names.may_hold(src, name))
     if len(candidates) > 1:
@@ -412,7 +343,7 @@ def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog:
 
 
 def _describe(alias: str, source: exp.Table | Scope) -> str:
-    base = _base_name(source)
+    base = base_name(source)
     if base is None or base.rsplit(".", 1)[-1] == alias:
         return base or alias
     return f"{base} AS {alias}"
