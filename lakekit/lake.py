@@ -15,7 +15,15 @@ from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
-from lakekit.core.results import LoadResult, RecordedSchema, RerunStep, TransformResult, ValidationReport, WriteMode
+from lakekit.core.results import (
+    Explained,
+    LoadResult,
+    RecordedSchema,
+    RerunStep,
+    TransformResult,
+    ValidationReport,
+    WriteMode,
+)
 from lakekit.errors import NoLake, UsageError
 from lakekit.index import history, recorded
 from lakekit.index.history import HistoryEntry
@@ -209,6 +217,7 @@ class Lake:
         self._storage.open(table)
         return _ingest.loads(self._storage, table)
 
+    @overload
     def transform(
         self,
         target: str,
@@ -222,17 +231,55 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
-    ) -> TransformResult:
+        explain: Literal[False] = False,
+    ) -> TransformResult: ...
+
+    @overload
+    def transform(
+        self,
+        target: str,
+        sql: str,
+        *,
+        dialect: str = "snowflake",
+        mode: WriteMode = "overwrite",
+        versions: Mapping[str, int] | None = None,
+        keys: Sequence[str] | None = None,
+        schema: Model | None = None,
+        on_invalid: OnInvalid | None = None,
+        incremental: bool = False,
+        full_refresh: bool = False,
+        explain: Literal[True],
+    ) -> Explained: ...
+
+    def transform(
+        self,
+        target: str,
+        sql: str,
+        *,
+        dialect: str = "snowflake",
+        mode: WriteMode = "overwrite",
+        versions: Mapping[str, int] | None = None,
+        keys: Sequence[str] | None = None,
+        schema: Model | None = None,
+        on_invalid: OnInvalid | None = None,
+        incremental: bool = False,
+        full_refresh: bool = False,
+        explain: bool = False,
+    ) -> TransformResult | Explained:
         """Run ``sql`` over pinned input versions (latest, or ``versions``) into a new version of ``target``.
 
         The rows are validated by the target's schema before they commit, and the column
-        lineage of the statement is recorded; the same SQL over the same versions runs once.
-        ``incremental`` reads only the rows the inputs gained since the last run and merges the
-        result on ``keys`` (falling back to a full refresh when that would not be exact).
+        lineage of the statement is recorded; the same SQL over the same versions runs once
+        (unless it reads the clock or a random source, or ``full_refresh``). ``incremental``
+        reads only the rows the inputs gained since the last run and merges the result on
+        ``keys`` (falling back to a full refresh when that would not be exact). ``explain``
+        runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs.
         """
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
                                               schema=schema, catalog=self.catalog, on_invalid=on_invalid,
                                               incremental=incremental, full_refresh=full_refresh)
+        if explain:
+            return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
 
     def rerun(self, downstream_of: str, *, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
@@ -241,8 +288,17 @@ class Lake:
         return impact.rerun(self._storage, downstream_of, dry_run=dry_run, catalog=self.catalog,
                             include_runs=include_runs)
 
-    def sql(self, query: str, *, dialect: str | None = None) -> pa.Table:
-        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)."""
+    @overload
+    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[False] = False) -> pa.Table: ...
+
+    @overload
+    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[True]) -> Explained: ...
+
+    def sql(self, query: str, *, dialect: str | None = None, explain: bool = False) -> pa.Table | Explained:
+        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed);
+        ``explain`` runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs."""
+        if explain:
+            return _query.explain(self._storage, query, dialect=dialect)
         return _query.query(self._storage, query, dialect=dialect)
 
     def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str = "snowflake",

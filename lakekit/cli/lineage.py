@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from rich.tree import Tree
 from lakekit.cli._common import open_lake, out, print_json, print_records
 from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
-from lakekit.lineage import column_lineage, edge_records, to_mermaid, to_openlineage
+from lakekit.lineage import LineageWarning, column_lineage, edge_records, to_mermaid, to_openlineage
 
 app = typer.Typer(help="Column lineage: of a SQL file (no lake needed), or across the lake.", no_args_is_help=True)
 
@@ -35,10 +36,18 @@ def sql_command(
     target: Annotated[str | None, typer.Option("--target", help="Table a plain SELECT writes. "
                                                "Default: the file name without .sql.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    warn: Annotated[bool, typer.Option("--warn", help="Show the edges of the statements lineage could analyse "
+                                       "and one warning line per other statement, instead of failing.")] = False,
 ) -> None:
-    """Column lineage (direct and indirect edges) of the statements in FILE."""
-    edges = column_lineage(_read(file), dialect=dialect, schema=_schema(schema),
-                           target=target or file.name.removesuffix(".sql"))
+    """Column lineage (direct and indirect edges) of the statements in FILE; edges marked unresolved
+    are guesses made without a schema (a wildcard, a column several tables could hold)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LineageWarning)
+        edges = column_lineage(_read(file), dialect=dialect, schema=_schema(schema),
+                               target=target or file.name.removesuffix(".sql"), errors="warn" if warn else "strict")
+    for warning in caught:
+        if issubclass(warning.category, LineageWarning):
+            typer.echo(f"warning: {warning.message}", err=True)
     if fmt is Format.json:
         print_json(edge_records(edges))
     elif fmt is Format.openlineage:
@@ -47,8 +56,9 @@ def sql_command(
         typer.echo(to_mermaid(edges))
     else:
         rows = [{"source": f"{e.source_table}.{e.source_column}", "target": f"{e.target_table}.{e.target_column}",
-                 "kind": e.kind, "subtype": e.subtype} for e in edges]
-        print_records(rows, title=f"column lineage of {file.name}", columns=("source", "target", "kind", "subtype"))
+                 "kind": e.kind, "subtype": e.subtype, "unresolved": "yes" if e.unresolved else ""} for e in edges]
+        print_records(rows, title=f"column lineage of {file.name}",
+                      columns=("source", "target", "kind", "subtype", "unresolved"))
 
 
 def _read(file: Path) -> str:

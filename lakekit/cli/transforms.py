@@ -12,21 +12,33 @@ from typing import Annotated, Literal
 import typer
 
 from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
-from lakekit.core.results import ProjectRun
+from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
-from lakekit.transform.project import header
+from lakekit.transform.project import header, planned
 
 DEFAULT_DIALECT = "snowflake"
 DialectOpt = Annotated[str | None, typer.Option(
     "--dialect", help="SQL dialect of the file(s), sqlglot's names (default: lakekit.toml's, else snowflake).")]
-FullRefreshOpt = Annotated[bool, typer.Option("--full-refresh", help="Recompute incremental transforms whole.")]
+FullRefreshOpt = Annotated[bool, typer.Option(
+    "--full-refresh", help="Rebuild even when unchanged; recompute incremental transforms whole.")]
+ExplainOpt = Annotated[bool, typer.Option(
+    "--explain", help="Run nothing: print the SQL as DuckDB would run it, with the pinned inputs.")]
+
+
+def show_explained(explained: Explained, json_out: bool) -> None:
+    """An :class:`Explained` as JSON, or as SQL with its inputs in comments."""
+    if json_out:
+        print_json(explained.asdict())
+    else:
+        out.print(str(explained), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("transform")(transform)
     app.command("run-transforms")(run_transforms)
+    app.command("ls")(ls)
 
 
 def transform(
@@ -44,6 +56,7 @@ def transform(
         "--incremental", help="Read only rows added since the last run; merge them on --key.")] = False,
     full_refresh: FullRefreshOpt = False,
     create: CreateOpt = False,
+    explain: ExplainOpt = False,
 ) -> None:
     """Run the SQL in FILE over pinned input versions into a new version of TARGET. The file's
     `-- lakekit:` header (dialect=…, incremental, keys=…) applies where no option says otherwise."""
@@ -52,9 +65,13 @@ def transform(
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
     dialect = dialect or settings.get("dialect") or Project.load().dialect or DEFAULT_DIALECT
-    result = open_lake(ctx, create=create).transform(target, sql, dialect=dialect, mode=mode, versions=versions,
-                                                     keys=keys, incremental=incremental or "incremental" in settings,
-                                                     full_refresh=full_refresh)
+    lake = open_lake(ctx, create=create)
+    if explain:
+        show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                                      explain=True), as_json(ctx))
+        return
+    result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                            incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
     if as_json(ctx):
         print_json(result.asdict())
         return
@@ -97,6 +114,30 @@ def run_transforms(
         _show(failed.result, as_json(ctx))
         raise
     _show(result, as_json(ctx))
+
+
+def ls(
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(
+        help="Folder of *.sql files (default: lakekit.toml's 'transforms').", exists=True, file_okay=False,
+        show_default=False)] = None,
+    select: Annotated[str | None, typer.Option(
+        "--select", help="dbt-style: TABLE or bare name, +TABLE, TABLE+, glob, path:FOLDER, tag:TAG; "
+                         "spaces add up, commas intersect.")] = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """List the SQL files run-transforms would run (with --select: those it picks), in order. Reads no lake."""
+    project = Project.load()
+    folder = directory or project.transforms
+    if folder is None:
+        raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
+    files = planned(folder, select=select, dialect=dialect or project.dialect or DEFAULT_DIALECT)
+    records = [{"table": f.target, "file": f.relative, "tags": ",".join(f.tags), "reads": ",".join(f.inputs)}
+               for f in files]
+    if as_json(ctx):
+        print_json(records)
+    else:
+        print_records(records, title=f"transforms in {folder}", columns=["table", "file", "tags", "reads"])
 
 
 def _show(result: ProjectRun, json_out: bool) -> None:

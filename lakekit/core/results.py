@@ -67,7 +67,9 @@ class ColumnEdge(Result):
     ``kind``/``subtype`` follow the OpenLineage column-lineage facet: direct edges carry
     values (identity, transformation, aggregation); indirect edges decide which rows or
     values appear (join, filter, group_by, sort, window, conditional). Whole-output indirect
-    edges use ``target_column="*"``.
+    edges use ``target_column="*"``. ``unresolved`` marks an edge lineage could not settle
+    without a schema: a wildcard (``t.*`` read through ``SELECT *``) or a column any of several
+    tables could hold.
     """
 
     source_table: str
@@ -76,6 +78,7 @@ class ColumnEdge(Result):
     target_column: str
     kind: EdgeKind
     subtype: EdgeSubtype
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,26 @@ class ValidationReport(Result):
     schema_hash: str
     rows_checked: int
     failures: tuple[CheckFailure, ...]
+
+
+@dataclass(frozen=True)
+class Explained(Result):
+    """A query or transform as DuckDB will run it (``explain=True``): the SQL as given (``sql``, in
+    ``dialect``), the SQL DuckDB runs, and the pinned input versions it reads; each DuckDB relation
+    (``"raw.users@v3"``) is a table at one version (``relations``). ``str()`` prints it all."""
+
+    sql: str
+    dialect: str
+    duckdb_sql: str
+    inputs: dict[str, tuple[int, ...]]
+    target: str | None = None
+    relations: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        pins = "".join(f"-- reads {table} at version {', '.join(map(str, versions))}\n"
+                       for table, versions in self.inputs.items())
+        writes = f"-- writes {self.target}\n" if self.target else ""
+        return f"-- {self.dialect} SQL as DuckDB runs it\n{pins}{writes}{self.duckdb_sql}"
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,21 @@ renderers turn them into JSON, OpenLineage ``columnLineage`` facets and Mermaid;
 and ``downstream`` walk a list of edges. The passes, one module each:
 ``parse`` (statements and targets) → ``qualify`` (sources of every column, after ``pivot``
 rewrites PIVOT / UNPIVOT) → ``scopes`` with ``direct`` and ``indirect`` (per-scope lineage) →
-``edges`` (the pipeline); ``names`` says how identifiers are spelled and compared.
+``edges`` (the pipeline); ``names`` says how identifiers are spelled and compared. Around
+them: ``script`` (statements inside procedures and scripts), ``dml`` (MERGE / UPDATE / DELETE
+as queries), ``anonymous`` (names of unaliased outputs), ``sources`` (what a scope's sources hold).
 """
 
 from lakekit.lineage.deps import Carry
-from lakekit.lineage.edges import ValueCopy, column_lineage, value_copies
+from lakekit.lineage.edges import LineageWarning, ValueCopy, column_lineage, value_copies
 from lakekit.lineage.graph import downstream, upstream
+from lakekit.lineage.parse import QUERY_TARGET
 from lakekit.lineage.render import edge_records, to_json, to_mermaid, to_openlineage
 
 __all__ = [
+    "QUERY_TARGET",
     "Carry",
+    "LineageWarning",
     "ValueCopy",
     "column_lineage",
     "downstream",

@@ -118,5 +118,13 @@ class Deps:
         columns = set(self.direct) | {column for column, _ in self.indirect}
         return frozenset((column, subtype) for column in columns)
 
+    def respelled(self, old: str, new: str) -> Deps:
+        """The same paths, base columns named ``old`` renamed ``new`` (a wildcard read as one column)."""
+        def name(column: BaseColumn) -> BaseColumn:
+            return (column[0], new) if column[1] == old else column
+
+        return Deps(MappingProxyType({name(c): s for c, s in self.direct.items()}), self.indirect,
+                    MappingProxyType({name(c): carry for c, carry in self.carried.items()}))
+
     def with_indirect(self, extra: Iterable[Indirect]) -> Deps:
         return Deps(self.direct, self.indirect | frozenset(extra), self.carried)

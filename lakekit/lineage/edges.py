@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from lakekit.core.results import ColumnEdge
-from lakekit.errors import SqlError
+from lakekit.errors import SqlError, UsageError
 from lakekit.lineage.catalog import build_catalog
-from lakekit.lineage.deps import Carry, Deps
-from lakekit.lineage.names import get_dialect
+from lakekit.lineage.deps import BaseColumn, Carry, Deps
+from lakekit.lineage.names import WILDCARD, get_dialect
 from lakekit.lineage.parse import Statement, parse_statements
 from lakekit.lineage.qualify import qualify_statement
 from lakekit.lineage.scopes import ScopeLineage
 
+Errors = Literal["strict", "warn"]
+
+
+class LineageWarning(UserWarning):
+    """A statement ``column_lineage(..., errors="warn")`` could not analyse; the message says why."""
+
 
 def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,
-                   target: str | None = None, *, names: str | None = None) -> list[ColumnEdge]:
+                   target: str | None = None, *, names: str | None = None,
+                   errors: Errors = "strict") -> list[ColumnEdge]:
     """Column-level lineage of ``sql``: direct and indirect edges, sorted, without duplicates.
 
     ``schema`` maps table names to ``{column: type}`` (flat dotted names or nested, as
-    sqlglot's ``MappingSchema`` takes it); ``target`` names the table a plain query writes.
-    ``names`` is the dialect whose rules tell column names apart (default: ``dialect``): the
-    lake's own tables pass ``"duckdb"``, where, as in Delta, no column name is case-sensitive.
-    Pure: no I/O. Raises :class:`~lakekit.errors.SqlError` on SQL it cannot read or resolve.
+    sqlglot's ``MappingSchema`` takes it); ``target`` names the table a plain query writes
+    (default: :data:`~lakekit.lineage.parse.QUERY_TARGET`, ``"<query>"``). Without a schema,
+    ``*`` over a table gives wildcard edges (``t.*`` → ``target.*``) and a column several tables
+    could hold gives an edge from each; both are marked ``unresolved``. ``names`` is the dialect
+    whose rules tell column names apart (default: ``dialect``): the lake's own tables pass
+    ``"duckdb"``, where, as in Delta, no column name is case-sensitive. Pure: no I/O.
+
+    ``errors="strict"`` raises :class:`~lakekit.errors.SqlError` on the first statement it cannot
+    read or resolve; ``errors="warn"`` returns the edges of every statement it could analyse and
+    issues one :class:`LineageWarning` per statement it could not.
 
     >>> for e in column_lineage("CREATE TABLE clean.u AS SELECT id, lower(email) AS email "
     ...                         "FROM raw.users WHERE NOT spam"):
@@ -33,7 +47,7 @@ def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, ob
     spam -> * indirect filter
     """
     edges: set[ColumnEdge] = set()
-    for statement, lineage in _statements(sql, dialect, schema, target, names):
+    for statement, lineage in _statements(sql, dialect, schema, target, names, errors):
         edges.update(statement_edges(statement, lineage))
     return sorted(edges)
 
@@ -61,7 +75,7 @@ def value_copies(sql: str, dialect: str | None = None, schema: Mapping[str, obje
     name -> note EMBEDDED
     """
     found: dict[tuple[str, str, str, str], Carry] = {}
-    for statement, lineage in _statements(sql, dialect, schema, target, names):
+    for statement, lineage in _statements(sql, dialect, schema, target, names, "strict"):
         for name, deps in _target_columns(statement, lineage).items():
             for (table, column), carry in deps.carried.items():
                 key = (table, column, statement.target, name)
@@ -70,12 +84,30 @@ def value_copies(sql: str, dialect: str | None = None, schema: Mapping[str, obje
 
 
 def _statements(sql: str, dialect: str | None, schema: Mapping[str, object] | None, target: str | None,
-                names: str | None) -> Iterator[tuple[Statement, ScopeLineage]]:
+                names: str | None, errors: Errors) -> Iterator[tuple[Statement, ScopeLineage]]:
+    if errors not in ("strict", "warn"):
+        raise UsageError(f"errors= is 'strict' or 'warn', not {errors!r}")
+    warn = None if errors == "strict" else _warn
     spelling = get_dialect(names if names is not None else dialect)
     catalog = build_catalog(schema, spelling)
-    for statement in parse_statements(sql, dialect, catalog, target, names=spelling):
-        root = qualify_statement(statement, dialect, catalog, names=spelling)
-        yield statement, ScopeLineage(root)
+    for statement in parse_statements(sql, dialect, catalog, target, names=spelling, on_error=warn):
+        try:
+            root = qualify_statement(statement, dialect, catalog, names=spelling, on_error=warn)
+            lineage = ScopeLineage(root)
+            written = list(_target_columns(statement, lineage))  # every error of the statement, raised here
+            statement_edges(statement, lineage)
+        except SqlError as e:
+            if warn is None:
+                raise
+            warn(e)
+            continue
+        if statement.creates and WILDCARD not in written and statement.target not in catalog:
+            catalog[statement.target] = tuple(written)  # a table the script made: later statements read it
+        yield statement, lineage
+
+
+def _warn(error: SqlError) -> None:
+    warnings.warn(str(error), LineageWarning, stacklevel=4)
 
 
 def statement_edges(statement: Statement, lineage: ScopeLineage) -> set[ColumnEdge]:
@@ -89,11 +121,12 @@ def statement_edges(statement: Statement, lineage: ScopeLineage) -> set[ColumnEd
             whole |= deciding.flatten("filter")
         for name in condition.columns:
             per_column[name] = per_column[name].with_indirect(deciding.flatten("conditional"))
-    edges = {_edge(statement.target, "*", source, "indirect", subtype) for source, subtype in whole}
+    unresolved = lineage.unresolved
+    edges = {_edge(statement.target, "*", source, "indirect", subtype, unresolved) for source, subtype in whole}
     for name, deps in per_column.items():
         for source, strength in deps.direct.items():
-            edges.add(_edge(statement.target, name, source, "direct", strength.subtype))
-        edges.update(_edge(statement.target, name, source, "indirect", subtype)
+            edges.add(_edge(statement.target, name, source, "direct", strength.subtype, unresolved))
+        edges.update(_edge(statement.target, name, source, "indirect", subtype, unresolved)
                      for source, subtype in deps.indirect)
     return edges
 
@@ -102,6 +135,9 @@ def _target_columns(statement: Statement, lineage: ScopeLineage) -> dict[str, De
     """Target column → what its values depend on (columns written twice merged)."""
     outputs = lineage.outputs()
     names = statement.columns if statement.columns is not None else tuple(name for name, _ in outputs)
+    if statement.columns is not None and any(name == WILDCARD for name, _ in outputs):
+        # `INSERT INTO t (a, b) SELECT * FROM s` over unknown columns: everything into `t.*`.
+        names = tuple(WILDCARD if column is not None else None for column in names[:1]) * len(outputs)
     if len(names) != len(outputs):
         raise SqlError(f"{statement.where()}: {len(names)} target columns but the query gives {len(outputs)}",
                        sql=statement.text)
@@ -112,6 +148,8 @@ def _target_columns(statement: Statement, lineage: ScopeLineage) -> dict[str, De
     return per_column
 
 
-def _edge(target: str, column: str, source: tuple[str, str], kind: str, subtype: str) -> ColumnEdge:
-    return ColumnEdge(source[0], source[1], target, column, kind, subtype)  # type: ignore[arg-type]
+def _edge(target: str, column: str, source: BaseColumn, kind: str, subtype: str,
+          unresolved: set[BaseColumn]) -> ColumnEdge:
+    guess = source in unresolved or source[1] == WILDCARD or (kind == "direct" and column == WILDCARD)
+    return ColumnEdge(source[0], source[1], target, column, kind, subtype, guess)  # type: ignore[arg-type]
 

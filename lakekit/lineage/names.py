@@ -20,6 +20,9 @@ from sqlglot.dialects.dialect import Dialect
 from lakekit.core.names import shown
 from lakekit.errors import UsageError
 
+WILDCARD = "*"
+"""The column name standing for every column of a table whose columns are unknown."""
+
 
 def get_dialect(dialect: str | None) -> Dialect:
     """The sqlglot dialect called ``dialect`` (``None``: sqlglot's own); another name is a usage error."""
@@ -53,3 +56,8 @@ def normalize_names(tree: exp.Expr, dialect: Dialect) -> None:
         respelled = spelling(name, bool(identifier.quoted), dialect)
         if respelled != name:
             identifier.set("this", respelled)
+
+
+def table_name(table: exp.Table) -> str:
+    """The table's name as written, dotted and lower-case (``p.d.t`` for BigQuery's `` `p.d.t` ``)."""
+    return ".".join(part.name for part in table.parts).lower()

@@ -7,17 +7,22 @@ it (never the SQL text around it, whose literals may be personal data).
 
 Every statement that writes data becomes a :class:`Statement`: the table it writes, the
 query that computes the rows, and how the query's outputs map onto target columns.
-``CREATE TABLE|VIEW … AS``, ``INSERT INTO … SELECT`` (with or without a column list) and
-plain queries map positionally; ``MERGE INTO`` is rewritten into one query that joins the
-target to the source, with one output per assigned value and one per ``WHEN … AND``
-condition. Statements that move no data (``USE``, ``SET``, ``DROP``, bare ``CREATE``…)
-are skipped; ``UPDATE``, ``DELETE`` and DuckDB's ``PIVOT`` statement are refused rather than
-half-understood.
+``CREATE TABLE|VIEW … AS`` (a column list renames the outputs one by one), ``INSERT
+[INTO|OVERWRITE] … SELECT`` (with or without a column list), ``SELECT … INTO t`` and plain
+queries map positionally; a plain query writes ``target``, or :data:`QUERY_TARGET` when none
+is given (in a script, whose queries return rows to its caller, it writes nothing). ``MERGE``,
+``UPDATE`` and ``DELETE`` are rewritten into the queries that compute their rows (:mod:`.dml`);
+the statements inside procedure bodies and scripting blocks are read as statements of their
+own (:mod:`.script`). Statements that move no data (``USE``, ``SET``,
+``DROP``, ``DECLARE``, bare ``CREATE``…) are skipped; DuckDB's ``PIVOT`` statement is refused
+rather than half-understood.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -25,8 +30,10 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from lakekit.errors import SqlError, UsageError, masked
+from lakekit.lineage import dml, script
 from lakekit.lineage.catalog import Catalog
-from lakekit.lineage.names import get_dialect, normalize_names
+from lakekit.lineage.dml import Condition
+from lakekit.lineage.names import get_dialect, normalize_names, table_name
 
 _SNIPPET = 60
 MAX_NESTING = 32
@@ -38,16 +45,17 @@ PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SE
 _PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
 
 
-@dataclass(frozen=True)
-class Condition:
-    """Output ``position`` of the query is a MERGE ``WHEN … AND`` condition.
+def _no_sql_text(record: logging.LogRecord) -> bool:
+    """sqlglot logs the text of a statement it reads as a command; its literals may be personal data."""
+    return "contains unsupported syntax" not in str(record.msg)
 
-    Its base columns decide the values of ``columns`` (conditional edges), or, for a
-    ``DELETE`` clause (``columns == ()``), which rows remain (filter edges).
-    """
 
-    position: int
-    columns: tuple[str, ...]
+logging.getLogger("sqlglot").addFilter(_no_sql_text)
+QUERY_TARGET = "<query>"
+"""The target table of a plain query when the caller names none: its edges end in
+``<query>.column``."""
+OnError = Callable[[SqlError], None]
+"""Told of each statement that cannot be read, instead of raising (``errors="warn"``)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,11 @@ class Statement:
     query: exp.Query
     columns: tuple[str | None, ...] | None = None
     conditions: tuple[Condition, ...] = ()
+    variables: frozenset[str] = frozenset()
+    """Names the script DECLAREd (or its routine takes as parameters) before this statement:
+    variables, not columns."""
+    creates: bool = False
+    """The statement creates ``target`` (CREATE … AS, SELECT … INTO) with the query's columns."""
 
     def where(self) -> str:
         """``statement N (writing T)`` for error messages: never the SQL text, whose literals may be personal data."""
@@ -71,25 +84,76 @@ class Statement:
 
 
 def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: str | None, *,
-                     names: Dialect | None = None) -> list[Statement]:
-    """Parse ``sql`` and return its data-producing statements, in order, names spelled by the
-    rules of ``names`` (default: ``dialect``'s).
+                     names: Dialect | None = None, on_error: OnError | None = None) -> Iterator[Statement]:
+    """Parse ``sql`` and yield its data-producing statements, in order, names spelled by the
+    rules of ``names`` (default: ``dialect``'s). With ``on_error``, a statement that cannot be
+    read is reported to it and left out; without, its error is raised. ``catalog`` is read as
+    each statement is yielded: a caller may add the tables the script creates as it goes.
 
-    >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y", None, {}, None)]
-    ['a.b']
+    >>> [s.target for s in parse_statements("CREATE TABLE a.B AS SELECT 1 AS x; USE y; SELECT 2 AS z", None, {}, None)]
+    ['a.b', '<query>']
     """
-    trees, tokens, dialect_obj = parse_sql(sql, dialect)
-    texts = _statement_texts(sql, tokens)
-    statements: list[Statement] = []
-    for index, tree in enumerate(trees, start=1):
-        text = texts[index - 1] if len(texts) >= index else ""
-        if _is_pivot_statement(tree, dialect_obj):
-            raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
-        normalize_names(tree, names or dialect_obj)
-        statement = _statement(tree, index, text, catalog, target)
-        if statement is not None:
-            statements.append(statement)
-    return statements
+    dialect_obj = get_dialect(dialect)
+    variables: set[str] = set()
+    trees = _trees(sql, dialect, on_error)
+    scripted = any(script.is_script(tree) or isinstance(tree, exp.Declare) for _, _, tree in trees)
+    for index, text, tree in trees:
+        if scripted and script.result_set(tree):
+            continue  # a script's SELECT returns rows to its caller: it writes no table
+        try:
+            if _is_pivot_statement(tree, dialect_obj):
+                raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
+            if isinstance(tree, exp.Create) and isinstance(tree.this, exp.UserDefinedFunction | exp.StoredProcedure):
+                variables.update(p.name.lower() for p in tree.this.expressions if isinstance(p, exp.ColumnDef))
+            if script.is_script(tree):
+                inner = script.inner_statements(tree, dialect_obj, lambda body: parse_sql(body, dialect)[0])
+            elif isinstance(tree, exp.MultitableInserts):
+                inner = list(dml.multitable(tree))
+            else:
+                inner = [tree]
+            for part in inner:
+                normalize_names(part, names or dialect_obj)
+                if isinstance(part, exp.Declare):
+                    variables.update(name.name for item in part.expressions for name in _declared(item))
+                statement = _statement(part, index, text, catalog, target or QUERY_TARGET)
+                if statement is not None:
+                    yield replace(statement, variables=frozenset(variables))
+        except SqlError as e:
+            if on_error is None:
+                raise
+            on_error(e)
+
+
+def _trees(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
+    """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
+    is parsed statement by statement: one that fails is read as script text when it opens with a
+    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), or, in a script, when it
+    writes nothing (``SELECT SQL%ROWCOUNT``); another is reported to ``on_error``, or raised
+    without it."""
+    try:
+        trees, tokens, _ = parse_sql(sql, dialect)
+    except SqlError:
+        found: list[tuple[int, str, exp.Expr]] = []
+        spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
+        scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
+        for index, (start, end) in enumerate(spans, start=1):
+            # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
+            alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
+            try:
+                parsed = parse_sql(alone, dialect)[0]
+            except SqlError as e:
+                if script.is_script_text(sql[start:end]) or (scripted and not script.writes(sql[start:end])):
+                    parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
+                elif on_error is None:
+                    raise
+                else:
+                    on_error(e)
+                    continue
+            found.extend((index, _excerpt(sql, start, end), tree) for tree in parsed)
+        return found
+    texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
+    return [(index, texts[index - 1] if len(texts) >= index else "", tree)
+            for index, tree in enumerate(trees, start=1)]
 
 
 def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token], Dialect]:
@@ -157,36 +221,48 @@ def _is_pivot_statement(tree: exp.Expr, dialect: Dialect) -> bool:
     return isinstance(tree, exp.Pivot)
 
 
-def table_name(table: exp.Table) -> str:
-    """The table's name as written, dotted and lower-case (``p.d.t`` for BigQuery's `` `p.d.t` ``)."""
-    return ".".join(part.name for part in table.parts).lower()
-
-
-def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: str | None) -> Statement | None:
+def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: str) -> Statement | None:
+    where = f"statement {index}"
     if isinstance(tree, exp.Query):
-        if target is None:
-            raise SqlError(f"statement {index} is a query that names no target table: pass target")
+        into = tree.args.get("into")
+        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):  # SELECT … INTO t
+            query = tree.copy()
+            query.set("into", None)
+            return Statement(index, text, table_name(into.this), query, creates=True)
         return Statement(index, text, target.lower(), tree)
-    if isinstance(tree, exp.Create):
-        query = tree.expression
-        if not isinstance(query, exp.Query):
+    if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
+        written = _unwrapped(tree.expression)
+        if not isinstance(written, exp.Query):
             return None
         name, columns = _destination(tree.this)
-        return Statement(index, text, name, _with_ctes(tree, query), columns)
-    if isinstance(tree, exp.Insert):
-        query = tree.expression
-        if not isinstance(query, exp.Query):
-            return None
-        name, columns = _destination(tree.this)
-        if columns is None and name in catalog:
+        if isinstance(tree, exp.Insert) and columns is None and name in catalog:
             columns = catalog[name]
-        return Statement(index, text, name, _with_ctes(tree, query), columns)
+        creates = not isinstance(tree, exp.Insert)
+        return Statement(index, text, name, _with_ctes(tree, written), columns, creates=creates)
+    rewrite: dml.Rewrite | None = None
     if isinstance(tree, exp.Merge):
-        return _merge(tree, index, text, catalog)
-    if isinstance(tree, exp.Update | exp.Delete):
-        kind = type(tree).__name__.upper()
-        raise SqlError(f"statement {index}: {kind} is not supported; write it as MERGE or CTAS")
-    return None
+        rewrite = dml.merge(tree, where, catalog)
+    elif isinstance(tree, exp.Update):
+        rewrite = dml.update(tree, where)
+    elif isinstance(tree, exp.Delete):
+        rewrite = dml.delete(tree, where)
+    if rewrite is None:
+        return None
+    query = _with_ctes(tree, rewrite.query)
+    return Statement(index, text, table_name(rewrite.target), query, rewrite.columns, rewrite.conditions)
+
+
+def _declared(item: exp.Expr) -> list[exp.Expr]:
+    names = item.this if isinstance(item.this, list) else [item.this]
+    return [name for name in names if isinstance(name, exp.Identifier)]
+
+
+def _unwrapped(node: exp.Expr | None) -> exp.Expr | None:
+    """``AS (SELECT …)``: the query inside the parentheses."""
+    while isinstance(node, exp.Subquery) and not node.alias and not node.args.get("order") \
+            and not node.args.get("limit"):
+        node = node.this
+    return node
 
 
 def _destination(node: exp.Expr) -> tuple[str, tuple[str | None, ...] | None]:
@@ -210,78 +286,26 @@ def _with_ctes(statement: exp.Expr, query: exp.Query) -> exp.Query:
     return query
 
 
-def _merge(merge: exp.Merge, index: int, text: str, catalog: Catalog) -> Statement:
-    target = merge.this
-    source = merge.args.get("using")
-    if not isinstance(target, exp.Table) or not isinstance(source, exp.Table | exp.Subquery):
-        raise SqlError(f"statement {index} (`{text}`): unsupported MERGE target or source")
-    items: list[exp.Expr] = []
-    columns: list[str | None] = []
-    conditions: list[Condition] = []
-    whens = merge.args.get("whens")
-    for clause_no, when in enumerate(whens.expressions if whens else []):
-        assigned = _assignments(when.args.get("then"), source, catalog)
-        for column, value in assigned:
-            items.append(exp.alias_(value, f"_lk_{clause_no}_{len(items)}"))
-            columns.append(column)
-        condition = when.args.get("condition")
-        if condition is not None:
-            conditions.append(Condition(len(items), tuple(column for column, _ in assigned)))
-            items.append(exp.alias_(condition, f"_lk_{clause_no}_when"))
-            columns.append(None)
-    if not items:
-        items.append(exp.alias_(exp.Null(), "_lk_none"))
-        columns.append(None)
-    joined = exp.select(*items).from_(target.copy()).join(source.copy(), on=merge.args.get("on"))
-    query = _with_ctes(merge, joined)
-    return Statement(index, text, table_name(target), query, tuple(columns), tuple(conditions))
-
-
-def _assignments(then: exp.Expr | None, source: exp.Table | exp.Subquery,
-                 catalog: Catalog) -> list[tuple[str, exp.Expr]]:
-    """``(target column, value)`` pairs of one WHEN clause's action."""
-    if isinstance(then, exp.Update):
-        if any(isinstance(e, exp.Star) for e in then.expressions):
-            return _star_assignments(source, catalog)
-        return [(eq.this.name, eq.expression) for eq in then.expressions]
-    if isinstance(then, exp.Insert):
-        if isinstance(then.this, exp.Star):
-            return _star_assignments(source, catalog)
-        names = then.this.expressions if then.this is not None else []
-        values = then.expression.expressions if then.expression is not None else []
-        if len(names) != len(values):
-            raise SqlError(f"MERGE INSERT names {len(names)} columns but gives {len(values)} values")
-        return [(name.name, value) for name, value in zip(names, values, strict=True)]
-    return []
-
-
-def _star_assignments(source: exp.Table | exp.Subquery, catalog: Catalog) -> list[tuple[str, exp.Expr]]:
-    """``UPDATE SET *`` / ``INSERT *``: every source column into the target column of that name."""
-    alias = source.alias_or_name
-    if isinstance(source, exp.Table) and table_name(source) in catalog:
-        names: list[str] = list(catalog[table_name(source)])
-    elif isinstance(source, exp.Subquery) and "*" not in source.named_selects:
-        names = list(source.named_selects)
-    else:
-        raise SqlError(f"MERGE with SET * / INSERT * needs the columns of '{alias}': pass schema")
-    return [(name, exp.column(name, table=alias)) for name in names]
-
-
-def _statement_texts(sql: str, tokens: list[Token]) -> list[str]:
-    """A short one-line excerpt of each non-empty statement, for messages."""
-    texts: list[str] = []
+def _statement_spans(tokens: list[Token]) -> list[tuple[int, int]]:
+    """``(start, end)`` character offsets of each non-empty statement, split at semicolons."""
+    spans: list[tuple[int, int]] = []
     first: Token | None = None
     last: Token | None = None
     for token in [*tokens, None]:
         if token is None or token.token_type == TokenType.SEMICOLON:
             if first is not None and last is not None:
-                text = " ".join(sql[first.start : last.end + 1].split())
-                texts.append(text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…")
+                spans.append((first.start, last.end + 1))
             first = last = None
         else:
             first = first or token
             last = token
-    return texts
+    return spans
+
+
+def _excerpt(sql: str, start: int, end: int) -> str:
+    """A short one-line excerpt of a statement, for messages."""
+    text = " ".join(sql[start:end].split())
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
 
 
 def _parse_error(error: ParseError, sql: str, tokens: list[Token]) -> SqlError:

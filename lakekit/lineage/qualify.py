@@ -6,9 +6,11 @@ rules around them:
 - every base table is renamed to one identifier holding its full name as written
   (``raw.users AS users``), so the later passes read a table's name in one place;
 - without a schema, a column gets its table from the query itself: written ``t.col``, or
-  unqualified in a scope where only one source can hold it; ``SELECT *`` over a table of
-  unknown columns is an error, not a guess;
-- with a schema, a column a table does not have is an error;
+  unqualified in a scope where only one source can hold it; where several tables of unknown
+  columns could hold it, it is read from all of them and its edges are marked unresolved
+  (:class:`~lakekit.lineage.direct.Ambiguous`); ``*`` over a table of unknown columns becomes
+  one wildcard column ``t."*"`` (edges from ``t.*``, marked unresolved), never a guess;
+- with a schema, a column a table does not have is an error, and so is a column two tables have;
 - a column still unqualified afterwards is an error naming its candidate sources;
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`).
@@ -16,31 +18,40 @@ rules around them:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
-from sqlglot.optimizer.scope import Scope, build_scope, find_all_in_scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
+from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog
-from lakekit.lineage.direct import bound_by_lambda
-from lakekit.lineage.names import get_dialect, normalize_names
-from lakekit.lineage.parse import Statement, table_name
+from lakekit.lineage.direct import Ambiguous
+from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
+from lakekit.lineage.parse import OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
+from lakekit.lineage.sources import (
+    Names,
+    base_name,
+    is_alias_ref,
+    output_names,
+    own_columns,
+    source_of,
+)
 
 
 def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog, *,
-                      names: Dialect | None = None) -> Scope:
+                      names: Dialect | None = None, on_error: OnError | None = None) -> Scope:
     """Qualify the statement's query in place: every table aliased, every column qualified, names
     spelled by the rules of ``names`` (default: ``dialect``'s).
 
-    Returns the root scope of the qualified query.
+    Returns the root scope of the qualified query. A column a CTE or subquery does not output is
+    an error; with ``on_error`` it is reported there and read as NULL (the rest of the statement
+    keeps its lineage).
 
     >>> from lakekit.lineage.parse import parse_statements
     >>> catalog = {"t": ("a", "id")}
@@ -53,17 +64,24 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     try:
         expand_pivots(query, catalog, statement)
         _inline_windows(query, statement)
+        _name_function_columns(query, dialect_obj)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
+        name_outputs(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
         tables = _flatten_tables(scopes)
+        _open_wildcards(scopes, catalog)
+        _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
+                        catalog)
         columns = _known_columns(scopes, statement, catalog, tables)
+        _read_ambiguous(scopes, catalog, columns)
         schema = MappingSchema(
             {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
             dialect=dialect_obj,
             normalize=False,
         )
-        qualify_columns(query, schema)
+        qualify_columns(query, schema, allow_partial_qualification=True)
+        _check_derived(list(traverse_scope(query)), statement, on_error)
     except OptimizeError as e:
         raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
     except SqlglotError as e:
@@ -75,6 +93,23 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     return root
 
 
+def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError | None) -> None:
+    """Each ``d.x`` read from a CTE or subquery ``d`` names one of its outputs."""
+    for scope in scopes:
+        for column in list(own_columns(scope)):
+            source = source_of(scope, column.table) if column.table else None
+            if not isinstance(source, Scope) or not isinstance(source.expression, exp.Query):
+                continue
+            outputs = source.expression.named_selects
+            if WILDCARD in outputs or column.name in outputs:
+                continue
+            error = _error(f"unknown column '{column.name}' of '{column.table}'", column, statement)
+            if on_error is None:
+                raise error
+            on_error(error)
+            column.replace(exp.null())
+
+
 def _inline_windows(query: exp.Query, statement: Statement) -> None:
     """Replace every ``OVER w`` by the window ``w`` names; an undefined name is an error."""
     for select in list(query.find_all(exp.Select)):
@@ -82,6 +117,28 @@ def _inline_windows(query: exp.Query, statement: Statement) -> None:
     for window in query.find_all(exp.Window):
         if window.args.get("alias") is not None:
             raise SqlError(f"{statement.where()}: window '{window.alias}' is not defined", sql=statement.text)
+
+
+_PSEUDO_COLUMNS = {"Oracle": frozenset({"rownum", "rowid", "level", "sysdate", "systimestamp", "user"})}
+"""Names a dialect reads as values of its own, not columns, unless a source is known to have them."""
+_FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
+
+
+def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
+    """``unnest(x) AS tag`` / ``generate_series(…) AS d`` without a column list: the one column
+    the function yields is named after the alias (Postgres, DuckDB); in BigQuery the alias
+    already names the column."""
+    for rows in query.find_all(exp.TableFromRows):  # Snowflake TABLE(FLATTEN(…)), as sqlglot names LATERAL FLATTEN's
+        if isinstance(rows.this, exp.Explode) and not rows.alias_column_names:
+            columns = [exp.to_identifier(name.lower()) for name in _FLATTEN_COLUMNS]
+            exp.alias_(rows, rows.alias or "_flattened", table=columns, copy=False)
+    if dialect.UNNEST_COLUMN_ONLY:
+        return
+    for node in query.find_all(exp.Unnest, exp.Table):
+        alias = node.args.get("alias")
+        function = isinstance(node, exp.Unnest) or isinstance(node.this, exp.Func)
+        if function and isinstance(alias, exp.TableAlias) and alias.this is not None and not alias.columns:
+            alias.set("columns", [alias.this.copy()])
 
 
 def _flatten_tables(scopes: list[Scope]) -> set[str]:
@@ -102,10 +159,9 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
                    tables: set[str]) -> dict[str, list[str]]:
     """Columns of every base table: from the catalog, else those the query shows it has."""
     columns: dict[str, list[str]] = {name: list(catalog.get(name, ())) for name in tables}
-    names = _Names(catalog)
+    names = Names(catalog)
     for scope in scopes:
-        _check_stars(scope, statement, catalog)
-        found = [(*_owner(scope, column, names), column) for column in _own_columns(scope)]
+        found = [(*_owner(scope, column, names), column) for column in own_columns(scope)]
         for owner, name, column in [*found, *_using_owners(scope, names)]:
             if owner is None:
                 continue
@@ -117,7 +173,7 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
     return columns
 
 
-def _using_owners(scope: Scope, names: _Names) -> list[tuple[str | None, str, exp.Expr]]:
+def _using_owners(scope: Scope, names: Names) -> list[tuple[str | None, str, exp.Expr]]:
     """``JOIN b USING (k)``: ``k`` is a column of ``b`` and of the one earlier source that can hold it."""
     select = scope.expression
     if not isinstance(select, exp.Select):
@@ -134,121 +190,137 @@ def _using_owners(scope: Scope, names: _Names) -> list[tuple[str | None, str, ex
             holders = [src for src in earlier if names.may_hold(src, key.name)]
             owners = [source, holders[0]] if len(holders) == 1 else [source]
             for owner in owners:
-                base = _base_name(owner)
+                base = base_name(owner)
                 found.append((base if base not in names.catalog else None, key.name, key))
         earlier.append(source)
     return found
 
 
-def _own_columns(scope: Scope) -> Iterator[exp.Column]:
-    """Columns written in this scope itself (not in its subqueries), lambda variables left out."""
-    for column in find_all_in_scope(scope.expression, exp.Column):
-        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column):
-            yield column
-
-
-class _Names:
-    """Which names each source can hold, and each SELECT's aliases, computed once per node."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._outputs: dict[int, frozenset[str] | None] = {}
-        self._aliases: dict[int, frozenset[str]] = {}
-
-    def may_hold(self, source: exp.Table | Scope, name: str) -> bool:
-        base = _base_name(source)
-        if base is not None:
-            return base not in self.catalog or name in self.catalog[base]
-        key = id(source)
-        if key not in self._outputs:
-            self._outputs[key] = _output_names(source)
-        outputs = self._outputs[key]
-        return outputs is None or name in outputs
-
-    def aliases(self, select: exp.Select) -> frozenset[str]:
-        key = id(select)
-        if key not in self._aliases:
-            self._aliases[key] = frozenset(s.alias for s in select.selects if isinstance(s, exp.Alias))
-        return self._aliases[key]
-
-
-def _output_names(source: exp.Table | Scope) -> frozenset[str] | None:
-    """Output names of a derived source; ``None`` when unknown (a star, a table function)."""
-    if isinstance(source, Scope) and isinstance(source.expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values):
-        outputs = source.expression.named_selects
-        return None if "*" in outputs else frozenset(outputs)
-    return None
-
-
-def _owner(scope: Scope, column: exp.Column, names: _Names) -> tuple[str | None, str]:
+def _owner(scope: Scope, column: exp.Column, names: Names) -> tuple[str | None, str]:
     """The base table a column belongs to, when the query alone tells (``None`` otherwise)."""
     parts = [part.name for part in column.parts]
     if len(parts) > 1:
-        found = _source(scope, parts[0])
+        found = source_of(scope, parts[0])
         if found is not None:
-            return (_base_name(found), parts[1])
+            return (base_name(found), parts[1])
     name = parts[0]
-    if isinstance(scope.expression, exp.Select) and _is_alias_ref(column, scope.expression, names):
+    if isinstance(scope.expression, exp.Select) and is_alias_ref(column, scope.expression, names):
         return None, name
     current: Scope | None = scope
     while current is not None:
         candidates = [src for _, src in current.selected_sources.values() if names.may_hold(src, name)]
         if candidates:
-            only = _base_name(candidates[0]) if len(candidates) == 1 else None
+            only = base_name(candidates[0]) if len(candidates) == 1 else None
             return (only if only not in names.catalog else None, name)
         current = current.parent if current.can_be_correlated else None
     return None, name
 
 
-def _source(scope: Scope, alias: str) -> exp.Table | Scope | None:
-    current: Scope | None = scope
-    while current is not None:
-        if alias in current.sources:
-            source: exp.Table | Scope = current.sources[alias]
-            return source
-        current = current.parent
-    return None
-
-
-def _base_name(source: exp.Table | Scope | None) -> str | None:
-    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
-        return source.name
-    return None
-
-
-def _is_alias_ref(column: exp.Column, select: exp.Select, names: _Names) -> bool:
-    """An unqualified name that refers to one of the SELECT's own output aliases."""
-    if column.name not in names.aliases(select):
-        return False
-    item: exp.Expr | None = column
-    while item is not None and item.parent is not select:
-        item = item.parent
-    return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
-
-
-def _check_stars(scope: Scope, statement: Statement, catalog: Catalog) -> None:
-    select = scope.expression
-    if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
-        return
-    for item in select.selects:
-        if isinstance(item, exp.Star):
-            sources = [src for _, src in scope.selected_sources.values()]
-        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
-            found = _source(scope, item.table)
-            sources = [found] if found is not None else []
-        else:
+def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
+    """Rewrite each ``*`` / ``t.*`` (inner scopes first) into one item per source it covers:
+    ``t."*"`` for a base table of unknown columns, every output named for a derived table with a
+    wildcard among its outputs, and ``t.*`` for sqlglot to expand otherwise."""
+    for scope in scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
             continue
-        for source in sources:
-            base = _base_name(source)
-            if base is not None and base not in catalog:
-                raise SqlError(f"{statement.where()}: `{item.sql()}` needs the columns of table '{base}': "
-                               "pass them in schema", sql=statement.text)
+        items: list[exp.Expr] = []
+        for item in select.selects:
+            if isinstance(item, exp.Star):
+                covered = [(alias, source) for alias, (_, source) in scope.selected_sources.items()]
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                found = source_of(scope, item.table)
+                covered = [(item.table, found)] if found is not None else []
+            else:
+                items.append(item)
+                continue
+            opened = [part for alias, source in covered for part in _opened(alias, source, catalog)]
+            if all(isinstance(part, exp.Column) and isinstance(part.this, exp.Star) for part in opened):
+                items.append(item)  # sqlglot expands it, with its EXCEPT / REPLACE
+            else:
+                items.extend(opened)
+        select.set("expressions", items)
+
+
+def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp.Expr]:
+    base = base_name(source)
+    if base is not None and base not in catalog:
+        return [exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias)]
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query) and any(
+            _is_wildcard(item) for item in source.expression.selects):
+        return [exp.column(exp.to_identifier(name, quoted=True), table=alias)
+                for name in dict.fromkeys(source.expression.named_selects)]
+    return [exp.Column(this=exp.Star(), table=exp.to_identifier(alias))]
+
+
+def _is_wildcard(item: exp.Expr) -> bool:
+    """A wildcard column ``t."*"`` (not a ``*`` sqlglot still expands)."""
+    node = item.unalias()
+    return isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier) and node.name == WILDCARD
+
+
+def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Catalog) -> None:
+    """An unqualified name a script DECLAREd (or a pseudo-column such as Oracle's ``ROWNUM``), that
+    no source of the scope is known to hold (by the schema or a derived table's outputs), is the
+    variable: it holds no column's value."""
+    if not variables:
+        return
+    for scope in scopes:
+        for column in list(own_columns(scope)):
+            if column.table or column.name not in variables:
+                continue
+            sources = [src for _, src in scope.selected_sources.values()]
+            if not any(_holds(src, column.name, catalog) for src in sources):
+                column.replace(exp.Var(this=column.name))
+
+
+def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list[str]]) -> None:
+    """An unqualified column no single source is known to hold, that several sources could hold
+    (a table of unknown columns among them), is read from all of them: ``Ambiguous(a.x, b.x)``.
+    A source is known to hold a name when a schema, a derived table's outputs or the query's
+    own ``t.x`` say so; USING keys and output aliases are left to qualification."""
+    names = Names(catalog)
+    for scope in scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        using = {key.name for join in select.args.get("joins") or [] for key in join.args.get("using") or []}
+        for column in list(own_columns(scope)):
+            if column.table or column.name in using or is_alias_ref(column, select, names):
+                continue
+            holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
+                       if names.may_hold(src, column.name)]
+            certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known)]
+            candidates = certain if certain else holders
+            if len(candidates) == 1 and isinstance(candidates[0][1], Scope):
+                column.set("table", exp.to_identifier(candidates[0][0]))  # the one derived table that can hold it
+                continue
+            if len(candidates) < 2 or all(base_name(src) in catalog for _, src in candidates):
+                continue
+            for _, src in candidates:
+                base = base_name(src)
+                if base is not None and base not in catalog and column.name not in known[base]:
+                    known[base].append(column.name)
+            parts = [exp.column(exp.to_identifier(column.name, quoted=True), table=alias) for alias, _ in candidates]
+            replacement: exp.Expr = Ambiguous(expressions=parts)
+            if column.parent is select and column.arg_key == "expressions":
+                replacement = exp.alias_(replacement, exp.to_identifier(column.name, quoted=True))
+            column.replace(replacement)
+
+
+def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]]) -> bool:
+    """The source is known to have a column ``name`` (not merely may have it)."""
+    base = base_name(source)
+    if base is not None:
+        return name in known.get(base, ())
+    outputs = output_names(source)
+    return outputs is not None and name in outputs
 
 
 def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None:
     for scope in root.traverse():
         outputs = set(scope.expression.named_selects) if isinstance(scope.expression, exp.Query) else set()
-        for column in _own_columns(scope):
+        for column in own_columns(scope):
             if not column.table and not (column.name in outputs and _in_own_order_by(column, scope)):
                 raise _unresolved(scope, column, statement, catalog)
 
@@ -261,7 +333,7 @@ def _in_own_order_by(column: exp.Column, scope: Scope) -> bool:
 
 def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog: Catalog) -> SqlError:
     name = column.name
-    names = _Names(catalog)
+    names = Names(catalog)
     candidates = sorted(_describe(alias, src) for alias, (_, src) in scope.selected_sources.items()
                         if names.may_hold(src, name))
     if len(candidates) > 1:
@@ -271,7 +343,7 @@ def _unresolved(scope: Scope, column: exp.Column, statement: Statement, catalog:
 
 
 def _describe(alias: str, source: exp.Table | Scope) -> str:
-    base = _base_name(source)
+    base = base_name(source)
     if base is None or base.rsplit(".", 1)[-1] == alias:
         return base or alias
     return f"{base} AS {alias}"

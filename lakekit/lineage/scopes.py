@@ -16,9 +16,10 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
 from lakekit.errors import SqlError
-from lakekit.lineage.deps import Deps, Indirect, Strength
+from lakekit.lineage.deps import BaseColumn, Deps, Indirect, Strength
 from lakekit.lineage.direct import expression_deps
 from lakekit.lineage.indirect import order_indirect, select_indirect
+from lakekit.lineage.names import WILDCARD
 
 Outputs = tuple[tuple[str, Deps], ...]
 
@@ -45,6 +46,8 @@ class ScopeLineage:
         self._outputs: dict[int, Outputs] = {}
         self._by_name: dict[int, dict[str, Deps]] = {}
         self._whole: dict[int, frozenset[Indirect]] = {}
+        self.unresolved: set[BaseColumn] = set()
+        """Base columns read from a guess among several tables of unknown columns."""
 
     def outputs(self, scope: Scope | None = None) -> Outputs:
         """``(name, deps)`` of each output column of ``scope`` (default: the root), in order."""
@@ -70,8 +73,19 @@ class ScopeLineage:
         if key not in self._by_name:
             self._by_name[key] = {}
             for out_name, deps in self.outputs(scope):
-                self._by_name[key].setdefault(out_name, deps)
+                known = self._by_name[key]
+                if out_name == WILDCARD and out_name in known:  # `SELECT *` over two tables: both wildcards
+                    deps = known[out_name].merge(deps)
+                known[out_name] = known.get(out_name, deps) if out_name != WILDCARD else deps
         found = self._by_name[key].get(name)
+        if found is None and WILDCARD in self._by_name[key] and isinstance(scope.expression, exp.SetOperation):
+            # A column of the tables behind a UNION's wildcards: each branch reads it from its own.
+            found = Deps.union(self.output(branch, name) for branch in scope.set_operation_scopes)
+        if found is None and WILDCARD in self._by_name[key]:
+            # A column of a table read through `*`: each table behind the wildcard may hold it.
+            found = self._by_name[key][WILDCARD].respelled(WILDCARD, name)
+            if len({table for table, _ in found.direct}) > 1:
+                self.unresolved.update(found.direct)
         if found is None:
             raise SqlError(f"column '{name}' is not an output of the {scope.expression.key} it is read from",
                            column=name)
@@ -104,11 +118,17 @@ class ScopeLineage:
             if len(left) != len(right):
                 raise SqlError(f"the branches of a {expression.key.upper()} differ in width")
             return tuple((name, a.merge(b)) for (name, a), (_, b) in zip(left, right, strict=True))
+        inner = expression.this
+        if isinstance(expression, exp.Lateral) and isinstance(inner, exp.Subquery) and scope.subquery_scopes:
+            # LATERAL (SELECT …) AS x [(names)]: the subquery's outputs, renamed by the column list.
+            outputs = self.outputs(scope.subquery_scopes[0])
+            renamed = expression.alias_column_names or [name for name, _ in outputs]
+            return tuple((name, deps) for name, (_, deps) in zip(renamed, outputs, strict=False))
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
         inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
                             for child in expression.iter_expressions() if not isinstance(child, exp.TableAlias))
-        names = (expression.named_selects if isinstance(expression, exp.Query | exp.Unnest | exp.Lateral | exp.Values)
-                 else [])
+        derived = exp.Query | exp.Unnest | exp.Lateral | exp.Values | exp.TableFromRows
+        names = expression.named_selects if isinstance(expression, derived) else []
         return tuple((name, inputs) for name in names)
 
     def _compute_whole(self, scope: Scope) -> frozenset[Indirect]:
@@ -129,6 +149,9 @@ class ScopeLineage:
                 deciding = Deps.union(deps for _, deps in self.outputs(scope.set_operation_scopes[1]))
                 found |= deciding.flatten("filter")
             found |= order_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
+        else:
+            for child in scope.subquery_scopes:
+                found |= self.whole(child)
         return frozenset(found)
 
     def scope_of(self, query: exp.Expr) -> Scope | None:
@@ -176,6 +199,10 @@ class _ScopeResolver:
                 return Deps()
             current = current.parent
         raise SqlError(f"cannot resolve column '{column.sql()}'", column=name)
+
+    def unresolved(self, deps: Deps) -> Deps:
+        self.lineage.unresolved.update(deps.direct)
+        return deps
 
     def query(self, query: exp.Query) -> Deps:
         scope = self.lineage.scope_of(query)

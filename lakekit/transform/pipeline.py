@@ -5,7 +5,9 @@ table at one version) → ``traced`` (column lineage of the statement over the i
 schemas) → ``committed`` (rows validated and written by ``publish``) → ``indexed`` (its rows
 in ``_lakekit/transforms`` and ``_lakekit/lineage``). The same SQL over the same input
 versions is the same transform: its fingerprint is an app transaction in the commit that
-made it, so running it again (or again after a crash) commits nothing and says so.
+made it, so running it again (or again after a crash) commits nothing and says so. SQL that
+reads the clock or a random source (``CURRENT_DATE``, ``RANDOM()``, ``UUID()``…), and any run
+with ``full_refresh``, is a transform of its own each time: it is never skipped as unchanged.
 
 An *incremental* transform (``incremental=True`` with ``keys``) reads only the rows its
 driving inputs gained since the versions it last consumed and merges its output into the
@@ -26,7 +28,7 @@ from lakekit.core import names
 from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
-from lakekit.core.results import ColumnEdge, TransformResult, WriteMode
+from lakekit.core.results import ColumnEdge, Explained, TransformResult, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost
@@ -99,9 +101,15 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequenc
     return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
-def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
-    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
-    stmt = statement.parse(sql, options.dialect)
+def explain(storage: Storage, target: str, sql: str, options: TransformOptions) -> Explained:
+    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs. Writes nothing."""
+    return _prepared(storage, target, sql, options)[3].explained(target)
+
+
+def _prepared(storage: Storage, target: str, sql: str,
+              options: TransformOptions) -> tuple[statement.Statement, WriteMode, tuple[str, ...], query.Prepared]:
+    """The statement taken apart and checked, its write mode and keys, and its query prepared."""
+    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()).names)
     for named in (target, stmt.target):
         if named is not None:
             names.check_writable(named)
@@ -113,20 +121,29 @@ def transform(storage: Storage, target: str, sql: str, options: TransformOptions
         raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
-    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions)
+    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql)
+    return stmt, mode, keys, prepared
+
+
+def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
+    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+    stmt, mode, keys, prepared = _prepared(storage, target, sql, options)
     inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
-    if target in inputs and mode == "overwrite":
+    if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     schemas = input_schemas(storage, inputs)
     edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
-    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs})}"
+    transform_id = new_id()
+    # The same SQL over the same inputs is the same transform (skipped when run again), unless it
+    # reads the clock or a random source, or a full refresh is asked for: then this run is its own.
+    again = {"run": transform_id} if prepared.volatile or options.full_refresh else {}
+    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs, **again})}"
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.catalog)
     model = governance.for_write(storage, target, options.catalog, options.schema)
-    transform_id = new_id()
     named, digest = governance.stamp(model)
 
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:

@@ -6,21 +6,26 @@ Leading comment lines can configure the file::
 
     -- lakekit: dialect=bigquery
     -- lakekit: incremental keys=user_id,day
+    -- lakekit: tags=nightly,finance
 
 A file depends on the files making the tables its query reads, so they run first; a cycle is
 an error naming its tables in order. Each file runs through :func:`lakekit.transform.transform`,
-which skips it when the same SQL already ran over the same input versions. ``select`` picks
-files the way dbt does: ``clean.users`` (just it), ``+clean.users`` (and everything upstream),
-``clean.users+`` (and everything downstream), ``+clean.users+`` (both); several selections,
-separated by spaces or commas, add up.
+which skips it when the same SQL already ran over the same input versions (never when it reads
+the clock or a random source, or with ``full_refresh``). ``select`` picks files the way dbt does
+(:func:`selected`): by table (``clean.users``, or the bare ``users`` when one table has that
+name), by glob over tables and file paths (``clean.*``, ``staging.*``), by folder or file
+(``path:staging``), by tag (``tag:nightly``); ``+x`` adds everything upstream, ``x+`` everything
+downstream; selections separated by spaces add up, joined by commas they intersect
+(``tag:nightly,clean.*``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lakekit.core import dag, names
@@ -45,6 +50,9 @@ class SqlFile:
     inputs: tuple[str, ...]
     incremental: bool = False
     keys: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    relative: str = ""
+    """The path below the project's folder, with ``/`` separators."""
 
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
@@ -52,15 +60,11 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
                    full_refresh: bool = False) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
     fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
-    files = {f.target: f for f in load(directory, dialect)}
-    chosen = selected(files, select) if select else set(files)
     runs: list[FileRun] = []
     failures: list[ProjectFileError] = []
     broken: set[str] = set()
-    for target in order(files):
-        if target not in chosen:
-            continue
-        f = files[target]
+    for f in planned(directory, select=select, dialect=dialect):
+        target = f.target
         if upstream := sorted(set(f.inputs) & broken):
             broken.add(target)
             runs.append(FileRun(f.path, target, None, True, f"not run: {upstream[0]} failed", 0, {}))
@@ -83,6 +87,13 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
     return result
 
 
+def planned(directory: str | Path, *, select: str | None = None, dialect: str = "snowflake") -> list[SqlFile]:
+    """The files :func:`run_transforms` runs (those ``select`` picks, else all), in dependency order."""
+    files = {f.target: f for f in load(directory, dialect)}
+    chosen = selected(files, select) if select else set(files)
+    return [files[target] for target in order(files) if target in chosen]
+
+
 def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
     """Every ``*.sql`` file under ``directory`` (sorted by path), parsed; two files making one table is an error."""
     root = Path(directory)
@@ -93,7 +104,7 @@ def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
         raise UsageError(f"no .sql files under '{directory}'")
     files: dict[str, SqlFile] = {}
     for path in paths:
-        f = parse_file(path, dialect)
+        f = replace(parse_file(path, dialect), relative=path.relative_to(root).as_posix())
         if f.target in files:
             raise UsageError(f"{files[f.target].path} and {f.path} both make '{f.target}'")
         files[f.target] = f
@@ -124,11 +135,12 @@ def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
         names.check_writable(target)
     incremental = settings.pop("incremental", None) is not None
     keys = tuple(k for k in settings.pop("keys", "").split(",") if k)
-    return SqlFile(name, target, sql, file_dialect, tuple(inputs), incremental, keys)
+    tags = tuple(t.lower() for t in settings.pop("tags", "").split(",") if t)
+    return SqlFile(name, target, sql, file_dialect, tuple(inputs), incremental, keys, tags)
 
 
 def header(path: str, sql: str) -> dict[str, str]:
-    """``dialect``, ``incremental`` and ``keys`` from the leading ``-- lakekit:`` comment lines."""
+    """``dialect``, ``incremental``, ``keys`` and ``tags`` from the leading ``-- lakekit:`` comment lines."""
     settings: dict[str, str] = {}
     for number, line in enumerate(sql.splitlines(), 1):
         if not line.strip():
@@ -138,9 +150,9 @@ def header(path: str, sql: str) -> dict[str, str]:
         found = _HEADER.match(line)
         for word in found.group(1).split() if found else ():
             key, _, value = word.partition("=")
-            if word != "incremental" and (key not in ("dialect", "keys") or not value):
-                raise ProjectFileError(path, f"unknown header setting '{key}' (dialect=…, incremental, keys=…)",
-                                       line=number)
+            if word != "incremental" and (key not in ("dialect", "keys", "tags") or not value):
+                raise ProjectFileError(path, f"unknown header setting '{key}' (dialect=…, incremental, keys=…, "
+                                             "tags=…)", line=number)
             settings[key] = value
     return settings
 
@@ -154,19 +166,54 @@ def order(files: Mapping[str, SqlFile]) -> list[str]:
 
 
 def selected(files: Mapping[str, SqlFile], selection: str) -> set[str]:
-    """The targets a dbt-style selection names (``x``, ``+x``, ``x+``, ``+x+``; several add up)."""
+    """The targets a dbt-style selection names (see the module's docstring).
+
+    >>> fs = {t: SqlFile(f"{t}.sql", t, "", "duckdb", (), tags=tags, relative=f"{d}/{t}.sql")
+    ...       for t, tags, d in [("clean.users", ("nightly",), "staging"), ("clean.orders", (), "staging"),
+    ...                          ("marts.spend", ("nightly",), "marts")]}
+    >>> sorted(selected(fs, "users")), sorted(selected(fs, "tag:nightly,clean.*")), sorted(selected(fs, "path:marts"))
+    (['clean.users'], ['clean.users'], ['marts.spend'])
+    """
     upstream, downstream = _graph(files)
     chosen: set[str] = set()
-    for item in re.split(r"[\s,]+", selection.strip()):
-        name = item.strip("+").lower()
-        if name not in files:
-            raise UsageError(f"unknown selection '{item}': no SQL file of the project makes '{name}'")
-        chosen.add(name)
-        if item.startswith("+"):
-            chosen |= dag.reach([name], upstream)
-        if item.endswith("+"):
-            chosen |= dag.reach([name], downstream)
+    for term in selection.split():
+        found: set[str] | None = None
+        for item in term.split(","):
+            if not item:
+                continue
+            names = _matching(files, item.strip("+"), item)
+            if item.startswith("+"):
+                names |= dag.reach(names, upstream)
+            if item.endswith("+"):
+                names |= dag.reach(names, downstream)
+            found = names if found is None else found & names
+        chosen |= found or set()
     return chosen
+
+
+def _matching(files: Mapping[str, SqlFile], method: str, item: str) -> set[str]:
+    """The targets one selector method names: ``tag:``, ``path:``, a glob, a table or a bare name."""
+    kind, _, value = method.partition(":") if method.startswith(("tag:", "path:")) else ("", "", method)
+    value = value.lower()
+    if kind == "tag":
+        found = {t for t, f in files.items() if value in f.tags}
+    elif kind == "path":
+        found = {t for t, f in files.items() if f.relative == value or f.relative.startswith(value.rstrip("/") + "/")
+                 or fnmatch.fnmatch(f.relative, value)}
+    elif any(c in value for c in "*?["):
+        dotted = {t: f.relative.removesuffix(".sql").replace("/", ".") for t, f in files.items()}
+        found = {t for t in files if fnmatch.fnmatch(t, value) or fnmatch.fnmatch(dotted[t], value)}
+    elif value in files:
+        found = {value}
+    else:
+        found = {t for t in files if t.rsplit(".", 1)[-1] == value}
+        if len(found) > 1:
+            raise UsageError(f"selection '{item}' is ambiguous: {', '.join(sorted(found))}; name the table")
+    if not found:
+        raise UsageError(f"unknown selection '{item}': no SQL file of the project makes '{value}'"
+                         if not kind and not any(c in value for c in "*?[") else
+                         f"unknown selection '{item}': it names no SQL file of the project")
+    return found
 
 
 def _graph(files: Mapping[str, SqlFile]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -12,8 +12,11 @@ statistics), keeping its alias, and the statement is transpiled to DuckDB. Time-
 - Snowflake: ``AT``/``BEFORE`` with ``VERSION => n``, ``TIMESTAMP => ts``, ``OFFSET => -seconds``
 - BigQuery: ``FOR SYSTEM_TIME AS OF ts``
 
-Only one query (SELECT, set operations, CTEs) is accepted, and it reads only lake tables:
-the DuckDB database reaches no file outside the tables' folders and no Python variable.
+Only one query (SELECT, set operations, CTEs, LATERAL joins) is accepted, and it reads only
+lake tables and rows it makes itself (``generate_series``, ``range``, ``unnest``): the DuckDB
+database reaches no file outside the tables' folders and no Python variable. Before it is
+translated, :mod:`.conform` keeps the source dialect's values and types where sqlglot's
+translation would change them, or refuses the construct.
 Errors name tables, columns and positions, never data values.
 """
 
@@ -29,12 +32,17 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
 
+from lakekit.core.results import Explained
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
+from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
 from lakekit.storage.delta import Storage
 from lakekit.storage.fileset import FileSet, fileset
+from lakekit.transform.conform import conform
 
 DEFAULT_DIALECT = "duckdb"
 _TARGET = "duckdb"
@@ -45,7 +53,19 @@ _MISSING_COLUMN = (
     re.compile(r'Referenced column "([^"]+)" not found'),
     re.compile(r'does not have a column named "([^"]+)"'),
 )
+_ROW_GENERATORS = (exp.GenerateSeries, exp.ExplodingGenerateSeries, exp.GenerateDateArray,
+                   exp.GenerateTimestampArray)
+_GENERATOR_NAMES = {"range", "generate_series"}
+_VOLATILE = (exp.CurrentDate, exp.CurrentDatetime, exp.CurrentTime, exp.CurrentTimestamp, exp.CurrentTimestampLTZ,
+             exp.Localtime, exp.Localtimestamp, exp.Rand, exp.Randn, exp.Randstr, exp.Uuid, exp.Seq1, exp.Seq2,
+             exp.Seq4, exp.Seq8)
+_VOLATILE_NAMES = {"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "today",
+                   "get_current_timestamp", "sysdatetime", "sysdatetimeoffset", "getutcdate", "newid", "setseed"}
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
+_NAMED = (re.compile(r"with name (\w+)"), re.compile(r'near "([^"]+)"'), re.compile(r'"(\w+)"'))
+"""Where a DuckDB message names the word it is about (a function, a token, an identifier)."""
+_LITERALS = {TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING,
+             TokenType.RAW_STRING, TokenType.BYTE_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING}
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,21 @@ class Prepared:
     relations: tuple[Relation, ...]
     scans: Mapping[str, FileSet] = field(default_factory=dict, compare=False, repr=False)
     """Relation name → the pinned version's files."""
+    volatile: bool = False
+    """The query reads the clock or a random source: run again over the same inputs, it may give
+    other rows (:func:`volatile`)."""
+    statement: str = ""
+    """The statement as the user wrote it (a transform's CREATE … AS, not only its query), for
+    positions in errors; empty: ``sql``."""
+
+    @property
+    def source(self) -> str:
+        return self.statement or self.sql
+
+    def explained(self, target: str | None = None) -> Explained:
+        """The query as DuckDB runs it, with its pinned inputs."""
+        return Explained(self.source, self.dialect, self.duckdb_sql, self.inputs, target,
+                         {r.name: r.table for r in self.relations})
 
     @property
     def inputs(self) -> dict[str, tuple[int, ...]]:
@@ -96,7 +131,7 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
 
 
 def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
-            versions: Mapping[str, int] | None = None) -> Prepared:
+            versions: Mapping[str, int] | None = None, statement: str = "") -> Prepared:
     """Pin every lake table the query reads and rewrite the query into DuckDB SQL over them.
 
     A time-travel clause on a reference wins over ``versions``; ``versions`` naming a table
@@ -114,18 +149,36 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     unaliased = {name for node, name in references if not node.alias}
     pins = _Pins(storage, dict(versions or {}))
     relations: dict[str, Relation] = {}
+    types: dict[str, dict[str, pa.DataType]] = {}
     try:
         for node, table in references:
             version = pins.version(table, node)
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
+            snapshot = pins.opened.get((table, version))
+            if snapshot is not None:
+                types[node.alias] = {f.name: f.type for f in pa.schema(snapshot.schema().to_arrow())}
         scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
                  for r in relations.values()}
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
-    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans)
+    conform(tree, dialect, types)
+    return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
+                    statement)
+
+
+def volatile(tree: exp.Expr) -> bool:
+    """The query reads the current date or time, a random number or a UUID.
+
+    >>> volatile(parse_one("SELECT * FROM t WHERE day > CURRENT_DATE - 30", "snowflake"))
+    True
+    >>> volatile(parse_one("SELECT now(), 1", "postgres")), volatile(parse_one("SELECT lower(x) FROM t", "duckdb"))
+    (True, False)
+    """
+    return any(isinstance(node, _VOLATILE) or (isinstance(node, exp.Anonymous) and node.name.lower() in _VOLATILE_NAMES)
+               for node in tree.find_all(exp.Func))
 
 
 def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_ROWS,
@@ -147,6 +200,12 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
     return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
 
 
+def explain(storage: Storage, sql: str, *, dialect: str | None = None,
+            versions: Mapping[str, int] | None = None) -> Explained:
+    """The query as DuckDB would run it, with its pinned inputs; runs nothing."""
+    return prepare(storage, sql, dialect=dialect, versions=versions).explained()
+
+
 def query(storage: Storage, sql: str, *, dialect: str | None = None,
           versions: Mapping[str, int] | None = None) -> pa.Table:
     """Prepare and run ``sql``; all rows as one Arrow table."""
@@ -158,9 +217,13 @@ def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     found = []
     for node in tree.find_all(exp.Table):
+        if isinstance(node.this, _ROW_GENERATORS) or (isinstance(node.this, exp.Anonymous)
+                                                      and node.this.name.lower() in _GENERATOR_NAMES):
+            continue  # generate_series / range: rows made of values, no file read
         if not isinstance(node.this, exp.Identifier):
-            what = node.this.sql_name() if isinstance(node.this, exp.Func) else node.this.key.upper()
-            raise UsageError(f"only lake tables can be read, not the table function {what}")
+            what = node.this.name if isinstance(node.this, exp.Anonymous) else node.this.sql().split("(")[0]
+            raise UsageError(f"only lake tables and generate_series / range / unnest can be read, "
+                             f"not the table function {what.lower()}")
         parts = ".".join(part.name for part in node.parts).lower().split(".")
         if len(parts) == 1 and parts[0] in ctes:
             continue
@@ -283,25 +346,39 @@ def _stream(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader,
 
 
 def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNotFound:
-    """A DuckDB failure as a lakekit error that names columns and tables but quotes no value."""
+    """A DuckDB failure as a lakekit error that names the statement, the dialect, and the word of
+    the user's SQL it is about, with its line and column there; it quotes no value."""
     message = str(error)
     for pattern in _MISSING_COLUMN:
         found = pattern.search(message)
         if found:
             line, col = _position(prepared, found.group(1))
-            return SqlError(f"unknown column '{found.group(1)}'", sql=prepared.sql, line=line, col=col,
+            return SqlError(f"unknown column '{found.group(1)}'", sql=prepared.source, line=line, col=col,
                             column=found.group(1))
     found = _MISSING_ALIAS.search(message)
     if found:
-        return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.sql)
-    return SqlError(f"query failed: {masked(message)}", sql=prepared.sql)
+        return SqlError(f"unknown table or alias '{found.group(1)}'", sql=prepared.source)
+    for pattern in _NAMED:
+        named = pattern.search(message)
+        line, col = _position(prepared, named.group(1)) if named else (None, None)
+        if named and line is not None:
+            return SqlError(f"statement 1: DuckDB cannot run this {prepared.dialect} SQL at `{named.group(1)}` "
+                            f"({masked(message)}); explain=True shows the SQL as DuckDB runs it",
+                            sql=prepared.source, line=line, col=col)
+    return SqlError(f"statement 1: DuckDB cannot run this {prepared.dialect} SQL ({masked(message)}); "
+                    "explain=True shows the SQL as DuckDB runs it", sql=prepared.source)
 
 
-def _position(prepared: Prepared, column: str) -> tuple[int | None, int | None]:
-    """Line and column of the first reference to ``column`` in the query as given."""
-    tree = parse_one(prepared.sql, prepared.dialect)
-    for node in tree.find_all(exp.Column):
-        meta = node.this.meta if isinstance(node.this, exp.Identifier) else {}
-        if node.name.lower() == column.lower() and "line" in meta and "col" in meta:
-            return int(meta["line"]), int(meta["col"]) - len(node.name) + 1
+def _position(prepared: Prepared, name: str) -> tuple[int | None, int | None]:
+    """Line and column of the first word ``name`` (an identifier or keyword, never a literal) in
+    the SQL as the user wrote it."""
+    text = prepared.source
+    try:
+        tokens = get_dialect(prepared.dialect).tokenize(text)
+    except TokenError:
+        return None, None
+    for token in tokens:
+        if token.token_type not in _LITERALS and token.text.lower() == name.lower():
+            line_start = text.rfind("\n", 0, token.start) + 1
+            return text.count("\n", 0, token.start) + 1, token.start - line_start + 1
     return None, None

@@ -3,11 +3,16 @@
 ``CREATE TABLE … AS`` overwrites, ``INSERT INTO`` appends (a column list renames the
 query's columns), ``MERGE INTO … USING … ON t.k = s.k`` upserts on the ON keys (``UPDATE
 SET *`` or a column list, ``INSERT *`` or a column list), a plain query takes the caller's
-mode. The query is returned in the statement's own dialect, ready for the engine.
+mode. ``UPDATE t SET c = e [WHERE w]`` and ``DELETE FROM t [WHERE w]`` rewrite the table in
+place: the query reads it (``SELECT CASE WHEN w THEN e ELSE c END AS c, … FROM t``; ``SELECT *
+FROM t WHERE NOT COALESCE(w, FALSE)``) and its rows overwrite it; one that reads other tables
+(``UPDATE … FROM``, ``DELETE … USING``) is refused: write it as a MERGE. The query is returned
+in the statement's own dialect, ready for the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -27,6 +32,8 @@ class Statement:
     keys: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     updates: tuple[str, ...] | None = None
+    in_place: bool = False
+    """An UPDATE or DELETE: the query reads the target it overwrites."""
 
 
 def table_name(node: exp.Table) -> str:
@@ -34,8 +41,9 @@ def table_name(node: exp.Table) -> str:
     return f"{node.db}.{node.name}".lower() if node.db else node.name.lower()
 
 
-def parse(sql: str, dialect: str) -> Statement:
-    """Take one transform statement apart.
+def parse(sql: str, dialect: str, columns_of: Callable[[str], Sequence[str]] | None = None) -> Statement:
+    """Take one transform statement apart; ``columns_of`` gives a table's columns, which an
+    UPDATE's query lists (without it, the query only tells what the statement reads).
 
     >>> s = parse("INSERT INTO clean.u (a) SELECT x FROM raw.u", "snowflake")
     >>> (s.target, s.mode, s.columns, s.query)
@@ -52,9 +60,49 @@ def parse(sql: str, dialect: str) -> Statement:
                          else "append", columns=columns)
     if isinstance(tree, exp.Merge):
         return _merge(tree, dialect)
+    if isinstance(tree, exp.Update | exp.Delete):
+        return _in_place(tree, dialect, columns_of)
     if isinstance(tree, exp.Query):
         return Statement(None, tree.sql(dialect))
-    raise UsageError(f"a transform is a query, CREATE TABLE AS, INSERT INTO or MERGE INTO, not {tree.key.upper()}")
+    raise UsageError("a transform is a query, CREATE TABLE AS, INSERT INTO, MERGE INTO, UPDATE or DELETE, "
+                     f"not {tree.key.upper()}")
+
+
+def _in_place(tree: exp.Update | exp.Delete, dialect: str,
+              columns_of: Callable[[str], Sequence[str]] | None) -> Statement:
+    """An UPDATE or DELETE as the query of the table's rows after it (see the module's docstring).
+
+    >>> parse("UPDATE s.t SET a = a + 1 WHERE b > 0", "duckdb", lambda _: ["a", "b"]).query
+    'SELECT CASE WHEN b > 0 THEN a + 1 ELSE a END AS a, b FROM s.t'
+    >>> parse("DELETE FROM s.t WHERE b > 0", "duckdb").query
+    'SELECT * FROM s.t WHERE NOT COALESCE(b > 0, FALSE)'
+    """
+    kind = tree.key.upper()
+    table = tree.this
+    if not isinstance(table, exp.Table) or table.args.get("joins") or tree.args.get("from_") \
+            or tree.args.get("using") or tree.args.get("tables"):
+        raise UsageError(f"{kind} as a transform changes one table by its own columns; one that reads other "
+                         "tables (FROM, USING, JOIN) is not supported: write it as MERGE INTO")
+    where = tree.args.get("where")
+    condition = where.this if isinstance(where, exp.Where) else None
+    target = table_name(table)
+    if isinstance(tree, exp.Delete):
+        kept = exp.not_(exp.func("COALESCE", condition.copy(), exp.false())) if condition is not None else exp.false()
+        return Statement(target, exp.select("*").from_(table.copy()).where(kept).sql(dialect), "overwrite",
+                         in_place=True)
+    values = {eq.this.name.lower(): eq.expression for eq in tree.expressions if isinstance(eq, exp.EQ)}
+    items: list[exp.Expr] = []
+    for column in columns_of(target) if columns_of is not None else ["*"]:
+        value = values.pop(column.lower(), None)
+        if value is None:
+            items.append(exp.column(column) if column != "*" else exp.Star())
+            continue
+        chosen = value.copy() if condition is None else exp.Case(
+            ifs=[exp.If(this=condition.copy(), true=value.copy())], default=exp.column(column))
+        items.append(exp.alias_(chosen, column))
+    if values and columns_of is not None:
+        raise UsageError(f"UPDATE sets {', '.join(sorted(values))}, which '{target}' does not have")
+    return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", in_place=True)
 
 
 def _merge(tree: exp.Merge, dialect: str) -> Statement:

@@ -11,14 +11,15 @@ from typing import Any
 from lakekit.core.results import ColumnEdge
 
 CASES = Path(__file__).parent / "cases"
-_EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+)\.([^.\s]+) (direct|indirect) (\w+)$")
+_EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+?)\.([^.]+?) (direct|indirect) (\w+)( unresolved)?$")
 
 
 def edge(line: str) -> ColumnEdge:
-    """``"raw.t.a -> out.b direct identity"`` as a ColumnEdge."""
+    """``"raw.t.a -> out.b direct identity"`` as a ColumnEdge; a trailing ``unresolved`` marks it so."""
     m = _EDGE.match(line.strip())
     assert m, f"bad edge line: {line!r}"
-    return ColumnEdge(*m.groups())  # type: ignore[arg-type]
+    *fields, unresolved = m.groups()
+    return ColumnEdge(*fields, unresolved=unresolved is not None)  # type: ignore[arg-type]
 
 
 def edges(*lines: str) -> set[ColumnEdge]:

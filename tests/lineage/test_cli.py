@@ -60,18 +60,19 @@ def test_schema_dialect_and_default_target(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [{
         "source_table": "raw.t", "source_column": "a", "target_table": "features.wide",
-        "target_column": "a", "kind": "direct", "subtype": "identity"}]
+        "target_column": "a", "kind": "direct", "subtype": "identity", "unresolved": False}]
     named = run(str(query), "--schema", str(schema), "--target", "x.y", "--format", "json")
     assert json.loads(named.output)[0]["target_table"] == "x.y"
 
 
 def test_sql_error_is_one_line_exit_1(tmp_path):
     bad = tmp_path / "bad.sql"
-    bad.write_text("CREATE TABLE o AS SELECT a, b FROM x JOIN y ON x.k = y.k")
+    bad.write_text("CREATE TABLE o AS SELECT (a FROM x")
     result = run(str(bad))
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ambiguous column 'a'") and "line 1, column 26" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot parse SQL in statement 1: Expecting )")
+    assert "line 1, column 29" in lines[0]
 
 
 def test_missing_file_exit_1(tmp_path):
@@ -88,3 +89,18 @@ def test_invalid_schema_file_exit_1(sql_file, tmp_path):
 
 def test_bad_format_is_usage_error(sql_file):
     assert run(str(sql_file), "--format", "xml").exit_code == 2
+
+
+def test_warn_shows_what_it_could_analyse_and_one_line_per_other_statement(tmp_path):
+    script = tmp_path / "script.sql"
+    script.write_text("CREATE TABLE a AS SELECT * FROM raw.t;\nCREATE TABLE b AS SELECT (x FROM raw.t;\n")
+    strict = run(str(script))
+    assert strict.exit_code == 1 and "statement 2" in strict.output
+    warned = run(str(script), "--warn", "--format", "json")
+    assert warned.exit_code == 0
+    lines = warned.output.splitlines()
+    assert [line for line in lines if line.startswith("warning: ")] == [
+        "warning: cannot parse SQL in statement 2: Expecting ) near `FROM` at line 2, column 29"]
+    body = "\n".join(line for line in lines if not line.startswith("warning: "))
+    assert json.loads(body) == [{"source_table": "raw.t", "source_column": "*", "target_table": "a",
+                                 "target_column": "*", "kind": "direct", "subtype": "identity", "unresolved": True}]

@@ -33,10 +33,10 @@ def test_unknown_qualified_column_with_schema():
     assert info.value.column == "nope"
 
 
-def test_ambiguous_column_without_schema_names_candidates():
+def test_ambiguous_column_with_schema_names_candidates():
     sql = "CREATE TABLE o AS SELECT a.id, x FROM raw.a AS a JOIN raw.b AS b ON a.id = b.id"
     with pytest.raises(SqlError) as info:
-        column_lineage(sql)
+        column_lineage(sql, schema={"raw.a": {"id": "int", "x": "int"}, "raw.b": {"id": "int", "x": "int"}})
     err = info.value
     assert err.column == "x" and (err.line, err.col) == (1, 32)
     assert "ambiguous column 'x': it could belong to raw.a, raw.b" in str(err)
@@ -47,21 +47,6 @@ def test_unqualified_column_resolves_when_schema_settles_it():
     edges = column_lineage("CREATE TABLE o AS SELECT x FROM raw.a AS a JOIN raw.b AS b ON a.id = b.id",
                            schema={"raw.a": {"id": "int"}, "raw.b": {"id": "int", "x": "int"}})
     assert ("raw.b", "x", "x") in {(e.source_table, e.source_column, e.target_column) for e in edges}
-
-
-def test_star_over_unknown_table_is_an_error():
-    with pytest.raises(SqlError, match=r"needs the columns of table 'raw.users': pass them in schema"):
-        column_lineage("CREATE TABLE o AS SELECT * FROM raw.users")
-
-
-def test_plain_select_without_target():
-    with pytest.raises(SqlError, match="names no target table: pass target"):
-        column_lineage("SELECT 1 AS x")
-
-
-def test_update_is_refused():
-    with pytest.raises(SqlError, match="UPDATE is not supported"):
-        column_lineage("UPDATE t SET a = 1")
 
 
 def test_unknown_dialect():
@@ -125,9 +110,9 @@ def test_quoted_schema_names_are_case_sensitive_in_postgres():
 
 
 @pytest.mark.parametrize("sql", [
-    "SELECT email FROM raw.users WHERE email = 'alice@example.com'",
+    "UPDATE raw.users SET email = 'alice@example.com' WHERE nope = 1",
     "CREATE TABLE o AS SELECT nope FROM raw.users WHERE email = 'alice@example.com'",
-    "CREATE TABLE o AS SELECT * FROM raw.users WHERE email = 'alice@example.com'",
+    "DELETE FROM raw.users WHERE email = 'alice@example.com' AND nope",
     "CREATE TABLE o AS SELECT email FROM raw.users WHERE email = 'alice@example.com' AND (",
 ])
 def test_errors_never_quote_the_sql_whose_literals_may_be_personal_data(sql: str) -> None:

@@ -100,7 +100,8 @@ def test_json_round_trips():
     edges = column_lineage(SQL)
     assert json.loads(to_json(edges)) == edge_records(edges)
     assert {tuple(r.values()) for r in json.loads(to_json(edges))} == {
-        (e.source_table, e.source_column, e.target_table, e.target_column, e.kind, e.subtype) for e in edges}
+        (e.source_table, e.source_column, e.target_table, e.target_column, e.kind, e.subtype, e.unresolved)
+        for e in edges}
 
 
 def test_openlineage_facets_validate_against_spec():

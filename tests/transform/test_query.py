@@ -310,7 +310,6 @@ REFUSED = [
     "SELECT * FROM read_csv('/etc/passwd')",
     "SELECT * FROM read_parquet('x/*.parquet')",
     "SELECT * FROM '/etc/passwd'",
-    "SELECT * FROM range(3)",
 ]
 
 

@@ -80,7 +80,8 @@ def test_absurd_versions_of_a_read(users: lk.Lake, version: int | None, as_of: s
 
 
 def test_engine_messages_are_kept_with_literals_masked(users: lk.Lake) -> None:
-    with pytest.raises(SqlError, match=r"query failed: Conversion Error: Could not convert string '…' to INT32") as e:
+    with pytest.raises(SqlError, match=r"statement 1: DuckDB cannot run this duckdb SQL \(Conversion Error: Could not "
+                                       r"convert string '…' to INT32") as e:
         users.sql("SELECT CAST(email AS INTEGER) FROM t.users")
     _one_line(e.value)
     with pytest.raises(LakekitError, match="Conversion Error") as e:

@@ -17,7 +17,7 @@ def _refused(lake: lk.Lake, run: lk.Run) -> None:
     lake.ingest("raw.t", "a.csv", mode="merge")  # type: ignore[call-overload]  # merge without keys=
     lake.ingest("raw.t", "a.csv", "csv")  # type: ignore[call-overload]  # options are keyword-only
     lake.ingest("raw.t", "a.csv", mode="upsert")  # type: ignore[call-overload]  # not a write mode
-    lake.transform("a.b", "SELECT 1", "duckdb")  # type: ignore[call-arg]
+    lake.transform("a.b", "SELECT 1", "duckdb")  # type: ignore[call-overload]  # options are keyword-only
     run.write("a.b", pa.table({"x": [1]}), "append")  # type: ignore[call-arg]
 
 
@@ -25,5 +25,9 @@ def _accepted(lake: lk.Lake) -> None:
     lake.ingest("raw.t", "a.csv", mode="merge", keys=["id"])
     lake.ingest("raw.t", ["a.csv", "b.csv"], mode="overwrite", metadata={"vendor": "acme"})
     lake.read("raw.t", 0, columns=["id"])
+    explained: lk.Explained = lake.transform("a.b", "SELECT 1", explain=True)
+    shown: lk.Explained = lake.sql("SELECT 1", explain=True)
+    rows: pa.Table = lake.sql("SELECT 1")
+    assert explained.inputs == shown.inputs and rows.num_rows == 1
     entry: lk.HistoryEntry = lake.history("raw.t")[0]
     assert isinstance(entry, lk.Result)

@@ -1,0 +1,157 @@
+"""Pass 1a: the statements inside procedure bodies and scripting blocks.
+
+sqlglot parses some bodies (``CREATE PROCEDURE … AS BEGIN … END`` in T-SQL and MySQL give a
+block of statements) and leaves others as text: BigQuery and Snowflake scripts (``BEGIN …
+END``, ``IF … THEN … END IF``), T-SQL ``BEGIN TRY … END CATCH``, and bodies written as strings
+(Snowflake ``AS $$ … $$``, Postgres ``AS $$ … $$ LANGUAGE plpgsql``). :func:`inner_statements`
+finds the statements that move data in either: in the text it reads the tokens, and a
+statement starts with ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE``, ``CREATE``, ``WITH`` or
+``SELECT`` at the start of the body or after ``;``, ``BEGIN``, ``THEN``, ``ELSE``, ``DO``, ``LOOP``,
+``TRY`` or ``CATCH``, and ends at ``;``, at an ``END`` of the block, or where the next statement
+starts (T-SQL needs no semicolons). Control flow, variables and ``RETURN`` move no data and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import Token, TokenType
+
+_STARTS = {"INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "WITH", "SELECT"}
+_AFTER = {"BEGIN", "THEN", "ELSE", "DO", "LOOP", "TRY", "CATCH", "AS"}
+_CHANGES = {"INSERT", "UPDATE", "DELETE", "MERGE"}
+_NOT_AFTER = {"THEN", "KEY", "FOR", "ON", "OR"}  # MERGE … THEN UPDATE, ON DUPLICATE KEY UPDATE, FOR UPDATE
+_STOPS = {"END", "BEGIN", "DECLARE", "RETURN", "PRINT", "EXEC", "EXECUTE", "ELSE", "ELSEIF", "ELSIF",
+          "EXCEPTION", "RAISE", "COMMIT", "ROLLBACK"}
+_OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE}
+_CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET}
+_TEXT = {TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING}
+CONTROL = {"IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "FOR", "REPEAT", "END", "BEGIN", "CASE", "EXCEPTION",
+           "FOREACH", "WHEN", "EXIT", "LEAVE", "CONTINUE", "ITERATE", "RAISE", "RETURN", "THROW", "GO", "/"}
+"""Words opening a scripting statement rather than a SQL one."""
+_ROUTINES = {"PROCEDURE", "FUNCTION", "TASK"}
+
+Parse = Callable[[str], list[exp.Expr]]
+
+
+def is_script(tree: exp.Expr) -> bool:
+    """A block, a statement sqlglot kept as text, or a routine with a body."""
+    if isinstance(tree, exp.Command | exp.Block):
+        return True
+    return isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() in _ROUTINES
+
+
+def is_script_text(text: str) -> bool:
+    """Text of a scripting statement: it opens with a control word, or creates a routine.
+
+    >>> is_script_text("IF x > 0 THEN INSERT INTO t SELECT 1"), is_script_text("CREATE OR REPLACE PROCEDURE p() AS")
+    (True, True)
+    >>> is_script_text("CREATE TABLE t AS SELECT 1")
+    False
+    """
+    words = text.upper().split(None, 4)
+    if not words:
+        return False
+    return words[0] in CONTROL or (words[0] == "CREATE" and bool(_ROUTINES & set(words[1:4])))
+
+
+def writes(text: str) -> bool:
+    """Text of a statement that writes a table (not a query whose rows go to the caller)."""
+    words = text.upper().split()
+    if not words:
+        return False
+    return words[0] in _STARTS - {"SELECT"} or (words[0] == "SELECT" and "INTO" in words)
+
+
+def inner_statements(tree: exp.Expr, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
+    """The statements inside a script tree (see :func:`is_script`), in order; ``parse`` reads the
+    text of one of them."""
+    if isinstance(tree, exp.Create):
+        body = tree.expression
+        return inner_statements(body, dialect, parse) if body is not None else []
+    if isinstance(tree, exp.Block):
+        found: list[exp.Expr] = []
+        for part in tree.expressions:
+            if part is None:
+                continue
+            if isinstance(part, exp.RawString | exp.Heredoc | exp.Literal):
+                found.extend(statements_in(part.name, dialect, parse))
+            elif is_script(part):
+                found.extend(inner_statements(part, dialect, parse))
+            elif isinstance(part, exp.IfBlock | exp.WhileBlock):  # T-SQL IF / WHILE: the blocks they run
+                found.extend(statement for block in part.iter_expressions() if isinstance(block, exp.Block)
+                             for statement in inner_statements(block, dialect, parse))
+            else:
+                found.append(part)
+        return found
+    if isinstance(tree, exp.Heredoc | exp.RawString | exp.Literal):
+        return statements_in(tree.name, dialect, parse)
+    if isinstance(tree, exp.Command):
+        rest = tree.expression
+        text = rest.name if isinstance(rest, exp.Expr) else str(rest or "")
+        if str(tree.this).upper() == "REPLACE" and text.upper().startswith("INTO"):
+            return parse(f"INSERT {text}")  # MySQL's REPLACE INTO: an INSERT, for lineage
+        return statements_in(f"{tree.this} {text}", dialect, parse)
+    return [tree]
+
+
+def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
+    """The data statements found in a body's text (see the module's docstring).
+
+    >>> from lakekit.lineage.parse import parse_sql
+    >>> from lakekit.lineage.names import get_dialect
+    >>> bq = get_dialect("bigquery")
+    >>> body = "BEGIN DECLARE n INT64; IF n > 0 THEN INSERT INTO t SELECT a FROM s; END IF; RETURN; END"
+    >>> [t.sql() for t in statements_in(body, bq, lambda s: parse_sql(s, "bigquery")[0])]
+    ['INSERT INTO t SELECT a FROM s']
+    """
+    tokens = dialect.tokenize(text)
+    found: list[exp.Expr] = []
+    index = 0
+    starts_here = True
+    while index < len(tokens):
+        word = tokens[index].text.upper()
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and following.token_type in _TEXT and (
+                tokens[index].token_type in (TokenType.COMMAND, TokenType.EXECUTE) or word == "IMMEDIATE"):
+            # BEGIN and the rest kept as text by the tokenizer; EXECUTE IMMEDIATE $$ … $$
+            found.extend(statements_in(tokens[index + 1].text, dialect, parse))
+            index += 2
+            continue
+        if word in _STARTS and starts_here:
+            end = _end(tokens, index)
+            for tree in parse(text[tokens[index].start : tokens[end - 1].end + 1]):
+                if isinstance(tree, exp.Command):  # unreadable as a statement: read on after its first word
+                    found.extend(statements_in(text[tokens[index].end + 1 : tokens[end - 1].end + 1], dialect, parse))
+                else:
+                    found.extend(inner_statements(tree, dialect, parse) if is_script(tree) else [tree])
+            index, starts_here = end, True
+            continue
+        starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER
+        index += 1
+    return [tree for tree in found if not result_set(tree)]
+
+
+def _end(tokens: list[Token], start: int) -> int:
+    """Index just past the statement starting at ``start``."""
+    head = tokens[start].text.upper()
+    depth = 0
+    for index in range(start + 1, len(tokens)):
+        token = tokens[index]
+        word = token.text.upper()
+        if token.token_type in _OPENS:
+            depth += 1
+        elif token.token_type in _CLOSES or (word == "END" and depth > 0):
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (token.token_type == TokenType.SEMICOLON or word in _STOPS
+                             or (word == "SET" and head not in ("UPDATE", "MERGE"))
+                             or (word in _CHANGES and tokens[index - 1].text.upper() not in _NOT_AFTER)):
+            return index
+    return len(tokens)
+
+
+def result_set(tree: exp.Expr) -> bool:
+    """A query inside a body that writes nothing (its rows go to the caller): no lineage."""
+    return isinstance(tree, exp.Query) and tree.args.get("into") is None

@@ -1,0 +1,91 @@
+"""What the sources of a scope can hold: the helpers qualification and its no-schema reading share.
+
+A source is a base table (``exp.Table`` named by an identifier: ``base_name``), or a derived one
+(a CTE, subquery, UNNEST, LATERAL, VALUES or table function: a sqlglot ``Scope``), whose output
+names are known unless it selects a wildcard (``output_names``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, find_all_in_scope
+
+from lakekit.lineage.catalog import Catalog
+from lakekit.lineage.direct import bound_by_lambda
+
+
+def own_columns(scope: Scope) -> Iterator[exp.Column]:
+    """Columns written in this scope itself (not in its subqueries), lambda variables left out."""
+    for column in find_all_in_scope(scope.expression, exp.Column):
+        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column):
+            yield column
+
+
+class Names:
+    """Which names each source can hold, and each SELECT's aliases, computed once per node."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._outputs: dict[int, frozenset[str] | None] = {}
+        self._aliases: dict[int, frozenset[str]] = {}
+
+    def may_hold(self, source: exp.Table | Scope, name: str) -> bool:
+        base = base_name(source)
+        if base is not None:
+            return base not in self.catalog or name in self.catalog[base]
+        key = id(source)
+        if key not in self._outputs:
+            self._outputs[key] = output_names(source)
+        outputs = self._outputs[key]
+        return outputs is None or name in outputs
+
+    def aliases(self, select: exp.Select) -> frozenset[str]:
+        key = id(select)
+        if key not in self._aliases:
+            self._aliases[key] = frozenset(s.alias for s in select.selects if isinstance(s, exp.Alias))
+        return self._aliases[key]
+
+
+DERIVED = (exp.Query, exp.Unnest, exp.Lateral, exp.Values, exp.TableFromRows)
+
+
+def output_names(source: exp.Table | Scope) -> frozenset[str] | None:
+    """Output names of a derived source or table function; ``None`` when unknown (a star, a
+    table function without a column list)."""
+    if isinstance(source, exp.Table):
+        return frozenset(source.alias_column_names) or None
+    if isinstance(source, Scope) and isinstance(source.expression, DERIVED):
+        outputs = source.expression.named_selects
+        inner = source.expression.this
+        if not outputs and isinstance(source.expression, exp.Lateral) and isinstance(inner, exp.Subquery):
+            outputs = inner.named_selects  # LATERAL (SELECT …) AS x: the subquery's outputs
+        return None if "*" in outputs else frozenset(outputs)
+    return None
+
+
+def source_of(scope: Scope, alias: str) -> exp.Table | Scope | None:
+    current: Scope | None = scope
+    while current is not None:
+        if alias in current.sources:
+            source: exp.Table | Scope = current.sources[alias]
+            return source
+        current = current.parent
+    return None
+
+
+def base_name(source: exp.Table | Scope | None) -> str | None:
+    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+        return source.name
+    return None
+
+
+def is_alias_ref(column: exp.Column, select: exp.Select, names: Names) -> bool:
+    """An unqualified name that refers to one of the SELECT's own output aliases."""
+    if column.name not in names.aliases(select):
+        return False
+    item: exp.Expr | None = column
+    while item is not None and item.parent is not select:
+        item = item.parent
+    return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")

@@ -1,0 +1,96 @@
+"""Statement kinds beyond the query: scripts, warn mode, the placeholder target, composition."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lakekit.errors import SqlError
+from lakekit.lineage import QUERY_TARGET, LineageWarning, column_lineage
+
+from .conftest import edges
+
+SCHEMA = {"raw.users": {"id": "int", "email": "text"}}
+
+
+def test_warn_mode_returns_the_statements_it_could_analyse_and_warns_per_other():
+    sql = ("CREATE TABLE a AS SELECT u.id FROM raw.users AS u;\n"
+           "CREATE TABLE b AS SELECT u.nope FROM raw.users AS u;\n"
+           "CREATE TABLE c AS SELECT (u.id FROM raw.users AS u;\n"
+           "CREATE TABLE d AS SELECT u.email FROM raw.users AS u")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = column_lineage(sql, schema=SCHEMA, errors="warn")
+    assert set(got) == edges("raw.users.id -> a.id direct identity", "raw.users.email -> d.email direct identity")
+    messages = sorted(str(w.message) for w in caught if issubclass(w.category, LineageWarning))
+    assert len(messages) == 2
+    assert messages[0].startswith("cannot parse SQL in statement 3") and "line 3" in messages[0]
+    assert "unknown column 'nope' of table 'raw.users'" in messages[1] and "line 2" in messages[1]
+    with pytest.raises(SqlError, match="cannot parse SQL in statement 3"):
+        column_lineage(sql, schema=SCHEMA)
+
+
+def test_errors_must_be_strict_or_warn():
+    with pytest.raises(Exception, match="errors= is 'strict' or 'warn'"):
+        column_lineage("SELECT 1 AS x", errors="ignore")  # type: ignore[arg-type]
+
+
+def test_plain_select_writes_the_placeholder_unless_a_target_is_named():
+    assert QUERY_TARGET == "<query>"
+    assert {e.target_table for e in column_lineage("SELECT u.id FROM raw.users AS u")} == {QUERY_TARGET}
+    assert {e.target_table for e in column_lineage("SELECT u.id FROM raw.users AS u", target="X.Y")} == {"x.y"}
+
+
+def test_unresolved_marks_only_guesses():
+    got = column_lineage("CREATE TABLE o AS SELECT *, t.k FROM t")
+    assert {(e.source_column, e.target_column, e.unresolved) for e in got} == {("*", "*", True), ("k", "k", False)}
+
+
+_POOL = [
+    "CREATE TABLE m.a AS SELECT u.id, lower(u.email) AS email FROM raw.users AS u WHERE u.ok",
+    "INSERT INTO m.b (k, v) SELECT o.id, SUM(o.amount) FROM raw.orders AS o GROUP BY o.id",
+    "UPDATE m.a SET email = s.email FROM raw.signups AS s WHERE m.a.id = s.user_id",
+    "DELETE FROM m.b WHERE v < 0",
+    "MERGE INTO m.a AS t USING raw.users AS s ON t.id = s.id WHEN MATCHED THEN UPDATE SET email = s.email",
+    "CREATE VIEW m.v (x, y) AS (SELECT b.k, b.v FROM m.b AS b)",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_POOL), min_size=1, max_size=5))
+def test_a_script_has_the_edges_of_its_statements(statements: list[str]):
+    """Statements composed into a script, or into a BigQuery BEGIN … END block, give the union
+    of their edges alone."""
+    alone: set = set()
+    for statement in statements:
+        alone |= set(column_lineage(statement, dialect="bigquery"))
+    assert set(column_lineage(";\n".join(statements), dialect="bigquery")) == alone
+    block = "BEGIN\n" + "".join(f"  {s};\n" for s in statements) + "END;"
+    assert set(column_lineage(block, dialect="bigquery")) == alone
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
+       st.sampled_from(["postgres", "snowflake", "bigquery", "duckdb"]))
+def test_update_set_values_flow_into_their_columns(columns: list[str], dialect: str):
+    sets = ", ".join(f"{c} = s.{c}_new" for c in columns)
+    got = set(column_lineage(f"UPDATE t SET {sets} FROM s WHERE t.id = s.id", dialect=dialect))
+    expected = {f"s.{c}_new -> t.{c} direct identity" for c in columns}
+    expected |= {"t.id -> t.* indirect filter", "s.id -> t.* indirect filter"}
+    assert got == edges(*expected)
+
+
+def test_a_column_a_subquery_does_not_output_is_an_error_or_in_warn_mode_a_warning():
+    sql = ("CREATE TABLE o AS SELECT d.a, u.b FROM (SELECT t.a FROM t) AS d\n"
+           "JOIN u ON d.nope = u.id")
+    with pytest.raises(SqlError, match=r"unknown column 'nope' of 'd' in statement 1 \(writing o\) at line 2, col"):
+        column_lineage(sql)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = column_lineage(sql, errors="warn")
+    assert [str(w.message) for w in caught if issubclass(w.category, LineageWarning)] == [
+        "unknown column 'nope' of 'd' in statement 1 (writing o) at line 2, column 13"]
+    assert set(got) == edges("t.a -> o.a direct identity", "u.b -> o.b direct identity", "u.id -> o.* indirect join")

@@ -1,0 +1,160 @@
+"""Dialect conformance: what each warehouse's documentation says a construct returns, value and
+type, computed by hand over one small table; a construct lakekit cannot keep is refused, naming
+it and the dialect."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import lakekit as lk
+from lakekit.errors import SqlError, UsageError
+
+EVENTS = pa.table({
+    "id": pa.array([1, 2], pa.int64()),
+    "props": ['{"page": "/checkout", "n": 3, "items": [{"sku": "a"}, {"sku": "b"}]}',
+              '{"page": "/home", "n": 0, "items": []}'],
+    "ts": pa.array([datetime(2024, 3, 15, 10, 30), datetime(2024, 2, 29, 23, 59, 59)], pa.timestamp("us")),
+    "d": pa.array([date(2024, 3, 15), date(2024, 2, 29)], pa.date32()),
+    "arr": pa.array([[10, 20, 30], []], pa.list_(pa.int64())),
+    "amount": pa.array([5, 7], pa.int64()),
+})
+
+I64, I32, STR, DATE, F64 = pa.int64(), pa.int32(), pa.string(), pa.date32(), pa.float64()
+
+# (dialect, SQL, expected rows, expected column types) — values from each warehouse's documentation.
+CONFORMANCE = [
+    # Snowflake: a VARIANT path cast to STRING is the value, not its JSON text.
+    ("snowflake", "SELECT e.props:page::STRING AS p, e.props:n::INT AS n FROM raw.events e ORDER BY e.id",
+     [("/checkout", 3), ("/home", 0)], [STR, I32]),
+    # FLATTEN: one row per element, INDEX from 0; OUTER => TRUE keeps the row with nothing to flatten.
+    ("snowflake", "SELECT e.id, f.index AS i, f.value:sku::STRING AS sku FROM raw.events e, "
+                  "LATERAL FLATTEN(input => PARSE_JSON(e.props):items) f ORDER BY 1, 2",
+     [(1, 0, "a"), (1, 1, "b")], [I64, I64, STR]),
+    ("snowflake", "SELECT e.id, f.index AS i, f.value::INT AS v FROM raw.events e, "
+                  "LATERAL FLATTEN(input => e.arr, outer => TRUE) f ORDER BY 1, 2",
+     [(1, 0, 10), (1, 1, 20), (1, 2, 30), (2, None, None)], [I64, I64, I32]),
+    ("snowflake", "SELECT e.id, f.value::INT AS v FROM raw.events e, TABLE(FLATTEN(e.arr)) f ORDER BY 1, 2",
+     [(1, 10), (1, 20), (1, 30)], [I64, I32]),
+    # COUNT_IF is a count; DATE_TRUNC and DATEADD of a DATE are DATEs.
+    ("snowflake", "SELECT COUNT_IF(amount > 5) AS c FROM raw.events", [(1,)], [I64]),
+    ("snowflake", "SELECT DATE_TRUNC('MONTH', d) AS m, DATEADD(day, 1, d) AS n FROM raw.events ORDER BY id",
+     [(date(2024, 3, 1), date(2024, 3, 16)), (date(2024, 2, 1), date(2024, 3, 1))], [DATE, DATE]),
+    ("snowflake", "SELECT id FROM raw.events QUALIFY ROW_NUMBER() OVER (ORDER BY amount DESC) = 1", [(2,)], [I64]),
+    ("snowflake", "SELECT IFF(amount > 5, 'big', 'small') AS s, DIV0(amount, 0) AS z FROM raw.events ORDER BY id",
+     [("small", 0.0), ("big", 0.0)], [STR, pa.float64()]),
+    # BigQuery: WITH OFFSET counts from 0; OFFSET/ORDINAL/SAFE_OFFSET index from 0/1/0 (NULL past the end).
+    ("bigquery", "SELECT x, off FROM raw.events, UNNEST(arr) AS x WITH OFFSET AS off ORDER BY off",
+     [(10, 0), (20, 1), (30, 2)], [I64, I64]),
+    ("bigquery", "SELECT arr[OFFSET(0)] AS a, arr[ORDINAL(1)] AS b, arr[SAFE_OFFSET(5)] AS c FROM raw.events "
+                 "WHERE id = 1", [(10, 10, None)], [I64, I64, I64]),
+    # DATE_TRUNC and DATE_ADD of a DATE are DATEs; COUNTIF, SUM of INT64 and DIV are INT64.
+    ("bigquery", "SELECT DATE_TRUNC(DATE(ts), MONTH) AS m, DATE_ADD(d, INTERVAL 1 DAY) AS n FROM raw.events "
+                 "ORDER BY id", [(date(2024, 3, 1), date(2024, 3, 16)), (date(2024, 2, 1), date(2024, 3, 1))],
+     [DATE, DATE]),
+    ("bigquery", "SELECT COUNTIF(amount > 5) AS c, SUM(IF(amount > 5, 1, 0)) AS s, SUM(amount) AS t, "
+                 "DIV(7, 2) AS q FROM raw.events", [(1, 1, 12, 3)], [I64, I64, I64, I64]),
+    # 1-based string positions; ASC puts NULLs first; / is a FLOAT64 division.
+    ("bigquery", "SELECT STRPOS('abc', 'b') AS p, SUBSTR('abc', 2, 1) AS s, 7 / 2 AS f", [(2, "b", 3.5)],
+     [I64, STR, pa.float64()]),
+    ("bigquery", "SELECT x FROM UNNEST([3, NULL, 1]) AS x ORDER BY x", [(None,), (1,), (3,)], [I32]),
+    # Postgres: a generate_series date spine; a correlated LATERAL subquery.
+    ("postgres", "SELECT d::date AS day FROM generate_series(DATE '2024-01-01', DATE '2024-01-03', "
+                 "INTERVAL '1 day') AS g(d)", [(date(2024, 1, 1),), (date(2024, 1, 2),), (date(2024, 1, 3),)], [DATE]),
+    ("postgres", "SELECT u.id, x.n FROM raw.events u CROSS JOIN LATERAL (SELECT count(*) AS n FROM raw.events o "
+                 "WHERE o.amount >= u.amount) x ORDER BY u.id", [(1, 2), (2, 1)], [I64, I64]),
+    # Postgres and T-SQL: an integer divided by an integer is an integer, truncated toward zero.
+    ("postgres", "SELECT 7 / 2 AS i, -7 / 2 AS n, 7.0 / 2 AS f, amount / 2 AS c FROM raw.events ORDER BY id",
+     [(3, -3, 3.5, 2), (3, -3, 3.5, 3)], [I32, I32, pa.float64(), I64]),
+    ("tsql", "SELECT 7 / 2 AS i", [(3,)], [I32]),
+    # NULL ordering: Spark and BigQuery put NULLs first in ascending order, Snowflake and Postgres last.
+    ("spark", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
+     [(None,), (1,), (3,)], [I32]),
+    ("snowflake", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
+     [(1,), (3,), (None,)], [I32]),
+    ("snowflake", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x DESC",
+     [(None,), (3,), (1,)], [I32]),
+    # SAFE_ functions give NULL where the plain one fails; 1-based positions, 0 read as 1 by Snowflake and Spark.
+    ("bigquery", "SELECT SAFE_DIVIDE(amount, 0) AS a, SAFE_DIVIDE(amount, 2) AS b, SAFE_CAST('x' AS INT64) AS c "
+                 "FROM raw.events ORDER BY id", [(None, 2.5, None), (None, 3.5, None)], [F64, F64, I64]),
+    ("snowflake", "SELECT SUBSTR('abcdef', 0, 2) AS a, SUBSTR('abcdef', 1, 2) AS b, CHARINDEX('c', 'abcdef') AS c",
+     [("ab", "ab", 3)], [STR, STR, I64]),
+    ("spark", "SELECT substring('abcdef', 0, 2) AS a, locate('c', 'abcdef') AS c", [("ab", 3)], [STR, I64]),
+    # Month boundaries: DATEDIFF counts boundaries crossed; LAST_DAY of a leap February.
+    ("snowflake", "SELECT DATEDIFF(month, '2024-01-31'::DATE, '2024-02-01'::DATE) AS m, "
+                  "LAST_DAY('2024-02-10'::DATE) AS l",
+     [(1, date(2024, 2, 29))], [I64, DATE]),
+    ("bigquery", "SELECT STRUCT(1 AS a, 'x' AS b).b AS s", [("x",)], [STR]),
+    # Postgres WITH ORDINALITY counts from 1.
+    ("postgres", "SELECT v, n FROM raw.events e, unnest(e.arr) WITH ORDINALITY AS u(v, n) ORDER BY n",
+     [(10, 1), (20, 2), (30, 3)], [I64, I64]),
+    # DuckDB range; Spark SUM of BIGINT and DIV are BIGINT, / is a DOUBLE division.
+    ("duckdb", "SELECT range AS r FROM range(3)", [(0,), (1,), (2,)], [I64]),
+    ("spark", "SELECT SUM(amount) AS t, 7 DIV 2 AS q, 7 / 2 AS f FROM raw.events", [(12, 3, 3.5)],
+     [I64, I64, pa.float64()]),
+]
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> lk.Lake:
+    root = tmp_path_factory.mktemp("conformance")
+    pq.write_table(EVENTS, root / "events.parquet")
+    lake = lk.Lake(root / "lake")
+    lake.ingest("raw.events", str(root / "events.parquet"))
+    return lake
+
+
+@pytest.mark.parametrize(("dialect", "sql", "rows", "types"), CONFORMANCE,
+                         ids=[f"{d}-{i}" for i, (d, *_rest) in enumerate(CONFORMANCE)])
+def test_conformance(lake: lk.Lake, dialect: str, sql: str, rows: list[tuple], types: list[pa.DataType]):
+    result = lake.sql(sql, dialect=dialect)
+    assert [tuple(row.values()) for row in result.to_pylist()] == rows
+    assert [field.type for field in result.schema] == types
+
+
+@pytest.mark.parametrize(("dialect", "sql", "refusal"), [
+    ("snowflake", "SELECT f.path FROM raw.events e, LATERAL FLATTEN(input => e.arr) f",
+     "Snowflake FLATTEN's PATH column is not supported"),
+    ("snowflake", "SELECT f.value FROM raw.events e, LATERAL FLATTEN(input => e.arr, recursive => TRUE) f",
+     "Snowflake FLATTEN with RECURSIVE is not supported"),
+    ("snowflake", "SELECT * FROM TABLE(GENERATOR(ROWCOUNT => 3))", "Snowflake TABLE(GENERATOR(…)) is not supported"),
+])
+def test_constructs_lakekit_cannot_keep_are_refused(lake: lk.Lake, dialect: str, sql: str, refusal: str):
+    with pytest.raises(SqlError, match=refusal.replace("(", r"\(").replace(")", r"\)")):
+        lake.sql(sql, dialect=dialect)
+
+
+def test_table_functions_that_read_files_are_refused_by_their_name(lake: lk.Lake):
+    with pytest.raises(UsageError, match="not the table function read_csv"):
+        lake.sql("SELECT * FROM read_csv('x.csv')", dialect="duckdb")
+
+
+def test_a_transform_runs_flatten_lateral_and_a_date_spine(lake: lk.Lake, tmp_path: Path):
+    flat = lake.transform("mart.skus", "SELECT e.id, f.index AS i, f.value::INT AS v FROM raw.events e, "
+                                       "LATERAL FLATTEN(input => e.arr) f", dialect="snowflake")
+    assert sorted(lake.sql("SELECT id, i, v FROM mart.skus", dialect="duckdb").to_pylist(),
+                  key=lambda r: r["i"]) == [{"id": 1, "i": 0, "v": 10}, {"id": 1, "i": 1, "v": 20},
+                                            {"id": 1, "i": 2, "v": 30}]
+    assert {(e.source_table, e.source_column, e.target_column) for e in flat.edges if e.kind == "direct"} == {
+        ("raw.events", "id", "id"), ("raw.events", "arr", "i"), ("raw.events", "arr", "v")}
+    spine = lake.transform("mart.spine", "SELECT g.dd::date AS day, count(e.id) AS n FROM generate_series("
+                                         "DATE '2024-02-28', DATE '2024-03-01', INTERVAL '1 day') AS g(dd) "
+                                         "LEFT JOIN raw.events e ON e.d = g.dd::date GROUP BY 1", dialect="postgres")
+    assert spine.inputs == {"raw.events": 0}
+    got = sorted(lake.sql("SELECT day, n FROM mart.spine", dialect="duckdb").to_pylist(), key=lambda r: r["day"])
+    assert got == [{"day": date(2024, 2, 28), "n": 0}, {"day": date(2024, 2, 29), "n": 1},
+                   {"day": date(2024, 3, 1), "n": 0}]
+
+
+def test_a_transform_runs_a_correlated_lateral_subquery(lake: lk.Lake):
+    result = lake.transform("mart.ranks", "SELECT u.id, x.n FROM raw.events u CROSS JOIN LATERAL "
+                                          "(SELECT count(*) AS n FROM raw.events o WHERE o.amount >= u.amount) x",
+                            dialect="postgres")
+    assert sorted(lake.sql("SELECT id, n FROM mart.ranks").to_pylist(), key=lambda r: r["id"]) == [
+        {"id": 1, "n": 2}, {"id": 2, "n": 1}]
+    assert {(e.source_column, e.target_column, e.kind) for e in result.edges} == {
+        ("id", "id", "direct"), ("amount", "*", "indirect")}
