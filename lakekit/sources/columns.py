@@ -8,12 +8,17 @@ drop columns, truncate names or crash a reader further down, never visibly.
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 
 from lakekit.core.names import shown
 from lakekit.errors import SourceError
 
 MAX_DEPTH = 64
+_NAME_LIKE = re.compile(r"[^\W][\w .\-]{0,63}")
+"""A name an error may show: what a header holds. Text with quotes, braces, '@' and the like is a row
+taken for a header (a file read in the wrong format), which may be personal data."""
 """Deepest nesting of structs and lists a source may have (JSON objects in objects, Parquet groups)."""
 
 
@@ -44,8 +49,11 @@ def _check_fields(uri: str, fields: list[pa.Field], what: str, depth: int) -> No
         if trouble := problem(name):
             raise SourceError(uri, f"{place} {trouble}")
         if (first := seen.setdefault(name.lower(), position)) != position:
-            raise SourceError(uri, f"{place} {shown(name)} repeats {what} {first} {shown(fields[first - 1].name)} "
-                                   "(names are compared without case)")
+            if _NAME_LIKE.fullmatch(name):
+                raise SourceError(uri, f"{place} {shown(name)} repeats {what} {first} "
+                                       f"{shown(fields[first - 1].name)} (names are compared without case)")
+            raise SourceError(uri, f"{place} repeats {what} {first}: the names look like data, not a header "
+                                   "(is the format right?)")
         _check_type(uri, field.type, f"field of {shown(name)}", depth + 1)
 
 

@@ -66,6 +66,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
     "JSON integer beyond 64 bits": ("i.json", b'[{"a": 18446744073709551616}]', "an integer beyond the 64-bit range"),
     "JSON without columns": ("e.json", b"[{}, {}]", "no columns"),
+    "a row taken for a header": ("r.csv", f'{{"a": "{SECRET}"}},{{"a": "{SECRET}"}}\n1,2\n'.encode(),
+                                 "column 2 repeats column 1: the names look like data"),
     "blank first line": ("b.csv", b'\n"NULL"\n""\n', "line 1: the first line, the header, is empty"),
     "blank first line after a BOM": ("b.csv", b"\xef\xbb\xbf\r\nid\n1\n", "line 1: the first line, the header, is"),
     "corrupt gzip": ("g.csv.gz", gzip.compress(b"id\n1\n2\n")[:-6] + b"\xff" * 6, "corrupt or truncated gzip"),
