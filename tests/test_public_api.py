@@ -19,8 +19,8 @@ def _defined_in_lakekit() -> list[type]:
         if info.name == "lakekit.__main__":
             continue
         module = importlib.import_module(info.name)
-        found += [obj for obj in vars(module).values()
-                  if inspect.isclass(obj) and obj.__module__ == module.__name__]
+        found += [obj for obj in vars(module).values()  # a private base (``_RunWrite``) is never handed out
+                  if inspect.isclass(obj) and obj.__module__ == module.__name__ and not obj.__name__.startswith("_")]
     return found
 
 

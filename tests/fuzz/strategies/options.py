@@ -73,6 +73,10 @@ def option_cases(draw: st.DrawFn) -> Case:
             return False
         return True
 
+    def count(s: str) -> bool:
+        """Whether ``s`` is a row count the CLI takes: ``--limit`` is an integer of at least 0."""
+        return intish(s) and TypeAdapter(int).validate_python(s) >= 0
+
     if kind == "show-version":
         v = draw(huge_ints)
         steps = [Step(["show", "--json", "--version", v], [table], expect="any" if intish(v) else "usage")]
@@ -84,7 +88,7 @@ def option_cases(draw: st.DrawFn) -> Case:
         steps = [Step(["show", "--json", "--as-of", ts], [table], expect="any", secret=False)]  # the user's own text
     elif kind == "show-limit":
         n = draw(huge_ints)
-        steps = [Step(["show", "--json", "--limit", n], [table], expect="any" if intish(n) else "usage")]
+        steps = [Step(["show", "--json", "--limit", n], [table], expect="any" if count(n) else "usage")]
     elif kind == "validate":
         v = draw(huge_ints)
         steps = [Step(["validate", "--json", "--version", v], [table], expect="any" if intish(v) else "usage",
@@ -97,7 +101,7 @@ def option_cases(draw: st.DrawFn) -> Case:
                       expect="any")]
     elif kind == "quarantine":
         n = draw(huge_ints)
-        steps = [Step(["quarantine", "--json", "--limit", n], [table], expect="any" if intish(n) else "usage")]
+        steps = [Step(["quarantine", "--json", "--limit", n], [table], expect="any" if count(n) else "usage")]
     elif kind == "gdpr":
         ident = draw(st.sampled_from([f"email={MARKER}.u2@example.com", f"email={MARKER}.u3@example.com",
                                       f"email={MARKER}", f"user_id={MARKER}", "user_id=99999999999999999999",
