@@ -6,7 +6,7 @@ log is read, lakekit's own tables' too; an erasure rewrites the ``commitInfo`` o
 from __future__ import annotations
 
 from lakekit.gdpr.needles import Needles
-from lakekit.storage import log
+from lakekit.storage import log, logfile
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import table_folder
 
@@ -36,7 +36,7 @@ def mentioning(storage: Storage, needles: Needles, seen: Seen | None = None) -> 
                 raw = read()
                 seen[key] = raw is not None and any(
                     line.startswith('{"commitInfo"') and needles.holds(line)
-                    for line in raw.decode(errors="replace").splitlines())
+                    for line in logfile.lines(raw, errors="replace"))
             if seen.get(key):
                 found.append(table)
                 break

@@ -8,6 +8,7 @@ refused rather than loaded changed.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -39,7 +40,7 @@ def read_csv(src: Source, table: Mapping[str, pa.DataType] | None = None,
     # of Arrow's that frees it at exit needs the GIL, which aborts the interpreter.
     if _blank_first_line(src):
         raise SourceError(src.uri, "the first line, the header, is empty", line=1)
-    head = _open(src, None)
+    head = _head(src)
     schema = head.schema
     head.close()
     columns.check(src.uri, schema)
@@ -73,17 +74,59 @@ def _options(src: Source, column_types: Mapping[str, pa.DataType] | None = None,
     }
 
 
-def _open(src: Source, types: Mapping[str, pa.DataType] | None,
-          digest: Digest | None = None) -> pacsv.CSVStreamingReader:
+def _head(src: Source) -> pacsv.CSVStreamingReader:
+    """A reader of the file as it is, for its header and the types of its first block."""
     try:
         try:
-            return pacsv.open_csv(open_stream(src, digest), **_options(src, types))
+            return pacsv.open_csv(open_stream(src), **_options(src))
         except pa.ArrowInvalid as e:
             if "Empty CSV file" not in str(e) or (header := _lone_header(src)) is None:
                 raise
-            return pacsv.open_csv(pa.BufferReader(header), **_options(src, types))
+            return pacsv.open_csv(pa.BufferReader(header), **_options(src))
     except (pa.ArrowException, OSError) as e:
+        raise failure(src, e, lambda error: _located(src, error, None)) from None
+
+
+def _open(src: Source, types: Mapping[str, pa.DataType], digest: Digest | None) -> pacsv.CSVStreamingReader:
+    """The reader of the rows: the file's bytes through ``digest``, ending with a line break (Arrow's
+    reader takes an empty last field of an unterminated last line for a quoted one, ``""`` instead
+    of null, when the field before it was quoted)."""
+    stream = pa.PythonFile(_LineEnd(open_stream(src, digest)), mode="r")
+    try:
+        return pacsv.open_csv(stream, **_options(src, types))
+    except (pa.ArrowException, OSError) as e:
+        stream.close()
         raise failure(src, e, lambda error: _located(src, error, types)) from None
+
+
+class _LineEnd(io.RawIOBase):
+    """``inner``, with a line break added to its last block when it does not end with one; a block
+    is read ahead to know which is the last (the reader wants the line break in the same block)."""
+
+    def __init__(self, inner: pa.NativeFile) -> None:
+        super().__init__()
+        self._inner = inner
+        self._next: bytes | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        amount = size if size is not None and size >= 0 else None
+        data = self._inner.read(amount) if self._next is None else self._next
+        self._next = self._inner.read(amount) if data else b""
+        if data and not self._next and not data.endswith((b"\n", b"\r")):
+            data += b"\n"
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 def _blank_first_line(src: Source) -> bool:

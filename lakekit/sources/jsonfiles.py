@@ -29,6 +29,9 @@ MAX_DOCUMENT = 256 << 20
 """Largest JSON array file (uncompressed bytes): it is parsed whole, in memory."""
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _WIDE = r"(?:^|[^\w.+-])-?\d{19,}(?:[^\w.]|$)"
+_CONSTANT = r"(?:^|[^\w.])(-?(?:NaN|Inf(?:inity)?))(?:\W|$)"
+"""What pyarrow's reader (and Python's) would take for a number although JSON has no such thing."""
+_OBJECT_START = re.compile(rb"^[ \t\r]*\{", re.MULTILINE)
 _WIDE_NUMBER = re.compile(r"(?<![\w.+-])-?\d{19,}(?![\w.])")
 _NOT_AN_OBJECT = re.compile(rb"^[ \t\r]*[^{ \t\r\n]", re.MULTILINE)
 _DIGITS = re.compile(rb"\d{19}")
@@ -73,6 +76,10 @@ def check_text(uri: str, block: bytes, first_line: int, *, records: bool) -> Non
                           line=first_line + block.count(b"\n", 0, stray.start()))
     if _DIGITS.search(block):
         _check_integers(uri, block, first_line)
+    if (b"NaN" in block or b"Inf" in block) and (found := _outside_strings(block, _CONSTANT)):
+        at, text = found[0]
+        name = re.search(_CONSTANT, text)
+        raise SourceError(uri, f"{name.group(1) if name else 'NaN'} is not a JSON number", line=first_line + at)
     skeleton = block.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOISE if records else _NOISE + b"\n")
     skeleton = _STRING_SKELETON.sub(b"", skeleton.replace(b'""', b"")).translate(_LEVELS)
     for _ in range(columns.MAX_DEPTH):
@@ -87,11 +94,17 @@ def check_text(uri: str, block: bytes, first_line: int, *, records: bool) -> Non
 
 def _check_integers(uri: str, block: bytes, first_line: int) -> None:
     """Refuse an integer beyond 64 bits outside a string (a rare path: 19 digits in a row)."""
-    lines = pa.array(block.decode("utf-8").split("\n"))
-    bare = pc.replace_substring_regex(lines, _STRING, '""')
-    for i in pc.indices_nonzero(pc.match_substring_regex(bare, _WIDE).fill_null(False)).to_pylist():
-        if any(not -INT64 <= int(n) < INT64 for n in _WIDE_NUMBER.findall(bare[i].as_py())):
+    for i, text in _outside_strings(block, _WIDE):
+        if any(not -INT64 <= int(n) < INT64 for n in _WIDE_NUMBER.findall(text)):
             raise SourceError(uri, "an integer beyond the 64-bit range", line=first_line + i)
+
+
+def _outside_strings(block: bytes, pattern: str) -> list[tuple[int, str]]:
+    """(index, text with every string emptied) of the block's lines where ``pattern`` matches
+    outside strings."""
+    bare = pc.replace_substring_regex(pa.array(block.decode("utf-8").split("\n")), _STRING, '""')
+    return [(i, bare[i].as_py()) for i in
+            pc.indices_nonzero(pc.match_substring_regex(bare, pattern).fill_null(False)).to_pylist()]
 
 
 def _blocks(src: Source, digest: Digest | None = None) -> Iterator[tuple[int, bytes]]:
@@ -134,30 +147,67 @@ def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None,
     first = next(blocks, None)
     if first is None:
         raise SourceError(src.uri, "empty: no header or records")
-    head = _parse(src, first[1], None)
+    head = _parse(src, *first, None)
     columns.check(src.uri, head.schema)
-    if fixed := table_types(head.schema, table):
-        head = _parse(src, first[1], pa.schema(list(fixed.items())))
+    fixed = table_types(head.schema, table)
+    if fixed or any(_has_list(f.type) for f in head.schema):  # read without a schema, a list may be corrupt
+        head = _parse(src, *first, pa.schema([pa.field(f.name, fixed.get(f.name, _settled(f.type)))
+                                              for f in head.schema]))
     schema = head.schema
 
     def batches() -> Iterator[pa.RecordBatch]:
         yield from head.to_batches()
-        for _, block in blocks:
-            yield from _parse(src, block, schema, strict=True).to_batches()
+        for line, block in blocks:
+            yield from _parse(src, line, block, schema, strict=True).to_batches()
 
     return guarded(src, pa.RecordBatchReader.from_batches(schema, batches()), lambda error: _explained(src, error))
 
 
-def _parse(src: Source, block: bytes, schema: pa.Schema | None, *, strict: bool = False) -> pa.Table:
+def _parse(src: Source, first_line: int, block: bytes, schema: pa.Schema | None, *,
+           strict: bool = False) -> pa.Table:
     """One block of NDJSON: with ``schema`` (a later block: exactly it, ``strict``; the first: as
-    far as it goes), else its inferred types."""
+    far as it goes), else its inferred types. Inferred, a list whose first item is null comes out
+    with offsets past its values (pyarrow 26): such a block is read again with the inferred schema.
+    A line holding more than one object, which the reader takes as several rows, is refused."""
     parse = None if schema is None else pajson.ParseOptions(
         explicit_schema=schema, unexpected_field_behavior="error" if strict else "infer")
     try:
-        return pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
-                                parse_options=parse)
+        table = pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
+                                 parse_options=parse)
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e, lambda error: _explained(src, error)) from None
+    if table.num_rows != len(_OBJECT_START.findall(block)):
+        raise SourceError(src.uri, "more than one JSON value on a line (NDJSON holds one object per line)",
+                          line=first_line + _crowded_line(block))
+    return table
+
+
+def _has_list(t: pa.DataType) -> bool:
+    return pa.types.is_list(t) or any(_has_list(t.field(i).type) for i in range(t.num_fields))
+
+
+def _settled(t: pa.DataType) -> pa.DataType:
+    """``t`` with its nulls taken as text, as a Delta table stores them (the reader corrupts a list
+    of nulls even when told its type)."""
+    if pa.types.is_list(t):
+        return pa.list_(t.value_field.with_type(_settled(t.value_type)))
+    if pa.types.is_struct(t):
+        return pa.struct([f.with_type(_settled(f.type)) for f in t])
+    return pa.string() if pa.types.is_null(t) else t
+
+
+def _crowded_line(block: bytes) -> int:
+    """The index of the first line of ``block`` with something after its object (a rare path)."""
+    decoder = json.JSONDecoder()
+    for i, line in enumerate(block.decode("utf-8").split("\n")):
+        if line.strip():
+            try:
+                _, end = decoder.raw_decode(line.strip())
+            except json.JSONDecodeError:
+                return i
+            if line.strip()[end:].strip():
+                return i
+    return 0
 
 
 def _explained(src: Source, error: Exception) -> SourceError:
@@ -179,8 +229,7 @@ def read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatch
         raise SourceError(src.uri, "empty: no header or records")
     check_text(src.uri, data, 1, records=False)
     try:
-        records = json.loads(data, object_pairs_hook=_unique_keys(src.uri), parse_constant=_constant(src.uri),
-                             parse_float=_finite(src.uri))
+        records = json.loads(data, object_pairs_hook=_unique_keys(src.uri), parse_float=_finite(src.uri))
     except json.JSONDecodeError as e:
         raise SourceError(src.uri, "invalid JSON", line=e.lineno) from None
     except RecursionError:
@@ -203,13 +252,6 @@ def _unique_keys(uri: str) -> Any:
         return found
 
     return pairs
-
-
-def _constant(uri: str) -> Any:
-    def refuse(name: str) -> Any:
-        raise SourceError(uri, f"{name} is not a JSON number")
-
-    return refuse
 
 
 def _finite(uri: str) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ import pyarrow.fs as pafs
 from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
+from lakekit.storage import logfile
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import table_folder
 
@@ -90,9 +90,8 @@ def _walk(storage: Storage, table: str, upto: int | None,
     ended: list[FileSpan] = []
     for version in sorted(v for v in commits if v <= last.version()):
         with fs.open_input_stream(commits[version]) as f:
-            lines = f.read().decode().splitlines()
-        for line in lines:
-            action = json.loads(line) if line.strip() else {}
+            raw = f.read()
+        for action in logfile.actions(raw):
             for kind in ("add", "remove", "cdc"):
                 if kind in action and spelled is not None:
                     spelled[unquote(action[kind]["path"])] = action[kind]["path"]

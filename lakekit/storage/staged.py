@@ -16,7 +16,6 @@ logs that ``vacuum`` does not look at.
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +30,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from lakekit.errors import LakekitError
+from lakekit.storage import logfile
 from lakekit.storage.delta import Commit, Conflict, Storage, table_folder
 
 PREFIX = "staged-"
@@ -81,8 +81,7 @@ def stage(storage: Storage, table: str, data: pa.RecordBatchReader, *, partition
             raise LakekitError(f"cannot write '{table}': {e}") from None
         raise
     with fs.open_input_stream(f"_delta_log/{0:020}.json") as f:
-        lines = f.read().decode().splitlines()
-    adds = [json.loads(line)["add"] for line in lines if line.strip() and "add" in json.loads(line)]
+        adds = [action["add"] for action in logfile.actions(f.read()) if "add" in action]
     actions = tuple(AddAction(f"{folder}/{a['path']}", a["size"], a["partitionValues"], a["modificationTime"], True,
                               a.get("stats") or "") for a in adds)
     fs.delete_dir("_delta_log")

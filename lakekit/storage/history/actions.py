@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lakekit.storage import logfile
 from lakekit.storage.history import stats
 
 Targets = Mapping[str, Mapping[str, Any]]
@@ -56,11 +57,7 @@ def log_kind(name: str) -> tuple[str, int] | None:
 
 def json_actions(raw: bytes) -> list[tuple[str, dict[str, Any]]]:
     """(action type, action) of every line of a JSON log file."""
-    out = []
-    for line in raw.decode().splitlines():
-        if line.strip():
-            out += [(k, v) for k, v in json.loads(line).items() if isinstance(v, dict)]
-    return out
+    return [(k, v) for action in logfile.actions(raw) for k, v in action.items() if isinstance(v, dict)]
 
 
 def checkpoint_actions(raw: bytes, paths: set[str]) -> list[tuple[str, dict[str, Any]]]:
