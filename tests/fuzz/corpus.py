@@ -113,7 +113,8 @@ def seeds() -> dict[str, Case]:
         # an unterminated last line read as quoted, NDJSON that is not one object per line
         "ndjson-list-null-first": ingest("t.l", "l.ndjson", b'\n{"jz": [null, false]}\n{"jz": []}', expect="ok"),
         "ndjson-list-of-nulls": ingest("t.l", "l.ndjson", b'{"jz": [null, null]}\n', expect="ok"),
-        "csv-nel-in-statistics": ingest("t.n", "n.csv", f'a,b\n{M}\U0001f600\x85\u00d2,1\n"",2\n'.encode(), expect="ok"),
+        "csv-nel-in-statistics": ingest("t.n", "n.csv", f'a,b\n{M}\U0001f600\x85\u00d2,1\n"",2\n'.encode(),
+                                        expect="ok"),
         "csv-unterminated-empty-last": ingest("t.u", "u.csv", b'a,b\n"x",', expect="ok"),
         "ndjson-infinity": ingest("t.i", "i.ndjson", b'{"a": Infinity}\r\n', expect="fail", why="not a JSON number"),
         "ndjson-two-objects-a-line": ingest("t.o", "o.ndjson", b'{"a": 1} {"b": 2}', expect="fail",
