@@ -238,6 +238,8 @@ def read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatch
         raise SourceError(src.uri, "expected a JSON array of objects (use format='ndjson' for one object per line)")
     try:
         table = pa.Table.from_pylist(records)
+    except UnicodeEncodeError:  # Python's parser takes "\ud800" for a character; it is half of one
+        raise SourceError(src.uri, "malformed JSON: a string escapes half of a surrogate pair") from None
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         raise SourceError(src.uri, f"mixed value types in field '{_mixed_field(records)}'") from None
     columns.check(src.uri, table.schema)

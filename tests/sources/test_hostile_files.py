@@ -63,6 +63,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
                         "nested deeper than 64 levels"),
     "JSON duplicate key": ("k.json", f'[{{"a": 1, "a": "{SECRET}"}}]'.encode(), "an object repeats a key"),
     "JSON NaN": ("n.json", b'[{"a": NaN}]', "NaN is not a JSON number"),
+    "JSON lone surrogate": ("s.json", b'[{"a": "\\ud800"}, {"b": 1}]', "half of a surrogate pair"),
+    "NDJSON lone surrogate": ("s.ndjson", b'{"a": "\\udc00"}\n', "malformed JSON: The surrogate pair"),
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
     "JSON integer beyond 64 bits": ("i.json", b'[{"a": 18446744073709551616}]', "an integer beyond the 64-bit range"),
     "JSON without columns": ("e.json", b"[{}, {}]", "no columns"),
