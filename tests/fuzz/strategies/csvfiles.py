@@ -51,8 +51,8 @@ class CsvModel:
                 must = any(ch in c for ch in (self.delimiter, '"', "\n", "\r")) or c != c.strip(" ")
                 if q or must or c not in NULLS:
                     nonnull[h] += 1
-                if MARKER in c:
-                    strings[h].append(c)
+                if MARKER in c:  # as written: a character the encoding lacks became "?"
+                    strings[h].append(c.encode(self.encoding, "replace").decode(self.encoding))
         for h, kind in zip(self.header, self.kinds, strict=False):
             if kind == "int":
                 numbers[h] = [int(c) for r in self.rows for c in [r[self.header.index(h)]] if c not in NULLS]
