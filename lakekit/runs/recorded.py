@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit.core.results import Result, RunStatus
-from lakekit.errors import RunNotFound
+from lakekit.errors import AmbiguousRun, RunNotFound
 from lakekit.index import metadata
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
@@ -101,12 +101,12 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def runs(storage: Storage, name: str | None = None) -> pa.Table:
-    """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
+    """One row per run (its folded state), newest first; JSON text for params, metrics, tags."""
     states = [s for s in fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
     columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
                "command", "git_commit", "git_dirty", "user", "host")
     schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
-    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
+    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"], reverse=True)]
     return metadata.rows("runs", records).select(list(columns)).cast(schema)
 
 
@@ -153,8 +153,27 @@ def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
     return found
 
 
+def resolve(storage: Storage, run_id: str) -> str:
+    """The recorded run ``run_id`` names: itself, or the one run whose id, or the random part of it
+    after the ``-``, begins with it (in any case): ``20261207T0252``, ``59bf``.
+
+    A prefix several runs begin with is an error saying how many; one no run begins with, :class:`RunNotFound`.
+    """
+    if rows(storage, "runs", run_id).num_rows:
+        return run_id
+    ids = set(metadata.read(storage, "runs").column("run_id").to_pylist()) if run_id else set()
+    wanted = run_id.lower()
+    found = sorted(i for i in ids if i.lower().startswith(wanted) or i.lower().partition("-")[2].startswith(wanted))
+    if len(found) > 1:
+        raise AmbiguousRun(run_id, len(found))
+    if not found:
+        raise RunNotFound(run_id)
+    return found[0]
+
+
 def run(storage: Storage, run_id: str) -> RunInfo:
-    """Everything recorded about one run."""
+    """Everything recorded about one run (``run_id``, or a prefix only it begins with)."""
+    run_id = resolve(storage, run_id)
     folded = fold(rows(storage, "runs", run_id).to_pylist())
     if run_id not in folded:
         raise RunNotFound(run_id)

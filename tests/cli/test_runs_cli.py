@@ -1,0 +1,89 @@
+"""``lakekit runs``: finding runs from the command line, run ids by prefix, tables that keep ids whole."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from deltalake import write_deltalake
+from rich.console import Console
+from typer.testing import CliRunner
+
+from lakekit import Lake
+from lakekit.cli import _common, app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def lake_root(tmp_path: Path) -> tuple[str, list[str]]:
+    """A lake with three runs of 'train' (auc 0.7, 0.93, 0.91) and one of 'score' (no metrics)."""
+    lake = Lake(tmp_path / "lake")
+    write_deltalake(lake._storage.uri("raw.items"), pa.table({"id": [1, 2]}))
+    ids = []
+    for name, auc in [("train", 0.7), ("train", 0.93), ("score", None), ("train", 0.91)]:
+        with lake.start_run(name, params={"model": "a-rather-long-model-name-" * 3}) as run:
+            run.read("raw.items")
+            if auc is not None:
+                run.log_metrics({"auc": auc})
+        ids.append(run.run_id)
+    return str(tmp_path / "lake"), ids
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_list_filters_sorts_and_limits_with_metrics_as_columns(lake_root: tuple[str, list[str]]) -> None:
+    root, ids = lake_root
+    code, out, _ = invoke("runs", "list", "--lake", root, "--name", "train", "--where", "metrics.auc > 0.8",
+                          "--sort", "-metrics.auc", "--limit", "5")
+    assert code == 0
+    assert [line.split("│")[1].strip() for line in out.splitlines() if "│" in line] == [ids[1], ids[3]]
+    assert "metrics.auc" in out and "0.93" in out and '{"auc"' not in out
+    code, out, _ = invoke("runs", "list", "--lake", root, "--json")
+    listed = json.loads(out)
+    assert [r["run_id"] for r in listed] == ids[::-1]  # newest first
+    assert listed[0]["metrics"] == {"auc": 0.91} and listed[0]["params"]["model"].startswith("a-rather")
+
+
+def test_piped_output_is_never_cut(lake_root: tuple[str, list[str]]) -> None:
+    root, ids = lake_root
+    _, out, _ = invoke("runs", "list", "--lake", root)
+    assert "a-rather-long-model-name-" * 3 in out and all(i in out for i in ids)
+
+
+def test_on_a_narrow_terminal_ids_stay_whole_and_other_columns_are_cut(lake_root, monkeypatch) -> None:
+    root, ids = lake_root
+    screen = Console(file=io.StringIO(), width=100, force_terminal=True, color_system=None)
+    monkeypatch.setattr(_common, "out", screen)
+    assert invoke("runs", "list", "--lake", root)[0] == 0
+    lines = screen.file.getvalue().splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    assert [i for i in ids if any(i in line for line in lines)] == ids
+    assert "…" in screen.file.getvalue()
+
+
+def test_run_ids_resolve_from_prefixes_and_an_ambiguous_one_says_how_many(lake_root) -> None:
+    root, ids = lake_root
+    code, out, _ = invoke("runs", "show", "--lake", root, ids[2].partition("-")[2])
+    assert code == 0 and ids[2] in out
+    code, _, err = invoke("runs", "show", "--lake", root, ids[0][:8])
+    assert code == 1 and err.strip() == f"error: run id prefix '{ids[0][:8]}' matches 4 runs: give more of the id"
+    code, _, err = invoke("runs", "compare", "--lake", root, ids[0][:8], ids[1])
+    assert code == 1 and "matches 4 runs" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--status", "done"), "expected one of running, finished, failed"),
+    (("--where", "metrics.acu > 1"), "no run has a column 'metrics.acu'"),
+    (("--limit", "-1"), "greater than or equal to 0"),
+])
+def test_bad_list_options_are_one_line_errors(lake_root, args: tuple[str, ...], message: str) -> None:
+    root, _ = lake_root
+    code, _, err = invoke("runs", "list", "--lake", root, *args)
+    assert code in (1, 2) and message in err and "Traceback" not in err
