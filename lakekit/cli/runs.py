@@ -179,7 +179,8 @@ def error_slices(
     if as_json(ctx):
         print_json(records)
     else:
-        print_records(records, title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
+        print_records([{**r, "error_rate": f"{r['error_rate']:.1%}"} for r in records],
+                      title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
 
 
 @app.command("stale")

@@ -19,13 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow.compute as pc
-
-from lakekit import runs
 from lakekit.core.results import ColumnEdge
 from lakekit.errors import LakekitError, UsageError
 from lakekit.impact.graph import recorded_edges
-from lakekit.index import metadata
+from lakekit.index import metadata, views
 from lakekit.lineage.render import PRODUCER, to_openlineage
 from lakekit.storage.delta import Storage
 
@@ -58,20 +55,33 @@ def namespace(storage: Storage) -> str:
 def events(storage: Storage, *, since: datetime | None = None, transforms: Collection[str] | None = None,
            run_ids: Collection[str] | None = None) -> list[Event]:
     """The run events of the recorded transforms (ids in ``transforms``, default all) and model runs
-    (``run_ids``, default all), oldest first; with ``since``, those at or after it."""
+    (``run_ids``, default all), oldest first; with ``since``, those at or after it. Each index is
+    read once, whatever the number of transforms and runs."""
     ns = namespace(storage)
-    found = [e for row in metadata.read(storage, "transforms").to_pylist()
-             if transforms is None or row["transform_id"] in transforms
-             for e in _transform(storage, row, ns)]
-    recorded = runs.runs(storage).to_pylist()
-    found += [e for state in recorded if run_ids is None or state["run_id"] in run_ids
-              for e in _run(storage, state, ns)]
+    made = [r for r in metadata.read(storage, "transforms").to_pylist()
+            if transforms is None or r["transform_id"] in transforms]
+    states = [r for r in views.runs(storage).to_pylist() if run_ids is None or r["run_id"] in run_ids]
+    reads, written = _by_run(storage, "run_inputs"), _by_run(storage, "run_outputs")
+    edges: dict[str, list[ColumnEdge]] = {}
+    wanted = {r["transform_id"] for r in made} | {f"run:{o['output_id']}" for s in states
+                                                  for o in written.get(s["run_id"], [])}
+    for e in recorded_edges(storage, wanted):
+        edges.setdefault(e.transform_id, []).append(e.edge)
+    found = [e for r in made for e in _transform(r, edges.get(r["transform_id"], []), ns)]
+    found += [e for s in states for e in _run(s, reads.get(s["run_id"], []), written.get(s["run_id"], []), edges, ns)]
     kept = [e for e in found if since is None or datetime.fromisoformat(e["eventTime"]) >= since]
     return sorted(kept, key=lambda e: (e["eventTime"], e["eventType"] != "START", e["run"]["runId"]))
 
 
-def _transform(storage: Storage, row: Mapping[str, Any], ns: str) -> list[Event]:
-    edges = [e.edge for e in recorded_edges(storage, {row["transform_id"]})]
+def _by_run(storage: Storage, name: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a runs index, by run id."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in metadata.read(storage, name).to_pylist():
+        found.setdefault(r["run_id"], []).append(r)
+    return found
+
+
+def _transform(row: Mapping[str, Any], edges: Sequence[ColumnEdge], ns: str) -> list[Event]:
     at = row["committed_at"].isoformat()
     job = _job(ns, f"transform {row['table']}", "TRANSFORM", {"query": row["sql"], "dialect": row["dialect"]})
     inputs = _datasets(ns, json.loads(row["inputs"] or "{}").items())
@@ -81,27 +91,26 @@ def _transform(storage: Storage, row: Mapping[str, Any], ns: str) -> list[Event]
     return [_event("START", at, run, job, inputs, []), _event("COMPLETE", at, run, job, inputs, outputs)]
 
 
-def _run(storage: Storage, state: Mapping[str, Any], ns: str) -> list[Event]:
-    info = runs.run(storage, state["run_id"])
-    start, end = info.started_at.isoformat(), info.ended_at.isoformat() if info.ended_at else None
-    job = _job(ns, f"run {info.name}", "MODEL_RUN")
-    inputs = _datasets(ns, sorted({(r.table, r.version) for r in info.reads}))
+def _run(state: Mapping[str, Any], reads: Sequence[Mapping[str, Any]], written: Sequence[Mapping[str, Any]],
+         edges: Mapping[str, Sequence[ColumnEdge]], ns: str) -> list[Event]:
+    start = state["started_at"].isoformat()
+    end = state["ended_at"].isoformat() if state["ended_at"] is not None else None
+    job = _job(ns, f"run {state['name']}", "MODEL_RUN")
+    inputs = _datasets(ns, sorted({(r["table"], r["version"]) for r in reads}))
     facets: dict[str, Any] = {
         "nominalTime": _facet("nominalTime", nominalStartTime=start, **({"nominalEndTime": end} if end else {})),
-        "lakekit_run": _facet("lakekit_run", runId=info.run_id, runName=info.name, params=info.params,
-                              metrics=info.metrics, tags=info.tags)}
-    if info.status == "failed":
-        facets["errorMessage"] = _facet("errorMessage", message=info.error or "failed", programmingLanguage="python")
-    run = {"runId": _uuid(f"run:{info.run_id}"), "facets": facets}
+        "lakekit_run": _facet("lakekit_run", runId=state["run_id"], runName=state["name"],
+                              **{k: json.loads(state[k] or "{}") for k in ("params", "metrics", "tags")})}
+    if state["status"] == "failed":
+        facets["errorMessage"] = _facet("errorMessage", message=state["error"] or "failed",
+                                        programmingLanguage="python")
+    run = {"runId": _uuid(f"run:{state['run_id']}"), "facets": facets}
     started = _event("START", start, run, job, inputs, [])
-    if end is None or info.status not in _END:
+    if end is None or state["status"] not in _END:
         return [started]
-    rows = metadata.read(storage, "run_outputs", filter=pc.field("run_id") == info.run_id).to_pylist()
-    written = [(r["output_id"], r["table"], r["version"])
-               for r in sorted(rows, key=lambda r: (r["written_at"], r["version"]))]
-    outputs = [d for output_id, table, version in written for d in _datasets(
-        ns, [(table, version)], [e.edge for e in recorded_edges(storage, {f"run:{output_id}"})])]
-    return [started, _event(_END[info.status], end, run, job, inputs, outputs)]
+    outputs = [d for o in sorted(written, key=lambda o: (o["written_at"], o["version"]))
+               for d in _datasets(ns, [(o["table"], o["version"])], edges.get(f"run:{o['output_id']}", []))]
+    return [started, _event(_END[state["status"]], end, run, job, inputs, outputs)]
 
 
 def _event(kind: str, at: str, run: Event, job: Event, inputs: list[Event], outputs: list[Event]) -> Event:

@@ -87,3 +87,18 @@ def test_bad_list_options_are_one_line_errors(lake_root, args: tuple[str, ...], 
     root, _ = lake_root
     code, _, err = invoke("runs", "list", "--lake", root, *args)
     assert code in (1, 2) and message in err and "Traceback" not in err
+
+
+def test_slices_show_error_rates_as_percentages(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    write_deltalake(lake._storage.uri("raw.people"), pa.table({"id": [1, 2, 3], "region": ["eu", "eu", "us"],
+                                                                "label": [1, 0, 1]}))
+    with lake.start_run("model") as run:
+        run.read("raw.people")
+        run.log_predictions(pa.table({"id": [1, 2, 3], "pred": [1, 1, 1]}), keys=["id"])
+    code, out, _ = invoke("runs", "slices", run.run_id, "--by", "region", "--label", "label", "--prediction",
+                          "pred", "--lake", str(tmp_path / "lake"))
+    assert code == 0 and "50.0%" in out and "0.0%" in out and "0.5" not in out.replace("50.0%", "")
+    code, out, _ = invoke("runs", "slices", run.run_id, "--by", "region", "--label", "label", "--prediction",
+                          "pred", "--lake", str(tmp_path / "lake"), "--json")
+    assert [s["error_rate"] for s in json.loads(out)] == [0.5, 0.0]
