@@ -193,7 +193,7 @@ def stale(ctx: typer.Context) -> None:
     print_records([{"run": s["run_id"], "name": s["name"], "table": s["table"], "read": s["version_read"],
                     "newest": s["newest_version"],
                     "path": " ← ".join(f"{p['table']}@{p['version']} ({p['operation']})" for p in s["path"])}
-                   for s in found], title="stale runs")
+                   for s in found], title="stale runs", keep=("run",))
 
 
 @app.command("rerun")

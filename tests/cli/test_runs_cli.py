@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -102,3 +102,20 @@ def test_slices_show_error_rates_as_percentages(tmp_path: Path) -> None:
     code, out, _ = invoke("runs", "slices", run.run_id, "--by", "region", "--label", "label", "--prediction",
                           "pred", "--lake", str(tmp_path / "lake"), "--json")
     assert [s["error_rate"] for s in json.loads(out)] == [0.5, 0.0]
+
+
+def test_compare_says_what_it_could_not_compare_when_a_version_is_gone(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    write_deltalake(lake._storage.uri("raw.items"), pa.table({"id": [1, 2]}))
+    with lake.start_run("train", params={"lr": 0.1}) as a:
+        a.read("raw.items")
+    write_deltalake(lake._storage.uri("raw.items"), pa.table({"id": [3]}), mode="overwrite")
+    with lake.start_run("train", params={"lr": 0.2}) as b:
+        b.read("raw.items")
+    DeltaTable(lake._storage.uri("raw.items")).vacuum(retention_hours=0, enforce_retention_duration=False,
+                                                      dry_run=False)
+    code, out, err = invoke("runs", "compare", a.run_id, b.run_id, "--lake", str(tmp_path / "lake"))
+    assert code == 0, err
+    assert "rows not compared: version 0 is no longer readable" in out
+    assert [[c.strip() for c in line.split("│")[1:4]] for line in out.splitlines() if "│ lr" in line] == [
+        ["lr", "0.1", "0.2"]]
