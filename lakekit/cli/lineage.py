@@ -134,7 +134,7 @@ def events(
     lake = open_lake(ctx)
     if to is not None:
         sent = lake.lineage.emit(to, since=since)
-        err.print(f"sent {sent} OpenLineage event(s) to {to}", markup=False, highlight=False)
+        err.print(f"sent {sent} OpenLineage event(s)", markup=False, highlight=False)
         return
     for event in lake.lineage.events(since):
         typer.echo(json.dumps(event, separators=(",", ":"), default=str))

@@ -173,14 +173,19 @@ def error_slices(
     """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
     if rank not in ("error_rate", "errors"):
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
-    table = open_lake(ctx).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
-                                         rank="errors" if rank == "errors" else "error_rate")
+    lake = open_lake(ctx)
+    info = lake.run(run_id)
+    if not as_json(ctx):  # shown even when the slices cannot be computed (an input version gone)
+        out.print(f"run {info.run_id} ({info.name}): params {json.dumps(info.params, default=str)}, "
+                  f"metrics {json.dumps(info.metrics, default=str)}", markup=False, highlight=False)
+    table = lake.error_slices(info.run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
+                              rank="errors" if rank == "errors" else "error_rate")
     records = first_rows(table, limit)
     if as_json(ctx):
         print_json(records)
     else:
         print_records([{**r, "error_rate": f"{r['error_rate']:.1%}"} for r in records],
-                      title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
+                      title=f"error slices: {table.num_rows} slice(s)")
 
 
 @app.command("stale")

@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from lakekit import runs
-from lakekit.errors import LakekitError, UsageError, VersionNotFound
+from lakekit.errors import LakekitError, NotReproducible, UsageError, VersionNotFound
 from lakekit.storage.delta import Storage
 
 Rank = Literal["error_rate", "errors"]
@@ -31,7 +31,11 @@ def error_slices(storage: Storage, run_id: str, by: Sequence[str], *, label: str
     if info.predictions is None:
         raise UsageError(f"run '{info.run_id}' logged no predictions")
     keys = list(info.predictions["keys"])
-    frame = _frame(storage.read(info.predictions["table"], info.predictions["version"]))
+    try:
+        frame = _frame(storage.read(info.predictions["table"], info.predictions["version"]))
+    except (VersionNotFound, OSError):
+        raise NotReproducible(info.run_id, info.predictions["table"],
+                              f"the predictions' version {info.predictions['version']} is no longer readable") from None
     wanted = list(dict.fromkeys([*by, label, prediction]))
     gone = []
     for table, version in info.inputs.items():

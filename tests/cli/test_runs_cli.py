@@ -119,3 +119,19 @@ def test_compare_says_what_it_could_not_compare_when_a_version_is_gone(tmp_path:
     assert "rows not compared: version 0 is no longer readable" in out
     assert [[c.strip() for c in line.split("│")[1:4]] for line in out.splitlines() if "│ lr" in line] == [
         ["lr", "0.1", "0.2"]]
+
+
+def test_slices_show_params_and_metrics_and_say_which_input_is_gone(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    write_deltalake(lake._storage.uri("raw.people"), pa.table({"id": [1, 2], "region": ["eu", "us"]}))
+    with lake.start_run("model", params={"depth": 4}) as run:
+        run.read("raw.people")
+        run.log_metrics({"auc": 0.75})
+        run.log_predictions(pa.table({"id": [1, 2], "label": [1, 0], "pred": [1, 1]}), keys=["id"])
+    write_deltalake(lake._storage.uri("raw.people"), pa.table({"id": [3], "region": ["eu"]}), mode="overwrite")
+    DeltaTable(lake._storage.uri("raw.people")).vacuum(retention_hours=0, enforce_retention_duration=False,
+                                                       dry_run=False)
+    code, out, err = invoke("runs", "slices", run.run_id[-4:], "--by", "region", "--label", "label",
+                            "--prediction", "pred", "--lake", str(tmp_path / "lake"))
+    assert code == 1 and 'params {"depth": 4}, metrics {"auc": 0.75}' in out
+    assert err.strip().endswith("(not readable any more: 'raw.people' version 0)") and len(err.splitlines()) == 1
