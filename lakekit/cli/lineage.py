@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.tree import Tree
 
-from lakekit.cli._common import err, open_lake, print_json, print_records, show
+from lakekit.cli._common import as_json, err, open_lake, print_json, print_records, show
 from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
 from lakekit.lineage import LineageWarning, column_lineage, edge_records, to_mermaid, to_openlineage
@@ -130,13 +130,21 @@ def events(
                                            "http://localhost:5000) instead of printing them.",
                                            show_default=False)] = None,
 ) -> None:
-    """OpenLineage run events (START, then COMPLETE or FAIL) of every transform and model run, as JSON lines."""
+    """OpenLineage run events (START, then COMPLETE or FAIL) of every transform and model run, as JSON
+    lines (under --json: one JSON array)."""
     lake = open_lake(ctx)
     if to is not None:
         sent = lake.lineage.emit(to, since=since)
-        err.print(f"sent {sent} OpenLineage event(s)", markup=False, highlight=False)
+        if as_json(ctx):
+            print_json({"sent": sent})
+        else:
+            err.print(f"sent {sent} OpenLineage event(s)", markup=False, highlight=False)
         return
-    for event in lake.lineage.events(since):
+    found = lake.lineage.events(since)
+    if as_json(ctx):
+        print_json(found)
+        return
+    for event in found:
         typer.echo(json.dumps(event, separators=(",", ":"), default=str))
 
 

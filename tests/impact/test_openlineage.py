@@ -188,6 +188,8 @@ def test_cli_events_as_json_lines_and_sent_with_to(lake: lk.Lake, endpoint) -> N
     printed = runner.invoke(app, ["lineage", "events", "--lake", lake.root])
     assert printed.exit_code == 0
     assert [json.loads(line) for line in printed.stdout.splitlines()] == json.loads(json.dumps(lake.lineage.events()))
+    whole = runner.invoke(app, ["lineage", "events", "--json", "--lake", lake.root]).stdout
+    assert json.loads(whole) == [json.loads(line) for line in printed.stdout.splitlines()]
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
     assert runner.invoke(app, ["lineage", "events", "--since", tomorrow, "--lake", lake.root]).stdout == ""
     url, handler = endpoint
