@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -135,3 +137,21 @@ def test_slices_show_params_and_metrics_and_say_which_input_is_gone(tmp_path: Pa
                             "--prediction", "pred", "--lake", str(tmp_path / "lake"))
     assert code == 1 and 'params {"depth": 4}, metrics {"auc": 0.75}' in out
     assert err.strip().endswith("(not readable any more: 'raw.people' version 0)") and len(err.splitlines()) == 1
+
+
+@given(width=st.integers(20, 300), natural=st.dictionaries(st.text("abcdefgh", min_size=1, max_size=6),
+                                                          st.integers(1, 60), min_size=1, max_size=9),
+       kept=st.integers(0, 3))
+def test_fitted_widths_keep_the_kept_columns_and_fit_the_rest(width: int, natural: dict[str, int],
+                                                              kept: int) -> None:
+    keep = set(sorted(natural)[:kept])
+    widths = _common.fitted(width, natural, keep)
+    assert list(widths) == list(natural)
+    assert all(widths[c] == natural[c] for c in keep)
+    assert all(1 <= widths[c] <= natural[c] for c in natural)
+    room = width - 3 * len(natural) - 1 - sum(natural[c] for c in keep)
+    others = [c for c in natural if c not in keep]
+    if room >= len(others):  # room for every other column: the table fits the terminal
+        assert sum(widths[c] for c in others) <= room
+    if sum(natural[c] for c in others) <= room:  # room for all of them: nothing is cut
+        assert widths == natural
