@@ -84,12 +84,13 @@ def _condition(where: str, known: set[str]) -> str:
     """``where`` as DuckDB SQL over the flattened table; refused when it reads anything but its columns."""
     try:
         tree = parse_one(f"SELECT 1 WHERE {where}", "duckdb")
-    except LakekitError as e:
-        raise UsageError(f"cannot read the run filter ({e}): expected a SQL condition such as "
-                         f"\"metrics.auc > 0.9 AND params.model = 'gbm'\"") from None
+    except LakekitError:
+        raise UsageError("cannot read the run filter: expected one SQL condition such as "
+                         "\"metrics.auc > 0.9 AND params.model = 'gbm'\"") from None
     condition = tree.args.get("where")
-    if not isinstance(tree, exp.Select) or condition is None or tree.args.get("from_") or len(tree.expressions) != 1:
-        raise UsageError("the run filter is not one condition")
+    if not isinstance(tree, exp.Select) or condition is None or {k for k, v in tree.args.items() if v} - {
+            "expressions", "where"}:
+        raise UsageError("the run filter is not one condition (no ORDER BY, LIMIT, … in it: use --sort, --limit)")
     for node in condition.find_all(*_REFUSED):
         raise UsageError(f"a run filter compares columns and values only, not {node.key.upper()}")
     for column in list(condition.find_all(exp.Column)):

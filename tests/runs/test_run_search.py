@@ -71,6 +71,8 @@ def test_where_sort_and_limit_agree_with_the_recorded_values(recorded: tuple[Lak
     ("metrics.auc > (SELECT 1)", (), "not SUBQUERY"),
     ("metrics.auc >", (), "cannot read the run filter"),
     ("metrics.auc > 0.9; SELECT 1", (), "cannot read the run filter"),
+    ("metrics.auc > 0.9 ORDER BY 1 LIMIT 2", (), "is not one condition"),
+    ("metrics.auc > 0.9 UNION SELECT 1", (), "is not one condition"),
 ])
 def test_a_filter_or_sort_it_cannot_use_is_a_one_line_error(recorded: tuple[Lake, list[str]], where: str | None,
                                                             sort: tuple[str, ...], message: str) -> None:
