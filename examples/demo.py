@@ -182,7 +182,7 @@ def blacklist_fix(lake: lk.Lake, files: dict[str, Path], ids: dict[str, str]) ->
     same = all(again[t].equals(trained_on[t]) for t in trained_on)
     console.print(f"reproduce({ids['job-seeker']}): {', '.join(f'{t} {v.num_rows:,} rows' for t, v in again.items())}"
                   f" — identical to what the run read: {same}")
-    latest = [r["run_id"] for r in lake.runs("job-seeker").to_pylist()][-1]
+    latest = lake.runs("job-seeker", limit=1).column("run_id")[0].as_py()  # newest first
     diff = lake.compare_runs(ids["job-seeker"], latest)
     console.print_json(data=diff.asdict())
 

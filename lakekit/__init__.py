@@ -34,6 +34,7 @@ from lakekit.core.results import (
     WriteMode,
 )
 from lakekit.errors import (
+    AmbiguousRun,
     ColumnNotFound,
     Conflict,
     Cycle,
@@ -90,6 +91,7 @@ from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleR
 __version__ = "0.1.0"
 
 __all__ = [
+    "AmbiguousRun",
     "Artifact",
     "ArtifactHit",
     "AuditAction",

@@ -143,6 +143,15 @@ class RunNotFound(NotFound):
         self.run_id = run_id
 
 
+class AmbiguousRun(UsageError):
+    """A run id prefix that several recorded runs begin with."""
+
+    def __init__(self, prefix: str, matches: int) -> None:
+        super().__init__(f"run id prefix '{prefix}' matches {matches} runs: give more of the id")
+        self.prefix = prefix
+        self.matches = matches
+
+
 # --- another writer got there first -------------------------------------------------------------
 
 class Transient(LakekitError):

@@ -20,6 +20,7 @@ from lakekit.core.results import (
     LoadResult,
     RecordedSchema,
     RerunStep,
+    RunStatus,
     TransformResult,
     ValidationReport,
     WriteMode,
@@ -31,7 +32,7 @@ from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
 from lakekit.maintenance.vacuum import VacuumReport
 from lakekit.runs import commands as runexec
-from lakekit.runs import replay, slices
+from lakekit.runs import replay, search, slices
 from lakekit.runs.commands import CommandRun
 from lakekit.runs.record import Run
 from lakekit.runs.recorded import RunInfo
@@ -312,12 +313,17 @@ class Lake:
         """Start a model run (a context manager) that records the exact versions it reads."""
         return runs.start_run(self._storage, name, params, tags, catalog=self.catalog, features=self.features)
 
-    def runs(self, name: str | None = None) -> pa.Table:
-        """One row per recorded run (of ``name``), oldest first."""
-        return runs.runs(self._storage, name)
+    def runs(self, name: str | None = None, *, status: RunStatus | None = None, where: str | None = None,
+             sort: str | Sequence[str] = (), limit: int | None = None) -> pa.Table:
+        """One row per recorded run (of ``name``, in ``status``), newest first, with a column per
+        param, metric and tag (``params.lr``, ``metrics.auc``); ``where`` is a SQL condition over
+        those columns (``"metrics.auc > 0.9"``), ``sort`` column names (``"-metrics.auc"``: descending)."""
+        return search.search(self._storage, name=name, status=status, where=where,
+                             sort=(sort,) if isinstance(sort, str) else tuple(sort), limit=limit)
 
     def run(self, run_id: str) -> RunInfo:
-        """One run with its inputs ``{table: version}``, params, metrics, artifacts and outputs."""
+        """One run (its id, or a prefix only it begins with) with its inputs ``{table: version}``,
+        params, metrics, artifacts and outputs."""
         return runs.run(self._storage, run_id)
 
     def reproduce(self, run_id: str) -> replay.Reproduction:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -25,6 +25,7 @@ from lakekit.project import Project
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+_UNCUT = 1_000_000
 GLOBAL = "lakekit.global."
 """Prefix of the root context's ``meta`` keys holding the global options' values."""
 
@@ -110,15 +111,46 @@ def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:
 
 
 def print_records(records: Sequence[Mapping[str, Any]], *, title: str | None = None,
-                  columns: Iterable[str] | None = None) -> None:
-    """A list of flat dicts as a rich table."""
+                  columns: Iterable[str] | None = None, keep: Collection[str] = ()) -> None:
+    """A list of flat dicts as a rich table. The ``keep`` columns (ids, timestamps) are never
+    wrapped nor cut: on a terminal too narrow, the other columns are cut short (``…``) instead."""
     cols = list(columns) if columns is not None else list(records[0]) if records else []
+    cells = [[_cell(r.get(c)) for c in cols] for r in records]
+    natural = {c: max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(cols)}
+    widths = fitted(out.width, natural, keep) if out.is_terminal else natural
     table = Table(title=title, show_lines=False)
     for c in cols:
-        table.add_column(c, overflow="fold")
-    for r in records:
-        table.add_row(*(_cell(r.get(c)) for c in cols))
-    out.print(table)
+        if keep:
+            table.add_column(c, no_wrap=True, overflow="ellipsis", min_width=widths[c] if c in keep else None,
+                             max_width=None if c in keep else widths[c] + 2)  # + the padding
+        else:
+            table.add_column(c, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    show(table)
+
+
+def show(renderable: Any) -> None:
+    """Print to stdout: fitted to a terminal, at full width (never cut) when piped or redirected."""
+    (out if out.is_terminal else Console(soft_wrap=True, width=_UNCUT)).print(renderable)
+
+
+def fitted(width: int, natural: Mapping[str, int], keep: Collection[str]) -> dict[str, int]:
+    """Column → its width in a table ``width`` characters wide: the ``keep`` columns whole, the
+    others sharing what is left, a narrow one keeping its width and the rest cut evenly.
+
+    >>> fitted(40, {"run": 28, "name": 20, "status": 8}, {"run"})
+    {'run': 28, 'name': 1, 'status': 1}
+    >>> fitted(80, {"run": 28, "name": 20, "status": 8}, {"run"})
+    {'run': 28, 'name': 20, 'status': 8}
+    """
+    left = width - 3 * len(natural) - 1 - sum(natural[c] for c in keep if c in natural)
+    widths = {c: w for c, w in natural.items() if c in keep}
+    others = sorted((w, c) for c, w in natural.items() if c not in keep)
+    for n, (w, c) in enumerate(others):
+        widths[c] = max(1, min(w, left // (len(others) - n)))
+        left -= widths[c]
+    return {c: widths[c] for c in natural}
 
 
 def _cell(value: Any) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import json
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.tree import Tree
 
-from lakekit.cli._common import open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, err, open_lake, print_json, print_records, show
 from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
 from lakekit.lineage import LineageWarning, column_lineage, edge_records, to_mermaid, to_openlineage
@@ -108,15 +109,43 @@ def down(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
 
 
 def _show(lake: Any, graph: LineageGraph, fmt: Graph) -> None:
-    edges = [e.edge for e in graph.edges]
     if fmt is Graph.json:
         print_json(graph.asdict())
     elif fmt is Graph.openlineage:
         print_json(lake.lineage.openlineage(graph))
     elif fmt is Graph.mermaid:
-        typer.echo(to_mermaid(edges))
+        typer.echo(lake.lineage.mermaid(graph))
     else:
-        out.print(_tree(graph))
+        show(_tree(graph))
+
+
+@app.command("events")
+def events(
+    ctx: typer.Context,
+    since: Annotated[datetime | None, typer.Option("--since", help="Only events at or after this time "
+                                                   "(ISO 8601; without a zone: UTC).", show_default=False,
+                                                   formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
+                                                            "%Y-%m-%d %H:%M:%S"])] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Send them to this OpenLineage endpoint (e.g. "
+                                           "http://localhost:5000) instead of printing them.",
+                                           show_default=False)] = None,
+) -> None:
+    """OpenLineage run events (START, then COMPLETE or FAIL) of every transform and model run, as JSON
+    lines (under --json: one JSON array)."""
+    lake = open_lake(ctx)
+    if to is not None:
+        sent = lake.lineage.emit(to, since=since)
+        if as_json(ctx):
+            print_json({"sent": sent})
+        else:
+            err.print(f"sent {sent} OpenLineage event(s)", markup=False, highlight=False)
+        return
+    found = lake.lineage.events(since)
+    if as_json(ctx):
+        print_json(found)
+        return
+    for event in found:
+        typer.echo(json.dumps(event, separators=(",", ":"), default=str))
 
 
 def _tree(graph: LineageGraph) -> Tree:

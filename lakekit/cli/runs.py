@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, cast, get_args
 
 import typer
 
@@ -18,8 +19,11 @@ from lakekit.cli._common import (
     print_json,
     print_records,
 )
+from lakekit.core.results import RunStatus
+from lakekit.runs import search
 
-RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
+RunArg = Annotated[str, typer.Argument(help="Run id, or a prefix of it (or of its part after '-') only it "
+                                              "begins with (see `lakekit runs list`).")]
 
 app = typer.Typer(help="Model runs: list, show, reproduce, compare, error slices, stale runs, rerun.",
                   no_args_is_help=True)
@@ -55,15 +59,39 @@ def run(
 def list_runs(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--name", help="Only runs of this name.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Only runs in this state: running, finished "
+                                               "or failed.")] = None,
+    where: Annotated[str | None, typer.Option("--where", help="A SQL condition on the columns, e.g. "
+                                              "\"metrics.auc > 0.9 AND params.model = 'gbm'\".")] = None,
+    sort: Annotated[list[str] | None, typer.Option("--sort", help="Sort by this column, '-' in front for "
+                                                   "descending, e.g. -metrics.auc (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="Show at most this many runs.")] = None,
 ) -> None:
-    """Recorded runs, oldest first."""
-    records = open_lake(ctx).runs(name).to_pylist()
+    """Recorded runs, newest first, with a column per param and metric (params.lr, metrics.auc)."""
+    table = open_lake(ctx).runs(name, status=_status(status), where=where, sort=sort or (), limit=limit)
     if as_json(ctx):
-        print_json(records)
+        print_json(search.records(table))
         return
-    print_records([{"run": r["run_id"], "name": r["name"], "status": r["status"], "error": r["error"],
-                    "started": r["started_at"], "ended": r["ended_at"], "metrics": json.loads(r["metrics"]) or None}
-                   for r in records], title="runs")
+    shown = [c for c in table.column_names if c.startswith(("params.", "metrics."))]
+    print_records([{"run": r["run_id"], "name": r["name"], "status": r["status"], "started": _time(r["started_at"]),
+                    "ended": _time(r["ended_at"]), **{c: _number(r[c]) for c in shown}, "error": r["error"]}
+                   for r in table.to_pylist()], title="runs", keep=("run", "started"))
+
+
+def _status(status: str | None) -> RunStatus | None:
+    if status is None or status in get_args(RunStatus):
+        return cast(RunStatus | None, status)
+    raise typer.BadParameter(f"expected one of {', '.join(get_args(RunStatus))}", param_hint="--status")
+
+
+def _time(at: datetime | None) -> str | None:
+    """An instant in UTC as ISO 8601 to the second (``2026-12-07T12:37:48Z``)."""
+    return None if at is None else at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(value: Any) -> Any:
+    """A float with at most 6 significant digits; anything else as it is."""
+    return f"{value:.6g}" if isinstance(value, float) else value
 
 
 @app.command("show")
@@ -116,7 +144,8 @@ def compare(
         print_json(result)
         return
     print_records([{"table": c["table"], "version a": c["version_a"], "version b": c["version_b"],
-                    **_diff(c["rows"])} for c in result["inputs"]], title="inputs that differ")
+                    **_diff(c["rows"]), "not compared": c["not_compared"]} for c in result["inputs"]],
+                  title=f"inputs that differ, run {result['a']} (a) and run {result['b']} (b)")
     if result["same_inputs"]:
         out.print(f"same versions: {', '.join(result['same_inputs'])}")
     for kind in ("params", "metrics"):
@@ -144,13 +173,19 @@ def error_slices(
     """Where the run's model errs most: slices of --by columns ranked by error rate (or count)."""
     if rank not in ("error_rate", "errors"):
         raise typer.BadParameter("expected error_rate or errors", param_hint="--rank")
-    table = open_lake(ctx).error_slices(run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
-                                         rank="errors" if rank == "errors" else "error_rate")
+    lake = open_lake(ctx)
+    info = lake.run(run_id)
+    if not as_json(ctx):  # shown even when the slices cannot be computed (an input version gone)
+        out.print(f"run {info.run_id} ({info.name}): params {json.dumps(info.params, default=str)}, "
+                  f"metrics {json.dumps(info.metrics, default=str)}", markup=False, highlight=False)
+    table = lake.error_slices(info.run_id, by=by, label=label, prediction=prediction, min_rows=min_rows,
+                              rank="errors" if rank == "errors" else "error_rate")
     records = first_rows(table, limit)
     if as_json(ctx):
         print_json(records)
     else:
-        print_records(records, title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
+        print_records([{**r, "error_rate": f"{r['error_rate']:.1%}"} for r in records],
+                      title=f"error slices: {table.num_rows} slice(s)")
 
 
 @app.command("stale")
@@ -163,7 +198,7 @@ def stale(ctx: typer.Context) -> None:
     print_records([{"run": s["run_id"], "name": s["name"], "table": s["table"], "read": s["version_read"],
                     "newest": s["newest_version"],
                     "path": " ← ".join(f"{p['table']}@{p['version']} ({p['operation']})" for p in s["path"])}
-                   for s in found], title="stale runs")
+                   for s in found], title="stale runs", keep=("run",))
 
 
 @app.command("rerun")

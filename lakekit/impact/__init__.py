@@ -1,15 +1,14 @@
 """Lineage across the lake (recorded transforms and runs), impact analysis (graph) and reruns (rerun)."""
 
 from lakekit.impact.graph import (
-    LakeLineage,
     Recorded,
     current_edges,
     latest_transforms,
-    openlineage_events,
     reach,
     recorded_edges,
     walk,
 )
+from lakekit.impact.lineage import LakeLineage
 from lakekit.impact.rerun import keys_of, order, rerun
 
 __all__ = [
@@ -18,7 +17,6 @@ __all__ = [
     "current_edges",
     "keys_of",
     "latest_transforms",
-    "openlineage_events",
     "order",
     "reach",
     "recorded_edges",

@@ -10,17 +10,14 @@ direct and indirect (join, filter, …) edges and across runs; recomputing what 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from lakekit import lineage, runs, transform
 from lakekit.core.results import ColumnEdge, Direction, LineageGraph, StoredEdge, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import heal
-from lakekit.lineage.render import PRODUCER
 from lakekit.storage.delta import Storage
 from lakekit.storage.roots import split_name
 
@@ -117,53 +114,3 @@ def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.Ru
                 near |= {other} | {far(e) for e in more}
     found = tuple(e for e in stored if e.edge in reached)
     return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
-
-
-class LakeLineage:
-    """``lake.lineage``: walks of the lake's recorded column lineage."""
-
-    def __init__(self, storage: Storage) -> None:
-        self._storage = storage
-
-    def upstream(self, ref: str) -> LineageGraph:
-        """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``."""
-        return walk(self._storage, ref, "upstream")
-
-    def downstream(self, ref: str) -> LineageGraph:
-        """Every column and table that ``ns.table[.column]`` feeds, directly or through joins and filters."""
-        return walk(self._storage, ref, "downstream")
-
-    def openlineage(self, graph: LineageGraph, namespace: str = "lakekit") -> list[dict[str, Any]]:
-        """One OpenLineage run event per transform of ``graph``, each with its ``columnLineage`` facet."""
-        return openlineage_events(self._storage, graph, namespace)
-
-
-def openlineage_events(storage: Storage, graph: LineageGraph, namespace: str) -> list[dict[str, Any]]:
-    """OpenLineage ``COMPLETE`` run events (spec 2-0-2) for the transforms behind ``graph``'s edges."""
-    by_id: dict[str, list[StoredEdge]] = {}
-    for e in graph.edges:
-        by_id.setdefault(e.transform_id, []).append(e)
-    rows = {r["transform_id"]: r for r in metadata.read(storage, "transforms").to_pylist()}
-    events = []
-    for transform_id, edges in sorted(by_id.items()):
-        row: Mapping[str, Any] = rows[transform_id]
-        facets = lineage.to_openlineage([e.edge for e in edges], namespace=namespace)
-        events.append({
-            "eventType": "COMPLETE",
-            "eventTime": row["committed_at"].isoformat(),
-            "producer": PRODUCER,
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-            "run": {"runId": _uuid(transform_id)},
-            "job": {"namespace": namespace, "name": f"transform {row['table']}"},
-            "inputs": [{"namespace": namespace, "name": t, "facets": {"version": {"datasetVersion": str(v)}}}
-                       for t, v in sorted(json.loads(row["inputs"]).items())],
-            "outputs": [{"namespace": namespace, "name": table,
-                         "facets": {"columnLineage": facet, "version": {"datasetVersion": str(row["version"])}}}
-                        for table, facet in sorted(facets.items())],
-        })
-    return events
-
-
-def _uuid(transform_id: str) -> str:
-    """A stable UUID for a transform id (OpenLineage run ids are UUIDs)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lakekit:{transform_id}"))

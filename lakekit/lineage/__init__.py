@@ -15,12 +15,13 @@ from lakekit.lineage.deps import Carry
 from lakekit.lineage.edges import LineageWarning, ValueCopy, column_lineage, value_copies
 from lakekit.lineage.graph import downstream, upstream
 from lakekit.lineage.parse import QUERY_TARGET
-from lakekit.lineage.render import edge_records, to_json, to_mermaid, to_openlineage
+from lakekit.lineage.render import RunNode, edge_records, to_json, to_mermaid, to_openlineage
 
 __all__ = [
     "QUERY_TARGET",
     "Carry",
     "LineageWarning",
+    "RunNode",
     "ValueCopy",
     "column_lineage",
     "downstream",

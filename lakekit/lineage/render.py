@@ -6,7 +6,8 @@ All pure: each function returns a value and prints nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lakekit.core.results import ColumnEdge
@@ -67,11 +68,22 @@ def to_openlineage(edges: Iterable[ColumnEdge], namespace: str = "lakekit",
     return facets
 
 
-def to_mermaid(edges: Iterable[ColumnEdge]) -> str:
-    """A Mermaid flowchart: one subgraph per table, solid arrows for direct edges and
-    dotted ones for indirect edges, labelled with the subtype.
+@dataclass(frozen=True)
+class RunNode:
+    """A model run in a Mermaid graph: its label and the table versions it read and wrote."""
 
-    >>> print(to_mermaid([ColumnEdge("raw.t", "a", "clean.t", "b", "direct", "identity")]))
+    label: str
+    inputs: Mapping[str, int]
+    outputs: Mapping[str, int]
+
+
+def to_mermaid(edges: Iterable[ColumnEdge], runs: Iterable[RunNode] = ()) -> str:
+    """A Mermaid flowchart: one subgraph per table, solid arrows for direct edges and
+    dotted ones for indirect edges, labelled with the subtype; each run a node of its own,
+    thick arrows from the tables it read and to those it wrote, labelled with the versions.
+
+    >>> print(to_mermaid([ColumnEdge("raw.t", "a", "clean.t", "b", "direct", "identity")],
+    ...                  [RunNode("run train", {"clean.t": 3}, {})]))
     flowchart LR
       subgraph t0["clean.t"]
         c0["b"]
@@ -80,20 +92,32 @@ def to_mermaid(edges: Iterable[ColumnEdge]) -> str:
         c1["a"]
       end
       c1 -->|identity| c0
+      r0[["run train"]]
+      t0 ==>|v3| r0
     """
-    edges = sorted(edges)
+    edges, nodes = sorted(edges), list(runs)
     columns = sorted({(e.source_table, e.source_column) for e in edges}
                      | {(e.target_table, e.target_column) for e in edges})
     node_ids = {column: f"c{n}" for n, column in enumerate(columns)}
+    tables = sorted({table for table, _ in columns} | {t for r in nodes for t in [*r.inputs, *r.outputs]})
+    table_ids = {table: f"t{n}" for n, table in enumerate(tables)}
     lines = ["flowchart LR"]
-    for t, table in enumerate(sorted({table for table, _ in columns})):
-        lines.append(f'  subgraph t{t}["{_label(table)}"]')
-        lines.extend(f'    {node_ids[c]}["{_label(c[1])}"]' for c in columns if c[0] == table)
+    for table in tables:
+        inside = [c for c in columns if c[0] == table]
+        if not inside:
+            lines.append(f'  {table_ids[table]}["{_label(table)}"]')
+            continue
+        lines.append(f'  subgraph {table_ids[table]}["{_label(table)}"]')
+        lines.extend(f'    {node_ids[c]}["{_label(c[1])}"]' for c in inside)
         lines.append("  end")
     for e in edges:
         arrow = "-->" if e.kind == "direct" else "-.->"
         source, target = node_ids[(e.source_table, e.source_column)], node_ids[(e.target_table, e.target_column)]
         lines.append(f"  {source} {arrow}|{e.subtype}| {target}")
+    for n, run in enumerate(nodes):
+        lines.append(f'  r{n}[["{_label(run.label)}"]]')
+        lines.extend(f"  {table_ids[t]} ==>|v{v}| r{n}" for t, v in sorted(run.inputs.items()))
+        lines.extend(f"  r{n} ==>|v{v}| {table_ids[t]}" for t, v in sorted(run.outputs.items()))
     return "\n".join(lines)
 
 

@@ -62,7 +62,8 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, catalog: Ca
     A run re-executed before (superseded) is not executed again: its rerun stands for it."""
     redone = runs.superseded(runs.runs(storage))
     deps = {d.run_id: d for d in runs.run_dependencies(storage) if d.run_id not in redone}
-    chosen = set(run_ids if run_ids is not None else (s.run_id for s in replay.stale_runs(storage)))
+    chosen = ({runs.resolve(storage, i) for i in run_ids} if run_ids is not None
+              else {s.run_id for s in replay.stale_runs(storage)})
     readers = {i: {j for j, d in deps.items() if j != i and set(deps[i].outputs) & set(d.inputs)} for i in deps}
     chosen |= dag.reach(chosen, readers)
     done = []

@@ -35,7 +35,7 @@ from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import RunStatus, WriteMode
 from lakekit.errors import InternalError, UsageError
 from lakekit.features import FeatureStore
-from lakekit.index import history, metadata
+from lakekit.index import history, metadata, views
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import PredictionsProvenance, RunProvenance, environment, new_id, now
 from lakekit.runs import recorded
@@ -321,7 +321,7 @@ def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> No
         states = sorted(recorded.rows(storage, "runs", run_id).to_pylist(), key=lambda r: r["updated_at"])
         if not states:
             continue
-        folded = recorded.fold(states)[run_id]
+        folded = views.fold_runs(states)[run_id]
         artifacts = [{**a, "sha256": paths[p] or "erased", "size": fs.size(f"{base}/{p}") if paths[p] else 0}
                      if p in paths else a for p, a in folded["artifacts"].items()]
         rows.append({**states[-1], "artifacts": artifacts, "updated_at": now()})

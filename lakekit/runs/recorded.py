@@ -1,15 +1,14 @@
 """What the lake knows about runs: their folded state, reads and outputs, read from lakekit's indexes.
 
 ``_lakekit/runs`` is a log of state changes; a run is the fold of its rows in time order (latest
-status wins, params and metrics merge). Reads come from ``_lakekit/run_inputs``, versions written
-from ``_lakekit/run_outputs``.
+status wins, params and metrics merge: :func:`lakekit.index.views.fold_runs`). Reads come from
+``_lakekit/run_inputs``, versions written from ``_lakekit/run_outputs``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit.core.results import Result, RunStatus
-from lakekit.errors import RunNotFound
-from lakekit.index import metadata
+from lakekit.errors import AmbiguousRun, RunNotFound
+from lakekit.index import metadata, views
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
@@ -82,32 +81,14 @@ def rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
     return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
 
 
-def fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """run id → its state: rows in update order, the latest status, the first error, merged
-    params/metrics/tags, artifacts by path, the earliest start and the latest end."""
-    runs: dict[str, dict[str, Any]] = {}
-    for r in sorted(rows, key=lambda r: r["updated_at"]):
-        state = runs.setdefault(r["run_id"], {**r, "params": {}, "metrics": {}, "tags": {}, "artifacts": {},
-                                              "error": None, "ended_at": None})
-        state["status"] = r["status"]
-        state["error"] = state["error"] or r["error"]
-        for key in ("params", "metrics", "tags"):
-            state[key].update(json.loads(r[key] or "{}"))
-        state["artifacts"].update({a["path"]: a for a in json.loads(r["artifacts"] or "[]")})
-        for key in ("predictions", "command", "ended_at"):
-            state[key] = r[key] if r[key] is not None else state[key]
-        state["started_at"] = min(state["started_at"], r["started_at"])
-    return runs
-
-
 def runs(storage: Storage, name: str | None = None) -> pa.Table:
-    """One row per run (its folded state), oldest first; JSON text for params, metrics, tags."""
-    states = [s for s in fold(metadata.read(storage, "runs").to_pylist()).values() if name in (None, s["name"])]
-    columns = ("run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
-               "command", "git_commit", "git_dirty", "user", "host")
-    schema = pa.schema([metadata.SCHEMAS["runs"].field(c) for c in columns])
-    records = [{c: s[c] for c in columns} for s in sorted(states, key=lambda s: s["run_id"])]
-    return metadata.rows("runs", records).select(list(columns)).cast(schema)
+    """One row per run (of ``name``; its folded state), newest first; JSON text for params, metrics, tags."""
+    folded = views.runs(storage)
+    if name is not None:
+        folded = folded.filter(pc.field("name") == name)
+    columns = ["run_id", "name", "status", "error", "started_at", "ended_at", "params", "metrics", "tags",
+               "command", "git_commit", "git_dirty", "user", "host"]
+    return folded.select(columns).take(pa.array(range(folded.num_rows - 1, -1, -1), pa.int64()))
 
 
 def predictions_table(run_id: str) -> str:
@@ -127,7 +108,7 @@ def _predictions(run_id: str, recorded: str | None) -> dict[str, Any] | None:
 
 def predictions(storage: Storage) -> dict[str, dict[str, Any]]:
     """Run id → the predictions it logged (``{"table", "version", "keys"}``), for runs that did."""
-    folded = fold(metadata.read(storage, "runs").to_pylist())
+    folded = views.fold_runs(metadata.read(storage, "runs").to_pylist())
     return {i: found for i, s in folded.items() if (found := _predictions(i, s["predictions"])) is not None}
 
 
@@ -153,9 +134,28 @@ def reads(storage: Storage, run_id: str) -> tuple[Read, ...]:
     return found
 
 
+def resolve(storage: Storage, run_id: str) -> str:
+    """The recorded run ``run_id`` names: itself, or the one run whose id, or the random part of it
+    after the ``-``, begins with it (in any case): ``20261207T0252``, ``59bf``.
+
+    A prefix several runs begin with is an error saying how many; one no run begins with, :class:`RunNotFound`.
+    """
+    if rows(storage, "runs", run_id).num_rows:
+        return run_id
+    ids = set(metadata.read(storage, "runs").column("run_id").to_pylist()) if run_id else set()
+    wanted = run_id.lower()
+    found = sorted(i for i in ids if i.lower().startswith(wanted) or i.lower().partition("-")[2].startswith(wanted))
+    if len(found) > 1:
+        raise AmbiguousRun(run_id, len(found))
+    if not found:
+        raise RunNotFound(run_id)
+    return found[0]
+
+
 def run(storage: Storage, run_id: str) -> RunInfo:
-    """Everything recorded about one run."""
-    folded = fold(rows(storage, "runs", run_id).to_pylist())
+    """Everything recorded about one run (``run_id``, or a prefix only it begins with)."""
+    run_id = resolve(storage, run_id)
+    folded = views.fold_runs(rows(storage, "runs", run_id).to_pylist())
     if run_id not in folded:
         raise RunNotFound(run_id)
     s = folded[run_id]

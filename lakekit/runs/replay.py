@@ -50,12 +50,11 @@ def reproduce(storage: Storage, run_id: str) -> Reproduction:
     A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
     training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
     """
+    run_id = runs.resolve(storage, run_id)
     changes = erasures.records(storage, run_id)
     whole = [c for c in changes if c["seq"] == 0 and not c["reproducible"]]
     if whole:
         raise NotReproducible(run_id, "", str(whole[-1]["reason"]))
-    if not erasures.items(storage, run_id):
-        runs.reads(storage, run_id)  # an unknown run: RunNotFound
     out: dict[str, pa.Table] = {}
     erased = []
     for item in erasures.items(storage, run_id):
@@ -88,12 +87,14 @@ def _version(item: erasures.Item) -> str:
 @dataclass(frozen=True)
 class InputChange(Result):
     """One input table of two runs: the versions each read and the row changes between them
-    (None when only one run read the table)."""
+    (None when only one run read the table, or when ``not_compared`` says why not)."""
 
     table: str
     version_a: int | None
     version_b: int | None
     rows: RowDiff | None
+    not_compared: str | None = None
+    """Why the rows were not compared though both runs read the table (a version no longer readable)."""
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,27 @@ def compare_runs(storage: Storage, a: str, b: str, *, keys: Mapping[str, Sequenc
         va, vb = ra.inputs.get(table), rb.inputs.get(table)
         if va == vb:
             same.append(table)
-            continue
-        diff = None
-        if va is not None and vb is not None:
-            by = tuple((keys or {}).get(table) or table_keys(storage, table, catalog))
-            diff = diff_rows(storage.read(table, va), storage.read(table, vb), by)
-        changes.append(InputChange(table, va, vb, diff))
-    return RunComparison(a, b, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),
+        elif va is None or vb is None:
+            changes.append(InputChange(table, va, vb, None))
+        else:
+            changes.append(_rows_changed(storage, table, va, vb, (keys or {}).get(table), catalog))
+    return RunComparison(ra.run_id, rb.run_id, tuple(changes), tuple(same), _side_by_side(ra.params, rb.params),
                          _side_by_side(ra.metrics, rb.metrics))
+
+
+def _rows_changed(storage: Storage, table: str, va: int, vb: int, keys: Sequence[str] | None,
+                  catalog: Catalog) -> InputChange:
+    """The row changes of ``table`` from version ``va`` to ``vb``; a version whose files are gone
+    (vacuumed outside lakekit, or rewritten by an erasure) is said, not raised."""
+    read = {}
+    for version in (va, vb):
+        try:
+            read[version] = storage.read(table, version)
+        except (VersionNotFound, OSError) as e:
+            return InputChange(table, va, vb, None, f"rows not compared: version {version} is no longer "
+                                                    f"readable ({type(e).__name__})")
+    by = tuple(keys or table_keys(storage, table, catalog))
+    return InputChange(table, va, vb, diff_rows(read[va], read[vb], by))
 
 
 def _side_by_side(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

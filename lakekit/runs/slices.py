@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from lakekit import runs
-from lakekit.errors import LakekitError, UsageError
+from lakekit.errors import LakekitError, NotReproducible, UsageError, VersionNotFound
 from lakekit.storage.delta import Storage
 
 Rank = Literal["error_rate", "errors"]
@@ -29,25 +29,37 @@ def error_slices(storage: Storage, run_id: str, by: Sequence[str], *, label: str
         raise UsageError("error_slices needs at least one column in by=")
     info = runs.run(storage, run_id)
     if info.predictions is None:
-        raise UsageError(f"run '{run_id}' logged no predictions")
+        raise UsageError(f"run '{info.run_id}' logged no predictions")
     keys = list(info.predictions["keys"])
-    frame = _frame(storage.read(info.predictions["table"], info.predictions["version"]))
+    try:
+        frame = _frame(storage.read(info.predictions["table"], info.predictions["version"]))
+    except (VersionNotFound, OSError):
+        raise NotReproducible(info.run_id, info.predictions["table"],
+                              f"the predictions' version {info.predictions['version']} is no longer readable") from None
     wanted = list(dict.fromkeys([*by, label, prediction]))
+    gone = []
     for table, version in info.inputs.items():
         missing = [c for c in wanted if c not in frame.columns]
         if not missing:
             break
-        names = storage.dataset(table, version).schema.names
-        found = [c for c in missing if c in names]
-        if found and all(k in names for k in keys):
+        try:
+            names = storage.dataset(table, version).schema.names
+            found = [c for c in missing if c in names]
+            if not found or not all(k in names for k in keys):
+                continue
             inputs = _frame(storage.read(table, version, columns=[*keys, *found]))
-            try:
-                frame = frame.join(inputs, on=keys, how="left", validate="m:1", nulls_equal=False)
-            except pl.exceptions.ComputeError:
-                raise LakekitError(f"keys {', '.join(keys)} are not unique in '{table}' version {version}") from None
+        except (VersionNotFound, OSError):
+            gone.append(f"'{table}' version {version}")
+            continue
+        try:
+            frame = frame.join(inputs, on=keys, how="left", validate="m:1", nulls_equal=False)
+        except pl.exceptions.ComputeError:
+            raise LakekitError(f"keys {', '.join(keys)} are not unique in '{table}' version {version}") from None
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
-        raise UsageError(f"column '{absent[0]}' is in neither the predictions nor an input table with the keys")
+        unread = f" (not readable any more: {', '.join(gone)})" if gone else ""
+        raise UsageError(f"column '{absent[0]}' is in neither the predictions nor an input table with the keys"
+                         + unread)
     wrong = pl.col(label).ne_missing(pl.col(prediction)) | pl.col(label).is_null() | pl.col(prediction).is_null()
     order = ["error_rate", "errors", "rows"] if rank == "error_rate" else ["errors", "error_rate", "rows"]
     result = (frame.group_by(list(by)).agg(rows=pl.len().cast(pl.Int64), errors=wrong.sum().cast(pl.Int64))

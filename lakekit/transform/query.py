@@ -37,6 +37,7 @@ from sqlglot.tokens import TokenType
 
 from lakekit.core.results import Explained
 from lakekit.errors import SqlError, TableNotFound, UsageError, VersionNotFound, masked
+from lakekit.index import views
 from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
@@ -96,6 +97,8 @@ class Prepared:
     statement: str = ""
     """The statement as the user wrote it (a transform's CREATE … AS, not only its query), for
     positions in errors; empty: ``sql``."""
+    views: Mapping[str, str] = field(default_factory=dict)
+    """Relation name → the view of lakekit's records it reads (:mod:`lakekit.index.views`)."""
 
     @property
     def source(self) -> str:
@@ -131,11 +134,12 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
 
 
 def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
-            versions: Mapping[str, int] | None = None, statement: str = "") -> Prepared:
+            versions: Mapping[str, int] | None = None, statement: str = "", with_views: bool = False) -> Prepared:
     """Pin every lake table the query reads and rewrite the query into DuckDB SQL over them.
 
     A time-travel clause on a reference wins over ``versions``; ``versions`` naming a table
-    the query does not read is a usage error (most likely a typo).
+    the query does not read is a usage error (most likely a typo). ``with_views``: the names of
+    :data:`lakekit.index.views.VIEWS` read those views, as they are now (no time travel).
     """
     dialect = dialect or DEFAULT_DIALECT
     tree = parse_one(sql, dialect)
@@ -149,9 +153,14 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     unaliased = {name for node, name in references if not node.alias}
     pins = _Pins(storage, dict(versions or {}))
     relations: dict[str, Relation] = {}
+    read_views: dict[str, str] = {}
     types: dict[str, dict[str, pa.DataType]] = {}
     try:
         for node, table in references:
+            if with_views and table in views.VIEWS:
+                read_views[_view(node, table, versions or {})] = table
+                types[node.alias] = {f.name: f.type for f in views.VIEWS[table][0]}
+                continue
             version = pins.version(table, node)
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
@@ -166,7 +175,15 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     _unqualify_columns(tree, unaliased)
     conform(tree, dialect, types)
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
-                    statement)
+                    statement, read_views)
+
+
+def _view(node: exp.Table, table: str, versions: Mapping[str, int]) -> str:
+    """Point ``node`` at the view ``table``; its relation name. A view has no versions to travel to."""
+    if node.args.get("version") or node.args.get("when") or table in versions:
+        raise UsageError(f"'{table}' is a view of lakekit's records, read as they are now: it has no versions")
+    _rename(node, f"{table}@now")
+    return f"{table}@now"
 
 
 def volatile(tree: exp.Expr) -> bool:
@@ -190,6 +207,8 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
     """
     con = engine.connect(storage, {**prepared.scans, **(scans or {})})
     try:
+        for name, view in prepared.views.items():
+            con.register(name, views.VIEWS[view][1](storage))
         reader = con.sql(prepared.duckdb_sql).to_arrow_reader(batch_rows)
     except duckdb.Error as e:
         con.close()
@@ -203,13 +222,13 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
 def explain(storage: Storage, sql: str, *, dialect: str | None = None,
             versions: Mapping[str, int] | None = None) -> Explained:
     """The query as DuckDB would run it, with its pinned inputs; runs nothing."""
-    return prepare(storage, sql, dialect=dialect, versions=versions).explained()
+    return prepare(storage, sql, dialect=dialect, versions=versions, with_views=True).explained()
 
 
 def query(storage: Storage, sql: str, *, dialect: str | None = None,
           versions: Mapping[str, int] | None = None) -> pa.Table:
     """Prepare and run ``sql``; all rows as one Arrow table."""
-    return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions)).read_all()
+    return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions, with_views=True)).read_all()
 
 
 def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:

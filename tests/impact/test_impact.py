@@ -124,7 +124,8 @@ def test_cli_lineage_formats_and_rerun(chain: lk.Lake) -> None:
     events = json.loads(runner.invoke(app, down).stdout)
     assert {e["job"]["name"] for e in events} == {"transform clean.members", "transform features.members",
                                                   "transform stats.members"}
-    assert all(e["eventType"] == "COMPLETE" and "columnLineage" in e["outputs"][0]["facets"] for e in events)
+    assert [e["eventType"] for e in events].count("START") == [e["eventType"] for e in events].count("COMPLETE") == 3
+    assert all("columnLineage" in e["outputs"][0]["facets"] for e in events if e["eventType"] == "COMPLETE")
     mermaid = runner.invoke(app, ["lineage", "down", "raw.blocked.ip", "-f", "mermaid", "--lake", root]).stdout
     assert mermaid.startswith("flowchart")
     rerun = runner.invoke(app, ["rerun", "--downstream-of", "raw.blocked", "--dry-run", "--json", "--lake", root])
@@ -163,3 +164,9 @@ def test_runs_sit_inside_the_lineage_and_rerun_with_include_runs(chain: lk.Lake,
     assert [s.table for s in ran] == ["scored.members"] and ran[0].rows.added == 2
     assert sorted(chain.read("scored.members").column("user_id").to_pylist()) == [1, 2, 3, 4, 5]
     assert chain.stale_runs() == []
+
+
+def test_a_piped_lineage_tree_is_never_cut(chain: lk.Lake) -> None:
+    tree = CliRunner().invoke(app, ["lineage", "up", "stats.members.mean_age", "--lake", chain.root]).stdout
+    assert max(len(line) for line in tree.splitlines()) > 80  # wider than the 80 columns rich assumes for a pipe
+    assert "raw.members.birth_year (v0) → clean.members.birth_year (v0)  direct/identity" in tree

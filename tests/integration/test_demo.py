@@ -24,7 +24,7 @@ def test_demo_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert erased["verified"] and erased["tables"]["raw.users"]["rows_removed"] == 1
     from_quarantine = erased["tables"].get("_lakekit.quarantine__raw__users", {}).get("rows_removed", 0)
     assert lake.quarantine("raw.users").num_rows == 5 - from_quarantine
-    jobs = lake.runs("job-seeker").to_pylist()
+    jobs = lake.runs("job-seeker", sort="started_at").to_pylist()  # oldest first
     assert len(jobs) == 3 and all(r["status"] == "finished" for r in jobs)  # trained, after the fix, after the erasure
     first, second = lake.run(jobs[0]["run_id"]), lake.run(jobs[1]["run_id"])
     assert second.inputs["features.persons"] > first.inputs["features.persons"]

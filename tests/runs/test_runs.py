@@ -109,7 +109,7 @@ def test_run_ids_order_runs_and_a_killed_run_stays_running(items: Lake) -> None:
     with items.start_run("b") as second:
         pass
     table = items.runs()
-    assert table.column("run_id").to_pylist() == sorted([first.run_id, second.run_id])
+    assert table.column("run_id").to_pylist() == sorted([first.run_id, second.run_id], reverse=True)  # newest first
     assert dict(zip(table.column("name").to_pylist(), table.column("status").to_pylist(), strict=True)) == {
         "a": "running", "b": "finished"}
     assert items.runs("b").num_rows == 1

@@ -1,0 +1,81 @@
+"""Views of lakekit's own records that fold its event logs, one row per thing: the names a query
+(``lake.sql``, ``lakekit sql``) reads them by.
+
+``_lakekit/runs`` and ``_lakekit/audit`` keep one row per *change* (a run's start, metrics and end;
+a request's start and finish), so a ``GROUP BY`` over them counts a run several times. In queries,
+``_lakekit.runs`` is therefore one row per run (the fold of its changes) and ``_lakekit.requests``
+one row per GDPR request; the logs themselves are ``_lakekit.run_events`` and ``_lakekit.audit``.
+Each view is read at the time of the query (rows still in the journal included): it has no
+versions, and a transform, which pins every input's version, reads the stored tables instead.
+``docs/metadata.md`` documents every table and view.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from lakekit.index import metadata
+from lakekit.storage.delta import META_NAMESPACE, Storage
+
+
+def fold_runs(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """run id → its state: rows in update order, the latest status, the first error, merged
+    params/metrics/tags, artifacts by path, the earliest start and the latest end."""
+    runs: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: r["updated_at"]):
+        state = runs.setdefault(r["run_id"], {**r, "params": {}, "metrics": {}, "tags": {}, "artifacts": {},
+                                              "error": None, "ended_at": None})
+        state["status"] = r["status"]
+        state["error"] = state["error"] or r["error"]
+        for key in ("params", "metrics", "tags"):
+            state[key].update(json.loads(r[key] or "{}"))
+        state["artifacts"].update({a["path"]: a for a in json.loads(r["artifacts"] or "[]")})
+        for key in ("predictions", "command", "ended_at", "updated_at"):
+            state[key] = r[key] if r[key] is not None else state[key]
+        state["started_at"] = min(state["started_at"], r["started_at"])
+    return runs
+
+
+def runs(storage: Storage) -> pa.Table:
+    """One row per run, in run id (start) order: the columns of the runs log, folded
+    (``updated_at``: its last change; params, metrics, tags and artifacts as JSON text)."""
+    folded = fold_runs(metadata.read(storage, "runs").to_pylist())
+    return metadata.rows("runs", [{**s, "artifacts": list(s["artifacts"].values())}
+                                  for _, s in sorted(folded.items())])
+
+
+REQUESTS = pa.schema([
+    ("request_id", pa.string()), ("action", pa.string()), ("status", pa.string()), ("subject", pa.string()),
+    ("reason", pa.string()), ("details", pa.string()), ("started_at", pa.timestamp("us", tz="UTC")),
+    ("ended_at", pa.timestamp("us", tz="UTC")), ("user", pa.string()), ("host", pa.string()),
+    ("lakekit_version", pa.string()),
+])
+
+
+def requests(storage: Storage) -> pa.Table:
+    """One row per GDPR request, in request id order: its action, its latest status (``started``:
+    an erasure still running or cut short), the subject's salted hash, the details of its last step,
+    when it started and when it finished."""
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(metadata.read(storage, "audit").to_pylist(), key=lambda r: r["at"]):
+        steps.setdefault(r["request_id"], []).append(r)
+    rows = []
+    for request_id, done in sorted(steps.items()):
+        last = done[-1]
+        rows.append({**{c: last[c] for c in ("action", "status", "subject", "reason", "details", "user", "host",
+                                              "lakekit_version")},
+                     "request_id": request_id, "started_at": done[0]["at"],
+                     "ended_at": last["at"] if last["status"] == "finished" else None})
+    return pa.Table.from_pylist(rows, schema=REQUESTS)
+
+
+VIEWS: dict[str, tuple[pa.Schema, Callable[[Storage], pa.Table]]] = {
+    f"{META_NAMESPACE}.runs": (metadata.SCHEMAS["runs"], runs),
+    f"{META_NAMESPACE}.run_events": (metadata.SCHEMAS["runs"], lambda storage: metadata.read(storage, "runs")),
+    f"{META_NAMESPACE}.requests": (REQUESTS, requests),
+}
+"""Name in a query → (its schema, how its rows are read)."""
