@@ -156,8 +156,7 @@ def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str
         changed = True
     if found.report.artifacts:
         kinds = subjects.column_kinds(found.tagged)
-        done_artifacts = artifacts.erase(storage, list(found.report.artifacts), found.needles, found.identifiers,
-                                         kinds)
+        done_artifacts = artifacts.erase(storage, found.artifacts, found.needles, found.identifiers, kinds)
         state.setdefault("artifacts", {}).update(done_artifacts)
         runs.replace_artifacts(storage, done_artifacts)
         changed = True

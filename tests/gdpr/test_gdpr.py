@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 from typer.testing import CliRunner
@@ -174,6 +175,9 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
     assert code == 2 and ALICE not in text
     code, text = run("gdpr", "export", f"email={ALICE}", "--to", "no/such/folder/alice.json")
     assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
+    for nowhere in ("/nonexistent/x.json", str(tmp_path)):  # no such folder; a folder, not a file
+        code, text = run("gdpr", "export", f"email={ALICE}", "--to", nowhere)
+        assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text, text
     exports = [r for r in lake_audit(tmp_path) if r["action"] == "export"]
     assert len(exports) == 1  # the failed one is not recorded
     code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", f"from {ALICE}", "--yes")
@@ -229,6 +233,34 @@ def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tm
     commit = (folder / f"{0:020d}.json").read_text().splitlines()
     stats = [json.loads(json.loads(line)["add"]["stats"]) for line in commit if line.startswith('{"add"')]
     assert [(s["numRecords"], s["minValues"]["email"]) for s in stats] == [(1, "bob@example.com")]
+
+
+def test_free_text_statistics_in_commits_and_checkpoints_are_recomputed_from_the_redacted_text(
+        tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
+    lake.ingest("shop.customers", _csv(tmp_path / "c.csv", "customer_id,email,ip,country",
+                                       "1,bob@example.com,10.0.0.2,SE"))
+    uri = lake._storage.uri("shop.events")
+    events = pa.table({"event_id": pa.array([1, 2], pa.int64()), "message": [f"zz: login failed for {ALICE}",
+                                                                            "all quiet"]})
+    write_deltalake(uri, events)  # outside lakekit: statistics on the free-text column
+    write_deltalake(uri, events.slice(1), mode="append")
+    DeltaTable(uri).create_checkpoint()
+    folder = tmp_path / "lake" / "shop" / "events" / "_delta_log"
+    assert sum(ALICE.encode() in p.read_bytes() for p in folder.iterdir()) == 2  # a commit and the checkpoint
+    report = lake.gdpr.erase(email=ALICE, reason="request #12")
+    assert report.verified and report.tables[0].checkpoints_rewritten == 1
+    assert not any(ALICE.encode() in p.read_bytes() for p in folder.iterdir())
+    mention = f"zz: login failed for [erased:{report.subject}]"
+    assert lake.read("shop.events", version=0).column("message").to_pylist() == [mention, "all quiet"]
+    assert sorted(lake.read("shop.events", version=1).column("message").to_pylist()) == \
+        ["all quiet", "all quiet", mention]
+    commit = (folder / f"{0:020d}.json").read_text().splitlines()
+    stats = [json.loads(json.loads(line)["add"]["stats"]) for line in commit if line.startswith('{"add"')]
+    assert [(s["minValues"]["message"], s["maxValues"]["message"]) for s in stats] == [("all quiet", mention)]
+    checkpoint = pq.read_table(next(folder.glob("*.checkpoint*.parquet"))).column("add").to_pylist()
+    maxima = [json.loads(a["stats"])["maxValues"]["message"] for a in checkpoint if a]
+    assert maxima and set(maxima) <= {mention, "all quiet"} and mention in maxima
 
 
 def test_an_identifier_spelled_in_lakekits_own_rows_and_commits_is_rewritten(tmp_path: Path) -> None:
