@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from lakekit import FeatureView, Lake
 from lakekit.cli import app
-from lakekit.errors import UsageError
+from lakekit.errors import NotReproducible, UsageError
 from lakekit.runs import predictions_table
 from lakekit.storage import files, log
 from lakekit.write import quarantine
@@ -96,7 +96,13 @@ def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -
 def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path: Path) -> None:
     lake, run_id = _crm(tmp_path)
     versions = {v: lake.read("crm.people", version=v) for v in range(3)}
+    untouched = {p: p.read_bytes() for p in [tmp_path / "lake/crm/people/_delta_log" / f"{0:020d}.json",
+                                             *(tmp_path / "lake/crm/blocklist").rglob("*"),
+                                             *(Path(u) for u in DeltaTable(lake._storage.uri("crm.people"),
+                                                                           version=0).file_uris())]
+                 if p.is_file()}
     report = lake.gdpr.erase(email=ALICE, reason="request #123")
+    assert {p: p.read_bytes() for p in untouched} == untouched  # what never held alice: byte for byte
     assert report.verified and report.residue == () and not report.resumed
     done = {t.table: t for t in report.tables}
     assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_rewritten == (1, 2)
@@ -128,6 +134,19 @@ def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path
     assert history[0].operation != "" and history[0].provenance.operation == "erase"
     assert history[0].provenance.write_id == report.request_id and history[0].provenance.rows_removed == 2
     assert done["crm.people"].version == history[0].version == 3
+
+
+def test_a_file_the_erasure_did_not_touch_is_still_checked_bit_for_bit_on_reproduce(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    lake.gdpr.erase(email=ALICE, reason="request #13")
+    assert lake.reproduce(run_id).erased
+    (bobs,) = DeltaTable(lake._storage.uri("crm.people"), version=0).file_uris()  # never held alice
+    rows = pq.read_table(bobs)
+    pq.write_table(rows.set_column(rows.schema.get_field_index("name"), "name",
+                                   pa.array(["Rob" if n == "Bob" else n for n in rows.column("name").to_pylist()])),
+                   bobs)
+    with pytest.raises(NotReproducible, match=r"crm\.people"):
+        lake.reproduce(run_id)
 
 
 def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:
