@@ -202,6 +202,22 @@ def _judge(path: str, kind: Format, data: bytes, needles: Needles, known: Mappin
     return ArtifactHit(run_id, shown, kind, dropped, changed, renamed) if dropped or changed or renamed else None
 
 
+def plan(hits: Mapping[str, ArtifactHit]) -> dict[str, str | None]:
+    """What :func:`erase` will do, by the path each artifact ends at: ``None`` (deleted: a binary file
+    holding the subject) or ``"pending"`` (redacted or renamed)."""
+    return {hit.path: None if not hit.redactable and hit.mentions else "pending" for hit in hits.values()}
+
+
+def digest(storage: Storage, path: str) -> str | None:
+    """The SHA-256 of the artifact at ``path`` (relative to the root); None when there is none."""
+    fs, base = storage.files()
+    try:
+        with fs.open(f"{base}/{path}", "rb") as f:
+            return f"sha256:{hashlib.sha256(f.read()).hexdigest()}"
+    except FileNotFoundError:
+        return None
+
+
 def erase(storage: Storage, hits: Mapping[str, ArtifactHit], needles: Needles, known: Mapping[str, set[Any]],
           kinds: Mapping[str, str]) -> dict[str, str | None]:
     """Redact (or delete, when it cannot be redacted) each artifact holding the subject (``hits``: by
