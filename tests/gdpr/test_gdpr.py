@@ -174,7 +174,10 @@ def lake_audit(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _crm(tmp_path)
+    lake, _ = _crm(tmp_path)
+    (tmp_path / f"{ALICE}.txt").write_text("seen\n")  # a run artifact named after her
+    with lake.start_run("notes") as noted:
+        noted.log_artifact(tmp_path / f"{ALICE}.txt")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschema_package = "tests.gdpr.gdpr_models"\n')
     runner = CliRunner()
@@ -185,6 +188,13 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
 
     code, text = run("gdpr", "find", f"email={ALICE}")
     assert code == 0 and "crm.people" in text and ALICE not in text
+    assert "[erase" in text  # the artifact under its redacted name (printed as is, not taken for markup)
+    code, text = run("gdpr", "find", f"email={ALICE}", "--json")
+    found = json.loads(text)
+    assert [(a["run_id"], a["path"].rsplit("/", 1)[-1], a["renamed"]) for a in found["artifacts"]] == [
+        (noted.run_id, f"[erased:{found['subject']}].txt", True)] and ALICE not in text
+    code, text = run("gdpr", "verify", f"email={ALICE}")
+    assert code == 1 and "its name" in text and ALICE not in text
     code, text = run("gdpr", "export", f"email={ALICE}", "--to", "alice.json")
     assert code == 0 and ALICE not in text
     exported = json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["versions"]
