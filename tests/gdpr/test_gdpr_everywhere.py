@@ -194,6 +194,12 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
     assert [r["email_lc"] for r in exported["tables"]["mart.contacts"]["versions"]["0"]] == [ALICE.lower()]
     assert {a["path"].rsplit("/", 1)[-1]: len(a["lines"]) for a in exported["artifacts"]}["scores.csv"] == 2
     assert f"{ALICE}.csv" in {a["path"].rsplit("/", 1)[-1] for a in exported["artifacts"]}  # her own data
+    assert {r["run_id"]: r["outputs"] for r in exported["runs"]}[runs["churn"]] == {"scored.customers": 0}
+    assert [r["customer_id"] for r in exported["tables"]["scored.customers"]["versions"]["0"]] == [ALICE_ID]
+    (predicted,) = [t for k, t in exported["tables"].items() if k.startswith("_lakekit.predictions__")]
+    assert [r["customer_id"] for rows in predicted["versions"].values() for r in rows] == [ALICE_ID]
+    assert [r["spend"] for r in exported["tables"]["mart.spend"]["versions"]["0"]] == [50.0]  # derived rows
+    assert {"mart.by_country", "mart.alice_orders"} <= set(exported["derived_tables"])
     assert {r["run_id"] for r in exported["runs"]} >= {runs["churn"], runs["debug"]}
 
     before = _snapshot(lake)
