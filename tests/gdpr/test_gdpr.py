@@ -174,7 +174,7 @@ def lake_audit(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lake, _ = _crm(tmp_path)
+    lake, churn = _crm(tmp_path)
     (tmp_path / f"{ALICE}.txt").write_text("seen\n")  # a run artifact named after her
     with lake.start_run("notes") as noted:
         noted.log_artifact(tmp_path / f"{ALICE}.txt")
@@ -214,6 +214,10 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
     assert run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5")[0] == 1  # not confirmed
     code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5", "--yes", "--json")
     assert code == 0 and json.loads(text)["verified"] is True
+    request = json.loads(text)["request_id"]
+    code, text = run("runs", "reproduce", churn, "--json")  # her rows gone from what the run read, said so
+    assert code == 0 and [(r["input"], r["rows"], r["rows_erased"], r["erased_by"]) for r in json.loads(text)] == [
+        ("crm.people", 3, 2, [request])]
     assert run("gdpr", "verify", f"email={ALICE}")[0] == 0
     code, text = run("gdpr", "audit", f"email={ALICE}", "--json")
     assert code == 0 and {(r["action"], r["status"]) for r in json.loads(text)} >= {("erase", "finished")}
