@@ -207,6 +207,8 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
     assert erased.verified, erased.residue
     assert erased.unreproducible == (runs["debug"],)
     assert "shop.orders" in {t.table for t in erased.tables}
+    assert "mart.alice_orders" in erased.logs  # only its transform's SQL named her: its log rewritten alone
+    assert len(erased.artifacts) == 5 and not _hers(erased.asdict())
 
     assert _spelled(_everything(root)) == []  # not one byte of hers left, decoded or not
     proof = lake.gdpr.verify(email=ASKED)
