@@ -188,9 +188,8 @@ def _read(storage: Storage) -> list[tuple[str, Format, bytes]]:
 
 def _judge(path: str, kind: Format, data: bytes, needles: Needles, known: Mapping[str, set[Any]],
            kinds: Mapping[str, str]) -> ArtifactHit | None:
-    run_id, name = path.removeprefix(f"{FOLDER}/").split("/", 1)
-    renamed = needles.holds(name)
-    shown = f"{FOLDER}/{run_id}/{needles.redact(name)}"
+    inside = path.removeprefix(f"{FOLDER}/")  # <run id>/<name>, as run.log_artifact copies them
+    run_id, renamed, shown = inside.split("/", 1)[0], needles.holds(inside), f"{FOLDER}/{needles.redact(inside)}"
     try:
         text = data.decode()
     except UnicodeDecodeError:
