@@ -248,6 +248,17 @@ def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_pat
     assert left.column("user_id").to_pylist() == [3]
 
 
+def test_a_file_left_under_the_artifacts_folder_outside_any_run_is_searched_and_redacted(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    stray = tmp_path / "lake" / "_lakekit" / "artifacts" / "notes.txt"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_text(f"call {ALICE}\n")
+    assert [(a.path, a.mentions) for a in lake.gdpr.find(email=ALICE).artifacts] == [("_lakekit/artifacts/notes.txt",
+                                                                                     1)]
+    report = lake.gdpr.erase(email=ALICE, reason="request #14")
+    assert report.verified and stray.read_text() == f"call [erased:{report.subject}]\n"
+
+
 def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
