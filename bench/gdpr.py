@@ -13,20 +13,19 @@ accounts (loaded in versions 5 and 30 of ``crm.people``) and their orders.
    holding the subject, drop their rows, write it again with pyarrow; no log touched). Also shown:
    ÷ the rewrite alone, and how many commit files and checkpoints the erasure rewrote.
 
-Each round runs on fresh copies of the lake, the contenders in alternating order; the figures are
-the median and the range over the rounds. Run: ``.venv/bin/python -m bench.gdpr [ROWS] [ROUNDS]``.
+Contenders take turns (:func:`bench.compare.interleave`, the order reversed every other round) for
+at least ``BENCH_ROUNDS`` (5) rounds; each erasure and rewrite works on a fresh copy of the lake
+(copied before its clock starts). Figures are medians with the min-max beside them.
+Run: ``.venv/bin/python -m bench.gdpr [ROWS] [ROUNDS]``.
 """
 
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandera.polars as pa
 import polars as pl
@@ -36,7 +35,9 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
+from bench.compare import ROUNDS, interleave, ratio_line
 from lakekit import Lake
+from lakekit.gdpr import ErasureReport
 
 SUBJECT = "user77@example.com"
 VERSIONS = 100
@@ -112,64 +113,70 @@ def _rewrite(held: dict[str, list[str]]) -> None:
             pq.write_table(rows.filter(pc.invert(pc.is_in(rows.column("user_id"), ids))), f"{path}.rewritten")
 
 
-def _timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+def _none(_: object) -> None:
+    """A contender timed from the outside (:func:`bench.compare.interleave` takes a number for its seconds)."""
 
 
-def _figure(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} (range {min(values):.2f}-{max(values):.2f})"
-
-
-def _round(base: Path, n: int) -> dict[str, Any]:
-    """One round on fresh copies of the lake, the contenders in an order that alternates by round."""
-    mine, theirs = base / f"lake{n}", base / f"raw{n}"
-    shutil.copytree(base / "built", mine)
-    shutil.copytree(base / "built", theirs)
-    lake = Lake(mine, schemas="bench.gdpr")
-    held: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    finds = {"find": lambda: lake.gdpr.find(email=SUBJECT), "scan": lambda: held.update(_scan(theirs)),
-             "exact": lambda: _scan(theirs, exact=True)}
-    for name in sorted(finds, reverse=n % 2 == 1):
-        out[name] = _timed(finds[name])
-    out["raw"] = _timed(lambda: _rewrite(held))
-    erases = {"erase": lambda: out.update(report=lake.gdpr.erase(email=SUBJECT, reason="bench")),
-              "rewrite": lambda: _rewrite(_scan(theirs))}
-    for name in sorted(erases, reverse=n % 2 == 1):
-        out[name] = _timed(erases[name])
-    shutil.rmtree(mine)
-    shutil.rmtree(theirs)
-    return out
+def _fresh(base: Path, name: str) -> Path:
+    """A copy of the built lake for one contender's round (not timed)."""
+    target = base / name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(base / "built", target)
+    return target
 
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    rounds = max(ROUNDS, int(sys.argv[2])) if len(sys.argv) > 2 else ROUNDS
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         (base / "data").mkdir()
         started = time.perf_counter()
         _build(base / "built", base / "data", rows)
         print(f"lake: {rows:,} people and {rows:,} orders over {VERSIONS} versions each, checkpoint every "
-              f"{CHECKPOINT_EVERY} ({time.perf_counter() - started:.0f} s to build)")
-        rounds_done = [_round(base, n) for n in range(rounds)]
-        find, scan, exact, erase, raw, rewrite = ([r[k] for r in rounds_done]
-                                                  for k in ("find", "scan", "exact", "erase", "raw", "rewrite"))
-        report = rounds_done[-1]["report"]
-        assert all(r["report"].verified for r in rounds_done)
-        commits = sum(t.commits_rewritten for t in report.tables)
-        checkpoints = sum(t.checkpoints_rewritten for t in report.tables)
-        files = sum(t.files_rewritten for t in report.tables)
-        print(f"find: {_figure(find)} s ÷ one scan of the distinct data files {_figure(scan)} s "
-              f"= {_figure([a / b for a, b in zip(find, scan, strict=True)])}; ÷ that scan comparing the e-mail "
-              f"exactly {_figure(exact)} s = {_figure([a / b for a, b in zip(find, exact, strict=True)])}")
-        print(f"erase: {_figure(erase)} s ÷ that scan + rewriting the affected files once {_figure(rewrite)} s "
-              f"= {_figure([a / b for a, b in zip(erase, rewrite, strict=True)])}; "
-              f"÷ the rewrite alone {_figure(raw)} s = {_figure([a / b for a, b in zip(erase, raw, strict=True)])}")
-        print(f"erase rewrote {files} data file(s), {commits} commit file(s) and {checkpoints} checkpoint(s) "
-              f"(every version stays readable); {rounds} rounds, contenders alternating")
+              f"{CHECKPOINT_EVERY} ({time.perf_counter() - started:.0f} s to build); {rounds} rounds, "
+              "contenders interleaved")
+        mine, theirs = _fresh(base, "lake"), _fresh(base, "raw")
+        lake = Lake(mine, schemas="bench.gdpr")
+        finds = interleave({"find": lambda _: _none(lake.gdpr.find(email=SUBJECT)),
+                            "scan": lambda _: _none(_scan(theirs)),
+                            "scan, e-mail compared exactly": lambda _: _none(_scan(theirs, exact=True))}, rounds)
+        print(ratio_line("find ÷ one scan of the distinct data files", finds["find"], {"scan": finds["scan"]},
+                         target=1.5))
+        print(ratio_line("find ÷ that scan comparing the e-mail exactly", finds["find"],
+                         {"exact scan": finds["scan, e-mail compared exactly"]}))
+        reports: list[ErasureReport] = []
+
+        def erase(_: int) -> float:
+            erasing = Lake(_fresh(base, "lake"), schemas="bench.gdpr")
+            t0 = time.perf_counter()
+            reports.append(erasing.gdpr.erase(email=SUBJECT, reason="bench"))
+            return time.perf_counter() - t0
+
+        def rewrite(_: int) -> float:
+            raw = _fresh(base, "raw")
+            t0 = time.perf_counter()
+            _rewrite(_scan(raw))
+            return time.perf_counter() - t0
+
+        def rewrite_alone(_: int) -> float:
+            held = _scan(_fresh(base, "raw"))
+            t0 = time.perf_counter()
+            _rewrite(held)
+            return time.perf_counter() - t0
+
+        erases = interleave({"erase": erase, "rewrite": rewrite, "rewrite alone": rewrite_alone}, rounds)
+        print(ratio_line("erase ÷ that scan + rewriting the affected files once", erases["erase"],
+                         {"scan + rewrite": erases["rewrite"]}, target=2))
+        print(ratio_line("erase ÷ rewriting the affected files alone", erases["erase"],
+                         {"rewrite": erases["rewrite alone"]}))
+        assert reports and all(r.verified for r in reports)
+        report = reports[-1]
+        print(f"  erase rewrote {sum(t.files_rewritten for t in report.tables)} data file(s), "
+              f"{sum(t.commits_rewritten for t in report.tables)} commit file(s) and "
+              f"{sum(t.checkpoints_rewritten for t in report.tables)} checkpoint(s) over "
+              f"{len(report.tables)} table(s); every version stays readable")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lakekit.errors import NoLake
 from lakekit.lake import Lake
@@ -153,7 +154,8 @@ def fitted(width: int, natural: Mapping[str, int], keep: Collection[str]) -> dic
     return {c: widths[c] for c in natural}
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
+    """A value as it is: text in brackets (``[erased:<hash>]``, a user's ``[bold]``) is no markup."""
     if isinstance(value, dict | list):
-        return json.dumps(value, default=str)
-    return "" if value is None else str(value)
+        return Text(json.dumps(value, default=str))
+    return Text("" if value is None else str(value))

@@ -45,8 +45,8 @@ def find(ctx: typer.Context, ids: SubjectArg) -> None:
                     "versions": list(h.versions), "files": len(h.files), "orphans": len(h.orphans)}
                    for h in report.tables])
     if report.artifacts:
-        print_records([{"run": a.run_id, "artifact": a.path, "rows": a.rows, "mentions": a.mentions}
-                       for a in report.artifacts])
+        print_records([{"run": a.run_id, "artifact": a.path, "rows": a.rows, "mentions": a.mentions,
+                        "named after them": a.renamed} for a in report.artifacts])
     out.print(f"runs that used the data: {', '.join(report.runs) or 'none'}")
     out.print(f"derived tables without identifiers: {', '.join(report.downstream) or 'none'}")
 
@@ -88,7 +88,8 @@ def erase(
         out.print(f"runs that used the data: {', '.join(report.runs) or 'none'} "
                   f"(no longer reproducible: {', '.join(report.unreproducible) or 'none'}); "
                   f"tables to recompute: {', '.join(report.downstream) or 'none'}")
-        out.print("verified: nothing left" if report.verified else f"NOT verified: {'; '.join(report.residue)}")
+        out.print("verified: nothing left" if report.verified else f"NOT verified: {'; '.join(report.residue)}",
+                  markup=False, highlight=False)
     if not report.verified:
         raise typer.Exit(1)
 
@@ -101,7 +102,8 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
         print_json(result.asdict())
     else:
         out.print(f"subject {result.subject}: {result.files} file(s) decoded, " + (
-            "nothing left" if result.verified else f"still found: {'; '.join(result.residue)}"))
+            "nothing left" if result.verified else f"still found: {'; '.join(result.residue)}"),
+                  markup=False, highlight=False)
     if not result.verified:
         raise typer.Exit(1)
 

@@ -1,12 +1,15 @@
 """Run artifacts (files copied under ``_lakekit/artifacts/<run id>/`` by ``run.log_artifact``) that
-hold a subject: found, listed, and redacted or deleted.
+hold a subject, in their content or their name: found, listed, and redacted or deleted.
 
 Text, CSV and JSON lines are read as such, gzip- or zstd-compressed too (by the name's suffix):
 a CSV row or JSON line whose column named like a tagged column (``email``, ``customer_id``)
 holds one of the subject's identifiers is the subject's and is dropped; any other mention is
 replaced by the placeholder (:mod:`lakekit.gdpr.needles`), and the file is written back (a new
 file moved over the old one). A file of another format that spells an identifier cannot be
-redacted safely: it is deleted, and the run that logged it can no longer be reproduced whole.
+redacted safely: it is deleted, and the run that logged it can no longer be reproduced whole. A
+file whose name spells an identifier (``alice@example.org.csv``) is reported under its redacted
+name (``[erased:<hash>].csv``, the name the runs' records get when they are rewritten) and moved
+there by an erasure.
 """
 
 from __future__ import annotations
@@ -43,10 +46,12 @@ class ArtifactHit(Result):
 
     run_id: str
     path: str
-    """Relative to the lake root."""
+    """Relative to the lake root; redacted when the name spells the subject (see :attr:`renamed`)."""
     format: Format
     rows: int
     mentions: int
+    renamed: bool = False
+    """The file's name spells the subject: ``path`` is the name an erasure gives it."""
 
     @property
     def redactable(self) -> bool:
@@ -114,11 +119,11 @@ def _redact(text: str, kind: Format, known: Mapping[str, set[Any]], kinds: Mappi
     return redacted, 0, sum(a != b for a, b in zip(text.splitlines(), redacted.splitlines(), strict=False))
 
 
-def extract(storage: Storage, hit: ArtifactHit, needles: Needles, known: Mapping[str, set[Any]],
+def extract(storage: Storage, path: str, hit: ArtifactHit, needles: Needles, known: Mapping[str, set[Any]],
             kinds: Mapping[str, str]) -> list[str]:
-    """The lines of an artifact that are the subject's or mention them (for an export): CSV rows
-    under their header, JSON lines, text lines; nothing of a binary file."""
-    text = _text(storage, hit.path)
+    """The lines of the artifact stored at ``path`` that are the subject's or mention them (for an
+    export): CSV rows under their header, JSON lines, text lines; nothing of a binary file."""
+    text = _text(storage, path)
     if text is None:
         return []
     if hit.format == "csv":
@@ -155,13 +160,14 @@ def _files(storage: Storage) -> list[str]:
 
 
 def scan(storage: Storage, needles: Needles, known: Mapping[str, set[Any]] | None = None,
-         kinds: Mapping[str, str] | None = None) -> list[ArtifactHit]:
-    """Every artifact holding the subject (``kinds``: column name → kind, for CSV and JSON lines)."""
-    found = []
+         kinds: Mapping[str, str] | None = None) -> dict[str, ArtifactHit]:
+    """Every artifact holding the subject, by the path it is stored at (``kinds``: column name →
+    kind, for CSV and JSON lines)."""
+    found = {}
     for path, kind, data in _read(storage):
         hit = _judge(path, kind, data, needles, known or {}, kinds or {})
         if hit is not None:
-            found.append(hit)
+            found[path] = hit
     return found
 
 
@@ -182,37 +188,60 @@ def _read(storage: Storage) -> list[tuple[str, Format, bytes]]:
 
 def _judge(path: str, kind: Format, data: bytes, needles: Needles, known: Mapping[str, set[Any]],
            kinds: Mapping[str, str]) -> ArtifactHit | None:
-    run_id = path.removeprefix(f"{FOLDER}/").split("/", 1)[0]
+    inside = path.removeprefix(f"{FOLDER}/")  # <run id>/<name>, as run.log_artifact copies them
+    run_id, renamed, shown = inside.split("/", 1)[0], needles.holds(inside), f"{FOLDER}/{needles.redact(inside)}"
     try:
         text = data.decode()
     except UnicodeDecodeError:
         text = None
     if kind == "binary" or text is None:
-        return ArtifactHit(run_id, path, "binary", 0, 1) if needles.holds(data.decode("latin-1")) else None
+        held = needles.holds(data.decode("latin-1"))
+        return ArtifactHit(run_id, shown, "binary", 0, int(held), renamed) if held or renamed else None
     _, dropped, changed = _redact(text, kind, known, kinds, needles)
-    return ArtifactHit(run_id, path, kind, dropped, changed) if dropped or changed else None
+    return ArtifactHit(run_id, shown, kind, dropped, changed, renamed) if dropped or changed or renamed else None
 
 
-def erase(storage: Storage, hits: list[ArtifactHit], needles: Needles, known: Mapping[str, set[Any]],
+def plan(hits: Mapping[str, ArtifactHit]) -> dict[str, str | None]:
+    """What :func:`erase` will do, by the path each artifact ends at: ``None`` (deleted: a binary file
+    holding the subject) or ``"pending"`` (redacted or renamed)."""
+    return {hit.path: None if not hit.redactable and hit.mentions else "pending" for hit in hits.values()}
+
+
+def digest(storage: Storage, path: str) -> str | None:
+    """The SHA-256 of the artifact at ``path`` (relative to the root); None when there is none."""
+    fs, base = storage.files()
+    try:
+        with fs.open(f"{base}/{path}", "rb") as f:
+            return f"sha256:{hashlib.sha256(f.read()).hexdigest()}"
+    except FileNotFoundError:
+        return None
+
+
+def erase(storage: Storage, hits: Mapping[str, ArtifactHit], needles: Needles, known: Mapping[str, set[Any]],
           kinds: Mapping[str, str]) -> dict[str, str | None]:
-    """Redact (or delete, when it cannot be redacted) each artifact holding the subject; returns
-    path → its new SHA-256 (None: deleted). Each file is replaced whole (written beside, moved)."""
+    """Redact (or delete, when it cannot be redacted) each artifact holding the subject (``hits``: by
+    the path it is stored at), under its redacted name; returns that path → its new SHA-256 (None:
+    deleted). Each file is written whole beside and moved; a renamed file's old name is removed
+    last (a crash in between leaves it to be found and erased again)."""
     fs, base = storage.files()
     done: dict[str, str | None] = {}
-    for hit in hits:
-        target = f"{base}/{hit.path}"
-        if not hit.redactable:
-            if fs.exists(target):
-                fs.rm(target)
+    for stored, hit in hits.items():
+        old, new = f"{base}/{stored}", f"{base}/{hit.path}"
+        if not hit.redactable and hit.mentions:
+            if fs.exists(old):
+                fs.rm(old)
             done[hit.path] = None
             continue
-        kind, codec = _format(hit.path)
-        text = _text(storage, hit.path) or ""
-        redacted, _, _ = _redact(text, kind, known, kinds, needles)
-        body = redacted.encode()
-        body = _CODECS[codec][1](body) if codec else body
-        with fs.open(f"{target}.redacted", "wb") as f:
+        with fs.open(old, "rb") as f:
+            body = f.read()
+        if hit.rows or hit.mentions:
+            kind, codec = _format(stored)
+            redacted, _, _ = _redact(_text(storage, stored) or "", kind, known, kinds, needles)
+            body = _CODECS[codec][1](redacted.encode()) if codec else redacted.encode()
+        with fs.open(f"{new}.redacted", "wb") as f:
             f.write(body)
-        fs.mv(f"{target}.redacted", target)
+        fs.mv(f"{new}.redacted", new)
+        if new != old:
+            fs.rm(old)
         done[hit.path] = f"sha256:{hashlib.sha256(body).hexdigest()}"
     return done

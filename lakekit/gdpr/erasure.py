@@ -154,12 +154,11 @@ def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str
         redaction.rewrite(storage, table, {}, Redaction(tags.Tagged(table, "table", {}), found.identifiers,
                                                         found.needles), request_id)
         changed = True
-    if found.report.artifacts:
+    if found.artifacts:  # planned first: a file deleted before a crash still makes its run unreproducible
+        state.setdefault("artifacts", {}).update(artifacts.plan(found.artifacts))
+        journal.save(storage, request_id, state)
         kinds = subjects.column_kinds(found.tagged)
-        done_artifacts = artifacts.erase(storage, list(found.report.artifacts), found.needles, found.identifiers,
-                                         kinds)
-        state.setdefault("artifacts", {}).update(done_artifacts)
-        runs.replace_artifacts(storage, done_artifacts)
+        state["artifacts"].update(artifacts.erase(storage, found.artifacts, found.needles, found.identifiers, kinds))
         changed = True
     return logs, changed
 
@@ -199,14 +198,15 @@ def _resolve_pending(storage: Storage, state: dict[str, Any], found: Search, req
 
 
 def _amend_runs(storage: Storage, request_id: str, subject: str, state: Mapping[str, Any]) -> set[str]:
-    """Record what the runs' reads and training sets give now; returns the runs that can no longer be
-    reproduced."""
+    """Record what the runs' reads, training sets and artifacts give now; returns the runs that can no
+    longer be reproduced."""
     checked = []
     for r in state.get("reads", []):
         item = next((i for i in erasures.items(storage, r["run_id"]) if i.seq == r["seq"]), None)
         if item is not None:
             checked.append(erasures.Affected(item, r["reproduced"]))
     erasures.amend(storage, request_id, subject, checked)
+    runs.replace_artifacts(storage, {path: artifacts.digest(storage, path) for path in state.get("artifacts", {})})
     lost = set()
     for path, sha in state.get("artifacts", {}).items():
         if sha is None:

@@ -91,9 +91,9 @@ def export(storage: Storage, given: Mapping[str, Any], catalog: Catalog,
                     for r in loaded],
         "runs": [{"run_id": r.run_id, "name": r.name, "status": r.status, "started_at": str(r.started_at),
                   "inputs": r.inputs, "outputs": r.outputs} for r in used],
-        "artifacts": [{"run_id": a.run_id, "path": a.path, "format": a.format,
-                       "lines": artifacts.extract(storage, a, found.needles, found.identifiers, kinds)}
-                      for a in found.report.artifacts],
+        "artifacts": [{"run_id": a.run_id, "path": path, "format": a.format,
+                       "lines": artifacts.extract(storage, path, a, found.needles, found.identifiers, kinds)}
+                      for path, a in found.artifacts.items()],
         "derived_tables": list(found.report.downstream),
     }
     if target is not None:

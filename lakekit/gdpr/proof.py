@@ -134,8 +134,9 @@ def scan_root(storage: Storage, needles: Needles, kinds: Mapping[str, str],
     found = []
     for full in sorted(p for p in fs.find(base) if not p.endswith("/")):  # an object store's folder markers
         path = full.removeprefix(f"{base}/")
-        if needles.holds(path):
-            found.append(Occurrence(path, "its name", 1))
+        shown = needles.redact(path)  # an occurrence names its file, never the identifier in its name
+        if shown != path:
+            found.append(Occurrence(shown, "its name", 1))
         try:
             with fs.open(full, "rb") as f:
                 data = _decompressed(path, f.read())
@@ -143,10 +144,10 @@ def scan_root(storage: Storage, needles: Needles, kinds: Mapping[str, str],
             continue
         documents = path.startswith(META_NAMESPACE) or "/_delta_log/" in path
         if data[:4] == b"PAR1" and data[-4:] == b"PAR1":
-            found += [Occurrence(path, where, n) for where, n in _parquet(data, needles, numbers, documents)]
+            found += [Occurrence(shown, where, n) for where, n in _parquet(data, needles, numbers, documents)]
         elif data[:6] == b"ARROW1":  # a journal entry (Arrow IPC)
-            found += [Occurrence(path, where, n) for where, n in _values(ipc.open_file(pa.BufferReader(data))
-                                                                        .read_all(), needles, numbers, documents)]
+            found += [Occurrence(shown, where, n) for where, n in _values(ipc.open_file(pa.BufferReader(data))
+                                                                         .read_all(), needles, numbers, documents)]
         elif count := _text(data, needles):
-            found.append(Occurrence(path, "text", count))
+            found.append(Occurrence(shown, "text", count))
     return found

@@ -102,6 +102,8 @@ class Search:
     """:attr:`Tagged.key` of each Delta place holding the subject → its log replayed."""
     clean: dict[str, set[str]]
     """:attr:`Tagged.key` → the files read that hold nothing of the subject (a search again can skip them)."""
+    artifacts: dict[str, ArtifactHit]
+    """Path an artifact is stored at → what it holds (the report shows its redacted path)."""
 
 
 def subject_hash(storage: Storage, given: Mapping[str, Any]) -> str:
@@ -168,11 +170,11 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
     hits, pinned, replays = _hits(storage, tagged, found)
     held = artifacts.scan(storage, needles, known, column_kinds(tagged))
-    pinned |= {a.run_id for a in held}
+    pinned |= {a.run_id for a in held.values()}
     report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
-                           tuple(sorted(_downstream(storage, tagged, hits))), tuple(held))
+                           tuple(sorted(_downstream(storage, tagged, hits))), tuple(held.values()))
     clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
-    return Search(report, known, tagged, needles, found, replays, clean)
+    return Search(report, known, tagged, needles, found, replays, clean, held)
 
 
 def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -> dict[str, FileHit]:

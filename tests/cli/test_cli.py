@@ -94,6 +94,14 @@ def test_human_output(workdir: Path) -> None:
     assert run("tables")[0] == 0
 
 
+def test_values_in_brackets_are_shown_as_they_are(workdir: Path) -> None:
+    """An erasure's placeholder, or a user's text, in square brackets is data, not rich markup."""
+    (workdir / "n.csv").write_text("id,note\n1,login failed for [erased:0a1b2c]\n2,[bold]loud[/bold]\n")
+    assert run("ingest", "raw.notes", "n.csv")[0] == 0
+    code, out, _ = run("show", "raw.notes")
+    assert code == 0 and "[erased:0a1b2c]" in out and "[bold]loud[/bold]" in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -16,13 +16,14 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 from typer.testing import CliRunner
 
 from lakekit import FeatureView, Lake
 from lakekit.cli import app
-from lakekit.errors import UsageError
+from lakekit.errors import NotReproducible, UsageError
 from lakekit.runs import predictions_table
 from lakekit.storage import files, log
 from lakekit.write import quarantine
@@ -95,7 +96,13 @@ def test_export_holds_the_subjects_rows_their_sources_and_runs(tmp_path: Path) -
 def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path: Path) -> None:
     lake, run_id = _crm(tmp_path)
     versions = {v: lake.read("crm.people", version=v) for v in range(3)}
+    untouched = {p: p.read_bytes() for p in [tmp_path / "lake/crm/people/_delta_log" / f"{0:020d}.json",
+                                             *(tmp_path / "lake/crm/blocklist").rglob("*"),
+                                             *(Path(u) for u in DeltaTable(lake._storage.uri("crm.people"),
+                                                                           version=0).file_uris())]
+                 if p.is_file()}
     report = lake.gdpr.erase(email=ALICE, reason="request #123")
+    assert {p: p.read_bytes() for p in untouched} == untouched  # what never held alice: byte for byte
     assert report.verified and report.residue == () and not report.resumed
     done = {t.table: t for t in report.tables}
     assert done["crm.people"].rows_removed == 2 and done["crm.people"].versions_rewritten == (1, 2)
@@ -129,6 +136,19 @@ def test_erase_rewrites_every_version_without_the_subject_and_proves_it(tmp_path
     assert done["crm.people"].version == history[0].version == 3
 
 
+def test_a_file_the_erasure_did_not_touch_is_still_checked_bit_for_bit_on_reproduce(tmp_path: Path) -> None:
+    lake, run_id = _crm(tmp_path)
+    lake.gdpr.erase(email=ALICE, reason="request #13")
+    assert lake.reproduce(run_id).erased
+    (bobs,) = DeltaTable(lake._storage.uri("crm.people"), version=0).file_uris()  # never held alice
+    rows = pq.read_table(bobs)
+    pq.write_table(rows.set_column(rows.schema.get_field_index("name"), "name",
+                                   pa.array(["Rob" if n == "Bob" else n for n in rows.column("name").to_pylist()])),
+                   bobs)
+    with pytest.raises(NotReproducible, match=r"crm\.people"):
+        lake.reproduce(run_id)
+
+
 def test_erase_refuses_a_reason_that_names_the_subject_and_leaves_the_lake_unchanged(tmp_path: Path) -> None:
     lake, _ = _crm(tmp_path)
     before = lake.read("crm.people")
@@ -154,7 +174,10 @@ def lake_audit(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _crm(tmp_path)
+    lake, churn = _crm(tmp_path)
+    (tmp_path / f"{ALICE}.txt").write_text("seen\n")  # a run artifact named after her
+    with lake.start_run("notes") as noted:
+        noted.log_artifact(tmp_path / f"{ALICE}.txt")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lakekit.toml").write_text('lake = "lake"\nschema_package = "tests.gdpr.gdpr_models"\n')
     runner = CliRunner()
@@ -165,6 +188,13 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
 
     code, text = run("gdpr", "find", f"email={ALICE}")
     assert code == 0 and "crm.people" in text and ALICE not in text
+    assert "[erase" in text  # the artifact under its redacted name (printed as is, not taken for markup)
+    code, text = run("gdpr", "find", f"email={ALICE}", "--json")
+    found = json.loads(text)
+    assert [(a["run_id"], a["path"].rsplit("/", 1)[-1], a["renamed"]) for a in found["artifacts"]] == [
+        (noted.run_id, f"[erased:{found['subject']}].txt", True)] and ALICE not in text
+    code, text = run("gdpr", "verify", f"email={ALICE}")
+    assert code == 1 and "its name" in text and ALICE not in text
     code, text = run("gdpr", "export", f"email={ALICE}", "--to", "alice.json")
     assert code == 0 and ALICE not in text
     exported = json.loads((tmp_path / "alice.json").read_text())["tables"]["crm.people"]["versions"]
@@ -174,6 +204,9 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
     assert code == 2 and ALICE not in text
     code, text = run("gdpr", "export", f"email={ALICE}", "--to", "no/such/folder/alice.json")
     assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text
+    for nowhere in ("/nonexistent/x.json", str(tmp_path)):  # no such folder; a folder, not a file
+        code, text = run("gdpr", "export", f"email={ALICE}", "--to", nowhere)
+        assert code == 1 and len(text.strip().splitlines()) == 1 and ALICE not in text, text
     exports = [r for r in lake_audit(tmp_path) if r["action"] == "export"]
     assert len(exports) == 1  # the failed one is not recorded
     code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", f"from {ALICE}", "--yes")
@@ -181,6 +214,10 @@ def test_cli_find_export_erase_verify_audit(tmp_path: Path, monkeypatch: pytest.
     assert run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5")[0] == 1  # not confirmed
     code, text = run("gdpr", "erase", f"email={ALICE}", "--reason", "request #5", "--yes", "--json")
     assert code == 0 and json.loads(text)["verified"] is True
+    request = json.loads(text)["request_id"]
+    code, text = run("runs", "reproduce", churn, "--json")  # her rows gone from what the run read, said so
+    assert code == 0 and [(r["input"], r["rows"], r["rows_erased"], r["erased_by"]) for r in json.loads(text)] == [
+        ("crm.people", 3, 2, [request])]
     assert run("gdpr", "verify", f"email={ALICE}")[0] == 0
     code, text = run("gdpr", "audit", f"email={ALICE}", "--json")
     assert code == 0 and {(r["action"], r["status"]) for r in json.loads(text)} >= {("erase", "finished")}
@@ -211,6 +248,17 @@ def test_rows_staged_by_a_load_that_never_committed_are_found_and_erased(tmp_pat
     assert left.column("user_id").to_pylist() == [3]
 
 
+def test_a_file_left_under_the_artifacts_folder_outside_any_run_is_searched_and_redacted(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    stray = tmp_path / "lake" / "_lakekit" / "artifacts" / "notes.txt"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_text(f"call {ALICE}\n")
+    assert [(a.path, a.mentions) for a in lake.gdpr.find(email=ALICE).artifacts] == [("_lakekit/artifacts/notes.txt",
+                                                                                     1)]
+    report = lake.gdpr.erase(email=ALICE, reason="request #14")
+    assert report.verified and stray.read_text() == f"call [erased:{report.subject}]\n"
+
+
 def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
     people = pa.table({"user_id": [1, 2], "email": [ALICE, "bob@example.com"], "name": ["Alice", "Bob"],
@@ -229,6 +277,34 @@ def test_statistics_written_before_tagging_are_recomputed_without_the_subject(tm
     commit = (folder / f"{0:020d}.json").read_text().splitlines()
     stats = [json.loads(json.loads(line)["add"]["stats"]) for line in commit if line.startswith('{"add"')]
     assert [(s["numRecords"], s["minValues"]["email"]) for s in stats] == [(1, "bob@example.com")]
+
+
+def test_free_text_statistics_in_commits_and_checkpoints_are_recomputed_from_the_redacted_text(
+        tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake", schemas="tests.gdpr.gdpr_models")
+    lake.ingest("shop.customers", _csv(tmp_path / "c.csv", "customer_id,email,ip,country",
+                                       "1,bob@example.com,10.0.0.2,SE"))
+    uri = lake._storage.uri("shop.events")
+    events = pa.table({"event_id": pa.array([1, 2], pa.int64()), "message": [f"zz: login failed for {ALICE}",
+                                                                            "all quiet"]})
+    write_deltalake(uri, events)  # outside lakekit: statistics on the free-text column
+    write_deltalake(uri, events.slice(1), mode="append")
+    DeltaTable(uri).create_checkpoint()
+    folder = tmp_path / "lake" / "shop" / "events" / "_delta_log"
+    assert sum(ALICE.encode() in p.read_bytes() for p in folder.iterdir()) == 2  # a commit and the checkpoint
+    report = lake.gdpr.erase(email=ALICE, reason="request #12")
+    assert report.verified and report.tables[0].checkpoints_rewritten == 1
+    assert not any(ALICE.encode() in p.read_bytes() for p in folder.iterdir())
+    mention = f"zz: login failed for [erased:{report.subject}]"
+    assert lake.read("shop.events", version=0).column("message").to_pylist() == [mention, "all quiet"]
+    assert sorted(lake.read("shop.events", version=1).column("message").to_pylist()) == \
+        ["all quiet", "all quiet", mention]
+    commit = (folder / f"{0:020d}.json").read_text().splitlines()
+    stats = [json.loads(json.loads(line)["add"]["stats"]) for line in commit if line.startswith('{"add"')]
+    assert [(s["minValues"]["message"], s["maxValues"]["message"]) for s in stats] == [("all quiet", mention)]
+    checkpoint = pq.read_table(next(folder.glob("*.checkpoint*.parquet"))).column("add").to_pylist()
+    maxima = [json.loads(a["stats"])["maxValues"]["message"] for a in checkpoint if a]
+    assert maxima and set(maxima) <= {mention, "all quiet"} and mention in maxima
 
 
 def test_an_identifier_spelled_in_lakekits_own_rows_and_commits_is_rewritten(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ version equal to its old rows minus alice's, the run reproducible minus alice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -34,7 +35,7 @@ from typing import Any
 import pytest
 from deltalake import DeltaTable
 
-from lakekit import Lake
+from lakekit import Lake, NotReproducible
 from tests.gdpr.test_gdpr import ALICE, _crm
 
 pytestmark = pytest.mark.crash
@@ -45,7 +46,8 @@ REASON = "ticket GDPR-17"
 
 CHILD = r"""
 import json, os, signal, sys
-import lakekit.gdpr.redaction, lakekit.gdpr.journal, lakekit.gdpr.trail, lakekit.storage.history.rewrite
+import lakekit.gdpr.artifacts, lakekit.gdpr.redaction, lakekit.gdpr.journal, lakekit.gdpr.trail
+import lakekit.storage.history.rewrite
 from lakekit import Lake
 from lakekit.storage.delta import Storage
 
@@ -100,6 +102,12 @@ elif hook == "audit":
             die()
         return record(storage, request_id, action, status, *args, **kwargs)
     lakekit.gdpr.trail.record = killing_record
+elif hook == "artifacts":  # right after the run artifacts were redacted, renamed or deleted
+    erase_artifacts = lakekit.gdpr.artifacts.erase
+    def killing_erase(*args, **kwargs):
+        erase_artifacts(*args, **kwargs)
+        die()
+    lakekit.gdpr.artifacts.erase = killing_erase
 else:
     raise SystemExit(f"unknown hook {hook}")
 
@@ -244,6 +252,36 @@ def test_kill_during_erase_then_erase_again_resumes_and_finishes(base_lake: tupl
     once_more = lake.gdpr.erase(email=ALICE, reason=REASON)
     assert once_more.verified and not once_more.resumed and once_more.request_id != report.request_id
     assert once_more.tables == ()
+
+
+def test_kill_right_after_the_artifacts_changed_then_erase_again_records_them(base_lake: tuple[Path, str],
+                                                                             tmp_path: Path) -> None:
+    """Killed once a run's artifacts were changed (a binary one holding alice deleted, one named by
+    her moved to its redacted name) and before the request file said so: erasing again still marks
+    the run unreproducible and records each artifact as it is now."""
+    root = tmp_path / "lake"
+    shutil.copytree(base_lake[0], root)
+    lake = Lake(root, schemas=SCHEMAS)
+    (tmp_path / "model.bin").write_bytes(b"\x00weights\x00" + ALICE.encode() + b"\xff")
+    (tmp_path / f"{ALICE}.csv").write_text("score\n0.9\n")
+    with lake.start_run("artifacts") as run:
+        run.read(PEOPLE)
+        run.log_artifact(tmp_path / "model.bin")
+        run.log_artifact(tmp_path / f"{ALICE}.csv")
+
+    _kill_erase(root, {"hook": "artifacts"})
+
+    lake = Lake(root, schemas=SCHEMAS)
+    assert not [p for p in root.rglob("*") if ALICE in p.name]  # both changed before the kill
+    report = lake.gdpr.erase(email=ALICE, reason=REASON)
+    assert report.verified and report.resumed and report.unreproducible == (run.run_id,)
+    with pytest.raises(NotReproducible, match="artifact"):
+        lake.reproduce(run.run_id)
+    kept = {a.path.rsplit("/", 1)[-1]: a for a in lake.run(run.run_id).artifacts}
+    assert kept["model.bin"].sha256 == "erased"
+    renamed = kept[f"[erased:{report.subject}].csv"]
+    assert renamed.sha256 == "sha256:" + hashlib.sha256((root / renamed.path).read_bytes()).hexdigest()
+    assert lake.gdpr.verify(email=ALICE).verified
 
 
 RACER = r"""

@@ -8,14 +8,15 @@ mentions replaced, a notes table whose schema drops the row, JSON payloads); der
 ``lower``, ``trim``, concatenation, a cast and JSON extraction; a transform whose SQL names her; a
 load whose metadata names her; rows staged for a quarantine; a file no version names; a run that
 filters by her (SQL and a pyarrow expression), writes a table keyed by customer id, predicts, logs
-text, CSV and gzip JSON-lines artifacts and her id as a parameter; a run with a binary artifact
-holding her e-mail; a run that never read her.
+text, CSV and gzip JSON-lines artifacts (one named by her e-mail) and her id as a parameter; a run
+with a binary artifact holding her e-mail; a run that never read her.
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -107,7 +108,8 @@ def _shop(tmp_path: Path) -> tuple[Lake, dict[str, str]]:
             (json.dumps({"customer_id": ALICE_ID, "what": "churned"}) + "\n"
              + json.dumps({"customer_id": BOB_ID, "what": f"asked about {ALICE}"}) + "\n"
              + json.dumps({"customer_id": BOB_ID, "what": "stayed"}) + "\n").encode()))
-        for name in ("report.txt", "scores.csv", "events.jsonl.gz"):
+        (tmp_path / f"{ALICE}.csv").write_text("score\n0.9\n")  # her address only in the name
+        for name in ("report.txt", "scores.csv", "events.jsonl.gz", f"{ALICE}.csv"):
             run.log_artifact(tmp_path / name)
     runs["churn"] = run.run_id
     with lake.start_run("debug") as run:
@@ -175,8 +177,9 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
     assert {k.split(" ")[0] for k in hits} >= {"_lakekit.run_inputs", "_lakekit.runs"}  # the index or its journal
     assert any(k.startswith("_lakekit.predictions__") for k in hits)
     assert "shop.sessions" in hits and "mart.by_country" in report.downstream
-    assert {a.path.rsplit("/", 1)[-1]: (a.rows, a.mentions) for a in report.artifacts} == {
-        "report.txt": (0, 1), "scores.csv": (1, 0), "events.jsonl.gz": (1, 1), "model.bin": (0, 1)}
+    assert {a.path.rsplit("/", 1)[-1]: (a.rows, a.mentions, a.renamed) for a in report.artifacts} == {
+        "report.txt": (0, 1, False), "scores.csv": (1, 0, False), "events.jsonl.gz": (1, 1, False),
+        "model.bin": (0, 1, False), f"[erased:{report.subject}].csv": (0, 0, True)}
     assert {runs["churn"], runs["debug"]} <= set(report.runs) and runs["countries"] not in report.runs
     assert not _hers(report.asdict())
 
@@ -190,6 +193,13 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
         f"login failed for {ALICE.upper()}", f"refund for customer {ALICE_ID} approved"}
     assert [r["email_lc"] for r in exported["tables"]["mart.contacts"]["versions"]["0"]] == [ALICE.lower()]
     assert {a["path"].rsplit("/", 1)[-1]: len(a["lines"]) for a in exported["artifacts"]}["scores.csv"] == 2
+    assert f"{ALICE}.csv" in {a["path"].rsplit("/", 1)[-1] for a in exported["artifacts"]}  # her own data
+    assert {r["run_id"]: r["outputs"] for r in exported["runs"]}[runs["churn"]] == {"scored.customers": 0}
+    assert [r["customer_id"] for r in exported["tables"]["scored.customers"]["versions"]["0"]] == [ALICE_ID]
+    (predicted,) = [t for k, t in exported["tables"].items() if k.startswith("_lakekit.predictions__")]
+    assert [r["customer_id"] for rows in predicted["versions"].values() for r in rows] == [ALICE_ID]
+    assert [r["spend"] for r in exported["tables"]["mart.spend"]["versions"]["0"]] == [50.0]  # derived rows
+    assert {"mart.by_country", "mart.alice_orders"} <= set(exported["derived_tables"])
     assert {r["run_id"] for r in exported["runs"]} >= {runs["churn"], runs["debug"]}
 
     before = _snapshot(lake)
@@ -197,6 +207,8 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
     assert erased.verified, erased.residue
     assert erased.unreproducible == (runs["debug"],)
     assert "shop.orders" in {t.table for t in erased.tables}
+    assert "mart.alice_orders" in erased.logs  # only its transform's SQL named her: its log rewritten alone
+    assert len(erased.artifacts) == 5 and not _hers(erased.asdict())
 
     assert _spelled(_everything(root)) == []  # not one byte of hers left, decoded or not
     proof = lake.gdpr.verify(email=ASKED)
@@ -233,3 +245,8 @@ def test_a_subject_planted_everywhere_is_found_exported_erased_and_proved_gone(
         lake.reproduce(runs["debug"])
     assert lake.reproduce(runs["countries"]).erased == ()
     assert lake.run(runs["churn"]).params["customer_id"] == f"[erased:{erased.subject}]"
+    kept = {a.path.rsplit("/", 1)[-1]: a for a in lake.run(runs["churn"]).artifacts}
+    assert sorted(kept) == sorted(["report.txt", "scores.csv", "events.jsonl.gz", f"[erased:{erased.subject}].csv"])
+    for artifact in kept.values():  # each record names the file as it is now, with its new digest
+        assert artifact.sha256 == "sha256:" + hashlib.sha256((root / artifact.path).read_bytes()).hexdigest()
+    assert (root / kept[f"[erased:{erased.subject}].csv"].path).read_text() == "score\n0.9\n"
