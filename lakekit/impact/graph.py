@@ -125,6 +125,10 @@ class LakeLineage:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
 
+    def edges(self) -> list[StoredEdge]:
+        """Every column edge of the lake's current lineage (each table's latest transform), with its versions."""
+        return current_edges(self._storage)
+
     def upstream(self, ref: str) -> LineageGraph:
         """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``."""
         return walk(self._storage, ref, "upstream")
