@@ -31,7 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 def _columns() -> int:
     """Value columns per table so that the transforms make about ``EDGES`` edges (2 per column, 3 for the join)."""
-    return max(1, (EDGES // max(1, TABLES - RAW) - 3) // 2)
+    return max(1, (-(-EDGES // max(1, TABLES - RAW)) - 2) // 2)
 
 
 def make_lake(root: Path) -> Lake:

@@ -86,6 +86,7 @@ from lakekit.runs.erasures import ReadErasure
 from lakekit.runs.record import Run
 from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleRun, Step
+from lakekit.site.writer import SiteReport
 
 __version__ = "0.1.0"
 
@@ -154,6 +155,7 @@ __all__ = [
     "SchemaDrift",
     "SchemaProvenance",
     "SchemasNotLoaded",
+    "SiteReport",
     "SourceError",
     "SourceFile",
     "SqlError",

@@ -1,4 +1,4 @@
-"""Writing a gathered :class:`~lakekit.site.gather.Site` as a static site that opens from ``file://``.
+"""Writing a gathered :class:`~lakekit.site.pages.Site` as a static site that opens from ``file://``.
 
 The pages are one ``index.html`` with lakekit's own script and style (package data under
 ``lakekit/site/static``) and the graph library, vis-network, copied from the Python package that
@@ -25,7 +25,7 @@ from typing import Any
 
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
-from lakekit.site.gather import Site
+from lakekit.site.pages import Site
 
 MARKER = ".lakekit-site"
 STATIC = ("index.html", "app.js", "app.css")

@@ -16,7 +16,7 @@ import lakekit as lk
 from examples import demo
 from lakekit import site
 from lakekit.site import serve
-from lakekit.site.gather import MASK
+from lakekit.site.pages import MASK
 from tests.site import browser
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from lakekit import site
 from lakekit.cli import app
 from lakekit.core.results import ColumnEdge, StoredEdge
 from lakekit.site import serve
-from lakekit.site.gather import MASK, by_table
+from lakekit.site.pages import MASK, by_table
 
 SCHEMAS = "tests.gdpr.gdpr_models"
 PEOPLE = [(1, "ada@example.org", "Ada Lovelace", "10.1.2.3", "UK"), (2, "alan@example.org", "Alan Turing",
