@@ -69,7 +69,7 @@ def gather(lake: Lake, *, preview: int = 0) -> Site:
         "tables": [_summary(p) for p in tables.values()],
         "runs": [_run_summary(i, bool(stale.get(i.run_id))) for i in infos],
     }
-    return Site(index, tables, runs, gdpr_page(lake, tags))
+    return Site(index, tables, runs, gdpr_page(lake, tables))
 
 
 def _no_edges() -> dict[str, list[list[Any]]]:
@@ -167,8 +167,10 @@ def run_page(lake: Lake, info: RunInfo, infos: Sequence[RunInfo], stale: list[Pa
             "comparison": lake.compare_runs(earlier[-1], info.run_id).asdict() if earlier else None}
 
 
-def gdpr_page(lake: Lake, tags: Mapping[str, Mapping[str, str]]) -> Page:
-    """The audit trail (subjects as salted hashes) and each table's personal-data columns."""
+def gdpr_page(lake: Lake, tables: Mapping[str, Page]) -> Page:
+    """The audit trail (subjects as salted hashes) and each table's personal-data columns: kind, and
+    whether its schema tags it or lineage carried the tag there."""
     return {"audit": [{k: str(v) if v is not None else None for k, v in r.items()}
                       for r in lake.gdpr.audit().to_pylist()],
-            "tags": {t: dict(c) for t, c in tags.items()}}
+            "tags": {t: {c["name"]: {"kind": c["pii"], "from": c["pii_from"]} for c in p["columns"] if c["pii"]}
+                     for t, p in tables.items() if any(c["pii"] for c in p["columns"])}}

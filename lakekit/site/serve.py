@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from lakekit.errors import LakekitError
+from lakekit.errors import LakekitError, UsageError
 
 PAGES = ("/", "/index.html")
 
@@ -37,4 +37,7 @@ def server(folder: Path, rebuild: Callable[[], object], port: int = 0) -> Thread
     """An HTTP server on 127.0.0.1:``port`` (0: any free port) over ``folder``, calling ``rebuild``
     before each page load; ``serve_forever()`` runs it."""
     handler = type("Handler", (_Handler,), {"rebuild": staticmethod(rebuild), "lock": threading.Lock()})
-    return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
+    except OSError as e:
+        raise UsageError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None

@@ -79,6 +79,8 @@ def test_every_table_run_and_page_is_written(small: lk.Lake, tmp_path: Path) -> 
     assert [e[:6] for e in people["edges"]["out"] if e[1] == "email"] == [edge]
     assert edge in [e[:6] for e in contacts["edges"]["in"]]
     assert data[f"runs/{run_id}"]["reads"][0]["table"] == "crm.people"
+    assert data["gdpr"]["tags"]["crm.contacts"] == {"email": {"kind": "email", "from": "lineage"}}
+    assert data["gdpr"]["tags"]["crm.people"]["ip"] == {"kind": "ip", "from": "schema"}
     assert people["preview"] is None
     licence = (tmp_path / "site" / "vendor" / "LICENSE-vis-network.txt").read_text()
     assert "MIT" in licence and "Apache" in licence
@@ -168,3 +170,23 @@ def test_serve_rebuilds_when_a_page_is_loaded(small: lk.Lake, tmp_path: Path) ->
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_an_empty_lake_has_a_site(tmp_path: Path) -> None:
+    site.build(lk.Lake(tmp_path / "lake"), tmp_path / "site")
+    data = _built(tmp_path / "site")
+    assert (data["index"]["tables"], data["index"]["runs"], data["gdpr"]["audit"]) == ([], [], [])
+
+
+def test_a_port_in_use_is_a_one_line_error(small: lk.Lake, tmp_path: Path) -> None:
+    taken = serve.server(tmp_path, lambda: None, 0)
+    try:
+        port = taken.server_address[1]
+        with pytest.raises(lk.UsageError, match=f"cannot serve on 127.0.0.1:{port}"):
+            serve.server(tmp_path, lambda: None, port)
+        failed = CliRunner().invoke(app, ["docs", "serve", "--lake", small.root, "--out", str(tmp_path / "site"),
+                                          "--port", str(port)])
+        assert failed.exit_code == 1 and "Traceback" not in failed.output
+        assert failed.stderr.strip() == f"error: cannot serve on 127.0.0.1:{port}: Address already in use"
+    finally:
+        taken.server_close()

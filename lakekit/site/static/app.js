@@ -441,9 +441,10 @@ async function gdprPage() {
   const g = await LK.load("gdpr");
   show(el("h1", {}, "GDPR"),
     el("h2", {}, "Personal data by table"),
-    table(["table", "columns (kind)"], Object.entries(g.tags).sort().map(([t, cols]) => el("tr", {},
+    table(["table", "columns (kind, tagged by)"], Object.entries(g.tags).sort().map(([t, cols]) => el("tr", {},
       el("td", {}, link(tableHref(t), t)),
-      el("td", {}, Object.entries(cols).map(([c, k]) => c + " (" + k + ")").join(", ")))), { id: "gdpr-tags" }),
+      el("td", {}, Object.entries(cols).map(([c, t]) => c + " (" + t.kind + ", from " + t.from + ")").join(", ")))),
+    { id: "gdpr-tags" }),
     el("h2", {}, "Audit trail"),
     el("p", { class: "muted" }, "Subjects are salted hashes; lakekit never records an identifier."),
     table(["at", "action", "status", "subject", "reason", "request"], g.audit.map((r) => el("tr", {},
