@@ -20,15 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow.compute as pc
-
 import lakekit
 from lakekit.core.results import StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
-
-_NOTHING = pc.scalar(False)
-"""A filter no row passes: a table's columns without reading its rows."""
 
 MASK = "•••"
 """What a preview shows in place of a value of a column tagged as personal data."""
@@ -110,18 +105,18 @@ def table_page(lake: Lake, table: str, edges: Mapping[str, list[list[Any]]], rea
     """One table: schema with tags and where they came from, history, edges, preview (masked)."""
     schema = lake.schema(table)
     declared = schema.pii if schema is not None else {}
-    history = lake.history(table)
+    summary = lake.summary(table)
     return {
         "name": table,
         "namespace": table.split(".", 1)[0],
-        "version": history[0].version if history else None,
-        "rows": lake.read(table, columns=[]).num_rows,
+        "version": summary.version,
+        "rows": summary.rows,
         "quarantined": lake.quarantine(table).num_rows,
         "schema_name": schema.name if schema is not None else None,
         "schema_hash": schema.hash if schema is not None else None,
-        "columns": [{"name": f.name, "type": str(f.type), "pii": tagged.get(f.name),
-                     "pii_from": _origin(f.name, declared, tagged)} for f in lake.read(table, filter=_NOTHING).schema],
-        "history": [{**e.asdict(), "read_by": sorted(reads.get(e.version, []))} for e in history],
+        "columns": [{"name": c, "type": t, "pii": tagged.get(c), "pii_from": _origin(c, declared, tagged)}
+                    for c, t in summary.columns.items()],
+        "history": [{**e.asdict(), "read_by": sorted(reads.get(e.version, []))} for e in lake.history(table)],
         "edges": dict(edges),
         "preview": _preview(lake, table, preview, tagged) if preview else None,
     }
