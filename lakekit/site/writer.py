@@ -60,9 +60,11 @@ def write(site: Site, out: Path) -> SiteReport:
             _data(staging / "data", f"runs/{run_id}", page)
         (staging / MARKER).write_text("written by lakekit docs build\n")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
+        previous = staging.with_name(f"{staging.name}-previous")
         if out.exists():
-            shutil.rmtree(out)
+            out.rename(previous)  # moved aside, not deleted first: the old site is gone only once the new one is in
         staging.rename(out)
+        shutil.rmtree(previous, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return SiteReport(str(out), files, len(site.tables), len(site.runs))

@@ -139,6 +139,18 @@ def test_a_rebuild_replaces_its_site_but_never_a_foreign_folder(small: lk.Lake, 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder left
 
 
+def test_a_failed_build_leaves_the_previous_site_as_it_was(small: lk.Lake, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site.build(small, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = site.gather(small)
+    broken.tables["bad\0name"] = {}  # no file can be named so: writing it fails half-way
+    with pytest.raises(ValueError, match="null"):
+        site.write(broken, out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_cli_build_and_its_one_line_error(small: lk.Lake, tmp_path: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["docs", "build", "--lake", small.root, "--out", str(tmp_path / "site"), "--json"])
