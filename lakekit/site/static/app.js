@@ -346,7 +346,7 @@ function draw(canvas, focus, edges, runs, dir) {
     { layout: { hierarchical: { direction: "LR", sortMethod: "directed", levelSeparation: 220 } },
       physics: false, interaction: { hover: true, navigationButtons: false, keyboard: true },
       edges: { font: { size: 10, align: "middle" }, smooth: { type: "cubicBezier" } } });
-  network.on("doubleClick", (params) => {
+  network.on("click", (params) => {
     const id = params.nodes[0];
     if (!id) return;
     if (id.startsWith("r:")) location.hash = runHref(id.slice(2));
