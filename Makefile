@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENV := $(if $(filter .venv,$(VENV)),$(STAMP))
 
-.PHONY: demo test lint lint-style lint-types lint-layers bench fuzz clean
+.PHONY: demo test lint lint-style lint-types lint-layers bench fuzz clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint-types: $(ENV)
 lint-layers: $(ENV)
 	$(BIN)/lint-imports --no-cache
 
-test: $(ENV) lint
+# The site test (tests/site) opens the built site in Debian's chromium, driven by Playwright: a
+# browser download needs the internet, the distribution's package does not. Installed once, as root.
+CHROMIUM ?= chromium
+browser:
+	command -v $(CHROMIUM) >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+
+test: $(ENV) lint browser
 	$(BIN)/python -m pytest lakekit tests
 
 # The hostile-input suite with a larger budget (10 fuzz tests x FUZZ_EXAMPLES cases, plus the seed

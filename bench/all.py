@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("sql", "transform", "ingest", "runs", "lineage", "timetravel", "validate", "gdpr", "features")
+BENCHES = ("sql", "transform", "ingest", "runs", "lineage", "timetravel", "validate", "gdpr", "features", "site")
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from lakekit.core.results import (
     RunStatus,
     SourceFile,
     StoredEdge,
+    TableSummary,
     TransformResult,
     ValidationReport,
     Verdict,
@@ -87,6 +88,7 @@ from lakekit.runs.erasures import ReadErasure
 from lakekit.runs.record import Run
 from lakekit.runs.recorded import Artifact, Read, RunDependency, RunInfo
 from lakekit.runs.replay import InputChange, Reproduction, RunComparison, StaleRun, Step
+from lakekit.site.writer import SiteReport
 
 __version__ = "0.1.0"
 
@@ -156,6 +158,7 @@ __all__ = [
     "SchemaDrift",
     "SchemaProvenance",
     "SchemasNotLoaded",
+    "SiteReport",
     "SourceError",
     "SourceFile",
     "SqlError",
@@ -166,6 +169,7 @@ __all__ = [
     "TableErasure",
     "TableHit",
     "TableNotFound",
+    "TableSummary",
     "TableVacuum",
     "TooManyConflicts",
     "TransformProvenance",

@@ -21,6 +21,7 @@ from lakekit.core.results import (
     RecordedSchema,
     RerunStep,
     RunStatus,
+    TableSummary,
     TransformResult,
     ValidationReport,
     WriteMode,
@@ -96,6 +97,11 @@ class Lake:
     def history(self, table: str) -> list[HistoryEntry]:
         """Versions of ``table``, newest first, with provenance."""
         return history.history(self._storage, table)
+
+    def summary(self, table: str) -> TableSummary:
+        """The latest version of ``table``, its row count and its columns with their types, at a glance."""
+        version, rows, schema = self._storage.summary(table)
+        return TableSummary(table, version, rows, {f.name: str(f.type) for f in schema})
 
     def read(
         self,

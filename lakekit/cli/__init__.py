@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 import lakekit
-from lakekit.cli import features, gdpr, impact, lineage, query, runs, tables, transforms, validation
+from lakekit.cli import docs, features, gdpr, impact, lineage, query, runs, tables, transforms, validation
 from lakekit.cli._common import ExitCode, add_global_options, err, option, out
 from lakekit.errors import LakekitError
 
@@ -69,6 +69,7 @@ runs.register(app)
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(gdpr.app, name="gdpr")
 app.add_typer(features.app, name="features")
+app.add_typer(docs.app, name="docs")
 
 
 def main() -> None:

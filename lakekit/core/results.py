@@ -259,6 +259,16 @@ class RerunStep(Result):
 
 
 @dataclass(frozen=True)
+class TableSummary(Result):
+    """A table's latest version at a glance: its number, its rows, its columns (name → plain Arrow type)."""
+
+    table: str
+    version: int
+    rows: int
+    columns: dict[str, str]
+
+
+@dataclass(frozen=True)
 class RecordedSchema(Result):
     """The schema the lake recorded for a table at ``version``: its name, hash and definition.
 

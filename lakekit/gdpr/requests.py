@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from lakekit.core.results import Result
-from lakekit.gdpr import commits, erasure, export, proof, subjects, trail
+from lakekit.gdpr import commits, erasure, export, proof, subjects, tags, trail
 from lakekit.gdpr.erasure import ErasureReport
 from lakekit.gdpr.subjects import SubjectReport
 from lakekit.index.provenance import new_id
@@ -80,6 +80,12 @@ class Gdpr:
     def verify(self, **identifiers: Any) -> Verification:
         """Decode every file under the root and search it for the subject (the proof of an erasure)."""
         return verify(self._storage, identifiers, self._catalog)
+
+    def tags(self) -> dict[str, dict[str, str]]:
+        """Data table → column → the kind of personal data it holds: tagged by its schema, or
+        carried there by lineage (a transform or a run write copying a tagged column's values)."""
+        return {t.table: {c: tag.kind for c, tag in sorted(t.columns.items())}
+                for t in tags.tagged_tables(self._storage, self._catalog).values() if t.place == "table"}
 
     def audit(self, **identifiers: Any) -> pa.Table:
         """The audit trail (of one subject when identifiers are given), oldest first."""

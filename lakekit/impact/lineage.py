@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lakekit import runs
-from lakekit.core.results import LineageGraph
+from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.impact import openlineage
-from lakekit.impact.graph import walk
+from lakekit.impact.graph import current_edges, walk
 from lakekit.impact.openlineage import Event
 from lakekit.lineage.render import RunNode, to_mermaid
 from lakekit.storage.delta import Storage
@@ -22,6 +22,10 @@ class LakeLineage:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
+
+    def edges(self) -> list[StoredEdge]:
+        """Every column edge of the lake's current lineage (each table's latest transform), with its versions."""
+        return current_edges(self._storage)
 
     def upstream(self, ref: str) -> LineageGraph:
         """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``."""

@@ -32,7 +32,7 @@ from lakekit.sources.formats import fsspec_options
 from lakekit.storage import filesystems
 from lakekit.storage.failures import engine, translated
 from lakekit.storage.roots import glob_escape, table_folder
-from lakekit.storage.scan import quote, select_rows
+from lakekit.storage.scan import canonical_schema, quote, select_rows
 
 META_NAMESPACE = "_lakekit"
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
@@ -259,6 +259,14 @@ class Storage:
         """pyarrow's own filesystem rooted at ``uri``, where it has one (local, S3)."""
         found = filesystems.native(uri, self.options)
         return None if found is None else pafs.SubTreeFileSystem(found[1], found[0])
+
+    def summary(self, table: str) -> tuple[int, int, pa.Schema]:
+        """The latest version of ``table``, its rows (counted from the files' metadata) and its schema
+        in plain types, from one open of the table."""
+        dt = self.open(table)
+        ds = self.dataset(table, snapshot=dt)
+        with engine(table, "read"):
+            return dt.version(), ds.count_rows(), canonical_schema(ds.schema)
 
     def read(
         self,

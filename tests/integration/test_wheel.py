@@ -67,6 +67,7 @@ def test_the_wheel_holds_lakekit_alone(installed: tuple[Path, Path]) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"lakekit", f"lakekit-{lakekit.__version__}.dist-info"}
     assert "lakekit/index/schemas.py" in names and "lakekit/py.typed" in names
+    assert {f"lakekit/site/static/{n}" for n in ("index.html", "app.js", "app.css")} <= set(names)
 
 
 def test_a_fresh_install_runs_and_starts_a_project(installed: tuple[Path, Path], tmp_path: Path) -> None:
@@ -89,3 +90,5 @@ def test_a_fresh_install_runs_and_starts_a_project(installed: tuple[Path, Path],
     assert (loaded["rows"], loaded["quarantined"]) == (1, 1)  # governed by the project's example schema
     found = json.loads(_run(lake_cli, "gdpr", "find", "email=ann@example.com", "--json", cwd=project).stdout)
     assert [t["table"] for t in found["tables"]] == ["raw.customers"]
+    _run(lake_cli, "docs", "build", "--out", "site", cwd=project)  # the pages are package data of the wheel
+    assert {p.name for p in (project / "site").iterdir()} >= {"index.html", "app.js", "vendor", "data"}

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable, write_deltalake
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lakekit.errors import ColumnNotFound, Conflict, LakekitError, TableNotFound, UsageError, VersionNotFound
@@ -163,3 +163,19 @@ def test_a_table_name_is_a_folder_two_deep(name: str) -> None:
 def test_other_names_are_usage_errors(bad: str) -> None:
     with pytest.raises(UsageError):
         split_name(bad)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 10**6), min_size=1, max_size=5), min_size=1, max_size=3))
+def test_a_summary_counts_the_latest_version_and_names_its_plain_types(tmp_path_factory, batches) -> None:
+    storage = Storage(normalise_root(tmp_path_factory.mktemp("lake")))
+    for n, ids in enumerate(batches):
+        storage.write(T, _rows(*ids), mode="append", commit=Commit(), base=storage.open(T) if n else None)
+    version, rows, schema = storage.summary(T)
+    assert (version, rows) == (len(batches) - 1, sum(map(len, batches)))
+    assert schema == storage.read(T).schema
+    storage.merge(T, _rows(batches[0][0]), keys=["id"], commit=Commit(), base=storage.open(T))  # rewrites a file
+    version, rows, schema = storage.summary(T)
+    assert (version, rows, schema.field("name").type) == (len(batches), sum(map(len, batches)), pa.string())
+    with pytest.raises(TableNotFound):
+        storage.summary("raw.absent")

@@ -1,0 +1,204 @@
+"""`lakekit docs build | serve` on a small lake: what each page holds, masking, replacing a site, serving."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import lakekit as lk
+from lakekit import site
+from lakekit.cli import app
+from lakekit.core.results import ColumnEdge, StoredEdge
+from lakekit.site import serve
+from lakekit.site.pages import MASK, by_table
+
+SCHEMAS = "tests.gdpr.gdpr_models"
+PEOPLE = [(1, "ada@example.org", "Ada Lovelace", "10.1.2.3", "UK"), (2, "alan@example.org", "Alan Turing",
+                                                                     "10.4.5.6", "UK")]
+
+
+def _lake(root: Path, people: list[tuple[int, str, str, str, str]] = PEOPLE) -> lk.Lake:
+    """crm.people (tagged by its schema), crm.contacts (its e-mails, tagged through lineage), a run reading both."""
+    lake = lk.Lake(root / "lake", schemas=SCHEMAS)
+    path = root / "people.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([("user_id", "email", "name", "ip", "country"), *people])
+    lake.ingest("crm.people", str(path))
+    lake.transform("crm.contacts", "SELECT email, country FROM crm.people WHERE country <> 'XX'", dialect="duckdb")
+    with lake.start_run("churn", params={"depth": 3}) as run:
+        run.read("crm.people", columns=["user_id", "country"])
+        run.read("crm.contacts")
+        run.log_metrics({"auc": 0.75})
+    return lake
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> lk.Lake:
+    return _lake(tmp_path)
+
+
+def _built(out: Path) -> dict[str, object]:
+    """Every data file of a built site, by key, as the page would load it."""
+    found = {}
+    for path in (out / "data").rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        key, _, value = text.removeprefix("LK.put(").removesuffix(");\n").partition(", ")
+        found[json.loads(key)] = json.loads(value)
+    return found
+
+
+def _personal(values: list[tuple[int, str, str, str, str]]) -> set[str]:
+    return {v for p in values for v in p[1:4]}
+
+
+def test_every_table_run_and_page_is_written(small: lk.Lake, tmp_path: Path) -> None:
+    report = site.build(small, tmp_path / "site")
+    data = _built(tmp_path / "site")
+    run_id = small.runs().column("run_id")[0].as_py()
+    assert (report.tables, report.runs) == (2, 1)
+    assert set(data) == {"index", "gdpr", "tables/crm.people", "tables/crm.contacts", f"runs/{run_id}"}
+    index = data["index"]
+    assert [t["name"] for t in index["tables"]] == small.tables()
+    assert index["runs"][0]["inputs"] == small.run(run_id).inputs
+    people, contacts = data["tables/crm.people"], data["tables/crm.contacts"]
+    assert [h["version"] for h in people["history"]] == [h.version for h in small.history("crm.people")]
+    assert people["history"][0]["read_by"] == [run_id] and people["rows"] == 2
+    tags = {c["name"]: (c["pii"], c["pii_from"]) for c in contacts["columns"]}
+    assert tags["email"] == ("email", "lineage") and tags["country"] == (None, None)
+    assert {c["name"]: c["pii_from"] for c in people["columns"]}["ip"] == "schema"
+    edge = ["crm.people", "email", "crm.contacts", "email", "direct", "identity"]
+    assert [e[:6] for e in people["edges"]["out"] if e[1] == "email"] == [edge]
+    assert edge in [e[:6] for e in contacts["edges"]["in"]]
+    assert data[f"runs/{run_id}"]["reads"][0]["table"] == "crm.people"
+    assert data["gdpr"]["tags"]["crm.contacts"] == {"email": {"kind": "email", "from": "lineage"}}
+    assert data["gdpr"]["tags"]["crm.people"]["ip"] == {"kind": "ip", "from": "schema"}
+    assert people["preview"] is None
+    licence = (tmp_path / "site" / "vendor" / "LICENSE-vis-network.txt").read_text()
+    assert "MIT" in licence and "Apache" in licence
+
+
+def test_preview_masks_columns_tagged_as_personal_data(small: lk.Lake, tmp_path: Path) -> None:
+    site.build(small, tmp_path / "site", preview=1)
+    data = _built(tmp_path / "site")
+    people, contacts = data["tables/crm.people"]["preview"], data["tables/crm.contacts"]["preview"]
+    assert len(people["rows"]) == 1
+    row = dict(zip(people["columns"], people["rows"][0], strict=True))
+    assert row["country"] == "UK" and {row[c] for c in ("user_id", "email", "name", "ip")} == {MASK}
+    assert [dict(zip(contacts["columns"], r, strict=True))["email"] for r in contacts["rows"]] == [MASK]
+
+
+_WORD = st.text(st.characters(min_codepoint=ord("a"), max_codepoint=ord("z")), min_size=6, max_size=12)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_WORD, _WORD, st.integers(1, 254)), min_size=1, max_size=4, unique_by=lambda p: p[0]))
+def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]]) -> None:
+    rows = [(i + 1, f"{a}@example.org", f"{b} {a}", f"10.9.8.{n}", "UK") for i, (a, b, n) in enumerate(people)]
+    with tempfile.TemporaryDirectory() as folder:
+        lake = _lake(Path(folder), rows)
+        site.build(lake, Path(folder) / "site", preview=10)
+        text = "\n".join(p.read_text(encoding="utf-8") for p in (Path(folder) / "site").rglob("*") if p.is_file())
+        assert lake.read("crm.people").num_rows == len(rows)
+        assert [v for v in _personal(rows) if v in text] == []
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a.x", "a.y", "b.z"]), st.sampled_from(["c", "d"]),
+                          st.sampled_from(["b.z", "c.w"]), st.sampled_from(["e", "*"]),
+                          st.sampled_from([("direct", "identity"), ("indirect", "join")])), max_size=12))
+def test_each_edge_is_in_its_source_tables_out_and_its_targets_in(rows: list) -> None:
+    edges = [StoredEdge(ColumnEdge(s, sc, t, tc, *kind), 1, 2, "x") for s, sc, t, tc, kind in rows]
+    grouped = by_table(edges)
+    for e in edges:
+        row = [e.edge.source_table, e.edge.source_column, e.edge.target_table, e.edge.target_column, e.edge.kind,
+               e.edge.subtype, 1, 2, "x"]
+        assert row in grouped[e.edge.source_table]["out"] and row in grouped[e.edge.target_table]["in"]
+    assert sum(len(g["out"]) for g in grouped.values()) == sum(len(g["in"]) for g in grouped.values()) == len(edges)
+
+
+def test_a_rebuild_replaces_its_site_but_never_a_foreign_folder(small: lk.Lake, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site.build(small, out)
+    (out / "data" / "tables" / "gone.old.js").write_text("stale")
+    site.build(small, out)
+    assert not (out / "data" / "tables" / "gone.old.js").exists() and (out / "index.html").exists()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(lk.UsageError, match="mine"):
+        site.build(small, foreign)
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder left
+
+
+def test_a_failed_build_leaves_the_previous_site_as_it_was(small: lk.Lake, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site.build(small, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = site.gather(small)
+    broken.tables["bad\0name"] = {}  # no file can be named so: writing it fails half-way
+    with pytest.raises(ValueError, match="null"):
+        site.write(broken, out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_build_and_its_one_line_error(small: lk.Lake, tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["docs", "build", "--lake", small.root, "--out", str(tmp_path / "site"), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["tables"] == 2
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x").write_text("")
+    failed = runner.invoke(app, ["docs", "build", "--lake", small.root, "--out", str(tmp_path / "other")])
+    assert failed.exit_code == 1
+    assert failed.stderr.count("\n") == 1 and "lakekit did not write" in failed.stderr
+    assert "Traceback" not in failed.output
+
+
+def test_serve_rebuilds_when_a_page_is_loaded(small: lk.Lake, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site.build(small, out)
+    httpd = serve.server(out, lambda: site.build(small, out), 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        assert httpd.server_address[0] == "127.0.0.1"
+        small.transform("crm.countries", "SELECT DISTINCT country FROM crm.people", dialect="duckdb")
+        with urllib.request.urlopen(f"{base}/data/index.js") as r:
+            assert "crm.countries" not in r.read().decode()
+        with urllib.request.urlopen(f"{base}/") as r:
+            assert r.status == 200 and b"app.js" in r.read()
+        with urllib.request.urlopen(f"{base}/data/index.js") as r:
+            assert "crm.countries" in r.read().decode()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_empty_lake_has_a_site(tmp_path: Path) -> None:
+    site.build(lk.Lake(tmp_path / "lake"), tmp_path / "site")
+    data = _built(tmp_path / "site")
+    assert (data["index"]["tables"], data["index"]["runs"], data["gdpr"]["audit"]) == ([], [], [])
+
+
+def test_a_port_in_use_is_a_one_line_error(small: lk.Lake, tmp_path: Path) -> None:
+    taken = serve.server(tmp_path, lambda: None, 0)
+    try:
+        port = taken.server_address[1]
+        with pytest.raises(lk.UsageError, match=f"cannot serve on 127.0.0.1:{port}"):
+            serve.server(tmp_path, lambda: None, port)
+        failed = CliRunner().invoke(app, ["docs", "serve", "--lake", small.root, "--out", str(tmp_path / "site"),
+                                          "--port", str(port)])
+        assert failed.exit_code == 1 and "Traceback" not in failed.output
+        assert failed.stderr.strip() == f"error: cannot serve on 127.0.0.1:{port}: Address already in use"
+    finally:
+        taken.server_close()
