@@ -156,10 +156,10 @@ def _run_summary(info: RunInfo, stale: bool) -> Page:
 def run_page(lake: Lake, info: RunInfo, infos: Sequence[RunInfo], stale: list[Page]) -> Page:
     """One run as recorded, why it is stale (if it is), and how it differs from the run of the same
     name before it (input versions, row changes, params, metrics)."""
-    earlier = [i.run_id for i in infos if i.name == info.name and i.started_at < info.started_at]
-    return {**info.asdict(), "stale": stale,
-            "previous": earlier[-1] if earlier else None,
-            "comparison": lake.compare_runs(earlier[-1], info.run_id).asdict() if earlier else None}
+    earlier = [i for i in infos if i.name == info.name and i.started_at < info.started_at]
+    previous = max(earlier, key=lambda i: i.started_at).run_id if earlier else None
+    return {**info.asdict(), "stale": stale, "previous": previous,
+            "comparison": lake.compare_runs(previous, info.run_id).asdict() if previous else None}
 
 
 def gdpr_page(lake: Lake, tables: Mapping[str, Page]) -> Page:

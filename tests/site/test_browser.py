@@ -92,7 +92,7 @@ def test_tables_lineage_and_runs_pages(built: Built, tmp_path: Path) -> None:
             page.goto(built.url + hash_)
             page.wait_for_selector("h1")
             page.screenshot(path=built.screens / f"{name}.png", full_page=True)
-        first, later = (r["run_id"] for r in lake.runs("job-seeker").to_pylist()[:2])
+        later, first = (r["run_id"] for r in lake.runs("job-seeker").to_pylist()[:2])  # newest first
         page.goto(f"{built.url}#/compare/{first}/{later}")
         page.wait_for_selector("table")
         assert "row changes" in page.inner_text("main")
