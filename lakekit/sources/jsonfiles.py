@@ -229,15 +229,17 @@ def read_json_array(src: Source, digest: Digest | None = None) -> pa.RecordBatch
         raise SourceError(src.uri, "empty: no header or records")
     check_text(src.uri, data, 1, records=False)
     try:
-        records = json.loads(data, object_pairs_hook=_unique_keys(src.uri), parse_float=_finite(src.uri))
+        records = json.loads(data.decode("utf-8"),  # given bytes, json would take "[\0" for UTF-16
+                             object_pairs_hook=_unique_keys(src.uri), parse_float=_finite(src.uri))
     except json.JSONDecodeError as e:
         raise SourceError(src.uri, "invalid JSON", line=e.lineno) from None
     except RecursionError:
         raise SourceError(src.uri, f"nested deeper than {columns.MAX_DEPTH} levels") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise SourceError(src.uri, "expected a JSON array of objects (use format='ndjson' for one object per line)")
+    names = list(dict.fromkeys(k for r in records for k in r))  # every record's keys, not the first's alone
     try:
-        table = pa.Table.from_pylist(records)
+        table = pa.Table.from_pydict({n: [r.get(n) for r in records] for n in names})
     except UnicodeEncodeError:  # Python's parser takes "\ud800" for a character; it is half of one
         raise SourceError(src.uri, "malformed JSON: a string escapes half of a surrogate pair") from None
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):

@@ -58,7 +58,7 @@ def _read_parquet(src: Source) -> pa.RecordBatchReader:
             handle = src.path if src.local else open_stream(src)
         pf = pq.ParquetFile(handle)
         schema = pf.schema_arrow
-    except (pa.ArrowException, OSError):
+    except (pa.ArrowException, OSError, UnicodeDecodeError):  # a name in the footer that is not UTF-8
         raise SourceError(src.uri, "not a readable Parquet file") from None
     columns.check(src.uri, schema)
     return guarded(src, pa.RecordBatchReader.from_batches(schema, pf.iter_batches(batch_size=65536)),

@@ -3,6 +3,7 @@ the lake as it was, and never echo a value; files a reader would load changed ar
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -37,6 +38,14 @@ def _lake_state(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*"))}
 
 
+_FUZZED_PARQUET = (  # found by make fuzz: a footer whose column name is not UTF-8 (a UnicodeDecodeError)
+    "UEFSMRUEFVAVPEwVChUAEgAAKAAADQEAAQ0IAAINCDwDAAAAAAAAAAQAAAAAAAAAEQAVFhUaLBUKFRAVBhUGHBgIBAAAAAAAAAAYCAAAAAAAAAAAFgAo"
+    "KAQAAAAAAAAAGAgAAAAAAAAAABERAAAACygCAAAACgEDA4hGABUEGSw1ABgGc2NoZW1hFQIAFQQlAhgCY7AAFgoZHBkcJgAcFQQZNQAGEBkYAmMwFQIW"
+    "ChaAAhbwASZgJggcGAgEAAAAAAAAABgIAAAAAAAAAAAWACgIBAAAAAAAAAAYCAAAAAAAAAAAEREAGSwVBBUAFQIAFQAVEBUCADwpBhkmAAoAAAAWgAIW"
+    "CiYIFvABABkcGAxBUlJPVzpjY2hlbWEYrAEvLy8vLzNnQUFBQVFBQUFBQUFBS0FBd0FCZ0FGQUFnQUNnQUFBQUFCQkFBTUFBQUFDQUFJQUFBQUJBQUlB"
+    "QUFBQkFBQUFBRUFBQUFVQUFBQUVBQVVBQWdBQmdBSEFBd0FBQUFRQUJBQUFBQUFBQUVTRUFBQUFCd0FBQUFFQUFBQUFBQUFBQUlBQUFCak1DQUFBQUFH"
+    "QUFnQUJnQUdBQUFBQUFBQUFBQUFBQUE9ABggcGFycXVldC1jcHAlYXJyb3cgdmVyc2lvbiAyNi4wLjEZHBwAAAB4AQAAUEFSMQ==")
+
 REFUSED: dict[str, tuple[str, bytes, str]] = {
     "empty file": ("e.csv", b"", "empty file"),
     "blank ndjson": ("e.ndjson", b"\n\n", "empty"),
@@ -63,6 +72,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
                         "nested deeper than 64 levels"),
     "JSON duplicate key": ("k.json", f'[{{"a": 1, "a": "{SECRET}"}}]'.encode(), "an object repeats a key"),
     "JSON NaN": ("n.json", b'[{"a": NaN}]', "NaN is not a JSON number"),
+    "JSON array starting with NUL": ("z.json", b"[\x00,[],1]", "line 1: invalid JSON"),
+    "Parquet footer with a name not UTF-8": ("u.parquet", base64.b64decode(_FUZZED_PARQUET), "not a readable Parquet"),
     "JSON lone surrogate": ("s.json", b'[{"a": "\\ud800"}, {"b": 1}]', "half of a surrogate pair"),
     "NDJSON lone surrogate": ("s.ndjson", b'{"a": "\\udc00"}\n', "malformed JSON: The surrogate pair"),
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
