@@ -38,7 +38,10 @@ def read_csv(src: Source, table: Mapping[str, pa.DataType] | None = None,
     # The header and inferred types come from a reader of their own, without the digest: a refused
     # reader over the digest's Python file may still be reading ahead when dropped, and a thread
     # of Arrow's that frees it at exit needs the GIL, which aborts the interpreter.
-    if _blank_first_line(src):
+    start = _start(src)
+    if start.startswith(b"PAR1"):
+        raise SourceError(src.uri, "the file starts as Parquet does, not as text (is the format right?)")
+    if start.removeprefix(b"\xef\xbb\xbf").startswith((b"\n", b"\r")):
         raise SourceError(src.uri, "the first line, the header, is empty", line=1)
     head = _head(src)
     schema = head.schema
@@ -129,15 +132,14 @@ class _LineEnd(io.RawIOBase):
         super().close()
 
 
-def _blank_first_line(src: Source) -> bool:
-    """Whether the file starts with an empty line (the reader would skip it and take the next line,
-    a row, for the header)."""
+def _start(src: Source) -> bytes:
+    """The file's first bytes: a file starting with an empty line would have its next line, a row,
+    taken for the header; one starting with Parquet's magic number is no CSV."""
     try:
         with open_stream(src) as stream:
-            start = stream.read(8)
+            return stream.read(8)
     except (pa.ArrowException, OSError):  # the reader says what is wrong with the file
-        return False
-    return start.removeprefix(b"\xef\xbb\xbf").startswith((b"\n", b"\r"))
+        return b""
 
 
 def _lone_header(src: Source) -> bytes | None:

@@ -72,6 +72,7 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
                         "nested deeper than 64 levels"),
     "JSON duplicate key": ("k.json", f'[{{"a": 1, "a": "{SECRET}"}}]'.encode(), "an object repeats a key"),
     "JSON NaN": ("n.json", b'[{"a": NaN}]', "NaN is not a JSON number"),
+    "Parquet's magic read as CSV": ("p.csv", b"PAR1PAR1", "the file starts as Parquet does"),
     "JSON array starting with NUL": ("z.json", b"[\x00,[],1]", "line 1: invalid JSON"),
     "Parquet footer with a name not UTF-8": ("u.parquet", base64.b64decode(_FUZZED_PARQUET), "not a readable Parquet"),
     "JSON lone surrogate": ("s.json", b'[{"a": "\\ud800"}, {"b": 1}]', "half of a surrogate pair"),
