@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, objects, open_lake, out, print_json, print_records
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -60,6 +60,11 @@ def export(
     """Write the subject's data, its sources and the runs that used it to a JSON file (Art. 15)."""
     data = open_lake(ctx).gdpr.export(to=to, **_subject(ids))
     rows = sum(len(rows) for t in data["tables"].values() for rows in t["versions"].values())
+    if as_json(ctx):  # what was written, never the data nor the file's name (it may spell an identifier)
+        print_json({"subject": data["subject"], "exported_at": data["exported_at"], "rows": rows,
+                    "tables": sorted(data["tables"]), "artifacts": len(data["artifacts"]),
+                    "runs": [r["run_id"] for r in data["runs"]]})
+        return
     out.print(f"subject {data['subject']}: {rows} row(s) over {len(data['tables'])} table(s) and their versions, "
               f"{len(data['artifacts'])} artifact(s), written to the file given")
 
@@ -110,7 +115,7 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
 def audit(ctx: typer.Context,
           ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None) -> None:
     """The audit trail of GDPR requests (who, when, why, which subject hash, what changed)."""
-    rows = open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist()
+    rows = objects(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), "details")
     if as_json(ctx):
         print_json(rows)
         return

@@ -13,6 +13,7 @@ from lakekit.cli._common import (
     err,
     first_rows,
     key_value,
+    objects,
     open_lake,
     out,
     print_json,
@@ -57,12 +58,12 @@ def list_runs(
     name: Annotated[str | None, typer.Option("--name", help="Only runs of this name.")] = None,
 ) -> None:
     """Recorded runs, oldest first."""
-    records = open_lake(ctx).runs(name).to_pylist()
+    records = objects(open_lake(ctx).runs(name).to_pylist(), "params", "metrics", "tags")
     if as_json(ctx):
         print_json(records)
         return
     print_records([{"run": r["run_id"], "name": r["name"], "status": r["status"], "error": r["error"],
-                    "started": r["started_at"], "ended": r["ended_at"], "metrics": json.loads(r["metrics"]) or None}
+                    "started": r["started_at"], "ended": r["ended_at"], "metrics": r["metrics"] or None}
                    for r in records], title="runs")
 
 

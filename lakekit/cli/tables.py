@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import pyarrow as pa
 import typer
@@ -17,6 +15,7 @@ from lakekit.cli._common import (
     as_json,
     first_rows,
     key_value,
+    objects,
     open_lake,
     option,
     out,
@@ -144,14 +143,8 @@ def show(
     if as_json(ctx):
         print_json(head)
     else:
-        print_records([{k: _short(v) for k, v in r.items()} for r in head], columns=data.column_names,
+        print_records(head, columns=data.column_names,
                       title=f"{table}: {min(limit, data.num_rows)} of {data.num_rows:,} rows")
-
-
-def _short(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def loads(
@@ -159,10 +152,8 @@ def loads(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
 ) -> None:
     """Loads of TABLE: load id, version, files with fingerprints, provenance metadata."""
-    records = open_lake(ctx).loads(table).to_pylist()
-    for r in records:
-        r["files"] = json.loads(r["files"] or "[]")
-        r["metadata"] = json.loads(r["metadata"] or "{}")
+    records = [{**r, "files": r["files"] or [], "metadata": r["metadata"] or {}}
+               for r in objects(open_lake(ctx).loads(table).to_pylist(), "files", "metadata")]
     if as_json(ctx):
         print_json(records)
         return

@@ -3,12 +3,11 @@ failed, and the schema the lake recorded for a table."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, first_rows, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, objects, open_lake, out, print_json, print_records
 from lakekit.errors import LakekitError
 
 TableArg = Annotated[str, typer.Argument(help="Table, namespace.name.")]
@@ -48,12 +47,12 @@ def quarantine(
 ) -> None:
     """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(ctx).quarantine(table)
-    head = first_rows(rows, limit)
+    head = objects(first_rows(rows, limit), "_errors")
     if as_json(ctx):
         print_json(head)
         return
     for r in head:
-        r["_errors"] = ", ".join(f"{e['column']}: {e['check']}" for e in json.loads(r.get("_errors") or "[]"))
+        r["_errors"] = ", ".join(f"{e['column']}: {e['check']}" for e in r.get("_errors") or [])
     print_records(head, columns=rows.column_names, title=f"quarantine of {table}: {rows.num_rows:,} rows")
 
 
