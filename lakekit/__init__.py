@@ -62,6 +62,7 @@ from lakekit.errors import (
     UnsupportedTable,
     UsageError,
     ValidationFailed,
+    VersionGone,
     VersionNotFound,
 )
 from lakekit.features import FeatureView, ViewInfo
@@ -176,6 +177,7 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "Verification",
+    "VersionGone",
     "VersionNotFound",
     "ViewInfo",
     "WriteMode",
