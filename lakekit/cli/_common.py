@@ -168,9 +168,9 @@ def objects(records: Iterable[Mapping[str, Any]], *columns: str) -> list[dict[st
 def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, TaskID]]:
     """A progress bar on stderr while the block runs: its elapsed time and a bar the block may
     advance (``bar.update(task, total=…, completed=…, description=…)``; it pulses until it
-    has a total). Off when stdout is not a terminal or under ``--json``."""
+    has a total). Off when stdout (or stderr) is not a terminal, and under ``--json``."""
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
-                  transient=True, disable=as_json(ctx) or not out.is_terminal) as bar:
+                  transient=True, disable=as_json(ctx) or not (out.is_terminal and err.is_terminal)) as bar:
         yield bar, bar.add_task(description, total=None)
 
 

@@ -18,6 +18,7 @@ from lakekit.cli._common import (
     out,
     print_json,
     print_records,
+    progress,
 )
 
 RunArg = Annotated[str, typer.Argument(help="Run id (see `lakekit runs list`).")]
@@ -90,7 +91,8 @@ def show(ctx: typer.Context, run_id: RunArg) -> None:
 @app.command("reproduce")
 def reproduce(ctx: typer.Context, run_id: RunArg) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
-    tables = open_lake(ctx).reproduce(run_id)
+    with progress(ctx, f"reproduce run {run_id}"):
+        tables = open_lake(ctx).reproduce(run_id)
     erased = {e.input: e for e in tables.erased}
     rows = []
     for k, t in tables.items():
@@ -151,7 +153,8 @@ def error_slices(
     if as_json(ctx):
         print_json(records)
     else:
-        print_records(records, title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
+        print_records([{**r, "error_rate": f"{r['error_rate']:.1%}"} for r in records],
+                      title=f"error slices of run {run_id}: {table.num_rows} slice(s)")
 
 
 @app.command("stale")
@@ -173,7 +176,8 @@ def rerun(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Runs to re-execute (default: the stale ones).")] = None,
 ) -> None:
     """Re-execute the recorded commands of stale runs and of the runs reading their outputs, upstream first."""
-    done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
+    with progress(ctx, "rerun runs"):
+        done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
     if as_json(ctx):
         print_json(done)
     else:
@@ -190,7 +194,8 @@ def vacuum(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files only.")] = False,
 ) -> None:
     """Remove old unreferenced files, keeping every version a run read or wrote."""
-    report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    with progress(ctx, f"vacuum {table or 'every table'}"):
+        report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
     if as_json(ctx):
         print_json(report.asdict())
         return

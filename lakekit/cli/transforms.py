@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
+from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records, progress
 from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
@@ -69,8 +69,9 @@ def transform(
         show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
                                       explain=True), as_json(ctx))
         return
-    result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
-                            incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
+    with progress(ctx, f"transform {target}"):
+        result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                                incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
     if as_json(ctx):
         print_json(result.asdict())
         return
@@ -107,8 +108,9 @@ def run_transforms(
     if folder is None:
         raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
     try:
-        result = open_lake(ctx, create=create).run_transforms(
-            folder, select=select, dialect=dialect or project.dialect, full_refresh=full_refresh)
+        with progress(ctx, f"transforms in {folder}"):
+            result = open_lake(ctx, create=create).run_transforms(
+                folder, select=select, dialect=dialect or project.dialect, full_refresh=full_refresh)
     except ProjectFailed as failed:
         _show(failed.result, as_json(ctx))
         raise

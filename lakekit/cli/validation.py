@@ -25,14 +25,16 @@ def validate(
     table: TableArg,
     version: Annotated[int | None, typer.Option("--version", help="Version number (default: latest).")] = None,
 ) -> None:
-    """Check a version of TABLE against its current schema and record the verdict (exit 1 when invalid)."""
+    """Check the rows a version of TABLE holds against its current schema and record the verdict as the
+    version's latest (exit 1 when invalid). Rows its write quarantined are not part of the version."""
     report = open_lake(ctx).validate(table, version=version)
     if as_json(ctx):
         print_json(report.asdict())
         return
     verdict = "valid" if report.ok else "INVALID"
     out.print(f"{table} version {report.version}: {verdict} under {report.schema_name} "
-              f"({report.rows_checked:,} rows checked)")
+              f"({report.rows_checked:,} rows of the version checked; rows its write quarantined are not part "
+              "of it)")
     if report.failures:
         print_records([{"column": f.column, "check": f.check, "rows": f.count, "first rows": list(f.first_rows)}
                        for f in report.failures], title="failures")
