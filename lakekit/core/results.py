@@ -7,6 +7,7 @@ attributes for people and code.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -39,7 +40,9 @@ AuditStatus = Literal["started", "finished"]
 def plain(value: Any) -> Any:
     """JSON-ready form of a value: results as their ``asdict()``, tuples as lists, datetimes and
     dates in ISO 8601 (a zoned datetime in UTC: ``2026-05-03T10:02:00+00:00``; a naive one, a
-    table's ``timestamp_ntz`` value, as it is)."""
+    table's ``timestamp_ntz`` value, as it is), NaN and infinities as None (JSON has no such number)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, Result):
         return value.asdict()
     if isinstance(value, datetime):

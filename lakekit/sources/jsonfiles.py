@@ -154,10 +154,26 @@ def _parse(src: Source, block: bytes, schema: pa.Schema | None, *, strict: bool 
     parse = None if schema is None else pajson.ParseOptions(
         explicit_schema=schema, unexpected_field_behavior="error" if strict else "infer")
     try:
-        return pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
-                                parse_options=parse)
+        parsed = pajson.read_json(pa.BufferReader(block), read_options=pajson.ReadOptions(block_size=BLOCK_SIZE << 1),
+                                  parse_options=parse)
     except (pa.ArrowException, OSError) as e:
         raise failure(src, e, lambda error: _explained(src, error)) from None
+    if not all(_finite_numbers(c) for c in parsed.columns):
+        raise SourceError(src.uri, "NaN or Infinity, which JSON has no number for")
+    return parsed
+
+
+def _finite_numbers(values: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether every number in ``values`` is finite: pyarrow reads the literals ``NaN`` and
+    ``Infinity``, which JSON does not have (the JSON array reader refuses them as it parses)."""
+    kind = values.type
+    if pa.types.is_floating(kind):
+        return pc.all(pc.is_finite(values)).as_py() is not False
+    if pa.types.is_struct(kind):
+        return all(_finite_numbers(pc.struct_field(values, [i])) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _finite_numbers(pc.list_flatten(values))
+    return True
 
 
 def _explained(src: Source, error: Exception) -> SourceError:
