@@ -10,12 +10,12 @@ import typer
 from lakekit.cli._common import (
     CreateOpt,
     as_json,
-    err,
     first_rows,
     key_value,
     objects,
     open_lake,
     out,
+    print_error,
     print_json,
     print_records,
     progress,
@@ -183,7 +183,7 @@ def rerun(
     else:
         print_records(done, title="reruns")
     if any(r["exit_code"] for r in done):
-        err.print("some reruns failed")
+        print_error(as_json(ctx), "RerunFailed", "some reruns failed")
         raise typer.Exit(1)
 
 
