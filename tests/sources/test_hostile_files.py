@@ -129,6 +129,13 @@ def test_good_files_load_whole(lake: lk.Lake, tmp_path: Path, name: str, data: b
     assert lake.read("t.ok").num_rows == rows
 
 
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_an_empty_last_field_is_null_however_the_file_ends(lake: lk.Lake, tmp_path: Path, ending: bytes) -> None:
+    (tmp_path / "e.csv").write_bytes(b'a,b\n"x",\n"",' + ending)
+    lake.ingest("t.ends", str(tmp_path / "e.csv"))
+    assert lake.read("t.ends", columns=["a", "b"]).to_pylist() == [{"a": "x", "b": None}, {"a": "", "b": None}]
+
+
 def test_a_value_that_does_not_fit_the_table_names_its_column(lake: lk.Lake, tmp_path: Path) -> None:
     (tmp_path / "u.parquet").write_bytes(_parquet(pa.table({"n": pa.array([2**64 - 1], pa.uint64())})))
     with pytest.raises(SchemaConflict, match=r"column 'n' of 't.u' in .*u\.parquet: a value does not fit int64"):
