@@ -7,6 +7,7 @@ vacuum last). ``{run}``, ``{other}`` and ``{cmd}`` stand for the ids of its runs
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,6 @@ def build(folder: Path) -> dict[str, str]:
         ids[name] = r.run_id
     code, out, _ = run("run", "scripted", "--json", "--", sys.executable, "-c", "pass")
     assert code == 0
-    import json
     ids["cmd"] = json.loads(out)["run_id"]
     return ids
 
