@@ -40,9 +40,10 @@ AuditStatus = Literal["started", "finished"]
 def plain(value: Any) -> Any:
     """JSON-ready form of a value: results as their ``asdict()``, tuples as lists, datetimes and
     dates in ISO 8601 (a zoned datetime in UTC: ``2026-05-03T10:02:00+00:00``; a naive one, a
-    table's ``timestamp_ntz`` value, as it is), NaN and infinities as None (JSON has no such number)."""
+    table's ``timestamp_ntz`` value, as it is), NaN and infinities as the strings ``"NaN"``,
+    ``"Infinity"``, ``"-Infinity"`` (JSON has no such number; protobuf's JSON does the same)."""
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, Result):
         return value.asdict()
     if isinstance(value, datetime):

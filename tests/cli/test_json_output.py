@@ -87,12 +87,14 @@ def test_the_schemas_refuse_json_in_a_string_and_a_local_time(project: dict[str,
             jsonschema.validate(wrong, schema("runs list"))
 
 
-def test_numbers_json_has_none_for_are_null(project: dict[str, str]) -> None:
+def test_numbers_json_has_none_for_are_strings(project: dict[str, str]) -> None:
     def refuse(name: str) -> None:
         raise ValueError(f"{name} in a JSON document")
 
-    code, out, _ = run("sql", "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, 1.5::DOUBLE AS c", "--json")
-    assert code == 0 and json.loads(out, parse_constant=refuse) == [{"a": None, "b": None, "c": 1.5}]
+    code, out, _ = run("sql", "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, '-inf'::DOUBLE AS c, 1.5::DOUBLE AS d",
+                       "--json")
+    assert code == 0
+    assert json.loads(out, parse_constant=refuse) == [{"a": "NaN", "b": "Infinity", "c": "-Infinity", "d": 1.5}]
 
 
 @pytest.mark.parametrize(("args", "code", "kind", "message"), [
