@@ -88,13 +88,15 @@ def _open(src: Source, types: Mapping[str, pa.DataType] | None,
 
 
 class _Terminated:
-    """A file's bytes with a line break after its last line when it has none: pyarrow's reader
-    takes the empty last field of an unterminated last line for a quoted one when the field
-    before it is quoted (``"",`` gives ``""`` twice; found by the fuzz suite)."""
+    """A file's bytes with a line break after its last line when it has none, in the same read
+    as that line where it fits (the reader infers types from the lines its first read completes):
+    pyarrow takes the empty last field of an unterminated last line for a quoted one when the
+    field before it is quoted (``"",`` gives ``""`` twice; found by the fuzz suite)."""
 
     def __init__(self, stream: pa.NativeFile) -> None:
         self._stream = stream
-        self._last = b"\n"
+        self._buffer = b""
+        self._last = b""
         self._ended = False
 
     @property
@@ -102,14 +104,18 @@ class _Terminated:
         return bool(self._stream.closed)
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size if size is not None and size >= 0 else None)
-        if data:
-            self._last = data[-1:]
-            return bytes(data)
-        if not self._ended and self._last not in (b"\n", b"\r"):
-            self._ended = True
-            return b"\n"
-        return b""
+        want = size if size is not None and size >= 0 else None
+        while not self._ended and (want is None or len(self._buffer) <= want):
+            data = bytes(self._stream.read(want))
+            if not data:
+                self._ended = True
+                if self._last not in (b"", b"\n", b"\r"):
+                    self._buffer += b"\n"
+            self._last = data[-1:] or self._last
+            self._buffer += data
+        cut = len(self._buffer) if want is None else want
+        out, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        return out
 
     def close(self) -> None:
         self._stream.close()
