@@ -64,6 +64,7 @@ from lakekit.errors import (
     UnsupportedTable,
     UsageError,
     ValidationFailed,
+    VersionGone,
     VersionNotFound,
 )
 from lakekit.features import FeatureView, ViewInfo
@@ -182,6 +183,7 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "Verification",
+    "VersionGone",
     "VersionNotFound",
     "ViewInfo",
     "WriteMode",

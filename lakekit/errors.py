@@ -113,6 +113,14 @@ class VersionNotFound(NotFound):
         self.table = table
 
 
+class VersionGone(VersionNotFound):
+    """A version whose data files are no longer there (a vacuum removed them, or an erasure
+    removed the subject's rows and, with them, files holding nothing else)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table, "files left for this version (removed by a vacuum or an erasure)")
+
+
 class UnsupportedTable(LakekitError):
     """A table version lakekit's engine cannot read faithfully from its files alone (deletion
     vectors, column mapping)."""

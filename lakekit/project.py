@@ -19,6 +19,7 @@ from typing import Any
 from lakekit.errors import UsageError
 from lakekit.features import FeatureView, views_from_config
 from lakekit.lake import Lake
+from lakekit.transform.query import DEFAULT_DIALECT
 from lakekit.write.catalog import Source
 
 CONFIG = "lakekit.toml"
@@ -34,7 +35,9 @@ class Project:
     lake: str = DEFAULT_LAKE
     schemas: Source = None
     transforms: Path | None = None
-    dialect: str | None = None
+    dialect: str = DEFAULT_DIALECT
+    """The SQL dialect of ``lakekit sql``, ``transform`` and ``run-transforms`` when neither an
+    option nor a file's header names one."""
     storage_env: Mapping[str, str] = field(default_factory=dict)
     """Storage option → the environment variable holding its value."""
     features: tuple[FeatureView, ...] = ()
@@ -100,7 +103,7 @@ def _parse(config: Path, data: Mapping[str, Any]) -> Project:
     return Project(folder, lake=_text(config, data, "lake") or DEFAULT_LAKE,
                    schemas=folder / schemas if schemas is not None else package,
                    transforms=folder / transforms if transforms is not None else None,
-                   dialect=_text(config, data, "dialect"), storage_env=dict(env),
+                   dialect=_text(config, data, "dialect") or DEFAULT_DIALECT, storage_env=dict(env),
                    features=tuple(views_from_config(data, str(config))))
 
 
@@ -109,7 +112,7 @@ CONFIG_TEMPLATE = '''\
 lake = "{lake}"                # the lake root: a folder, or an object store URI (s3://bucket/prefix)
 schemas = "schemas"          # pandera models; each governs the table named in its Config.name
 transforms = "transforms"    # SQL transforms, run by `lakekit run-transforms`
-dialect = "duckdb"           # the SQL dialect of transforms and `lakekit sql` (sqlglot's names)
+dialect = "duckdb"           # the default SQL dialect of `lakekit sql`, `transform`, `run-transforms` (sqlglot's names)
 
 # Storage options of an object-store lake, each read from the environment variable named here:
 # this file holds variable names, never secrets.

@@ -8,25 +8,46 @@ their context (:func:`open_lake`, :func:`as_json`).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import sys
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperArgument
 
+from lakekit.core.results import plain
 from lakekit.errors import NoLake
 from lakekit.lake import Lake
 from lakekit.project import Project
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-_UNCUT = 1_000_000
+UNBOUNDED = 1 << 16
+"""The width tables and trees are laid out in when the output is not a terminal: wide enough
+that nothing is cut or folded (rich would take the width of the terminal the pipe started in)."""
+
+
+class _Console(Console):
+    """A console as wide as the terminal it prints to, and unbounded when it prints elsewhere."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNBOUNDED, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+out = _Console(soft_wrap=True)
+err = _Console(stderr=True, soft_wrap=True)
 GLOBAL = "lakekit.global."
 """Prefix of the root context's ``meta`` keys holding the global options' values."""
 
@@ -72,6 +93,27 @@ def add_global_options(command: Any) -> None:
         add_global_options(sub)
 
 
+def plain_help(command: Any) -> None:
+    """Help without typer's ``<bool>``/``<str>`` placeholders, for ``command`` and every command
+    under it: a flag shows none, an option taking a value its name (``--limit LIMIT``), a choice
+    its values, an argument only its name."""
+    helper = command.get_help_option(typer.Context(command))  # made once, then kept by the command
+    for param in [*command.params, *([helper] if helper else [])]:
+        shown = _placeholder(param)
+        param.display_type_rich = lambda ctx, shown=shown: shown
+    for sub in getattr(command, "commands", {}).values():
+        plain_help(sub)
+
+
+def _placeholder(param: Any) -> str | None:
+    if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+        return None
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    if choices:
+        return "|".join(str(getattr(c, "value", c)) for c in choices)
+    return str(param.name or "value").upper()
+
+
 def option(ctx: typer.Context, name: str) -> Any:
     """The value of a global option (None when not given)."""
     return ctx.find_root().meta.get(GLOBAL + name)
@@ -103,7 +145,34 @@ def key_value(text: str, hint: str) -> tuple[str, str]:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+    """``value`` as the command's one JSON document on stdout (see :func:`lakekit.core.results.plain`)."""
+    sys.stdout.write(json.dumps(plain(value), indent=2, default=str) + "\n")
+
+
+def print_error(json_out: bool, kind: str, message: str) -> None:
+    """An error as one line on stderr: ``error: …``, or under ``--json`` the document
+    ``{"error": {"type": kind, "message": message}}``."""
+    if json_out:
+        sys.stderr.write(json.dumps({"error": {"type": kind, "message": message}}) + "\n")
+    else:
+        err.print(f"error: {message}", markup=False, highlight=False)
+
+
+def objects(records: Iterable[Mapping[str, Any]], *columns: str) -> list[dict[str, Any]]:
+    """Rows of one of lakekit's own tables with the ``columns`` that hold JSON text as the
+    objects that text spells (a null as ``None``)."""
+    return [{k: json.loads(v) if k in columns and isinstance(v, str) else v for k, v in r.items()}
+            for r in records]
+
+
+@contextlib.contextmanager
+def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, TaskID]]:
+    """A progress bar on stderr while the block runs: its elapsed time and a bar the block may
+    advance (``bar.update(task, total=…, completed=…, description=…)``; it pulses until it
+    has a total). Off when stdout (or stderr) is not a terminal, and under ``--json``."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                  transient=True, disable=as_json(ctx) or not (out.is_terminal and err.is_terminal)) as bar:
+        yield bar, bar.add_task(description, total=None)
 
 
 def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:
@@ -128,12 +197,7 @@ def print_records(records: Sequence[Mapping[str, Any]], *, title: str | None = N
             table.add_column(c, overflow="fold")
     for row in cells:
         table.add_row(*row)
-    show(table)
-
-
-def show(renderable: Any) -> None:
-    """Print to stdout: fitted to a terminal, at full width (never cut) when piped or redirected."""
-    (out if out.is_terminal else Console(soft_wrap=True, width=_UNCUT)).print(renderable)
+    out.print(table)
 
 
 def fitted(width: int, natural: Mapping[str, int], keep: Collection[str]) -> dict[str, int]:
@@ -156,6 +220,7 @@ def fitted(width: int, natural: Mapping[str, int], keep: Collection[str]) -> dic
 
 def _cell(value: Any) -> Text:
     """A value as it is: text in brackets (``[erased:<hash>]``, a user's ``[bold]``) is no markup."""
+    value = plain(value)
     if isinstance(value, dict | list):
         return Text(json.dumps(value, default=str))
     return Text("" if value is None else str(value))

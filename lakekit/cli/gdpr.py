@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, objects, open_lake, out, print_json, print_records, progress
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -36,7 +36,8 @@ def _subject(ids: list[str]) -> dict[str, Any]:
 @app.command()
 def find(ctx: typer.Context, ids: SubjectArg) -> None:
     """Where the subject's data is: tables, versions, files, quarantine, predictions, runs."""
-    report = open_lake(ctx).gdpr.find(**_subject(ids))
+    with progress(ctx, "find the subject"):
+        report = open_lake(ctx).gdpr.find(**_subject(ids))
     if as_json(ctx):
         print_json(report.asdict())
         return
@@ -58,8 +59,14 @@ def export(
     to: Annotated[Path, typer.Option("--to", help="File to write the export to (JSON).")],
 ) -> None:
     """Write the subject's data, its sources and the runs that used it to a JSON file (Art. 15)."""
-    data = open_lake(ctx).gdpr.export(to=to, **_subject(ids))
+    with progress(ctx, "export the subject's data"):
+        data = open_lake(ctx).gdpr.export(to=to, **_subject(ids))
     rows = sum(len(rows) for t in data["tables"].values() for rows in t["versions"].values())
+    if as_json(ctx):  # what was written, never the data nor the file's name (it may spell an identifier)
+        print_json({"subject": data["subject"], "exported_at": data["exported_at"], "rows": rows,
+                    "tables": sorted(data["tables"]), "artifacts": len(data["artifacts"]),
+                    "runs": [r["run_id"] for r in data["runs"]]})
+        return
     out.print(f"subject {data['subject']}: {rows} row(s) over {len(data['tables'])} table(s) and their versions, "
               f"{len(data['artifacts'])} artifact(s), written to the file given")
 
@@ -74,7 +81,8 @@ def erase(
     """Erase the subject from every table and every old version, then verify (Art. 17)."""
     if not yes:
         typer.confirm("Erase this subject from every table and old version? This cannot be undone", abort=True)
-    report = open_lake(ctx).gdpr.erase(reason=reason, **_subject(ids))
+    with progress(ctx, "erase the subject"):
+        report = open_lake(ctx).gdpr.erase(reason=reason, **_subject(ids))
     if as_json(ctx):
         print_json(report.asdict())
     else:
@@ -97,7 +105,8 @@ def erase(
 @app.command()
 def verify(ctx: typer.Context, ids: SubjectArg) -> None:
     """Search again for an erased subject: rows, files of old versions, log text (exit 1 if found)."""
-    result = open_lake(ctx).gdpr.verify(**_subject(ids))
+    with progress(ctx, "verify the erasure"):
+        result = open_lake(ctx).gdpr.verify(**_subject(ids))
     if as_json(ctx):
         print_json(result.asdict())
     else:
@@ -112,7 +121,7 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
 def audit(ctx: typer.Context,
           ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None) -> None:
     """The audit trail of GDPR requests (who, when, why, which subject hash, what changed)."""
-    rows = open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist()
+    rows = objects(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), "details")
     if as_json(ctx):
         print_json(rows)
         return

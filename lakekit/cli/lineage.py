@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.tree import Tree
 
-from lakekit.cli._common import as_json, err, open_lake, print_json, print_records, show
+from lakekit.cli._common import as_json, err, open_lake, out, print_json, print_records
 from lakekit.core.results import LineageGraph, StoredEdge
 from lakekit.errors import LakekitError
 from lakekit.lineage import LineageWarning, column_lineage, edge_records, to_mermaid, to_openlineage
@@ -29,6 +29,7 @@ class Format(enum.StrEnum):
 
 @app.command("sql")
 def sql_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="SQL file: one or more statements.", show_default=False)],
     dialect: Annotated[str | None, typer.Option("--dialect", "-d", help="SQL dialect (snowflake, bigquery, "
                                                 "spark, databricks, duckdb, postgres, …).")] = None,
@@ -49,7 +50,7 @@ def sql_command(
     for warning in caught:
         if issubclass(warning.category, LineageWarning):
             typer.echo(f"warning: {warning.message}", err=True)
-    if fmt is Format.json:
+    if fmt is Format.json or (as_json(ctx) and fmt is not Format.openlineage):
         print_json(edge_records(edges))
     elif fmt is Format.openlineage:
         print_json(to_openlineage(edges))
@@ -91,21 +92,26 @@ class Graph(enum.StrEnum):
 
 
 RefArg = Annotated[str, typer.Argument(help="namespace.table.column (or namespace.table).", show_default=False)]
-GraphOpt = Annotated[Graph, typer.Option("--format", "-f", help="Output format.")]
+GraphOpt = Annotated[Graph, typer.Option("--format", "-f", help="Output format (--json: json, or openlineage).")]
 
 
 @app.command("up")
 def up(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
     """What feeds REF across the lake's recorded transforms, with the versions involved."""
     target = open_lake(ctx)
-    _show(target, target.lineage.upstream(ref), fmt)
+    _show(target, target.lineage.upstream(ref), _json_wins(ctx, fmt))
 
 
 @app.command("down")
 def down(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
     """What REF feeds (directly, or through joins, filters, …): the columns, tables and runs affected."""
     target = open_lake(ctx)
-    _show(target, target.lineage.downstream(ref), fmt)
+    _show(target, target.lineage.downstream(ref), _json_wins(ctx, fmt))
+
+
+def _json_wins(ctx: typer.Context, fmt: Graph) -> Graph:
+    """``--json`` prints the graph as JSON, unless ``--format openlineage`` (JSON too) was asked."""
+    return Graph.json if as_json(ctx) and fmt is not Graph.openlineage else fmt
 
 
 def _show(lake: Any, graph: LineageGraph, fmt: Graph) -> None:
@@ -116,7 +122,7 @@ def _show(lake: Any, graph: LineageGraph, fmt: Graph) -> None:
     elif fmt is Graph.mermaid:
         typer.echo(lake.lineage.mermaid(graph))
     else:
-        show(_tree(graph))
+        out.print(_tree(graph))
 
 
 @app.command("events")

@@ -11,13 +11,14 @@ import typer
 from lakekit.cli._common import (
     CreateOpt,
     as_json,
-    err,
     first_rows,
     key_value,
     open_lake,
     out,
+    print_error,
     print_json,
     print_records,
+    progress,
 )
 from lakekit.core.results import RunStatus
 from lakekit.runs import search
@@ -117,7 +118,8 @@ def show(ctx: typer.Context, run_id: RunArg) -> None:
 @app.command("reproduce")
 def reproduce(ctx: typer.Context, run_id: RunArg) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
-    tables = open_lake(ctx).reproduce(run_id)
+    with progress(ctx, f"reproduce run {run_id}"):
+        tables = open_lake(ctx).reproduce(run_id)
     erased = {e.input: e for e in tables.erased}
     rows = []
     for k, t in tables.items():
@@ -207,13 +209,14 @@ def rerun(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Runs to re-execute (default: the stale ones).")] = None,
 ) -> None:
     """Re-execute the recorded commands of stale runs and of the runs reading their outputs, upstream first."""
-    done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
+    with progress(ctx, "rerun runs"):
+        done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
     if as_json(ctx):
         print_json(done)
     else:
         print_records(done, title="reruns")
     if any(r["exit_code"] for r in done):
-        err.print("some reruns failed")
+        print_error(as_json(ctx), "RerunFailed", "some reruns failed")
         raise typer.Exit(1)
 
 
@@ -224,7 +227,8 @@ def vacuum(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files only.")] = False,
 ) -> None:
     """Remove old unreferenced files, keeping every version a run read or wrote."""
-    report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    with progress(ctx, f"vacuum {table or 'every table'}"):
+        report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
     if as_json(ctx):
         print_json(report.asdict())
         return

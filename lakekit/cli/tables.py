@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import pyarrow as pa
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lakekit import project
 from lakekit.cli._common import (
@@ -17,11 +14,13 @@ from lakekit.cli._common import (
     as_json,
     first_rows,
     key_value,
+    objects,
     open_lake,
     option,
     out,
     print_json,
     print_records,
+    progress,
 )
 from lakekit.errors import UsageError
 from lakekit.sources.formats import Format
@@ -75,23 +74,21 @@ def ingest(
         raise UsageError("--key only applies to --mode merge")
     target = open_lake(ctx, create=create)
     source = sources if len(sources) > 1 else sources[0]
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                  TimeElapsedColumn(), transient=True, disable=as_json(ctx)) as bar:
-        task = bar.add_task(f"ingest {table}", total=None, rows=0)
+    with progress(ctx, f"ingest {table}") as (bar, task):
 
-        def progress(uri: str, rows: int) -> None:
-            bar.update(task, description=uri, rows=rows)
+        def advance(uri: str, rows: int) -> None:
+            bar.update(task, description=f"{uri}: {rows:,} rows")
 
         # the values are the API's to check (a wrong one is a one-line error, not a usage error)
         kind = cast(Format | None, format)
         if mode == "merge":
             result = target.ingest(table, source, format=kind, mode="merge", keys=key or [],
                                    partition_by=partition_by, metadata=extra, job=job, verify=verify,
-                                   progress=progress)
+                                   progress=advance)
         else:
             result = target.ingest(table, source, format=kind, mode=cast(Literal["append", "overwrite"], mode),
                                    partition_by=partition_by, metadata=extra, job=job, verify=verify,
-                                   progress=progress)
+                                   progress=advance)
     if as_json(ctx):
         print_json(result.asdict())
     elif result.skipped:
@@ -123,12 +120,15 @@ def history(
         return
     rows = [{
         "version": e["version"], "timestamp": e["timestamp"], "operation": e["operation"],
-        "rows +": e["rows_added"], "rows -": e["rows_removed"], "validation": e["validation"],
+        "rows +": e["rows_added"], "rows -": e["rows_removed"], "last verdict": e["validation"],
         "load": e["provenance"].get("load_id"), "job": e["provenance"].get("job"),
         "files": len(e["provenance"].get("files") or []) or None,
         "metadata": e["provenance"].get("metadata") or None,
     } for e in entries]
     print_records(rows, title=f"history of {table}")
+    out.print("last verdict: the latest one recorded for the version; a write judges the rows it was given "
+              "(rows failing a rejecting check went to quarantine, not into the version), `lakekit validate` "
+              "the rows the version holds", highlight=False)
 
 
 def show(
@@ -144,14 +144,8 @@ def show(
     if as_json(ctx):
         print_json(head)
     else:
-        print_records([{k: _short(v) for k, v in r.items()} for r in head], columns=data.column_names,
+        print_records(head, columns=data.column_names,
                       title=f"{table}: {min(limit, data.num_rows)} of {data.num_rows:,} rows")
-
-
-def _short(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def loads(
@@ -159,10 +153,8 @@ def loads(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
 ) -> None:
     """Loads of TABLE: load id, version, files with fingerprints, provenance metadata."""
-    records = open_lake(ctx).loads(table).to_pylist()
-    for r in records:
-        r["files"] = json.loads(r["files"] or "[]")
-        r["metadata"] = json.loads(r["metadata"] or "{}")
+    records = [{**r, "files": r["files"] or [], "metadata": r["metadata"] or {}}
+               for r in objects(open_lake(ctx).loads(table).to_pylist(), "files", "metadata")]
     if as_json(ctx):
         print_json(records)
         return

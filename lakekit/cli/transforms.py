@@ -11,15 +11,14 @@ from typing import Annotated, Literal
 
 import typer
 
-from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records
+from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records, progress
 from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
 from lakekit.transform.project import header, planned
 
-DEFAULT_DIALECT = "snowflake"
 DialectOpt = Annotated[str | None, typer.Option(
-    "--dialect", help="SQL dialect of the file(s), sqlglot's names (default: lakekit.toml's, else snowflake).")]
+    "--dialect", help="SQL dialect of the file(s), sqlglot's names (default: lakekit.toml's, else duckdb).")]
 FullRefreshOpt = Annotated[bool, typer.Option(
     "--full-refresh", help="Rebuild even when unchanged; recompute incremental transforms whole.")]
 ExplainOpt = Annotated[bool, typer.Option(
@@ -46,7 +45,7 @@ def transform(
     target: Annotated[str, typer.Argument(help="Table the SQL makes, namespace.name.")],
     file: Annotated[Path, typer.Argument(help="File with one SQL statement.", exists=True, dir_okay=False)],
     dialect: Annotated[str | None, typer.Option(
-        "--dialect", help="SQL dialect (default: the file's header, else lakekit.toml's, else snowflake).")] = None,
+        "--dialect", help="SQL dialect (default: the file's header, else lakekit.toml's, else duckdb).")] = None,
     mode: Annotated[Literal["overwrite", "append", "merge"], typer.Option(
         "--mode", help="How a plain query lands (CREATE/INSERT/MERGE statements say it themselves).")] = "overwrite",
     key: Annotated[list[str] | None, typer.Option("--key", help="Merge key column (repeatable).")] = None,
@@ -64,14 +63,15 @@ def transform(
     sql = file.read_text()
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
-    dialect = dialect or settings.get("dialect") or Project.load().dialect or DEFAULT_DIALECT
+    dialect = dialect or settings.get("dialect") or Project.load().dialect
     lake = open_lake(ctx, create=create)
     if explain:
         show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
                                       explain=True), as_json(ctx))
         return
-    result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
-                            incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
+    with progress(ctx, f"transform {target}"):
+        result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
+                                incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
     if as_json(ctx):
         print_json(result.asdict())
         return
@@ -108,8 +108,9 @@ def run_transforms(
     if folder is None:
         raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
     try:
-        result = open_lake(ctx, create=create).run_transforms(
-            folder, select=select, dialect=dialect or project.dialect or DEFAULT_DIALECT, full_refresh=full_refresh)
+        with progress(ctx, f"transforms in {folder}"):
+            result = open_lake(ctx, create=create).run_transforms(
+                folder, select=select, dialect=dialect or project.dialect, full_refresh=full_refresh)
     except ProjectFailed as failed:
         _show(failed.result, as_json(ctx))
         raise
@@ -131,13 +132,13 @@ def ls(
     folder = directory or project.transforms
     if folder is None:
         raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
-    files = planned(folder, select=select, dialect=dialect or project.dialect or DEFAULT_DIALECT)
-    records = [{"table": f.target, "file": f.relative, "tags": ",".join(f.tags), "reads": ",".join(f.inputs)}
-               for f in files]
+    files = planned(folder, select=select, dialect=dialect or project.dialect)
+    records = [{"table": f.target, "file": f.relative, "tags": list(f.tags), "reads": list(f.inputs)} for f in files]
     if as_json(ctx):
         print_json(records)
     else:
-        print_records(records, title=f"transforms in {folder}", columns=["table", "file", "tags", "reads"])
+        print_records([{**r, "tags": ",".join(r["tags"]), "reads": ",".join(r["reads"])} for r in records],
+                      title=f"transforms in {folder}", columns=["table", "file", "tags", "reads"])
 
 
 def _show(result: ProjectRun, json_out: bool) -> None:

@@ -3,12 +3,11 @@ failed, and the schema the lake recorded for a table."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, first_rows, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, objects, open_lake, out, print_json, print_records
 from lakekit.errors import LakekitError
 
 TableArg = Annotated[str, typer.Argument(help="Table, namespace.name.")]
@@ -26,14 +25,16 @@ def validate(
     table: TableArg,
     version: Annotated[int | None, typer.Option("--version", help="Version number (default: latest).")] = None,
 ) -> None:
-    """Check a version of TABLE against its current schema and record the verdict (exit 1 when invalid)."""
+    """Check the rows a version of TABLE holds against its current schema and record the verdict as the
+    version's latest (exit 1 when invalid). Rows its write quarantined are not part of the version."""
     report = open_lake(ctx).validate(table, version=version)
     if as_json(ctx):
         print_json(report.asdict())
         return
     verdict = "valid" if report.ok else "INVALID"
     out.print(f"{table} version {report.version}: {verdict} under {report.schema_name} "
-              f"({report.rows_checked:,} rows checked)")
+              f"({report.rows_checked:,} rows of the version checked; rows its write quarantined are not part "
+              "of it)")
     if report.failures:
         print_records([{"column": f.column, "check": f.check, "rows": f.count, "first rows": list(f.first_rows)}
                        for f in report.failures], title="failures")
@@ -48,12 +49,12 @@ def quarantine(
 ) -> None:
     """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(ctx).quarantine(table)
-    head = first_rows(rows, limit)
+    head = objects(first_rows(rows, limit), "_errors")
     if as_json(ctx):
         print_json(head)
         return
     for r in head:
-        r["_errors"] = ", ".join(f"{e['column']}: {e['check']}" for e in json.loads(r.get("_errors") or "[]"))
+        r["_errors"] = ", ".join(f"{e['column']}: {e['check']}" for e in r.get("_errors") or [])
     print_records(head, columns=rows.column_names, title=f"quarantine of {table}: {rows.num_rows:,} rows")
 
 

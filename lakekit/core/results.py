@@ -7,8 +7,9 @@ attributes for people and code.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from lakekit.core import definition
@@ -36,19 +37,25 @@ AuditStatus = Literal["started", "finished"]
 """A step of a GDPR request: an erasure is ``started`` before it changes anything."""
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready form of a result field (datetimes as ISO strings, tuples as lists, results as
-    their ``asdict()``)."""
+def plain(value: Any) -> Any:
+    """JSON-ready form of a value: results as their ``asdict()``, tuples as lists, datetimes and
+    dates in ISO 8601 (a zoned datetime in UTC: ``2026-05-03T10:02:00+00:00``; a naive one, a
+    table's ``timestamp_ntz`` value, as it is), NaN and infinities as the strings ``"NaN"``,
+    ``"Infinity"``, ``"-Infinity"`` (JSON has no such number; protobuf's JSON does the same)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, Result):
         return value.asdict()
     if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
@@ -57,7 +64,7 @@ class Result:
 
     def asdict(self) -> dict[str, Any]:
         assert dataclasses.is_dataclass(self)
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True, order=True)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakekit import runs
+from lakekit.core.results import plain
 from lakekit.errors import LakekitError
 from lakekit.gdpr import artifacts, scanning, subjects, tags, trail
 from lakekit.gdpr.match import judge
@@ -26,7 +27,7 @@ from lakekit.write.quarantine import LOAD_ID
 
 
 def _json(rows: pa.Table) -> list[dict[str, Any]]:
-    value: list[dict[str, Any]] = json.loads(json.dumps(rows.to_pylist(), default=str))
+    value: list[dict[str, Any]] = json.loads(json.dumps(plain(rows.to_pylist()), default=str))
     return value
 
 
@@ -87,9 +88,9 @@ def export(storage: Storage, given: Mapping[str, Any], catalog: Catalog,
         "identifiers": {k: sorted(map(str, v)) for k, v in sorted(found.identifiers.items())},
         "tables": tables,
         "sources": [{"table": r["table"], "load_id": r["load_id"], "files": json.loads(r["files"]),
-                     "metadata": json.loads(r["metadata"] or "{}"), "loaded_at": str(r["committed_at"])}
+                     "metadata": json.loads(r["metadata"] or "{}"), "loaded_at": plain(r["committed_at"])}
                     for r in loaded],
-        "runs": [{"run_id": r.run_id, "name": r.name, "status": r.status, "started_at": str(r.started_at),
+        "runs": [{"run_id": r.run_id, "name": r.name, "status": r.status, "started_at": plain(r.started_at),
                   "inputs": r.inputs, "outputs": r.outputs} for r in used],
         "artifacts": [{"run_id": a.run_id, "path": path, "format": a.format,
                        "lines": artifacts.extract(storage, path, a, found.needles, found.identifiers, kinds)}

@@ -88,5 +88,7 @@ class Gdpr:
                 for t in tags.tagged_tables(self._storage, self._catalog).values() if t.place == "table"}
 
     def audit(self, **identifiers: Any) -> pa.Table:
-        """The audit trail (of one subject when identifiers are given), oldest first."""
+        """The audit trail (of one subject when identifiers are given, of kinds the lake tags), oldest first."""
+        if identifiers:
+            subjects.tagged_kinds(self._storage, identifiers, self._catalog)
         return trail.trail(self._storage, identifiers or None)

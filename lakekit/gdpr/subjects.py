@@ -138,6 +138,17 @@ def column_kinds(tagged: Mapping[str, Tagged]) -> dict[str, str]:
     return {name: tag.kind for place in tagged.values() for name, tag in place.columns.items() if tag.match != "text"}
 
 
+def tagged_kinds(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> dict[str, Tagged]:
+    """The places that tag personal data, once every kind of identifier ``given`` is one of
+    theirs (else an error naming the kind, never its value)."""
+    tagged = tags.tagged_tables(storage, catalog)
+    kinds = {k for t in tagged.values() for k in t.kinds}
+    if unknown := sorted(set(given) - kinds):
+        raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "
+                         f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
+    return tagged
+
+
 def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
            seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
@@ -147,11 +158,7 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     known = identifiers(given)
     scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
-    tagged = tags.tagged_tables(storage, catalog)
-    kinds = {k for t in tagged.values() for k in t.kinds}
-    if unknown := sorted(set(known) - kinds):
-        raise UsageError(f"no table tags personal data of kind '{unknown[0]}' "
-                         f"(tagged kinds: {', '.join(sorted(kinds)) or 'none'})")
+    tagged = tagged_kinds(storage, given, catalog)
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}

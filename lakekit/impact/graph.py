@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lakekit import lineage, runs, transform
 from lakekit.core.results import ColumnEdge, Direction, LineageGraph, StoredEdge, WriteMode
-from lakekit.errors import UsageError
+from lakekit.errors import ColumnNotFound, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import heal
 from lakekit.storage.delta import Storage
@@ -96,6 +96,8 @@ def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.Ru
     known = {e.source_table for e in edges} | {e.target_table for e in edges}
     if table not in known and not storage.exists(table):
         raise UsageError(f"no table '{table}' in the lake or its lineage")
+    if column != "*" and column not in _columns(storage, edges, table):
+        raise ColumnNotFound(table, column)
     up = direction == "upstream"
     step = lineage.upstream if up else lineage.downstream
 
@@ -114,3 +116,10 @@ def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.Ru
                 near |= {other} | {far(e) for e in more}
     found = tuple(e for e in stored if e.edge in reached)
     return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
+
+
+def _columns(storage: Storage, edges: Sequence[ColumnEdge], table: str) -> set[str]:
+    """The columns ``table`` has now or had in a recorded edge."""
+    named = {e.source_column for e in edges if e.source_table == table}
+    named |= {e.target_column for e in edges if e.target_table == table}
+    return named | (set(storage.open(table).schema().to_arrow().names) if storage.exists(table) else set())

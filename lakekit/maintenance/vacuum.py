@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lakekit import runs
 from lakekit.core.results import Result
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.storage import staged
 from lakekit.storage.delta import Storage
@@ -55,6 +56,8 @@ def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int =
            dry_run: bool = False) -> VacuumReport:
     """Remove files older than ``retention_hours`` that no version needs any more, from ``table``
     (default: every data table), keeping the files of every pinned version."""
+    if retention_hours < 0:
+        raise UsageError(f"retention_hours must be 0 or more, got {retention_hours}")
     pins = pinned_versions(storage)
     done = []
     for name in [table] if table is not None else storage.tables():

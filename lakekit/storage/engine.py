@@ -26,7 +26,7 @@ import fsspec
 import pyarrow as pa
 from sqlglot import exp
 
-from lakekit.errors import VersionNotFound
+from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import DataFile, FileSet
@@ -34,7 +34,6 @@ from lakekit.storage.fileset import DataFile, FileSet
 _LOCK = threading.Lock()
 _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnection]] = {}
 _SCHEMA_VIEW = "__lakekit_schema"
-_GONE = "files left for this version (removed by a vacuum or an erasure)"
 _TYPES: dict[pa.Schema, dict[str, str]] = {}
 _TYPES_KEPT = 256
 
@@ -95,7 +94,7 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
         try:
             present = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
         except duckdb.IOException:
-            raise VersionNotFound(relation.table, _GONE) from None
+            raise VersionGone(relation.table) from None
         values = dict(partition)
         columns = [_column(c, t, present, values) for c, t in wanted.items()]
         selects.append(f"SELECT {', '.join(columns)} FROM {source}")

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from lakekit.core.evolution import plain_type, same_type
-from lakekit.errors import ColumnNotFound, LakekitError, VersionNotFound, masked
+from lakekit.errors import ColumnNotFound, LakekitError, VersionGone, masked
 
 
 def canonical_schema(schema: pa.Schema) -> pa.Schema:
@@ -74,7 +74,7 @@ def select_rows(ds: pads.Dataset, table: str, *, columns: Sequence[str] | None,
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         raise LakekitError(f"filter on '{table}' does not apply: {masked(str(e))}") from None
     except FileNotFoundError:
-        raise VersionNotFound(table, "files left for this version (removed by a vacuum or an erasure)") from None
+        raise VersionGone(table) from None
 
 
 def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[str] | None) -> pa.Table:

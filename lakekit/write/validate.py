@@ -35,7 +35,7 @@ from lakekit.core.checks import (
 )
 from lakekit.core.definition import schema_hash, schema_name
 from lakekit.core.results import CheckFailure, ValidationReport
-from lakekit.errors import FailedChecks, SchemaDrift
+from lakekit.errors import FailedChecks, SchemaDrift, VersionGone
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes
 from lakekit.write.claimed import Claimed
@@ -303,8 +303,11 @@ def revalidate(storage: Storage, table: str, version: int, model: Model) -> Vali
     """
     auditor = Auditor(model, on_invalid="warn", source=table)
     batches = storage.dataset(table, version).to_batches()
-    for _ in auditor.audit_stream(batches):
-        pass
+    try:
+        for _ in auditor.audit_stream(batches):
+            pass
+    except FileNotFoundError:
+        raise VersionGone(table) from None
     report = auditor.report(version)
     indexes.record_validation(storage, report)
     return report

@@ -100,8 +100,8 @@ def check_step(step: Step, r: Result, before: dict[str, str], after: dict[str, s
             lines = r.stderr.strip().splitlines()
             if len(lines) != 1:
                 add("error-format", f"{len(lines)} lines on stderr for an error")
-            elif not lines[0].startswith("error: "):
-                add("error-format", "error line does not start with 'error: '")
+            elif not (_json_error(lines[0]) if "--json" in _options(cmd) else lines[0].startswith("error: ")):
+                add("error-format", "error line is not 'error: …' (under --json: {\"error\": {type, message}})")
         if r.rc == USAGE and step.expect not in ("usage", "any-usage"):
             add("exit-code", "usage error (exit 2) for an input that is not a usage mistake")
         if step.expect == "ok" and r.rc != 0:
@@ -137,6 +137,20 @@ def _summarise(diff: dict[str, list[str]]) -> str:
             shown = ", ".join(diff[key][:3]) + (f" (+{len(diff[key]) - 3})" if len(diff[key]) > 3 else "")
             parts.append(f"{key}: {shown}")
     return "; ".join(parts)
+
+
+def _options(argv: list[str]) -> list[str]:
+    """The arguments before ``--`` (after it, every one is a value)."""
+    return argv[:argv.index("--")] if "--" in argv else argv
+
+
+def _json_error(line: str) -> bool:
+    """Whether ``line`` is the one JSON document of an error under ``--json``."""
+    try:
+        found = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(found, dict) and set(found) == {"error"} and set(found["error"]) == {"type", "message"}
 
 
 def _last_exception(text: str) -> str:

@@ -77,6 +77,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
     "Parquet footer with a name not UTF-8": ("u.parquet", base64.b64decode(_FUZZED_PARQUET), "not a readable Parquet"),
     "JSON lone surrogate": ("s.json", b'[{"a": "\\ud800"}, {"b": 1}]', "half of a surrogate pair"),
     "NDJSON lone surrogate": ("s.ndjson", b'{"a": "\\udc00"}\n', "malformed JSON: The surrogate pair"),
+    "NDJSON Infinity": ("n.ndjson", b'{"a": 1.5}\n{"a": Infinity}\n', "line 2: Infinity is not a JSON number"),
+    "NDJSON NaN deep in a record": ("n.ndjson", b'{"a": {"b": [1.5, NaN]}}\n', "line 1: NaN is not a JSON number"),
     "JSON float beyond double": ("f.json", b'[{"a": 1e400}]', "a number beyond the range of a double"),
     "JSON integer beyond 64 bits": ("i.json", b'[{"a": 18446744073709551616}]', "an integer beyond the 64-bit range"),
     "JSON without columns": ("e.json", b"[{}, {}]", "no columns"),
@@ -127,6 +129,7 @@ def test_wrong_and_unknown_formats(lake: lk.Lake, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "data", "rows"), [
     ("bom.csv", b"\xef\xbb\xbfid,v\n1,x\n", 1),
+    ("unterminated.csv", b'a,b\n"","0"\n"",""', 2),  # the last line counts in the inferred types
     ("header.csv", b"id,v", 0),
     ("multi.csv.gz", gzip.compress(b"id\n1\n") + gzip.compress(b"2\n3\n"), 3),
     ("p.parquet.gz", gzip.compress(_parquet(pa.table({"id": [1, 2]}))), 2),  # read out of order: unpacked first
@@ -138,6 +141,14 @@ def test_good_files_load_whole(lake: lk.Lake, tmp_path: Path, name: str, data: b
     (tmp_path / name).write_bytes(data)
     assert lake.ingest("t.ok", str(tmp_path / name)).rows == rows
     assert lake.read("t.ok").num_rows == rows
+
+
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_an_empty_last_field_is_null_however_the_file_ends(lake: lk.Lake, tmp_path: Path, ending: bytes) -> None:
+    (tmp_path / "e.csv").write_bytes(b'a,b\n"x",\n"",' + ending)  # the reader's type inference sees both lines
+    lake.ingest("t.ends", str(tmp_path / "e.csv"))
+    rows = sorted(lake.read("t.ends", columns=["a", "b"]).to_pylist(), key=lambda r: r["a"])
+    assert rows == [{"a": "", "b": None}, {"a": "x", "b": None}]
 
 
 def test_a_value_that_does_not_fit_the_table_names_its_column(lake: lk.Lake, tmp_path: Path) -> None:

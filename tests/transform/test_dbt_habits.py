@@ -98,9 +98,9 @@ def test_ls_prints_what_would_run(folder: Path):
     result = CliRunner().invoke(app, ["--json", "ls", str(folder), "--select", "tag:nightly"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"table": "clean.users", "file": "staging/clean.users.sql", "tags": "nightly", "reads": "src.users"},
-        {"table": "marts.spend", "file": "marts/marts.spend.sql", "tags": "nightly,finance",
-         "reads": "clean.orders,clean.users"}]
+        {"table": "clean.users", "file": "staging/clean.users.sql", "tags": ["nightly"], "reads": ["src.users"]},
+        {"table": "marts.spend", "file": "marts/marts.spend.sql", "tags": ["nightly", "finance"],
+         "reads": ["clean.orders", "clean.users"]}]
     failed = CliRunner().invoke(app, ["ls", str(folder), "--select", "users"])
     assert failed.exit_code != 0 and "ambiguous" in failed.output and "Traceback" not in failed.output
 

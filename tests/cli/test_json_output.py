@@ -1,0 +1,112 @@
+"""``--json`` on every command: one JSON document on stdout that the command's schema in
+``lakekit/cli/schemas/`` accepts (objects, never JSON in a string; timestamps in ISO 8601, UTC),
+and errors as one JSON document on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+import lakekit.cli
+from tests.cli.every_command import INVOCATIONS, argv, build, commands
+from tests.cli.test_cli import run
+
+SCHEMAS = Path(lakekit.cli.__file__).parent / "schemas"
+USER_ROWS = {"show", "sql", "quarantine", "features latest", "runs slices"}
+"""Commands printing a table's rows: their values are the user's (a naive timestamp stays naive)."""
+LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+UTC_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
+
+
+def schema(command: str) -> dict[str, Any]:
+    return json.loads((SCHEMAS / f"{command.replace(' ', '-')}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    folder = tmp_path_factory.mktemp("project")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield build(folder)
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_command_has_an_invocation_and_a_schema() -> None:
+    assert sorted(INVOCATIONS) == commands()
+    assert sorted(p.stem for p in SCHEMAS.glob("*.json")) == sorted(c.replace(" ", "-") for c in commands())
+    for command in commands():
+        jsonschema.Draft202012Validator.check_schema(schema(command))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_every_command_prints_one_document_its_schema_accepts(project: dict[str, str]) -> None:
+    failed = []
+    for command in INVOCATIONS:  # in order: each finds what the ones before made
+        code, out, err = run("--json", *argv(command, project))
+        if code != 0:
+            failed.append(f"{command}: exit {code}: {err.strip()}")
+            continue
+        document = json.loads(out)  # one document: two would not parse
+        try:
+            jsonschema.validate(document, schema(command))
+        except jsonschema.ValidationError as e:
+            failed.append(f"{command}: {e.message} at {list(e.absolute_path)}")
+        if command not in USER_ROWS:
+            failed += [f"{command}: '{s}' is not ISO 8601 UTC" for s in _strings(document)
+                       if LOOKS_LIKE_TIME.match(s) and not UTC_ISO.match(s)]
+    assert failed == [], "\n".join(failed)
+
+
+def test_the_schemas_refuse_json_in_a_string_and_a_local_time(project: dict[str, str]) -> None:
+    listed = json.loads(run("--json", "runs", "list")[1])
+    jsonschema.validate(listed, schema("runs list"))
+    as_text = [{**listed[0], "params": json.dumps(listed[0]["params"])}]
+    spaced = [{**listed[0], "started_at": listed[0]["started_at"].replace("T", " ")}]
+    extra = [{**listed[0], "surprise": 1}]
+    for wrong in (as_text, spaced, extra):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema("runs list"))
+
+
+def test_numbers_json_has_none_for_are_strings(project: dict[str, str]) -> None:
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} in a JSON document")
+
+    code, out, _ = run("sql", "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, '-inf'::DOUBLE AS c, 1.5::DOUBLE AS d",
+                       "--json")
+    assert code == 0
+    assert json.loads(out, parse_constant=refuse) == [{"a": "NaN", "b": "Infinity", "c": "-Infinity", "d": 1.5}]
+
+
+@pytest.mark.parametrize(("args", "code", "kind", "message"), [
+    (("show", "raw.nope"), 1, "TableNotFound", "unknown table 'raw.nope'"),
+    (("runs", "show", "nope"), 1, "RunNotFound", "unknown run 'nope'"),
+    (("show",), 2, "UsageError", "Missing argument"),
+    (("show", "raw.customers", "--limit", "x"), 2, "UsageError", "Invalid value for '--limit'"),
+])
+def test_errors_are_one_json_document_on_stderr(project: dict[str, str], args: tuple[str, ...], code: int,
+                                                kind: str, message: str) -> None:
+    got, out, err = run(*args, "--json")
+    assert got == code and out == "" and len(err.strip().splitlines()) == 1
+    error = json.loads(err)["error"]
+    assert set(error) == {"type", "message"} and message in error["message"]
+    assert error["type"] == kind

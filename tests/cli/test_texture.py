@@ -1,0 +1,134 @@
+"""The CLI's habits: --version, shell completion, help without type placeholders, one default
+SQL dialect from lakekit.toml, progress bars only on a terminal, piped output never cut to a
+terminal's width, history and validate saying what their verdicts judge."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.every_command import build, commands
+from tests.cli.test_cli import folder, run, workdir  # noqa: F401 (fixtures)
+
+PLACEHOLDER = re.compile(r"<(bool|str|int|float|path|text|integer|list\[[a-z]+\]|[a-z]+\|[a-z|]+)>")
+CLI = [sys.executable, "-m", "lakekit"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+    root = tmp_path_factory.mktemp("project")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        yield root, build(root)
+    finally:
+        os.chdir(cwd)
+
+
+def test_help_has_no_type_placeholders() -> None:
+    for command in ["", *commands()]:
+        code, out, _ = run(*command.split(), "--help")
+        assert code == 0 and "--json" in out and "--help" in out
+        assert not PLACEHOLDER.search(out), (command, PLACEHOLDER.search(out))
+    assert "LIMIT" in run("show", "--help")[1] and "overwrite|append|merge" in run("transform", "--help")[1]
+
+
+def test_shell_completion_is_on(tmp_path: Path) -> None:
+    code, out, _ = run("--show-completion", "bash")
+    assert code == 0 and "complete -o default -F _lakekit_completion lakekit" in out
+    env = {**os.environ, "_LAKEKIT_COMPLETE": "complete_bash", "COMP_WORDS": "lakekit ru", "COMP_CWORD": "1"}
+    script = Path(sys.executable).parent / "lakekit"  # completion asks the command by its own name
+    done = subprocess.run([script], env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert {"run", "runs", "run-transforms"} <= set(done.stdout.split())
+
+
+@pytest.mark.parametrize("configured", [None, "snowflake"])
+def test_one_default_dialect_for_sql_transform_and_run_transforms(workdir: Path, configured: str | None) -> None:  # noqa: F811
+    if configured:
+        config = workdir / "lakekit.toml"
+        config.write_text(re.sub(r'(?m)^dialect = .*$', f'dialect = "{configured}"', config.read_text()))
+    else:  # no key: the default
+        config = workdir / "lakekit.toml"
+        config.write_text(re.sub(r"(?m)^dialect = .*\n", "", config.read_text()))
+    expected = configured or "duckdb"
+    assert run("ingest", "raw.people", "a.csv")[0] == 0
+    (workdir / "one.sql").write_text("SELECT id FROM raw.people\n")
+    (workdir / "transforms" / "marts.ids.sql").write_text("SELECT id FROM raw.people\n")
+    explained = json.loads(run("sql", "SELECT id FROM raw.people", "--explain", "--json")[1])
+    assert explained["dialect"] == expected
+    explained = json.loads(run("transform", "marts.one", "one.sql", "--explain", "--json")[1])
+    assert explained["dialect"] == expected
+    assert run("transform", "marts.one", "one.sql")[0] == 0 and run("run-transforms")[0] == 0
+    code, out, _ = run("sql", "SELECT \"table\", dialect FROM _lakekit.transforms ORDER BY 1", "--json",
+                       "--dialect", "duckdb")
+    assert code == 0 and json.loads(out) == [{"table": "marts.ids", "dialect": expected},
+                                             {"table": "marts.one", "dialect": expected}]
+
+
+def _in_terminal(args: list[str], cwd: Path) -> str:
+    """What the CLI prints when stdout and stderr are a terminal (80 columns)."""
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    proc = subprocess.Popen([*CLI, *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=child, stderr=child, env=env)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait()
+    os.close(main)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bars_only_on_a_terminal_and_never_under_json(project: tuple[Path, dict[str, str]]) -> None:
+    root, _ = project
+    shown = _in_terminal(["vacuum", "--dry-run"], root)
+    assert "vacuum every table" in shown and "0:00:0" in shown  # the bar with its elapsed time
+    assert "0:00:0" not in _in_terminal(["--json", "vacuum", "--dry-run"], root)
+    piped = subprocess.run([*CLI, "vacuum", "--dry-run"], cwd=root, capture_output=True, text=True, check=True)
+    assert "vacuum every table" not in piped.stdout + piped.stderr
+
+
+def test_piped_output_is_never_cut_to_the_terminal_width(project: tuple[Path, dict[str, str]]) -> None:
+    root, ids = project
+    env = {**os.environ, "COLUMNS": "40"}
+    tree = subprocess.run([*CLI, "lineage", "down", "raw.customers.country"], cwd=root, env=env,
+                          capture_output=True, text=True, check=True).stdout
+    assert "raw.customers.country (v0) → marts.countries.country (v0)  direct/identity" in tree
+    table = subprocess.run([*CLI, "runs", "list"], cwd=root, env=env, capture_output=True, text=True,
+                           check=True).stdout
+    assert all(any(i in line for line in table.splitlines()) for i in ids.values())  # each id on one line
+    terminal = _in_terminal(["lineage", "down", "raw.customers.country"], root)
+    assert "marts.countries.country (v0)" in terminal and "direct/identity" not in terminal  # cut at 80 columns
+
+
+def test_slices_show_percentages(project: tuple[Path, dict[str, str]]) -> None:
+    _, ids = project
+    code, out, _ = run("runs", "slices", ids["run"], "--by", "country", "--label", "label", "--prediction", "pred")
+    assert code == 0 and "50.0%" in out and "0.5 " not in out
+
+
+def test_history_and_validate_say_what_their_verdicts_judge(workdir: Path) -> None:  # noqa: F811
+    (workdir / "c.csv").write_text("customer_id,email,country,signed_up\n1,ann@example.com,FR,2026-01-05T10:00:00\n"
+                                   "2,nope,DE,2026-01-06T10:00:00\n")
+    assert run("ingest", "raw.customers", "c.csv")[0] == 0
+    written = json.loads(run("history", "raw.customers", "--json")[1])[0]
+    assert written["validation"] == "invalid (1 failing check(s))"  # the write: one row failed, quarantined
+    out = run("history", "raw.customers")[1]
+    assert "a write judges the rows it was given" in out and "`lakekit validate` the rows the version holds" in out
+    code, out, _ = run("validate", "raw.customers", "--version", "0")
+    assert code == 0 and "valid" in out and "rows its write quarantined are not part of it" in out
+    assert json.loads(run("history", "raw.customers", "--json")[1])[0]["validation"] == "valid"  # now they agree
