@@ -16,10 +16,11 @@ from lakekit.core.names import shown
 from lakekit.errors import SourceError
 
 MAX_DEPTH = 64
+"""Deepest nesting of structs and lists a source may have (JSON objects in objects, Parquet groups)."""
 _NAME_LIKE = re.compile(r"[^\W][\w .\-]{0,63}")
 """A name an error may show: what a header holds. Text with quotes, braces, '@' and the like is a row
 taken for a header (a file read in the wrong format), which may be personal data."""
-"""Deepest nesting of structs and lists a source may have (JSON objects in objects, Parquet groups)."""
+_DATA_LIKE = "the names look like data, not a header (is the format right?)"
 
 
 def check(uri: str, schema: pa.Schema) -> None:
@@ -52,8 +53,7 @@ def _check_fields(uri: str, fields: list[pa.Field], what: str, depth: int) -> No
             if _NAME_LIKE.fullmatch(name):
                 raise SourceError(uri, f"{place} {shown(name)} repeats {what} {first} "
                                        f"{shown(fields[first - 1].name)} (names are compared without case)")
-            raise SourceError(uri, f"{place} repeats {what} {first}: the names look like data, not a header "
-                                   "(is the format right?)")
+            raise SourceError(uri, f"{place} repeats {what} {first}: {_DATA_LIKE}")
         _check_type(uri, field.type, f"field of {shown(name)}", depth + 1)
 
 
@@ -78,9 +78,13 @@ def problem(name: str) -> str | None:
     ('has an empty name', None, None)
     >>> problem("a\\x00b")
     "has a control or invisible character in its name 'a\\\\x00b'"
+    >>> problem('{"email": "ann@example.org\\u202e"}')
+    'has a control or invisible character in its name: the names look like data, not a header (is the format right?)'
     """
     if not name.strip():
         return "has an empty name"
     if any(not ch.isprintable() for ch in name if ch != " "):
-        return f"has a control or invisible character in its name {shown(name)}"
+        if _NAME_LIKE.fullmatch("".join(ch for ch in name if ch.isprintable())):
+            return f"has a control or invisible character in its name {shown(name)}"
+        return f"has a control or invisible character in its name: {_DATA_LIKE}"
     return None
