@@ -72,6 +72,8 @@ REFUSED: dict[str, tuple[str, bytes, str]] = {
                         "nested deeper than 64 levels"),
     "JSON duplicate key": ("k.json", f'[{{"a": 1, "a": "{SECRET}"}}]'.encode(), "an object repeats a key"),
     "JSON NaN": ("n.json", b'[{"a": NaN}]', "NaN is not a JSON number"),
+    "JSON with an invisible character read as CSV": ("r.csv", f'[{{"a": "{SECRET}\u202e"}}]\n1\n'.encode(),
+                                                     "its name: the names look like data"),
     "Parquet's magic read as CSV": ("p.csv", b"PAR1PAR1", "the file starts as Parquet does"),
     "JSON array starting with NUL": ("z.json", b"[\x00,[],1]", "line 1: invalid JSON"),
     "Parquet footer with a name not UTF-8": ("u.parquet", base64.b64decode(_FUZZED_PARQUET), "not a readable Parquet"),
