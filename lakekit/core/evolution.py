@@ -34,12 +34,12 @@ def plain_type(t: pa.DataType) -> pa.DataType:
     >>> plain_type(pa.dictionary(pa.int32(), pa.large_string()))
     DataType(string)
     """
-    return _rebuilt(t, _plain_leaf)
+    return rebuilt(t, _plain_leaf)
 
 def delta_type(t: pa.DataType) -> pa.DataType:
     """The type Delta stores for an Arrow type: its plain type, with µs timestamps (in UTC when
     zoned: the same instants), signed integers, ``date32``, ``float32`` for ``float16``."""
-    return _rebuilt(t, _delta_leaf)
+    return rebuilt(t, _delta_leaf)
 
 def same_type(a: pa.DataType, b: pa.DataType) -> bool:
     """Equal types, whatever writers named list items and map entries.
@@ -47,20 +47,25 @@ def same_type(a: pa.DataType, b: pa.DataType) -> bool:
     >>> same_type(pa.list_(pa.field("element", pa.int64())), pa.list_(pa.int64()))
     True
     """
-    return a == b or _rebuilt(a, _unnamed_leaf) == _rebuilt(b, _unnamed_leaf)
+    return a == b or rebuilt(a, _unnamed_leaf) == rebuilt(b, _unnamed_leaf)
 
-def _rebuilt(t: pa.DataType, leaf: Callable[[pa.DataType], pa.DataType]) -> pa.DataType:
+def rebuilt(t: pa.DataType, leaf: Callable[[pa.DataType], pa.DataType]) -> pa.DataType:
+    """``t`` with ``leaf`` applied to every type that nests no other, dictionaries as their values.
+
+    >>> rebuilt(pa.struct([("a", pa.list_(pa.null()))]), lambda t: pa.string() if t == pa.null() else t)
+    StructType(struct<a: list<item: string>>)
+    """
     if pa.types.is_dictionary(t):
-        return _rebuilt(t.value_type, leaf)
+        return rebuilt(t.value_type, leaf)
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t) \
             or pa.types.is_large_list_view(t) or pa.types.is_fixed_size_list(t):
-        item = t.value_field.with_type(_rebuilt(t.value_type, leaf))
+        item = t.value_field.with_type(rebuilt(t.value_type, leaf))
         return pa.list_(item.with_name("item") if leaf is _unnamed_leaf else item)
     if pa.types.is_map(t):
-        return pa.map_(t.key_field.with_type(_rebuilt(t.key_type, leaf)),
-                       t.item_field.with_type(_rebuilt(t.item_type, leaf)))
+        return pa.map_(t.key_field.with_type(rebuilt(t.key_type, leaf)),
+                       t.item_field.with_type(rebuilt(t.item_type, leaf)))
     if pa.types.is_struct(t):
-        return pa.struct([f.with_type(_rebuilt(f.type, leaf)) for f in t])
+        return pa.struct([f.with_type(rebuilt(f.type, leaf)) for f in t])
     return leaf(t)
 
 def _plain_leaf(t: pa.DataType) -> pa.DataType:

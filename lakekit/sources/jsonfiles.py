@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
+from lakekit.core.evolution import rebuilt
 from lakekit.errors import SourceError, masked
 from lakekit.sources import columns
 from lakekit.sources.batches import BLOCK_SIZE, INT64, failure, guarded, table_types
@@ -142,7 +143,9 @@ def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None,
     Each block is checked, then parsed by pyarrow from memory, here: pyarrow's streaming reader
     reads ahead in a thread, and when it fails mid-file on a stream Python provides, that thread
     is still calling into Python as the interpreter exits (SIGABRT). The first block's inferred
-    types (with the table's where they differ) are every later block's schema."""
+    types (with the table's where they differ) are every later block's schema. Inferred, a list
+    whose first item is null comes out with offsets past its values (pyarrow 26), so a first block
+    with lists is read again with its inferred schema."""
     blocks = _blocks(src, digest)
     first = next(blocks, None)
     if first is None:
@@ -166,9 +169,8 @@ def read_ndjson(src: Source, table: Mapping[str, pa.DataType] | None = None,
 def _parse(src: Source, first_line: int, block: bytes, schema: pa.Schema | None, *,
            strict: bool = False) -> pa.Table:
     """One block of NDJSON: with ``schema`` (a later block: exactly it, ``strict``; the first: as
-    far as it goes), else its inferred types. Inferred, a list whose first item is null comes out
-    with offsets past its values (pyarrow 26): such a block is read again with the inferred schema.
-    A line holding more than one object, which the reader takes as several rows, is refused."""
+    far as it goes), else its inferred types. A line holding more than one object, which the reader
+    takes as several rows, is refused."""
     parse = None if schema is None else pajson.ParseOptions(
         explicit_schema=schema, unexpected_field_behavior="error" if strict else "infer")
     try:
@@ -189,11 +191,7 @@ def _has_list(t: pa.DataType) -> bool:
 def _settled(t: pa.DataType) -> pa.DataType:
     """``t`` with its nulls taken as text, as a Delta table stores them (the reader corrupts a list
     of nulls even when told its type)."""
-    if pa.types.is_list(t):
-        return pa.list_(t.value_field.with_type(_settled(t.value_type)))
-    if pa.types.is_struct(t):
-        return pa.struct([f.with_type(_settled(f.type)) for f in t])
-    return pa.string() if pa.types.is_null(t) else t
+    return rebuilt(t, lambda leaf: pa.string() if pa.types.is_null(leaf) else leaf)
 
 
 def _crowded_line(block: bytes) -> int:
