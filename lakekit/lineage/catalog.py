@@ -45,3 +45,18 @@ def _collect(node: Mapping[str, object], prefix: tuple[str, ...], catalog: dict[
             raise SqlError(f"schema entry '{'.'.join(name)}' mixes tables and columns")
         else:
             catalog[".".join(name)] = tuple(spelling(str(column), True, dialect) for column in value)
+
+
+def known_as(name: str, catalog: Catalog) -> str:
+    """The catalog's name for a table written ``name``: itself, else the one catalog table whose
+    name it ends (``dataset.t`` for ``proj.dataset.t``) or that ends it (``t`` for ``db.s.t``).
+
+    >>> known_as("dataset.t", {"proj.dataset.t": ("a",), "proj.other.t": ("b",)})
+    'proj.dataset.t'
+    >>> known_as("t", {"proj.dataset.t": ("a",), "proj.other.t": ("b",)})
+    't'
+    """
+    if name in catalog:
+        return name
+    found = [key for key in catalog if key.endswith(f".{name}") or name.endswith(f".{key}")]
+    return found[0] if len(found) == 1 else name

@@ -20,6 +20,7 @@ rather than half-understood.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -96,17 +97,14 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     dialect_obj = get_dialect(dialect)
     variables: set[str] = set()
     trees = _trees(sql, dialect, on_error)
-    scripted = any(script.is_script(tree) or isinstance(tree, exp.Declare) for _, _, tree in trees)
     for index, text, tree in trees:
-        if scripted and script.result_set(tree):
-            continue  # a script's SELECT returns rows to its caller: it writes no table
         try:
             if _is_pivot_statement(tree, dialect_obj):
                 raise SqlError(f"statement {index}: {PIVOT_STATEMENT}", sql=text)
             if isinstance(tree, exp.Create) and isinstance(tree.this, exp.UserDefinedFunction | exp.StoredProcedure):
                 variables.update(p.name.lower() for p in tree.this.expressions if isinstance(p, exp.ColumnDef))
             if script.is_script(tree):
-                inner = script.inner_statements(tree, dialect_obj, lambda body: parse_sql(body, dialect)[0])
+                inner = script.inner_statements(tree, dialect_obj, lambda body: _parse_inner(body, dialect, on_error))
             elif isinstance(tree, exp.MultitableInserts):
                 inner = list(dml.multitable(tree))
             else:
@@ -124,7 +122,51 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
             on_error(e)
 
 
+def _parse_inner(body: str, dialect: str | None, on_error: OnError | None) -> list[exp.Expr]:
+    """The statements of one statement's text inside a script; with ``on_error``, one that does not
+    parse is reported there and the script's other statements are read on."""
+    try:
+        return parse_sql(body, dialect)[0]
+    except SqlError as e:
+        if on_error is None:
+            raise
+        on_error(e)
+        return []
+
+
 def _trees(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
+    """``(statement number, excerpt, tree)`` of each statement (see :func:`_parsed`). In T-SQL a
+    ``CREATE PROCEDURE`` or ``FUNCTION`` is the whole of its batch (up to a ``GO`` line): its body
+    is read as script text, where sqlglot's parse loses statements (``BEGIN TRY`` … ``END CATCH``)."""
+    batches = _routine_batches(sql, dialect)
+    if batches is None:
+        return _parsed(sql, dialect, on_error)
+    found: list[tuple[int, str, exp.Expr]] = []
+    for start, end in batches:
+        if script.is_script_text(sql[start:end]):
+            found.append((len(found) + 1, _excerpt(sql, start, end), exp.Command(this=sql[start:end])))
+            continue
+        alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
+        found.extend((len(found) + 1, text, tree) for _, text, tree in _parsed(alone, dialect, on_error))
+    return found
+
+
+def _routine_batches(sql: str, dialect: str | None) -> list[tuple[int, int]] | None:
+    """T-SQL text creating a routine: ``(start, end)`` of each batch, else ``None``."""
+    dialect_obj = get_dialect(dialect)
+    if type(dialect_obj).__name__.lower() != "tsql":
+        return None
+    tokens = tokenize(sql, dialect_obj)
+    bounds = [0]
+    for before, token in itertools.pairwise(tokens):
+        if token.text.upper() == "GO" and token.token_type not in script.TEXT and token.line > before.line:
+            bounds.extend((token.start, token.end + 1))
+    bounds.append(len(sql))
+    batches = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if sql[start:end].strip()]
+    return batches if any(script.is_script_text(sql[start:end]) for start, end in batches) else None
+
+
+def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
     """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
     is parsed statement by statement: one that fails is read as script text when it opens with a
     scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), or, in a script, when it

@@ -12,8 +12,14 @@ rules around them:
   one wildcard column ``t."*"`` (edges from ``t.*``, marked unresolved), never a guess;
 - with a schema, a column a table does not have is an error, and so is a column two tables have;
 - a column still unqualified afterwards is an error naming its candidate sources;
+- with ``on_error`` (``column_lineage(..., errors="warn")``: a schema written by hand may be
+  stale or spelled otherwise), each of these errors is reported there instead, and the column is
+  read as the one column of its table spelled the same but for case, if there is one, else as
+  NULL: the rest of the statement keeps its lineage;
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
-- PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`).
+- PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
+- a Snowflake ``SEMANTIC_VIEW(v METRICS … DIMENSIONS …)`` is read as the table ``v``: its
+  metrics, dimensions and facts are columns of the semantic view.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
 from lakekit.lineage.anonymous import name_outputs
-from lakekit.lineage.catalog import Catalog
+from lakekit.lineage.catalog import Catalog, known_as
 from lakekit.lineage.direct import Ambiguous
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
 from lakekit.lineage.parse import OnError, Statement
@@ -63,17 +69,18 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     dialect_obj = get_dialect(dialect)
     try:
         expand_pivots(query, catalog, statement)
+        _read_semantic_views(query)
         _inline_windows(query, statement)
         _name_function_columns(query, dialect_obj)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
         name_outputs(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
-        tables = _flatten_tables(scopes)
+        tables = _flatten_tables(scopes, catalog)
         _open_wildcards(scopes, catalog)
         _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
                         catalog)
-        columns = _known_columns(scopes, statement, catalog, tables)
+        columns = _known_columns(scopes, statement, catalog, tables, on_error)
         _read_ambiguous(scopes, catalog, columns)
         schema = MappingSchema(
             {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
@@ -89,7 +96,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     root = build_scope(query)
     if root is None:
         raise SqlError(f"{statement.where()}: not a query", sql=statement.text)
-    _check_resolved(root, statement, catalog)
+    if _check_resolved(root, statement, catalog, on_error):
+        root = build_scope(query) or root  # columns read as NULL: scopes built again without them
     return root
 
 
@@ -108,6 +116,14 @@ def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError 
                 raise error
             on_error(error)
             column.replace(exp.null())
+
+
+def _read_semantic_views(query: exp.Query) -> None:
+    for view in list(query.find_all(exp.SemanticView)):
+        source, inner = view.parent, view.this
+        if isinstance(source, exp.Table) and isinstance(inner, exp.Table):
+            for part in ("this", "db", "catalog"):
+                source.set(part, inner.args.get(part))
 
 
 def _inline_windows(query: exp.Query, statement: Statement) -> None:
@@ -141,13 +157,14 @@ def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
             alias.set("columns", [alias.this.copy()])
 
 
-def _flatten_tables(scopes: list[Scope]) -> set[str]:
-    """Give each base table one identifier with its full name; return those names."""
+def _flatten_tables(scopes: list[Scope], catalog: Catalog) -> set[str]:
+    """Give each base table one identifier with its full name (the schema's, when the query names it
+    less or more qualified: see :func:`~lakekit.lineage.catalog.known_as`); return those names."""
     names: set[str] = set()
     for scope in scopes:
         for source in scope.sources.values():
             if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
-                name = table_name(source)
+                name = known_as(table_name(source), catalog)
                 source.set("this", exp.to_identifier(name, quoted=True))
                 source.set("db", None)
                 source.set("catalog", None)
@@ -156,7 +173,7 @@ def _flatten_tables(scopes: list[Scope]) -> set[str]:
 
 
 def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
-                   tables: set[str]) -> dict[str, list[str]]:
+                   tables: set[str], on_error: OnError | None) -> dict[str, list[str]]:
     """Columns of every base table: from the catalog, else those the query shows it has."""
     columns: dict[str, list[str]] = {name: list(catalog.get(name, ())) for name in tables}
     names = Names(catalog)
@@ -167,10 +184,24 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
                 continue
             if owner in catalog:
                 if name not in catalog[owner]:
-                    raise _error(f"unknown column '{name}' of table '{owner}'", column, statement)
+                    error = _error(f"unknown column '{name}' of table '{owner}'", column, statement)
+                    _read_otherwise(column, catalog[owner], error, on_error)
             elif name not in columns[owner]:
                 columns[owner].append(name)
     return columns
+
+
+def _read_otherwise(column: exp.Expr, known: tuple[str, ...], error: SqlError, on_error: OnError | None) -> None:
+    """A column its table does not have: raised, or reported and read as the table's one column
+    spelled the same but for case, else as NULL."""
+    if on_error is None or not isinstance(column, exp.Column):
+        raise error
+    on_error(error)
+    alike = [name for name in known if name.lower() == column.name.lower()]
+    if len(alike) == 1:
+        column.set("this", exp.to_identifier(alike[0], quoted=True))
+    else:
+        column.replace(exp.null())
 
 
 def _using_owners(scope: Scope, names: Names) -> list[tuple[str | None, str, exp.Expr]]:
@@ -317,12 +348,27 @@ def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list
     return outputs is not None and name in outputs
 
 
-def _check_resolved(root: Scope, statement: Statement, catalog: Catalog) -> None:
-    for scope in root.traverse():
+def _check_resolved(root: Scope, statement: Statement, catalog: Catalog, on_error: OnError | None) -> bool:
+    """Every column is qualified; with ``on_error``, one that is not is reported and read as NULL
+    (the answer says whether one was)."""
+    replaced = False
+    for scope in list(root.traverse()):
         outputs = set(scope.expression.named_selects) if isinstance(scope.expression, exp.Query) else set()
-        for column in own_columns(scope):
+        for column in list(own_columns(scope)):
             if not column.table and not (column.name in outputs and _in_own_order_by(column, scope)):
-                raise _unresolved(scope, column, statement, catalog)
+                error = _unresolved(scope, column, statement, catalog)
+                if on_error is None:
+                    raise error
+                on_error(error)
+                alike = [(alias, name) for alias, (_, src) in scope.selected_sources.items()
+                         for name in catalog.get(base_name(src) or "", ()) if name.lower() == column.name.lower()]
+                if len(alike) == 1:
+                    column.set("table", exp.to_identifier(alike[0][0]))
+                    column.set("this", exp.to_identifier(alike[0][1], quoted=True))
+                else:
+                    column.replace(exp.null())
+                    replaced = True
+    return replaced
 
 
 def _in_own_order_by(column: exp.Column, scope: Scope) -> bool:

@@ -86,6 +86,10 @@ class ScopeLineage:
             found = self._by_name[key][WILDCARD].respelled(WILDCARD, name)
             if len({table for table, _ in found.direct}) > 1:
                 self.unresolved.update(found.direct)
+        if found is None and not isinstance(scope.expression, exp.Query):
+            # A table function whose outputs only the engine knows (T-SQL OPENJSON, Postgres
+            # json_each …): whatever it returns is built from all of its inputs.
+            found = self._inputs(scope)
         if found is None:
             raise SqlError(f"column '{name}' is not an output of the {scope.expression.key} it is read from",
                            column=name)
@@ -125,11 +129,16 @@ class ScopeLineage:
             renamed = expression.alias_column_names or [name for name, _ in outputs]
             return tuple((name, deps) for name, (_, deps) in zip(renamed, outputs, strict=False))
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
-        inputs = Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
-                            for child in expression.iter_expressions() if not isinstance(child, exp.TableAlias))
+        inputs = self._inputs(scope)
         derived = exp.Query | exp.Unnest | exp.Lateral | exp.Values | exp.TableFromRows
         names = expression.named_selects if isinstance(expression, derived) else []
         return tuple((name, inputs) for name in names)
+
+    def _inputs(self, scope: Scope) -> Deps:
+        """What a table function's outputs are built from: every column among its arguments."""
+        resolver = _ScopeResolver(self, scope)
+        return Deps.union(expression_deps(child, resolver, Strength.TRANSFORMATION)
+                          for child in scope.expression.iter_expressions() if not isinstance(child, exp.TableAlias))
 
     def _compute_whole(self, scope: Scope) -> frozenset[Indirect]:
         expression = scope.expression

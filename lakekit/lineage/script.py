@@ -4,11 +4,14 @@ sqlglot parses some bodies (``CREATE PROCEDURE … AS BEGIN … END`` in T-SQL a
 block of statements) and leaves others as text: BigQuery and Snowflake scripts (``BEGIN …
 END``, ``IF … THEN … END IF``), T-SQL ``BEGIN TRY … END CATCH``, and bodies written as strings
 (Snowflake ``AS $$ … $$``, Postgres ``AS $$ … $$ LANGUAGE plpgsql``). :func:`inner_statements`
-finds the statements that move data in either: in the text it reads the tokens, and a
+finds the statements in either: in the text it reads the tokens, and a
 statement starts with ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE``, ``CREATE``, ``WITH`` or
 ``SELECT`` at the start of the body or after ``;``, ``BEGIN``, ``THEN``, ``ELSE``, ``DO``, ``LOOP``,
 ``TRY`` or ``CATCH``, and ends at ``;``, at an ``END`` of the block, or where the next statement
-starts (T-SQL needs no semicolons). Control flow, variables and ``RETURN`` move no data and are left out.
+starts (T-SQL needs no semicolons). A routine's header (``CREATE PROCEDURE p @a INT = 1 AS``) is
+skipped, and so are control flow, variables and ``RETURN``: they move no data. A SELECT that writes
+no table is the rows the routine returns to its caller: its lineage goes to the query placeholder,
+as a plain SELECT's does. In T-SQL, ``UPDATE TOP (n)`` is read as the whole UPDATE.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ _STOPS = {"END", "BEGIN", "DECLARE", "RETURN", "PRINT", "EXEC", "EXECUTE", "ELSE
           "EXCEPTION", "RAISE", "COMMIT", "ROLLBACK"}
 _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE}
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET}
-_TEXT = {TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING}
+TEXT = {TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING}
+"""Tokens holding text (a string literal), not words."""
 CONTROL = {"IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "FOR", "REPEAT", "END", "BEGIN", "CASE", "EXCEPTION",
            "FOREACH", "WHEN", "EXIT", "LEAVE", "CONTINUE", "ITERATE", "RAISE", "RETURN", "THROW", "GO", "/"}
 """Words opening a scripting statement rather than a SQL one."""
-_ROUTINES = {"PROCEDURE", "FUNCTION", "TASK"}
+_ROUTINES = {"PROCEDURE", "PROC", "FUNCTION", "TASK"}
 
 Parse = Callable[[str], list[exp.Expr]]
 
@@ -112,17 +116,20 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
     index = 0
     starts_here = True
     while index < len(tokens):
-        word = tokens[index].text.upper()
+        word = _word(tokens[index])
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if following is not None and following.token_type in _TEXT and (
+        if following is not None and following.token_type in TEXT and (
                 tokens[index].token_type in (TokenType.COMMAND, TokenType.EXECUTE) or word == "IMMEDIATE"):
             # BEGIN and the rest kept as text by the tokenizer; EXECUTE IMMEDIATE $$ … $$
             found.extend(statements_in(tokens[index + 1].text, dialect, parse))
             index += 2
             continue
+        if word == "CREATE" and is_script_text(text[tokens[index].start:]):
+            index, starts_here = index + 1, False  # a routine's header: its body follows
+            continue
         if word in _STARTS and starts_here:
             end = _end(tokens, index)
-            for tree in parse(text[tokens[index].start : tokens[end - 1].end + 1]):
+            for tree in parse(_without_top(text, tokens[index:end])):
                 if isinstance(tree, exp.Command):  # unreadable as a statement: read on after its first word
                     found.extend(statements_in(text[tokens[index].end + 1 : tokens[end - 1].end + 1], dialect, parse))
                 else:
@@ -131,7 +138,7 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
             continue
         starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER
         index += 1
-    return [tree for tree in found if not result_set(tree)]
+    return found
 
 
 def _end(tokens: list[Token], start: int) -> int:
@@ -140,7 +147,7 @@ def _end(tokens: list[Token], start: int) -> int:
     depth = 0
     for index in range(start + 1, len(tokens)):
         token = tokens[index]
-        word = token.text.upper()
+        word = _word(token)
         if token.token_type in _OPENS:
             depth += 1
         elif token.token_type in _CLOSES or (word == "END" and depth > 0):
@@ -152,6 +159,30 @@ def _end(tokens: list[Token], start: int) -> int:
     return len(tokens)
 
 
-def result_set(tree: exp.Expr) -> bool:
-    """A query inside a body that writes nothing (its rows go to the caller): no lineage."""
-    return isinstance(tree, exp.Query) and tree.args.get("into") is None
+def _without_top(text: str, tokens: list[Token]) -> str:
+    """The statement's text, T-SQL's ``UPDATE TOP (n)`` / ``DELETE TOP (n) [PERCENT]`` read as the
+    whole UPDATE / DELETE (which rows a batch takes does not change where values flow).
+
+    >>> from sqlglot.dialects.dialect import Dialect
+    >>> sql = "UPDATE TOP (@n) t SET a = 1"
+    >>> _without_top(sql, Dialect.get_or_raise("tsql").tokenize(sql))
+    'UPDATE t SET a = 1'
+    """
+    whole = text[tokens[0].start : tokens[-1].end + 1]
+    if len(tokens) < 3 or _word(tokens[0]) not in ("UPDATE", "DELETE") or _word(tokens[1]) != "TOP":
+        return whole
+    after = 2
+    if tokens[after].token_type == TokenType.L_PAREN:
+        while after < len(tokens) and tokens[after].token_type != TokenType.R_PAREN:
+            after += 1
+    after += 1
+    if after < len(tokens) and _word(tokens[after]) == "PERCENT":
+        after += 1
+    if after >= len(tokens):
+        return whole
+    return f"{tokens[0].text} {text[tokens[after].start : tokens[-1].end + 1]}"
+
+
+def _word(token: Token) -> str:
+    """A keyword or name, upper-case; a string literal (``'DELETE'``) is no word."""
+    return "" if token.token_type in TEXT else token.text.upper()

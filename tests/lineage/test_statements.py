@@ -94,3 +94,75 @@ def test_a_column_a_subquery_does_not_output_is_an_error_or_in_warn_mode_a_warni
     assert [str(w.message) for w in caught if issubclass(w.category, LineageWarning)] == [
         "unknown column 'nope' of 'd' in statement 1 (writing o) at line 2, column 13"]
     assert set(got) == edges("t.a -> o.a direct identity", "u.b -> o.b direct identity", "u.id -> o.* indirect join")
+
+
+def _warned(sql: str, dialect: str | None = None, schema: dict | None = None) -> tuple[set, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = set(column_lineage(sql, dialect=dialect, schema=schema, errors="warn"))
+    return got, [str(w.message) for w in caught if issubclass(w.category, LineageWarning)]
+
+
+def test_warn_mode_reads_a_column_the_schema_lacks_as_null_and_keeps_the_statement():
+    sql = "CREATE TABLE o AS SELECT u.id, greatest(u.email, u.gone) AS m, other FROM raw.users AS u"
+    with pytest.raises(SqlError, match=r"unknown column 'gone' of table 'raw\.users'"):
+        column_lineage(sql, schema=SCHEMA)
+    got, messages = _warned(sql, schema=SCHEMA)
+    assert got == edges("raw.users.id -> o.id direct identity", "raw.users.email -> o.m direct transformation")
+    assert len(messages) == 2
+    assert "unknown column 'gone' of table 'raw.users'" in messages[0]
+    assert "unknown column 'other'" in messages[1]
+
+
+def test_warn_mode_reads_a_column_spelled_otherwise_but_for_case_as_the_schemas_one():
+    schema = {"db.s.orders": {"orderkey": "int", "TotalPrice": "float"}}
+    sql = 'CREATE TABLE x AS SELECT SUM(o."totalprice") AS total, MAX(TotalPrice) AS top FROM db.s.orders AS o'
+    got, messages = _warned(sql, dialect="snowflake", schema=schema)
+    assert got == edges("db.s.orders.TotalPrice -> x.total direct aggregation",
+                        "db.s.orders.TotalPrice -> x.top direct aggregation")
+    assert len(messages) == 2 and all("unknown column" in m for m in messages)
+
+
+@pytest.mark.parametrize(("dialect", "sql"), [
+    ("tsql", "INSERT INTO dbo.target SELECT c.id, j.value FROM dbo.customers AS c "
+             "CROSS APPLY OPENJSON(c.payload) AS j"),
+    ("postgres", "INSERT INTO target SELECT c.id, j.value FROM customers AS c, LATERAL json_each(c.payload) AS j"),
+])
+def test_a_column_of_a_table_function_of_unknown_outputs_is_built_from_its_arguments(dialect: str, sql: str):
+    got = {(e.source_column, e.target_column, e.kind, e.subtype) for e in column_lineage(sql, dialect=dialect)}
+    assert got == {("id", "id", "direct", "identity"), ("payload", "value", "direct", "transformation")}
+
+
+def test_a_snowflake_semantic_view_is_read_as_the_view():
+    sql = ("SELECT organization_id, month, active_users FROM SEMANTIC_VIEW(m.s.sv METRICS active_users "
+           "DIMENSIONS organization_id, date_trunc('month', time) AS month) WHERE organization_id > 3")
+    got = {(e.source_table, e.source_column, e.target_column, e.kind) for e in column_lineage(sql, dialect="snowflake")}
+    assert got == {("m.s.sv", "organization_id", "organization_id", "direct"), ("m.s.sv", "month", "month", "direct"),
+                   ("m.s.sv", "active_users", "active_users", "direct"), ("m.s.sv", "organization_id", "*", "indirect")}
+
+
+def test_a_tsql_procedure_is_read_from_its_text_and_returns_its_result_sets():
+    """sqlglot drops the statements of a T-SQL ``BEGIN TRY`` block and fails on a parameter's
+    default and on ``UPDATE TOP``: the body's text is read instead, and a failing statement costs
+    only itself (in warn mode)."""
+    sql = """CREATE PROCEDURE dbo.p @since DATE = '2024-01-01' AS
+BEGIN
+  BEGIN TRY
+    SELECT c.id, c.name INTO #recent FROM dbo.customers AS c WHERE c.status = 'DELETE';
+    UPDATE TOP (100) dbo.stage SET done = 1 WHERE done = 0;
+    DELETE dbo.stage WHERE done = = 1;
+    SELECT s.id FROM dbo.stage AS s
+  END TRY
+  BEGIN CATCH
+    THROW;
+  END CATCH
+END"""
+    got, messages = _warned(sql, dialect="tsql")
+    assert {(e.source_table, e.source_column, e.target_table, e.target_column) for e in got if e.kind == "direct"} == {
+        ("dbo.customers", "id", "recent", "id"), ("dbo.customers", "name", "recent", "name"),
+        ("dbo.stage", "id", QUERY_TARGET, "id")}
+    assert ("dbo.stage", "done", "dbo.stage", "*") in {
+        (e.source_table, e.source_column, e.target_table, e.target_column) for e in got if e.kind == "indirect"}
+    assert len(messages) == 1 and "cannot parse SQL" in messages[0]
+    with pytest.raises(SqlError, match="cannot parse SQL"):
+        column_lineage(sql, dialect="tsql")

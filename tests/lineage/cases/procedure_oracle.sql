@@ -11,7 +11,7 @@ BEGIN
     n := n + 1;
     INSERT INTO sales.daily
     SELECT o.day AS day, SUM(o.amount) AS total FROM sales.orders o WHERE o.day >= DATE '2024-01-01' GROUP BY o.day;
-    SELECT SQL%ROWCOUNT AS rows_done FROM dual;
+    DBMS_OUTPUT.PUT_LINE(SQL%ROWCOUNT);
     EXIT WHEN n >= 1;
   END LOOP;
 EXCEPTION WHEN OTHERS THEN
