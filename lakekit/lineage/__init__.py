@@ -12,9 +12,9 @@ as queries), ``anonymous`` (names of unaliased outputs), ``sources`` (what a sco
 """
 
 from lakekit.lineage.deps import Carry
-from lakekit.lineage.edges import LineageWarning, ValueCopy, column_lineage, value_copies
+from lakekit.lineage.edges import ValueCopy, column_lineage, value_copies
 from lakekit.lineage.graph import downstream, upstream
-from lakekit.lineage.parse import QUERY_TARGET
+from lakekit.lineage.parse import QUERY_TARGET, LineageWarning
 from lakekit.lineage.render import RunNode, edge_records, to_json, to_mermaid, to_openlineage
 
 __all__ = [

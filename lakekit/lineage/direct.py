@@ -10,7 +10,7 @@ references are resolved by the caller, so this pass knows nothing of scopes.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from sqlglot import exp
 
@@ -29,23 +29,12 @@ _EMBEDDING = (exp.Concat, exp.ConcatWs, exp.DPipe, exp.Format, exp.JSONExtract, 
               exp.Substring, exp.Left, exp.Right, exp.SplitPart, exp.RegexpExtract)
 
 
-class Ambiguous(exp.Expression, exp.Func):
-    """A column that any of several sources of unknown columns could hold (one candidate per
-    argument): lakekit reads it from all of them and marks those edges unresolved."""
-
-    arg_types: ClassVar[dict[str, bool]] = {"expressions": True}
-    is_var_len_args = True
-
-
 class Resolver(Protocol):
     """Turns a column reference or a subquery into the base columns behind it."""
 
     def column(self, column: exp.Column) -> Deps: ...
 
     def query(self, query: exp.Query) -> Deps: ...
-
-    def unresolved(self, deps: Deps) -> Deps:
-        """Records that ``deps``' base columns are guesses among candidates; returns them."""
 
 
 def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strength.IDENTITY) -> Deps:
@@ -55,7 +44,6 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
     >>> class Bare:
     ...     def column(self, column): return Deps.of(("t", column.name))
     ...     def query(self, query): return Deps()
-    ...     def unresolved(self, deps): return deps
     >>> deps = expression_deps(sqlglot.parse_one("SUM(CASE WHEN k > 0 THEN v END)"), Bare())
     >>> sorted((c, s.subtype) for c, s in deps.direct.items()), sorted(deps.indirect)
     ([(('t', 'v'), 'aggregation')], [(('t', 'k'), 'conditional')])
@@ -66,8 +54,6 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         return resolve.column(node).at_least(floor)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
-    if isinstance(node, Ambiguous):
-        return resolve.unresolved(Deps.union(expression_deps(part, resolve, floor) for part in node.expressions))
     if isinstance(node, exp.Exists):
         return Deps()
     if isinstance(node, exp.Subquery | exp.Query):

@@ -11,15 +11,11 @@ from lakekit.errors import SqlError, UsageError
 from lakekit.lineage.catalog import build_catalog
 from lakekit.lineage.deps import BaseColumn, Carry, Deps
 from lakekit.lineage.names import WILDCARD, get_dialect
-from lakekit.lineage.parse import Statement, parse_statements
+from lakekit.lineage.parse import LineageWarning, Statement, parse_statements
 from lakekit.lineage.qualify import qualify_statement
 from lakekit.lineage.scopes import ScopeLineage
 
 Errors = Literal["strict", "warn"]
-
-
-class LineageWarning(UserWarning):
-    """A statement ``column_lineage(..., errors="warn")`` could not analyse; the message says why."""
 
 
 def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,
@@ -30,14 +26,16 @@ def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, ob
     ``schema`` maps table names to ``{column: type}`` (flat dotted names or nested, as
     sqlglot's ``MappingSchema`` takes it); ``target`` names the table a plain query writes
     (default: :data:`~lakekit.lineage.parse.QUERY_TARGET`, ``"<query>"``). Without a schema,
-    ``*`` over a table gives wildcard edges (``t.*`` → ``target.*``) and a column several tables
-    could hold gives an edge from each; both are marked ``unresolved``. ``names`` is the dialect
+    ``*`` over a table gives wildcard edges (``t.*`` → ``target.*``, marked ``unresolved``), and a
+    column several tables could hold is left without lineage, named in a :class:`LineageWarning`
+    (a guess among tables would be wrong more often than right). ``names`` is the dialect
     whose rules tell column names apart (default: ``dialect``): the lake's own tables pass
     ``"duckdb"``, where, as in Delta, no column name is case-sensitive. Pure: no I/O.
 
     ``errors="strict"`` raises :class:`~lakekit.errors.SqlError` on the first statement it cannot
     read or resolve; ``errors="warn"`` returns the edges of every statement it could analyse and
-    issues one :class:`LineageWarning` per statement it could not.
+    issues one :class:`LineageWarning` per statement it could not, and per column it read as NULL
+    (one its table lacks, or one no source in scope holds).
 
     >>> for e in column_lineage("CREATE TABLE clean.u AS SELECT id, lower(email) AS email "
     ...                         "FROM raw.users WHERE NOT spam"):

@@ -7,9 +7,9 @@ rules around them:
   (``raw.users AS users``), so the later passes read a table's name in one place;
 - without a schema, a column gets its table from the query itself: written ``t.col``, or
   unqualified in a scope where only one source can hold it; where several tables of unknown
-  columns could hold it, it is read from all of them and its edges are marked unresolved
-  (:class:`~lakekit.lineage.direct.Ambiguous`); ``*`` over a table of unknown columns becomes
-  one wildcard column ``t."*"`` (edges from ``t.*``, marked unresolved), never a guess;
+  columns could hold it, a warning names them and it has no lineage (never a guess); ``*``
+  over a table of unknown columns becomes one wildcard column ``t."*"`` (edges from ``t.*``,
+  marked unresolved);
 - with a schema, a column a table does not have is an error, and so is a column two tables have;
 - a column still unqualified afterwards is an error naming its candidate sources;
 - with ``on_error`` (``column_lineage(..., errors="warn")``: a schema written by hand may be
@@ -24,6 +24,8 @@ rules around them:
 
 from __future__ import annotations
 
+import warnings
+
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
@@ -36,9 +38,8 @@ from sqlglot.transforms import eliminate_window_clause
 from lakekit.errors import SqlError
 from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog, known_as
-from lakekit.lineage.direct import Ambiguous
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
-from lakekit.lineage.parse import OnError, Statement
+from lakekit.lineage.parse import LineageWarning, OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
 from lakekit.lineage.sources import (
     Names,
@@ -81,7 +82,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
                         catalog)
         columns = _known_columns(scopes, statement, catalog, tables, on_error)
-        _read_ambiguous(scopes, catalog, columns)
+        _read_ambiguous(scopes, catalog, columns, statement)
         schema = MappingSchema(
             {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
             dialect=dialect_obj,
@@ -305,11 +306,12 @@ def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Cat
                 column.replace(exp.Var(this=column.name))
 
 
-def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list[str]]) -> None:
+def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list[str]], statement: Statement) -> None:
     """An unqualified column no single source is known to hold, that several sources could hold
-    (a table of unknown columns among them), is read from all of them: ``Ambiguous(a.x, b.x)``.
-    A source is known to hold a name when a schema, a derived table's outputs or the query's
-    own ``t.x`` say so; USING keys and output aliases are left to qualification."""
+    (a table of unknown columns among them), is a guess lineage does not make: a
+    :class:`~lakekit.lineage.parse.LineageWarning` names it and its candidates, and it is read as
+    NULL (no edge). A source is known to hold a name when a schema, a derived table's outputs or
+    the query's own ``t.x`` say so; USING keys and output aliases are left to qualification."""
     names = Names(catalog)
     for scope in scopes:
         select = scope.expression
@@ -328,12 +330,10 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
                 continue
             if len(candidates) < 2 or all(base_name(src) in catalog for _, src in candidates):
                 continue
-            for _, src in candidates:
-                base = base_name(src)
-                if base is not None and base not in catalog and column.name not in known[base]:
-                    known[base].append(column.name)
-            parts = [exp.column(exp.to_identifier(column.name, quoted=True), table=alias) for alias, _ in candidates]
-            replacement: exp.Expr = Ambiguous(expressions=parts)
+            tables = ", ".join(sorted(_describe(alias, src) for alias, src in candidates))
+            warnings.warn(str(_error(f"ambiguous column '{column.name}' left without lineage: it could belong to "
+                                     f"{tables} (a schema tells)", column, statement)), LineageWarning, stacklevel=2)
+            replacement: exp.Expr = exp.null()
             if column.parent is select and column.arg_key == "expressions":
                 replacement = exp.alias_(replacement, exp.to_identifier(column.name, quoted=True))
             column.replace(replacement)

@@ -209,10 +209,6 @@ class _ScopeResolver:
             current = current.parent
         raise SqlError(f"cannot resolve column '{column.sql()}'", column=name)
 
-    def unresolved(self, deps: Deps) -> Deps:
-        self.lineage.unresolved.update(deps.direct)
-        return deps
-
     def query(self, query: exp.Query) -> Deps:
         scope = self.lineage.scope_of(query)
         if scope is None:

@@ -166,3 +166,14 @@ END"""
     assert len(messages) == 1 and "cannot parse SQL" in messages[0]
     with pytest.raises(SqlError, match="cannot parse SQL"):
         column_lineage(sql, dialect="tsql")
+
+
+def test_without_a_schema_a_column_several_tables_could_hold_is_named_not_guessed():
+    sql = "CREATE TABLE o AS SELECT a, y.b FROM x JOIN y ON x.k = y.k"
+    got, messages = _warned(sql)
+    assert got == edges("y.b -> o.b direct identity", "x.k -> o.* indirect join", "y.k -> o.* indirect join")
+    assert messages == ["ambiguous column 'a' left without lineage: it could belong to x, y (a schema tells) "
+                        "in statement 1 (writing o) at line 1, column 26"]
+    with_schema = column_lineage(sql, schema={"x": {"a": "int", "k": "int"}, "y": {"b": "int", "k": "int"}})
+    assert "x.a -> o.a direct identity" in {f"{e.source_table}.{e.source_column} -> {e.target_table}."
+                                            f"{e.target_column} {e.kind} {e.subtype}" for e in with_schema}
