@@ -13,9 +13,10 @@ rules around them:
 - with a schema, a column a table does not have is an error, and so is a column two tables have;
 - a column still unqualified afterwards is an error naming its candidate sources;
 - with ``on_error`` (``column_lineage(..., errors="warn")``: a schema written by hand may be
-  stale or spelled otherwise), each of these errors is reported there instead, and the column is
-  read as the one column of its table spelled the same but for case, if there is one, else as
-  NULL: the rest of the statement keeps its lineage;
+  stale or spelled otherwise), each of these errors is reported there instead: a column its
+  table lacks is read as the one column of that table spelled the same but for case, if there
+  is one, else as written; an unqualified column no source holds is read as NULL. The rest of
+  the statement keeps its lineage;
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
 - a Snowflake ``SEMANTIC_VIEW(v METRICS … DIMENSIONS …)`` is read as the table ``v``: its
@@ -183,26 +184,26 @@ def _known_columns(scopes: list[Scope], statement: Statement, catalog: Catalog,
         for owner, name, column in [*found, *_using_owners(scope, names)]:
             if owner is None:
                 continue
-            if owner in catalog:
-                if name not in catalog[owner]:
-                    error = _error(f"unknown column '{name}' of table '{owner}'", column, statement)
-                    _read_otherwise(column, catalog[owner], error, on_error)
-            elif name not in columns[owner]:
+            if owner in catalog and name not in catalog[owner]:
+                error = _error(f"unknown column '{name}' of table '{owner}'", column, statement)
+                name = _read_otherwise(column, catalog[owner], error, on_error)
+            if name not in columns[owner]:
                 columns[owner].append(name)
     return columns
 
 
-def _read_otherwise(column: exp.Expr, known: tuple[str, ...], error: SqlError, on_error: OnError | None) -> None:
+def _read_otherwise(column: exp.Expr, known: tuple[str, ...], error: SqlError, on_error: OnError | None) -> str:
     """A column its table does not have: raised, or reported and read as the table's one column
-    spelled the same but for case, else as NULL."""
+    spelled the same but for case, else as the query says (the schema may be older than the
+    query); the answer is the name it is read by."""
     if on_error is None or not isinstance(column, exp.Column):
         raise error
     on_error(error)
     alike = [name for name in known if name.lower() == column.name.lower()]
-    if len(alike) == 1:
-        column.set("this", exp.to_identifier(alike[0], quoted=True))
-    else:
-        column.replace(exp.null())
+    if len(alike) != 1:
+        return column.name
+    column.set("this", exp.to_identifier(alike[0], quoted=True))
+    return alike[0]
 
 
 def _using_owners(scope: Scope, names: Names) -> list[tuple[str | None, str, exp.Expr]]:

@@ -16,7 +16,7 @@ from .conftest import edges
 SCHEMA = {"raw.users": {"id": "int", "email": "text"}}
 
 
-def test_warn_mode_returns_the_statements_it_could_analyse_and_warns_per_other():
+def test_warn_mode_returns_the_statements_it_could_analyse_and_warns_per_other_and_per_guess():
     sql = ("CREATE TABLE a AS SELECT u.id FROM raw.users AS u;\n"
            "CREATE TABLE b AS SELECT u.nope FROM raw.users AS u;\n"
            "CREATE TABLE c AS SELECT (u.id FROM raw.users AS u;\n"
@@ -24,7 +24,8 @@ def test_warn_mode_returns_the_statements_it_could_analyse_and_warns_per_other()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         got = column_lineage(sql, schema=SCHEMA, errors="warn")
-    assert set(got) == edges("raw.users.id -> a.id direct identity", "raw.users.email -> d.email direct identity")
+    assert set(got) == edges("raw.users.id -> a.id direct identity", "raw.users.email -> d.email direct identity",
+                             "raw.users.nope -> b.nope direct identity")
     messages = sorted(str(w.message) for w in caught if issubclass(w.category, LineageWarning))
     assert len(messages) == 2
     assert messages[0].startswith("cannot parse SQL in statement 3") and "line 3" in messages[0]
@@ -103,12 +104,13 @@ def _warned(sql: str, dialect: str | None = None, schema: dict | None = None) ->
     return got, [str(w.message) for w in caught if issubclass(w.category, LineageWarning)]
 
 
-def test_warn_mode_reads_a_column_the_schema_lacks_as_null_and_keeps_the_statement():
+def test_warn_mode_trusts_the_query_over_a_schema_that_lacks_a_column_and_keeps_the_statement():
     sql = "CREATE TABLE o AS SELECT u.id, greatest(u.email, u.gone) AS m, other FROM raw.users AS u"
     with pytest.raises(SqlError, match=r"unknown column 'gone' of table 'raw\.users'"):
         column_lineage(sql, schema=SCHEMA)
     got, messages = _warned(sql, schema=SCHEMA)
-    assert got == edges("raw.users.id -> o.id direct identity", "raw.users.email -> o.m direct transformation")
+    assert got == edges("raw.users.id -> o.id direct identity", "raw.users.email -> o.m direct transformation",
+                        "raw.users.gone -> o.m direct transformation")
     assert len(messages) == 2
     assert "unknown column 'gone' of table 'raw.users'" in messages[0]
     assert "unknown column 'other'" in messages[1]
