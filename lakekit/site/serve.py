@@ -16,8 +16,8 @@ from typing import Any
 from lakekit.errors import LakekitError, UsageError
 
 PAGES = ("/", "/index.html")
-COMPARISON = re.compile(r"/data/compare/([\w-]+)/([\w-]+)\.js")
-"""The data file of two runs side by side (run ids are letters, digits, ``-`` and ``_``)."""
+COMPARISON = re.compile(r"/data/compare/(\w[\w.-]*)/(\w[\w.-]*)\.js")
+"""The data file of two runs side by side (a run id is letters, digits, ``.``, ``-``, ``_``)."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
