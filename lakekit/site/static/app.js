@@ -306,6 +306,7 @@ function draw(canvas, focus, edges, runs, dir) {
     { layout: { hierarchical: { direction: "LR", sortMethod: "directed", levelSeparation: 220 } },
       physics: false, interaction: { hover: true, navigationButtons: false, keyboard: true },
       edges: { font: { size: 10, align: "middle" }, smooth: { type: "cubicBezier" } } });
+  window.lineageGraph = network; // the graph drawn now, for scripts driving the page (the browser test clicks its nodes)
   network.on("click", (params) => {
     const id = params.nodes[0];
     if (!id) return;
@@ -381,15 +382,15 @@ async function runPage(id) {
 async function comparePage(a, b) {
   const [ra, rb] = await Promise.all([LK.load("runs/" + a), LK.load("runs/" + b)]);
   const compared = await LK.load("compare/" + a + "/" + b).catch(() => null);
-  const changes = new Map((compared ? compared.inputs : []).map((c) => [c.table, c.rows]));
+  const changes = new Map((compared ? compared.inputs : []).map((c) => [c.table, c]));
   const names = (x, y) => [...new Set([...Object.keys(x || {}), ...Object.keys(y || {})])].sort();
   const side = (title, x, y, extra, id) => [el("h2", {}, title), table(["", ra.name + " " + a, rb.name + " " + b,
     ...(extra ? [extra[0]] : [])], names(x, y).map((k) => el("tr", { "data-key": k, class: JSON.stringify(x[k])
     === JSON.stringify(y[k]) ? "same" : "differs" }, el("td", {}, k), el("td", {}, JSON.stringify(x[k] ?? null)),
     el("td", {}, JSON.stringify(y[k] ?? null)), extra ? el("td", {}, extra[1](k)) : null)), { id })];
   const rows = (t) => {
-    const d = changes.get(t);
-    return d ? "+" + d.added + " −" + d.removed + " ~" + d.changed : "";
+    const c = changes.get(t), d = c && c.rows;
+    return d ? "+" + d.added + " −" + d.removed + " ~" + d.changed : (c && c.not_compared) || "";
   };
   show(el("h1", {}, "Compare runs"),
     el("p", {}, link(runHref(a), ra.name + " " + a), " and ", link(runHref(b), rb.name + " " + b)),
