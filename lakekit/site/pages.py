@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
-from lakekit.core.results import StoredEdge
+from lakekit.core.results import Direction, StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
 from lakekit.write.quarantine import LOAD_ID as QUARANTINE_WRITE
@@ -91,11 +91,12 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
 
 def lineage_pages(lake: Lake, tables: Mapping[str, Page], hops: int) -> dict[str, Page]:
     """Table → its lineage page: ``down`` and ``up``, each column (``*``: the whole table) → its walk
-    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the nearest
+    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the first
     :data:`EDGE_LIMIT` column edges, with how many there are."""
+    directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
     refs = [(t, c) for t, page in tables.items() for c in ["*", *(c["name"] for c in page["columns"])]]
     found: dict[str, Page] = {t: {"down": {}, "up": {}} for t in tables}
-    for key, direction in (("down", "downstream"), ("up", "upstream")):
+    for key, direction in directions:
         graphs = lake.lineage.walks([t if c == "*" else f"{t}.{c}" for t, c in refs], direction, hops)
         for (t, c), graph in zip(refs, graphs, strict=True):
             found[t][key][c] = {"tables": list(graph.tables), "runs": list(graph.runs), "edge_count": len(graph.edges),

@@ -15,7 +15,6 @@ import pytest
 
 import lakekit as lk
 from examples import demo
-from lakekit import site
 from lakekit.site import Rebuilder, serve
 from lakekit.site.pages import HOPS, MASK
 from tests.site import browser
@@ -158,7 +157,7 @@ def test_clicking_graph_nodes_searching_and_comparing_any_two_runs(built: Built,
         shown = dict(page.locator("#compare-inputs tbody tr").evaluate_all(
             "rows => rows.map(r => [r.dataset.key, r.cells[3].textContent])"))
         expected = dict.fromkeys(lake.run(oldest).inputs | lake.run(job_seeker).inputs, "")
-        expected |= {c.table: f"+{c.rows.added} −{c.rows.removed} ~{c.rows.changed}" if c.rows
+        expected |= {c.table: f"+{c.rows.added} \N{MINUS SIGN}{c.rows.removed} ~{c.rows.changed}" if c.rows
                      else c.not_compared or "" for c in compared.inputs}
         assert shown == expected and any(v.startswith("+") for v in shown.values())
         page.screenshot(path=built.screens / "compare-any-two.png", full_page=True)
