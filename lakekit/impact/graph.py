@@ -83,18 +83,18 @@ def walk(storage: Storage, ref: str, direction: Direction, hops: int | None = No
     (downstream) or back (upstream), and names the runs it crossed. Crossing a run is one hop,
     as is each column edge; the runs are crossed nearest first.
     """
-    return walks(storage, [ref], direction, hops)[0]
+    return walks(storage, [(ref, direction)], hops)[0]
 
 
-def walks(storage: Storage, refs: Iterable[str], direction: Direction, hops: int | None = None) -> list[LineageGraph]:
-    """:func:`walk` of each of ``refs``, the lineage read and indexed once for all of them."""
+def walks(storage: Storage, refs: Iterable[tuple[str, Direction]], hops: int | None = None) -> list[LineageGraph]:
+    """:func:`walk` of each ``(ref, direction)`` of ``refs``, the lineage read and indexed once for all."""
     known = _Lineage(storage)
-    return [known.walk(ref, direction, hops) for ref in refs]
+    return [known.walk(ref, direction, hops) for ref, direction in refs]
 
 
 def reach(storage: Storage, tables: Iterable[str], direction: Direction) -> set[str]:
     """Every table reached from any of ``tables`` (the lineage read once for all of them)."""
-    return {t for graph in walks(storage, tables, direction) for t in graph.tables}
+    return {t for graph in walks(storage, ((t, direction) for t in tables)) for t in graph.tables}
 
 
 class _Lineage:
@@ -103,32 +103,33 @@ class _Lineage:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        stored = current_edges(storage)
+        self._stored = current_edges(storage)  # sorted: positions sort as the edges do
         self._deps = runs.run_dependencies(storage)
-        self._walks = lineage.Walks(e.edge for e in stored)
-        self._stored: dict[ColumnEdge, list[StoredEdge]] = defaultdict(list)
+        self._walks = lineage.Walks(s.edge for s in self._stored)
         self._named: dict[str, set[str]] = defaultdict(set)
-        for s in stored:
-            self._stored[s.edge].append(s)
-            self._named[s.edge.source_table].add(s.edge.source_column)
-            self._named[s.edge.target_table].add(s.edge.target_column)
+        for e in self._walks.edges:
+            self._named[e.source_table].add(e.source_column)
+            self._named[e.target_table].add(e.target_column)
+        self._ends = {"upstream": [e.source_table for e in self._walks.edges],
+                      "downstream": [e.target_table for e in self._walks.edges]}
         self._columns: dict[str, set[str]] = {}
 
     def walk(self, ref: str, direction: Direction, hops: int | None) -> LineageGraph:
         table, column = _reference(ref)
-        if column not in self._columns_of(table) | {"*"}:
-            raise ColumnNotFound(table, column)
+        self._check(table, column)
         up = direction == "upstream"
         step = self._walks.upstream if up else self._walks.downstream
-        reached: dict[ColumnEdge, int] = {}
+        far = self._ends[direction]
+        reached: dict[int, int] = {}
         depth = {table: 0}
 
-        def note(found: dict[ColumnEdge, int], offset: int) -> None:
+        def note(found: dict[int, int], offset: int) -> None:
             for edge, hop in found.items():
-                if reached.setdefault(edge, hop + offset) > hop + offset:
-                    reached[edge] = hop + offset
-                far = edge.source_table if up else edge.target_table
-                depth[far] = min(depth.get(far, hop + offset), hop + offset)
+                at = hop + offset
+                if reached.get(edge, at + 1) > at:
+                    reached[edge] = at
+                if depth.get(far[edge], at + 1) > at:
+                    depth[far[edge]] = at
 
         note(step(table, column, hops), 0)
         crossed: list[str] = []
@@ -138,8 +139,8 @@ class _Lineage:
             for other in sorted(set(dep.inputs if up else dep.outputs) - depth.keys()):
                 depth[other] = at
                 note(step(other, "*", None if hops is None else hops - at), at)
-        found = sorted(s for edge in reached for s in self._stored[edge])
-        return LineageGraph(ref, direction, tuple(found), tuple(sorted(depth.keys() - {table})), tuple(crossed))
+        found = tuple(self._stored[i] for i in sorted(reached))
+        return LineageGraph(ref, direction, found, tuple(sorted(depth.keys() - {table})), tuple(crossed))
 
     def _nearest_run(self, depth: dict[str, int], crossed: Collection[str], up: bool,
                      hops: int | None) -> tuple[int, runs.RunDependency] | None:
@@ -154,12 +155,14 @@ class _Lineage:
                 best = (min(ends) + 1, dep)
         return best
 
-    def _columns_of(self, table: str) -> set[str]:
-        """The columns ``table`` has now or had in a recorded edge (a missing table: an error)."""
+    def _check(self, table: str, column: str) -> None:
+        """A table in the lake or its lineage, and a column it has now or had in a recorded edge."""
+        if column in self._named.get(table, ()) or (column == "*" and table in self._named):
+            return
         if table not in self._columns:
-            exists = self._storage.exists(table)
-            if table not in self._named and not exists:
+            if table not in self._named and not self._storage.exists(table):
                 raise UsageError(f"no table '{table}' in the lake or its lineage")
-            now = set(self._storage.open(table).schema().to_arrow().names) if exists else set()
-            self._columns[table] = self._named.get(table, set()) | now
-        return self._columns[table]
+            now = set(self._storage.open(table).schema().to_arrow().names) if self._storage.exists(table) else set()
+            self._columns[table] = self._named.get(table, set()) | now | {"*"}
+        if column not in self._columns[table]:
+            raise ColumnNotFound(table, column)

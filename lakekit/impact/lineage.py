@@ -38,9 +38,10 @@ class LakeLineage:
         filters; with ``hops``, those at most that many edges (or run crossings) away."""
         return walk(self._storage, ref, "downstream", hops)
 
-    def walks(self, refs: Iterable[str], direction: Direction, hops: int | None = None) -> list[LineageGraph]:
-        """:meth:`upstream` or :meth:`downstream` of each of ``refs``, the lineage read once for all."""
-        return walks(self._storage, refs, direction, hops)
+    def walks(self, refs: Iterable[tuple[str, Direction]], hops: int | None = None) -> list[LineageGraph]:
+        """:meth:`upstream` or :meth:`downstream` of each ``(ref, direction)`` of ``refs``, the
+        lineage read once for all of them."""
+        return walks(self._storage, refs, hops)
 
     def events(self, since: datetime | None = None) -> list[Event]:
         """The OpenLineage run events (START, then COMPLETE or FAIL) of every recorded transform and

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
-from lakekit.core.results import Direction, StoredEdge
+from lakekit.core.results import Direction, LineageGraph, StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
 from lakekit.write.quarantine import LOAD_ID as QUARANTINE_WRITE
@@ -34,7 +34,7 @@ MASK = "•••"
 Page = dict[str, Any]
 THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
-HOPS = 6
+HOPS = 4
 """How far a column's lineage walk goes by default (column edges and run crossings)."""
 EDGE_LIMIT = 300
 """Column edges kept per walk (the first in the walk's order): what the graph draws at most."""
@@ -92,16 +92,41 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
 def lineage_pages(lake: Lake, tables: Mapping[str, Page], hops: int) -> dict[str, Page]:
     """Table → its lineage page: ``down`` and ``up``, each column (``*``: the whole table) → its walk
     (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the first
-    :data:`EDGE_LIMIT` column edges, with how many there are."""
+    :data:`EDGE_LIMIT` column edges, with how many there are. The walks of a table's columns
+    share most tables and edges, so a page lists each once (``tables``; ``edges`` as
+    :func:`edge_row` with tables by position) and its walks name them by position."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
-    refs = [(t, c) for t, page in tables.items() for c in ["*", *(c["name"] for c in page["columns"])]]
-    found: dict[str, Page] = {t: {"down": {}, "up": {}} for t in tables}
-    for key, direction in directions:
-        graphs = lake.lineage.walks([t if c == "*" else f"{t}.{c}" for t, c in refs], direction, hops)
-        for (t, c), graph in zip(refs, graphs, strict=True):
-            found[t][key][c] = {"tables": list(graph.tables), "runs": list(graph.runs), "edge_count": len(graph.edges),
-                                "edges": [edge_row(e) for e in graph.edges[:EDGE_LIMIT]]}
-    return found
+    refs = [(t, c, key, direction) for t, page in tables.items()
+            for c in ["*", *(c["name"] for c in page["columns"])] for key, direction in directions]
+    graphs = lake.lineage.walks(((t if c == "*" else f"{t}.{c}", direction) for t, c, _, direction in refs), hops)
+    pages: dict[str, _LineagePage] = {t: _LineagePage() for t in tables}
+    for (t, c, key, _), graph in zip(refs, graphs, strict=True):
+        pages[t].add(key, c, graph)
+    return {t: page.asdict() for t, page in pages.items()}
+
+
+@dataclass
+class _LineagePage:
+    """One table's lineage page as it is filled, walk by walk."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    edges: dict[StoredEdge, int] = field(default_factory=dict)
+    walks: dict[str, Page] = field(default_factory=lambda: {"down": {}, "up": {}})
+
+    def add(self, key: str, column: str, graph: LineageGraph) -> None:
+        self.walks[key][column] = {
+            "tables": [self.tables.setdefault(t, len(self.tables)) for t in graph.tables],
+            "runs": list(graph.runs), "edge_count": len(graph.edges),
+            "edges": [self.edges.setdefault(e, len(self.edges)) for e in graph.edges[:EDGE_LIMIT]]}
+
+    def asdict(self) -> Page:
+        for e in self.edges:
+            self.tables.setdefault(e.edge.source_table, len(self.tables))
+            self.tables.setdefault(e.edge.target_table, len(self.tables))
+        rows = [edge_row(e) for e in self.edges]
+        for row in rows:
+            row[0], row[2] = self.tables[row[0]], self.tables[row[2]]
+        return {"tables": list(self.tables), "edges": rows, **self.walks}
 
 
 def edge_row(stored: StoredEdge) -> list[Any]:

@@ -183,6 +183,9 @@ def test_a_walk_stops_after_its_hops_and_many_walks_read_the_lineage_once(chain:
     near = chain.lineage.downstream("raw.blocked.ip", hops=3)
     assert "scored.members" in near.tables and len(near.runs) == 1
     refs_ = ["raw.blocked.ip", "features.members.age", "stats.members"]
-    assert chain.lineage.walks(refs_, "upstream", 2) == [chain.lineage.upstream(r, hops=2) for r in refs_]
+    assert chain.lineage.walks([(r, "upstream") for r in refs_], 2) == \
+        [chain.lineage.upstream(r, hops=2) for r in refs_]
     with pytest.raises(lk.ColumnNotFound):
-        chain.lineage.walks(["raw.blocked.nope"], "downstream")
+        chain.lineage.walks([("raw.blocked.nope", "downstream")])
+    with pytest.raises(UsageError, match=r"raw\.nope"):
+        chain.lineage.walks([("raw.nope", "downstream")])

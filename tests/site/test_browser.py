@@ -189,7 +189,7 @@ def test_from_file_the_lineage_pages_show_the_lakes_walks(built: Built, tmp_path
             page.goto(f"{index}#/lineage/{ref}/{direction}")
             page.wait_for_selector(f"h1:text-is('{'Downstream' if direction == 'down' else 'Upstream'} of {ref}')")
             page.wait_for_selector("#edge-count")
-            graph = lake.lineage.walks([ref], "downstream" if direction == "down" else "upstream", HOPS)[0]
+            graph = lake.lineage.walks([(ref, "downstream" if direction == "down" else "upstream")], HOPS)[0]
             assert _reached(page) == (list(graph.tables), set(graph.runs)), ref
     assert all(u.startswith("file://") for u in requested), [u for u in requested if not u.startswith("file://")]
 

@@ -210,7 +210,9 @@ async function walked(table, column, dir) {
   const walk = page[dir][column];
   if (!walk) throw new Error("no column " + column + " in " + table);
   const index = LK.get("index");
-  return { ...walk, runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)) };
+  const edge = (i) => { const e = page.edges[i].slice(); e[0] = page.tables[e[0]]; e[2] = page.tables[e[2]]; return e; };
+  return { edge_count: walk.edge_count, tables: walk.tables.map((i) => page.tables[i]), edges: walk.edges.map(edge),
+    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)) };
 }
 
 function columnSearch(dir) {
