@@ -34,7 +34,7 @@ MASK = "•••"
 Page = dict[str, Any]
 THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
-HOPS = 4
+HOPS = 5
 """How far a column's lineage walk goes by default (column edges and run crossings)."""
 EDGE_LIMIT = 300
 """Column edges kept per walk (the first in the walk's order): what the graph draws at most."""

@@ -75,7 +75,7 @@ function json(value) {
 
 function show(...children) {
   const page = document.getElementById("page");
-  page.replaceChildren(...children.flat());
+  page.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return page;
 }
 
