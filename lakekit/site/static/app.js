@@ -212,7 +212,7 @@ async function walked(table, column, dir) {
   const index = LK.get("index");
   const edge = (i) => { const e = page.edges[i].slice(); e[0] = page.tables[e[0]]; e[2] = page.tables[e[2]]; return e; };
   return { edge_count: walk.edge_count, tables: walk.tables.map((i) => page.tables[i]), edges: walk.edges.map(edge),
-    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)) };
+    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean) };
 }
 
 function columnSearch(dir) {
