@@ -189,3 +189,5 @@ def test_a_walk_stops_after_its_hops_and_many_walks_read_the_lineage_once(chain:
         chain.lineage.walks([("raw.blocked.nope", "downstream")])
     with pytest.raises(UsageError, match=r"raw\.nope"):
         chain.lineage.walks([("raw.nope", "downstream")])
+    near = CliRunner().invoke(app, ["lineage", "down", "raw.blocked.ip", "--hops", "1", "--json", "--lake", chain.root])
+    assert near.exit_code == 0 and json.loads(near.stdout)["tables"] == ["clean.members"]
