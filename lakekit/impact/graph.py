@@ -139,8 +139,9 @@ class _Lineage:
             for other in sorted(set(dep.inputs if up else dep.outputs) - depth.keys()):
                 depth[other] = at
                 note(step(other, "*", None if hops is None else hops - at), at)
-        found = tuple(self._stored[i] for i in sorted(reached))
-        return LineageGraph(ref, direction, found, tuple(sorted(depth.keys() - {table})), tuple(crossed))
+        found = sorted(reached)
+        return LineageGraph(ref, direction, tuple(self._stored[i] for i in found), tuple(sorted(depth.keys() - {table})),
+                            tuple(crossed), tuple(reached[i] for i in found))
 
     def _nearest_run(self, depth: dict[str, int], crossed: Collection[str], up: bool,
                      hops: int | None) -> tuple[int, runs.RunDependency] | None:

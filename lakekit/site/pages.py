@@ -36,8 +36,8 @@ THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
 HOPS = 5
 """How far a column's lineage walk goes by default (column edges and run crossings)."""
-EDGE_LIMIT = 300
-"""Column edges kept per walk (the first in the walk's order): what the graph draws at most."""
+EDGE_LIMIT = 200
+"""Column edges kept per walk (the nearest its root): what the graph draws at most."""
 
 
 @dataclass
@@ -91,10 +91,10 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
 
 def lineage_pages(lake: Lake, tables: Mapping[str, Page], hops: int) -> dict[str, Page]:
     """Table → its lineage page: ``down`` and ``up``, each column (``*``: the whole table) → its walk
-    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the first
-    :data:`EDGE_LIMIT` column edges, with how many there are. The walks of a table's columns
-    share most tables and edges, so a page lists each once (``tables``; ``edges`` as
-    :func:`edge_row` with tables by position) and its walks name them by position."""
+    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the
+    :data:`EDGE_LIMIT` column edges nearest the column, with how many there are. The walks of a
+    table's columns share most tables and edges, so a page lists each once (``tables``; ``edges``
+    as :func:`edge_row` with tables by position) and its walks name them by position."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
     refs = [(t, c, key, direction) for t, page in tables.items()
             for c in ["*", *(c["name"] for c in page["columns"])] for key, direction in directions]
@@ -117,7 +117,7 @@ class _LineagePage:
         self.walks[key][column] = {
             "tables": [self.tables.setdefault(t, len(self.tables)) for t in graph.tables],
             "runs": list(graph.runs), "edge_count": len(graph.edges),
-            "edges": [self.edges.setdefault(e, len(self.edges)) for e in graph.edges[:EDGE_LIMIT]]}
+            "edges": [self.edges.setdefault(graph.edges[i], len(self.edges)) for i in _nearest(graph)]}
 
     def asdict(self) -> Page:
         for e in self.edges:
@@ -127,6 +127,11 @@ class _LineagePage:
         for row in rows:
             row[0], row[2] = self.tables[row[0]], self.tables[row[2]]
         return {"tables": list(self.tables), "edges": rows, **self.walks}
+
+
+def _nearest(graph: LineageGraph) -> list[int]:
+    """Positions of the :data:`EDGE_LIMIT` edges of ``graph`` nearest its root, in its order."""
+    return sorted(sorted(range(len(graph.edges)), key=graph.hops.__getitem__)[:EDGE_LIMIT])
 
 
 def edge_row(stored: StoredEdge) -> list[Any]:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import lakekit as lk
 from lakekit import site
 from lakekit.cli import app
-from lakekit.site import Rebuilder, serve
+from lakekit.site import Rebuilder, pages, serve
 from lakekit.site.pages import MASK, edge_row
 
 SCHEMAS = "tests.gdpr.gdpr_models"
@@ -143,6 +143,17 @@ def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: 
     assert _walk(data, "crm.people", "down", "country")["tables"] == ["crm.contacts", "crm.countries"]
     site.build(small, tmp_path / "site", hops=1)
     assert _walk(_built(tmp_path / "site"), "crm.people", "down", "country")["tables"] == ["crm.contacts"]
+
+
+def test_a_walk_past_the_edge_limit_keeps_the_edges_nearest_its_column(small: lk.Lake, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    small.transform("crm.countries", "SELECT DISTINCT country FROM crm.contacts", dialect="duckdb")
+    monkeypatch.setattr(pages, "EDGE_LIMIT", 1)
+    site.build(small, tmp_path / "site")
+    walked = _walk(_built(tmp_path / "site"), "crm.people", "down", "country")
+    graph = small.lineage.downstream("crm.people.country")
+    assert walked["edge_count"] == len(graph.edges) > 1 and graph.hops[0] == 2  # the first in order is far
+    assert walked["edges"] == [edge_row(e) for e, hop in zip(graph.edges, graph.hops, strict=True) if hop == 1][:1]
 
 
 def test_a_rebuild_replaces_its_site_but_never_a_foreign_folder(small: lk.Lake, tmp_path: Path) -> None:
