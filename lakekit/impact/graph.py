@@ -140,8 +140,8 @@ class _Lineage:
                 depth[other] = at
                 note(step(other, "*", None if hops is None else hops - at), at)
         found = sorted(reached)
-        return LineageGraph(ref, direction, tuple(self._stored[i] for i in found), tuple(sorted(depth.keys() - {table})),
-                            tuple(crossed), tuple(reached[i] for i in found))
+        return LineageGraph(ref, direction, tuple(self._stored[i] for i in found),
+                            tuple(sorted(depth.keys() - {table})), tuple(crossed), tuple(reached[i] for i in found))
 
     def _nearest_run(self, depth: dict[str, int], crossed: Collection[str], up: bool,
                      hops: int | None) -> tuple[int, runs.RunDependency] | None:
