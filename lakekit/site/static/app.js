@@ -236,7 +236,7 @@ async function lineagePage(ref, dir) {
   }
   const parts = ref.split(".");
   const tableName = parts.slice(0, 2).join("."), column = parts.length > 2 ? parts.slice(2).join(".") : "*";
-  show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref), el("p", {}, "walking…"));
+  show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref), el("p", {}, "loading…"));
   const graph = await walked(tableName, column, dir);
   const canvas = el("div", { id: "graph" });
   const index = LK.get("index");
@@ -256,7 +256,7 @@ async function lineagePage(ref, dir) {
         el("ul", { id: "reached-tables" }, graph.tables.map((t) => el("li", { "data-table": t },
           link(tableHref(t), t)))),
         el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s) within " + index.hops
-          + " hops" + (graph.edge_count > graph.edges.length ? "; the graph draws the first " + graph.edges.length : "")
+          + " hops" + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
           + "; click a column to follow it further"),
         el("p", { class: "legend" }, "solid: direct (values) · dashed: indirect (join, filter, group by, window, "
           + "conditional) · boxes: transforms · diamonds: model runs"))));
