@@ -17,7 +17,7 @@ their salted hash.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,12 +67,13 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
     views = [lake.features.info(v.name).asdict() for v in lake.features.views()]
     with ThreadPoolExecutor(THREADS) as pool:  # delta-rs opens tables without the GIL
         names = lake.tables()
-        tables = dict(zip(names, pool.map(lambda t: table_page(lake, t, reads.get(t, {}), tags.get(t, {}), preview),
-                                          names), strict=True))
+        loading = [pool.submit(table_page, lake, t, reads.get(t, {}), tags.get(t, {}), preview) for t in names]
         previous = {i.run_id: p for i in infos if (p := _previous(i, infos))}
-        comparisons = dict(zip((f"{p}/{r}" for r, p in previous.items()),
-                               pool.map(lambda pair: comparison_page(lake, *pair),
-                                        ((p, r) for r, p in previous.items())), strict=True))
+        comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
+        # walked here while the pool still opens tables: the walks are Python, the opens mostly not
+        lineage = lineage_pages(lake, ((t, f.result()) for t, f in zip(names, loading, strict=True)), hops)
+        tables = {t: f.result() for t, f in zip(names, loading, strict=True)}
+        comparisons = {pair: f.result() for pair, f in comparing.items()}
     for name, page in tables.items():
         page.update(edges_in=ends[("in", name)], edges_out=ends[("out", name)],
                     features=[v["name"] for v in views if v["table"] == name])
@@ -86,21 +87,30 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
     }
     runs = {i.run_id: {**i.asdict(), "stale": stale.get(i.run_id, []), "previous": previous.get(i.run_id)}
             for i in infos}
-    return Site(index, tables, lineage_pages(lake, tables, hops), runs, comparisons, gdpr_page(lake, tables))
+    return Site(index, tables, lineage, runs, comparisons, gdpr_page(lake, tables))
 
 
-def lineage_pages(lake: Lake, tables: Mapping[str, Page], hops: int) -> dict[str, Page]:
-    """Table → its lineage page: ``down`` and ``up``, each column (``*``: the whole table) → its walk
+def lineage_pages(lake: Lake, tables: Iterable[tuple[str, Page]], hops: int) -> dict[str, Page]:
+    """Table → its lineage page, for each (name, page) of ``tables`` (taken one at a time as the
+    walks go): ``down`` and ``up``, each column (``*``: the whole table) → its walk
     (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the
     :data:`EDGE_LIMIT` column edges nearest the column, with how many there are. The walks of a
     table's columns share most tables and edges, so a page lists each once (``tables``; ``edges``
     as :func:`edge_row` with tables by position) and its walks name them by position."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
-    refs = [(t, c, key, direction) for t, page in tables.items()
-            for c in ["*", *(c["name"] for c in page["columns"])] for key, direction in directions]
-    graphs = lake.lineage.walks(((t if c == "*" else f"{t}.{c}", direction) for t, c, _, direction in refs), hops)
-    pages: dict[str, _LineagePage] = {t: _LineagePage() for t in tables}
-    for (t, c, key, _), graph in zip(refs, graphs, strict=True):
+    pages: dict[str, _LineagePage] = {}
+    refs: list[tuple[str, str, str]] = []
+
+    def walked() -> Iterator[tuple[str, Direction]]:
+        for t, page in tables:
+            pages[t] = _LineagePage()
+            for c in ["*", *(c["name"] for c in page["columns"])]:
+                for key, direction in directions:
+                    refs.append((t, c, key))
+                    yield (t if c == "*" else f"{t}.{c}", direction)
+
+    graphs = lake.lineage.walks(walked(), hops)
+    for (t, c, key), graph in zip(refs, graphs, strict=True):
         pages[t].add(key, c, graph)
     return {t: page.asdict() for t, page in pages.items()}
 
