@@ -27,7 +27,7 @@ from lakekit.core.results import (
     WriteMode,
 )
 from lakekit.errors import NoLake, UsageError
-from lakekit.index import history, recorded
+from lakekit.index import history, recorded, state
 from lakekit.index.history import HistoryEntry
 from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
@@ -93,6 +93,11 @@ class Lake:
     def tables(self) -> list[str]:
         """Every data table, as ``namespace.name`` (lakekit's own ``_lakekit`` tables excluded)."""
         return self._storage.tables()
+
+    def state(self) -> str:
+        """A fingerprint of what the lake holds now: it changes with every commit to any table and
+        every record lakekit keeps (runs, lineage, audit), and costs a listing of each table's log."""
+        return state.fingerprint(self._storage)
 
     def history(self, table: str) -> list[HistoryEntry]:
         """Versions of ``table``, newest first, with provenance."""

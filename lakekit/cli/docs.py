@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lakekit.cli._common import as_json, open_lake, out, print_json
+from lakekit.site import HOPS, Rebuilder
 from lakekit.site import build as build_site
 from lakekit.site import serve as _serve
 
@@ -18,12 +19,15 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Folder the site is written 
                                       "a site lakekit wrote).")]
 PreviewOpt = Annotated[int, typer.Option("--preview", min=0, help="Rows of each table shown on its page, "
                                          "columns tagged as personal data masked (0: no previews).")]
+HopsOpt = Annotated[int, typer.Option("--hops", min=1, help="How far each column's lineage graph reaches "
+                                      "(column edges and runs crossed).")]
 
 
 @app.command("build")
-def build(ctx: typer.Context, out_dir: OutOpt = Path("lakekit-docs"), preview: PreviewOpt = 0) -> None:
+def build(ctx: typer.Context, out_dir: OutOpt = Path("lakekit-docs"), preview: PreviewOpt = 0,
+          hops: HopsOpt = HOPS) -> None:
     """Write the site; open index.html from the folder, no server needed."""
-    report = build_site(open_lake(ctx), out_dir, preview=preview)
+    report = build_site(open_lake(ctx), out_dir, preview=preview, hops=hops)
     if as_json(ctx):
         print_json(report.asdict())
         return
@@ -33,11 +37,13 @@ def build(ctx: typer.Context, out_dir: OutOpt = Path("lakekit-docs"), preview: P
 
 @app.command("serve")
 def serve(ctx: typer.Context, out_dir: OutOpt = Path("lakekit-docs"), preview: PreviewOpt = 0,
+          hops: HopsOpt = HOPS,
           port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1.")] = 8000) -> None:
-    """Serve the site on 127.0.0.1, built again each time a page is loaded (Ctrl-C stops)."""
+    """Serve the site on 127.0.0.1, built again when a page is loaded and the lake changed (Ctrl-C stops)."""
     lake = open_lake(ctx)
-    build_site(lake, out_dir, preview=preview)
-    httpd = _serve.server(out_dir, lambda: build_site(lake, out_dir, preview=preview), port)
+    site = Rebuilder(lake, out_dir, preview=preview, hops=hops)
+    site.refresh()
+    httpd = _serve.server(out_dir, site.refresh, site.compare, port)
     out.print(f"serving the site of {lake.root} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)",
               markup=False, highlight=False)
     try:

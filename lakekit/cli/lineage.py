@@ -93,20 +93,22 @@ class Graph(enum.StrEnum):
 
 RefArg = Annotated[str, typer.Argument(help="namespace.table.column (or namespace.table).", show_default=False)]
 GraphOpt = Annotated[Graph, typer.Option("--format", "-f", help="Output format (--json: json, or openlineage).")]
+HopsOpt = Annotated[int | None, typer.Option("--hops", min=1, help="Stop this many hops away (a column edge or a "
+                                             "run crossed is one hop); default: the whole walk.", show_default=False)]
 
 
 @app.command("up")
-def up(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
+def up(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree, hops: HopsOpt = None) -> None:
     """What feeds REF across the lake's recorded transforms, with the versions involved."""
     target = open_lake(ctx)
-    _show(target, target.lineage.upstream(ref), _json_wins(ctx, fmt))
+    _show(target, target.lineage.upstream(ref, hops), _json_wins(ctx, fmt))
 
 
 @app.command("down")
-def down(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree) -> None:
+def down(ctx: typer.Context, ref: RefArg, fmt: GraphOpt = Graph.tree, hops: HopsOpt = None) -> None:
     """What REF feeds (directly, or through joins, filters, …): the columns, tables and runs affected."""
     target = open_lake(ctx)
-    _show(target, target.lineage.downstream(ref), _json_wins(ctx, fmt))
+    _show(target, target.lineage.downstream(ref, hops), _json_wins(ctx, fmt))
 
 
 def _json_wins(ctx: typer.Context, fmt: Graph) -> Graph:

@@ -220,13 +220,15 @@ class StoredEdge(Result):
 @dataclass(frozen=True)
 class LineageGraph(Result):
     """The recorded edges on every path into (upstream) or out of (downstream) ``root``;
-    ``tables`` are the tables reached, ``runs`` the model runs that read an affected version."""
+    ``tables`` are the tables reached, ``runs`` the model runs that read an affected version,
+    ``hops`` how far each of ``edges`` is from ``root`` (1: next to it; a run crossed is a hop)."""
 
     root: str
     direction: Direction
     edges: tuple[StoredEdge, ...]
     tables: tuple[str, ...]
     runs: tuple[str, ...] = ()
+    hops: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

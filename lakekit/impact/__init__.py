@@ -7,6 +7,7 @@ from lakekit.impact.graph import (
     reach,
     recorded_edges,
     walk,
+    walks,
 )
 from lakekit.impact.lineage import LakeLineage
 from lakekit.impact.rerun import keys_of, order, rerun
@@ -22,4 +23,5 @@ __all__ = [
     "recorded_edges",
     "rerun",
     "walk",
+    "walks",
 ]

@@ -10,7 +10,8 @@ direct and indirect (join, filter, …) edges and across runs; recomputing what 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from lakekit import lineage, runs, transform
@@ -73,53 +74,96 @@ def _reference(ref: str) -> tuple[str, str]:
     return table, parts[2] if len(parts) == 3 else "*"
 
 
-def walk(storage: Storage, ref: str, direction: Direction) -> LineageGraph:
-    """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``.
+def walk(storage: Storage, ref: str, direction: Direction, hops: int | None = None) -> LineageGraph:
+    """Every recorded edge on a path into (upstream) or out of (downstream) ``ref``, of at most
+    ``hops`` hops (None: any).
 
     Model runs sit in the lineage like transforms: a table version a run wrote depends on
     every version the run read, so the walk crosses a run from its inputs to its outputs
-    (downstream) or back (upstream), and names the runs it crossed.
+    (downstream) or back (upstream), and names the runs it crossed. Crossing a run is one hop,
+    as is each column edge; the runs are crossed nearest first.
     """
-    return _walk(storage, current_edges(storage), runs.run_dependencies(storage), ref, direction)
+    return walks(storage, [(ref, direction)], hops)[0]
+
+
+def walks(storage: Storage, refs: Iterable[tuple[str, Direction]], hops: int | None = None) -> list[LineageGraph]:
+    """:func:`walk` of each ``(ref, direction)`` of ``refs``, the lineage read and indexed once for all."""
+    known = _Lineage(storage)
+    return [known.walk(ref, direction, hops) for ref, direction in refs]
 
 
 def reach(storage: Storage, tables: Iterable[str], direction: Direction) -> set[str]:
     """Every table reached from any of ``tables`` (the lineage read once for all of them)."""
-    stored, deps = current_edges(storage), runs.run_dependencies(storage)
-    return {t for table in tables for t in _walk(storage, stored, deps, table, direction).tables}
+    return {t for graph in walks(storage, ((t, direction) for t in tables)) for t in graph.tables}
 
 
-def _walk(storage: Storage, stored: Sequence[StoredEdge], deps: Sequence[runs.RunDependency], ref: str,
-          direction: Direction) -> LineageGraph:
-    table, column = _reference(ref)
-    edges = [e.edge for e in stored]
-    known = {e.source_table for e in edges} | {e.target_table for e in edges}
-    if table not in known and not storage.exists(table):
-        raise UsageError(f"no table '{table}' in the lake or its lineage")
-    if column != "*" and column not in _columns(storage, edges, table):
-        raise ColumnNotFound(table, column)
-    up = direction == "upstream"
-    step = lineage.upstream if up else lineage.downstream
+class _Lineage:
+    """The lake's current lineage read once: its edges indexed for walks, the runs' dependencies,
+    and the columns of each table met so far."""
 
-    def far(e: ColumnEdge) -> str:
-        return e.source_table if up else e.target_table
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._stored = current_edges(storage)  # sorted: positions sort as the edges do
+        self._deps = runs.run_dependencies(storage)
+        self._walks = lineage.Walks(s.edge for s in self._stored)
+        self._named: dict[str, set[str]] = defaultdict(set)
+        for e in self._walks.edges:
+            self._named[e.source_table].add(e.source_column)
+            self._named[e.target_table].add(e.target_column)
+        self._ends = {"upstream": [e.source_table for e in self._walks.edges],
+                      "downstream": [e.target_table for e in self._walks.edges]}
+        self._columns: dict[str, set[str]] = {}
 
-    reached = set(step(edges, table, column))
-    near = {table} | {far(e) for e in reached}
-    crossed: list[str] = []
-    while hops := [d for d in deps if d.run_id not in crossed and near & set(d.outputs if up else d.inputs)]:
-        for d in hops:
-            crossed.append(d.run_id)
-            for other in set(d.inputs if up else d.outputs) - near:
-                more = step(edges, other, "*")
-                reached |= set(more)
-                near |= {other} | {far(e) for e in more}
-    found = tuple(e for e in stored if e.edge in reached)
-    return LineageGraph(ref, direction, found, tuple(sorted(near - {table})), tuple(crossed))
+    def walk(self, ref: str, direction: Direction, hops: int | None) -> LineageGraph:
+        table, column = _reference(ref)
+        self._check(table, column)
+        up = direction == "upstream"
+        step = self._walks.upstream if up else self._walks.downstream
+        far = self._ends[direction]
+        reached: dict[int, int] = {}
+        depth = {table: 0}
 
+        def note(found: dict[int, int], offset: int) -> None:
+            for edge, hop in found.items():
+                at = hop + offset
+                if reached.get(edge, at + 1) > at:
+                    reached[edge] = at
+                if depth.get(far[edge], at + 1) > at:
+                    depth[far[edge]] = at
 
-def _columns(storage: Storage, edges: Sequence[ColumnEdge], table: str) -> set[str]:
-    """The columns ``table`` has now or had in a recorded edge."""
-    named = {e.source_column for e in edges if e.source_table == table}
-    named |= {e.target_column for e in edges if e.target_table == table}
-    return named | (set(storage.open(table).schema().to_arrow().names) if storage.exists(table) else set())
+        note(step(table, column, hops), 0)
+        crossed: list[str] = []
+        while nearest := self._nearest_run(depth, crossed, up, hops):
+            at, dep = nearest
+            crossed.append(dep.run_id)
+            for other in sorted(set(dep.inputs if up else dep.outputs) - depth.keys()):
+                depth[other] = at
+                note(step(other, "*", None if hops is None else hops - at), at)
+        found = sorted(reached)
+        return LineageGraph(ref, direction, tuple(self._stored[i] for i in found),
+                            tuple(sorted(depth.keys() - {table})), tuple(crossed), tuple(reached[i] for i in found))
+
+    def _nearest_run(self, depth: dict[str, int], crossed: Collection[str], up: bool,
+                     hops: int | None) -> tuple[int, runs.RunDependency] | None:
+        """The run not yet crossed next to the tables reached (the first in run order of the
+        nearest), and the hops to it; None when no run is within ``hops``."""
+        best: tuple[int, runs.RunDependency] | None = None
+        for dep in self._deps:
+            ends = [depth[t] for t in (dep.outputs if up else dep.inputs) if t in depth]
+            if dep.run_id in crossed or not ends or (hops is not None and min(ends) + 1 > hops):
+                continue
+            if best is None or min(ends) + 1 < best[0]:
+                best = (min(ends) + 1, dep)
+        return best
+
+    def _check(self, table: str, column: str) -> None:
+        """A table in the lake or its lineage, and a column it has now or had in a recorded edge."""
+        if column in self._named.get(table, ()) or (column == "*" and table in self._named):
+            return
+        if table not in self._columns:
+            if table not in self._named and not self._storage.exists(table):
+                raise UsageError(f"no table '{table}' in the lake or its lineage")
+            now = set(self._storage.open(table).schema().to_arrow().names) if self._storage.exists(table) else set()
+            self._columns[table] = self._named.get(table, set()) | now | {"*"}
+        if column not in self._columns[table]:
+            raise ColumnNotFound(table, column)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lakekit import runs
-from lakekit.core.results import LineageGraph, StoredEdge
+from lakekit.core.results import Direction, LineageGraph, StoredEdge
 from lakekit.impact import openlineage
-from lakekit.impact.graph import current_edges, walk
+from lakekit.impact.graph import current_edges, walk, walks
 from lakekit.impact.openlineage import Event
 from lakekit.lineage.render import RunNode, to_mermaid
 from lakekit.storage.delta import Storage
@@ -27,13 +28,20 @@ class LakeLineage:
         """Every column edge of the lake's current lineage (each table's latest transform), with its versions."""
         return current_edges(self._storage)
 
-    def upstream(self, ref: str) -> LineageGraph:
-        """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``."""
-        return walk(self._storage, ref, "upstream")
+    def upstream(self, ref: str, hops: int | None = None) -> LineageGraph:
+        """Every column (of every table, at its recorded version) that feeds ``ns.table[.column]``;
+        with ``hops``, those at most that many edges (or run crossings) away."""
+        return walk(self._storage, ref, "upstream", hops)
 
-    def downstream(self, ref: str) -> LineageGraph:
-        """Every column and table that ``ns.table[.column]`` feeds, directly or through joins and filters."""
-        return walk(self._storage, ref, "downstream")
+    def downstream(self, ref: str, hops: int | None = None) -> LineageGraph:
+        """Every column and table that ``ns.table[.column]`` feeds, directly or through joins and
+        filters; with ``hops``, those at most that many edges (or run crossings) away."""
+        return walk(self._storage, ref, "downstream", hops)
+
+    def walks(self, refs: Iterable[tuple[str, Direction]], hops: int | None = None) -> list[LineageGraph]:
+        """:meth:`upstream` or :meth:`downstream` of each ``(ref, direction)`` of ``refs``, the
+        lineage read once for all of them."""
+        return walks(self._storage, refs, hops)
 
     def events(self, since: datetime | None = None) -> list[Event]:
         """The OpenLineage run events (START, then COMPLETE or FAIL) of every recorded transform and

@@ -2,20 +2,53 @@
 
 A whole-output edge (``target_column == "*"``) reaches every column of its target table:
 upstream of ``t.c`` includes the edges into ``t.*``; downstream of a source that reaches
-``t.*`` continues from every column of ``t``.
+``t.*`` continues from every column of ``t``. :class:`Walks` indexes the edges once for many
+walks; a walk may stop after a number of hops (edges on the path from the start column).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from lakekit.core.results import ColumnEdge
 
 ColumnRef = tuple[str, str]
-_Step = Callable[[ColumnRef], list[ColumnEdge]]
-_Next = Callable[[ColumnEdge], ColumnRef]
+_Step = Callable[[ColumnRef], list[int]]
+_Next = Callable[[int], ColumnRef]
 _ALL = "*"
+
+
+class Walks:
+    """``edges`` indexed by the column at each end, for walks up- and downstream of any column. A
+    walk answers positions in ``edges`` (cheap to hash and sort, however many walks are made)."""
+
+    def __init__(self, edges: Iterable[ColumnEdge]) -> None:
+        self.edges = list(edges)
+        self._into, self._into_table = _index(self.edges, lambda e: (e.target_table, e.target_column))
+        self._out_of, self._out_of_table = _index(self.edges, lambda e: (e.source_table, e.source_column))
+
+    def upstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
+        """Every edge on a path into ``table.column`` (``column="*"``: into any column) of at most
+        ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to it
+        (1: into the start)."""
+        def incoming(ref: ColumnRef) -> list[int]:
+            if ref[1] == _ALL:
+                return self._into_table.get(ref[0], [])
+            return self._into.get(ref, []) + self._into.get((ref[0], _ALL), [])
+
+        return _walk((table, column), incoming, lambda i: (self.edges[i].source_table, self.edges[i].source_column),
+                     hops)
+
+    def downstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
+        """Every edge on a path out of ``table.column`` (``column="*"``: out of any column) of at
+        most ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to
+        it (1: out of the start)."""
+        def outgoing(ref: ColumnRef) -> list[int]:
+            return self._out_of_table.get(ref[0], []) if ref[1] == _ALL else self._out_of.get(ref, [])
+
+        return _walk((table, column), outgoing, lambda i: (self.edges[i].target_table, self.edges[i].target_column),
+                     hops)
 
 
 def upstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[ColumnEdge]:
@@ -27,15 +60,8 @@ def upstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[Colum
     >>> [(e.source_table, e.source_column) for e in upstream(es, "c", "z")]
     [('a', 'k'), ('a', 'x'), ('b', 'y')]
     """
-    into, into_table = _index(edges, lambda e: (e.target_table, e.target_column))
-
-    def incoming(ref: ColumnRef) -> list[ColumnEdge]:
-        table, column = ref
-        if column == _ALL:
-            return into_table[table]
-        return into[ref] + into[(table, _ALL)]
-
-    return _walk((table, column), incoming, lambda e: (e.source_table, e.source_column))
+    walks = Walks(edges)
+    return sorted({walks.edges[i] for i in walks.upstream(table, column)})
 
 
 def downstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[ColumnEdge]:
@@ -46,37 +72,42 @@ def downstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[Col
     ...       ColumnEdge("q", "q", "c", "q", "direct", "identity")]
     >>> [(e.target_table, e.target_column) for e in downstream(es, "a", "k")]
     [('b', '*'), ('c', 'z')]
+    >>> Walks(es).downstream("a", "k", hops=1)
+    {0: 1}
     """
-    out_of, out_of_table = _index(edges, lambda e: (e.source_table, e.source_column))
-
-    def outgoing(ref: ColumnRef) -> list[ColumnEdge]:
-        return out_of_table[ref[0]] if ref[1] == _ALL else out_of[ref]
-
-    return _walk((table, column), outgoing, lambda e: (e.target_table, e.target_column))
+    walks = Walks(edges)
+    return sorted({walks.edges[i] for i in walks.downstream(table, column)})
 
 
-def _index(edges: Iterable[ColumnEdge], end: _Next) -> tuple[dict[ColumnRef, list[ColumnEdge]],
-                                                            dict[str, list[ColumnEdge]]]:
-    """Edges by the column at one ``end``, and by that column's table."""
-    by_column: dict[ColumnRef, list[ColumnEdge]] = defaultdict(list)
-    by_table: dict[str, list[ColumnEdge]] = defaultdict(list)
-    for edge in edges:
+def _index(edges: Sequence[ColumnEdge], end: Callable[[ColumnEdge], ColumnRef]) -> tuple[
+        dict[ColumnRef, list[int]], dict[str, list[int]]]:
+    """Positions of edges by the column at one ``end``, and by that column's table."""
+    by_column: dict[ColumnRef, list[int]] = defaultdict(list)
+    by_table: dict[str, list[int]] = defaultdict(list)
+    for i, edge in enumerate(edges):
         ref = end(edge)
-        by_column[ref].append(edge)
-        by_table[ref[0]].append(edge)
-    return by_column, by_table
+        by_column[ref].append(i)
+        by_table[ref[0]].append(i)
+    return dict(by_column), dict(by_table)
 
 
-def _walk(start: ColumnRef, step: _Step, next_ref: _Next) -> list[ColumnEdge]:
-    found: set[ColumnEdge] = set()
+def _walk(start: ColumnRef, step: _Step, next_ref: _Next, hops: int | None) -> dict[int, int]:
+    """Breadth first from ``start``: each edge found, with the hops to it (its fewest)."""
+    found: dict[int, int] = {}
     seen = {start}
     frontier = [start]
-    while frontier:
-        ref = frontier.pop()
-        for edge in step(ref):
-            found.add(edge)
-            following = next_ref(edge)
-            if following not in seen:
-                seen.add(following)
-                frontier.append(following)
-    return sorted(found)
+    depth = 0
+    while frontier and (hops is None or depth < hops):
+        depth += 1
+        following: list[ColumnRef] = []
+        for ref in frontier:
+            for edge in step(ref):
+                if edge in found:  # met nearer (or as near): where it leads is walked already
+                    continue
+                found[edge] = depth
+                ahead = next_ref(edge)
+                if ahead not in seen:
+                    seen.add(ahead)
+                    following.append(ahead)
+        frontier = following
+    return found

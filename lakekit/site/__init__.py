@@ -3,7 +3,8 @@
 :mod:`~lakekit.site.pages` takes what the pages show from a :class:`~lakekit.lake.Lake`'s
 public methods (JSON-ready, no personal value), :mod:`~lakekit.site.writer` writes it with the
 pages' script, style and graph library into a folder that opens from ``file://``, and
-:mod:`~lakekit.site.serve` serves that folder on 127.0.0.1, built again on each page load.
+:mod:`~lakekit.site.serve` serves that folder on 127.0.0.1 through a :class:`Rebuilder`: built
+again on a page load when the lake changed, a comparison of any two runs made when first asked for.
 """
 
 from __future__ import annotations
@@ -11,12 +12,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from lakekit.lake import Lake
-from lakekit.site.pages import Site, gather
-from lakekit.site.writer import SiteReport, write
+from lakekit.site.pages import HOPS, Site, comparison_page, gather
+from lakekit.site.writer import SiteReport, put, write
 
-__all__ = ["Site", "SiteReport", "build", "gather", "write"]
+__all__ = ["HOPS", "Rebuilder", "Site", "SiteReport", "build", "gather", "write"]
 
 
-def build(lake: Lake, out: str | Path, *, preview: int = 0) -> SiteReport:
-    """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data masked)."""
-    return write(gather(lake, preview=preview), Path(out))
+def build(lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS) -> SiteReport:
+    """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data
+    masked), lineage walks of at most ``hops`` hops."""
+    return write(gather(lake, preview=preview, hops=hops), Path(out))
+
+
+class Rebuilder:
+    """The site of ``lake`` in ``out``, kept current: :meth:`refresh` builds it again only when the
+    lake's state (:meth:`Lake.state`) differs from the one it was last built from."""
+
+    def __init__(self, lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS) -> None:
+        self.lake, self.out, self.preview, self.hops = lake, Path(out), preview, hops
+        self.built_from: str | None = None
+        self.builds = 0
+
+    def refresh(self) -> SiteReport | None:
+        """Build the site if the lake changed since the last build (the report), else None."""
+        state = self.lake.state()  # read first: a change made during the build makes the next refresh build again
+        if state == self.built_from:
+            return None
+        report = build(self.lake, self.out, preview=self.preview, hops=self.hops)
+        self.built_from, self.builds = state, self.builds + 1
+        return report
+
+    def compare(self, a: str, b: str) -> None:
+        """Write the data file of runs ``a`` and ``b`` side by side (``lake.compare_runs``)."""
+        put(self.out, f"compare/{a}/{b}", comparison_page(self.lake, a, b))

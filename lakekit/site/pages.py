@@ -1,11 +1,13 @@
 """What the site shows, gathered from a :class:`~lakekit.lake.Lake`'s public methods as JSON-ready dicts.
 
-One dict for the index (every table and run in a line, what the browser needs to walk the
-lineage across runs), one per table (schema with its personal-data tags, history with
-provenance, verdicts and the runs that read each version, its column edges in and out), one per
-run (inputs, params, metrics, artifacts, outputs, staleness, the comparison with the run of the
-same name before it) and one for GDPR (the audit trail, the tagged columns of every table).
-Nothing here writes a file; :mod:`lakekit.site.writer` does.
+One dict for the index (every table, run and feature view in a line), one per table (schema
+with its personal-data tags, history with provenance, verdicts, quarantined rows and the runs
+that read each version, the feature views over it), one per table for its lineage (the walk up-
+and downstream of each of its columns and of the whole table, as ``lake.lineage`` walks it,
+within a number of hops: the page only draws it), one per run (inputs, params, metrics,
+artifacts, outputs, staleness), one per comparison of two runs (a run and the run of the same
+name before it; ``lakekit docs serve`` makes the others when asked) and one for GDPR (the audit
+trail, the tagged columns of every table). Nothing here writes a file; :mod:`lakekit.site.writer` does.
 
 A personal value never enters these dicts: a table preview masks every column the lake tags as
 personal data (by its schema, or carried there by lineage), the audit trail names subjects by
@@ -14,16 +16,17 @@ their salted hash.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
-from lakekit.core.results import StoredEdge
+from lakekit.core.results import Direction, LineageGraph, StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
+from lakekit.write.quarantine import LOAD_ID as QUARANTINE_WRITE
 
 MASK = "•••"
 """What a preview shows in place of a value of a column tagged as personal data."""
@@ -31,64 +34,127 @@ MASK = "•••"
 Page = dict[str, Any]
 THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
+HOPS = 5
+"""How far a column's lineage walk goes by default (column edges and run crossings)."""
+EDGE_LIMIT = 200
+"""Column edges kept per walk (the nearest its root): what the graph draws at most."""
 
 
 @dataclass
 class Site:
-    """Every page's data: the index, then tables, runs and GDPR by name."""
+    """Every page's data: the index, then tables, their lineage, runs, comparisons (by ``a/b``) and GDPR."""
 
     index: Page
     tables: dict[str, Page] = field(default_factory=dict)
+    lineage: dict[str, Page] = field(default_factory=dict)
     runs: dict[str, Page] = field(default_factory=dict)
+    comparisons: dict[str, Page] = field(default_factory=dict)
     gdpr: Page = field(default_factory=dict)
 
 
-def gather(lake: Lake, *, preview: int = 0) -> Site:
-    """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal data masked."""
-    edges = by_table(lake.lineage.edges())
+def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
+    """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal
+    data masked; lineage walks of at most ``hops`` hops."""
+    edges = lake.lineage.edges()
+    ends = Counter((end, e.edge.source_table if end == "out" else e.edge.target_table)
+                   for e in edges for end in ("in", "out"))
     infos = [lake.run(r) for r in lake.runs().column("run_id").to_pylist()]
     stale = defaultdict(list)
     for s in lake.stale_runs():
         stale[s.run_id].append(s.asdict())
     tags = lake.gdpr.tags()
     reads = _reads(infos)
+    views = [lake.features.info(v.name).asdict() for v in lake.features.views()]
     with ThreadPoolExecutor(THREADS) as pool:  # delta-rs opens tables without the GIL
         names = lake.tables()
-        tables = dict(zip(names, pool.map(lambda t: table_page(lake, t, edges.get(t, _no_edges()), reads.get(t, {}),
-                                                                tags.get(t, {}), preview), names), strict=True))
-        runs = dict(zip((i.run_id for i in infos),
-                        pool.map(lambda i: run_page(lake, i, infos, stale.get(i.run_id, [])), infos), strict=True))
+        loading = [pool.submit(table_page, lake, t, reads.get(t, {}), tags.get(t, {}), preview) for t in names]
+        previous = {i.run_id: p for i in infos if (p := _previous(i, infos))}
+        comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
+        # walked here while the pool still opens tables: the walks are Python, the opens mostly not
+        lineage = lineage_pages(lake, ((t, f.result()) for t, f in zip(names, loading, strict=True)), hops)
+        tables = {t: f.result() for t, f in zip(names, loading, strict=True)}
+        comparisons = {pair: f.result() for pair, f in comparing.items()}
+    for name, page in tables.items():
+        page.update(edges_in=ends[("in", name)], edges_out=ends[("out", name)],
+                    features=[v["name"] for v in views if v["table"] == name])
     index = {
         "lakekit": lakekit.__version__,
         "preview": preview,
+        "hops": hops,
         "tables": [_summary(p) for p in tables.values()],
         "runs": [_run_summary(i, bool(stale.get(i.run_id))) for i in infos],
+        "features": views,
     }
-    return Site(index, tables, runs, gdpr_page(lake, tables))
+    runs = {i.run_id: {**i.asdict(), "stale": stale.get(i.run_id, []), "previous": previous.get(i.run_id)}
+            for i in infos}
+    return Site(index, tables, lineage, runs, comparisons, gdpr_page(lake, tables))
 
 
-def _no_edges() -> dict[str, list[list[Any]]]:
-    return {"in": [], "out": []}
+def lineage_pages(lake: Lake, tables: Iterable[tuple[str, Page]], hops: int) -> dict[str, Page]:
+    """Table → its lineage page, for each (name, page) of ``tables`` (taken one at a time as the
+    walks go): ``down`` and ``up``, each column (``*``: the whole table) → its walk
+    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the
+    :data:`EDGE_LIMIT` column edges nearest the column, with how many there are. The walks of a
+    table's columns share most tables and edges, so a page lists each once (``tables``; ``edges``
+    as :func:`edge_row` with tables by position) and its walks name them by position."""
+    directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
+    pages: dict[str, _LineagePage] = {}
+    refs: list[tuple[str, str, str]] = []
+
+    def walked() -> Iterator[tuple[str, Direction]]:
+        for t, page in tables:
+            pages[t] = _LineagePage()
+            for c in ["*", *(c["name"] for c in page["columns"])]:
+                for key, direction in directions:
+                    refs.append((t, c, key))
+                    yield (t if c == "*" else f"{t}.{c}", direction)
+
+    graphs = lake.lineage.walks(walked(), hops)
+    for (t, c, key), graph in zip(refs, graphs, strict=True):
+        pages[t].add(key, c, graph)
+    return {t: page.asdict() for t, page in pages.items()}
 
 
-def by_table(edges: Iterable[StoredEdge]) -> dict[str, dict[str, list[list[Any]]]]:
-    """Table → its column edges ``in`` (into its columns) and ``out`` (out of them), each as
-    ``[source table, source column, target table, target column, kind, subtype, source version,
-    target version, transform id]``: what the browser walks, one table's file at a time.
+@dataclass
+class _LineagePage:
+    """One table's lineage page as it is filled, walk by walk."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    edges: dict[StoredEdge, int] = field(default_factory=dict)
+    walks: dict[str, Page] = field(default_factory=lambda: {"down": {}, "up": {}})
+
+    def add(self, key: str, column: str, graph: LineageGraph) -> None:
+        self.walks[key][column] = {
+            "tables": [self.tables.setdefault(t, len(self.tables)) for t in graph.tables],
+            "runs": list(graph.runs), "edge_count": len(graph.edges),
+            "edges": [self.edges.setdefault(graph.edges[i], len(self.edges)) for i in _nearest(graph)]}
+
+    def asdict(self) -> Page:
+        for e in self.edges:
+            self.tables.setdefault(e.edge.source_table, len(self.tables))
+            self.tables.setdefault(e.edge.target_table, len(self.tables))
+        rows = [edge_row(e) for e in self.edges]
+        for row in rows:
+            row[0], row[2] = self.tables[row[0]], self.tables[row[2]]
+        return {"tables": list(self.tables), "edges": rows, **self.walks}
+
+
+def _nearest(graph: LineageGraph) -> list[int]:
+    """Positions of the :data:`EDGE_LIMIT` edges of ``graph`` nearest its root, in its order."""
+    return sorted(sorted(range(len(graph.edges)), key=graph.hops.__getitem__)[:EDGE_LIMIT])
+
+
+def edge_row(stored: StoredEdge) -> list[Any]:
+    """An edge as the page draws it: ``[source table, source column, target table, target column,
+    kind, subtype, source version, target version, transform id]``.
 
     >>> from lakekit.core.results import ColumnEdge
-    >>> e = StoredEdge(ColumnEdge("raw.a", "x", "clean.b", "y", "direct", "identity"), 3, 1, "t1")
-    >>> by_table([e])["clean.b"]["in"]
-    [['raw.a', 'x', 'clean.b', 'y', 'direct', 'identity', 3, 1, 't1']]
+    >>> edge_row(StoredEdge(ColumnEdge("raw.a", "x", "clean.b", "y", "direct", "identity"), 3, 1, "t1"))
+    ['raw.a', 'x', 'clean.b', 'y', 'direct', 'identity', 3, 1, 't1']
     """
-    found: dict[str, dict[str, list[list[Any]]]] = defaultdict(_no_edges)
-    for s in edges:
-        e = s.edge
-        row = [e.source_table, e.source_column, e.target_table, e.target_column, e.kind, e.subtype,
-               s.source_version, s.target_version, s.transform_id]
-        found[e.source_table]["out"].append(row)
-        found[e.target_table]["in"].append(row)
-    return dict(found)
+    e = stored.edge
+    return [e.source_table, e.source_column, e.target_table, e.target_column, e.kind, e.subtype,
+            stored.source_version, stored.target_version, stored.transform_id]
 
 
 def _reads(infos: Sequence[RunInfo]) -> dict[str, dict[int, list[str]]]:
@@ -100,24 +166,27 @@ def _reads(infos: Sequence[RunInfo]) -> dict[str, dict[int, list[str]]]:
     return found
 
 
-def table_page(lake: Lake, table: str, edges: Mapping[str, list[list[Any]]], reads: Mapping[int, list[str]],
-               tagged: Mapping[str, str], preview: int) -> Page:
-    """One table: schema with tags and where they came from, history, edges, preview (masked)."""
+def table_page(lake: Lake, table: str, reads: Mapping[int, list[str]], tagged: Mapping[str, str],
+               preview: int) -> Page:
+    """One table: schema with tags and where they came from, history (with the rows each write
+    quarantined), preview (masked)."""
     schema = lake.schema(table)
     declared = schema.pii if schema is not None else {}
     summary = lake.summary(table)
+    quarantined = lake.quarantine(table).column(QUARANTINE_WRITE).to_pylist()
+    per_write = Counter(quarantined)
     return {
         "name": table,
         "namespace": table.split(".", 1)[0],
         "version": summary.version,
         "rows": summary.rows,
-        "quarantined": lake.quarantine(table).num_rows,
+        "quarantined": len(quarantined),
         "schema_name": schema.name if schema is not None else None,
         "schema_hash": schema.hash if schema is not None else None,
         "columns": [{"name": c, "type": t, "pii": tagged.get(c), "pii_from": _origin(c, declared, tagged)}
                     for c, t in summary.columns.items()],
-        "history": [{**e.asdict(), "read_by": sorted(reads.get(e.version, []))} for e in lake.history(table)],
-        "edges": dict(edges),
+        "history": [{**e.asdict(), "read_by": sorted(reads.get(e.version, [])),
+                     "quarantined": per_write.get(e.provenance.write_id, 0)} for e in lake.history(table)],
         "preview": _preview(lake, table, preview, tagged) if preview else None,
     }
 
@@ -153,13 +222,16 @@ def _run_summary(info: RunInfo, stale: bool) -> Page:
             "inputs": info.inputs, "outputs": info.outputs, "stale": stale}
 
 
-def run_page(lake: Lake, info: RunInfo, infos: Sequence[RunInfo], stale: list[Page]) -> Page:
-    """One run as recorded, why it is stale (if it is), and how it differs from the run of the same
-    name before it (input versions, row changes, params, metrics)."""
+def _previous(info: RunInfo, infos: Sequence[RunInfo]) -> str | None:
+    """The run of the same name as ``info`` started last before it."""
     earlier = [i for i in infos if i.name == info.name and i.started_at < info.started_at]
-    previous = max(earlier, key=lambda i: i.started_at).run_id if earlier else None
-    return {**info.asdict(), "stale": stale, "previous": previous,
-            "comparison": lake.compare_runs(previous, info.run_id).asdict() if previous else None}
+    return max(earlier, key=lambda i: i.started_at).run_id if earlier else None
+
+
+def comparison_page(lake: Lake, a: str, b: str) -> Page:
+    """Runs ``a`` and ``b`` side by side as ``lake.compare_runs`` sees them (input versions and their
+    row changes, params, metrics)."""
+    return lake.compare_runs(a, b).asdict()
 
 
 def gdpr_page(lake: Lake, tables: Mapping[str, Page]) -> Page:

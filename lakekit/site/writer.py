@@ -3,9 +3,10 @@
 The pages are one ``index.html`` with lakekit's own script and style (package data under
 ``lakekit/site/static``) and the graph library, vis-network, copied from the Python package that
 ships it (pyvis) with its licence beside it. The data are JavaScript files (``data/index.js``,
-``data/tables/<table>.js``, ``data/runs/<run id>.js``, ``data/gdpr.js``), each one call
-``LK.put(key, {...JSON...})``: a browser loads a script from ``file://`` where it refuses to
-fetch a JSON file, and the page loads a table's or a run's file only when it is shown.
+``data/tables/<table>.js``, ``data/lineage/<table>.js``, ``data/runs/<run id>.js``,
+``data/compare/<run a>/<run b>.js``, ``data/gdpr.js``), each one call ``LK.put(key, {...JSON...})``:
+a browser loads a script from ``file://`` where it refuses to fetch a JSON file, and the page
+loads a table's, a table's lineage or a run's file only when it is shown.
 
 The site is written into a fresh folder beside ``out`` and moved in place at the end, so a
 failed build leaves the previous site as it was; ``out`` must be empty, missing or a site
@@ -52,12 +53,12 @@ def write(site: Site, out: Path) -> SiteReport:
     try:
         _static(staging)
         _vendor(staging / "vendor")
-        _data(staging / "data", "index", site.index)
-        _data(staging / "data", "gdpr", site.gdpr)
-        for name, page in site.tables.items():
-            _data(staging / "data", f"tables/{name}", page)
-        for run_id, page in site.runs.items():
-            _data(staging / "data", f"runs/{run_id}", page)
+        put(staging, "index", site.index)
+        put(staging, "gdpr", site.gdpr)
+        for folder, pages in (("tables", site.tables), ("lineage", site.lineage), ("runs", site.runs),
+                              ("compare", site.comparisons)):
+            for key, page in pages.items():
+                put(staging, f"{folder}/{key}", page)
         (staging / MARKER).write_text("written by lakekit docs build\n")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         previous = staging.with_name(f"{staging.name}-previous")
@@ -101,8 +102,11 @@ def _vendor(folder: Path) -> None:
         f"vis-network, copied from the Python package '{package}' ({inside}/{names[0]}):\n\n{notice.group(0)}\n")
 
 
-def _data(folder: Path, key: str, value: Any) -> None:
-    path = folder / f"{key}.js"
+def put(site: Path, key: str, value: Any) -> None:
+    """Write the data file of ``key`` into the site folder ``site``."""
+    path = site / "data" / f"{key}.js"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-    path.write_text(f"LK.put({json.dumps(key)}, {text});\n", encoding="utf-8")
+    draft = path.with_name(f".{path.name}.draft")  # whole or absent: a server may be sending the file meanwhile
+    draft.write_text(f"LK.put({json.dumps(key)}, {text});\n", encoding="utf-8")
+    draft.replace(path)

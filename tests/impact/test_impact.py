@@ -170,3 +170,24 @@ def test_a_piped_lineage_tree_is_never_cut(chain: lk.Lake) -> None:
     tree = CliRunner().invoke(app, ["lineage", "up", "stats.members.mean_age", "--lake", chain.root]).stdout
     assert max(len(line) for line in tree.splitlines()) > 80  # wider than the 80 columns rich assumes for a pipe
     assert "raw.members.birth_year (v0) → clean.members.birth_year (v0)  direct/identity" in tree
+
+
+def test_a_walk_stops_after_its_hops_and_many_walks_read_the_lineage_once(chain: lk.Lake) -> None:
+    assert chain.lineage.downstream("raw.blocked.ip", hops=1).tables == ("clean.members",)
+    assert chain.lineage.downstream("raw.blocked.ip", hops=2).tables == ("clean.members", "features.members")
+    assert chain.lineage.downstream("raw.blocked.ip", hops=3) == chain.lineage.downstream("raw.blocked.ip")
+    with chain.start_run("scorer") as run:  # crossing a run is one hop
+        run.read("features.members")
+        run.write("scored.members", chain.read("features.members", columns=["user_id"]))
+    assert "scored.members" not in chain.lineage.downstream("raw.blocked.ip", hops=2).tables
+    near = chain.lineage.downstream("raw.blocked.ip", hops=3)
+    assert "scored.members" in near.tables and len(near.runs) == 1
+    refs_ = ["raw.blocked.ip", "features.members.age", "stats.members"]
+    assert chain.lineage.walks([(r, "upstream") for r in refs_], 2) == \
+        [chain.lineage.upstream(r, hops=2) for r in refs_]
+    with pytest.raises(lk.ColumnNotFound):
+        chain.lineage.walks([("raw.blocked.nope", "downstream")])
+    with pytest.raises(UsageError, match=r"raw\.nope"):
+        chain.lineage.walks([("raw.nope", "downstream")])
+    near = CliRunner().invoke(app, ["lineage", "down", "raw.blocked.ip", "--hops", "1", "--json", "--lake", chain.root])
+    assert near.exit_code == 0 and json.loads(near.stdout)["tables"] == ["clean.members"]

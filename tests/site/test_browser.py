@@ -1,6 +1,7 @@
 """The running example's site in a real headless browser (Debian's chromium): served on 127.0.0.1
 and opened from file://, nothing requested anywhere else; a screenshot of each page is kept
-under the test's temporary folder (``screens/``)."""
+under the test's temporary folder (``screens/``). The graph's nodes are clicked where the page
+draws them (on its canvas), columns searched, and two runs picked and compared."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ import pytest
 
 import lakekit as lk
 from examples import demo
-from lakekit import site
-from lakekit.site import serve
-from lakekit.site.pages import MASK
+from lakekit.site import Rebuilder, serve
+from lakekit.site.pages import HOPS, MASK
 from tests.site import browser
 
 pytestmark = pytest.mark.slow
@@ -40,8 +40,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         demo.main(["--lake", str(folder / "lake"), "--data", str(folder / "data"), "--users", "300"])
     lake = demo.PROJECT.open(str(folder / "lake"))
     out = folder / "site"
-    site.build(lake, out, preview=PREVIEW)
-    httpd = serve.server(out, lambda: site.build(lake, out, preview=PREVIEW), 0)
+    served = Rebuilder(lake, out, preview=PREVIEW)
+    served.refresh()
+    httpd = serve.server(out, served.refresh, served.compare, 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     screens = folder / "screens"
     screens.mkdir()
@@ -103,9 +104,78 @@ def test_tables_lineage_and_runs_pages(built: Built, tmp_path: Path) -> None:
                                                          "run-job-seeker.png"}
 
 
-def test_the_pages_walk_as_the_lake_does(built: Built, tmp_path: Path) -> None:
-    """Opened from file:// (no server): each column's walk in the page reaches the tables and runs
-    lake.lineage reaches, downstream of every raw column and upstream of every features.persons column."""
+def _click_node(page: object, node: str) -> None:
+    """Click the graph's node ``node`` where the page draws it (the canvas moved to show it first)."""
+    spot = page.evaluate("""(id) => {
+        const g = window.lineageGraph, at = g.getPositions([id])[id];
+        g.moveTo({ position: at, scale: 1, animation: false });
+        const p = g.canvasToDOM(at), box = document.querySelector("#graph").getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; }""", node)
+    page.mouse.click(*spot)
+
+
+def _reached(page: object) -> tuple[list[str], set[str]]:
+    return (page.locator("#reached-tables li").evaluate_all("items => items.map(i => i.dataset.table)"),
+            set(page.locator("#reached-runs li").evaluate_all("items => items.map(i => i.dataset.run)")))
+
+
+def test_clicking_graph_nodes_searching_and_comparing_any_two_runs(built: Built, tmp_path: Path) -> None:
+    lake = built.lake
+    with browser.page(tmp_path / "profile") as (page, requested):
+        page.goto(f"{built.url}#/lineage/raw.spam_ips/down")  # the whole table's downstream: ip is a node
+        page.wait_for_selector("#graph canvas")
+        _click_node(page, "raw.spam_ips.ip")
+        page.wait_for_url("**#/lineage/raw.spam_ips.ip/down")
+        page.wait_for_selector("h1:text-is('Downstream of raw.spam_ips.ip')")
+        tables, runs = _reached(page)
+        graph = lake.lineage.downstream("raw.spam_ips.ip")
+        assert (tables, runs) == (list(graph.tables), set(graph.runs))  # the demo lies within the hop limit
+        assert _runs_by_name(lake, runs) == {"anti-spam", "id-merge", "job-seeker"}
+        page.screenshot(path=built.screens / "lineage-clicked-raw.spam_ips.ip.png", full_page=True)
+
+        job_seeker = lake.runs("job-seeker").column("run_id")[0].as_py()
+        _click_node(page, f"r:{job_seeker}")  # a run's node opens the run
+        page.wait_for_selector("#run-inputs tbody tr")
+        assert page.url.endswith(f"#/run/{job_seeker}")
+
+        page.goto(f"{built.url}#/lineage")
+        page.fill("#column-search", "raw.users.email")
+        page.press("#column-search", "Enter")
+        page.wait_for_selector("h1:text-is('Downstream of raw.users.email')")
+        graph = lake.lineage.downstream("raw.users.email", hops=HOPS)
+        assert _reached(page) == (list(graph.tables), set(graph.runs))
+        page.screenshot(path=built.screens / "lineage-searched-raw.users.email.png", full_page=True)
+
+        oldest = lake.runs("job-seeker").column("run_id")[-1].as_py()  # two runs apart: compared when asked
+        assert not (built.out / "data" / "compare" / oldest / f"{job_seeker}.js").exists()
+        page.goto(f"{built.url}#/runs")
+        page.select_option("#compare-a", oldest)
+        page.select_option("#compare-b", job_seeker)
+        page.click("#compare-go")
+        page.wait_for_selector("#compare-inputs")
+        compared = lake.compare_runs(oldest, job_seeker)
+        shown = dict(page.locator("#compare-inputs tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.dataset.key, r.cells[3].textContent])"))
+        expected = dict.fromkeys(lake.run(oldest).inputs | lake.run(job_seeker).inputs, "")
+        expected |= {c.table: f"+{c.rows.added} \N{MINUS SIGN}{c.rows.removed} ~{c.rows.changed}" if c.rows
+                     else c.not_compared or "" for c in compared.inputs}
+        assert shown == expected and any(v.startswith("+") for v in shown.values())
+        page.screenshot(path=built.screens / "compare-any-two.png", full_page=True)
+
+        page.goto(f"{built.url}#/features")
+        page.wait_for_selector("#features tr[data-view=activity]")
+        page.goto(f"{built.url}#/table/raw.users")
+        page.wait_for_selector("#history li")
+        assert f"{lake.quarantine('raw.users').num_rows} quarantined" in page.inner_text("#history")
+        page.screenshot(path=built.screens / "table-raw.users.png", full_page=True)
+    assert requested and all(u.startswith(built.url) for u in requested), \
+        [u for u in requested if not u.startswith(built.url)]
+
+
+def test_from_file_the_lineage_pages_show_the_lakes_walks(built: Built, tmp_path: Path) -> None:
+    """Opened from file:// (no server): downstream of every raw column and upstream of every
+    features.persons column, the page lists the tables and runs lake.lineage reaches (the
+    running example lies within the default hop limit)."""
     lake = built.lake
     def columns(table: str) -> list[str]:
         return lake.sql(f"SELECT * FROM {table} LIMIT 0").column_names
@@ -117,11 +187,11 @@ def test_the_pages_walk_as_the_lake_does(built: Built, tmp_path: Path) -> None:
         page.goto(index)
         page.wait_for_selector("#tables tbody tr")
         for ref, direction in refs:
-            table, column = ref.rsplit(".", 1)
-            walked = page.evaluate("async ([t, c, d]) => { const g = await walk(t, c, d); "
-                                   "return [g.tables, g.runs.map(r => r.run_id)]; }", [table, column, direction])
+            page.goto(f"{index}#/lineage/{ref}/{direction}")
+            page.wait_for_selector(f"h1:text-is('{'Downstream' if direction == 'down' else 'Upstream'} of {ref}')")
+            page.wait_for_selector("#edge-count")
             graph = lake.lineage.downstream(ref) if direction == "down" else lake.lineage.upstream(ref)
-            assert (walked[0], set(walked[1])) == (list(graph.tables), set(graph.runs)), ref
+            assert _reached(page) == (list(graph.tables), set(graph.runs)), ref  # whole within the default hops
     assert all(u.startswith("file://") for u in requested), [u for u in requested if not u.startswith("file://")]
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 import tempfile
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,9 +18,8 @@ from typer.testing import CliRunner
 import lakekit as lk
 from lakekit import site
 from lakekit.cli import app
-from lakekit.core.results import ColumnEdge, StoredEdge
-from lakekit.site import serve
-from lakekit.site.pages import MASK, by_table
+from lakekit.site import Rebuilder, pages, serve
+from lakekit.site.pages import MASK, edge_row
 
 SCHEMAS = "tests.gdpr.gdpr_models"
 PEOPLE = [(1, "ada@example.org", "Ada Lovelace", "10.1.2.3", "UK"), (2, "alan@example.org", "Alan Turing",
@@ -56,6 +56,15 @@ def _built(out: Path) -> dict[str, object]:
     return found
 
 
+def _walk(data: dict[str, object], table: str, key: str, column: str) -> dict[str, object]:
+    """A walk of a lineage file, its tables and edges named again (as the page does)."""
+    page = data[f"lineage/{table}"]
+    walk = page[key][column]
+    rows = [page["edges"][i] for i in walk["edges"]]
+    edges = [[page["tables"][e[0]], e[1], page["tables"][e[2]], *e[3:]] for e in rows]
+    return {**walk, "tables": [page["tables"][i] for i in walk["tables"]], "edges": edges}
+
+
 def _personal(values: list[tuple[int, str, str, str, str]]) -> set[str]:
     return {v for p in values for v in p[1:4]}
 
@@ -65,7 +74,8 @@ def test_every_table_run_and_page_is_written(small: lk.Lake, tmp_path: Path) -> 
     data = _built(tmp_path / "site")
     run_id = small.runs().column("run_id")[0].as_py()
     assert (report.tables, report.runs) == (2, 1)
-    assert set(data) == {"index", "gdpr", "tables/crm.people", "tables/crm.contacts", f"runs/{run_id}"}
+    assert set(data) == {"index", "gdpr", "tables/crm.people", "tables/crm.contacts", "lineage/crm.people",
+                         "lineage/crm.contacts", f"runs/{run_id}"}
     index = data["index"]
     assert [t["name"] for t in index["tables"]] == small.tables()
     assert index["runs"][0]["inputs"] == small.run(run_id).inputs
@@ -76,8 +86,12 @@ def test_every_table_run_and_page_is_written(small: lk.Lake, tmp_path: Path) -> 
     assert tags["email"] == ("email", "lineage") and tags["country"] == (None, None)
     assert {c["name"]: c["pii_from"] for c in people["columns"]}["ip"] == "schema"
     edge = ["crm.people", "email", "crm.contacts", "email", "direct", "identity"]
-    assert [e[:6] for e in people["edges"]["out"] if e[1] == "email"] == [edge]
-    assert edge in [e[:6] for e in contacts["edges"]["in"]]
+    down = _walk(data, "crm.people", "down", "email")
+    assert [e[:6] for e in down["edges"]] == [edge] and down["tables"] == ["crm.contacts"]
+    assert down["runs"] == [run_id] and down["edge_count"] == 1
+    assert edge in [e[:6] for e in _walk(data, "crm.contacts", "up", "email")["edges"]]
+    assert set(data["lineage/crm.people"]["up"]) == {"*", *(c["name"] for c in people["columns"])}
+    assert (people["edges_out"], contacts["edges_in"]) == (len(small.lineage.edges()),) * 2
     assert data[f"runs/{run_id}"]["reads"][0]["table"] == "crm.people"
     assert data["gdpr"]["tags"]["crm.contacts"] == {"email": {"kind": "email", "from": "lineage"}}
     assert data["gdpr"]["tags"]["crm.people"]["ip"] == {"kind": "ip", "from": "schema"}
@@ -111,17 +125,35 @@ def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]])
         assert [v for v in _personal(rows) if v in text] == []
 
 
-@given(st.lists(st.tuples(st.sampled_from(["a.x", "a.y", "b.z"]), st.sampled_from(["c", "d"]),
-                          st.sampled_from(["b.z", "c.w"]), st.sampled_from(["e", "*"]),
-                          st.sampled_from([("direct", "identity"), ("indirect", "join")])), max_size=12))
-def test_each_edge_is_in_its_source_tables_out_and_its_targets_in(rows: list) -> None:
-    edges = [StoredEdge(ColumnEdge(s, sc, t, tc, *kind), 1, 2, "x") for s, sc, t, tc, kind in rows]
-    grouped = by_table(edges)
-    for e in edges:
-        row = [e.edge.source_table, e.edge.source_column, e.edge.target_table, e.edge.target_column, e.edge.kind,
-               e.edge.subtype, 1, 2, "x"]
-        assert row in grouped[e.edge.source_table]["out"] and row in grouped[e.edge.target_table]["in"]
-    assert sum(len(g["out"]) for g in grouped.values()) == sum(len(g["in"]) for g in grouped.values()) == len(edges)
+def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: lk.Lake, tmp_path: Path) -> None:
+    small.transform("crm.countries", "SELECT DISTINCT country FROM crm.contacts", dialect="duckdb")
+    for hops in (1, 2, 6):
+        site.build(small, tmp_path / "site", hops=hops)
+        data = _built(tmp_path / "site")
+        assert data["index"]["hops"] == hops
+        for table in small.tables():
+            for key, direction in (("down", "downstream"), ("up", "upstream")):
+                for column in data[f"lineage/{table}"][key]:
+                    walked = _walk(data, table, key, column)
+                    ref = table if column == "*" else f"{table}.{column}"
+                    graph = small.lineage.walks([(ref, direction)], hops)[0]
+                    assert (walked["tables"], walked["runs"], walked["edge_count"], walked["edges"]) == \
+                        (list(graph.tables), list(graph.runs), len(graph.edges),
+                         [edge_row(e) for e in graph.edges]), (ref, direction, hops)
+    assert _walk(data, "crm.people", "down", "country")["tables"] == ["crm.contacts", "crm.countries"]
+    site.build(small, tmp_path / "site", hops=1)
+    assert _walk(_built(tmp_path / "site"), "crm.people", "down", "country")["tables"] == ["crm.contacts"]
+
+
+def test_a_walk_past_the_edge_limit_keeps_the_edges_nearest_its_column(small: lk.Lake, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    small.transform("crm.countries", "SELECT DISTINCT country FROM crm.contacts", dialect="duckdb")
+    monkeypatch.setattr(pages, "EDGE_LIMIT", 1)
+    site.build(small, tmp_path / "site")
+    walked = _walk(_built(tmp_path / "site"), "crm.people", "down", "country")
+    graph = small.lineage.downstream("crm.people.country")
+    assert walked["edge_count"] == len(graph.edges) > 1 and graph.hops[0] == 2  # the first in order is far
+    assert walked["edges"] == [edge_row(e) for e, hop in zip(graph.edges, graph.hops, strict=True) if hop == 1][:1]
 
 
 def test_a_rebuild_replaces_its_site_but_never_a_foreign_folder(small: lk.Lake, tmp_path: Path) -> None:
@@ -164,21 +196,54 @@ def test_cli_build_and_its_one_line_error(small: lk.Lake, tmp_path: Path) -> Non
     assert "Traceback" not in failed.output
 
 
-def test_serve_rebuilds_when_a_page_is_loaded(small: lk.Lake, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    site.build(small, out)
-    httpd = serve.server(out, lambda: site.build(small, out), 0)
+def _serving(site_: Rebuilder) -> tuple[object, str]:
+    site_.refresh()
+    httpd = serve.server(site_.out, site_.refresh, site_.compare, 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url) as r:
+        return r.read().decode()
+
+
+def test_serve_rebuilds_a_page_load_only_when_the_lake_changed(small: lk.Lake, tmp_path: Path) -> None:
+    served = Rebuilder(small, tmp_path / "site")
+    httpd, base = _serving(served)
     try:
-        assert httpd.server_address[0] == "127.0.0.1"
+        assert httpd.server_address[0] == "127.0.0.1" and served.builds == 1
+        assert "app.js" in _get(f"{base}/") and "app.js" in _get(f"{base}/index.html")
+        assert served.builds == 1  # two page loads, the lake unchanged: no build
         small.transform("crm.countries", "SELECT DISTINCT country FROM crm.people", dialect="duckdb")
-        with urllib.request.urlopen(f"{base}/data/index.js") as r:
-            assert "crm.countries" not in r.read().decode()
-        with urllib.request.urlopen(f"{base}/") as r:
-            assert r.status == 200 and b"app.js" in r.read()
-        with urllib.request.urlopen(f"{base}/data/index.js") as r:
-            assert "crm.countries" in r.read().decode()
+        assert "crm.countries" not in _get(f"{base}/data/index.js")  # a data file alone builds nothing
+        _get(f"{base}/")
+        assert "crm.countries" in _get(f"{base}/data/index.js") and served.builds == 2
+        _get(f"{base}/")
+        with small.start_run("churn") as run:
+            run.read("crm.countries")
+        _get(f"{base}/")  # a run is a change too (lakekit's own tables)
+        assert served.builds == 3 and len(json.loads(_get(f"{base}/data/index.js").split(", ", 1)[1][:-3])["runs"]) == 2
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_serve_compares_any_two_runs_when_asked(small: lk.Lake, tmp_path: Path) -> None:
+    with small.start_run("other") as run:
+        run.read("crm.contacts")
+    ids = small.runs().column("run_id").to_pylist()
+    served = Rebuilder(small, tmp_path / "site")
+    httpd, base = _serving(served)
+    try:
+        assert not (tmp_path / "site" / "data" / "compare").exists()  # no two runs of one name: none built
+        text = _get(f"{base}/data/compare/{ids[1]}/{ids[0]}.js")
+        compared = json.loads(text.split(", ", 1)[1][:-3])
+        assert compared == json.loads(json.dumps(small.compare_runs(ids[1], ids[0]).asdict(), default=str))
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            _get(f"{base}/data/compare/{ids[0]}/nosuchrun.js")
+        assert missing.value.code == 404
+        assert served.builds == 1
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -191,11 +256,11 @@ def test_an_empty_lake_has_a_site(tmp_path: Path) -> None:
 
 
 def test_a_port_in_use_is_a_one_line_error(small: lk.Lake, tmp_path: Path) -> None:
-    taken = serve.server(tmp_path, lambda: None, 0)
+    taken = serve.server(tmp_path, lambda: None, lambda a, b: None, 0)
     try:
         port = taken.server_address[1]
         with pytest.raises(lk.UsageError, match=f"cannot serve on 127.0.0.1:{port}"):
-            serve.server(tmp_path, lambda: None, port)
+            serve.server(tmp_path, lambda: None, lambda a, b: None, port)
         failed = CliRunner().invoke(app, ["docs", "serve", "--lake", small.root, "--out", str(tmp_path / "site"),
                                           "--port", str(port)])
         assert failed.exit_code == 1 and "Traceback" not in failed.output

@@ -1,10 +1,9 @@
 /* lakekit docs: the pages of a built site, drawn from its data files (data/*.js).
  *
  * Each data file is one call LK.put(key, value); a page loads the files it shows, when it shows
- * them (a table's file holds its schema, history and column edges). The lineage walk follows
- * lakekit.impact.graph.walk: column edges out of (or into) a column, whole-output edges ("*")
- * reaching every column of their table, and model runs crossed from the tables they read to the
- * tables they wrote; it loads one table's file per table it reaches.
+ * them (a table's file holds its schema and history). A table's lineage file holds the walks
+ * lakekit made at build time (lake.lineage, within the site's hop limit) up- and downstream of
+ * each of its columns: the page draws them and walks nothing itself.
  * Everything is written into the page as text (textContent), never as HTML.
  */
 "use strict";
@@ -76,7 +75,7 @@ function json(value) {
 
 function show(...children) {
   const page = document.getElementById("page");
-  page.replaceChildren(...children.flat());
+  page.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return page;
 }
 
@@ -114,6 +113,7 @@ const ROUTES = [
   [/^#\/runs$/, () => runsPage()],
   [/^#\/run\/([^/]+)$/, (m) => runPage(decodeURIComponent(m[1]))],
   [/^#\/compare\/([^/]+)\/([^/]+)$/, (m) => comparePage(decodeURIComponent(m[1]), decodeURIComponent(m[2]))],
+  [/^#\/features$/, () => featuresPage()],
   [/^#\/gdpr$/, () => gdprPage()],
 ];
 
@@ -153,7 +153,6 @@ function tablesPage() {
 
 async function tablePage(name, version) {
   const t = await LK.load("tables/" + name);
-  const feeds = t.edges.out.length, fed = t.edges.in.length;
   show(el("h1", {}, t.name),
     el("p", { class: "facts" },
       "namespace " + t.namespace + " · version " + t.version + " · " + t.rows + " rows · " + t.quarantined
@@ -166,7 +165,10 @@ async function tablePage(name, version) {
       el("td", {},
         link(lineageHref(t.name + "." + c.name, "down"), "downstream", { class: "column-link" }), " · ",
         link(lineageHref(t.name + "." + c.name, "up"), "upstream")))), { id: "schema" }),
-    el("p", {}, fed + " column edge(s) in, " + feeds + " out"),
+    el("p", {}, t.edges_in + " column edge(s) in, " + t.edges_out + " out · ",
+      link(lineageHref(t.name, "down"), "downstream of the table"), " · ", link(lineageHref(t.name, "up"), "upstream")),
+    t.features.length ? el("p", { id: "table-features" }, "feature views: ",
+      joined(t.features.map((f) => link("#/features", f)))) : null,
     el("h2", {}, "History"),
     el("ol", { class: "timeline", id: "history" }, t.history.map((h) => versionItem(t, h, version))),
     t.preview ? [el("h2", {}, "Preview (personal data masked)"),
@@ -190,7 +192,8 @@ function versionItem(t, h, focus) {
   return el("li", { id: "v" + h.version, class: String(h.version) === focus ? "focus" : null },
     el("div", {}, el("strong", {}, "v" + h.version), " " + h.operation + " · " + h.timestamp + " · ",
       badge(h.validation, h.verdict),
-      h.rows_added !== null ? " +" + h.rows_added : "", h.rows_removed ? " −" + h.rows_removed : ""),
+      h.rows_added !== null ? " +" + h.rows_added : "", h.rows_removed ? " −" + h.rows_removed : "",
+      h.quarantined ? [" · ", badge(h.quarantined + " quarantined", "quarantined")] : ""),
     el("div", { class: "muted" }, facts.join(" · ")),
     files.length ? el("ul", { class: "files" }, files) : null,
     p.inputs ? el("div", {}, "inputs ", joined(pins(p.inputs))) : null,
@@ -202,56 +205,14 @@ function versionItem(t, h, focus) {
 
 /* ---------- lineage ---------- */
 
-const GRAPH_LIMIT = 300;
-
-async function walk(table, column, dir) {
-  const up = dir === "up";
-  const index = await LK.load("index");
-  const found = new Map();
-  const near = new Set([table]);
-  const far = (e) => (up ? e[0] : e[2]);
-
-  async function step(t, c) {
-    let page;
-    try { page = await LK.load("tables/" + t); } catch (e) { return []; }
-    if (up) return c === "*" ? page.edges.in : page.edges.in.filter((e) => e[3] === c || e[3] === "*");
-    return c === "*" ? page.edges.out : page.edges.out.filter((e) => e[1] === c);
-  }
-
-  async function columns(t, c) {
-    const reached = [];
-    const seen = new Set([t + "\u0000" + c]);
-    const frontier = [[t, c]];
-    while (frontier.length) {
-      const [ft, fc] = frontier.pop();
-      for (const e of await step(ft, fc)) {
-        reached.push(e);
-        found.set(e.join("\u0000"), e);
-        const next = up ? [e[0], e[1]] : [e[2], e[3]];
-        const key = next.join("\u0000");
-        if (!seen.has(key)) { seen.add(key); frontier.push(next); }
-      }
-    }
-    for (const e of reached) near.add(far(e));
-  }
-
-  await columns(table, column);
-  const crossed = [];
-  for (;;) {
-    const hops = index.runs.filter((r) => !crossed.includes(r)
-      && Object.keys(up ? r.outputs : r.inputs).some((t) => near.has(t)));
-    if (!hops.length) break;
-    for (const run of hops) {
-      crossed.push(run);
-      for (const other of Object.keys(up ? run.inputs : run.outputs)) {
-        if (near.has(other)) continue;
-        near.add(other);
-        await columns(other, "*");
-      }
-    }
-  }
-  near.delete(table);
-  return { edges: [...found.values()], tables: [...near].sort(), runs: crossed };
+async function walked(table, column, dir) {
+  const page = await LK.load("lineage/" + table);
+  const walk = page[dir][column];
+  if (!walk) throw new Error("no column " + column + " in " + table);
+  const index = LK.get("index");
+  const edge = (i) => { const e = page.edges[i].slice(); e[0] = page.tables[e[0]]; e[2] = page.tables[e[2]]; return e; };
+  return { edge_count: walk.edge_count, tables: walk.tables.map((i) => page.tables[i]), edges: walk.edges.map(edge),
+    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean) };
 }
 
 function columnSearch(dir) {
@@ -275,10 +236,10 @@ async function lineagePage(ref, dir) {
   }
   const parts = ref.split(".");
   const tableName = parts.slice(0, 2).join("."), column = parts.length > 2 ? parts.slice(2).join(".") : "*";
-  show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref), el("p", {}, "walking…"));
-  const graph = await walk(tableName, column, dir);
+  show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref), el("p", {}, "loading…"));
+  const graph = await walked(tableName, column, dir);
   const canvas = el("div", { id: "graph" });
-  const shown = graph.edges.slice(0, GRAPH_LIMIT);
+  const index = LK.get("index");
   show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref),
     el("p", {},
       link(lineageHref(ref, dir === "up" ? "down" : "up"), dir === "up" ? "show downstream" : "show upstream"),
@@ -294,11 +255,12 @@ async function lineagePage(ref, dir) {
         el("h2", {}, "Tables"),
         el("ul", { id: "reached-tables" }, graph.tables.map((t) => el("li", { "data-table": t },
           link(tableHref(t), t)))),
-        el("p", { class: "muted", id: "edge-count" }, graph.edges.length + " column edge(s)"
-          + (graph.edges.length > shown.length ? "; the graph draws the first " + shown.length : "")),
+        el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s) within " + index.hops
+          + " hops" + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
+          + "; click a column to follow it further"),
         el("p", { class: "legend" }, "solid: direct (values) · dashed: indirect (join, filter, group by, window, "
           + "conditional) · boxes: transforms · diamonds: model runs"))));
-  draw(canvas, ref, shown, graph.runs, dir);
+  draw(canvas, ref, graph.edges, graph.runs, dir);
 }
 
 function draw(canvas, focus, edges, runs, dir) {
@@ -346,6 +308,7 @@ function draw(canvas, focus, edges, runs, dir) {
     { layout: { hierarchical: { direction: "LR", sortMethod: "directed", levelSeparation: 220 } },
       physics: false, interaction: { hover: true, navigationButtons: false, keyboard: true },
       edges: { font: { size: 10, align: "middle" }, smooth: { type: "cubicBezier" } } });
+  window.lineageGraph = network; // the graph drawn now, for scripts driving the page (the browser test clicks its nodes)
   network.on("click", (params) => {
     const id = params.nodes[0];
     if (!id) return;
@@ -357,12 +320,19 @@ function draw(canvas, focus, edges, runs, dir) {
 
 /* ---------- runs ---------- */
 
+function runPicker(a, b) {
+  const runs = LK.get("index").runs;
+  const pick = (id, chosen) => el("select", { id }, runs.map((r) => el("option", { value: r.run_id,
+    selected: r.run_id === chosen }, r.name + " " + r.run_id)));
+  const first = pick("compare-a", a), second = pick("compare-b", b);
+  if (!b && runs.length > 1) second.selectedIndex = 1;
+  return el("p", { class: "picker" }, first, " ", second, " ",
+    el("button", { id: "compare-go", onclick: () => { location.hash = "#/compare/" + encodeURIComponent(first.value)
+      + "/" + encodeURIComponent(second.value); } }, "compare"));
+}
+
 function runsPage() {
   const index = LK.get("index");
-  const pick = (id) => el("select", { id }, index.runs.map((r) => el("option", { value: r.run_id },
-    r.name + " " + r.run_id)));
-  const a = pick("compare-a"), b = pick("compare-b");
-  if (index.runs.length > 1) b.selectedIndex = 1;
   show(el("h1", {}, "Runs"),
     table(["run", "id", "status", "started", "inputs", "outputs", "stale"], index.runs.map((r) =>
       el("tr", { "data-run": r.run_id },
@@ -370,9 +340,7 @@ function runsPage() {
         el("td", {}, r.started_at), el("td", {}, joined(pins(r.inputs))), el("td", {}, joined(pins(r.outputs))),
         el("td", {}, r.stale ? badge("stale") : ""))), { id: "runs" }),
     el("h2", {}, "Compare two runs"),
-    el("p", {}, a, " ", b, " ",
-      el("button", { onclick: () => { location.hash = "#/compare/" + encodeURIComponent(a.value) + "/"
-        + encodeURIComponent(b.value); } }, "compare")));
+    runPicker());
 }
 
 function keyValues(title, values, id) {
@@ -415,24 +383,39 @@ async function runPage(id) {
 
 async function comparePage(a, b) {
   const [ra, rb] = await Promise.all([LK.load("runs/" + a), LK.load("runs/" + b)]);
-  const recorded = rb.comparison && rb.previous === a ? rb.comparison : null;
-  const changes = new Map((recorded ? recorded.inputs : []).map((c) => [c.table, c.rows]));
+  const compared = await LK.load("compare/" + a + "/" + b).catch(() => null);
+  const changes = new Map((compared ? compared.inputs : []).map((c) => [c.table, c]));
   const names = (x, y) => [...new Set([...Object.keys(x || {}), ...Object.keys(y || {})])].sort();
-  const side = (title, x, y, extra) => [el("h2", {}, title), table(["", ra.name + " " + a, rb.name + " " + b,
-    ...(extra ? [extra[0]] : [])], names(x, y).map((k) => el("tr", { class: JSON.stringify(x[k]) === JSON.stringify(
-    y[k]) ? "same" : "differs" }, el("td", {}, k), el("td", {}, JSON.stringify(x[k] ?? null)),
-    el("td", {}, JSON.stringify(y[k] ?? null)), extra ? el("td", {}, extra[1](k)) : null)))];
+  const side = (title, x, y, extra, id) => [el("h2", {}, title), table(["", ra.name + " " + a, rb.name + " " + b,
+    ...(extra ? [extra[0]] : [])], names(x, y).map((k) => el("tr", { "data-key": k, class: JSON.stringify(x[k])
+    === JSON.stringify(y[k]) ? "same" : "differs" }, el("td", {}, k), el("td", {}, JSON.stringify(x[k] ?? null)),
+    el("td", {}, JSON.stringify(y[k] ?? null)), extra ? el("td", {}, extra[1](k)) : null)), { id })];
   const rows = (t) => {
-    const d = changes.get(t);
-    return d ? "+" + d.added + " −" + d.removed + " ~" + d.changed : "";
+    const c = changes.get(t), d = c && c.rows;
+    return d ? "+" + d.added + " −" + d.removed + " ~" + d.changed : (c && c.not_compared) || "";
   };
   show(el("h1", {}, "Compare runs"),
     el("p", {}, link(runHref(a), ra.name + " " + a), " and ", link(runHref(b), rb.name + " " + b)),
-    side("Input versions", ra.inputs, rb.inputs, recorded ? ["row changes", rows] : null),
-    recorded ? null : el("p", { class: "muted" }, "Row changes are computed for a run and the run of the same "
-      + "name before it (lakekit runs compare A B for any two)."),
-    side("Params", ra.params, rb.params),
-    side("Metrics", ra.metrics, rb.metrics));
+    runPicker(a, b),
+    side("Input versions", ra.inputs, rb.inputs, compared ? ["row changes", rows] : null, "compare-inputs"),
+    compared ? null : el("p", { class: "muted" }, "Row changes come with the site for a run and the run of the same "
+      + "name before it; lakekit docs serve makes them for any two runs (or: lakekit runs compare A B)."),
+    side("Params", ra.params, rb.params, null, "compare-params"),
+    side("Metrics", ra.metrics, rb.metrics, null, "compare-metrics"));
+}
+
+/* ---------- features ---------- */
+
+function featuresPage() {
+  const views = LK.get("index").features;
+  show(el("h1", {}, "Feature views"),
+    views.length ? table(["view", "table", "entity", "timestamp", "features", "ttl", "version", "from", "description"],
+      views.map((v) => el("tr", { "data-view": v.name },
+        el("td", {}, v.name), el("td", {}, link(tableHref(v.table), v.table)), el("td", {}, v.entity.join(", ")),
+        el("td", {}, v.timestamp), el("td", {}, v.features.map((f) => f + " (" + (v.types[f] || "?") + ")").join(", ")),
+        el("td", {}, v.ttl || ""), el("td", { class: "num" }, v.version ?? "missing"), el("td", {}, v.source),
+        el("td", {}, v.description))), { id: "features" })
+      : el("p", { class: "muted", id: "features" }, "No feature view declared or registered."));
 }
 
 /* ---------- GDPR ---------- */
