@@ -169,8 +169,8 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
             scan.look(new, new_needles, searched, old_needles)
         scanning.merged(searched, new)
         needles = needles_of(tagged, known, subject)
-        for scan in scans.values():
-            if (rows := scan.rows()) is not None:
+        for scan in scans.values():  # a place without an identifying column leads nowhere: judged once, at the end
+            if any(t.follow for t in scan.place.columns.values()) and (rows := scan.rows()) is not None:
                 scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
                                                                                    needles)))
     needles = needles_of(tagged, known, subject)
