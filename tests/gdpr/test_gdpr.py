@@ -418,3 +418,17 @@ def test_artifacts_whose_names_differ_only_by_the_subject_keep_names_of_their_ow
     for name, sha in recorded.items():
         assert sha == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest()
     assert lake.gdpr.erase(email=ALICE, reason="request #16").artifacts == ()  # nothing left to rename
+
+
+def test_derived_tables_still_counting_the_subject_are_named_until_a_rerun(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.transform("mart.orders_seen", "SELECT COUNT(*) AS n FROM crm.blocklist", dialect="duckdb")  # never hers
+    report = lake.gdpr.erase(email=ALICE, reason="request #16")
+    assert report.verified and "mart.by_country" in report.downstream
+    assert report.stale == ("mart.by_country",)  # an aggregate over her rows; mart.spend held her ids: erased
+    assert lake.gdpr.verify(email=ALICE).stale == ("mart.by_country",)
+    totals = {r["country"]: r["total"] for r in lake.read("mart.by_country").to_pylist()}
+    lake.rerun("crm.orders")
+    assert {r["country"]: r["total"] for r in lake.read("mart.by_country").to_pylist()} != totals
+    after = lake.gdpr.verify(email=ALICE)
+    assert after.verified and after.stale == ()
