@@ -3,9 +3,11 @@ rewrite's journal."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +24,19 @@ TMP_PREFIX = ".history-tmp-"
 
 class JournalError(Exception):
     """A journal this code cannot resume."""
+
+
+def _syncfs() -> Any:
+    """libc's ``syncfs`` (Linux): every file of one file system made durable in one call; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
 
 
 class Store:
@@ -78,7 +93,16 @@ class Store:
         return (info.size or 0, info.mtime_ns or 0) if info.type == pafs.FileType.File else None
 
     def sync(self) -> None:
-        """Make every file put since the last call durable, then their folders (locally; a no-op elsewhere)."""
+        """Make every file put since the last call durable, then their folders (locally; a no-op elsewhere):
+        with one ``syncfs`` of the root's file system where Linux offers it, else one fsync each."""
+        if self.unsynced and _SYNCFS is not None:
+            handle = os.open(self.root, os.O_RDONLY)
+            try:
+                if _SYNCFS(handle) == 0:
+                    self.unsynced.clear()
+                    return
+            finally:
+                os.close(handle)
         for path in sorted(self.unsynced | {str(Path(p).parent) for p in self.unsynced}, key=len, reverse=True):
             try:
                 handle = os.open(path, os.O_RDONLY)
