@@ -347,6 +347,22 @@ def test_checkpoint_without_json_stats(tmp_path):
     assert parsed and all(p["numRecords"] >= 1 and p["minValues"]["ts"] is not None for p in parsed)
 
 
+def test_commits_cleaned_up_before_a_checkpoint(tmp_path):
+    """The commits before the checkpoint are gone (a log cleanup): files added there are known from the
+    checkpoint alone, which the plan then reads; every version left reads minus the subject."""
+    uri = str(tmp_path / "t")
+    build_table(uri)
+    for k in range(4):  # the checkpoint is at version 4
+        (Path(uri) / "_delta_log" / f"{k:020d}.json").unlink()
+    before = {k: via_deltalake(uri, k) for k in range(4, DeltaTable(uri).version() + 1)}
+    reps = subject_replacements(uri)
+    assert reps
+    report = history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert report.checkpoints_rewritten and report.concurrent == []
+    assert_versions(uri, without_subject(before))
+    assert not names_any(uri, reps)
+
+
 def test_multipart_checkpoint(tmp_path):
     uri = str(tmp_path / "t")
     build_table(uri)

@@ -219,43 +219,63 @@ def _kind(name: str) -> tuple[str, int] | None:
 
 def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None], texts: bool) -> dict[str, Any]:
     """The journal of a new rewrite, after checking that the log names every replaced file and gives none
-    a deletion vector. Changes nothing."""
+    a deletion vector. Changes nothing. Checkpoints are read only when a replaced file's ``add`` is in no
+    commit left (a commit cleaned up after a checkpoint): later actions on a file are in later commits,
+    and the cleanup removes the oldest ones first. "log_files" holds the commits naming an old file and
+    the checkpoints there at the start (one written later is another writer's: ``concurrent``)."""
     bad = [p for p in replacements if "://" in p or p.startswith("/")]
     if bad:
         raise HistoryError(f"absolute paths are not supported: {bad[0]}")
     found: dict[str, dict[str, Any]] = {}
     naming: list[str] = []
     first, latest = None, -1
+    checkpoints = []
     for name, seen in sorted(cache.store.list(LOG).items()):
         kind = _kind(name)
         if kind is None or kind[0] == "crc":
             continue
-        if log.JSON.match(name) and ".compacted." not in name:
-            latest = max(latest, kind[1])
-        if kind[0] == "json":
-            actions = log.json_actions(cache.read(name, seen) or b"")
-        else:
-            actions = log.checkpoint_actions(cache.store.read(f"{LOG}/{name}") or b"", set(replacements))
-        hits = [(k, a) for k, a in actions if k in ("add", "remove", "cdc") and a.get("path") in replacements]
         if kind[0] == "checkpoint":
-            cache.judged(name, seen, bool(hits))
-        for k, a in hits:
-            if a.get("deletionVector"):
-                raise HistoryError(f"{a['path']} has a deletion vector in {name}: not supported")
-            entry = found.setdefault(a["path"], {})
-            if a.get("stats") is not None and (k != "remove" or "stats" not in entry):
-                entry["stats"] = a["stats"]  # an add's stats rather than a remove's
-        if hits:
+            checkpoints.append((name, seen, kind[1]))
+            continue
+        if ".compacted." not in name:
+            latest = max(latest, kind[1])
+        if _note(found, name, log.json_actions(cache.read(name, seen) or b""), replacements):
             naming.append(name)
             first = kind[1] if first is None else min(first, kind[1])
+    added = {p for p, entry in found.items() if entry.get("added")}
+    for name, seen, version in checkpoints:
+        if added >= set(replacements):
+            naming.append(name)
+            continue
+        hits = _note(found, name, log.checkpoint_actions(cache.store.read(f"{LOG}/{name}") or b"", set(replacements)),
+                     replacements)
+        cache.judged(name, seen, hits)
+        if hits:
+            naming.append(name)
+            first = version if first is None else min(first, version)
     missing = sorted(set(replacements) - set(found))
     if missing:
         raise HistoryError(f"the log names no file {missing[0]!r} (paths are as in add.path, URL-encoded)")
     files = {p: {"new": _new_name(p), "rows": 0, "size": 0, "stats": None,
                  "template": stats.template(found[p].get("stats"))} for p in sorted(replacements)}
     return {"format": JOURNAL_FORMAT, "table": uri, "id": uuid.uuid4().hex, "phase": "write",
-            "start_version": latest, "first_version": first, "log_files": naming, "text_rewrite": texts,
+            "start_version": latest, "first_version": first, "log_files": sorted(naming), "text_rewrite": texts,
             "files": files}
+
+
+def _note(found: dict[str, dict[str, Any]], name: str, actions: list[tuple[str, dict[str, Any]]],
+          replacements: Mapping[str, Any]) -> bool:
+    """Note in ``found`` (path → what the plan keeps of it) the actions of one log file naming a replaced
+    file, refusing a deletion vector; whether there was one."""
+    hits = [(k, a) for k, a in actions if k in ("add", "remove", "cdc") and a.get("path") in replacements]
+    for k, a in hits:
+        if a.get("deletionVector"):
+            raise HistoryError(f"{a['path']} has a deletion vector in {name}: not supported")
+        entry = found.setdefault(a["path"], {})
+        entry["added"] = entry.get("added") or k == "add"
+        if a.get("stats") is not None and (k != "remove" or "stats" not in entry):
+            entry["stats"] = a["stats"]  # an add's stats rather than a remove's
+    return bool(hits)
 
 
 def _new_name(old: str) -> str:
