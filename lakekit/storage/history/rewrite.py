@@ -20,7 +20,11 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   no rename); a Parquet checkpoint is never replaced in place (a reader that listed the log reads it by the
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
-  only when the content its phase wants differs from what it holds).
+  only when the content its phase wants differs from what it holds);
+* what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
+  phase and before any file is deleted, so a power cut, too, leaves an earlier state of the same order.
+
+Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
 Concurrent appends are safe: their commits name no replaced file. A checkpoint another writer builds from a
 log it read before the swap names old files: passes find it (``RewriteReport.concurrent``) and treat it as
