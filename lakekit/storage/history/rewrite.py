@@ -22,7 +22,9 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
 * what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
-  phase and before any file is deleted, so a power cut, too, leaves an earlier state of the same order.
+  phase and before any file is deleted. A ``kill -9`` needs none of it (the page cache survives); after a power
+  cut a log file replaced within the unfinished phase is old or new where the file system keeps a file
+  replaced by rename whole (ext4's default ``auto_da_alloc``), not where it may leave it empty.
 
 Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
