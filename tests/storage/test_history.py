@@ -26,6 +26,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from lakekit.storage import history
 from lakekit.storage.history import stats as history_stats
+from lakekit.storage.history import store as history_store
 
 HERE = Path(__file__).resolve().parents[2]
 """The repository: children run from it, with ``tests.storage.test_history`` importable."""
@@ -265,6 +266,16 @@ def first_stats(folder):
     """The stats JSON of the first add action delta-rs wrote into a table."""
     commit = (Path(folder) / "_delta_log" / "00000000000000000000.json").read_text().splitlines()
     return json.loads(next(json.loads(line)["add"]["stats"] for line in commit if line.startswith('{"add"')))
+
+
+def test_without_syncfs_each_file_is_synced(table, tmp_path, monkeypatch):
+    """Where libc has no ``syncfs`` (not Linux), a step's files and folders are fsynced one by one: the
+    same result, no temp file left."""
+    monkeypatch.setattr(history_store, "_SYNCFS", None)
+    before = snapshot(table)
+    history.rewrite_history(table, subject_replacements(table), journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert_versions(table, without_subject(before))
+    assert not [p for p in (Path(table) / "_delta_log").iterdir() if p.name.startswith(".history-tmp-")]
 
 
 def test_stats_match_delta_rs(tmp_path):
