@@ -95,7 +95,7 @@ def erase(
                   f"artifacts redacted: {len(report.artifacts)}")
         out.print(f"runs that used the data: {', '.join(report.runs) or 'none'} "
                   f"(no longer reproducible: {', '.join(report.unreproducible) or 'none'}); "
-                  f"tables to recompute: {', '.join(report.downstream) or 'none'}")
+                  f"derived tables still counting them until a rerun: {', '.join(report.stale) or 'none'}")
         out.print("verified: nothing left" if report.verified else f"NOT verified: {'; '.join(report.residue)}",
                   markup=False, highlight=False)
     if not report.verified:
@@ -113,6 +113,8 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
         out.print(f"subject {result.subject}: {result.files} file(s) decoded, " + (
             "nothing left" if result.verified else f"still found: {'; '.join(result.residue)}"),
                   markup=False, highlight=False)
+        if result.stale:
+            out.print(f"derived tables still counting them until a rerun: {', '.join(result.stale)}")
     if not result.verified:
         raise typer.Exit(1)
 

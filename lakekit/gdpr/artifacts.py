@@ -9,16 +9,20 @@ file moved over the old one). A file of another format that spells an identifier
 redacted safely: it is deleted, and the run that logged it can no longer be reproduced whole. A
 file whose name spells an identifier (``alice@example.org.csv``) is reported under its redacted
 name (``[erased:<hash>].csv``, the name the runs' records get when they are rewritten) and moved
-there by an erasure.
+there by an erasure; names that redact alike are told apart (``[erased:<hash>]-2.csv``), and the
+run's record gets an entry for each.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import hashlib
 import io
+import itertools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +40,8 @@ _CODECS: dict[str, tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]] = 
     ".zst": (lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b),
              lambda b: zstandard.ZstdCompressor().compress(b)),
 }
+_EXTENSIONS = re.compile(r"^(.*?)((?:\.[A-Za-z0-9]{1,8})*)$", re.DOTALL)
+"""A file name's stem and its extensions (``.csv.gz``)."""
 _TEXT = {".txt": "text", ".log": "text", ".md": "text", ".sql": "text", ".csv": "csv", ".tsv": "csv",
          ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
@@ -163,12 +169,50 @@ def scan(storage: Storage, needles: Needles, known: Mapping[str, set[Any]] | Non
          kinds: Mapping[str, str] | None = None) -> dict[str, ArtifactHit]:
     """Every artifact holding the subject, by the path it is stored at (``kinds``: column name →
     kind, for CSV and JSON lines)."""
-    found = {}
+    found, contents = {}, {}
     for path, kind, data in _read(storage):
+        contents[path] = data
         hit = _judge(path, kind, data, needles, known or {}, kinds or {})
         if hit is not None:
             found[path] = hit
-    return found
+    return _named(found, contents, needles, known or {}, kinds or {})
+
+
+def _named(hits: Mapping[str, ArtifactHit], contents: Mapping[str, bytes], needles: Needles,
+           known: Mapping[str, set[Any]], kinds: Mapping[str, str]) -> dict[str, ArtifactHit]:
+    """``hits`` with each renamed artifact under a name no other file has: names that differed only by
+    the subject's identifiers (``Al@x.org.csv`` and ``al@x.org.csv``, or an e-mail and an id of theirs)
+    redact alike, so the second and later ones (by stored path) get ``-2``, ``-3``… before their
+    extension. A name taken by a file holding exactly what this one becomes is its own (moved there
+    before a crash cut the erasure short, the old name not yet removed)."""
+    taken = {p for p in contents if p not in hits or not hits[p].renamed}
+    named = dict(hits)
+    for stored, hit in sorted(hits.items()):
+        if not hit.renamed:
+            continue
+        becomes = _becomes(stored, hit, contents[stored], needles, known, kinds)
+        name = next(n for n in (_numbered(hit.path, k) for k in itertools.count(1))
+                    if n not in taken or contents.get(n) == becomes)
+        taken.add(name)
+        named[stored] = dataclasses.replace(hit, path=name)
+    return named
+
+
+def _numbered(path: str, k: int) -> str:
+    """``path`` with ``-k`` before its extensions (itself for k = 1)."""
+    if k == 1:
+        return path
+    folder, _, name = path.rpartition("/")
+    stem, extensions = _EXTENSIONS.match(name).groups()  # type: ignore[union-attr]
+    return f"{folder}/{stem}-{k}{extensions}"
+
+
+def _becomes(stored: str, hit: ArtifactHit, data: bytes, needles: Needles, known: Mapping[str, set[Any]],
+             kinds: Mapping[str, str]) -> bytes:
+    """What an artifact holds (decompressed) once erased: redacted when it held the subject, else as it is."""
+    if not (hit.rows or hit.mentions) or not hit.redactable:
+        return data
+    return _redact(data.decode(), _format(stored)[0], known, kinds, needles)[0].encode()
 
 
 def _read(storage: Storage) -> list[tuple[str, Format, bytes]]:

@@ -27,7 +27,7 @@ from typing import Any
 from lakekit import runs
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
-from lakekit.gdpr import artifacts, commits, journal, redaction, subjects, tags, trail
+from lakekit.gdpr import artifacts, commits, derived, journal, redaction, subjects, tags, trail
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.redaction import Redaction, TableErasure
 from lakekit.gdpr.subjects import Search
@@ -58,10 +58,13 @@ class ErasureReport(Result):
     unreproducible: tuple[str, ...]
     """Of those, runs that can no longer be reproduced (an artifact deleted, a filter naming the subject)."""
     downstream: tuple[str, ...]
-    """Derived tables without identifiers computed from erased rows (``lake.rerun`` recomputes them)."""
+    """Derived tables without identifiers downstream of the tables erased from."""
     verified: bool
     residue: tuple[str, ...]
     resumed: bool
+    stale: tuple[str, ...] = ()
+    """Of ``downstream``, those whose latest version was computed from versions that held the subject:
+    they still count them (sums, counts) until ``lake.rerun`` recomputes them (:mod:`lakekit.gdpr.derived`)."""
 
 
 def _reason_names(reason: str, known: Mapping[str, Any]) -> bool:
@@ -109,18 +112,20 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Cata
             if not residue or not changed:
                 break
         lost = _amend_runs(storage, request_id, subject, state)
+        held = {t["table"]: t["versions_rewritten"] for t in state["tables"].values() if t["place"] == "table"}
         report = ErasureReport(
             request_id, subject, reason,
             tuple(TableErasure(**{**t, "versions_rewritten": tuple(t["versions_rewritten"])})
                   for _, t in sorted(state["tables"].items())),
             tuple(state["logs"]), tuple(sorted(state.get("artifacts", {}))), tuple(sorted(runs_used)),
             tuple(sorted(lost)), tuple(state["downstream"]), not residue,
-            tuple(residue), resumed is not None)
+            tuple(residue), resumed is not None, tuple(derived.stale(storage, held, state["downstream"])))
         trail.record(storage, request_id, "erase", "finished", subject, reason, {
             "tables": {tags.key(t.table, t.place): {k: v for k, v in t.asdict().items()
                                                              if k not in ("table", "place")} for t in report.tables},
             "logs": list(report.logs), "artifacts": list(report.artifacts), "runs": list(report.runs),
             "unreproducible": list(report.unreproducible), "downstream": list(report.downstream),
+            "stale": list(report.stale),
             "verified": report.verified, "residue": list(residue)})
         journal.forget(storage, request_id)
     return report

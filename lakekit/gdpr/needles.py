@@ -6,13 +6,18 @@ statement, a commit's metadata) is searched for every identifier of the subject:
 - a string identifier as a substring, ignoring case when it is an e-mail address (holds ``@``);
   strings shorter than :data:`MIN_TEXT_LENGTH` are looked for in identifier columns only;
 - an integer identifier as a number, not part of a longer one (``4207781`` is not in ``14207781``),
-  when it has at least :data:`MIN_TEXT_DIGITS` digits; a shorter one (``42`` is everywhere) only
-  where text compares it with a column holding its kind (``customer_id = 42``,
-  ``customer_id IN (7, 42)``), as SQL, filters and delete predicates do, or gives it as the value
-  of such a column in JSON (``"customer_id": 42``, statistics included).
+  when it has at least :data:`MIN_TEXT_DIGITS` digits; a shorter one (``42`` is everywhere: counts,
+  years, amounts) never alone, only where text says it is the value of a column holding its kind:
+  compared with it (``customer_id = 42``, ``customer_id IN (7, 42)``), as SQL, filters and delete
+  predicates do; given as its value in JSON (``"customer_id": 42``, statistics included); or
+  written after its name in prose or a file name, the name not glued to a longer word, then
+  ``=``, ``:`` or ``#`` (spaces around allowed) or spaces, ``_`` or ``-``, then the number not
+  followed by a digit (``customer_id=42``, ``customer_id: 42``, ``customer_id 42.``,
+  ``customer_id_42.csv``; not ``customer_id 420`` nor ``customer_id 42.5``).
 
 A mention is replaced by :attr:`Needles.placeholder` (``[erased:<subject hash>]``); a number
-compared in SQL by the same placeholder quoted, so the statement still parses.
+compared in SQL by the same placeholder quoted, so the statement still parses; a number after a
+column's name by the placeholder alone (``customer_id_[erased:<hash>].csv``).
 """
 
 from __future__ import annotations
@@ -104,6 +109,17 @@ class Needles:
         return f"(^|[^0-9])(?:{'|'.join(long)})([^0-9]|$)" if long else None
 
     @functools.cached_property
+    def _named(self) -> str | None:
+        """Short integer identifiers written after a column name of their kind (see the module's
+        docstring), as one pattern RE2 and Python ``re`` read alike (RE2 has no look-around): groups are
+        the character before the name (or none), the name and separator, the character after the number."""
+        short = [str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS]
+        if not short or not self.columns:
+            return None
+        names = "|".join(map(re.escape, self.columns))
+        return rf"(^|[^A-Za-z0-9])((?i:{names})(?:\s*[=:#]\s*|[\s_-]+))(?:{'|'.join(short)})([^0-9.]|\.[^0-9]|\.?$)"
+
+    @functools.cached_property
     def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None,
                                  re.Pattern[str] | None]:
         """Compiled once: numbers compared with a column of their kind (``col = n``, ``n = col``,
@@ -125,6 +141,21 @@ class Needles:
         """What a text must contain to possibly mention the subject: each string (lower case) or number."""
         return tuple(s.lower() for s in self.strings), tuple(str(n) for n in self.numbers)
 
+    @functools.cached_property
+    def _verbatim(self) -> bool:
+        """Whether every string identifier is written as it is inside JSON text (nothing to escape)."""
+        return all(json.dumps(s, ensure_ascii=False)[1:-1] == s for s in self.strings)
+
+    def may_mention(self, text: str) -> bool:
+        """False when JSON text (as ``json.dumps(value, ensure_ascii=False)`` writes it) surely holds no
+        mention for :meth:`redact_json` to replace: no identifier's characters, no Substrait filter. A
+        quick test that spares walking the value (most commits of a log)."""
+        if not self._verbatim or '"substrait"' in text:
+            return True
+        strings, numbers = self._cues
+        lowered = text.lower()
+        return any(n in text for n in numbers) or any(s in lowered for s in strings)
+
     def holds(self, text: str) -> bool:
         """Whether ``text`` mentions the subject."""
         return self.redact(text) != text
@@ -138,6 +169,9 @@ class Needles:
         if compared is not None and number is not None:
             quoted = f"'{self.placeholder}'"
             text = compared.sub(lambda m: number.sub(quoted, m.group(0)), text)
+        if (named := self._named) is not None:
+            for _ in range(2):  # adjacent mentions share the character between them
+                text = re.sub(named, rf"\g<1>\g<2>{self.placeholder}\g<3>", text)
         if every is not None:
             text = every.sub(self.placeholder, text)
         if long is not None:
@@ -200,17 +234,19 @@ class Needles:
 
     def mask(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Which values of a string array mention the subject (false for nulls), vectorised.
-        The rule for short numbers is not applied to data (it is one for SQL and predicates)."""
+        Of the rules for short numbers, only the one of prose applies (a number after a column's name);
+        comparisons are SQL's and predicates' (:meth:`redact`)."""
         hit = pc.and_(pc.is_valid(text), pa.scalar(False))
         if (strings := self._strings) is not None:
             hit = pc.or_(hit, pc.fill_null(pc.match_substring_regex(text, strings), False))
-        if (long := self._long_numbers) is not None:
-            hit = pc.or_(hit, pc.fill_null(pc.match_substring_regex(text, long), False))
+        for pattern in (self._long_numbers, self._named):
+            if pattern is not None:
+                hit = pc.or_(hit, pc.fill_null(pc.match_substring_regex(text, pattern), False))
         return hit
 
     def expression(self, field: pc.Expression) -> pc.Expression | None:
         """:meth:`mask` as a filter a scan evaluates (None: nothing to look for)."""
-        patterns = [p for p in (self._strings, self._long_numbers) if p is not None]
+        patterns = [p for p in (self._strings, self._long_numbers, self._named) if p is not None]
         found = [pc.match_substring_regex(field, pattern) for pattern in patterns]
         return functools.reduce(operator.or_, found) if found else None
 
@@ -238,4 +274,7 @@ class Needles:
         if (long := self._long_numbers) is not None:
             for _ in range(2):
                 text = pc.replace_substring_regex(text, long, rf"\1{self.placeholder}\2")
+        if (named := self._named) is not None:
+            for _ in range(2):
+                text = pc.replace_substring_regex(text, named, rf"\1\2{self.placeholder}\3")
         return text

@@ -20,6 +20,7 @@ finishes it before anything else touches the lake.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,8 @@ def commit_info(needles: Needles) -> history.TextRewrite:
     """The rewrite of every commit's ``commitInfo``: each mention of the subject replaced (idempotent)."""
 
     def rewrite(info: dict[str, Any]) -> dict[str, Any]:
+        if not needles.may_mention(json.dumps(info, ensure_ascii=False)):
+            return info
         redacted: dict[str, Any] = needles.redact_json(info)
         return redacted
 

@@ -7,6 +7,7 @@ logs or prints an identifier except the export, which is the subject's own data.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from lakekit.core.results import Result
-from lakekit.gdpr import commits, erasure, export, proof, subjects, tags, trail
+from lakekit.gdpr import commits, derived, erasure, export, proof, subjects, tags, trail
 from lakekit.gdpr.erasure import ErasureReport
 from lakekit.gdpr.subjects import SubjectReport
 from lakekit.index.provenance import new_id
@@ -39,6 +40,9 @@ class Verification(Result):
     residue: tuple[str, ...]
     files: int
     """How many files were decoded and searched."""
+    stale: tuple[str, ...] = ()
+    """Derived tables without identifiers whose latest version was computed from versions an erasure of
+    the subject rewrote: they still count the subject until ``lake.rerun`` (:mod:`lakekit.gdpr.derived`)."""
 
 
 def verify(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> Verification:
@@ -50,10 +54,14 @@ def verify(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> Veri
                 if not any(o.path.startswith(found.tagged[h.key].folder) for o in occurrences)]
     residue += [f"{t}: commit metadata" for t in commits.mentioning(storage, found.needles)
                 if not any(o.path.startswith(t.replace(".", "/")) for o in occurrences)]
+    held = derived.erased_versions(json.loads(r["details"] or "{}") for r in trail.trail(storage, given).to_pylist()
+                                   if r["action"] == "erase" and r["status"] == "finished")
+    held = {t: v for t, v in held.items() if storage.exists(t)}
+    stale = derived.stale(storage, held, subjects.downstream(storage, found.tagged, set(held)))
     fs, base = storage.files()
     trail.record(storage, new_id(), "verify", "finished", found.report.subject, None,
-                 {**export.summary(found.report), "residue": residue, "verified": not residue})
-    return Verification(found.report.subject, not residue, tuple(residue), len(fs.find(base)))
+                 {**export.summary(found.report), "residue": residue, "verified": not residue, "stale": stale})
+    return Verification(found.report.subject, not residue, tuple(residue), len(fs.find(base)), tuple(stale))
 
 
 class Gdpr:

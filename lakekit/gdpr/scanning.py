@@ -2,9 +2,11 @@
 
 A data table's files are read in one scan over all cores per round of the search, filtered in the
 scan by what the round looks for (:func:`lakekit.gdpr.match.expression`): the identifiers found in
-the round before, and not those looked for already (so no row comes back twice). Only the rows that
-match are kept. Round one looks for the given identifiers; a later round, for the ones followed
-from the rows found, and only in the places with a column of their kind.
+the round before. Only the rows that match are kept, less those matching what an earlier round
+looked for (so no row comes back twice; judged on the few rows found, not in the scan, which would
+evaluate it over every row again). Round one looks for the given identifiers; a later round, for
+the ones followed from the rows found, and only in the places with a column of their kind. The
+table's schema comes from the handle the storage keeps (:meth:`~lakekit.storage.delta.Storage.latest`).
 
 lakekit's own tables and journal entries (free text judged value by value), staged rows and a
 table whose older files may hold a tagged column its current schema lacks are read whole once, and
@@ -46,7 +48,7 @@ class PlaceScan:
         journal entries)."""
         if self.place.place in ("staged", "journal") or not self.paths:
             return None
-        found = canonical_schema(pa.schema(self.storage.open(self.place.table).schema().to_arrow()))
+        found = canonical_schema(pa.schema(self.storage.latest(self.place.table).schema().to_arrow()))
         return pa.schema([f for f in found if f.name in self.place.columns])
 
     def look(self, new: Identifiers, new_needles: Needles, searched: Identifiers, old_needles: Needles) -> None:
@@ -56,13 +58,15 @@ class PlaceScan:
         wanted = expression(self.schema, self.place.columns, new, new_needles)
         if wanted is None:
             return
-        before = expression(self.schema, self.place.columns, searched, old_needles)
-        if before is not None:
-            wanted = wanted & ~pc.coalesce(before, pc.scalar(False))
         try:
-            self.found.append(files.read_many(self.storage, self.place.folder, self.paths, self.schema, wanted))
+            rows = files.read_many(self.storage, self.place.folder, self.paths, self.schema, wanted)
         except (FileNotFoundError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             self.whole = True  # a file went since the listing, or one does not cast: read each file as it is
+            return
+        before = expression(self.schema, self.place.columns, searched, old_needles)
+        if before is not None and rows.num_rows:  # on the few rows found, not in the scan (a second pass over all)
+            rows = rows.filter(~pc.coalesce(before, pc.scalar(False)))
+        self.found.append(rows)
 
     def rows(self) -> pa.Table | None:
         """The rows to judge: those found so far, or every row of a place read whole."""

@@ -169,8 +169,8 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
             scan.look(new, new_needles, searched, old_needles)
         scanning.merged(searched, new)
         needles = needles_of(tagged, known, subject)
-        for scan in scans.values():
-            if (rows := scan.rows()) is not None:
+        for scan in scans.values():  # a place without an identifying column leads nowhere: judged once, at the end
+            if any(t.follow for t in scan.place.columns.values()) and (rows := scan.rows()) is not None:
                 scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
                                                                                    needles)))
     needles = needles_of(tagged, known, subject)
@@ -179,7 +179,8 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     held = artifacts.scan(storage, needles, known, column_kinds(tagged))
     pinned |= {a.run_id for a in held.values()}
     report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
-                           tuple(sorted(_downstream(storage, tagged, hits))), tuple(held.values()))
+                           tuple(sorted(downstream(storage, tagged, {h.table for h in hits if h.place == "table"}))),
+                           tuple(held.values()))
     clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
     return Search(report, known, tagged, needles, found, replays, clean, held)
 
@@ -196,10 +197,9 @@ def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -
     return {p: FileHit(held.get(p, 0), mentions.get(p, 0)) for p in held.keys() | mentions.keys()}
 
 
-def _downstream(storage: Storage, tagged: Mapping[str, Tagged], hits: list[TableHit]) -> set[str]:
-    """Tables derived from the ones holding the subject that hold no identifier (only when the lake
-    recorded lineage: reading it heals the index from every table's history)."""
-    holders = {h.table for h in hits if h.place == "table"}
+def downstream(storage: Storage, tagged: Mapping[str, Tagged], holders: set[str]) -> set[str]:
+    """Tables derived from ``holders`` (tables holding the subject) that hold no identifier (only when
+    the lake recorded lineage: reading it heals the index from every table's history)."""
     if not holders or not (storage.exists(f"{META_NAMESPACE}.lineage")
                            or storage.exists(f"{META_NAMESPACE}.run_outputs")):
         return set()

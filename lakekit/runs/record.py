@@ -312,7 +312,8 @@ def _committed(storage: Storage, table: str, made: RunProvenance | PredictionsPr
 def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> None:
     """Record artifacts an erasure rewrote (path → new SHA-256) or deleted (None: ``sha256`` says
     ``erased``), with a row per run holding its latest state otherwise unchanged (none for a run
-    whose record says so already)."""
+    whose record says so already). A path the record lacks is added: an artifact moved under a
+    name of its own (its old name and another's differed only by the subject's identifiers)."""
     by_run: dict[str, dict[str, str | None]] = {}
     for path, sha in changed.items():
         by_run.setdefault(path.removeprefix(f"{META_NAMESPACE}/artifacts/").split("/", 1)[0], {})[path] = sha
@@ -323,8 +324,9 @@ def replace_artifacts(storage: Storage, changed: Mapping[str, str | None]) -> No
         if not states:
             continue
         folded = views.fold_runs(states)[run_id]
+        entries = {p: folded["artifacts"].get(p, {"uri": p, "path": p}) for p in [*folded["artifacts"], *paths]}
         artifacts = [{**a, "sha256": paths[p] or "erased", "size": fs.size(f"{base}/{p}") if paths[p] else 0}
-                     if p in paths else a for p, a in folded["artifacts"].items()]
+                     if p in paths else a for p, a in entries.items()]
         if artifacts != list(folded["artifacts"].values()):  # recorded already (an erasure resumed)
             rows.append({**states[-1], "artifacts": artifacts, "updated_at": now()})
     if rows:

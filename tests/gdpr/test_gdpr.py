@@ -8,6 +8,7 @@ IP), a derived table keyed by user (``mart.spend``), an aggregate without identi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -395,3 +396,39 @@ def test_a_training_set_built_from_the_subject_reproduces_minus_them(tmp_path: P
     assert again["historical#1"].column("clicks_7d").to_pylist() == [20, 80]
     assert {e.input: e.rows_removed for e in again.erased} == {"l.labels": 1, "f.activity": 2, "historical#1": 1}
     assert lake.reproduce(other.run_id).erased == ()  # never read user 1: exactly as before
+
+
+def test_artifacts_whose_names_differ_only_by_the_subject_keep_names_of_their_own(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lower, upper = tmp_path / f"{ALICE}.csv", tmp_path / f"{ALICE.upper()}.csv"
+    lower.write_text("user_id,score\n2,0.1\n")
+    upper.write_text("user_id,score\n3,0.2\n")
+    with lake.start_run("scores") as run:
+        run.log_artifact(str(lower))
+        run.log_artifact(str(upper))
+    found = sorted(a.path.rsplit("/", 1)[-1] for a in lake.gdpr.find(email=ALICE).artifacts)
+    report = lake.gdpr.erase(email=ALICE, reason="request #16")
+    assert report.verified
+    tag = f"[erased:{report.subject}]"
+    assert found == [f"{tag}-2.csv", f"{tag}.csv"]
+    folder = tmp_path / "lake" / "_lakekit" / "artifacts" / run.run_id
+    assert sorted(p.read_text() for p in folder.iterdir()) == ["user_id,score\n2,0.1\n", "user_id,score\n3,0.2\n"]
+    recorded = {a.path.rsplit("/", 1)[-1]: a.sha256 for a in lake.run(run.run_id).artifacts}
+    assert sorted(recorded) == [f"{tag}-2.csv", f"{tag}.csv"]
+    for name, sha in recorded.items():
+        assert sha == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    assert lake.gdpr.erase(email=ALICE, reason="request #16").artifacts == ()  # nothing left to rename
+
+
+def test_derived_tables_still_counting_the_subject_are_named_until_a_rerun(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.transform("mart.orders_seen", "SELECT COUNT(*) AS n FROM crm.blocklist", dialect="duckdb")  # never hers
+    report = lake.gdpr.erase(email=ALICE, reason="request #16")
+    assert report.verified and "mart.by_country" in report.downstream
+    assert report.stale == ("mart.by_country",)  # an aggregate over her rows; mart.spend held her ids: erased
+    assert lake.gdpr.verify(email=ALICE).stale == ("mart.by_country",)
+    totals = {r["country"]: r["total"] for r in lake.read("mart.by_country").to_pylist()}
+    lake.rerun("crm.orders")
+    assert {r["country"]: r["total"] for r in lake.read("mart.by_country").to_pylist()} != totals
+    after = lake.gdpr.verify(email=ALICE)
+    assert after.verified and after.stale == ()

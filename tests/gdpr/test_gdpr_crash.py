@@ -108,6 +108,14 @@ elif hook == "artifacts":  # right after the run artifacts were redacted, rename
         erase_artifacts(*args, **kwargs)
         die()
     lakekit.gdpr.artifacts.erase = killing_erase
+elif hook == "rename":  # an artifact written under its redacted name, its old name not removed yet
+    from fsspec.implementations.local import LocalFileSystem
+    rm = LocalFileSystem.rm
+    def killing_rm(self, path, *args, **kwargs):
+        if "_lakekit/artifacts/" in str(path) and spec["email"].lower() in str(path).lower():
+            die()
+        return rm(self, path, *args, **kwargs)
+    LocalFileSystem.rm = killing_rm
 else:
     raise SystemExit(f"unknown hook {hook}")
 
@@ -281,6 +289,37 @@ def test_kill_right_after_the_artifacts_changed_then_erase_again_records_them(ba
     assert kept["model.bin"].sha256 == "erased"
     renamed = kept[f"[erased:{report.subject}].csv"]
     assert renamed.sha256 == "sha256:" + hashlib.sha256((root / renamed.path).read_bytes()).hexdigest()
+    assert lake.gdpr.verify(email=ALICE).verified
+
+
+def test_kill_between_an_artifacts_new_name_and_the_removal_of_its_old_one(base_lake: tuple[Path, str],
+                                                                          tmp_path: Path) -> None:
+    """Killed once an artifact named by alice was written under its redacted name, its old name still
+    there (two such artifacts, whose names differ only by case, so one is told apart by ``-2``): every
+    version still reads; erasing again takes the copy written before the kill as the first one's (no
+    third file), moves the second under its own name, and records both."""
+    root = tmp_path / "lake"
+    shutil.copytree(base_lake[0], root)
+    lake = Lake(root, schemas=SCHEMAS)
+    (tmp_path / f"{ALICE}.csv").write_text("score\n0.1\n")
+    (tmp_path / f"{ALICE.upper()}.csv").write_text("score\n0.2\n")
+    with lake.start_run("artifacts") as run:
+        run.log_artifact(tmp_path / f"{ALICE}.csv")
+        run.log_artifact(tmp_path / f"{ALICE.upper()}.csv")
+    folder = root / "_lakekit" / "artifacts" / run.run_id
+
+    _kill_erase(root, {"hook": "rename"})
+
+    lake = Lake(root, schemas=SCHEMAS)
+    assert len(list(folder.iterdir())) == 3  # both old names, and the first one's copy
+    assert _versions(lake, PEOPLE)
+    report = lake.gdpr.erase(email=ALICE, reason=REASON)
+    assert report.verified and report.resumed
+    tag = f"[erased:{report.subject}]"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{tag}-2.csv", f"{tag}.csv"]
+    assert sorted(p.read_text() for p in folder.iterdir()) == ["score\n0.1\n", "score\n0.2\n"]
+    recorded = {a.path.rsplit("/", 1)[-1]: a.sha256 for a in lake.run(run.run_id).artifacts}
+    assert recorded == {p.name: "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert lake.gdpr.verify(email=ALICE).verified
 
 

@@ -26,6 +26,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from lakekit.storage import history
 from lakekit.storage.history import stats as history_stats
+from lakekit.storage.history import store as history_store
 
 HERE = Path(__file__).resolve().parents[2]
 """The repository: children run from it, with ``tests.storage.test_history`` importable."""
@@ -267,6 +268,16 @@ def first_stats(folder):
     return json.loads(next(json.loads(line)["add"]["stats"] for line in commit if line.startswith('{"add"')))
 
 
+def test_without_syncfs_each_file_is_synced(table, tmp_path, monkeypatch):
+    """Where libc has no ``syncfs`` (not Linux), a step's files and folders are fsynced one by one: the
+    same result, no temp file left."""
+    monkeypatch.setattr(history_store, "_SYNCFS", None)
+    before = snapshot(table)
+    history.rewrite_history(table, subject_replacements(table), journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert_versions(table, without_subject(before))
+    assert not [p for p in (Path(table) / "_delta_log").iterdir() if p.name.startswith(".history-tmp-")]
+
+
 def test_stats_match_delta_rs(tmp_path):
     """The copy's stats are what delta-rs writes for the same rows, for every type with bounds."""
     n = 6
@@ -345,6 +356,22 @@ def test_checkpoint_without_json_stats(tmp_path):
     news = set(report.replaced.values())
     parsed = [r["stats_parsed"] for r in cp.column("add").to_pylist() if r and r["path"] in news]
     assert parsed and all(p["numRecords"] >= 1 and p["minValues"]["ts"] is not None for p in parsed)
+
+
+def test_commits_cleaned_up_before_a_checkpoint(tmp_path):
+    """The commits before the checkpoint are gone (a log cleanup): files added there are known from the
+    checkpoint alone, which the plan then reads; every version left reads minus the subject."""
+    uri = str(tmp_path / "t")
+    build_table(uri)
+    for k in range(4):  # the checkpoint is at version 4
+        (Path(uri) / "_delta_log" / f"{k:020d}.json").unlink()
+    before = {k: via_deltalake(uri, k) for k in range(4, DeltaTable(uri).version() + 1)}
+    reps = subject_replacements(uri)
+    assert reps
+    report = history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert report.checkpoints_rewritten and report.concurrent == []
+    assert_versions(uri, without_subject(before))
+    assert not names_any(uri, reps)
 
 
 def test_multipart_checkpoint(tmp_path):

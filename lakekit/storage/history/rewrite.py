@@ -20,7 +20,13 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   no rename); a Parquet checkpoint is never replaced in place (a reader that listed the log reads it by the
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
-  only when the content its phase wants differs from what it holds).
+  only when the content its phase wants differs from what it holds);
+* what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
+  phase and before any file is deleted. A ``kill -9`` needs none of it (the page cache survives); after a power
+  cut a log file replaced within the unfinished phase is old or new where the file system keeps a file
+  replaced by rename whole (ext4's default ``auto_da_alloc``), not where it may leave it empty.
+
+Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
 Concurrent appends are safe: their commits name no replaced file. A checkpoint another writer builds from a
 log it read before the swap names old files: passes find it (``RewriteReport.concurrent``) and treat it as
@@ -60,6 +66,7 @@ from lakekit.storage.history.store import (
     TMP_PREFIX,
     Journal,
     JournalError,
+    LogCache,
     Store,
     journal_name,
     open_store,
@@ -148,7 +155,8 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     ``replacements`` may be empty, except while the copies were still being written (pass the same ones).
     """
     started = time.monotonic()
-    store = store or open_store(table_uri, storage_options)
+    store = store or open_store(table_uri, storage_options, deferred=True)
+    cache = LogCache(store, LOG)
     journal = Journal(open_store(journal_dir, storage_options), journal_name(table_uri))
     try:
         state = journal.load()
@@ -158,32 +166,34 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     if state is None:
         if not replacements and text_rewrite is None:
             raise HistoryError("no replacements, no text_rewrite and no journal to resume")
-        state = _plan(store, table_uri, replacements, text_rewrite is not None)
+        state = _plan(cache, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
         journal.save(state)
     elif replacements and set(replacements) != set(state["files"]):
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
-    rewriting = _Rewriting(store, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
+    rewriting = _Rewriting(cache, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
     if state["phase"] == "write":
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
         rewriting.write_copies(replacements)
-        _advance(journal, state, progress)
+        _advance(journal, state, progress, store)
     rewriting.check_copies()
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
             rewriting.converge(level, max_passes)
-            _advance(journal, state, progress)
+            _advance(journal, state, progress, store)
     time.sleep(grace_seconds)
+    store.sync()  # no log file names an old file, durably, before one goes
     for old in state["files"]:
         _step(progress, f"delete:{old}")
         if store.delete(unquote(old)):
             rewriting.report.files_deleted.append(old)
     rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
     rewriting.converge(3, max_passes)
+    store.sync()
     _step(progress, "journal:done")
     journal.delete()
     rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
@@ -197,7 +207,9 @@ def _step(progress: Progress | None, name: str) -> None:
         progress(name)
 
 
-def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None) -> None:
+def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None, store: Store) -> None:
+    """The next phase, once every file the last one wrote is durable."""
+    store.sync()
     following = PHASES[PHASES.index(state["phase"]) + 1]
     _step(progress, f"journal:{following}")
     state["phase"] = following
@@ -211,41 +223,65 @@ def _kind(name: str) -> tuple[str, int] | None:
         raise HistoryError(str(e)) from None
 
 
-def _plan(store: Store, uri: str, replacements: Mapping[str, pa.Table | None], texts: bool) -> dict[str, Any]:
+def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None], texts: bool) -> dict[str, Any]:
     """The journal of a new rewrite, after checking that the log names every replaced file and gives none
-    a deletion vector. Changes nothing."""
+    a deletion vector. Changes nothing. Checkpoints are read only when a replaced file's ``add`` is in no
+    commit left (a commit cleaned up after a checkpoint): later actions on a file are in later commits,
+    and the cleanup removes the oldest ones first. "log_files" holds the commits naming an old file and
+    the checkpoints there at the start (one written later is another writer's: ``concurrent``)."""
     bad = [p for p in replacements if "://" in p or p.startswith("/")]
     if bad:
         raise HistoryError(f"absolute paths are not supported: {bad[0]}")
     found: dict[str, dict[str, Any]] = {}
     naming: list[str] = []
     first, latest = None, -1
-    for name in sorted(store.list(LOG)):
+    checkpoints = []
+    for name, seen in sorted(cache.store.list(LOG).items()):
         kind = _kind(name)
         if kind is None or kind[0] == "crc":
             continue
-        if log.JSON.match(name) and ".compacted." not in name:
+        if kind[0] == "checkpoint":
+            checkpoints.append((name, seen, kind[1]))
+            continue
+        if ".compacted." not in name:
             latest = max(latest, kind[1])
-        raw = store.read(f"{LOG}/{name}") or b""
-        actions = log.json_actions(raw) if kind[0] == "json" else log.checkpoint_actions(raw, set(replacements))
-        hits = [(k, a) for k, a in actions if k in ("add", "remove", "cdc") and a.get("path") in replacements]
-        for k, a in hits:
-            if a.get("deletionVector"):
-                raise HistoryError(f"{a['path']} has a deletion vector in {name}: not supported")
-            entry = found.setdefault(a["path"], {})
-            if a.get("stats") is not None and (k != "remove" or "stats" not in entry):
-                entry["stats"] = a["stats"]  # an add's stats rather than a remove's
-        if hits:
+        if _note(found, name, log.json_actions(cache.read(name, seen) or b""), replacements):
             naming.append(name)
             first = kind[1] if first is None else min(first, kind[1])
+    added = {p for p, entry in found.items() if entry.get("added")}
+    for name, seen, version in checkpoints:
+        if added >= set(replacements):
+            naming.append(name)
+            continue
+        hits = _note(found, name, log.checkpoint_actions(cache.store.read(f"{LOG}/{name}") or b"", set(replacements)),
+                     replacements)
+        cache.judged(name, seen, hits)
+        if hits:
+            naming.append(name)
+            first = version if first is None else min(first, version)
     missing = sorted(set(replacements) - set(found))
     if missing:
         raise HistoryError(f"the log names no file {missing[0]!r} (paths are as in add.path, URL-encoded)")
     files = {p: {"new": _new_name(p), "rows": 0, "size": 0, "stats": None,
                  "template": stats.template(found[p].get("stats"))} for p in sorted(replacements)}
     return {"format": JOURNAL_FORMAT, "table": uri, "id": uuid.uuid4().hex, "phase": "write",
-            "start_version": latest, "first_version": first, "log_files": naming, "text_rewrite": texts,
+            "start_version": latest, "first_version": first, "log_files": sorted(naming), "text_rewrite": texts,
             "files": files}
+
+
+def _note(found: dict[str, dict[str, Any]], name: str, actions: list[tuple[str, dict[str, Any]]],
+          replacements: Mapping[str, Any]) -> bool:
+    """Note in ``found`` (path → what the plan keeps of it) the actions of one log file naming a replaced
+    file, refusing a deletion vector; whether there was one."""
+    hits = [(k, a) for k, a in actions if k in ("add", "remove", "cdc") and a.get("path") in replacements]
+    for k, a in hits:
+        if a.get("deletionVector"):
+            raise HistoryError(f"{a['path']} has a deletion vector in {name}: not supported")
+        entry = found.setdefault(a["path"], {})
+        entry["added"] = entry.get("added") or k == "add"
+        if a.get("stats") is not None and (k != "remove" or "stats" not in entry):
+            entry["stats"] = a["stats"]  # an add's stats rather than a remove's
+    return bool(hits)
 
 
 def _new_name(old: str) -> str:
@@ -257,11 +293,12 @@ def _new_name(old: str) -> str:
 class _Rewriting:
     """One call's work on the table: copies, log passes, the report."""
 
-    def __init__(self, store: Store, state: dict[str, Any], text_rewrite: TextRewrite | None,
+    def __init__(self, cache: LogCache, state: dict[str, Any], text_rewrite: TextRewrite | None,
                  progress: Progress | None, report: RewriteReport) -> None:
-        self.store, self.state, self.text_rewrite, self.progress, self.report = (
-            store, state, text_rewrite, progress, report)
+        self.cache, self.store, self.state, self.text_rewrite, self.progress, self.report = (
+            cache, cache.store, state, text_rewrite, progress, report)
         self.targets: dict[str, dict[str, Any]] = state["files"]
+        self.paths = set(self.targets) | {t["new"] for t in self.targets.values() if t["new"]}
         self.clean: dict[str, tuple[tuple[int, int], int]] = {}  # log file → ((size, mtime), level) it is at
 
     def write_copies(self, replacements: Mapping[str, pa.Table | None]) -> None:
@@ -285,8 +322,7 @@ class _Rewriting:
             pq.write_table(data, sink, compression=log.CODECS.get(codec, "none"))
             body = sink.getvalue().to_pybytes()
             target["new"] = target["new"] or _new_name(old)
-            with self.store.fs.open_output_stream(self.store.path(unquote(target["new"]))) as out:
-                out.write(body)  # one PUT; locally a torn file is harmless: no log names it, resume rewrites it
+            self.store.put(unquote(target["new"]), body)  # no log names it yet: synced with the next journal step
             target.update(rows=data.num_rows, size=len(body), stats=stats.compute(data, target["template"]))
             self.report.bytes_written += len(body)
 
@@ -315,7 +351,8 @@ class _Rewriting:
             kind = _kind(name)
             if name.startswith(TMP_PREFIX):
                 self.store.delete(f"{LOG}/{name}")
-            if kind is None or kind[0] == "checkpoint" or self.clean.get(name) == (seen, level):
+            if (kind is None or kind[0] == "checkpoint" or self.clean.get(name) == (seen, level)
+                    or self.cache.settled.get(name) == seen):
                 continue
             if kind[0] == "crc":
                 if first is not None and kind[1] >= first:
@@ -323,10 +360,12 @@ class _Rewriting:
                     self.store.delete(f"{LOG}/{name}")
                     self.report.crc_deleted.append(name)
                 continue
-            raw = self.store.read(f"{LOG}/{name}")
+            raw = self.cache.read(name, seen)
             new = None if raw is None else log.rewrite_json(raw, level, self.targets, self.text_rewrite)
             if new is None:
                 self.clean[name] = (seen, level)
+                if raw is not None and self._settled(raw, level):
+                    self.cache.settled[name] = seen
                 continue
             _step(self.progress, f"{PHASES[level]}:{name}")
             self.store.put(f"{LOG}/{name}", new)
@@ -339,36 +378,44 @@ class _Rewriting:
             self._sync_last_checkpoint()
         return changed
 
+    def _settled(self, raw: bytes, level: int) -> bool:
+        """Whether no level changes a JSON log file that ``level`` left alone: it names no replaced file
+        nor copy, and its commitInfo is rewritten already."""
+        if any(a.get("path") in self.paths for _, a in log.json_actions(raw)):
+            return False
+        return level >= 2 or self.text_rewrite is None or log.rewrite_json(raw, 2, self.targets,
+                                                                           self.text_rewrite) is None
+
     def _checkpoints(self, listing: Mapping[str, tuple[int, int]], *, retire: bool) -> bool:
         """Per version: when no complete checkpoint is clean (names no old file), write the rewrite of a dirty
         one under its alternate name; with ``retire``, then delete the dirty ones. Whether anything changed."""
         changed = False
         for version, sets in sorted(log.checkpoint_sets(listing).items()):
-            dirty: dict[int, tuple[list[str], bytes]] = {}
+            dirty: list[tuple[int, list[str], bytes | None]] = []
             clean = False
             for parts, names in sets.items():
-                if all(self.clean.get(n) == (listing[n], 2) for n in names):
+                known = {self.cache.names_old(n, listing[n]) for n in names}
+                if known == {False}:
                     clean = clean or log.complete(parts, names)
                     continue
-                raws = [self.store.read(f"{LOG}/{n}") for n in names]
-                if any(r is None for r in raws):
-                    continue  # retired meanwhile
-                new = log.rewrite_checkpoint([r for r in raws if r is not None], self.targets)
-                if new is None:
-                    self.clean.update({n: (listing[n], 2) for n in names})
+                new = None if known == {True} else self._rewritten(names, listing)
+                if known == {True} or new is not None:
+                    dirty.append((parts, names, new))  # the rewrite is made when it is written, if ever
+                elif {self.cache.names_old(n, listing[n]) for n in names} == {False}:
                     clean = clean or log.complete(parts, names)
-                else:
-                    dirty[parts] = (names, new)
             written = ""
-            for parts, (names, new) in dirty.items():
-                if not clean and log.complete(parts, names):
+            for parts, names, rewritten in dirty:
+                if not clean and log.complete(parts, names) and (new := rewritten or self._rewritten(names, listing)):
                     written = log.alternate(version, parts)[1]
                     _step(self.progress, f"checkpoint:{written}")
                     self.store.put(f"{LOG}/{written}", new)
+                    self.cache.judged(written, self.store.stat(f"{LOG}/{written}"), False)
                     clean, changed = True, True
                     self.report.checkpoints_rewritten.append(written)
                     self.report.bytes_written += len(new)
                     self.report.concurrent += [n for n in names if n not in self.state["log_files"]]
+                if retire and clean:
+                    self.store.sync()  # the clean checkpoint is durable before a dirty one goes
                 for name in names if retire and clean else ():
                     if name != written:  # a dirty file of the alternate name was just replaced by the rewrite
                         _step(self.progress, f"retire:{name}")
@@ -376,6 +423,17 @@ class _Rewriting:
                         self.report.checkpoints_retired.append(name)
                         changed = True
         return changed
+
+    def _rewritten(self, names: list[str], listing: Mapping[str, tuple[int, int]]) -> bytes | None:
+        """The rewrite of the checkpoint made of ``names``; None when it names no replaced file or a part
+        went meanwhile (retired). The verdict is noted in the cache."""
+        raws = [self.store.read(f"{LOG}/{n}") for n in names]
+        if any(r is None for r in raws):
+            return None
+        new = log.rewrite_checkpoint([r for r in raws if r is not None], self.targets)
+        for n in names:
+            self.cache.judged(n, listing[n], new is not None)
+        return new
 
     def _sync_last_checkpoint(self) -> None:
         """``_last_checkpoint`` describes the checkpoint of its version that is left (its form, ``parts``, sizes;

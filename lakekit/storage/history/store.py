@@ -3,9 +3,11 @@ rewrite's journal."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,12 +26,32 @@ class JournalError(Exception):
     """A journal this code cannot resume."""
 
 
-class Store:
-    """Files under one root through ``pyarrow.fs``. ``put`` is atomic: locally a fsynced temp file moved over
-    the target with ``os.replace``; on an object store a single PUT of the final key."""
+def _syncfs() -> Any:
+    """libc's ``syncfs`` (Linux): every file of one file system made durable in one call; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
-    def __init__(self, fs: pafs.FileSystem, root: str, local: bool) -> None:
-        self.fs, self.root, self.local = fs, root.rstrip("/"), local
+
+_SYNCFS = _syncfs()
+
+
+class Store:
+    """Files under one root through ``pyarrow.fs``. ``put`` is atomic: locally a temp file moved over the
+    target with ``os.replace``; on an object store a single PUT of the final key.
+
+    Locally a file ``put`` is made durable (fsync of the file, then of its folder) at once, or, with
+    ``deferred``, by the next :meth:`sync` together with every other file put since: a rewrite syncs once
+    per journal step and before each deletion, not once per file (fsyncs issued back to back share the
+    file system's journal commits: 20 files took ~13 ms, one fsync each ~10 ms). A ``kill -9`` loses
+    nothing either way (the page cache survives the process)."""
+
+    def __init__(self, fs: pafs.FileSystem, root: str, local: bool, *, deferred: bool = False) -> None:
+        self.fs, self.root, self.local, self.deferred = fs, root.rstrip("/"), local, deferred
+        self.unsynced: set[str] = set()
 
     def path(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
@@ -60,14 +82,37 @@ class Store:
         temp = target.parent / f"{TMP_PREFIX}{target.name}.{uuid.uuid4().hex}"
         with temp.open("wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         temp.replace(target)
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        self.unsynced.add(str(target))
+        if not self.deferred:
+            self.sync()
+
+    def stat(self, rel: str) -> tuple[int, int] | None:
+        """(size, mtime in ns) of a file, as :meth:`list` gives them; None when there is none."""
+        info = self.fs.get_file_info(self.path(rel))
+        return (info.size or 0, info.mtime_ns or 0) if info.type == pafs.FileType.File else None
+
+    def sync(self) -> None:
+        """Make every file put since the last call durable, then their folders (locally; a no-op elsewhere):
+        with one ``syncfs`` of the root's file system where Linux offers it, else one fsync each."""
+        if self.unsynced and _SYNCFS is not None:
+            handle = os.open(self.root, os.O_RDONLY)
+            try:
+                if _SYNCFS(handle) == 0:
+                    self.unsynced.clear()
+                    return
+            finally:
+                os.close(handle)
+        for path in sorted(self.unsynced | {str(Path(p).parent) for p in self.unsynced}, key=len, reverse=True):
+            try:
+                handle = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:  # replaced or deleted since: its folder is synced
+                continue
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        self.unsynced.clear()
 
     def delete(self, rel: str) -> bool:
         try:
@@ -77,10 +122,10 @@ class Store:
             return False
 
 
-def open_store(uri: str, storage_options: Mapping[str, str] | None = None) -> Store:
+def open_store(uri: str, storage_options: Mapping[str, str] | None = None, *, deferred: bool = False) -> Store:
     """A store for a local path, ``file://``, ``s3://`` (delta-rs style options) or any fsspec URL."""
     fs, root, local = filesystems.resolve(uri, storage_options or {})
-    return Store(fs, root, local)
+    return Store(fs, root, local, deferred=deferred)
 
 
 def journal_name(table_uri: str) -> str:
@@ -118,3 +163,35 @@ class Journal:
         for name in self.store.list(""):
             if name.startswith(f"{TMP_PREFIX}{self.name}."):
                 self.store.delete(name)
+
+
+class LogCache:
+    """What one rewrite call learned of a table's ``_delta_log`` files, by (size, mtime): a log file is
+    replaced whole, never changed in place, so a file listed with the same size and time holds what it
+    held (the passes rely on it already). Kept: JSON files' bytes (small), the JSON files no level
+    changes, and whether each checkpoint file names a replaced file (never a checkpoint's bytes)."""
+
+    def __init__(self, store: Store, folder: str) -> None:
+        self.store, self.folder = store, folder
+        self.raw: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self.settled: dict[str, tuple[int, int]] = {}
+        self.naming: dict[str, tuple[tuple[int, int], bool]] = {}
+
+    def read(self, name: str, seen: tuple[int, int]) -> bytes | None:
+        """A JSON log file's bytes, read once per (size, mtime)."""
+        cached = self.raw.get(name)
+        if cached is not None and cached[0] == seen:
+            return cached[1]
+        raw = self.store.read(f"{self.folder}/{name}")
+        if raw is not None:
+            self.raw[name] = (seen, raw)
+        return raw
+
+    def names_old(self, name: str, seen: tuple[int, int]) -> bool | None:
+        """Whether a checkpoint file names a replaced file, if known for this (size, mtime)."""
+        known = self.naming.get(name)
+        return known[1] if known is not None and known[0] == seen else None
+
+    def judged(self, name: str, seen: tuple[int, int] | None, names_old: bool) -> None:
+        if seen is not None:
+            self.naming[name] = (seen, names_old)
