@@ -62,11 +62,13 @@ class Lake:
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: catalog.Source = None, create: bool = True,
-                 feature_views: Sequence[_features.FeatureView] = ()) -> None:
+                 feature_views: Sequence[_features.FeatureView] = (),
+                 dialect: str = _query.DEFAULT_DIALECT) -> None:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records);
-        ``feature_views`` are declared views (also read from the lake's registry)."""
+        ``feature_views`` are declared views (also read from the lake's registry); ``dialect`` is the
+        SQL dialect of :meth:`sql`, :meth:`transform` and :meth:`run_transforms` when they are given none."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:
@@ -74,6 +76,7 @@ class Lake:
             self._storage.make()
         migrate.ensure(self._storage)
         self.root = str(root)
+        self.dialect = dialect
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
@@ -230,7 +233,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -247,7 +250,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -263,7 +266,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -282,9 +285,10 @@ class Lake:
         ``keys`` (falling back to a full refresh when that would not be exact). ``explain``
         runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs.
         """
-        options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
-                                              schema=schema, catalog=self.catalog, on_invalid=on_invalid,
-                                              incremental=incremental, full_refresh=full_refresh)
+        options = _transform.TransformOptions(dialect=dialect or self.dialect, mode=mode, keys=tuple(keys or ()),
+                                              versions=versions, schema=schema, catalog=self.catalog,
+                                              on_invalid=on_invalid, incremental=incremental,
+                                              full_refresh=full_refresh)
         if explain:
             return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
@@ -305,13 +309,13 @@ class Lake:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed);
         ``explain`` runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs."""
         if explain:
-            return _query.explain(self._storage, query, dialect=dialect)
-        return _query.query(self._storage, query, dialect=dialect)
+            return _query.explain(self._storage, query, dialect=dialect or self.dialect)
+        return _query.query(self._storage, query, dialect=dialect or self.dialect)
 
-    def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str = "snowflake",
+    def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str | None = None,
                        full_refresh: bool = False) -> ProjectRun:
         """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
-        return _project.run_transforms(self._storage, directory, select=select, dialect=dialect,
+        return _project.run_transforms(self._storage, directory, select=select, dialect=dialect or self.dialect,
                                        catalog=self.catalog, full_refresh=full_refresh)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,

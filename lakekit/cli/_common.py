@@ -158,13 +158,6 @@ def print_error(json_out: bool, kind: str, message: str) -> None:
         err.print(f"error: {message}", markup=False, highlight=False)
 
 
-def objects(records: Iterable[Mapping[str, Any]], *columns: str) -> list[dict[str, Any]]:
-    """Rows of one of lakekit's own tables with the ``columns`` that hold JSON text as the
-    objects that text spells (a null as ``None``)."""
-    return [{k: json.loads(v) if k in columns and isinstance(v, str) else v for k, v in r.items()}
-            for r in records]
-
-
 @contextlib.contextmanager
 def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, TaskID]]:
     """A progress bar on stderr while the block runs: its elapsed time and a bar the block may

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, objects, open_lake, out, print_json, print_records, progress
+from lakekit.cli._common import as_json, open_lake, out, print_json, print_records, progress
+from lakekit.index.metadata import decoded
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -121,7 +122,7 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
 def audit(ctx: typer.Context,
           ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None) -> None:
     """The audit trail of GDPR requests (who, when, why, which subject hash, what changed)."""
-    rows = objects(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), "details")
+    rows = decoded(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), {"details": "null"})
     if as_json(ctx):
         print_json(rows)
         return

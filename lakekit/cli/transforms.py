@@ -63,7 +63,7 @@ def transform(
     sql = file.read_text()
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
-    dialect = dialect or settings.get("dialect") or Project.load().dialect
+    dialect = dialect or settings.get("dialect")  # else the lake's: lakekit.toml's
     lake = open_lake(ctx, create=create)
     if explain:
         show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
@@ -110,7 +110,7 @@ def run_transforms(
     try:
         with progress(ctx, f"transforms in {folder}"):
             result = open_lake(ctx, create=create).run_transforms(
-                folder, select=select, dialect=dialect or project.dialect, full_refresh=full_refresh)
+                folder, select=select, dialect=dialect, full_refresh=full_refresh)
     except ProjectFailed as failed:
         _show(failed.result, as_json(ctx))
         raise

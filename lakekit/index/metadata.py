@@ -11,7 +11,7 @@ names them (:mod:`lakekit.index.recorded`). Rows are checked against their pande
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -106,6 +106,18 @@ def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
 
 def _json(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
+
+
+def decoded(records: Iterable[Mapping[str, Any]], empty: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows of lakekit's own tables with their JSON-text columns (the keys of ``empty``) as the
+    objects the text spells; a null as the JSON text ``empty`` gives for its column (``"null"``,
+    ``"{}"``, ``"[]"``): the reverse of :func:`rows`.
+
+    >>> decoded([{"id": 1, "params": '{"lr": 0.1}', "tags": None}], {"params": "{}", "tags": "{}"})
+    [{'id': 1, 'params': {'lr': 0.1}, 'tags': {}}]
+    """
+    return [{k: json.loads(v if v is not None else empty[k]) if k in empty else v for k, v in r.items()}
+            for r in records]
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",

@@ -46,7 +46,7 @@ from lakekit.write.publish import Target
 class TransformOptions:
     """The knobs of one transform that travel together."""
 
-    dialect: str = "snowflake"
+    dialect: str = query.DEFAULT_DIALECT
     mode: WriteMode = "overwrite"
     keys: tuple[str, ...] = ()
     versions: Mapping[str, int] | None = None

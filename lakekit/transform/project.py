@@ -56,7 +56,7 @@ class SqlFile:
 
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
-                   dialect: str = "snowflake", catalog: Catalog = NONE,
+                   dialect: str = query.DEFAULT_DIALECT, catalog: Catalog = NONE,
                    full_refresh: bool = False) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
     fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
@@ -87,14 +87,15 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
     return result
 
 
-def planned(directory: str | Path, *, select: str | None = None, dialect: str = "snowflake") -> list[SqlFile]:
+def planned(directory: str | Path, *, select: str | None = None,
+            dialect: str = query.DEFAULT_DIALECT) -> list[SqlFile]:
     """The files :func:`run_transforms` runs (those ``select`` picks, else all), in dependency order."""
     files = {f.target: f for f in load(directory, dialect)}
     chosen = selected(files, select) if select else set(files)
     return [files[target] for target in order(files) if target in chosen]
 
 
-def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
+def load(directory: str | Path, dialect: str = query.DEFAULT_DIALECT) -> list[SqlFile]:
     """Every ``*.sql`` file under ``directory`` (sorted by path), parsed; two files making one table is an error."""
     root = Path(directory)
     if not root.is_dir():
@@ -111,7 +112,7 @@ def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
     return list(files.values())
 
 
-def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
+def parse_file(path: Path, dialect: str = query.DEFAULT_DIALECT) -> SqlFile:
     """One project file: its header, target and input tables."""
     name = str(path)
     try:

@@ -103,6 +103,7 @@ def test_numbers_json_has_none_for_are_strings(project: dict[str, str]) -> None:
     (("runs", "show", "nope"), 1, "RunNotFound", "unknown run 'nope'"),
     (("show",), 2, "UsageError", "Missing argument"),
     (("show", "raw.customers", "--limit", "x"), 2, "UsageError", "Invalid value for '--limit'"),
+    (("--bogus",), 2, "UsageError", "No such option: --bogus (try: lakekit --help)"),
 ])
 def test_errors_are_one_json_document_on_stderr(project: dict[str, str], args: tuple[str, ...], code: int,
                                                 kind: str, message: str) -> None:
@@ -111,3 +112,13 @@ def test_errors_are_one_json_document_on_stderr(project: dict[str, str], args: t
     error = json.loads(err)["error"]
     assert set(error) == {"type", "message"} and message in error["message"]
     assert error["type"] == kind
+
+
+def test_every_command_under_json_gives_a_usage_error_as_its_json_error() -> None:
+    for command in commands():
+        for args in (["--json", *command.split(), "--bogus"], [*command.split(), "--bogus", "--json"]):
+            code, out, err = run(*args)
+            assert code == 2 and out == "", (command, err)
+            error = json.loads(err)["error"]
+            assert error["type"] == "UsageError" and error["message"].startswith("No such option: --bogus")
+            assert error["message"].endswith(f"(try: lakekit {command} --help)") and "\n" not in error["message"]

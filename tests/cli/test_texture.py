@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import lakekit as lk
+from lakekit.project import Project
 from tests.cli.every_command import build, commands
 from tests.cli.test_cli import folder, run, workdir  # noqa: F401 (fixtures)
 
@@ -71,6 +73,26 @@ def test_one_default_dialect_for_sql_transform_and_run_transforms(workdir: Path,
                        "--dialect", "duckdb")
     assert code == 0 and json.loads(out) == [{"table": "marts.ids", "dialect": expected},
                                              {"table": "marts.one", "dialect": expected}]
+
+
+def test_the_api_takes_the_same_default_dialect_as_the_cli(tmp_path: Path) -> None:
+    """``//`` divides in DuckDB and starts a comment in Snowflake: the answer tells the dialect."""
+    assert lk.Lake(tmp_path / "lake").sql("SELECT 7 // 2 AS q").to_pylist() == [{"q": 3}]
+    lake = lk.Lake(tmp_path / "lake")
+    assert lake.transform("marts.q", "SELECT 7 // 2 AS q").rows == 1 and lake.read("marts.q").column_names == ["q"]
+    assert lake.run_transforms(_project_of(tmp_path, "SELECT 7 // 2 AS q\n")).files[0].rows == 1
+    snowflake = lk.Lake(tmp_path / "lake", dialect="snowflake")
+    assert snowflake.sql("SELECT 7 // 2 AS q").to_pylist() == [{"7": 7}]
+    assert snowflake.sql("SELECT 7 // 2 AS q", dialect="duckdb").to_pylist() == [{"q": 3}]
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\ndialect = "snowflake"\n')
+    assert Project.load(tmp_path).open().transform("marts.s", "SELECT 7 // 2 AS q").inputs == {}
+    assert lake.read("marts.s").column_names == ["7"]
+
+
+def _project_of(where: Path, sql: str) -> Path:
+    (where / "transforms").mkdir()
+    (where / "transforms" / "marts.p.sql").write_text(sql)
+    return where / "transforms"
 
 
 def _in_terminal(args: list[str], cwd: Path) -> str:
