@@ -27,7 +27,7 @@ from lakekit.core.results import (
     WriteMode,
 )
 from lakekit.errors import NoLake, UsageError
-from lakekit.index import history, recorded
+from lakekit.index import history, recorded, views
 from lakekit.index.history import HistoryEntry
 from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
@@ -115,7 +115,10 @@ class Lake:
         columns: Sequence[str] | None = None,
         filter: str | pc.Expression | None = None,
     ) -> pa.Table:
-        """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default."""
+        """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default;
+        a view of lakekit's records (``_lakekit.runs``: one row per run) as it is now."""
+        if table in views.VIEWS:
+            return views.read(self._storage, table, version, as_of=as_of, columns=columns, filter=filter)
         return self._storage.read(table, self.resolve_version(table, version, as_of=as_of), columns=columns,
                                   filter=filter)
 
