@@ -66,6 +66,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    # one row per transform run that ended (committed: finished, or failed), written through the journal
+    "transform_runs": pa.schema([
+        ("transform_id", pa.string()), ("table", pa.string()), ("status", pa.string()), ("error", pa.string()),
+        ("sql", pa.string()), ("dialect", pa.string()), ("inputs", pa.string()), ("started_at", _TS),
+        ("ended_at", _TS),
+    ]),
     # one row per run read (seq >= 1) or whole run (seq 0) an erasure changed: reproduce checks against it
     "run_erasures": pa.schema([
         ("erasure_id", pa.string()), ("request_id", pa.string()), ("subject", pa.string()), ("run_id", pa.string()),
@@ -121,7 +127,8 @@ def decoded(records: Iterable[Mapping[str, Any]], empty: Mapping[str, str]) -> l
 
 
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "run_erasures": "run_id",
+                  "runs": "run_id", "run_inputs": "run_id",
+                  "transform_runs": "transform_id", "run_outputs": "run_id", "run_erasures": "run_id",
                   "audit": "subject", "feature_views": "name", "training_sets": "run_id", "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 

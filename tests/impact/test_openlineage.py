@@ -25,12 +25,14 @@ from tests.impact.openlineage_schemas import errors
 
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
-    """raw.users (v0), a transform into clean.users, a run that reads clean.users and writes
-    scored.users, a failed run, and a run still running."""
+    """raw.users (v0), a transform into clean.users, a failed transform, a run that reads
+    clean.users and writes scored.users, a failed run, and a run still running."""
     lake = lk.Lake(tmp_path / "lake")
     (tmp_path / "u.csv").write_text("user_id,country\n1,de\n2,nl\n")
     lake.ingest("raw.users", str(tmp_path / "u.csv"))
     lake.transform("clean.users", "SELECT user_id, upper(country) AS country FROM raw.users", dialect="duckdb")
+    with pytest.raises(LakekitError):
+        lake.transform("clean.bad", "SELECT user_id, nope FROM raw.users")
     with lake.start_run("scorer", params={"depth": 3}) as run:
         rows = run.read("clean.users")
         run.log_metrics({"auc": 0.9})
@@ -55,13 +57,21 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
     assert all(errors(e) == [] for e in events)
     jobs = by_job(events)
     assert {j: [e["eventType"] for e in es] for j, es in jobs.items()} == {
-        "transform clean.users": ["START", "COMPLETE"], "run scorer": ["START", "COMPLETE"],
+        "transform clean.users": ["START", "COMPLETE"], "transform clean.bad": ["START", "FAIL"],
+        "run scorer": ["START", "COMPLETE"],
         "run broken": ["START", "FAIL"], "run hanging": ["START"]}
     namespace = (Path(lake.root).resolve()).as_uri()
     assert namespace.startswith("file:///")
     assert {d["namespace"] for e in events for d in [e["job"], *e["inputs"], *e["outputs"]]} == {namespace}
     start, done = jobs["transform clean.users"]
     assert start["run"]["runId"] == done["run"]["runId"]
+    assert start["eventTime"] < done["eventTime"]  # the run's start, then its end: not twice the commit time
+    committed = lake.history("clean.users")[0].timestamp
+    assert datetime.fromisoformat(start["eventTime"]) < committed <= datetime.fromisoformat(done["eventTime"])
+    began, failed = jobs["transform clean.bad"]
+    assert began["eventTime"] <= failed["eventTime"] and failed["outputs"] == []
+    assert failed["run"]["facets"]["errorMessage"]["message"] == "SqlError"
+    assert failed["job"]["facets"]["sql"]["query"] == "SELECT user_id, nope FROM raw.users"
     assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in done["inputs"]] == [("raw.users", "0")]
     (out,) = done["outputs"]
     assert out["name"] == "clean.users" and set(out["facets"]["columnLineage"]["fields"]) == {"user_id", "country"}

@@ -1,0 +1,53 @@
+"""Each transform run recorded when it ends: when it started and ended, and how.
+
+The commit is the record of what a transform made (``_lakekit/transforms``); it cannot hold when
+the run started, nor a run that never committed. So every run that ends leaves one row in
+``_lakekit/transform_runs`` (written through the journal, :func:`lakekit.write.indexes.note`):
+``finished`` with the transform id of its commit and the input versions it read, or ``failed``
+with the type of the error (never its message: a message can quote a value). A run
+skipped as unchanged made nothing and is not recorded. A process killed mid-run leaves no row: a
+commit it made is still in ``_lakekit/transforms`` (its OpenLineage run then starts at its commit
+time), a failure it met is lost with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from lakekit.core.results import TransformResult, TransformStatus
+from lakekit.index import metadata
+from lakekit.index.provenance import new_id, now
+from lakekit.storage.delta import Storage
+from lakekit.write import indexes
+
+
+@contextlib.contextmanager
+def recorded(storage: Storage, target: str, sql: str, dialect: str) -> Iterator[Callable[[TransformResult],
+                                                                                         TransformResult]]:
+    """The block runs one transform into ``target`` and hands its result to the function it is
+    given (which returns it); the run is recorded as it ends, an error raised in the block as
+    ``failed`` (then raised again)."""
+    started = now()
+
+    def done(result: TransformResult) -> TransformResult:
+        if not result.skipped and result.transform_id is not None:
+            _note(storage, result.transform_id, "finished", None, result.inputs, started,
+                  target=target, sql=sql, dialect=dialect)
+        return result
+
+    try:
+        yield done
+    except Exception as e:
+        _note(storage, new_id(), "failed", type(e).__name__, None, started, target=target, sql=sql, dialect=dialect)
+        raise
+
+
+def _note(storage: Storage, transform_id: str, status: TransformStatus, error: str | None,
+          inputs: Mapping[str, int] | None, started: datetime, *, target: str, sql: str, dialect: str) -> None:
+    row: dict[str, Any] = {"transform_id": transform_id, "table": target, "status": status, "error": error,
+                           "sql": sql, "dialect": dialect, "inputs": dict(inputs) if inputs is not None else None,
+                           "started_at": started, "ended_at": now()}
+    indexes.note(storage, "transform_runs", metadata.rows("transform_runs", [row]))
