@@ -15,6 +15,7 @@ from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.progress import Steps
 from lakekit.core.results import (
     Explained,
     LoadResult,
@@ -316,10 +317,11 @@ class Lake:
         return _query.query(self._storage, query, dialect=dialect or self.dialect)
 
     def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str | None = None,
-                       full_refresh: bool = False) -> ProjectRun:
-        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
+                       full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
+        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency
+        order; ``progress`` is told each file's table before it runs (n of m)."""
         return _project.run_transforms(self._storage, directory, select=select, dialect=dialect or self.dialect,
-                                       catalog=self.catalog, full_refresh=full_refresh)
+                                       catalog=self.catalog, full_refresh=full_refresh, progress=progress)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
@@ -372,6 +374,9 @@ class Lake:
         tables' commits; list versions whose validation verdict was lost."""
         return _repair.repair(self._storage)
 
-    def vacuum(self, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
-        """Remove old unreferenced files, never those of a version some run read or wrote."""
-        return _vacuum.vacuum(self._storage, table, retention_hours=retention_hours, dry_run=dry_run)
+    def vacuum(self, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False,
+               progress: Steps | None = None) -> VacuumReport:
+        """Remove old unreferenced files, never those of a version some run read or wrote; ``progress``
+        counts the tables."""
+        return _vacuum.vacuum(self._storage, table, retention_hours=retention_hours, dry_run=dry_run,
+                              progress=progress)

@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperArgument
 
+from lakekit.core.progress import Steps
 from lakekit.core.results import plain
 from lakekit.errors import NoLake
 from lakekit.lake import Lake
@@ -166,6 +167,15 @@ def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, T
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True, disable=as_json(ctx) or not (out.is_terminal and err.is_terminal)) as bar:
         yield bar, bar.add_task(description, total=None)
+
+
+def counter(bar: Progress, task: TaskID, label: str) -> Steps:
+    """Counted progress (:mod:`lakekit.core.progress`) drawn on the bar of :func:`progress`:
+    ``label: what (n of m)`` and the bar filled to ``done`` of ``total``."""
+    def step(done: int, total: int, what: str) -> None:
+        shown = f"{label}: {what} ({done + 1} of {total})" if what else label
+        bar.update(task, total=total, completed=done, description=shown)
+    return step
 
 
 def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json, print_records, progress
+from lakekit.cli._common import as_json, counter, open_lake, out, print_json, print_records, progress
 from lakekit.index.metadata import decoded
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
@@ -82,8 +82,9 @@ def erase(
     """Erase the subject from every table and every old version, then verify (Art. 17)."""
     if not yes:
         typer.confirm("Erase this subject from every table and old version? This cannot be undone", abort=True)
-    with progress(ctx, "erase the subject"):
-        report = open_lake(ctx).gdpr.erase(reason=reason, **_subject(ids))
+    with progress(ctx, "erase the subject") as (bar, task):
+        report = open_lake(ctx).gdpr.erase(reason=reason, progress=counter(bar, task, "erase the subject"),
+                                           **_subject(ids))
     if as_json(ctx):
         print_json(report.asdict())
     else:

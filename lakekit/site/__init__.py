@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lakekit.core.progress import Steps
 from lakekit.lake import Lake
 from lakekit.site.pages import Site, gather
 from lakekit.site.writer import SiteReport, write
@@ -17,6 +18,7 @@ from lakekit.site.writer import SiteReport, write
 __all__ = ["Site", "SiteReport", "build", "gather", "write"]
 
 
-def build(lake: Lake, out: str | Path, *, preview: int = 0) -> SiteReport:
-    """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data masked)."""
-    return write(gather(lake, preview=preview), Path(out))
+def build(lake: Lake, out: str | Path, *, preview: int = 0, progress: Steps | None = None) -> SiteReport:
+    """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data
+    masked); ``progress`` counts the pages gathered."""
+    return write(gather(lake, preview=preview, progress=progress), Path(out))

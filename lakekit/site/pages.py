@@ -14,6 +14,7 @@ their salted hash.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
@@ -43,8 +45,9 @@ class Site:
     gdpr: Page = field(default_factory=dict)
 
 
-def gather(lake: Lake, *, preview: int = 0) -> Site:
-    """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal data masked."""
+def gather(lake: Lake, *, preview: int = 0, progress: Steps | None = None) -> Site:
+    """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal data
+    masked; ``progress`` counts the table and run pages."""
     edges = by_table(lake.lineage.edges())
     infos = [lake.run(r) for r in lake.runs().column("run_id").to_pylist()]
     stale = defaultdict(list)
@@ -54,10 +57,14 @@ def gather(lake: Lake, *, preview: int = 0) -> Site:
     reads = _reads(infos)
     with ThreadPoolExecutor(THREADS) as pool:  # delta-rs opens tables without the GIL
         names = lake.tables()
-        tables = dict(zip(names, pool.map(lambda t: table_page(lake, t, edges.get(t, _no_edges()), reads.get(t, {}),
-                                                                tags.get(t, {}), preview), names), strict=True))
-        runs = dict(zip((i.run_id for i in infos),
-                        pool.map(lambda i: run_page(lake, i, infos, stale.get(i.run_id, [])), infos), strict=True))
+        made = itertools.chain(
+            pool.map(lambda t: table_page(lake, t, edges.get(t, _no_edges()), reads.get(t, {}), tags.get(t, {}),
+                                          preview), names),
+            pool.map(lambda i: run_page(lake, i, infos, stale.get(i.run_id, [])), infos))
+        steps = counted([*names, *(f"run {i.run_id}" for i in infos)], progress)
+        pages = [page for _, page in zip(steps, made, strict=True)]  # each step told before its page is awaited
+    tables = dict(zip(names, pages[:len(names)], strict=True))
+    runs = dict(zip((i.run_id for i in infos), pages[len(names):], strict=True))
     index = {
         "lakekit": lakekit.__version__,
         "preview": preview,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lakekit.core import dag, names
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import FileRun, ProjectRun
 from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError, SqlError, UsageError
 from lakekit.storage.delta import Storage
@@ -57,13 +58,14 @@ class SqlFile:
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
                    dialect: str = query.DEFAULT_DIALECT, catalog: Catalog = NONE,
-                   full_refresh: bool = False) -> ProjectRun:
+                   full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
-    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
+    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is
+    raised. ``progress`` counts the files, each named by its table."""
     runs: list[FileRun] = []
     failures: list[ProjectFileError] = []
     broken: set[str] = set()
-    for f in planned(directory, select=select, dialect=dialect):
+    for f in counted(planned(directory, select=select, dialect=dialect), progress, lambda f: f.target):
         target = f.target
         if upstream := sorted(set(f.inputs) & broken):
             broken.add(target)
