@@ -7,8 +7,8 @@ of their recorded edges. Datasets and jobs are named in the lake's storage locat
 (``file:///srv/lake``, ``s3://bucket/lake``), so events of two lakes never collide. A transform
 starts when its run started and completes when it ended (``_lakekit/transform_runs``; a commit
 whose run was not recorded, made by a process killed at that moment or by an older lakekit, has
-both at its commit time); a failed transform, which committed nothing, starts and fails with
-the type of its error and no datasets.
+both at its commit time); a transform that failed as it ran committed nothing: it starts and
+fails with the type of its error and no datasets.
 
 :func:`emit` sends them through the ``openlineage-python`` client (``pip install lakekit[openlineage]``).
 """

@@ -4,10 +4,12 @@ The commit is the record of what a transform made (``_lakekit/transforms``); it 
 the run started, nor a run that never committed. So every run that ends leaves one row in
 ``_lakekit/transform_runs`` (written through the journal, :func:`lakekit.write.indexes.note`):
 ``finished`` with the transform id of its commit and the input versions it read, or ``failed``
-with the type of the error (never its message: a message can quote a value). A run
-skipped as unchanged made nothing and is not recorded. A process killed mid-run leaves no row: a
-commit it made is still in ``_lakekit/transforms`` (its OpenLineage run then starts at its commit
-time), a failure it met is lost with it.
+with the type of the error (never its message: a message can quote a value): rows failing a
+rejecting check, a conflict retried too often, an engine or system error. A statement refused
+as given (:data:`REFUSED`: bad SQL, an unknown table or column, a bad option) never ran: it
+leaves the lake as it was, no row. A run skipped as unchanged made nothing and is not recorded.
+A process killed mid-run leaves no row: a commit it made is still in ``_lakekit/transforms`` (its
+OpenLineage run then starts at its commit time), a failure it met is lost with it.
 """
 
 from __future__ import annotations
@@ -18,18 +20,22 @@ from datetime import datetime
 from typing import Any
 
 from lakekit.core.results import TransformResult, TransformStatus
+from lakekit.errors import NotFound, SqlError, UsageError
 from lakekit.index import metadata
 from lakekit.index.provenance import new_id, now
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes
+
+REFUSED: tuple[type[Exception], ...] = (UsageError, NotFound, SqlError)
+"""The errors of a statement refused as given, before it ran: not a failed run."""
 
 
 @contextlib.contextmanager
 def recorded(storage: Storage, target: str, sql: str, dialect: str) -> Iterator[Callable[[TransformResult],
                                                                                          TransformResult]]:
     """The block runs one transform into ``target`` and hands its result to the function it is
-    given (which returns it); the run is recorded as it ends, an error raised in the block as
-    ``failed`` (then raised again)."""
+    given (which returns it); the run is recorded as it ends, an error raised in the block (but
+    a refusal, :data:`REFUSED`) as ``failed``, then raised again."""
     started = now()
 
     def done(result: TransformResult) -> TransformResult:
@@ -40,6 +46,8 @@ def recorded(storage: Storage, target: str, sql: str, dialect: str) -> Iterator[
 
     try:
         yield done
+    except REFUSED:
+        raise
     except Exception as e:
         _note(storage, new_id(), "failed", type(e).__name__, None, started, target=target, sql=sql, dialect=dialect)
         raise

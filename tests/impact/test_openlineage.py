@@ -13,14 +13,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import pandera.polars as pa_polars
 import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
 import lakekit as lk
 from lakekit.cli import app
-from lakekit.errors import LakekitError
+from lakekit.errors import FailedChecks, LakekitError, SqlError
 from tests.impact.openlineage_schemas import errors
+
+
+class Unknown(pa_polars.DataFrameModel):
+    """No country is known: every row fails."""
+
+    user_id: int
+    country: str = pa_polars.Field(isin=["xx"])
 
 
 @pytest.fixture
@@ -31,8 +39,10 @@ def lake(tmp_path: Path) -> lk.Lake:
     (tmp_path / "u.csv").write_text("user_id,country\n1,de\n2,nl\n")
     lake.ingest("raw.users", str(tmp_path / "u.csv"))
     lake.transform("clean.users", "SELECT user_id, upper(country) AS country FROM raw.users", dialect="duckdb")
-    with pytest.raises(LakekitError):
-        lake.transform("clean.bad", "SELECT user_id, nope FROM raw.users")
+    with pytest.raises(FailedChecks):  # it ran: its rows failed a rejecting check
+        lake.transform("clean.bad", "SELECT user_id, country FROM raw.users", schema=Unknown, on_invalid="fail")
+    with pytest.raises(SqlError):  # refused as written: it never ran, no events
+        lake.transform("clean.typo", "SELECT user_id, nope FROM raw.users")
     with lake.start_run("scorer", params={"depth": 3}) as run:
         rows = run.read("clean.users")
         run.log_metrics({"auc": 0.9})
@@ -70,8 +80,8 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
     assert datetime.fromisoformat(start["eventTime"]) < committed <= datetime.fromisoformat(done["eventTime"])
     began, failed = jobs["transform clean.bad"]
     assert began["eventTime"] <= failed["eventTime"] and failed["outputs"] == []
-    assert failed["run"]["facets"]["errorMessage"]["message"] == "SqlError"
-    assert failed["job"]["facets"]["sql"]["query"] == "SELECT user_id, nope FROM raw.users"
+    assert failed["run"]["facets"]["errorMessage"]["message"] == "FailedChecks"
+    assert failed["job"]["facets"]["sql"]["query"] == "SELECT user_id, country FROM raw.users"
     assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in done["inputs"]] == [("raw.users", "0")]
     (out,) = done["outputs"]
     assert out["name"] == "clean.users" and set(out["facets"]["columnLineage"]["fields"]) == {"user_id", "country"}
