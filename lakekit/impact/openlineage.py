@@ -8,7 +8,7 @@ of their recorded edges. Datasets and jobs are named in the lake's storage locat
 starts when its run started and completes when it ended (``_lakekit/transform_runs``; a commit
 whose run was not recorded, made by a process killed at that moment or by an older lakekit, has
 both at its commit time); a transform that failed as it ran committed nothing: it starts and
-fails with the type of its error and no datasets.
+fails with the type of its error, its pinned inputs and no outputs.
 
 :func:`emit` sends them through the ``openlineage-python`` client (``pip install lakekit[openlineage]``).
 """
@@ -98,7 +98,8 @@ def _transform(row: Mapping[str, Any], ran: Mapping[str, Any] | None, edges: Seq
 
 def _failed(ran: Mapping[str, Any], ns: str) -> list[Event]:
     error = _facet("errorMessage", message=ran["error"], programmingLanguage="sql")
-    return _transform_run(ran, ran["started_at"], ran["ended_at"], "FAIL", {"errorMessage": error}, [], [], ns)
+    inputs = _datasets(ns, json.loads(ran["inputs"] or "{}").items())
+    return _transform_run(ran, ran["started_at"], ran["ended_at"], "FAIL", {"errorMessage": error}, inputs, [], ns)
 
 
 def _transform_run(row: Mapping[str, Any], started: datetime, ended: datetime, end: str, facets: Mapping[str, Any],

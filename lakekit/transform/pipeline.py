@@ -128,13 +128,14 @@ def _prepared(storage: Storage, target: str, sql: str,
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
     """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``; the run
     is recorded as it ends, with its start, or as failed (:mod:`lakekit.transform.attempts`)."""
-    with attempts.recorded(storage, target, sql, options.dialect) as done:
-        return done(_transform(storage, target, sql, options))
+    with attempts.recorded(storage, target, sql, options.dialect) as underway:
+        return underway.done(_transform(storage, target, sql, options, underway))
 
 
-def _transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
+def _transform(storage: Storage, target: str, sql: str, options: TransformOptions,
+               underway: attempts.Attempt) -> TransformResult:
     stmt, mode, keys, prepared = _prepared(storage, target, sql, options)
-    inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
+    inputs = underway.inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     schemas = input_schemas(storage, inputs)

@@ -80,6 +80,7 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
     assert datetime.fromisoformat(start["eventTime"]) < committed <= datetime.fromisoformat(done["eventTime"])
     began, failed = jobs["transform clean.bad"]
     assert began["eventTime"] <= failed["eventTime"] and failed["outputs"] == []
+    assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in failed["inputs"]] == [("raw.users", "0")]
     assert failed["run"]["facets"]["errorMessage"]["message"] == "FailedChecks"
     assert failed["job"]["facets"]["sql"]["query"] == "SELECT user_id, country FROM raw.users"
     assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in done["inputs"]] == [("raw.users", "0")]
