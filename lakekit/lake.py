@@ -15,6 +15,7 @@ from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
 from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.progress import Steps
 from lakekit.core.results import (
     Explained,
     LoadResult,
@@ -27,7 +28,7 @@ from lakekit.core.results import (
     WriteMode,
 )
 from lakekit.errors import NoLake, UsageError
-from lakekit.index import history, recorded, state
+from lakekit.index import history, recorded, state, views
 from lakekit.index.history import HistoryEntry
 from lakekit.maintenance import repair as _repair
 from lakekit.maintenance import vacuum as _vacuum
@@ -62,11 +63,13 @@ class Lake:
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: catalog.Source = None, create: bool = True,
-                 feature_views: Sequence[_features.FeatureView] = ()) -> None:
+                 feature_views: Sequence[_features.FeatureView] = (),
+                 dialect: str = _query.DEFAULT_DIALECT) -> None:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records);
-        ``feature_views`` are declared views (also read from the lake's registry)."""
+        ``feature_views`` are declared views (also read from the lake's registry); ``dialect`` is the
+        SQL dialect of :meth:`sql`, :meth:`transform` and :meth:`run_transforms` when they are given none."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:
@@ -74,6 +77,7 @@ class Lake:
             self._storage.make()
         migrate.ensure(self._storage)
         self.root = str(root)
+        self.dialect = dialect
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
@@ -117,7 +121,10 @@ class Lake:
         columns: Sequence[str] | None = None,
         filter: str | pc.Expression | None = None,
     ) -> pa.Table:
-        """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default."""
+        """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default;
+        a view of lakekit's records (``_lakekit.runs``: one row per run) as it is now."""
+        if table in views.VIEWS:
+            return views.read(self._storage, table, version, as_of=as_of, columns=columns, filter=filter)
         return self._storage.read(table, self.resolve_version(table, version, as_of=as_of), columns=columns,
                                   filter=filter)
 
@@ -235,7 +242,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -252,7 +259,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -268,7 +275,7 @@ class Lake:
         target: str,
         sql: str,
         *,
-        dialect: str = "snowflake",
+        dialect: str | None = None,
         mode: WriteMode = "overwrite",
         versions: Mapping[str, int] | None = None,
         keys: Sequence[str] | None = None,
@@ -287,9 +294,10 @@ class Lake:
         ``keys`` (falling back to a full refresh when that would not be exact). ``explain``
         runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs.
         """
-        options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
-                                              schema=schema, catalog=self.catalog, on_invalid=on_invalid,
-                                              incremental=incremental, full_refresh=full_refresh)
+        options = _transform.TransformOptions(dialect=dialect or self.dialect, mode=mode, keys=tuple(keys or ()),
+                                              versions=versions, schema=schema, catalog=self.catalog,
+                                              on_invalid=on_invalid, incremental=incremental,
+                                              full_refresh=full_refresh)
         if explain:
             return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
@@ -310,14 +318,15 @@ class Lake:
         """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed);
         ``explain`` runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs."""
         if explain:
-            return _query.explain(self._storage, query, dialect=dialect)
-        return _query.query(self._storage, query, dialect=dialect)
+            return _query.explain(self._storage, query, dialect=dialect or self.dialect)
+        return _query.query(self._storage, query, dialect=dialect or self.dialect)
 
-    def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str = "snowflake",
-                       full_refresh: bool = False) -> ProjectRun:
-        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
-        return _project.run_transforms(self._storage, directory, select=select, dialect=dialect,
-                                       catalog=self.catalog, full_refresh=full_refresh)
+    def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str | None = None,
+                       full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
+        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency
+        order; ``progress`` is told each file's table before it runs (n of m)."""
+        return _project.run_transforms(self._storage, directory, select=select, dialect=dialect or self.dialect,
+                                       catalog=self.catalog, full_refresh=full_refresh, progress=progress)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:
@@ -370,6 +379,9 @@ class Lake:
         tables' commits; list versions whose validation verdict was lost."""
         return _repair.repair(self._storage)
 
-    def vacuum(self, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False) -> VacuumReport:
-        """Remove old unreferenced files, never those of a version some run read or wrote."""
-        return _vacuum.vacuum(self._storage, table, retention_hours=retention_hours, dry_run=dry_run)
+    def vacuum(self, table: str | None = None, *, retention_hours: int = 168, dry_run: bool = False,
+               progress: Steps | None = None) -> VacuumReport:
+        """Remove old unreferenced files, never those of a version some run read or wrote; ``progress``
+        counts the tables."""
+        return _vacuum.vacuum(self._storage, table, retention_hours=retention_hours, dry_run=dry_run,
+                              progress=progress)

@@ -76,7 +76,7 @@ class Project:
         """The project's lake (or ``lake``), governed by its schemas; a missing root is
         :class:`~lakekit.errors.NoLake` unless ``create``."""
         return Lake(self.root(lake), self.storage_options(), schemas=self.schemas, create=create,
-                    feature_views=self.features)
+                    feature_views=self.features, dialect=self.dialect)
 
 
 def _text(config: Path, data: Mapping[str, Any], key: str) -> str | None:

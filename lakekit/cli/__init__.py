@@ -1,7 +1,8 @@
 """The ``lakekit`` command line: one command group per concept, one error boundary.
 
 Known lakekit errors, and files the system would not read or write, become one line on stderr
-and exit code 1; usage errors exit 2 (click's own); under ``--json`` either is the document
+and exit code 1; usage errors (an unknown option, a missing argument) one line too, naming the
+help to read, and exit 2 (click's own code); under ``--json`` either is the document
 ``{"error": {"type": ..., "message": ...}}``. ``--debug`` (or ``LAKEKIT_DEBUG=1``) lets the
 traceback through instead. The boundary sits in the root group's ``invoke``, so it holds
 in-process too (``CliRunner().invoke(app, [...])``). The root group also gives every command
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -24,6 +25,8 @@ from lakekit.errors import LakekitError
 
 _USAGE: type[Exception] = typer.BadParameter.__bases__[0]
 """click's ``UsageError``, from whichever click typer uses (recent typers vendor their own)."""
+_HELP: type[Exception] = sys.modules[_USAGE.__module__].NoArgsIsHelpError
+"""The usage error of a group called without a command: its help, shown as click shows it."""
 
 
 class _ErrorBoundary(TyperGroup):
@@ -38,14 +41,26 @@ class _ErrorBoundary(TyperGroup):
         self.json_asked = "--json" in given[:given.index("--")] if "--" in given else "--json" in given
         return super().main(args, *rest, **kwargs)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _USAGE as e:  # an option of the root's own
+            self._usage(e)
+
+    def _usage(self, e: Exception) -> NoReturn:
+        """A usage error as one line (``--json`` may not be parsed yet: the arguments say)."""
+        if isinstance(e, _HELP):
+            raise e
+        where = getattr(e, "ctx", None)
+        hint = f" (try: {where.command_path} --help)" if where is not None else ""
+        print_error(self.json_asked, "UsageError", e.format_message().rstrip(".") + hint)  # type: ignore[attr-defined]
+        raise typer.Exit(ExitCode.USAGE) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except _USAGE as e:  # a value that does not parse can come before --json is read: ask the arguments
-            if not (option(ctx, "json") or self.json_asked):
-                raise
-            print_error(True, "UsageError", e.format_message())  # type: ignore[attr-defined]
-            raise typer.Exit(ExitCode.USAGE) from None
+        except _USAGE as e:
+            self._usage(e)
         except (LakekitError, OSError) as e:
             if option(ctx, "debug") or os.environ.get("LAKEKIT_DEBUG") == "1":
                 raise

@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperArgument
 
+from lakekit.core.progress import Steps
 from lakekit.core.results import plain
 from lakekit.errors import NoLake
 from lakekit.lake import Lake
@@ -158,13 +159,6 @@ def print_error(json_out: bool, kind: str, message: str) -> None:
         err.print(f"error: {message}", markup=False, highlight=False)
 
 
-def objects(records: Iterable[Mapping[str, Any]], *columns: str) -> list[dict[str, Any]]:
-    """Rows of one of lakekit's own tables with the ``columns`` that hold JSON text as the
-    objects that text spells (a null as ``None``)."""
-    return [{k: json.loads(v) if k in columns and isinstance(v, str) else v for k, v in r.items()}
-            for r in records]
-
-
 @contextlib.contextmanager
 def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, TaskID]]:
     """A progress bar on stderr while the block runs: its elapsed time and a bar the block may
@@ -173,6 +167,15 @@ def progress(ctx: typer.Context, description: str) -> Iterator[tuple[Progress, T
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True, disable=as_json(ctx) or not (out.is_terminal and err.is_terminal)) as bar:
         yield bar, bar.add_task(description, total=None)
+
+
+def counter(bar: Progress, task: TaskID, label: str) -> Steps:
+    """Counted progress (:mod:`lakekit.core.progress`) drawn on the bar of :func:`progress`:
+    ``label: what (n of m)`` and the bar filled to ``done`` of ``total``."""
+    def step(done: int, total: int, what: str) -> None:
+        shown = f"{label}: {what} ({done + 1} of {total})" if what else label
+        bar.update(task, total=total, completed=done, description=shown)
+    return step
 
 
 def first_rows(table: pa.Table, limit: int) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json
+from lakekit.cli._common import as_json, counter, open_lake, out, print_json, progress
 from lakekit.site import HOPS, Rebuilder
 from lakekit.site import build as build_site
 from lakekit.site import serve as _serve
@@ -27,7 +27,9 @@ HopsOpt = Annotated[int, typer.Option("--hops", min=1, help="How far each column
 def build(ctx: typer.Context, out_dir: OutOpt = Path("lakekit-docs"), preview: PreviewOpt = 0,
           hops: HopsOpt = HOPS) -> None:
     """Write the site; open index.html from the folder, no server needed."""
-    report = build_site(open_lake(ctx), out_dir, preview=preview, hops=hops)
+    with progress(ctx, f"build the site in {out_dir}") as (bar, task):
+        report = build_site(open_lake(ctx), out_dir, preview=preview, hops=hops,
+                            progress=counter(bar, task, f"build the site in {out_dir}"))
     if as_json(ctx):
         print_json(report.asdict())
         return

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lakekit.cli._common import as_json, objects, open_lake, out, print_json, print_records, progress
+from lakekit.cli._common import as_json, counter, open_lake, out, print_json, print_records, progress
+from lakekit.index.metadata import decoded
 
 app = typer.Typer(help="GDPR: find, export, erase a data subject; verify an erasure; the audit trail.",
                   no_args_is_help=True)
@@ -81,8 +82,9 @@ def erase(
     """Erase the subject from every table and every old version, then verify (Art. 17)."""
     if not yes:
         typer.confirm("Erase this subject from every table and old version? This cannot be undone", abort=True)
-    with progress(ctx, "erase the subject"):
-        report = open_lake(ctx).gdpr.erase(reason=reason, **_subject(ids))
+    with progress(ctx, "erase the subject") as (bar, task):
+        report = open_lake(ctx).gdpr.erase(reason=reason, progress=counter(bar, task, "erase the subject"),
+                                           **_subject(ids))
     if as_json(ctx):
         print_json(report.asdict())
     else:
@@ -123,7 +125,7 @@ def verify(ctx: typer.Context, ids: SubjectArg) -> None:
 def audit(ctx: typer.Context,
           ids: Annotated[list[str] | None, typer.Argument(help="KIND=VALUE: only this subject.")] = None) -> None:
     """The audit trail of GDPR requests (who, when, why, which subject hash, what changed)."""
-    rows = objects(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), "details")
+    rows = decoded(open_lake(ctx).gdpr.audit(**_subject(ids or [])).to_pylist(), {"details": "null"})
     if as_json(ctx):
         print_json(rows)
         return

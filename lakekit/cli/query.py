@@ -9,7 +9,6 @@ import typer
 
 from lakekit.cli._common import as_json, first_rows, open_lake, print_json, print_records
 from lakekit.cli.transforms import ExplainOpt, show_explained
-from lakekit.project import Project
 
 
 def register(app: typer.Typer) -> None:
@@ -27,10 +26,9 @@ def sql(
 ) -> None:
     """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
     if explain:
-        show_explained(open_lake(ctx).sql(query, dialect=dialect or Project.load().dialect, explain=True),
-                       as_json(ctx))
+        show_explained(open_lake(ctx).sql(query, dialect=dialect, explain=True), as_json(ctx))
         return
-    result: pa.Table = open_lake(ctx).sql(query, dialect=dialect or Project.load().dialect)
+    result: pa.Table = open_lake(ctx).sql(query, dialect=dialect)
     head = first_rows(result, limit)
     if as_json(ctx):
         print_json(head)

@@ -11,6 +11,7 @@ import typer
 from lakekit.cli._common import (
     CreateOpt,
     as_json,
+    counter,
     first_rows,
     key_value,
     open_lake,
@@ -227,8 +228,10 @@ def vacuum(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files only.")] = False,
 ) -> None:
     """Remove old unreferenced files, keeping every version a run read or wrote."""
-    with progress(ctx, f"vacuum {table or 'every table'}"):
-        report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    label = f"vacuum {table or 'every table'}"
+    with progress(ctx, label) as (bar, task):
+        report = open_lake(ctx).vacuum(table, retention_hours=retention_hours, dry_run=dry_run,
+                                       progress=counter(bar, task, label))
     if as_json(ctx):
         print_json(report.asdict())
         return

@@ -14,7 +14,6 @@ from lakekit.cli._common import (
     as_json,
     first_rows,
     key_value,
-    objects,
     open_lake,
     option,
     out,
@@ -23,6 +22,7 @@ from lakekit.cli._common import (
     progress,
 )
 from lakekit.errors import UsageError
+from lakekit.index.metadata import decoded
 from lakekit.sources.formats import Format
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
@@ -153,8 +153,7 @@ def loads(
     table: Annotated[str, typer.Argument(help="Table, namespace.name.")],
 ) -> None:
     """Loads of TABLE: load id, version, files with fingerprints, provenance metadata."""
-    records = [{**r, "files": r["files"] or [], "metadata": r["metadata"] or {}}
-               for r in objects(open_lake(ctx).loads(table).to_pylist(), "files", "metadata")]
+    records = decoded(open_lake(ctx).loads(table).to_pylist(), {"files": "[]", "metadata": "{}"})
     if as_json(ctx):
         print_json(records)
         return

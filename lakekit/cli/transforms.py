@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from lakekit.cli._common import CreateOpt, as_json, open_lake, out, print_json, print_records, progress
+from lakekit.cli._common import CreateOpt, as_json, counter, open_lake, out, print_json, print_records, progress
 from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
@@ -63,7 +63,7 @@ def transform(
     sql = file.read_text()
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
-    dialect = dialect or settings.get("dialect") or Project.load().dialect
+    dialect = dialect or settings.get("dialect")  # else the lake's: lakekit.toml's
     lake = open_lake(ctx, create=create)
     if explain:
         show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
@@ -108,9 +108,10 @@ def run_transforms(
     if folder is None:
         raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
     try:
-        with progress(ctx, f"transforms in {folder}"):
+        with progress(ctx, f"transforms in {folder}") as (bar, task):
             result = open_lake(ctx, create=create).run_transforms(
-                folder, select=select, dialect=dialect or project.dialect, full_refresh=full_refresh)
+                folder, select=select, dialect=dialect, full_refresh=full_refresh,
+                progress=counter(bar, task, f"transforms in {folder}"))
     except ProjectFailed as failed:
         _show(failed.result, as_json(ctx))
         raise

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, first_rows, objects, open_lake, out, print_json, print_records
+from lakekit.cli._common import as_json, first_rows, open_lake, out, print_json, print_records
 from lakekit.errors import LakekitError
+from lakekit.index.metadata import decoded
 
 TableArg = Annotated[str, typer.Argument(help="Table, namespace.name.")]
 
@@ -49,7 +50,7 @@ def quarantine(
 ) -> None:
     """Rows written to TABLE (by loads, transforms, runs) that failed its schema, with the checks they failed."""
     rows = open_lake(ctx).quarantine(table)
-    head = objects(first_rows(rows, limit), "_errors")
+    head = decoded(first_rows(rows, limit), {"_errors": "null"})
     if as_json(ctx):
         print_json(head)
         return

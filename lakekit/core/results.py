@@ -31,6 +31,8 @@ failed checks that reject; written without a schema; written with one but its ve
 (a crash between the commit and the verdict's row: ``lake.validate`` redoes it)."""
 RunStatus = Literal["running", "finished", "failed"]
 """A run's life: ``running`` → ``finished``, or ``failed`` when its block raised."""
+TransformStatus = Literal["finished", "failed"]
+"""How a transform run ended: ``finished`` (committed) or ``failed`` (nothing committed)."""
 AuditAction = Literal["find", "export", "erase", "verify"]
 """The GDPR request an audit row belongs to."""
 AuditStatus = Literal["started", "finished"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakekit import runs
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.gdpr import artifacts, commits, derived, journal, redaction, subjects, tags, trail
@@ -71,7 +72,8 @@ def _reason_names(reason: str, known: Mapping[str, Any]) -> bool:
     return any(str(v) in reason for values in known.values() for v in values if len(str(v)) >= 3)
 
 
-def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Catalog) -> ErasureReport:
+def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Catalog, *,
+          progress: Steps | None = None) -> ErasureReport:
     """Remove the subject from every place and version, with proof; see the module's docstring."""
     if not reason.strip():
         raise UsageError("an erasure needs a reason (a ticket or request reference)")
@@ -102,7 +104,7 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Cata
         journal.save(storage, request_id, state)
         runs_used, seen, residue = set(state["runs"]), commits.Seen(), []
         for _ in range(PASSES):
-            logs, changed = _erase_all(storage, found, request_id, state, seen)
+            logs, changed = _erase_all(storage, found, request_id, state, seen, progress)
             state.setdefault("logs", [])
             state["logs"] = sorted(set(state["logs"]) | set(logs))
             journal.save(storage, request_id, state)
@@ -137,12 +139,12 @@ def _order(found: Search) -> list[str]:
 
 
 def _erase_all(storage: Storage, found: Search, request_id: str, state: dict[str, Any],
-               seen: commits.Seen) -> tuple[list[str], bool]:
+               seen: commits.Seen, progress: Steps | None) -> tuple[list[str], bool]:
     """One pass: every place holding the subject, the logs spelling them, the artifacts.
     Returns the tables whose log alone was rewritten, and whether anything changed."""
     state.setdefault("pending", {})
     changed = False
-    for key in _order(found):
+    for key in counted(_order(found), progress):
         def before(planned: TableErasure, key: str = key) -> None:
             state["pending"][key] = planned.asdict()
             journal.save(storage, request_id, state)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from lakekit.core.progress import Steps
 from lakekit.core.results import Result
 from lakekit.gdpr import commits, derived, erasure, export, proof, subjects, tags, trail
 from lakekit.gdpr.erasure import ErasureReport
@@ -81,9 +82,10 @@ class Gdpr:
         used it, JSON-ready (Art. 15 access); written to the file ``to`` when given."""
         return export.export(self._storage, identifiers, self._catalog, to)
 
-    def erase(self, *, reason: str, **identifiers: Any) -> ErasureReport:
-        """Erase the subject everywhere, every version rewritten without them, and prove it (Art. 17)."""
-        return erasure.erase(self._storage, identifiers, reason, self._catalog)
+    def erase(self, *, reason: str, progress: Steps | None = None, **identifiers: Any) -> ErasureReport:
+        """Erase the subject everywhere, every version rewritten without them, and prove it (Art. 17);
+        ``progress`` counts the places rewritten (tables, lakekit's own), pass by pass."""
+        return erasure.erase(self._storage, identifiers, reason, self._catalog, progress=progress)
 
     def verify(self, **identifiers: Any) -> Verification:
         """Decode every file under the root and search it for the subject (the proof of an erasure)."""

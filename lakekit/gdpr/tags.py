@@ -43,7 +43,7 @@ Match = Literal["exact", "folded", "text"]
 """How a column is compared with an identifier: equal; equal ignoring case and surrounding
 spaces; mentioned anywhere in the text (:mod:`lakekit.gdpr.needles`)."""
 
-INDEX_TEXT = {"transforms": ("sql", "source", "job"), "run_inputs": ("filter",),
+INDEX_TEXT = {"transforms": ("sql", "source", "job"), "transform_runs": ("sql",), "run_inputs": ("filter",),
               "runs": ("params", "metrics", "tags", "command", "artifacts"),
               "loads": ("files", "metadata", "job")}
 """lakekit's own tables and their columns of free text (JSON or SQL) that can spell an identifier."""

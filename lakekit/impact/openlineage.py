@@ -4,8 +4,11 @@ Each recorded transform and each model run is one OpenLineage run: a ``START`` e
 ``COMPLETE`` or ``FAIL`` (a run still running has only its ``START``). Inputs are the table
 versions read (``version`` facet), outputs the versions written, with the ``columnLineage`` facet
 of their recorded edges. Datasets and jobs are named in the lake's storage location
-(``file:///srv/lake``, ``s3://bucket/lake``), so events of two lakes never collide. A transform's
-start is not recorded: both its events carry its commit time.
+(``file:///srv/lake``, ``s3://bucket/lake``), so events of two lakes never collide. A transform
+starts when its run started and completes when it ended (``_lakekit/transform_runs``; a commit
+whose run was not recorded, made by a process killed at that moment or by an older lakekit, has
+both at its commit time); a transform that failed as it ran committed nothing: it starts and
+fails with the type of its error, its pinned inputs and no outputs.
 
 :func:`emit` sends them through the ``openlineage-python`` client (``pip install lakekit[openlineage]``).
 """
@@ -60,6 +63,8 @@ def events(storage: Storage, *, since: datetime | None = None, transforms: Colle
     ns = namespace(storage)
     made = [r for r in metadata.read(storage, "transforms").to_pylist()
             if transforms is None or r["transform_id"] in transforms]
+    ran = {r["transform_id"]: r for r in metadata.read(storage, "transform_runs").to_pylist()
+           if transforms is None or r["transform_id"] in transforms}
     states = [r for r in views.runs(storage).to_pylist() if run_ids is None or r["run_id"] in run_ids]
     reads, written = _by_run(storage, "run_inputs"), _by_run(storage, "run_outputs")
     edges: dict[str, list[ColumnEdge]] = {}
@@ -67,7 +72,8 @@ def events(storage: Storage, *, since: datetime | None = None, transforms: Colle
                                                   for o in written.get(s["run_id"], [])}
     for e in recorded_edges(storage, wanted):
         edges.setdefault(e.transform_id, []).append(e.edge)
-    found = [e for r in made for e in _transform(r, edges.get(r["transform_id"], []), ns)]
+    found = [e for r in made for e in _transform(r, ran.get(r["transform_id"]), edges.get(r["transform_id"], []), ns)]
+    found += [e for r in ran.values() if r["status"] == "failed" for e in _failed(r, ns)]
     found += [e for s in states for e in _run(s, reads.get(s["run_id"], []), written.get(s["run_id"], []), edges, ns)]
     kept = [e for e in found if since is None or datetime.fromisoformat(e["eventTime"]) >= since]
     return sorted(kept, key=lambda e: (e["eventTime"], e["eventType"] != "START", e["run"]["runId"]))
@@ -81,14 +87,29 @@ def _by_run(storage: Storage, name: str) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _transform(row: Mapping[str, Any], edges: Sequence[ColumnEdge], ns: str) -> list[Event]:
-    at = row["committed_at"].isoformat()
-    job = _job(ns, f"transform {row['table']}", "TRANSFORM", {"query": row["sql"], "dialect": row["dialect"]})
+def _transform(row: Mapping[str, Any], ran: Mapping[str, Any] | None, edges: Sequence[ColumnEdge],
+               ns: str) -> list[Event]:
+    start, end = ((ran["started_at"], ran["ended_at"]) if ran is not None else
+                  (row["committed_at"], row["committed_at"]))
     inputs = _datasets(ns, json.loads(row["inputs"] or "{}").items())
     outputs = _datasets(ns, [(row["table"], row["version"])], edges)
+    return _transform_run(row, start, end, "COMPLETE", {}, inputs, outputs, ns)
+
+
+def _failed(ran: Mapping[str, Any], ns: str) -> list[Event]:
+    error = _facet("errorMessage", message=ran["error"], programmingLanguage="sql")
+    inputs = _datasets(ns, json.loads(ran["inputs"] or "{}").items())
+    return _transform_run(ran, ran["started_at"], ran["ended_at"], "FAIL", {"errorMessage": error}, inputs, [], ns)
+
+
+def _transform_run(row: Mapping[str, Any], started: datetime, ended: datetime, end: str, facets: Mapping[str, Any],
+                   inputs: list[Event], outputs: list[Event], ns: str) -> list[Event]:
+    """The START and the ``end`` event of one transform run (``row`` of either transforms index)."""
+    start, stop = started.isoformat(), ended.isoformat()
+    job = _job(ns, f"transform {row['table']}", "TRANSFORM", {"query": row["sql"], "dialect": row["dialect"]})
     run = {"runId": _uuid(f"transform:{row['transform_id']}"),
-           "facets": {"nominalTime": _facet("nominalTime", nominalStartTime=at, nominalEndTime=at)}}
-    return [_event("START", at, run, job, inputs, []), _event("COMPLETE", at, run, job, inputs, outputs)]
+           "facets": {"nominalTime": _facet("nominalTime", nominalStartTime=start, nominalEndTime=stop), **facets}}
+    return [_event("START", start, run, job, inputs, []), _event(end, stop, run, job, inputs, outputs)]
 
 
 def _run(state: Mapping[str, Any], reads: Sequence[Mapping[str, Any]], written: Sequence[Mapping[str, Any]],

@@ -26,8 +26,8 @@ from lakekit.index.formats import readable
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 FOLDER = f"{META_NAMESPACE}/journal"
-NAMES = ("runs", "run_inputs")
-"""The index tables written through a journal: those every model run writes to."""
+NAMES = ("runs", "run_inputs", "transform_runs")
+"""The index tables written through a journal: those every model run and every transform writes to."""
 GRACE = timedelta(seconds=10)
 """How old an entry must be before a fold takes it: far longer than writing one takes."""
 SUFFIX = ".arrow"

@@ -11,7 +11,7 @@ names them (:mod:`lakekit.index.recorded`). Rows are checked against their pande
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -66,6 +66,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("output_id", pa.string()), ("run_id", pa.string()), ("table", pa.string()), ("version", pa.int64()),
         ("mode", pa.string()), ("rows", pa.int64()), ("inputs", pa.string()), ("written_at", _TS),
     ]),
+    # one row per transform run that ended (committed: finished, or failed), written through the journal
+    "transform_runs": pa.schema([
+        ("transform_id", pa.string()), ("table", pa.string()), ("status", pa.string()), ("error", pa.string()),
+        ("sql", pa.string()), ("dialect", pa.string()), ("inputs", pa.string()), ("started_at", _TS),
+        ("ended_at", _TS),
+    ]),
     # one row per run read (seq >= 1) or whole run (seq 0) an erasure changed: reproduce checks against it
     "run_erasures": pa.schema([
         ("erasure_id", pa.string()), ("request_id", pa.string()), ("subject", pa.string()), ("run_id", pa.string()),
@@ -108,8 +114,21 @@ def _json(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
 
 
+def decoded(records: Iterable[Mapping[str, Any]], empty: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows of lakekit's own tables with their JSON-text columns (the keys of ``empty``) as the
+    objects the text spells; a null as the JSON text ``empty`` gives for its column (``"null"``,
+    ``"{}"``, ``"[]"``): the reverse of :func:`rows`.
+
+    >>> decoded([{"id": 1, "params": '{"lr": 0.1}', "tags": None}], {"params": "{}", "tags": "{}"})
+    [{'id': 1, 'params': {'lr': 0.1}, 'tags': {}}]
+    """
+    return [{k: json.loads(v if v is not None else empty[k]) if k in empty else v for k, v in r.items()}
+            for r in records]
+
+
 LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table", "lineage": "transform_id",
-                  "runs": "run_id", "run_inputs": "run_id", "run_outputs": "run_id", "run_erasures": "run_id",
+                  "runs": "run_id", "run_inputs": "run_id",
+                  "transform_runs": "transform_id", "run_outputs": "run_id", "run_erasures": "run_id",
                   "audit": "subject", "feature_views": "name", "training_sets": "run_id", "schemas": "table"}
 """The column each index table is looked up by: the only one with file statistics."""
 

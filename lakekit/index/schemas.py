@@ -13,7 +13,15 @@ import pandera.polars as pa
 import polars as pl
 
 from lakekit.core import names
-from lakekit.core.results import AuditAction, AuditStatus, EdgeKind, EdgeSubtype, RunStatus, WriteMode
+from lakekit.core.results import (
+    AuditAction,
+    AuditStatus,
+    EdgeKind,
+    EdgeSubtype,
+    RunStatus,
+    TransformStatus,
+    WriteMode,
+)
 
 JSON_LIST = r"^\[.*\]$"
 JSON_OBJECT = r"^\{.*\}$"
@@ -181,6 +189,24 @@ class Transforms(pa.DataFrameModel):
 
     class Config:
         name = "_lakekit.transforms"
+        strict = True
+
+
+class TransformRuns(pa.DataFrameModel):
+    """One row per transform run that ended: committed (``finished``) or ``failed``, with its start."""
+
+    transform_id: str = pa.Field(unique=True, str_length={"min_value": 1})
+    table: str = pa.Field(str_matches=TABLE)
+    status: str = pa.Field(isin=_names(TransformStatus))
+    error: str = pa.Field(nullable=True)  # the exception type of a failure, never its message
+    sql: str
+    dialect: str = pa.Field(str_length={"min_value": 1})
+    inputs: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)  # {table: version}; null: not pinned yet
+    started_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+    ended_at: pl.Datetime(time_unit="us", time_zone="UTC")  # type: ignore[valid-type]
+
+    class Config:
+        name = "_lakekit.transform_runs"
         strict = True
 
 

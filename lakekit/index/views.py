@@ -1,5 +1,5 @@
 """Views of lakekit's own records that fold its event logs, one row per thing: the names a query
-(``lake.sql``, ``lakekit sql``) reads them by.
+(``lake.sql``, ``lakekit sql``) and a read (``lake.read``, ``lakekit show``) name them by.
 
 ``_lakekit/runs`` and ``_lakekit/audit`` keep one row per *change* (a run's start, metrics and end;
 a request's start and finish), so a ``GROUP BY`` over them counts a run several times. In queries,
@@ -13,13 +13,18 @@ versions, and a transform, which pins every input's version, reads the stored ta
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
+from lakekit.errors import UsageError
 from lakekit.index import metadata
 from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.scan import select_rows
 
 
 def fold_runs(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -79,3 +84,17 @@ VIEWS: dict[str, tuple[pa.Schema, Callable[[Storage], pa.Table]]] = {
     f"{META_NAMESPACE}.requests": (REQUESTS, requests),
 }
 """Name in a query → (its schema, how its rows are read)."""
+
+
+def timeless(name: str) -> UsageError:
+    """The error of asking the view ``name`` for a version."""
+    return UsageError(f"'{name}' is a view of lakekit's records, read as they are now: it has no versions")
+
+
+def read(storage: Storage, name: str, version: int | None = None, *, as_of: datetime | str | None = None,
+         columns: Sequence[str] | None = None, filter: str | pc.Expression | None = None) -> pa.Table:
+    """The view ``name`` (one of :data:`VIEWS`) as it is now: its ``columns`` of the rows passing
+    ``filter``, as a table's rows are read; a ``version`` or ``as_of`` is refused."""
+    if version is not None or as_of is not None:
+        raise timeless(name)
+    return select_rows(pads.dataset(VIEWS[name][1](storage)), name, columns=columns, filter=filter)

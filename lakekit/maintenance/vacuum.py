@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakekit import runs
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.index import metadata
@@ -53,14 +54,14 @@ def pinned_versions(storage: Storage) -> dict[str, dict[int, tuple[str, ...]]]:
 
 
 def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int = 168,
-           dry_run: bool = False) -> VacuumReport:
+           dry_run: bool = False, progress: Steps | None = None) -> VacuumReport:
     """Remove files older than ``retention_hours`` that no version needs any more, from ``table``
-    (default: every data table), keeping the files of every pinned version."""
+    (default: every data table), keeping the files of every pinned version; ``progress`` counts tables."""
     if retention_hours < 0:
         raise UsageError(f"retention_hours must be 0 or more, got {retention_hours}")
     pins = pinned_versions(storage)
     done = []
-    for name in [table] if table is not None else storage.tables():
+    for name in counted([table] if table is not None else storage.tables(), progress):
         kept = pins.get(name, {})
         removed = storage.vacuum(name, retention_hours=retention_hours, dry_run=dry_run, keep_versions=list(kept))
         if not dry_run:  # the scratch logs of writes killed between staging their files and committing them

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from lakekit.core.results import RunStatus
 from lakekit.errors import LakekitError, UsageError, masked
+from lakekit.index import metadata
 from lakekit.lineage.parse import parse_one
 from lakekit.runs import recorded
 from lakekit.storage.delta import Storage
@@ -122,6 +123,5 @@ def _literal(value: str) -> str:
 def records(table: pa.Table) -> list[dict[str, Any]]:
     """The runs of :func:`search` as JSON-ready dicts: params, metrics and tags as objects."""
     keep = [c for c in table.column_names if c.split(".")[0] not in FLATTENED or "." not in c]
-    return [{k: json.loads(v or "{}") if k in FLATTENED else v for k, v in row.items()}
-            for row in table.select(keep).to_pylist()]
+    return metadata.decoded(table.select(keep).to_pylist(), dict.fromkeys(FLATTENED, "{}"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lakekit.core.progress import Steps
 from lakekit.lake import Lake
 from lakekit.site.pages import HOPS, Site, comparison_page, gather
 from lakekit.site.writer import SiteReport, put, write
@@ -18,10 +19,11 @@ from lakekit.site.writer import SiteReport, put, write
 __all__ = ["HOPS", "Rebuilder", "Site", "SiteReport", "build", "gather", "write"]
 
 
-def build(lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS) -> SiteReport:
+def build(lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS,
+          progress: Steps | None = None) -> SiteReport:
     """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data
-    masked), lineage walks of at most ``hops`` hops."""
-    return write(gather(lake, preview=preview, hops=hops), Path(out))
+    masked), lineage walks of at most ``hops`` hops; ``progress`` counts the tables gathered."""
+    return write(gather(lake, preview=preview, hops=hops, progress=progress), Path(out))
 
 
 class Rebuilder:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Direction, LineageGraph, StoredEdge
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
@@ -52,9 +53,10 @@ class Site:
     gdpr: Page = field(default_factory=dict)
 
 
-def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
+def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | None = None) -> Site:
     """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal
-    data masked; lineage walks of at most ``hops`` hops."""
+    data masked; lineage walks of at most ``hops`` hops; ``progress`` counts the tables as their
+    pages are walked."""
     edges = lake.lineage.edges()
     ends = Counter((end, e.edge.source_table if end == "out" else e.edge.target_table)
                    for e in edges for end in ("in", "out"))
@@ -71,7 +73,8 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS) -> Site:
         previous = {i.run_id: p for i in infos if (p := _previous(i, infos))}
         comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
         # walked here while the pool still opens tables: the walks are Python, the opens mostly not
-        lineage = lineage_pages(lake, ((t, f.result()) for t, f in zip(names, loading, strict=True)), hops)
+        lineage = lineage_pages(
+            lake, ((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), hops)
         tables = {t: f.result() for t, f in zip(names, loading, strict=True)}
         comparisons = {pair: f.result() for pair, f in comparing.items()}
     for name, page in tables.items():

@@ -35,7 +35,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
-from lakekit.transform import incremental, query, statement
+from lakekit.transform import attempts, incremental, query, statement
 from lakekit.write import governance, indexes, publish
 from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
@@ -46,7 +46,7 @@ from lakekit.write.publish import Target
 class TransformOptions:
     """The knobs of one transform that travel together."""
 
-    dialect: str = "snowflake"
+    dialect: str = query.DEFAULT_DIALECT
     mode: WriteMode = "overwrite"
     keys: tuple[str, ...] = ()
     versions: Mapping[str, int] | None = None
@@ -126,9 +126,16 @@ def _prepared(storage: Storage, target: str, sql: str,
 
 
 def transform(storage: Storage, target: str, sql: str, options: TransformOptions) -> TransformResult:
-    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``."""
+    """Run ``sql`` over pinned inputs and commit its rows as a new version of ``target``; the run
+    is recorded as it ends, with its start, or as failed (:mod:`lakekit.transform.attempts`)."""
+    with attempts.recorded(storage, target, sql, options.dialect) as underway:
+        return underway.done(_transform(storage, target, sql, options, underway))
+
+
+def _transform(storage: Storage, target: str, sql: str, options: TransformOptions,
+               underway: attempts.Attempt) -> TransformResult:
     stmt, mode, keys, prepared = _prepared(storage, target, sql, options)
-    inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
+    inputs = underway.inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     schemas = input_schemas(storage, inputs)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lakekit.core import dag, names
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import FileRun, ProjectRun
 from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError, SqlError, UsageError
 from lakekit.storage.delta import Storage
@@ -56,14 +57,15 @@ class SqlFile:
 
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
-                   dialect: str = "snowflake", catalog: Catalog = NONE,
-                   full_refresh: bool = False) -> ProjectRun:
+                   dialect: str = query.DEFAULT_DIALECT, catalog: Catalog = NONE,
+                   full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
-    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is raised."""
+    fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is
+    raised. ``progress`` counts the files, each named by its table."""
     runs: list[FileRun] = []
     failures: list[ProjectFileError] = []
     broken: set[str] = set()
-    for f in planned(directory, select=select, dialect=dialect):
+    for f in counted(planned(directory, select=select, dialect=dialect), progress, lambda f: f.target):
         target = f.target
         if upstream := sorted(set(f.inputs) & broken):
             broken.add(target)
@@ -87,14 +89,15 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
     return result
 
 
-def planned(directory: str | Path, *, select: str | None = None, dialect: str = "snowflake") -> list[SqlFile]:
+def planned(directory: str | Path, *, select: str | None = None,
+            dialect: str = query.DEFAULT_DIALECT) -> list[SqlFile]:
     """The files :func:`run_transforms` runs (those ``select`` picks, else all), in dependency order."""
     files = {f.target: f for f in load(directory, dialect)}
     chosen = selected(files, select) if select else set(files)
     return [files[target] for target in order(files) if target in chosen]
 
 
-def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
+def load(directory: str | Path, dialect: str = query.DEFAULT_DIALECT) -> list[SqlFile]:
     """Every ``*.sql`` file under ``directory`` (sorted by path), parsed; two files making one table is an error."""
     root = Path(directory)
     if not root.is_dir():
@@ -111,7 +114,7 @@ def load(directory: str | Path, dialect: str = "snowflake") -> list[SqlFile]:
     return list(files.values())
 
 
-def parse_file(path: Path, dialect: str = "snowflake") -> SqlFile:
+def parse_file(path: Path, dialect: str = query.DEFAULT_DIALECT) -> SqlFile:
     """One project file: its header, target and input tables."""
     name = str(path)
     try:

@@ -181,7 +181,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
 def _view(node: exp.Table, table: str, versions: Mapping[str, int]) -> str:
     """Point ``node`` at the view ``table``; its relation name. A view has no versions to travel to."""
     if node.args.get("version") or node.args.get("when") or table in versions:
-        raise UsageError(f"'{table}' is a view of lakekit's records, read as they are now: it has no versions")
+        raise views.timeless(table)
     _rename(node, f"{table}@now")
     return f"{table}@now"
 

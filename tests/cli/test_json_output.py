@@ -48,6 +48,34 @@ def test_every_command_has_an_invocation_and_a_schema() -> None:
         jsonschema.Draft202012Validator.check_schema(schema(command))
 
 
+def _loose(node: Any, path: str = "") -> Iterator[str]:
+    """Where a schema would let a changed output shape through: an object neither closed (every
+    property required, no other) nor a map saying what its values are (or, taking any JSON, why),
+    an array not saying what its items are."""
+    if isinstance(node, dict):
+        kinds = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+        if "object" in kinds or "properties" in node:
+            extra = node.get("additionalProperties")
+            documented = extra is True and "description" in node
+            if "properties" in node and not documented and (
+                    extra is not False or set(node["properties"]) - set(node.get("required", []))):
+                yield f"{path}: an object that is not closed"
+            if "properties" not in node and (extra is None or (extra is True and "description" not in node)):
+                yield f"{path}: a map without a value schema or a description"
+        if "array" in kinds and "items" not in node:
+            yield f"{path}: an array without items"
+        for key, value in node.items():
+            yield from _loose(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from _loose(value, f"{path}/{n}")
+
+
+def test_every_schema_is_closed_where_lakekit_makes_the_shape() -> None:
+    loose = [f"{command}{where}" for command in INVOCATIONS for where in _loose(schema(command))]
+    assert loose == [], "\n".join(loose)
+
+
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -86,6 +114,12 @@ def test_the_schemas_refuse_json_in_a_string_and_a_local_time(project: dict[str,
     for wrong in (as_text, spaced, extra):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(wrong, schema("runs list"))
+    shown = json.loads(run("--json", "runs", "show", project["run"])[1])
+    jsonschema.validate(shown, schema("runs show"))
+    for key, changed in (("inputs", {"raw.customers": "0"}), ("metrics", {"auc": [0.9]}),
+                         ("environment", {**shown["environment"], "packages": {"duckdb": 2}})):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**shown, key: changed}, schema("runs show"))
 
 
 def test_numbers_json_has_none_for_are_strings(project: dict[str, str]) -> None:
@@ -103,6 +137,7 @@ def test_numbers_json_has_none_for_are_strings(project: dict[str, str]) -> None:
     (("runs", "show", "nope"), 1, "RunNotFound", "unknown run 'nope'"),
     (("show",), 2, "UsageError", "Missing argument"),
     (("show", "raw.customers", "--limit", "x"), 2, "UsageError", "Invalid value for '--limit'"),
+    (("--bogus",), 2, "UsageError", "No such option: --bogus (try: lakekit --help)"),
 ])
 def test_errors_are_one_json_document_on_stderr(project: dict[str, str], args: tuple[str, ...], code: int,
                                                 kind: str, message: str) -> None:
@@ -111,3 +146,13 @@ def test_errors_are_one_json_document_on_stderr(project: dict[str, str], args: t
     error = json.loads(err)["error"]
     assert set(error) == {"type", "message"} and message in error["message"]
     assert error["type"] == kind
+
+
+def test_every_command_under_json_gives_a_usage_error_as_its_json_error() -> None:
+    for command in commands():
+        for args in (["--json", *command.split(), "--bogus"], [*command.split(), "--bogus", "--json"]):
+            code, out, err = run(*args)
+            assert code == 2 and out == "", (command, err)
+            error = json.loads(err)["error"]
+            assert error["type"] == "UsageError" and error["message"].startswith("No such option: --bogus")
+            assert error["message"].endswith(f"(try: lakekit {command} --help)") and "\n" not in error["message"]

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.progress import Progress
 
+import lakekit as lk
+from lakekit.cli._common import counter
+from lakekit.project import Project
+from lakekit.site import build as build_site
 from tests.cli.every_command import build, commands
 from tests.cli.test_cli import folder, run, workdir  # noqa: F401 (fixtures)
 
@@ -73,6 +78,26 @@ def test_one_default_dialect_for_sql_transform_and_run_transforms(workdir: Path,
                                              {"table": "marts.one", "dialect": expected}]
 
 
+def test_the_api_takes_the_same_default_dialect_as_the_cli(tmp_path: Path) -> None:
+    """``//`` divides in DuckDB and starts a comment in Snowflake: the answer tells the dialect."""
+    assert lk.Lake(tmp_path / "lake").sql("SELECT 7 // 2 AS q").to_pylist() == [{"q": 3}]
+    lake = lk.Lake(tmp_path / "lake")
+    assert lake.transform("marts.q", "SELECT 7 // 2 AS q").rows == 1 and lake.read("marts.q").column_names == ["q"]
+    assert lake.run_transforms(_project_of(tmp_path, "SELECT 7 // 2 AS q\n")).files[0].rows == 1
+    snowflake = lk.Lake(tmp_path / "lake", dialect="snowflake")
+    assert snowflake.sql("SELECT 7 // 2 AS q").to_pylist() == [{"7": 7}]
+    assert snowflake.sql("SELECT 7 // 2 AS q", dialect="duckdb").to_pylist() == [{"q": 3}]
+    (tmp_path / "lakekit.toml").write_text('lake = "lake"\ndialect = "snowflake"\n')
+    assert Project.load(tmp_path).open().transform("marts.s", "SELECT 7 // 2 AS q").inputs == {}
+    assert lake.read("marts.s").column_names == ["7"]
+
+
+def _project_of(where: Path, sql: str) -> Path:
+    (where / "transforms").mkdir()
+    (where / "transforms" / "marts.p.sql").write_text(sql)
+    return where / "transforms"
+
+
 def _in_terminal(args: list[str], cwd: Path) -> str:
     """What the CLI prints when stdout and stderr are a terminal (80 columns)."""
     main, child = pty.openpty()
@@ -100,6 +125,46 @@ def test_progress_bars_only_on_a_terminal_and_never_under_json(project: tuple[Pa
     assert "0:00:0" not in _in_terminal(["--json", "vacuum", "--dry-run"], root)
     piped = subprocess.run([*CLI, "vacuum", "--dry-run"], cwd=root, capture_output=True, text=True, check=True)
     assert "vacuum every table" not in piped.stdout + piped.stderr
+
+
+def test_long_calls_count_their_steps(project: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root, _ = project
+    lake = Project.load(root).open()
+    said: list[tuple[int, int, str]] = []
+
+    def steps(*expected: str) -> list[tuple[int, int, str]]:
+        return [*((n, len(expected), what) for n, what in enumerate(expected)), (len(expected), len(expected), "")]
+
+    lake.vacuum(dry_run=True, progress=lambda *step: said.append(step))
+    assert said == steps(*lake.tables())
+    said.clear()
+    lake.run_transforms(root / "transforms", progress=lambda *step: said.append(step))
+    assert said == steps("marts.countries")
+    said.clear()
+    build_site(lake, tmp_path / "site", progress=lambda *step: said.append(step))
+    assert said == steps(*lake.tables())
+
+
+def test_an_erasure_counts_the_places_it_rewrites(workdir: Path) -> None:  # noqa: F811
+    (workdir / "c.csv").write_text("customer_id,email,country,signed_up\n1,ann@example.com,FR,2026-01-05T10:00:00\n")
+    assert run("ingest", "raw.customers", "c.csv")[0] == 0
+    said: list[tuple[int, int, str]] = []
+    Project.load(workdir).open().gdpr.erase(reason="request 1", progress=lambda *step: said.append(step),
+                                            email="ann@example.com")
+    total = said[-1][0]
+    assert said[-1] == (total, total, "") and total >= 1 and "raw.customers" in [what for *_, what in said]
+    assert not [step for step in said if "ann@" in step[2]]
+
+
+def test_counted_progress_fills_the_bar() -> None:
+    with Progress(disable=True) as bar:
+        task = bar.add_task("vacuum", total=None)
+        step = counter(bar, task, "vacuum")
+        step(1, 3, "raw.a")
+        assert (bar.tasks[0].description, bar.tasks[0].completed, bar.tasks[0].total) == ("vacuum: raw.a (2 of 3)",
+                                                                                          1, 3)
+        step(3, 3, "")
+        assert (bar.tasks[0].description, bar.tasks[0].completed) == ("vacuum", 3)
 
 
 def test_piped_output_is_never_cut_to_the_terminal_width(project: tuple[Path, dict[str, str]]) -> None:

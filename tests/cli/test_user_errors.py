@@ -102,3 +102,16 @@ def test_a_bad_argument_is_one_line_without_a_traceback(project: dict[str, str],
     assert "Traceback" not in out + err
     assert not [i for i in IDENTIFIERS if i in out + err]
     assert len(json.loads(run("gdpr", "audit", "--json")[1])) == audited  # nothing recorded as done
+
+
+@pytest.mark.parametrize("command", commands())
+def test_a_usage_error_is_one_line_naming_the_help_to_read(command: str) -> None:
+    for args, message in (([*command.split(), "--bogus"], "No such option: --bogus"),
+                          (["--bogus", *command.split()], "No such option: --bogus")):
+        code, out, err = run(*args)
+        help_of = "lakekit" if args[0] == "--bogus" else f"lakekit {command}"
+        assert code == 2 and out == "", err
+        assert err.startswith(f"error: {message}") and err.endswith(f"(try: {help_of} --help)\n"), err
+        assert len(err.splitlines()) == 1
+    code, _, err = run("show")
+    assert code == 2 and err == "error: Missing argument 'table' (try: lakekit show --help)\n"

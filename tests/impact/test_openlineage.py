@@ -1,6 +1,6 @@
 """OpenLineage events of a real lake: one START and one COMPLETE/FAIL per transform and per model
 run, sent through the openlineage-python client to an HTTP server on 127.0.0.1 that checks each
-event against the RunEvent schema below."""
+event against the official OpenLineage JSON Schemas (``openlineage_spec/``, vendored)."""
 
 from __future__ import annotations
 
@@ -13,69 +13,36 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import jsonschema
+import pandera.polars as pa_polars
 import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
 import lakekit as lk
 from lakekit.cli import app
-from lakekit.errors import LakekitError
-
-# No package on PyPI ships OpenLineage's JSON Schemas (openlineage-python ships attrs models
-# generated from them, not the files), and tests reach no network. So this is the RunEvent of
-# spec 2-0-2 (https://openlineage.io/spec/2-0-2/OpenLineage.json: RunEvent, BaseEvent, Run, Job,
-# InputDataset, OutputDataset, Dataset and the BaseFacet every facet extends), written down here
-# with what it requires; the columnLineage facet's own schema is checked in tests/lineage/test_render.py.
-_FACETS = {"type": "object", "additionalProperties": {"$ref": "#/$defs/BaseFacet"}}
-RUN_EVENT_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$defs": {
-        "BaseFacet": {
-            "type": "object",
-            "properties": {"_producer": {"type": "string", "format": "uri"},
-                           "_schemaURL": {"type": "string", "format": "uri"}},
-            "required": ["_producer", "_schemaURL"],
-        },
-        "Dataset": {
-            "type": "object",
-            "properties": {"namespace": {"type": "string"}, "name": {"type": "string"}, "facets": _FACETS,
-                           "inputFacets": _FACETS, "outputFacets": _FACETS},
-            "required": ["namespace", "name"],
-        },
-    },
-    "type": "object",
-    "properties": {
-        "eventType": {"enum": ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]},
-        "eventTime": {"type": "string", "format": "date-time"},
-        "producer": {"type": "string", "format": "uri"},
-        "schemaURL": {"type": "string", "format": "uri"},
-        "run": {"type": "object", "properties": {"runId": {"type": "string", "format": "uuid"}, "facets": _FACETS},
-                "required": ["runId"]},
-        "job": {"type": "object", "properties": {"namespace": {"type": "string"}, "name": {"type": "string"},
-                                                 "facets": _FACETS},
-                "required": ["namespace", "name"]},
-        "inputs": {"type": "array", "items": {"$ref": "#/$defs/Dataset"}},
-        "outputs": {"type": "array", "items": {"$ref": "#/$defs/Dataset"}},
-    },
-    "required": ["eventTime", "producer", "schemaURL", "run", "job"],
-}
-_CHECK = jsonschema.Draft202012Validator(RUN_EVENT_SCHEMA,
-                                         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+from lakekit.errors import FailedChecks, LakekitError, SqlError
+from tests.impact.openlineage_schemas import errors
 
 
-def errors(event: dict[str, Any]) -> list[str]:
-    return [e.message for e in _CHECK.iter_errors(event)]
+class Unknown(pa_polars.DataFrameModel):
+    """No country is known: every row fails."""
+
+    user_id: int
+    country: str = pa_polars.Field(isin=["xx"])
 
 
 @pytest.fixture
 def lake(tmp_path: Path) -> lk.Lake:
-    """raw.users (v0), a transform into clean.users, a run that reads clean.users and writes
-    scored.users, a failed run, and a run still running."""
+    """raw.users (v0), a transform into clean.users, a failed transform, a run that reads
+    clean.users and writes scored.users, a failed run, and a run still running."""
     lake = lk.Lake(tmp_path / "lake")
     (tmp_path / "u.csv").write_text("user_id,country\n1,de\n2,nl\n")
     lake.ingest("raw.users", str(tmp_path / "u.csv"))
     lake.transform("clean.users", "SELECT user_id, upper(country) AS country FROM raw.users", dialect="duckdb")
+    with pytest.raises(FailedChecks):  # it ran: its rows failed a rejecting check
+        lake.transform("clean.bad", "SELECT user_id, country FROM raw.users", schema=Unknown, on_invalid="fail")
+    with pytest.raises(SqlError):  # refused as written: it never ran, no events
+        lake.transform("clean.typo", "SELECT user_id, nope FROM raw.users")
     with lake.start_run("scorer", params={"depth": 3}) as run:
         rows = run.read("clean.users")
         run.log_metrics({"auc": 0.9})
@@ -100,13 +67,22 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
     assert all(errors(e) == [] for e in events)
     jobs = by_job(events)
     assert {j: [e["eventType"] for e in es] for j, es in jobs.items()} == {
-        "transform clean.users": ["START", "COMPLETE"], "run scorer": ["START", "COMPLETE"],
+        "transform clean.users": ["START", "COMPLETE"], "transform clean.bad": ["START", "FAIL"],
+        "run scorer": ["START", "COMPLETE"],
         "run broken": ["START", "FAIL"], "run hanging": ["START"]}
     namespace = (Path(lake.root).resolve()).as_uri()
     assert namespace.startswith("file:///")
     assert {d["namespace"] for e in events for d in [e["job"], *e["inputs"], *e["outputs"]]} == {namespace}
     start, done = jobs["transform clean.users"]
     assert start["run"]["runId"] == done["run"]["runId"]
+    assert start["eventTime"] < done["eventTime"]  # the run's start, then its end: not twice the commit time
+    committed = lake.history("clean.users")[0].timestamp
+    assert datetime.fromisoformat(start["eventTime"]) < committed <= datetime.fromisoformat(done["eventTime"])
+    began, failed = jobs["transform clean.bad"]
+    assert began["eventTime"] <= failed["eventTime"] and failed["outputs"] == []
+    assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in failed["inputs"]] == [("raw.users", "0")]
+    assert failed["run"]["facets"]["errorMessage"]["message"] == "FailedChecks"
+    assert failed["job"]["facets"]["sql"]["query"] == "SELECT user_id, country FROM raw.users"
     assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in done["inputs"]] == [("raw.users", "0")]
     (out,) = done["outputs"]
     assert out["name"] == "clean.users" and set(out["facets"]["columnLineage"]["fields"]) == {"user_id", "country"}
@@ -122,7 +98,14 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
                                           *(f for d in [*e["inputs"], *e["outputs"]] for f in d["facets"].values())]]
     assert all(urlparse(f["_producer"]).scheme == urlparse(f["_schemaURL"]).scheme == "https" for f in facets)
     unfaceted = {**done, "run": {"runId": "not-a-uuid", "facets": {"nominalTime": {}}}}
-    assert len(errors(unfaceted)) == 3  # the schema does refuse: a bad run id, a facet without _producer, _schemaURL
+    refused = errors(unfaceted)  # the schemas do refuse: a bad run id, a facet without _producer, _schemaURL
+    assert any("not-a-uuid" in e for e in refused) and any("'_producer' is a required" in e for e in refused)
+    nominal = done["run"]["facets"]["nominalTime"]
+    untimed = {**done, "run": {**done["run"], "facets": {"nominalTime": {**nominal, "nominalStartTime": 3}}}}
+    assert errors(untimed) == ["facet 'nominalTime': 3 is not of type 'string'"]  # the facet's own schema
+    future = {**nominal, "_schemaURL": nominal["_schemaURL"].replace("1-0-1", "9-9-9")}
+    assert errors({**done, "run": {**done["run"], "facets": {"nominalTime": future}}}) == [
+        f"facet 'nominalTime': no vendored schema for {future['_schemaURL']}"]
 
 
 def test_since_keeps_the_events_at_or_after_it(lake: lk.Lake) -> None:

@@ -3,13 +3,16 @@ real lake with real runs and a real erasure."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
+from typer.testing import CliRunner
 
 from lakekit import Lake
+from lakekit.cli import app
 from lakekit.errors import TableNotFound, UsageError
 from lakekit.index import metadata, views
 
@@ -64,6 +67,23 @@ def test_a_view_has_no_versions_and_a_transform_reads_the_stored_log(lake: Lake)
         lake.sql("SELECT * FROM _lakekit.runs VERSION AS OF 0", dialect="spark")
     with pytest.raises(TableNotFound):
         lake.transform("stats.runs", "SELECT count(*) AS n FROM _lakekit.run_events", dialect="duckdb")
+
+
+def test_a_view_reads_as_a_table_through_the_api_and_the_cli(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = lake.read("_lakekit.runs")
+    assert runs.num_rows == 3 and runs.to_pylist() == lake.sql("SELECT * FROM _lakekit.runs").to_pylist()
+    trains = lake.read("_lakekit.runs", columns=["name", "status"], filter="name = 'train'")
+    assert trains.to_pylist() == [{"name": "train", "status": "finished"}] * 2
+    assert lake.read("_lakekit.run_events").num_rows == metadata.read(lake._storage, "runs").num_rows
+    assert lake.read("_lakekit.requests").num_rows == 0
+    with pytest.raises(UsageError, match="it has no versions"):
+        lake.read("_lakekit.runs", version=0)
+    monkeypatch.chdir(Path(lake.root).parent)
+    shown = CliRunner().invoke(app, ["show", "_lakekit.runs", "--json", "--lake", lake.root])
+    assert shown.exit_code == 0 and sorted(r["run_id"] for r in json.loads(shown.stdout)) == sorted(
+        runs.column("run_id").to_pylist())
+    refused = CliRunner().invoke(app, ["show", "_lakekit.runs", "--version", "1", "--lake", lake.root])
+    assert refused.exit_code == 1 and "it has no versions" in refused.stderr
 
 
 def test_docs_name_every_table_view_and_column() -> None:

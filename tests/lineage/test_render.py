@@ -1,13 +1,13 @@
-"""Every output format parses: JSON, the OpenLineage columnLineage facet (against its JSON schema), Mermaid."""
+"""Every output format parses: JSON, the OpenLineage columnLineage facet (against the official JSON
+Schema, ``tests/impact/openlineage_spec``), Mermaid."""
 
 from __future__ import annotations
 
 import json
 import re
 
-import jsonschema
-
 from lakekit.lineage import column_lineage, edge_records, to_json, to_mermaid, to_openlineage
+from tests.impact.openlineage_schemas import facet_errors
 
 SQL = (
     "CREATE TABLE clean.users AS\n"
@@ -15,82 +15,6 @@ SQL = (
     "FROM raw.users AS u JOIN raw.orgs AS o ON u.org = o.id WHERE o.paid;\n"
     'CREATE TABLE features.users AS SELECT c.id, c.email AS "Mail ""x""" FROM clean.users AS c;\n'
 )
-
-# The columnLineage dataset facet, spec 1-2-0
-# (https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json), with the
-# DatasetFacet/BaseFacet it extends (https://openlineage.io/spec/2-0-2/OpenLineage.json) inlined.
-COLUMN_LINEAGE_FACET_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$defs": {
-        "BaseFacet": {
-            "type": "object",
-            "properties": {
-                "_producer": {"type": "string", "format": "uri"},
-                "_schemaURL": {"type": "string", "format": "uri"},
-            },
-            "additionalProperties": True,
-            "required": ["_producer", "_schemaURL"],
-        },
-        "DatasetFacet": {
-            "allOf": [
-                {"$ref": "#/$defs/BaseFacet"},
-                {"type": "object", "properties": {"_deleted": {"type": "boolean"}}},
-            ],
-        },
-        "InputField": {
-            "type": "object",
-            "properties": {
-                "namespace": {"type": "string"},
-                "name": {"type": "string"},
-                "field": {"type": "string"},
-                "transformations": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "type": {"type": "string"},
-                            "subtype": {"type": "string"},
-                            "description": {"type": "string"},
-                            "masking": {"type": "boolean"},
-                        },
-                        "additionalProperties": True,
-                        "required": ["type"],
-                    },
-                },
-            },
-            "additionalProperties": True,
-            "required": ["namespace", "name", "field"],
-        },
-        "ColumnLineageDatasetFacet": {
-            "allOf": [
-                {"$ref": "#/$defs/DatasetFacet"},
-                {
-                    "type": "object",
-                    "properties": {
-                        "fields": {
-                            "type": "object",
-                            "additionalProperties": {
-                                "type": "object",
-                                "properties": {
-                                    "inputFields": {"type": "array", "items": {"$ref": "#/$defs/InputField"}},
-                                    "transformationDescription": {"type": "string"},
-                                    "transformationType": {"type": "string"},
-                                },
-                                "additionalProperties": True,
-                                "required": ["inputFields"],
-                            },
-                        },
-                        "dataset": {"type": "array", "items": {"$ref": "#/$defs/InputField"}},
-                    },
-                    "additionalProperties": True,
-                    "required": ["fields"],
-                },
-            ],
-            "type": "object",
-        },
-    },
-    "$ref": "#/$defs/ColumnLineageDatasetFacet",
-}
 
 TYPES = {"DIRECT": {"IDENTITY", "TRANSFORMATION", "AGGREGATION"},
          "INDIRECT": {"JOIN", "FILTER", "GROUP_BY", "SORT", "WINDOW", "CONDITIONAL"}}
@@ -108,9 +32,8 @@ def test_openlineage_facets_validate_against_spec():
     edges = column_lineage(SQL)
     facets = to_openlineage(edges, namespace="file://lake")
     assert set(facets) == {"clean.users", "features.users"}
-    validator = jsonschema.Draft202012Validator(COLUMN_LINEAGE_FACET_SCHEMA)
     for facet in facets.values():
-        validator.validate(json.loads(json.dumps(facet)))
+        assert facet_errors(json.loads(json.dumps(facet))) == []
         for inputs in [*(f["inputFields"] for f in facet["fields"].values()), facet["dataset"]]:
             for field in inputs:
                 for t in field["transformations"]:

@@ -135,8 +135,7 @@ def test_a_failing_file_stops_only_what_reads_its_table(lake: lk.Lake, tmp_path:
     assert {"clean.a", "marts.d"} <= set(lake.tables()) and not {"clean.bad", "marts.c"} & set(lake.tables())
 
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["run-transforms", str(folder), "--lake", str(lake._storage.root), "--json",
-                                      "--dialect", "snowflake"])  # the API's default, unlike the CLI's
+    result = CliRunner().invoke(app, ["run-transforms", str(folder), "--lake", str(lake._storage.root), "--json"])
     assert result.exit_code == 1
     ran = {f["target"]: f for f in json.loads(result.stdout)["files"]}
     assert ran["clean.a"]["skipped"] and ran["marts.c"]["reason"] == "not run: clean.bad failed"
