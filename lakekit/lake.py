@@ -113,8 +113,8 @@ class Lake:
         filter: str | pc.Expression | None = None,
     ) -> pa.Table:
         """Rows of ``table`` at a version (or the version current at ``as_of``), latest by default."""
-        return self._storage.read(table, self.resolve_version(table, version, as_of=as_of), columns=columns,
-                                  filter=filter)
+        pinned = version if as_of is None else self.resolve_version(table, version, as_of=as_of)
+        return self._storage.read(table, pinned, columns=columns, filter=filter)
 
     def resolve_version(self, table: str, version: int | None = None, *, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (the latest when both are None)."""
