@@ -81,7 +81,7 @@ def _head(src: Source) -> pacsv.CSVStreamingReader:
     """A reader of the file as it is, for its header and the types of its first block."""
     try:
         try:
-            return pacsv.open_csv(open_stream(src), **_options(src))
+            return pacsv.open_csv(open_stream(src), **_options(src, threads=False))  # one block, no read-ahead
         except pa.ArrowInvalid as e:
             if "Empty CSV file" not in str(e) or (header := _lone_header(src)) is None:
                 raise
@@ -94,7 +94,8 @@ def _open(src: Source, types: Mapping[str, pa.DataType], digest: Digest | None) 
     """The reader of the rows: the file's bytes through ``digest``, ending with a line break (Arrow's
     reader takes an empty last field of an unterminated last line for a quoted one, ``""`` instead
     of null, when the field before it was quoted)."""
-    stream = pa.PythonFile(_LineEnd(open_stream(src, digest)), mode="r")
+    raw = open_stream(src, digest)
+    stream = raw if _ends_with_line_break(src) else pa.PythonFile(_LineEnd(raw), mode="r")
     try:
         return pacsv.open_csv(stream, **_options(src, types))
     except (pa.ArrowException, OSError) as e:
@@ -130,6 +131,19 @@ class _LineEnd(io.RawIOBase):
     def close(self) -> None:
         self._inner.close()
         super().close()
+
+
+def _ends_with_line_break(src: Source) -> bool:
+    """Whether a local, uncompressed file ends with a line break, from its last byte: such a file
+    needs no :class:`_LineEnd` (and its bytes reach the reader without another Python layer)."""
+    if src.compression or not src.local or src.size == 0:
+        return False
+    try:
+        with open(src.path, "rb") as f:
+            f.seek(src.size - 1)
+            return f.read(1) in (b"\n", b"\r")
+    except OSError:  # the reader says what is wrong with the file
+        return False
 
 
 def _start(src: Source) -> bytes:
