@@ -110,17 +110,17 @@ class _LineEnd(io.RawIOBase):
     def __init__(self, inner: pa.NativeFile) -> None:
         super().__init__()
         self._inner = inner
-        self._next: bytes | None = None
+        self._next: pa.Buffer | None = None
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes | pa.Buffer:  # Arrow's buffers, as digest._Hashing does
         amount = size if size is not None and size >= 0 else None
-        data = self._inner.read(amount) if self._next is None else self._next
-        self._next = self._inner.read(amount) if data else b""
-        if data and not self._next and not data.endswith((b"\n", b"\r")):
-            data += b"\n"
+        data = self._inner.read_buffer(amount) if self._next is None else self._next
+        self._next = self._inner.read_buffer(amount) if data.size else data
+        if data.size and not self._next.size and bytes(memoryview(data)[-1:]) not in (b"\n", b"\r"):
+            return data.to_pybytes() + b"\n"
         return data
 
     def readinto(self, buffer: Any) -> int:
