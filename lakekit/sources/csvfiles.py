@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -139,7 +140,7 @@ def _ends_with_line_break(src: Source) -> bool:
     if src.compression or not src.local or src.size == 0:
         return False
     try:
-        with open(src.path, "rb") as f:
+        with Path(src.path).open("rb") as f:
             f.seek(src.size - 1)
             return f.read(1) in (b"\n", b"\r")
     except OSError:  # the reader says what is wrong with the file
