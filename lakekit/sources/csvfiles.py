@@ -125,7 +125,7 @@ class _LineEnd(io.RawIOBase):
         return data
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
+        data = memoryview(self.read(len(buffer))).cast("B")  # an Arrow buffer's bytes are signed
         buffer[: len(data)] = data
         return len(data)
 
