@@ -94,7 +94,8 @@ def _head(src: Source) -> pacsv.CSVStreamingReader:
 def _open(src: Source, types: Mapping[str, pa.DataType], digest: Digest | None) -> pacsv.CSVStreamingReader:
     """The reader of the rows: the file's bytes through ``digest``, ending with a line break (Arrow's
     reader takes an empty last field of an unterminated last line for a quoted one, ``""`` instead
-    of null, when the field before it was quoted)."""
+    of null, when the field before it was quoted): through :class:`_LineEnd` unless it is known to
+    end with one."""
     raw = open_stream(src, digest)
     stream = raw if _ends_with_line_break(src) else pa.PythonFile(_LineEnd(raw), mode="r")
     try:
