@@ -4,7 +4,8 @@ Peers: streaming pyarrow (``pyarrow.csv.open_csv`` in 1 MiB blocks → ``write_d
 reader: the floor of a Delta load in Python) and dlt's Delta destination (``filesystem`` with
 ``table_format="delta"``, fed the same Arrow batches). Each load runs in a fresh child process, so
 its peak RSS (VmHWM) is its own; ``BENCH_ROUNDS`` rounds, contenders interleaved, medians and
-min-max. Sizes: ``BENCH_INGEST_ROWS`` (default 2,000,000 and 8,000,000 rows, ~230 MB and ~950 MB).
+min-max, and each load's CPU time (all its threads; on a shared machine it swings far less than
+the wall time). Sizes: ``BENCH_INGEST_ROWS`` (default 2,000,000 and 8,000,000 rows, ~230 MB and ~950 MB).
 Goals: lakekit ÷ streaming pyarrow ≤ 1.1 at both sizes, peak RSS flat in the file size. Then:
 re-ingesting the unchanged file (its fingerprint remembered: no read, whatever its size), the
 same with ``verify=True`` (hashed again), with a schema, and the skip path on 50 small files.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +47,7 @@ class BenchUsers(pa.DataFrameModel):
         name = "raw.bench"
 
 CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 kind, csv, root = sys.argv[1], sys.argv[2], sys.argv[3]
 import pyarrow.csv as pacsv
@@ -53,7 +55,10 @@ from deltalake import write_deltalake
 import lakekit as lk
 if kind == "dlt":
     import dlt
-t0 = time.perf_counter()
+def cpu():
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 if kind == "pyarrow":
     write_deltalake(root + "/pyarrow", pacsv.open_csv(csv, read_options=pacsv.ReadOptions(block_size=1 << 20)))
 elif kind == "dlt":
@@ -67,9 +72,9 @@ elif kind == "schema":
     lk.Lake(root).ingest("raw.bench", csv, schema=BenchUsers)
 else:
     lk.Lake(root).ingest("raw.bench", csv, verify=kind == "verify")
-seconds = time.perf_counter() - t0
+seconds, cpu_seconds = time.perf_counter() - t0, cpu() - c0
 hwm = next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
-print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024}))
+print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "peak_mb": hwm / 1024}))
 """
 
 
@@ -91,10 +96,16 @@ def make_csv(path: Path, rows: int) -> None:
     df.write_csv(path)
 
 
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (user + system, all threads) of each load by kind: on a shared machine a load's wall
+time swings with what else runs, its CPU time much less."""
+
+
 def child(kind: str, csv: Path, root: Path) -> tuple[float, float]:
     done = subprocess.run([sys.executable, "-c", CHILD, kind, str(csv), str(root)],
                           capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    CPU.setdefault(kind, []).append(float(result["cpu"]))
     return float(result["seconds"]), float(result["peak_mb"])
 
 
@@ -131,13 +142,16 @@ def at_size(work: Path, rows: int) -> None:
         compare.say_missing("dlt", absent)
     else:
         contenders["dlt"] = lambda r: fresh("dlt", csv, work, r)
+    CPU.clear()
     s = compare.interleave(contenders)
     for name, got in s.items():
-        print(f"    {name:<8} {got.spread()}  peak RSS {got.peak:.0f} MB")
+        print(f"    {name:<8} {got.spread()}  peak RSS {got.peak:.0f} MB  CPU {statistics.median(CPU[name]):.2f} s "
+              f"({min(CPU[name]):.2f}-{max(CPU[name]):.2f})")
     print(compare.ratio_line("lake.ingest ÷ streaming pyarrow + write_deltalake", s["lakekit"],
                              {"pyarrow": s["pyarrow"]}, target=1.1))
     if "dlt" in s:
         print(f"  lake.ingest ÷ dlt Delta destination: {s['lakekit'].median / s['dlt'].median:.2f}")
+    print(f"  CPU lakekit ÷ pyarrow: {statistics.median(CPU['lakekit']) / statistics.median(CPU['pyarrow']):.2f}")
     print(f"  peak RSS lakekit ÷ pyarrow: {s['lakekit'].peak / s['pyarrow'].peak:.2f}")
     lake = work / "kept"
     child("lakekit", csv, lake)

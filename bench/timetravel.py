@@ -1,13 +1,17 @@
 """Time travel: ``lake.read(table, version=k)`` ÷ a plain ``DeltaTable(uri, version=k).to_pyarrow_table()``.
 
 A 2,000,000-row table (``BENCH_ROWS``) written in 20 appends; old (k=4), middle (k=10) and latest
-versions read; contenders interleaved, ``BENCH_ROUNDS`` rounds, medians (min-max). Goal: ≤ 1.1.
+versions read; contenders interleaved, ``BENCH_ROUNDS`` rounds, medians (min-max), and the ratio of
+the reads' CPU times (all threads). Goal: ≤ 1.1.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
+import time
+from collections.abc import Callable
 
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
@@ -19,12 +23,16 @@ ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 APPENDS = 20
 
 
-def _lakekit(lake: Lake, version: int) -> None:
-    lake.read("raw.events", version=version)
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (all threads) of each read by contender: on a shared machine wall times swing with
+what else runs, CPU times much less."""
 
 
-def _plain(uri: str, version: int) -> None:
-    DeltaTable(uri, version=version).to_pyarrow_table()
+def _timed(name: str, read: Callable[[], object]) -> float:
+    c0, t0 = time.process_time(), time.perf_counter()
+    read()
+    CPU.setdefault(name, []).append(time.process_time() - c0)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -38,12 +46,15 @@ def main() -> None:
                             mode="append")
         print(f"time travel: {ROWS:,} rows in {APPENDS} versions, {compare.ROUNDS} rounds interleaved")
         for version in (4, 10, APPENDS - 1):
+            CPU.clear()
             s = compare.interleave({
-                "lakekit": lambda _r, v=version: _lakekit(lake, v),
-                "DeltaTable": lambda _r, v=version: _plain(uri, v),
+                "lakekit": lambda _r, v=version: _timed("lakekit", lambda: lake.read("raw.events", version=v)),
+                "DeltaTable": lambda _r, v=version: _timed(
+                    "DeltaTable", lambda: DeltaTable(uri, version=v).to_pyarrow_table()),
             })
             print(compare.ratio_line(f"version {version:>2}", s["lakekit"], {"DeltaTable": s["DeltaTable"]},
-                                     target=1.1))
+                                     target=1.1)
+                  + f"; CPU {statistics.median(CPU['lakekit']) / statistics.median(CPU['DeltaTable']):.2f}")
 
 
 if __name__ == "__main__":

@@ -125,8 +125,8 @@ class Lake:
         a view of lakekit's records (``_lakekit.runs``: one row per run) as it is now."""
         if table in views.VIEWS:
             return views.read(self._storage, table, version, as_of=as_of, columns=columns, filter=filter)
-        return self._storage.read(table, self.resolve_version(table, version, as_of=as_of), columns=columns,
-                                  filter=filter)
+        pinned = version if as_of is None else self.resolve_version(table, version, as_of=as_of)
+        return self._storage.read(table, pinned, columns=columns, filter=filter)
 
     def resolve_version(self, table: str, version: int | None = None, *, as_of: datetime | str | None = None) -> int:
         """The version number meant by ``version`` or ``as_of`` (the latest when both are None)."""

@@ -14,6 +14,7 @@ they are :data:`GRACE` old, so an entry written while a fold runs is never under
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -53,9 +54,12 @@ def entry_time(entry: str) -> int:
     return (when - _EPOCH) // timedelta(microseconds=1)
 
 
-def cutoff() -> int:
-    """Entries written at or before this time (µs) may be folded."""
-    return (datetime.now(UTC) - GRACE - _EPOCH) // timedelta(microseconds=1)
+def due(storage: Storage, name: str) -> list[str]:
+    """The entries of the journal of ``name`` old enough (:data:`GRACE`) to be folded, oldest first.
+    An entry's name starts with its time at a fixed width, so names sort as times do."""
+    found = entries(storage, name)
+    limit = f"{datetime.now(UTC) - GRACE:%Y%m%dT%H%M%S.%f}"
+    return found[:bisect.bisect_right(found, limit, key=lambda entry: entry[:len(limit)])]
 
 
 def folder(storage: Storage, name: str) -> pafs.FileSystem:

@@ -101,7 +101,7 @@ class Run:
             raise UsageError("give version or as_of, not both")
         dt = self.storage.open(table, version if as_of is None else self.storage.resolve(table, as_of=as_of))
         version = dt.version()
-        kept = recorded_filter(self.storage.dataset(table, snapshot=dt).schema, table, filter)
+        kept = recorded_filter(pa.schema(dt.schema().to_arrow()), table, filter)  # the schema its dataset has
         data = pinned_read(self.storage, table, version, columns, kept, snapshot=dt)
         read = Read(len(self.reads) + 1, table, version, tuple(columns) if columns else None, kept,
                     data.num_rows, table_fingerprint(data))

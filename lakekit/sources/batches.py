@@ -80,10 +80,14 @@ def wide_integers(batch: pa.RecordBatch) -> list[str]:
     infers ``double`` for a column of integers when one does not fit ``int64``, and would round it."""
     found = []
     for field, column in zip(batch.schema, batch.columns, strict=True):
-        if pa.types.is_floating(field.type) and column.null_count < len(column):
-            big = pc.max(pc.abs(pc.if_else(pc.is_finite(column), column, 0.0))).as_py()
-            if big is not None and big >= INT64:
-                found.append(field.name)
+        if not pa.types.is_floating(field.type) or column.null_count == len(column):
+            continue
+        low, high = (v.as_py() for v in pc.min_max(column).values())  # one pass, NaN left out
+        if low is None or -INT64 < low <= high < INT64:
+            continue
+        big = pc.max(pc.abs(pc.if_else(pc.is_finite(column), column, 0.0))).as_py()  # an infinity is no integer
+        if big is not None and big >= INT64:
+            found.append(field.name)
     return found
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -81,7 +82,7 @@ def _head(src: Source) -> pacsv.CSVStreamingReader:
     """A reader of the file as it is, for its header and the types of its first block."""
     try:
         try:
-            return pacsv.open_csv(open_stream(src), **_options(src))
+            return pacsv.open_csv(open_stream(src), **_options(src, threads=False))  # one block, no read-ahead
         except pa.ArrowInvalid as e:
             if "Empty CSV file" not in str(e) or (header := _lone_header(src)) is None:
                 raise
@@ -93,8 +94,10 @@ def _head(src: Source) -> pacsv.CSVStreamingReader:
 def _open(src: Source, types: Mapping[str, pa.DataType], digest: Digest | None) -> pacsv.CSVStreamingReader:
     """The reader of the rows: the file's bytes through ``digest``, ending with a line break (Arrow's
     reader takes an empty last field of an unterminated last line for a quoted one, ``""`` instead
-    of null, when the field before it was quoted)."""
-    stream = pa.PythonFile(_LineEnd(open_stream(src, digest)), mode="r")
+    of null, when the field before it was quoted): through :class:`_LineEnd` unless it is known to
+    end with one."""
+    raw = open_stream(src, digest)
+    stream = raw if _ends_with_line_break(src) else pa.PythonFile(_LineEnd(raw), mode="r")
     try:
         return pacsv.open_csv(stream, **_options(src, types))
     except (pa.ArrowException, OSError) as e:
@@ -109,27 +112,40 @@ class _LineEnd(io.RawIOBase):
     def __init__(self, inner: pa.NativeFile) -> None:
         super().__init__()
         self._inner = inner
-        self._next: bytes | None = None
+        self._next: pa.Buffer | None = None
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes | pa.Buffer:  # Arrow's buffers, as digest._Hashing does
         amount = size if size is not None and size >= 0 else None
-        data = self._inner.read(amount) if self._next is None else self._next
-        self._next = self._inner.read(amount) if data else b""
-        if data and not self._next and not data.endswith((b"\n", b"\r")):
-            data += b"\n"
+        data = self._inner.read_buffer(amount) if self._next is None else self._next
+        self._next = self._inner.read_buffer(amount) if data.size else data
+        if data.size and not self._next.size and bytes(memoryview(data)[-1:]) not in (b"\n", b"\r"):
+            return data.to_pybytes() + b"\n"
         return data
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
+        data = memoryview(self.read(len(buffer))).cast("B")  # an Arrow buffer's bytes are signed
         buffer[: len(data)] = data
         return len(data)
 
     def close(self) -> None:
         self._inner.close()
         super().close()
+
+
+def _ends_with_line_break(src: Source) -> bool:
+    """Whether a local, uncompressed file ends with a line break, from its last byte: such a file
+    needs no :class:`_LineEnd` (and its bytes reach the reader without another Python layer)."""
+    if src.compression or not src.local or src.size == 0:
+        return False
+    try:
+        with Path(src.path).open("rb") as f:
+            f.seek(src.size - 1)
+            return f.read(1) in (b"\n", b"\r")
+    except OSError:  # the reader says what is wrong with the file
+        return False
 
 
 def _start(src: Source) -> bytes:

@@ -85,8 +85,7 @@ def note(storage: Storage, name: str, table: pa.Table) -> None:
     else:  # a local file is visible while it is written: written beside, then renamed
         _write_entry(fs, f".{entry}", table)
         fs.move(f".{entry}", entry)
-    limit = journal.cutoff()
-    if sum(journal.entry_time(e) <= limit for e in journal.entries(storage, name)) >= FOLD_EVERY:
+    if len(journal.due(storage, name)) >= FOLD_EVERY:
         fold(storage, name)
 
 
@@ -99,8 +98,7 @@ def _write_entry(fs: pafs.FileSystem, path: str, table: pa.Table) -> None:
 def fold(storage: Storage, name: str) -> None:
     """Move the journal entries of ``name`` old enough (:data:`lakekit.index.journal.GRACE`) into
     the table in one commit that raises its watermark, then delete them."""
-    limit = journal.cutoff()
-    loaded = journal.load(storage, name, [e for e in journal.entries(storage, name) if journal.entry_time(e) <= limit])
+    loaded = journal.load(storage, name, journal.due(storage, name))
     if not loaded:
         return
     full = f"{META_NAMESPACE}.{name}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 import lakekit as lk
 from lakekit.errors import SourceError
+from lakekit.sources.batches import wide_integers
 from lakekit.sources.formats import resolve
 from lakekit.sources.reader import read
 
@@ -107,3 +109,17 @@ def test_a_json_array_loads_the_keys_of_every_record(tmp_path: Path) -> None:
     assert got.select(["b", "c", "d"]).to_pylist() == [{"b": None, "c": None, "d": None},
                                                          {"b": False, "c": 6, "d": None},
                                                          {"b": None, "c": None, "d": "x"}]
+
+
+_FLOATS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+                    st.sampled_from([2.0**63, -(2.0**63), 2.0**63 - 1024, 1e19, -1e19, 0.0]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_FLOATS, min_size=1, max_size=20))
+def test_a_float_column_is_found_to_hold_an_integer_past_64_bits_exactly_when_one_finite_value_is(
+        values: list[float | None]) -> None:
+    """The one-pass min/max shortcut of ``wide_integers`` decides as a look at every finite value would."""
+    batch = pa.record_batch({"x": pa.array(values, pa.float64()), "n": pa.array([1] * len(values))})
+    past = any(v is not None and math.isfinite(v) and abs(v) >= 2**63 for v in values)
+    assert wide_integers(batch) == (["x"] if past else [])

@@ -58,6 +58,25 @@ def test_the_digest_of_a_parse_is_the_files_sha256(tmp_path_factory: pytest.Temp
     assert digest.checksum() == _sha(path) == sources.fingerprint(src).checksum
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(-10**12, 10**12), _TEXT), min_size=1, max_size=60),
+       ending=st.sampled_from(["", "\n", "\r\n", "\r"]), gz=st.booleans())
+def test_a_csv_reads_the_same_whatever_its_last_line_ends_with(tmp_path_factory: pytest.TempPathFactory,
+                                                              rows: list[tuple[int, str]], ending: str,
+                                                              gz: bool) -> None:
+    """With a last line break the file reaches the parser without the line-end wrapper, without
+    one (or compressed) through it: the same rows either way, and the digest is the file's."""
+    folder = tmp_path_factory.mktemp("src")
+    body = ("id,name\n" + "\n".join(f'{i},"{n}"' for i, n in rows) + ending).encode()
+    path = folder / ("f.csv.gz" if gz else "f.csv")
+    path.write_bytes(gzip.compress(body) if gz else body)
+    src = sources.resolve(str(path))[0]
+    digest = sources.Digest()
+    got = [r for b in sources.read(src, None, digest) for r in b.to_pylist()]
+    assert [(r["id"], r["name"]) for r in got] == rows
+    assert digest.checksum() == _sha(path)
+
+
 def test_a_load_records_the_sha256_of_what_it_parsed(lake: lk.Lake, tmp_path: Path) -> None:
     a = _csv(tmp_path / "a.csv", [(1, "ann"), (2, "bob")])
     result = lake.ingest("raw.t", str(a))
