@@ -43,6 +43,8 @@ from lakekit.storage.delta import Storage
 from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
+from lakekit.transform.engines import Engine, EngineName
+from lakekit.transform.engines import engine as _engine
 from lakekit.transform.project import ProjectRun
 from lakekit.write import catalog, governance, migrate, quarantine, validate
 from lakekit.write import ingest as _ingest
@@ -62,11 +64,15 @@ class Lake:
 
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: catalog.Source = None, create: bool = True,
-                 feature_views: Sequence[_features.FeatureView] = ()) -> None:
+                 feature_views: Sequence[_features.FeatureView] = (), engine: EngineName = "duckdb",
+                 spark: object = None) -> None:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records);
-        ``feature_views`` are declared views (also read from the lake's registry)."""
+        ``feature_views`` are declared views (also read from the lake's registry). ``engine`` runs
+        SQL when a call names none: ``"duckdb"``, or ``"spark"`` on the session ``spark`` (a
+        ``SparkSession``, a master URL such as ``local[2]`` or ``spark://host:7077``, or a Spark
+        Connect URL ``sc://host:15002``; default ``local[2]``)."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:
@@ -74,6 +80,8 @@ class Lake:
             self._storage.make()
         migrate.ensure(self._storage)
         self.root = str(root)
+        self.engine: EngineName = engine
+        self.spark = spark
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
@@ -238,6 +246,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: Literal[False] = False,
     ) -> TransformResult: ...
 
@@ -255,6 +264,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: Literal[True],
     ) -> Explained: ...
 
@@ -271,6 +281,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: bool = False,
     ) -> TransformResult | Explained:
         """Run ``sql`` over pinned input versions (latest, or ``versions``) into a new version of ``target``.
@@ -280,11 +291,13 @@ class Lake:
         (unless it reads the clock or a random source, or ``full_refresh``). ``incremental``
         reads only the rows the inputs gained since the last run and merges the result on
         ``keys`` (falling back to a full refresh when that would not be exact). ``explain``
-        runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs.
+        runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs. ``engine``
+        runs the SQL (default: the lake's, see :class:`Lake`).
         """
         options = _transform.TransformOptions(dialect=dialect, mode=mode, keys=tuple(keys or ()), versions=versions,
                                               schema=schema, catalog=self.catalog, on_invalid=on_invalid,
-                                              incremental=incremental, full_refresh=full_refresh)
+                                              incremental=incremental, full_refresh=full_refresh,
+                                              engine=self._engine(engine))
         if explain:
             return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
@@ -296,23 +309,32 @@ class Lake:
                             include_runs=include_runs)
 
     @overload
-    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[False] = False) -> pa.Table: ...
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: Literal[False] = False) -> pa.Table: ...
 
     @overload
-    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[True]) -> Explained: ...
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: Literal[True]) -> Explained: ...
 
-    def sql(self, query: str, *, dialect: str | None = None, explain: bool = False) -> pa.Table | Explained:
-        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed);
-        ``explain`` runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs."""
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: bool = False) -> pa.Table | Explained:
+        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)
+        on ``engine`` (default: the lake's); ``explain`` runs nothing and returns the SQL as DuckDB
+        would run it, with the pinned inputs."""
         if explain:
             return _query.explain(self._storage, query, dialect=dialect)
-        return _query.query(self._storage, query, dialect=dialect)
+        return _query.query(self._storage, query, dialect=dialect, engine=self._engine(engine))
 
     def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str = "snowflake",
-                       full_refresh: bool = False) -> ProjectRun:
-        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency order."""
+                       full_refresh: bool = False, engine: EngineName | None = None) -> ProjectRun:
+        """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency
+        order, on ``engine`` (default: the lake's)."""
         return _project.run_transforms(self._storage, directory, select=select, dialect=dialect,
-                                       catalog=self.catalog, full_refresh=full_refresh)
+                                       catalog=self.catalog, full_refresh=full_refresh, engine=self._engine(engine))
+
+    def _engine(self, name: EngineName | None) -> Engine:
+        chosen = name or self.engine
+        return _engine(chosen, self.spark if chosen == "spark" else None)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:

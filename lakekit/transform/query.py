@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -99,6 +99,9 @@ class Prepared:
     positions in errors; empty: ``sql``."""
     views: Mapping[str, str] = field(default_factory=dict)
     """Relation name → the view of lakekit's records it reads (:mod:`lakekit.index.views`)."""
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
+    """The query as conformed, each lake table named by its relation: what another engine's
+    dialect is generated from (:mod:`lakekit.transform.engines`)."""
 
     @property
     def source(self) -> str:
@@ -175,7 +178,7 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     _unqualify_columns(tree, unaliased)
     conform(tree, dialect, types)
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
-                    statement, read_views)
+                    statement, read_views, tree)
 
 
 def _view(node: exp.Table, table: str, versions: Mapping[str, int]) -> str:
@@ -226,9 +229,16 @@ def explain(storage: Storage, sql: str, *, dialect: str | None = None,
 
 
 def query(storage: Storage, sql: str, *, dialect: str | None = None,
-          versions: Mapping[str, int] | None = None) -> pa.Table:
-    """Prepare and run ``sql``; all rows as one Arrow table."""
-    return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions, with_views=True)).read_all()
+          versions: Mapping[str, int] | None = None, engine: Runner | None = None) -> pa.Table:
+    """Prepare and run ``sql`` (on ``engine``, default DuckDB); all rows as one Arrow table."""
+    prepared = prepare(storage, sql, dialect=dialect, versions=versions, with_views=True)
+    return (engine.rows(storage, prepared) if engine is not None else execute(storage, prepared)).read_all()
+
+
+class Runner(Protocol):
+    """The part of an engine (:class:`lakekit.transform.engines.Engine`) a read-only query needs."""
+
+    def rows(self, storage: Storage, prepared: Prepared) -> pa.RecordBatchReader: ...
 
 
 def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:
