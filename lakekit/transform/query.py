@@ -222,6 +222,24 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
     return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
 
 
+def described(storage: Storage, prepared: Prepared) -> pa.Schema | None:
+    """The Arrow schema of the query's rows as DuckDB gives them, planned but not run (reading only
+    the inputs' footers); ``None`` when DuckDB cannot plan it. Another engine's output takes these
+    types, so a table is the same whichever engine made it."""
+    try:
+        con = engine.connect(storage, prepared.scans)
+    except duckdb.Error:
+        return None
+    try:
+        for name, view in prepared.views.items():
+            con.register(name, views.VIEWS[view][1](storage))
+        return con.sql(f"SELECT * FROM ({prepared.duckdb_sql}) LIMIT 0").to_arrow_table().schema
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def explain(storage: Storage, sql: str, *, dialect: str | None = None,
             versions: Mapping[str, int] | None = None) -> Explained:
     """The query as DuckDB would run it, with its pinned inputs; runs nothing."""

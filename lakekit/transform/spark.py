@@ -44,6 +44,7 @@ from lakekit.storage import staged
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import DataFile, FileSet
 from lakekit.transform.engines import EngineName, Output, renamed
+from lakekit.transform import query
 from lakekit.transform.query import Prepared
 
 INSTALL = "pip install 'lakekit[spark]'"
@@ -146,7 +147,8 @@ class Spark:
 
     def rows(self, storage: Storage, prepared: Prepared) -> pa.RecordBatchReader:
         with self._views(storage, prepared, {}) as sql:
-            table = _run(prepared, lambda: self.spark.sql(sql).toArrow())
+            frame = _typed(self.spark.sql(sql), query.described(storage, prepared))
+            table = _run(prepared, lambda: frame.toArrow())
         return pa.RecordBatchReader.from_batches(_nullable(table.schema), _cast(table.to_batches(),
                                                                                  _nullable(table.schema)))
 
@@ -157,7 +159,7 @@ class Spark:
         with self._views(storage, prepared, scans) as sql, _scratch(remote) as scratch:
             destination = f"{scratch}/out" if remote else _local_uri(f"{storage.uri(target)}/{folder}")
             try:
-                frame = self.spark.sql(sql)
+                frame = _typed(self.spark.sql(sql), query.described(storage, prepared))
                 frame = frame.toDF(*renamed(frame.columns, columns))
                 _run(prepared, lambda: frame.write.mode("error").parquet(destination))
                 if remote:
@@ -215,6 +217,32 @@ class Spark:
         if frame is None:
             frame = self.spark.createDataFrame([], from_arrow_schema(relation.schema))
         frame.createOrReplaceTempView(name)
+
+
+_SIMPLE = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal, pa.types.is_timestamp, pa.types.is_date,
+           pa.types.is_string, pa.types.is_boolean)
+
+
+def _typed(frame: Any, types: pa.Schema | None) -> Any:
+    """``frame`` with each column cast to the type DuckDB gives it (``types``), where both engines
+    name the column alike and the type is a plain one: Spark's ``TIMESTAMP`` is an instant where
+    DuckDB's is a wall-clock time, its sums of integers are 64-bit where DuckDB's are 128-bit…"""
+    from pyspark.sql import functions as f
+    from pyspark.sql.pandas.types import from_arrow_type
+
+    if types is None or types.names != frame.columns:
+        return frame
+    columns = []
+    changed = False
+    for field, actual in zip(types, frame.schema.fields, strict=True):
+        column = f.col(f"`{actual.name}`")
+        if any(simple(field.type) for simple in _SIMPLE):
+            wanted = from_arrow_type(field.type, prefer_timestamp_ntz=True)
+            if wanted != actual.dataType:
+                column = column.cast(wanted).alias(actual.name)
+                changed = True
+        columns.append(column)
+    return frame.select(*columns) if changed else frame
 
 
 def _run(prepared: Prepared, action: Any) -> Any:
