@@ -147,7 +147,7 @@ class Spark:
 
     def rows(self, storage: Storage, prepared: Prepared) -> pa.RecordBatchReader:
         with self._views(storage, prepared, {}) as sql:
-            frame = _typed(self.spark.sql(sql), query.described(storage, prepared))
+            frame = _typed(_run(prepared, lambda: self.spark.sql(sql)), query.described(storage, prepared))
             table = _run(prepared, lambda: frame.toArrow())
         return pa.RecordBatchReader.from_batches(_nullable(table.schema), _cast(table.to_batches(),
                                                                                  _nullable(table.schema)))
@@ -159,7 +159,7 @@ class Spark:
         with self._views(storage, prepared, scans) as sql, _scratch(remote) as scratch:
             destination = f"{scratch}/out" if remote else _local_uri(f"{storage.uri(target)}/{folder}")
             try:
-                frame = _typed(self.spark.sql(sql), query.described(storage, prepared))
+                frame = _typed(_run(prepared, lambda: self.spark.sql(sql)), query.described(storage, prepared))
                 frame = frame.toDF(*renamed(frame.columns, columns))
                 _run(prepared, lambda: frame.write.mode("error").parquet(destination))
                 if remote:
@@ -182,8 +182,8 @@ class Spark:
                 node.set("this", exp.to_identifier(names[node.name]))
         try:
             sql = tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
-        except SqlglotError as e:
-            raise SqlError(f"this {prepared.dialect} SQL has no Spark SQL translation: {masked(_first_line(e))}",
+        except SqlglotError as e:  # sqlglot names constructs, never values
+            raise SqlError(f"this {prepared.dialect} SQL has no Spark SQL translation: {_first_line(e)}",
                            sql=prepared.source) from None
         with tempfile.TemporaryDirectory(prefix="lakekit-spark-") as copies:
             for name, relation in {**prepared.scans, **scans}.items():
