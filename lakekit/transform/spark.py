@@ -43,8 +43,8 @@ from lakekit.index import views
 from lakekit.storage import staged
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import DataFile, FileSet
-from lakekit.transform.engines import EngineName, Output, renamed
 from lakekit.transform import query
+from lakekit.transform.engines import EngineName, Output, renamed
 from lakekit.transform.query import Prepared
 
 INSTALL = "pip install 'lakekit[spark]'"
