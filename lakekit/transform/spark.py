@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -176,7 +177,8 @@ class Spark:
         if prepared.tree is None:
             raise SqlError("this query was not prepared for another engine", sql=prepared.source)
         tree = prepared.tree.copy()
-        names = {name: f"lakekit_{i}" for i, name in enumerate([*prepared.scans, *prepared.views])}
+        run = secrets.token_hex(4)  # views of queries running side by side on one session never meet
+        names = {name: f"lakekit_{run}_{i}" for i, name in enumerate([*prepared.scans, *prepared.views])}
         for node in tree.find_all(exp.Table):
             if node.name in names:
                 node.set("this", exp.to_identifier(names[node.name]))
