@@ -213,7 +213,8 @@ def _remove(storage: Storage, table: str, folder: str) -> None:
     """Delete a staged folder, then the table's and its namespace's folders if that left them empty
     (a load into a new table that failed leaves no trace; a folder another writer has put a file in
     since is not empty, and stays)."""
-    storage.folder_fs(table_folder(table)).delete_dir(folder)
+    with contextlib.suppress(FileNotFoundError):  # an engine that failed before writing made none
+        storage.folder_fs(table_folder(table)).delete_dir(folder)
     if "://" not in storage.root:  # object stores have no folders to leave behind
         for emptied in (storage.uri(table), storage.uri(table).rsplit("/", 1)[0]):
             with contextlib.suppress(OSError):

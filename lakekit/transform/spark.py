@@ -166,7 +166,7 @@ class Spark:
                 if remote:
                     _upload(Path(scratch) / "out", storage.folder_fs(f"{table_folder(target)}/{folder}"))
             except BaseException:
-                Output(pa.RecordBatchReader.from_batches(pa.schema([]), []), folder).discard(storage, target)
+                staged.discard(storage, staged.Staged(target, folder, (), 0))
                 raise
         fs = storage.folder_fs(f"{table_folder(target)}/{folder}")
         return Output(_reader(fs), folder)

@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -17,8 +18,10 @@ TOLERANCE = 1e-9
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
     for item in items:
-        item.add_marker(pytest.mark.spark)
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.spark)
 
 
 @pytest.fixture(scope="session")

@@ -52,8 +52,12 @@ def test_a_spark_job_that_fails_leaves_no_version_and_no_staged_file(lake: lk.La
 
 
 def test_sql_spark_cannot_analyse_is_one_error(lake: lk.Lake) -> None:
+    asof = "SELECT a.id FROM raw.a a ASOF JOIN raw.a b ON a.id >= b.id"
     with pytest.raises(SqlError, match=r"Spark cannot run this duckdb SQL"):
-        lake.sql("SELECT * FROM raw.a a ASOF JOIN raw.a b ON a.id >= b.id", dialect="duckdb")
+        lake.sql(asof, dialect="duckdb")
+    with pytest.raises(SqlError, match=r"Spark cannot run this duckdb SQL"):
+        lake.transform("out.a", asof, dialect="duckdb")
+    _unchanged(lake)
 
 
 def test_an_unreachable_session_is_one_line(tmp_path: Path) -> None:
