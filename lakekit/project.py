@@ -123,8 +123,8 @@ lake = "{lake}"                # the lake root: a folder, or an object store URI
 schemas = "schemas"          # pandera models; each governs the table named in its Config.name
 transforms = "transforms"    # SQL transforms, run by `lakekit run-transforms`
 dialect = "duckdb"           # the default SQL dialect of `lakekit sql`, `transform`, `run-transforms` (sqlglot's names)
-engine = "duckdb"            # what runs that SQL: duckdb, or spark (pip install 'lakekit[spark]')
-# spark = "local[2]"         # the Spark session: a master URL (spark://host:7077) or Spark Connect (sc://host:15002)
+# engine = "spark"           # what runs that SQL: duckdb (the default), or spark (pip install 'lakekit[spark]')
+# spark = "local[2]"         # its session: a master URL (spark://host:7077) or Spark Connect (sc://host:15002)
 
 # Storage options of an object-store lake, each read from the environment variable named here:
 # this file holds variable names, never secrets.
