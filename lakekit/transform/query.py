@@ -100,8 +100,10 @@ class Prepared:
     views: Mapping[str, str] = field(default_factory=dict)
     """Relation name → the view of lakekit's records it reads (:mod:`lakekit.index.views`)."""
     tree: exp.Expr | None = field(default=None, compare=False, repr=False)
-    """The query as conformed, each lake table named by its relation: what another engine's
-    dialect is generated from (:mod:`lakekit.transform.engines`)."""
+    """The query as parsed, each lake table named by its relation, not yet conformed: what another
+    engine conforms for itself and generates its dialect from (:mod:`lakekit.transform.engines`)."""
+    types: Mapping[str, Mapping[str, pa.DataType]] = field(default_factory=dict, compare=False, repr=False)
+    """Source alias → its columns' Arrow types, for :func:`~lakekit.transform.conform.conform`."""
 
     @property
     def source(self) -> str:
@@ -176,9 +178,10 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
+    unconformed = tree.copy()
     conform(tree, dialect, types)
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
-                    statement, read_views, tree)
+                    statement, read_views, unconformed, types)
 
 
 def _view(node: exp.Table, table: str, versions: Mapping[str, int]) -> str:

@@ -45,6 +45,7 @@ from lakekit.storage import staged
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import DataFile, FileSet
 from lakekit.transform import query
+from lakekit.transform.conform import conform
 from lakekit.transform.engines import EngineName, Output, renamed
 from lakekit.transform.query import Prepared
 
@@ -81,6 +82,7 @@ def _pyspark() -> Any:
 def session(given: object) -> Any:
     """The Spark session ``given`` names (see the module's docstring), with lakekit's settings."""
     _, spark_session = _pyspark()
+    _quiet()
     found: Any = given
     if given is None or isinstance(given, str):
         url = given or "local[2]"
@@ -91,6 +93,14 @@ def session(given: object) -> Any:
     for key, value in _SETTINGS.items():
         found.conf.set(key, value)
     return found
+
+
+def _quiet() -> None:
+    """pyspark logs each failed statement's Java error to stderr; lakekit raises it as one line instead."""
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).disabled = True
 
 
 def _build(spark_session: Any, url: str) -> Any:
@@ -176,7 +186,7 @@ class Spark:
         """The query in Spark SQL, each relation a temporary view while the block runs."""
         if prepared.tree is None:
             raise SqlError("this query was not prepared for another engine", sql=prepared.source)
-        tree = prepared.tree.copy()
+        tree = conform(prepared.tree.copy(), prepared.dialect, prepared.types, target="spark")
         run = secrets.token_hex(4)  # views of queries running side by side on one session never meet
         names = {name: f"lakekit_{run}_{i}" for i, name in enumerate([*prepared.scans, *prepared.views])}
         for node in tree.find_all(exp.Table):

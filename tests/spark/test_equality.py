@@ -104,3 +104,20 @@ def test_incremental_merge_and_insert_columns_give_duckdbs_table(tmp_path: Path,
     assert lake.read("spark.inc").num_rows == 5
     assert_same_rows(lake.read("duckdb.ins"), lake.read("spark.ins"), "insert")
     assert lake.read("spark.ins").column_names == ["key", "value"]
+
+
+@pytest.mark.parametrize(("dialect", "sql"), [
+    ("bigquery", "SELECT id, x, o FROM `raw.lists`, UNNEST(xs) AS x WITH OFFSET AS o"),
+    ("postgres", "SELECT id, id / 2 AS half, 7 / 2 AS q FROM raw.lists"),
+    ("bigquery", "SELECT id, DATE_TRUNC(DATE '2024-05-17', MONTH) AS m FROM `raw.lists`"),
+    ("snowflake", "SELECT COUNT_IF(id > 1) AS n FROM raw.lists"),
+])
+def test_dialect_semantics_lakekit_conforms_hold_on_spark(tmp_path: Path, spark: Any, dialect: str, sql: str) -> None:
+    """The source dialect's values and types (conform.py) on Spark too: BigQuery offsets from 0,
+    Postgres integer division, BigQuery date truncation giving a DATE, a 64-bit COUNT_IF."""
+    import pyarrow as pa
+
+    lake = lk.Lake(tmp_path / "lake", spark=spark)
+    write_deltalake(lake._storage.uri("raw.lists"), pa.table({"id": pa.array([1, 2, 3], pa.int64()),
+                                                              "xs": [[10, 20], [30], []]}))
+    assert_same_rows(lake.sql(sql, dialect=dialect), lake.sql(sql, dialect=dialect, engine="spark"), sql)
