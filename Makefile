@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENV := $(if $(filter .venv,$(VENV)),$(STAMP))
 
-.PHONY: demo test lint lint-style lint-types lint-layers bench fuzz clean browser
+.PHONY: demo test test-spark lint lint-style lint-types lint-layers bench fuzz clean browser java
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +36,17 @@ browser:
 	command -v $(CHROMIUM) >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
 test: $(ENV) lint browser
-	$(BIN)/python -m pytest lakekit tests
+	$(BIN)/python -m pytest lakekit tests --ignore=tests/spark
+
+# The Spark engine's tests (tests/spark): the `spark` extra in the environment, and a Java runtime
+# from Debian when the machine has none. Installed once, as root; `make test` does not run them.
+JAVA ?= java
+java:
+	command -v $(JAVA) >/dev/null || (apt-get update && apt-get install -y openjdk-17-jre-headless)
+
+test-spark: $(ENV) java
+	$(BIN)/python -m pip install -q -e '.[dev,spark]'
+	$(BIN)/python -m pytest tests/spark -m spark -p no:cacheprovider
 
 # The hostile-input suite with a larger budget (10 fuzz tests x FUZZ_EXAMPLES cases, plus the seed
 # corpus): every case is recorded in fuzz.jsonl instead of stopping at the first failure, a fifth of

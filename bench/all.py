@@ -10,7 +10,8 @@ import importlib
 import sys
 import time
 
-BENCHES = ("sql", "transform", "ingest", "runs", "lineage", "timetravel", "validate", "gdpr", "features", "site")
+BENCHES = ("sql", "transform", "ingest", "runs", "lineage", "timetravel", "validate", "gdpr", "features", "site",
+           "engines")
 
 
 def main() -> None:

@@ -126,6 +126,10 @@ class UnsupportedTable(LakekitError):
     vectors, column mapping)."""
 
 
+class EngineUnavailable(LakekitError):
+    """The engine asked for cannot run: its package is not installed, or its session cannot be reached."""
+
+
 class ColumnNotFound(NotFound):
     """A column a table does not have."""
 

@@ -44,6 +44,8 @@ from lakekit.storage.delta import Storage
 from lakekit.storage.roots import normalise_root
 from lakekit.transform import project as _project
 from lakekit.transform import query as _query
+from lakekit.transform.engines import Engine, EngineName
+from lakekit.transform.engines import engine as _engine
 from lakekit.transform.project import ProjectRun
 from lakekit.write import catalog, governance, migrate, quarantine, validate
 from lakekit.write import ingest as _ingest
@@ -64,12 +66,15 @@ class Lake:
     def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None, *,
                  schemas: catalog.Source = None, create: bool = True,
                  feature_views: Sequence[_features.FeatureView] = (),
-                 dialect: str = _query.DEFAULT_DIALECT) -> None:
+                 dialect: str = _query.DEFAULT_DIALECT, engine: EngineName = "duckdb", spark: object = None) -> None:
         """Open the lake at ``root``, made when missing unless ``create`` is False (then
         :class:`~lakekit.errors.NoLake`). ``schemas`` is the catalog of models governing its tables:
         a folder (a path), a package or module (a dotted name), or None (the lake's own records);
         ``feature_views`` are declared views (also read from the lake's registry); ``dialect`` is the
-        SQL dialect of :meth:`sql`, :meth:`transform` and :meth:`run_transforms` when they are given none."""
+        SQL dialect of :meth:`sql`, :meth:`transform` and :meth:`run_transforms` when they are given
+        none. ``engine`` runs SQL when a call names none: ``"duckdb"``, or ``"spark"`` on the session
+        ``spark`` (a ``SparkSession``, a master URL such as ``local[2]`` or ``spark://host:7077``, or
+        a Spark Connect URL ``sc://host:15002``; default ``local[2]``)."""
         self._storage = Storage(normalise_root(root), dict(storage_options or {}))
         if not self._storage.present():
             if not create:
@@ -78,6 +83,8 @@ class Lake:
         migrate.ensure(self._storage)
         self.root = str(root)
         self.dialect = dialect
+        self.engine: EngineName = engine
+        self.spark = spark
         self.catalog = catalog.load(schemas)
         self.lineage = impact.LakeLineage(self._storage)
         self.gdpr = gdpr.Gdpr(self._storage, self.catalog)
@@ -250,6 +257,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: Literal[False] = False,
     ) -> TransformResult: ...
 
@@ -267,6 +275,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: Literal[True],
     ) -> Explained: ...
 
@@ -283,6 +292,7 @@ class Lake:
         on_invalid: OnInvalid | None = None,
         incremental: bool = False,
         full_refresh: bool = False,
+        engine: EngineName | None = None,
         explain: bool = False,
     ) -> TransformResult | Explained:
         """Run ``sql`` over pinned input versions (latest, or ``versions``) into a new version of ``target``.
@@ -292,12 +302,13 @@ class Lake:
         (unless it reads the clock or a random source, or ``full_refresh``). ``incremental``
         reads only the rows the inputs gained since the last run and merges the result on
         ``keys`` (falling back to a full refresh when that would not be exact). ``explain``
-        runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs.
+        runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs. ``engine``
+        runs the SQL (default: the lake's, see :class:`Lake`).
         """
         options = _transform.TransformOptions(dialect=dialect or self.dialect, mode=mode, keys=tuple(keys or ()),
                                               versions=versions, schema=schema, catalog=self.catalog,
                                               on_invalid=on_invalid, incremental=incremental,
-                                              full_refresh=full_refresh)
+                                              full_refresh=full_refresh, engine=self._engine(engine))
         if explain:
             return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
@@ -309,24 +320,35 @@ class Lake:
                             include_runs=include_runs)
 
     @overload
-    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[False] = False) -> pa.Table: ...
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: Literal[False] = False) -> pa.Table: ...
 
     @overload
-    def sql(self, query: str, *, dialect: str | None = None, explain: Literal[True]) -> Explained: ...
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: Literal[True]) -> Explained: ...
 
-    def sql(self, query: str, *, dialect: str | None = None, explain: bool = False) -> pa.Table | Explained:
-        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed);
-        ``explain`` runs nothing and returns the SQL as DuckDB would run it, with the pinned inputs."""
+    def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
+            explain: bool = False) -> pa.Table | Explained:
+        """Run one read-only query over lake tables (``VERSION AS OF`` and other time travel allowed)
+        on ``engine`` (default: the lake's); ``explain`` runs nothing and returns the SQL as DuckDB
+        would run it, with the pinned inputs."""
         if explain:
             return _query.explain(self._storage, query, dialect=dialect or self.dialect)
-        return _query.query(self._storage, query, dialect=dialect or self.dialect)
+        return _query.query(self._storage, query, dialect=dialect or self.dialect, engine=self._engine(engine))
 
     def run_transforms(self, directory: str | Path, *, select: str | None = None, dialect: str | None = None,
-                       full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
+                       full_refresh: bool = False, engine: EngineName | None = None,
+                       progress: Steps | None = None) -> ProjectRun:
         """Run every ``*.sql`` file under ``directory`` (or the dbt-style ``select``ion) in dependency
-        order; ``progress`` is told each file's table before it runs (n of m)."""
+        order, on ``engine`` (default: the lake's); ``progress`` is told each file's table before it
+        runs (n of m)."""
         return _project.run_transforms(self._storage, directory, select=select, dialect=dialect or self.dialect,
-                                       catalog=self.catalog, full_refresh=full_refresh, progress=progress)
+                                       catalog=self.catalog, full_refresh=full_refresh, engine=self._engine(engine),
+                                       progress=progress)
+
+    def _engine(self, name: EngineName | None) -> Engine:
+        chosen = name or self.engine
+        return _engine(chosen, self.spark if chosen == "spark" else None)
 
     def start_run(self, name: str, *, params: Mapping[str, Any] | None = None,
                   tags: Mapping[str, Any] | None = None) -> Run:

@@ -14,17 +14,18 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lakekit.errors import UsageError
 from lakekit.features import FeatureView, views_from_config
 from lakekit.lake import Lake
+from lakekit.transform.engines import ENGINES, EngineName
 from lakekit.transform.query import DEFAULT_DIALECT
 from lakekit.write.catalog import Source
 
 CONFIG = "lakekit.toml"
 DEFAULT_LAKE = "lake"
-_KEYS = {"lake", "schemas", "schema_package", "transforms", "dialect", "storage", "features"}
+_KEYS = {"lake", "schemas", "schema_package", "transforms", "dialect", "storage", "features", "engine", "spark"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Project:
     """Storage option → the environment variable holding its value."""
     features: tuple[FeatureView, ...] = ()
     """Feature views declared under ``[features.<name>]``."""
+    engine: EngineName = "duckdb"
+    """What runs the SQL of ``lakekit sql``, ``transform`` and ``run-transforms`` when no option names one."""
+    spark: str | None = None
+    """The Spark session: a master URL (``local[2]``, ``spark://host:7077``) or ``sc://host:15002``."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Project:
@@ -72,11 +77,13 @@ class Project:
             return lake
         return self.lake if "://" in self.lake else str(self.folder / self.lake)
 
-    def open(self, lake: str | None = None, *, create: bool = False) -> Lake:
-        """The project's lake (or ``lake``), governed by its schemas; a missing root is
-        :class:`~lakekit.errors.NoLake` unless ``create``."""
+    def open(self, lake: str | None = None, *, create: bool = False, spark: str | None = None) -> Lake:
+        """The project's lake (or ``lake``), governed by its schemas, running SQL on its engine (on
+        the Spark session ``spark``, else its own); a missing root is :class:`~lakekit.errors.NoLake`
+        unless ``create``."""
         return Lake(self.root(lake), self.storage_options(), schemas=self.schemas, create=create,
-                    feature_views=self.features, dialect=self.dialect)
+                    feature_views=self.features, dialect=self.dialect, engine=self.engine,
+                    spark=spark or self.spark)
 
 
 def _text(config: Path, data: Mapping[str, Any], key: str) -> str | None:
@@ -100,11 +107,15 @@ def _parse(config: Path, data: Mapping[str, Any]) -> Project:
     env = storage.get("env", {}) if isinstance(storage, dict) else None
     if not isinstance(env, dict) or set(storage) - {"env"} or not all(isinstance(v, str) for v in env.values()):
         raise UsageError(f"{config}: storage options are given as [storage.env] OPTION = \"VARIABLE_NAME\"")
+    engine = _text(config, data, "engine") or "duckdb"
+    if engine not in ENGINES:
+        raise UsageError(f"{config}: unknown engine '{engine}' (known: {', '.join(ENGINES)})")
     return Project(folder, lake=_text(config, data, "lake") or DEFAULT_LAKE,
                    schemas=folder / schemas if schemas is not None else package,
                    transforms=folder / transforms if transforms is not None else None,
                    dialect=_text(config, data, "dialect") or DEFAULT_DIALECT, storage_env=dict(env),
-                   features=tuple(views_from_config(data, str(config))))
+                   features=tuple(views_from_config(data, str(config))), engine=cast(EngineName, engine),
+                   spark=_text(config, data, "spark"))
 
 
 CONFIG_TEMPLATE = '''\
@@ -113,6 +124,8 @@ lake = "{lake}"                # the lake root: a folder, or an object store URI
 schemas = "schemas"          # pandera models; each governs the table named in its Config.name
 transforms = "transforms"    # SQL transforms, run by `lakekit run-transforms`
 dialect = "duckdb"           # the default SQL dialect of `lakekit sql`, `transform`, `run-transforms` (sqlglot's names)
+# engine = "spark"           # what runs that SQL: duckdb (the default), or spark (pip install 'lakekit[spark]')
+# spark = "local[2]"         # its session: a master URL (spark://host:7077) or Spark Connect (sc://host:15002)
 
 # Storage options of an object-store lake, each read from the environment variable named here:
 # this file holds variable names, never secrets.

@@ -124,15 +124,16 @@ def as_json(ctx: typer.Context) -> bool:
     return bool(option(ctx, "json"))
 
 
-def open_lake(ctx: typer.Context, *, create: bool | None = None) -> Lake:
-    """The lake of ``--lake`` (else the project's), governed by the project's schemas.
+def open_lake(ctx: typer.Context, *, create: bool | None = None, spark: str | None = None) -> Lake:
+    """The lake of ``--lake`` (else the project's), governed by the project's schemas, its Spark
+    session ``spark`` (else the project's).
 
     A lake that does not exist is an error, unless a writing command (``create`` not None) was
     told ``--create``.
     """
     project = Project.load()
     try:
-        return project.open(option(ctx, "lake"), create=bool(create))
+        return project.open(option(ctx, "lake"), create=bool(create), spark=spark)
     except NoLake as e:
         raise NoLake(e.root, also=", or pass --create" if create is not None else "") from None
 

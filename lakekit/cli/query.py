@@ -8,7 +8,7 @@ import pyarrow as pa
 import typer
 
 from lakekit.cli._common import as_json, first_rows, open_lake, print_json, print_records
-from lakekit.cli.transforms import ExplainOpt, show_explained
+from lakekit.cli.transforms import EngineOpt, ExplainOpt, SparkOpt, show_explained
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +23,14 @@ def sql(
         "--dialect", help="SQL dialect of QUERY (default: lakekit.toml's, else duckdb).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print.")] = 100,
     explain: ExplainOpt = False,
+    engine: EngineOpt = None,
+    spark: SparkOpt = None,
 ) -> None:
     """Run QUERY, e.g. "SELECT * FROM raw.users VERSION AS OF 3" --dialect spark."""
     if explain:
         show_explained(open_lake(ctx).sql(query, dialect=dialect, explain=True), as_json(ctx))
         return
-    result: pa.Table = open_lake(ctx).sql(query, dialect=dialect)
+    result: pa.Table = open_lake(ctx, spark=spark).sql(query, dialect=dialect, engine=engine)
     head = first_rows(result, limit)
     if as_json(ctx):
         print_json(head)

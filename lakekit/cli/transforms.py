@@ -15,6 +15,7 @@ from lakekit.cli._common import CreateOpt, as_json, counter, open_lake, out, pri
 from lakekit.core.results import Explained, ProjectRun
 from lakekit.errors import ProjectFailed, UsageError
 from lakekit.project import Project
+from lakekit.transform.engines import EngineName
 from lakekit.transform.project import header, planned
 
 DialectOpt = Annotated[str | None, typer.Option(
@@ -23,6 +24,11 @@ FullRefreshOpt = Annotated[bool, typer.Option(
     "--full-refresh", help="Rebuild even when unchanged; recompute incremental transforms whole.")]
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="Run nothing: print the SQL as DuckDB would run it, with the pinned inputs.")]
+EngineOpt = Annotated[EngineName | None, typer.Option(
+    "--engine", help="What runs the SQL: duckdb or spark (default: lakekit.toml's, else duckdb).")]
+SparkOpt = Annotated[str | None, typer.Option(
+    "--spark", help="Spark session for --engine spark: local[2], spark://HOST:PORT or sc://HOST:PORT "
+                    "(default: lakekit.toml's 'spark', else local[2]).")]
 
 
 def show_explained(explained: Explained, json_out: bool) -> None:
@@ -56,6 +62,8 @@ def transform(
     full_refresh: FullRefreshOpt = False,
     create: CreateOpt = False,
     explain: ExplainOpt = False,
+    engine: EngineOpt = None,
+    spark: SparkOpt = None,
 ) -> None:
     """Run the SQL in FILE over pinned input versions into a new version of TARGET. The file's
     `-- lakekit:` header (dialect=…, incremental, keys=…) applies where no option says otherwise."""
@@ -64,14 +72,15 @@ def transform(
     settings = header(str(file), sql)
     keys = key or [k for k in settings.get("keys", "").split(",") if k]
     dialect = dialect or settings.get("dialect")  # else the lake's: lakekit.toml's
-    lake = open_lake(ctx, create=create)
+    lake = open_lake(ctx, create=create, spark=spark)
     if explain:
         show_explained(lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
                                       explain=True), as_json(ctx))
         return
     with progress(ctx, f"transform {target}"):
         result = lake.transform(target, sql, dialect=dialect, mode=mode, versions=versions, keys=keys,
-                                incremental=incremental or "incremental" in settings, full_refresh=full_refresh)
+                                incremental=incremental or "incremental" in settings, full_refresh=full_refresh,
+                                engine=engine)
     if as_json(ctx):
         print_json(result.asdict())
         return
@@ -100,6 +109,8 @@ def run_transforms(
     dialect: DialectOpt = None,
     full_refresh: FullRefreshOpt = False,
     create: CreateOpt = False,
+    engine: EngineOpt = None,
+    spark: SparkOpt = None,
 ) -> None:
     """Run every SQL file under DIRECTORY in dependency order; unchanged ones are skipped. When a
     file fails the others still run, except those reading its table; the exit status is then 1."""
@@ -109,9 +120,9 @@ def run_transforms(
         raise UsageError("which transforms? give DIRECTORY, or 'transforms' in lakekit.toml")
     try:
         with progress(ctx, f"transforms in {folder}") as (bar, task):
-            result = open_lake(ctx, create=create).run_transforms(
+            result = open_lake(ctx, create=create, spark=spark).run_transforms(
                 folder, select=select, dialect=dialect, full_refresh=full_refresh,
-                progress=counter(bar, task, f"transforms in {folder}"))
+                engine=engine, progress=counter(bar, task, f"transforms in {folder}"))
     except ProjectFailed as failed:
         _show(failed.result, as_json(ctx))
         raise

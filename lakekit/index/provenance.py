@@ -190,6 +190,9 @@ class TransformProvenance(Provenance):
     job: str
     schema: str | None = None
     schema_hash: str | None = None
+    engine: str | None = None
+    """The engine that ran the SQL and its version (``duckdb 1.4.2``, ``spark 4.3.0``); ``None`` in
+    records older than the choice of engine (DuckDB ran them)."""
 
     @property
     def by(self) -> str:

@@ -8,23 +8,31 @@ statistics settings), and that scratch table's add actions are then committed to
 with :meth:`DeltaTable.create_write_transaction`, which takes the app transactions. The files
 never move; the scratch log is deleted after the commit.
 
+Files another engine wrote into such a folder (Spark, :mod:`lakekit.transform.spark`) are
+*adopted* as they are (:func:`adopt`): their add actions take the row count, minima, maxima and
+null counts from the Parquet footers, and the engine's ``_SUCCESS`` marker and ``.crc`` checksums
+are deleted first, so a version references exactly the data files.
+
 A write killed before its commit leaves a ``staged-*`` folder no version references: its data
 files go with the next ``vacuum`` (as any unreferenced file), :func:`sweep` removes the scratch
-logs that ``vacuum`` does not look at.
+logs, and an engine's ``_temporary`` folders and markers, that ``vacuum`` does not look at.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.transaction import AddAction, create_table_with_add_actions
@@ -35,6 +43,17 @@ from lakekit.storage.delta import Commit, Conflict, Storage, table_folder
 
 PREFIX = "staged-"
 _STATS_SETTINGS = ("delta.dataSkippingStatsColumns", "delta.dataSkippingNumIndexedCols")
+_INDEXED_COLUMNS = 32
+"""Delta's default number of leading columns with statistics."""
+_STRING_BOUND = 32
+"""Longest string kept as a minimum or maximum (a longer one says little and bloats the log)."""
+_LEFTOVERS = ("_delta_log", "_temporary", "_SUCCESS")
+"""What a staged folder may hold besides data files: a scratch log, an engine's work folder, its marker."""
+
+
+def new_folder() -> str:
+    """A fresh name for a staged folder inside a table's folder."""
+    return f"{PREFIX}{secrets.token_hex(8)}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,7 @@ def stage(storage: Storage, table: str, data: pa.RecordBatchReader, *, partition
           configuration: Mapping[str, str]) -> Staged:
     """Write ``data`` as Parquet files into a new ``staged-*`` folder of ``table`` (statistics as
     ``configuration`` says)."""
-    folder = f"{PREFIX}{secrets.token_hex(8)}"
+    folder = new_folder()
     counter = _Counter(data)
     settings = {k: v for k, v in configuration.items() if k in _STATS_SETTINGS}
     fs = storage.folder_fs(f"{table_folder(table)}/{folder}")
@@ -86,6 +105,74 @@ def stage(storage: Storage, table: str, data: pa.RecordBatchReader, *, partition
                               a.get("stats") or "") for a in adds)
     fs.delete_dir("_delta_log")
     return Staged(table, folder, actions, counter.rows)
+
+
+def adopt(storage: Storage, table: str, folder: str, configuration: Mapping[str, str]) -> Staged:
+    """The Parquet files another engine wrote into ``folder`` of ``table``, as a staged write: its
+    markers and checksums deleted, each file's add action with statistics from its footer (only of
+    the columns ``configuration``'s statistics settings allow: never of personal data)."""
+    fs = storage.folder_fs(f"{table_folder(table)}/{folder}")
+    actions = []
+    rows = 0
+    for info in fs.get_file_info(pafs.FileSelector("", recursive=True)):
+        if info.type != pafs.FileType.File:
+            continue
+        name = info.path.rsplit("/", 1)[-1]
+        if name == "_SUCCESS" or name.endswith(".crc"):
+            fs.delete_file(info.path)
+            continue
+        if not name.endswith(".parquet") or info.path.startswith("_"):
+            continue
+        with fs.open_input_file(info.path) as f:
+            footer = pq.ParquetFile(f).metadata
+        rows += footer.num_rows
+        stats = _footer_stats(footer, _stats_columns(footer.schema.to_arrow_schema(), configuration))
+        modified = int(info.mtime.timestamp() * 1000) if info.mtime is not None else int(time.time() * 1000)
+        actions.append(AddAction(f"{folder}/{info.path}", info.size or 0, {}, modified, True, json.dumps(stats)))
+    return Staged(table, folder, tuple(sorted(actions, key=lambda a: a.path)), rows)
+
+
+def _stats_columns(schema: pa.Schema, configuration: Mapping[str, str]) -> list[str]:
+    listed = configuration.get("delta.dataSkippingStatsColumns")
+    if listed is not None:
+        return [c for c in listed.split(",") if c in schema.names]
+    return schema.names[:int(configuration.get("delta.dataSkippingNumIndexedCols", _INDEXED_COLUMNS))]
+
+
+def _footer_stats(footer: pq.FileMetaData, columns: Sequence[str]) -> dict[str, object]:
+    """Delta file statistics from a Parquet footer: row count, null counts, and minima and maxima
+    where they are exact as JSON (integers, finite floats, dates, strings of at most 32 characters)."""
+    leaf = {footer.schema.column(i).path: i for i in range(footer.num_columns)}
+    nulls: dict[str, int] = {}
+    lows: dict[str, object] = {}
+    highs: dict[str, object] = {}
+    for column in columns:
+        index = leaf.get(column)
+        if index is None:
+            continue
+        parts = [footer.row_group(g).column(index).statistics for g in range(footer.num_row_groups)]
+        if any(p is None or not p.has_null_count for p in parts):
+            continue
+        nulls[column] = sum(p.null_count for p in parts if p is not None)
+        bounds = [(p.min, p.max) for p in parts if p is not None and p.has_min_max]
+        if bounds and len(bounds) == len(parts) and all(_exact(v) for b in bounds for v in b):
+            lows[column] = _json(min(b[0] for b in bounds))
+            highs[column] = _json(max(b[1] for b in bounds))
+    return {"numRecords": footer.num_rows, "minValues": lows, "maxValues": highs, "nullCount": nulls}
+
+
+def _exact(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, str):
+        return len(value) <= _STRING_BOUND
+    return isinstance(value, int | date) and not isinstance(value, datetime)
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def commit(storage: Storage, staged: Staged, *, base: DeltaTable | None, mode: Literal["append", "overwrite"],
@@ -126,7 +213,8 @@ def _remove(storage: Storage, table: str, folder: str) -> None:
     """Delete a staged folder, then the table's and its namespace's folders if that left them empty
     (a load into a new table that failed leaves no trace; a folder another writer has put a file in
     since is not empty, and stays)."""
-    storage.folder_fs(table_folder(table)).delete_dir(folder)
+    with contextlib.suppress(FileNotFoundError):  # an engine that failed before writing made none
+        storage.folder_fs(table_folder(table)).delete_dir(folder)
     if "://" not in storage.root:  # object stores have no folders to leave behind
         for emptied in (storage.uri(table), storage.uri(table).rsplit("/", 1)[0]):
             with contextlib.suppress(OSError):
@@ -134,16 +222,23 @@ def _remove(storage: Storage, table: str, folder: str) -> None:
 
 
 def sweep(storage: Storage, table: str, older_than_hours: float) -> list[str]:
-    """Delete the scratch logs of staged writes that never committed (killed), older than the
-    retention; returns their folders. Their data files are unreferenced and go with ``vacuum``."""
+    """Delete what staged writes that never committed (killed) left besides data files, older than
+    the retention: scratch logs, an engine's ``_temporary`` folders, ``_SUCCESS`` markers and
+    ``.crc`` checksums; returns their paths. Their data files are unreferenced and go with ``vacuum``."""
     fs = storage.folder_fs(table_folder(table))
     cutoff = time.time() - older_than_hours * 3600
     swept = []
     for info in fs.get_file_info(pafs.FileSelector("", allow_not_found=True)):
         if info.type != pafs.FileType.Directory or not info.base_name.startswith(PREFIX):
             continue
-        log = fs.get_file_info(f"{info.path}/_delta_log")
-        if log.type == pafs.FileType.Directory and log.mtime is not None and log.mtime.timestamp() < cutoff:
-            fs.delete_dir(log.path)
-            swept.append(info.path)
+        for left in fs.get_file_info(pafs.FileSelector(info.path)):
+            if not (left.base_name in _LEFTOVERS or left.base_name.endswith(".crc")):
+                continue
+            if left.mtime is None or left.mtime.timestamp() >= cutoff:
+                continue
+            if left.type == pafs.FileType.Directory:
+                fs.delete_dir(left.path)
+            else:
+                fs.delete_file(left.path)
+            swept.append(left.path)
     return swept

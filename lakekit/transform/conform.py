@@ -42,8 +42,9 @@ _FLATTEN_COLUMNS = {"value", "index"}
 _INTEGER_DIVISION = {"postgres", "redshift", "tsql", "sqlite", "trino", "presto", "athena"}
 
 
-def conform(tree: exp.Expr, dialect: str, types: Types) -> exp.Expr:
-    """Apply the rewrites of the module's docstring to ``tree`` in place; return it.
+def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") -> exp.Expr:
+    """Apply the rewrites of the module's docstring to ``tree`` in place, for the engine ``target``
+    (``duckdb`` or ``spark``); return it.
 
     >>> import sqlglot
     >>> tree = sqlglot.parse_one("SELECT e.props:page::STRING AS p, COUNT_IF(e.n > 0) AS c FROM ev AS e",
@@ -52,7 +53,7 @@ def conform(tree: exp.Expr, dialect: str, types: Types) -> exp.Expr:
     "SELECT CAST(e.props ->> '$.page' AS TEXT) AS p, CAST(COUNT_IF((e.n > 0) IS TRUE) AS BIGINT) AS c FROM ev AS e"
     """
     _json_values(tree)
-    if dialect == "bigquery":
+    if dialect == "bigquery" and target == "duckdb":  # sqlglot's Spark POSEXPLODE counts from 0 already
         _offsets_from_zero(tree)
     if dialect in _DATE_KEEPING:
         for node in list(tree.find_all(*_DATE_FUNCTIONS)):

@@ -36,6 +36,7 @@ from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
 from lakekit.transform import attempts, incremental, query, statement
+from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.write import governance, indexes, publish
 from lakekit.write.catalog import NONE, Catalog
 from lakekit.write.commit import commit_once
@@ -57,6 +58,8 @@ class TransformOptions:
     job: str | None = None
     incremental: bool = False
     full_refresh: bool = False
+    engine: Engine = DUCKDB
+    """What runs the query (:mod:`lakekit.transform.engines`)."""
 
 
 def _sql_type(t: pa.DataType) -> str:
@@ -160,21 +163,26 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
-        reader = _renamed(query.execute(storage, prepared, scans=plan.scans), stmt.columns)
-        schema = _schema(target, base, reader.schema, run_mode)
-        made = TransformProvenance(
-            transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
-            keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
-            source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest)
-        draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
-        lineage_draft, record_draft = index_rows(draft, made, now())
-        indexes.check("lineage", lineage_draft)
-        indexes.check("transforms", [record_draft])
+        output = options.engine.output(storage, prepared, scans=plan.scans, target=target, columns=stmt.columns)
+        try:
+            schema = _schema(target, base, output.reader.schema, run_mode)
+            made = TransformProvenance(
+                transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
+                keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
+                source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
+                engine=options.engine.version())
+            draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
+            lineage_draft, record_draft = index_rows(draft, made, now())
+            indexes.check("lineage", lineage_draft)
+            indexes.check("transforms", [record_draft])
+        except BaseException:
+            output.discard(storage, target)
+            raise
         published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
                                   replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
         done = publish.publish(storage, published_target, base=base, schema=schema,
-                               parts=[(f"transform {target}", reader)], write_id=transform_id, stamp=None,
-                               commit=made.commit({app: 1}))
+                               parts=[(f"transform {target}", output.reader)], write_id=transform_id, stamp=None,
+                               commit=made.commit({app: 1}), written=output.folder)
         return TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
                                transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
                                reason=plan.reason), made
@@ -232,15 +240,6 @@ def lineage_row(edge: ColumnEdge, result: TransformResult) -> dict[str, object]:
     """One ``_lakekit/lineage`` row: an edge between two pinned table versions."""
     return {**edge.asdict(), "transform_id": result.transform_id, "target_version": result.version,
             "source_version": result.inputs.get(edge.source_table)}
-
-
-def _renamed(reader: pa.RecordBatchReader, columns: Sequence[str]) -> pa.RecordBatchReader:
-    if not columns:
-        return reader
-    if len(columns) != len(reader.schema):
-        raise UsageError(f"INSERT names {len(columns)} columns, the query returns {len(reader.schema)}")
-    schema = pa.schema([f.with_name(n) for f, n in zip(reader.schema, columns, strict=True)])
-    return pa.RecordBatchReader.from_batches(schema, (b.rename_columns(list(columns)) for b in reader))
 
 
 def _schema(target: str, base: DeltaTable | None, incoming: pa.Schema, mode: WriteMode) -> pa.Schema:

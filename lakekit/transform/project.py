@@ -34,6 +34,7 @@ from lakekit.core.results import FileRun, ProjectRun
 from lakekit.errors import Cycle, LakekitError, ProjectFailed, ProjectFileError, SqlError, UsageError
 from lakekit.storage.delta import Storage
 from lakekit.transform import query, statement
+from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.transform.pipeline import TransformOptions, transform
 from lakekit.write.catalog import NONE, Catalog
 
@@ -58,7 +59,8 @@ class SqlFile:
 
 def run_transforms(storage: Storage, directory: str | Path, *, select: str | None = None,
                    dialect: str = query.DEFAULT_DIALECT, catalog: Catalog = NONE,
-                   full_refresh: bool = False, progress: Steps | None = None) -> ProjectRun:
+                   full_refresh: bool = False, engine: Engine = DUCKDB,
+                   progress: Steps | None = None) -> ProjectRun:
     """Run the project's files (those ``select`` picks, else all) in dependency order; when some
     fail, the rest still run (but those reading a failed one's table) and :class:`ProjectFailed` is
     raised. ``progress`` counts the files, each named by its table."""
@@ -73,7 +75,7 @@ def run_transforms(storage: Storage, directory: str | Path, *, select: str | Non
             continue
         options = TransformOptions(dialect=f.dialect, keys=f.keys, catalog=catalog, source=f.path,
                                    job=f"run_transforms {directory}", incremental=f.incremental,
-                                   full_refresh=full_refresh)
+                                   full_refresh=full_refresh, engine=engine)
         try:
             with _blaming(f.path):
                 r = transform(storage, target, f.sql, options)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -99,6 +99,11 @@ class Prepared:
     positions in errors; empty: ``sql``."""
     views: Mapping[str, str] = field(default_factory=dict)
     """Relation name → the view of lakekit's records it reads (:mod:`lakekit.index.views`)."""
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
+    """The query as parsed, each lake table named by its relation, not yet conformed: what another
+    engine conforms for itself and generates its dialect from (:mod:`lakekit.transform.engines`)."""
+    types: Mapping[str, Mapping[str, pa.DataType]] = field(default_factory=dict, compare=False, repr=False)
+    """Source alias → its columns' Arrow types, for :func:`~lakekit.transform.conform.conform`."""
 
     @property
     def source(self) -> str:
@@ -173,9 +178,10 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     finally:
         pins.close()
     _unqualify_columns(tree, unaliased)
+    unconformed = tree.copy()
     conform(tree, dialect, types)
     return Prepared(sql, dialect, tree.sql(dialect=_TARGET), tuple(relations.values()), scans, volatile(tree),
-                    statement, read_views)
+                    statement, read_views, unconformed, types)
 
 
 def _view(node: exp.Table, table: str, versions: Mapping[str, int]) -> str:
@@ -219,6 +225,24 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
     return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
 
 
+def described(storage: Storage, prepared: Prepared) -> pa.Schema | None:
+    """The Arrow schema of the query's rows as DuckDB gives them, planned but not run (reading only
+    the inputs' footers); ``None`` when DuckDB cannot plan it. Another engine's output takes these
+    types, so a table is the same whichever engine made it."""
+    try:
+        con = engine.connect(storage, prepared.scans)
+    except duckdb.Error:
+        return None
+    try:
+        for name, view in prepared.views.items():
+            con.register(name, views.VIEWS[view][1](storage))
+        return con.sql(f"SELECT * FROM ({prepared.duckdb_sql}) LIMIT 0").to_arrow_table().schema
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def explain(storage: Storage, sql: str, *, dialect: str | None = None,
             versions: Mapping[str, int] | None = None) -> Explained:
     """The query as DuckDB would run it, with its pinned inputs; runs nothing."""
@@ -226,9 +250,16 @@ def explain(storage: Storage, sql: str, *, dialect: str | None = None,
 
 
 def query(storage: Storage, sql: str, *, dialect: str | None = None,
-          versions: Mapping[str, int] | None = None) -> pa.Table:
-    """Prepare and run ``sql``; all rows as one Arrow table."""
-    return execute(storage, prepare(storage, sql, dialect=dialect, versions=versions, with_views=True)).read_all()
+          versions: Mapping[str, int] | None = None, engine: Runner | None = None) -> pa.Table:
+    """Prepare and run ``sql`` (on ``engine``, default DuckDB); all rows as one Arrow table."""
+    prepared = prepare(storage, sql, dialect=dialect, versions=versions, with_views=True)
+    return (engine.rows(storage, prepared) if engine is not None else execute(storage, prepared)).read_all()
+
+
+class Runner(Protocol):
+    """The part of an engine (:class:`lakekit.transform.engines.Engine`) a read-only query needs."""
+
+    def rows(self, storage: Storage, prepared: Prepared) -> pa.RecordBatchReader: ...
 
 
 def _lake_references(tree: exp.Expr) -> list[tuple[exp.Table, str]]:

@@ -8,6 +8,13 @@ so a failure leaves the table as it was. A write whose commit is decided after i
 ingest, :mod:`lakekit.storage.staged`) streams them straight into staged files instead: a failure
 deletes those, and the rows are read and written once. The verdict is recorded in
 ``_lakekit/validations`` for the version the commit made.
+
+A write whose rows an engine has already written as Parquet files into a staged folder of the
+table (``written``: Spark, :mod:`lakekit.transform.engines`) goes through the same steps, and
+delta-rs then commits those files as they are when no row changes: no row quarantined, the
+files' schema already the table's, an append or overwrite. Without a schema to audit, no row is
+read at all. Otherwise (a merge, a stamped column, quarantined rows, types to convert) the rows
+read back from the files are written by delta-rs, and the staged files are deleted.
 """
 
 from __future__ import annotations
@@ -144,6 +151,8 @@ class _Publication:
         self.rejected: list[pa.Table] = []
         self.quarantined = 0
         self.report: ValidationReport | None = None
+        self.adopted = False
+        """Files an engine staged were committed as they are (they must stay)."""
 
 
 def publish(
@@ -157,6 +166,7 @@ def publish(
     stamp: str | None,
     commit: Commit | Callable[[], Commit],
     progress: Progress | None = None,
+    written: str | None = None,
 ) -> Published:
     """Commit ``parts`` (source name, batches) as one version of ``target.table`` on top of ``base``.
 
@@ -165,11 +175,35 @@ def publish(
     commit once every row is written (an append or overwrite in ``base``'s schema, or a new
     table): the rows are staged first (:mod:`lakekit.storage.staged`). Raises
     :class:`~lakekit.errors.Conflict` when another writer committed first: the caller decides
-    whether its work is still to be done and calls again.
+    whether its work is still to be done and calls again. ``written``: a staged folder of the table
+    holding exactly the rows of ``parts`` (one part), committed as it is or deleted (see the
+    module's docstring).
     """
+    pub = _Publication()
+    try:
+        return _publish(storage, target, pub, base=base, schema=schema, parts=parts, write_id=write_id, stamp=stamp,
+                        commit=commit, progress=progress, written=written)
+    finally:
+        if written is not None and not pub.adopted:
+            staged.discard(storage, staged.Staged(target.table, written, (), 0))
+
+
+def _publish(
+    storage: Storage,
+    target: Target,
+    pub: _Publication,
+    *,
+    base: DeltaTable | None,
+    schema: pa.Schema,
+    parts: Sequence[tuple[str, pa.RecordBatchReader]],
+    write_id: str,
+    stamp: str | None,
+    commit: Commit | Callable[[], Commit],
+    progress: Progress | None,
+    written: str | None,
+) -> Published:
     check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
                [(uri, reader.schema) for uri, reader in parts])
-    pub = _Publication()
     schema = governance.tagged(schema, target.model, pa.schema(base.schema().to_arrow()) if base is not None else None)
     auditor = None
     if target.model is not None:
@@ -178,19 +212,57 @@ def publish(
     tag = (stamp, write_id) if stamp else None
     batches = _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress)
     config = configuration(target, schema) if base is None else None
-    if callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
+    as_written = written is not None and _unchanged(target, base, schema, parts, stamp)
+    if as_written and auditor is None and not callable(commit):
+        assert written is not None
+        version = _adopt(storage, target, pub, base, schema, written, commit, config)
+    elif callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
         version = _write_staged(storage, target, base, _Failing(schema, batches), commit, config)
     else:
         with Spool(schema) as spool:
             for batch in batches:
                 spool.add(batch)
-            version = _write(storage, target, base, spool.reader(), commit, config)
+            if as_written and written is not None and not pub.rejected:
+                version = _adopt(storage, target, pub, base, schema, written, commit, config)
+            else:
+                version = _write(storage, target, base, spool.reader(), commit, config)
     report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
     if auditor is not None and report is not None:
         if pub.quarantined:
             quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
         indexes.record_validation(storage, report)
     return Published(version, pub.rows, pub.quarantined, report)
+
+
+def _unchanged(target: Target, base: DeltaTable | None, schema: pa.Schema,
+               parts: Sequence[tuple[str, pa.RecordBatchReader]], stamp: str | None) -> bool:
+    """Whether rows that pass the audit land exactly as the parts hold them, so files holding them
+    can be committed as they are: an unpartitioned append or overwrite in the parts' own schema."""
+    if target.mode == "merge" or stamp is not None or len(parts) != 1:
+        return False
+    if (base is not None and base.metadata().partition_columns) or target.partition_by:
+        return False
+    if base is not None and target.mode == "overwrite" and not _same(pa.schema(base.schema().to_arrow()), schema):
+        return False  # a new schema needs the metadata action delta-rs writes only when it writes the rows
+    return _same(parts[0][1].schema, schema)
+
+
+def _same(a: pa.Schema, b: pa.Schema) -> bool:
+    """Same column names and types (metadata and nullability aside)."""
+    return a.names == b.names and all(x.type == y.type for x, y in zip(a, b, strict=True))
+
+
+def _adopt(storage: Storage, target: Target, pub: _Publication, base: DeltaTable | None, schema: pa.Schema,
+           written: str, commit: Commit, config: Mapping[str, str] | None) -> int:
+    """Commit the Parquet files of the staged folder ``written`` as they are (statistics from footers)."""
+    settings = dict(base.metadata().configuration) if base is not None else dict(config or {})
+    files = staged.adopt(storage, target.table, written, settings)
+    mode: Literal["append", "overwrite"] = "overwrite" if target.mode == "overwrite" else "append"
+    version = staged.commit(storage, files, base=base, mode=mode, schema=schema, partition_by=(),
+                            configuration=config, make_commit=lambda: commit)
+    pub.adopted = True
+    pub.rows = files.rows
+    return version
 
 
 def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Iterator[pa.RecordBatch]:

@@ -46,7 +46,7 @@ INVOCATIONS: dict[str, list[str]] = {
     "validate": ["validate", "raw.customers", "--version", "0"],
     "quarantine": ["quarantine", "raw.customers"],
     "schema": ["schema", "raw.customers"],
-    "transform": ["transform", "marts.fr", "fr.sql"],
+    "transform": ["transform", "marts.fr", "fr.sql", "--engine", "duckdb"],
     "run-transforms": ["run-transforms"],
     "ls": ["ls"],
     "rerun": ["rerun", "--downstream-of", "raw.customers", "--dry-run"],

@@ -185,6 +185,7 @@ def test_writing_commands_create_a_lake_only_when_told(workdir: Path) -> None:
         ('schema_package = "no_such_schema_package"\n', "no schema package 'no_such_schema_package'"),
         ('schema = "schemas"\n', "unknown setting 'schema'"),
         ('[storage.env]\nAWS_ACCESS_KEY_ID = "LAKEKIT_TEST_UNSET_KEY"\n', "LAKEKIT_TEST_UNSET_KEY"),
+        ('engine = "flink"\n', "unknown engine 'flink' (known: duckdb, spark)"),
     ],
 )
 def test_a_config_that_cannot_be_used_is_an_error_naming_what(folder: Path, config: str, message: str) -> None:
@@ -198,6 +199,18 @@ def test_storage_options_come_from_the_variables_the_config_names(folder: Path, 
     (folder / "lakekit.toml").write_text('[storage.env]\nAWS_REGION = "LAKEKIT_TEST_REGION"\n')
     monkeypatch.setenv("LAKEKIT_TEST_REGION", "eu-west-1")
     assert Project.load().storage_options() == {"AWS_REGION": "eu-west-1"}
+
+
+def test_the_engine_and_its_spark_session_come_from_the_config(folder: Path) -> None:
+    (folder / "lakekit.toml").write_text('engine = "spark"\nspark = "sc://127.0.0.1:9"\n')
+    lake = Project.load().open(create=True)
+    assert (lake.engine, lake.spark) == ("spark", "sc://127.0.0.1:9")
+    assert Project.load().open(spark="local[2]").spark == "local[2]"  # --spark wins over the file
+    code, _, err = run("sql", "SELECT 1 AS x")  # the config's engine, its unreachable session: one line
+    assert code == 1 and err.strip().splitlines() in (
+        ["error: cannot reach Spark at sc://127.0.0.1:9: Connection refused"],
+        ["error: engine='spark' needs pyspark: pip install 'lakekit[spark]'"])
+    assert run("sql", "SELECT 1 AS x", "--engine", "duckdb")[0] == 0
 
 
 def test_version_and_module_entry_point(folder: Path) -> None:

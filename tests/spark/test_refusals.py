@@ -1,0 +1,81 @@
+"""What Spark cannot do faithfully is refused with one clear error naming the table or the
+construct, and the lake is left as it was: no new version, no staged file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from deltalake import write_deltalake
+
+import lakekit as lk
+from lakekit.errors import EngineUnavailable, SqlError, UnsupportedTable
+from tests.storage.test_engine import _turn_on_column_mapping
+
+
+@pytest.fixture
+def lake(tmp_path: Path, spark: Any) -> lk.Lake:
+    lake = lk.Lake(tmp_path / "lake", spark=spark, engine="spark")
+    write_deltalake(lake._storage.uri("raw.a"), pa.table({"id": pa.array([1, 2, 3], pa.int64()), "s": ["x", "y", "z"]}))
+    lake.transform("out.a", "SELECT * FROM raw.a", dialect="duckdb")
+    return lake
+
+
+def _unchanged(lake: lk.Lake) -> None:
+    assert [h.version for h in lake.history("out.a")] == [0]
+    folder = Path(lake._storage.uri("out.a"))
+    referenced = {Path(u).relative_to(folder).parts[0] for u in lake._storage.open("out.a").file_uris()}
+    assert {p.name for p in folder.iterdir() if p.name.startswith("staged-")} <= referenced
+
+
+def test_column_mapping_input_is_refused_naming_the_table(lake: lk.Lake) -> None:
+    _turn_on_column_mapping(lake._storage.uri("raw.a"))
+    with pytest.raises(UnsupportedTable, match=r"'raw\.a' uses column mapping"):
+        lake.transform("out.a", "SELECT * FROM raw.a", dialect="duckdb")
+    _unchanged(lake)
+
+
+def test_sql_without_a_spark_translation_is_refused_naming_the_construct(lake: lk.Lake) -> None:
+    with pytest.raises(SqlError, match=r"no Spark SQL translation: .*'count'.*ArgMax"):
+        lake.transform("out.a", "SELECT arg_max(s, id, 2) AS top FROM raw.a", dialect="duckdb")
+    _unchanged(lake)
+
+
+def test_a_spark_job_that_fails_leaves_no_version_and_no_staged_file(lake: lk.Lake) -> None:
+    with pytest.raises(SqlError, match=r"Spark cannot run this duckdb SQL"):
+        lake.transform("out.a", "SELECT id, CAST(s AS INTEGER) AS n FROM raw.a", dialect="duckdb")
+    _unchanged(lake)
+
+
+def test_sql_spark_cannot_analyse_is_one_error(lake: lk.Lake) -> None:
+    asof = "SELECT a.id FROM raw.a a ASOF JOIN raw.a b ON a.id >= b.id"
+    with pytest.raises(SqlError, match=r"Spark cannot run this duckdb SQL"):
+        lake.sql(asof, dialect="duckdb")
+    with pytest.raises(SqlError, match=r"Spark cannot run this duckdb SQL"):
+        lake.transform("out.a", asof, dialect="duckdb")
+    _unchanged(lake)
+
+
+def test_an_unreachable_session_is_one_line(tmp_path: Path) -> None:
+    lake = lk.Lake(tmp_path / "lake", spark="sc://127.0.0.1:9", engine="spark")
+    write_deltalake(lake._storage.uri("raw.a"), pa.table({"id": [1]}))
+    with pytest.raises(EngineUnavailable, match=r"^cannot reach Spark at sc://127\.0\.0\.1:9: ") as e:
+        lake.sql("SELECT * FROM raw.a")
+    assert "\n" not in str(e.value)
+    assert not lake._storage.exists("out.a")
+
+
+def test_without_pyspark_the_error_says_what_to_install(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['pyspark'] = None\n"
+            "import lakekit as lk\n"
+            f"lake = lk.Lake({str(tmp_path / 'lake')!r})\n"
+            "try:\n"
+            "    lake.sql('SELECT 1 AS x', engine='spark')\n"
+            "except lk.EngineUnavailable as e:\n"
+            "    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "engine='spark' needs pyspark: pip install 'lakekit[spark]'"
