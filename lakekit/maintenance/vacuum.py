@@ -67,4 +67,6 @@ def vacuum(storage: Storage, table: str | None = None, *, retention_hours: int =
         if not dry_run:  # the scratch logs of writes killed between staging their files and committing them
             staged.sweep(storage, name, retention_hours)
         done.append(TableVacuum(name, tuple(sorted(removed)), tuple(sorted(kept)), dict(sorted(kept.items()))))
+    if table is None and not dry_run:  # first writes into new tables, killed before their commit
+        staged.sweep_unborn(storage, retention_hours)
     return VacuumReport(retention_hours, dry_run, tuple(done))

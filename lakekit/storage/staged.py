@@ -15,7 +15,9 @@ are deleted first, so a version references exactly the data files.
 
 A write killed before its commit leaves a ``staged-*`` folder no version references: its data
 files go with the next ``vacuum`` (as any unreferenced file), :func:`sweep` removes the scratch
-logs, and an engine's ``_temporary`` folders and markers, that ``vacuum`` does not look at.
+logs, and an engine's ``_temporary`` folders and markers, that ``vacuum`` does not look at. A
+first write into a new table killed before its commit leaves a table folder with no Delta log:
+:func:`sweep_unborn` removes its staged folders whole.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from deltalake.transaction import AddAction, create_table_with_add_actions
 from lakekit.errors import LakekitError
 from lakekit.storage import logfile
 from lakekit.storage.delta import Commit, Conflict, Storage, table_folder
+from lakekit.storage.roots import glob_escape
 
 PREFIX = "staged-"
 _STATS_SETTINGS = ("delta.dataSkippingStatsColumns", "delta.dataSkippingNumIndexedCols")
@@ -242,3 +245,25 @@ def sweep(storage: Storage, table: str, older_than_hours: float) -> list[str]:
                 fs.delete_file(left.path)
             swept.append(left.path)
     return swept
+
+
+def sweep_unborn(storage: Storage, older_than_hours: float) -> list[str]:
+    """Delete the staged folders, older than the retention, of table folders that have no Delta log
+    (a first write killed before its commit: nothing references their files); returns their paths."""
+    fs, base = storage.files()
+    cutoff = time.time() - older_than_hours * 3600
+    swept = []
+    for path in sorted(fs.glob(f"{glob_escape(base)}/*/*/{PREFIX}*")):
+        table = path.rstrip("/").rsplit("/", 1)[0]
+        if fs.exists(f"{table}/_delta_log") or not fs.isdir(path):
+            continue
+        times = [info.get("mtime") or info.get("LastModified") for info in fs.find(path, detail=True).values()]
+        if any(t is None or _seconds(t) >= cutoff for t in times):
+            continue
+        fs.rm(path, recursive=True)
+        swept.append(path)
+    return swept
+
+
+def _seconds(moment: float | datetime) -> float:
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)

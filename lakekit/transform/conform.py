@@ -61,7 +61,7 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
                 node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
     _integers(tree, dialect, types)
     if dialect == "snowflake":
-        _flatten(tree)
+        _flatten(tree, target)
     return tree
 
 
@@ -102,13 +102,15 @@ def _offsets_from_zero(tree: exp.Expr) -> None:
             column.replace(shifted)
 
 
-def _flatten(tree: exp.Expr) -> None:
+def _flatten(tree: exp.Expr, target: str) -> None:
     for node in list(tree.find_all(exp.Lateral, exp.TableFromRows)):
         explode = node.this
         if not isinstance(explode, exp.Explode):
             if isinstance(node, exp.TableFromRows):
                 raise SqlError(f"Snowflake TABLE({_name(explode)}(…)) is not supported: only TABLE(FLATTEN(…))")
             continue
+        if target != "duckdb":
+            raise SqlError(f"Snowflake FLATTEN is not supported on {target}: run this transform on duckdb")
         arguments = _arguments(explode)
         refused = sorted(set(arguments) - {"input", "outer"})
         if refused or "input" not in arguments:

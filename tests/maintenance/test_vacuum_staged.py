@@ -23,3 +23,18 @@ def test_vacuum_removes_a_staged_write_that_never_committed(lake: lk.Lake, tmp_p
     assert set(table.rglob("*.parquet")) == committed
     assert not (left / "_delta_log").exists()
     assert lake.read("raw.t").num_rows == 2
+
+
+def test_vacuum_removes_a_first_write_into_a_new_table_that_never_committed(lake: lk.Lake, tmp_path: Path) -> None:
+    """A first write killed before its commit leaves a table folder with no Delta log: a vacuum of
+    the lake removes its staged folder once it is older than the retention, not before."""
+    (tmp_path / "a.csv").write_text("id\n1\n")
+    lake.ingest("raw.t", str(tmp_path / "a.csv"))
+    unborn = Path(lake._storage.root) / "marts" / "new" / f"{staged.PREFIX}killed"
+    write_deltalake(str(unborn), pa.table({"id": [3]}))
+    (unborn / "_SUCCESS").write_text("")
+    lake.vacuum(retention_hours=1)
+    assert (unborn / "_SUCCESS").exists(), "younger than the retention: kept"
+    lake.vacuum(retention_hours=0)
+    assert not unborn.exists()
+    assert "marts.new" not in lake.tables() and lake.read("raw.t").num_rows == 1

@@ -79,3 +79,11 @@ def test_without_pyspark_the_error_says_what_to_install(tmp_path: Path) -> None:
             "    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "engine='spark' needs pyspark: pip install 'lakekit[spark]'"
+
+
+def test_snowflake_flatten_is_refused_on_spark_naming_the_construct(lake: lk.Lake) -> None:
+    """lakekit rewrites FLATTEN for DuckDB only: on Spark it is a refusal, not Spark's own error."""
+    with pytest.raises(SqlError, match=r"Snowflake FLATTEN is not supported on spark"):
+        lake.transform("out.a", "SELECT f.value AS v FROM raw.a AS a, LATERAL FLATTEN(input => a.s) AS f",
+                       dialect="snowflake")
+    _unchanged(lake)
