@@ -186,6 +186,7 @@ class Spark:
         """The query in Spark SQL, each relation a temporary view while the block runs."""
         if prepared.tree is None:
             raise SqlError("this query was not prepared for another engine", sql=prepared.source)
+        spark = self.spark  # the session first: no pyspark, or no cluster, is its own one-line error
         tree = conform(prepared.tree.copy(), prepared.dialect, prepared.types, target="spark")
         run = secrets.token_hex(4)  # views of queries running side by side on one session never meet
         names = {name: f"lakekit_{run}_{i}" for i, name in enumerate([*prepared.scans, *prepared.views])}
@@ -201,12 +202,12 @@ class Spark:
             for name, relation in {**prepared.scans, **scans}.items():
                 self._define(storage, names[name], relation, copies)
             for name, view in prepared.views.items():
-                self.spark.createDataFrame(views.VIEWS[view][1](storage)).createOrReplaceTempView(names[name])
+                spark.createDataFrame(views.VIEWS[view][1](storage)).createOrReplaceTempView(names[name])
             try:
                 yield sql
             finally:
                 for view_name in names.values():
-                    self.spark.catalog.dropTempView(view_name)
+                    spark.catalog.dropTempView(view_name)
 
     def _define(self, storage: Storage, name: str, relation: FileSet, copies: str) -> None:
         """``name`` as a view of the relation's rows in the version's schema (partition values from
