@@ -1,6 +1,7 @@
-"""A smoke test on a standalone Spark cluster: a master and a worker started on 127.0.0.1 with the
-scripts the pyspark wheel ships (``sbin/spark-daemon.sh``), stopped by their own pid files. The
-CLI runs a transform and a query on it (``--engine spark --spark spark://…``) in its own process."""
+"""Smoke tests on a standalone Spark cluster (a master and a worker) and on a Spark Connect server,
+each started on 127.0.0.1 with the scripts the pyspark wheel ships (``sbin/spark-daemon.sh``,
+``sbin/start-connect-server.sh``) and stopped by their own pid files. The CLI runs a transform and a
+query on each (``--engine spark --spark spark://…`` / ``sc://…``) in its own process."""
 
 from __future__ import annotations
 
@@ -67,6 +68,29 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, spark: Any) -> Iterator[st
     assert not list(folder.glob("*.pid"))
 
 
+@pytest.fixture(scope="module")
+def connect(tmp_path_factory: pytest.TempPathFactory, spark: Any) -> Iterator[str]:
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    folder = tmp_path_factory.mktemp("connect")
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_PID_DIR": str(folder), "SPARK_LOG_DIR": str(folder),
+           "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_IDENT_STRING": "lakekit-tests"}
+    port = _free_port()
+    settings = {"spark.connect.grpc.binding.address": "127.0.0.1", "spark.connect.grpc.binding.port": str(port),
+                "spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
+                "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2"}
+    conf = [part for key, value in settings.items() for part in ("--conf", f"{key}={value}")]
+    subprocess.run(["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]", *conf],
+                   env=env, check=True, capture_output=True)
+    try:
+        _listening(port, 120)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", str(home / "sbin" / "stop-connect-server.sh")], env=env, capture_output=True)
+    assert not list(folder.glob("*.pid"))
+
+
 def _cli(*args: str, cwd: Path) -> str:
     done = subprocess.run([sys.executable, "-m", "lakekit", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600)
@@ -74,7 +98,10 @@ def _cli(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def test_a_transform_and_a_query_on_a_standalone_cluster(cluster: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["cluster", "connect"])
+def test_a_transform_and_a_query_on_a_cluster_and_through_spark_connect(where: str, tmp_path: Path,
+                                                                        request: pytest.FixtureRequest) -> None:
+    cluster = request.getfixturevalue(where)
     lake = Lake(tmp_path / "lake")
     write_deltalake(lake._storage.uri("raw.a"), pa.table({"k": ["x", "y", "x"], "v": pa.array([1, 2, 3], pa.int64())}))
     (tmp_path / "t.sql").write_text("SELECT k, SUM(v) AS total FROM raw.a GROUP BY k\n")
