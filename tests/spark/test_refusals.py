@@ -14,7 +14,7 @@ from deltalake import write_deltalake
 
 import lakekit as lk
 from lakekit.errors import EngineUnavailable, SqlError, UnsupportedTable
-from tests.storage.test_engine import _turn_on_column_mapping
+from tests.storage.test_engine import _delete_through_deletion_vector, _turn_on_column_mapping
 
 
 @pytest.fixture
@@ -86,4 +86,11 @@ def test_snowflake_flatten_is_refused_on_spark_naming_the_construct(lake: lk.Lak
     with pytest.raises(SqlError, match=r"Snowflake FLATTEN is not supported on spark"):
         lake.transform("out.a", "SELECT f.value AS v FROM raw.a AS a, LATERAL FLATTEN(input => a.s) AS f",
                        dialect="snowflake")
+    _unchanged(lake)
+
+
+def test_deletion_vectors_are_refused_naming_the_table(lake: lk.Lake) -> None:
+    _delete_through_deletion_vector(lake._storage.uri("raw.a"))
+    with pytest.raises(UnsupportedTable, match=r"'raw\.a' has rows deleted through deletion vectors"):
+        lake.transform("out.a", "SELECT * FROM raw.a", dialect="duckdb")
     _unchanged(lake)

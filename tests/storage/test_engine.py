@@ -3,8 +3,10 @@ reader gives, pushdown into the files, and a database that reaches only the tabl
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import struct
 from decimal import Decimal
 from pathlib import Path
 
@@ -162,6 +164,37 @@ def test_column_mapping_is_refused_clearly(lake: lk.Lake) -> None:
     with pytest.raises(UnsupportedTable, match=r"'raw\.mapped' uses column mapping"):
         lake.sql("SELECT * FROM raw.mapped")
     assert lake.sql("SELECT * FROM raw.mapped VERSION AS OF 0", dialect="spark").num_rows == 1
+
+
+_B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+_Z85 = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+
+
+def _delete_through_deletion_vector(uri: str, rows: tuple[int, int] = (0, 1)) -> None:
+    """Commit version 1 as a writer with deletion vectors would: the first file's ``rows`` deleted by
+    an inline vector (delta-rs cannot write one). The vector is the Delta format's: a magic number,
+    then a 64-bit roaring bitmap of one 32-bit bucket holding one array container, Z85-encoded."""
+    log = Path(uri) / "_delta_log"
+    add = next(a["add"] for a in map(json.loads, (log / f"{0:020}.json").read_text().splitlines()) if "add" in a)
+    container = struct.pack("<IIHHI", 12346, 1, 0, len(rows) - 1, 16) + b"".join(struct.pack("<H", r) for r in rows)
+    vector = struct.pack("<IQI", 1681511377, 1, 0) + container
+    encoded = base64.b85encode(vector).translate(bytes.maketrans(_B85, _Z85)).decode()
+    add["deletionVector"] = {"storageType": "i", "pathOrInlineDv": encoded, "sizeInBytes": len(vector),
+                             "cardinality": len(rows)}
+    add["dataChange"] = True
+    protocol = {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["deletionVectors"],
+                "writerFeatures": ["deletionVectors"]}
+    remove = {"path": add["path"], "deletionTimestamp": add["modificationTime"], "dataChange": True}
+    (log / f"{1:020}.json").write_text("\n".join(json.dumps(a) for a in (
+        {"protocol": protocol}, {"remove": remove}, {"add": add})) + "\n")
+
+
+def test_deletion_vectors_are_refused_clearly(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.deleted")
+    write_deltalake(uri, pa.table({"id": [1, 2, 3]}))
+    _delete_through_deletion_vector(uri)
+    with pytest.raises(UnsupportedTable, match=r"'raw\.deleted' has rows deleted through deletion vectors"):
+        lake.sql("SELECT * FROM raw.deleted")
 
 
 def test_a_vacuumed_version_is_an_error_naming_the_table(lake: lk.Lake) -> None:
