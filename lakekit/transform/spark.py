@@ -115,12 +115,29 @@ def _build(spark_session: Any, url: str) -> Any:
         for key, value in _LOCAL.items():
             builder = builder.config(key, value)
     try:
+        if not url.startswith("sc://"):
+            _own_jvm(url)
         built = builder.getOrCreate()
     except Exception as e:
         raise EngineUnavailable(f"cannot start a Spark session on {url}: {masked(_first_line(e))}") from None
     if not url.startswith("sc://"):
         built.sparkContext.setLogLevel("ERROR")
     return built
+
+
+def _own_jvm(url: str) -> None:
+    """Start the driver's JVM, when this process has none yet, with its stderr in a log file: its
+    banner and the executors' Java stack traces would otherwise reach the user's terminal, where
+    lakekit shows an error as one line (the error itself reaches Python all the same)."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:
+        return
+    conf = SparkConf().setMaster(url).setAppName("lakekit").setAll(list(_LOCAL.items()))
+    log = Path(tempfile.gettempdir()) / f"lakekit-spark-{os.getpid()}.log"
+    with log.open("ab") as sink:
+        SparkContext(conf=conf, gateway=launch_gateway(conf, popen_kwargs={"stderr": sink}))
 
 
 def _reach(url: str) -> None:

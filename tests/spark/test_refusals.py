@@ -94,3 +94,15 @@ def test_deletion_vectors_are_refused_naming_the_table(lake: lk.Lake) -> None:
     with pytest.raises(UnsupportedTable, match=r"'raw\.a' has rows deleted through deletion vectors"):
         lake.transform("out.a", "SELECT * FROM raw.a", dialect="duckdb")
     _unchanged(lake)
+
+
+def test_a_failing_job_in_the_cli_is_one_line_without_the_jvms_chatter(tmp_path: Path) -> None:
+    """The CLI starts its own local session: the JVM's banner and the executors' Java stack traces
+    go to a log file, and the error is one line."""
+    lake = lk.Lake(tmp_path / "lake")
+    write_deltalake(lake._storage.uri("raw.a"), pa.table({"s": ["x", "y"]}))
+    done = subprocess.run([sys.executable, "-m", "lakekit", "--lake", str(tmp_path / "lake"), "sql",
+                           "SELECT CAST(s AS INTEGER) AS n FROM raw.a", "--engine", "spark", "--dialect", "duckdb"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr[-2000:]
