@@ -56,12 +56,12 @@ QUERY_TARGET = "<query>"
 """The target table of a plain query when the caller names none: its edges end in
 ``<query>.column``."""
 OnError = Callable[[SqlError], None]
+"""Told of each statement that cannot be read, instead of raising (``errors="warn"``)."""
 
 
 class LineageWarning(UserWarning):
     """What lineage left out: a statement ``column_lineage(..., errors="warn")`` could not analyse,
     or a column it could only guess the table of. The message says why."""
-"""Told of each statement that cannot be read, instead of raising (``errors="warn"``)."""
 
 
 @dataclass(frozen=True)

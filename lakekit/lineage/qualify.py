@@ -121,6 +121,7 @@ def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError 
 
 
 def _read_semantic_views(query: exp.Query) -> None:
+    """Each ``SEMANTIC_VIEW(v …)`` source read as the table ``v`` (see the module's docstring)."""
     for view in list(query.find_all(exp.SemanticView)):
         source, inner = view.parent, view.this
         if isinstance(source, exp.Table) and isinstance(inner, exp.Table):
