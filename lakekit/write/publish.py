@@ -181,57 +181,39 @@ def publish(
     """
     pub = _Publication()
     try:
-        return _publish(storage, target, pub, base=base, schema=schema, parts=parts, write_id=write_id, stamp=stamp,
-                        commit=commit, progress=progress, written=written)
+        current = pa.schema(base.schema().to_arrow()) if base is not None else None
+        check_keys(target, current, [(uri, reader.schema) for uri, reader in parts])
+        schema = governance.tagged(schema, target.model, current)
+        auditor = None
+        if target.model is not None:
+            auditor = validate.Auditor(target.model, prior=_prior(storage, target, base),
+                                       on_invalid=target.on_invalid, source=target.table,
+                                       replaces=target.keys if target.mode == "merge" else ())
+        tag = (stamp, write_id) if stamp else None
+        batches = _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress)
+        config = configuration(target, schema) if base is None else None
+        adoptable = written if written is not None and _unchanged(target, base, schema, parts, stamp) else None
+        if adoptable is not None and auditor is None and not callable(commit):
+            version = _adopt(storage, target, pub, base, schema, adoptable, commit, config)
+        elif callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
+            version = _write_staged(storage, target, base, _Failing(schema, batches), commit, config)
+        else:
+            with Spool(schema) as spool:
+                for batch in batches:
+                    spool.add(batch)
+                if adoptable is not None and not pub.rejected:
+                    version = _adopt(storage, target, pub, base, schema, adoptable, commit, config)
+                else:
+                    version = _write(storage, target, base, spool.reader(), commit, config)
+        report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
+        if auditor is not None and report is not None:
+            if pub.quarantined:
+                quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
+            indexes.record_validation(storage, report)
+        return Published(version, pub.rows, pub.quarantined, report)
     finally:
         if written is not None and not pub.adopted:
             staged.discard(storage, staged.Staged(target.table, written, (), 0))
-
-
-def _publish(
-    storage: Storage,
-    target: Target,
-    pub: _Publication,
-    *,
-    base: DeltaTable | None,
-    schema: pa.Schema,
-    parts: Sequence[tuple[str, pa.RecordBatchReader]],
-    write_id: str,
-    stamp: str | None,
-    commit: Commit | Callable[[], Commit],
-    progress: Progress | None,
-    written: str | None,
-) -> Published:
-    check_keys(target, pa.schema(base.schema().to_arrow()) if base is not None else None,
-               [(uri, reader.schema) for uri, reader in parts])
-    schema = governance.tagged(schema, target.model, pa.schema(base.schema().to_arrow()) if base is not None else None)
-    auditor = None
-    if target.model is not None:
-        auditor = validate.Auditor(target.model, prior=_prior(storage, target, base), on_invalid=target.on_invalid,
-                                   replaces=target.keys if target.mode == "merge" else (), source=target.table)
-    tag = (stamp, write_id) if stamp else None
-    batches = _batches(storage, target, schema, parts, tag, write_id, auditor, pub, progress)
-    config = configuration(target, schema) if base is None else None
-    as_written = written is not None and _unchanged(target, base, schema, parts, stamp)
-    if as_written and auditor is None and not callable(commit):
-        assert written is not None
-        version = _adopt(storage, target, pub, base, schema, written, commit, config)
-    elif callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
-        version = _write_staged(storage, target, base, _Failing(schema, batches), commit, config)
-    else:
-        with Spool(schema) as spool:
-            for batch in batches:
-                spool.add(batch)
-            if as_written and written is not None and not pub.rejected:
-                version = _adopt(storage, target, pub, base, schema, written, commit, config)
-            else:
-                version = _write(storage, target, base, spool.reader(), commit, config)
-    report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
-    if auditor is not None and report is not None:
-        if pub.quarantined:
-            quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
-        indexes.record_validation(storage, report)
-    return Published(version, pub.rows, pub.quarantined, report)
 
 
 def _unchanged(target: Target, base: DeltaTable | None, schema: pa.Schema,
