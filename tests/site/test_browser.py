@@ -89,13 +89,14 @@ def test_tables_lineage_and_runs_pages(built: Built, tmp_path: Path) -> None:
         assert inputs == [f"{r.table}@{r.version}" for r in lake.run(run_id).reads]
         page.screenshot(path=built.screens / "run-job-seeker.png", full_page=True)
 
-        for name, hash_ in (("runs", "#/runs"), ("gdpr", "#/gdpr")):
-            page.goto(built.url + hash_)
-            page.wait_for_selector("h1")
+        for name, title in (("runs", "Runs"), ("gdpr", "GDPR")):
+            page.goto(f"{built.url}#/{name}")
+            page.wait_for_selector(f"h1:text-is('{title}')")
             page.screenshot(path=built.screens / f"{name}.png", full_page=True)
         later, first = (r["run_id"] for r in lake.runs("job-seeker").to_pylist()[:2])  # newest first
-        page.goto(f"{built.url}#/compare/{first}/{later}")
-        page.wait_for_selector("table")
+        page.goto(f"{built.url}#/compare/{first}/{later}")  # a hash change: the GDPR page's table stays until it draws
+        page.wait_for_selector("h1:text-is('Compare runs')")
+        page.wait_for_selector("#compare-inputs")
         assert "row changes" in page.inner_text("main")
         page.screenshot(path=built.screens / "compare.png", full_page=True)
     assert requested and all(u.startswith(built.url) for u in requested), \
