@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from lakekit.core.results import DirectSubtype, IndirectSubtype
+from lakekit.lineage.names import WILDCARD
 
 BaseColumn = tuple[str, str]
 """``(table, column)`` of a base table: the table lower-case as written in the SQL, the column
@@ -122,6 +123,22 @@ class Deps:
         """The same paths, base columns named ``old`` renamed ``new`` (a wildcard read as one column)."""
         def name(column: BaseColumn) -> BaseColumn:
             return (column[0], new) if column[1] == old else column
+
+        return Deps(MappingProxyType({name(c): s for c, s in self.direct.items()}), self.indirect,
+                    MappingProxyType({name(c): carry for c, carry in self.carried.items()}))
+
+    def field(self, path: str) -> Deps:
+        """The same paths into the field ``path`` (``asset.id``) of this value: each base column
+        whose value this one is, as is or folded (``coalesce``, ``any_value``, an UNNEST's element),
+        becomes its nested column ``column.path``; the others are kept whole.
+
+        >>> deps = Deps.of(("t", "widget")).merge(Deps.of(("t", "n")).carrying(None))
+        >>> sorted(deps.field("asset.id").direct)
+        [('t', 'n'), ('t', 'widget.asset.id')]
+        """
+        def name(column: BaseColumn) -> BaseColumn:
+            keeps = column in self.carried and self.carried[column] <= Carry.FOLDED and column[1] != WILDCARD
+            return (column[0], f"{column[1]}.{path}") if keeps else column
 
         return Deps(MappingProxyType({name(c): s for c, s in self.direct.items()}), self.indirect,
                     MappingProxyType({name(c): carry for c, carry in self.carried.items()}))

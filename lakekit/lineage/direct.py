@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlglot import exp
 
 from lakekit.lineage.deps import Carry, Deps, Strength
+from lakekit.lineage.dictionaries import dictionary_column
 
 # Window functions that copy a value from another row rather than aggregate one.
 _VALUE_WINDOW_FUNCTIONS = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
@@ -52,6 +53,9 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         if isinstance(node.this, exp.Star) or bound_by_lambda(node):
             return Deps()
         return resolve.column(node).at_least(floor)
+    if isinstance(node, exp.Dot) and (path := _field_path(node)) is not None:
+        column, fields = path
+        return expression_deps(column, resolve, floor).field(fields)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
     if isinstance(node, exp.Exists):
@@ -72,7 +76,25 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
     if isinstance(node, exp.AggFunc) and not isinstance(node, _VALUE_WINDOW_FUNCTIONS):
         value_floor = Strength.AGGREGATION
     deps = Deps.union(expression_deps(child, resolve, value_floor) for child in node.iter_expressions())
+    looked_up = dictionary_column(node) if isinstance(node, exp.Anonymous) else None
+    if looked_up is not None:
+        deps = deps.merge(Deps.of(looked_up).at_least(value_floor))
     return deps.carrying(_carry(node))
+
+
+def _field_path(node: exp.Dot) -> tuple[exp.Column, str] | None:
+    """``widget.asset.id`` (a struct's field, as sqlglot qualifies it): the column ``widget`` and the
+    path ``asset.id``; None when the dotted value is not a column's (``f(x).a``)."""
+    fields: list[str] = []
+    current: exp.Expr = node
+    while isinstance(current, exp.Dot):
+        if not isinstance(current.expression, exp.Identifier):
+            return None
+        fields.append(current.expression.name)
+        current = current.this
+    if not isinstance(current, exp.Column) or isinstance(current.this, exp.Star):
+        return None
+    return current, ".".join(reversed(fields))
 
 
 def _carry(node: exp.Expr) -> Carry | None:

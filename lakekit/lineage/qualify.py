@@ -39,6 +39,7 @@ from sqlglot.transforms import eliminate_window_clause
 from lakekit.errors import SqlError
 from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog, known_as
+from lakekit.lineage.dictionaries import name_dictionaries
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
 from lakekit.lineage.parse import LineageWarning, OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
@@ -74,6 +75,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         _read_semantic_views(query)
         _inline_windows(query, statement)
         _name_function_columns(query, dialect_obj)
+        if type(dialect_obj).__name__ == "ClickHouse":
+            name_dictionaries(query)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
         name_outputs(query, names or dialect_obj)

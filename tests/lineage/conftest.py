@@ -11,15 +11,17 @@ from typing import Any
 from lakekit.core.results import ColumnEdge
 
 CASES = Path(__file__).parent / "cases"
-_EDGE = re.compile(r"^(\S+)\.([^.\s]+) -> (\S+?)\.([^.]+?) (direct|indirect) (\w+)( unresolved)?$")
+_EDGE = re.compile(r'^(\S+?)\.("[^"]+"|[^.\s]+) -> (\S+?)\.([^.]+?) (direct|indirect) (\w+)( unresolved)?$')
 
 
 def edge(line: str) -> ColumnEdge:
-    """``"raw.t.a -> out.b direct identity"`` as a ColumnEdge; a trailing ``unresolved`` marks it so."""
+    """``"raw.t.a -> out.b direct identity"`` as a ColumnEdge; a trailing ``unresolved`` marks it so.
+    A struct's field is a source column in double quotes: ``raw.t."payload.city"``."""
     m = _EDGE.match(line.strip())
     assert m, f"bad edge line: {line!r}"
-    *fields, unresolved = m.groups()
-    return ColumnEdge(*fields, unresolved=unresolved is not None)  # type: ignore[arg-type]
+    source_table, source_column, *fields, unresolved = m.groups()
+    return ColumnEdge(source_table, source_column.strip('"'), *fields,  # type: ignore[arg-type]
+                      unresolved=unresolved is not None)
 
 
 def edges(*lines: str) -> set[ColumnEdge]:

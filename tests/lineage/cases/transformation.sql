@@ -1,4 +1,5 @@
--- Functions, casts, arithmetic, COALESCE, CASE results and struct/array access transform.
+-- Functions, casts, arithmetic, COALESCE, CASE results and array access transform; a struct's field
+-- is read as is, from the nested column it names.
 CREATE TABLE out AS
 SELECT lower(t.email) AS email, CAST(t.age AS INT) AS age, t.a + t.b AS total,
        COALESCE(t.nick, t.name) AS label, t.payload.city AS city, t.tags[0] AS first_tag,
@@ -11,5 +12,5 @@ FROM raw.t AS t;
 -- raw.t.b -> out.total direct transformation
 -- raw.t.nick -> out.label direct transformation
 -- raw.t.name -> out.label direct transformation
--- raw.t.payload -> out.city direct transformation
+-- raw.t."payload.city" -> out.city direct identity
 -- raw.t.tags -> out.first_tag direct transformation
