@@ -9,8 +9,8 @@ combine ``Deps`` and never look at SQL text.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from lakekit.core.results import DirectSubtype, IndirectSubtype
@@ -55,6 +55,7 @@ class Carry(enum.IntEnum):
 
 _EMPTY: Mapping[BaseColumn, Strength] = MappingProxyType({})
 _NONE: Mapping[BaseColumn, Carry] = MappingProxyType({})
+_NO_FIELDS: Mapping[str, Deps] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class Deps:
     indirect: frozenset[Indirect] = frozenset()
     carried: Mapping[BaseColumn, Carry] = field(default_factory=lambda: _NONE)
     """The base columns whose values are in this one (a subset of ``direct``), and how."""
+    fields: Mapping[str, Deps] = field(default_factory=lambda: _NO_FIELDS)
+    """A struct or object the query builds (``STRUCT(a AS k)``, ``OBJECT_CONSTRUCT('k', a)``): what
+    each of its fields holds, by lower-case name."""
 
     @staticmethod
     def of(column: BaseColumn) -> Deps:
@@ -86,6 +90,7 @@ class Deps:
         direct: dict[BaseColumn, Strength] = {}
         indirect: set[Indirect] = set()
         carried: dict[BaseColumn, Carry] = {}
+        fields: dict[str, list[Deps]] = {}
         for part in parts:
             for column, strength in part.direct.items():
                 if strength > direct.get(column, -1):
@@ -93,7 +98,17 @@ class Deps:
             for column, carry in part.carried.items():
                 carried[column] = min(carry, carried.get(column, carry))
             indirect |= part.indirect
-        return Deps(MappingProxyType(direct), frozenset(indirect), MappingProxyType(carried))
+            for key, held in part.fields.items():
+                fields.setdefault(key, []).append(held)
+        merged = {key: held[0] if len(held) == 1 else Deps.union(held) for key, held in fields.items()}
+        return Deps(MappingProxyType(direct), frozenset(indirect), MappingProxyType(carried),
+                    MappingProxyType(merged) if merged else _NO_FIELDS)
+
+    @staticmethod
+    def built(fields: Mapping[str, Deps]) -> Deps:
+        """A struct or object built from ``fields`` (name → what it holds): it embeds them all."""
+        whole = Deps.union(fields.values()).carrying(Carry.EMBEDDED)
+        return replace(whole, fields=MappingProxyType({key.lower(): held for key, held in fields.items()}))
 
     def merge(self, other: Deps) -> Deps:
         return Deps.union((self, other))
@@ -103,13 +118,13 @@ class Deps:
         if floor == Strength.IDENTITY or not self.direct:
             return self
         raised = {column: max(strength, floor) for column, strength in self.direct.items()}
-        return Deps(MappingProxyType(raised), self.indirect, self.carried)
+        return replace(self, direct=MappingProxyType(raised))
 
     def carrying(self, carry: Carry | None) -> Deps:
         """The same paths through an expression that keeps the values at best as ``carry``
         (None: keeps none of them)."""
         kept = {} if carry is None else {column: max(c, carry) for column, c in self.carried.items()}
-        return Deps(self.direct, self.indirect, MappingProxyType(kept))
+        return replace(self, carried=MappingProxyType(kept))
 
     def flatten(self, subtype: IndirectSubtype) -> frozenset[Indirect]:
         """Every base column this value depends on, as indirect edges of ``subtype``.
@@ -121,27 +136,40 @@ class Deps:
 
     def respelled(self, old: str, new: str) -> Deps:
         """The same paths, base columns named ``old`` renamed ``new`` (a wildcard read as one column)."""
-        def name(column: BaseColumn) -> BaseColumn:
-            return (column[0], new) if column[1] == old else column
+        return self._renamed(lambda column: (column[0], new) if column[1] == old else column)
 
+    def _renamed(self, name: Callable[[BaseColumn], BaseColumn]) -> Deps:
         return Deps(MappingProxyType({name(c): s for c, s in self.direct.items()}), self.indirect,
                     MappingProxyType({name(c): carry for c, carry in self.carried.items()}))
 
-    def field(self, path: str) -> Deps:
-        """The same paths into the field ``path`` (``asset.id``) of this value: each base column
-        whose value this one is, as is or folded (``coalesce``, ``any_value``, an UNNEST's element),
-        becomes its nested column ``column.path``; the others are kept whole.
+    def field(self, path: list[str], *, nested: bool) -> Deps | None:
+        """What the field ``path`` (``["asset", "id"]``) of this value holds. A field of a struct
+        the query built is what was put in it (the struct's conditions kept). Past that, with
+        ``nested``, each base column whose value this one is, as is or folded (``coalesce``,
+        ``any_value``, an UNNEST's element), becomes its nested column ``column.asset.id`` and the
+        others are kept whole; without, the field is not known (None).
 
         >>> deps = Deps.of(("t", "widget")).merge(Deps.of(("t", "n")).carrying(None))
-        >>> sorted(deps.field("asset.id").direct)
+        >>> sorted(deps.field(["asset", "id"], nested=True).direct)
         [('t', 'n'), ('t', 'widget.asset.id')]
+        >>> built = Deps.built({"K": Deps.of(("t", "a")), "j": Deps.of(("t", "b"))})
+        >>> sorted(built.field(["k"], nested=False).direct), built.field(["x"], nested=False)
+        ([('t', 'a')], None)
         """
+        if not path:
+            return self
+        held = self.fields.get(path[0].lower())
+        if held is not None:
+            return held.with_indirect(self.indirect).field(path[1:], nested=nested)
+        if not nested:
+            return None
+        suffix = ".".join(path)
+
         def name(column: BaseColumn) -> BaseColumn:
             keeps = column in self.carried and self.carried[column] <= Carry.FOLDED and column[1] != WILDCARD
-            return (column[0], f"{column[1]}.{path}") if keeps else column
+            return (column[0], f"{column[1]}.{suffix}") if keeps else column
 
-        return Deps(MappingProxyType({name(c): s for c, s in self.direct.items()}), self.indirect,
-                    MappingProxyType({name(c): carry for c, carry in self.carried.items()}))
+        return self._renamed(name)
 
     def with_indirect(self, extra: Iterable[Indirect]) -> Deps:
-        return Deps(self.direct, self.indirect | frozenset(extra), self.carried)
+        return replace(self, indirect=self.indirect | frozenset(extra))

@@ -53,9 +53,14 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         if isinstance(node.this, exp.Star) or bound_by_lambda(node):
             return Deps()
         return resolve.column(node).at_least(floor)
-    if isinstance(node, exp.Dot) and (path := _field_path(node)) is not None:
-        column, fields = path
-        return expression_deps(column, resolve, floor).field(fields)
+    access = _field_access(node)
+    if access is not None:
+        value, path = access
+        found = expression_deps(value, resolve, floor).field(path, nested=isinstance(node, exp.Dot))
+        if found is not None:
+            return found.at_least(floor)
+    if isinstance(node, exp.Struct):
+        return _built(node, resolve)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
     if isinstance(node, exp.Exists):
@@ -82,19 +87,45 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
     return deps.carrying(_carry(node))
 
 
-def _field_path(node: exp.Dot) -> tuple[exp.Column, str] | None:
-    """``widget.asset.id`` (a struct's field, as sqlglot qualifies it): the column ``widget`` and the
-    path ``asset.id``; None when the dotted value is not a column's (``f(x).a``)."""
-    fields: list[str] = []
-    current: exp.Expr = node
-    while isinstance(current, exp.Dot):
-        if not isinstance(current.expression, exp.Identifier):
+def _field_access(node: exp.Expr) -> tuple[exp.Expr, list[str]] | None:
+    """The value and the path of fields a node reads from it: ``widget.asset.id`` (a struct's field,
+    as sqlglot qualifies it: the column ``widget``), ``obj:a.b`` / ``GET(obj, 'a')`` / ``obj['a']``
+    (an object's key); None for any other node."""
+    if isinstance(node, exp.Dot):
+        path: list[str] = []
+        current: exp.Expr = node
+        while isinstance(current, exp.Dot) and isinstance(current.expression, exp.Identifier):
+            path.append(current.expression.name)
+            current = current.this
+        if isinstance(current, exp.Dot) or (isinstance(current, exp.Column) and isinstance(current.this, exp.Star)):
             return None
-        fields.append(current.expression.name)
-        current = current.this
-    if not isinstance(current, exp.Column) or isinstance(current.this, exp.Star):
+        return current, path[::-1]
+    if isinstance(node, exp.JSONExtract | exp.JSONExtractScalar) and isinstance(node.expression, exp.JSONPath):
+        steps = node.expression.expressions
+        if steps and isinstance(steps[0], exp.JSONPathRoot) and all(isinstance(step, exp.JSONPathKey)
+                                                                     for step in steps[1:]):
+            return node.this, [str(step.this) for step in steps[1:]]
         return None
-    return current, ".".join(reversed(fields))
+    keys = node.expressions if isinstance(node, exp.Bracket) else [node.expression]
+    if isinstance(node, exp.Bracket | exp.GetExtract) and len(keys) == 1 and isinstance(keys[0], exp.Literal) \
+            and keys[0].is_string:
+        return node.this, [keys[0].name]
+    return None
+
+
+def _built(node: exp.Struct, resolve: Resolver) -> Deps:
+    """``STRUCT(a AS k, b)`` / ``OBJECT_CONSTRUCT('k', a)``: what each field holds."""
+    fields: dict[str, Deps] = {}
+    unnamed: list[Deps] = []
+    for item in node.expressions:
+        value = item.expression if isinstance(item, exp.PropertyEQ) else item
+        deps = expression_deps(value, resolve, Strength.TRANSFORMATION)
+        name = item.this.name if isinstance(item, exp.PropertyEQ) else item.alias_or_name
+        if name:
+            fields[name] = fields[name].merge(deps) if name in fields else deps
+        else:
+            unnamed.append(deps)
+    return Deps.built(fields).merge(Deps.union(unnamed).carrying(Carry.EMBEDDED))
 
 
 def _carry(node: exp.Expr) -> Carry | None:

@@ -32,7 +32,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
-from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, build_scope, find_all_in_scope, traverse_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.transforms import eliminate_window_clause
 
@@ -93,6 +93,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
             normalize=False,
         )
         qualify_columns(query, schema, allow_partial_qualification=True)
+        _open_object_stars(list(traverse_scope(query)), catalog)
         _check_derived(list(traverse_scope(query)), statement, on_error)
     except OptimizeError as e:
         raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
@@ -288,6 +289,32 @@ def _opened(alias: str, source: exp.Table | Scope, catalog: Catalog) -> list[exp
         return [exp.column(exp.to_identifier(name, quoted=True), table=alias)
                 for name in dict.fromkeys(source.expression.named_selects)]
     return [exp.Column(this=exp.Star(), table=exp.to_identifier(alias))]
+
+
+def _open_object_stars(scopes: list[Scope], catalog: Catalog) -> None:
+    """Snowflake's ``OBJECT_CONSTRUCT(*)``: one key per column of the scope's sources, named as the
+    column (a table of unknown columns gives its wildcard column, under no key)."""
+    for scope in scopes:
+        for star in list(find_all_in_scope(scope.expression, exp.StarMap)):
+            if not isinstance(star.this, exp.Star):
+                continue
+            items: list[exp.Expr] = []
+            for alias, (_, source) in scope.selected_sources.items():
+                for name in _column_names(source, catalog):
+                    column = exp.column(exp.to_identifier(name, quoted=True), table=alias)
+                    items.append(column if name == WILDCARD else
+                                 exp.PropertyEQ(this=exp.Literal.string(name), expression=column))
+            star.replace(exp.Struct(expressions=items))
+
+
+def _column_names(source: exp.Table | Scope, catalog: Catalog) -> list[str]:
+    """The columns a source gives, in order (a base table of unknown columns: its wildcard)."""
+    base = base_name(source)
+    if base is not None:
+        return list(catalog.get(base, (WILDCARD,)))
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
+        return list(dict.fromkeys(source.expression.named_selects))
+    return sorted(output_names(source) or ())
 
 
 def _is_wildcard(item: exp.Expr) -> bool:
