@@ -19,10 +19,11 @@ from lakekit.lineage.dictionaries import dictionary_column
 
 # Window functions that copy a value from another row rather than aggregate one.
 _VALUE_WINDOW_FUNCTIONS = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
-# Expressions whose result is one of their inputs' values, normalised or as is.
+# Expressions whose result is one of their inputs' values, normalised or as is (an array's or map's
+# element among them: a struct's fields are read through it).
 _FOLDING = (exp.Lower, exp.Upper, exp.Trim, exp.Initcap, exp.Cast, exp.TryCast, exp.Coalesce, exp.Nullif,
             exp.Min, exp.Max, exp.First, exp.Last, exp.AnyValue, exp.IgnoreNulls, exp.RespectNulls,
-            exp.ArgMax, exp.ArgMin, exp.Distinct, *_VALUE_WINDOW_FUNCTIONS)
+            exp.ArgMax, exp.ArgMin, exp.Distinct, exp.Bracket, exp.Explode, exp.Inline, *_VALUE_WINDOW_FUNCTIONS)
 # Expressions whose result holds their inputs' values inside a larger one.
 _EMBEDDING = (exp.Concat, exp.ConcatWs, exp.DPipe, exp.Format, exp.JSONExtract, exp.JSONExtractScalar,
               exp.JSONBExtract, exp.JSONBExtractScalar, exp.ParseJSON, exp.JSONObject, exp.Struct, exp.Array,

@@ -89,11 +89,30 @@ def update(tree: exp.Update, where: str) -> Rewrite:
     items: list[exp.Expr] = []
     columns: list[str | None] = []
     for assignment in tree.expressions:
-        if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
-            raise SqlError(f"{where}: cannot read the SET clause `{assignment.sql()[:40]}`")
-        items.append(exp.alias_(assignment.expression.copy(), f"_lk_{len(items)}"))
-        columns.append(assignment.this.name)
+        for column, value in _set_pairs(assignment, where):
+            items.append(exp.alias_(value, f"_lk_{len(items)}"))
+            columns.append(column.name)
     return Rewrite(target, _filtered(rows.select(*items), tree), tuple(columns))
+
+
+def _set_pairs(assignment: exp.Expr, where: str) -> list[tuple[exp.Column, exp.Expr]]:
+    """``(column, value)`` of one SET item: ``c = e``, or ``(a, b) = (e1, e2)`` / ``(a, b) = (SELECT x,
+    y …)`` one by one (a subquery's ``i``-th output into the ``i``-th column)."""
+    if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+        return [(assignment.this, assignment.expression.copy())]
+    targets = assignment.this.expressions if isinstance(assignment, exp.EQ) and isinstance(assignment.this,
+                                                                                            exp.Tuple) else []
+    value = assignment.expression if targets else None
+    query = value.this if isinstance(value, exp.Subquery) else None
+    if isinstance(value, exp.Tuple | exp.Paren):
+        values = value.expressions if isinstance(value, exp.Tuple) else [value.this]
+    elif isinstance(query, exp.Select):
+        values = [query.copy().select(item.copy(), append=False).subquery() for item in query.selects]
+    else:
+        values = []
+    if not targets or len(values) != len(targets) or not all(isinstance(t, exp.Column) for t in targets):
+        raise SqlError(f"{where}: cannot read the SET clause `{assignment.sql()[:40]}`")
+    return [(column, item.copy()) for column, item in zip(targets, values, strict=True)]
 
 
 def delete(tree: exp.Delete, where: str) -> Rewrite:
