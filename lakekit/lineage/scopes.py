@@ -71,12 +71,13 @@ class ScopeLineage:
         scope = self._itself.get(id(scope), scope)
         key = id(scope)
         if key not in self._by_name:
-            self._by_name[key] = {}
-            for out_name, deps in self.outputs(scope):
-                known = self._by_name[key]
+            outputs = self.outputs(scope)  # first: a recursive CTE's fixpoint forgets what was read of it
+            known: dict[str, Deps] = {}
+            for out_name, deps in outputs:
                 if out_name == WILDCARD and out_name in known:  # `SELECT *` over two tables: both wildcards
                     deps = known[out_name].merge(deps)
                 known[out_name] = known.get(out_name, deps) if out_name != WILDCARD else deps
+            self._by_name[key] = known
         found = self._by_name[key].get(name)
         if found is None and WILDCARD in self._by_name[key] and isinstance(scope.expression, exp.SetOperation):
             # A column of the tables behind a UNION's wildcards: each branch reads it from its own.
