@@ -149,7 +149,8 @@ class ScopeLineage:
         if isinstance(expression, exp.Select):
             feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            for child in [*feeding, *scope.subquery_scopes]:
+            deciding = [sub for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
+            for child in [*feeding, *deciding]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
@@ -167,6 +168,17 @@ class ScopeLineage:
     def scope_of(self, query: exp.Expr) -> Scope | None:
         node = query.this if isinstance(query, exp.Subquery) else query
         return self._by_expression.get(id(node))
+
+
+def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
+    """A subquery read for its value in the SELECT list (``(SELECT max(x) … WHERE …) AS m``): what
+    decides its rows decides that value, not which rows the SELECT gives."""
+    node: exp.Expr = subquery.expression
+    while node.parent is not None and node.parent is not select:
+        if isinstance(node, exp.Exists):
+            return False
+        node = node.parent
+    return node.parent is select and node.arg_key == "expressions"
 
 
 def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
@@ -214,4 +226,4 @@ class _ScopeResolver:
         scope = self.lineage.scope_of(query)
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
-        return Deps.union(deps for _, deps in self.lineage.outputs(scope))
+        return Deps.union(deps for _, deps in self.lineage.outputs(scope)).with_indirect(self.lineage.whole(scope))

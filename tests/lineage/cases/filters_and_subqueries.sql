@@ -1,4 +1,5 @@
--- WHERE, HAVING, IN / EXISTS / scalar-subquery predicates filter; a correlated scalar subquery in SELECT flows.
+-- WHERE, HAVING, IN / EXISTS / scalar-subquery predicates filter; a correlated scalar subquery in SELECT flows,
+-- and its own WHERE decides that column's value, not which rows are written.
 CREATE TABLE out AS
 SELECT u.id, (SELECT MAX(o.amount) FROM raw.orders AS o WHERE o.user_id = u.id) AS top
 FROM raw.users AS u
@@ -8,7 +9,8 @@ WHERE u.country IN (SELECT c.code FROM raw.countries AS c WHERE c.eu)
 -- expect:
 -- raw.users.id -> out.id direct identity
 -- raw.orders.amount -> out.top direct aggregation
--- raw.orders.user_id -> out.* indirect filter
+-- raw.orders.user_id -> out.top indirect filter
+-- raw.users.id -> out.top indirect filter
 -- raw.users.id -> out.* indirect filter
 -- raw.users.country -> out.* indirect filter
 -- raw.countries.code -> out.* indirect filter
