@@ -257,7 +257,8 @@ def _owner(scope: Scope, column: exp.Column, names: Names) -> tuple[str | None, 
 def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
     """Rewrite each ``*`` / ``t.*`` (inner scopes first) into one item per source it covers:
     ``t."*"`` for a base table of unknown columns, every output named for a derived table with a
-    wildcard among its outputs, and ``t.*`` for sqlglot to expand otherwise."""
+    wildcard among its outputs, and ``t.*`` for sqlglot to expand otherwise. Beside the first two,
+    the columns a ``REPLACE`` / ``RENAME`` names are outputs of their own."""
     for scope in scopes:
         select = scope.expression
         if not isinstance(select, exp.Select) or isinstance(select.parent, exp.Exists):
@@ -276,7 +277,9 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
             if all(isinstance(part, exp.Column) and isinstance(part.this, exp.Star) for part in opened):
                 items.append(item)  # sqlglot expands it, with its EXCEPT / REPLACE
             else:
-                items.extend(opened)
+                star = item if isinstance(item, exp.Star) else item.this
+                changed = [*(star.args.get("replace") or []), *(star.args.get("rename") or [])]
+                items.extend([*opened, *(alias.copy() for alias in changed)])  # `* REPLACE (f(x) AS x)`: x too
         select.set("expressions", items)
 
 
