@@ -6,6 +6,10 @@ function or operator, aggregation through an aggregate, windowed or not) and the
 that decide it without flowing into it: ``window`` (PARTITION BY / ORDER BY of its window)
 and ``conditional`` (conditions of CASE WHEN / IF / IFF / FILTER (WHERE …)). Column
 references are resolved by the caller, so this pass knows nothing of scopes.
+
+A field read from a struct (``widget.asset.id``) is the nested column ``widget.asset.id`` of the
+table the struct comes from; a key read from a struct or object built in the query (``STRUCT(a
+AS k).k``, ``OBJECT_CONSTRUCT('K', a):K``) is what was put under it (:meth:`Deps.field`).
 """
 
 from __future__ import annotations

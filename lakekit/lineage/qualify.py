@@ -19,6 +19,8 @@ rules around them:
   the statement keeps its lineage;
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
+- Snowflake's ``OBJECT_CONSTRUCT(*)`` is opened into one key per column of the scope's sources,
+  and a ClickHouse dictionary's name (``dictGet(db.d, …)``) is no column (:mod:`.dictionaries`);
 - a Snowflake ``SEMANTIC_VIEW(v METRICS … DIMENSIONS …)`` is read as the table ``v``: its
   metrics, dimensions and facts are columns of the semantic view.
 """
