@@ -8,7 +8,8 @@ and ``downstream`` walk a list of edges. The passes, one module each:
 rewrites PIVOT / UNPIVOT) → ``scopes`` with ``direct`` and ``indirect`` (per-scope lineage) →
 ``edges`` (the pipeline); ``names`` says how identifiers are spelled and compared. Around
 them: ``script`` (statements inside procedures and scripts), ``dml`` (MERGE / UPDATE / DELETE
-as queries), ``anonymous`` (names of unaliased outputs), ``sources`` (what a scope's sources hold).
+as queries), ``anonymous`` (names of unaliased outputs), ``sources`` (what a scope's sources hold),
+``dictionaries`` (ClickHouse dictionaries read by ``dictGet``).
 """
 
 from lakekit.lineage.deps import Carry
