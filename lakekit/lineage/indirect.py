@@ -3,7 +3,7 @@
 The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
 rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
 conditions, predicates with IN / EXISTS / scalar subqueries, and DISTINCT ON with its ORDER BY),
-``group_by`` and ``sort``. A derived column used there contributes every base column it depends on, so
+``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived column used there contributes every base column it depends on, so
 ``WHERE rn = 1`` over ``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
 from ``u`` and ``ts``.
 
@@ -51,7 +51,12 @@ def select_indirect(select: exp.Select, deps_of: DepsOf, *, top: bool) -> frozen
     if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
         add(distinct.args["on"], "filter")
         add(select.args.get("order"), "filter")
-    add(select.args.get("group"), "group_by")
+    group = select.args.get("group")
+    add(group, "group_by")
+    if isinstance(group, exp.Group) and group.args.get("all"):  # GROUP BY ALL: every output not aggregated
+        for item in select.selects:
+            if not item.find(exp.AggFunc):
+                add(item, "group_by")
     found.update(order_indirect(select, deps_of, top=top))
     return frozenset(found)
 
