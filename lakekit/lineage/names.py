@@ -59,5 +59,6 @@ def normalize_names(tree: exp.Expr, dialect: Dialect) -> None:
 
 
 def table_name(table: exp.Table) -> str:
-    """The table's name as written, dotted and lower-case (``p.d.t`` for BigQuery's `` `p.d.t` ``)."""
-    return ".".join(part.name for part in table.parts).lower()
+    """The table's name as written, dotted and lower-case (``p.d.t`` for BigQuery's `` `p.d.t` ``;
+    ``@t`` for T-SQL's table variable ``@t``)."""
+    return ".".join(f"@{part.name}" if isinstance(part, exp.Parameter) else part.name for part in table.parts).lower()

@@ -77,6 +77,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         _read_semantic_views(query)
         _inline_windows(query, statement)
         _name_function_columns(query, dialect_obj)
+        _name_table_variables(query)
         if type(dialect_obj).__name__ == "ClickHouse":
             name_dictionaries(query)
         qualify_tables(query, dialect=dialect_obj)
@@ -164,6 +165,13 @@ def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
         function = isinstance(node, exp.Unnest) or isinstance(node.this, exp.Func)
         if function and isinstance(alias, exp.TableAlias) and alias.this is not None and not alias.columns:
             alias.set("columns", [alias.this.copy()])
+
+
+def _name_table_variables(query: exp.Query) -> None:
+    """T-SQL's table variable ``@t`` read as the table ``@t`` (the name an ``INSERT INTO @t`` writes)."""
+    for table in query.find_all(exp.Table):
+        if isinstance(table.this, exp.Parameter):
+            table.set("this", exp.to_identifier(table_name(table), quoted=True))
 
 
 def _flatten_tables(scopes: list[Scope], catalog: Catalog) -> set[str]:
