@@ -1,7 +1,9 @@
 """The ``schema`` argument, normalised: full lower-case table name → its column names.
 
 Accepts what sqlglot's ``MappingSchema`` takes (nested ``{db: {table: {column: type}}}``) and
-the flat form with dotted names (``{"raw.users": {"id": "int"}}``); both may be mixed. Column
+the flat form with dotted names (``{"raw.users": {"id": "int"}}``); both may be mixed. A struct's
+field may be listed by its path (``widget.asset.id``, as BigQuery's column field paths list it):
+it names the struct column ``widget``, and ``*`` gives that column once. Column
 names are the names as stored, read as quoted identifiers of the dialect: in Postgres
 ``"UserId"`` and ``"userid"`` are two columns, in DuckDB one (see :mod:`lakekit.lineage.names`).
 """
@@ -27,6 +29,8 @@ def build_catalog(schema: Mapping[str, object] | None, dialect: Dialect) -> dict
     {'raw.users': ('id', 'email'), 't': ('a',)}
     >>> build_catalog({"raw.users": {"UserId": "int", "userid": "int"}}, get_dialect("postgres"))
     {'raw.users': ('UserId', 'userid')}
+    >>> build_catalog({"t": {"id": "int", "widget.asset.id": "int", "widget.color": "text"}}, get_dialect("bigquery"))
+    {'t': ('id', 'widget')}
     """
     catalog: dict[str, tuple[str, ...]] = {}
     _collect(schema or {}, (), catalog, dialect)
@@ -44,7 +48,9 @@ def _collect(node: Mapping[str, object], prefix: tuple[str, ...], catalog: dict[
         elif any(isinstance(v, Mapping) for v in value.values()):
             raise SqlError(f"schema entry '{'.'.join(name)}' mixes tables and columns")
         else:
-            catalog[".".join(name)] = tuple(spelling(str(column), True, dialect) for column in value)
+            # `widget.asset.id`: a field of the column `widget`, not a column of its own
+            roots = (spelling(str(column), True, dialect).split(".", 1)[0] for column in value)
+            catalog[".".join(name)] = tuple(dict.fromkeys(roots))
 
 
 def known_as(name: str, catalog: Catalog) -> str:
