@@ -63,7 +63,7 @@ def merge(tree: exp.Merge, where: str, catalog: Catalog) -> Rewrite:
         for column, value in assigned:
             items.append(exp.alias_(value, f"_lk_{clause_no}_{len(items)}"))
             columns.append(column)
-        condition = when.args.get("condition")
+        condition = _when_condition(when)
         if condition is not None:
             conditions.append(Condition(len(items), tuple(column for column, _ in assigned)))
             items.append(exp.alias_(condition, f"_lk_{clause_no}_when"))
@@ -73,6 +73,15 @@ def merge(tree: exp.Merge, where: str, catalog: Catalog) -> Rewrite:
         columns.append(None)
     joined = exp.select(*items).from_(target.copy()).join(source.copy(), on=tree.args.get("on"))
     return Rewrite(target, joined, tuple(columns), tuple(conditions))
+
+
+def _when_condition(when: exp.Expr) -> exp.Expr | None:
+    """What decides a WHEN clause's action: ``WHEN MATCHED AND c``, and Oracle's ``UPDATE SET …
+    WHERE c``."""
+    then = when.args.get("then")
+    found = [when.args.get("condition"), then.args.get("where") if isinstance(then, exp.Update) else None]
+    conditions = [c.this if isinstance(c, exp.Where) else c for c in found if c is not None]
+    return exp.and_(*conditions) if conditions else None
 
 
 def update(tree: exp.Update, where: str) -> Rewrite:
