@@ -96,7 +96,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
             normalize=False,
         )
         qualify_columns(query, schema, allow_partial_qualification=True)
-        _open_object_stars(list(traverse_scope(query)), catalog)
+        if query.find(exp.StarMap):
+            _open_object_stars(list(traverse_scope(query)), catalog)
         _check_derived(list(traverse_scope(query)), statement, on_error)
     except OptimizeError as e:
         raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
@@ -112,12 +113,15 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
 
 def _check_derived(scopes: list[Scope], statement: Statement, on_error: OnError | None) -> None:
     """Each ``d.x`` read from a CTE or subquery ``d`` names one of its outputs."""
+    named: dict[int, set[str]] = {}
     for scope in scopes:
         for column in list(own_columns(scope)):
             source = source_of(scope, column.table) if column.table else None
             if not isinstance(source, Scope) or not isinstance(source.expression, exp.Query):
                 continue
-            outputs = source.expression.named_selects
+            if id(source) not in named:
+                named[id(source)] = set(source.expression.named_selects)
+            outputs = named[id(source)]
             if WILDCARD in outputs or column.name in outputs:
                 continue
             error = _error(f"unknown column '{column.name}' of '{column.table}'", column, statement)
@@ -342,12 +346,13 @@ def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Cat
     variable: it holds no column's value."""
     if not variables:
         return
+    names = Names(catalog)
     for scope in scopes:
         for column in list(own_columns(scope)):
             if column.table or column.name not in variables:
                 continue
             sources = [src for _, src in scope.selected_sources.values()]
-            if not any(_holds(src, column.name, catalog) for src in sources):
+            if not any(_holds(src, column.name, catalog, names) for src in sources):
                 column.replace(exp.Var(this=column.name))
 
 
@@ -368,7 +373,7 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
                 continue
             holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
                        if names.may_hold(src, column.name)]
-            certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known)]
+            certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known, names)]
             candidates = certain if certain else holders
             if len(candidates) == 1 and isinstance(candidates[0][1], Scope):
                 column.set("table", exp.to_identifier(candidates[0][0]))  # the one derived table that can hold it
@@ -384,12 +389,12 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
             column.replace(replacement)
 
 
-def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]]) -> bool:
+def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]], names: Names) -> bool:
     """The source is known to have a column ``name`` (not merely may have it)."""
     base = base_name(source)
     if base is not None:
         return name in known.get(base, ())
-    outputs = output_names(source)
+    outputs = names.outputs(source)
     return outputs is not None and name in outputs
 
 

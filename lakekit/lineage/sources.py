@@ -35,11 +35,15 @@ class Names:
         base = base_name(source)
         if base is not None:
             return base not in self.catalog or name in self.catalog[base]
+        outputs = self.outputs(source)
+        return outputs is None or name in outputs
+
+    def outputs(self, source: exp.Table | Scope) -> frozenset[str] | None:
+        """:func:`output_names` of ``source``, computed once."""
         key = id(source)
         if key not in self._outputs:
             self._outputs[key] = output_names(source)
-        outputs = self._outputs[key]
-        return outputs is None or name in outputs
+        return self._outputs[key]
 
     def aliases(self, select: exp.Select) -> frozenset[str]:
         key = id(select)
