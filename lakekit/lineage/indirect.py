@@ -3,8 +3,9 @@
 The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
 rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
 conditions, predicates with IN / EXISTS / scalar subqueries, and DISTINCT ON with its ORDER BY),
-``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived column used there contributes every base column it depends on, so
-``WHERE rn = 1`` over ``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
+``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived
+column used there contributes every base column it depends on, so ``WHERE rn = 1`` over
+``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
 from ``u`` and ``ts``.
 
 ``sort`` comes from the top-level ORDER BY, and from an inner ORDER BY only where a
