@@ -6,7 +6,8 @@ becomes ``SELECT e FROM t [, …] WHERE w`` writing ``c``: each SET value flows 
 and the WHERE (and the joins of FROM) decide which rows change. ``DELETE FROM t [USING …]
 WHERE w`` becomes a query with no value output whose WHERE decides which rows remain (filter
 edges into ``t.*``). The MySQL and T-SQL spellings (``UPDATE t JOIN s ON … SET``, ``UPDATE t
-SET … FROM t JOIN s``, ``DELETE t FROM t JOIN s``) are read the same way. Snowflake's ``INSERT
+SET … FROM t JOIN s``, ``DELETE t FROM t JOIN s``) are read the same way, and so is a change
+made through a CTE over one table (T-SQL: ``WITH d AS (SELECT … FROM t) DELETE FROM d …``). Snowflake's ``INSERT
 ALL | FIRST [WHEN c THEN] INTO t [(cols)] [VALUES (…)] … SELECT …`` is one ``INSERT INTO t
 SELECT … FROM (the SELECT) WHERE c`` per ``INTO``; Hive's ``FROM s INSERT … SELECT … INSERT …
 SELECT …`` is one ``INSERT … SELECT … FROM s`` per ``INSERT``.
@@ -205,6 +206,27 @@ def _star_assignments(source: exp.Table | exp.Subquery, catalog: Catalog) -> lis
     else:  # columns unknown: the wildcard of the source into the target's
         return [(WILDCARD, exp.column(exp.to_identifier(WILDCARD, quoted=True), table=alias))]
     return [(name, exp.column(name, table=alias)) for name in names]
+
+
+def through_ctes(target: exp.Table, ctes: exp.Expr | None) -> exp.Table:
+    """The table a statement changes when it names a CTE over one table (T-SQL's ``WITH d AS
+    (SELECT … FROM t) DELETE FROM d WHERE …`` deletes rows of ``t``).
+
+    >>> import sqlglot
+    >>> tree = sqlglot.parse_one("WITH d AS (SELECT id FROM dbo.s) DELETE FROM d WHERE id > 1", read="tsql")
+    >>> through_ctes(tree.this, tree.args["with_"]).sql("tsql")
+    'dbo.s'
+    """
+    named = {cte.alias: cte.this for cte in ctes.expressions} if isinstance(ctes, exp.With) else {}
+    seen: set[str] = set()
+    while not target.db and target.name in named and target.name not in seen:
+        seen.add(target.name)
+        query = named[target.name]
+        from_ = query.args.get("from_") if isinstance(query, exp.Select) else None
+        if from_ is None or query.args.get("joins") or not isinstance(from_.this, exp.Table):
+            break
+        target = from_.this
+    return target
 
 
 def multitable(tree: exp.MultitableInserts) -> list[exp.Insert]:

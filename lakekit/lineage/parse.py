@@ -295,8 +295,9 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
         rewrite = dml.delete(tree, where)
     if rewrite is None:
         return None
+    changed = dml.through_ctes(rewrite.target, tree.args.get("with_"))
     query = _with_ctes(tree, rewrite.query)
-    return Statement(index, text, table_name(rewrite.target), query, rewrite.columns, rewrite.conditions)
+    return Statement(index, text, table_name(changed), query, rewrite.columns, rewrite.conditions)
 
 
 def _declared(item: exp.Expr) -> list[exp.Expr]:
