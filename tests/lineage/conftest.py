@@ -30,7 +30,7 @@ def edges(*lines: str) -> set[ColumnEdge]:
 
 @dataclass
 class Case:
-    """A ``cases/*.sql`` file: header comments (dialect, schema, target), SQL, expected edges."""
+    """A ``cases/*.sql`` file: header comments (dialect, schema, target, warns), SQL, expected edges."""
 
     name: str
     sql: str
@@ -38,6 +38,7 @@ class Case:
     dialect: str | None = None
     target: str | None = None
     schema: dict[str, Any] | None = field(default=None)
+    warns: str | None = None
 
 
 def load_case(path: Path) -> Case:
@@ -45,9 +46,9 @@ def load_case(path: Path) -> Case:
     body, _, expect = text.partition("-- expect:")
     options: dict[str, str] = {}
     for line in body.splitlines():
-        m = re.match(r"^-- (dialect|schema|target): (.+)$", line)
+        m = re.match(r"^-- (dialect|schema|target|warns): (.+)$", line)
         if m:
             options[m.group(1)] = m.group(2).strip()
     expected = {edge(line.removeprefix("--")) for line in expect.splitlines() if line.strip()}
     return Case(path.stem, body, expected, options.get("dialect"), options.get("target"),
-                json.loads(options["schema"]) if "schema" in options else None)
+                json.loads(options["schema"]) if "schema" in options else None, options.get("warns"))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from lakekit.lineage import column_lineage
+from lakekit.lineage.parse import LineageWarning
 
 from .conftest import CASES, load_case
 
@@ -14,7 +17,14 @@ CASE_FILES = sorted(CASES.glob("*.sql"))
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
 def test_case(path):
     case = load_case(path)
-    got = column_lineage(case.sql, dialect=case.dialect, schema=case.schema, target=case.target)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = column_lineage(case.sql, dialect=case.dialect, schema=case.schema, target=case.target)
+    said = [str(w.message) for w in caught if issubclass(w.category, LineageWarning)]
+    if case.warns:
+        assert len(said) == 1 and case.warns in said[0], said
+    else:
+        assert not said, said
     assert got == sorted(got), "edges come out sorted"
     assert len(got) == len(set(got)), "no duplicate edges"
     missing = case.expected - set(got)
