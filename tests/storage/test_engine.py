@@ -135,7 +135,8 @@ def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
 
 def test_an_empty_version_has_the_tables_columns(lake: lk.Lake) -> None:
     uri = lake._storage.uri("raw.empty")
-    write_deltalake(uri, pa.table({"id": [1], "s": ["x"], "ts": pa.array([dt.datetime(2026, 1, 1)], pa.timestamp("us"))}))
+    ts = pa.array([dt.datetime(2026, 1, 1)], pa.timestamp("us"))
+    write_deltalake(uri, pa.table({"id": [1], "s": ["x"], "ts": ts}))
     full = lake.sql("SELECT * FROM raw.empty")
     DeltaTable(uri).delete()
     got = lake.sql("SELECT * FROM raw.empty")
@@ -148,7 +149,8 @@ _SCALARS = st.sampled_from([
     pa.bool_(), pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint64(), pa.float32(), pa.float64(),
     pa.string(), pa.large_string(), pa.string_view(), pa.binary(), pa.large_binary(), pa.binary(4), pa.date32(),
     pa.date64(), pa.null(), *(pa.timestamp(u, tz) for u in ("s", "ms", "us", "ns") for tz in (None, "UTC")),
-    pa.decimal128(10, 2), pa.decimal128(38, 0), pa.time64("us"), pa.struct([("a", pa.int64()), ("select", pa.string())]),
+    pa.decimal128(10, 2), pa.decimal128(38, 0), pa.time64("us"),
+    pa.struct([("a", pa.int64()), ("select", pa.string())]),
 ])
 _TYPES = st.recursive(_SCALARS, lambda inner: st.one_of(
     st.builds(pa.list_, inner), st.builds(pa.large_list, inner), st.builds(pa.list_, inner, st.integers(1, 3)),
