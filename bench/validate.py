@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow
 from pandera.errors import SchemaErrors
 
-from lakekit.write.validate import Auditor
+from lakekit.write.audit import Auditor
 
 EMAIL = r"[a-z0-9._]+@[a-z0-9-]+\.[a-z]{2,}$"
 

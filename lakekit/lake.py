@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from lakekit import features as _features
 from lakekit import gdpr, impact, runs
 from lakekit import transform as _transform
-from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.model import Model, OnInvalid
 from lakekit.core.progress import Steps
 from lakekit.core.results import (
     Explained,

@@ -7,7 +7,9 @@ pandera's own introspection (``to_schema()``: columns, dtypes, checks with their
 polars ``select`` evaluates together. Checks it cannot compile (custom ones) stay pandera
 ``Check`` objects, run by pandera on the same frame. Pure: no I/O here.
 
-Columns whose names start with ``_`` are lakekit's own (``_load_id``) and never checked.
+Columns whose names start with ``_`` are lakekit's own (``_load_id``) and never checked. This
+module imports pandera and polars, so it is imported only where a schema is checked; what else
+lakekit reads of a model is in :mod:`lakekit.core.model`.
 """
 
 from __future__ import annotations
@@ -15,20 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
-import pandera.polars as pa
 import polars as pl
 from pandera.api.checks import Check
 from pandera.api.function_dispatch import Dispatcher
 from pandera.api.polars.components import Column
 
-from lakekit.errors import SchemaDrift, UsageError
+from lakekit.core.model import Key, Model, table_of, unique_keys
+from lakekit.errors import SchemaDrift
 
-OnInvalid = Literal["quarantine", "fail", "warn"]
-"""What a failing row does: go to quarantine, abort the whole write, or commit anyway."""
-
-Model = type[pa.DataFrameModel]
 ORIGINAL = "\x00original:"
 """Prefix of the column that keeps a coerced column's incoming values during a check pass."""
 
@@ -106,23 +104,6 @@ class Custom:
     @property
     def name(self) -> str:
         return str(self.check.error or self.check.name)
-
-
-@dataclass(frozen=True)
-class Key:
-    """Columns whose values (together) must be unique across the table."""
-
-    columns: tuple[str, ...]
-    check: str
-
-    @property
-    def label(self) -> str:
-        return ",".join(self.columns)
-
-    @property
-    def value(self) -> pl.Expr:
-        """The key as one expression (a struct for several columns)."""
-        return pl.col(self.columns[0]) if len(self.columns) == 1 else pl.struct(*self.columns)
 
 
 @dataclass(frozen=True)
@@ -244,7 +225,7 @@ def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: st
     """
     problems = drift(model, columns)
     if problems:
-        raise SchemaDrift(str(model.__config__.name if model.__config__ else model.__name__), source, problems)
+        raise SchemaDrift(table_of(model), source, problems)
     schema = model.to_schema()
     rules: list[Rule] = []
     custom: list[Custom] = []
@@ -267,66 +248,3 @@ def compile_plan(model: Model, columns: Mapping[str, pl.DataType], *, source: st
     prepare = (*(pl.col(n).alias(ORIGINAL + n) for n in casts), *(e.alias(n) for n, e in casts.items()))
     present = tuple(k for k in unique_keys(model) if all(c in columns for c in k.columns))
     return CheckPlan(prepare, tuple(rules), tuple(custom), present, tuple(casts), tuple(drop))
-
-
-def unique_keys(model: Model) -> tuple[Key, ...]:
-    """Every uniqueness constraint of ``model``: ``unique=True`` fields and ``Config.unique``."""
-    schema = model.to_schema()
-    keys = [Key((name,), "field_uniqueness") for name, c in schema.columns.items() if c.unique and not c.regex]
-    if schema.unique:
-        combined = (schema.unique,) if isinstance(schema.unique, str) else tuple(schema.unique)
-        keys.append(Key(combined, "multiple_fields_uniqueness"))
-    return tuple(keys)
-
-
-def policy_of(model: Model, override: OnInvalid | None = None) -> OnInvalid:
-    """The ``on_invalid`` policy: ``override``, else ``Config.metadata["on_invalid"]``, else quarantine.
-
-    pandera reads every unknown ``Config`` attribute as a dataframe check, so the policy sits
-    in the schema-level ``metadata`` dict pandera keeps for such data.
-    """
-    metadata = (model.__config__.metadata if model.__config__ else None) or {}
-    policy = override if override is not None else metadata.get("on_invalid", "quarantine")
-    if policy not in get_args(OnInvalid):
-        raise UsageError(f"on_invalid must be one of {', '.join(get_args(OnInvalid))}, not {policy!r}")
-    return policy
-
-
-def pii_columns(model: Model) -> dict[str, str]:
-    """Column → the identifier kind it holds, from field metadata ``{"pii": kind}``."""
-    return {name: tag.kind for name, tag in pii_tags(model).items()}
-
-
-TEXT = "text"
-"""The kind of a free-text column: searched for every identifier of a subject, mentions redacted."""
-
-
-@dataclass(frozen=True)
-class PiiTag:
-    """How a schema tags a column holding personal data (field metadata):
-
-    - ``"pii": kind`` — the kind of identifier it holds (``"email"``, ``"customer_id"``), or
-      ``"text"`` for free text that may mention anyone;
-    - ``"identifying": True`` — its values name one person, wherever they appear (a customer id in
-      orders): a subject's values here are followed to their other rows, unique or not;
-      ``False`` — a quasi-identifier (a shared IP), never followed even when unique; absent —
-      followed when the schema declares the column unique;
-    - ``"on_erase": "row"`` (free text) — a row mentioning the subject is dropped whole rather
-      than having the mention replaced.
-    """
-
-    kind: str
-    identifying: bool | None = None
-    drop_row: bool = False
-
-
-def pii_tags(model: Model) -> dict[str, PiiTag]:
-    """Column → its :class:`PiiTag`, for the columns whose field metadata has ``"pii"``."""
-    found = {}
-    for name, column in model.to_schema().columns.items():
-        meta = column.metadata or {}
-        if "pii" in meta:
-            identifying = meta.get("identifying")
-            found[name] = PiiTag(str(meta["pii"]), None if identifying is None else bool(identifying),
-                                 meta.get("on_erase") == "row")
-    return found

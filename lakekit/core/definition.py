@@ -4,7 +4,8 @@ The definition is plain JSON: the table, the settings, and each column's dtype, 
 (PII tags) and checks, a check by its name and statistics. Its hash names the schema in every
 verdict and commit. Built-in checks are rebuilt from their statistics; a custom check's code is
 not in the definition, so the rebuilt model carries a stand-in that refuses to run, naming it.
-Pure: no I/O here.
+Building a model imports pandera (and polars) where it happens, so describing one that is
+already built, or hashing or comparing definitions, imports neither. Pure: no I/O here.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import pandera.polars as pa
-import polars as pl
-from pandera.api.checks import Check
-
-from lakekit.core.checks import Model, is_builtin
+from lakekit.core.model import Model
 from lakekit.errors import LakekitError
+
+if TYPE_CHECKING:
+    import polars as pl
+    from pandera.api.checks import Check
 
 FOLDER_PACKAGE = "lakekit_schema_folder_"
 """Prefix of the package a schema folder is imported as; a model's name leaves it out."""
@@ -45,6 +46,8 @@ def _plain(value: Any) -> Any:
 
 
 def _describe_check(check: Check) -> dict[str, Any]:
+    from lakekit.core.checks import is_builtin
+
     return {
         "name": check.name,
         "builtin": is_builtin(check),
@@ -112,6 +115,8 @@ def tags(definition: Definition) -> dict[str, str]:
 
 def _dtype_node(node: ast.AST) -> Any:
     """One node of a polars dtype's repr: a dtype name, a call of one, or a literal argument."""
+    import polars as pl
+
     if isinstance(node, ast.Name):
         found = getattr(pl, node.id, None)
         if isinstance(found, type) and issubclass(found, pl.DataType):
@@ -155,6 +160,8 @@ class Unrunnable:
 
 
 def _check(described: Mapping[str, Any], table: str) -> Check:
+    from pandera.api.checks import Check
+
     options = {"error": described["error"], "ignore_na": described["ignore_na"],
                "raise_warning": described["raise_warning"]}
     statistics = described["statistics"] or {}
@@ -167,6 +174,8 @@ def _check(described: Mapping[str, Any], table: str) -> Check:
 def rebuild(definition: Definition, name: str) -> Model:
     """The model ``definition`` describes, named ``name`` (as :func:`schema_name` gives it), whose
     :func:`describe` is ``definition`` again."""
+    import pandera.polars as pa
+
     table = definition["table"]
     columns = {
         column: pa.Column(parse_dtype(c["dtype"]), checks=[_check(k, table) for k in c["checks"]],

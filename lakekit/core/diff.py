@@ -9,14 +9,19 @@ changed. Columns lakekit adds (``_load_id``…) and columns only one side has ar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import polars as pl
 import pyarrow as pa
 
 from lakekit.core.results import RowDiff
 
+if TYPE_CHECKING:
+    import polars as pl
+
 
 def _frame(table: pa.Table, columns: Sequence[str]) -> pl.DataFrame:
+    import polars as pl
+
     frame = pl.from_arrow(table.select(list(columns)))
     assert isinstance(frame, pl.DataFrame)
     return frame
@@ -32,6 +37,8 @@ def diff_rows(old: pa.Table, new: pa.Table, keys: Sequence[str] = ()) -> RowDiff
     >>> d = diff_rows(old, new); (d.added, d.removed, d.changed)
     (2, 2, 0)
     """
+    import polars as pl
+
     common = [c for c in new.column_names if c in old.column_names and not c.startswith("_")]
     if not keys:
         counts = [_frame(t, common).group_by(common).len(name=side) for t, side in ((old, "old"), (new, "new"))]

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from lakekit.core import definition
-from lakekit.core.checks import Model
+from lakekit.core.model import Model
 
 EdgeKind = Literal["direct", "indirect"]
 DirectSubtype = Literal["identity", "transformation", "aggregation"]

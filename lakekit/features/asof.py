@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import duckdb
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -175,6 +174,8 @@ def point_in_time(storage: Storage, labels: pa.Table, pins: Sequence[Pinned], *,
         views.append(_View(n, pin, files))
     names = output_names(pins, labels.column_names, full_names)
     keys = list(dict.fromkeys(k for pin in pins for k in pin.view.entity))
+    import polars as pl
+
     slim = pa.table({_ROW: pl.int_range(0, labels.num_rows, eager=True, dtype=pl.Int64).to_arrow(),
                      timestamp: labels.column(timestamp),
                      **{f"__lakekit_l{i}": labels.column(k) for i, k in enumerate(keys)}})

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 
 from lakekit.storage import log
 from lakekit.storage.delta import Storage
 from lakekit.storage.log import FileSpan
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
+
 
 ADDED = "__lakekit_added"
 REMOVED = "__lakekit_removed"
@@ -52,6 +56,8 @@ class Versioned:
 
 def versioned(storage: Storage, table: str, version: int) -> Versioned:
     """The rows of ``table`` at ``version`` with the versions that added their files."""
+    import pyarrow.dataset as pads
+
     first, _, spans = log.file_spans(storage, table, version)
     snapshot = storage.open(table, version)
     ds = storage.dataset(table, snapshot=snapshot)

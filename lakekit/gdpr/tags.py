@@ -2,7 +2,7 @@
 
 A column holds a kind of personal data (an e-mail, a customer id, free text) when:
 
-- its table's schema tags it (``metadata={"pii": kind}``, see :class:`lakekit.core.checks.PiiTag`);
+- its table's schema tags it (``metadata={"pii": kind}``, see :class:`lakekit.core.model.PiiTag`);
 - a transform's SQL carries a tagged column's value into it (:func:`lakekit.lineage.value_copies`):
   as is (``identity``: same kind, same match), normalised (``lower``, ``trim``, a cast,
   ``min``: same kind, compared case- and space-folded), or inside a larger value (a concatenation,
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lakekit import impact, runs, transform
-from lakekit.core import checks
-from lakekit.core.checks import TEXT
+from lakekit.core import model as schema_model
+from lakekit.core.model import TEXT
 from lakekit.errors import LakekitError
 from lakekit.index import journal, metadata
 from lakekit.lineage import Carry, value_copies
@@ -62,7 +62,7 @@ class Tag:
     """Free text holding JSON or SQL (lakekit's own rows): redacted value by value, so it still parses."""
 
     @staticmethod
-    def of(tag: checks.PiiTag, unique: bool) -> Tag:
+    def of(tag: schema_model.PiiTag, unique: bool) -> Tag:
         if tag.kind == TEXT:
             return Tag(TEXT, "text", False, tag.drop_row)
         return Tag(tag.kind, "exact", tag.identifying if tag.identifying is not None else unique)
@@ -114,9 +114,9 @@ def tagged_tables(storage: Storage, catalog: Catalog) -> dict[str, Tagged]:
     for table in storage.tables():
         if recorded := governance.tags(storage, table, catalog):  # recorded with the table, or the catalog's
             model = governance.in_force(storage, table, catalog)
-            policies = checks.pii_tags(model) if model is not None else {}
-            unique = {k.columns[0] for k in checks.unique_keys(model) if len(k.columns) == 1} if model else set()
-            found[table] = Tagged(table, "table", {c: Tag.of(policies.get(c, checks.PiiTag(kind)), c in unique)
+            policies = schema_model.pii_tags(model) if model is not None else {}
+            unique = {k.columns[0] for k in schema_model.unique_keys(model) if len(k.columns) == 1} if model else set()
+            found[table] = Tagged(table, "table", {c: Tag.of(policies.get(c, schema_model.PiiTag(kind)), c in unique)
                                                    for c, kind in recorded.items()})
     _propagate(storage, found)
     for table, holder in list(found.items()):

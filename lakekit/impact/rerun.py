@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from lakekit import runs, transform
 from lakekit.core import dag
-from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
+from lakekit.core.model import unique_keys
 from lakekit.core.results import RerunStep
 from lakekit.errors import Cycle, UsageError
 from lakekit.impact.graph import Recorded, latest_transforms

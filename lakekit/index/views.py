@@ -19,7 +19,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
 from lakekit.errors import UsageError
 from lakekit.index import metadata
@@ -97,4 +96,6 @@ def read(storage: Storage, name: str, version: int | None = None, *, as_of: date
     ``filter``, as a table's rows are read; a ``version`` or ``as_of`` is refused."""
     if version is not None or as_of is not None:
         raise timeless(name)
+    import pyarrow.dataset as pads
+
     return select_rows(pads.dataset(VIEWS[name][1](storage)), name, columns=columns, filter=filter)

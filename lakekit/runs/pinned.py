@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
 from lakekit.errors import LakekitError
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import Storage, add_actions
 from lakekit.storage.scan import select_rows
 
 
@@ -26,9 +25,11 @@ def pinned_read(storage: Storage, table: str, version: int, columns: Sequence[st
     """Rows of one version (``snapshot``, when already open) with a recorded filter, in a fixed
     order: the version's files by commit time then path (a checkpoint may list them otherwise),
     rows in file order."""
+    import pyarrow.dataset as pads
+
     dt = snapshot if snapshot is not None else storage.open(table, version)
     ds = storage.dataset(table, snapshot=dt)
-    added = pa.table(dt.get_add_actions(flatten=False))
+    added = add_actions(dt)
     when = dict(zip(added.column("path").to_pylist(),
                     added.column("modification_time").cast(pa.int64()).to_pylist(), strict=True))
     fragments = sorted(ds.get_fragments(), key=lambda f: (when.get(f.path, 0), f.path))

@@ -16,9 +16,9 @@ from typing import Any
 import pyarrow as pa
 
 from lakekit import runs
-from lakekit.core.checks import unique_keys
 from lakekit.core.diff import diff_rows
 from lakekit.core.fingerprint import table_fingerprint
+from lakekit.core.model import unique_keys
 from lakekit.core.results import Result, RowDiff
 from lakekit.errors import LakekitError, NotReproducible, VersionNotFound
 from lakekit.index import history

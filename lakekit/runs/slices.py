@@ -8,14 +8,16 @@ table that carries the keys; rows are then grouped by the slice columns and rank
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import polars as pl
 import pyarrow as pa
 
 from lakekit import runs
 from lakekit.errors import LakekitError, NotReproducible, UsageError, VersionNotFound
 from lakekit.storage.delta import Storage
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Rank = Literal["error_rate", "errors"]
 
@@ -25,6 +27,8 @@ def error_slices(storage: Storage, run_id: str, by: Sequence[str], *, label: str
     """Slices of ``by`` with their rows, errors (``label`` ≠ ``prediction``, a missing value
     counting as an error) and error rate, worst first by ``rank`` (ties: more errors, more rows).
     Slices under ``min_rows`` rows are left out."""
+    import polars as pl
+
     if not by:
         raise UsageError("error_slices needs at least one column in by=")
     info = runs.run(storage, run_id)
@@ -70,6 +74,8 @@ def error_slices(storage: Storage, run_id: str, by: Sequence[str], *, label: str
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
+    import polars as pl
+
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame

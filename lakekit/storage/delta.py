@@ -16,12 +16,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
@@ -34,6 +33,10 @@ from lakekit.storage.failures import engine, translated
 from lakekit.storage.roots import glob_escape, table_folder
 from lakekit.storage.scan import canonical_schema, quote, select_rows
 
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
+
+
 META_NAMESPACE = "_lakekit"
 SUBJECT_KEY_ENV = "LAKEKIT_SUBJECT_KEY"
 NO_DATA_CHANGE = frozenset({"VACUUM START", "VACUUM END", "OPTIMIZE", "SET TBLPROPERTIES", "ADD CONSTRAINT",
@@ -44,6 +47,15 @@ KEEP_HANDLE_SECONDS = 60.0
 """How long :meth:`Storage.latest` catches a kept handle up instead of opening the table anew:
 below the five minutes lakekit's index tables keep their log, so the entries it catches up on
 are never gone yet."""
+
+
+def add_actions(dt: DeltaTable) -> pa.Table:
+    """The add actions of an opened version, one row per file (``path``, ``partition``, ...).
+
+    Read from delta-rs's Arrow stream directly: ``pa.table()`` of it first asks whether it is a
+    pandas DataFrame, which imports pandas (~70 MB of a process's memory) into every reader.
+    """
+    return pa.RecordBatchReader.from_stream(dt.get_add_actions(flatten=False)).read_all()
 
 
 @dataclass(frozen=True)

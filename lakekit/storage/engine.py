@@ -81,10 +81,11 @@ def _open(storage: Storage, allowed: Iterable[str]) -> duckdb.DuckDBPyConnection
 
 def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> None:
     """``name`` as a view of the relation's rows, in the version's schema."""
-    if not relation.files:
-        con.register(name, relation.schema.empty_table())
-        return
     wanted = _types(con, relation.schema)
+    if not relation.files:
+        empty = ", ".join(f"CAST(NULL AS {t}) AS {_quote(c)}" for c, t in wanted.items())
+        con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT {empty} WHERE false")
+        return
     groups: dict[tuple[tuple[str, Any], ...], list[DataFile]] = {}
     for f in relation.files:
         groups.setdefault(f.partition, []).append(f)
@@ -102,21 +103,63 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
 
 
 def _types(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
-    """Column → DuckDB type of an Arrow schema, as DuckDB names it (remembered per schema)."""
+    """Column → DuckDB type of an Arrow schema, as DuckDB names it (remembered per schema).
+
+    lakekit names the types itself where it can (:func:`duckdb_type`): handing DuckDB an Arrow
+    object makes it import pandas (~70 MB of the process's memory) to ask whether it is a
+    DataFrame. A schema with a struct column is asked of DuckDB.
+    """
     with _LOCK:
         known = _TYPES.get(schema)
     if known is not None:
         return known
-    con.register(_SCHEMA_VIEW, schema.empty_table())
-    try:
-        types = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {_SCHEMA_VIEW}").fetchall()}
-    finally:
-        con.unregister(_SCHEMA_VIEW)
+    named = {f.name: duckdb_type(f.type) for f in schema}
+    if all(t is not None for t in named.values()):
+        types = {c: str(t) for c, t in named.items()}
+    else:
+        con.register(_SCHEMA_VIEW, schema.empty_table())
+        try:
+            types = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {_SCHEMA_VIEW}").fetchall()}
+        finally:
+            con.unregister(_SCHEMA_VIEW)
     with _LOCK:
         if len(_TYPES) >= _TYPES_KEPT:
             _TYPES.clear()
         _TYPES[schema] = types
     return types
+
+
+_NAMED = {pa.bool_(): "BOOLEAN", pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER",
+          pa.int64(): "BIGINT", pa.uint8(): "UTINYINT", pa.uint16(): "USMALLINT", pa.uint32(): "UINTEGER",
+          pa.uint64(): "UBIGINT", pa.float32(): "FLOAT", pa.float64(): "DOUBLE", pa.date32(): "DATE",
+          pa.date64(): "DATE", pa.null(): '"NULL"'}
+_TIMESTAMPS = {("s", False): "TIMESTAMP_S", ("ms", False): "TIMESTAMP_MS", ("us", False): "TIMESTAMP",
+               ("s", True): "TIMESTAMP WITH TIME ZONE", ("ms", True): "TIMESTAMP WITH TIME ZONE",
+               ("ns", False): "TIMESTAMP_NS", ("us", True): "TIMESTAMP WITH TIME ZONE", ("ns", True): "TIMESTAMPTZ_NS"}
+
+
+def duckdb_type(t: pa.DataType) -> str | None:
+    """DuckDB's name of the Arrow type ``t``, as its ``DESCRIBE`` spells it; None for a type lakekit
+    leaves to DuckDB to name (a struct: DuckDB quotes its field names by its own rules)."""
+    if t in _NAMED:
+        return _NAMED[t]
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "VARCHAR"
+    if (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t)
+            or pa.types.is_fixed_size_binary(t)):
+        return "BLOB"
+    if pa.types.is_timestamp(t):
+        return _TIMESTAMPS.get((t.unit, t.tz is not None))
+    if pa.types.is_decimal128(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        item = duckdb_type(t.value_type)
+        size = str(t.list_size) if pa.types.is_fixed_size_list(t) else ""
+        return None if item is None else f"{item}[{size}]"
+    if pa.types.is_map(t):
+        key, value = duckdb_type(t.key_type), duckdb_type(t.item_type)
+        return None if key is None or value is None else f"MAP({key}, {value})"
+    return None
 
 
 def _read_parquet(locations: Sequence[str]) -> str:

@@ -5,15 +5,18 @@ never committed), not a table version."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from lakekit.storage.delta import Storage
 from lakekit.storage.scan import canonical_schema, faithful, scanner
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 
 def parquet_files(storage: Storage, folder: str) -> list[str]:
@@ -27,6 +30,8 @@ def parquet_files(storage: Storage, folder: str) -> list[str]:
 def dataset(storage: Storage, folder: str, path: str) -> pads.Dataset:
     """One file, opened once, in lakekit's plain types (:mod:`lakekit.storage.scan`): its schema
     decides what to ask of it, :func:`read` reads it."""
+    import pyarrow.dataset as pads
+
     fs = storage.folder_fs(folder)
     found = pads.dataset(path, filesystem=fs, format="parquet")
     return pads.dataset(path, filesystem=fs, format="parquet", schema=canonical_schema(found.schema))
@@ -65,6 +70,8 @@ def read_many(storage: Storage, folder: str, paths: Sequence[str], schema: pa.Sc
     """``schema``'s columns of the rows passing ``filter`` of every file in ``paths``, in one scan over
     all cores (a file lacking a column gives nulls; each file's values are cast to ``schema``'s
     types first), with :data:`PATH`. Raises ``FileNotFoundError`` when a file went since the listing."""
+    import pyarrow.dataset as pads
+
     found = pads.dataset(list(paths), filesystem=storage.folder_fs(folder), format="parquet", schema=schema)
     columns = [*schema.names, PATH]
     if filter is None or faithful(found):

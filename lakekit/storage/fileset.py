@@ -20,7 +20,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit.errors import UnsupportedTable
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import Storage, add_actions
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def fileset(storage: Storage, table: str, version: int | None = None, *, snapsho
     dt = snapshot if snapshot is not None else storage.open(table, version)
     _check_readable(dt, table)
     partitions = tuple(dt.metadata().partition_columns)
-    actions = pa.table(dt.get_add_actions(flatten=False))
+    actions = add_actions(dt)
     paths = [unquote(p) for p in actions.column("path").to_pylist()]
     if partitions:
         values: list[dict[str, Any]] = actions.column("partition").to_pylist()

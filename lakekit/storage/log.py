@@ -11,13 +11,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-import pyarrow as pa
 import pyarrow.fs as pafs
 from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
 from lakekit.storage import logfile
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import Storage, add_actions
 from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
@@ -107,7 +106,7 @@ def _walk(storage: Storage, table: str, upto: int | None,
 
 def _partitions(dt: DeltaTable, spelled: dict[str, str] | None = None) -> list[tuple[str, dict[str, str | None]]]:
     """(path, partition values as the log writes them) of every file of a snapshot."""
-    actions = pa.table(dt.get_add_actions(flatten=False))
+    actions = add_actions(dt)
     raw = actions.column("path").to_pylist()
     if spelled is not None:
         spelled.update({unquote(p): p for p in raw})

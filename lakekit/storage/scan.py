@@ -18,14 +18,17 @@ file's statistics in the file's own types, and has no kernel comparing ``string`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
 from lakekit.core.evolution import plain_type, same_type
 from lakekit.errors import ColumnNotFound, LakekitError, VersionGone, masked
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 
 def canonical_schema(schema: pa.Schema) -> pa.Schema:
@@ -36,6 +39,8 @@ def canonical_schema(schema: pa.Schema) -> pa.Schema:
 def faithful(ds: pads.Dataset) -> bool:
     """Whether every file of ``ds`` stores each column in the dataset's own type (list item names
     aside), so pyarrow can push filters down to its statistics."""
+    import pyarrow.dataset as pads
+
     if not isinstance(ds, pads.FileSystemDataset):
         return True
     wanted = {f.name: f.type for f in ds.schema}
@@ -48,6 +53,8 @@ def scanner(ds: pads.Dataset, *, columns: Sequence[str] | None = None,
     """A scanner of ``columns`` of the rows of ``ds`` passing ``filter``, in the dataset's types.
 
     Read once: its batches come from a single pass (see the module's docstring)."""
+    import pyarrow.dataset as pads
+
     wanted = list(columns) if columns is not None else None
     if filter is None or faithful(ds):
         return ds.scanner(columns=wanted, filter=filter)

@@ -25,9 +25,9 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakekit.core import names
-from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
+from lakekit.core.model import Model, OnInvalid
 from lakekit.core.results import ColumnEdge, Explained, TransformResult, WriteMode
 from lakekit.errors import UsageError
 from lakekit.index import metadata

@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-import pandera.polars as pa
-
-from lakekit.core.checks import Model
 from lakekit.core.definition import FOLDER_PACKAGE, schema_name
+from lakekit.core.model import Model
 from lakekit.errors import DuplicateSchema, SchemasNotLoaded
 
 Source = str | Path | None
@@ -64,6 +62,8 @@ def load(source: Source) -> Catalog:
 
 
 def _catalog(source: str, modules: list[ModuleType]) -> Catalog:
+    import pandera.polars as pa
+
     claims: dict[str, dict[int, Model]] = {}
     for module in modules:
         for obj in vars(module).values():

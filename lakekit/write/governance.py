@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit.core.checks import Model, pii_columns
 from lakekit.core.definition import describe, differences, hash_of, schema_hash, schema_name
+from lakekit.core.model import Model, pii_columns
 from lakekit.core.results import RecordedSchema
 from lakekit.errors import InternalError, SchemaChanged, TableNotFound, UsageError
 from lakekit.index import metadata, recorded

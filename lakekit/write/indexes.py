@@ -1,10 +1,10 @@
 """Appending rows to lakekit's index tables under ``<root>/_lakekit/`` (what they hold and how
 they are read: :mod:`lakekit.index`).
 
-Rows are checked against their pandera schema (:mod:`lakekit.index.schemas`) before they are
-written, and committed through :func:`lakekit.write.commit.commit_once` like every other write.
-An index table gains one small file and one log entry per append, so it is checkpointed and
-compacted as it grows.
+Rows are checked against their pandera schema (:mod:`lakekit.index.schemas`, imported with
+pandera and polars at the first check) before they are written, and committed through
+:func:`lakekit.write.commit.commit_once` like every other write. An index table gains one small
+file and one log entry per append, so it is checkpointed and compacted as it grows.
 """
 
 from __future__ import annotations
@@ -13,19 +13,17 @@ import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.ipc as ipc
 from deltalake import DeltaTable
 
-from lakekit.core.checks import CheckPlan, compile_plan
 from lakekit.core.results import ValidationReport
 from lakekit.errors import Conflict, InternalError
-from lakekit.index import journal, metadata, schemas
+from lakekit.index import journal, metadata
 from lakekit.index.formats import FORMAT
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.index.provenance import new_id
@@ -33,6 +31,9 @@ from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
 from lakekit.storage.scan import select_rows
 from lakekit.write import migrate
 from lakekit.write.commit import commit_once
+
+if TYPE_CHECKING:
+    from lakekit.core.checks import CheckPlan
 
 COMPACT_EVERY = 50
 """Commits between two compactions of an index table."""
@@ -168,6 +169,8 @@ def record_validation(storage: Storage, report: ValidationReport) -> None:
 
 
 def _model(name: str) -> Any:
+    from lakekit.index import schemas
+
     for value in vars(schemas).values():
         config = getattr(value, "Config", None)
         if isinstance(value, type) and getattr(config, "name", None) == f"{META_NAMESPACE}.{name}":
@@ -177,6 +180,10 @@ def _model(name: str) -> Any:
 
 @functools.cache
 def _plan(name: str) -> CheckPlan | None:
+    import polars as pl
+
+    from lakekit.core.checks import compile_plan
+
     model = _model(name)
     if model is None:
         return None
@@ -191,6 +198,8 @@ def _check(name: str, rows: pa.Table) -> None:
     plan = _plan(name)
     if plan is None:
         return
+    import polars as pl
+
     frame = pl.from_arrow(rows)
     assert isinstance(frame, pl.DataFrame)
     failing = set()

@@ -21,8 +21,8 @@ from deltalake import DeltaTable
 
 from lakekit import sources
 from lakekit.core import names
-from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import reconcile
+from lakekit.core.model import Model, OnInvalid
 from lakekit.core.results import LoadResult, SourceFile, WriteMode
 from lakekit.errors import Conflict, SourceError, UsageError
 from lakekit.index import metadata

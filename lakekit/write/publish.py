@@ -22,20 +22,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit.core.checks import Model, OnInvalid
 from lakekit.core.evolution import conform
+from lakekit.core.model import Model, OnInvalid, pii_columns
 from lakekit.core.results import ValidationReport, WriteMode
 from lakekit.errors import UsageError
 from lakekit.storage import staged
 from lakekit.storage.delta import Commit, Storage
 from lakekit.write import governance, indexes, quarantine, validate
 from lakekit.write.spool import Spool
+
+if TYPE_CHECKING:
+    from lakekit.write import audit
 
 Progress = Callable[[str, int], None]
 
@@ -74,7 +76,7 @@ def configuration(target: Target, schema: pa.Schema) -> dict[str, str] | None:
     identifier would outlive its rows; the property only covers commits after it is set, so
     it is set when the table is created. Partition values are folder names, in every path.
     """
-    personal = set(target.personal) | (set(validate.pii_columns(target.model)) if target.model is not None else set())
+    personal = set(target.personal) | (set(pii_columns(target.model)) if target.model is not None else set())
     if partitioned := sorted(personal & set(target.partition_by)):
         raise UsageError(f"'{target.table}' cannot be partitioned by '{partitioned[0]}': it holds personal data, "
                          "and partition values are written into every file path")
@@ -116,6 +118,8 @@ class _Keys:
     def check(self) -> None:
         if not self.seen:
             return
+        import polars as pl
+
         frame = pl.from_arrow(pa.concat_tables(self.seen))
         assert isinstance(frame, pl.DataFrame)
         for key in self.target.keys:
@@ -186,7 +190,9 @@ def publish(
         schema = governance.tagged(schema, target.model, current)
         auditor = None
         if target.model is not None:
-            auditor = validate.Auditor(target.model, prior=_prior(storage, target, base),
+            from lakekit.write import audit
+
+            auditor = audit.Auditor(target.model, prior=_prior(storage, target, base),
                                        on_invalid=target.on_invalid, source=target.table,
                                        replaces=target.keys if target.mode == "merge" else ())
         tag = (stamp, write_id) if stamp else None
@@ -208,7 +214,7 @@ def publish(
         report = dataclasses.replace(pub.report, version=version) if pub.report is not None else None
         if auditor is not None and report is not None:
             if pub.quarantined:
-                quarantine.flush(storage, target.table, {write_id}, pii=validate.pii_columns(auditor.model))
+                quarantine.flush(storage, target.table, {write_id}, pii=pii_columns(auditor.model))
             indexes.record_validation(storage, report)
         return Published(version, pub.rows, pub.quarantined, report)
     finally:
@@ -256,7 +262,7 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
 
 
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
-             tag: tuple[str, str] | None, write_id: str, auditor: validate.Auditor | None, pub: _Publication,
+             tag: tuple[str, str] | None, write_id: str, auditor: audit.Auditor | None, pub: _Publication,
              progress: Progress | None) -> Iterator[pa.RecordBatch]:
     keys = _Keys(target)
     for uri, reader in parts:
@@ -275,7 +281,7 @@ def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequenc
         pub.quarantined = quarantine.stage(storage, target.table, pub.rejected, load_id=write_id)
 
 
-def _audited(auditor: validate.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
+def _audited(auditor: audit.Auditor, batches: Iterator[pa.RecordBatch], uri: str, write_id: str,
              pub: _Publication) -> Iterator[pa.RecordBatch]:
     for audited in auditor.audit_stream(batches):
         if audited.rejected.num_rows:

@@ -135,11 +135,51 @@ def test_the_engine_reaches_only_the_tables_it_reads(lake: lk.Lake) -> None:
 
 def test_an_empty_version_has_the_tables_columns(lake: lk.Lake) -> None:
     uri = lake._storage.uri("raw.empty")
-    write_deltalake(uri, pa.table({"id": [1], "s": ["x"]}))
+    ts = pa.array([dt.datetime(2026, 1, 1)], pa.timestamp("us"))
+    write_deltalake(uri, pa.table({"id": [1], "s": ["x"], "ts": ts}))
+    full = lake.sql("SELECT * FROM raw.empty")
     DeltaTable(uri).delete()
     got = lake.sql("SELECT * FROM raw.empty")
     assert got.num_rows == 0
-    assert got.column_names == ["id", "s"]
+    assert got.schema == full.schema
+    assert got.column_names == ["id", "s", "ts"]
+
+
+_SCALARS = st.sampled_from([
+    pa.bool_(), pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint64(), pa.float32(), pa.float64(),
+    pa.string(), pa.large_string(), pa.string_view(), pa.binary(), pa.large_binary(), pa.binary(4), pa.date32(),
+    pa.date64(), pa.null(), *(pa.timestamp(u, tz) for u in ("s", "ms", "us", "ns") for tz in (None, "UTC")),
+    pa.decimal128(10, 2), pa.decimal128(38, 0), pa.time64("us"),
+    pa.struct([("a", pa.int64()), ("select", pa.string())]),
+])
+_TYPES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.builds(pa.list_, inner), st.builds(pa.large_list, inner), st.builds(pa.list_, inner, st.integers(1, 3)),
+    st.builds(pa.map_, st.sampled_from([pa.string(), pa.int64()]), inner)), max_leaves=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_TYPES)
+def test_lakekit_names_a_type_as_duckdb_does(arrow_type: pa.DataType) -> None:
+    """The engine names column types itself (handing DuckDB an Arrow object imports pandas); the
+    name it gives is DuckDB's own, or it gives none and DuckDB is asked."""
+    named = engine.duckdb_type(arrow_type)
+    con = duckdb.connect()
+    try:
+        con.register("v", pa.schema([("x", arrow_type)]).empty_table())
+        asked = con.sql("DESCRIBE SELECT * FROM v").fetchall()[0][1]
+    except duckdb.NotImplementedException:
+        asked = None
+    assert named is None or named == asked, (arrow_type, named, asked)
+    if not any(pa.types.is_struct(t) or pa.types.is_time(t) for t in _leaves(arrow_type)):
+        assert named is not None, arrow_type
+
+
+def _leaves(t: pa.DataType) -> list[pa.DataType]:
+    if pa.types.is_map(t):
+        return [*_leaves(t.key_type), *_leaves(t.item_type)]
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _leaves(t.value_type)
+    return [t]
 
 
 def _turn_on_column_mapping(uri: str) -> None:

@@ -19,8 +19,8 @@ from lakekit.core.checks import compile_plan
 from lakekit.core.results import ValidationReport
 from lakekit.errors import FailedChecks, SchemaDrift, UsageError
 from lakekit.write import catalog
+from lakekit.write.audit import Auditor
 from lakekit.write.validate import (
-    Auditor,
     check_drift,
     enforce,
     pii_columns,
