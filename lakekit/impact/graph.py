@@ -88,7 +88,7 @@ def walk(storage: Storage, ref: str, direction: Direction, hops: int | None = No
 
 def walks(storage: Storage, refs: Iterable[tuple[str, Direction]], hops: int | None = None) -> list[LineageGraph]:
     """:func:`walk` of each ``(ref, direction)`` of ``refs``, the lineage read and indexed once for all."""
-    known = _Lineage(storage)
+    known = Lineage(storage)
     return [known.walk(ref, direction, hops) for ref, direction in refs]
 
 
@@ -97,24 +97,49 @@ def reach(storage: Storage, tables: Iterable[str], direction: Direction) -> set[
     return {t for graph in walks(storage, ((t, direction) for t in tables)) for t in graph.tables}
 
 
-class _Lineage:
-    """The lake's current lineage read once: its edges indexed for walks, the runs' dependencies,
-    and the columns of each table met so far."""
+@dataclass(frozen=True)
+class Walked:
+    """A :func:`walk` by positions: each edge reached, as its position in :attr:`Lineage.edges`,
+    with its hops; the tables reached and the runs crossed, as :class:`LineageGraph` has them."""
+
+    reached: dict[int, int]
+    tables: tuple[str, ...]
+    runs: tuple[str, ...]
+
+
+class Lineage:
+    """The lake's current lineage read once (:attr:`edges`, sorted), its edges indexed for walks,
+    the runs' dependencies indexed by the tables they read and write, and the columns of each
+    table met so far."""
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        self._stored = current_edges(storage)  # sorted: positions sort as the edges do
+        self.edges = current_edges(storage)  # sorted: positions sort as the edges do
         self._deps = runs.run_dependencies(storage)
-        self._walks = lineage.Walks(s.edge for s in self._stored)
+        self._walks = lineage.Walks(s.edge for s in self.edges)
         self._named: dict[str, set[str]] = defaultdict(set)
         for e in self._walks.edges:
             self._named[e.source_table].add(e.source_column)
             self._named[e.target_table].add(e.target_column)
         self._ends = {"upstream": [e.source_table for e in self._walks.edges],
                       "downstream": [e.target_table for e in self._walks.edges]}
+        self._runs_at: dict[bool, dict[str, list[int]]] = {True: defaultdict(list), False: defaultdict(list)}
+        for i, dep in enumerate(self._deps):  # a run is met upstream at its outputs, downstream at its inputs
+            for t in dep.outputs:
+                self._runs_at[True][t].append(i)
+            for t in dep.inputs:
+                self._runs_at[False][t].append(i)
         self._columns: dict[str, set[str]] = {}
 
     def walk(self, ref: str, direction: Direction, hops: int | None) -> LineageGraph:
+        """:func:`walk` of ``ref`` over this lineage."""
+        walked = self.walked(ref, direction, hops)
+        found = sorted(walked.reached)
+        return LineageGraph(ref, direction, tuple(self.edges[i] for i in found), walked.tables, walked.runs,
+                            tuple(walked.reached[i] for i in found))
+
+    def walked(self, ref: str, direction: Direction, hops: int | None) -> Walked:
+        """:meth:`walk` by positions in :attr:`edges` (for many walks, nothing built per edge)."""
         table, column = _reference(ref)
         self._check(table, column)
         up = direction == "upstream"
@@ -132,28 +157,29 @@ class _Lineage:
                     depth[far[edge]] = at
 
         note(step(table, column, hops), 0)
-        crossed: list[str] = []
+        crossed: list[int] = []
         while nearest := self._nearest_run(depth, crossed, up, hops):
-            at, dep = nearest
-            crossed.append(dep.run_id)
+            at, i = nearest
+            crossed.append(i)
+            dep = self._deps[i]
             for other in sorted(set(dep.inputs if up else dep.outputs) - depth.keys()):
                 depth[other] = at
                 note(step(other, "*", None if hops is None else hops - at), at)
-        found = sorted(reached)
-        return LineageGraph(ref, direction, tuple(self._stored[i] for i in found),
-                            tuple(sorted(depth.keys() - {table})), tuple(crossed), tuple(reached[i] for i in found))
+        return Walked(reached, tuple(sorted(depth.keys() - {table})), tuple(self._deps[i].run_id for i in crossed))
 
-    def _nearest_run(self, depth: dict[str, int], crossed: Collection[str], up: bool,
-                     hops: int | None) -> tuple[int, runs.RunDependency] | None:
+    def _nearest_run(self, depth: dict[str, int], crossed: Collection[int], up: bool,
+                     hops: int | None) -> tuple[int, int] | None:
         """The run not yet crossed next to the tables reached (the first in run order of the
-        nearest), and the hops to it; None when no run is within ``hops``."""
-        best: tuple[int, runs.RunDependency] | None = None
-        for dep in self._deps:
+        nearest; by its position), and the hops to it; None when no run is within ``hops``."""
+        at = self._runs_at[up]
+        best: tuple[int, int] | None = None
+        for i in sorted({i for t in depth for i in at.get(t, ())}):
+            dep = self._deps[i]
             ends = [depth[t] for t in (dep.outputs if up else dep.inputs) if t in depth]
-            if dep.run_id in crossed or not ends or (hops is not None and min(ends) + 1 > hops):
+            if i in crossed or (hops is not None and min(ends) + 1 > hops):
                 continue
             if best is None or min(ends) + 1 < best[0]:
-                best = (min(ends) + 1, dep)
+                best = (min(ends) + 1, i)
         return best
 
     def _check(self, table: str, column: str) -> None:
