@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+import pyarrow.compute as pc
+
 from lakekit import lineage, runs, transform
 from lakekit.core.results import ColumnEdge, Direction, LineageGraph, StoredEdge, WriteMode
 from lakekit.errors import ColumnNotFound, UsageError
@@ -50,6 +52,11 @@ def latest_transforms(storage: Storage) -> dict[str, Recorded]:
     return latest
 
 
+_EDGE_FIELDS = ("source_table", "source_column", "target_table", "target_column", "kind", "subtype",
+                "source_version", "target_version", "transform_id")
+"""A stored edge's columns in ``_lakekit/lineage``, in the order :class:`StoredEdge` sorts by."""
+
+
 def current_edges(storage: Storage) -> list[StoredEdge]:
     """The column edges of every table's latest transform, with their versions."""
     return recorded_edges(storage, {r.transform_id for r in latest_transforms(storage).values()})
@@ -57,11 +64,10 @@ def current_edges(storage: Storage) -> list[StoredEdge]:
 
 def recorded_edges(storage: Storage, transform_ids: Collection[str]) -> list[StoredEdge]:
     """The column edges recorded in ``_lakekit/lineage`` under the given transform ids, sorted."""
-    rows = metadata.read(storage, "lineage").to_pylist()
-    return sorted(StoredEdge(ColumnEdge(r["source_table"], r["source_column"], r["target_table"], r["target_column"],
-                                        r["kind"], r["subtype"]),
-                             r["source_version"], r["target_version"], r["transform_id"])
-                  for r in rows if r["transform_id"] in transform_ids)
+    columns = metadata.read(storage, "lineage", filter=pc.field("transform_id").isin(list(transform_ids))).select(
+        list(_EDGE_FIELDS)).to_pydict()
+    rows = sorted(zip(*(columns[c] for c in _EDGE_FIELDS), strict=True))  # as the edges sort, with no object made
+    return [StoredEdge(ColumnEdge(*r[:6]), *r[6:]) for r in rows]
 
 
 def _reference(ref: str) -> tuple[str, str]:
@@ -130,6 +136,10 @@ class Lineage:
             for t in dep.inputs:
                 self._runs_at[False][t].append(i)
         self._columns: dict[str, set[str]] = {}
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of ``table`` an edge of this lineage names (``*``: the whole table)."""
+        return set(self._named.get(table, ()))
 
     def walk(self, ref: str, direction: Direction, hops: int | None) -> LineageGraph:
         """:func:`walk` of ``ref`` over this lineage."""

@@ -15,9 +15,11 @@ import pytest
 
 import lakekit as lk
 from examples import demo
+from lakekit import site
 from lakekit.site import Rebuilder, serve
 from lakekit.site.pages import HOPS, MASK
 from tests.site import browser
+from tests.site.test_site import dropped, people_lake
 
 pytestmark = pytest.mark.slow
 PREVIEW = 5
@@ -209,3 +211,21 @@ def test_no_personal_value_in_any_built_file(built: Built) -> None:
     assert sorted(values & tokens) == []
     preview = (built.out / "data" / "tables" / "raw.users.js").read_text(encoding="utf-8")
     assert preview.count(MASK) >= PREVIEW * 4  # user_id, email, full_name, signup_ip masked
+
+
+def test_a_column_its_table_dropped_shows_its_lineage_with_a_note(tmp_path: Path) -> None:
+    browser.require()
+    lake = dropped(people_lake(tmp_path))
+    site.build(lake, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").as_uri()
+    with browser.page(tmp_path / "profile") as (page, requested):
+        page.goto(f"{index}#/lineage/crm.contacts.email/down")
+        page.wait_for_selector("#column-gone")
+        assert "no longer exists in the current version of crm.contacts" in page.inner_text("#column-gone")
+        assert _reached(page)[0] == list(lake.lineage.downstream("crm.contacts.email").tables) == ["crm.mail"]
+        page.screenshot(path=tmp_path / "lineage-dropped-column.png", full_page=True)
+        page.goto(f"{index}#/lineage/crm.contacts.country/down")
+        page.wait_for_selector("h1:text-is('Downstream of crm.contacts.country')")
+        page.wait_for_selector("#edge-count")
+        assert page.locator("#column-gone").count() == 0
+    assert all(u.startswith("file://") for u in requested)
