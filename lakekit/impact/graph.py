@@ -136,6 +136,8 @@ class Lineage:
             for t in dep.inputs:
                 self._runs_at[False][t].append(i)
         self._columns: dict[str, set[str]] = {}
+        self._whole: dict[Direction, dict[tuple[str, int | None], dict[int, int]]] = {"upstream": {},
+                                                                                      "downstream": {}}
 
     def columns(self, table: str) -> set[str]:
         """The columns of ``table`` an edge of this lineage names (``*``: the whole table)."""
@@ -148,12 +150,16 @@ class Lineage:
         return LineageGraph(ref, direction, tuple(self.edges[i] for i in found), walked.tables, walked.runs,
                             tuple(walked.reached[i] for i in found))
 
-    def walked(self, ref: str, direction: Direction, hops: int | None) -> Walked:
-        """:meth:`walk` by positions in :attr:`edges` (for many walks, nothing built per edge)."""
+    def walked(self, ref: str, direction: Direction, hops: int | None, *, check: bool = True) -> Walked:
+        """:meth:`walk` by positions in :attr:`edges` (for many walks, nothing built per edge);
+        ``check=False`` when the caller knows ``ref``'s column is one its table has or had (no
+        table opened to check it)."""
         table, column = _reference(ref)
-        self._check(table, column)
+        if check:
+            self._check(table, column)
         up = direction == "upstream"
         step = self._walks.upstream if up else self._walks.downstream
+        whole = self._whole[direction]
         far = self._ends[direction]
         reached: dict[int, int] = {}
         depth = {table: 0}
@@ -174,7 +180,10 @@ class Lineage:
             dep = self._deps[i]
             for other in sorted(set(dep.inputs if up else dep.outputs) - depth.keys()):
                 depth[other] = at
-                note(step(other, "*", None if hops is None else hops - at), at)
+                left = None if hops is None else hops - at
+                if (other, left) not in whole:  # a run's table is crossed by many walks: walked once
+                    whole[other, left] = step(other, "*", left)
+                note(whole[other, left], at)
         return Walked(reached, tuple(sorted(depth.keys() - {table})), tuple(self._deps[i].run_id for i in crossed))
 
     def _nearest_run(self, depth: dict[str, int], crossed: Collection[int], up: bool,

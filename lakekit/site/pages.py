@@ -37,8 +37,9 @@ MASK = "•••"
 Page = dict[str, Any]
 THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
-HOPS = 5
-"""How far a column's lineage walk goes by default (column edges and run crossings)."""
+HOPS: int | None = None
+"""How far a column's lineage walk goes by default (column edges and run crossings): no limit,
+the graph draws the :data:`EDGE_LIMIT` edges nearest the column."""
 EDGE_LIMIT = 200
 """Column edges kept per walk (the nearest its root): what the graph draws at most."""
 EDGE_CHUNK = 2000
@@ -59,9 +60,9 @@ class Site:
     gdpr: Page = field(default_factory=dict)
 
 
-def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | None = None) -> Site:
+def gather(lake: Lake, *, preview: int = 0, hops: int | None = HOPS, progress: Steps | None = None) -> Site:
     """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal
-    data masked; lineage walks of at most ``hops`` hops; ``progress`` counts the tables as their
+    data masked; lineage walks of at most ``hops`` hops (None: any); ``progress`` counts the tables as their
     pages are walked."""
     known = lake.lineage.walker()
     ends = Counter((end, e.edge.source_table if end == "out" else e.edge.target_table)
@@ -101,13 +102,13 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | 
 
 
 def lineage_pages(known: Lineage, tables: Iterable[tuple[str, Page]],
-                  hops: int) -> tuple[dict[str, Page], list[str], list[list[Any]]]:
+                  hops: int | None) -> tuple[dict[str, Page], list[str], list[list[Any]]]:
     """Table → its lineage page, for each (name, page) of ``tables`` (taken one at a time as the
     walks go), and the edges those pages name. A page holds ``down`` and ``up``, each column
     (``*``: the whole table; and each column its lineage names that the table no longer has,
     listed in ``gone``) → its walk (``known``'s, of at most ``hops`` hops): the tables
-    reached (by number), the runs crossed, how many column edges, and the :data:`EDGE_LIMIT`
-    nearest the column (by number). The edges are ``known``'s, numbered by position, each as
+    reached (by number), the runs crossed, how many column edges, the hops to the furthest, and
+    the :data:`EDGE_LIMIT` nearest the column (by number). The edges are ``known``'s, numbered by position, each as
     :func:`edge_row` with its tables by number; every page shares them, and the tables' names."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
     numbers: dict[str, int] = {}
@@ -118,9 +119,10 @@ def lineage_pages(known: Lineage, tables: Iterable[tuple[str, Page]],
         pages[t] = {"gone": gone, **{key: {} for key, _ in directions}}
         for c in ["*", *now, *gone]:
             for key, direction in directions:
-                walked = known.walked(t if c == "*" else f"{t}.{c}", direction, hops)
+                walked = known.walked(t if c == "*" else f"{t}.{c}", direction, hops, check=False)
                 pages[t][key][c] = {"tables": [numbers.setdefault(x, len(numbers)) for x in walked.tables],
                                     "runs": list(walked.runs), "edge_count": len(walked.reached),
+                                    "hops": max(walked.reached.values(), default=0),
                                     "edges": _nearest(walked.reached)}
     rows = [edge_row(e) for e in known.edges]
     for row in rows:

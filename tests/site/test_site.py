@@ -132,7 +132,7 @@ def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]])
 
 def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: lk.Lake, tmp_path: Path) -> None:
     small.transform("crm.countries", "SELECT DISTINCT country FROM crm.contacts", dialect="duckdb")
-    for hops in (1, 2, 6):
+    for hops in (1, 2, 6, None):  # None: no limit, the default
         site.build(small, tmp_path / "site", hops=hops)
         data = _built(tmp_path / "site")
         assert data["index"]["hops"] == hops
@@ -145,6 +145,7 @@ def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: 
                     assert (walked["tables"], walked["runs"], walked["edge_count"], walked["edges"]) == \
                         (list(graph.tables), list(graph.runs), len(graph.edges),
                          [edge_row(e) for e in graph.edges]), (ref, direction, hops)
+                    assert walked["hops"] == max(graph.hops, default=0) <= (hops or walked["hops"])
     assert _walk(data, "crm.people", "down", "country")["tables"] == ["crm.contacts", "crm.countries"]
     site.build(small, tmp_path / "site", hops=1)
     assert _walk(_built(tmp_path / "site"), "crm.people", "down", "country")["tables"] == ["crm.contacts"]

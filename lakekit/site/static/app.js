@@ -2,9 +2,9 @@
  *
  * Each data file is one call LK.put(key, value); a page loads the files it shows, when it shows
  * them (a table's file holds its schema and history). A table's lineage file holds the walks
- * lakekit made at build time (lake.lineage, within the site's hop limit) up- and downstream of
- * each of its columns, naming edges by number: the page loads the chunks of edges holding them
- * (data/edges/<n>.js), draws them and walks nothing itself.
+ * lakekit made at build time (lake.lineage, within the site's hop limit if it has one) up- and
+ * downstream of each of its columns, naming edges by number: the page loads the chunks of edges
+ * holding them (data/edges/<n>.js), draws them and walks nothing itself.
  * Everything is written into the page as text (textContent), never as HTML.
  */
 "use strict";
@@ -218,7 +218,8 @@ async function walked(table, column, dir) {
     e[0] = names[e[0]]; e[2] = names[e[2]]; e[8] = chunk.transforms[e[8]];
     return e;
   };
-  return { edge_count: walk.edge_count, tables: walk.tables.map((i) => names[i]), edges: walk.edges.map(edge),
+  return { edge_count: walk.edge_count, hops: walk.hops, tables: walk.tables.map((i) => names[i]),
+    edges: walk.edges.map(edge),
     runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean),
     gone: column !== "*" && page.gone.includes(column) };
 }
@@ -265,8 +266,10 @@ async function lineagePage(ref, dir) {
         el("h2", {}, "Tables"),
         el("ul", { id: "reached-tables" }, graph.tables.map((t) => el("li", { "data-table": t },
           link(tableHref(t), t)))),
-        el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s) within " + index.hops
-          + " hops" + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
+        el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s), the furthest "
+          + graph.hops + " hop(s) away"
+          + (index.hops !== null && graph.hops >= index.hops ? " (the site's limit: more hops not shown)" : "")
+          + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
           + "; click a column to follow it further"),
         el("p", { class: "legend" }, "solid: direct (values) · dashed: indirect (join, filter, group by, window, "
           + "conditional) · boxes: transforms · diamonds: model runs"))));
