@@ -129,6 +129,9 @@ class Lineage:
             self._named[e.target_table].add(e.target_column)
         self._ends = {"upstream": [e.source_table for e in self._walks.edges],
                       "downstream": [e.target_table for e in self._walks.edges]}
+        self.tables = sorted({t for e in self._walks.edges for t in (e.source_table, e.target_table)}
+                             | {t for d in self._deps for t in (*d.inputs, *d.outputs)})
+        """Every table an edge or a run names: a walk reaches no other."""
         self._runs_at: dict[bool, dict[str, list[int]]] = {True: defaultdict(list), False: defaultdict(list)}
         for i, dep in enumerate(self._deps):  # a run is met upstream at its outputs, downstream at its inputs
             for t in dep.outputs:
@@ -161,8 +164,10 @@ class Lineage:
         step = self._walks.upstream if up else self._walks.downstream
         whole = self._whole[direction]
         far = self._ends[direction]
-        reached: dict[int, int] = {}
+        reached = step(table, column, hops)
         depth = {table: 0}
+        for edge, hop in reached.items():  # in the order walked, nearest first: the first is a table's depth
+            depth.setdefault(far[edge], hop)
 
         def note(found: dict[int, int], offset: int) -> None:
             for edge, hop in found.items():
@@ -172,7 +177,6 @@ class Lineage:
                 if depth.get(far[edge], at + 1) > at:
                     depth[far[edge]] = at
 
-        note(step(table, column, hops), 0)
         crossed: list[int] = []
         while nearest := self._nearest_run(depth, crossed, up, hops):
             at, i = nearest

@@ -41,13 +41,13 @@ class Walks:
     def upstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
         """Every edge on a path into ``table.column`` (``column="*"``: into any column) of at most
         ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to it
-        (1: into the start)."""
+        (1: into the start), nearest first."""
         return self._up.walk((table, column), hops)
 
     def downstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
         """Every edge on a path out of ``table.column`` (``column="*"``: out of any column) of at
         most ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to
-        it (1: out of the start)."""
+        it (1: out of the start), nearest first."""
         return self._down.walk((table, column), hops)
 
 

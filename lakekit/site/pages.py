@@ -109,9 +109,10 @@ def lineage_pages(known: Lineage, tables: Iterable[tuple[str, Page]],
     listed in ``gone``) → its walk (``known``'s, of at most ``hops`` hops): the tables
     reached (by number), the runs crossed, how many column edges, the hops to the furthest, and
     the :data:`EDGE_LIMIT` nearest the column (by number). The edges are ``known``'s, numbered by position, each as
-    :func:`edge_row` with its tables by number; every page shares them, and the tables' names."""
+    :func:`edge_row` with its tables by number (their position in ``known.tables``); every page
+    shares them, and the tables' names."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
-    numbers: dict[str, int] = {}
+    numbers = {t: i for i, t in enumerate(known.tables)}
     pages: dict[str, Page] = {}
     for t, page in tables:
         now = [c["name"] for c in page["columns"]]
@@ -120,14 +121,14 @@ def lineage_pages(known: Lineage, tables: Iterable[tuple[str, Page]],
         for c in ["*", *now, *gone]:
             for key, direction in directions:
                 walked = known.walked(t if c == "*" else f"{t}.{c}", direction, hops, check=False)
-                pages[t][key][c] = {"tables": [numbers.setdefault(x, len(numbers)) for x in walked.tables],
+                pages[t][key][c] = {"tables": [numbers[x] for x in walked.tables],
                                     "runs": list(walked.runs), "edge_count": len(walked.reached),
                                     "hops": max(walked.reached.values(), default=0),
                                     "edges": _nearest(walked.reached)}
     rows = [edge_row(e) for e in known.edges]
     for row in rows:
-        row[0], row[2] = numbers.setdefault(row[0], len(numbers)), numbers.setdefault(row[2], len(numbers))
-    return pages, list(numbers), rows
+        row[0], row[2] = numbers[row[0]], numbers[row[2]]
+    return pages, known.tables, rows
 
 
 def edge_chunks(rows: Sequence[list[Any]]) -> dict[str, Page]:
