@@ -116,8 +116,9 @@ def main() -> None:
             cpus.append(_cpu() - cpu)
             print(f"docs build {build + 1}: {walls[-1]:.1f} s wall, {cpus[-1]:.1f} s CPU (gather {gathering:.1f} s, "
                   f"write {walls[-1] - gathering:.1f} s), {report.files:,} files, load {os.getloadavg()[0]:.1f}")
-        print(f"docs build, {ROUNDS} rounds: median {statistics.median(walls):.1f} s wall ({min(walls):.1f}–"
-              f"{max(walls):.1f}), {statistics.median(cpus):.1f} s CPU ({min(cpus):.1f}–{max(cpus):.1f}); goal < 30 s")
+        print(f"docs build, {ROUNDS} rounds: median {statistics.median(walls):.1f} s wall ({min(walls):.1f} to "
+              f"{max(walls):.1f}), {statistics.median(cpus):.1f} s CPU ({min(cpus):.1f} to {max(cpus):.1f}); "
+              "goal < 30 s")
         data = out / "data"
         biggest = max((data / "tables").iterdir(), key=lambda p: p.stat().st_size)
         lineage = [p.stat().st_size for p in (data / "lineage").iterdir()]
