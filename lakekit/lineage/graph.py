@@ -82,11 +82,12 @@ class _Steps:
         seen = {first}
         frontier = [first]
         depth = 0
+        known = self._steps
         while frontier and (hops is None or depth < hops):
             depth += 1
             following: list[int] = []
             for node in frontier:
-                for edge, ahead in self._from(node):
+                for edge, ahead in known[node] or self._from(node):
                     if edge in found:  # met nearer (or as near): where it leads is walked already
                         continue
                     found[edge] = depth
