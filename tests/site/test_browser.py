@@ -213,7 +213,7 @@ def test_no_personal_value_in_any_built_file(built: Built) -> None:
     assert preview.count(MASK) >= PREVIEW * 4  # user_id, email, full_name, signup_ip masked
 
 
-def test_a_column_its_table_dropped_shows_its_lineage_with_a_note(tmp_path: Path) -> None:
+def test_a_dropped_column_and_a_walk_cut_by_the_hop_limit_say_so(tmp_path: Path) -> None:
     browser.require()
     lake = dropped(people_lake(tmp_path))
     site.build(lake, tmp_path / "site")
@@ -227,5 +227,12 @@ def test_a_column_its_table_dropped_shows_its_lineage_with_a_note(tmp_path: Path
         page.goto(f"{index}#/lineage/crm.contacts.country/down")
         page.wait_for_selector("h1:text-is('Downstream of crm.contacts.country')")
         page.wait_for_selector("#edge-count")
-        assert page.locator("#column-gone").count() == 0
+        assert page.locator("#column-gone").count() == 0 and "not shown" not in page.inner_text("#edge-count")
+        site.build(lake, tmp_path / "near", hops=1)  # one hop: the edge into crm.contacts, the run reading crm.people
+        page.goto(f"{(tmp_path / 'near' / 'index.html').as_uri()}#/lineage/crm.people.country/down")
+        page.wait_for_selector("#edge-count")
+        assert "1 column edge(s), the furthest 1 hop(s) away (the site's limit: more hops not shown)" in \
+            page.inner_text("#edge-count")
+        graph = lake.lineage.downstream("crm.people.country", hops=1)
+        assert _reached(page) == (list(graph.tables), set(graph.runs)) and graph.tables == ("crm.contacts",)
     assert all(u.startswith("file://") for u in requested)
