@@ -19,8 +19,9 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Folder the site is written 
                                       "a site lakekit wrote).")]
 PreviewOpt = Annotated[int, typer.Option("--preview", min=0, help="Rows of each table shown on its page, "
                                          "columns tagged as personal data masked (0: no previews).")]
-HopsOpt = Annotated[int, typer.Option("--hops", min=1, help="How far each column's lineage graph reaches "
-                                      "(column edges and runs crossed).")]
+HopsOpt = Annotated[int | None, typer.Option("--hops", min=1, help="How far each column's lineage walk reaches "
+                                             "(column edges and runs crossed; default: no limit, the graph "
+                                             "draws the nearest edges).")]
 
 
 @app.command("build")

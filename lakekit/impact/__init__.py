@@ -1,7 +1,9 @@
 """Lineage across the lake (recorded transforms and runs), impact analysis (graph) and reruns (rerun)."""
 
 from lakekit.impact.graph import (
+    Lineage,
     Recorded,
+    Walked,
     current_edges,
     latest_transforms,
     reach,
@@ -14,7 +16,9 @@ from lakekit.impact.rerun import keys_of, order, rerun
 
 __all__ = [
     "LakeLineage",
+    "Lineage",
     "Recorded",
+    "Walked",
     "current_edges",
     "keys_of",
     "latest_transforms",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from lakekit import runs
 from lakekit.core.results import Direction, LineageGraph, StoredEdge
 from lakekit.impact import openlineage
-from lakekit.impact.graph import current_edges, walk, walks
+from lakekit.impact.graph import Lineage, current_edges, walk, walks
 from lakekit.impact.openlineage import Event
 from lakekit.lineage.render import RunNode, to_mermaid
 from lakekit.storage.delta import Storage
@@ -42,6 +42,11 @@ class LakeLineage:
         """:meth:`upstream` or :meth:`downstream` of each ``(ref, direction)`` of ``refs``, the
         lineage read once for all of them."""
         return walks(self._storage, refs, hops)
+
+    def walker(self) -> Lineage:
+        """The current lineage read and indexed once, for many walks answered by edge position
+        (:meth:`Lineage.walked`; :attr:`Lineage.edges` holds the edges, sorted as :meth:`edges`)."""
+        return Lineage(self._storage)
 
     def events(self, since: datetime | None = None) -> list[Event]:
         """The OpenLineage run events (START, then COMPLETE or FAIL) of every recorded transform and

@@ -15,7 +15,6 @@ from lakekit.core.results import ColumnEdge
 
 ColumnRef = tuple[str, str]
 _Step = Callable[[ColumnRef], list[int]]
-_Next = Callable[[int], ColumnRef]
 _ALL = "*"
 
 
@@ -25,30 +24,78 @@ class Walks:
 
     def __init__(self, edges: Iterable[ColumnEdge]) -> None:
         self.edges = list(edges)
-        self._into, self._into_table = _index(self.edges, lambda e: (e.target_table, e.target_column))
-        self._out_of, self._out_of_table = _index(self.edges, lambda e: (e.source_table, e.source_column))
+        into, into_table = _index(self.edges, lambda e: (e.target_table, e.target_column))
+        out_of, out_of_table = _index(self.edges, lambda e: (e.source_table, e.source_column))
+
+        def incoming(ref: ColumnRef) -> list[int]:
+            if ref[1] == _ALL:
+                return into_table.get(ref[0], [])
+            return into.get(ref, []) + into.get((ref[0], _ALL), [])
+
+        def outgoing(ref: ColumnRef) -> list[int]:
+            return out_of_table.get(ref[0], []) if ref[1] == _ALL else out_of.get(ref, [])
+
+        self._up = _Steps(incoming, [(e.source_table, e.source_column) for e in self.edges])
+        self._down = _Steps(outgoing, [(e.target_table, e.target_column) for e in self.edges])
 
     def upstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
         """Every edge on a path into ``table.column`` (``column="*"``: into any column) of at most
         ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to it
-        (1: into the start)."""
-        def incoming(ref: ColumnRef) -> list[int]:
-            if ref[1] == _ALL:
-                return self._into_table.get(ref[0], [])
-            return self._into.get(ref, []) + self._into.get((ref[0], _ALL), [])
-
-        return _walk((table, column), incoming, lambda i: (self.edges[i].source_table, self.edges[i].source_column),
-                     hops)
+        (1: into the start), nearest first."""
+        return self._up.walk((table, column), hops)
 
     def downstream(self, table: str, column: str, hops: int | None = None) -> dict[int, int]:
         """Every edge on a path out of ``table.column`` (``column="*"``: out of any column) of at
         most ``hops`` edges (None: any): its position in :attr:`edges` → the hops from the start to
-        it (1: out of the start)."""
-        def outgoing(ref: ColumnRef) -> list[int]:
-            return self._out_of_table.get(ref[0], []) if ref[1] == _ALL else self._out_of.get(ref, [])
+        it (1: out of the start), nearest first."""
+        return self._down.walk((table, column), hops)
 
-        return _walk((table, column), outgoing, lambda i: (self.edges[i].target_table, self.edges[i].target_column),
-                     hops)
+
+class _Steps:
+    """The steps of one direction: from each column (numbered as first met), the edges taken
+    and the column each leads to, found once and kept for every later walk."""
+
+    def __init__(self, step: _Step, ends: list[ColumnRef]) -> None:
+        self._step, self._ends = step, ends
+        self._numbers: dict[ColumnRef, int] = {}
+        self._steps: list[list[tuple[int, int]] | None] = []
+        self._refs: list[ColumnRef] = []
+
+    def _number(self, ref: ColumnRef) -> int:
+        number = self._numbers.get(ref)
+        if number is None:
+            number = self._numbers[ref] = len(self._refs)
+            self._refs.append(ref)
+            self._steps.append(None)
+        return number
+
+    def _from(self, node: int) -> list[tuple[int, int]]:
+        steps = self._steps[node]
+        if steps is None:
+            steps = self._steps[node] = [(e, self._number(self._ends[e])) for e in self._step(self._refs[node])]
+        return steps
+
+    def walk(self, start: ColumnRef, hops: int | None) -> dict[int, int]:
+        """Breadth first from ``start``: each edge found, with the hops to it (its fewest)."""
+        found: dict[int, int] = {}
+        first = self._number(start)
+        seen = {first}
+        frontier = [first]
+        depth = 0
+        known = self._steps
+        while frontier and (hops is None or depth < hops):
+            depth += 1
+            following: list[int] = []
+            for node in frontier:
+                for edge, ahead in known[node] or self._from(node):
+                    if edge in found:  # met nearer (or as near): where it leads is walked already
+                        continue
+                    found[edge] = depth
+                    if ahead not in seen:
+                        seen.add(ahead)
+                        following.append(ahead)
+            frontier = following
+        return found
 
 
 def upstream(edges: Iterable[ColumnEdge], table: str, column: str) -> list[ColumnEdge]:
@@ -89,25 +136,3 @@ def _index(edges: Sequence[ColumnEdge], end: Callable[[ColumnEdge], ColumnRef]) 
         by_column[ref].append(i)
         by_table[ref[0]].append(i)
     return dict(by_column), dict(by_table)
-
-
-def _walk(start: ColumnRef, step: _Step, next_ref: _Next, hops: int | None) -> dict[int, int]:
-    """Breadth first from ``start``: each edge found, with the hops to it (its fewest)."""
-    found: dict[int, int] = {}
-    seen = {start}
-    frontier = [start]
-    depth = 0
-    while frontier and (hops is None or depth < hops):
-        depth += 1
-        following: list[ColumnRef] = []
-        for ref in frontier:
-            for edge in step(ref):
-                if edge in found:  # met nearer (or as near): where it leads is walked already
-                    continue
-                found[edge] = depth
-                ahead = next_ref(edge)
-                if ahead not in seen:
-                    seen.add(ahead)
-                    following.append(ahead)
-        frontier = following
-    return found

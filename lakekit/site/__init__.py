@@ -19,10 +19,10 @@ from lakekit.site.writer import SiteReport, put, write
 __all__ = ["HOPS", "Rebuilder", "Site", "SiteReport", "build", "gather", "write"]
 
 
-def build(lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS,
+def build(lake: Lake, out: str | Path, *, preview: int = 0, hops: int | None = HOPS,
           progress: Steps | None = None) -> SiteReport:
     """Write the site of ``lake`` into the folder ``out``; ``preview`` rows per table (personal data
-    masked), lineage walks of at most ``hops`` hops; ``progress`` counts the tables gathered."""
+    masked), lineage walks of at most ``hops`` hops (None: any); ``progress`` counts the tables gathered."""
     return write(gather(lake, preview=preview, hops=hops, progress=progress), Path(out))
 
 
@@ -30,7 +30,7 @@ class Rebuilder:
     """The site of ``lake`` in ``out``, kept current: :meth:`refresh` builds it again only when the
     lake's state (:meth:`Lake.state`) differs from the one it was last built from."""
 
-    def __init__(self, lake: Lake, out: str | Path, *, preview: int = 0, hops: int = HOPS) -> None:
+    def __init__(self, lake: Lake, out: str | Path, *, preview: int = 0, hops: int | None = HOPS) -> None:
         self.lake, self.out, self.preview, self.hops = lake, Path(out), preview, hops
         self.built_from: str | None = None
         self.builds = 0

@@ -4,7 +4,8 @@ One dict for the index (every table, run and feature view in a line), one per ta
 with its personal-data tags, history with provenance, verdicts, quarantined rows and the runs
 that read each version, the feature views over it), one per table for its lineage (the walk up-
 and downstream of each of its columns and of the whole table, as ``lake.lineage`` walks it,
-within a number of hops: the page only draws it), one per run (inputs, params, metrics,
+within a number of hops: the page only draws it; the walks name edges by number), the
+lineage's edges in chunks (each edge once, for every table's walks), one per run (inputs, params, metrics,
 artifacts, outputs, staleness), one per comparison of two runs (a run and the run of the same
 name before it; ``lakekit docs serve`` makes the others when asked) and one for GDPR (the audit
 trail, the tagged columns of every table). Nothing here writes a file; :mod:`lakekit.site.writer` does.
@@ -17,14 +18,15 @@ their salted hash.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import lakekit
 from lakekit.core.progress import Steps, counted
-from lakekit.core.results import Direction, LineageGraph, StoredEdge
+from lakekit.core.results import Direction, StoredEdge
+from lakekit.impact.graph import Lineage
 from lakekit.lake import Lake
 from lakekit.runs.recorded import RunInfo
 from lakekit.write.quarantine import LOAD_ID as QUARANTINE_WRITE
@@ -35,31 +37,36 @@ MASK = "•••"
 Page = dict[str, Any]
 THREADS = 4
 """Tables and runs gathered at once: each costs a few table opens, mostly waiting on files."""
-HOPS = 5
-"""How far a column's lineage walk goes by default (column edges and run crossings)."""
+HOPS: int | None = None
+"""How far a column's lineage walk goes by default (column edges and run crossings): no limit,
+the graph draws the :data:`EDGE_LIMIT` edges nearest the column."""
 EDGE_LIMIT = 200
 """Column edges kept per walk (the nearest its root): what the graph draws at most."""
+EDGE_CHUNK = 2000
+"""Edges per data file: a page loads the files holding the edges it draws."""
 
 
 @dataclass
 class Site:
-    """Every page's data: the index, then tables, their lineage, runs, comparisons (by ``a/b``) and GDPR."""
+    """Every page's data: the index, then tables, their lineage and the lineage's edges (by chunk),
+    runs, comparisons (by ``a/b``) and GDPR."""
 
     index: Page
     tables: dict[str, Page] = field(default_factory=dict)
     lineage: dict[str, Page] = field(default_factory=dict)
+    edges: dict[str, Page] = field(default_factory=dict)
     runs: dict[str, Page] = field(default_factory=dict)
     comparisons: dict[str, Page] = field(default_factory=dict)
     gdpr: Page = field(default_factory=dict)
 
 
-def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | None = None) -> Site:
+def gather(lake: Lake, *, preview: int = 0, hops: int | None = HOPS, progress: Steps | None = None) -> Site:
     """The data of every page of ``lake``'s site; ``preview`` rows per table (0: none), personal
-    data masked; lineage walks of at most ``hops`` hops; ``progress`` counts the tables as their
+    data masked; lineage walks of at most ``hops`` hops (None: any); ``progress`` counts the tables as their
     pages are walked."""
-    edges = lake.lineage.edges()
+    known = lake.lineage.walker()
     ends = Counter((end, e.edge.source_table if end == "out" else e.edge.target_table)
-                   for e in edges for end in ("in", "out"))
+                   for e in known.edges for end in ("in", "out"))
     infos = [lake.run(r) for r in lake.runs().column("run_id").to_pylist()]
     stale = defaultdict(list)
     for s in lake.stale_runs():
@@ -73,8 +80,8 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | 
         previous = {i.run_id: p for i in infos if (p := _previous(i, infos))}
         comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
         # walked here while the pool still opens tables: the walks are Python, the opens mostly not
-        lineage = lineage_pages(
-            lake, ((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), hops)
+        lineage, lineage_tables, rows = lineage_pages(
+            known, ((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), hops)
         tables = {t: f.result() for t, f in zip(names, loading, strict=True)}
         comparisons = {pair: f.result() for pair, f in comparing.items()}
     for name, page in tables.items():
@@ -84,67 +91,66 @@ def gather(lake: Lake, *, preview: int = 0, hops: int = HOPS, progress: Steps | 
         "lakekit": lakekit.__version__,
         "preview": preview,
         "hops": hops,
+        "lineage": {"tables": lineage_tables, "edges": len(rows), "chunk": EDGE_CHUNK},
         "tables": [_summary(p) for p in tables.values()],
         "runs": [_run_summary(i, bool(stale.get(i.run_id))) for i in infos],
         "features": views,
     }
     runs = {i.run_id: {**i.asdict(), "stale": stale.get(i.run_id, []), "previous": previous.get(i.run_id)}
             for i in infos}
-    return Site(index, tables, lineage, runs, comparisons, gdpr_page(lake, tables))
+    return Site(index, tables, lineage, edge_chunks(rows), runs, comparisons, gdpr_page(lake, tables))
 
 
-def lineage_pages(lake: Lake, tables: Iterable[tuple[str, Page]], hops: int) -> dict[str, Page]:
+def lineage_pages(known: Lineage, tables: Iterable[tuple[str, Page]],
+                  hops: int | None) -> tuple[dict[str, Page], list[str], list[list[Any]]]:
     """Table → its lineage page, for each (name, page) of ``tables`` (taken one at a time as the
-    walks go): ``down`` and ``up``, each column (``*``: the whole table) → its walk
-    (``lake.lineage``'s, of at most ``hops`` hops): the tables and runs reached and the
-    :data:`EDGE_LIMIT` column edges nearest the column, with how many there are. The walks of a
-    table's columns share most tables and edges, so a page lists each once (``tables``; ``edges``
-    as :func:`edge_row` with tables by position) and its walks name them by position."""
+    walks go), and the edges those pages name. A page holds ``down`` and ``up``, each column
+    (``*``: the whole table; and each column its lineage names that the table no longer has,
+    listed in ``gone``) → its walk (``known``'s, of at most ``hops`` hops): the tables
+    reached (by number), the runs crossed, how many column edges, the hops to the furthest, and
+    the :data:`EDGE_LIMIT` nearest the column (by number). The edges are ``known``'s, numbered by position, each as
+    :func:`edge_row` with its tables by number (their position in ``known.tables``); every page
+    shares them, and the tables' names."""
     directions: tuple[tuple[str, Direction], ...] = (("down", "downstream"), ("up", "upstream"))
-    pages: dict[str, _LineagePage] = {}
-    refs: list[tuple[str, str, str]] = []
-
-    def walked() -> Iterator[tuple[str, Direction]]:
-        for t, page in tables:
-            pages[t] = _LineagePage()
-            for c in ["*", *(c["name"] for c in page["columns"])]:
-                for key, direction in directions:
-                    refs.append((t, c, key))
-                    yield (t if c == "*" else f"{t}.{c}", direction)
-
-    graphs = lake.lineage.walks(walked(), hops)
-    for (t, c, key), graph in zip(refs, graphs, strict=True):
-        pages[t].add(key, c, graph)
-    return {t: page.asdict() for t, page in pages.items()}
-
-
-@dataclass
-class _LineagePage:
-    """One table's lineage page as it is filled, walk by walk."""
-
-    tables: dict[str, int] = field(default_factory=dict)
-    edges: dict[StoredEdge, int] = field(default_factory=dict)
-    walks: dict[str, Page] = field(default_factory=lambda: {"down": {}, "up": {}})
-
-    def add(self, key: str, column: str, graph: LineageGraph) -> None:
-        self.walks[key][column] = {
-            "tables": [self.tables.setdefault(t, len(self.tables)) for t in graph.tables],
-            "runs": list(graph.runs), "edge_count": len(graph.edges),
-            "edges": [self.edges.setdefault(graph.edges[i], len(self.edges)) for i in _nearest(graph)]}
-
-    def asdict(self) -> Page:
-        for e in self.edges:
-            self.tables.setdefault(e.edge.source_table, len(self.tables))
-            self.tables.setdefault(e.edge.target_table, len(self.tables))
-        rows = [edge_row(e) for e in self.edges]
-        for row in rows:
-            row[0], row[2] = self.tables[row[0]], self.tables[row[2]]
-        return {"tables": list(self.tables), "edges": rows, **self.walks}
+    numbers = {t: i for i, t in enumerate(known.tables)}
+    pages: dict[str, Page] = {}
+    for t, page in tables:
+        now = [c["name"] for c in page["columns"]]
+        gone = sorted(known.columns(t) - {*now, "*"})
+        pages[t] = {"gone": gone, **{key: {} for key, _ in directions}}
+        for c in ["*", *now, *gone]:
+            for key, direction in directions:
+                walked = known.walked(t if c == "*" else f"{t}.{c}", direction, hops, check=False)
+                pages[t][key][c] = {"tables": [numbers[x] for x in walked.tables],
+                                    "runs": list(walked.runs), "edge_count": len(walked.reached),
+                                    "hops": max(walked.reached.values(), default=0),
+                                    "edges": _nearest(walked.reached)}
+    rows = [edge_row(e) for e in known.edges]
+    for row in rows:
+        row[0], row[2] = numbers[row[0]], numbers[row[2]]
+    return pages, known.tables, rows
 
 
-def _nearest(graph: LineageGraph) -> list[int]:
-    """Positions of the :data:`EDGE_LIMIT` edges of ``graph`` nearest its root, in its order."""
-    return sorted(sorted(range(len(graph.edges)), key=graph.hops.__getitem__)[:EDGE_LIMIT])
+def edge_chunks(rows: Sequence[list[Any]]) -> dict[str, Page]:
+    """The edges of :func:`lineage_pages` in files of :data:`EDGE_CHUNK` (``"0"``: the first),
+    each naming its transforms once: ``{"transforms": [id, ...], "rows": [row, ...]}``, a row's
+    transform by number."""
+    chunks: dict[str, Page] = {}
+    for start in range(0, len(rows), EDGE_CHUNK):
+        transforms: dict[str, int] = {}
+        chunks[str(start // EDGE_CHUNK)] = {
+            "rows": [[*r[:8], transforms.setdefault(r[8], len(transforms))] for r in rows[start:start + EDGE_CHUNK]],
+            "transforms": list(transforms)}
+    return chunks
+
+
+def _nearest(reached: Mapping[int, int]) -> list[int]:
+    """The :data:`EDGE_LIMIT` positions of ``reached`` nearest its root (the first by position
+    among as near), sorted."""
+    found = sorted(reached)
+    if len(found) <= EDGE_LIMIT:
+        return found
+    return sorted(sorted(found, key=reached.__getitem__)[:EDGE_LIMIT])
 
 
 def edge_row(stored: StoredEdge) -> list[Any]:

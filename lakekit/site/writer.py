@@ -3,10 +3,11 @@
 The pages are one ``index.html`` with lakekit's own script and style (package data under
 ``lakekit/site/static``) and the graph library, vis-network, copied from the Python package that
 ships it (pyvis) with its licence beside it. The data are JavaScript files (``data/index.js``,
-``data/tables/<table>.js``, ``data/lineage/<table>.js``, ``data/runs/<run id>.js``,
-``data/compare/<run a>/<run b>.js``, ``data/gdpr.js``), each one call ``LK.put(key, {...JSON...})``:
-a browser loads a script from ``file://`` where it refuses to fetch a JSON file, and the page
-loads a table's, a table's lineage or a run's file only when it is shown.
+``data/tables/<table>.js``, ``data/lineage/<table>.js``, ``data/edges/<chunk>.js``,
+``data/runs/<run id>.js``, ``data/compare/<run a>/<run b>.js``, ``data/gdpr.js``), each one call
+``LK.put(key, {...JSON...})``: a browser loads a script from ``file://`` where it refuses to
+fetch a JSON file, and the page loads a table's, a table's lineage (and the chunks of edges its
+walk draws) or a run's file only when it is shown.
 
 The site is written into a fresh folder beside ``out`` and moved in place at the end, so a
 failed build leaves the previous site as it was; ``out`` must be empty, missing or a site
@@ -55,8 +56,8 @@ def write(site: Site, out: Path) -> SiteReport:
         _vendor(staging / "vendor")
         put(staging, "index", site.index)
         put(staging, "gdpr", site.gdpr)
-        for folder, pages in (("tables", site.tables), ("lineage", site.lineage), ("runs", site.runs),
-                              ("compare", site.comparisons)):
+        for folder, pages in (("tables", site.tables), ("lineage", site.lineage), ("edges", site.edges),
+                              ("runs", site.runs), ("compare", site.comparisons)):
             for key, page in pages.items():
                 put(staging, f"{folder}/{key}", page)
         (staging / MARKER).write_text("written by lakekit docs build\n")

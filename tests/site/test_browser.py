@@ -15,9 +15,11 @@ import pytest
 
 import lakekit as lk
 from examples import demo
+from lakekit import site
 from lakekit.site import Rebuilder, serve
 from lakekit.site.pages import HOPS, MASK
 from tests.site import browser
+from tests.site.test_site import dropped, people_lake
 
 pytestmark = pytest.mark.slow
 PREVIEW = 5
@@ -209,3 +211,28 @@ def test_no_personal_value_in_any_built_file(built: Built) -> None:
     assert sorted(values & tokens) == []
     preview = (built.out / "data" / "tables" / "raw.users.js").read_text(encoding="utf-8")
     assert preview.count(MASK) >= PREVIEW * 4  # user_id, email, full_name, signup_ip masked
+
+
+def test_a_dropped_column_and_a_walk_cut_by_the_hop_limit_say_so(tmp_path: Path) -> None:
+    browser.require()
+    lake = dropped(people_lake(tmp_path))
+    site.build(lake, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").as_uri()
+    with browser.page(tmp_path / "profile") as (page, requested):
+        page.goto(f"{index}#/lineage/crm.contacts.email/down")
+        page.wait_for_selector("#column-gone")
+        assert "no longer exists in the current version of crm.contacts" in page.inner_text("#column-gone")
+        assert _reached(page)[0] == list(lake.lineage.downstream("crm.contacts.email").tables) == ["crm.mail"]
+        page.screenshot(path=tmp_path / "lineage-dropped-column.png", full_page=True)
+        page.goto(f"{index}#/lineage/crm.contacts.country/down")
+        page.wait_for_selector("h1:text-is('Downstream of crm.contacts.country')")
+        page.wait_for_selector("#edge-count")
+        assert page.locator("#column-gone").count() == 0 and "not shown" not in page.inner_text("#edge-count")
+        site.build(lake, tmp_path / "near", hops=1)  # one hop: the edge into crm.contacts, the run reading crm.people
+        page.goto(f"{(tmp_path / 'near' / 'index.html').as_uri()}#/lineage/crm.people.country/down")
+        page.wait_for_selector("#edge-count")
+        assert "1 column edge(s), the furthest 1 hop(s) away (the site's limit: more hops not shown)" in \
+            page.inner_text("#edge-count")
+        graph = lake.lineage.downstream("crm.people.country", hops=1)
+        assert _reached(page) == (list(graph.tables), set(graph.runs)) and graph.tables == ("crm.contacts",)
+    assert all(u.startswith("file://") for u in requested)

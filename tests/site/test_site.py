@@ -26,7 +26,7 @@ PEOPLE = [(1, "ada@example.org", "Ada Lovelace", "10.1.2.3", "UK"), (2, "alan@ex
                                                                      "10.4.5.6", "UK")]
 
 
-def _lake(root: Path, people: list[tuple[int, str, str, str, str]] = PEOPLE) -> lk.Lake:
+def people_lake(root: Path, people: list[tuple[int, str, str, str, str]] = PEOPLE) -> lk.Lake:
     """crm.people (tagged by its schema), crm.contacts (its e-mails, tagged through lineage), a run reading both."""
     lake = lk.Lake(root / "lake", schemas=SCHEMAS)
     path = root / "people.csv"
@@ -43,7 +43,7 @@ def _lake(root: Path, people: list[tuple[int, str, str, str, str]] = PEOPLE) -> 
 
 @pytest.fixture
 def small(tmp_path: Path) -> lk.Lake:
-    return _lake(tmp_path)
+    return people_lake(tmp_path)
 
 
 def _built(out: Path) -> dict[str, object]:
@@ -57,12 +57,17 @@ def _built(out: Path) -> dict[str, object]:
 
 
 def _walk(data: dict[str, object], table: str, key: str, column: str) -> dict[str, object]:
-    """A walk of a lineage file, its tables and edges named again (as the page does)."""
-    page = data[f"lineage/{table}"]
-    walk = page[key][column]
-    rows = [page["edges"][i] for i in walk["edges"]]
-    edges = [[page["tables"][e[0]], e[1], page["tables"][e[2]], *e[3:]] for e in rows]
-    return {**walk, "tables": [page["tables"][i] for i in walk["tables"]], "edges": edges}
+    """A walk of a lineage file, its tables and edges named again from the index and the chunks
+    of edges (as the page does)."""
+    walk = data[f"lineage/{table}"][key][column]
+    names, size = data["index"]["lineage"]["tables"], data["index"]["lineage"]["chunk"]
+
+    def edge(i: int) -> list[object]:
+        chunk = data[f"edges/{i // size}"]
+        e = chunk["rows"][i % size]
+        return [names[e[0]], e[1], names[e[2]], *e[3:8], chunk["transforms"][e[8]]]
+
+    return {**walk, "tables": [names[i] for i in walk["tables"]], "edges": [edge(i) for i in walk["edges"]]}
 
 
 def _personal(values: list[tuple[int, str, str, str, str]]) -> set[str]:
@@ -75,7 +80,7 @@ def test_every_table_run_and_page_is_written(small: lk.Lake, tmp_path: Path) -> 
     run_id = small.runs().column("run_id")[0].as_py()
     assert (report.tables, report.runs) == (2, 1)
     assert set(data) == {"index", "gdpr", "tables/crm.people", "tables/crm.contacts", "lineage/crm.people",
-                         "lineage/crm.contacts", f"runs/{run_id}"}
+                         "lineage/crm.contacts", "edges/0", f"runs/{run_id}"}
     index = data["index"]
     assert [t["name"] for t in index["tables"]] == small.tables()
     assert index["runs"][0]["inputs"] == small.run(run_id).inputs
@@ -118,7 +123,7 @@ _WORD = st.text(st.characters(min_codepoint=ord("a"), max_codepoint=ord("z")), m
 def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]]) -> None:
     rows = [(i + 1, f"{a}@example.org", f"{b} {a}", f"10.9.8.{n}", "UK") for i, (a, b, n) in enumerate(people)]
     with tempfile.TemporaryDirectory() as folder:
-        lake = _lake(Path(folder), rows)
+        lake = people_lake(Path(folder), rows)
         site.build(lake, Path(folder) / "site", preview=10)
         text = "\n".join(p.read_text(encoding="utf-8") for p in (Path(folder) / "site").rglob("*") if p.is_file())
         assert lake.read("crm.people").num_rows == len(rows)
@@ -127,7 +132,7 @@ def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]])
 
 def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: lk.Lake, tmp_path: Path) -> None:
     small.transform("crm.countries", "SELECT DISTINCT country FROM crm.contacts", dialect="duckdb")
-    for hops in (1, 2, 6):
+    for hops in (1, 2, 6, None):  # None: no limit, the default
         site.build(small, tmp_path / "site", hops=hops)
         data = _built(tmp_path / "site")
         assert data["index"]["hops"] == hops
@@ -140,9 +145,32 @@ def test_each_lineage_file_holds_the_lakes_own_walk_within_the_hop_limit(small: 
                     assert (walked["tables"], walked["runs"], walked["edge_count"], walked["edges"]) == \
                         (list(graph.tables), list(graph.runs), len(graph.edges),
                          [edge_row(e) for e in graph.edges]), (ref, direction, hops)
+                    assert walked["hops"] == max(graph.hops, default=0) <= (hops or walked["hops"])
     assert _walk(data, "crm.people", "down", "country")["tables"] == ["crm.contacts", "crm.countries"]
     site.build(small, tmp_path / "site", hops=1)
     assert _walk(_built(tmp_path / "site"), "crm.people", "down", "country")["tables"] == ["crm.contacts"]
+
+
+def dropped(lake: lk.Lake) -> lk.Lake:
+    """``lake`` with crm.mail reading crm.contacts.email, then crm.contacts made again without it:
+    the column is in the lineage (crm.mail's edges) but gone from its table."""
+    lake.transform("crm.mail", "SELECT email FROM crm.contacts", dialect="duckdb")
+    lake.transform("crm.contacts", "SELECT country FROM crm.people", dialect="duckdb")
+    return lake
+
+
+def test_a_column_its_table_dropped_keeps_its_lineage_page(small: lk.Lake, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    lake = dropped(small)
+    monkeypatch.setattr(pages, "EDGE_CHUNK", 1)  # every edge in a file of its own: the walks name them across files
+    site.build(lake, tmp_path / "site")
+    data = _built(tmp_path / "site")
+    assert "email" not in [c["name"] for c in data["tables/crm.contacts"]["columns"]]
+    assert data["lineage/crm.contacts"]["gone"] == ["email"] and data["lineage/crm.people"]["gone"] == []
+    walked = _walk(data, "crm.contacts", "down", "email")
+    graph = lake.lineage.downstream("crm.contacts.email", hops=pages.HOPS)
+    assert (walked["tables"], walked["edges"]) == (["crm.mail"], [edge_row(e) for e in graph.edges])
+    assert len(graph.edges) == 1 and len([k for k in data if k.startswith("edges/")]) == len(lake.lineage.edges())
 
 
 def test_a_walk_past_the_edge_limit_keeps_the_edges_nearest_its_column(small: lk.Lake, tmp_path: Path,

@@ -2,8 +2,9 @@
  *
  * Each data file is one call LK.put(key, value); a page loads the files it shows, when it shows
  * them (a table's file holds its schema and history). A table's lineage file holds the walks
- * lakekit made at build time (lake.lineage, within the site's hop limit) up- and downstream of
- * each of its columns: the page draws them and walks nothing itself.
+ * lakekit made at build time (lake.lineage, within the site's hop limit if it has one) up- and
+ * downstream of each of its columns, naming edges by number: the page loads the chunks of edges
+ * holding them (data/edges/<n>.js), draws them and walks nothing itself.
  * Everything is written into the page as text (textContent), never as HTML.
  */
 "use strict";
@@ -208,11 +209,19 @@ function versionItem(t, h, focus) {
 async function walked(table, column, dir) {
   const page = await LK.load("lineage/" + table);
   const walk = page[dir][column];
-  if (!walk) throw new Error("no column " + column + " in " + table);
-  const index = LK.get("index");
-  const edge = (i) => { const e = page.edges[i].slice(); e[0] = page.tables[e[0]]; e[2] = page.tables[e[2]]; return e; };
-  return { edge_count: walk.edge_count, tables: walk.tables.map((i) => page.tables[i]), edges: walk.edges.map(edge),
-    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean) };
+  if (!walk) throw new Error("no column " + column + " in " + table + " or its lineage");
+  const index = LK.get("index"), names = index.lineage.tables, size = index.lineage.chunk;
+  const numbers = [...new Set(walk.edges.map((i) => Math.floor(i / size)))];
+  const chunks = new Map(await Promise.all(numbers.map(async (n) => [n, await LK.load("edges/" + n)])));
+  const edge = (i) => {
+    const chunk = chunks.get(Math.floor(i / size)), e = chunk.rows[i % size].slice();
+    e[0] = names[e[0]]; e[2] = names[e[2]]; e[8] = chunk.transforms[e[8]];
+    return e;
+  };
+  return { edge_count: walk.edge_count, hops: walk.hops, tables: walk.tables.map((i) => names[i]),
+    edges: walk.edges.map(edge),
+    runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean),
+    gone: column !== "*" && page.gone.includes(column) };
 }
 
 function columnSearch(dir) {
@@ -244,6 +253,8 @@ async function lineagePage(ref, dir) {
     el("p", {},
       link(lineageHref(ref, dir === "up" ? "down" : "up"), dir === "up" ? "show downstream" : "show upstream"),
       " · ", link(tableHref(tableName), "table " + tableName)),
+    graph.gone ? el("p", { class: "note", id: "column-gone" }, "The column " + column + " no longer exists in the "
+      + "current version of " + tableName + " (a later version dropped it); its lineage as recorded:") : null,
     columnSearch(dir),
     el("div", { class: "lineage" },
       canvas,
@@ -255,8 +266,10 @@ async function lineagePage(ref, dir) {
         el("h2", {}, "Tables"),
         el("ul", { id: "reached-tables" }, graph.tables.map((t) => el("li", { "data-table": t },
           link(tableHref(t), t)))),
-        el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s) within " + index.hops
-          + " hops" + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
+        el("p", { class: "muted", id: "edge-count" }, graph.edge_count + " column edge(s), the furthest "
+          + graph.hops + " hop(s) away"
+          + (index.hops !== null && graph.hops >= index.hops ? " (the site's limit: more hops not shown)" : "")
+          + (graph.edge_count > graph.edges.length ? "; the graph draws the nearest " + graph.edges.length : "")
           + "; click a column to follow it further"),
         el("p", { class: "legend" }, "solid: direct (values) · dashed: indirect (join, filter, group by, window, "
           + "conditional) · boxes: transforms · diamonds: model runs"))));
