@@ -156,6 +156,19 @@ class Needles:
         lowered = text.lower()
         return any(n in text for n in numbers) or any(s in lowered for s in strings)
 
+    def candidates(self, field: pc.Expression) -> pc.Expression | None:
+        """The rows whose text in ``field`` may mention the subject by any rule, documents' included (it
+        holds an identifier's characters, ignoring case, or a Substrait filter): what a scan keeps for
+        :meth:`documents_mask` to judge. None when that cannot be told by substrings (an identifier JSON
+        writes escaped, or one that is not ASCII, whose case Python and RE2 may fold apart)."""
+        if not self._verbatim or not all(s.isascii() for s in self.strings):
+            return None
+        strings, numbers = self._cues
+        found = [pc.match_substring(field, s, ignore_case=True) for s in strings]
+        found += [pc.match_substring(field, n) for n in numbers]
+        found.append(pc.match_substring(field, "substrait"))  # also inside JSON held as a string
+        return functools.reduce(operator.or_, found)
+
     def holds(self, text: str) -> bool:
         """Whether ``text`` mentions the subject."""
         return self.redact(text) != text

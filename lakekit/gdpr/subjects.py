@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,26 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # places read whole, read beside the rounds' scans
+        for scan in scans.values():
+            scan.prefetch(pool)
+        _follow(scans, known, tagged, subject)
+        needles = needles_of(tagged, known, subject)
+        found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
+    hits, pinned, replays = _hits(storage, tagged, found)
+    held = artifacts.scan(storage, needles, known, column_kinds(tagged))
+    pinned |= {a.run_id for a in held.values()}
+    report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
+                           tuple(sorted(downstream(storage, tagged, {h.table for h in hits if h.place == "table"}))),
+                           tuple(held.values()))
+    clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
+    return Search(report, known, tagged, needles, found, replays, clean, held)
+
+
+def _follow(scans: Mapping[str, scanning.PlaceScan], known: Identifiers, tagged: Mapping[str, Tagged],
+            subject: str) -> None:
+    """Search rounds until no new identifier turns up: each looks for the ones the round before found
+    (the given ones first) and adds to ``known`` the values of identifying columns in the rows found."""
     searched: Identifiers = {}
     while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
         new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
@@ -173,21 +194,11 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
             if any(t.follow for t in scan.place.columns.values()) and (rows := scan.rows()) is not None:
                 scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
                                                                                    needles)))
-    needles = needles_of(tagged, known, subject)
-    found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
-    hits, pinned, replays = _hits(storage, tagged, found)
-    held = artifacts.scan(storage, needles, known, column_kinds(tagged))
-    pinned |= {a.run_id for a in held.values()}
-    report = SubjectReport(subject, {k: len(v) for k, v in sorted(known.items())}, tuple(hits), tuple(sorted(pinned)),
-                           tuple(sorted(downstream(storage, tagged, {h.table for h in hits if h.place == "table"}))),
-                           tuple(held.values()))
-    clean = {k: set(paths) - found.get(k, {}).keys() | set((skip or {}).get(k, set())) for k, paths in listed.items()}
-    return Search(report, known, tagged, needles, found, replays, clean, held)
 
 
 def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -> dict[str, FileHit]:
     """Per file of one place holding the subject, what it holds."""
-    rows = scan.rows()
+    rows = scan.rows(needles)
     if rows is None or rows.num_rows == 0:
         return {}
     verdict = judge(rows, scan.place.columns, known, needles)
