@@ -156,18 +156,19 @@ class Needles:
         lowered = text.lower()
         return any(n in text for n in numbers) or any(s in lowered for s in strings)
 
-    def candidates(self, field: pc.Expression) -> pc.Expression | None:
-        """The rows whose text in ``field`` may mention the subject by any rule, documents' included (it
-        holds an identifier's characters, ignoring case, or a Substrait filter): what a scan keeps for
-        :meth:`documents_mask` to judge. None when that cannot be told by substrings (an identifier JSON
-        writes escaped, or one that is not ASCII, whose case Python and RE2 may fold apart)."""
+    def candidates(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+        """Which values of a string array may mention the subject by any rule, documents' included (they
+        hold an identifier's characters, ignoring case, or a Substrait filter; a value that is not ASCII
+        always may): what :meth:`documents_mask` needs to judge, vectorised. None when that cannot be
+        told by substrings (an identifier JSON writes escaped, or one that is not ASCII)."""
         if not self._verbatim or not all(s.isascii() for s in self.strings):
             return None
         strings, numbers = self._cues
-        found = [pc.match_substring(field, s, ignore_case=True) for s in strings]
-        found += [pc.match_substring(field, n) for n in numbers]
-        found.append(pc.match_substring(field, "substrait"))  # also inside JSON held as a string
-        return functools.reduce(operator.or_, found)
+        lowered = pc.ascii_lower(text)  # on ASCII text, what Python's lower() and RE2's (?i) do alike
+        hit = pc.invert(pc.string_is_ascii(text))
+        for cue in (*strings, *numbers, "substrait"):  # "substrait": also inside JSON held as a string
+            hit = pc.or_(hit, pc.match_substring(lowered, cue))
+        return pc.fill_null(hit, False)
 
     def holds(self, text: str) -> bool:
         """Whether ``text`` mentions the subject."""

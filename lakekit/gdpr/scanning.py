@@ -18,9 +18,7 @@ schema lacks are read whole once; both are judged in memory.
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,7 +47,6 @@ class PlaceScan:
         """Judged once, at the end, with every identifier found (:meth:`rows`)."""
         self.found: list[pa.Table] = []
         self.read: pa.Table | None = None
-        self.ahead: Future[pa.Table | None] | None = None
 
     def _schema(self) -> pa.Schema | None:
         """The tagged columns' plain types, from the table's Delta schema (None for staged rows and
@@ -76,33 +73,25 @@ class PlaceScan:
             rows = rows.filter(~pc.coalesce(before, pc.scalar(False)))
         self.found.append(rows)
 
-    def prefetch(self, pool: Executor) -> None:
-        """Start reading a place read whole (what it holds does not depend on the identifiers) on
-        ``pool``, while the rounds scan the data tables."""
-        if self.whole or self.documents:
-            self.ahead = pool.submit(self._all)
-
     def rows(self, needles: Needles | None = None) -> pa.Table | None:
         """The rows to judge: those found so far, or every row of a place read whole; of a place of
         documents, those that may mention the subject (``needles``: every identifier found)."""
         if not self.whole and not self.documents:
             return pa.concat_tables(self.found) if self.found else None
         if self.read is None:
-            self.read = self._candidates(needles) if not self.whole and needles is not None else self._whole()
+            self.read = self._candidates(needles) if not self.whole and needles is not None else self._all()
         return self.read
 
     def _candidates(self, needles: Needles) -> pa.Table | None:
         """The rows whose documents may mention the subject (every row when that cannot be told by
-        substrings). Filtered after the read, in one pass: lakekit's own tables are many small files,
-        on which a filter in the scan costs more than the read (it is set up again file by file)."""
-        rows = self._whole()
-        wanted = [needles.candidates(pc.field(c)) for c in self.place.columns]
-        if rows is None or not rows.num_rows or any(w is None for w in wanted):
+        substrings)."""
+        rows = self._all()
+        if rows is None or not rows.num_rows:
             return rows
-        return rows.filter(functools.reduce(operator.or_, wanted))
-
-    def _whole(self) -> pa.Table | None:
-        return self.ahead.result() if self.ahead is not None else self._all()
+        wanted = [needles.candidates(rows.column(c)) for c in self.place.columns if c in rows.column_names]
+        if any(w is None for w in wanted) or not wanted:
+            return rows
+        return rows.filter(functools.reduce(pc.or_, wanted))
 
     def _all(self) -> pa.Table | None:
         """Every row of the place: in one scan when its schema covers its tagged columns, else file by file."""

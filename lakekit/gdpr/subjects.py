@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,12 +162,9 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
-    with ThreadPoolExecutor(max_workers=1) as pool:  # places read whole, read beside the rounds' scans
-        for scan in scans.values():
-            scan.prefetch(pool)
-        _follow(scans, known, tagged, subject)
-        needles = needles_of(tagged, known, subject)
-        found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
+    _follow(scans, known, tagged, subject)
+    needles = needles_of(tagged, known, subject)
+    found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
     hits, pinned, replays = _hits(storage, tagged, found)
     held = artifacts.scan(storage, needles, known, column_kinds(tagged))
     pinned |= {a.run_id for a in held.values()}
