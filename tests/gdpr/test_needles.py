@@ -92,3 +92,12 @@ def test_identifiers_json_writes_escaped_leave_the_documents_whole() -> None:
     text = pa.array(["x"], pa.string())
     assert Needles.of({"name": ['Al "x" Ng']}, {}, "h").candidates(text) is None
     assert Needles.of({"email": ["jösé@x.org"]}, {}, "h").candidates(text) is None
+    assert Needles.of({"customer": [7]}, {"customer": ["kund_nr_ö"]}, "h").candidates(text) is None
+
+
+def test_a_short_id_makes_a_document_a_candidate_only_beside_its_columns_name() -> None:
+    documents = pa.array(['{"size": 7}', '{"CUSTOMER_ID": 7}', "n = 7", "WHERE customer_id IN (1, 7)", "ticket 4207781",
+                          'mail "al@X.org"', "naïve 7"], pa.string())
+    kept = documents.filter(_needles(7, 4207781).candidates(documents)).to_pylist()
+    assert kept == ['{"CUSTOMER_ID": 7}', "WHERE customer_id IN (1, 7)", "ticket 4207781", 'mail "al@X.org"',
+                    "naïve 7"]
