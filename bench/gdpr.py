@@ -1,8 +1,10 @@
 """GDPR costs against the raw work they cannot avoid, same engines, same run, contenders interleaved.
 
 The lake: ``crm.people`` (1M rows by default) and ``crm.orders`` (as many, keyed by an identifying
-``user_id``), each loaded over 100 versions, checkpointed every 10 versions. The subject holds two
-accounts (loaded in versions 5 and 30 of ``crm.people``) and their orders.
+``user_id``), each loaded over 100 versions, checkpointed every 10 versions. The subject holds three
+accounts and their orders: two planted (loaded in versions 5 and 30 of ``crm.people``) and user 78, whose
+generated address is the subject's (``user77@…``): a two-digit id, which lakekit follows through free
+text only beside a column name of its kind.
 
 1. ``lake.gdpr.find(email=…)`` ÷ **one scan of the distinct data files**: pyarrow reads the
    identifier columns of every data file of both tables once (a multi-file dataset scan, all cores)

@@ -156,6 +156,26 @@ class Needles:
         lowered = text.lower()
         return any(n in text for n in numbers) or any(s in lowered for s in strings)
 
+    def candidates(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+        """Which values of a string array may mention the subject by any rule, documents' included: they
+        hold a string identifier (ignoring case), a long integer one, a short one next to the name of a
+        column of its kind anywhere in the value, or a Substrait filter; a value that is not ASCII always
+        may. What :meth:`documents_mask` needs to judge, vectorised. None when that cannot be told by
+        substrings (an identifier or column name JSON writes escaped, or one that is not ASCII)."""
+        words = (*self.strings, *self.columns)
+        if not all(w.isascii() and json.dumps(w)[1:-1] == w for w in words):
+            return None
+        lowered = pc.ascii_lower(text)  # on ASCII text, what Python's lower() and RE2's (?i) do alike
+        hit = pc.invert(pc.string_is_ascii(text))
+        short = [str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS]
+        for cue in (*self._cues[0], *(str(n) for n in self.numbers if str(n) not in short), "substrait"):
+            hit = pc.or_(hit, pc.match_substring(lowered, cue))  # "substrait": also inside JSON held as a string
+        if short and self.columns:
+            named = functools.reduce(pc.or_, [pc.match_substring(lowered, c.lower()) for c in self.columns])
+            digits = functools.reduce(pc.or_, [pc.match_substring(lowered, n) for n in short])
+            hit = pc.or_(hit, pc.and_(named, digits))
+        return pc.fill_null(hit, False)
+
     def holds(self, text: str) -> bool:
         """Whether ``text`` mentions the subject."""
         return self.redact(text) != text

@@ -8,13 +8,16 @@ evaluate it over every row again). Round one looks for the given identifiers; a 
 the ones followed from the rows found, and only in the places with a column of their kind. The
 table's schema comes from the handle the storage keeps (:meth:`~lakekit.storage.delta.Storage.latest`).
 
-lakekit's own tables and journal entries (free text judged value by value), staged rows and a
-table whose older files may hold a tagged column its current schema lacks are read whole once, and
-judged in memory.
+lakekit's own tables (free text judged value by value, JSON and SQL) are read whole once, at the
+end, and only the rows whose text may mention the subject by any rule are judged
+(:meth:`~lakekit.gdpr.needles.Needles.candidates`: an identifier's characters, a Substrait filter);
+journal entries, staged rows and a table whose older files may hold a tagged column its current
+schema lacks are read whole once; both are judged in memory.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import pyarrow as pa
@@ -38,8 +41,10 @@ class PlaceScan:
     def __init__(self, storage: Storage, place: Tagged, paths: list[str]) -> None:
         self.storage, self.place, self.paths = storage, place, paths
         self.schema = self._schema()
-        self.whole = self.schema is None or place.place in ("index", "staged", "journal") or bool(
+        self.whole = self.schema is None or place.place in ("staged", "journal") or bool(
             set(place.columns) - set(self.schema.names))
+        self.documents = bool(place.columns) and all(t.documents for t in place.columns.values())
+        """Judged once, at the end, with every identifier found (:meth:`rows`)."""
         self.found: list[pa.Table] = []
         self.read: pa.Table | None = None
 
@@ -53,7 +58,7 @@ class PlaceScan:
 
     def look(self, new: Identifiers, new_needles: Needles, searched: Identifiers, old_needles: Needles) -> None:
         """Read the rows matching what is ``new``, not what was ``searched`` before."""
-        if self.whole or self.schema is None or not self.paths:
+        if self.whole or self.documents or self.schema is None or not self.paths:
             return
         wanted = expression(self.schema, self.place.columns, new, new_needles)
         if wanted is None:
@@ -68,13 +73,25 @@ class PlaceScan:
             rows = rows.filter(~pc.coalesce(before, pc.scalar(False)))
         self.found.append(rows)
 
-    def rows(self) -> pa.Table | None:
-        """The rows to judge: those found so far, or every row of a place read whole."""
-        if not self.whole:
+    def rows(self, needles: Needles | None = None) -> pa.Table | None:
+        """The rows to judge: those found so far, or every row of a place read whole; of a place of
+        documents, those that may mention the subject (``needles``: every identifier found)."""
+        if not self.whole and not self.documents:
             return pa.concat_tables(self.found) if self.found else None
         if self.read is None:
-            self.read = self._all()
+            self.read = self._candidates(needles) if not self.whole and needles is not None else self._all()
         return self.read
+
+    def _candidates(self, needles: Needles) -> pa.Table | None:
+        """The rows whose documents may mention the subject (every row when that cannot be told by
+        substrings)."""
+        rows = self._all()
+        if rows is None or not rows.num_rows:
+            return rows
+        wanted = [needles.candidates(rows.column(c)) for c in self.place.columns if c in rows.column_names]
+        if any(w is None for w in wanted) or not wanted:
+            return rows
+        return rows.filter(functools.reduce(pc.or_, wanted))
 
     def _all(self) -> pa.Table | None:
         """Every row of the place: in one scan when its schema covers its tagged columns, else file by file."""

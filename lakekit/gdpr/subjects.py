@@ -162,17 +162,7 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
-    searched: Identifiers = {}
-    while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
-        new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
-        for scan in scans.values():
-            scan.look(new, new_needles, searched, old_needles)
-        scanning.merged(searched, new)
-        needles = needles_of(tagged, known, subject)
-        for scan in scans.values():  # a place without an identifying column leads nowhere: judged once, at the end
-            if any(t.follow for t in scan.place.columns.values()) and (rows := scan.rows()) is not None:
-                scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
-                                                                                   needles)))
+    _follow(scans, known, tagged, subject)
     needles = needles_of(tagged, known, subject)
     found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
     hits, pinned, replays = _hits(storage, tagged, found)
@@ -185,9 +175,26 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     return Search(report, known, tagged, needles, found, replays, clean, held)
 
 
+def _follow(scans: Mapping[str, scanning.PlaceScan], known: Identifiers, tagged: Mapping[str, Tagged],
+            subject: str) -> None:
+    """Search rounds until no new identifier turns up: each looks for the ones the round before found
+    (the given ones first) and adds to ``known`` the values of identifying columns in the rows found."""
+    searched: Identifiers = {}
+    while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
+        new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
+        for scan in scans.values():
+            scan.look(new, new_needles, searched, old_needles)
+        scanning.merged(searched, new)
+        needles = needles_of(tagged, known, subject)
+        for scan in scans.values():  # a place without an identifying column leads nowhere: judged once, at the end
+            if any(t.follow for t in scan.place.columns.values()) and (rows := scan.rows()) is not None:
+                scanning.merged(known, followed(rows, scan.place.columns, judge(rows, scan.place.columns, known,
+                                                                                   needles)))
+
+
 def _file_hits(scan: scanning.PlaceScan, known: Identifiers, needles: Needles) -> dict[str, FileHit]:
     """Per file of one place holding the subject, what it holds."""
-    rows = scan.rows()
+    rows = scan.rows(needles)
     if rows is None or rows.num_rows == 0:
         return {}
     verdict = judge(rows, scan.place.columns, known, needles)

@@ -13,7 +13,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from lakekit.storage.delta import Storage
-from lakekit.storage.scan import canonical_schema, faithful, scanner
+from lakekit.storage.scan import canonical_schema, scanner
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
@@ -74,8 +74,11 @@ def read_many(storage: Storage, folder: str, paths: Sequence[str], schema: pa.Sc
 
     found = pads.dataset(list(paths), filesystem=storage.folder_fs(folder), format="parquet", schema=schema)
     columns = [*schema.names, PATH]
-    if filter is None or faithful(found):
+    try:  # no faithful() first: it reads every file's footer again (pyarrow 26 filters view types right)
         return found.to_table(columns=columns, filter=filter)
-    # files in other types (string_view): filter after the cast, as lakekit.storage.scan does
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        if filter is None:
+            raise
+    # files in types pyarrow cannot filter in the scan: filter after the cast, as lakekit.storage.scan does
     reader = found.scanner(columns=columns).to_reader()
     return pa.Table.from_batches([batch.filter(filter) for batch in reader], schema=reader.schema)

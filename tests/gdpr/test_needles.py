@@ -71,3 +71,33 @@ def test_the_quick_test_never_misses_what_redact_json_replaces(value: Any, ids: 
     needles = _needles(*ids)
     if not needles.may_mention(json.dumps(value, ensure_ascii=False)):
         assert needles.redact_json(value) == value
+
+
+@given(st.lists(JSON, max_size=4), st.sampled_from([(7,), (4207781,), (7, 4207781), ()]), st.booleans(), st.booleans())
+def test_the_documents_a_scan_keeps_hold_every_one_that_mentions_the_subject(values: list[Any], ids: tuple[int, ...],
+                                                                            nested: bool, escaped: bool) -> None:
+    """What lakekit's own tables are narrowed to before they are judged value by value misses no mention,
+    SQL text, JSON documents and JSON held as a string in JSON included."""
+    needles = _needles(*ids)
+    texts = [json.dumps(json.dumps(v) if nested else v, ensure_ascii=escaped) for v in values] + [
+        f"DELETE FROM t WHERE {COLUMN} = {n}" for n in ids]
+    documents = pa.array(texts, pa.string())
+    wanted = needles.candidates(documents)
+    assert wanted is not None
+    kept = set(documents.filter(wanted).to_pylist())
+    assert set(documents.filter(needles.documents_mask(documents)).to_pylist()) <= kept
+
+
+def test_identifiers_json_writes_escaped_leave_the_documents_whole() -> None:
+    text = pa.array(["x"], pa.string())
+    assert Needles.of({"name": ['Al "x" Ng']}, {}, "h").candidates(text) is None
+    assert Needles.of({"email": ["jösé@x.org"]}, {}, "h").candidates(text) is None
+    assert Needles.of({"customer": [7]}, {"customer": ["kund_nr_ö"]}, "h").candidates(text) is None
+
+
+def test_a_short_id_makes_a_document_a_candidate_only_beside_its_columns_name() -> None:
+    documents = pa.array(['{"size": 7}', '{"CUSTOMER_ID": 7}', "n = 7", "WHERE customer_id IN (1, 7)", "ticket 4207781",
+                          'mail "al@X.org"', "naïve 7"], pa.string())
+    kept = documents.filter(_needles(7, 4207781).candidates(documents)).to_pylist()
+    assert kept == ['{"CUSTOMER_ID": 7}', "WHERE customer_id IN (1, 7)", "ticket 4207781", 'mail "al@X.org"',
+                    "naïve 7"]

@@ -278,6 +278,25 @@ def test_without_syncfs_each_file_is_synced(table, tmp_path, monkeypatch):
     assert not [p for p in (Path(table) / "_delta_log").iterdir() if p.name.startswith(".history-tmp-")]
 
 
+def test_the_journal_is_synced_with_the_copies_and_before_the_log_changes(table, tmp_path, monkeypatch):
+    """One sync fewer per rewrite: the journal's first state is made durable with the copies it names (no log file
+    names them yet), and before the first log file changes."""
+    events: list[tuple[str, str]] = []
+    synced = history_store.Store.sync
+
+    def sync(self: history_store.Store) -> None:
+        events.extend(("synced", path) for path in sorted(self.unsynced))
+        synced(self)
+
+    monkeypatch.setattr(history_store.Store, "sync", sync)
+    history.rewrite_history(table, subject_replacements(table), journal_dir=str(tmp_path / "j"), text_rewrite=scrub,
+                            progress=lambda step: events.append(("step", step)))
+    journal = [i for i, (kind, path) in enumerate(events) if kind == "synced" and Path(path).parent == tmp_path / "j"]
+    steps = [(i, step.split(":")[0]) for i, (kind, step) in enumerate(events) if kind == "step"]
+    assert max(i for i, step in steps if step == "write") < journal[0]
+    assert journal[0] < min(i for i, step in steps if step in ("widen", "swap", "checkpoint", "narrow"))
+
+
 def test_stats_match_delta_rs(tmp_path):
     """The copy's stats are what delta-rs writes for the same rows, for every type with bounds."""
     n = 6

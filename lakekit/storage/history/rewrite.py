@@ -22,9 +22,11 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
 * what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
-  phase and before any file is deleted. A ``kill -9`` needs none of it (the page cache survives); after a power
-  cut a log file replaced within the unfinished phase is old or new where the file system keeps a file
-  replaced by rename whole (ext4's default ``auto_da_alloc``), not where it may leave it empty.
+  phase and before any file is deleted; the journal naming a phase is durable before that phase changes the log
+  (the first phase, *write*, only adds copies no log file names: its journal is made durable with them). A
+  ``kill -9`` needs none of it (the page cache survives); after a power cut a log file replaced within the
+  unfinished phase is old or new where the file system keeps a file replaced by rename whole (ext4's default
+  ``auto_da_alloc``), not where it may leave it empty.
 
 Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
@@ -157,7 +159,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     started = time.monotonic()
     store = store or open_store(table_uri, storage_options, deferred=True)
     cache = LogCache(store, LOG)
-    journal = Journal(open_store(journal_dir, storage_options), journal_name(table_uri))
+    journal = Journal(open_store(journal_dir, storage_options, deferred=True), journal_name(table_uri))
     try:
         state = journal.load()
     except JournalError as e:
@@ -168,7 +170,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
             raise HistoryError("no replacements, no text_rewrite and no journal to resume")
         state = _plan(cache, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
-        journal.save(state)
+        journal.save(state)  # durable with the copies (their phase writes no log file: a copy lost is an orphan)
     elif replacements and set(replacements) != set(state["files"]):
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
@@ -214,6 +216,7 @@ def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None,
     _step(progress, f"journal:{following}")
     state["phase"] = following
     journal.save(state)
+    journal.store.sync()
 
 
 def _kind(name: str) -> tuple[str, int] | None:
