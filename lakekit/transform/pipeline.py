@@ -35,7 +35,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
-from lakekit.transform import attempts, incremental, query, statement
+from lakekit.transform import attempts, in_place, incremental, query, statement
 from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.write import governance, indexes, publish
 from lakekit.write.catalog import NONE, Catalog
@@ -112,7 +112,7 @@ def explain(storage: Storage, target: str, sql: str, options: TransformOptions) 
 def _prepared(storage: Storage, target: str, sql: str,
               options: TransformOptions) -> tuple[statement.Statement, WriteMode, tuple[str, ...], query.Prepared]:
     """The statement taken apart and checked, its write mode and keys, and its query prepared."""
-    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()).names)
+    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()))
     for named in (target, stmt.target):
         if named is not None:
             names.check_writable(named)
@@ -149,28 +149,48 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
     # The same SQL over the same inputs is the same transform (skipped when run again), unless it
     # reads the clock or a random source, or a full refresh is asked for: then this run is its own.
     again = {"run": transform_id} if prepared.volatile or options.full_refresh else {}
-    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs, **again})}"
+
+    def app_of(pins: Mapping[str, int]) -> str:
+        return f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': dict(pins), **again})}"
+
+    app = app_of(inputs)
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.catalog)
     model = governance.for_write(storage, target, options.catalog, options.schema)
     named, digest = governance.stamp(model)
 
+    def provenance(run_mode: WriteMode, previous: dict[str, int] | None, engine: str) -> TransformProvenance:
+        return TransformProvenance(
+            transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
+            keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=previous,
+            source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
+            engine=engine)
+
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL already ran over these input versions"), None
+        if base is not None and stmt.in_place and base.transaction_version(
+                app_of({**inputs, target: base.version() - 1})) is not None:
+            return TransformResult(target, base.version(), inputs, edges, skipped=True,
+                                   reason="unchanged: this SQL made the current version of its target"), None
+        planned = in_place.plan(stmt.change, base) if not options.incremental else None
+        if planned is not None and stmt.change is not None and base is not None:
+            made = provenance("overwrite", None, in_place.ENGINE)
+            applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,
+                                     on_invalid=options.on_invalid, commit=made.commit({app: 1}))
+            if applied is not None:
+                return TransformResult(target, applied.version, inputs, edges, rows=applied.rows,
+                                       transform_id=transform_id, validation=applied.report,
+                                       reason=f"{planned.kind} of the files holding the rows it picks"), made
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
         output = options.engine.output(storage, prepared, scans=plan.scans, target=target, columns=stmt.columns)
         try:
             schema = _schema(target, base, output.reader.schema, run_mode)
-            made = TransformProvenance(
-                transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
-                keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
-                source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
-                engine=options.engine.version())
+            made = provenance(run_mode, plan.previous, options.engine.version())
             draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
             lineage_draft, record_draft = index_rows(draft, made, now())
             indexes.check("lineage", lineage_draft)

@@ -3,18 +3,22 @@
 ``CREATE TABLE … AS`` overwrites, ``INSERT INTO`` appends (a column list renames the
 query's columns), ``MERGE INTO … USING … ON t.k = s.k`` upserts on the ON keys (``UPDATE
 SET *`` or a column list, ``INSERT *`` or a column list), a plain query takes the caller's
-mode. ``UPDATE t SET c = e [WHERE w]`` and ``DELETE FROM t [WHERE w]`` rewrite the table in
-place: the query reads it (``SELECT CASE WHEN w THEN e ELSE c END AS c, … FROM t``; ``SELECT *
-FROM t WHERE NOT COALESCE(w, FALSE)``) and its rows overwrite it; one that reads other tables
-(``UPDATE … FROM``, ``DELETE … USING``) is refused: write it as a MERGE. The query is returned
-in the statement's own dialect, ready for the engine.
+mode. ``UPDATE t SET c = e [FROM s] [WHERE w]`` and ``DELETE FROM t [USING s] [WHERE w]``
+change the table in place. Their :class:`Change` is what delta-rs can run on the target's own
+columns (:mod:`lakekit.transform.native`); their query is the table's rows after the statement,
+which overwrite it when it cannot (``SELECT CASE WHEN w THEN CAST(e AS <c's type>) ELSE c END
+AS c, … FROM t``; ``SELECT * FROM t WHERE NOT COALESCE(w, FALSE)``; with FROM or USING, ``w``
+becomes ``EXISTS (SELECT 1 FROM s WHERE w)`` and ``e`` the scalar subquery ``(SELECT e FROM s
+WHERE w)``). The query is returned in the statement's own dialect, ready for the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
+import pyarrow as pa
 from sqlglot import exp
 
 from lakekit.core.results import WriteMode
@@ -34,6 +38,27 @@ class Statement:
     updates: tuple[str, ...] | None = None
     in_place: bool = False
     """An UPDATE or DELETE: the query reads the target it overwrites."""
+    change: Change | None = None
+    """An UPDATE or DELETE reading only its target: the change itself, besides the query."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """An UPDATE or DELETE of a table by its own columns."""
+
+    kind: Literal["update", "delete"]
+    condition: exp.Expr | None
+    assignments: tuple[tuple[str, exp.Expr], ...]
+    """An UPDATE's ``(column as the table names it, value)``."""
+    changed: str = ""
+    """An UPDATE's query of the rows it picks, as they are after it (what an audit checks)."""
+
+
+_DUCKDB_TYPES = {pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+                 pa.uint8(): "UTINYINT", pa.uint16(): "USMALLINT", pa.uint32(): "UINTEGER", pa.uint64(): "UBIGINT",
+                 pa.float32(): "FLOAT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.string(): "VARCHAR",
+                 pa.large_string(): "VARCHAR", pa.date32(): "DATE", pa.binary(): "BLOB", pa.large_binary(): "BLOB"}
+"""How DuckDB names the Arrow types of a table's columns, for an UPDATE's value to keep its column's type."""
 
 
 def table_name(node: exp.Table) -> str:
@@ -41,8 +66,8 @@ def table_name(node: exp.Table) -> str:
     return f"{node.db}.{node.name}".lower() if node.db else node.name.lower()
 
 
-def parse(sql: str, dialect: str, columns_of: Callable[[str], Sequence[str]] | None = None) -> Statement:
-    """Take one transform statement apart; ``columns_of`` gives a table's columns, which an
+def parse(sql: str, dialect: str, schema_of: Callable[[str], pa.Schema] | None = None) -> Statement:
+    """Take one transform statement apart; ``schema_of`` gives a table's schema, whose columns an
     UPDATE's query lists (without it, the query only tells what the statement reads).
 
     >>> s = parse("INSERT INTO clean.u (a) SELECT x FROM raw.u", "snowflake")
@@ -61,48 +86,94 @@ def parse(sql: str, dialect: str, columns_of: Callable[[str], Sequence[str]] | N
     if isinstance(tree, exp.Merge):
         return _merge(tree, dialect)
     if isinstance(tree, exp.Update | exp.Delete):
-        return _in_place(tree, dialect, columns_of)
+        return _in_place(tree, dialect, schema_of)
     if isinstance(tree, exp.Query):
         return Statement(None, tree.sql(dialect))
     raise UsageError("a transform is a query, CREATE TABLE AS, INSERT INTO, MERGE INTO, UPDATE or DELETE, "
                      f"not {tree.key.upper()}")
 
 
-def _in_place(tree: exp.Update | exp.Delete, dialect: str,
-              columns_of: Callable[[str], Sequence[str]] | None) -> Statement:
+def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[str], pa.Schema] | None) -> Statement:
     """An UPDATE or DELETE as the query of the table's rows after it (see the module's docstring).
 
-    >>> parse("UPDATE s.t SET a = a + 1 WHERE b > 0", "duckdb", lambda _: ["a", "b"]).query
-    'SELECT CASE WHEN b > 0 THEN a + 1 ELSE a END AS a, b FROM s.t'
+    >>> schema = pa.schema({"a": pa.int64(), "b": pa.int8()})
+    >>> parse("UPDATE s.t SET a = a + 1 WHERE b > 0", "duckdb", lambda _: schema).query
+    'SELECT CASE WHEN b > 0 THEN CAST(a + 1 AS BIGINT) ELSE a END AS a, b FROM s.t'
     >>> parse("DELETE FROM s.t WHERE b > 0", "duckdb").query
     'SELECT * FROM s.t WHERE NOT COALESCE(b > 0, FALSE)'
+    >>> parse("DELETE FROM s.t USING s.u WHERE t.k = u.k", "postgres").query
+    'SELECT * FROM s.t WHERE NOT EXISTS(SELECT 1 FROM s.u WHERE t.k = u.k)'
     """
     kind = tree.key.upper()
     table = tree.this
-    if not isinstance(table, exp.Table) or table.args.get("joins") or tree.args.get("from_") \
-            or tree.args.get("using") or tree.args.get("tables"):
-        raise UsageError(f"{kind} as a transform changes one table by its own columns; one that reads other "
-                         "tables (FROM, USING, JOIN) is not supported: write it as MERGE INTO")
+    target = table_name(table) if isinstance(table, exp.Table) else ""
+    sources = _sources(tree)
+    if not isinstance(table, exp.Table) or table.args.get("joins") or tree.args.get("tables") \
+            or any(table_name(t) == target for s in sources for t in s.find_all(exp.Table)):
+        raise UsageError(f"{kind} as a transform changes one table, joined to others only by its FROM or USING; "
+                         "one that joins its own target is not supported: write it as MERGE INTO")
     where = tree.args.get("where")
     condition = where.this if isinstance(where, exp.Where) else None
-    target = table_name(table)
+    # the rows a change picks: its WHERE (NULL is not true), or a row of its FROM / USING meeting it
+    picked = (condition.copy() if condition is not None else exp.true()) if not sources else \
+        exp.Exists(this=_reading(exp.select("1"), sources, condition))
     if isinstance(tree, exp.Delete):
-        kept = exp.not_(exp.func("COALESCE", condition.copy(), exp.false())) if condition is not None else exp.false()
+        kept = exp.not_(picked) if sources else exp.not_(exp.func("COALESCE", picked, exp.false()))
+        change = Change("delete", condition, ()) if not sources else None
         return Statement(target, exp.select("*").from_(table.copy()).where(kept).sql(dialect), "overwrite",
-                         in_place=True)
+                         in_place=True, change=change)
+    schema = schema_of(target) if schema_of is not None else None
     values = {eq.this.name.lower(): eq.expression for eq in tree.expressions if isinstance(eq, exp.EQ)}
+    if schema is not None and (unknown := sorted(set(values) - {n.lower() for n in schema.names})):
+        raise UsageError(f"UPDATE sets {', '.join(unknown)}, which '{target}' does not have")
     items: list[exp.Expr] = []
-    for column in columns_of(target) if columns_of is not None else ["*"]:
-        value = values.pop(column.lower(), None)
+    after: list[exp.Expr] = []
+    assignments: list[tuple[str, exp.Expr]] = []
+    for field in schema if schema is not None else [pa.field("*", pa.null())]:
+        value = values.get(field.name.lower())
         if value is None:
-            items.append(exp.column(column) if column != "*" else exp.Star())
+            items.append(exp.column(field.name) if field.name != "*" else exp.Star())
+            after.append(items[-1].copy())
             continue
-        chosen = value.copy() if condition is None else exp.Case(
-            ifs=[exp.If(this=condition.copy(), true=value.copy())], default=exp.column(column))
-        items.append(exp.alias_(chosen, column))
-    if values and columns_of is not None:
-        raise UsageError(f"UPDATE sets {', '.join(sorted(values))}, which '{target}' does not have")
-    return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", in_place=True)
+        assignments.append((field.name, value))
+        typed = _typed(_reading(value.copy(), sources, condition) if sources else value.copy(), field.type)
+        after.append(exp.alias_(typed.copy(), field.name))
+        chosen = typed if condition is None and not sources else exp.Case(
+            ifs=[exp.If(this=picked.copy(), true=typed)], default=exp.column(field.name))
+        items.append(exp.alias_(chosen, field.name))
+    change = None if sources else Change("update", condition, tuple(assignments), exp.select(*after).from_(
+        table.copy()).where(exp.func("COALESCE", picked.copy(), exp.false())).sql(dialect))
+    return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", in_place=True,
+                     change=change)
+
+
+def _sources(tree: exp.Update | exp.Delete) -> list[exp.Expr]:
+    """The tables an UPDATE's FROM or a DELETE's USING joins to its target."""
+    if isinstance(tree, exp.Delete):
+        return list(tree.args.get("using") or [])
+    found = tree.args.get("from_")
+    return [found.this] if isinstance(found, exp.From) else []
+
+
+def _reading(value: exp.Expr, sources: list[exp.Expr], condition: exp.Expr | None) -> exp.Select:
+    """``SELECT value FROM sources WHERE condition``: correlated to the target's row (a scalar
+    subquery: a row two source rows match is an error, as it is in DuckDB)."""
+    query = exp.select(value) if not isinstance(value, exp.Select) else value
+    query = query.from_(sources[0].copy())
+    for other in sources[1:]:
+        query = query.join(other.copy())
+    return query.where(condition.copy()) if condition is not None else query
+
+
+def _typed(value: exp.Expr, arrow_type: pa.DataType) -> exp.Expr:
+    """``value`` cast to the column's own type (an UPDATE keeps the table's schema), where DuckDB
+    names that type."""
+    name = _DUCKDB_TYPES.get(arrow_type)
+    if name is None and pa.types.is_decimal(arrow_type):
+        name = f"DECIMAL({arrow_type.precision}, {arrow_type.scale})"
+    if name is None and pa.types.is_timestamp(arrow_type):
+        name = "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
+    return exp.cast(value, exp.DataType.build(name, dialect="duckdb")) if name else value
 
 
 def _merge(tree: exp.Merge, dialect: str) -> Statement:
