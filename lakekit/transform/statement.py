@@ -136,7 +136,7 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
             after.append(items[-1].copy())
             continue
         assignments.append((field.name, value))
-        typed = _typed(_reading(value.copy(), sources, condition) if sources else value.copy(), field.type)
+        typed = _typed(_reading(value.copy(), sources, condition).subquery() if sources else value.copy(), field.type)
         after.append(exp.alias_(typed.copy(), field.name))
         chosen = typed if condition is None and not sources else exp.Case(
             ifs=[exp.If(this=picked.copy(), true=typed)], default=exp.column(field.name))
