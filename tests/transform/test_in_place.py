@@ -4,6 +4,7 @@ the statement on a copy, the target's types kept, lineage and validation as for 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,8 +17,10 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import lakekit as lk
+from lakekit.cli import app
 from lakekit.errors import SqlError, UsageError
 
 
@@ -197,3 +200,20 @@ def test_a_change_gives_what_duckdb_gives_on_a_copy(tmp_path_factory: pytest.Tem
     lake.transform("shop.orders", sql, dialect="duckdb")
     assert rows(lake) == duckdb_result(before, sql)
     assert lake.read("shop.orders").schema.field("amount").type == pa.int64()
+
+
+def test_update_and_delete_run_from_the_cli_and_in_a_project(tmp_path: Path):
+    lake = make(tmp_path, [5, 50, None], files=3)
+    (tmp_path / "fix.sql").write_text("UPDATE shop.orders SET status = 'checked' WHERE amount IS NOT NULL")
+    ran = CliRunner().invoke(app, ["--lake", lake.root, "transform", "shop.orders", str(tmp_path / "fix.sql"),
+                                   "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output)["version"] == 3 and last_commit(lake)["operation"] == "UPDATE"
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "prune.sql").write_text("-- lakekit: dialect=snowflake\nDELETE FROM shop.orders WHERE amount > 10")
+    (folder / "marts.checked.sql").write_text("SELECT count(*) AS n FROM shop.orders WHERE status = 'checked'")
+    first = lake.run_transforms(folder)
+    assert [(f.target, f.skipped) for f in first.files] == [("shop.orders", False), ("marts.checked", False)]
+    assert last_commit(lake)["operation"] == "DELETE" and lake.read("marts.checked").to_pylist() == [{"n": 1}]
+    assert all(f.skipped for f in lake.run_transforms(folder).files)
