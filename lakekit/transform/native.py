@@ -48,6 +48,8 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
     >>> native(Change("delete", exp.condition("id * 2 > 3"), ()), s) is None
     True
     """
+    if change.joined:
+        return None
     columns = _Columns(schema)
     predicate = _predicate(change.condition, columns) if change.condition is not None else None
     if change.condition is not None and predicate is None:

@@ -122,6 +122,10 @@ def _prepared(storage: Storage, target: str, sql: str,
     keys = stmt.keys or options.keys
     if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
         raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
+    change = stmt.change
+    if change is not None and change.joined and change.kind == "update" and options.engine.name != "duckdb":
+        raise UsageError("UPDATE … FROM runs on DuckDB only (Spark refuses its correlated subqueries): "
+                         "use engine='duckdb' or write it as MERGE INTO")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
     prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql)

@@ -36,10 +36,12 @@ class Statement:
     keys: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     updates: tuple[str, ...] | None = None
-    in_place: bool = False
-    """An UPDATE or DELETE: the query reads the target it overwrites."""
     change: Change | None = None
-    """An UPDATE or DELETE reading only its target: the change itself, besides the query."""
+    """An UPDATE or DELETE: the change itself, besides its query (which reads the target it overwrites)."""
+
+    @property
+    def in_place(self) -> bool:
+        return self.change is not None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Change:
     """An UPDATE's ``(column as the table names it, value)``."""
     changed: str = ""
     """An UPDATE's query of the rows it picks, as they are after it (what an audit checks)."""
+    joined: bool = False
+    """It reads other tables too (an UPDATE's FROM, a DELETE's USING)."""
 
 
 _DUCKDB_TYPES = {pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
@@ -119,9 +123,9 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
         exp.Exists(this=_reading(exp.select("1"), sources, condition))
     if isinstance(tree, exp.Delete):
         kept = exp.not_(picked) if sources else exp.not_(exp.func("COALESCE", picked, exp.false()))
-        change = Change("delete", condition, ()) if not sources else None
+        change = Change("delete", condition, (), joined=bool(sources))
         return Statement(target, exp.select("*").from_(table.copy()).where(kept).sql(dialect), "overwrite",
-                         in_place=True, change=change)
+                         change=change)
     schema = schema_of(target) if schema_of is not None else None
     values = {eq.this.name.lower(): eq.expression for eq in tree.expressions if isinstance(eq, exp.EQ)}
     if schema is not None and (unknown := sorted(set(values) - {n.lower() for n in schema.names})):
@@ -141,10 +145,9 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
         chosen = typed if condition is None and not sources else exp.Case(
             ifs=[exp.If(this=picked.copy(), true=typed)], default=exp.column(field.name))
         items.append(exp.alias_(chosen, field.name))
-    change = None if sources else Change("update", condition, tuple(assignments), exp.select(*after).from_(
-        table.copy()).where(exp.func("COALESCE", picked.copy(), exp.false())).sql(dialect))
-    return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", in_place=True,
-                     change=change)
+    changed = exp.select(*after).from_(table.copy()).where(exp.func("COALESCE", picked.copy(), exp.false()))
+    change = Change("update", condition, tuple(assignments), changed.sql(dialect), joined=bool(sources))
+    return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", change=change)
 
 
 def _sources(tree: exp.Update | exp.Delete) -> list[exp.Expr]:
