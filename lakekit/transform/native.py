@@ -6,7 +6,7 @@ parameters; they read the predicate and the new values as DataFusion SQL. DataFu
 DuckDB differ where it matters (DataFusion's integer arithmetic wraps around, its casts of
 out-of-range literals fail, its float ordering is total), so only what both evaluate alike is
 translated: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string and
-boolean columns against literals of their own kind or other columns of it, under ``AND`` /
+boolean columns against literals of their own kind or other columns of their type, under ``AND`` /
 ``OR`` / ``NOT``; and values that are such a literal, ``NULL``, or a column of the same type.
 Anything else is :data:`None`: the statement runs as the query of the whole table instead
 (:mod:`lakekit.transform.statement`), correct and bigger.
@@ -144,13 +144,12 @@ def _ranged(node: exp.In | exp.Between, columns: _Columns) -> str | None:
 
 def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.DataType | None = None,
              exact: pa.DataType | None = None) -> str | None:
-    """A column or a literal of ``kind`` as DataFusion SQL; an integer literal must fit ``near``'s
-    (or ``exact``'s) type, a column must have ``exact``'s type when given (a value to set)."""
+    """A column or a literal of ``kind`` as DataFusion SQL: a column of ``near``'s (or ``exact``'s)
+    type (no coercion between types to tell the engines apart), an integer literal that fits it."""
+    bound = exact or near
     if isinstance(node, exp.Column):
         field = columns.field(node)
-        if field is None or _kind(field.type) != kind or (exact is not None and field.type != exact):
-            return None
-        return quote(field.name)
+        return quote(field.name) if field is not None and field.type == bound else None
     if isinstance(node, exp.Null):
         return "NULL" if exact is not None else None
     if isinstance(node, exp.Boolean):
@@ -165,7 +164,6 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
     if kind != "integer" or not literal.is_int:
         return None
     value = -int(literal.this) if negative else int(literal.this)
-    bound = exact or near
     return str(value) if bound is not None and _fits(value, bound) else None
 
 
