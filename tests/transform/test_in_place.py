@@ -130,7 +130,8 @@ def test_update_from_and_delete_using_read_other_tables(tmp_path: Path):
                                   "WHERE shop.orders.id = s.id AND s.status <> 'void'", dialect="postgres")
     assert rows(lake) == [(0, 5, "new"), (1, 50, "paid"), (2, None, "new")]
     assert {(s.edge.source_table, s.edge.source_column, s.edge.target_column, s.edge.subtype)
-            for s in lake.lineage.upstream("shop.orders").edges} >= {("shop.stage", "status", "status", "identity"), ("shop.stage", "id", "*", "filter")}
+            for s in lake.lineage.upstream("shop.orders").edges} >= {
+        ("shop.stage", "status", "status", "identity"), ("shop.stage", "id", "*", "filter")}
     result = lake.transform("shop.orders", "DELETE FROM shop.orders AS o USING shop.stage AS s "
                                            "WHERE o.id = s.id AND s.status = 'void'", dialect="snowflake")
     assert rows(lake) == [(0, 5, "new"), (1, 50, "paid")]
