@@ -14,7 +14,7 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   T-SQL, SQLite, Trino and Presto (``7 / 2`` is ``3``; DuckDB's ``/`` gives ``3.5``);
 - ``COUNTIF`` / ``COUNT_IF`` give a 64-bit integer, and so do a BigQuery, Spark or Databricks
   ``SUM`` of integers (DuckDB gives a 128-bit one, written as ``decimal(38,0)``) and their
-  integer division (``DIV``);
+  integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
   with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten).
 
@@ -72,6 +72,8 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         wide += [total for total in tree.find_all(exp.Sum) if _is_integer(total.this, types)]
         wide += list(tree.find_all(exp.IntDiv))
     for node in wide:
+        while isinstance(node.parent, exp.Window | exp.Filter) and node.arg_key == "this":
+            node = node.parent  # an aggregate over a window or with a FILTER is cast as a whole
         node.replace(exp.cast(node.copy(), exp.DataType.Type.BIGINT))
     if dialect in _INTEGER_DIVISION:
         for division in list(tree.find_all(exp.Div)):

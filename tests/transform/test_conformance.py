@@ -42,6 +42,8 @@ CONFORMANCE = [
      [(1, 10), (1, 20), (1, 30)], [I64, I32]),
     # COUNT_IF is a count; DATE_TRUNC and DATEADD of a DATE are DATEs.
     ("snowflake", "SELECT COUNT_IF(amount > 5) AS c FROM raw.events", [(1,)], [I64]),
+    ("snowflake", "SELECT id, COUNT_IF(amount > 5) OVER () AS c, COUNT_IF(amount > 6) OVER (PARTITION BY id) AS p "
+                  "FROM raw.events ORDER BY id", [(1, 1, 0), (2, 1, 1)], [I64, I64, I64]),
     ("snowflake", "SELECT DATE_TRUNC('MONTH', d) AS m, DATEADD(day, 1, d) AS n FROM raw.events ORDER BY id",
      [(date(2024, 3, 1), date(2024, 3, 16)), (date(2024, 2, 1), date(2024, 3, 1))], [DATE, DATE]),
     ("snowflake", "SELECT id FROM raw.events QUALIFY ROW_NUMBER() OVER (ORDER BY amount DESC) = 1", [(2,)], [I64]),
@@ -58,6 +60,8 @@ CONFORMANCE = [
      [DATE, DATE]),
     ("bigquery", "SELECT COUNTIF(amount > 5) AS c, SUM(IF(amount > 5, 1, 0)) AS s, SUM(amount) AS t, "
                  "DIV(7, 2) AS q FROM raw.events", [(1, 1, 12, 3)], [I64, I64, I64, I64]),
+    ("bigquery", "SELECT id, COUNTIF(amount > 5) OVER () AS c, SUM(amount) OVER (ORDER BY id) AS t FROM raw.events "
+                 "ORDER BY id", [(1, 1, 5), (2, 1, 12)], [I64, I64, I64]),
     # 1-based string positions; ASC puts NULLs first; / is a FLOAT64 division.
     ("bigquery", "SELECT STRPOS('abc', 'b') AS p, SUBSTR('abc', 2, 1) AS s, 7 / 2 AS f", [(2, "b", 3.5)],
      [I64, STR, pa.float64()]),
