@@ -8,8 +8,10 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   ``CAST(JSON_EXTRACT(…) AS …)``) reads the value, not its JSON text (``/checkout``, not
   ``"/checkout"``);
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
-- BigQuery and Snowflake date truncation and date arithmetic on a DATE give a DATE (DuckDB
-  gives a TIMESTAMP);
+- BigQuery and Snowflake date truncation and date arithmetic on a DATE (``ADD_MONTHS`` too) give
+  a DATE (DuckDB gives a TIMESTAMP);
+- the day of the week counts from 1 on Sunday in BigQuery, Spark, Databricks, Hive, T-SQL and
+  MySQL (DuckDB counts from 0), and their ``WEEKDAY`` from 0 on Monday where they have one;
 - an integer divided by an integer is an integer, truncated toward zero, in Postgres, Redshift,
   T-SQL, SQLite, Trino and Presto (``7 / 2`` is ``3``; DuckDB's ``/`` gives ``3.5``);
 - ``COUNTIF`` / ``COUNT_IF`` give a 64-bit integer, and so do a BigQuery, Spark or Databricks
@@ -37,9 +39,13 @@ Types = Mapping[str, Mapping[str, pa.DataType]]
 
 _DATE_KEEPING = {"bigquery", "snowflake"}
 _INT64_SUMS = {"bigquery", "spark", "databricks", "hive"}
-_DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd)
+_DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd, exp.AddMonths)
 _FLATTEN_COLUMNS = {"value", "index"}
 _INTEGER_DIVISION = {"postgres", "redshift", "tsql", "sqlite", "trino", "presto", "athena"}
+_SUNDAY_IS_ONE = {"bigquery", "spark", "databricks", "hive", "tsql", "mysql"}
+"""Dialects whose day of the week counts from 1 on Sunday (T-SQL: under its default ``DATEFIRST``)."""
+_MONDAY_IS_ZERO = {"spark", "databricks", "hive", "mysql"}
+"""Dialects whose ``WEEKDAY`` counts from 0 on Monday."""
 
 
 def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") -> exp.Expr:
@@ -60,6 +66,8 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
             if _is_date(node.this, types):
                 node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
     _integers(tree, dialect, types)
+    if target == "duckdb":  # Spark's own functions count as these dialects do
+        _weekdays(tree, dialect)
     if dialect == "snowflake":
         _flatten(tree, target)
     return tree
@@ -79,6 +87,17 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         for division in list(tree.find_all(exp.Div)):
             if _is_integer(division.this, types) and _is_integer(division.expression, types):
                 division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
+
+
+def _weekdays(tree: exp.Expr, dialect: str) -> None:
+    """The day of the week as the dialect counts it (DuckDB: 0 on Sunday for both)."""
+    for node in list(tree.find_all(exp.DayOfWeek, exp.Extract, exp.Anonymous)):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "weekday" and dialect in _MONDAY_IS_ZERO:
+            node.replace(exp.Paren(this=exp.Sub(this=exp.DayOfWeekIso(this=node.expressions[0].copy()),
+                                                expression=exp.Literal.number(1))))
+        elif dialect in _SUNDAY_IS_ONE and (isinstance(node, exp.DayOfWeek) or (
+                isinstance(node, exp.Extract) and node.name.upper() in ("DAYOFWEEK", "DOW", "WEEKDAY", "DW"))):
+            node.replace(exp.Paren(this=exp.Add(this=node.copy(), expression=exp.Literal.number(1))))
 
 
 def _json_values(tree: exp.Expr) -> None:

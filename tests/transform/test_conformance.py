@@ -46,6 +46,8 @@ CONFORMANCE = [
                   "FROM raw.events ORDER BY id", [(1, 1, 0), (2, 1, 1)], [I64, I64, I64]),
     ("snowflake", "SELECT DATE_TRUNC('MONTH', d) AS m, DATEADD(day, 1, d) AS n FROM raw.events ORDER BY id",
      [(date(2024, 3, 1), date(2024, 3, 16)), (date(2024, 2, 1), date(2024, 3, 1))], [DATE, DATE]),
+    ("snowflake", "SELECT ADD_MONTHS(d, 1) AS m, DAYOFWEEK(d) AS w FROM raw.events ORDER BY id",
+     [(date(2024, 4, 15), 5), (date(2024, 3, 31), 4)], [DATE, I64]),
     ("snowflake", "SELECT id FROM raw.events QUALIFY ROW_NUMBER() OVER (ORDER BY amount DESC) = 1", [(2,)], [I64]),
     ("snowflake", "SELECT IFF(amount > 5, 'big', 'small') AS s, DIV0(amount, 0) AS z FROM raw.events ORDER BY id",
      [("small", 0.0), ("big", 0.0)], [STR, pa.float64()]),
@@ -62,6 +64,12 @@ CONFORMANCE = [
                  "DIV(7, 2) AS q FROM raw.events", [(1, 1, 12, 3)], [I64, I64, I64, I64]),
     ("bigquery", "SELECT id, COUNTIF(amount > 5) OVER () AS c, SUM(amount) OVER (ORDER BY id) AS t FROM raw.events "
                  "ORDER BY id", [(1, 1, 5), (2, 1, 12)], [I64, I64, I64]),
+    # The day of the week: 1 on Sunday (2024-03-15 is a Friday); Spark's and MySQL's WEEKDAY: 0 on Monday.
+    ("bigquery", "SELECT EXTRACT(DAYOFWEEK FROM d) AS w FROM raw.events WHERE id = 1", [(6,)], [I64]),
+    ("spark", "SELECT dayofweek(d) AS w, weekday(d) AS k, extract(DAYOFWEEK FROM d) AS e FROM raw.events "
+              "WHERE id = 1", [(6, 4, 6)], [I64, I64, I64]),
+    ("tsql", "SELECT DATEPART(weekday, d) AS w FROM raw.events WHERE id = 1", [(6,)], [I64]),
+    ("mysql", "SELECT DAYOFWEEK(d) AS w, WEEKDAY(d) AS k FROM raw.events WHERE id = 1", [(6, 4)], [I64, I64]),
     # 1-based string positions; ASC puts NULLs first; / is a FLOAT64 division.
     ("bigquery", "SELECT STRPOS('abc', 'b') AS p, SUBSTR('abc', 2, 1) AS s, 7 / 2 AS f", [(2, "b", 3.5)],
      [I64, STR, pa.float64()]),
