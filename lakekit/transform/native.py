@@ -24,6 +24,9 @@ from lakekit.storage.scan import quote
 from lakekit.transform.statement import Change
 
 Kind = Literal["integer", "string", "boolean"]
+_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate"})
+"""The parts of a node the translation reads; a node with any other part set (``BETWEEN
+SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
 _COMPARISONS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
                                            exp.GTE: ">="}
 
@@ -75,7 +78,7 @@ class _Columns:
             self.by_name[key] = None if key in self.by_name else field  # two spellings of one name: not ours to pick
 
     def field(self, node: exp.Expr) -> pa.Field | None:
-        if not isinstance(node, exp.Column) or node.args.get("db") is not None:
+        if not isinstance(node, exp.Column) or not _plain(node):
             return None
         return self.by_name.get(node.name.lower())
 
@@ -93,6 +96,8 @@ def _kind(t: pa.DataType) -> Kind | None:
 
 def _predicate(node: exp.Expr, columns: _Columns) -> str | None:
     """A WHERE as DataFusion SQL, or ``None``."""
+    if not _plain(node):
+        return None
     if isinstance(node, exp.Paren):
         return _predicate(node.this, columns)
     if isinstance(node, exp.And | exp.Or):
@@ -104,7 +109,7 @@ def _predicate(node: exp.Expr, columns: _Columns) -> str | None:
         return f"NOT ({inner})" if inner is not None else None
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
         field = columns.field(node.this)
-        return f"{quote(field.name)} IS NULL" if field is not None else None
+        return f"{quote(field.name)} IS {'NOT ' if node.args.get('negate') else ''}NULL" if field is not None else None
     if isinstance(node, exp.Column):
         field = columns.field(node)
         return quote(field.name) if field is not None and pa.types.is_boolean(field.type) else None
@@ -147,6 +152,8 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
     """A column or a literal of ``kind`` as DataFusion SQL: a column of ``near``'s (or ``exact``'s)
     type (no coercion between types to tell the engines apart), an integer literal that fits it."""
     bound = exact or near
+    if node is None or not _plain(node):
+        return None
     if isinstance(node, exp.Column):
         field = columns.field(node)
         return quote(field.name) if field is not None and field.type == bound else None
@@ -165,6 +172,10 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
         return None
     value = -int(literal.this) if negative else int(literal.this)
     return str(value) if bound is not None and _fits(value, bound) else None
+
+
+def _plain(node: exp.Expr) -> bool:
+    return all(key in _READ_ARGS for key, value in node.args.items() if value)
 
 
 def _fits(value: int, t: pa.DataType) -> bool:
