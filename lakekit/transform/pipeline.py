@@ -179,7 +179,9 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
                 app_of({**inputs, target: base.version() - 1})) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL made the current version of its target"), None
-        planned = in_place.plan(stmt.change, base) if not options.incremental else None
+        # delta-rs changes the latest version: not when the caller pinned the target at another one
+        pinned = options.incremental or target in (options.versions or {})
+        planned = in_place.plan(stmt.change, base) if not pinned else None
         if planned is not None and stmt.change is not None and base is not None:
             made = provenance("overwrite", None, in_place.ENGINE)
             applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,

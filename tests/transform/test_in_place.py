@@ -104,6 +104,13 @@ def test_a_change_picking_no_row_records_the_transform_once(tmp_path: Path):
     assert again.skipped and again.version == 1 and "made the current version" in again.reason
 
 
+def test_an_update_of_a_pinned_older_version_rewrites_the_table_from_it(tmp_path: Path):
+    lake = make(tmp_path, [1, 2])
+    lake.transform("shop.orders", "DELETE FROM shop.orders WHERE id = 0")
+    lake.transform("shop.orders", "UPDATE shop.orders SET amount = 9 WHERE id = 1", versions={"shop.orders": 0})
+    assert rows(lake) == [(0, 1, "new"), (1, 9, "new")] and last_commit(lake)["operation"] == "WRITE"
+
+
 def test_running_an_update_again_skips_it_unless_a_full_refresh_is_asked(tmp_path: Path):
     lake = make(tmp_path, [1, 2])
     sql = "UPDATE shop.orders SET amount = 7 WHERE id = 1"
