@@ -40,6 +40,12 @@ class Native:
     predicate: str | None
     updates: dict[str, str]
 
+    def sql(self) -> str:
+        """The change as one statement, for people (``UPDATE SET "a" = 1 WHERE "b" > 0``)."""
+        sets = f"UPDATE SET {', '.join(f'{c} = {v}' for c, v in self.updates.items())}" if self.kind == "update" \
+            else "DELETE"
+        return f"{sets} WHERE {self.predicate}" if self.predicate is not None else sets
+
 
 def native(change: Change, schema: pa.Schema) -> Native | None:
     """``change`` in delta-rs's terms, or ``None`` where DataFusion might not give DuckDB's result.

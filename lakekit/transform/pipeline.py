@@ -18,7 +18,7 @@ full refresh otherwise. Its provenance names both the previous and the new input
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pyarrow as pa
@@ -105,8 +105,20 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequenc
 
 
 def explain(storage: Storage, target: str, sql: str, options: TransformOptions) -> Explained:
-    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs. Writes nothing."""
-    return _prepared(storage, target, sql, options)[3].explained(target)
+    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs, and the
+    change delta-rs runs instead, when it does. Writes nothing."""
+    stmt, _, _, prepared = _prepared(storage, target, sql, options)
+    explained = prepared.explained(target)
+    if stmt.change is None or _pinned(target, options):
+        return explained
+    planned = in_place.plan(stmt.change, storage.open(target))
+    return replace(explained, change=planned.sql() if planned is not None else None)
+
+
+def _pinned(target: str, options: TransformOptions) -> bool:
+    """delta-rs changes a table's latest version: not one a transform reads incrementally or
+    pinned at another version, which is rewritten from the version it read."""
+    return options.incremental or target in (options.versions or {})
 
 
 def _prepared(storage: Storage, target: str, sql: str,
@@ -179,9 +191,7 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
                 app_of({**inputs, target: base.version() - 1})) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL made the current version of its target"), None
-        # delta-rs changes the latest version: not when the caller pinned the target at another one
-        pinned = options.incremental or target in (options.versions or {})
-        planned = in_place.plan(stmt.change, base) if not pinned else None
+        planned = in_place.plan(stmt.change, base) if not _pinned(target, options) else None
         if planned is not None and stmt.change is not None and base is not None:
             made = provenance("overwrite", None, in_place.ENGINE)
             applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,

@@ -95,6 +95,15 @@ def test_delete_removes_the_rows_its_where_picks_and_keeps_unknowns(tmp_path: Pa
     assert rows(lake) == [] and last_commit(lake)["operation"] == "DELETE"
 
 
+def test_explain_says_what_delta_rs_runs(tmp_path: Path):
+    lake = make(tmp_path, [1, 2])
+    explained = lake.transform("shop.orders", "UPDATE shop.orders SET status = 'x' WHERE amount = 2", explain=True)
+    assert explained.change == 'UPDATE SET "status" = \'x\' WHERE "amount" = 2'
+    assert "-- delta-rs runs it on the files holding the rows it picks:" in str(explained)
+    assert lake.transform("shop.orders", "DELETE FROM shop.orders WHERE amount + 1 = 2", explain=True).change is None
+    assert len(lake.history("shop.orders")) == 1
+
+
 def test_a_change_picking_no_row_records_the_transform_once(tmp_path: Path):
     lake = make(tmp_path, [1, 2])
     sql = "DELETE FROM shop.orders WHERE amount > 100"
