@@ -7,6 +7,7 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
 - a JSON path cast to a scalar (Snowflake ``v:page::STRING``, any dialect's
   ``CAST(JSON_EXTRACT(…) AS …)``) reads the value, not its JSON text (``/checkout``, not
   ``"/checkout"``);
+- T-SQL ``VARCHAR(MAX)`` / ``NVARCHAR(MAX)`` is DuckDB's string type (sqlglot writes ``TEXT(MAX)``);
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
 - BigQuery and Snowflake date truncation and date arithmetic on a DATE (``ADD_MONTHS`` too) give
   a DATE (DuckDB gives a TIMESTAMP);
@@ -59,6 +60,7 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     "SELECT CAST(e.props ->> '$.page' AS TEXT) AS p, CAST(COUNT_IF((e.n > 0) IS TRUE) AS BIGINT) AS c FROM ev AS e"
     """
     _json_values(tree)
+    _unbounded(tree)
     if dialect == "bigquery" and target == "duckdb":  # sqlglot's Spark POSEXPLODE counts from 0 already
         _offsets_from_zero(tree)
     if dialect in _DATE_KEEPING:
@@ -87,6 +89,13 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         for division in list(tree.find_all(exp.Div)):
             if _is_integer(division.this, types) and _is_integer(division.expression, types):
                 division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
+
+
+def _unbounded(tree: exp.Expr) -> None:
+    """T-SQL's ``VARCHAR(MAX)`` is a string of any length: DuckDB's plain string type."""
+    for node in tree.find_all(exp.DataType):
+        if any(isinstance(p, exp.DataTypeParam) and p.name.upper() == "MAX" for p in node.expressions):
+            node.set("expressions", [])
 
 
 def _weekdays(tree: exp.Expr, dialect: str) -> None:

@@ -108,16 +108,8 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
     >>> parse("DELETE FROM s.t USING s.u WHERE t.k = u.k", "postgres").query
     'SELECT * FROM s.t WHERE NOT EXISTS(SELECT 1 FROM s.u WHERE t.k = u.k)'
     """
-    kind = tree.key.upper()
-    table = tree.this
-    target = table_name(table) if isinstance(table, exp.Table) else ""
-    sources = _sources(tree)
-    if not isinstance(table, exp.Table) or table.args.get("joins") or tree.args.get("tables") \
-            or any(table_name(t) == target for s in sources for t in s.find_all(exp.Table)):
-        raise UsageError(f"{kind} as a transform changes one table, joined to others only by its FROM or USING; "
-                         "one that joins its own target is not supported: write it as MERGE INTO")
-    where = tree.args.get("where")
-    condition = where.this if isinstance(where, exp.Where) else None
+    table, sources, condition = _parts(tree)
+    target = table_name(table)
     # the rows a change picks: its WHERE (NULL is not true), or a row of its FROM / USING meeting it
     picked = (condition.copy() if condition is not None else exp.true()) if not sources else \
         exp.Exists(this=_reading(exp.select("1"), sources, condition))
@@ -150,21 +142,66 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
     return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", change=change)
 
 
-def _sources(tree: exp.Update | exp.Delete) -> list[exp.Expr]:
-    """The tables an UPDATE's FROM or a DELETE's USING joins to its target."""
-    if isinstance(tree, exp.Delete):
-        return list(tree.args.get("using") or [])
+def _parts(tree: exp.Update | exp.Delete) -> tuple[exp.Table, list[exp.Table], exp.Expr | None]:
+    """The target, the tables joined to it, and the condition picking its rows (their ON
+    conditions and the WHERE): ``UPDATE t … FROM s`` and ``DELETE FROM t USING s`` (Postgres,
+    Snowflake, DuckDB), ``UPDATE a … FROM t AS a JOIN s ON …`` and ``DELETE a FROM t AS a JOIN s
+    ON …`` (T-SQL), ``UPDATE t JOIN s ON … SET …`` (MySQL). Inner joins only: an outer one
+    changes rows no source row matches."""
+    kind = tree.key.upper()
+    named = tree.args.get("tables") or [tree.this]
+    pool = _flat(tree.this) if isinstance(tree.this, exp.Table) else []
     found = tree.args.get("from_")
-    return [found.this] if isinstance(found, exp.From) else []
+    pool += _flat(found.this) if isinstance(found, exp.From) and isinstance(found.this, exp.Table) else []
+    pool += [(t, None) for t in tree.args.get("using") or [] if isinstance(t, exp.Table)]
+    if len(named) != 1 or not isinstance(named[0], exp.Table) or not pool:
+        raise UsageError(f"{kind} as a transform changes one table")
+    first = named[0]
+    own = not tree.args.get("tables")  # the table named is the first of the pool, not only named
+    aliased = [i for i, (t, _) in enumerate(pool) if (i or not own) and not first.db and t.alias
+               and t.alias.lower() == first.name.lower()]
+    same = [i for i, (t, _) in enumerate(pool) if table_name(t) == table_name(first)]
+    if not aliased and not own and not same:
+        raise UsageError(f"{kind} names '{table_name(first)}', which it does not read")
+    chosen = aliased[0] if aliased else 0 if own else same[0]
+    table = pool[chosen][0]
+    target = table_name(table)
+    dropped = {chosen, 0} if aliased and own else {chosen}
+    others = [t for i, (t, _) in enumerate(pool) if i not in dropped]
+    if any(table_name(t) == target for t in others):
+        raise UsageError(f"{kind} as a transform joining its own target is not supported: write it as MERGE INTO")
+    where = tree.args.get("where")
+    conditions = [on for _, on in pool if on is not None] + ([where.this] if isinstance(where, exp.Where) else [])
+    condition = exp.and_(*[c.copy() for c in conditions]) if conditions else None
+    return table, others, condition
 
 
-def _reading(value: exp.Expr, sources: list[exp.Expr], condition: exp.Expr | None) -> exp.Select:
+def _flat(table: exp.Table) -> list[tuple[exp.Table, exp.Expr | None]]:
+    """A table and the tables it joins, each with its ON condition, without their joins."""
+    joins = table.args.get("joins") or []
+    flat: list[tuple[exp.Table, exp.Expr | None]] = [(_unjoined(table), None)]
+    for join in joins:
+        if join.side or join.kind not in ("", "INNER", "CROSS") or join.args.get("using") \
+                or not isinstance(join.this, exp.Table):
+            raise UsageError(f"a {join.side or join.kind or 'USING'} join in an UPDATE or DELETE is not supported: "
+                             "inner joins only (or write it as MERGE INTO)")
+        flat.append((_unjoined(join.this), join.args.get("on")))
+    return flat
+
+
+def _unjoined(table: exp.Table) -> exp.Table:
+    bare = table.copy()
+    bare.set("joins", None)
+    return bare
+
+
+def _reading(value: exp.Expr, sources: list[exp.Table], condition: exp.Expr | None) -> exp.Select:
     """``SELECT value FROM sources WHERE condition``: correlated to the target's row (a scalar
     subquery: a row two source rows match is an error, as it is in DuckDB)."""
     query = exp.select(value) if not isinstance(value, exp.Select) else value
     query = query.from_(sources[0].copy())
     for other in sources[1:]:
-        query = query.join(other.copy())
+        query = query.join(other.copy(), join_type="cross")
     return query.where(condition.copy()) if condition is not None else query
 
 

@@ -83,6 +83,8 @@ CONFORMANCE = [
     ("postgres", "SELECT 7 / 2 AS i, -7 / 2 AS n, 7.0 / 2 AS f, amount / 2 AS c FROM raw.events ORDER BY id",
      [(3, -3, 3.5, 2), (3, -3, 3.5, 3)], [I32, I32, pa.float64(), I64]),
     ("tsql", "SELECT 7 / 2 AS i", [(3,)], [I32]),
+    ("tsql", "SELECT CAST(amount AS VARCHAR(MAX)) AS s, CAST(id AS NVARCHAR(max)) AS t FROM raw.events WHERE id = 1",
+     [("5", "1")], [STR, STR]),
     # NULL ordering: Spark and BigQuery put NULLs first in ascending order, Snowflake and Postgres last.
     ("spark", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
      [(None,), (1,), (3,)], [I32]),

@@ -165,15 +165,33 @@ def test_update_from_with_two_matching_source_rows_fails_and_changes_nothing(tmp
     assert lake.history("shop.orders")[0].version == 0
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE shop.orders SET status = 'x' FROM shop.orders AS o2 WHERE shop.orders.id = o2.id",
-    "DELETE shop.orders FROM shop.orders JOIN shop.stage AS s ON shop.orders.id = s.id",
+@pytest.mark.parametrize(("sql", "refusal"), [
+    ("UPDATE shop.orders SET status = 'x' FROM shop.orders AS o2 WHERE shop.orders.id = o2.id", "joining its own"),
+    ("DELETE o FROM shop.orders AS o LEFT JOIN shop.stage AS s ON o.id = s.id", "a LEFT join"),
 ])
-def test_a_change_joining_its_own_target_is_refused(tmp_path: Path, sql: str):
+def test_a_change_joining_its_own_target_or_outer_joined_is_refused(tmp_path: Path, sql: str, refusal: str):
     lake = make(tmp_path, [1])
-    with pytest.raises(UsageError, match=r"joins its own target .* write it as MERGE INTO"):
+    with pytest.raises(UsageError, match=rf"{refusal} .* MERGE INTO"):
         lake.transform("shop.orders", sql, dialect="tsql")
     assert lake.history("shop.orders")[0].version == 0
+
+
+@pytest.mark.parametrize(("dialect", "update", "delete"), [
+    ("tsql", "UPDATE o SET o.status = s.status FROM shop.orders AS o JOIN shop.stage AS s ON o.id = s.id "
+             "WHERE s.status <> 'void'",
+     "DELETE o FROM shop.orders AS o INNER JOIN shop.stage AS s ON o.id = s.id WHERE s.status = 'void'"),
+    ("mysql", "UPDATE shop.orders AS o JOIN shop.stage AS s ON o.id = s.id SET o.status = s.status "
+              "WHERE s.status <> 'void'",
+     "DELETE o FROM shop.orders AS o JOIN shop.stage AS s ON o.id = s.id WHERE s.status = 'void'"),
+])
+def test_the_join_forms_of_tsql_and_mysql(tmp_path: Path, dialect: str, update: str, delete: str):
+    lake = make(tmp_path, [5, 50, None])
+    write_deltalake(lake._storage.uri("shop.stage"), pa.table({"id": pa.array([1, 2, 9], pa.int64()),
+                                                               "status": ["paid", "void", "gone"]}))
+    lake.transform("shop.orders", update, dialect=dialect)
+    assert rows(lake) == [(0, 5, "new"), (1, 50, "paid"), (2, None, "new")]
+    lake.transform("shop.orders", delete, dialect=dialect)
+    assert rows(lake) == [(0, 5, "new"), (1, 50, "paid")]
 
 
 class Orders(pa_pl.DataFrameModel):
