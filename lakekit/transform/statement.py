@@ -9,7 +9,8 @@ columns (:mod:`lakekit.transform.native`); their query is the table's rows after
 which overwrite it when it cannot (``SELECT CASE WHEN w THEN CAST(e AS <c's type>) ELSE c END
 AS c, … FROM t``; ``SELECT * FROM t WHERE NOT COALESCE(w, FALSE)``; with FROM or USING, ``w``
 becomes ``EXISTS (SELECT 1 FROM s WHERE w)`` and ``e`` the scalar subquery ``(SELECT e FROM s
-WHERE w)``). The query is returned in the statement's own dialect, ready for the engine.
+WHERE w)``; T-SQL's and MySQL's joins to the target are read the same way: :func:`_parts`). The
+query is returned in the statement's own dialect, ready for the engine.
 """
 
 from __future__ import annotations
