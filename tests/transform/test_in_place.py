@@ -263,3 +263,28 @@ def test_a_postgres_update_divides_integers_as_postgres_does(tmp_path: Path):
     lake = make(tmp_path, [3, -3])
     lake.transform("shop.orders", "UPDATE shop.orders SET amount = amount / 2", dialect="postgres")
     assert rows(lake) == [(0, 1, "new"), (1, -1, "new")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-100, 100)), min_size=1, max_size=6),
+       st.dictionaries(st.integers(0, 7), st.one_of(st.none(), st.integers(-100, 100)), max_size=6),
+       st.integers(-100, 100), st.booleans())
+def test_update_from_and_delete_using_give_what_duckdb_gives(tmp_path_factory: pytest.TempPathFactory,
+                                                              amounts: list[int | None], stage: dict[int, int | None],
+                                                              n: int, delete: bool):
+    lake = make(tmp_path_factory.mktemp("joined"), amounts, files=2)
+    write_deltalake(lake._storage.uri("shop.stage"), pa.table({"id": pa.array(list(stage), pa.int64()),
+                                                               "amount": pa.array(list(stage.values()), pa.int64())}))
+    before = rows(lake)
+    sql = ("DELETE FROM shop.orders USING shop.stage AS s WHERE shop.orders.id = s.id AND s.amount > {n}" if delete
+           else "UPDATE shop.orders SET amount = s.amount, status = 'staged' FROM shop.stage AS s "
+                "WHERE shop.orders.id = s.id AND s.amount > {n}").format(n=n)
+    lake.transform("shop.orders", sql, dialect="postgres")
+    con = duckdb.connect()
+    con.sql("CREATE SCHEMA shop; CREATE TABLE shop.stage (id BIGINT, amount BIGINT)")
+    if stage:
+        con.executemany("INSERT INTO shop.stage VALUES (?, ?)", list(stage.items()))
+    con.sql("CREATE TABLE shop.orders (id INTEGER, amount BIGINT, status VARCHAR)")
+    con.executemany("INSERT INTO shop.orders VALUES (?, ?, ?)", before)
+    con.sql(sql)
+    assert rows(lake) == ordered(con.sql("SELECT * FROM shop.orders").fetchall())
