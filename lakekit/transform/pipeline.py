@@ -183,6 +183,15 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
             source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
             engine=engine)
 
+    def checked(made: TransformProvenance) -> TransformProvenance:
+        """``made``, once the index rows it will give are known to fit their tables (before the commit)."""
+        draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id,
+                                previous_inputs=made.previous_inputs)
+        lineage_draft, record_draft = index_rows(draft, made, now())
+        indexes.check("lineage", lineage_draft)
+        indexes.check("transforms", [record_draft])
+        return made
+
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
@@ -193,7 +202,7 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
                                    reason="unchanged: this SQL made the current version of its target"), None
         planned = in_place.plan(stmt.change, base) if not _pinned(target, options) else None
         if planned is not None and stmt.change is not None and base is not None:
-            made = provenance("overwrite", None, in_place.ENGINE)
+            made = checked(provenance("overwrite", None, in_place.ENGINE))
             applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,
                                      on_invalid=options.on_invalid, commit=made.commit({app: 1}))
             if applied is not None:
@@ -206,11 +215,7 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
         output = options.engine.output(storage, prepared, scans=plan.scans, target=target, columns=stmt.columns)
         try:
             schema = _schema(target, base, output.reader.schema, run_mode)
-            made = provenance(run_mode, plan.previous, options.engine.version())
-            draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
-            lineage_draft, record_draft = index_rows(draft, made, now())
-            indexes.check("lineage", lineage_draft)
-            indexes.check("transforms", [record_draft])
+            made = checked(provenance(run_mode, plan.previous, options.engine.version()))
         except BaseException:
             output.discard(storage, target)
             raise
