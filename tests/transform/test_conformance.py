@@ -73,7 +73,10 @@ CONFORMANCE = [
     # 1-based string positions; ASC puts NULLs first; / is a FLOAT64 division.
     ("bigquery", "SELECT STRPOS('abc', 'b') AS p, SUBSTR('abc', 2, 1) AS s, 7 / 2 AS f", [(2, "b", 3.5)],
      [I64, STR, pa.float64()]),
-    ("bigquery", "SELECT x FROM UNNEST([3, NULL, 1]) AS x ORDER BY x", [(None,), (1,), (3,)], [I32]),
+    ("bigquery", "SELECT x FROM UNNEST([3, NULL, 1]) AS x ORDER BY x", [(None,), (1,), (3,)], [I64]),
+    # BigQuery has one integer type and one float type: INT64, FLOAT64.
+    ("bigquery", "SELECT 1 AS a, MOD(7, 2) AS b, ABS(-3) AS c, CAST(1.5 AS FLOAT64) AS d, LENGTH('ab') AS e",
+     [(1, 1, 3, 1.5, 2)], [I64, I64, I64, F64, I64]),
     # Postgres: a generate_series date spine; a correlated LATERAL subquery.
     ("postgres", "SELECT d::date AS day FROM generate_series(DATE '2024-01-01', DATE '2024-01-03', "
                  "INTERVAL '1 day') AS g(d)", [(date(2024, 1, 1),), (date(2024, 1, 2),), (date(2024, 1, 3),)], [DATE]),
