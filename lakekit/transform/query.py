@@ -16,7 +16,8 @@ Only one query (SELECT, set operations, CTEs, LATERAL joins) is accepted, and it
 lake tables and rows it makes itself (``generate_series``, ``range``, ``unnest``): the DuckDB
 database reaches no file outside the tables' folders and no Python variable. Before it is
 translated, :mod:`.conform` keeps the source dialect's values and types where sqlglot's
-translation would change them, or refuses the construct.
+translation would change them, or refuses the construct; a BigQuery query's rows take BigQuery's
+types (:func:`widened`).
 Errors name tables, columns and positions, never data values.
 """
 
