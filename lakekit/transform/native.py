@@ -5,8 +5,9 @@ predicate picks, and commit an UPDATE or DELETE with the predicate in its operat
 parameters; they read the predicate and the new values as DataFusion SQL. DataFusion and
 DuckDB differ where it matters (DataFusion's integer arithmetic wraps around, its casts of
 out-of-range literals fail, its float ordering is total), so only what both evaluate alike is
-translated: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string and
-boolean columns against literals of their own kind or other columns of their type, under ``AND`` /
+translated: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string,
+boolean and date columns against literals of their own kind (``DATE 'yyyy-mm-dd'``) or other
+columns of their type, under ``AND`` /
 ``OR`` / ``NOT``; and values that are such a literal, ``NULL``, or a column of the same type.
 Anything else is :data:`None`: the statement runs as the query of the whole table instead
 (:mod:`lakekit.transform.statement`), correct and bigger.
@@ -14,7 +15,9 @@ Anything else is :data:`None`: the statement runs as the query of the whole tabl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import pyarrow as pa
@@ -23,10 +26,11 @@ from sqlglot import exp
 from lakekit.storage.scan import quote
 from lakekit.transform.statement import Change
 
-Kind = Literal["integer", "string", "boolean"]
-_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate"})
+Kind = Literal["integer", "string", "boolean", "date"]
+_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate", "to"})
 """The parts of a node the translation reads; a node with any other part set (``BETWEEN
 SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COMPARISONS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
                                            exp.GTE: ">="}
 
@@ -97,6 +101,8 @@ def _kind(t: pa.DataType) -> Kind | None:
         return "integer"
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return "string"
+    if pa.types.is_date32(t):
+        return "date"
     return "boolean" if pa.types.is_boolean(t) else None
 
 
@@ -167,6 +173,8 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
         return "NULL" if exact is not None else None
     if isinstance(node, exp.Boolean):
         return ("TRUE" if node.this else "FALSE") if kind == "boolean" else None
+    if isinstance(node, exp.Cast):
+        return _date(node) if kind == "date" else None
     negative = isinstance(node, exp.Neg)
     literal = node.this if negative and isinstance(node, exp.Neg) else node
     if not isinstance(literal, exp.Literal):
@@ -178,6 +186,18 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
         return None
     value = -int(literal.this) if negative else int(literal.this)
     return str(value) if bound is not None and _fits(value, bound) else None
+
+
+def _date(node: exp.Cast) -> str | None:
+    """``DATE 'yyyy-mm-dd'`` of a valid date (DuckDB and DataFusion would read other text apart)."""
+    text = node.this.this if isinstance(node.this, exp.Literal) and node.this.is_string else ""
+    if not node.to.is_type(exp.DataType.Type.DATE) or node.to.expressions or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return f"DATE '{text}'"
 
 
 def _plain(node: exp.Expr) -> bool:

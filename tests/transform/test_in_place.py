@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import deltalake
@@ -288,3 +289,25 @@ def test_update_from_and_delete_using_give_what_duckdb_gives(tmp_path_factory: p
     con.executemany("INSERT INTO shop.orders VALUES (?, ?, ?)", before)
     con.sql(sql)
     assert rows(lake) == ordered(con.sql("SELECT * FROM shop.orders").fetchall())
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2030, 12, 31))), min_size=1, max_size=6),
+       st.dates(date(1990, 1, 1), date(2030, 12, 31)), st.booleans())
+def test_a_change_of_a_date_column_is_delta_rs_s_and_gives_what_duckdb_gives(
+        tmp_path_factory: pytest.TempPathFactory, days: list[date | None], cut: date, delete: bool):
+    lake = lk.Lake(tmp_path_factory.mktemp("dates") / "lake")
+    write_deltalake(lake._storage.uri("shop.days"), pa.table({"id": pa.array(range(len(days)), pa.int64()),
+                                                              "day": pa.array(days, pa.date32())}))
+    sql = (f"DELETE FROM shop.days WHERE day < DATE '{cut}'" if delete
+           else f"UPDATE shop.days SET day = DATE '2000-01-01' WHERE day >= DATE '{cut}'")
+    lake.transform("shop.days", sql, dialect="snowflake")
+    picked = any(d is not None and (d < cut if delete else d >= cut) for d in days)
+    operation = DeltaTable(lake._storage.uri("shop.days")).history(1)[0]["operation"]
+    assert operation == ("WRITE" if not picked else "DELETE" if delete else "UPDATE")  # WRITE: a version recording it
+    con = duckdb.connect()
+    con.sql("CREATE SCHEMA shop; CREATE TABLE shop.days (id BIGINT, day DATE)")
+    con.executemany("INSERT INTO shop.days VALUES (?, ?)", list(enumerate(days)))
+    con.sql(sql)
+    assert sorted(lake.read("shop.days").to_pylist(), key=lambda r: r["id"]) == [
+        {"id": i, "day": d} for i, d in con.sql("SELECT * FROM shop.days ORDER BY id").fetchall()]
