@@ -168,12 +168,17 @@ class Explained(Result):
     inputs: dict[str, tuple[int, ...]]
     target: str | None = None
     relations: dict[str, str] = dataclasses.field(default_factory=dict)
+    change: str | None = None
+    """An UPDATE or DELETE delta-rs runs itself (DataFusion SQL), rewriting only the files holding
+    the rows it picks; ``duckdb_sql`` then runs only if an audit of its rows declines it."""
 
     def __str__(self) -> str:
         pins = "".join(f"-- reads {table} at version {', '.join(map(str, versions))}\n"
                        for table, versions in self.inputs.items())
         writes = f"-- writes {self.target}\n" if self.target else ""
-        return f"-- {self.dialect} SQL as DuckDB runs it\n{pins}{writes}{self.duckdb_sql}"
+        change = (f"-- delta-rs runs it on the files holding the rows it picks:\n-- {self.change}\n"
+                  "-- else (a row the schema's audit flags):\n") if self.change else ""
+        return f"-- {self.dialect} SQL as DuckDB runs it\n{pins}{writes}{change}{self.duckdb_sql}"
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
 - a JSON path cast to a scalar (Snowflake ``v:page::STRING``, any dialect's
   ``CAST(JSON_EXTRACT(…) AS …)``) reads the value, not its JSON text (``/checkout``, not
   ``"/checkout"``);
+- T-SQL ``VARCHAR(MAX)`` / ``NVARCHAR(MAX)`` is DuckDB's string type (sqlglot writes ``TEXT(MAX)``);
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
-- BigQuery and Snowflake date truncation and date arithmetic on a DATE give a DATE (DuckDB
-  gives a TIMESTAMP);
+- BigQuery and Snowflake date truncation and date arithmetic on a DATE (``ADD_MONTHS`` too) give
+  a DATE (DuckDB gives a TIMESTAMP);
+- the day of the week counts from 1 on Sunday in BigQuery, Spark, Databricks, Hive, T-SQL and
+  MySQL (DuckDB counts from 0), and their ``WEEKDAY`` from 0 on Monday where they have one;
 - an integer divided by an integer is an integer, truncated toward zero, in Postgres, Redshift,
   T-SQL, SQLite, Trino and Presto (``7 / 2`` is ``3``; DuckDB's ``/`` gives ``3.5``);
 - ``COUNTIF`` / ``COUNT_IF`` give a 64-bit integer, and so do a BigQuery, Spark or Databricks
   ``SUM`` of integers (DuckDB gives a 128-bit one, written as ``decimal(38,0)``) and their
-  integer division (``DIV``);
+  integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
   with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten).
 
@@ -37,9 +40,13 @@ Types = Mapping[str, Mapping[str, pa.DataType]]
 
 _DATE_KEEPING = {"bigquery", "snowflake"}
 _INT64_SUMS = {"bigquery", "spark", "databricks", "hive"}
-_DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd)
+_DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd, exp.AddMonths)
 _FLATTEN_COLUMNS = {"value", "index"}
 _INTEGER_DIVISION = {"postgres", "redshift", "tsql", "sqlite", "trino", "presto", "athena"}
+_SUNDAY_IS_ONE = {"bigquery", "spark", "databricks", "hive", "tsql", "mysql"}
+"""Dialects whose day of the week counts from 1 on Sunday (T-SQL: under its default ``DATEFIRST``)."""
+_MONDAY_IS_ZERO = {"spark", "databricks", "hive", "mysql"}
+"""Dialects whose ``WEEKDAY`` counts from 0 on Monday."""
 
 
 def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") -> exp.Expr:
@@ -53,6 +60,7 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     "SELECT CAST(e.props ->> '$.page' AS TEXT) AS p, CAST(COUNT_IF((e.n > 0) IS TRUE) AS BIGINT) AS c FROM ev AS e"
     """
     _json_values(tree)
+    _unbounded(tree)
     if dialect == "bigquery" and target == "duckdb":  # sqlglot's Spark POSEXPLODE counts from 0 already
         _offsets_from_zero(tree)
     if dialect in _DATE_KEEPING:
@@ -60,6 +68,8 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
             if _is_date(node.this, types):
                 node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
     _integers(tree, dialect, types)
+    if target == "duckdb":  # Spark's own functions count as these dialects do
+        _weekdays(tree, dialect)
     if dialect == "snowflake":
         _flatten(tree, target)
     return tree
@@ -72,11 +82,31 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         wide += [total for total in tree.find_all(exp.Sum) if _is_integer(total.this, types)]
         wide += list(tree.find_all(exp.IntDiv))
     for node in wide:
+        while isinstance(node.parent, exp.Window | exp.Filter) and node.arg_key == "this":
+            node = node.parent  # an aggregate over a window or with a FILTER is cast as a whole
         node.replace(exp.cast(node.copy(), exp.DataType.Type.BIGINT))
     if dialect in _INTEGER_DIVISION:
         for division in list(tree.find_all(exp.Div)):
             if _is_integer(division.this, types) and _is_integer(division.expression, types):
                 division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
+
+
+def _unbounded(tree: exp.Expr) -> None:
+    """T-SQL's ``VARCHAR(MAX)`` is a string of any length: DuckDB's plain string type."""
+    for node in tree.find_all(exp.DataType):
+        if any(isinstance(p, exp.DataTypeParam) and p.name.upper() == "MAX" for p in node.expressions):
+            node.set("expressions", [])
+
+
+def _weekdays(tree: exp.Expr, dialect: str) -> None:
+    """The day of the week as the dialect counts it (DuckDB: 0 on Sunday for both)."""
+    for node in list(tree.find_all(exp.DayOfWeek, exp.Extract, exp.Anonymous)):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "weekday" and dialect in _MONDAY_IS_ZERO:
+            node.replace(exp.Paren(this=exp.Sub(this=exp.DayOfWeekIso(this=node.expressions[0].copy()),
+                                                expression=exp.Literal.number(1))))
+        elif dialect in _SUNDAY_IS_ONE and (isinstance(node, exp.DayOfWeek) or (
+                isinstance(node, exp.Extract) and node.name.upper() in ("DAYOFWEEK", "DOW", "WEEKDAY", "DW"))):
+            node.replace(exp.Paren(this=exp.Add(this=node.copy(), expression=exp.Literal.number(1))))
 
 
 def _json_values(tree: exp.Expr) -> None:

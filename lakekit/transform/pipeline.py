@@ -18,7 +18,7 @@ full refresh otherwise. Its provenance names both the previous and the new input
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pyarrow as pa
@@ -35,7 +35,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
-from lakekit.transform import attempts, incremental, query, statement
+from lakekit.transform import attempts, in_place, incremental, query, statement
 from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.write import governance, indexes, publish
 from lakekit.write.catalog import NONE, Catalog
@@ -105,14 +105,26 @@ def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequenc
 
 
 def explain(storage: Storage, target: str, sql: str, options: TransformOptions) -> Explained:
-    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs. Writes nothing."""
-    return _prepared(storage, target, sql, options)[3].explained(target)
+    """What :func:`transform` would run: the SQL as DuckDB runs it and the pinned inputs, and the
+    change delta-rs runs instead, when it does. Writes nothing."""
+    stmt, _, _, prepared = _prepared(storage, target, sql, options)
+    explained = prepared.explained(target)
+    if stmt.change is None or _pinned(target, options):
+        return explained
+    planned = in_place.plan(stmt.change, storage.open(target))
+    return replace(explained, change=planned.sql() if planned is not None else None)
+
+
+def _pinned(target: str, options: TransformOptions) -> bool:
+    """delta-rs changes a table's latest version: not one a transform reads incrementally or
+    pinned at another version, which is rewritten from the version it read."""
+    return options.incremental or target in (options.versions or {})
 
 
 def _prepared(storage: Storage, target: str, sql: str,
               options: TransformOptions) -> tuple[statement.Statement, WriteMode, tuple[str, ...], query.Prepared]:
     """The statement taken apart and checked, its write mode and keys, and its query prepared."""
-    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()).names)
+    stmt = statement.parse(sql, options.dialect, lambda table: pa.schema(storage.open(table).schema().to_arrow()))
     for named in (target, stmt.target):
         if named is not None:
             names.check_writable(named)
@@ -122,6 +134,10 @@ def _prepared(storage: Storage, target: str, sql: str,
     keys = stmt.keys or options.keys
     if options.incremental and (stmt.mode not in (None, "overwrite") or not keys):
         raise UsageError("an incremental transform is a query or CREATE TABLE AS with keys= to merge its new rows on")
+    change = stmt.change
+    if change is not None and change.joined and change.kind == "update" and options.engine.name != "duckdb":
+        raise UsageError("UPDATE … FROM runs on DuckDB only (Spark refuses its correlated subqueries): "
+                         "use engine='duckdb' or write it as MERGE INTO")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
     prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql)
@@ -149,32 +165,57 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
     # The same SQL over the same inputs is the same transform (skipped when run again), unless it
     # reads the clock or a random source, or a full refresh is asked for: then this run is its own.
     again = {"run": transform_id} if prepared.volatile or options.full_refresh else {}
-    app = f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': inputs, **again})}"
+
+    def app_of(pins: Mapping[str, int]) -> str:
+        return f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': dict(pins), **again})}"
+
+    app = app_of(inputs)
     personal = () if storage.exists(target) else copied_personal(
         storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
         options.catalog)
     model = governance.for_write(storage, target, options.catalog, options.schema)
     named, digest = governance.stamp(model)
 
+    def provenance(run_mode: WriteMode, previous: dict[str, int] | None, engine: str) -> TransformProvenance:
+        return TransformProvenance(
+            transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
+            keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=previous,
+            source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
+            engine=engine)
+
+    def checked(made: TransformProvenance) -> TransformProvenance:
+        """``made``, once the index rows it will give are known to fit their tables (before the commit)."""
+        draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id,
+                                previous_inputs=made.previous_inputs)
+        lineage_draft, record_draft = index_rows(draft, made, now())
+        indexes.check("lineage", lineage_draft)
+        indexes.check("transforms", [record_draft])
+        return made
+
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL already ran over these input versions"), None
+        if base is not None and stmt.in_place and base.transaction_version(
+                app_of({**inputs, target: base.version() - 1})) is not None:
+            return TransformResult(target, base.version(), inputs, edges, skipped=True,
+                                   reason="unchanged: this SQL made the current version of its target"), None
+        planned = in_place.plan(stmt.change, base) if not _pinned(target, options) else None
+        if planned is not None and stmt.change is not None and base is not None:
+            made = checked(provenance("overwrite", None, in_place.ENGINE))
+            applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,
+                                     on_invalid=options.on_invalid, commit=made.commit({app: 1}))
+            if applied is not None:
+                return TransformResult(target, applied.version, inputs, edges, rows=applied.rows,
+                                       transform_id=transform_id, validation=applied.report,
+                                       reason=f"{planned.kind} of the files holding the rows it picks"), made
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
         output = options.engine.output(storage, prepared, scans=plan.scans, target=target, columns=stmt.columns)
         try:
             schema = _schema(target, base, output.reader.schema, run_mode)
-            made = TransformProvenance(
-                transform_id=transform_id, sql=sql, sql_hash=sql_hash, dialect=options.dialect, mode=run_mode,
-                keys=tuple(keys), inputs=inputs, incremental=options.incremental, previous_inputs=plan.previous,
-                source=options.source, job=options.job or f"transform {target}", schema=named, schema_hash=digest,
-                engine=options.engine.version())
-            draft = TransformResult(target, 0, inputs, edges, transform_id=transform_id, previous_inputs=plan.previous)
-            lineage_draft, record_draft = index_rows(draft, made, now())
-            indexes.check("lineage", lineage_draft)
-            indexes.check("transforms", [record_draft])
+            made = checked(provenance(run_mode, plan.previous, options.engine.version()))
         except BaseException:
             output.discard(storage, target)
             raise

@@ -16,7 +16,8 @@ Only one query (SELECT, set operations, CTEs, LATERAL joins) is accepted, and it
 lake tables and rows it makes itself (``generate_series``, ``range``, ``unnest``): the DuckDB
 database reaches no file outside the tables' folders and no Python variable. Before it is
 translated, :mod:`.conform` keeps the source dialect's values and types where sqlglot's
-translation would change them, or refuses the construct.
+translation would change them, or refuses the construct; a BigQuery query's rows take BigQuery's
+types (:func:`widened`).
 Errors name tables, columns and positions, never data values.
 """
 
@@ -222,7 +223,24 @@ def execute(storage: Storage, prepared: Prepared, *, batch_rows: int = _BATCH_RO
     except BaseException:
         con.close()
         raise
-    return pa.RecordBatchReader.from_batches(reader.schema, _stream(con, reader, prepared))
+    schema = widened(reader.schema, prepared.dialect)
+    batches = _stream(con, reader, prepared)
+    if schema != reader.schema:
+        batches = (batch.cast(schema) for batch in batches)
+    return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+def widened(schema: pa.Schema, dialect: str) -> pa.Schema:
+    """The types of a query's columns as its dialect has them: BigQuery has one integer type and one
+    float type, INT64 and FLOAT64 (DuckDB gives ``1`` an INTEGER, ``ABS`` of it too).
+
+    >>> widened(pa.schema({"a": pa.int32(), "b": pa.float32(), "c": pa.string()}), "bigquery").types
+    [DataType(int64), DataType(double), DataType(string)]
+    """
+    if dialect != "bigquery":
+        return schema
+    return pa.schema([f.with_type(pa.int64()) if pa.types.is_integer(f.type)
+                      else f.with_type(pa.float64()) if pa.types.is_floating(f.type) else f for f in schema])
 
 
 def described(storage: Storage, prepared: Prepared) -> pa.Schema | None:
@@ -236,7 +254,8 @@ def described(storage: Storage, prepared: Prepared) -> pa.Schema | None:
     try:
         for name, view in prepared.views.items():
             con.register(name, views.VIEWS[view][1](storage))
-        return con.sql(f"SELECT * FROM ({prepared.duckdb_sql}) LIMIT 0").to_arrow_table().schema
+        return widened(con.sql(f"SELECT * FROM ({prepared.duckdb_sql}) LIMIT 0").to_arrow_table().schema,
+                       prepared.dialect)
     except duckdb.Error:
         return None
     finally:

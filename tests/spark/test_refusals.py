@@ -13,7 +13,7 @@ import pytest
 from deltalake import write_deltalake
 
 import lakekit as lk
-from lakekit.errors import EngineUnavailable, SqlError, UnsupportedTable
+from lakekit.errors import EngineUnavailable, SqlError, UnsupportedTable, UsageError
 from tests.storage.test_engine import _delete_through_deletion_vector, _turn_on_column_mapping
 
 
@@ -106,3 +106,13 @@ def test_a_failing_job_in_the_cli_is_one_line_without_the_jvms_chatter(tmp_path:
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr[-2000:]
+
+
+def test_update_and_delete_keep_working_and_update_from_is_refused(lake: lk.Lake) -> None:
+    lake.transform("out.a", "DELETE FROM out.a WHERE id = 1", dialect="duckdb")  # delta-rs runs it
+    lake.transform("out.a", "UPDATE out.a SET s = upper(s) WHERE id > 2", dialect="duckdb")  # Spark rewrites it
+    assert sorted(lake.read("out.a").to_pylist(), key=lambda r: r["id"]) == [{"id": 2, "s": "y"}, {"id": 3, "s": "Z"}]
+    assert [h.operation for h in lake.history("out.a")][:2] == ["WRITE", "DELETE"]
+    with pytest.raises(UsageError, match=r"UPDATE … FROM runs on DuckDB only"):
+        lake.transform("out.a", "UPDATE out.a SET s = r.s FROM raw.a AS r WHERE out.a.id = r.id", dialect="postgres")
+    assert len(lake.history("out.a")) == 3

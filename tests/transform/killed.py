@@ -1,6 +1,7 @@
-"""What the transform kill tests share (DuckDB's in ``test_transform_crash``, Spark's in
-``tests/spark/test_crash``): the source rows, the transform, a child process running it that a test
-kills, and the check that the target stays readable at its last version and a re-run lands once."""
+"""What the transform kill tests share (DuckDB's in ``test_transform_crash`` and, for UPDATE /
+DELETE, ``test_in_place_crash``; Spark's in ``tests/spark/test_crash``): the source rows, the
+transform, a child process running it that a test kills (``CHILD``: DuckDB's), and the check that
+the target stays readable at its last version and a re-run lands once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,43 @@ from lakekit.index import metadata
 
 SQL = "SELECT id, amount * 2 AS doubled, upper(name) AS name FROM src.big WHERE amount % 2 = 0"
 
+CHILD = r"""
+import json, os, signal, sys
+import pyarrow as pa
+import lakekit.write.indexes, lakekit.transform.query
+from lakekit import Lake
+
+spec = json.loads(sys.argv[1])
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if spec["point"] == "stream":
+    execute = lakekit.transform.query.execute
+    def dying(*args, **kwargs):
+        reader = execute(*args, **kwargs)
+        def batches():
+            for i, batch in enumerate(reader):
+                if i == 2:
+                    die()
+                yield batch
+        return pa.RecordBatchReader.from_batches(reader.schema, batches())
+    lakekit.transform.query.execute = dying
+elif spec["point"] == "index":
+    append = lakekit.write.indexes.append
+    def dying_append(storage, name, table, **kwargs):
+        if name == "transforms":
+            die()
+        return append(storage, name, table, **kwargs)
+    lakekit.write.indexes.append = dying_append
+
+lake = Lake(spec["root"])
+print("start", flush=True)
+print(json.dumps(lake.transform(spec["target"], spec["sql"]).asdict()["version"]), flush=True)
+"""
+"""DuckDB's child: runs the transform of the spec, killing itself while the query's batches stream
+(``stream``) or right before the ``_lakekit/transforms`` row (``index``)."""
+
 
 def rows(start: int, n: int) -> pa.Table:
     ids = pa.array(range(start, start + n), pa.int64())
@@ -28,9 +66,9 @@ def rows(start: int, n: int) -> pa.Table:
                      "name": pc.binary_join_element_wise("user-", pc.cast(ids, pa.string()), "")})
 
 
-def start(lake: Lake, point: str, child_code: str) -> subprocess.Popen:
-    """``child_code`` run with ``{"root", "sql", "point"}`` as its argument, once it says "start"."""
-    spec = {"root": lake.root, "sql": SQL, "point": point}
+def start(lake: Lake, point: str, child_code: str, sql: str = SQL, target: str = "out.big") -> subprocess.Popen:
+    """``child_code`` run with ``{"root", "sql", "target", "point"}`` as its argument, once it says "start"."""
+    spec = {"root": lake.root, "sql": sql, "target": target, "point": point}
     child = subprocess.Popen([sys.executable, "-c", child_code, json.dumps(spec)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "start", child.communicate()

@@ -42,8 +42,12 @@ CONFORMANCE = [
      [(1, 10), (1, 20), (1, 30)], [I64, I32]),
     # COUNT_IF is a count; DATE_TRUNC and DATEADD of a DATE are DATEs.
     ("snowflake", "SELECT COUNT_IF(amount > 5) AS c FROM raw.events", [(1,)], [I64]),
+    ("snowflake", "SELECT id, COUNT_IF(amount > 5) OVER () AS c, COUNT_IF(amount > 6) OVER (PARTITION BY id) AS p "
+                  "FROM raw.events ORDER BY id", [(1, 1, 0), (2, 1, 1)], [I64, I64, I64]),
     ("snowflake", "SELECT DATE_TRUNC('MONTH', d) AS m, DATEADD(day, 1, d) AS n FROM raw.events ORDER BY id",
      [(date(2024, 3, 1), date(2024, 3, 16)), (date(2024, 2, 1), date(2024, 3, 1))], [DATE, DATE]),
+    ("snowflake", "SELECT ADD_MONTHS(d, 1) AS m, DAYOFWEEK(d) AS w FROM raw.events ORDER BY id",
+     [(date(2024, 4, 15), 5), (date(2024, 3, 31), 4)], [DATE, I64]),
     ("snowflake", "SELECT id FROM raw.events QUALIFY ROW_NUMBER() OVER (ORDER BY amount DESC) = 1", [(2,)], [I64]),
     ("snowflake", "SELECT IFF(amount > 5, 'big', 'small') AS s, DIV0(amount, 0) AS z FROM raw.events ORDER BY id",
      [("small", 0.0), ("big", 0.0)], [STR, pa.float64()]),
@@ -58,10 +62,21 @@ CONFORMANCE = [
      [DATE, DATE]),
     ("bigquery", "SELECT COUNTIF(amount > 5) AS c, SUM(IF(amount > 5, 1, 0)) AS s, SUM(amount) AS t, "
                  "DIV(7, 2) AS q FROM raw.events", [(1, 1, 12, 3)], [I64, I64, I64, I64]),
+    ("bigquery", "SELECT id, COUNTIF(amount > 5) OVER () AS c, SUM(amount) OVER (ORDER BY id) AS t FROM raw.events "
+                 "ORDER BY id", [(1, 1, 5), (2, 1, 12)], [I64, I64, I64]),
+    # The day of the week: 1 on Sunday (2024-03-15 is a Friday); Spark's and MySQL's WEEKDAY: 0 on Monday.
+    ("bigquery", "SELECT EXTRACT(DAYOFWEEK FROM d) AS w FROM raw.events WHERE id = 1", [(6,)], [I64]),
+    ("spark", "SELECT dayofweek(d) AS w, weekday(d) AS k, extract(DAYOFWEEK FROM d) AS e FROM raw.events "
+              "WHERE id = 1", [(6, 4, 6)], [I64, I64, I64]),
+    ("tsql", "SELECT DATEPART(weekday, d) AS w FROM raw.events WHERE id = 1", [(6,)], [I64]),
+    ("mysql", "SELECT DAYOFWEEK(d) AS w, WEEKDAY(d) AS k FROM raw.events WHERE id = 1", [(6, 4)], [I64, I64]),
     # 1-based string positions; ASC puts NULLs first; / is a FLOAT64 division.
     ("bigquery", "SELECT STRPOS('abc', 'b') AS p, SUBSTR('abc', 2, 1) AS s, 7 / 2 AS f", [(2, "b", 3.5)],
      [I64, STR, pa.float64()]),
-    ("bigquery", "SELECT x FROM UNNEST([3, NULL, 1]) AS x ORDER BY x", [(None,), (1,), (3,)], [I32]),
+    ("bigquery", "SELECT x FROM UNNEST([3, NULL, 1]) AS x ORDER BY x", [(None,), (1,), (3,)], [I64]),
+    # BigQuery has one integer type and one float type: INT64, FLOAT64.
+    ("bigquery", "SELECT 1 AS a, MOD(7, 2) AS b, ABS(-3) AS c, CAST(1.5 AS FLOAT64) AS d, LENGTH('ab') AS e",
+     [(1, 1, 3, 1.5, 2)], [I64, I64, I64, F64, I64]),
     # Postgres: a generate_series date spine; a correlated LATERAL subquery.
     ("postgres", "SELECT d::date AS day FROM generate_series(DATE '2024-01-01', DATE '2024-01-03', "
                  "INTERVAL '1 day') AS g(d)", [(date(2024, 1, 1),), (date(2024, 1, 2),), (date(2024, 1, 3),)], [DATE]),
@@ -71,6 +86,8 @@ CONFORMANCE = [
     ("postgres", "SELECT 7 / 2 AS i, -7 / 2 AS n, 7.0 / 2 AS f, amount / 2 AS c FROM raw.events ORDER BY id",
      [(3, -3, 3.5, 2), (3, -3, 3.5, 3)], [I32, I32, pa.float64(), I64]),
     ("tsql", "SELECT 7 / 2 AS i", [(3,)], [I32]),
+    ("tsql", "SELECT CAST(amount AS VARCHAR(MAX)) AS s, CAST(id AS NVARCHAR(max)) AS t FROM raw.events WHERE id = 1",
+     [("5", "1")], [STR, STR]),
     # NULL ordering: Spark and BigQuery put NULLs first in ascending order, Snowflake and Postgres last.
     ("spark", "SELECT x FROM (SELECT 3 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x",
      [(None,), (1,), (3,)], [I32]),

@@ -17,44 +17,9 @@ import pytest
 from deltalake import write_deltalake
 
 from lakekit import Lake
-from tests.transform.killed import SQL, assert_consistent_then_rerun_once, kill_when_it_appears, rows, start
+from tests.transform.killed import CHILD, SQL, assert_consistent_then_rerun_once, kill_when_it_appears, rows, start
 
 ROWS = 400_000
-
-CHILD = r"""
-import json, os, signal, sys
-import pyarrow as pa
-import lakekit.write.indexes, lakekit.transform.query
-from lakekit import Lake
-
-spec = json.loads(sys.argv[1])
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if spec["point"] == "stream":
-    execute = lakekit.transform.query.execute
-    def dying(*args, **kwargs):
-        reader = execute(*args, **kwargs)
-        def batches():
-            for i, batch in enumerate(reader):
-                if i == 2:
-                    die()
-                yield batch
-        return pa.RecordBatchReader.from_batches(reader.schema, batches())
-    lakekit.transform.query.execute = dying
-elif spec["point"] == "index":
-    append = lakekit.write.indexes.append
-    def dying_append(storage, name, table, **kwargs):
-        if name == "transforms":
-            die()
-        return append(storage, name, table, **kwargs)
-    lakekit.write.indexes.append = dying_append
-
-lake = Lake(spec["root"])
-print("start", flush=True)
-print(json.dumps(lake.transform("out.big", spec["sql"]).asdict()["version"]), flush=True)
-"""
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,85 @@
+"""An UPDATE or DELETE transform committed as delta-rs's own UPDATE or DELETE on its target.
+
+Only the files holding rows the statement picks are rewritten; the commit names the operation
+and its predicate, and carries the transform's provenance and app transaction like any other
+(exactly once: :mod:`lakekit.write.commit`). An UPDATE's new rows are audited first: DuckDB
+computes them from the pinned version (:attr:`~lakekit.transform.statement.Change.changed`) and
+the table's schema checks them; the verdict is recorded for the version. :func:`apply` declines
+(returns ``None``) whenever this would not be the statement's exact result or its whole audit:
+a predicate or value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`), a
+row the audit would reject or flag, a unique column set (uniqueness spans untouched rows). The
+transform then rewrites the whole table from its query, which quarantines as every write does.
+A statement that picks no row commits a version that only records the transform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import deltalake
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.results import ValidationReport
+from lakekit.storage.delta import Commit, Storage
+from lakekit.transform import query
+from lakekit.transform.native import Native, native
+from lakekit.transform.statement import Change
+from lakekit.write import indexes, validate
+
+ENGINE = f"delta-rs {deltalake.__version__}"
+"""What provenance names as the engine of a change delta-rs ran."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a change committed: the version and the rows it updated or deleted."""
+
+    version: int
+    rows: int
+    report: ValidationReport | None
+
+
+def plan(change: Change | None, base: DeltaTable | None) -> Native | None:
+    """The change in delta-rs's terms when it can run there on ``base`` (else ``None``)."""
+    if change is None or base is None:
+        return None
+    return native(change, pa.schema(base.schema().to_arrow()))
+
+
+def apply(storage: Storage, target: str, base: DeltaTable, change: Change, planned: Native, *, dialect: str,
+          model: Model | None, on_invalid: OnInvalid | None, commit: Commit) -> Applied | None:
+    """Commit ``planned`` on ``base``, its rows audited by ``model``; ``None``: declined (see the
+    module's docstring), nothing written."""
+    report = None
+    if model is not None:
+        report = _audit(storage, target, base, change, dialect, model, on_invalid)
+        if report is None:
+            return None
+    version, rows = storage.change(target, predicate=planned.predicate,
+                                   updates=planned.updates if planned.kind == "update" else None,
+                                   commit=commit, base=base)
+    if version is None:
+        version = storage.mark(target, commit, base=base)
+    if report is not None:
+        report = dataclasses.replace(report, version=version)
+        indexes.record_validation(storage, report)
+    return Applied(version, rows, report)
+
+
+def _audit(storage: Storage, target: str, base: DeltaTable, change: Change, dialect: str, model: Model,
+           on_invalid: OnInvalid | None) -> ValidationReport | None:
+    """The verdict on the rows an UPDATE changes (a DELETE changes none), or ``None`` when one
+    fails a check or the change sets a unique column."""
+    auditor = validate.Auditor(model, on_invalid=on_invalid, source=target)
+    if change.kind == "update":
+        if set(validate.prior_columns(model)) & {column for column, _ in change.assignments}:
+            return None
+        prepared = query.prepare(storage, change.changed, dialect=dialect, versions={target: base.version()})
+        for audited in auditor.audit_stream(query.execute(storage, prepared)):
+            if audited.rejected.num_rows:
+                return None
+    report = auditor.report()
+    return report if not report.failures else None

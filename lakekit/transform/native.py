@@ -1,0 +1,210 @@
+"""An UPDATE or DELETE as delta-rs runs it itself, where that is faithful. Pure.
+
+delta-rs's ``DeltaTable.update`` and ``delete`` rewrite only the files holding rows the
+predicate picks, and commit an UPDATE or DELETE with the predicate in its operation
+parameters; they read the predicate and the new values as DataFusion SQL. DataFusion and
+DuckDB differ where it matters (DataFusion's integer arithmetic wraps around, its casts of
+out-of-range literals fail, its float ordering is total), so only what both evaluate alike is
+translated: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string,
+boolean and date columns against literals of their own kind (``DATE 'yyyy-mm-dd'``) or other
+columns of their type, under ``AND`` /
+``OR`` / ``NOT``; and values that are such a literal, ``NULL``, or a column of the same type.
+Anything else is :data:`None`: the statement runs as the query of the whole table instead
+(:mod:`lakekit.transform.statement`), correct and bigger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pyarrow as pa
+from sqlglot import exp
+
+from lakekit.storage.scan import quote
+from lakekit.transform.statement import Change
+
+Kind = Literal["integer", "string", "boolean", "date"]
+_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate", "to"})
+"""The parts of a node the translation reads; a node with any other part set (``BETWEEN
+SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COMPARISONS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
+                                           exp.GTE: ">="}
+
+
+@dataclass(frozen=True)
+class Native:
+    """A change in delta-rs's terms: ``predicate`` (``None``: every row) and, for an UPDATE, the
+    new value of each column it sets (both DataFusion SQL)."""
+
+    kind: Literal["update", "delete"]
+    predicate: str | None
+    updates: dict[str, str]
+
+    def sql(self) -> str:
+        """The change as one statement, for people (``UPDATE SET "a" = 1 WHERE "b" > 0``)."""
+        sets = f"UPDATE SET {', '.join(f'{c} = {v}' for c, v in self.updates.items())}" if self.kind == "update" \
+            else "DELETE"
+        return f"{sets} WHERE {self.predicate}" if self.predicate is not None else sets
+
+
+def native(change: Change, schema: pa.Schema) -> Native | None:
+    """``change`` in delta-rs's terms, or ``None`` where DataFusion might not give DuckDB's result.
+
+    >>> s = pa.schema({"id": pa.int32(), "status": pa.string()})
+    >>> where = exp.condition("id >= 3 AND NOT status IN ('a', 'b')")
+    >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)
+    Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"})
+    >>> native(Change("delete", exp.condition("id * 2 > 3"), ()), s) is None
+    True
+    """
+    if change.joined:
+        return None
+    columns = _Columns(schema)
+    predicate = _predicate(change.condition, columns) if change.condition is not None else None
+    if change.condition is not None and predicate is None:
+        return None
+    updates = {}
+    for column, value in change.assignments:
+        kind = columns.kind(column)
+        translated = _operand(value, columns, kind, exact=schema.field(column).type) if kind is not None else None
+        if translated is None:
+            return None
+        updates[quote(column)] = translated
+    return Native(change.kind, predicate, updates)
+
+
+class _Columns:
+    """The target's columns by the name a statement may spell in any case (DuckDB's rules)."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.by_name: dict[str, pa.Field | None] = {}
+        for field in schema:
+            key = field.name.lower()
+            self.by_name[key] = None if key in self.by_name else field  # two spellings of one name: not ours to pick
+
+    def field(self, node: exp.Expr) -> pa.Field | None:
+        if not isinstance(node, exp.Column) or not _plain(node):
+            return None
+        return self.by_name.get(node.name.lower())
+
+    def kind(self, name: str) -> Kind | None:
+        return _kind(self.schema.field(name).type)
+
+
+def _kind(t: pa.DataType) -> Kind | None:
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_date32(t):
+        return "date"
+    return "boolean" if pa.types.is_boolean(t) else None
+
+
+def _predicate(node: exp.Expr, columns: _Columns) -> str | None:
+    """A WHERE as DataFusion SQL, or ``None``."""
+    if not _plain(node):
+        return None
+    if isinstance(node, exp.Paren):
+        return _predicate(node.this, columns)
+    if isinstance(node, exp.And | exp.Or):
+        left, right = _predicate(node.left, columns), _predicate(node.right, columns)
+        word = "AND" if isinstance(node, exp.And) else "OR"
+        return f"({left} {word} {right})" if left is not None and right is not None else None
+    if isinstance(node, exp.Not):
+        inner = _predicate(node.this, columns)
+        return f"NOT ({inner})" if inner is not None else None
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
+        field = columns.field(node.this)
+        return f"{quote(field.name)} IS {'NOT ' if node.args.get('negate') else ''}NULL" if field is not None else None
+    if isinstance(node, exp.Column):
+        field = columns.field(node)
+        return quote(field.name) if field is not None and pa.types.is_boolean(field.type) else None
+    if isinstance(node, exp.Binary) and type(node) in _COMPARISONS:
+        return _compared(node, columns)
+    if isinstance(node, exp.In | exp.Between):
+        return _ranged(node, columns)
+    return None
+
+
+def _compared(node: exp.Binary, columns: _Columns) -> str | None:
+    """``a op b``: one side a column, the other a column or literal of its kind."""
+    field = columns.field(node.left) or columns.field(node.right)
+    kind = _kind(field.type) if field is not None else None
+    if field is None or kind is None:
+        return None
+    left, right = (_operand(side, columns, kind, near=field.type) for side in (node.left, node.right))
+    return f"{left} {_COMPARISONS[type(node)]} {right}" if left is not None and right is not None else None
+
+
+def _ranged(node: exp.In | exp.Between, columns: _Columns) -> str | None:
+    """``c IN (literals)`` and ``c BETWEEN low AND high`` of a column."""
+    field = columns.field(node.this)
+    kind = _kind(field.type) if field is not None else None
+    if field is None or kind is None:
+        return None
+    if isinstance(node, exp.Between):
+        bounds = [_operand(node.args.get(k), columns, kind, near=field.type) for k in ("low", "high")]
+        return None if None in bounds else f"{quote(field.name)} BETWEEN {bounds[0]} AND {bounds[1]}"
+    if node.args.get("query") or node.args.get("unnest") or node.args.get("field") or not node.expressions:
+        return None
+    items = [_operand(e, columns, kind, near=field.type) for e in node.expressions]
+    if None in items or any(isinstance(e, exp.Null) for e in node.expressions):
+        return None
+    return f"{quote(field.name)} IN ({', '.join(str(i) for i in items)})"
+
+
+def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.DataType | None = None,
+             exact: pa.DataType | None = None) -> str | None:
+    """A column or a literal of ``kind`` as DataFusion SQL: a column of ``near``'s (or ``exact``'s)
+    type (no coercion between types to tell the engines apart), an integer literal that fits it."""
+    bound = exact or near
+    if node is None or not _plain(node):
+        return None
+    if isinstance(node, exp.Column):
+        field = columns.field(node)
+        return quote(field.name) if field is not None and field.type == bound else None
+    if isinstance(node, exp.Null):
+        return "NULL" if exact is not None else None
+    if isinstance(node, exp.Boolean):
+        return ("TRUE" if node.this else "FALSE") if kind == "boolean" else None
+    if isinstance(node, exp.Cast):
+        return _date(node) if kind == "date" else None
+    negative = isinstance(node, exp.Neg)
+    literal = node.this if negative and isinstance(node, exp.Neg) else node
+    if not isinstance(literal, exp.Literal):
+        return None
+    if literal.is_string:
+        text = literal.this
+        return "'" + text.replace("'", "''") + "'" if kind == "string" and not negative and "\\" not in text else None
+    if kind != "integer" or not literal.is_int:
+        return None
+    value = -int(literal.this) if negative else int(literal.this)
+    return str(value) if bound is not None and _fits(value, bound) else None
+
+
+def _date(node: exp.Cast) -> str | None:
+    """``DATE 'yyyy-mm-dd'`` of a valid date (DuckDB and DataFusion would read other text apart)."""
+    text = node.this.this if isinstance(node.this, exp.Literal) and node.this.is_string else ""
+    if not node.to.is_type(exp.DataType.Type.DATE) or node.to.expressions or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return f"DATE '{text}'"
+
+
+def _plain(node: exp.Expr) -> bool:
+    return all(key in _READ_ARGS for key, value in node.args.items() if value)
+
+
+def _fits(value: int, t: pa.DataType) -> bool:
+    bits = t.bit_width
+    low, high = (0, 2 ** bits - 1) if pa.types.is_unsigned_integer(t) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return low <= value <= high
