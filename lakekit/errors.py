@@ -174,6 +174,15 @@ class Conflict(Transient):
     """Another writer committed first; the caller re-checks its snapshot and retries."""
 
 
+class TargetMoved(Transient):
+    """An UPDATE or DELETE read its target at one version and another writer committed on top of it
+    before the change could: nothing is written (its rows would drop the other writer's)."""
+
+    def __init__(self, table: str, read: int, latest: int) -> None:
+        super().__init__(f"'{table}' moved on to version {latest} while this statement read version {read}: "
+                         "nothing was written; run it again")
+
+
 class TooManyConflicts(Transient):
     """A commit that lost to other writers at every attempt the retry policy allows."""
 

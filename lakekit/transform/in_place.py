@@ -21,7 +21,7 @@ import deltalake
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from lakekit.core.checks import Model, OnInvalid
+from lakekit.core.model import Model, OnInvalid
 from lakekit.core.results import ValidationReport
 from lakekit.storage.delta import Commit, Storage
 from lakekit.transform import query
@@ -73,7 +73,9 @@ def _audit(storage: Storage, target: str, base: DeltaTable, change: Change, dial
            on_invalid: OnInvalid | None) -> ValidationReport | None:
     """The verdict on the rows an UPDATE changes (a DELETE changes none), or ``None`` when one
     fails a check or the change sets a unique column."""
-    auditor = validate.Auditor(model, on_invalid=on_invalid, source=target)
+    from lakekit.write.audit import Auditor  # pandera and polars, only when rows are checked
+
+    auditor = Auditor(model, on_invalid=on_invalid, source=target)
     if change.kind == "update":
         if set(validate.prior_columns(model)) & {column for column, _ in change.assignments}:
             return None

@@ -29,7 +29,7 @@ from lakekit.core.evolution import reconcile
 from lakekit.core.fingerprint import stable_hash
 from lakekit.core.model import Model, OnInvalid
 from lakekit.core.results import ColumnEdge, Explained, TransformResult, WriteMode
-from lakekit.errors import UsageError
+from lakekit.errors import TargetMoved, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
@@ -200,6 +200,9 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
                 app_of({**inputs, target: base.version() - 1})) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
                                    reason="unchanged: this SQL made the current version of its target"), None
+        read = inputs.get(target)
+        if stmt.in_place and base is not None and not _pinned(target, options) and read not in (None, base.version()):
+            raise TargetMoved(target, read, base.version())
         planned = in_place.plan(stmt.change, base) if not _pinned(target, options) else None
         if planned is not None and stmt.change is not None and base is not None:
             made = checked(provenance("overwrite", None, in_place.ENGINE))

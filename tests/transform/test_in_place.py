@@ -24,6 +24,9 @@ from typer.testing import CliRunner
 import lakekit as lk
 from lakekit.cli import app
 from lakekit.errors import SqlError, UsageError
+from lakekit.transform import pipeline
+from lakekit.transform.engines import DuckDB
+from lakekit.transform.pipeline import TransformOptions
 
 
 def make(root: Path, amounts: list[int | None], files: int = 1) -> lk.Lake:
@@ -311,3 +314,24 @@ def test_a_change_of_a_date_column_is_delta_rs_s_and_gives_what_duckdb_gives(
     con.sql(sql)
     assert sorted(lake.read("shop.days").to_pylist(), key=lambda r: r["id"]) == [
         {"id": i, "day": d} for i, d in con.sql("SELECT * FROM shop.days ORDER BY id").fetchall()]
+
+
+def test_an_update_whose_target_moved_after_it_read_it_fails_and_loses_no_row(tmp_path: Path):
+    """Another writer appends between the statement's read and its commit: the rewrite of the rows it
+    read would drop the appended one, so nothing is written and the call says to run it again."""
+    lake = make(tmp_path, [5, 6])
+    late = tmp_path / "late.parquet"
+    pq.write_table(pa.table({"id": pa.array([100], pa.int32()), "amount": pa.array([7], pa.int64()),
+                             "status": ["late"]}), late)
+
+    class AppendingFirst(DuckDB):
+        def output(self, storage, prepared, **kw):
+            lake.ingest("shop.orders", str(late))
+            return super().output(storage, prepared, **kw)
+
+    options = TransformOptions(dialect="duckdb", engine=AppendingFirst())
+    with pytest.raises(lk.TargetMoved, match="moved on to version 1 while this statement read version 0"):
+        pipeline.transform(lake._storage, "shop.orders", "UPDATE shop.orders SET amount = amount + 1", options)
+    assert rows(lake) == [(0, 5, "new"), (1, 6, "new"), (100, 7, "late")]
+    lake.transform("shop.orders", "UPDATE shop.orders SET amount = amount + 1", dialect="duckdb")
+    assert rows(lake) == [(0, 6, "new"), (1, 7, "new"), (100, 8, "late")]
