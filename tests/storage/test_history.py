@@ -771,7 +771,7 @@ import json, os, sys
 sys.path.insert(0, {here!r})
 from tests.storage.test_history import via_deltalake, via_polars, SUBJECT
 
-uri, expected, stop, out = sys.argv[1:5]
+uri, expected, stop, out, count = sys.argv[1:6]
 spec = json.loads(open(expected).read())
 before = {{int(k): [tuple(r) for r in v] for k, v in spec["before"].items()}}
 after = {{int(k): [tuple(r) for r in v] for k, v in spec["after"].items()}}
@@ -785,6 +785,9 @@ while not os.path.exists(stop):
                 failures.append(f"v{{k}} {{read.__name__}}: {{type(e).__name__}}: {{str(e)[:200]}}")
                 continue
             reads += 1
+            with open(count + ".tmp", "w") as f:
+                f.write(str(reads))
+            os.replace(count + ".tmp", count)  # the test paces the rewrite's steps by it
             others = [r for r in got if r[1] != SUBJECT]
             subject = [r for r in got if r[1] == SUBJECT]
             if others != after[k] or len(subject) != len(set(subject)) or not all(r in before[k] for r in subject):
@@ -804,13 +807,23 @@ def test_readers_during_the_rewrite(tmp_path):
     spec.write_text(json.dumps({"before": before, "after": without_subject(before)}))
     script = tmp_path / "reader.py"
     script.write_text(READER.format(here=str(HERE)))
-    stop, out = tmp_path / "stop", tmp_path / "out.json"
+    stop, out, count = tmp_path / "stop", tmp_path / "out.json", tmp_path / "reads"
     reps = subject_replacements(uri)
-    proc = subprocess.Popen([sys.executable, str(script), uri, str(spec), str(stop), str(out)], cwd=str(HERE))
-    time.sleep(2.0)  # the reader is reading
+    proc = subprocess.Popen([sys.executable, str(script), uri, str(spec), str(stop), str(out), str(count)],
+                            cwd=str(HERE))
+
+    def reads_more(n: int) -> None:
+        """Wait until the reader has read ``n`` more times (however slow a loaded machine makes it)."""
+        start = int(count.read_text()) if count.exists() else 0
+        deadline = time.monotonic() + 120
+        while not count.exists() or int(count.read_text()) < start + n:
+            assert proc.poll() is None and time.monotonic() < deadline, "the reader stopped reading"
+            time.sleep(0.01)
+
+    reads_more(1)  # the reader is reading
     history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub,
-                            progress=lambda _: time.sleep(0.1), grace_seconds=1.0)
-    time.sleep(0.5)
+                            progress=lambda _: reads_more(4), grace_seconds=1.0)  # >= 4 reads per step
+    reads_more(4)
     stop.touch()
     assert proc.wait(timeout=120) == 0
     result = json.loads(out.read_text())
