@@ -666,7 +666,7 @@ def test_kill_at_the_first_step_of_each_kind_then_resume(forks, base, tmp_path):
 @pytest.mark.slow
 @pytest.mark.crash
 def test_kill_at_every_step_then_resume(forks, base, tmp_path):
-    """SIGKILL before each step in turn (~4 minutes)."""
+    """SIGKILL before each step in turn."""
     for kill_at in range(1, len(base["steps"]) + 1):
         kill_then_resume(forks, base, tmp_path, kill_at)
 
