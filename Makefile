@@ -35,8 +35,12 @@ CHROMIUM ?= chromium
 browser:
 	command -v $(CHROMIUM) >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
+# The suite mostly waits on subprocesses, fsync and files: pytest-xdist runs it in TEST_WORKERS processes
+# (`auto`: one per core; 0 runs it in this one), each test file whole in one worker, so a module's fixture
+# is built once. The fuzz share's summary line is summed over the workers (tests/fuzz/tally.py).
+TEST_WORKERS ?= auto
 test: $(ENV) lint browser
-	$(BIN)/python -m pytest lakekit tests --ignore=tests/spark
+	$(BIN)/python -m pytest lakekit tests --ignore=tests/spark -n $(TEST_WORKERS) --dist loadfile
 
 # The Spark engine's tests (tests/spark): the `spark` extra in the environment, and a Java runtime
 # from Debian when the machine has none. Installed once, as root; `make test` does not run them.

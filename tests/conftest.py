@@ -9,10 +9,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from lakekit import Lake
+from tests.fuzz import tally
 
 _BUCKETS = itertools.count()
 
@@ -133,3 +135,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.crash)
         if item.path.name in _SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under pytest-xdist: a finished worker's fuzz count joins the controller's (tests/fuzz/tally.py)."""
+    tally.TALLY.update(getattr(node, "workeroutput", {}).get(tally.WORKER_KEY, {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    line = tally.summary()
+    if line:
+        terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A recorded fuzz run (``make fuzz``) passes its tests; it fails as a whole when it found anything."""
+    if tally.found_any() and session.exitstatus == 0:
+        session.exitstatus = 1

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from tests.fuzz.cases import Case, Violation
 from tests.fuzz.harness import confirm, execute
 from tests.fuzz.record import Recorder
 from tests.fuzz.runners import SubprocessRunner, make_runner
+from tests.fuzz.tally import TALLY, WORKER_KEY
 
 CONFIRM = os.environ.get("LAKEKIT_FUZZ_CONFIRM", "1") == "1"
 SUBPROCESS_SHARE = float(os.environ.get("LAKEKIT_FUZZ_SUBPROCESS_SHARE", "0.05"))
@@ -39,23 +39,11 @@ SUBPROCESS_SHARE = float(os.environ.get("LAKEKIT_FUZZ_SUBPROCESS_SHARE", "0.05")
 server cannot see (a crash at interpreter exit, state set at import under another environment)."""
 
 
-HEADLINE = ("traceback", "crash", "hang", "partial-commit")
-"""The figures every run reports, found or not (issue 14's closing note)."""
-TALLY: Counter[str] = Counter()
-"""Inputs tried (``inputs``) and cases with each kind of violation, over the session."""
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TALLY["inputs"]:
-        kinds = [*HEADLINE, *sorted(k for k in TALLY if k not in (*HEADLINE, "inputs"))]
-        terminalreporter.write_line(f"fuzz: {TALLY['inputs']} inputs tried; cases with " +
-                                    ", ".join(f"{k} {TALLY[k]}" for k in kinds))
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """A recorded run (``make fuzz``) passes its tests; it fails as a whole when it found anything."""
-    if any(n for kind, n in TALLY.items() if kind != "inputs") and session.exitstatus == 0:
-        session.exitstatus = 1
+    """A pytest-xdist worker hands its count to the controller (tests/fuzz/tally.py)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_KEY] = dict(TALLY)
 
 
 def signature(v: Violation) -> str:

@@ -538,27 +538,61 @@ def test_handles_opened_before_the_rewrite(table, tmp_path):
 
 
 CHILD = r"""
-import os, signal, sys, time
+import os, signal, sys, time, traceback
 sys.path.insert(0, {here!r})
 from lakekit.storage import history
 from tests.storage.test_history import load_replacements, scrub
 
-uri, journal, reps, kill_at, delay = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-seen = 0
+
+def rewrite(uri, journal, reps, kill_at, delay):
+    seen = 0
+
+    def progress(step):
+        nonlocal seen
+        seen += 1
+        if seen == 1:
+            open(uri + ".started", "w").close()
+        if seen == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(delay)
+
+    history.rewrite_history(uri, load_replacements(reps), journal_dir=journal, text_rewrite=scrub,
+                            progress=progress)
 
 
-def progress(step):
-    global seen
-    seen += 1
-    if seen == 1:
-        open(uri + ".started", "w").close()
-    if seen == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(delay)
+# Forks a child that rewrites uri; with kill_after >= 0, SIGKILLs it that many seconds after its first step.
+# Returns its exit code as subprocess reports it (-9 for SIGKILL).
+def run(uri, journal, reps, kill_at, delay, kill_after):
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.dup2(2, 1)  # this process's stdout carries the answers
+            rewrite(uri, journal, reps, kill_at, delay)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)  # delta-rs can abort the interpreter at exit
+    status = None
+    if kill_after >= 0:
+        while not os.path.exists(uri + ".started"):
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = code
+                break
+            time.sleep(0.005)
+        if status is None:
+            time.sleep(kill_after)
+            os.kill(pid, signal.SIGKILL)  # unreaped until the waitpid below: the pid cannot be reused
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1] if status is None else status)
 
 
-history.rewrite_history(uri, load_replacements(reps), journal_dir=journal, text_rewrite=scrub, progress=progress)
-os._exit(0)  # delta-rs can abort the interpreter at exit
+# One rewrite per line on stdin, each in a child forked from this process: the imports above are paid
+# once, and nothing runs here before forking (no delta-rs runtime or Arrow thread pool to inherit).
+for line in sys.stdin:
+    uri, journal, reps, kill_at, delay, kill_after = line.rstrip("\n").split("\t")
+    print(run(uri, journal, reps, int(kill_at), float(delay), float(kill_after)), flush=True)
 """
 
 
@@ -570,7 +604,6 @@ def base(tmp_path_factory):
     build_table(uri)
     before = snapshot(uri)
     save_replacements(subject_replacements(uri), root / "reps")
-    (root / "child.py").write_text(CHILD.format(here=str(HERE)))
     dry = str(root / "dry")
     shutil.copytree(uri, dry)
     steps = []
@@ -579,16 +612,27 @@ def base(tmp_path_factory):
     return {"root": root, "uri": uri, "before": before, "after": without_subject(before), "steps": steps}
 
 
-def run_child(base, uri, journal, kill_at, delay=0.0, kill_after=None):
+@pytest.fixture(scope="module")
+def forks(tmp_path_factory):
+    """The process the rewrites to kill are forked from (``CHILD``), for the whole module."""
+    script = tmp_path_factory.mktemp("forks") / "child.py"
+    script.write_text(CHILD.format(here=str(HERE)))
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=str(HERE), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+
+
+def run_child(forks, base, uri, journal, kill_at, delay=0.0, kill_after=None):
     """Run a rewrite in a child; with ``kill_after``, SIGKILL it that many seconds after its first step."""
-    proc = subprocess.Popen([sys.executable, str(base["root"] / "child.py"), uri, journal, str(base["root"] / "reps"),
-                             str(kill_at), str(delay)], cwd=str(HERE))
-    if kill_after is not None:
-        while not Path(uri + ".started").exists() and proc.poll() is None:
-            time.sleep(0.005)
-        time.sleep(kill_after)
-        proc.send_signal(signal.SIGKILL)
-    return proc.wait(timeout=120)
+    request = [uri, journal, str(base["root"] / "reps"), str(kill_at), str(delay), str(-1 if kill_after is None
+                                                                                       else kill_after)]
+    forks.stdin.write("\t".join(request) + "\n")
+    forks.stdin.flush()
+    return int(forks.stdout.readline())
 
 
 def assert_finished(base, uri, reps):
@@ -613,13 +657,13 @@ def test_step_names(base):
     assert "last_checkpoint" in steps
 
 
-def kill_then_resume(base, tmp_path, kill_at):
+def kill_then_resume(forks, base, tmp_path, kill_at):
     """SIGKILL before step ``kill_at`` (1-based): every version reads (other rows intact, nothing doubled); a
     second call finishes; the result is the same as an uninterrupted run."""
     reps = load_replacements(base["root"] / "reps")
     uri, journal = str(tmp_path / f"t{kill_at}"), str(tmp_path / f"j{kill_at}")
     shutil.copytree(base["uri"], uri)
-    assert run_child(base, uri, journal, kill_at) == -signal.SIGKILL
+    assert run_child(forks, base, uri, journal, kill_at) == -signal.SIGKILL
     assert_between(uri, base["before"], base["after"])
     report = history.rewrite_history(uri, reps, journal_dir=journal, text_rewrite=scrub)
     assert report.resumed == (kill_at > 1), kill_at
@@ -627,7 +671,7 @@ def kill_then_resume(base, tmp_path, kill_at):
 
 
 @pytest.mark.crash
-def test_kill_at_the_first_step_of_each_kind_then_resume(base, tmp_path):
+def test_kill_at_the_first_step_of_each_kind_then_resume(forks, base, tmp_path):
     """Before the second copy is written, and before the first swapped commit, written checkpoint, retired
     checkpoint, narrowed commit and deleted old file (every step: ``-m slow``)."""
     first = {}
@@ -635,25 +679,25 @@ def test_kill_at_the_first_step_of_each_kind_then_resume(base, tmp_path):
         first.setdefault(step.split(":")[0], i)
     for kill_at in sorted({first["write"] + 1, *(first[k] for k in ("swap", "checkpoint", "retire", "narrow",
                                                                     "delete"))}):
-        kill_then_resume(base, tmp_path, kill_at)
+        kill_then_resume(forks, base, tmp_path, kill_at)
 
 
 @pytest.mark.slow
 @pytest.mark.crash
-def test_kill_at_every_step_then_resume(base, tmp_path):
-    """SIGKILL before each step in turn (~4 minutes)."""
+def test_kill_at_every_step_then_resume(forks, base, tmp_path):
+    """SIGKILL before each step in turn."""
     for kill_at in range(1, len(base["steps"]) + 1):
-        kill_then_resume(base, tmp_path, kill_at)
+        kill_then_resume(forks, base, tmp_path, kill_at)
 
 
 @pytest.mark.crash
 @pytest.mark.parametrize("seed", [pytest.param(s, marks=[pytest.mark.slow] if s >= 2 else []) for s in range(8)])
-def test_kill_at_a_random_moment_then_resume(base, tmp_path, seed):
+def test_kill_at_a_random_moment_then_resume(forks, base, tmp_path, seed):
     """SIGKILL at a random time, inside steps too (e.g. between a temp file and its rename)."""
     reps = load_replacements(base["root"] / "reps")
     uri, journal = str(tmp_path / "t"), str(tmp_path / "j")
     shutil.copytree(base["uri"], uri)
-    code = run_child(base, uri, journal, 0, delay=0.02, kill_after=random.Random(seed).uniform(0.0, 0.9))
+    code = run_child(forks, base, uri, journal, 0, delay=0.02, kill_after=random.Random(seed).uniform(0.0, 0.9))
     assert_between(uri, base["before"], base["after"])
     if code != 0:
         history.rewrite_history(uri, reps, journal_dir=journal, text_rewrite=scrub)
@@ -746,7 +790,7 @@ import json, os, sys
 sys.path.insert(0, {here!r})
 from tests.storage.test_history import via_deltalake, via_polars, SUBJECT
 
-uri, expected, stop, out = sys.argv[1:5]
+uri, expected, stop, out, count = sys.argv[1:6]
 spec = json.loads(open(expected).read())
 before = {{int(k): [tuple(r) for r in v] for k, v in spec["before"].items()}}
 after = {{int(k): [tuple(r) for r in v] for k, v in spec["after"].items()}}
@@ -760,6 +804,9 @@ while not os.path.exists(stop):
                 failures.append(f"v{{k}} {{read.__name__}}: {{type(e).__name__}}: {{str(e)[:200]}}")
                 continue
             reads += 1
+            with open(count + ".tmp", "w") as f:
+                f.write(str(reads))
+            os.replace(count + ".tmp", count)  # the test paces the rewrite's steps by it
             others = [r for r in got if r[1] != SUBJECT]
             subject = [r for r in got if r[1] == SUBJECT]
             if others != after[k] or len(subject) != len(set(subject)) or not all(r in before[k] for r in subject):
@@ -779,13 +826,23 @@ def test_readers_during_the_rewrite(tmp_path):
     spec.write_text(json.dumps({"before": before, "after": without_subject(before)}))
     script = tmp_path / "reader.py"
     script.write_text(READER.format(here=str(HERE)))
-    stop, out = tmp_path / "stop", tmp_path / "out.json"
+    stop, out, count = tmp_path / "stop", tmp_path / "out.json", tmp_path / "reads"
     reps = subject_replacements(uri)
-    proc = subprocess.Popen([sys.executable, str(script), uri, str(spec), str(stop), str(out)], cwd=str(HERE))
-    time.sleep(2.0)  # the reader is reading
+    proc = subprocess.Popen([sys.executable, str(script), uri, str(spec), str(stop), str(out), str(count)],
+                            cwd=str(HERE))
+
+    def reads_more(n: int) -> None:
+        """Wait until the reader has read ``n`` more times (however slow a loaded machine makes it)."""
+        start = int(count.read_text()) if count.exists() else 0
+        deadline = time.monotonic() + 120
+        while not count.exists() or int(count.read_text()) < start + n:
+            assert proc.poll() is None and time.monotonic() < deadline, "the reader stopped reading"
+            time.sleep(0.01)
+
+    reads_more(1)  # the reader is reading
     history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub,
-                            progress=lambda _: time.sleep(0.1), grace_seconds=1.0)
-    time.sleep(0.5)
+                            progress=lambda _: reads_more(4), grace_seconds=1.0)  # >= 4 reads per step
+    reads_more(4)
     stop.touch()
     assert proc.wait(timeout=120) == 0
     result = json.loads(out.read_text())
