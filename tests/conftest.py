@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from lakekit import Lake
 from tests.fuzz import tally
 
 _BUCKETS = itertools.count()
+
+# No timings in tests: hypothesis's per-example deadline fails examples that a loaded machine (or a
+# second test worker on the same two cores) merely slowed down.
+settings.register_profile("lakekit", deadline=None)
+settings.load_profile("lakekit")
 
 
 @pytest.fixture

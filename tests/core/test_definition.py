@@ -55,7 +55,7 @@ def models(draw: st.DrawFn) -> Any:
                 {"__annotations__": annotations, **namespace, "Config": config, "__module__": __name__})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(models())
 def test_a_rebuilt_model_describes_and_hashes_as_the_original(model: Any) -> None:
     definition = describe(model)

@@ -105,7 +105,7 @@ def _reference(uri: str, labels: list[tuple[int, datetime]], latency: timedelta 
 
 
 @pytest.mark.slow
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS, drawn=LABELS)
 def test_point_in_time_equals_brute_force(ops: list[tuple[str, Any]], drawn: list[tuple[int, int, Any]]) -> None:
     base = datetime.now(UTC)

@@ -115,7 +115,7 @@ def _versions(lake: Lake, table: str) -> dict[int, list[Row]]:
     return {v: _rows(lake, table, columns, v) for v in range(lake.resolve_version(table) + 1)}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(populations())
 def test_find_and_erase_one_person_of_a_random_population(population: Population) -> None:
     accounts = population.accounts()

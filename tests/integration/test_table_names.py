@@ -80,7 +80,7 @@ def test_the_reserved_namespace_is_read_only(lake: Lake, tmp_path: Path) -> None
         lake.ingest("_lakekit.loads", str(tmp_path / "in.csv"))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(max_size=12))
 def test_a_name_is_valid_exactly_when_storage_and_the_index_schema_accept_it(lake: Lake, name: str) -> None:
     import re

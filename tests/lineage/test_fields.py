@@ -10,7 +10,7 @@ from lakekit.lineage import column_lineage
 _NAMES = st.sampled_from(["asset", "id", "metric", "color", "size", "code"])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(path=st.lists(_NAMES, min_size=1, max_size=3), hops=st.integers(0, 3), folded=st.booleans(),
        dialect=st.sampled_from(["bigquery", "spark", "databricks", "duckdb", "snowflake", None]),
        qualified=st.booleans())
@@ -33,7 +33,7 @@ def test_a_struct_field_names_its_nested_column(path: list[str], hops: int, fold
         ("raw.events", f"widget.{'.'.join(path)}", "out", "direct", subtype)}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(keys=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
        data=st.data())
 def test_a_key_of_a_built_object_holds_what_was_put_under_it(keys: list[str], data: st.DataObject):

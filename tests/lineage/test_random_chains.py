@@ -93,7 +93,7 @@ def _chain(draw):
     return sql, expected, schema
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from(DIALECTS), st.booleans())
 def test_random_cte_chains_match_their_definition(data, dialect, with_schema):
     sql, expected, schema = _chain(data.draw)

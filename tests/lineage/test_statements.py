@@ -60,7 +60,7 @@ _POOL = [
 ]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.sampled_from(_POOL), min_size=1, max_size=5))
 def test_a_script_has_the_edges_of_its_statements(statements: list[str]):
     """Statements composed into a script, or into a BigQuery BEGIN … END block, give the union
@@ -73,7 +73,7 @@ def test_a_script_has_the_edges_of_its_statements(statements: list[str]):
     assert set(column_lineage(block, dialect="bigquery")) == alone
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
        st.sampled_from(["postgres", "snowflake", "bigquery", "duckdb"]))
 def test_update_set_values_flow_into_their_columns(columns: list[str], dialect: str):

@@ -48,7 +48,7 @@ def test_newest_first_with_a_column_per_param_and_metric(recorded: tuple[Lake, l
     assert lake.runs(status="failed").column("run_id").to_pylist() == [ids[5]]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(threshold=st.floats(0.5, 1.0), descending=st.booleans(), limit=st.none() | st.integers(0, 7),
        model=st.sampled_from(["gbm", "lr", "mlp", "svm"]))
 def test_where_sort_and_limit_agree_with_the_recorded_values(recorded: tuple[Lake, list[str]], threshold: float,

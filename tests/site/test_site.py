@@ -118,7 +118,7 @@ def test_preview_masks_columns_tagged_as_personal_data(small: lk.Lake, tmp_path:
 _WORD = st.text(st.characters(min_codepoint=ord("a"), max_codepoint=ord("z")), min_size=6, max_size=12)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_WORD, _WORD, st.integers(1, 254)), min_size=1, max_size=4, unique_by=lambda p: p[0]))
 def test_no_personal_value_in_any_built_file(people: list[tuple[str, str, int]]) -> None:
     rows = [(i + 1, f"{a}@example.org", f"{b} {a}", f"10.9.8.{n}", "UK") for i, (a, b, n) in enumerate(people)]

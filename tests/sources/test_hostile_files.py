@@ -171,7 +171,7 @@ def test_a_value_that_does_not_fit_the_table_names_its_column(lake: lk.Lake, tmp
 _names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=st.lists(_names, min_size=1, max_size=4))
 def test_a_header_loads_as_written_or_is_refused(header: list[str]) -> None:
     schema = pa.schema([(n, pa.string()) for n in header])
@@ -217,7 +217,7 @@ def _depth(value: object) -> int:
     return 0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(leaf=st.one_of(_json_text, st.integers(-(2**70), 2**70)), depth=st.integers(0, 80),
        kinds=st.lists(st.booleans(), min_size=1, max_size=4), keys=st.lists(_json_text, max_size=3))
 def test_the_json_check_measures_nesting_and_integers_as_a_parser_would(leaf: object, depth: int, kinds: list[bool],

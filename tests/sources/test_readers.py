@@ -38,7 +38,7 @@ def _expected(text: str) -> list[list[str | None]]:
     return rows
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(_field, min_size=3, max_size=3), min_size=1, max_size=4), final_break=st.booleans())
 def test_csv_fields_read_as_written_with_or_without_a_final_line_break(tmp_path: Path, rows: list[list[str]],
                                                                        final_break: bool) -> None:
@@ -52,7 +52,7 @@ def test_csv_fields_read_as_written_with_or_without_a_final_line_break(tmp_path:
 _items = st.lists(st.one_of(st.none(), st.integers(-5, 5)), max_size=4)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lists=st.lists(st.one_of(st.none(), _items), min_size=1, max_size=5), blank_first=st.booleans())
 def test_ndjson_lists_read_as_written(tmp_path: Path, lists: list[list[int | None] | None], blank_first: bool) -> None:
     """pyarrow's inferring reader gave ``[null, 1]`` offsets past its values (an invalid array)."""
@@ -115,7 +115,7 @@ _FLOATS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
                     st.sampled_from([2.0**63, -(2.0**63), 2.0**63 - 1024, 1e19, -1e19, 0.0]))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(values=st.lists(_FLOATS, min_size=1, max_size=20))
 def test_a_float_column_is_found_to_hold_an_integer_past_64_bits_exactly_when_one_finite_value_is(
         values: list[float | None]) -> None:

@@ -165,7 +165,7 @@ def test_other_names_are_usage_errors(bad: str) -> None:
         split_name(bad)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.lists(st.lists(st.integers(1, 10**6), min_size=1, max_size=5), min_size=1, max_size=3))
 def test_a_summary_counts_the_latest_version_and_names_its_plain_types(tmp_path_factory, batches) -> None:
     storage = Storage(normalise_root(tmp_path_factory.mktemp("lake")))

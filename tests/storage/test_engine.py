@@ -80,7 +80,7 @@ _ROWS = st.lists(st.tuples(st.integers(-5, 5), _PARTITION_TEXT, st.one_of(st.non
                  min_size=1, max_size=25)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=_ROWS)
 def test_partition_values_come_from_the_log(tmp_path_factory: pytest.TempPathFactory,
                                             rows: list[tuple[int, str | None, int | None, dt.date | None]]) -> None:
@@ -157,7 +157,7 @@ _TYPES = st.recursive(_SCALARS, lambda inner: st.one_of(
     st.builds(pa.map_, st.sampled_from([pa.string(), pa.int64()]), inner)), max_leaves=4)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(_TYPES)
 def test_lakekit_names_a_type_as_duckdb_does(arrow_type: pa.DataType) -> None:
     """The engine names column types itself (handing DuckDB an Arrow object imports pandas); the

@@ -110,7 +110,7 @@ _FILES = {t: SqlFile(f"{t}.sql", t, "", "duckdb", (), tags=(("t1",) if i % 2 els
                      relative=f"{t.split('.')[0]}/{t}.sql") for i, t in enumerate(_TARGETS)}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.sampled_from(["a.*", "b.*", "tag:t1", "tag:t2", "path:a", "x", "z", "a.y"]),
                 min_size=1, max_size=3))
 def test_spaces_unite_and_commas_intersect(atoms: list[str]):

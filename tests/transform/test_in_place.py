@@ -228,7 +228,7 @@ SETS = st.sampled_from([
 ])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.one_of(st.none(), st.integers(-100, 100)), min_size=1, max_size=8),
        st.integers(-100, 100), WHERES, SETS, st.booleans(), st.integers(1, 3),
        st.sampled_from(["duckdb", "snowflake", "bigquery", "postgres"]))
@@ -269,7 +269,7 @@ def test_a_postgres_update_divides_integers_as_postgres_does(tmp_path: Path):
     assert rows(lake) == [(0, 1, "new"), (1, -1, "new")]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(st.lists(st.one_of(st.none(), st.integers(-100, 100)), min_size=1, max_size=6),
        st.dictionaries(st.integers(0, 7), st.one_of(st.none(), st.integers(-100, 100)), max_size=6),
        st.integers(-100, 100), st.booleans())
@@ -294,7 +294,7 @@ def test_update_from_and_delete_using_give_what_duckdb_gives(tmp_path_factory: p
     assert rows(lake) == ordered(con.sql("SELECT * FROM shop.orders").fetchall())
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.lists(st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2030, 12, 31))), min_size=1, max_size=6),
        st.dates(date(1990, 1, 1), date(2030, 12, 31)), st.booleans())
 def test_a_change_of_a_date_column_is_delta_rs_s_and_gives_what_duckdb_gives(

@@ -117,7 +117,7 @@ def test_no_clause_reads_the_latest_version(lake: lk.Lake) -> None:
     assert lake.sql("SELECT count(*) AS n FROM raw.users", dialect="postgres").to_pylist() == [{"n": 4}]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(version=st.integers(0, 3), form=st.sampled_from(["spark", "databricks", "duckdb", "snowflake"]))
 def test_version_as_of_k_equals_read_at_k(lake: lk.Lake, version: int, form: str) -> None:
     clause = {"spark": "VERSION AS OF {v}", "databricks": "VERSION AS OF {v}", "duckdb": "FOR VERSION AS OF {v}",
@@ -126,7 +126,7 @@ def test_version_as_of_k_equals_read_at_k(lake: lk.Lake, version: int, form: str
         lake.read("raw.users", version=version))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(version=st.integers(0, 2), fraction=st.floats(0, 0.99))
 def test_a_timestamp_between_commits_reads_the_earlier_version(users, version: int, fraction: float) -> None:
     lake, stamps = users
@@ -137,7 +137,7 @@ def test_a_timestamp_between_commits_reads_the_earlier_version(users, version: i
     assert rows(result) == sorted(EXPECTED[version])
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=5)
 @given(batches=st.lists(st.integers(1, 5), min_size=1, max_size=4), data=st.data())
 def test_random_appends_every_version_reads_back(batches: list[int], data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:

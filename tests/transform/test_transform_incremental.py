@@ -104,7 +104,7 @@ steps = st.lists(st.tuples(st.sampled_from(["append", "append", "merge", "delete
                            st.integers(1, 4)), min_size=1, max_size=5)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_incremental_equals_full_refresh_after_any_upstream_history(history: list[Step]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -92,7 +92,7 @@ def canonical(rows: list[dict[str, Any]]) -> list[str]:
 _EXAMPLES = itertools.count()
 
 
-@settings(max_examples=50, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
+@settings(max_examples=50, derandomize=True, database=None, report_multiple_bugs=False,
           phases=[Phase.explicit, Phase.generate, Phase.shrink],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(plan=loads())

@@ -35,7 +35,7 @@ def _parquet_files(lake: lk.Lake, table: str) -> set[Path]:
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=",\n\r\""), max_size=12)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(-10**12, 10**12), _TEXT), min_size=1, max_size=60),
        kind=st.sampled_from(["csv", "csv.gz", "ndjson", "json"]), retype=st.booleans())
 def test_the_digest_of_a_parse_is_the_files_sha256(tmp_path_factory: pytest.TempPathFactory,
@@ -58,7 +58,7 @@ def test_the_digest_of_a_parse_is_the_files_sha256(tmp_path_factory: pytest.Temp
     assert digest.checksum() == _sha(path) == sources.fingerprint(src).checksum
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(-10**12, 10**12), _TEXT), min_size=1, max_size=60),
        ending=st.sampled_from(["", "\n", "\r\n", "\r"]), gz=st.booleans())
 def test_a_csv_reads_the_same_whatever_its_last_line_ends_with(tmp_path_factory: pytest.TempPathFactory,

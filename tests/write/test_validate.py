@@ -444,7 +444,7 @@ small_rows = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(batches=st.lists(small_rows, min_size=1, max_size=3), prior=st.sets(st.integers(-20, 20), max_size=5))
 def test_valid_and_rejected_partition_the_input_as_a_direct_evaluation_says(batches, prior):
     schema = pyarrow.schema([("k", pyarrow.int64()), ("n", pyarrow.int64()), ("s", pyarrow.string())])
