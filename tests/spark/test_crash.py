@@ -32,25 +32,12 @@ from tests.transform.killed import (
 ROWS = 300_000
 
 CHILD = r"""
-import json, os, signal, sys
-import lakekit.storage.staged, lakekit.write.indexes
+import json, sys
 from lakekit import Lake
+from tests.transform.killed import arm
 
 spec = json.loads(sys.argv[1])
-
-def die(*args, **kwargs):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if spec["point"] == "commit":
-    lakekit.storage.staged.commit = die
-elif spec["point"] == "index":
-    append = lakekit.write.indexes.append
-    def dying_append(storage, name, table, **kwargs):
-        if name == "transforms":
-            die()
-        return append(storage, name, table, **kwargs)
-    lakekit.write.indexes.append = dying_append
-
+arm(spec["point"])
 lake = Lake(spec["root"], engine="spark", spark="local[2]")
 print("start", flush=True)
 print(json.dumps(lake.transform("out.big", spec["sql"], dialect="duckdb").version), flush=True)

@@ -11,8 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,42 +23,54 @@ from lakekit.index import metadata
 
 SQL = "SELECT id, amount * 2 AS doubled, upper(name) AS name FROM src.big WHERE amount % 2 = 0"
 
+def arm(point: str) -> None:
+    """In a child process: make it kill itself at ``point``: while the query's batches stream
+    (``stream``), instead of committing staged files (``commit``), or right before the
+    ``_lakekit/transforms`` row (``index``); ``none`` leaves it to be killed from outside."""
+    import lakekit.storage.staged
+    import lakekit.transform.query
+    import lakekit.write.indexes
+
+    def die(*_: object, **__: object) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    if point == "stream":
+        execute = lakekit.transform.query.execute
+
+        def dying(*args: Any, **kwargs: Any) -> pa.RecordBatchReader:
+            reader = execute(*args, **kwargs)
+
+            def batches() -> Iterator[pa.RecordBatch]:
+                for i, batch in enumerate(reader):
+                    if i == 2:
+                        die()
+                    yield batch
+            return pa.RecordBatchReader.from_batches(reader.schema, batches())
+        lakekit.transform.query.execute = dying
+    elif point == "commit":
+        lakekit.storage.staged.commit = die
+    elif point == "index":
+        append = lakekit.write.indexes.append
+
+        def dying_append(storage: Any, name: str, table: pa.Table, **kwargs: Any) -> None:
+            if name == "transforms":
+                die()
+            append(storage, name, table, **kwargs)
+        lakekit.write.indexes.append = dying_append
+
+
 CHILD = r"""
-import json, os, signal, sys
-import pyarrow as pa
-import lakekit.write.indexes, lakekit.transform.query
+import json, sys
 from lakekit import Lake
+from tests.transform.killed import arm
 
 spec = json.loads(sys.argv[1])
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if spec["point"] == "stream":
-    execute = lakekit.transform.query.execute
-    def dying(*args, **kwargs):
-        reader = execute(*args, **kwargs)
-        def batches():
-            for i, batch in enumerate(reader):
-                if i == 2:
-                    die()
-                yield batch
-        return pa.RecordBatchReader.from_batches(reader.schema, batches())
-    lakekit.transform.query.execute = dying
-elif spec["point"] == "index":
-    append = lakekit.write.indexes.append
-    def dying_append(storage, name, table, **kwargs):
-        if name == "transforms":
-            die()
-        return append(storage, name, table, **kwargs)
-    lakekit.write.indexes.append = dying_append
-
+arm(spec["point"])
 lake = Lake(spec["root"])
 print("start", flush=True)
 print(json.dumps(lake.transform(spec["target"], spec["sql"]).asdict()["version"]), flush=True)
 """
-"""DuckDB's child: runs the transform of the spec, killing itself while the query's batches stream
-(``stream``) or right before the ``_lakekit/transforms`` row (``index``)."""
+"""DuckDB's child: runs the transform of the spec, killed at the spec's point (:func:`arm`)."""
 
 
 def rows(start: int, n: int) -> pa.Table:
@@ -70,7 +83,7 @@ def start(lake: Lake, point: str, child_code: str, sql: str = SQL, target: str =
     """``child_code`` run with ``{"root", "sql", "target", "point"}`` as its argument, once it says "start"."""
     spec = {"root": lake.root, "sql": sql, "target": target, "point": point}
     child = subprocess.Popen([sys.executable, "-c", child_code, json.dumps(spec)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])  # imports tests.
     assert child.stdout is not None and child.stdout.readline().strip() == "start", child.communicate()
     return child
 
