@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import lakekit
@@ -80,8 +81,13 @@ def gather(lake: Lake, *, preview: int = 0, hops: int | None = HOPS, progress: S
         previous = {i.run_id: p for i in infos if (p := _previous(i, infos))}
         comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
         # walked here while the pool still opens tables: the walks are Python, the opens mostly not
+        present = set(names)
+        dropped = [(t, {"columns": []}) for t in known.tables if t not in present]  # lineage outlives tables
         lineage, lineage_tables, rows = lineage_pages(
-            known, ((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), hops)
+            known, chain(((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), dropped),
+            hops)
+        for t, _ in dropped:
+            lineage[t]["dropped"] = True
         tables = {t: f.result() for t, f in zip(names, loading, strict=True)}
         comparisons = {pair: f.result() for pair, f in comparing.items()}
     for name, page in tables.items():

@@ -6,6 +6,7 @@ draws them (on its canvas), columns searched, and two runs picked and compared."
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -213,12 +214,16 @@ def test_no_personal_value_in_any_built_file(built: Built) -> None:
     assert preview.count(MASK) >= PREVIEW * 4  # user_id, email, full_name, signup_ip masked
 
 
-def test_a_dropped_column_and_a_walk_cut_by_the_hop_limit_say_so(tmp_path: Path) -> None:
+def test_a_dropped_table_a_dropped_column_and_a_walk_cut_by_the_hop_limit_say_so(tmp_path: Path) -> None:
     browser.require()
     lake = dropped(people_lake(tmp_path))
+    shutil.rmtree(lake._storage.uri("crm.mail"))  # a table gone from the lake: its lineage is still recorded
     site.build(lake, tmp_path / "site")
     index = (tmp_path / "site" / "index.html").as_uri()
     with browser.page(tmp_path / "profile") as (page, requested):
+        page.goto(f"{index}#/lineage/crm.mail.email/up")
+        page.wait_for_selector("#table-dropped")
+        assert _reached(page)[0] == list(lake.lineage.upstream("crm.mail.email").tables) == ["crm.contacts"]
         page.goto(f"{index}#/lineage/crm.contacts.email/down")
         page.wait_for_selector("#column-gone")
         assert "no longer exists in the current version of crm.contacts" in page.inner_text("#column-gone")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import tempfile
 import threading
 import urllib.error
@@ -171,6 +172,18 @@ def test_a_column_its_table_dropped_keeps_its_lineage_page(small: lk.Lake, tmp_p
     graph = lake.lineage.downstream("crm.contacts.email", hops=pages.HOPS)
     assert (walked["tables"], walked["edges"]) == (["crm.mail"], [edge_row(e) for e in graph.edges])
     assert len(graph.edges) == 1 and len([k for k in data if k.startswith("edges/")]) == len(lake.lineage.edges())
+
+
+def test_a_table_gone_from_the_lake_keeps_its_lineage_page(small: lk.Lake, tmp_path: Path) -> None:
+    lake = dropped(small)
+    shutil.rmtree(lake._storage.uri("crm.mail"))  # its folder removed by hand: its lineage stays recorded
+    site.build(lake, tmp_path / "site")
+    data = _built(tmp_path / "site")
+    assert "tables/crm.mail" not in data and data["lineage/crm.mail"]["dropped"] is True
+    assert data["lineage/crm.mail"]["gone"] == ["email"] and "dropped" not in data["lineage/crm.contacts"]
+    walked = _walk(data, "crm.mail", "up", "email")
+    graph = lake.lineage.upstream("crm.mail.email", hops=pages.HOPS)
+    assert (walked["tables"], walked["edges"]) == (["crm.contacts"], [edge_row(e) for e in graph.edges])
 
 
 def test_a_walk_past_the_edge_limit_keeps_the_edges_nearest_its_column(small: lk.Lake, tmp_path: Path,

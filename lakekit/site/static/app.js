@@ -221,7 +221,7 @@ async function walked(table, column, dir) {
   return { edge_count: walk.edge_count, hops: walk.hops, tables: walk.tables.map((i) => names[i]),
     edges: walk.edges.map(edge),
     runs: walk.runs.map((id) => index.runs.find((r) => r.run_id === id)).filter(Boolean),
-    gone: column !== "*" && page.gone.includes(column) };
+    gone: column !== "*" && page.gone.includes(column), dropped: Boolean(page.dropped) };
 }
 
 function columnSearch(dir) {
@@ -252,9 +252,11 @@ async function lineagePage(ref, dir) {
   show(el("h1", {}, (dir === "up" ? "Upstream of " : "Downstream of ") + ref),
     el("p", {},
       link(lineageHref(ref, dir === "up" ? "down" : "up"), dir === "up" ? "show downstream" : "show upstream"),
-      " · ", link(tableHref(tableName), "table " + tableName)),
-    graph.gone ? el("p", { class: "note", id: "column-gone" }, "The column " + column + " no longer exists in the "
-      + "current version of " + tableName + " (a later version dropped it); its lineage as recorded:") : null,
+      graph.dropped ? null : [" · ", link(tableHref(tableName), "table " + tableName)]),
+    graph.dropped ? el("p", { class: "note", id: "table-dropped" }, "The table " + tableName + " is no longer in "
+      + "the lake; its lineage as recorded:")
+      : graph.gone ? el("p", { class: "note", id: "column-gone" }, "The column " + column + " no longer exists in "
+      + "the current version of " + tableName + " (a later version dropped it); its lineage as recorded:") : null,
     columnSearch(dir),
     el("div", { class: "lineage" },
       canvas,
