@@ -82,7 +82,7 @@ def gather(lake: Lake, *, preview: int = 0, hops: int | None = HOPS, progress: S
         comparing = {f"{p}/{r}": pool.submit(comparison_page, lake, p, r) for r, p in previous.items()}
         # walked here while the pool still opens tables: the walks are Python, the opens mostly not
         present = set(names)
-        dropped = [(t, {"columns": []}) for t in known.tables if t not in present]  # lineage outlives tables
+        dropped: list[tuple[str, Page]] = [(t, {"columns": []}) for t in known.tables if t not in present]
         lineage, lineage_tables, rows = lineage_pages(
             known, chain(((t, f.result()) for t, f in zip(counted(names, progress), loading, strict=True)), dropped),
             hops)
