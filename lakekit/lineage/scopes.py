@@ -147,8 +147,9 @@ class ScopeLineage:
         resolver = _ScopeResolver(self, scope)
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
-            feeding = [src for _, src in scope.selected_sources.values()
-                       if isinstance(src, Scope) and id(src) not in self._itself]
+            optional = _null_extended(expression)
+            feeding = [src for name, (_, src) in scope.selected_sources.items()
+                       if isinstance(src, Scope) and id(src) not in self._itself and name not in optional]
             filtering = [sub for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
             for child in [*feeding, *filtering]:
                 found |= self.whole(child)
@@ -179,6 +180,21 @@ def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
             return False
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
+
+
+def _null_extended(select: exp.Select) -> frozenset[str]:
+    """Sources of ``select`` an outer join pads with NULLs: whatever drops their rows leaves the other
+    side's rows in place (a LEFT JOIN's right side, a RIGHT JOIN's left side, both of a FULL JOIN)."""
+    before = [select.args["from_"].this.alias_or_name] if select.args.get("from_") else []
+    found: set[str] = set()
+    for join in select.args.get("joins") or []:
+        name = join.this.alias_or_name
+        if join.side in ("LEFT", "FULL"):
+            found.add(name)
+        if join.side in ("RIGHT", "FULL"):
+            found.update(before)
+        before.append(name)
+    return frozenset(found)
 
 
 def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
@@ -214,7 +230,11 @@ class _ScopeResolver:
         while current is not None:
             source = current.sources.get(column.table)
             if isinstance(source, Scope):
-                return self.lineage.output(source, name)
+                deps = self.lineage.output(source, name)
+                if isinstance(current.expression, exp.Select) and column.table in _null_extended(current.expression):
+                    # What keeps the rows of an outer-joined source decides only its own columns.
+                    deps = deps.with_indirect(self.lineage.whole(source))
+                return deps
             if isinstance(source, exp.Table):
                 if isinstance(source.this, exp.Identifier):
                     return Deps.of((source.name, name))
