@@ -12,11 +12,13 @@ Each engine names such an output its own way, and a later statement reads it by 
 - BigQuery: ``f0_``, ``f1_`` … counting the unnamed outputs; Trino, Presto and Athena ``_col0``,
   ``_col1`` … by position;
 - no dialect (sqlglot's own, ANSI-like): the expression's text in lower case (``max(col1)``,
-  ``col1 + col2``, ``cast(col1 as timestamp)``), as lineage tools name it;
+  ``col1 + col2``, ``cast(col1 as timestamp)``), as lineage tools name it; but ``col1::timestamp``,
+  Postgres's own spelling of a cast, is named as Postgres names it (``col1``);
 - T-SQL (which leaves such a column unnamed) and other dialects: sqlglot's ``_col_0``, ``_col_1``
   … by position.
 
-A CAST of a column keeps the column's name only in Postgres and Redshift.
+A CAST of a column keeps the column's name only in Postgres and Redshift (and, without a dialect,
+when spelled ``::``).
 
 :func:`name_outputs` gives every unnamed output of every SELECT its engine's name, as an alias
 spelled exactly so.
@@ -54,13 +56,25 @@ def name_outputs(query: exp.Expr, dialect: Dialect) -> None:
         items: list[exp.Expr] = []
         for position, item in enumerate(select.expressions):
             if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (
-                    isinstance(item, exp.Cast) and family in _CAST_KEEPS_NAME and item.output_name):
+                    isinstance(item, exp.Cast) and item.output_name
+                    and (family in _CAST_KEEPS_NAME or (family == "dialect" and _double_colon(item)))):
                 items.append(item)
                 continue
             name = namer(item, position, unnamed)
             unnamed += 1
             items.append(exp.alias_(item, exp.to_identifier(name, quoted=True)))
         select.set("expressions", items)
+
+
+def _double_colon(cast: exp.Cast) -> bool:
+    """``x::t``: sqlglot's parser builds it with ``this`` and ``to`` only, where ``CAST(x AS t)`` also
+    sets ``format``, ``safe``, ``action`` and ``default`` (to None).
+
+    >>> import sqlglot
+    >>> [_double_colon(e) for e in sqlglot.parse_one("SELECT a::int, CAST(a AS int)").expressions]
+    [True, False]
+    """
+    return set(cast.args) <= {"this", "to"}
 
 
 def _family(dialect: Dialect) -> str:
