@@ -275,3 +275,29 @@ def _of_source(value: exp.Expr, source: exp.Table | exp.Subquery) -> exp.Expr:
         if isinstance(column, exp.Column) and not column.table:
             column.set("table", exp.to_identifier(source.alias_or_name))
     return value
+
+
+def output_into(tree: exp.Expr) -> list[exp.Insert]:
+    """T-SQL's ``INSERT | UPDATE | DELETE … OUTPUT inserted.c, deleted.d … INTO log [(columns)]``:
+    one more ``INSERT INTO log`` of those values, read from the changed table (``inserted``: its
+    rows as written, ``deleted``: as they were).
+
+    >>> from lakekit.lineage.parse import parse_one
+    >>> tree = parse_one("DELETE FROM dbo.t OUTPUT deleted.id INTO audit WHERE x > 1", "tsql")
+    >>> [insert.sql("tsql") for insert in output_into(tree)]
+    ['INSERT INTO audit SELECT deleted.id FROM dbo.t AS deleted']
+    """
+    returning = tree.args.get("returning")
+    if not isinstance(returning, exp.Returning):
+        return []
+    into = returning.args.get("into")
+    changed = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(into, exp.Table | exp.Schema) or not isinstance(changed, exp.Table):
+        return []
+    query = exp.select(*(item.copy() for item in returning.expressions))
+    read = sorted({column.table.lower() for column in query.find_all(exp.Column)} & {"inserted", "deleted"})
+    for number, alias in enumerate(read or ["inserted"]):
+        source = changed.copy()
+        source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        query = query.from_(source, copy=False) if number == 0 else query.join(source, join_type="cross", copy=False)
+    return [exp.Insert(this=into.copy(), expression=query)]

@@ -34,6 +34,7 @@ from lakekit.errors import SqlError, UsageError, masked
 from lakekit.lineage import dml, script
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.dml import Condition
+from lakekit.lineage.grammar import parser_for
 from lakekit.lineage.names import get_dialect, normalize_names, table_name
 
 _SNIPPET = 60
@@ -114,7 +115,7 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
                 inner = list(dml.multitable(tree))
             else:
                 inner = [tree]
-            for part in inner:
+            for part in [written for each in inner for written in [each, *dml.output_into(each)]]:
                 normalize_names(part, names or dialect_obj)
                 if isinstance(part, exp.Declare):
                     variables.update(name.name for item in part.expressions for name in _declared(item))
@@ -213,7 +214,7 @@ def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token
     dialect_obj = get_dialect(dialect)
     tokens = tokenize(sql, dialect_obj)
     try:
-        trees = dialect_obj.parser().parse(tokens, sql)
+        trees = parser_for(dialect_obj).parse(tokens, sql)
     except ParseError as e:
         raise _parse_error(e, sql, tokens) from None
     except RecursionError:

@@ -1,0 +1,15 @@
+-- dialect: tsql
+-- OUTPUT … INTO logs the changed rows: `inserted.c` is the column as written, `deleted.c` as it
+-- was; a schema-qualified log table with a column list, and a DELETE whose WHERE follows the OUTPUT.
+INSERT INTO dbo.orders (id, amount)
+OUTPUT inserted.id, inserted.amount INTO dbo.audit (oid, amt)
+SELECT s.id, s.amount FROM dbo.staging AS s WHERE s.ok = 1;
+DELETE FROM dbo.orders OUTPUT deleted.id INTO dbo.gone (id) WHERE amount < 0;
+-- expect:
+-- dbo.staging.id -> dbo.orders.id direct identity
+-- dbo.staging.amount -> dbo.orders.amount direct identity
+-- dbo.staging.ok -> dbo.orders.* indirect filter
+-- dbo.orders.id -> dbo.audit.oid direct identity
+-- dbo.orders.amount -> dbo.audit.amt direct identity
+-- dbo.orders.amount -> dbo.orders.* indirect filter
+-- dbo.orders.id -> dbo.gone.id direct identity
