@@ -154,9 +154,15 @@ _PSEUDO_COLUMNS = {"Oracle": frozenset({"rownum", "rowid", "level", "sysdate", "
 _FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
 
 
+_ONE_COLUMN_FUNCTIONS = frozenset({"Dialect", "Postgres", "Redshift", "DuckDB"})
+"""Dialects where a function read as a table without a column list yields one column named after
+its alias; elsewhere (T-SQL, Snowflake …) a table function's columns are its own, unknown here."""
+
+
 def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
     """``unnest(x) AS tag`` / ``generate_series(…) AS d`` without a column list: the one column
-    the function yields is named after the alias (Postgres, DuckDB); in BigQuery the alias
+    the function yields is named after the alias (UNNEST: where the alias names the table, not
+    the column; other functions: see :data:`_ONE_COLUMN_FUNCTIONS`); in BigQuery the alias
     already names the column."""
     for rows in query.find_all(exp.TableFromRows):  # Snowflake TABLE(FLATTEN(…)), as sqlglot names LATERAL FLATTEN's
         if isinstance(rows.this, exp.Explode) and not rows.alias_column_names:
@@ -164,9 +170,10 @@ def _name_function_columns(query: exp.Query, dialect: Dialect) -> None:
             exp.alias_(rows, rows.alias or "_flattened", table=columns, copy=False)
     if dialect.UNNEST_COLUMN_ONLY:
         return
+    one_column = type(dialect).__name__ in _ONE_COLUMN_FUNCTIONS
     for node in query.find_all(exp.Unnest, exp.Table):
         alias = node.args.get("alias")
-        function = isinstance(node, exp.Unnest) or isinstance(node.this, exp.Func)
+        function = isinstance(node, exp.Unnest) or (one_column and isinstance(node.this, exp.Func))
         if function and isinstance(alias, exp.TableAlias) and alias.this is not None and not alias.columns:
             alias.set("columns", [alias.this.copy()])
 
