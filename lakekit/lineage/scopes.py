@@ -67,6 +67,12 @@ class ScopeLineage:
             self._whole[key] = self._compute_whole(scope)
         return self._whole[key]
 
+    def padded(self, scope: Scope) -> frozenset[Indirect]:
+        """The whole-output edges of ``scope`` that, once it is outer-joined (padded with NULLs),
+        decide only its own columns: what drops its rows (filters, joins, bounded sorts). Its
+        grouping stays on the whole output: it sets how many rows each key matches."""
+        return frozenset(edge for edge in self.whole(scope) if edge[1] != "group_by")
+
     def output(self, scope: Scope, name: str) -> Deps:
         scope = self._itself.get(id(scope), scope)
         key = id(scope)
@@ -148,11 +154,11 @@ class ScopeLineage:
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
             optional = _null_extended(expression)
-            feeding = [src for name, (_, src) in scope.selected_sources.items()
-                       if isinstance(src, Scope) and id(src) not in self._itself and name not in optional]
-            filtering = [sub for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
-            for child in [*feeding, *filtering]:
-                found |= self.whole(child)
+            feeding = [(name in optional, src) for name, (_, src) in scope.selected_sources.items()
+                       if isinstance(src, Scope) and id(src) not in self._itself]
+            filtering = [(False, sub) for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
+            for padded, child in [*feeding, *filtering]:
+                found |= self.whole(child) - self.padded(child) if padded else self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
             for branch in scope.set_operation_scopes:
@@ -232,8 +238,7 @@ class _ScopeResolver:
             if isinstance(source, Scope):
                 deps = self.lineage.output(source, name)
                 if isinstance(current.expression, exp.Select) and column.table in _null_extended(current.expression):
-                    # What keeps the rows of an outer-joined source decides only its own columns.
-                    deps = deps.with_indirect(self.lineage.whole(source))
+                    deps = deps.with_indirect(self.lineage.padded(source))
                 return deps
             if isinstance(source, exp.Table):
                 if isinstance(source.this, exp.Identifier):

@@ -1,6 +1,7 @@
 -- What drops the rows of an outer-joined derived table decides only its own columns: the rows of
 -- the preserved side stay (NULL-padded). A RIGHT JOIN preserves the right side instead. An ON
--- condition reading such a column still depends on what kept its rows.
+-- condition reading such a column still depends on what kept its rows; its GROUP BY stays on the
+-- whole output (it sets how many rows each key matches).
 CREATE TABLE mart.u AS
 SELECT u.id, p.total, c.name
 FROM (SELECT id FROM users WHERE active) AS u
@@ -13,7 +14,7 @@ RIGHT JOIN (SELECT id, name FROM countries WHERE NOT hidden) AS c ON c.id = u.id
 -- countries.name -> mart.u.name direct identity
 -- users.active -> mart.u.id indirect filter
 -- payments.status -> mart.u.total indirect filter
--- payments.user_id -> mart.u.total indirect group_by
+-- payments.user_id -> mart.u.* indirect group_by
 -- countries.hidden -> mart.u.* indirect filter
 -- countries.id -> mart.u.* indirect join
 -- payments.user_id -> mart.u.* indirect join
