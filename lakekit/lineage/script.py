@@ -7,11 +7,13 @@ END``, ``IF … THEN … END IF``), T-SQL ``BEGIN TRY … END CATCH``, and bodie
 finds the statements in either: in the text it reads the tokens, and a
 statement starts with ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE``, ``CREATE``, ``WITH`` or
 ``SELECT`` at the start of the body or after ``;``, ``BEGIN``, ``THEN``, ``ELSE``, ``DO``, ``LOOP``,
-``TRY`` or ``CATCH``, and ends at ``;``, at an ``END`` of the block, or where the next statement
-starts (T-SQL needs no semicolons). A routine's header (``CREATE PROCEDURE p @a INT = 1 AS``) is
-skipped, and so are control flow, variables and ``RETURN``: they move no data. A SELECT that writes
-no table is the rows the routine returns to its caller: its lineage goes to the query placeholder,
-as a plain SELECT's does. In T-SQL, ``UPDATE TOP (n)`` is read as the whole UPDATE.
+``TRY`` or ``CATCH`` (in T-SQL, which needs no semicolons, also after the last word of a statement
+that moves no data, ``SET NOCOUNT ON`` or ``EXEC p``, outside parentheses), and ends at ``;``, at
+an ``END`` of the block, or where the next statement starts. A routine's header (``CREATE
+PROCEDURE p @a INT = 1 AS``) is skipped, and so are control flow, variables and ``RETURN``: they
+move no data. A SELECT that writes no table is the rows the routine returns to its caller: its
+lineage goes to the query placeholder, as a plain SELECT's does. In T-SQL, ``UPDATE TOP (n)`` is read
+as the whole UPDATE.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ _CHANGES = {"INSERT", "UPDATE", "DELETE", "MERGE"}
 _NOT_AFTER = {"THEN", "KEY", "FOR", "ON", "OR"}  # MERGE … THEN UPDATE, ON DUPLICATE KEY UPDATE, FOR UPDATE
 _STOPS = {"END", "BEGIN", "DECLARE", "RETURN", "PRINT", "EXEC", "EXECUTE", "ELSE", "ELSEIF", "ELSIF",
           "EXCEPTION", "RAISE", "COMMIT", "ROLLBACK"}
+_FREE_NOT_AFTER = {"THEN", "FOR", "OF", "AFTER", "OR", ",", "CASE"}
+"""Words after which a T-SQL data keyword belongs to the statement before it (a cursor's ``FOR
+SELECT``, a trigger's ``AFTER INSERT``, ``INSTEAD OF UPDATE``), not to a statement of its own."""
 _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE}
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET}
 TEXT = {TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING}
@@ -115,6 +120,8 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
     found: list[exp.Expr] = []
     index = 0
     starts_here = True
+    free = type(dialect).__name__ == "TSQL"
+    depth = 0
     while index < len(tokens):
         word = _word(tokens[index])
         following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -128,7 +135,7 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
             index, starts_here = index + 1, False  # a routine's header: its body follows
             continue
         if word in _STARTS and starts_here:
-            end = _end(tokens, index)
+            end = _end(tokens, index, free=free)
             for tree in parse(_without_top(text, tokens[index:end])):
                 if isinstance(tree, exp.Command):  # unreadable as a statement: read on after its first word
                     found.extend(statements_in(text[tokens[index].end + 1 : tokens[end - 1].end + 1], dialect, parse))
@@ -136,18 +143,30 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
                     found.extend(inner_statements(tree, dialect, parse) if is_script(tree) else [tree])
             index, starts_here = end, True
             continue
-        starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER
+        if tokens[index].token_type in _OPENS:
+            depth += 1
+        elif tokens[index].token_type in _CLOSES:
+            depth = max(depth - 1, 0)
+        starts_here = tokens[index].token_type == TokenType.SEMICOLON or word in _AFTER or (
+            free and depth == 0 and word not in _FREE_NOT_AFTER)
         index += 1
     return found
 
 
-def _end(tokens: list[Token], start: int) -> int:
-    """Index just past the statement starting at ``start``."""
+def _end(tokens: list[Token], start: int, *, free: bool) -> int:
+    """Index just past the statement starting at ``start`` (``free``: T-SQL, where ``IF`` and
+    ``WHILE`` open the next statement, and ``INSERT … EXEC p`` is one)."""
     head = tokens[start].text.upper()
     depth = 0
+    rows = False  # the INSERT's SELECT or VALUES begun
     for index in range(start + 1, len(tokens)):
         token = tokens[index]
         word = _word(token)
+        rows = rows or word in ("SELECT", "VALUES")
+        if head == "INSERT" and word in ("EXEC", "EXECUTE") and not rows:
+            continue
+        if free and depth == 0 and word in ("IF", "WHILE"):
+            return index
         if token.token_type in _OPENS:
             depth += 1
         elif token.token_type in _CLOSES or (word == "END" and depth > 0):
