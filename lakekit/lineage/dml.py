@@ -278,7 +278,7 @@ def _of_source(value: exp.Expr, source: exp.Table | exp.Subquery) -> exp.Expr:
 
 
 def output_into(tree: exp.Expr) -> list[exp.Insert]:
-    """T-SQL's ``INSERT | UPDATE | DELETE … OUTPUT inserted.c, deleted.d … INTO log [(columns)]``:
+    """T-SQL's ``INSERT | UPDATE | DELETE | MERGE … OUTPUT inserted.c, deleted.d … INTO log [(columns)]``:
     one more ``INSERT INTO log`` of those values, read from the changed table (``inserted``: its
     rows as written, ``deleted``: as they were).
 
@@ -295,6 +295,9 @@ def output_into(tree: exp.Expr) -> list[exp.Insert]:
     if not isinstance(into, exp.Table | exp.Schema) or not isinstance(changed, exp.Table):
         return []
     query = exp.select(*(item.copy() for item in returning.expressions))
+    for column in list(query.find_all(exp.Column)):
+        if not column.table and column.name.lower() == "$action":  # MERGE's action taken: a value, no column
+            column.replace(exp.Var(this=column.name))
     read = sorted({column.table.lower() for column in query.find_all(exp.Column)} & {"inserted", "deleted"})
     for number, alias in enumerate(read or ["inserted"]):
         source = changed.copy()
