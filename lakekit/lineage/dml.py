@@ -280,12 +280,13 @@ def _of_source(value: exp.Expr, source: exp.Table | exp.Subquery) -> exp.Expr:
 def output_into(tree: exp.Expr) -> list[exp.Insert]:
     """T-SQL's ``INSERT | UPDATE | DELETE | MERGE … OUTPUT inserted.c, deleted.d … INTO log [(columns)]``:
     one more ``INSERT INTO log`` of those values, read from the changed table (``inserted``: its
-    rows as written, ``deleted``: as they were).
+    rows as written, ``deleted``: as they were); the WHERE of an UPDATE or DELETE of that table
+    alone decides which rows are logged.
 
     >>> from lakekit.lineage.parse import parse_one
     >>> tree = parse_one("DELETE FROM dbo.t OUTPUT deleted.id INTO audit WHERE x > 1", "tsql")
     >>> [insert.sql("tsql") for insert in output_into(tree)]
-    ['INSERT INTO audit SELECT deleted.id FROM dbo.t AS deleted']
+    ['INSERT INTO audit SELECT deleted.id FROM dbo.t AS deleted WHERE deleted.x > 1']
     """
     returning = tree.args.get("returning")
     if not isinstance(returning, exp.Returning):
@@ -303,4 +304,13 @@ def output_into(tree: exp.Expr) -> list[exp.Insert]:
         source = changed.copy()
         source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         query = query.from_(source, copy=False) if number == 0 else query.join(source, join_type="cross", copy=False)
+    condition = tree.args.get("where")
+    alone = not any(tree.args.get(key) for key in ("from_", "using", "joins", "tables"))
+    if isinstance(tree, exp.Update | exp.Delete) and isinstance(condition, exp.Where) and alone:
+        kept = condition.this.copy()  # which rows changed, and so were logged: over the table alone
+        for column in kept.find_all(exp.Column):
+            column.set("table", exp.to_identifier((read or ["inserted"])[0]))
+            column.set("db", None)
+            column.set("catalog", None)
+        query = query.where(kept, copy=False)
     return [exp.Insert(this=into.copy(), expression=query)]

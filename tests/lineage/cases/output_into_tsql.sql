@@ -1,7 +1,8 @@
 -- dialect: tsql
 -- OUTPUT … INTO logs the changed rows: `inserted.c` is the column as written, `deleted.c` as it
 -- was; a schema-qualified log table with a column list, a DELETE whose WHERE follows the OUTPUT,
--- and a MERGE's $action (a value, no column).
+-- and a MERGE's $action (a value, no column). The WHERE of a DELETE or UPDATE of one table decides
+-- which rows it logs.
 INSERT INTO dbo.orders (id, amount)
 OUTPUT inserted.id, inserted.amount INTO dbo.audit (oid, amt)
 SELECT s.id, s.amount FROM dbo.staging AS s WHERE s.ok = 1;
@@ -22,3 +23,4 @@ OUTPUT $action, inserted.id, deleted.price INTO dbo.price_log (act, id, old_pric
 -- dbo.prices.id -> dbo.prices.* indirect join
 -- dbo.prices.id -> dbo.price_log.id direct identity
 -- dbo.prices.price -> dbo.price_log.old_price direct identity
+-- dbo.orders.amount -> dbo.gone.* indirect filter
