@@ -13,7 +13,8 @@ Each engine names such an output its own way, and a later statement reads it by 
   ``_col1`` … by position;
 - no dialect (sqlglot's own, ANSI-like): the expression's text in lower case (``max(col1)``,
   ``col1 + col2``, ``cast(col1 as timestamp)``), as lineage tools name it; but ``col1::timestamp``,
-  Postgres's own spelling of a cast, is named as Postgres names it (``col1``);
+  Postgres's own spelling of a cast, is named as Postgres names it (``col1``, ``text`` for
+  ``(a || b)::text``);
 - T-SQL (which leaves such a column unnamed) and other dialects: sqlglot's ``_col_0``, ``_col_1``
   … by position.
 
@@ -55,12 +56,12 @@ def name_outputs(query: exp.Expr, dialect: Dialect) -> None:
         unnamed = 0
         items: list[exp.Expr] = []
         for position, item in enumerate(select.expressions):
-            if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (
-                    isinstance(item, exp.Cast) and item.output_name
-                    and (family in _CAST_KEEPS_NAME or (family == "dialect" and _double_colon(item)))):
+            postgres_cast = isinstance(item, exp.Cast) and (
+                family in _CAST_KEEPS_NAME or (family == "dialect" and _double_colon(item)))
+            if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (postgres_cast and item.output_name):
                 items.append(item)
                 continue
-            name = namer(item, position, unnamed)
+            name = (_postgres if postgres_cast else namer)(item, position, unnamed)
             unnamed += 1
             items.append(exp.alias_(item, exp.to_identifier(name, quoted=True)))
         select.set("expressions", items)
