@@ -175,8 +175,9 @@ def _routine_batches(sql: str, dialect: str | None) -> list[tuple[int, int]] | N
 def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
     """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
     is parsed statement by statement: one that fails is read as script text when it opens with a
-    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), or, in a script, when it
-    writes nothing (``SELECT SQL%ROWCOUNT``); another is reported to ``on_error``, or raised
+    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), in a script when it
+    writes nothing (``SELECT SQL%ROWCOUNT``), and in T-SQL also when it writes nothing or holds
+    several statements with no ``;`` between them; another is reported to ``on_error``, or raised
     without it."""
     try:
         trees, tokens, _ = parse_sql(sql, dialect)
@@ -184,13 +185,16 @@ def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tup
         found: list[tuple[int, str, exp.Expr]] = []
         spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
         scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
+        free = script.needs_no_semicolons(get_dialect(dialect))
         for index, (start, end) in enumerate(spans, start=1):
             # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
             alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
             try:
                 parsed = parse_sql(alone, dialect)[0]
             except SqlError as e:
-                if script.is_script_text(sql[start:end]) or (scripted and not script.writes(sql[start:end])):
+                text = sql[start:end]
+                if script.is_script_text(text) or ((scripted or free) and not script.writes(text)) or (
+                        free and _several(text, get_dialect(dialect))):
                     parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
                 elif on_error is None:
                     raise
@@ -202,6 +206,11 @@ def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tup
     texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
     return [(index, texts[index - 1] if len(texts) >= index else "", tree)
             for index, tree in enumerate(trees, start=1)]
+
+
+def _several(text: str, dialect: Dialect) -> bool:
+    """Text holding more than one data statement, not separated by ``;`` (T-SQL)."""
+    return len(script.statements_in(text, dialect, lambda _: [exp.Null()])) > 1
 
 
 def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token], Dialect]:

@@ -66,6 +66,11 @@ def is_script_text(text: str) -> bool:
     return words[0] in CONTROL or (words[0] == "CREATE" and bool(_ROUTINES & set(words[1:4])))
 
 
+def needs_no_semicolons(dialect: Dialect) -> bool:
+    """T-SQL: a statement may follow another without a ``;`` between them."""
+    return type(dialect).__name__ == "TSQL"
+
+
 def writes(text: str) -> bool:
     """Text of a statement that writes a table (not a query whose rows go to the caller)."""
     words = text.upper().split()
@@ -120,7 +125,7 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
     found: list[exp.Expr] = []
     index = 0
     starts_here = True
-    free = type(dialect).__name__ == "TSQL"
+    free = needs_no_semicolons(dialect)
     depth = 0
     while index < len(tokens):
         word = _word(tokens[index])
