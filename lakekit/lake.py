@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -109,6 +110,14 @@ class Lake:
         """A fingerprint of what the lake holds now: it changes with every commit to any table and
         every record lakekit keeps (runs, lineage, audit), and costs a listing of each table's log."""
         return state.fingerprint(self._storage)
+
+    @contextmanager
+    def reading(self, table: str) -> Iterator[None]:
+        """Within the block, this thread reads ``table`` as one snapshot (opened once, its history
+        read once): ``summary``, ``history``, ``schema`` and ``quarantine`` of it agree on its
+        version, however many commits land meanwhile. For reads only."""
+        with self._storage.pinned(table):
+            yield
 
     def history(self, table: str) -> list[HistoryEntry]:
         """Versions of ``table``, newest first, with provenance."""

@@ -54,17 +54,50 @@ class Healer(Generic[P]):
         return None
 
 
+@dataclass(frozen=True)
+class _Healed:
+    """What a heal in this process left whole: the indexes' keys then, and each table it read →
+    (its latest version then, that commit file's stamp)."""
+
+    known: dict[str, set[str]]
+    tables: dict[str, tuple[int, int]]
+
+
+_HEALED: dict[tuple[str, tuple[str, ...]], _Healed] = {}
+"""(lake root, indexes) → the last heal of those indexes in this process."""
+
+
 def heal(storage: Storage, healers: Sequence[Healer[Any]], tables: Iterable[str] | None = None) -> dict[str, int]:
     """Run ``healers`` (one per index) over the commits of ``tables`` (default: every data table);
-    returns, per index, how many commits had their rows written again."""
+    returns, per index, how many commits had their rows written again.
+
+    A table the last heal of the same indexes in this process read is skipped while its log has
+    not moved (its latest commit file the same, none after it) and the indexes still hold every
+    key they held then: its commits are those that heal found indexed (two stats, not an open)."""
     known = {h.index: set(metadata.read(storage, h.index).column(h.key).to_pylist()) for h in healers}
+    memo = (storage.root, tuple(h.index for h in healers))
+    last = _HEALED.get(memo)
+    whole = last.tables if last is not None and all(last.known[i] <= known[i] for i in known) else {}
+    read: dict[str, tuple[int, int]] = {}
     lost: dict[str, list[Lost[Any]]] = {h.index: [] for h in healers}
     for table in storage.tables() if tables is None else tables:
-        for entry in history.commits(storage, table):
+        if table in whole and _unmoved(storage, table, *whole[table]):
+            continue
+        entries = history.commits(storage, table)
+        for entry in entries:
             for h in healers:
                 if (found := h.lost(table, entry, known[h.index])) is not None:
                     lost[h.index].append(found)
+        if entries and (stamp := storage.commit_stamp(table, entries[0].version)) is not None:
+            read[table] = (entries[0].version, stamp)
     for h in healers:
         if lost[h.index]:
             h.restore(storage, lost[h.index])
+            known[h.index].update(h.key_of(found.table, found.made) for found in lost[h.index])
+    _HEALED[memo] = _Healed(known, {**whole, **read})
     return {index: len(found) for index, found in lost.items()}
+
+
+def _unmoved(storage: Storage, table: str, version: int, stamp: int) -> bool:
+    """Whether ``table``'s latest commit is still ``version``, its file stamped ``stamp``."""
+    return storage.commit_stamp(table, version) == stamp and storage.commit_stamp(table, version + 1) is None

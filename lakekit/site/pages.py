@@ -184,7 +184,13 @@ def _reads(infos: Sequence[RunInfo]) -> dict[str, dict[int, list[str]]]:
 def table_page(lake: Lake, table: str, reads: Mapping[int, list[str]], tagged: Mapping[str, str],
                preview: int) -> Page:
     """One table: schema with tags and where they came from, history (with the rows each write
-    quarantined), preview (masked)."""
+    quarantined), preview (masked), each read from one snapshot of it."""
+    with lake.reading(table):
+        return _table_page(lake, table, reads, tagged, preview)
+
+
+def _table_page(lake: Lake, table: str, reads: Mapping[int, list[str]], tagged: Mapping[str, str],
+                preview: int) -> Page:
     schema = lake.schema(table)
     declared = schema.pii if schema is not None else {}
     summary = lake.summary(table)

@@ -102,6 +102,9 @@ class Storage:
 
         A version the table never reached is refused before delta-rs looks for it: delta-rs takes
         time proportional to the version number asked for (~20 s for 10⁸)."""
+        held = self._pins().get(table)
+        if held is not None and version in (None, held[0].version()):
+            return held[0]
         uri = self.uri(table)
         if version is not None and not self._may_have(table, version):
             raise VersionNotFound(table, f"version {version}")
@@ -112,6 +115,27 @@ class Storage:
                 if version is not None and self.exists(table):
                     raise VersionNotFound(table, f"version {version}") from None
                 raise TableNotFound(table) from None
+
+    @contextlib.contextmanager
+    def pinned(self, table: str) -> Iterator[None]:
+        """Within the block, this thread reads ``table`` as one snapshot, opened once here: its
+        latest version and its history (read once) as they were when the block began. For reads:
+        a write to ``table`` in the block would start from that snapshot."""
+        pins = self._pins()
+        before = pins.get(table)
+        pins[table] = (self.open(table), [])
+        try:
+            yield
+        finally:
+            if before is None:
+                del pins[table]
+            else:
+                pins[table] = before
+
+    def _pins(self) -> dict[str, tuple[DeltaTable, list[list[dict[str, Any]]]]]:
+        """Table → (its pinned snapshot, its history once read) for :meth:`pinned`, this thread's."""
+        pins: dict[str, tuple[DeltaTable, list[list[dict[str, Any]]]]] = self._kept.__dict__.setdefault("pins", {})
+        return pins
 
     def _may_have(self, table: str, version: int) -> bool:
         """Whether ``version`` can be a version of ``table``: its commit file is there, or it is not
@@ -141,6 +165,13 @@ class Storage:
         dt = self.open(table)
         kept[table] = (time.monotonic(), dt)
         return dt
+
+    def commit_stamp(self, table: str, version: int) -> int | None:
+        """When the commit file of ``version`` in ``table``'s log was written (ns); None when it is
+        not there, or the lake's filesystem is not one pyarrow reads itself."""
+        fs = self._arrow_fs(table)
+        info = None if fs is None else fs.get_file_info(f"_delta_log/{version:020d}.json")
+        return info.mtime_ns if info is not None and info.type == pafs.FileType.File else None
 
     def _has_log(self, table: str) -> bool:
         fs = self._arrow_fs(table)
@@ -249,6 +280,12 @@ class Storage:
         return int(best)
 
     def history(self, table: str, limit: int | None = None) -> list[dict[str, Any]]:
+        held = self._pins().get(table)
+        if held is not None:
+            if not held[1]:
+                with engine(table, "read the history of"):
+                    held[1].append(held[0].history())
+            return held[1][0][:limit]
         dt = self.open(table)
         with engine(table, "read the history of"):
             return dt.history(limit)

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import lakekit as lk
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost, heal
 from lakekit.maintenance.repair import HEALERS
-from lakekit.storage.delta import Storage
+from lakekit.storage.delta import Commit, Storage
 from lakekit.write import ingest
 
 
@@ -57,3 +58,17 @@ def test_healers_are_entries_of_a_table(lake: lk.Lake, tmp_path: Path) -> None:
     assert seen == [("raw.a", 0)]  # what it restores is its own business: here, nothing
     assert metadata.read(lake._storage, "loads").column("load_id").to_pylist() != ["l1"]
     assert ingest.LOADS in HEALERS and len({h.index for h in HEALERS}) == len(HEALERS)  # one entry per index
+
+
+def test_a_heal_reads_again_a_table_whose_log_moved_or_whose_rows_went(lake: lk.Lake) -> None:
+    storage = lake._storage
+    _crashed_load(storage, "raw.a", "l1")
+    _crashed_load(storage, "raw.b", "l2")
+    assert heal(storage, HEALERS)["loads"] == 2
+    assert heal(storage, HEALERS)["loads"] == 0  # both logs unmoved: skipped
+    _crashed_load(storage, "raw.a", "l3")  # a crash after that heal: raw.a's log moved
+    assert heal(storage, HEALERS)["loads"] == 1
+    loads = "_lakekit.loads"
+    kept = storage.read(loads).filter(pc.field("load_id") != "l2")
+    storage.write(loads, kept, mode="overwrite", commit=Commit(), base=storage.open(loads))
+    assert heal(storage, HEALERS)["loads"] == 1  # l2's row gone with raw.b's log unmoved: read again, found lost

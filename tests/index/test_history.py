@@ -53,3 +53,15 @@ def test_provenance_and_write_ids_come_from_the_commits(versions: lk.Lake) -> No
     assert entries[-1].provenance.operation is None and entries[-1].asdict()["provenance"] == {}
     assert entries[0].rows_added == 1 and entries[0].operation == "WRITE"
     assert history.write_ids(versions._storage, T) == {"l1", "l2", "l3", "l4"}
+
+
+def test_reading_a_table_sees_one_snapshot_while_others_commit(versions: lk.Lake) -> None:
+    other = lk.Lake(versions.root)  # another writer: its commits land while the block reads
+    with versions.reading(T):
+        seen = versions.summary(T), versions.history(T), versions.schema(T)
+        other._storage.write(T, pa.table({"a": [9]}), mode="append", commit=lk.LoadProvenance(
+            load_id="l9", job="j", mode="append").commit({}), base=other._storage.open(T))
+        assert (versions.summary(T), versions.history(T), versions.schema(T)) == seen
+        assert seen[0].version == 4 and [e.version for e in seen[1]][:1] == [4]
+    assert versions.summary(T).version == 5 and versions.history(T)[0].version == 5
+    assert versions.history(T)[1:] == seen[1]
