@@ -76,18 +76,22 @@ def test_writers_fold_as_they_go(lake: Lake, monkeypatch: pytest.MonkeyPatch) ->
 
 
 CHILD = """
-import sys
+import sys, time
 from datetime import timedelta
 from lakekit import Lake
 from lakekit.index import journal
 from lakekit.write import indexes
-journal.GRACE = timedelta(0)
+journal.GRACE = timedelta(milliseconds=500)
 indexes.FOLD_EVERY = 3
 lake = Lake(sys.argv[1])
 for n in range(int(sys.argv[2])):
     with lake.start_run("job-" + sys.argv[3], params={"n": n}) as run:
         run.read("raw.t")
+    time.sleep(0.1)
 """
+"""A process recording runs while the other folds: folds take entries GRACE old (short here, so they
+happen during the runs; never zero, which would let a fold pass over an entry another process named
+but had not yet written — the race GRACE exists for)."""
 
 
 def test_processes_recording_and_folding_at_once_lose_and_double_nothing(lake: Lake) -> None:
@@ -100,3 +104,4 @@ def test_processes_recording_and_folding_at_once_lose_and_double_nothing(lake: L
     assert runs.num_rows == 24 and set(runs.column("status").to_pylist()) == {"finished"}
     assert metadata.read(lake._storage, "run_inputs").num_rows == 24
     assert metadata.read(lake._storage, "runs").num_rows == 48  # started + finished, each once
+    assert len(list(_journal(lake, "runs").glob("*.arrow"))) < 48, "no fold ran while the runs were recorded"
