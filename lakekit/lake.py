@@ -115,7 +115,8 @@ class Lake:
     def reading(self, table: str) -> Iterator[None]:
         """Within the block, this thread reads ``table`` as one snapshot (opened once, its history
         read once): ``summary``, ``history``, ``schema`` and ``quarantine`` of it agree on its
-        version, however many commits land meanwhile. For reads only."""
+        version, however many commits land meanwhile. A write to ``table`` inside the block is
+        refused (:class:`UsageError`): it would start from the snapshot."""
         with self._storage.pinned(table):
             yield
 

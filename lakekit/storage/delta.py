@@ -120,7 +120,7 @@ class Storage:
     def pinned(self, table: str) -> Iterator[None]:
         """Within the block, this thread reads ``table`` as one snapshot, opened once here: its
         latest version and its history (read once) as they were when the block began. For reads:
-        a write to ``table`` in the block would start from that snapshot."""
+        :func:`lakekit.write.commit.commit_once` refuses to write to ``table`` in the block."""
         pins = self._pins()
         before = pins.get(table)
         pins[table] = (self.open(table), [])
@@ -131,6 +131,10 @@ class Storage:
                 del pins[table]
             else:
                 pins[table] = before
+
+    def is_pinned(self, table: str) -> bool:
+        """Whether this thread reads ``table`` as one snapshot (:meth:`pinned`)."""
+        return table in self._pins()
 
     def _pins(self) -> dict[str, tuple[DeltaTable, list[list[dict[str, Any]]]]]:
         """Table → (its pinned snapshot, its history once read) for :meth:`pinned`, this thread's."""

@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from deltalake import DeltaTable
 
-from lakekit.errors import Conflict, TableNotFound, TooManyConflicts
+from lakekit.errors import Conflict, TableNotFound, TooManyConflicts, UsageError
 from lakekit.storage.delta import Storage
 
 T = TypeVar("T")
@@ -64,6 +64,8 @@ def commit_once(storage: Storage, table: str, attempt: Callable[[DeltaTable | No
     ``kept`` reads the snapshot through the handle this thread keeps for lakekit's index
     tables (:meth:`Storage.latest`) instead of opening the table anew.
     """
+    if storage.is_pinned(table):
+        raise UsageError(f"'{table}' is read as one snapshot here (Lake.reading): write to it outside that block")
     for lost in range(policy.attempts):
         try:
             base: DeltaTable | None = storage.latest(table) if kept else storage.open(table)

@@ -65,3 +65,13 @@ def test_reading_a_table_sees_one_snapshot_while_others_commit(versions: lk.Lake
         assert seen[0].version == 4 and [e.version for e in seen[1]][:1] == [4]
     assert versions.summary(T).version == 5 and versions.history(T)[0].version == 5
     assert versions.history(T)[1:] == seen[1]
+
+
+def test_a_write_to_a_table_read_as_one_snapshot_is_refused(versions: lk.Lake, tmp_path) -> None:
+    source = tmp_path / "more.csv"
+    source.write_text("a\n7\n")
+    with versions.reading(T), pytest.raises(lk.UsageError, match="write to it outside that block"):
+        versions.ingest(T, str(source))
+    assert versions.summary(T).version == 4
+    assert versions.ingest(T, str(source)).version == 5
+
