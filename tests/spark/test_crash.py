@@ -11,7 +11,6 @@ commits them, or right after the commit (before the ``_lakekit/transforms`` row)
 from __future__ import annotations
 
 import shutil
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.transform.killed import (
     assert_consistent_then_rerun_once,
     expected,
     kill_when_it_appears,
+    killed_at,
     rows,
     start,
 )
@@ -81,17 +81,13 @@ def test_kill_while_spark_writes(lake: Lake) -> None:
 
 
 def test_kill_between_the_staged_files_and_their_commit(lake: Lake) -> None:
-    child = start(lake, "commit", CHILD)
-    child.communicate(timeout=300)
-    assert child.returncode == -signal.SIGKILL
+    killed_at(lake, "commit", CHILD, 300)
     folder = Path(lake._storage.uri("out.big"))
     assert any(p.name.startswith(PREFIX) and any(p.glob("*.parquet")) for p in folder.iterdir())
     _consistent_then_swept(lake)
 
 
 def test_kill_between_the_commit_and_its_index_row(lake: Lake) -> None:
-    child = start(lake, "index", CHILD)
-    child.communicate(timeout=300)
-    assert child.returncode == -signal.SIGKILL
+    killed_at(lake, "index", CHILD, 300)
     assert sorted(h.version for h in lake.history("out.big")) == [0, 1]
     _consistent_then_swept(lake)

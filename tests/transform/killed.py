@@ -88,6 +88,14 @@ def start(lake: Lake, point: str, child_code: str, sql: str = SQL, target: str =
     return child
 
 
+def killed_at(lake: Lake, point: str, child_code: str, seconds: float, sql: str = SQL,
+              target: str = "out.big") -> None:
+    """Run ``child_code`` (:func:`start`) until it kills itself at ``point``, within ``seconds``."""
+    child = start(lake, point, child_code, sql, target)
+    _, err = child.communicate(timeout=seconds)
+    assert child.returncode == -signal.SIGKILL, err
+
+
 def kill_when_it_appears(child: subprocess.Popen, folder: Path, appeared: Callable[[str], bool],
                          seconds: float) -> None:
     """SIGKILL ``child`` as soon as a new entry of ``folder`` is one ``appeared`` looks for."""

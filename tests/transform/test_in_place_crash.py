@@ -10,7 +10,6 @@ commit's provenance).
 from __future__ import annotations
 
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from lakekit import Lake
 from lakekit.index import metadata
-from tests.transform.killed import CHILD, kill_when_it_appears, rows, start
+from tests.transform.killed import CHILD, kill_when_it_appears, killed_at, rows, start
 
 PART = 100_000
 CHANGES = {
@@ -76,8 +75,6 @@ def test_kill_when_the_first_parquet_file_of_the_change_appears(lake: Lake, kind
 
 @pytest.mark.parametrize("kind", sorted(CHANGES))
 def test_kill_between_the_commit_and_its_index_row(lake: Lake, kind: str) -> None:
-    child = start(lake, "index", CHILD, CHANGES[kind][0], "src.big")
-    child.communicate(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    killed_at(lake, "index", CHILD, 60, CHANGES[kind][0], "src.big")
     assert sorted(h.version for h in lake.history("src.big"))[-1] == 4
     assert_consistent_then_rerun_once(lake, kind)

@@ -10,14 +10,21 @@ read then rebuilds from the commit's provenance).
 from __future__ import annotations
 
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 from deltalake import write_deltalake
 
 from lakekit import Lake
-from tests.transform.killed import CHILD, SQL, assert_consistent_then_rerun_once, kill_when_it_appears, rows, start
+from tests.transform.killed import (
+    CHILD,
+    SQL,
+    assert_consistent_then_rerun_once,
+    kill_when_it_appears,
+    killed_at,
+    rows,
+    start,
+)
 
 ROWS = 400_000
 
@@ -40,9 +47,7 @@ def lake(base: Path, tmp_path: Path) -> Lake:
 
 
 def test_kill_while_the_rows_stream(lake: Lake) -> None:
-    child = start(lake, "stream", CHILD)
-    child.communicate(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    killed_at(lake, "stream", CHILD, 60)
     assert_consistent_then_rerun_once(lake)
 
 
@@ -54,8 +59,6 @@ def test_kill_when_the_first_parquet_file_of_the_target_appears(lake: Lake) -> N
 
 
 def test_kill_between_the_commit_and_its_index_row(lake: Lake) -> None:
-    child = start(lake, "index", CHILD)
-    child.communicate(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    killed_at(lake, "index", CHILD, 60)
     assert sorted(h.version for h in lake.history("out.big")) == [0, 1]
     assert_consistent_then_rerun_once(lake)
