@@ -35,13 +35,16 @@ if TYPE_CHECKING:
 Event = dict[str, Any]
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 _FACETS = "https://openlineage.io/spec/facets/"
+LAKEKIT_RUN_FACET = ("https://raw.githubusercontent.com/lakekit/lakekit/main/lakekit/impact/facets/LakekitRunFacet.json"
+                     "#/$defs/LakekitRunFacet")
+"""The JSON Schema of lakekit's own run facet: ``facets/LakekitRunFacet.json``, shipped in the package."""
 _SCHEMAS = {
     "nominalTime": _FACETS + "1-0-1/NominalTimeRunFacet.json#/$defs/NominalTimeRunFacet",
     "errorMessage": _FACETS + "1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet",
     "jobType": _FACETS + "2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet",
     "sql": _FACETS + "1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet",
     "version": _FACETS + "1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet",
-    "lakekit_run": f"{PRODUCER}/blob/main/docs/metadata.md#openlineage",
+    "lakekit_run": LAKEKIT_RUN_FACET,
 }
 _END = {"finished": "COMPLETE", "failed": "FAIL"}
 

@@ -1,7 +1,8 @@
 """OpenLineage events checked against the official JSON Schemas in ``openlineage_spec/``: the
-event against the spec's ``RunEvent``, and each facet against the schema its ``_schemaURL`` names
-(a facet of the spec whose schema is not there is an error: the URL names a version we have not
-checked; a custom facet, whose URL is its producer's, is checked as a ``BaseFacet`` only)."""
+event against the spec's ``RunEvent``, and each facet against the schema its ``_schemaURL`` names:
+one of the spec's, or lakekit's own facet's as the package ships it (``lakekit/impact/facets/``).
+A facet whose schema is not there is an error: its URL names a version we have not checked, or
+no schema at all."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
+import lakekit.impact
+
 SPEC = Path(__file__).parent / "openlineage_spec"
-_OFFICIAL = "https://openlineage.io/spec/"
+SHIPPED = Path(lakekit.impact.__file__).parent / "facets"
+"""lakekit's own facets' schemas, where the package has them."""
 _REGISTRY = Registry().with_resources(
     (document["$id"], Resource.from_contents(document))
-    for document in (json.loads(p.read_text()) for p in sorted(SPEC.rglob("*.json"))))
+    for document in (json.loads(p.read_text()) for p in sorted([*SPEC.rglob("*.json"), *SHIPPED.glob("*.json")])))
 RUN_EVENT = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 
 
@@ -47,8 +51,8 @@ def errors(event: dict[str, Any]) -> list[str]:
     found = list(_messages(_validator(RUN_EVENT).iter_errors(event)))
     for name, facet in _facets(event):
         url = facet.get("_schemaURL") if isinstance(facet, dict) else None
-        if not isinstance(url, str) or not url.startswith(_OFFICIAL):
-            continue  # a custom facet: the RunEvent's BaseFacet checked it
+        if not isinstance(url, str):
+            continue  # the RunEvent's BaseFacet refused it
         if url.split("#")[0] not in _REGISTRY:
             found.append(f"facet '{name}': no vendored schema for {url}")
             continue

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import lakekit as lk
 from lakekit.cli import app
 from lakekit.errors import FailedChecks, LakekitError, SqlError
-from tests.impact.openlineage_schemas import errors
+from tests.impact.openlineage_schemas import SHIPPED, errors, facet_errors
 
 
 class Unknown(pa_polars.DataFrameModel):
@@ -97,6 +97,14 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
     facets = [f for e in events for f in [*e["run"]["facets"].values(), *e["job"]["facets"].values(),
                                           *(f for d in [*e["inputs"], *e["outputs"]] for f in d["facets"].values())]]
     assert all(urlparse(f["_producer"]).scheme == urlparse(f["_schemaURL"]).scheme == "https" for f in facets)
+    assert all(not urlparse(f["_schemaURL"]).path.endswith(".md") for f in facets)  # a JSON Schema, not a page
+    shipped = json.loads((SHIPPED / "LakekitRunFacet.json").read_text())
+    assert facet["_schemaURL"] == shipped["$id"] + "#/$defs/LakekitRunFacet"  # the package's copy, checked above
+    assert facet_errors({**facet, "params": "depth=3"}) == ["'depth=3' is not of type 'object'"]
+    assert facet_errors({k: v for k, v in facet.items() if k != "runName"}) == ["'runName' is a required property"]
+    paged = {**facet, "_schemaURL": "https://github.com/lakekit/lakekit/blob/main/docs/metadata.md#openlineage"}
+    assert errors({**scored, "run": {**scored["run"], "facets": {"lakekit_run": paged}}}) == [
+        f"facet 'lakekit_run': no vendored schema for {paged['_schemaURL']}"]
     unfaceted = {**done, "run": {"runId": "not-a-uuid", "facets": {"nominalTime": {}}}}
     refused = errors(unfaceted)  # the schemas do refuse: a bad run id, a facet without _producer, _schemaURL
     assert any("not-a-uuid" in e for e in refused) and any("'_producer' is a required" in e for e in refused)

@@ -68,6 +68,7 @@ def test_the_wheel_holds_lakekit_alone(installed: tuple[Path, Path]) -> None:
     assert {n.split("/")[0] for n in names} == {"lakekit", f"lakekit-{lakekit.__version__}.dist-info"}
     assert "lakekit/index/schemas.py" in names and "lakekit/py.typed" in names
     assert {f"lakekit/site/static/{n}" for n in ("index.html", "app.js", "app.css")} <= set(names)
+    assert "lakekit/impact/facets/LakekitRunFacet.json" in names  # the schema of the events' custom facet
 
 
 def test_a_fresh_install_runs_and_starts_a_project(installed: tuple[Path, Path], tmp_path: Path) -> None:
