@@ -121,7 +121,8 @@ def _literal(value: str) -> str:
 
 
 def records(table: pa.Table) -> list[dict[str, Any]]:
-    """The runs of :func:`search` as JSON-ready dicts: params, metrics and tags as objects."""
+    """The runs of :func:`search` as JSON-ready dicts: params, metrics, tags and the command
+    (``{"argv", "cwd"}``, null for a run started in Python) as objects."""
     keep = [c for c in table.column_names if c.split(".")[0] not in FLATTENED or "." not in c]
-    return metadata.decoded(table.select(keep).to_pylist(), dict.fromkeys(FLATTENED, "{}"))
+    return metadata.decoded(table.select(keep).to_pylist(), {**dict.fromkeys(FLATTENED, "{}"), "command": "null"})
 

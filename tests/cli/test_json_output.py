@@ -102,7 +102,25 @@ def test_every_command_prints_one_document_its_schema_accepts(project: dict[str,
         if command not in USER_ROWS:
             failed += [f"{command}: '{s}' is not ISO 8601 UTC" for s in _strings(document)
                        if LOOKS_LIKE_TIME.match(s) and not UTC_ISO.match(s)]
+            failed += [f"{command}: '{s}' is JSON in a string" for s in _strings(document) if _json_text(s)]
     assert failed == [], "\n".join(failed)
+
+
+def _json_text(value: str) -> bool:
+    """Whether ``value`` is the text of a JSON object or array."""
+    try:
+        return isinstance(json.loads(value), dict | list)
+    except ValueError:
+        return False
+
+
+def test_a_run_started_on_the_command_line_shows_its_command_as_an_object(project: dict[str, str]) -> None:
+    shown = json.loads(run("--json", "runs", "show", project["cmd"])[1])
+    jsonschema.validate(shown, schema("runs show"))
+    listed = {r["run_id"]: r for r in json.loads(run("--json", "runs", "list")[1])}
+    jsonschema.validate(list(listed.values()), schema("runs list"))
+    assert listed[project["cmd"]]["command"] == shown["command"] and shown["command"]["argv"][1:] == ["-c", "pass"]
+    assert listed[project["run"]]["command"] is None
 
 
 def test_the_schemas_refuse_json_in_a_string_and_a_local_time(project: dict[str, str]) -> None:
