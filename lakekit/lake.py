@@ -323,11 +323,13 @@ class Lake:
             return _transform.explain(self._storage, target, sql, options)
         return _transform.transform(self._storage, target, sql, options)
 
-    def rerun(self, downstream_of: str, *, dry_run: bool = False, include_runs: bool = False) -> list[RerunStep]:
+    def rerun(self, downstream_of: str, *, dry_run: bool = False, include_runs: bool = False,
+              progress: Steps | None = None) -> list[RerunStep]:
         """Recompute every transform downstream of a table on its current version, in dependency order;
-        ``include_runs`` also re-executes the stale runs' recorded commands and what depends on their outputs."""
+        ``include_runs`` also re-executes the stale runs' recorded commands and what depends on their outputs.
+        ``progress`` counts the transforms, then the runs."""
         return impact.rerun(self._storage, downstream_of, dry_run=dry_run, catalog=self.catalog,
-                            include_runs=include_runs)
+                            include_runs=include_runs, progress=progress)
 
     @overload
     def sql(self, query: str, *, dialect: str | None = None, engine: EngineName | None = None,
@@ -378,10 +380,11 @@ class Lake:
         params, metrics, artifacts and outputs."""
         return runs.run(self._storage, run_id)
 
-    def reproduce(self, run_id: str) -> replay.Reproduction:
+    def reproduce(self, run_id: str, *, progress: Steps | None = None) -> replay.Reproduction:
         """``{table: rows}`` as the run read them, verified by fingerprint; after an erasure of a
-        subject it read, minus that subject (``.erased`` says how many rows, by which request)."""
-        return replay.reproduce(self._storage, run_id)
+        subject it read, minus that subject (``.erased`` says how many rows, by which request).
+        ``progress`` counts the reads."""
+        return replay.reproduce(self._storage, run_id, progress)
 
     def compare_runs(self, a: str, b: str, *, keys: Mapping[str, Sequence[str]] | None = None) -> RunComparison:
         """Input versions, row changes, params and metrics of two runs side by side."""
@@ -396,9 +399,10 @@ class Lake:
         """Run a command as the run ``name`` (its ``start_run`` attaches to it), command recorded."""
         return runexec.execute(self._storage, name, command, params=params, catalog=self.catalog)
 
-    def rerun_runs(self, run_ids: Sequence[str] | None = None) -> list[CommandRun]:
-        """Re-execute the recorded commands of stale runs (or ``run_ids``) and their readers, upstream first."""
-        return runexec.rerun(self._storage, run_ids, catalog=self.catalog)
+    def rerun_runs(self, run_ids: Sequence[str] | None = None, *, progress: Steps | None = None) -> list[CommandRun]:
+        """Re-execute the recorded commands of stale runs (or ``run_ids``) and their readers, upstream
+        first; ``progress`` counts the runs."""
+        return runexec.rerun(self._storage, run_ids, catalog=self.catalog, progress=progress)
 
     def error_slices(self, run_id: str, *, by: Sequence[str], label: str, prediction: str, min_rows: int = 1,
                      rank: slices.Rank = "error_rate") -> pa.Table:

@@ -37,8 +37,8 @@ def _subject(ids: list[str]) -> dict[str, Any]:
 @app.command()
 def find(ctx: typer.Context, ids: SubjectArg) -> None:
     """Where the subject's data is: tables, versions, files, quarantine, predictions, runs."""
-    with progress(ctx, "find the subject"):
-        report = open_lake(ctx).gdpr.find(**_subject(ids))
+    with progress(ctx, "find the subject") as (bar, task):
+        report = open_lake(ctx).gdpr.find(progress=counter(bar, task, "find the subject"), **_subject(ids))
     if as_json(ctx):
         print_json(report.asdict())
         return

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lakekit.cli._common import as_json, open_lake, out, print_json, print_records, progress
+from lakekit.cli._common import as_json, counter, open_lake, out, print_json, print_records, progress
 
 
 def register(app: typer.Typer) -> None:
@@ -22,8 +22,10 @@ def rerun(
                                                "the model runs that became stale, and what depends on them.")] = False,
 ) -> None:
     """Recompute every transform downstream of a table, in dependency order, and show the row changes."""
-    with progress(ctx, f"rerun downstream of {downstream_of}"):
-        steps = open_lake(ctx).rerun(downstream_of, dry_run=dry_run, include_runs=include_runs)
+    label = f"rerun downstream of {downstream_of}"
+    with progress(ctx, label) as (bar, task):
+        steps = open_lake(ctx).rerun(downstream_of, dry_run=dry_run, include_runs=include_runs,
+                                     progress=counter(bar, task, label))
     if as_json(ctx):
         print_json([s.asdict() for s in steps])
         return

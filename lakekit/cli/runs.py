@@ -119,8 +119,9 @@ def show(ctx: typer.Context, run_id: RunArg) -> None:
 @app.command("reproduce")
 def reproduce(ctx: typer.Context, run_id: RunArg) -> None:
     """Read the run's inputs again at their versions and check them against the recorded fingerprints."""
-    with progress(ctx, f"reproduce run {run_id}"):
-        tables = open_lake(ctx).reproduce(run_id)
+    label = f"reproduce run {run_id}"
+    with progress(ctx, label) as (bar, task):
+        tables = open_lake(ctx).reproduce(run_id, progress=counter(bar, task, label))
     erased = {e.input: e for e in tables.erased}
     rows = []
     for k, t in tables.items():
@@ -210,8 +211,9 @@ def rerun(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Runs to re-execute (default: the stale ones).")] = None,
 ) -> None:
     """Re-execute the recorded commands of stale runs and of the runs reading their outputs, upstream first."""
-    with progress(ctx, "rerun runs"):
-        done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None)]
+    with progress(ctx, "rerun runs") as (bar, task):
+        done = [r.asdict() for r in open_lake(ctx).rerun_runs(run_ids or None,
+                                                              progress=counter(bar, task, "rerun runs"))]
     if as_json(ctx):
         print_json(done)
     else:

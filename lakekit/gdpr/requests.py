@@ -25,9 +25,9 @@ from lakekit.storage.delta import Storage
 from lakekit.write.catalog import Catalog
 
 
-def find(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -> SubjectReport:
+def find(storage: Storage, given: Mapping[str, Any], catalog: Catalog, progress: Steps | None = None) -> SubjectReport:
     """Where the subject is: places, versions, files, mentions, runs, artifacts (recorded in the audit trail)."""
-    found = subjects.search(storage, given, catalog)
+    found = subjects.search(storage, given, catalog, progress=progress)
     trail.record(storage, new_id(), "find", "finished", found.report.subject, None, export.summary(found.report))
     return found.report
 
@@ -72,10 +72,11 @@ class Gdpr:
         self._storage = storage
         self._catalog = catalog
 
-    def find(self, **identifiers: Any) -> SubjectReport:
+    def find(self, *, progress: Steps | None = None, **identifiers: Any) -> SubjectReport:
         """Where the subject's data is: every place and version, mentions in free text, lakekit's own
-        rows, predictions, run artifacts; the runs that used it, the tables derived from it."""
-        return find(self._storage, identifiers, self._catalog)
+        rows, predictions, run artifacts; the runs that used it, the tables derived from it.
+        ``progress`` counts the places searched, round by round."""
+        return find(self._storage, identifiers, self._catalog, progress)
 
     def export(self, *, to: str | Path | None = None, **identifiers: Any) -> dict[str, Any]:
         """The subject's data from every readable version, its sources, the runs and artifacts that

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from lakekit import impact
 from lakekit.core.fingerprint import salted_hash
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Result
 from lakekit.errors import UsageError
 from lakekit.gdpr import artifacts, scanning, tags
@@ -150,11 +151,13 @@ def tagged_kinds(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -
 
 
 def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
-           seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None) -> Search:
+           seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None,
+           progress: Steps | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
     erasure that deleted the rows that linked them) everywhere; see the module's docstring.
     ``skip``: files per place key known to hold nothing of them (a search again after an erasure
-    reads only the files written since the first one; Delta never changes a file in place)."""
+    reads only the files written since the first one; Delta never changes a file in place).
+    ``progress`` counts the places searched, round by round, each named by its key."""
     known = identifiers(given)
     scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
@@ -162,7 +165,7 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
     scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
-    _follow(scans, known, tagged, subject)
+    _follow(scans, known, tagged, subject, progress)
     needles = needles_of(tagged, known, subject)
     found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
     hits, pinned, replays = _hits(storage, tagged, found)
@@ -176,14 +179,14 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
 
 
 def _follow(scans: Mapping[str, scanning.PlaceScan], known: Identifiers, tagged: Mapping[str, Tagged],
-            subject: str) -> None:
+            subject: str, progress: Steps | None) -> None:
     """Search rounds until no new identifier turns up: each looks for the ones the round before found
     (the given ones first) and adds to ``known`` the values of identifying columns in the rows found."""
     searched: Identifiers = {}
     while new := {k: v - searched.get(k, set()) for k, v in known.items() if v - searched.get(k, set())}:
         new_needles, old_needles = needles_of(tagged, new, subject), needles_of(tagged, searched, subject)
-        for scan in scans.values():
-            scan.look(new, new_needles, searched, old_needles)
+        for key in counted(list(scans), progress):
+            scans[key].look(new, new_needles, searched, old_needles)
         scanning.merged(searched, new)
         needles = needles_of(tagged, known, subject)
         for scan in scans.values():  # a place without an identifying column leads nowhere: judged once, at the end

@@ -14,6 +14,7 @@ from lakekit import runs, transform
 from lakekit.core import dag
 from lakekit.core.diff import diff_rows
 from lakekit.core.model import unique_keys
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import RerunStep
 from lakekit.errors import Cycle, UsageError
 from lakekit.impact.graph import Recorded, latest_transforms
@@ -49,11 +50,12 @@ def keys_of(storage: Storage, table: str, recorded: Sequence[str], catalog: Cata
 
 
 def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catalog,
-          include_runs: bool = False) -> list[RerunStep]:
+          include_runs: bool = False, progress: Steps | None = None) -> list[RerunStep]:
     """Recompute every transform downstream of ``downstream_of`` on the current input versions;
     with ``include_runs``, then re-execute the recorded commands of the runs that became stale,
-    and recompute what depends on the tables those runs write."""
-    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, catalog=catalog)
+    and recompute what depends on the tables those runs write. ``progress`` counts the transforms
+    downstream (each named by its table), then each round of runs re-executed."""
+    steps = _rerun_transforms(storage, downstream_of, dry_run=dry_run, catalog=catalog, progress=progress)
     if not include_runs:
         return steps
     if dry_run:
@@ -63,7 +65,7 @@ def rerun(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catal
     tried: set[str] = set()
     while waiting := sorted({s.run_id for s in replay.stale_runs(storage)} - tried):
         tried.update(waiting)
-        for done in runexec.rerun(storage, waiting, catalog=catalog):
+        for done in runexec.rerun(storage, waiting, catalog=catalog, progress=progress):
             steps += _rerun_run(storage, done, catalog)
     return steps
 
@@ -86,10 +88,11 @@ def _rerun_run(storage: Storage, done: runexec.CommandRun, catalog: Catalog) -> 
     return steps
 
 
-def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catalog) -> list[RerunStep]:
+def _rerun_transforms(storage: Storage, downstream_of: str, *, dry_run: bool, catalog: Catalog,
+                      progress: Steps | None = None) -> list[RerunStep]:
     storage.open(downstream_of)
     steps = []
-    for r in order(storage, downstream_of):
+    for r in counted(order(storage, downstream_of), progress, lambda r: r.table):
         current = {t: storage.open(t).version() for t in r.inputs}
         moved = {t: (v, current[t]) for t, v in r.inputs.items() if current[t] != v}
         reason = ", ".join(f"{t} v{a} → v{b}" for t, (a, b) in sorted(moved.items())) or "inputs unchanged"

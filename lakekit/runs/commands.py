@@ -16,6 +16,7 @@ from typing import Any
 
 from lakekit import runs
 from lakekit.core import dag
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Result
 from lakekit.errors import Cycle, LakekitError, UsageError
 from lakekit.runs import replay
@@ -56,10 +57,12 @@ def execute(storage: Storage, name: str, argv: Sequence[str], *, cwd: str | None
     return CommandRun(run.run_id, name, run.status, code, (tags or {}).get("rerun_of"))
 
 
-def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, catalog: Catalog = NONE) -> list[CommandRun]:
+def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, catalog: Catalog = NONE,
+          progress: Steps | None = None) -> list[CommandRun]:
     """Re-execute the recorded commands of ``run_ids`` (default: the stale runs) and of every run
     that read a table they wrote, upstream first; runs without a command are reported, not run.
-    A run re-executed before (superseded) is not executed again: its rerun stands for it."""
+    A run re-executed before (superseded) is not executed again: its rerun stands for it.
+    ``progress`` counts the runs, each named by its id."""
     redone = runs.superseded(runs.runs(storage))
     deps = {d.run_id: d for d in runs.run_dependencies(storage) if d.run_id not in redone}
     chosen = ({runs.resolve(storage, i) for i in run_ids} if run_ids is not None
@@ -67,7 +70,7 @@ def rerun(storage: Storage, run_ids: Sequence[str] | None = None, *, catalog: Ca
     readers = {i: {j for j, d in deps.items() if j != i and set(deps[i].outputs) & set(d.inputs)} for i in deps}
     chosen |= dag.reach(chosen, readers)
     done = []
-    for run_id in _upstream_first(chosen, readers):
+    for run_id in counted(_upstream_first(chosen, readers), progress):
         info = runs.run(storage, run_id)
         if not info.command:
             done.append(CommandRun(None, info.name, None, None, run_id, "no command recorded"))

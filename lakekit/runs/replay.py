@@ -19,6 +19,7 @@ from lakekit import runs
 from lakekit.core.diff import diff_rows
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.model import unique_keys
+from lakekit.core.progress import Steps, counted
 from lakekit.core.results import Result, RowDiff
 from lakekit.errors import LakekitError, NotReproducible, VersionNotFound
 from lakekit.index import history
@@ -42,13 +43,14 @@ class Reproduction(dict[str, pa.Table]):
         self.erased = tuple(erased)
 
 
-def reproduce(storage: Storage, run_id: str) -> Reproduction:
+def reproduce(storage: Storage, run_id: str, progress: Steps | None = None) -> Reproduction:
     """Each of the run's reads again, checked by fingerprint: exactly what the run read, or what the
     latest erasure of a subject it read recorded (:mod:`lakekit.runs.erasures`; the rows of files the
     erasure did not touch were checked against the run's own fingerprint before it changed them).
 
     A table the run read more than once appears as ``table``, ``table#2``, ``table#3``…; the
     training sets it built with ``run.features.historical`` follow as ``historical#1``, ``#2``…
+    ``progress`` counts the reads built again, each named by its key.
     """
     run_id = runs.resolve(storage, run_id)
     changes = erasures.records(storage, run_id)
@@ -57,7 +59,7 @@ def reproduce(storage: Storage, run_id: str) -> Reproduction:
         raise NotReproducible(run_id, "", str(whole[-1]["reason"]))
     out: dict[str, pa.Table] = {}
     erased = []
-    for item in erasures.items(storage, run_id):
+    for item in counted(erasures.items(storage, run_id), progress, lambda item: item.key):
         mine = [c for c in changes if c["seq"] == item.seq]
         what = item.table if item.seq > 0 and item.table is not None else item.key
         if mine and not mine[-1]["reproducible"]:

@@ -20,7 +20,7 @@ import lakekit as lk
 from lakekit.cli._common import counter
 from lakekit.project import Project
 from lakekit.site import build as build_site
-from tests.cli.every_command import build, commands
+from tests.cli.every_command import SUBJECT, build, commands
 from tests.cli.test_cli import folder, run, workdir  # noqa: F401 (fixtures)
 
 PLACEHOLDER = re.compile(r"<(bool|str|int|float|path|text|integer|list\[[a-z]+\]|[a-z]+\|[a-z|]+)>")
@@ -118,17 +118,27 @@ def _in_terminal(args: list[str], cwd: Path) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def test_progress_bars_only_on_a_terminal_and_never_under_json(project: tuple[Path, dict[str, str]]) -> None:
-    root, _ = project
-    shown = _in_terminal(["vacuum", "--dry-run"], root)
-    assert "vacuum every table" in shown and "0:00:0" in shown  # the bar with its elapsed time
-    assert "0:00:0" not in _in_terminal(["--json", "vacuum", "--dry-run"], root)
-    piped = subprocess.run([*CLI, "vacuum", "--dry-run"], cwd=root, capture_output=True, text=True, check=True)
-    assert "vacuum every table" not in piped.stdout + piped.stderr
+@pytest.mark.parametrize(("args", "label"), [
+    (["vacuum", "--dry-run"], "vacuum every table"),
+    (["rerun", "--downstream-of", "raw.customers", "--dry-run"], "rerun downstream of raw.customers"),
+    (["runs", "reproduce", "{run}"], "reproduce run {run}"),
+    (["gdpr", "find", SUBJECT], "find the subject"),
+    (["ingest", "raw.customers", "more.csv"], "ingest raw.customers"),
+    (["run-transforms"], "transforms in"),
+])
+def test_progress_bars_only_on_a_terminal_and_never_under_json(project: tuple[Path, dict[str, str]],
+                                                               args: list[str], label: str) -> None:
+    root, ids = project
+    args, label = [a.format(**ids) for a in args], label.format(**ids)
+    shown = _in_terminal(args, root)
+    assert label in shown and "0:00:0" in shown  # the bar with its elapsed time
+    assert "0:00:0" not in _in_terminal(["--json", *args], root)
+    piped = subprocess.run([*CLI, *args], cwd=root, capture_output=True, text=True, check=True)
+    assert piped.stderr == "" and "0:00:0" not in piped.stdout  # the bar draws on stderr
 
 
 def test_long_calls_count_their_steps(project: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    root, _ = project
+    root, ids = project
     lake = Project.load(root).open()
     said: list[tuple[int, int, str]] = []
 
@@ -143,6 +153,19 @@ def test_long_calls_count_their_steps(project: tuple[Path, dict[str, str]], tmp_
     said.clear()
     build_site(lake, tmp_path / "site", progress=lambda *step: said.append(step))
     assert said == steps(*lake.tables())
+    said.clear()
+    lake.rerun("raw.customers", dry_run=True, progress=lambda *step: said.append(step))
+    assert said == steps("marts.countries")
+    said.clear()
+    lake.reproduce(ids["run"][-4:], progress=lambda *step: said.append(step))
+    assert said == steps("raw.customers")
+    said.clear()
+    lake.gdpr.find(progress=lambda *step: said.append(step), email="bo@example.com")
+    assert said[-1] == (said[-1][0], said[-1][0], "") and "raw.customers" in [what for *_, what in said]
+    assert not [step for step in said if "@" in step[2]]
+    said.clear()
+    (redone,) = lake.rerun_runs([ids["cmd"]], progress=lambda *step: said.append(step))
+    assert redone.rerun_of == ids["cmd"] and said == steps(ids["cmd"])
 
 
 def test_an_erasure_counts_the_places_it_rewrites(workdir: Path) -> None:  # noqa: F811
