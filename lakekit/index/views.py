@@ -6,7 +6,8 @@ a request's start and finish), so a ``GROUP BY`` over them counts a run several 
 ``_lakekit.runs`` is therefore one row per run (the fold of its changes) and ``_lakekit.requests``
 one row per GDPR request; the logs themselves are ``_lakekit.run_events`` and ``_lakekit.audit``.
 Each view is read at the time of the query (rows still in the journal included): it has no
-versions, and a transform, which pins every input's version, reads the stored tables instead.
+versions, so a transform, which pins every input's version, refuses it (the same name never
+means a view in a query and the log in a transform).
 ``docs/metadata.md`` documents every table and view.
 """
 
@@ -88,6 +89,12 @@ VIEWS: dict[str, tuple[pa.Schema, Callable[[Storage], pa.Table]]] = {
 def timeless(name: str) -> UsageError:
     """The error of asking the view ``name`` for a version."""
     return UsageError(f"'{name}' is a view of lakekit's records, read as they are now: it has no versions")
+
+
+def unpinned(name: str) -> UsageError:
+    """The error of a transform reading the view ``name``: a transform pins the version of each input."""
+    return UsageError(f"'{name}' is a view of lakekit's records, read as they are now: a transform, which "
+                      "records the version of each table it reads, cannot read it (query it with lakekit sql)")
 
 
 def read(storage: Storage, name: str, version: int | None = None, *, as_of: datetime | str | None = None,

@@ -163,7 +163,9 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
     types: dict[str, dict[str, pa.DataType]] = {}
     try:
         for node, table in references:
-            if with_views and table in views.VIEWS:
+            if table in views.VIEWS:
+                if not with_views:
+                    raise views.unpinned(table)
                 read_views[_view(node, table, versions or {})] = table
                 types[node.alias] = {f.name: f.type for f in views.VIEWS[table][0]}
                 continue

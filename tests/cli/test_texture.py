@@ -46,8 +46,10 @@ def test_help_has_no_type_placeholders() -> None:
     assert "LIMIT" in run("show", "--help")[1] and "overwrite|append|merge" in run("transform", "--help")[1]
 
 
-def test_shell_completion_is_on(tmp_path: Path) -> None:
-    code, out, _ = run("--show-completion", "bash")
+def test_shell_completion_is_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # typer asks shellingham for the shell: the process tree's, which depends on how pytest was started
+    monkeypatch.setattr("shellingham.detect_shell", lambda *_, **__: ("bash", "/bin/bash"))
+    code, out, _ = run("--show-completion")
     assert code == 0 and "complete -o default -F _lakekit_completion lakekit" in out
     env = {**os.environ, "_LAKEKIT_COMPLETE": "complete_bash", "COMP_WORDS": "lakekit ru", "COMP_CWORD": "1"}
     script = Path(sys.executable).parent / "lakekit"  # completion asks the command by its own name

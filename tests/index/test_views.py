@@ -4,6 +4,7 @@ real lake with real runs and a real erasure."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,8 +14,9 @@ from typer.testing import CliRunner
 
 from lakekit import Lake
 from lakekit.cli import app
-from lakekit.errors import TableNotFound, UsageError
-from lakekit.index import metadata, views
+from lakekit.errors import UsageError
+from lakekit.index import journal, metadata, views
+from lakekit.write import indexes
 
 ALICE = "alice@example.com"
 
@@ -62,11 +64,16 @@ def test_requests_is_one_row_per_gdpr_request(lake: Lake, tmp_path: Path) -> Non
     assert ALICE not in str(requests) and erase["subject"] == steps[-1]["subject"]
 
 
-def test_a_view_has_no_versions_and_a_transform_reads_the_stored_log(lake: Lake) -> None:
+def test_a_view_has_no_versions_and_a_transform_refuses_it(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match=r"'_lakekit\.runs' is a view of lakekit's records"):
         lake.sql("SELECT * FROM _lakekit.runs VERSION AS OF 0", dialect="spark")
-    with pytest.raises(TableNotFound):
-        lake.transform("stats.runs", "SELECT count(*) AS n FROM _lakekit.run_events", dialect="duckdb")
+    monkeypatch.setattr(journal, "GRACE", timedelta(0))
+    indexes.fold(lake._storage, "runs")  # the log stored as a table too: the name is still the view
+    assert lake._storage.exists("_lakekit.runs")
+    for view in ("runs", "run_events", "requests"):
+        with pytest.raises(UsageError, match=f"'_lakekit.{view}' is a view .*: a transform, .* cannot read it"):
+            lake.transform("stats.runs", f"SELECT count(*) AS n FROM _lakekit.{view}", dialect="duckdb")
+    assert "stats.runs" not in lake.tables()
 
 
 def test_a_view_reads_as_a_table_through_the_api_and_the_cli(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
