@@ -77,6 +77,10 @@ def environment() -> dict[str, Any]:
     }
 
 
+RANDOM_HEX = 4
+"""How many random hex digits end an id (:func:`new_id`)."""
+
+
 def new_id() -> str:
     """A new id for a write or a run: the UTC time to the microsecond, then 4 random hex digits.
 
@@ -87,7 +91,7 @@ def new_id() -> str:
     >>> a = new_id(); b = new_id(); a < b or a[:23] == b[:23]
     True
     """
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(2)}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(RANDOM_HEX // 2)}"
 
 
 def now() -> datetime:

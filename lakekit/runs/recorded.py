@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from lakekit.core.results import Result, RunStatus
 from lakekit.errors import AmbiguousRun, RunNotFound
 from lakekit.index import metadata, views
+from lakekit.index.provenance import RANDOM_HEX
 from lakekit.storage.delta import META_NAMESPACE, Storage
 
 
@@ -142,7 +143,8 @@ def resolve(storage: Storage, run_id: str) -> str:
     """
     if rows(storage, "runs", run_id).num_rows:
         return run_id
-    ids = set(metadata.read(storage, "runs").column("run_id").to_pylist()) if run_id else set()
+    ids = set(metadata.read(storage, "runs", filter=_beginning(run_id)).column("run_id").to_pylist()) if run_id \
+        else set()
     wanted = run_id.lower()
     found = sorted(i for i in ids if i.lower().startswith(wanted) or i.lower().partition("-")[2].startswith(wanted))
     if len(found) > 1:
@@ -150,6 +152,24 @@ def resolve(storage: Storage, run_id: str) -> str:
     if not found:
         raise RunNotFound(run_id)
     return found[0]
+
+
+def _beginning(prefix: str) -> pc.Expression | None:
+    """The runs whose id may begin with ``prefix``: a prefix longer than an id's random part (or
+    with a character it cannot hold) can only begin the time part, so only ids in its range are
+    read (the log's files pruned by their statistics); a shorter one may begin either part: all.
+
+    >>> str(_beginning("20261207t02"))
+    '((run_id >= "20261207T02") and (run_id < "20261207T03"))'
+    >>> _beginning("59bf") is None
+    True
+    """
+    time, sep, random = prefix.partition("-")
+    if not sep and len(prefix) <= RANDOM_HEX and all(c in "0123456789abcdefABCDEF" for c in prefix):
+        return None
+    low = time.upper() + sep + random.lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1)
+    return (pc.field("run_id") >= low) & (pc.field("run_id") < high)
 
 
 def run(storage: Storage, run_id: str) -> RunInfo:

@@ -86,6 +86,8 @@ def test_run_ids_resolve_from_a_unique_prefix_everywhere(recorded: tuple[Lake, l
     lake, ids = recorded
     suffix = ids[3].partition("-")[2]
     assert lake.run(ids[3][:-1]).run_id == ids[3]
+    assert lake.run(ids[3][:-1].lower()).run_id == lake.run(ids[3][:-6].lower()).run_id == ids[3]  # in any case
+    assert lake.run(ids[3].partition("-")[0].upper()[:-1]).run_id == ids[3]
     assert lake.run(suffix.upper()).run_id == ids[3]
     assert lake.reproduce(suffix)[ITEMS].num_rows == 3
     assert (lake.compare_runs(ids[0][:-1], suffix).a, lake.compare_runs(ids[0][:-1], suffix).b) == (ids[0], ids[3])
