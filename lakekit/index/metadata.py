@@ -100,6 +100,24 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+NULLABLE: dict[str, frozenset[str]] = {
+    "loads": frozenset({"git_commit"}),
+    "transforms": frozenset({"previous_inputs", "source", "git_commit"}),
+    "lineage": frozenset({"source_version"}),
+    "runs": frozenset({"error", "predictions", "command", "ended_at", "git_commit", "git_dirty"}),
+    "run_inputs": frozenset({"columns", "filter"}),
+    "transform_runs": frozenset({"error", "inputs"}),
+    "run_erasures": frozenset({"table", "version", "rows_before", "rows", "fingerprint", "reason"}),
+    "feature_views": frozenset({"definition"}),
+    "audit": frozenset({"reason"}),
+}
+"""The columns of each index table that may hold a null; every other column holds a value."""
+
+UNIQUE = {"loads": "load_id", "transforms": "transform_id", "run_outputs": "output_id",
+          "transform_runs": "transform_id", "run_erasures": "erasure_id", "schemas": "schema_id",
+          "audit": "audit_id"}
+"""The column of an index table naming each of its rows once."""
+
 def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Records as a table of the metadata table's schema (dict/list values as JSON text)."""
     schema = SCHEMAS[name]
