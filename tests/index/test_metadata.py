@@ -29,8 +29,12 @@ def test_rows_keep_nested_values_as_json_and_read_back_by_table(lake: lk.Lake) -
            "rows_checked": 1, "failures": [{"check": "gt", "column": "a"}], "ok": False,
            "validated_at": datetime.now(UTC)}
     indexes.append(lake._storage, "validations", metadata.rows("validations", [row, {**row, "table": "raw.b"}]))
-    read = metadata.read(lake._storage, "validations", filter=metadata.of_table("raw.b")).to_pylist()
+    read = metadata.read(lake._storage, "validations", where=metadata.of_table("raw.b")).to_pylist()
     assert [r["table"] for r in read] == ["raw.b"]
+    assert metadata.read(lake._storage, "validations", where=("table", ["raw.a", "raw.b"])).num_rows == 2
+    for nothing in ((), ["it's'; --"], ["raw.c"]):
+        found = metadata.read(lake._storage, "validations", where=("table", nothing))
+        assert found.num_rows == 0 and found.schema == metadata.SCHEMAS["validations"]
     assert json.loads(read[0]["failures"]) == [{"check": "gt", "column": "a"}]
     assert isinstance(metadata.rows("validations", []), pa.Table)
 
