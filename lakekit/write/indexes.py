@@ -27,7 +27,7 @@ from lakekit.index.formats import FORMAT
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.index.provenance import new_id
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
-from lakekit.storage.scan import select_rows
+from lakekit.storage.scan import rows_where
 from lakekit.write import migrate
 from lakekit.write.commit import commit_once
 
@@ -144,7 +144,7 @@ def rename_table(storage: Storage, old: str, new: str) -> None:
         def attempt(base: DeltaTable | None, full: str = full, named: tuple[str, ...] = named) -> None:
             if base is None:
                 return
-            rows = select_rows(storage.dataset(full, snapshot=base), full, columns=None, filter=None)
+            rows = rows_where(base, full, None)
             if not any(pc.any(pc.equal(rows.column(c), old)).as_py() for c in named):
                 return
             for column in named:
