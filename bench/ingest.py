@@ -12,7 +12,7 @@ same with ``verify=True`` (hashed again), with a schema, and the skip path on 50
 
 Each child first loads a 2-row file of its own (the real file's header and first row) the same
 way, so what the clock measures is a load, not the imports and first-use costs of the process
-(lakekit imports pandera and polars when it first checks rows); ``BENCH_INGEST_COLD=1`` leaves
+(DataFusion's first query, the first commit); ``BENCH_INGEST_COLD=1`` leaves
 that out and measures a cold process.
 """
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lakekit.core.results import AuditAction, AuditStatus
 from lakekit.gdpr import subjects
@@ -30,14 +29,14 @@ def record(storage: Storage, request_id: str, action: AuditAction, status: Audit
 
 def trail(storage: Storage, given: Mapping[str, Any] | None = None) -> pa.Table:
     """The audit trail, oldest first (of one subject when ``given`` names them)."""
-    rows = metadata.read(storage, "audit", filter=None if not given else
-                         pc.field("subject") == subjects.subject_hash(storage, given))
+    rows = metadata.read(storage, "audit", where=None if not given else
+                         ("subject", (subjects.subject_hash(storage, given),)))
     return rows.sort_by([("at", "ascending"), ("audit_id", "ascending")])
 
 
 def unfinished(storage: Storage, subject: str) -> str | None:
     """The id of an erasure of ``subject`` that started and never finished (a crash), if any."""
-    rows = metadata.read(storage, "audit", filter=pc.field("subject") == subject).to_pylist()
+    rows = metadata.read(storage, "audit", where=("subject", (subject,))).to_pylist()
     finished = {r["request_id"] for r in rows if r["status"] == "finished"}
     started = [r for r in rows if r["action"] == "erase" and r["request_id"] not in finished]
     return min((r["request_id"] for r in started), default=None)
@@ -45,5 +44,5 @@ def unfinished(storage: Storage, subject: str) -> str | None:
 
 def finished(storage: Storage, request_id: str) -> bool:
     """Whether a request's ``finished`` row is in the trail."""
-    rows = metadata.read(storage, "audit", filter=pc.field("request_id") == request_id)
+    rows = metadata.read(storage, "audit", where=("request_id", (request_id,)))
     return "finished" in rows.column("status").to_pylist()

@@ -14,8 +14,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-import pyarrow.compute as pc
-
 from lakekit import lineage, runs, transform
 from lakekit.core.results import ColumnEdge, Direction, LineageGraph, StoredEdge, WriteMode
 from lakekit.errors import ColumnNotFound, UsageError
@@ -64,7 +62,7 @@ def current_edges(storage: Storage) -> list[StoredEdge]:
 
 def recorded_edges(storage: Storage, transform_ids: Collection[str]) -> list[StoredEdge]:
     """The column edges recorded in ``_lakekit/lineage`` under the given transform ids, sorted."""
-    columns = metadata.read(storage, "lineage", filter=pc.field("transform_id").isin(list(transform_ids))).select(
+    columns = metadata.read(storage, "lineage", where=("transform_id", transform_ids)).select(
         list(_EDGE_FIELDS)).to_pydict()
     rows = sorted(zip(*(columns[c] for c in _EDGE_FIELDS), strict=True))  # as the edges sort, with no object made
     return [StoredEdge(ColumnEdge(*r[:6]), *r[6:]) for r in rows]

@@ -69,7 +69,7 @@ def commits(storage: Storage, table: str) -> list[HistoryEntry]:
 def verdicts(storage: Storage, table: str) -> dict[int, tuple[Verdict, int]]:
     """Version → the latest validation verdict recorded for it, with how many checks rows failed."""
     found: dict[int, tuple[Verdict, int]] = {}
-    for r in sorted(metadata.read(storage, "validations", filter=metadata.of_table(table)).to_pylist(),
+    for r in sorted(metadata.read(storage, "validations", where=metadata.of_table(table)).to_pylist(),
                     key=lambda r: r["validated_at"]):
         failing = len(json.loads(r["failures"] or "[]"))
         found[r["version"]] = ("valid" if r["ok"] and not failing else "warned" if r["ok"] else "invalid", failing)

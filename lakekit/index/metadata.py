@@ -11,7 +11,7 @@ names them (:mod:`lakekit.index.recorded`). Rows are checked against their pande
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from lakekit.errors import TableNotFound
 from lakekit.index import journal
 from lakekit.storage.delta import META_NAMESPACE, Storage
-from lakekit.storage.scan import select_rows
+from lakekit.storage.failures import engine
+from lakekit.storage.scan import rows_where
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -100,6 +101,24 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+NULLABLE: dict[str, frozenset[str]] = {
+    "loads": frozenset({"git_commit"}),
+    "transforms": frozenset({"previous_inputs", "source", "git_commit"}),
+    "lineage": frozenset({"source_version"}),
+    "runs": frozenset({"error", "predictions", "command", "ended_at", "git_commit", "git_dirty"}),
+    "run_inputs": frozenset({"columns", "filter"}),
+    "transform_runs": frozenset({"error", "inputs"}),
+    "run_erasures": frozenset({"table", "version", "rows_before", "rows", "fingerprint", "reason"}),
+    "feature_views": frozenset({"definition"}),
+    "audit": frozenset({"reason"}),
+}
+"""The columns of each index table that may hold a null; every other column holds a value."""
+
+UNIQUE = {"loads": "load_id", "transforms": "transform_id", "run_outputs": "output_id",
+          "transform_runs": "transform_id", "run_erasures": "erasure_id", "schemas": "schema_id",
+          "audit": "audit_id"}
+"""The column of an index table naming each of its rows once."""
+
 def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Records as a table of the metadata table's schema (dict/list values as JSON text)."""
     schema = SCHEMAS[name]
@@ -133,25 +152,33 @@ LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table
 """The column each index table is looked up by: the only one with file statistics."""
 
 
-def read(storage: Storage, name: str, *, filter: pc.Expression | None = None) -> pa.Table:
-    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet), with those of its
-    journal not folded into it yet (:mod:`lakekit.index.journal`)."""
+Where = tuple[str, Collection[str]]
+"""Rows whose column (the first item) holds one of the strings (the second)."""
+
+
+def read(storage: Storage, name: str, *, where: Where | None = None) -> pa.Table:
+    """All rows of ``_lakekit/<name>`` (empty when it does not exist yet), or those ``where``
+    selects, with those of its journal not folded into it yet (:mod:`lakekit.index.journal`)."""
     full = f"{META_NAMESPACE}.{name}"
     loaded = journal.load(storage, name, journal.entries(storage, name)) if name in journal.NAMES else []
     try:
         snapshot = storage.latest(full)
     except TableNotFound:
         snapshot = None
-    found = [] if snapshot is None else [
-        select_rows(storage.dataset(full, snapshot=snapshot), full, columns=None, filter=filter)]
+    found = []
+    if snapshot is not None:
+        with engine(full, "read"):
+            found.append(rows_where(snapshot, full, where))
     extra = journal.pending(storage, name, snapshot, loaded)
     if not extra:
         return found[0] if found else SCHEMAS[name].empty_table()
     schema = found[0].schema if found else SCHEMAS[name]
     noted = pa.concat_tables([t.cast(schema) for t in extra])
-    return pa.concat_tables([*found, noted.filter(filter) if filter is not None else noted])
+    if where is not None:
+        noted = noted.filter(pc.is_in(noted.column(where[0]), value_set=pa.array(list(where[1]), pa.string())))
+    return pa.concat_tables([*found, noted])
 
 
-def of_table(table: str) -> pc.Expression:
-    """The predicate selecting one data table's rows of a metadata table."""
-    return pc.field("table") == table
+def of_table(table: str) -> Where:
+    """What selects one data table's rows of a metadata table."""
+    return ("table", (table,))

@@ -16,7 +16,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from lakekit.core.results import RecordedSchema
@@ -27,7 +26,7 @@ from lakekit.storage.delta import Storage
 
 def recorded(storage: Storage, table: str) -> list[RecordedSchema]:
     """Every schema recorded for ``table``, oldest first."""
-    found = metadata.read(storage, "schemas", filter=pc.field("table") == table).to_pylist()
+    found = metadata.read(storage, "schemas", where=metadata.of_table(table)).to_pylist()
     return [_schema(r, None) for r in sorted(found, key=lambda r: r["recorded_at"])]
 
 

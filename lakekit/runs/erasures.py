@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.core.results import Result
@@ -104,7 +103,7 @@ def build(storage: Storage, item: Item) -> pa.Table:
 
 def records(storage: Storage, run_id: str) -> list[dict[str, Any]]:
     """The run's ``_lakekit/run_erasures`` rows, oldest first."""
-    rows = metadata.read(storage, "run_erasures", filter=pc.field("run_id") == run_id).to_pylist()
+    rows = metadata.read(storage, "run_erasures", where=("run_id", (run_id,))).to_pylist()
     return sorted(rows, key=lambda r: (r["at"], r["erasure_id"]))
 
 

@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lakekit.core.fingerprint import table_fingerprint
 from lakekit.errors import UsageError
@@ -63,6 +62,6 @@ class RunFeatures:
 
 def training_sets(storage: Storage, run_id: str) -> Iterator[tuple[int, TrainingSet, int, str]]:
     """(seq, recipe, rows, fingerprint) of each training set a run built, in order."""
-    found = metadata.read(storage, "training_sets", filter=pc.field("run_id") == run_id).to_pylist()
+    found = metadata.read(storage, "training_sets", where=("run_id", (run_id,))).to_pylist()
     for r in sorted(found, key=lambda r: r["seq"]):
         yield r["seq"], TrainingSet.from_dict(json.loads(r["spec"])), r["rows"], r["fingerprint"]

@@ -79,7 +79,7 @@ class RunDependency(Result):
 
 def rows(storage: Storage, name: str, run_id: str | None = None) -> pa.Table:
     """The rows of the runs index ``name`` (of one run when ``run_id`` is given)."""
-    return metadata.read(storage, name, filter=None if run_id is None else pc.field("run_id") == run_id)
+    return metadata.read(storage, name, where=None if run_id is None else ("run_id", (run_id,)))
 
 
 def runs(storage: Storage, name: str | None = None) -> pa.Table:

@@ -17,7 +17,7 @@ full refresh otherwise. Its provenance names both the previous and the new input
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -35,6 +35,7 @@ from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, value_copies
 from lakekit.storage.delta import Storage
+from lakekit.storage.fileset import FileSet
 from lakekit.transform import attempts, in_place, incremental, query, statement
 from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.write import governance, indexes, publish
@@ -81,11 +82,14 @@ LAKE_NAMES = "duckdb"
 has case-sensitive column names, whatever the dialect it is written in."""
 
 
-def input_schemas(storage: Storage, inputs: Mapping[str, int]) -> dict[str, dict[str, str]]:
-    """``{table: {column: SQL type}}`` of the pinned inputs, as lineage resolves columns against it."""
+def input_schemas(storage: Storage, inputs: Mapping[str, int],
+                  scans: Iterable[FileSet] = ()) -> dict[str, dict[str, str]]:
+    """``{table: {column: SQL type}}`` of the pinned inputs, as lineage resolves columns against it;
+    a version among ``scans`` (its files listed already) is not opened again."""
+    known = {(s.table, s.version): s.schema for s in scans}
     out = {}
     for table, version in inputs.items():
-        schema = pa.schema(storage.open(table, version).schema().to_arrow())
+        schema = known.get((table, version)) or pa.schema(storage.open(table, version).schema().to_arrow())
         out[table] = {f.name: _sql_type(f.type) for f in schema}
     return out
 
@@ -157,7 +161,7 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
     inputs = underway.inputs = {table: max(versions) for table, versions in prepared.inputs.items()}
     if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
-    schemas = input_schemas(storage, inputs)
+    schemas = input_schemas(storage, inputs, prepared.scans.values())
     edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})

@@ -1,8 +1,8 @@
 """Appending rows to lakekit's index tables under ``<root>/_lakekit/`` (what they hold and how
 they are read: :mod:`lakekit.index`).
 
-Rows are checked against their pandera schema (:mod:`lakekit.index.schemas`, imported with
-pandera and polars at the first check) before they are written, and committed through
+Rows are checked against their Arrow schema (types, the columns that must hold a value, keys)
+with pyarrow before they are written, and committed through
 :func:`lakekit.write.commit.commit_once` like every other write. An index table gains one small
 file and one log entry per append, so it is checkpointed and compacted as it grows.
 """
@@ -10,10 +10,9 @@ file and one log entry per append, so it is checkpointed and compacted as it gro
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,12 +27,9 @@ from lakekit.index.formats import FORMAT
 from lakekit.index.metadata import LOOKUP_COLUMNS, SCHEMAS
 from lakekit.index.provenance import new_id
 from lakekit.storage.delta import META_NAMESPACE, Commit, Storage
-from lakekit.storage.scan import select_rows
+from lakekit.storage.scan import rows_where
 from lakekit.write import migrate
 from lakekit.write.commit import commit_once
-
-if TYPE_CHECKING:
-    from lakekit.core.checks import CheckPlan
 
 COMPACT_EVERY = 50
 """Commits between two compactions of an index table."""
@@ -49,8 +45,7 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
     that appended it, checked absent in the snapshot the commit is made on. So an ingest
     indexing its load and a reader healing the index from the same commit write one row.
     """
-    table = table.cast(SCHEMAS[name])
-    _check(name, table)
+    table = _checked(name, table)
     full = f"{META_NAMESPACE}.{name}"
 
     def attempt(base: DeltaTable | None) -> int | None:
@@ -76,8 +71,7 @@ def note(storage: Storage, name: str, table: pa.Table) -> None:
     """Add rows to ``_lakekit/<name>`` without a commit: one journal entry, seen by every reader
     at once (:mod:`lakekit.index.journal`); every :data:`FOLD_EVERY` entries the writer folds the
     journal into the table. The cost stays the same however many rows the table holds."""
-    table = table.cast(SCHEMAS[name])
-    _check(name, table)
+    table = _checked(name, table)
     storage.folder_fs(META_NAMESPACE).create_dir(journal.FOLDER.split("/", 1)[1] + f"/{name}", recursive=True)
     fs = journal.folder(storage, name)
     entry = f"{new_id()}{journal.SUFFIX}"
@@ -132,7 +126,7 @@ def _committed(storage: Storage, full: str, version: int | None) -> None:
 def check(name: str, records: Sequence[Mapping[str, Any]]) -> None:
     """Refuse records ``_lakekit/<name>`` would refuse: a writer checks its index rows (drafts, with
     the version still unknown) before its data commit, so no commit is left without its rows."""
-    _check(name, metadata.rows(name, records).cast(SCHEMAS[name]))
+    _checked(name, metadata.rows(name, records))
 
 
 NAMED = {"loads": ("table",), "validations": ("table",), "transforms": ("table",),
@@ -150,7 +144,7 @@ def rename_table(storage: Storage, old: str, new: str) -> None:
         def attempt(base: DeltaTable | None, full: str = full, named: tuple[str, ...] = named) -> None:
             if base is None:
                 return
-            rows = select_rows(storage.dataset(full, snapshot=base), full, columns=None, filter=None)
+            rows = rows_where(base, full, None)
             if not any(pc.any(pc.equal(rows.column(c), old)).as_py() for c in named):
                 return
             for column in named:
@@ -168,55 +162,28 @@ def record_validation(storage: Storage, report: ValidationReport) -> None:
     append(storage, "validations", metadata.rows("validations", [row]))
 
 
-def _model(name: str) -> Any:
-    from lakekit.index import schemas
-
-    for value in vars(schemas).values():
-        config = getattr(value, "Config", None)
-        if isinstance(value, type) and getattr(config, "name", None) == f"{META_NAMESPACE}.{name}":
-            return value
-    return None
-
-
-@functools.cache
-def _plan(name: str) -> CheckPlan | None:
-    import polars as pl
-
-    from lakekit.core.checks import compile_plan
-
-    model = _model(name)
-    if model is None:
-        return None
-    empty = pl.from_arrow(SCHEMAS[name].empty_table())
-    assert isinstance(empty, pl.DataFrame)
-    return compile_plan(model, dict(empty.schema), source=f"{META_NAMESPACE}.{name}")
-
-
-def _check(name: str, rows: pa.Table) -> None:
-    """Rows checked against the table's schema in one polars pass (pandera runs what cannot be
-    compiled). A failing row is lakekit's own mistake: :class:`InternalError`."""
-    plan = _plan(name)
-    if plan is None:
-        return
-    import polars as pl
-
-    frame = pl.from_arrow(rows)
-    assert isinstance(frame, pl.DataFrame)
-    failing = set()
-    if plan.rules:
-        verdicts = frame.with_columns(*plan.prepare).select(
-            *(r.fails.any().alias(str(i)) for i, r in enumerate(plan.rules))).row(0)
-        failing |= {str(r.column) for r, bad in zip(plan.rules, verdicts, strict=True) if bad and r.rejects}
-    failing |= {k.label for k in plan.keys if frame.select(k.value.is_duplicated().any()).item()}
-    if plan.custom:
-        import pandera.errors
-
+def _checked(name: str, rows: pa.Table) -> pa.Table:
+    """Rows as ``_lakekit/<name>`` holds them: cast to its Arrow schema, a value in each column
+    :data:`lakekit.index.metadata.NULLABLE` does not name, each key of
+    :data:`lakekit.index.metadata.UNIQUE` once. lakekit writes these rows itself, so their types and
+    presence are all there is to check (pyarrow only: pandera is for the users' schemas). A failing
+    row is lakekit's own mistake: :class:`InternalError`."""
+    schema = SCHEMAS[name]
+    failing = sorted(set(rows.column_names) ^ set(schema.names))
+    if not failing:
         try:
-            _model(name).validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as e:
-            failing |= {str(c) for c in e.failure_cases["column"].to_list() if c is not None}
+            rows = rows.select(schema.names).cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            failing = [f.name for f in schema if not rows.schema.field(f.name).type.equals(f.type)]
+    if not failing:
+        optional = metadata.NULLABLE.get(name, frozenset())
+        failing = [c for c in schema.names if c not in optional and rows.column(c).null_count]
+        key = metadata.UNIQUE.get(name)
+        if key is not None and pc.count_distinct(rows.column(key), mode="all").as_py() < rows.num_rows:
+            failing.append(key)
     if failing:
-        raise InternalError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(sorted(failing))})")
+        raise InternalError(f"malformed {META_NAMESPACE}.{name} row (columns: {', '.join(failing)})")
+    return rows
 
 
 def _index_properties(name: str) -> dict[str, str]:

@@ -239,4 +239,4 @@ LOADS = Healer("loads", "load_id", LoadProvenance, lambda table, made: made.load
 def loads(storage: Storage, table: str) -> pa.Table:
     """The loads of ``table``: the index, healed first from the table's own commits when it lags."""
     heal(storage, (LOADS,), tables=[table])
-    return metadata.read(storage, "loads", filter=metadata.of_table(table)).sort_by([("version", "ascending")])
+    return metadata.read(storage, "loads", where=metadata.of_table(table)).sort_by([("version", "ascending")])

@@ -166,10 +166,10 @@ def test_metadata_schema_rejects_a_malformed_row(lake: lk.Lake) -> None:
     from lakekit.index import metadata
     from lakekit.write import indexes
 
-    bad = metadata.rows("loads", [{"table": "not a table", "load_id": "x", "version": -1, "job": "j",
-                                   "mode": "sideways", "files": "[]", "rows": 0, "quarantined": 0,
+    bad = metadata.rows("loads", [{"table": "raw.a", "load_id": "x", "version": 0, "job": "j",
+                                   "mode": "append", "files": "[]", "rows": 0, "quarantined": 0,
                                    "metadata": "{}", "lakekit_version": "0", "user": "u", "host": "h"}])
-    with pytest.raises(InternalError, match=r"malformed _lakekit\.loads") as caught:
+    with pytest.raises(InternalError, match=r"malformed _lakekit\.loads row \(columns: committed_at\)") as caught:
         indexes.append(lake._storage, "loads", bad)
     assert not isinstance(caught.value, lk.LakekitError)  # lakekit's own bad row is a bug, not the caller's fault
 
