@@ -69,11 +69,32 @@ def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
     return replay(storage, table).versions
 
 
+REPLAYS = 64
+"""Replays of local tables kept, the least recently made dropped first."""
+_replays: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], Replay] = {}
+
+
 def replay(storage: Storage, table: str) -> Replay:
-    """The versions of ``table`` and the files they are made of, and every file its log names."""
+    """The versions of ``table`` and the files they are made of, and every file its log names.
+
+    On a local filesystem the replay is kept, keyed by the name, size and modification time (ns) of
+    every file of the log: a log file is replaced whole, never changed in place (an erasure too writes
+    a new file over it), so the same listing means the same log. Elsewhere (an object store's times
+    are coarse) the log is replayed on every call."""
+    key = None
+    if "://" not in storage.root:
+        listed = storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
+        key = (storage.root, table, tuple(sorted((i.base_name, i.size or 0, i.mtime_ns or 0) for i in listed)))
+        if (kept := _replays.get(key)) is not None:
+            return kept
     spelled: dict[str, str] = {}
     first, latest, spans = _walk(storage, table, None, spelled)
-    return Replay(first, latest, tuple(spans), spelled)
+    made = Replay(first, latest, tuple(spans), spelled)
+    if key is not None:
+        while len(_replays) >= REPLAYS:
+            _replays.pop(next(iter(_replays)), None)
+        _replays[key] = made
+    return made
 
 
 def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:

@@ -385,6 +385,19 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
         assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
 
 
+def test_a_kept_replay_follows_every_change_of_the_log(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    uri = lake._storage.uri("crm.people")
+    before = log.replay(lake._storage, "crm.people")
+    assert log.replay(lake._storage, "crm.people") is before  # the same log: kept
+    assert lake.gdpr.erase(email=ALICE, reason="request #13").verified  # commits rewritten, a commit added
+    after = log.replay(lake._storage, "crm.people")
+    assert after.latest == before.latest + 1 and after.versions != before.versions
+    for version, paths in after.versions.items():
+        snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
+        assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
+
+
 def test_processes_making_the_subject_key_at_once_all_get_the_same(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     with ThreadPoolExecutor(8) as pool:
