@@ -113,7 +113,7 @@ class Needles:
         """Short integer identifiers written after a column name of their kind (see the module's
         docstring), as one pattern RE2 and Python ``re`` read alike (RE2 has no look-around): groups are
         the character before the name (or none), the name and separator, the character after the number."""
-        short = [str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS]
+        short = self._short
         if not short or not self.columns:
             return None
         names = "|".join(map(re.escape, self.columns))
@@ -142,6 +142,11 @@ class Needles:
         return tuple(s.lower() for s in self.strings), tuple(str(n) for n in self.numbers)
 
     @functools.cached_property
+    def _short(self) -> tuple[str, ...]:
+        """The integer identifiers too short to mean the subject but beside a column name of their kind."""
+        return tuple(str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS)
+
+    @functools.cached_property
     def _verbatim(self) -> bool:
         """Whether every string identifier is written as it is inside JSON text (nothing to escape)."""
         return all(json.dumps(s, ensure_ascii=False)[1:-1] == s for s in self.strings)
@@ -150,11 +155,20 @@ class Needles:
         """False when JSON text (as ``json.dumps(value, ensure_ascii=False)`` writes it) surely holds no
         mention for :meth:`redact_json` to replace: no identifier's characters, no Substrait filter. A
         quick test that spares walking the value (most commits of a log)."""
-        if not self._verbatim or '"substrait"' in text:
-            return True
+        return not self._verbatim or '"substrait"' in text or self._cued(text)
+
+    def _cued(self, text: str) -> bool:
+        """Whether ``text`` holds what a mention needs: a string identifier (ignoring case), a long
+        integer one, or a short one and the name of a column of its kind (ASCII text, the name as JSON
+        writes it; any short one in other text)."""
         strings, numbers = self._cues
         lowered = text.lower()
-        return any(n in text for n in numbers) or any(s in lowered for s in strings)
+        if any(s in lowered for s in strings) or any(n in text for n in numbers if n not in self._short):
+            return True
+        if not any(n in text for n in self._short):
+            return False
+        named = text.isascii() and all(json.dumps(c)[1:-1] == c for c in self.columns)
+        return not named or any(c.lower() in lowered for c in self.columns)
 
     def candidates(self, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
         """Which values of a string array may mention the subject by any rule, documents' included: they
@@ -167,7 +181,7 @@ class Needles:
             return None
         lowered = pc.ascii_lower(text)  # on ASCII text, what Python's lower() and RE2's (?i) do alike
         hit = pc.invert(pc.string_is_ascii(text))
-        short = [str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS]
+        short = self._short
         for cue in (*self._cues[0], *(str(n) for n in self.numbers if str(n) not in short), "substrait"):
             hit = pc.or_(hit, pc.match_substring(lowered, cue))  # "substrait": also inside JSON held as a string
         if short and self.columns:
@@ -182,8 +196,7 @@ class Needles:
 
     def redact(self, text: str) -> str:
         """``text`` with every mention of the subject replaced by the placeholder."""
-        strings, numbers = self._cues
-        if not text or not (any(n in text for n in numbers) or (strings and any(s in text.lower() for s in strings))):
+        if not text or not self._cued(text):
             return text
         compared, number, every, long = self._patterns
         if compared is not None and number is not None:
@@ -276,7 +289,7 @@ class Needles:
         value by value (:meth:`redact_document`) for the others."""
         if not self:
             return pc.and_(pc.is_valid(text), pa.scalar(False))
-        digits = "|".join(str(n) for n in self.numbers if len(str(abs(n))) < MIN_TEXT_DIGITS)  # longer: in mask()
+        digits = "|".join(self._short)  # longer: in mask()
         maybe = pc.fill_null(pc.match_substring(text, '"substrait"'), False)
         if digits:
             maybe = pc.or_(maybe, pc.fill_null(pc.match_substring_regex(text, f"(^|[^0-9])(?:{digits})([^0-9]|$)"),

@@ -106,7 +106,7 @@ def erase_place(storage: Storage, search: Search, key: str, request_id: str,
         replacements[spelled], rows, mentions = redaction.file(storage, spelled)
         removed += rows
         mentioned += mentions
-    versions = tuple(sorted(v for v, paths in replay.versions.items() if paths & held.keys()))
+    versions = tuple(replay.holding(held.keys()))
     planned = TableErasure(place.table, place.place, removed, mentioned, versions, len(named), len(orphans))
     before(planned)
     report = rewrite(storage, place.table, replacements, redaction, request_id) if replacements else None

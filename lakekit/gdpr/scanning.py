@@ -27,7 +27,7 @@ from lakekit.gdpr.match import Identifiers, expression, plain
 from lakekit.gdpr.needles import Needles
 from lakekit.gdpr.tags import Tagged
 from lakekit.index import journal
-from lakekit.storage import files
+from lakekit.storage import files, log
 from lakekit.storage.delta import Storage
 from lakekit.storage.scan import canonical_schema
 from lakekit.write import indexes
@@ -38,8 +38,11 @@ PATH = files.PATH
 class PlaceScan:
     """One place's files, as a search reads them: :meth:`look` each round, :meth:`rows` for the verdict."""
 
-    def __init__(self, storage: Storage, place: Tagged, paths: list[str]) -> None:
-        self.storage, self.place, self.paths = storage, place, paths
+    def __init__(self, storage: Storage, place: Tagged, paths: list[str], aside: frozenset[str] = frozenset()) -> None:
+        self.storage, self.place = storage, place
+        self.paths = [p for p in paths if p not in aside]
+        self.aside = [p for p in paths if p in aside]
+        """Files whose rows the others hold too (:func:`repacked`): read only once those may mention the subject."""
         self.schema = self._schema()
         self.whole = self.schema is None or place.place in ("staged", "journal") or bool(
             set(place.columns) - set(self.schema.names))
@@ -79,8 +82,13 @@ class PlaceScan:
         if not self.whole and not self.documents:
             return pa.concat_tables(self.found) if self.found else None
         if self.read is None:
+            if self.whole or needles is None:
+                self._take_aside()
             self.read = self._candidates(needles) if not self.whole and needles is not None else self._all()
         return self.read
+
+    def _take_aside(self) -> None:
+        self.paths, self.aside = sorted(self.paths + self.aside), []
 
     def _candidates(self, needles: Needles) -> pa.Table | None:
         """The rows whose documents may mention the subject (every row when that cannot be told by
@@ -89,9 +97,12 @@ class PlaceScan:
         if rows is None or not rows.num_rows:
             return rows
         wanted = [needles.candidates(rows.column(c)) for c in self.place.columns if c in rows.column_names]
-        if any(w is None for w in wanted) or not wanted:
-            return rows
-        return rows.filter(functools.reduce(pc.or_, wanted))
+        every = any(w is None for w in wanted) or not wanted
+        found = rows if every else rows.filter(functools.reduce(pc.or_, wanted))
+        if found.num_rows and self.aside:  # the files holding the same rows must be found too
+            self._take_aside()
+            return self._candidates(needles)
+        return found
 
     def _all(self) -> pa.Table | None:
         """Every row of the place: in one scan when its schema covers its tagged columns, else file by file."""
@@ -109,6 +120,15 @@ class PlaceScan:
             if rows is not None and rows.num_columns:
                 parts.append(rows.append_column(PATH, pa.array([path] * rows.num_rows, pa.string())))
         return pa.concat_tables(parts, promote_options="permissive") if parts else None
+
+
+def repacked(storage: Storage, place: Tagged) -> frozenset[str]:
+    """Of one of lakekit's own tables, the files whose rows its latest version holds in other files
+    (compacted: :func:`lakekit.storage.log.repacked`); none of any other place. Asked before the
+    place is listed, so the files holding those rows are listed too."""
+    if place.place != "index":
+        return frozenset()
+    return log.repacked(storage, place.table, storage.latest(place.table).version())
 
 
 def listing(storage: Storage, place: Tagged) -> list[str]:

@@ -162,9 +162,10 @@ def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
     scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
     tagged = tagged_kinds(storage, given, catalog)
+    aside = {k: scanning.repacked(storage, t) for k, t in tagged.items()}
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}
-    scans = {k: scanning.PlaceScan(storage, place, listed[k]) for k, place in tagged.items()}
+    scans = {k: scanning.PlaceScan(storage, place, listed[k], aside[k]) for k, place in tagged.items()}
     _follow(scans, known, tagged, subject, progress)
     needles = needles_of(tagged, known, subject)
     found = {k: here for k, scan in scans.items() if (here := _file_hits(scan, known, needles))}
@@ -229,8 +230,7 @@ def _hits(storage: Storage, tagged: Mapping[str, Tagged],
                                  sum(f.mentions for f in held.values()), (), tuple(sorted(held)), ()))
             continue
         replays[name] = replay = log.replay(storage, t.table)
-        current = replay.versions[max(replay.versions)]
-        holding = sorted(v for v, paths in replay.versions.items() if paths & held.keys())
+        current, holding = replay.current(), replay.holding(held.keys())
         hits.append(TableHit(
             t.table, t.place, t.owner, columns, sum(f.rows for p, f in held.items() if p in current),
             sum(f.mentions for p, f in held.items() if p in current), tuple(holding), tuple(sorted(held)),

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
 from lakekit.errors import VersionNotFound
 from lakekit.storage import logfile
 from lakekit.storage.delta import Storage, add_actions
+from lakekit.storage.history.actions import log_kind
 from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
@@ -38,11 +41,27 @@ class FileSpan:
 class Replay:
     """What a table's log says of its files."""
 
-    versions: dict[int, frozenset[str]]
-    """Every version whose log is still there → the data files it is made of (relative paths)."""
+    first: int
+    latest: int
+    spans: tuple[FileSpan, ...]
     spelled: dict[str, str]
     """Every file the log still names (added, removed, change data) → the path as the log spells it
     (URL-encoded, e.g. a partition value ``fr x`` as ``fr%2520x``)."""
+
+    @functools.cached_property
+    def versions(self) -> dict[int, frozenset[str]]:
+        """Every version whose log is still there → the data files it is made of (relative paths)."""
+        return {v: frozenset(s.path for s in self.spans if s.added <= v and (s.removed is None or v < s.removed))
+                for v in range(self.first, self.latest + 1)}
+
+    def current(self) -> frozenset[str]:
+        """The files of the latest version."""
+        return frozenset(s.path for s in self.spans if s.removed is None)
+
+    def holding(self, paths: Collection[str]) -> list[int]:
+        """The versions made of one of ``paths`` or more, oldest first."""
+        return sorted({v for s in self.spans if s.path in paths
+                       for v in range(s.added, self.latest + 1 if s.removed is None else s.removed)})
 
 
 def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
@@ -50,13 +69,32 @@ def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
     return replay(storage, table).versions
 
 
+REPLAYS = 64
+"""Replays of local tables kept, the least recently made dropped first."""
+_replays: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], Replay] = {}
+
+
 def replay(storage: Storage, table: str) -> Replay:
-    """The versions of ``table`` and the files they are made of, and every file its log names."""
+    """The versions of ``table`` and the files they are made of, and every file its log names.
+
+    On a local filesystem the replay is kept, keyed by the name, size and modification time (ns) of
+    every file of the log: a log file is replaced whole, never changed in place (an erasure too writes
+    a new file over it), so the same listing means the same log. Elsewhere (an object store's times
+    are coarse) the log is replayed on every call."""
+    key = None
+    if "://" not in storage.root:
+        listed = storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
+        key = (storage.root, table, tuple(sorted((i.base_name, i.size or 0, i.mtime_ns or 0) for i in listed)))
+        if (kept := _replays.get(key)) is not None:
+            return kept
     spelled: dict[str, str] = {}
     first, latest, spans = _walk(storage, table, None, spelled)
-    versions = {v: frozenset(s.path for s in spans if s.added <= v and (s.removed is None or v < s.removed))
-                for v in range(first, latest + 1)}
-    return Replay(versions, spelled)
+    made = Replay(first, latest, tuple(spans), spelled)
+    if key is not None:
+        while len(_replays) >= REPLAYS:
+            _replays.pop(next(iter(_replays)), None)
+        _replays[key] = made
+    return made
 
 
 def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:
@@ -102,6 +140,42 @@ def _walk(storage: Storage, table: str, upto: int | None,
             elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
                 ended.append(dataclasses.replace(gone, removed=version))
     return first, last.version(), [*ended, *live.values()]
+
+
+def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
+    """Files removed at or before version ``upto`` whose rows version ``upto`` still holds, in other
+    files: every remove the log still knows of (the tombstones of the latest checkpoint up to
+    ``upto``, then the commits after it) says its rows moved (``dataChange`` false: an OPTIMIZE
+    puts them in the files it adds, and by induction they reach ``upto``). Empty when one remove
+    changed data, or the log cannot tell (a commit missing, a v2 checkpoint): every file counts then.
+    A remove older than the tombstones' retention is forgotten, but so is every one before it."""
+    fs = storage.folder_fs(table_folder(table))
+    try:
+        kinds = {i.base_name: k for i in fs.get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
+                 if (k := log_kind(i.base_name)) is not None and k[1] <= upto}
+    except ValueError:
+        return frozenset()
+    start = max((v for kind, v in kinds.values() if kind == "checkpoint"), default=-1)
+    parts = sorted(n for n, k in kinds.items() if k == ("checkpoint", start))
+    if parts and len(parts) != int(parts[0].split(".")[3] if parts[0].count(".") == 4 else 1):
+        return frozenset()  # a multi-part checkpoint still being written
+    removes: list[tuple[str, bool]] = []
+    for name in parts:
+        with fs.open_input_file(f"{LOG}/{name}") as f:
+            rows = pq.read_table(f, columns=["remove"]).column("remove").drop_null()
+        removes += zip(pc.struct_field(rows, "path").to_pylist(), pc.struct_field(rows, "dataChange").to_pylist(),
+                       strict=True)
+    names = {k[1]: n for n, k in kinds.items() if k[0] == "json" and ".compacted." not in n}
+    for version in range(start + 1, upto + 1):
+        if version not in names:
+            return frozenset()
+        with fs.open_input_stream(f"{LOG}/{names[version]}") as f:
+            raw = f.read()
+        removes += [(a["remove"]["path"], bool(a["remove"].get("dataChange", True)))
+                    for a in logfile.actions(raw) if "remove" in a]
+    if any(changed for _, changed in removes):
+        return frozenset()
+    return frozenset(unquote(path) for path, _ in removes)
 
 
 def _partitions(dt: DeltaTable, spelled: dict[str, str] | None = None) -> list[tuple[str, dict[str, str | None]]]:

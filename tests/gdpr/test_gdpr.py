@@ -322,6 +322,25 @@ def test_an_identifier_spelled_in_lakekits_own_rows_and_commits_is_rewritten(tmp
     assert lake.gdpr.verify(email=ALICE).verified
 
 
+def test_rows_of_lakekits_own_tables_compacted_into_another_file_are_found_and_erased_in_both(
+        tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    lake.transform("mart.alice", f"SELECT user_id FROM crm.people WHERE email = '{ALICE}'", dialect="duckdb")
+    lake.transform("mart.ids", "SELECT user_id FROM crm.people", dialect="duckdb")
+    lake._storage.compact("_lakekit.transforms")  # the small files stay: a reader's snapshot may still need them
+    folder = tmp_path / "lake" / "_lakekit" / "transforms"
+
+    def holding() -> list[str]:
+        return sorted(p for p in files.parquet_files(lake._storage, "_lakekit/transforms")
+                      if ALICE in json.dumps(pq.read_table(folder / p).to_pylist(), default=str))
+
+    assert len(holding()) == 2  # the file the transform appended, and the compacted one
+    assert {h.key: h for h in lake.gdpr.find(email=ALICE).tables}["_lakekit.transforms"].files == tuple(holding())
+    assert "_lakekit.transforms" not in {h.key for h in lake.gdpr.find(email="bob@example.com").tables}
+    assert lake.gdpr.erase(email=ALICE, reason="request #12").verified
+    assert holding() == [] and lake.gdpr.verify(email=ALICE).verified
+
+
 def test_find_erase_verify_on_s3(s3: Any, tmp_path: Path) -> None:
     lake = Lake(s3.url("lake"), storage_options=s3.options, schemas="tests.gdpr.gdpr_models")
     people = "user_id,email,name,ip,country"
@@ -362,6 +381,19 @@ def test_version_files_replays_the_log_as_each_version_reads(tmp_path: Path) -> 
     found = log.version_files(lake._storage, "t.x")
     assert sorted(found) == list(range(DeltaTable(uri).version() + 1))
     for version, paths in found.items():
+        snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
+        assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
+
+
+def test_a_kept_replay_follows_every_change_of_the_log(tmp_path: Path) -> None:
+    lake, _ = _crm(tmp_path)
+    uri = lake._storage.uri("crm.people")
+    before = log.replay(lake._storage, "crm.people")
+    assert log.replay(lake._storage, "crm.people") is before  # the same log: kept
+    assert lake.gdpr.erase(email=ALICE, reason="request #13").verified  # commits rewritten, a commit added
+    after = log.replay(lake._storage, "crm.people")
+    assert after.latest == before.latest + 1 and after.versions != before.versions
+    for version, paths in after.versions.items():
         snapshot = DeltaTable(uri, version=version).get_add_actions(flatten=False)
         assert paths == frozenset(unquote(p) for p in pa.table(snapshot).column("path").to_pylist())
 

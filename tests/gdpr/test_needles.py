@@ -60,7 +60,7 @@ def test_a_long_id_is_found_anywhere_but_inside_a_longer_number(number: int, wor
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-5, max_value=99_999) | st.text(max_size=12)
-    | st.sampled_from(["Al@x.org", "AL@X.ORG", "customer_id = 7", "order 4207781"]),
+    | st.sampled_from(["Al@x.org", "AL@X.ORG", "customer_id = 7", "Customer_Id: 7", "order 4207781", "ordered 7"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from([COLUMN, "n", "sql"]), inner,
                                                                 max_size=3),
     max_leaves=8)

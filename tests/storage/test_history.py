@@ -344,7 +344,7 @@ def test_checkpoint_schema_and_stats_parsed(tmp_path):
     reps = subject_replacements(uri)
     report = history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
     assert report.checkpoints_retired == [p.name for p in cps]
-    assert len(report.checkpoints_rewritten) == 2
+    assert [n[:20] for n in report.checkpoints_rewritten] == ["00000000000000000009"]  # v4's: its commits are all there
     for name in report.checkpoints_rewritten:
         arrow_schema, parquet_schema = schemas[name[:20]]
         assert pq.read_schema(log / name).equals(arrow_schema, check_metadata=True)
@@ -389,6 +389,38 @@ def test_commits_cleaned_up_before_a_checkpoint(tmp_path):
     assert reps
     report = history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
     assert report.checkpoints_rewritten and report.concurrent == []
+    assert_versions(uri, without_subject(before))
+    assert not names_any(uri, reps)
+
+
+@pytest.mark.parametrize("cleaned", [0, 2])
+def test_only_the_checkpoints_a_reader_needs_are_rewritten(tmp_path, cleaned):
+    """Checkpoints at v2, v3, v4 and v6 name a replaced file; v1's does not. With every commit there, those
+    of v2 to v4 go without a rewrite (their versions replay from the first commit); with commits 0 and 1
+    cleaned up, from v1's checkpoint. The newest is rewritten; the clean one is untouched byte for byte;
+    every version reads minus the subject."""
+    uri = str(tmp_path / "t")
+    write_deltalake(uri, rows(range(0, 10)))                                    # v0
+    write_deltalake(uri, rows(range(10, 20)), mode="append")                    # v1
+    DeltaTable(uri).create_checkpoint()
+    write_deltalake(uri, rows(range(20, 30), subject={21}), mode="append")      # v2
+    DeltaTable(uri).create_checkpoint()
+    write_deltalake(uri, rows(range(30, 40)), mode="append")                    # v3
+    DeltaTable(uri).create_checkpoint()
+    for k in range(4, 7):
+        write_deltalake(uri, rows(range(10 * k, 10 * k + 5)), mode="append")   # v4..v6
+        if k % 2 == 0:
+            DeltaTable(uri).create_checkpoint()                                 # at v4 and v6
+    log = Path(uri) / "_delta_log"
+    for k in range(cleaned):
+        (log / f"{k:020d}.json").unlink()
+    clean = (log / f"{1:020d}.checkpoint.parquet").read_bytes()
+    before = {k: via_deltalake(uri, k) for k in range(1 if cleaned else 0, 7)}
+    reps = subject_replacements(uri)
+    report = history.rewrite_history(uri, reps, journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert [n[:20] for n in report.checkpoints_rewritten] == [f"{6:020d}"]
+    assert sorted(n[:20] for n in report.checkpoints_retired) == [f"{v:020d}" for v in (2, 3, 4, 6)]
+    assert (log / f"{1:020d}.checkpoint.parquet").read_bytes() == clean
     assert_versions(uri, without_subject(before))
     assert not names_any(uri, reps)
 

@@ -8,8 +8,11 @@ copies' rows. Steps, each phase finished before the next (the journal records th
 
 1. *write*: the copies, which no log file names yet;
 2. *widen*: next to each ``remove`` of an old file F, a ``remove`` of its copy F';
-3. *swap*: each ``add``/``cdc`` names F' (or goes); each checkpoint naming F is written again under another
-   name (a classic one as a one-part multi-part one, which delta-rs prefers, and back), the old left;
+3. *swap*: each ``add``/``cdc`` names F' (or goes); each checkpoint naming F that a reader needs is written
+   again under another name (a classic one as a one-part multi-part one, which delta-rs prefers, and back),
+   the old left. A reader needs the newest checkpoint, the one ``_last_checkpoint`` names, and one whose
+   versions cannot be replayed from commits instead (those since an earlier kept checkpoint, or since the
+   first commit, are not all there); the others are not rewritten (:mod:`~lakekit.storage.history.spare`);
 4. *narrow*: checkpoints naming F are deleted, then the ``remove`` of F goes; passes until one changes nothing;
 5. *delete*: the old files, then one more pass over the log (stragglers), then the journal.
 
@@ -61,7 +64,7 @@ import pyarrow.parquet as pq
 
 from lakekit.errors import HistoryError
 from lakekit.storage.history import actions as log
-from lakekit.storage.history import stats
+from lakekit.storage.history import spare, stats
 from lakekit.storage.history.actions import TextRewrite
 from lakekit.storage.history.store import (
     JOURNAL_FORMAT,
@@ -393,6 +396,7 @@ class _Rewriting:
         """Per version: when no complete checkpoint is clean (names no old file), write the rewrite of a dirty
         one under its alternate name; with ``retire``, then delete the dirty ones. Whether anything changed."""
         changed = False
+        spared = self._spare(listing)
         for version, sets in sorted(log.checkpoint_sets(listing).items()):
             dirty: list[tuple[int, list[str], bytes | None]] = []
             clean = False
@@ -401,6 +405,11 @@ class _Rewriting:
                 if known == {False}:
                     clean = clean or log.complete(parts, names)
                     continue
+                if version in spared:  # judged when it would go
+                    if retire and (known == {True} or self._holds_replaced(version, listing)
+                                   or self._names_old(names, listing)):
+                        dirty.append((parts, names, None))
+                    continue
                 new = None if known == {True} else self._rewritten(names, listing)
                 if known == {True} or new is not None:
                     dirty.append((parts, names, new))  # the rewrite is made when it is written, if ever
@@ -408,7 +417,8 @@ class _Rewriting:
                     clean = clean or log.complete(parts, names)
             written = ""
             for parts, names, rewritten in dirty:
-                if not clean and log.complete(parts, names) and (new := rewritten or self._rewritten(names, listing)):
+                if (not clean and version not in spared and log.complete(parts, names)
+                        and (new := rewritten or self._rewritten(names, listing))):
                     written = log.alternate(version, parts)[1]
                     _step(self.progress, f"checkpoint:{written}")
                     self.store.put(f"{LOG}/{written}", new)
@@ -419,13 +429,39 @@ class _Rewriting:
                     self.report.concurrent += [n for n in names if n not in self.state["log_files"]]
                 if retire and clean:
                     self.store.sync()  # the clean checkpoint is durable before a dirty one goes
-                for name in names if retire and clean else ():
+                for name in names if retire and (clean or version in spared) else ():
                     if name != written:  # a dirty file of the alternate name was just replaced by the rewrite
                         _step(self.progress, f"retire:{name}")
                         self.store.delete(f"{LOG}/{name}")
                         self.report.checkpoints_retired.append(name)
                         changed = True
         return changed
+
+    def _spare(self, listing: Mapping[str, tuple[int, int]]) -> set[int]:
+        """The versions whose checkpoints naming an old file go without a rewrite (:mod:`spare`)."""
+        checkpoints = log.checkpoint_sets(listing)
+        raw = self.store.read(f"{LOG}/_last_checkpoint") if len(checkpoints) > 1 else None
+        return spare.spare(checkpoints, self._commits(listing), json.loads(raw).get("version") if raw else None)
+
+    def _holds_replaced(self, version: int, listing: Mapping[str, tuple[int, int]]) -> bool:
+        """Whether ``version`` surely holds a replaced file or its copy, by the commits (so its checkpoint
+        names one: no need to read it)."""
+        return spare.holds(version, self._commits(listing), lambda n: self.cache.read(n, listing[n]) or b"",
+                           self.paths)
+
+    @staticmethod
+    def _commits(listing: Mapping[str, tuple[int, int]]) -> dict[int, str]:
+        return {k[1]: n for n in listing if (k := _kind(n)) is not None and k[0] == "json" and ".compacted." not in n}
+
+    def _names_old(self, names: list[str], listing: Mapping[str, tuple[int, int]]) -> bool:
+        """Whether the checkpoint made of ``names`` names a replaced file (a part gone meanwhile: no);
+        the verdict is noted in the cache."""
+        raws = [self.store.read(f"{LOG}/{n}") for n in names]
+        hits = all(r is not None for r in raws) and any(
+            log.checkpoint_actions(r, set(self.targets)) for r in raws if r is not None)
+        for n in names:
+            self.cache.judged(n, listing[n], hits)
+        return hits
 
     def _rewritten(self, names: list[str], listing: Mapping[str, tuple[int, int]]) -> bytes | None:
         """The rewrite of the checkpoint made of ``names``; None when it names no replaced file or a part
