@@ -9,7 +9,7 @@ the table's schema checks them; the verdict is recorded for the version. :func:`
 a predicate or value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`), a
 row the audit would reject or flag, a unique column set (uniqueness spans untouched rows). The
 transform then rewrites the whole table from its query, which quarantines as every write does.
-A statement that picks no row commits a version that only records the transform.
+A statement that picks no row commits nothing (delta-rs makes no version for it).
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ ENGINE = f"delta-rs {deltalake.__version__}"
 
 @dataclass(frozen=True)
 class Applied:
-    """What a change committed: the version and the rows it updated or deleted."""
+    """What a change committed: the version (``None``: it picked no row, nothing was committed),
+    the rows it updated or deleted, and the rows the files it added hold."""
 
-    version: int
+    version: int | None
     rows: int
+    written: int
     report: ValidationReport | None
 
 
@@ -58,15 +60,13 @@ def apply(storage: Storage, target: str, base: DeltaTable, change: Change, plann
         report = _audit(storage, target, base, change, dialect, model, on_invalid)
         if report is None:
             return None
-    version, rows = storage.change(target, predicate=planned.predicate,
-                                   updates=planned.updates if planned.kind == "update" else None,
-                                   commit=commit, base=base)
-    if version is None:
-        version = storage.mark(target, commit, base=base)
-    if report is not None:
+    version, rows, written = storage.change(target, predicate=planned.predicate,
+                                            updates=planned.updates if planned.kind == "update" else None,
+                                            commit=commit, base=base)
+    if report is not None and version is not None:
         report = dataclasses.replace(report, version=version)
         indexes.record_validation(storage, report)
-    return Applied(version, rows, report)
+    return Applied(version, rows, written, report if version is not None else None)
 
 
 def _audit(storage: Storage, target: str, base: DeltaTable, change: Change, dialect: str, model: Model,

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import lakekit as lk
 from lakekit.cli import app
 from lakekit.errors import SqlError, UsageError
+from lakekit.index import metadata
 from lakekit.transform import pipeline
 from lakekit.transform.engines import DuckDB
 from lakekit.transform.pipeline import TransformOptions
@@ -108,13 +109,44 @@ def test_explain_says_what_delta_rs_runs(tmp_path: Path):
     assert len(lake.history("shop.orders")) == 1
 
 
-def test_a_change_picking_no_row_records_the_transform_once(tmp_path: Path):
-    lake = make(tmp_path, [1, 2])
-    sql = "DELETE FROM shop.orders WHERE amount > 100"
-    result = lake.transform("shop.orders", sql)
-    assert (result.version, result.rows, rows(lake)) == (1, 0, rows(lake, 0))
-    again = lake.transform("shop.orders", sql)
-    assert again.skipped and again.version == 1 and "made the current version" in again.reason
+def finished_runs(lake: lk.Lake) -> list[str]:
+    runs = metadata.read(lake._storage, "transform_runs").to_pylist()
+    return [r["transform_id"] for r in runs if r["status"] == "finished"]
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM shop.orders WHERE amount > 100",  # delta-rs's DELETE
+    "UPDATE shop.orders SET status = 'x' WHERE amount > 100",  # delta-rs's UPDATE
+    "DELETE FROM shop.orders WHERE amount * 2 > 200",  # the rewrite
+    "UPDATE shop.orders SET amount = amount + 1 WHERE amount * 2 > 200",
+    "DELETE FROM shop.orders USING shop.stage AS s WHERE shop.orders.id = s.id",
+])
+def test_a_change_picking_no_row_commits_nothing_and_is_recorded_as_a_run(tmp_path: Path, sql: str):
+    lake = make(tmp_path, [1, 2, None], files=2)
+    write_deltalake(lake._storage.uri("shop.stage"), pa.table({"id": pa.array([7], pa.int32())}))
+    result = lake.transform("shop.orders", sql, dialect="postgres")
+    assert (result.version, result.rows, result.written, result.skipped) == (1, 0, 0, False)
+    assert "picks no row" in result.reason and len(lake.history("shop.orders")) == 2 and rows(lake) == rows(lake, 1)
+    assert finished_runs(lake) == [result.transform_id]
+    again = lake.transform("shop.orders", sql, dialect="postgres")  # the same statement over the same versions
+    assert (again.version, again.rows, len(lake.history("shop.orders"))) == (1, 0, 2)
+    moved = lake.transform("shop.orders", "DELETE FROM shop.orders WHERE id = 0")
+    assert moved.version == 2 and lake.transform("shop.orders", "DELETE FROM shop.orders WHERE id = 0").skipped
+
+
+def test_rows_are_the_rows_changed_on_both_paths_and_written_the_rows_rewritten(tmp_path: Path):
+    lake = make(tmp_path, [5, 6, 50, None], files=2)  # ids 0, 1 in one file, 2, 3 in the other
+    deleted = lake.transform("shop.orders", "DELETE FROM shop.orders WHERE id = 0")
+    assert last_commit(lake)["operation"] == "DELETE" and (deleted.rows, deleted.written) == (1, 1)
+    updated = lake.transform("shop.orders", "UPDATE shop.orders SET status = 'big' WHERE amount = 50")
+    assert last_commit(lake)["operation"] == "UPDATE" and (updated.rows, updated.written) == (1, 2)
+    rewrite = lake.transform("shop.orders", "UPDATE shop.orders SET amount = amount + 1 WHERE amount > 5")
+    assert last_commit(lake)["operation"] == "WRITE" and (rewrite.rows, rewrite.written) == (2, 3)
+    rewritten = lake.transform("shop.orders", "DELETE FROM shop.orders WHERE amount % 2 = 1")
+    assert last_commit(lake)["operation"] == "WRITE" and (rewritten.rows, rewritten.written) == (2, 1)
+    assert rows(lake) == [(3, None, "new")]
+    recorded = lake.sql("SELECT rows FROM _lakekit.transforms ORDER BY version").column("rows").to_pylist()
+    assert recorded == [1, 1, 2, 2]
 
 
 def test_an_update_of_a_pinned_older_version_rewrites_the_table_from_it(tmp_path: Path):
@@ -306,8 +338,8 @@ def test_a_change_of_a_date_column_is_delta_rs_s_and_gives_what_duckdb_gives(
            else f"UPDATE shop.days SET day = DATE '2000-01-01' WHERE day >= DATE '{cut}'")
     lake.transform("shop.days", sql, dialect="snowflake")
     picked = any(d is not None and (d < cut if delete else d >= cut) for d in days)
-    operation = DeltaTable(lake._storage.uri("shop.days")).history(1)[0]["operation"]
-    assert operation == ("WRITE" if not picked else "DELETE" if delete else "UPDATE")  # WRITE: a version recording it
+    last = DeltaTable(lake._storage.uri("shop.days")).history(1)[0]
+    assert (last["version"], last["operation"]) == ((0, "WRITE") if not picked else (1, "DELETE" if delete else "UPDATE"))
     con = duckdb.connect()
     con.sql("CREATE SCHEMA shop; CREATE TABLE shop.days (id BIGINT, day DATE)")
     con.executemany("INSERT INTO shop.days VALUES (?, ?)", list(enumerate(days)))
