@@ -4,13 +4,15 @@ Only the files holding rows the statement picks are rewritten; the commit names 
 and its predicate, and carries the transform's provenance and app transaction like any other
 (exactly once: :mod:`lakekit.write.commit`). An UPDATE's new rows are audited first: DuckDB
 computes them from the pinned version (:attr:`~lakekit.transform.statement.Change.changed`) and
-the table's schema checks them; the verdict is recorded for the version (values that compute are
-computed by DuckDB first even without a schema: :attr:`~lakekit.transform.native.Native.checked`). :func:`apply` declines
-(returns ``None``) whenever this would not be the statement's exact result or its whole audit:
-a predicate or value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`),
-values DuckDB fails to compute, a row the audit would reject or flag, a unique column set (uniqueness spans untouched rows). The
-transform then rewrites the whole table from its query, which quarantines as every write does.
-A statement that picks no row commits nothing (delta-rs makes no version for it).
+the table's schema checks them; the verdict is recorded for the version. Values that compute
+are computed by DuckDB first even without a schema
+(:attr:`~lakekit.transform.native.Native.checked`). :func:`apply` declines (returns ``None``)
+whenever this would not be the statement's exact result or its whole audit: a predicate or
+value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`), values DuckDB
+fails to compute, a row the audit would reject or flag, a unique column set (uniqueness spans
+untouched rows). The transform then rewrites the whole table from its query, which quarantines
+as every write does. A statement that picks no row commits nothing (delta-rs makes no version
+for it).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from deltalake import DeltaTable
 
 from lakekit.core.model import Model, OnInvalid
 from lakekit.core.results import ValidationReport
+from lakekit.errors import SqlError
 from lakekit.storage.delta import Commit, Storage
 from lakekit.transform import query
 from lakekit.transform.native import Native, native
 from lakekit.transform.statement import Change
-from lakekit.errors import SqlError
 from lakekit.write import indexes, validate
 
 if TYPE_CHECKING:

@@ -72,8 +72,9 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
 
     >>> s = pa.schema({"id": pa.int32(), "status": pa.string()})
     >>> where = exp.condition("id >= 3 AND NOT status IN ('a', 'b')")
-    >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)
-    Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"}, checked=False)
+    >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)  # doctest: +NORMALIZE_WHITESPACE
+    Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"},
+           checked=False)
     >>> native(Change("delete", exp.condition("id * 2 > 3"), ()), s) is None
     True
     """
@@ -89,7 +90,7 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
         if translated is None:
             return None
         updates[quote(column)] = translated
-    checked = any(isinstance(n, tuple(_ARITHMETIC)) or isinstance(n, exp.Neg) and not isinstance(n.this, exp.Literal)
+    checked = any(isinstance(n, tuple(_ARITHMETIC)) or (isinstance(n, exp.Neg) and not isinstance(n.this, exp.Literal))
                   for _, value in change.assignments for n in value.walk())
     return Native(change.kind, predicate, updates, checked)
 
@@ -134,7 +135,7 @@ def _value(node: exp.Expr, columns: _Columns, t: pa.DataType) -> str | None:
         return None
     if isinstance(node, exp.Paren):
         return _value(node.this, columns, t)
-    numeric = kind == "float" or kind == "integer" and pa.types.is_signed_integer(t)
+    numeric = kind == "float" or (kind == "integer" and pa.types.is_signed_integer(t))
     if isinstance(node, exp.Binary) and type(node) in _ARITHMETIC and numeric:
         left, right = _value(node.left, columns, t), _value(node.right, columns, t)
         return f"({left} {_ARITHMETIC[type(node)]} {right})" if left is not None and right is not None else None
