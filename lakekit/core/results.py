@@ -189,6 +189,12 @@ class TransformResult(Result):
     is then the table's current one). An incremental transform that read only the rows its
     inputs gained since its last run names those versions in ``previous_inputs``; ``reason``
     says in words why it ran as it did (or was skipped).
+
+    ``rows`` is what the statement did: the rows its query gave that were written (not quarantined), or,
+    for an UPDATE or DELETE, the rows it updated or deleted, whichever way it ran. ``written``
+    is what the version holds anew: the rows of the data files it added (an UPDATE or DELETE
+    that rewrote only some files: their rows, changed or copied). An UPDATE or DELETE picking no
+    row commits nothing: ``version`` stays the target's current one, ``rows`` and ``written`` 0.
     """
 
     table: str
@@ -197,6 +203,7 @@ class TransformResult(Result):
     edges: tuple[ColumnEdge, ...]
     skipped: bool = False
     rows: int = 0
+    written: int = 0
     quarantined: int = 0
     transform_id: str | None = None
     validation: ValidationReport | None = None

@@ -413,20 +413,24 @@ class Storage:
         return before + 1 if commit.exclusive else self.open(table).version()
 
     def change(self, table: str, *, predicate: str | None, updates: Mapping[str, str] | None, commit: Commit,
-               base: DeltaTable) -> tuple[int | None, int]:
+               base: DeltaTable) -> tuple[int | None, int, int]:
         """Delete the rows ``predicate`` picks (every row when ``None``), or with ``updates`` set
         their columns to the values given (DataFusion SQL: column → expression), rewriting only the
         files that hold them; one DELETE or UPDATE commit on top of exactly ``base``. Returns the
-        new version (``None`` when no row was picked: delta-rs then commits nothing) and the rows
-        changed; raises :class:`Conflict` when another writer committed first."""
+        new version (``None`` when no row was picked: delta-rs then commits nothing), the rows
+        deleted or updated, and the rows its new files hold; raises :class:`Conflict` when another
+        writer committed first."""
         before = base.version()
         properties = commit.properties(exclusive=True)
         with engine(table, "change"), translated(table, "change"):
             if updates is None:
-                rows = base.delete(predicate, commit_properties=properties)["num_deleted_rows"]
+                metrics = base.delete(predicate, commit_properties=properties)
+                rows = metrics["num_deleted_rows"]
             else:
-                rows = base.update(dict(updates), predicate=predicate, commit_properties=properties)["num_updated_rows"]
-        return (before + 1 if base.version() > before else None), int(rows)
+                metrics = base.update(dict(updates), predicate=predicate, commit_properties=properties)
+                rows = metrics["num_updated_rows"]
+        written = metrics["num_copied_rows"] + (rows if updates is not None else 0)
+        return (before + 1 if base.version() > before else None), int(rows), int(written)
 
     def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], *, base: DeltaTable) -> int:
         """Set keys of one column's field metadata in one commit on top of exactly ``base``; returns

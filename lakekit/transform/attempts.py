@@ -3,7 +3,8 @@
 The commit is the record of what a transform made (``_lakekit/transforms``); it cannot hold when
 the run started, nor a run that never committed. So every run that ends leaves one row in
 ``_lakekit/transform_runs`` (written through the journal, :func:`lakekit.write.indexes.note`):
-``finished`` with the transform id of its commit and the input versions it read, or ``failed``
+``finished`` with the transform id of its commit (an UPDATE or DELETE that picked no row made
+none: no commit carries its id) and the input versions it read, or ``failed``
 with the type of the error (never its message: a message can quote a value) and the input
 versions it had pinned: rows failing a
 rejecting check, a conflict retried too often, an engine or system error. A statement refused

@@ -4,20 +4,26 @@ delta-rs's ``DeltaTable.update`` and ``delete`` rewrite only the files holding r
 predicate picks, and commit an UPDATE or DELETE with the predicate in its operation
 parameters; they read the predicate and the new values as DataFusion SQL. DataFusion and
 DuckDB differ where it matters (DataFusion's integer arithmetic wraps around, its casts of
-out-of-range literals fail, its float ordering is total), so only what both evaluate alike is
-translated: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string,
-boolean and date columns against literals of their own kind (``DATE 'yyyy-mm-dd'``) or other
-columns of their type, under ``AND`` /
-``OR`` / ``NOT``; and values that are such a literal, ``NULL``, or a column of the same type.
-Anything else is :data:`None`: the statement runs as the query of the whole table instead
-(:mod:`lakekit.transform.statement`), correct and bigger.
+out-of-range literals fail, its float ordering is total, its ``lower`` / ``upper`` map
+Unicode case otherwise), so only what both evaluate alike is translated. A WHERE: comparisons,
+``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string, boolean, date and timestamp
+(microseconds, naive or UTC) columns against literals of their own kind (``DATE 'yyyy-mm-dd'``,
+``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'``) or other columns of their type, under ``AND`` /
+``OR`` / ``NOT`` (a float column is never compared: ``-0.0`` and ``0.0`` differ in DataFusion).
+A SET value: such a literal (a float one in plain decimal notation of at most 15 digits, read
+alike by both), ``NULL``, a column of the same type; ``+``, ``-``, ``*`` and negation of signed
+integer or double values (:attr:`Native.checked`: DuckDB computes them first, and a statement
+it fails on, an overflow DataFusion would wrap around, is left to the rewrite); ``||`` and
+``CONCAT`` of strings (NULL as the dialect reads it); ``CASE WHEN`` of such predicates and
+values. Anything else is :data:`None`: the statement runs as the query of the whole table
+instead (:mod:`lakekit.transform.statement`), correct and bigger.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import pyarrow as pa
@@ -26,11 +32,18 @@ from sqlglot import exp
 from lakekit.storage.scan import quote
 from lakekit.transform.statement import Change
 
-Kind = Literal["integer", "string", "boolean", "date"]
-_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate", "to"})
+Kind = Literal["integer", "float", "string", "boolean", "date", "timestamp"]
+_READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "table", "is_string", "negate", "to",
+                        "ifs", "default", "true"})
 """The parts of a node the translation reads; a node with any other part set (``BETWEEN
 SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+_DECIMAL = re.compile(r"(\d*)\.?(\d*)")
+_FLOAT_DIGITS = 15
+"""A decimal literal of at most this many digits is the same double whether parsed as text
+(DataFusion) or divided from an exact DECIMAL (DuckDB): numerator and power of ten are exact."""
+_ARITHMETIC: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}
 _COMPARISONS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
                                            exp.GTE: ">="}
 
@@ -43,6 +56,9 @@ class Native:
     kind: Literal["update", "delete"]
     predicate: str | None
     updates: dict[str, str]
+    checked: bool = False
+    """Its values compute (arithmetic): DuckDB computes them first, and where it fails (an
+    overflow), the statement is not delta-rs's to run."""
 
     def sql(self) -> str:
         """The change as one statement, for people (``UPDATE SET "a" = 1 WHERE "b" > 0``)."""
@@ -56,8 +72,9 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
 
     >>> s = pa.schema({"id": pa.int32(), "status": pa.string()})
     >>> where = exp.condition("id >= 3 AND NOT status IN ('a', 'b')")
-    >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)
-    Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"})
+    >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)  # doctest: +NORMALIZE_WHITESPACE
+    Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"},
+           checked=False)
     >>> native(Change("delete", exp.condition("id * 2 > 3"), ()), s) is None
     True
     """
@@ -69,12 +86,13 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
         return None
     updates = {}
     for column, value in change.assignments:
-        kind = columns.kind(column)
-        translated = _operand(value, columns, kind, exact=schema.field(column).type) if kind is not None else None
+        translated = _value(value, columns, schema.field(column).type)
         if translated is None:
             return None
         updates[quote(column)] = translated
-    return Native(change.kind, predicate, updates)
+    checked = any(isinstance(n, tuple(_ARITHMETIC)) or (isinstance(n, exp.Neg) and not isinstance(n.this, exp.Literal))
+                  for _, value in change.assignments for n in value.walk())
+    return Native(change.kind, predicate, updates, checked)
 
 
 class _Columns:
@@ -103,7 +121,54 @@ def _kind(t: pa.DataType) -> Kind | None:
         return "string"
     if pa.types.is_date32(t):
         return "date"
+    if t == pa.float64():
+        return "float"
+    if isinstance(t, pa.TimestampType) and t.unit == "us" and t.tz in (None, "UTC"):
+        return "timestamp"
     return "boolean" if pa.types.is_boolean(t) else None
+
+
+def _value(node: exp.Expr, columns: _Columns, t: pa.DataType) -> str | None:
+    """A SET value for a column of type ``t`` as DataFusion SQL, or ``None``."""
+    kind = _kind(t)
+    if kind is None or not _plain(node, "safe", "coalesce"):
+        return None
+    if isinstance(node, exp.Paren):
+        return _value(node.this, columns, t)
+    numeric = kind == "float" or (kind == "integer" and pa.types.is_signed_integer(t))
+    if isinstance(node, exp.Binary) and type(node) in _ARITHMETIC and numeric:
+        left, right = _value(node.left, columns, t), _value(node.right, columns, t)
+        return f"({left} {_ARITHMETIC[type(node)]} {right})" if left is not None and right is not None else None
+    if isinstance(node, exp.Neg) and not isinstance(node.this, exp.Literal) and numeric:
+        inner = _value(node.this, columns, t)
+        return f"(- {inner})" if inner is not None else None
+    if isinstance(node, exp.DPipe | exp.Concat) and kind == "string":
+        parts = [_value(p, columns, t) for p in ([node.this, node.expression] if isinstance(node, exp.DPipe)
+                                                 else node.expressions)]
+        if None in parts or not parts:
+            return None
+        ignoring_nulls = isinstance(node, exp.Concat) and node.args.get("coalesce")
+        return f"concat({', '.join(map(str, parts))})" if ignoring_nulls else f"({' || '.join(map(str, parts))})"
+    if isinstance(node, exp.Case):
+        return _case(node, columns, t)
+    return _operand(node, columns, kind, exact=t)
+
+
+def _case(node: exp.Case, columns: _Columns, t: pa.DataType) -> str | None:
+    """``CASE WHEN p THEN v … [ELSE d] END`` of predicates and values (not ``CASE x WHEN …``)."""
+    if node.this is not None:
+        return None
+    branches = []
+    for branch in node.args.get("ifs") or []:
+        if not isinstance(branch, exp.If) or not _plain(branch):
+            return None
+        condition, value = _predicate(branch.this, columns), _value(branch.args["true"], columns, t)
+        if condition is None or value is None:
+            return None
+        branches.append(f"WHEN {condition} THEN {value}")
+    default = node.args.get("default")
+    otherwise = _value(default, columns, t) if default is not None else "NULL"
+    return f"CASE {' '.join(branches)} ELSE {otherwise} END" if branches and otherwise is not None else None
 
 
 def _predicate(node: exp.Expr, columns: _Columns) -> str | None:
@@ -136,7 +201,7 @@ def _compared(node: exp.Binary, columns: _Columns) -> str | None:
     """``a op b``: one side a column, the other a column or literal of its kind."""
     field = columns.field(node.left) or columns.field(node.right)
     kind = _kind(field.type) if field is not None else None
-    if field is None or kind is None:
+    if field is None or kind in (None, "float"):
         return None
     left, right = (_operand(side, columns, kind, near=field.type) for side in (node.left, node.right))
     return f"{left} {_COMPARISONS[type(node)]} {right}" if left is not None and right is not None else None
@@ -146,7 +211,7 @@ def _ranged(node: exp.In | exp.Between, columns: _Columns) -> str | None:
     """``c IN (literals)`` and ``c BETWEEN low AND high`` of a column."""
     field = columns.field(node.this)
     kind = _kind(field.type) if field is not None else None
-    if field is None or kind is None:
+    if field is None or kind in (None, "float"):
         return None
     if isinstance(node, exp.Between):
         bounds = [_operand(node.args.get(k), columns, kind, near=field.type) for k in ("low", "high")]
@@ -174,7 +239,7 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
     if isinstance(node, exp.Boolean):
         return ("TRUE" if node.this else "FALSE") if kind == "boolean" else None
     if isinstance(node, exp.Cast):
-        return _date(node) if kind == "date" else None
+        return _date(node) if kind == "date" else _timestamp(node, bound) if kind == "timestamp" else None
     negative = isinstance(node, exp.Neg)
     literal = node.this if negative and isinstance(node, exp.Neg) else node
     if not isinstance(literal, exp.Literal):
@@ -182,10 +247,36 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
     if literal.is_string:
         text = literal.this
         return "'" + text.replace("'", "''") + "'" if kind == "string" and not negative and "\\" not in text else None
+    if kind == "float":
+        return _float(literal.this, negative)
     if kind != "integer" or not literal.is_int:
         return None
     value = -int(literal.this) if negative else int(literal.this)
     return str(value) if bound is not None and _fits(value, bound) else None
+
+
+def _float(text: str, negative: bool) -> str | None:
+    """A decimal literal for a double column, where both engines read it as the same double."""
+    digits = _DECIMAL.fullmatch(text)
+    if digits is None or not any(digits.groups()) or len("".join(digits.groups()).lstrip("0")) > _FLOAT_DIGITS:
+        return None
+    return f"{'-' if negative else ''}{text}"
+
+
+def _timestamp(node: exp.Cast, t: pa.DataType | None) -> str | None:
+    """``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'`` of a valid time, as a timestamp of the column's
+    own type (DataFusion's ``TIMESTAMP`` is nanoseconds, which it will not compare to microseconds;
+    lakekit's DuckDB reads a naive literal for a UTC column in UTC)."""
+    text = node.this.this if isinstance(node.this, exp.Literal) and node.this.is_string else ""
+    naive = node.to.is_type(exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
+    if not isinstance(t, pa.TimestampType) or not naive or node.to.expressions or not _ISO_TIMESTAMP.fullmatch(text):
+        return None
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    zone = 'Some("UTC")' if t.tz else "None"
+    return f"arrow_cast('{text.replace(' ', 'T')}', 'Timestamp(Microsecond, {zone})')"
 
 
 def _date(node: exp.Cast) -> str | None:
@@ -200,8 +291,8 @@ def _date(node: exp.Cast) -> str | None:
     return f"DATE '{text}'"
 
 
-def _plain(node: exp.Expr) -> bool:
-    return all(key in _READ_ARGS for key, value in node.args.items() if value)
+def _plain(node: exp.Expr, *also: str) -> bool:
+    return all(key in _READ_ARGS or key in also for key, value in node.args.items() if value)
 
 
 def _fits(value: int, t: pa.DataType) -> bool:

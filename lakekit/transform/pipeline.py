@@ -8,6 +8,8 @@ versions is the same transform: its fingerprint is an app transaction in the com
 made it, so running it again (or again after a crash) commits nothing and says so. SQL that
 reads the clock or a random source (``CURRENT_DATE``, ``RANDOM()``, ``UUID()``…), and any run
 with ``full_refresh``, is a transform of its own each time: it is never skipped as unchanged.
+An UPDATE or DELETE that picks no row commits nothing (the table keeps its version, a run
+again evaluates it again); its run is recorded all the same (:mod:`lakekit.transform.attempts`).
 
 An *incremental* transform (``incremental=True`` with ``keys``) reads only the rows its
 driving inputs gained since the versions it last consumed and merges its output into the
@@ -196,6 +198,11 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
         indexes.check("transforms", [record_draft])
         return made
 
+    def unpicked(base: DeltaTable) -> TransformResult:
+        """An UPDATE or DELETE picking no row: nothing committed, the run recorded all the same."""
+        return TransformResult(target, base.version(), inputs, edges, transform_id=transform_id,
+                               reason="it picks no row: nothing committed")
+
     def attempt(base: DeltaTable | None) -> tuple[TransformResult, TransformProvenance | None]:
         if base is not None and base.transaction_version(app) is not None:
             return TransformResult(target, base.version(), inputs, edges, skipped=True,
@@ -212,10 +219,15 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
             made = checked(provenance("overwrite", None, in_place.ENGINE))
             applied = in_place.apply(storage, target, base, stmt.change, planned, dialect=options.dialect, model=model,
                                      on_invalid=options.on_invalid, commit=made.commit({app: 1}))
-            if applied is not None:
+            if applied is not None and applied.version is None:
+                return unpicked(base), None
+            if applied is not None and applied.version is not None:
                 return TransformResult(target, applied.version, inputs, edges, rows=applied.rows,
-                                       transform_id=transform_id, validation=applied.report,
+                                       written=applied.written, transform_id=transform_id, validation=applied.report,
                                        reason=f"{planned.kind} of the files holding the rows it picks"), made
+        picked = _picked(storage, stmt.change, options, inputs) if stmt.change is not None else None
+        if picked == 0 and base is not None and inputs.get(target) == base.version():
+            return unpicked(base), None
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
@@ -231,14 +243,20 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
         done = publish.publish(storage, published_target, base=base, schema=schema,
                                parts=[(f"transform {target}", output.reader)], write_id=transform_id, stamp=None,
                                commit=made.commit({app: 1}), written=output.folder)
-        return TransformResult(target, done.version, inputs, edges, rows=done.rows, quarantined=done.quarantined,
-                               transform_id=transform_id, validation=done.report, previous_inputs=plan.previous,
-                               reason=plan.reason), made
+        return TransformResult(target, done.version, inputs, edges, rows=done.rows if picked is None else picked,
+                               written=done.rows, quarantined=done.quarantined, transform_id=transform_id,
+                               validation=done.report, previous_inputs=plan.previous, reason=plan.reason), made
 
     result, made = commit_once(storage, target, attempt)
     if made is not None:
         index(storage, result, made, now())
     return result
+
+
+def _picked(storage: Storage, change: statement.Change, options: TransformOptions, inputs: Mapping[str, int]) -> int:
+    """How many rows an UPDATE or DELETE picks in the versions it read, counted by its own engine."""
+    prepared = query.prepare(storage, change.picked, dialect=options.dialect, versions=inputs)
+    return int(options.engine.rows(storage, prepared).read_all().column("n")[0].as_py())
 
 
 def index(storage: Storage, result: TransformResult, made: TransformProvenance, committed_at: datetime) -> None:

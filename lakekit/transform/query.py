@@ -64,6 +64,8 @@ _VOLATILE = (exp.CurrentDate, exp.CurrentDatetime, exp.CurrentTime, exp.CurrentT
 _VOLATILE_NAMES = {"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "today",
                    "get_current_timestamp", "sysdatetime", "sysdatetimeoffset", "getutcdate", "newid", "setseed"}
 _MISSING_ALIAS = re.compile(r'Referenced table "([^"]+)" not found')
+_DUCKDB_ERROR = re.compile(r"[A-Z][A-Za-z ]* Error: ")
+"""How a DuckDB error reads once Arrow's stream of its rows passed it on (as an ``OSError``)."""
 _NAMED = (re.compile(r"with name (\w+)"), re.compile(r'near "([^"]+)"'), re.compile(r'"(\w+)"'))
 """Where a DuckDB message names the word it is about (a function, a token, an identifier)."""
 _LITERALS = {TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING,
@@ -412,11 +414,15 @@ def _stream(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader,
         yield from reader
     except duckdb.Error as e:
         raise _engine_error(e, prepared) from None
+    except OSError as e:  # a failure met computing a batch (an overflow) comes through Arrow
+        if not _DUCKDB_ERROR.match(str(e)):
+            raise
+        raise _engine_error(e, prepared) from None
     finally:
         con.close()
 
 
-def _engine_error(error: duckdb.Error, prepared: Prepared) -> SqlError | TableNotFound:
+def _engine_error(error: duckdb.Error | OSError, prepared: Prepared) -> SqlError | TableNotFound:
     """A DuckDB failure as a lakekit error that names the statement, the dialect, and the word of
     the user's SQL it is about, with its line and column there; it quotes no value."""
     message = str(error)

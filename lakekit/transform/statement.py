@@ -57,6 +57,8 @@ class Change:
     """An UPDATE's query of the rows it picks, as they are after it (what an audit checks)."""
     joined: bool = False
     """It reads other tables too (an UPDATE's FROM, a DELETE's USING)."""
+    picked: str = ""
+    """The query counting the rows it picks (column ``n``): the rows it updates or deletes."""
 
 
 _DUCKDB_TYPES = {pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
@@ -114,9 +116,11 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
     # the rows a change picks: its WHERE (NULL is not true), or a row of its FROM / USING meeting it
     picked = (condition.copy() if condition is not None else exp.true()) if not sources else \
         exp.Exists(this=_reading(exp.select("1"), sources, condition))
+    count = exp.select(exp.alias_(exp.func("COUNT", exp.Star()), "n")).from_(table.copy()).where(
+        exp.func("COALESCE", picked.copy(), exp.false())).sql(dialect)
     if isinstance(tree, exp.Delete):
         kept = exp.not_(picked) if sources else exp.not_(exp.func("COALESCE", picked, exp.false()))
-        change = Change("delete", condition, (), joined=bool(sources))
+        change = Change("delete", condition, (), joined=bool(sources), picked=count)
         return Statement(target, exp.select("*").from_(table.copy()).where(kept).sql(dialect), "overwrite",
                          change=change)
     schema = schema_of(target) if schema_of is not None else None
@@ -139,7 +143,7 @@ def _in_place(tree: exp.Update | exp.Delete, dialect: str, schema_of: Callable[[
             ifs=[exp.If(this=picked.copy(), true=typed)], default=exp.column(field.name))
         items.append(exp.alias_(chosen, field.name))
     changed = exp.select(*after).from_(table.copy()).where(exp.func("COALESCE", picked.copy(), exp.false()))
-    change = Change("update", condition, tuple(assignments), changed.sql(dialect), joined=bool(sources))
+    change = Change("update", condition, tuple(assignments), changed.sql(dialect), joined=bool(sources), picked=count)
     return Statement(target, exp.select(*items).from_(table.copy()).sql(dialect), "overwrite", change=change)
 
 

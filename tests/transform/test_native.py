@@ -6,18 +6,23 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from lakekit.transform.native import native
+from lakekit.transform.native import Native, native
 from lakekit.transform.statement import parse
 
 SCHEMA = pa.schema({"id": pa.int32(), "amount": pa.int64(), "Status": pa.string(), "ok": pa.bool_(),
-                    "price": pa.float64(), "n": pa.int32(), "day": pa.date32()})
+                    "price": pa.float64(), "n": pa.int32(), "day": pa.date32(), "at": pa.timestamp("us"),
+                    "utc": pa.timestamp("us", "UTC"), "small": pa.float32(), "u": pa.uint32()})
 
 
 def translated(sql: str, dialect: str = "duckdb") -> tuple[str | None, dict[str, str]] | None:
+    found = planned(sql, dialect)
+    return None if found is None else (found.predicate, found.updates)
+
+
+def planned(sql: str, dialect: str = "duckdb") -> Native | None:
     change = parse(sql, dialect, lambda _: SCHEMA).change
     assert change is not None
-    found = native(change, SCHEMA)
-    return None if found is None else (found.predicate, found.updates)
+    return native(change, SCHEMA)
 
 
 @pytest.mark.parametrize(("sql", "dialect", "predicate"), [
@@ -29,6 +34,11 @@ def translated(sql: str, dialect: str = "duckdb") -> tuple[str | None, dict[str,
     ("DELETE FROM s.t", "duckdb", None),
     ("DELETE FROM s.t WHERE day < DATE '2024-02-01' OR day IN (DATE '2024-03-01')", "snowflake",
      "(\"day\" < DATE '2024-02-01' OR \"day\" IN (DATE '2024-03-01'))"),
+    ("DELETE FROM s.t WHERE at >= TIMESTAMP '2024-02-01 10:00:00.5'", "postgres",
+     "\"at\" >= arrow_cast('2024-02-01T10:00:00.5', 'Timestamp(Microsecond, None)')"),
+    ("DELETE FROM s.t WHERE utc BETWEEN TIMESTAMP '2024-02-01 00:00:00' AND TIMESTAMP '2024-03-01 00:00:00'",
+     "duckdb", "\"utc\" BETWEEN arrow_cast('2024-02-01T00:00:00', 'Timestamp(Microsecond, Some(\"UTC\"))') AND "
+               "arrow_cast('2024-03-01T00:00:00', 'Timestamp(Microsecond, Some(\"UTC\"))')"),
 ])
 def test_what_both_engines_evaluate_alike_is_translated(sql: str, dialect: str, predicate: str | None):
     assert translated(sql, dialect) == (predicate, {})
@@ -44,7 +54,22 @@ def test_what_both_engines_evaluate_alike_is_translated(sql: str, dialect: str, 
     "DELETE FROM s.t WHERE Status = 'a\\b'",
     "DELETE FROM s.t WHERE lower(Status) = 'a'",
     "DELETE FROM s.t WHERE amount IN (SELECT 1)",
-    "UPDATE s.t SET amount = amount + 1",
+    "UPDATE s.t SET amount = amount + id",  # int64 and int32: each engine widens its own way
+    "UPDATE s.t SET amount = amount / 2",  # integer or float division by dialect; by zero: NULL or error
+    "UPDATE s.t SET amount = amount % 2",
+    "UPDATE s.t SET u = u + 1",  # unsigned arithmetic: left alone
+    "UPDATE s.t SET small = small * 2",  # float32: DuckDB's and DataFusion's roundings are not proven alike
+    "UPDATE s.t SET price = 1e3",  # exponents: read apart
+    "UPDATE s.t SET price = 0.1234567890123456",  # more digits than a decimal divides exactly
+    "UPDATE s.t SET status = lower(status)",  # Unicode case mappings differ
+    "UPDATE s.t SET status = trim(status)",
+    "UPDATE s.t SET status = status || id",  # a number's text
+    "UPDATE s.t SET amount = CASE amount WHEN 1 THEN 2 END",
+    "UPDATE s.t SET amount = CASE WHEN price > 1 THEN 2 END",
+    "DELETE FROM s.t WHERE at < TIMESTAMPTZ '2024-01-01 00:00:00+02'",
+    "DELETE FROM s.t WHERE at < TIMESTAMP '2024-01-01 00:00:00.1234567'",
+    "DELETE FROM s.t WHERE at < TIMESTAMP '2024-02-30 00:00:00'",
+    "DELETE FROM s.t WHERE at < '2024-01-01 00:00:00'",
     "UPDATE s.t SET amount = id",
     "UPDATE s.t SET id = 2147483648",
     "UPDATE s.t SET ok = 'yes'",
@@ -61,3 +86,24 @@ def test_what_might_differ_is_left_to_the_rewrite(sql: str):
 def test_set_values_are_literals_nulls_and_columns_of_the_same_type():
     assert translated("UPDATE s.t SET status = 'x', amount = NULL, n = id, ok = TRUE WHERE amount > -1") == (
         '"amount" > -1', {'"Status"': "'x'", '"amount"': "NULL", '"n"': '"id"', '"ok"': "TRUE"})
+
+
+def test_set_values_that_compute_are_checked_by_duckdb_first():
+    found = planned("UPDATE s.t SET amount = -(amount * 2) + 1, price = (price - 0.5) * price, "
+                    "status = CASE WHEN amount IS NULL THEN 'none' WHEN ok THEN concat(status, '!') END, "
+                    "at = TIMESTAMP '2024-01-01 00:00:00' WHERE id IN (1, 2)", "postgres")
+    assert found is not None and found.checked
+    assert found.updates == {
+        '"amount"': '((- ("amount" * 2)) + 1)', '"price"': '(("price" - 0.5) * "price")',
+        '"Status"': "CASE WHEN \"amount\" IS NULL THEN 'none' WHEN \"ok\" THEN concat(\"Status\", '!') ELSE NULL END",
+        '"at"': "arrow_cast('2024-01-01T00:00:00', 'Timestamp(Microsecond, None)')"}
+    literal = planned("UPDATE s.t SET price = -0.25, amount = -3, status = status || 'x'")
+    assert literal is not None and not literal.checked and literal.updates['"Status"'] == "(\"Status\" || 'x')"
+
+
+@pytest.mark.parametrize(("dialect", "value"), [
+    ("postgres", "concat(\"Status\", 'x')"),  # NULL is empty text
+    ("snowflake", "(\"Status\" || 'x')"),  # NULL makes NULL
+])
+def test_concat_reads_nulls_as_its_dialect_does(dialect: str, value: str):
+    assert translated("UPDATE s.t SET status = CONCAT(status, 'x')", dialect) == (None, {'"Status"': value})
