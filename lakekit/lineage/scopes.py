@@ -67,12 +67,6 @@ class ScopeLineage:
             self._whole[key] = self._compute_whole(scope)
         return self._whole[key]
 
-    def padded(self, scope: Scope) -> frozenset[Indirect]:
-        """The whole-output edges of ``scope`` that, once it is outer-joined (padded with NULLs),
-        decide only its own columns: what drops its rows (filters, joins, bounded sorts). Its
-        grouping stays on the whole output: it sets how many rows each key matches."""
-        return frozenset(edge for edge in self.whole(scope) if edge[1] != "group_by")
-
     def output(self, scope: Scope, name: str) -> Deps:
         scope = self._itself.get(id(scope), scope)
         key = id(scope)
@@ -153,12 +147,10 @@ class ScopeLineage:
         resolver = _ScopeResolver(self, scope)
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
-            optional = _null_extended(expression)
-            feeding = [(name in optional, src) for name, (_, src) in scope.selected_sources.items()
+            feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            filtering = [(False, sub) for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
-            for padded, child in [*feeding, *filtering]:
-                found |= self.whole(child) - self.padded(child) if padded else self.whole(child)
+            for child in [*feeding, *scope.subquery_scopes]:
+                found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
             for branch in scope.set_operation_scopes:
@@ -175,32 +167,6 @@ class ScopeLineage:
     def scope_of(self, query: exp.Expr) -> Scope | None:
         node = query.this if isinstance(query, exp.Subquery) else query
         return self._by_expression.get(id(node))
-
-
-def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
-    """A subquery read for its value in the SELECT list (``(SELECT max(x) … WHERE …) AS m``): what
-    decides its rows decides that value, not which rows the SELECT gives."""
-    node: exp.Expr = subquery.expression
-    while node.parent is not None and node.parent is not select:
-        if isinstance(node, exp.Exists):
-            return False
-        node = node.parent
-    return node.parent is select and node.arg_key == "expressions"
-
-
-def _null_extended(select: exp.Select) -> frozenset[str]:
-    """Sources of ``select`` an outer join pads with NULLs: whatever drops their rows leaves the other
-    side's rows in place (a LEFT JOIN's right side, a RIGHT JOIN's left side, both of a FULL JOIN)."""
-    before = [select.args["from_"].this.alias_or_name] if select.args.get("from_") else []
-    found: set[str] = set()
-    for join in select.args.get("joins") or []:
-        name = join.this.alias_or_name
-        if join.side in ("LEFT", "FULL"):
-            found.add(name)
-        if join.side in ("RIGHT", "FULL"):
-            found.update(before)
-        before.append(name)
-    return frozenset(found)
 
 
 def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
@@ -236,10 +202,7 @@ class _ScopeResolver:
         while current is not None:
             source = current.sources.get(column.table)
             if isinstance(source, Scope):
-                deps = self.lineage.output(source, name)
-                if isinstance(current.expression, exp.Select) and column.table in _null_extended(current.expression):
-                    deps = deps.with_indirect(self.lineage.padded(source))
-                return deps
+                return self.lineage.output(source, name)
             if isinstance(source, exp.Table):
                 if isinstance(source.this, exp.Identifier):
                     return Deps.of((source.name, name))
@@ -251,4 +214,4 @@ class _ScopeResolver:
         scope = self.lineage.scope_of(query)
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
-        return Deps.union(deps for _, deps in self.lineage.outputs(scope)).with_indirect(self.lineage.whole(scope))
+        return Deps.union(deps for _, deps in self.lineage.outputs(scope))

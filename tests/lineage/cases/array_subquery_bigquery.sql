@@ -1,6 +1,6 @@
 -- dialect: bigquery
--- ARRAY(SELECT … FROM UNNEST(items) WHERE …) and a scalar subquery over UNNEST: their WHERE decides
--- the column they compute, not which rows are written; EXISTS in WHERE filters rows.
+-- ARRAY(SELECT … FROM UNNEST(items) WHERE …) and a scalar subquery over UNNEST: their values flow into
+-- the column they compute; what selects their rows is, like any filter, an edge into the whole output.
 CREATE TABLE out AS
 SELECT s.id, ARRAY(SELECT AS STRUCT x.a, x.b FROM UNNEST(s.items) AS x WHERE x.a > 0) AS arr,
        (SELECT SUM(y.v) FROM UNNEST(s.items) AS y WHERE y.ok) AS total
@@ -9,8 +9,8 @@ FROM raw.s AS s WHERE EXISTS (SELECT 1 FROM raw.u AS u WHERE u.id = s.id);
 -- raw.s.id -> out.id direct identity
 -- raw.s."items.a" -> out.arr direct transformation
 -- raw.s."items.b" -> out.arr direct transformation
--- raw.s."items.a" -> out.arr indirect filter
 -- raw.s."items.v" -> out.total direct aggregation
--- raw.s."items.ok" -> out.total indirect filter
 -- raw.s.id -> out.* indirect filter
 -- raw.u.id -> out.* indirect filter
+-- raw.s."items.a" -> out.* indirect filter
+-- raw.s."items.ok" -> out.* indirect filter
