@@ -4,8 +4,8 @@
   one-part name (or a table variable) after ``INTO``; here any table name, with a column list;
   and ``DELETE FROM t OUTPUT … WHERE w``, whose WHERE sqlglot expects before the OUTPUT.
 - T-SQL ``INSERT INTO t [(columns)] EXEC[UTE] procedure …``: the rows a procedure returns,
-  read as the ``EXECUTE`` statement sqlglot reads alone (its columns are the procedure's own;
-  lineage gives the statement no edges).
+  read as the ``EXECUTE`` statement sqlglot reads alone (``script.executed`` reads it as the
+  result sets of a procedure the script creates; of another, lineage gives it no edges).
 - Oracle ``MERGE … WHEN MATCHED THEN UPDATE SET … [WHERE u] DELETE WHERE d``: the rows the
   UPDATE changed and ``d`` then holds for are deleted; read as one more ``WHEN MATCHED AND u AND
   d THEN DELETE`` clause.

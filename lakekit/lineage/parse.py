@@ -20,8 +20,8 @@ rather than half-understood.
 
 from __future__ import annotations
 
-import itertools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -45,6 +45,7 @@ _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.C
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
 PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SELECT … FROM t PIVOT (…)"
 _PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
+_GO_LINE = re.compile(r"^[ \t]*(?P<go>GO)(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _no_sql_text(record: logging.LogRecord) -> bool:
@@ -102,6 +103,7 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     """
     dialect_obj = get_dialect(dialect)
     variables: set[str] = set()
+    routines: dict[str, list[exp.Query]] = {}  # a procedure the script created → its result sets
     trees = _trees(sql, dialect, on_error)
     for index, text, tree in trees:
         try:
@@ -111,11 +113,15 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
                 variables.update(p.name.lower() for p in tree.this.expressions if isinstance(p, exp.ColumnDef))
             if script.is_script(tree):
                 inner = script.inner_statements(tree, dialect_obj, lambda body: _parse_inner(body, dialect, on_error))
+                name = script.routine_name(tree, dialect_obj)
+                if name is not None:
+                    routines[name] = script.result_sets(inner)
             elif isinstance(tree, exp.MultitableInserts):
                 inner = list(dml.multitable(tree))
             else:
                 inner = [tree]
-            for part in [written for each in inner for written in [each, *dml.output_into(each)]]:
+            for part in [written for each in inner for run in script.executed(each, routines)
+                         for written in [run, *dml.output_into(run)]]:
                 normalize_names(part, names or dialect_obj)
                 if isinstance(part, exp.Declare):
                     variables.update(name.name for item in part.expressions for name in _declared(item))
@@ -162,14 +168,24 @@ def _routine_batches(sql: str, dialect: str | None) -> list[tuple[int, int]] | N
     dialect_obj = get_dialect(dialect)
     if type(dialect_obj).__name__.lower() != "tsql":
         return None
-    tokens = tokenize(sql, dialect_obj)
     bounds = [0]
-    for before, token in itertools.pairwise(tokens):
-        if token.text.upper() == "GO" and token.token_type not in script.TEXT and token.line > before.line:
-            bounds.extend((token.start, token.end + 1))
+    for line in _GO_LINE.finditer(sql):
+        if _outside_text(sql[:line.start("go")], dialect_obj):
+            bounds.extend((line.start("go"), line.end()))
     bounds.append(len(sql))
     batches = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if sql[start:end].strip()]
     return batches if any(script.is_script_text(sql[start:end]) for start, end in batches) else None
+
+
+def _outside_text(before: str, dialect: Dialect) -> bool:
+    """``before`` ends outside a string, a quoted name and a comment: it reads as whole tokens. (GO
+    is found on its line, not among the tokens: sqlglot reads the text after T-SQL's ``END`` up to
+    a ``;`` as one token.)"""
+    try:
+        dialect.tokenize(before)
+    except TokenError:
+        return False
+    return True
 
 
 def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
@@ -223,12 +239,48 @@ def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token
     dialect_obj = get_dialect(dialect)
     tokens = tokenize(sql, dialect_obj)
     try:
-        trees = parser_for(dialect_obj).parse(tokens, sql)
+        trees = _parse_tokens(tokens, sql, dialect_obj)
     except ParseError as e:
         raise _parse_error(e, sql, tokens) from None
     except RecursionError:
         raise SqlError(TOO_DEEP, sql=sql) from None
     return [t for t in trees if t is not None], tokens, dialect_obj
+
+
+def _parse_tokens(tokens: list[Token], sql: str, dialect: Dialect) -> list[exp.Expr | None]:
+    """sqlglot's parse of ``tokens``. In T-SQL a statement needs no ``;`` after it: where the parser
+    stops short of the end at a word that opens a statement, the statement before it ended there,
+    so a ``;`` is put before that word and the tokens parsed again.
+
+    >>> tsql = get_dialect("tsql")
+    >>> sql = "UPDATE t SET a = 1 WHERE b = 2 SELECT @n = COUNT(*) FROM t SELECT c FROM u"
+    >>> [tree.key for tree in _parse_tokens(tokenize(sql, tsql), sql, tsql)]
+    ['update', 'select', 'select']
+    """
+    parser = parser_for(dialect)
+    while True:
+        try:
+            return parser.parse(tokens, sql)
+        except ParseError as e:
+            at = _unended(e, tokens) if script.needs_no_semicolons(dialect) else None
+            if at is None:
+                raise
+            before = tokens[at]
+            tokens = [*tokens[:at], Token(TokenType.SEMICOLON, ";", before.line, before.col, before.start,
+                                          before.start), *tokens[at:]]
+
+
+def _unended(error: ParseError, tokens: list[Token]) -> int | None:
+    """Index of the token a statement with no ``;`` after it stopped at, when that token opens a
+    statement and follows one; else ``None``."""
+    first = error.errors[0] if error.errors else {}
+    if first.get("description") != "Invalid expression / Unexpected token":
+        return None
+    at = next((i for i, token in enumerate(tokens) if (token.line, token.col) == (first.get("line"), first.get("col"))),
+              None)
+    if not at or tokens[at - 1].token_type == TokenType.SEMICOLON:
+        return None
+    return at if tokens[at].text.upper() in script.OPENING else None
 
 
 def parse_one(sql: str, dialect: str | None) -> exp.Expr:
