@@ -17,6 +17,8 @@ rules around them:
   table lacks is read as the one column of that table spelled the same but for case, if there
   is one, else as written; an unqualified column no source holds is read as NULL. The rest of
   the statement keeps its lineage;
+- an output alias read in GROUP BY / HAVING / QUALIFY over a source of unknown columns is the
+  alias where no source is known to hold its name (:mod:`.aliases`);
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
 - Snowflake's ``OBJECT_CONSTRUCT(*)`` is opened into one key per column of the scope's sources,
@@ -39,6 +41,7 @@ from sqlglot.schema import MappingSchema
 from sqlglot.transforms import eliminate_window_clause
 
 from lakekit.errors import SqlError
+from lakekit.lineage.aliases import expand_alias_refs
 from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog, known_as
 from lakekit.lineage.dictionaries import name_dictionaries
@@ -48,6 +51,7 @@ from lakekit.lineage.pivot import expand_pivots
 from lakekit.lineage.sources import (
     Names,
     base_name,
+    holds,
     is_alias_ref,
     output_names,
     own_columns,
@@ -90,6 +94,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
                         catalog)
         columns = _known_columns(scopes, statement, catalog, tables, on_error)
         _read_ambiguous(scopes, catalog, columns, statement)
+        expand_alias_refs(scopes, columns, Names(catalog))
         schema = MappingSchema(
             {name: dict.fromkeys(cols, "unknown") for name, cols in columns.items() if cols},
             dialect=dialect_obj,
@@ -359,7 +364,7 @@ def _read_variables(scopes: list[Scope], variables: frozenset[str], catalog: Cat
             if column.table or column.name not in variables:
                 continue
             sources = [src for _, src in scope.selected_sources.values()]
-            if not any(_holds(src, column.name, catalog, names) for src in sources):
+            if not any(holds(src, column.name, catalog, names) for src in sources):
                 column.replace(exp.Var(this=column.name))
 
 
@@ -380,7 +385,7 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
                 continue
             holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
                        if names.may_hold(src, column.name)]
-            certain = [(alias, src) for alias, src in holders if _holds(src, column.name, known, names)]
+            certain = [(alias, src) for alias, src in holders if holds(src, column.name, known, names)]
             candidates = certain if certain else holders
             if len(candidates) == 1 and isinstance(candidates[0][1], Scope):
                 column.set("table", exp.to_identifier(candidates[0][0]))  # the one derived table that can hold it
@@ -394,15 +399,6 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
             if column.parent is select and column.arg_key == "expressions":
                 replacement = exp.alias_(replacement, exp.to_identifier(column.name, quoted=True))
             column.replace(replacement)
-
-
-def _holds(source: exp.Table | Scope, name: str, known: Catalog | dict[str, list[str]], names: Names) -> bool:
-    """The source is known to have a column ``name`` (not merely may have it)."""
-    base = base_name(source)
-    if base is not None:
-        return name in known.get(base, ())
-    outputs = names.outputs(source)
-    return outputs is not None and name in outputs
 
 
 def _check_resolved(root: Scope, statement: Statement, catalog: Catalog, on_error: OnError | None) -> bool:

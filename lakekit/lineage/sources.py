@@ -7,7 +7,7 @@ names are known unless it selects a wildcard (``output_names``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, find_all_in_scope
@@ -93,3 +93,12 @@ def is_alias_ref(column: exp.Column, select: exp.Select, names: Names) -> bool:
     while item is not None and item.parent is not select:
         item = item.parent
     return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
+
+
+def holds(source: exp.Table | Scope, name: str, known: Catalog | Mapping[str, Sequence[str]], names: Names) -> bool:
+    """The source is known to have a column ``name`` (not merely may have it)."""
+    base = base_name(source)
+    if base is not None:
+        return name in known.get(base, ())
+    outputs = names.outputs(source)
+    return outputs is not None and name in outputs
