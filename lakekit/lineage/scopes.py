@@ -149,9 +149,9 @@ class ScopeLineage:
         if isinstance(expression, exp.Select):
             feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            deciding = [sub for sub in scope.subquery_scopes
-                        if not (_row_local(sub) and _gives_a_value(sub, expression))]
-            for child in [*feeding, *deciding]:
+            filtering = [sub for sub in scope.subquery_scopes
+                         if not (_row_local(sub) and _gives_a_value(sub, expression))]
+            for child in [*feeding, *filtering]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
