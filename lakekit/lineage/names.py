@@ -15,6 +15,7 @@ tell those two apart.
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.dialects.dialect import Dialect
 
 from lakekit.core.names import shown
@@ -50,7 +51,19 @@ def spelling(name: str, quoted: bool, dialect: Dialect) -> str:
 
 
 def normalize_names(tree: exp.Expr, dialect: Dialect) -> None:
-    """Respell every identifier of ``tree`` in place (see :func:`spelling`)."""
+    """Respell every identifier of ``tree`` in place (see :func:`spelling`). A BigQuery table named
+    with a partition decorator (`` `d.t$20230101` ``, `` `d.t$__UNPARTITIONED__` ``) is the table
+    ``d.t``: ``$`` cannot be part of a BigQuery table's name.
+
+    >>> import sqlglot
+    >>> tree = sqlglot.parse_one("SELECT a FROM `p.d.T$20230101`", read="bigquery")
+    >>> normalize_names(tree, get_dialect("bigquery")); tree.sql("bigquery")
+    'SELECT a FROM `p.d.t`'
+    """
+    if isinstance(dialect, BigQuery):
+        for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Identifier) and "$" in table.name:
+                table.this.set("this", table.name.partition("$")[0])
     for identifier in tree.find_all(exp.Identifier):
         name = identifier.name
         respelled = spelling(name, bool(identifier.quoted), dialect)

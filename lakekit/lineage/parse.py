@@ -20,8 +20,8 @@ rather than half-understood.
 
 from __future__ import annotations
 
-import itertools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -45,6 +45,7 @@ _OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.C
 _CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
 PIVOT_STATEMENT = "DuckDB's PIVOT / UNPIVOT statement is not supported: write SELECT … FROM t PIVOT (…)"
 _PIVOT_TOKENS = {TokenType.PIVOT, TokenType.UNPIVOT}
+_GO_LINE = re.compile(r"^[ \t]*(?P<go>GO)(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _no_sql_text(record: logging.LogRecord) -> bool:
@@ -102,6 +103,7 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
     """
     dialect_obj = get_dialect(dialect)
     variables: set[str] = set()
+    routines: dict[str, list[exp.Query]] = {}  # a procedure the script created → its result sets
     trees = _trees(sql, dialect, on_error)
     for index, text, tree in trees:
         try:
@@ -111,11 +113,15 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
                 variables.update(p.name.lower() for p in tree.this.expressions if isinstance(p, exp.ColumnDef))
             if script.is_script(tree):
                 inner = script.inner_statements(tree, dialect_obj, lambda body: _parse_inner(body, dialect, on_error))
+                name = script.routine_name(tree, dialect_obj)
+                if name is not None:
+                    routines[name] = script.result_sets(inner)
             elif isinstance(tree, exp.MultitableInserts):
                 inner = list(dml.multitable(tree))
             else:
                 inner = [tree]
-            for part in [written for each in inner for written in [each, *dml.output_into(each)]]:
+            for part in [written for each in inner for run in script.executed(each, routines)
+                         for written in [run, *dml.output_into(run)]]:
                 normalize_names(part, names or dialect_obj)
                 if isinstance(part, exp.Declare):
                     variables.update(name.name for item in part.expressions for name in _declared(item))
@@ -162,50 +168,72 @@ def _routine_batches(sql: str, dialect: str | None) -> list[tuple[int, int]] | N
     dialect_obj = get_dialect(dialect)
     if type(dialect_obj).__name__.lower() != "tsql":
         return None
-    tokens = tokenize(sql, dialect_obj)
     bounds = [0]
-    for before, token in itertools.pairwise(tokens):
-        if token.text.upper() == "GO" and token.token_type not in script.TEXT and token.line > before.line:
-            bounds.extend((token.start, token.end + 1))
+    for line in _GO_LINE.finditer(sql):
+        if _outside_text(sql[:line.start("go")], dialect_obj):
+            bounds.extend((line.start("go"), line.end()))
     bounds.append(len(sql))
     batches = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if sql[start:end].strip()]
     return batches if any(script.is_script_text(sql[start:end]) for start, end in batches) else None
 
 
+def _outside_text(before: str, dialect: Dialect) -> bool:
+    """``before`` ends outside a string, a quoted name and a comment: it reads as whole tokens. (GO
+    is found on its line, not among the tokens: sqlglot reads the text after T-SQL's ``END`` up to
+    a ``;`` as one token.)"""
+    try:
+        dialect.tokenize(before)
+    except TokenError:
+        return False
+    return True
+
+
 def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
-    """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
-    is parsed statement by statement: one that fails is read as script text when it opens with a
-    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), in a script when it
-    writes nothing (``SELECT SQL%ROWCOUNT``), and in T-SQL also when it writes nothing or holds
-    several statements with no ``;`` between them; another is reported to ``on_error``, or raised
+    """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole,
+    or holds a T-SQL ``IF`` / ``WHILE`` (sqlglot's parse of one without ``BEGIN`` takes the rest of
+    the script as its body and loses a statement of it), is parsed statement by statement: one
+    that fails is read as script text when it opens with a scripting keyword (``IF … THEN``,
+    ``LOOP``, ``CREATE PROCEDURE``…), in a script when it writes nothing (``SELECT
+    SQL%ROWCOUNT``), and in T-SQL also when it writes nothing, holds several statements with no
+    ``;`` between them, or an ``IF`` / ``WHILE``; another is reported to ``on_error``, or raised
     without it."""
     try:
         trees, tokens, _ = parse_sql(sql, dialect)
+        if not _misread_control(trees, dialect):
+            texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
+            return [(index, texts[index - 1] if len(texts) >= index else "", tree)
+                    for index, tree in enumerate(trees, start=1)]
     except SqlError:
-        found: list[tuple[int, str, exp.Expr]] = []
-        spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
-        scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
-        free = script.needs_no_semicolons(get_dialect(dialect))
-        for index, (start, end) in enumerate(spans, start=1):
-            # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
-            alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
-            try:
-                parsed = parse_sql(alone, dialect)[0]
-            except SqlError as e:
-                text = sql[start:end]
-                if script.is_script_text(text) or ((scripted or free) and not script.writes(text)) or (
-                        free and _several(text, get_dialect(dialect))):
-                    parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
-                elif on_error is None:
-                    raise
-                else:
-                    on_error(e)
-                    continue
-            found.extend((index, _excerpt(sql, start, end), tree) for tree in parsed)
-        return found
-    texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
-    return [(index, texts[index - 1] if len(texts) >= index else "", tree)
-            for index, tree in enumerate(trees, start=1)]
+        pass
+    found: list[tuple[int, str, exp.Expr]] = []
+    spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
+    scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
+    free = script.needs_no_semicolons(get_dialect(dialect))
+    for index, (start, end) in enumerate(spans, start=1):
+        # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
+        alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
+        try:
+            parsed = parse_sql(alone, dialect)[0]
+            if _misread_control(parsed, dialect):
+                parsed = [exp.Command(this=sql[start:end])]
+        except SqlError as e:
+            text = sql[start:end]
+            if script.is_script_text(text) or ((scripted or free) and not script.writes(text)) or (
+                    free and _several(text, get_dialect(dialect))):
+                parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
+            elif on_error is None:
+                raise
+            else:
+                on_error(e)
+                continue
+        found.extend((index, _excerpt(sql, start, end), tree) for tree in parsed)
+    return found
+
+
+def _misread_control(trees: list[exp.Expr], dialect: str | None) -> bool:
+    """T-SQL ``IF`` / ``WHILE`` among the trees: read from the text instead (see :func:`_parsed`)."""
+    return script.needs_no_semicolons(get_dialect(dialect)) and any(
+        isinstance(tree, exp.IfBlock | exp.WhileBlock) for tree in trees)
 
 
 def _several(text: str, dialect: Dialect) -> bool:
@@ -223,12 +251,48 @@ def parse_sql(sql: str, dialect: str | None) -> tuple[list[exp.Expr], list[Token
     dialect_obj = get_dialect(dialect)
     tokens = tokenize(sql, dialect_obj)
     try:
-        trees = parser_for(dialect_obj).parse(tokens, sql)
+        trees = _parse_tokens(tokens, sql, dialect_obj)
     except ParseError as e:
         raise _parse_error(e, sql, tokens) from None
     except RecursionError:
         raise SqlError(TOO_DEEP, sql=sql) from None
     return [t for t in trees if t is not None], tokens, dialect_obj
+
+
+def _parse_tokens(tokens: list[Token], sql: str, dialect: Dialect) -> list[exp.Expr | None]:
+    """sqlglot's parse of ``tokens``. In T-SQL a statement needs no ``;`` after it: where the parser
+    stops short of the end at a word that opens a statement, the statement before it ended there,
+    so a ``;`` is put before that word and the tokens parsed again.
+
+    >>> tsql = get_dialect("tsql")
+    >>> sql = "UPDATE t SET a = 1 WHERE b = 2 SELECT @n = COUNT(*) FROM t SELECT c FROM u"
+    >>> [tree.key for tree in _parse_tokens(tokenize(sql, tsql), sql, tsql)]
+    ['update', 'select', 'select']
+    """
+    parser = parser_for(dialect)
+    while True:
+        try:
+            return parser.parse(tokens, sql)
+        except ParseError as e:
+            at = _unended(e, tokens) if script.needs_no_semicolons(dialect) else None
+            if at is None:
+                raise
+            before = tokens[at]
+            tokens = [*tokens[:at], Token(TokenType.SEMICOLON, ";", before.line, before.col, before.start,
+                                          before.start), *tokens[at:]]
+
+
+def _unended(error: ParseError, tokens: list[Token]) -> int | None:
+    """Index of the token a statement with no ``;`` after it stopped at, when that token opens a
+    statement and follows one; else ``None``."""
+    first = error.errors[0] if error.errors else {}
+    if first.get("description") != "Invalid expression / Unexpected token":
+        return None
+    at = next((i for i, token in enumerate(tokens) if (token.line, token.col) == (first.get("line"), first.get("col"))),
+              None)
+    if not at or tokens[at - 1].token_type == TokenType.SEMICOLON:
+        return None
+    return at if tokens[at].text.upper() in script.OPENING else None
 
 
 def parse_one(sql: str, dialect: str | None) -> exp.Expr:
@@ -287,6 +351,10 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
             query.set("into", None)
             return Statement(index, text, table_name(into.this), query, creates=True)
         return Statement(index, text, target.lower(), tree)
+    clone = tree.args.get("clone") if isinstance(tree, exp.Create) else None
+    if isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):  # CREATE TABLE t CLONE / COPY s
+        return Statement(index, text, _destination(tree.this)[0], exp.select("*").from_(clone.this.copy()),
+                         creates=True)
     if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
         written = _unwrapped(tree.expression)
         if not isinstance(written, exp.Query):

@@ -67,12 +67,6 @@ class ScopeLineage:
             self._whole[key] = self._compute_whole(scope)
         return self._whole[key]
 
-    def padded(self, scope: Scope) -> frozenset[Indirect]:
-        """The whole-output edges of ``scope`` that, once it is outer-joined (padded with NULLs),
-        decide only its own columns: what drops its rows (filters, joins, bounded sorts). Its
-        grouping stays on the whole output: it sets how many rows each key matches."""
-        return frozenset(edge for edge in self.whole(scope) if edge[1] != "group_by")
-
     def output(self, scope: Scope, name: str) -> Deps:
         scope = self._itself.get(id(scope), scope)
         key = id(scope)
@@ -121,11 +115,15 @@ class ScopeLineage:
         expression = scope.expression
         resolver = _ScopeResolver(self, scope)
         if isinstance(expression, exp.Select):
-            return tuple((item.alias_or_name, expression_deps(item, resolver)) for item in expression.selects)
+            return tuple(output for item in expression.selects for output in _item_outputs(item, resolver))
         if isinstance(expression, exp.SetOperation):
             left, right = (self.outputs(branch) for branch in scope.set_operation_scopes)
             if not isinstance(expression, exp.Union):
                 return left
+            if expression.args.get("by_name"):  # UNION BY NAME: columns matched by name, NULL where a side lacks one
+                rights = dict(right)
+                merged = tuple((name, deps.merge(rights[name]) if name in rights else deps) for name, deps in left)
+                return merged + tuple((name, deps) for name, deps in right if name not in dict(left))
             if len(left) != len(right):
                 raise SqlError(f"the branches of a {expression.key.upper()} differ in width")
             return tuple((name, a.merge(b)) for (name, a), (_, b) in zip(left, right, strict=True))
@@ -153,12 +151,12 @@ class ScopeLineage:
         resolver = _ScopeResolver(self, scope)
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
-            optional = _null_extended(expression)
-            feeding = [(name in optional, src) for name, (_, src) in scope.selected_sources.items()
+            feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            filtering = [(False, sub) for sub in scope.subquery_scopes if not _gives_a_value(sub, expression)]
-            for padded, child in [*feeding, *filtering]:
-                found |= self.whole(child) - self.padded(child) if padded else self.whole(child)
+            filtering = [sub for sub in scope.subquery_scopes
+                         if not (_row_local(sub) and _gives_a_value(sub, expression))]
+            for child in [*feeding, *filtering]:
+                found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
             for branch in scope.set_operation_scopes:
@@ -177,30 +175,34 @@ class ScopeLineage:
         return self._by_expression.get(id(node))
 
 
+def _item_outputs(item: exp.Expr, resolver: _ScopeResolver) -> list[tuple[str, Deps]]:
+    """The outputs of one SELECT item: itself, or each field of a struct it opens (``s.*``,
+    ``IF(c, a, b).* EXCEPT (x) REPLACE (f(y) AS y)``), what decides the struct deciding each."""
+    star = item.expression if isinstance(item, exp.Dot) else None
+    whole = expression_deps(item.this, resolver) if isinstance(star, exp.Star) else None
+    if star is None or whole is None or not whole.fields:
+        return [(item.alias_or_name, expression_deps(item, resolver))]
+    replaced = {r.alias: expression_deps(r.this, resolver) for r in star.args.get("replace") or []}
+    left_out = {column.name for column in star.args.get("except_") or []}
+    return [(name, replaced.get(name, held.with_indirect(whole.indirect)))
+            for name, held in whole.fields.items() if name not in left_out]
+
+
+def _row_local(subquery: Scope) -> bool:
+    """A subquery that reads only the outer row's arrays (``FROM UNNEST(s.items)``), no table: what
+    selects its rows picks elements of one row, as an aggregate's ``FILTER (WHERE …)`` does."""
+    return all(isinstance(source, Scope) and isinstance(source.expression, exp.Unnest)
+               for inner in subquery.traverse() for source in inner.sources.values())
+
+
 def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
-    """A subquery read for its value in the SELECT list (``(SELECT max(x) … WHERE …) AS m``): what
-    decides its rows decides that value, not which rows the SELECT gives."""
+    """A subquery read for its value in the SELECT list (not as ``EXISTS``)."""
     node: exp.Expr = subquery.expression
     while node.parent is not None and node.parent is not select:
         if isinstance(node, exp.Exists):
             return False
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
-
-
-def _null_extended(select: exp.Select) -> frozenset[str]:
-    """Sources of ``select`` an outer join pads with NULLs: whatever drops their rows leaves the other
-    side's rows in place (a LEFT JOIN's right side, a RIGHT JOIN's left side, both of a FULL JOIN)."""
-    before = [select.args["from_"].this.alias_or_name] if select.args.get("from_") else []
-    found: set[str] = set()
-    for join in select.args.get("joins") or []:
-        name = join.this.alias_or_name
-        if join.side in ("LEFT", "FULL"):
-            found.add(name)
-        if join.side in ("RIGHT", "FULL"):
-            found.update(before)
-        before.append(name)
-    return frozenset(found)
 
 
 def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
@@ -236,10 +238,7 @@ class _ScopeResolver:
         while current is not None:
             source = current.sources.get(column.table)
             if isinstance(source, Scope):
-                deps = self.lineage.output(source, name)
-                if isinstance(current.expression, exp.Select) and column.table in _null_extended(current.expression):
-                    deps = deps.with_indirect(self.lineage.padded(source))
-                return deps
+                return self.lineage.output(source, name)
             if isinstance(source, exp.Table):
                 if isinstance(source.this, exp.Identifier):
                     return Deps.of((source.name, name))
@@ -251,4 +250,7 @@ class _ScopeResolver:
         scope = self.lineage.scope_of(query)
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
-        return Deps.union(deps for _, deps in self.lineage.outputs(scope)).with_indirect(self.lineage.whole(scope))
+        deps = Deps.union(deps for _, deps in self.lineage.outputs(scope))
+        if _row_local(scope):  # its WHERE picks the row's elements its value is made of
+            deps = deps.with_indirect((source, "conditional") for source, _ in self.lineage.whole(scope))
+        return deps

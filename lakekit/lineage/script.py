@@ -24,6 +24,8 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
 
+from lakekit.lineage.names import table_name
+
 _STARTS = {"INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "WITH", "SELECT"}
 _AFTER = {"BEGIN", "THEN", "ELSE", "DO", "LOOP", "TRY", "CATCH", "AS"}
 _CHANGES = {"INSERT", "UPDATE", "DELETE", "MERGE"}
@@ -41,6 +43,9 @@ CONTROL = {"IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "FOR", "REPEAT", "E
            "FOREACH", "WHEN", "EXIT", "LEAVE", "CONTINUE", "ITERATE", "RAISE", "RETURN", "THROW", "GO", "/"}
 """Words opening a scripting statement rather than a SQL one."""
 _ROUTINES = {"PROCEDURE", "PROC", "FUNCTION", "TASK"}
+OPENING = _STARTS | _STOPS - {"END", "ELSE", "ELSEIF", "ELSIF", "EXCEPTION"} | {
+    "SET", "IF", "WHILE", "THROW", "TRUNCATE", "DROP", "ALTER", "USE", "RAISERROR", "GO"}
+"""Words that open a statement (T-SQL: where the statement before ends, with no ``;`` between)."""
 
 Parse = Callable[[str], list[exp.Expr]]
 
@@ -111,6 +116,56 @@ def inner_statements(tree: exp.Expr, dialect: Dialect, parse: Parse) -> list[exp
     return [tree]
 
 
+def routine_name(tree: exp.Expr, dialect: Dialect) -> str | None:
+    """The name (dotted, lower-case) of the routine a script tree creates, else ``None``.
+
+    >>> from lakekit.lineage.names import get_dialect
+    >>> routine_name(exp.Command(this="CREATE OR ALTER PROC [dbo].[Load] @d INT AS SELECT 1"), get_dialect("tsql"))
+    'dbo.load'
+    """
+    if isinstance(tree, exp.Create):
+        named = tree.this.this if isinstance(tree.this, exp.UserDefinedFunction | exp.StoredProcedure) else None
+        return table_name(named) if isinstance(named, exp.Table) else None
+    if not isinstance(tree, exp.Command) or not is_script_text(str(tree.this)):
+        return None
+    tokens = dialect.tokenize(str(tree.this))
+    at = next((i for i, token in enumerate(tokens[:5]) if _word(token) in _ROUTINES), None)
+    if at is None:
+        return None
+    parts = [tokens[at + 1]] if at + 1 < len(tokens) else []
+    while parts and len(tokens) > at + 2 * len(parts) and tokens[at + 2 * len(parts)].token_type == TokenType.DOT:
+        parts.append(tokens[at + 2 * len(parts) + 1])
+    return ".".join(token.text for token in parts).lower() or None
+
+
+def result_sets(statements: list[exp.Expr]) -> list[exp.Query]:
+    """The queries among a routine's statements whose rows go to its caller: not ``SELECT … INTO t``,
+    not T-SQL's ``SELECT @v = …`` (which sets variables)."""
+    return [statement for statement in statements if isinstance(statement, exp.Query)
+            and statement.args.get("into") is None
+            and not all(isinstance(item, exp.EQ) and isinstance(item.this, exp.Parameter)
+                        for item in statement.selects)]
+
+
+def executed(tree: exp.Expr, routines: dict[str, list[exp.Query]]) -> list[exp.Expr]:
+    """T-SQL ``INSERT INTO t [(columns)] EXEC p …`` over a procedure ``p`` created earlier in the
+    script: one ``INSERT INTO t [(columns)] SELECT …`` per result set of ``p`` that fits the
+    columns (the rows ``p`` returns are those its SELECTs give); any other tree as it is. A
+    procedure named less qualified than the call (``p`` for ``dbo.p``), or more, is that
+    procedure when no other has its name."""
+    call = tree.expression if isinstance(tree, exp.Insert) else None
+    if not isinstance(call, exp.Execute) or not isinstance(call.this, exp.Table):
+        return [tree]
+    name = table_name(call.this)
+    known = routines.get(name)
+    if known is None:
+        alike = [rows for other, rows in routines.items() if other.split(".")[-1] == name.split(".")[-1]]
+        known = alike[0] if len(alike) == 1 else []
+    width = len(tree.this.expressions) if isinstance(tree.this, exp.Schema) else None
+    return [exp.Insert(this=tree.this.copy(), expression=query.copy()) for query in known
+            if width is None or len(query.selects) == width or query.is_star]
+
+
 def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
     """The data statements found in a body's text (see the module's docstring).
 
@@ -167,6 +222,9 @@ def _end(tokens: list[Token], start: int, *, free: bool) -> int:
     for index in range(start + 1, len(tokens)):
         token = tokens[index]
         word = _word(token)
+        if head == "WITH" and depth == 0 and word in _CHANGES:
+            head = word  # WITH c AS (…) INSERT / UPDATE / DELETE / MERGE: the statement the CTEs are for
+            continue
         rows = rows or word in ("SELECT", "VALUES")
         if head == "INSERT" and word in ("EXEC", "EXECUTE") and not rows:
             continue

@@ -7,13 +7,14 @@ names are known unless it selects a wildcard (``output_names``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, find_all_in_scope
 
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.direct import bound_by_lambda
+from lakekit.lineage.names import WILDCARD
 
 
 def own_columns(scope: Scope) -> Iterator[exp.Column]:
@@ -93,3 +94,22 @@ def is_alias_ref(column: exp.Column, select: exp.Select, names: Names) -> bool:
     while item is not None and item.parent is not select:
         item = item.parent
     return not (isinstance(item, exp.Alias) and item.alias == column.name and item.arg_key == "expressions")
+
+
+def holds(source: exp.Table | Scope, name: str, known: Catalog | Mapping[str, Sequence[str]], names: Names) -> bool:
+    """The source is known to have a column ``name`` (not merely may have it)."""
+    base = base_name(source)
+    if base is not None:
+        return name in known.get(base, ())
+    outputs = names.outputs(source)
+    return outputs is not None and name in outputs
+
+
+def column_names(source: exp.Table | Scope, catalog: Catalog) -> list[str]:
+    """The columns a source gives, in order (a base table of unknown columns: its wildcard)."""
+    base = base_name(source)
+    if base is not None:
+        return list(catalog.get(base, (WILDCARD,)))
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
+        return list(dict.fromkeys(source.expression.named_selects))
+    return sorted(output_names(source) or ())

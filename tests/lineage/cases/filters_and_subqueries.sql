@@ -1,5 +1,5 @@
 -- WHERE, HAVING, IN / EXISTS / scalar-subquery predicates filter; a correlated scalar subquery in SELECT flows,
--- and its own WHERE decides that column's value, not which rows are written.
+-- and its own WHERE, a row selection like any other, is an edge into the whole output.
 CREATE TABLE out AS
 SELECT u.id, (SELECT MAX(o.amount) FROM raw.orders AS o WHERE o.user_id = u.id) AS top
 FROM raw.users AS u
@@ -9,11 +9,10 @@ WHERE u.country IN (SELECT c.code FROM raw.countries AS c WHERE c.eu)
 -- expect:
 -- raw.users.id -> out.id direct identity
 -- raw.orders.amount -> out.top direct aggregation
--- raw.orders.user_id -> out.top indirect filter
--- raw.users.id -> out.top indirect filter
 -- raw.users.id -> out.* indirect filter
 -- raw.users.country -> out.* indirect filter
 -- raw.countries.code -> out.* indirect filter
 -- raw.countries.eu -> out.* indirect filter
 -- raw.logins.user_id -> out.* indirect filter
 -- raw.users.score -> out.* indirect filter
+-- raw.orders.user_id -> out.* indirect filter

@@ -5,7 +5,5 @@ UPDATE dw.t SET (a, b) = (SELECT s.x, s.y + 1 FROM raw.s AS s WHERE s.id = t.id)
 -- raw.s.x -> dw.t.a direct identity
 -- raw.s.y -> dw.t.b direct transformation
 -- dw.t.e -> dw.t.c direct identity
--- raw.s.id -> dw.t.a indirect filter
--- raw.s.id -> dw.t.b indirect filter
--- dw.t.id -> dw.t.a indirect filter
--- dw.t.id -> dw.t.b indirect filter
+-- dw.t.id -> dw.t.* indirect filter
+-- raw.s.id -> dw.t.* indirect filter
