@@ -162,7 +162,10 @@ def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
     removes: list[tuple[str, bool]] = []
     for name in parts:
         with fs.open_input_file(f"{LOG}/{name}") as f:
-            rows = pq.read_table(f, columns=["remove"]).column("remove").drop_null()
+            file = pq.ParquetFile(f)
+            if "remove" not in file.schema_arrow.names:  # a checkpoint written with no tombstone to keep
+                continue
+            rows = file.read(columns=["remove"]).column("remove").drop_null()
         removes += zip(pc.struct_field(rows, "path").to_pylist(), pc.struct_field(rows, "dataChange").to_pylist(),
                        strict=True)
     names = {k[1]: n for n, k in kinds.items() if k[0] == "json" and ".compacted." not in n}

@@ -630,10 +630,12 @@ for line in sys.stdin:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    """One table with its replacements staged on disk, its versions before and after, and the steps of a run."""
+    """One table with its replacements staged on disk, its versions before and after, and the steps of a run.
+    A second checkpoint, at v9, is rewritten; the one at v4 is spare (every commit is there): retired only."""
     root = tmp_path_factory.mktemp("base")
     uri = str(root / "t")
     build_table(uri)
+    DeltaTable(uri).create_checkpoint()
     before = snapshot(uri)
     save_replacements(subject_replacements(uri), root / "reps")
     dry = str(root / "dry")
@@ -684,8 +686,10 @@ def test_step_names(base):
                       "journal:done"]
     assert [s.split(":")[0] for s in steps].count("write") == 5
     assert any(s.startswith("widen:") for s in steps) and any(s.startswith("narrow:") for s in steps)
-    assert "checkpoint:00000000000000000004.checkpoint.0000000001.0000000001.parquet" in steps
-    assert steps.index("retire:00000000000000000004.checkpoint.parquet") < steps.index("journal:delete")
+    assert [s for s in steps if s.startswith("checkpoint:")] == [
+        "checkpoint:00000000000000000009.checkpoint.0000000001.0000000001.parquet"]
+    for version in (4, 9):
+        assert steps.index(f"retire:{version:020d}.checkpoint.parquet") < steps.index("journal:delete")
     assert "last_checkpoint" in steps
 
 
