@@ -312,6 +312,9 @@ def test_update_and_delete_run_from_the_cli_and_in_a_project(tmp_path: Path):
                                    "--json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["version"] == 3 and last_commit(lake)["operation"] == "UPDATE"
+    (tmp_path / "none.sql").write_text("DELETE FROM shop.orders WHERE amount > 1000")
+    nothing = CliRunner().invoke(app, ["--lake", lake.root, "transform", "shop.orders", str(tmp_path / "none.sql")])
+    assert nothing.exit_code == 0 and "version 3, 0 rows" in nothing.output and "picks no row" in nothing.output
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / "prune.sql").write_text("-- lakekit: dialect=snowflake\nDELETE FROM shop.orders WHERE amount > 10")
