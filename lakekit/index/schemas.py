@@ -180,7 +180,7 @@ class Transforms(pa.DataFrameModel):
     previous_inputs: str = pa.Field(nullable=True, str_matches=JSON_OBJECT)
     source: str = pa.Field(nullable=True)
     job: str
-    rows: int = pa.Field(ge=0)
+    rows: int = pa.Field(ge=0)  # TransformResult.rows: written, or an UPDATE's / DELETE's rows changed
     quarantined: int = pa.Field(ge=0)
     git_commit: str = pa.Field(nullable=True, str_matches=r"^[0-9a-f]{7,64}$")
     user: str

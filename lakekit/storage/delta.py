@@ -423,14 +423,11 @@ class Storage:
         before = base.version()
         properties = commit.properties(exclusive=True)
         with engine(table, "change"), translated(table, "change"):
-            if updates is None:
-                metrics = base.delete(predicate, commit_properties=properties)
-                rows = metrics["num_deleted_rows"]
-            else:
-                metrics = base.update(dict(updates), predicate=predicate, commit_properties=properties)
-                rows = metrics["num_updated_rows"]
-        written = metrics["num_copied_rows"] + (rows if updates is not None else 0)
-        return (before + 1 if base.version() > before else None), int(rows), int(written)
+            metrics = base.delete(predicate, commit_properties=properties) if updates is None else \
+                base.update(dict(updates), predicate=predicate, commit_properties=properties)
+        rows = int(metrics["num_deleted_rows" if updates is None else "num_updated_rows"])
+        written = int(metrics["num_copied_rows"]) + (rows if updates is not None else 0)
+        return (before + 1 if base.version() > before else None), rows, written
 
     def set_column_metadata(self, table: str, column: str, values: Mapping[str, str], *, base: DeltaTable) -> int:
         """Set keys of one column's field metadata in one commit on top of exactly ``base``; returns

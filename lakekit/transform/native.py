@@ -258,8 +258,11 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
 def _float(text: str, negative: bool) -> str | None:
     """A decimal literal for a double column, where both engines read it as the same double."""
     digits = _DECIMAL.fullmatch(text)
-    if digits is None or not any(digits.groups()) or len("".join(digits.groups()).lstrip("0")) > _FLOAT_DIGITS:
+    significant = "".join(digits.groups()).lstrip("0") if digits is not None else ""
+    if digits is None or not any(digits.groups()) or len(significant) > _FLOAT_DIGITS:
         return None
+    if negative and not significant:
+        return None  # DuckDB's -0.0 is the decimal 0, a positive zero; DataFusion's is the double -0.0
     return f"{'-' if negative else ''}{text}"
 
 

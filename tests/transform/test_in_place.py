@@ -312,6 +312,9 @@ def test_update_and_delete_run_from_the_cli_and_in_a_project(tmp_path: Path):
                                    "--json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["version"] == 3 and last_commit(lake)["operation"] == "UPDATE"
+    (tmp_path / "none.sql").write_text("DELETE FROM shop.orders WHERE amount > 1000")
+    nothing = CliRunner().invoke(app, ["--lake", lake.root, "transform", "shop.orders", str(tmp_path / "none.sql")])
+    assert nothing.exit_code == 0 and "version 3, 0 rows" in nothing.output and "picks no row" in nothing.output
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / "prune.sql").write_text("-- lakekit: dialect=snowflake\nDELETE FROM shop.orders WHERE amount > 10")
@@ -400,7 +403,8 @@ def test_an_update_whose_target_moved_after_it_read_it_fails_and_loses_no_row(tm
 
 MOMENTS = st.datetimes(datetime(1970, 1, 1), datetime(2100, 12, 31))
 FLOATS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 0.1, 1e308]))
-DECIMALS = st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False)
+DECIMALS = st.one_of(st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False),
+                     st.just(Decimal("-0.000")))  # DuckDB's negative zero literal is a positive zero: the rewrite
 MEASURE_SETS = st.sampled_from([
     "price = price * {d}", "price = -price + {d}", "price = (price - {d}) * price", "price = {d}",
     "price = CASE WHEN id > 2 THEN price - 1.25 WHEN at IS NULL THEN NULL ELSE 0.1 END",
@@ -413,8 +417,10 @@ MEASURE_WHERES = st.sampled_from([
 
 
 def exactly(values: Iterable[dict]) -> list[tuple]:
-    """Rows by id with each float as its text (NaN equals NaN, -0.0 differs from 0.0)."""
-    return sorted(tuple(repr(v) if isinstance(v, float) else v for v in row.values()) for row in values)
+    """Rows by id with each float as its text (NaN equals NaN), but for the sign of a zero: DuckDB's
+    UPDATE keeps a stored value equal to the new one, so on a copy ``-0.0`` may stay where its
+    SELECT (which the rewrite runs) and DataFusion give ``0.0``."""
+    return sorted(tuple(repr(v + 0.0) if isinstance(v, float) else v for v in row.values()) for row in values)
 
 
 @settings(max_examples=60)
@@ -443,4 +449,5 @@ def test_a_change_of_floats_and_timestamps_is_delta_rs_s_and_gives_what_duckdb_g
     expected = con.sql("SELECT * FROM shop.m").fetch_arrow_table().to_pylist()
     assert exactly(lake.read("shop.m").to_pylist()) == exactly(expected)
     operation = DeltaTable(lake._storage.uri("shop.m")).history(1)[0]["operation"]
-    assert operation == ("WRITE" if not result.rows else "DELETE" if delete else "UPDATE")
+    native = "DELETE" if delete else "UPDATE" if "-0.000" not in sql else "WRITE"
+    assert operation == ("WRITE" if not result.rows else native)
