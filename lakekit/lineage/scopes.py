@@ -149,7 +149,9 @@ class ScopeLineage:
         if isinstance(expression, exp.Select):
             feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            for child in [*feeding, *scope.subquery_scopes]:
+            filtering = [sub for sub in scope.subquery_scopes
+                         if not (_row_local(sub) and _gives_a_value(sub, expression))]
+            for child in [*feeding, *filtering]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
         elif isinstance(expression, exp.SetOperation):
@@ -167,6 +169,23 @@ class ScopeLineage:
     def scope_of(self, query: exp.Expr) -> Scope | None:
         node = query.this if isinstance(query, exp.Subquery) else query
         return self._by_expression.get(id(node))
+
+
+def _row_local(subquery: Scope) -> bool:
+    """A subquery that reads only the outer row's arrays (``FROM UNNEST(s.items)``), no table: what
+    selects its rows picks elements of one row, as an aggregate's ``FILTER (WHERE …)`` does."""
+    return all(isinstance(source, Scope) and isinstance(source.expression, exp.Unnest)
+               for inner in subquery.traverse() for source in inner.sources.values())
+
+
+def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
+    """A subquery read for its value in the SELECT list (not as ``EXISTS``)."""
+    node: exp.Expr = subquery.expression
+    while node.parent is not None and node.parent is not select:
+        if isinstance(node, exp.Exists):
+            return False
+        node = node.parent
+    return node.parent is select and node.arg_key == "expressions"
 
 
 def _self_references(scopes: list[Scope], by_expression: dict[int, Scope]) -> dict[int, Scope]:
@@ -214,4 +233,7 @@ class _ScopeResolver:
         scope = self.lineage.scope_of(query)
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
-        return Deps.union(deps for _, deps in self.lineage.outputs(scope))
+        deps = Deps.union(deps for _, deps in self.lineage.outputs(scope))
+        if _row_local(scope):  # its WHERE picks the row's elements its value is made of
+            deps = deps.with_indirect((source, "conditional") for source, _ in self.lineage.whole(scope))
+        return deps
