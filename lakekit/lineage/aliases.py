@@ -1,4 +1,4 @@
-"""Pass 2b: output aliases read in a SELECT's GROUP BY, HAVING or QUALIFY over sources of unknown columns.
+"""Pass 2b: output aliases read in a SELECT (its list, GROUP BY, HAVING, QUALIFY) over sources of unknown columns.
 
 sqlglot reads such a name as the expression it aliases, but refuses to when a source of the
 SELECT has columns it does not know (a CTE selecting ``*`` from a table of unknown columns, a
@@ -21,7 +21,7 @@ _CLAUSES = ("group", "having", "qualify")
 
 
 def expand_alias_refs(scopes: list[Scope], known: Mapping[str, Sequence[str]], names: Names) -> None:
-    """Replace, in place, each alias read in GROUP BY / HAVING / QUALIFY of a SELECT with a source
+    """Replace, in place, each alias read later in the list, GROUP BY, HAVING or QUALIFY of a SELECT with a source
     of unknown columns by the expression it aliases, where no source is known to hold the name.
 
     >>> import sqlglot
@@ -37,18 +37,37 @@ def expand_alias_refs(scopes: list[Scope], known: Mapping[str, Sequence[str]], n
         sources = [source for _, source in scope.selected_sources.values()]
         if not isinstance(select, exp.Select) or not any(_unknown(source, known, names) for source in sources):
             continue
-        aliased = {item.alias: item.this for item in select.selects if isinstance(item, exp.Alias)}
+        aliased: dict[str, exp.Expr] = {}
+        for item in select.selects:  # an alias read later in the SELECT list (Snowflake, Redshift, Databricks …)
+            _expand(item, aliased, sources, known, names)
+            if isinstance(item, exp.Alias):
+                aliased[item.alias] = item.this
         for clause in _CLAUSES:
             node = select.args.get(clause)
-            for column in list(find_all_in_scope(node, exp.Column)) if node is not None else []:
-                expression = aliased.get(column.name)
-                if column.table or expression is None or any(holds(s, column.name, known, names) for s in sources):
-                    continue
-                if clause == "group":
-                    if column.parent is node and not expression.find(exp.AggFunc):
-                        column.replace(expression.copy())
-                else:
-                    column.replace(exp.paren(expression.copy()))
+            if node is not None:
+                _expand(node, aliased, sources, known, names, alone=clause == "group")
+
+
+def _expand(node: exp.Expr, aliased: dict[str, exp.Expr], sources: list[exp.Table | Scope],
+            known: Mapping[str, Sequence[str]], names: Names, *, alone: bool = False) -> None:
+    """Replace the aliases read in ``node`` (``alone``: GROUP BY, only a name standing alone and
+    aliasing no aggregate)."""
+    for column in list(find_all_in_scope(node, exp.Column)):
+        expression = aliased.get(column.name)
+        if column.table or expression is None or any(_held(s, column.name, known, names) for s in sources):
+            continue
+        if not alone:
+            column.replace(exp.paren(expression.copy()))
+        elif column.parent is node and not expression.find(exp.AggFunc):
+            column.replace(expression.copy())
+
+
+def _held(source: exp.Table | Scope, name: str, known: Mapping[str, Sequence[str]], names: Names) -> bool:
+    """The source is known to hold ``name``, itself or, selecting ``*``, through a source of its own."""
+    if holds(source, name, known, names):
+        return True
+    return isinstance(source, Scope) and names.outputs(source) is None and any(
+        _held(inner, name, known, names) for _, inner in source.selected_sources.values())
 
 
 def _unknown(source: exp.Table | Scope, known: Mapping[str, Sequence[str]], names: Names) -> bool:
