@@ -6,6 +6,9 @@
 - T-SQL ``INSERT INTO t [(columns)] EXEC[UTE] procedure …``: the rows a procedure returns,
   read as the ``EXECUTE`` statement sqlglot reads alone (``script.executed`` reads it as the
   result sets of a procedure the script creates; of another, lineage gives it no edges).
+- Postgres, Redshift, MySQL, SQLite: ``f(payload -> 'items')`` is a JSON access, as everywhere else
+  in these dialects: they have no lambdas (sqlglot reads a lambda ``payload -> 'items'`` in a
+  function's arguments, and so loses the column).
 - Oracle ``MERGE … WHEN MATCHED THEN UPDATE SET … [WHERE u] DELETE WHERE d``: the rows the
   UPDATE changed and ``d`` then holds for are deleted; read as one more ``WHEN MATCHED AND u AND
   d THEN DELETE`` clause.
@@ -14,6 +17,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -57,7 +61,12 @@ class _Oracle(Parser):
                                                   then=exp.var("DELETE"))))
 
 
-_EXTENSIONS: dict[str, type[Parser]] = {"TSQL": _TSql, "Oracle": _Oracle}
+class _NoLambdas(Parser):
+    LAMBDAS: ClassVar = {token: parse for token, parse in Parser.LAMBDAS.items() if token != TokenType.ARROW}
+
+
+_EXTENSIONS: dict[str, type[Parser]] = {"TSQL": _TSql, "Oracle": _Oracle, "Postgres": _NoLambdas,
+                                        "Redshift": _NoLambdas, "MySQL": _NoLambdas, "SQLite": _NoLambdas}
 
 
 def parser_for(dialect: Dialect) -> Parser:
