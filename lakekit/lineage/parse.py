@@ -189,39 +189,51 @@ def _outside_text(before: str, dialect: Dialect) -> bool:
 
 
 def _parsed(sql: str, dialect: str | None, on_error: OnError | None) -> list[tuple[int, str, exp.Expr]]:
-    """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole
-    is parsed statement by statement: one that fails is read as script text when it opens with a
-    scripting keyword (``IF … THEN``, ``LOOP``, ``CREATE PROCEDURE``…), in a script when it
-    writes nothing (``SELECT SQL%ROWCOUNT``), and in T-SQL also when it writes nothing or holds
-    several statements with no ``;`` between them; another is reported to ``on_error``, or raised
+    """``(statement number, excerpt, tree)`` of each statement. SQL that does not parse as a whole,
+    or holds a T-SQL ``IF`` / ``WHILE`` (sqlglot's parse of one without ``BEGIN`` takes the rest of
+    the script as its body and loses a statement of it), is parsed statement by statement: one
+    that fails is read as script text when it opens with a scripting keyword (``IF … THEN``,
+    ``LOOP``, ``CREATE PROCEDURE``…), in a script when it writes nothing (``SELECT
+    SQL%ROWCOUNT``), and in T-SQL also when it writes nothing, holds several statements with no
+    ``;`` between them, or an ``IF`` / ``WHILE``; another is reported to ``on_error``, or raised
     without it."""
     try:
         trees, tokens, _ = parse_sql(sql, dialect)
+        if not _misread_control(trees, dialect):
+            texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
+            return [(index, texts[index - 1] if len(texts) >= index else "", tree)
+                    for index, tree in enumerate(trees, start=1)]
     except SqlError:
-        found: list[tuple[int, str, exp.Expr]] = []
-        spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
-        scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
-        free = script.needs_no_semicolons(get_dialect(dialect))
-        for index, (start, end) in enumerate(spans, start=1):
-            # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
-            alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
-            try:
-                parsed = parse_sql(alone, dialect)[0]
-            except SqlError as e:
-                text = sql[start:end]
-                if script.is_script_text(text) or ((scripted or free) and not script.writes(text)) or (
-                        free and _several(text, get_dialect(dialect))):
-                    parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
-                elif on_error is None:
-                    raise
-                else:
-                    on_error(e)
-                    continue
-            found.extend((index, _excerpt(sql, start, end), tree) for tree in parsed)
-        return found
-    texts = [_excerpt(sql, start, end) for start, end in _statement_spans(tokens)]
-    return [(index, texts[index - 1] if len(texts) >= index else "", tree)
-            for index, tree in enumerate(trees, start=1)]
+        pass
+    found: list[tuple[int, str, exp.Expr]] = []
+    spans = _statement_spans(tokenize(sql, get_dialect(dialect)))
+    scripted = any(script.is_script_text(sql[start:end]) for start, end in spans)
+    free = script.needs_no_semicolons(get_dialect(dialect))
+    for index, (start, end) in enumerate(spans, start=1):
+        # Earlier text blanked, semicolons and line breaks kept: positions stay those of ``sql``.
+        alone = "".join(c if c in ";\n" else " " for c in sql[:start]) + sql[start:end]
+        try:
+            parsed = parse_sql(alone, dialect)[0]
+            if _misread_control(parsed, dialect):
+                parsed = [exp.Command(this=sql[start:end])]
+        except SqlError as e:
+            text = sql[start:end]
+            if script.is_script_text(text) or ((scripted or free) and not script.writes(text)) or (
+                    free and _several(text, get_dialect(dialect))):
+                parsed = [exp.Command(this=sql[start:end])]  # IF … THEN INSERT …: read as a script
+            elif on_error is None:
+                raise
+            else:
+                on_error(e)
+                continue
+        found.extend((index, _excerpt(sql, start, end), tree) for tree in parsed)
+    return found
+
+
+def _misread_control(trees: list[exp.Expr], dialect: str | None) -> bool:
+    """T-SQL ``IF`` / ``WHILE`` among the trees: read from the text instead (see :func:`_parsed`)."""
+    return script.needs_no_semicolons(get_dialect(dialect)) and any(
+        isinstance(tree, exp.IfBlock | exp.WhileBlock) for tree in trees)
 
 
 def _several(text: str, dialect: Dialect) -> bool:

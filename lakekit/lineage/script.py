@@ -222,6 +222,9 @@ def _end(tokens: list[Token], start: int, *, free: bool) -> int:
     for index in range(start + 1, len(tokens)):
         token = tokens[index]
         word = _word(token)
+        if head == "WITH" and depth == 0 and word in _CHANGES:
+            head = word  # WITH c AS (…) INSERT / UPDATE / DELETE / MERGE: the statement the CTEs are for
+            continue
         rows = rows or word in ("SELECT", "VALUES")
         if head == "INSERT" and word in ("EXEC", "EXECUTE") and not rows:
             continue
