@@ -351,6 +351,10 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
             query.set("into", None)
             return Statement(index, text, table_name(into.this), query, creates=True)
         return Statement(index, text, target.lower(), tree)
+    clone = tree.args.get("clone") if isinstance(tree, exp.Create) else None
+    if isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):  # CREATE TABLE t CLONE / COPY s
+        return Statement(index, text, _destination(tree.this)[0], exp.select("*").from_(clone.this.copy()),
+                         creates=True)
     if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
         written = _unwrapped(tree.expression)
         if not isinstance(written, exp.Query):

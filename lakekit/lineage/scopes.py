@@ -120,6 +120,10 @@ class ScopeLineage:
             left, right = (self.outputs(branch) for branch in scope.set_operation_scopes)
             if not isinstance(expression, exp.Union):
                 return left
+            if expression.args.get("by_name"):  # UNION BY NAME: columns matched by name, NULL where a side lacks one
+                rights = dict(right)
+                merged = tuple((name, deps.merge(rights[name]) if name in rights else deps) for name, deps in left)
+                return merged + tuple((name, deps) for name, deps in right if name not in dict(left))
             if len(left) != len(right):
                 raise SqlError(f"the branches of a {expression.key.upper()} differ in width")
             return tuple((name, a.merge(b)) for (name, a), (_, b) in zip(left, right, strict=True))
