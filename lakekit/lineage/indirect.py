@@ -2,7 +2,8 @@
 
 The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
 rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
-conditions, predicates with IN / EXISTS / scalar subqueries, and DISTINCT ON with its ORDER BY),
+conditions, predicates with IN / EXISTS / scalar subqueries, DISTINCT ON with its ORDER BY, and
+Oracle's START WITH; its CONNECT BY joins each row to its parent: ``join``),
 ``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived
 column used there contributes every base column it depends on, so ``WHERE rn = 1`` over
 ``ROW_NUMBER() OVER (PARTITION BY u ORDER BY ts)`` gives filter edges
@@ -48,6 +49,10 @@ def select_indirect(select: exp.Select, deps_of: DepsOf, *, top: bool) -> frozen
         add(join.args.get("on"), "filter" if semi_or_anti else "join")
     for clause in _FILTER_CLAUSES:
         add(select.args.get(clause), "filter")
+    connect = select.args.get("connect")
+    if isinstance(connect, exp.Connect):  # Oracle START WITH s CONNECT BY PRIOR a = b: s picks the roots
+        add(connect.args.get("start"), "filter")
+        add(connect.args.get("connect"), "join")
     distinct = select.args.get("distinct")
     if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
         add(distinct.args["on"], "filter")
