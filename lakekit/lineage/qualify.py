@@ -20,6 +20,7 @@ rules around them:
 - an output alias read in GROUP BY / HAVING / QUALIFY over a source of unknown columns is the
   alias where no source is known to hold its name (:mod:`.aliases`);
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
+- a table's alias read as a value (BigQuery ``ARRAY_AGG(t)``) is the struct of its row;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
 - Snowflake's ``OBJECT_CONSTRUCT(*)`` is opened into one key per column of the scope's sources,
   and a ClickHouse dictionary's name (``dictGet(db.d, …)``) is no column (:mod:`.dictionaries`);
@@ -32,6 +33,7 @@ from __future__ import annotations
 import warnings
 
 from sqlglot import exp
+from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
@@ -48,12 +50,13 @@ from lakekit.lineage.dictionaries import name_dictionaries
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
 from lakekit.lineage.parse import LineageWarning, OnError, Statement
 from lakekit.lineage.pivot import expand_pivots
+from lakekit.lineage.rows import read_rows
 from lakekit.lineage.sources import (
     Names,
     base_name,
+    column_names,
     holds,
     is_alias_ref,
-    output_names,
     own_columns,
     source_of,
 )
@@ -92,6 +95,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         _open_wildcards(scopes, catalog)
         _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
                         catalog)
+        if isinstance(dialect_obj, BigQuery):
+            read_rows(scopes, catalog, bare=True)
         columns = _known_columns(scopes, statement, catalog, tables, on_error)
         _read_ambiguous(scopes, catalog, columns, statement)
         expand_alias_refs(scopes, columns, Names(catalog))
@@ -103,6 +108,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         qualify_columns(query, schema, allow_partial_qualification=True)
         if query.find(exp.StarMap):
             _open_object_stars(list(traverse_scope(query)), catalog)
+        if query.find(exp.TableColumn):
+            read_rows(list(traverse_scope(query)), catalog)
         _check_derived(list(traverse_scope(query)), statement, on_error)
     except OptimizeError as e:
         raise SqlError(f"{statement.where()}: {str(e).splitlines()[0]}", sql=statement.text) from None
@@ -329,21 +336,11 @@ def _open_object_stars(scopes: list[Scope], catalog: Catalog) -> None:
                 continue
             items: list[exp.Expr] = []
             for alias, (_, source) in scope.selected_sources.items():
-                for name in _column_names(source, catalog):
+                for name in column_names(source, catalog):
                     column = exp.column(exp.to_identifier(name, quoted=True), table=alias)
                     items.append(column if name == WILDCARD else
                                  exp.PropertyEQ(this=exp.Literal.string(name), expression=column))
             star.replace(exp.Struct(expressions=items))
-
-
-def _column_names(source: exp.Table | Scope, catalog: Catalog) -> list[str]:
-    """The columns a source gives, in order (a base table of unknown columns: its wildcard)."""
-    base = base_name(source)
-    if base is not None:
-        return list(catalog.get(base, (WILDCARD,)))
-    if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
-        return list(dict.fromkeys(source.expression.named_selects))
-    return sorted(output_names(source) or ())
 
 
 def _is_wildcard(item: exp.Expr) -> bool:

@@ -115,7 +115,7 @@ class ScopeLineage:
         expression = scope.expression
         resolver = _ScopeResolver(self, scope)
         if isinstance(expression, exp.Select):
-            return tuple((item.alias_or_name, expression_deps(item, resolver)) for item in expression.selects)
+            return tuple(output for item in expression.selects for output in _item_outputs(item, resolver))
         if isinstance(expression, exp.SetOperation):
             left, right = (self.outputs(branch) for branch in scope.set_operation_scopes)
             if not isinstance(expression, exp.Union):
@@ -173,6 +173,19 @@ class ScopeLineage:
     def scope_of(self, query: exp.Expr) -> Scope | None:
         node = query.this if isinstance(query, exp.Subquery) else query
         return self._by_expression.get(id(node))
+
+
+def _item_outputs(item: exp.Expr, resolver: _ScopeResolver) -> list[tuple[str, Deps]]:
+    """The outputs of one SELECT item: itself, or each field of a struct it opens (``s.*``,
+    ``IF(c, a, b).* EXCEPT (x) REPLACE (f(y) AS y)``), what decides the struct deciding each."""
+    star = item.expression if isinstance(item, exp.Dot) else None
+    whole = expression_deps(item.this, resolver) if isinstance(star, exp.Star) else None
+    if star is None or whole is None or not whole.fields:
+        return [(item.alias_or_name, expression_deps(item, resolver))]
+    replaced = {r.alias: expression_deps(r.this, resolver) for r in star.args.get("replace") or []}
+    left_out = {column.name for column in star.args.get("except_") or []}
+    return [(name, replaced.get(name, held.with_indirect(whole.indirect)))
+            for name, held in whole.fields.items() if name not in left_out]
 
 
 def _row_local(subquery: Scope) -> bool:

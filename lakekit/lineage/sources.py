@@ -14,6 +14,7 @@ from sqlglot.optimizer.scope import Scope, find_all_in_scope
 
 from lakekit.lineage.catalog import Catalog
 from lakekit.lineage.direct import bound_by_lambda
+from lakekit.lineage.names import WILDCARD
 
 
 def own_columns(scope: Scope) -> Iterator[exp.Column]:
@@ -102,3 +103,13 @@ def holds(source: exp.Table | Scope, name: str, known: Catalog | Mapping[str, Se
         return name in known.get(base, ())
     outputs = names.outputs(source)
     return outputs is not None and name in outputs
+
+
+def column_names(source: exp.Table | Scope, catalog: Catalog) -> list[str]:
+    """The columns a source gives, in order (a base table of unknown columns: its wildcard)."""
+    base = base_name(source)
+    if base is not None:
+        return list(catalog.get(base, (WILDCARD,)))
+    if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
+        return list(dict.fromkeys(source.expression.named_selects))
+    return sorted(output_names(source) or ())
