@@ -186,8 +186,9 @@ def statements_in(text: str, dialect: Dialect, parse: Parse) -> list[exp.Expr]:
         word = _word(tokens[index])
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and following.token_type in TEXT and (
-                tokens[index].token_type in (TokenType.COMMAND, TokenType.EXECUTE) or word == "IMMEDIATE"):
-            # BEGIN and the rest kept as text by the tokenizer; EXECUTE IMMEDIATE $$ … $$
+                tokens[index].token_type in (TokenType.COMMAND, TokenType.EXECUTE) or word in ("IMMEDIATE", "END")):
+            # BEGIN and the rest kept as text by the tokenizer (T-SQL: what follows END up to a `;`);
+            # EXECUTE IMMEDIATE $$ … $$
             found.extend(statements_in(tokens[index + 1].text, dialect, parse))
             index += 2
             continue
