@@ -57,7 +57,7 @@ def test_a_governed_target_is_validated_and_its_failing_rows_quarantined_as_on_d
         write_deltalake(lake._storage.uri("src.events"), pa.table({"id": pa.array([1, 2, 3], pa.int64()),
                                                                    "amount": pa.array([10, 20, 30], pa.int64())}))
         done = lake.transform("out.spend", "SELECT id, amount FROM src.events", schema=Spend, dialect="duckdb",
-                              engine=engine)  # type: ignore[arg-type]
+                              engine=engine)
         assert (done.rows, done.quarantined) == (2, 1) and done.validation is not None and not done.validation.ok
         assert lake.history("out.spend")[0].validation == "invalid (1 failing check(s))"
         folder = Path(lake._storage.uri("out.spend"))
