@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -185,7 +186,8 @@ class Spark:
         folder = staged.new_folder()
         remote = "://" in storage.root
         with self._views(storage, prepared, scans) as sql, _scratch(remote) as scratch:
-            destination = f"{scratch}/out" if remote else _local_uri(f"{storage.uri(target)}/{folder}")
+            written = f"{scratch}/out" if remote else f"{storage.uri(target)}/{folder}"
+            destination = _spark_path(written, read=False)
             try:
                 frame = _typed(_run(prepared, lambda: self.spark.sql(sql)), query.described(storage, prepared))
                 frame = frame.toDF(*renamed(frame.columns, columns))
@@ -216,10 +218,11 @@ class Spark:
             raise SqlError(f"this {prepared.dialect} SQL has no Spark SQL translation: {_first_line(e)}",
                            sql=prepared.source) from None
         with tempfile.TemporaryDirectory(prefix="lakekit-spark-") as copies:
-            for name, relation in {**prepared.scans, **scans}.items():
-                self._define(storage, names[name], relation, copies)
-            for name, view in prepared.views.items():
-                spark.createDataFrame(views.VIEWS[view][1](storage)).createOrReplaceTempView(names[name])
+            with _failing(prepared):
+                for name, relation in {**prepared.scans, **scans}.items():
+                    self._define(storage, names[name], relation, copies)
+                for name, view in prepared.views.items():
+                    spark.createDataFrame(views.VIEWS[view][1](storage)).createOrReplaceTempView(names[name])
             try:
                 yield sql
             finally:
@@ -276,9 +279,16 @@ def _typed(frame: Any, types: pa.Schema | None) -> Any:
 
 
 def _run(prepared: Prepared, action: Any) -> Any:
-    """Run a Spark action; its failure as a lakekit error naming the statement, quoting no value."""
-    try:
+    """Run a Spark action (see :func:`_failing`)."""
+    with _failing(prepared):
         return action()
+
+
+@contextlib.contextmanager
+def _failing(prepared: Prepared) -> Iterator[None]:
+    """Spark's failures in the block as a lakekit error naming the statement, quoting no value."""
+    try:
+        yield
     except Exception as e:
         if type(e).__module__.startswith(("pyspark", "py4j", "grpc")):
             raise SqlError(f"statement 1: Spark cannot run this {prepared.dialect} SQL "
@@ -286,20 +296,24 @@ def _run(prepared: Prepared, action: Any) -> Any:
         raise
 
 
-def _local_uri(path: str) -> str:
-    return Path(path).resolve().as_uri()
+def _spark_path(path: str, *, read: bool) -> str:
+    """A local path as Spark takes it: a file URL spelled as the path is (Hadoop never decodes a
+    percent escape: a URL-encoded space or partition value names another file), and to be read,
+    glob characters escaped (Spark expands globs in the paths it reads)."""
+    absolute = str(Path(path).resolve())
+    return "file://" + (re.sub(r"([\\{}\[\]*?])", r"\\\1", absolute) if read else absolute)
 
 
 def _readable(storage: Storage, relation: FileSet, path: str, copies: str) -> str:
     """Where Spark reads a pinned file: in place on a local lake, else a local copy of it."""
     if "://" not in storage.root:
-        return _local_uri(relation.location(DataFile(path)))
+        return _spark_path(relation.location(DataFile(path)), read=True)
     copy = Path(copies) / relation.table / str(relation.version) / path
     copy.parent.mkdir(parents=True, exist_ok=True)
     source = storage.folder_fs(table_folder(relation.table))
     with source.open_input_stream(path) as src, copy.open("wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
-    return copy.as_uri()
+    return _spark_path(str(copy), read=True)
 
 
 @contextlib.contextmanager

@@ -39,27 +39,11 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def normalised(table: pa.Table) -> pa.Table:
-    """lakekit's type normalisation, as a table's schema would state it: integers are 64-bit,
-    integral decimals (DuckDB's 128-bit sums) integers, other decimals doubles, every column nullable."""
-    fields = []
-    for f in table.schema:
-        t = f.type
-        if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale == 0):
-            t = pa.int64()
-        elif pa.types.is_decimal(t) or pa.types.is_floating(t):
-            t = pa.float64()
-        elif pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            t = pa.string()
-        fields.append(pa.field(f.name, t))
-    schema = pa.schema(fields)
-    return table.cast(schema) if table.schema.remove_metadata() != schema else table
-
-
-def assert_same_rows(duck: pa.Table, spark: pa.Table, what: str) -> None:
-    """The same schema after :func:`normalised` and the same rows in any order, floats to :data:`TOLERANCE`."""
-    a, b = normalised(duck), normalised(spark)
-    assert a.schema == b.schema, f"{what}: schemas differ\n{a.schema}\n---\n{b.schema}"
+def assert_same_rows(a: pa.Table, b: pa.Table, what: str) -> None:
+    """The same Arrow schema (field names, types, nullability; metadata aside) and the same rows in
+    any order, floats to :data:`TOLERANCE`."""
+    assert a.schema.remove_metadata() == b.schema.remove_metadata(), \
+        f"{what}: schemas differ\n{a.schema}\n---\n{b.schema}"
     assert a.num_rows == b.num_rows, f"{what}: {a.num_rows} rows on DuckDB, {b.num_rows} on Spark"
     left, right = sorted(map(_key, a.to_pylist())), sorted(map(_key, b.to_pylist()))
     for x, y in zip(left, right, strict=True):

@@ -3,6 +3,7 @@ construct, and the lake is left as it was: no new version, no staged file."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,13 +61,15 @@ def test_sql_spark_cannot_analyse_is_one_error(lake: lk.Lake) -> None:
     _unchanged(lake)
 
 
-def test_an_unreachable_session_is_one_line(tmp_path: Path) -> None:
-    lake = lk.Lake(tmp_path / "lake", spark="sc://127.0.0.1:9", engine="spark")
-    write_deltalake(lake._storage.uri("raw.a"), pa.table({"id": [1]}))
-    with pytest.raises(EngineUnavailable, match=r"^cannot reach Spark at sc://127\.0\.0\.1:9: ") as e:
-        lake.sql("SELECT * FROM raw.a")
-    assert "\n" not in str(e.value)
-    assert not lake._storage.exists("out.a")
+@pytest.mark.parametrize("url", ["sc://127.0.0.1:9", "spark://127.0.0.1:9"])
+def test_an_unreachable_session_is_one_line_and_writes_nothing(lake: lk.Lake, url: str) -> None:
+    lake.spark = url
+    for attempt in (lambda: lake.sql("SELECT * FROM raw.a"),
+                    lambda: lake.transform("out.a", "SELECT id FROM raw.a", dialect="duckdb")):
+        with pytest.raises(EngineUnavailable, match=rf"^cannot reach Spark at {re.escape(url)}: ") as e:
+            attempt()
+        assert "\n" not in str(e.value)
+    _unchanged(lake)
 
 
 def test_without_pyspark_the_error_says_what_to_install(tmp_path: Path) -> None:
@@ -79,6 +82,15 @@ def test_without_pyspark_the_error_says_what_to_install(tmp_path: Path) -> None:
             "    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "engine='spark' needs pyspark: pip install 'lakekit[spark]'"
+    write_deltalake(str(tmp_path / "lake" / "raw" / "a"), pa.table({"id": [1]}))
+    (tmp_path / "t.sql").write_text("SELECT * FROM raw.a\n")
+    cli = ("import sys; sys.modules['pyspark'] = None; sys.argv[0] = 'lakekit'\n"
+           "from lakekit.cli import main\n"
+           "main()\n")
+    done = subprocess.run([sys.executable, "-c", cli, "--lake", "lake", "transform", "out.a", "t.sql", "--engine",
+                           "spark"], cwd=tmp_path, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (1, "error: engine='spark' needs pyspark: pip install 'lakekit[spark]'\n")
+    assert not (tmp_path / "lake" / "out").exists()
 
 
 def test_snowflake_flatten_is_refused_on_spark_naming_the_construct(lake: lk.Lake) -> None:
