@@ -42,15 +42,16 @@ def normalise_root(root: str | Path) -> str:
     return text.rstrip("/")
 
 
-_UNUSABLE = re.compile(r"[\[\]^|\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
+_UNUSABLE = re.compile(r"[\[\]^|?#\\\x00-\x1f]|%[0-9A-Fa-f]{2}")
 
 
 def check_root(path: str) -> None:
-    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path and
-    decodes ``%XX`` escapes and backslashes into other paths than the one given."""
+    """Refuse a lake root delta-rs cannot address: it panics on ``[ ] ^ |`` in a local path,
+    decodes ``%XX`` escapes and backslashes into other paths than the one given, and reads a
+    table's history as empty under a root holding ``?`` or ``#`` (a URL's query and fragment)."""
     if _UNUSABLE.search(path):
         raise UsageError(f"the lake root {names.shown(path)} holds a character delta-rs cannot use in a path "
-                         "([ ] ^ | \\ control characters or a %XX escape): choose another folder")
+                         "([ ] ^ | ? # \\ control characters or a %XX escape): choose another folder")
 
 
 def table_folder(table: str) -> str:

@@ -20,7 +20,8 @@ def test_a_rust_panic_in_delta_rs_becomes_a_lakekit_error(tmp_path: Path) -> Non
         write_deltalake(str(tmp_path / "a[b]" / "t"), pa.table({"a": [1]}))  # panics: pyo3's PanicException
 
 
-@pytest.mark.parametrize("folder", ["a[1]", "a]", "x^y", "p|q", "esc%20aped", "back\\slash", "new\nline"])
+@pytest.mark.parametrize("folder", ["a[1]", "a]", "x^y", "p|q", "esc%20aped", "back\\slash", "new\nline",
+                                    "what?", "c#"])
 def test_lake_roots_delta_rs_cannot_address_are_refused(tmp_path: Path, folder: str) -> None:
     with pytest.raises(UsageError, match="holds a character delta-rs cannot use") as caught:
         Lake(tmp_path / folder / "lake")
