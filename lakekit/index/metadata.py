@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit.core import values
 from lakekit.errors import TableNotFound
 from lakekit.index import journal
 from lakekit.storage.delta import META_NAMESPACE, Storage
@@ -126,7 +127,7 @@ def rows(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
         f.name: [_json(r.get(f.name)) if pa.types.is_string(f.type) else r.get(f.name) for r in records]
         for f in schema
     }
-    return pa.table(cols, schema=schema)
+    return values.table(cols, schema)
 
 
 def _json(value: Any) -> Any:
@@ -171,11 +172,11 @@ def read(storage: Storage, name: str, *, where: Where | None = None) -> pa.Table
             found.append(rows_where(snapshot, full, where))
     extra = journal.pending(storage, name, snapshot, loaded)
     if not extra:
-        return found[0] if found else SCHEMAS[name].empty_table()
+        return found[0] if found else pa.Table.from_batches([], schema=SCHEMAS[name])
     schema = found[0].schema if found else SCHEMAS[name]
     noted = pa.concat_tables([t.cast(schema) for t in extra])
     if where is not None:
-        noted = noted.filter(pc.is_in(noted.column(where[0]), value_set=pa.array(list(where[1]), pa.string())))
+        noted = noted.filter(pc.is_in(noted.column(where[0]), value_set=values.array(list(where[1]), pa.string())))
     return pa.concat_tables([*found, noted])
 
 

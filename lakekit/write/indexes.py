@@ -20,6 +20,7 @@ import pyarrow.fs as pafs
 import pyarrow.ipc as ipc
 from deltalake import DeltaTable
 
+from lakekit.core import values
 from lakekit.core.results import ValidationReport
 from lakekit.errors import Conflict, InternalError
 from lakekit.index import journal, metadata
@@ -53,7 +54,7 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
         if once_by is not None:
             apps = [f"lakekit-{name}:{key}" for key in table.column(once_by).to_pylist()]
             fresh = [base is None or base.transaction_version(app) is None for app in apps]
-            todo = table.filter(pa.array(fresh, pa.bool_()))
+            todo = table.filter(values.array(fresh, pa.bool_()))
             if todo.num_rows == 0:
                 return None
             commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from lakekit.core import values
 from lakekit.core.evolution import conform
 from lakekit.core.model import Model, OnInvalid, pii_columns
 from lakekit.core.results import ValidationReport, WriteMode
@@ -258,7 +259,7 @@ def _stamped(reader: pa.RecordBatchReader, tag: tuple[str, str] | None) -> Itera
         if tag is None:
             yield batch
         else:
-            yield batch.append_column(tag[0], pa.repeat(pa.scalar(tag[1], pa.string()), batch.num_rows))
+            yield batch.append_column(tag[0], pa.repeat(values.array([tag[1]], pa.string())[0], batch.num_rows))
 
 
 def _batches(storage: Storage, target: Target, schema: pa.Schema, parts: Sequence[tuple[str, pa.RecordBatchReader]],
