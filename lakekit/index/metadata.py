@@ -22,7 +22,7 @@ from lakekit.errors import TableNotFound
 from lakekit.index import journal
 from lakekit.storage.delta import META_NAMESPACE, Storage
 from lakekit.storage.failures import engine
-from lakekit.storage.scan import rows_where
+from lakekit.storage.scan import Where, rows_where, selected
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -153,10 +153,6 @@ LOOKUP_COLUMNS = {"loads": "table", "validations": "table", "transforms": "table
 """The column each index table is looked up by: the only one with file statistics."""
 
 
-Where = tuple[str, Collection[str]]
-"""Rows whose column (the first item) holds one of the strings (the second)."""
-
-
 def read(storage: Storage, name: str, *, where: Where | None = None) -> pa.Table:
     """All rows of ``_lakekit/<name>`` (empty when it does not exist yet), or those ``where``
     selects, with those of its journal not folded into it yet (:mod:`lakekit.index.journal`)."""
@@ -175,9 +171,7 @@ def read(storage: Storage, name: str, *, where: Where | None = None) -> pa.Table
         return found[0] if found else pa.Table.from_batches([], schema=SCHEMAS[name])
     schema = found[0].schema if found else SCHEMAS[name]
     noted = pa.concat_tables([t.cast(schema) for t in extra])
-    if where is not None:
-        noted = noted.filter(pc.is_in(noted.column(where[0]), value_set=values.array(list(where[1]), pa.string())))
-    return pa.concat_tables([*found, noted])
+    return pa.concat_tables([*found, noted if where is None else selected(noted, where)])
 
 
 def of_table(table: str) -> Where:

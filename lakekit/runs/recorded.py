@@ -143,7 +143,7 @@ def resolve(storage: Storage, run_id: str) -> str:
     """
     if rows(storage, "runs", run_id).num_rows:
         return run_id
-    ids = set(metadata.read(storage, "runs", filter=_beginning(run_id)).column("run_id").to_pylist()) if run_id \
+    ids = set(metadata.read(storage, "runs", where=_beginning(run_id)).column("run_id").to_pylist()) if run_id \
         else set()
     wanted = run_id.lower()
     found = sorted(i for i in ids if i.lower().startswith(wanted) or i.lower().partition("-")[2].startswith(wanted))
@@ -154,13 +154,13 @@ def resolve(storage: Storage, run_id: str) -> str:
     return found[0]
 
 
-def _beginning(prefix: str) -> pc.Expression | None:
+def _beginning(prefix: str) -> Between | None:
     """The runs whose id may begin with ``prefix``: a prefix longer than an id's random part (or
     with a character it cannot hold) can only begin the time part, so only ids in its range are
     read (the log's files pruned by their statistics); a shorter one may begin either part: all.
 
-    >>> str(_beginning("20261207t02"))
-    '((run_id >= "20261207T02") and (run_id < "20261207T03"))'
+    >>> _beginning("20261207t02")
+    Between(column='run_id', low='20261207T02', high='20261207T03')
     >>> _beginning("59bf") is None
     True
     """
@@ -169,7 +169,7 @@ def _beginning(prefix: str) -> pc.Expression | None:
         return None
     low = time.upper() + sep + random.lower()
     high = low[:-1] + chr(ord(low[-1]) + 1)
-    return (pc.field("run_id") >= low) & (pc.field("run_id") < high)
+    return Between("run_id", low, high)
 
 
 def run(storage: Storage, run_id: str) -> RunInfo:

@@ -18,12 +18,13 @@ file's statistics in the file's own types, and has no kernel comparing ``string`
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakekit.core import values
 from lakekit.core.evolution import plain_type, same_type
 from lakekit.errors import ColumnNotFound, LakekitError, VersionGone, masked
 
@@ -101,24 +102,56 @@ def _sql_filter(ds: pads.Dataset, table: str, predicate: str, columns: Sequence[
         con.close()
 
 
-def rows_where(snapshot: DeltaTable, table: str, where: tuple[str, Collection[str]] | None) -> pa.Table:
-    """Every row of an opened version, or those whose column ``where[0]`` holds one of the strings
-    ``where[1]``, in plain types: read by delta-rs's own engine (DataFusion), which prunes files by
-    their statistics. For lakekit's small tables read whole on hot paths: it costs a tenth of a
-    pyarrow dataset and imports neither ``pyarrow.dataset`` nor the pandas it brings."""
+class Between(NamedTuple):
+    """Rows whose string column lies in ``[low, high)``."""
+
+    column: str
+    low: str
+    high: str
+
+
+Where = tuple[str, Collection[str]] | Between
+"""Which rows of a small table to read: those whose column (the first item) holds one of the
+strings (the second), or those :class:`Between` two strings."""
+
+
+def rows_where(snapshot: DeltaTable, table: str, where: Where | None) -> pa.Table:
+    """Every row of an opened version, or those ``where`` selects, in plain types: read by
+    delta-rs's own engine (DataFusion), which prunes files by their statistics. For lakekit's
+    small tables read whole on hot paths: it costs a tenth of a pyarrow dataset and imports
+    neither ``pyarrow.dataset`` nor the pandas it brings."""
     from deltalake import QueryBuilder
 
-    sql = "SELECT * FROM t"
-    if where is not None:
-        if not where[1]:
-            sql += " WHERE false"
-        else:
-            sql += f" WHERE {quote(where[0])} IN ({', '.join(literal(v) for v in where[1])})"
+    sql = "SELECT * FROM t" if where is None else f"SELECT * FROM t WHERE {_condition(where)}"
     try:
         found = pa.RecordBatchReader.from_stream(QueryBuilder().register("t", snapshot).execute(sql)).read_all()
     except FileNotFoundError:
         raise VersionGone(table) from None
     return found.cast(canonical_schema(found.schema))
+
+
+def _condition(where: Where) -> str:
+    """``where`` in DataFusion's SQL.
+
+    >>> _condition(("run_id", ("a", "b'c")))
+    "\"run_id\" IN ('a', 'b''c')"
+    >>> _condition(Between("run_id", "2026", "2027"))
+    "\"run_id\" >= '2026' AND \"run_id\" < '2027'"
+    """
+    if isinstance(where, Between):
+        return f"{quote(where.column)} >= {literal(where.low)} AND {quote(where.column)} < {literal(where.high)}"
+    if not where[1]:
+        return "false"
+    return f"{quote(where[0])} IN ({', '.join(literal(v) for v in where[1])})"
+
+
+def selected(rows: pa.Table, where: Where) -> pa.Table:
+    """The rows of an Arrow table ``where`` selects (as :func:`rows_where` selects them in a file)."""
+    column = rows.column(where[0])
+    if isinstance(where, Between):
+        low, high = values.array([where.low, where.high], pa.string())
+        return rows.filter(pc.and_(pc.greater_equal(column, low), pc.less(column, high)))
+    return rows.filter(pc.is_in(column, value_set=values.array(list(where[1]), pa.string())))
 
 
 def literal(value: str) -> str:

@@ -32,6 +32,11 @@ table = "raw.customers"
 entity = "customer_id"
 timestamp = "signed_up"
 features = ["country"]
+
+[features.everything]
+table = "raw.customers"
+entity = "customer_id"
+timestamp = "signed_up"
 """
 SUBJECT = "email=bo@example.com"
 
@@ -98,7 +103,8 @@ def commands() -> list[str]:
 
 def build(folder: Path) -> dict[str, str]:
     """The project in ``folder`` (the current folder): a table with a quarantined row, a transform,
-    three runs (two read the table and logged predictions, one ran a command) and a feature view.
+    three runs (two read the table, one some columns, one every column of the rows a filter keeps,
+    and logged predictions; one ran a command) and two feature views (one naming its features).
     Returns the runs' ids by their placeholder names."""
     assert run("init")[0] == 0
     (folder / "customers.csv").write_text(CUSTOMERS)
@@ -113,7 +119,8 @@ def build(folder: Path) -> dict[str, str]:
     ids = {}
     for name, params in (("run", {"epochs": 3}), ("other", {"epochs": 5})):
         with lake.start_run("model", params=params) as r:
-            rows = r.read("raw.customers", columns=["customer_id", "country"])
+            rows = (r.read("raw.customers", columns=["customer_id", "country"]) if name == "run" else
+                    r.read("raw.customers", filter="country <> 'IT'"))  # every column
             r.log_metrics({"auc": 0.9 if name == "run" else 0.8})
             n = rows.num_rows
             r.log_predictions(pa.table({"customer_id": rows.column("customer_id"),

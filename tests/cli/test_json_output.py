@@ -174,3 +174,18 @@ def test_every_command_under_json_gives_a_usage_error_as_its_json_error() -> Non
             error = json.loads(err)["error"]
             assert error["type"] == "UsageError" and error["message"].startswith("No such option: --bogus")
             assert error["message"].endswith(f"(try: lakekit {command} --help)") and "\n" not in error["message"]
+
+
+def test_optional_parts_have_their_place_in_the_schemas(project: dict[str, str]) -> None:
+    """What the every-command run does not show: a read of every column through a filter, a feature
+    view without a features list, a version an erasure rewrote (its commit no longer counts rows)."""
+    shown = json.loads(run("--json", "runs", "show", project["other"])[1])
+    jsonschema.validate(shown, schema("runs show"))
+    assert [(r["columns"], r["filter"]) for r in shown["reads"]] == [(None, {"sql": "country <> 'IT'"})]
+    views = json.loads(run("--json", "features", "list")[1])
+    jsonschema.validate(views, schema("features list"))
+    assert {v["name"]: v["features"] for v in views} == {"customer": ["country"], "everything": None}
+    assert run("gdpr", "erase", "email=cy@example.com", "--reason", "request 2", "--yes")[0] == 0
+    history = json.loads(run("--json", "history", "raw.customers")[1])
+    jsonschema.validate(history, schema("history"))
+    assert history[0]["provenance"]["operation"] == "erase" and history[0]["rows_added"] is None
