@@ -11,11 +11,10 @@ names them (:mod:`lakekit.index.recorded`). Rows are checked against their pande
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lakekit.core import values
 from lakekit.errors import TableNotFound

@@ -21,6 +21,7 @@ from lakekit.errors import AmbiguousRun, RunNotFound
 from lakekit.index import metadata, views
 from lakekit.index.provenance import RANDOM_HEX
 from lakekit.storage.delta import META_NAMESPACE, Storage
+from lakekit.storage.scan import Between
 
 
 @dataclass(frozen=True)
