@@ -23,6 +23,7 @@ from lakekit.cli._common import (
 )
 from lakekit.errors import UsageError
 from lakekit.index.metadata import decoded
+from lakekit.index.views import json_text
 from lakekit.sources.formats import Format
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="append | overwrite | merge (merge needs --key).")]
@@ -140,7 +141,7 @@ def show(
 ) -> None:
     """Rows of TABLE at a version (latest by default)."""
     data: pa.Table = open_lake(ctx).read(table, version=version, as_of=as_of)
-    head = first_rows(data, limit)
+    head = decoded(first_rows(data, limit), dict.fromkeys(json_text(table), "null"))
     if as_json(ctx):
         print_json(head)
     else:

@@ -114,6 +114,16 @@ NULLABLE: dict[str, frozenset[str]] = {
 }
 """The columns of each index table that may hold a null; every other column holds a value."""
 
+JSON_TEXT: dict[str, frozenset[str]] = {
+    "loads": frozenset({"files", "metadata"}), "validations": frozenset({"failures"}),
+    "runs": frozenset({"params", "metrics", "tags", "artifacts", "predictions", "command", "packages"}),
+    "run_inputs": frozenset({"columns", "filter"}), "run_outputs": frozenset({"inputs"}),
+    "transforms": frozenset({"keys", "inputs", "previous_inputs"}), "transform_runs": frozenset({"inputs"}),
+    "schemas": frozenset({"definition"}), "audit": frozenset({"details"}),
+    "feature_views": frozenset({"definition"}), "training_sets": frozenset({"spec"}),
+}
+"""The columns of each index table holding JSON text (:func:`rows` writes nested values so)."""
+
 UNIQUE = {"loads": "load_id", "transforms": "transform_id", "run_outputs": "output_id",
           "transform_runs": "transform_id", "run_erasures": "erasure_id", "schemas": "schema_id",
           "audit": "audit_id"}
@@ -135,13 +145,13 @@ def _json(value: Any) -> Any:
 
 def decoded(records: Iterable[Mapping[str, Any]], empty: Mapping[str, str]) -> list[dict[str, Any]]:
     """Rows of lakekit's own tables with their JSON-text columns (the keys of ``empty``) as the
-    objects the text spells; a null as the JSON text ``empty`` gives for its column (``"null"``,
+    objects the text spells; a null (or empty text) as the JSON text ``empty`` gives for its column (``"null"``,
     ``"{}"``, ``"[]"``): the reverse of :func:`rows`.
 
     >>> decoded([{"id": 1, "params": '{"lr": 0.1}', "tags": None}], {"params": "{}", "tags": "{}"})
     [{'id': 1, 'params': {'lr': 0.1}, 'tags': {}}]
     """
-    return [{k: json.loads(v if v is not None else empty[k]) if k in empty else v for k, v in r.items()}
+    return [{k: json.loads(v or empty[k]) if k in empty else v for k, v in r.items()}
             for r in records]
 
 

@@ -86,6 +86,18 @@ VIEWS: dict[str, tuple[pa.Schema, Callable[[Storage], pa.Table]]] = {
 """Name in a query → (its schema, how its rows are read)."""
 
 
+def json_text(table: str) -> frozenset[str]:
+    """The columns of lakekit's own table or view ``table`` that hold JSON text (none for a data table).
+
+    >>> sorted(json_text("_lakekit.requests")), sorted(json_text("raw.users"))
+    (['details'], [])
+    """
+    namespace, _, name = table.partition(".")
+    if namespace != META_NAMESPACE:
+        return frozenset()
+    return metadata.JSON_TEXT.get({"run_events": "runs", "requests": "audit"}.get(name, name), frozenset())
+
+
 def timeless(name: str) -> UsageError:
     """The error of asking the view ``name`` for a version."""
     return UsageError(f"'{name}' is a view of lakekit's records, read as they are now: it has no versions")

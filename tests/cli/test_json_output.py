@@ -189,3 +189,15 @@ def test_optional_parts_have_their_place_in_the_schemas(project: dict[str, str])
     history = json.loads(run("--json", "history", "raw.customers")[1])
     jsonschema.validate(history, schema("history"))
     assert history[0]["provenance"]["operation"] == "erase" and history[0]["rows_added"] is None
+
+
+@pytest.mark.parametrize("table", ["_lakekit.runs", "_lakekit.run_events", "_lakekit.loads", "_lakekit.transforms",
+                                   "_lakekit.lineage"])
+def test_show_gives_lakekit_tables_json_columns_as_objects(project: dict[str, str], table: str) -> None:
+    code, out, err = run("--json", "show", table, "--limit", "1000")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert code == 0 and rows, table
+    assert [s for s in _strings(rows) if _json_text(s)] == []
+    if table == "_lakekit.runs":
+        assert all(isinstance(r["params"], dict) and isinstance(r["metrics"], dict) for r in rows)
