@@ -53,6 +53,10 @@ def test_the_arrow_declarations_say_what_the_pandera_models_say() -> None:
         assert {c for c, col in columns.items() if col.nullable} == set(metadata.NULLABLE.get(name, ())), name
         unique = [c for c, col in columns.items() if col.unique]
         assert unique == ([metadata.UNIQUE[name]] if name in metadata.UNIQUE else []), name
+        json_text = {c for c, col in columns.items() if any(
+            check.name == "str_matches" and check.statistics["pattern"] in (schemas.JSON_LIST, schemas.JSON_OBJECT)
+            for check in col.checks)}
+        assert json_text == set(metadata.JSON_TEXT.get(name, ())), name
 
 
 def _validation(**changes: object) -> dict[str, object]:
