@@ -30,6 +30,7 @@ from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import DataFile, FileSet
+from lakekit.storage.scan import quote
 
 _LOCK = threading.Lock()
 _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnection]] = {}
@@ -83,8 +84,8 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
     """``name`` as a view of the relation's rows, in the version's schema."""
     wanted = _types(con, relation.schema)
     if not relation.files:
-        empty = ", ".join(f"CAST(NULL AS {t}) AS {_quote(c)}" for c, t in wanted.items())
-        con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT {empty} WHERE false")
+        empty = ", ".join(f"CAST(NULL AS {t}) AS {quote(c)}" for c, t in wanted.items())
+        con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {empty} WHERE false")
         return
     groups: dict[tuple[tuple[str, Any], ...], list[DataFile]] = {}
     for f in relation.files:
@@ -99,7 +100,7 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
         values = dict(partition)
         columns = [_column(c, t, present, values) for c, t in wanted.items()]
         selects.append(f"SELECT {', '.join(columns)} FROM {source}")
-    con.execute(f"CREATE TEMP VIEW {_quote(name)} AS {' UNION ALL '.join(selects)}")
+    con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
 
 
 def _types(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
@@ -169,7 +170,7 @@ def _read_parquet(locations: Sequence[str]) -> str:
 
 def _column(name: str, sql_type: str, present: Mapping[str, str], partition: Mapping[str, Any]) -> str:
     """The select expression giving column ``name`` its declared type."""
-    quoted = _quote(name)
+    quoted = quote(name)
     if name in partition:
         return f"CAST({_literal(partition[name])} AS {sql_type}) AS {quoted}"
     if name not in present:
@@ -186,6 +187,3 @@ def _literal(value: Any) -> str:
         return f"from_hex('{value.hex()}')"
     return str(exp.Literal.string(str(value)).sql("duckdb"))
 
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

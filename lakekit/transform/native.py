@@ -29,6 +29,7 @@ from typing import Literal
 import pyarrow as pa
 from sqlglot import exp
 
+from lakekit.storage import scan
 from lakekit.storage.scan import quote
 from lakekit.transform.statement import Change
 
@@ -246,7 +247,7 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
         return None
     if literal.is_string:
         text = literal.this
-        return "'" + text.replace("'", "''") + "'" if kind == "string" and not negative and "\\" not in text else None
+        return scan.literal(text) if kind == "string" and not negative and "\\" not in text else None
     if kind == "float":
         return _float(literal.this, negative)
     if kind != "integer" or not literal.is_int:
