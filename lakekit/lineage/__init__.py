@@ -13,7 +13,7 @@ as queries), ``anonymous`` (names of unaliased outputs), ``sources`` (what a sco
 """
 
 from lakekit.lineage.deps import Carry
-from lakekit.lineage.edges import ValueCopy, column_lineage, value_copies
+from lakekit.lineage.edges import Traced, ValueCopy, column_lineage, traced, value_copies
 from lakekit.lineage.graph import Walks, downstream, upstream
 from lakekit.lineage.parse import QUERY_TARGET, LineageWarning
 from lakekit.lineage.render import RunNode, edge_records, to_json, to_mermaid, to_openlineage
@@ -23,6 +23,7 @@ __all__ = [
     "Carry",
     "LineageWarning",
     "RunNode",
+    "Traced",
     "ValueCopy",
     "Walks",
     "column_lineage",
@@ -31,6 +32,7 @@ __all__ = [
     "to_json",
     "to_mermaid",
     "to_openlineage",
+    "traced",
     "upstream",
     "value_copies",
 ]

@@ -44,10 +44,7 @@ def column_lineage(sql: str, dialect: str | None = None, schema: Mapping[str, ob
     id -> id direct identity
     spam -> * indirect filter
     """
-    edges: set[ColumnEdge] = set()
-    for statement, lineage in _statements(sql, dialect, schema, target, names, errors):
-        edges.update(statement_edges(statement, lineage))
-    return sorted(edges)
+    return _traced(sql, dialect, schema, target, names, errors).edges
 
 
 class ValueCopy(NamedTuple):
@@ -72,13 +69,41 @@ def value_copies(sql: str, dialect: str | None = None, schema: Mapping[str, obje
     id -> id SAME
     name -> note EMBEDDED
     """
+    return _traced(sql, dialect, schema, target, names, "strict").copies
+
+
+class Traced(NamedTuple):
+    """What one pass over a statement's SQL gives: :func:`column_lineage` and :func:`value_copies`."""
+
+    edges: list[ColumnEdge]
+    copies: list[ValueCopy]
+
+
+def traced(sql: str, dialect: str | None = None, schema: Mapping[str, object] | None = None,
+           target: str | None = None, *, names: str | None = None) -> Traced:
+    """:func:`column_lineage` and :func:`value_copies` of ``sql`` (strict), from one parse and
+    qualification of it: what a transform records of its statement.
+
+    >>> t = traced("CREATE TABLE m.t AS SELECT lower(email) AS e FROM raw.users WHERE NOT spam")
+    >>> [(e.source_column, e.target_column, e.kind) for e in t.edges]
+    [('email', 'e', 'direct'), ('spam', '*', 'indirect')]
+    >>> [(c.source_column, c.target_column, c.carry.name) for c in t.copies]
+    [('email', 'e', 'FOLDED')]
+    """
+    return _traced(sql, dialect, schema, target, names, "strict")
+
+
+def _traced(sql: str, dialect: str | None, schema: Mapping[str, object] | None, target: str | None,
+            names: str | None, errors: Errors) -> Traced:
+    edges: set[ColumnEdge] = set()
     found: dict[tuple[str, str, str, str], Carry] = {}
-    for statement, lineage in _statements(sql, dialect, schema, target, names, "strict"):
+    for statement, lineage in _statements(sql, dialect, schema, target, names, errors):
+        edges.update(statement_edges(statement, lineage))
         for name, deps in _target_columns(statement, lineage).items():
             for (table, column), carry in deps.carried.items():
                 key = (table, column, statement.target, name)
                 found[key] = min(carry, found.get(key, carry))
-    return sorted(ValueCopy(*key, carry) for key, carry in found.items())
+    return Traced(sorted(edges), sorted(ValueCopy(*key, carry) for key, carry in found.items()))
 
 
 def _statements(sql: str, dialect: str | None, schema: Mapping[str, object] | None, target: str | None,

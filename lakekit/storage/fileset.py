@@ -12,7 +12,7 @@ rather than read wrong.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -42,6 +42,8 @@ class FileSet:
     schema: pa.Schema
     partition_columns: tuple[str, ...]
     files: tuple[DataFile, ...]
+    configuration: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The version's table properties (``delta.dataSkippingStatsColumns``…)."""
 
     def location(self, file: DataFile) -> str:
         """Where ``file`` is: a local path or a store URL."""
@@ -50,14 +52,15 @@ class FileSet:
     def only(self, paths: Collection[str]) -> FileSet:
         """The same version restricted to the files at ``paths`` (relative to the table)."""
         return FileSet(self.table, self.version, self.uri, self.schema, self.partition_columns,
-                    tuple(f for f in self.files if f.path in paths))
+                       tuple(f for f in self.files if f.path in paths), self.configuration)
 
 
 def fileset(storage: Storage, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> FileSet:
     """The files and schema of ``table`` at ``version`` (or of an opened ``snapshot``)."""
     dt = snapshot if snapshot is not None else storage.open(table, version)
     _check_readable(dt, table)
-    partitions = tuple(dt.metadata().partition_columns)
+    meta = dt.metadata()
+    partitions = tuple(meta.partition_columns)
     actions = add_actions(dt)
     paths = [unquote(p) for p in actions.column("path").to_pylist()]
     if partitions:
@@ -65,7 +68,8 @@ def fileset(storage: Storage, table: str, version: int | None = None, *, snapsho
         files = tuple(DataFile(p, tuple((c, v[c]) for c in partitions)) for p, v in zip(paths, values, strict=True))
     else:
         files = tuple(DataFile(p) for p in paths)
-    return FileSet(table, dt.version(), storage.uri(table), pa.schema(dt.schema().to_arrow()), partitions, files)
+    return FileSet(table, dt.version(), storage.uri(table), pa.schema(dt.schema().to_arrow()), partitions, files,
+                   meta.configuration)
 
 
 def _check_readable(dt: DeltaTable, table: str) -> None:

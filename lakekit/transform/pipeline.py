@@ -35,7 +35,7 @@ from lakekit.errors import TargetMoved, UsageError
 from lakekit.index import metadata
 from lakekit.index.heal import Healer, Lost
 from lakekit.index.provenance import TransformProvenance, new_id, now
-from lakekit.lineage import ValueCopy, column_lineage, value_copies
+from lakekit.lineage import ValueCopy, column_lineage, traced
 from lakekit.storage.delta import Storage
 from lakekit.storage.fileset import FileSet
 from lakekit.transform import attempts, in_place, incremental, query, statement
@@ -96,17 +96,18 @@ def input_schemas(storage: Storage, inputs: Mapping[str, int],
     return out
 
 
-def copied_personal(storage: Storage, inputs: Mapping[str, int], copies: Sequence[ValueCopy],
+def copied_personal(storage: Storage, scans: Iterable[FileSet], copies: Sequence[ValueCopy],
                     catalog: Catalog) -> tuple[str, ...]:
     """Target columns holding the value of an input's personal-data column (as is, normalised or
-    inside a larger value: :func:`lakekit.lineage.value_copies`): one its schema tags, or one it
-    keeps out of its statistics (itself derived from a tagged one)."""
+    inside a larger value: :func:`lakekit.lineage.value_copies`): one its schema tags, or one its
+    pinned version (``scans``) keeps out of its statistics (itself derived from a tagged one)."""
     personal: dict[str, set[str]] = {}
-    for table, version in inputs.items():
-        snapshot = storage.open(table, version)
-        listed = snapshot.metadata().configuration.get("delta.dataSkippingStatsColumns")
-        unlisted = set(pa.schema(snapshot.schema().to_arrow()).names) - set(listed.split(",")) if listed else set()
-        personal[table] = unlisted | set(governance.tags(storage, table, catalog))
+    for scan in scans:
+        listed = scan.configuration.get("delta.dataSkippingStatsColumns")
+        unlisted = set(scan.schema.names) - set(listed.split(",")) if listed else set()
+        if scan.table not in personal:
+            personal[scan.table] = set(governance.tags(storage, scan.table, catalog))
+        personal[scan.table] |= unlisted
     return tuple(sorted({c.target_column for c in copies if c.source_column in personal.get(c.source_table, set())}))
 
 
@@ -164,7 +165,8 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
     if target in inputs and mode == "overwrite" and not stmt.in_place:
         raise UsageError(f"'{target}' reads itself; use mode='merge' or 'append' for a self-referencing transform")
     schemas = input_schemas(storage, inputs, prepared.scans.values())
-    edges = tuple(column_lineage(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES))
+    lineage = traced(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES)
+    edges = tuple(lineage.edges)
     sql_hash = stable_hash({"sql": sql, "dialect": options.dialect, "keys": list(keys),
                             "mode": "incremental" if options.incremental else mode})
     transform_id = new_id()
@@ -176,9 +178,8 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
         return f"lakekit-transform:{stable_hash({'sql': sql_hash, 'inputs': dict(pins), **again})}"
 
     app = app_of(inputs)
-    personal = () if storage.exists(target) else copied_personal(
-        storage, inputs, value_copies(sql, dialect=options.dialect, schema=schemas, target=target, names=LAKE_NAMES),
-        options.catalog)
+    personal = () if storage.exists(target) else copied_personal(storage, prepared.scans.values(), lineage.copies,
+                                                                 options.catalog)
     model = governance.for_write(storage, target, options.catalog, options.schema)
     named, digest = governance.stamp(model)
 

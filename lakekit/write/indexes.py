@@ -52,12 +52,14 @@ def append(storage: Storage, name: str, table: pa.Table, *, once_by: str | None 
     def attempt(base: DeltaTable | None) -> int | None:
         todo, commit = table, Commit()
         if once_by is not None:
-            apps = [f"lakekit-{name}:{key}" for key in table.column(once_by).to_pylist()]
-            fresh = [base is None or base.transaction_version(app) is None for app in apps]
-            todo = table.filter(values.array(fresh, pa.bool_()))
-            if todo.num_rows == 0:
+            keys = pc.unique(table.column(once_by).combine_chunks())  # a transform's lineage rows share one id
+            fresh = [base is None or base.transaction_version(f"lakekit-{name}:{k}") is None for k in keys.to_pylist()]
+            if not any(fresh):
                 return None
-            commit = Commit(transactions={a: 1 for a, f in zip(apps, fresh, strict=True) if f}, exclusive=True)
+            if not all(fresh):
+                keys = keys.filter(values.array(fresh, pa.bool_()))
+                todo = table.filter(pc.is_in(table.column(once_by), value_set=keys))
+            commit = Commit(transactions={f"lakekit-{name}:{k}": 1 for k in keys.to_pylist()}, exclusive=True)
         return storage.write(full, todo, mode="append", commit=commit, base=base,
                              configuration=None if base is not None else _index_properties(name))
 
