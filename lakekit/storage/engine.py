@@ -37,6 +37,9 @@ _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnectio
 _SCHEMA_VIEW = "__lakekit_schema"
 _TYPES: dict[pa.Schema, dict[str, str]] = {}
 _TYPES_KEPT = 256
+_PRESENT: dict[tuple[str, ...], dict[str, str]] = {}
+"""Files → the columns they hold, with DuckDB's types: a data file never changes once written
+(a rewrite writes a new one), so its footers are asked once per process."""
 
 
 def connect(storage: Storage, relations: Mapping[str, FileSet]) -> duckdb.DuckDBPyConnection:
@@ -91,16 +94,31 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
     for f in relation.files:
         groups.setdefault(f.partition, []).append(f)
     selects = []
-    for partition, files in groups.items():
-        source = _read_parquet([relation.location(f) for f in files])
-        try:
-            present = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-        except duckdb.IOException:
-            raise VersionGone(relation.table) from None
-        values = dict(partition)
-        columns = [_column(c, t, present, values) for c, t in wanted.items()]
-        selects.append(f"SELECT {', '.join(columns)} FROM {source}")
-    con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
+    try:
+        for partition, files in groups.items():
+            source = _read_parquet([relation.location(f) for f in files])
+            present = _present(con, tuple(relation.location(f) for f in files))
+            values = dict(partition)
+            columns = [_column(c, t, present, values) for c, t in wanted.items()]
+            selects.append(f"SELECT {', '.join(columns)} FROM {source}")
+        con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
+    except duckdb.IOException:  # a file of the version is gone (vacuumed)
+        raise VersionGone(relation.table) from None
+
+
+def _present(con: duckdb.DuckDBPyConnection, locations: tuple[str, ...]) -> dict[str, str]:
+    """Column → DuckDB type of what the files at ``locations`` hold (remembered: :data:`_PRESENT`)."""
+    with _LOCK:
+        known = _PRESENT.get(locations)
+    if known is not None:
+        return known
+    source = _read_parquet(locations)
+    present = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    with _LOCK:
+        if len(_PRESENT) >= _TYPES_KEPT:
+            _PRESENT.clear()
+        _PRESENT[locations] = present
+    return present
 
 
 def _types(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
