@@ -147,7 +147,8 @@ def _prepared(storage: Storage, target: str, sql: str,
                          "use engine='duckdb' or write it as MERGE INTO")
     if mode == "merge" and not keys:
         raise UsageError("mode='merge' needs keys= (or a MERGE INTO … ON statement)")
-    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql)
+    prepared = query.prepare(storage, stmt.query, dialect=options.dialect, versions=options.versions, statement=sql,
+                             parsed=stmt.tree)
     return stmt, mode, keys, prepared
 
 

@@ -142,15 +142,17 @@ def input_tables(sql: str, dialect: str | None = None) -> list[str]:
 
 
 def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
-            versions: Mapping[str, int] | None = None, statement: str = "", with_views: bool = False) -> Prepared:
+            versions: Mapping[str, int] | None = None, statement: str = "", with_views: bool = False,
+            parsed: exp.Expr | None = None) -> Prepared:
     """Pin every lake table the query reads and rewrite the query into DuckDB SQL over them.
 
     A time-travel clause on a reference wins over ``versions``; ``versions`` naming a table
     the query does not read is a usage error (most likely a typo). ``with_views``: the names of
     :data:`lakekit.index.views.VIEWS` read those views, as they are now (no time travel).
+    ``parsed``: ``sql`` already parsed, which this rewrites in place instead of parsing ``sql`` again.
     """
     dialect = dialect or DEFAULT_DIALECT
-    tree = parse_one(sql, dialect)
+    tree = parsed if parsed is not None else parse_one(sql, dialect)
     writes = tree if not isinstance(tree, exp.Query) else tree.find(exp.Into, exp.DML, exp.DDL, exp.Command)
     if writes is not None:
         raise UsageError(f"only a read-only query (SELECT) can run here, not {writes.key.upper()}")

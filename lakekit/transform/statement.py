@@ -15,6 +15,7 @@ query is returned in the statement's own dialect, ready for the engine.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,9 @@ class Statement:
     updates: tuple[str, ...] | None = None
     change: Change | None = None
     """An UPDATE or DELETE: the change itself, besides its query (which reads the target it overwrites)."""
+    tree: exp.Query | None = dataclasses.field(default=None, compare=False, repr=False)
+    """``query`` parsed: prepared for the engine as it is (:func:`lakekit.transform.query.prepare`
+    takes it over), not parsed a second time."""
 
     @property
     def in_place(self) -> bool:
@@ -83,19 +87,20 @@ def parse(sql: str, dialect: str, schema_of: Callable[[str], pa.Schema] | None =
     """
     tree = parse_one(sql, dialect)
     if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
-        return Statement(table_name(tree.this.find(exp.Table) or tree.this), tree.expression.sql(dialect), "overwrite")
+        return Statement(table_name(tree.this.find(exp.Table) or tree.this), tree.expression.sql(dialect), "overwrite",
+                         tree=tree.expression)
     if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
         into = tree.this
         columns = tuple(c.name for c in into.expressions) if isinstance(into, exp.Schema) else ()
         node = into.this if isinstance(into, exp.Schema) else into
         return Statement(table_name(node), tree.expression.sql(dialect), "overwrite" if tree.args.get("overwrite")
-                         else "append", columns=columns)
+                         else "append", columns=columns, tree=tree.expression)
     if isinstance(tree, exp.Merge):
         return _merge(tree, dialect)
     if isinstance(tree, exp.Update | exp.Delete):
         return _in_place(tree, dialect, schema_of)
     if isinstance(tree, exp.Query):
-        return Statement(None, tree.sql(dialect))
+        return Statement(None, tree.sql(dialect), tree=tree)
     raise UsageError("a transform is a query, CREATE TABLE AS, INSERT INTO, MERGE INTO, UPDATE or DELETE, "
                      f"not {tree.key.upper()}")
 
