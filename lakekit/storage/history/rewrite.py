@@ -24,12 +24,16 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
-* what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
-  phase and before any file is deleted; the journal naming a phase is durable before that phase changes the log
-  (the first phase, *write*, only adds copies no log file names: its journal is made durable with them). A
-  ``kill -9`` needs none of it (the page cache survives); after a power cut a log file replaced within the
-  unfinished phase is old or new where the file system keeps a file replaced by rename whole (ext4's default
-  ``auto_da_alloc``), not where it may leave it empty.
+* durability, one sync (:meth:`Store.sync`) at the end of each phase that changed something: a phase's changes
+  are durable before the next phase changes the log and before an old file goes. The copies are durable with
+  the journal naming them and their sizes before the first log file changes (a power cut during that sync may
+  keep the journal and tear a copy: a resumed *widen* phase finding one torn writes the copies again, which no
+  ``add`` names yet). The journal naming the next phase is made durable by the next sync: a journal naming an
+  earlier phase than the log reached resumes with passes that change nothing more (each level holds the ones
+  below it). The old files' deletion is durable before the journal goes. A ``kill -9`` needs none of it (the
+  page cache survives); after a power cut a log file replaced within the unfinished phase is old or new where
+  the file system keeps a file replaced by rename whole (ext4's default ``auto_da_alloc``), not where it may
+  leave it empty.
 
 Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
@@ -118,6 +122,7 @@ class Pending:
     """An unfinished rewrite, as its journal says."""
 
     phase: str
+    """The phase to resume ("write" too when the copies the journal names were torn by a power cut)."""
     files: frozenset[str]
     """The old paths it replaces: resume with exactly these (needed while ``phase`` is "write")."""
     text_rewrite: bool
@@ -130,7 +135,11 @@ def pending(table_uri: str, journal_dir: str, *, storage_options: Mapping[str, s
         state = Journal(open_store(journal_dir, storage_options), journal_name(table_uri)).load()
     except JournalError as e:
         raise HistoryError(str(e)) from None
-    return None if state is None else Pending(state["phase"], frozenset(state["files"]), state["text_rewrite"])
+    if state is None:
+        return None
+    phase = "write" if state["phase"] == "widen" and _torn(open_store(table_uri, storage_options), state) else (
+        state["phase"])
+    return Pending(phase, frozenset(state["files"]), state["text_rewrite"])
 
 
 def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] | None = None) -> pa.Table:
@@ -162,7 +171,8 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     started = time.monotonic()
     store = store or open_store(table_uri, storage_options, deferred=True)
     cache = LogCache(store, LOG)
-    journal = Journal(open_store(journal_dir, storage_options, deferred=True), journal_name(table_uri))
+    journal = Journal(open_store(journal_dir, storage_options, deferred=True, unsynced=store.unsynced),
+                      journal_name(table_uri))
     try:
         state = journal.load()
     except JournalError as e:
@@ -173,32 +183,34 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
             raise HistoryError("no replacements, no text_rewrite and no journal to resume")
         state = _plan(cache, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
-        journal.save(state)  # durable with the copies (their phase writes no log file: a copy lost is an orphan)
+        journal.save(state)
     elif replacements and set(replacements) != set(state["files"]):
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
     rewriting = _Rewriting(cache, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
-    if state["phase"] == "write":
+    if state["phase"] == "write" or (state["phase"] == "widen" and _torn(store, state)):
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
+        state["phase"] = "write"
         rewriting.write_copies(replacements)
-        _advance(journal, state, progress, store)
+        _advance(journal, state, progress)
+        store.sync()  # the copies and the journal naming them, before the log changes
     rewriting.check_copies()
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
-            rewriting.converge(level, max_passes)
-            _advance(journal, state, progress, store)
+            if rewriting.converge(level, max_passes):
+                store.sync()  # the level in every log file before the next one changes any, or an old file goes
+            _advance(journal, state, progress)
     time.sleep(grace_seconds)
-    store.sync()  # no log file names an old file, durably, before one goes
     for old in state["files"]:
         _step(progress, f"delete:{old}")
         if store.delete(unquote(old)):
             rewriting.report.files_deleted.append(old)
     rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
     rewriting.converge(3, max_passes)
-    store.sync()
+    store.sync()  # the old files gone for good before the journal that would delete them again goes
     _step(progress, "journal:done")
     journal.delete()
     rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
@@ -212,14 +224,20 @@ def _step(progress: Progress | None, name: str) -> None:
         progress(name)
 
 
-def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None, store: Store) -> None:
-    """The next phase, once every file the last one wrote is durable."""
-    store.sync()
+def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None) -> None:
+    """The journal names the next phase. Made durable by the next sync, if any: a journal naming an earlier phase
+    than the log reached resumes with passes that change nothing (each level holds the ones below it)."""
     following = PHASES[PHASES.index(state["phase"]) + 1]
     _step(progress, f"journal:{following}")
     state["phase"] = following
     journal.save(state)
-    journal.store.sync()
+
+
+def _torn(store: Store, state: Mapping[str, Any]) -> bool:
+    """Whether a copy the journal names is missing or not of its size. In the *widen* phase this means a power cut
+    during the sync that was to make the copies durable with the journal: no log file names them in an ``add``
+    yet (that waits for the sync), so they are written again."""
+    return any(t["new"] is not None and store.size(unquote(t["new"])) != t["size"] for t in state["files"].values())
 
 
 def _kind(name: str) -> tuple[str, int] | None:
@@ -338,11 +356,15 @@ class _Rewriting:
             if t["new"] is not None and self.store.size(unquote(t["new"])) != t["size"]:
                 raise HistoryError(f"{t['new']} (replacing {old}) is missing or torn: vacuumed during the rewrite?")
 
-    def converge(self, level: int, limit: int) -> None:
-        """One pass at ``level`` 1 or 2; at level 3 passes until one changes nothing."""
+    def converge(self, level: int, limit: int) -> bool:
+        """One pass at ``level`` 1 or 2; at level 3 passes until one changes nothing. Whether any changed a file."""
+        changed = False
         for _ in range(limit):
-            if not self.log_pass(level) or level < 3:
-                return
+            if not self.log_pass(level):
+                return changed
+            changed = True
+            if level < 3:
+                return changed
         raise HistoryError(f"the log kept changing for {limit} passes; call again to resume")
 
     def log_pass(self, level: int) -> bool:
@@ -381,7 +403,7 @@ class _Rewriting:
             if ".compacted." not in name and kind[1] > int(self.state["start_version"]):
                 self.report.concurrent.append(name)
         if level == 3:
-            self._sync_last_checkpoint()
+            changed = self._sync_last_checkpoint() or changed
         return changed
 
     def _settled(self, raw: bytes, level: int) -> bool:
@@ -427,8 +449,9 @@ class _Rewriting:
                     self.report.checkpoints_rewritten.append(written)
                     self.report.bytes_written += len(new)
                     self.report.concurrent += [n for n in names if n not in self.state["log_files"]]
-                if retire and clean:
-                    self.store.sync()  # the clean checkpoint is durable before a dirty one goes
+                if retire and written:
+                    self.store.sync()  # the clean checkpoint is durable before a dirty one goes (one written in an
+                    # earlier phase was made durable at its end)
                 for name in names if retire and (clean or version in spared) else ():
                     if name != written:  # a dirty file of the alternate name was just replaced by the rewrite
                         _step(self.progress, f"retire:{name}")
@@ -474,26 +497,28 @@ class _Rewriting:
             self.cache.judged(n, listing[n], new is not None)
         return new
 
-    def _sync_last_checkpoint(self) -> None:
+    def _sync_last_checkpoint(self) -> bool:
         """``_last_checkpoint`` describes the checkpoint of its version that is left (its form, ``parts``, sizes;
         delta-rs 1.6.6 reads none of these, other readers do); the optional ``checksum`` cannot be kept and
         goes. A concurrent checkpointer's newer ``_last_checkpoint`` may be overwritten by an older one: only a
-        hint, readers list the log from there."""
+        hint, readers list the log from there. Whether it was written."""
         raw = self.store.read(f"{LOG}/_last_checkpoint")
         if raw is None:
-            return
+            return False
         last = json.loads(raw)
         listing = self.store.list(LOG)
         sets = {p: n for p, n in log.checkpoint_sets(listing).get(last.get("version", -1), {}).items()
                 if log.complete(p, n)}
         if not sets:
-            return
+            return False
         parts = max(sets)  # delta-rs prefers a multi-part checkpoint to a classic one
         if last.get("parts", 0) == parts and last.get("sizeInBytes") == sum(listing[n][0] for n in sets[parts]):
-            return
+            return False
         facts = log.checkpoint_facts([self.store.read(f"{LOG}/{n}") or b"" for n in sets[parts]])
         wanted = {k: facts.get(k, v) for k, v in last.items() if k not in ("checksum", "parts")}
         wanted.update({"sizeInBytes": facts["sizeInBytes"], **({"parts": parts} if parts else {})})
         if wanted != last:
             _step(self.progress, "last_checkpoint")
             self.store.put(f"{LOG}/_last_checkpoint", json.dumps(wanted, separators=(",", ":")).encode())
+            return True
+        return False
