@@ -69,7 +69,7 @@ import pyarrow.parquet as pq
 from lakekit.errors import HistoryError
 from lakekit.storage.history import actions as log
 from lakekit.storage.history import spare, stats
-from lakekit.storage.history.actions import TextRewrite
+from lakekit.storage.history.actions import TextFilter, TextRewrite
 from lakekit.storage.history.store import (
     JOURNAL_FORMAT,
     TMP_PREFIX,
@@ -81,8 +81,8 @@ from lakekit.storage.history.store import (
     open_store,
 )
 
-__all__ = ["HistoryError", "Pending", "Progress", "RewriteReport", "Store", "TextRewrite", "open_store", "pending",
-           "read_file", "rewrite_history"]
+__all__ = ["HistoryError", "Pending", "Progress", "RewriteReport", "Store", "TextFilter", "TextRewrite", "open_store",
+           "pending", "read_file", "rewrite_history"]
 
 LOG = "_delta_log"
 PHASES = ("write", "widen", "swap", "narrow", "delete")
@@ -152,6 +152,7 @@ def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] |
 
 def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None], *, journal_dir: str,
                     storage_options: Mapping[str, str] | None = None, text_rewrite: TextRewrite | None = None,
+                    text_filter: TextFilter | None = None,
                     store: Store | None = None, progress: Progress | None = None, grace_seconds: float = 0.0,
                     max_passes: int = 20) -> RewriteReport:
     """Replace data files in every version of the table (see the module's docstring).
@@ -160,8 +161,8 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     its new rows: the file's physical columns (as :func:`read_file` gives them; other columns, such as
     partition columns, are ignored), cast to the file's schema. ``None`` or no rows drops the file's
     actions from the log instead. ``text_rewrite`` rewrites the ``commitInfo`` of every commit, whether
-    or not it names a replaced file; with no replacements the rewrite is of the log only (same journal,
-    same resumption). ``store`` overrides the filesystem (rooted at the table).
+    or not it names a replaced file (``text_filter`` spares parsing the lines it surely leaves alone); with no
+    replacements the rewrite is of the log only (same journal, same resumption). ``store`` overrides the filesystem (rooted at the table).
     ``grace_seconds`` is waited before old checkpoints and before old data files are deleted: a reader that
     listed the log (or loaded a snapshot) just before may still open them.
 
@@ -188,7 +189,8 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
-    rewriting = _Rewriting(cache, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
+    rewriting = _Rewriting(cache, state, log.Edit(state["files"], text_rewrite, text_filter), progress,
+                           RewriteReport(table_uri, {}, {}, resumed=resumed))
     if state["phase"] == "write" or (state["phase"] == "widen" and _torn(store, state)):
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
@@ -258,6 +260,7 @@ def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None]
         raise HistoryError(f"absolute paths are not supported: {bad[0]}")
     found: dict[str, dict[str, Any]] = {}
     naming: list[str] = []
+    spelled = log.spellings(replacements)
     first, latest = None, -1
     checkpoints = []
     for name, seen in sorted(cache.store.list(LOG).items()):
@@ -269,7 +272,8 @@ def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None]
             continue
         if ".compacted." not in name:
             latest = max(latest, kind[1])
-        if _note(found, name, log.json_actions(cache.read(name, seen) or b""), replacements):
+        raw = cache.read(name, seen) or b""
+        if log.may_name(raw, spelled) and _note(found, name, log.json_actions(raw), replacements):
             naming.append(name)
             first = kind[1] if first is None else min(first, kind[1])
     added = {p for p, entry in found.items() if entry.get("added")}
@@ -317,10 +321,10 @@ def _new_name(old: str) -> str:
 class _Rewriting:
     """One call's work on the table: copies, log passes, the report."""
 
-    def __init__(self, cache: LogCache, state: dict[str, Any], text_rewrite: TextRewrite | None,
-                 progress: Progress | None, report: RewriteReport) -> None:
-        self.cache, self.store, self.state, self.text_rewrite, self.progress, self.report = (
-            cache, cache.store, state, text_rewrite, progress, report)
+    def __init__(self, cache: LogCache, state: dict[str, Any], edit: log.Edit, progress: Progress | None,
+                 report: RewriteReport) -> None:
+        self.cache, self.store, self.state, self.edit, self.progress, self.report = (
+            cache, cache.store, state, edit, progress, report)
         self.targets: dict[str, dict[str, Any]] = state["files"]
         self.paths = set(self.targets) | {t["new"] for t in self.targets.values() if t["new"]}
         self.clean: dict[str, tuple[tuple[int, int], int]] = {}  # log file → ((size, mtime), level) it is at
@@ -389,7 +393,7 @@ class _Rewriting:
                     self.report.crc_deleted.append(name)
                 continue
             raw = self.cache.read(name, seen)
-            new = None if raw is None else log.rewrite_json(raw, level, self.targets, self.text_rewrite)
+            new = None if raw is None else log.rewrite_json(raw, level, self.edit)
             if new is None:
                 self.clean[name] = (seen, level)
                 if raw is not None and self._settled(raw, level):
@@ -409,16 +413,16 @@ class _Rewriting:
     def _settled(self, raw: bytes, level: int) -> bool:
         """Whether no level changes a JSON log file that ``level`` left alone: it names no replaced file
         nor copy, and its commitInfo is rewritten already."""
-        if any(a.get("path") in self.paths for _, a in log.json_actions(raw)):
+        if log.may_name(raw, self.edit.spelled):
             return False
-        return level >= 2 or self.text_rewrite is None or log.rewrite_json(raw, 2, self.targets,
-                                                                           self.text_rewrite) is None
+        return level >= 2 or self.edit.text_rewrite is None or log.rewrite_json(raw, 2, self.edit) is None
 
     def _checkpoints(self, listing: Mapping[str, tuple[int, int]], *, retire: bool) -> bool:
         """Per version: when no complete checkpoint is clean (names no old file), write the rewrite of a dirty
         one under its alternate name; with ``retire``, then delete the dirty ones. Whether anything changed."""
         changed = False
         spared = self._spare(listing)
+        held = self._holding(spared, listing) if retire else set()
         for version, sets in sorted(log.checkpoint_sets(listing).items()):
             dirty: list[tuple[int, list[str], bytes | None]] = []
             clean = False
@@ -428,8 +432,7 @@ class _Rewriting:
                     clean = clean or log.complete(parts, names)
                     continue
                 if version in spared:  # judged when it would go
-                    if retire and (known == {True} or self._holds_replaced(version, listing)
-                                   or self._names_old(names, listing)):
+                    if retire and (known == {True} or version in held or self._names_old(names, listing)):
                         dirty.append((parts, names, None))
                     continue
                 new = None if known == {True} else self._rewritten(names, listing)
@@ -466,11 +469,11 @@ class _Rewriting:
         raw = self.store.read(f"{LOG}/_last_checkpoint") if len(checkpoints) > 1 else None
         return spare.spare(checkpoints, self._commits(listing), json.loads(raw).get("version") if raw else None)
 
-    def _holds_replaced(self, version: int, listing: Mapping[str, tuple[int, int]]) -> bool:
-        """Whether ``version`` surely holds a replaced file or its copy, by the commits (so its checkpoint
-        names one: no need to read it)."""
-        return spare.holds(version, self._commits(listing), lambda n: self.cache.read(n, listing[n]) or b"",
-                           self.paths)
+    def _holding(self, versions: set[int], listing: Mapping[str, tuple[int, int]]) -> set[int]:
+        """Those of ``versions`` that surely hold a replaced file or its copy, by the commits (so their checkpoints
+        name one: no need to read them)."""
+        return spare.holding(versions, self._commits(listing), lambda n: self.cache.read(n, listing[n]) or b"",
+                             self.paths) if versions else set()
 
     @staticmethod
     def _commits(listing: Mapping[str, tuple[int, int]]) -> dict[int, str]:
