@@ -50,6 +50,7 @@ CODECS = {"SNAPPY": "snappy", "ZSTD": "zstd", "GZIP": "gzip", "BROTLI": "brotli"
 """Parquet codec names as the file metadata spells them → pyarrow's (anything else: uncompressed)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def log_kind(name: str) -> tuple[str, int] | None:
     """("json" | "checkpoint" | "crc", version) of a ``_delta_log`` file name; None for anything else
     (``_last_checkpoint``, temp files). Raises ValueError for a v2 checkpoint (not supported)."""
