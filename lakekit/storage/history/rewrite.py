@@ -161,8 +161,9 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     its new rows: the file's physical columns (as :func:`read_file` gives them; other columns, such as
     partition columns, are ignored), cast to the file's schema. ``None`` or no rows drops the file's
     actions from the log instead. ``text_rewrite`` rewrites the ``commitInfo`` of every commit, whether
-    or not it names a replaced file (``text_filter`` spares parsing the lines it surely leaves alone); with no
-    replacements the rewrite is of the log only (same journal, same resumption). ``store`` overrides the filesystem (rooted at the table).
+    or not it names a replaced file (``text_filter`` spares parsing the lines it surely leaves alone); with
+    no replacements the rewrite is of the log only (same journal, same resumption). ``store`` overrides the
+    filesystem (rooted at the table).
     ``grace_seconds`` is waited before old checkpoints and before old data files are deleted: a reader that
     listed the log (or loaded a snapshot) just before may still open them.
 
