@@ -108,7 +108,8 @@ def erase(storage: Storage, given: Mapping[str, Any], reason: str, catalog: Cata
             state.setdefault("logs", [])
             state["logs"] = sorted(set(state["logs"]) | set(logs))
             journal.save(storage, request_id, state)
-            found = subjects.search(storage, given, catalog, seeds=found.identifiers, skip=found.clean)
+            found = subjects.search(storage, given, catalog, seeds=found.identifiers, skip=found.clean,
+                                    tagged=found.tagged)
             runs_used |= set(found.report.runs)
             residue = _residue(storage, found, seen)
             if not residue or not changed:

@@ -54,8 +54,9 @@ def save(storage: Storage, request_id: str, state: dict[str, Any]) -> None:
     """Replace the request file whole (written beside, then moved)."""
     fs, path = _path(storage, f"{request_id}.json")
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    text = json.dumps(formats.write_request(state), default=str)  # in one go: json.dump encodes in Python
     with fs.open(f"{path}.tmp", "w") as f:
-        json.dump(formats.write_request(state), f, default=str)
+        f.write(text)
     fs.mv(f"{path}.tmp", path)
 
 

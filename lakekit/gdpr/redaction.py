@@ -127,7 +127,8 @@ def rewrite(storage: Storage, table: str, replacements: Mapping[str, pa.Table | 
         replacements = {p: redaction.file(storage, p)[0] for p in pending.files} if pending.phase == "write" else {}
     try:
         return history.rewrite_history(uri, replacements, journal_dir=folder, storage_options=storage.options,
-                                       text_rewrite=commit_info(redaction.needles))
+                                       text_rewrite=commit_info(redaction.needles),
+                                       text_filter=redaction.needles.may_mention)
     finally:
         storage.drop_kept(table)
 

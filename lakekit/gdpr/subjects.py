@@ -152,16 +152,17 @@ def tagged_kinds(storage: Storage, given: Mapping[str, Any], catalog: Catalog) -
 
 def search(storage: Storage, given: Mapping[str, Any], catalog: Catalog, *,
            seeds: Identifiers | None = None, skip: Mapping[str, set[str]] | None = None,
-           progress: Steps | None = None) -> Search:
+           tagged: Mapping[str, Tagged] | None = None, progress: Steps | None = None) -> Search:
     """Find the subject named by ``given`` (and ``seeds``: identifiers found before, e.g. by an
     erasure that deleted the rows that linked them) everywhere; see the module's docstring.
     ``skip``: files per place key known to hold nothing of them (a search again after an erasure
     reads only the files written since the first one; Delta never changes a file in place).
+    ``tagged``: the places an earlier search found (an erasure's commits change no place's tags).
     ``progress`` counts the places searched, round by round, each named by its key."""
     known = identifiers(given)
     scanning.merged(known, seeds or {})
     subject = subject_hash(storage, given)
-    tagged = tagged_kinds(storage, given, catalog)
+    tagged = dict(tagged) if tagged is not None else tagged_kinds(storage, given, catalog)
     aside = {k: scanning.repacked(storage, t) for k, t in tagged.items()}
     listed = {k: [p for p in scanning.listing(storage, t) if p not in (skip or {}).get(k, set())]
               for k, t in tagged.items()}

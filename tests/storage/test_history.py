@@ -297,6 +297,51 @@ def test_the_journal_is_synced_with_the_copies_and_before_the_log_changes(table,
     assert journal[0] < min(i for i, step in steps if step in ("widen", "swap", "checkpoint", "narrow"))
 
 
+def test_one_sync_per_phase_that_changed_something(table, tmp_path, monkeypatch):
+    """The copies with their journal, each phase whose passes changed the log, the old files' deletion: at most five
+    syncs, and none for the journal alone (the phase it names rides with the next sync)."""
+    syncs: list[list[str]] = []
+    synced = history_store.Store.sync
+
+    def sync(self: history_store.Store) -> None:
+        if self.unsynced:
+            syncs.append(sorted(self.unsynced))
+        synced(self)
+
+    monkeypatch.setattr(history_store.Store, "sync", sync)
+    before = snapshot(table)
+    history.rewrite_history(table, subject_replacements(table), journal_dir=str(tmp_path / "j"), text_rewrite=scrub)
+    assert_versions(table, without_subject(before))
+    assert 3 <= len(syncs) <= 5
+    assert all(any(Path(path).parent != tmp_path / "j" for path in paths) for paths in syncs)
+
+
+def test_a_copy_torn_by_a_power_cut_is_written_again(table, tmp_path):
+    """A power cut during the sync that makes the copies durable with their journal may keep the journal (phase
+    *widen*) and tear a copy. No log file names a copy in an ``add`` before that sync ends, so the resumed rewrite
+    writes the copies again: ``pending`` says "write", and the caller passes the replacements."""
+    before = snapshot(table)
+    reps = subject_replacements(table)
+    j = tmp_path / "j"
+
+    def cut(step: str) -> None:
+        if step.split(":")[0] in ("widen", "swap", "checkpoint"):
+            raise KeyboardInterrupt  # stands for the power cut: nothing in the log changed yet
+
+    with pytest.raises(KeyboardInterrupt):
+        history.rewrite_history(table, reps, journal_dir=str(j), text_rewrite=scrub, progress=cut)
+    state = json.loads(next(j.glob("history-*.json")).read_text())
+    assert state["phase"] == "widen"
+    copy = next(t["new"] for t in state["files"].values() if t["new"])
+    (Path(table) / unquote(copy)).write_bytes(b"")  # what a power cut may leave of a file written but not synced
+    assert history.pending(table, str(j)).phase == "write"
+    with pytest.raises(history.HistoryError, match="same replacements"):
+        history.rewrite_history(table, {}, journal_dir=str(j), text_rewrite=scrub)
+    assert history.rewrite_history(table, reps, journal_dir=str(j), text_rewrite=scrub).resumed
+    assert_versions(table, without_subject(before))
+    assert history.pending(table, str(j)) is None
+
+
 def test_stats_match_delta_rs(tmp_path):
     """The copy's stats are what delta-rs writes for the same rows, for every type with bounds."""
     n = 6

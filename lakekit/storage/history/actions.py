@@ -19,10 +19,12 @@ it held F: the reason for the three levels.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -35,6 +37,10 @@ from lakekit.storage.history import stats
 Targets = Mapping[str, Mapping[str, Any]]
 TextRewrite = Callable[[dict[str, Any]], dict[str, Any]]
 """Rewrites one ``commitInfo`` dict; must be idempotent (it is applied again on resume)."""
+TextFilter = Callable[[str], bool]
+"""Given a ``commitInfo`` line of a log file as written (JSON text), False when its :data:`TextRewrite` surely
+changes nothing: the line is then not parsed. Only asked of lines without an escape that may hide a character
+(``\\u``, ``\\/``)."""
 
 JSON = re.compile(r"^(\d{20})(\.\d{20}\.compacted)?\.json$")
 CHECKPOINT = re.compile(r"^(\d{20})\.checkpoint(\.\d{10}\.\d{10})?\.parquet$")
@@ -44,6 +50,7 @@ CODECS = {"SNAPPY": "snappy", "ZSTD": "zstd", "GZIP": "gzip", "BROTLI": "brotli"
 """Parquet codec names as the file metadata spells them → pyarrow's (anything else: uncompressed)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def log_kind(name: str) -> tuple[str, int] | None:
     """("json" | "checkpoint" | "crc", version) of a ``_delta_log`` file name; None for anything else
     (``_last_checkpoint``, temp files). Raises ValueError for a v2 checkpoint (not supported)."""
@@ -102,16 +109,61 @@ def _action(kind: str, action: dict[str, Any], level: int, targets: Targets, rem
     return copy if level == 3 else [action, *copy]
 
 
-def rewrite_json(raw: bytes, level: int, targets: Targets, text_rewrite: TextRewrite | None = None) -> bytes | None:
+def spellings(paths: Iterable[str]) -> tuple[str, ...]:
+    """What a log line naming one of ``paths`` (as ``add.path`` spells them) surely holds: the path's last
+    segment, which JSON spells as it is (a writer may escape a ``/``, not the characters of a URL-encoded file
+    name, unless with ``\\u``: see :func:`may_name`)."""
+    return tuple(sorted({p.rsplit("/", 1)[-1] for p in paths}))
+
+
+def may_name(text: str | bytes, spelled: tuple[str, ...]) -> bool:
+    """Whether ``text`` (a log file or line) may name a path of ``spelled`` (:func:`spellings`): a substring test,
+    no parsing; a ``\\u`` escape, which may spell any character, makes it a candidate too."""
+    if isinstance(text, bytes):
+        return any(s.encode() in text for s in spelled) or b"\\u" in text
+    return any(s in text for s in spelled) or "\\u" in text
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a rewrite changes in JSON log files: the replaced files' ``targets``, and ``commitInfo`` through
+    ``text_rewrite`` (its ``text_filter`` sparing the lines it would leave alone)."""
+
+    targets: Targets
+    text_rewrite: TextRewrite | None = None
+    text_filter: TextFilter | None = None
+
+    @functools.cached_property
+    def spelled(self) -> tuple[str, ...]:
+        """:func:`spellings` of the replaced files and their copies (at first use: once the copies are named)."""
+        return spellings([*self.targets, *(t["new"] for t in self.targets.values() if t["new"])])
+
+    def parses(self, line: str, level: int, naming: bool) -> bool:
+        """Whether a line of a log file is parsed at ``level`` (``naming``: the file may name a target)."""
+        if not line.strip():
+            return False
+        if naming and may_name(line, self.spelled):
+            return True
+        if level < 2 or self.text_rewrite is None or ('"commitInfo"' not in line and "\\u" not in line):
+            return False
+        return self.text_filter is None or "\\u" in line or "\\/" in line or self.text_filter(line)
+
+
+def rewrite_json(raw: bytes, level: int, edit: Edit) -> bytes | None:
     """A commit or log compaction at ``level``; None when it is there already. Lines left alone keep
-    their exact bytes; rewritten ones are compact JSON, as delta-rs writes them."""
+    their exact bytes; rewritten ones are compact JSON, as delta-rs writes them. Only the lines
+    :meth:`Edit.parses` are parsed: those that may name a replaced file or its copy and, from level 2,
+    the ``commitInfo`` lines the text rewrite may change."""
+    naming = may_name(raw, edit.spelled)
+    if not naming and (level < 2 or edit.text_rewrite is None):
+        return None
     lines = raw.decode().split("\n")
-    parsed = [json.loads(line) if line.strip() else None for line in lines]
+    parsed = [json.loads(line) if edit.parses(line, level, naming) else None for line in lines]
     removed = {a["remove"]["path"] for a in parsed if a and isinstance(a.get("remove"), dict)}
     out: list[str] = []
     for line, action in zip(lines, parsed, strict=True):
         kind = next(iter(action)) if action and len(action) == 1 else ""
-        new = _action(kind, action[kind], level, targets, removed, text_rewrite) if kind and action else None
+        new = _action(kind, action[kind], level, edit.targets, removed, edit.text_rewrite) if kind and action else None
         if new is None or (action is not None and new == [action[kind]]):
             out.append(line)
         else:

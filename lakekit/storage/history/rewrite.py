@@ -24,12 +24,16 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
-* what a phase wrote is durable (:meth:`Store.sync`, once for all its files) before the journal names the next
-  phase and before any file is deleted; the journal naming a phase is durable before that phase changes the log
-  (the first phase, *write*, only adds copies no log file names: its journal is made durable with them). A
-  ``kill -9`` needs none of it (the page cache survives); after a power cut a log file replaced within the
-  unfinished phase is old or new where the file system keeps a file replaced by rename whole (ext4's default
-  ``auto_da_alloc``), not where it may leave it empty.
+* durability, one sync (:meth:`Store.sync`) at the end of each phase that changed something: a phase's changes
+  are durable before the next phase changes the log and before an old file goes. The copies are durable with
+  the journal naming them and their sizes before the first log file changes (a power cut during that sync may
+  keep the journal and tear a copy: a resumed *widen* phase finding one torn writes the copies again, which no
+  ``add`` names yet). The journal naming the next phase is made durable by the next sync: a journal naming an
+  earlier phase than the log reached resumes with passes that change nothing more (each level holds the ones
+  below it). The old files' deletion is durable before the journal goes. A ``kill -9`` needs none of it (the
+  page cache survives); after a power cut a log file replaced within the unfinished phase is old or new where
+  the file system keeps a file replaced by rename whole (ext4's default ``auto_da_alloc``), not where it may
+  leave it empty.
 
 Each log file is read once per call and per content (:class:`~lakekit.storage.history.store.LogCache`).
 
@@ -65,7 +69,7 @@ import pyarrow.parquet as pq
 from lakekit.errors import HistoryError
 from lakekit.storage.history import actions as log
 from lakekit.storage.history import spare, stats
-from lakekit.storage.history.actions import TextRewrite
+from lakekit.storage.history.actions import TextFilter, TextRewrite
 from lakekit.storage.history.store import (
     JOURNAL_FORMAT,
     TMP_PREFIX,
@@ -77,8 +81,8 @@ from lakekit.storage.history.store import (
     open_store,
 )
 
-__all__ = ["HistoryError", "Pending", "Progress", "RewriteReport", "Store", "TextRewrite", "open_store", "pending",
-           "read_file", "rewrite_history"]
+__all__ = ["HistoryError", "Pending", "Progress", "RewriteReport", "Store", "TextFilter", "TextRewrite", "open_store",
+           "pending", "read_file", "rewrite_history"]
 
 LOG = "_delta_log"
 PHASES = ("write", "widen", "swap", "narrow", "delete")
@@ -118,6 +122,7 @@ class Pending:
     """An unfinished rewrite, as its journal says."""
 
     phase: str
+    """The phase to resume ("write" too when the copies the journal names were torn by a power cut)."""
     files: frozenset[str]
     """The old paths it replaces: resume with exactly these (needed while ``phase`` is "write")."""
     text_rewrite: bool
@@ -130,7 +135,11 @@ def pending(table_uri: str, journal_dir: str, *, storage_options: Mapping[str, s
         state = Journal(open_store(journal_dir, storage_options), journal_name(table_uri)).load()
     except JournalError as e:
         raise HistoryError(str(e)) from None
-    return None if state is None else Pending(state["phase"], frozenset(state["files"]), state["text_rewrite"])
+    if state is None:
+        return None
+    phase = "write" if state["phase"] == "widen" and _torn(open_store(table_uri, storage_options), state) else (
+        state["phase"])
+    return Pending(phase, frozenset(state["files"]), state["text_rewrite"])
 
 
 def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] | None = None) -> pa.Table:
@@ -143,6 +152,7 @@ def read_file(table_uri: str, path: str, *, storage_options: Mapping[str, str] |
 
 def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None], *, journal_dir: str,
                     storage_options: Mapping[str, str] | None = None, text_rewrite: TextRewrite | None = None,
+                    text_filter: TextFilter | None = None,
                     store: Store | None = None, progress: Progress | None = None, grace_seconds: float = 0.0,
                     max_passes: int = 20) -> RewriteReport:
     """Replace data files in every version of the table (see the module's docstring).
@@ -151,8 +161,9 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     its new rows: the file's physical columns (as :func:`read_file` gives them; other columns, such as
     partition columns, are ignored), cast to the file's schema. ``None`` or no rows drops the file's
     actions from the log instead. ``text_rewrite`` rewrites the ``commitInfo`` of every commit, whether
-    or not it names a replaced file; with no replacements the rewrite is of the log only (same journal,
-    same resumption). ``store`` overrides the filesystem (rooted at the table).
+    or not it names a replaced file (``text_filter`` spares parsing the lines it surely leaves alone); with
+    no replacements the rewrite is of the log only (same journal, same resumption). ``store`` overrides the
+    filesystem (rooted at the table).
     ``grace_seconds`` is waited before old checkpoints and before old data files are deleted: a reader that
     listed the log (or loaded a snapshot) just before may still open them.
 
@@ -162,7 +173,8 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     started = time.monotonic()
     store = store or open_store(table_uri, storage_options, deferred=True)
     cache = LogCache(store, LOG)
-    journal = Journal(open_store(journal_dir, storage_options, deferred=True), journal_name(table_uri))
+    journal = Journal(open_store(journal_dir, storage_options, deferred=True, unsynced=store.unsynced),
+                      journal_name(table_uri))
     try:
         state = journal.load()
     except JournalError as e:
@@ -173,32 +185,35 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
             raise HistoryError("no replacements, no text_rewrite and no journal to resume")
         state = _plan(cache, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
-        journal.save(state)  # durable with the copies (their phase writes no log file: a copy lost is an orphan)
+        journal.save(state)
     elif replacements and set(replacements) != set(state["files"]):
         raise HistoryError(f"a rewrite of other files is unfinished; resume it first (journal {journal.name})")
     elif state["text_rewrite"] and text_rewrite is None:
         raise HistoryError("the unfinished rewrite rewrites commitInfo: pass the same text_rewrite to resume")
-    rewriting = _Rewriting(cache, state, text_rewrite, progress, RewriteReport(table_uri, {}, {}, resumed=resumed))
-    if state["phase"] == "write":
+    rewriting = _Rewriting(cache, state, log.Edit(state["files"], text_rewrite, text_filter), progress,
+                           RewriteReport(table_uri, {}, {}, resumed=resumed))
+    if state["phase"] == "write" or (state["phase"] == "widen" and _torn(store, state)):
         if set(replacements) != set(state["files"]):
             raise HistoryError("the unfinished rewrite was writing copies: pass the same replacements again")
+        state["phase"] = "write"
         rewriting.write_copies(replacements)
-        _advance(journal, state, progress, store)
+        _advance(journal, state, progress)
+        store.sync()  # the copies and the journal naming them, before the log changes
     rewriting.check_copies()
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
-            rewriting.converge(level, max_passes)
-            _advance(journal, state, progress, store)
+            if rewriting.converge(level, max_passes):
+                store.sync()  # the level in every log file before the next one changes any, or an old file goes
+            _advance(journal, state, progress)
     time.sleep(grace_seconds)
-    store.sync()  # no log file names an old file, durably, before one goes
     for old in state["files"]:
         _step(progress, f"delete:{old}")
         if store.delete(unquote(old)):
             rewriting.report.files_deleted.append(old)
     rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
     rewriting.converge(3, max_passes)
-    store.sync()
+    store.sync()  # the old files gone for good before the journal that would delete them again goes
     _step(progress, "journal:done")
     journal.delete()
     rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
@@ -212,14 +227,20 @@ def _step(progress: Progress | None, name: str) -> None:
         progress(name)
 
 
-def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None, store: Store) -> None:
-    """The next phase, once every file the last one wrote is durable."""
-    store.sync()
+def _advance(journal: Journal, state: dict[str, Any], progress: Progress | None) -> None:
+    """The journal names the next phase. Made durable by the next sync, if any: a journal naming an earlier phase
+    than the log reached resumes with passes that change nothing (each level holds the ones below it)."""
     following = PHASES[PHASES.index(state["phase"]) + 1]
     _step(progress, f"journal:{following}")
     state["phase"] = following
     journal.save(state)
-    journal.store.sync()
+
+
+def _torn(store: Store, state: Mapping[str, Any]) -> bool:
+    """Whether a copy the journal names is missing or not of its size. In the *widen* phase this means a power cut
+    during the sync that was to make the copies durable with the journal: no log file names them in an ``add``
+    yet (that waits for the sync), so they are written again."""
+    return any(t["new"] is not None and store.size(unquote(t["new"])) != t["size"] for t in state["files"].values())
 
 
 def _kind(name: str) -> tuple[str, int] | None:
@@ -240,6 +261,7 @@ def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None]
         raise HistoryError(f"absolute paths are not supported: {bad[0]}")
     found: dict[str, dict[str, Any]] = {}
     naming: list[str] = []
+    spelled = log.spellings(replacements)
     first, latest = None, -1
     checkpoints = []
     for name, seen in sorted(cache.store.list(LOG).items()):
@@ -251,7 +273,8 @@ def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None]
             continue
         if ".compacted." not in name:
             latest = max(latest, kind[1])
-        if _note(found, name, log.json_actions(cache.read(name, seen) or b""), replacements):
+        raw = cache.read(name, seen) or b""
+        if log.may_name(raw, spelled) and _note(found, name, log.json_actions(raw), replacements):
             naming.append(name)
             first = kind[1] if first is None else min(first, kind[1])
     added = {p for p, entry in found.items() if entry.get("added")}
@@ -299,10 +322,10 @@ def _new_name(old: str) -> str:
 class _Rewriting:
     """One call's work on the table: copies, log passes, the report."""
 
-    def __init__(self, cache: LogCache, state: dict[str, Any], text_rewrite: TextRewrite | None,
-                 progress: Progress | None, report: RewriteReport) -> None:
-        self.cache, self.store, self.state, self.text_rewrite, self.progress, self.report = (
-            cache, cache.store, state, text_rewrite, progress, report)
+    def __init__(self, cache: LogCache, state: dict[str, Any], edit: log.Edit, progress: Progress | None,
+                 report: RewriteReport) -> None:
+        self.cache, self.store, self.state, self.edit, self.progress, self.report = (
+            cache, cache.store, state, edit, progress, report)
         self.targets: dict[str, dict[str, Any]] = state["files"]
         self.paths = set(self.targets) | {t["new"] for t in self.targets.values() if t["new"]}
         self.clean: dict[str, tuple[tuple[int, int], int]] = {}  # log file → ((size, mtime), level) it is at
@@ -338,11 +361,15 @@ class _Rewriting:
             if t["new"] is not None and self.store.size(unquote(t["new"])) != t["size"]:
                 raise HistoryError(f"{t['new']} (replacing {old}) is missing or torn: vacuumed during the rewrite?")
 
-    def converge(self, level: int, limit: int) -> None:
-        """One pass at ``level`` 1 or 2; at level 3 passes until one changes nothing."""
+    def converge(self, level: int, limit: int) -> bool:
+        """One pass at ``level`` 1 or 2; at level 3 passes until one changes nothing. Whether any changed a file."""
+        changed = False
         for _ in range(limit):
-            if not self.log_pass(level) or level < 3:
-                return
+            if not self.log_pass(level):
+                return changed
+            changed = True
+            if level < 3:
+                return changed
         raise HistoryError(f"the log kept changing for {limit} passes; call again to resume")
 
     def log_pass(self, level: int) -> bool:
@@ -367,7 +394,7 @@ class _Rewriting:
                     self.report.crc_deleted.append(name)
                 continue
             raw = self.cache.read(name, seen)
-            new = None if raw is None else log.rewrite_json(raw, level, self.targets, self.text_rewrite)
+            new = None if raw is None else log.rewrite_json(raw, level, self.edit)
             if new is None:
                 self.clean[name] = (seen, level)
                 if raw is not None and self._settled(raw, level):
@@ -381,22 +408,22 @@ class _Rewriting:
             if ".compacted." not in name and kind[1] > int(self.state["start_version"]):
                 self.report.concurrent.append(name)
         if level == 3:
-            self._sync_last_checkpoint()
+            changed = self._sync_last_checkpoint() or changed
         return changed
 
     def _settled(self, raw: bytes, level: int) -> bool:
         """Whether no level changes a JSON log file that ``level`` left alone: it names no replaced file
         nor copy, and its commitInfo is rewritten already."""
-        if any(a.get("path") in self.paths for _, a in log.json_actions(raw)):
+        if log.may_name(raw, self.edit.spelled):
             return False
-        return level >= 2 or self.text_rewrite is None or log.rewrite_json(raw, 2, self.targets,
-                                                                           self.text_rewrite) is None
+        return level >= 2 or self.edit.text_rewrite is None or log.rewrite_json(raw, 2, self.edit) is None
 
     def _checkpoints(self, listing: Mapping[str, tuple[int, int]], *, retire: bool) -> bool:
         """Per version: when no complete checkpoint is clean (names no old file), write the rewrite of a dirty
         one under its alternate name; with ``retire``, then delete the dirty ones. Whether anything changed."""
         changed = False
         spared = self._spare(listing)
+        held = self._holding(spared, listing) if retire else set()
         for version, sets in sorted(log.checkpoint_sets(listing).items()):
             dirty: list[tuple[int, list[str], bytes | None]] = []
             clean = False
@@ -406,8 +433,7 @@ class _Rewriting:
                     clean = clean or log.complete(parts, names)
                     continue
                 if version in spared:  # judged when it would go
-                    if retire and (known == {True} or self._holds_replaced(version, listing)
-                                   or self._names_old(names, listing)):
+                    if retire and (known == {True} or version in held or self._names_old(names, listing)):
                         dirty.append((parts, names, None))
                     continue
                 new = None if known == {True} else self._rewritten(names, listing)
@@ -427,8 +453,9 @@ class _Rewriting:
                     self.report.checkpoints_rewritten.append(written)
                     self.report.bytes_written += len(new)
                     self.report.concurrent += [n for n in names if n not in self.state["log_files"]]
-                if retire and clean:
-                    self.store.sync()  # the clean checkpoint is durable before a dirty one goes
+                if retire and written:
+                    self.store.sync()  # the clean checkpoint is durable before a dirty one goes (one written in an
+                    # earlier phase was made durable at its end)
                 for name in names if retire and (clean or version in spared) else ():
                     if name != written:  # a dirty file of the alternate name was just replaced by the rewrite
                         _step(self.progress, f"retire:{name}")
@@ -443,11 +470,11 @@ class _Rewriting:
         raw = self.store.read(f"{LOG}/_last_checkpoint") if len(checkpoints) > 1 else None
         return spare.spare(checkpoints, self._commits(listing), json.loads(raw).get("version") if raw else None)
 
-    def _holds_replaced(self, version: int, listing: Mapping[str, tuple[int, int]]) -> bool:
-        """Whether ``version`` surely holds a replaced file or its copy, by the commits (so its checkpoint
-        names one: no need to read it)."""
-        return spare.holds(version, self._commits(listing), lambda n: self.cache.read(n, listing[n]) or b"",
-                           self.paths)
+    def _holding(self, versions: set[int], listing: Mapping[str, tuple[int, int]]) -> set[int]:
+        """Those of ``versions`` that surely hold a replaced file or its copy, by the commits (so their checkpoints
+        name one: no need to read them)."""
+        return spare.holding(versions, self._commits(listing), lambda n: self.cache.read(n, listing[n]) or b"",
+                             self.paths) if versions else set()
 
     @staticmethod
     def _commits(listing: Mapping[str, tuple[int, int]]) -> dict[int, str]:
@@ -474,26 +501,28 @@ class _Rewriting:
             self.cache.judged(n, listing[n], new is not None)
         return new
 
-    def _sync_last_checkpoint(self) -> None:
+    def _sync_last_checkpoint(self) -> bool:
         """``_last_checkpoint`` describes the checkpoint of its version that is left (its form, ``parts``, sizes;
         delta-rs 1.6.6 reads none of these, other readers do); the optional ``checksum`` cannot be kept and
         goes. A concurrent checkpointer's newer ``_last_checkpoint`` may be overwritten by an older one: only a
-        hint, readers list the log from there."""
+        hint, readers list the log from there. Whether it was written."""
         raw = self.store.read(f"{LOG}/_last_checkpoint")
         if raw is None:
-            return
+            return False
         last = json.loads(raw)
         listing = self.store.list(LOG)
         sets = {p: n for p, n in log.checkpoint_sets(listing).get(last.get("version", -1), {}).items()
                 if log.complete(p, n)}
         if not sets:
-            return
+            return False
         parts = max(sets)  # delta-rs prefers a multi-part checkpoint to a classic one
         if last.get("parts", 0) == parts and last.get("sizeInBytes") == sum(listing[n][0] for n in sets[parts]):
-            return
+            return False
         facts = log.checkpoint_facts([self.store.read(f"{LOG}/{n}") or b"" for n in sets[parts]])
         wanted = {k: facts.get(k, v) for k, v in last.items() if k not in ("checksum", "parts")}
         wanted.update({"sizeInBytes": facts["sizeInBytes"], **({"parts": parts} if parts else {})})
         if wanted != last:
             _step(self.progress, "last_checkpoint")
             self.store.put(f"{LOG}/_last_checkpoint", json.dumps(wanted, separators=(",", ":")).encode())
+            return True
+        return False

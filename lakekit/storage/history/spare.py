@@ -27,15 +27,22 @@ def spare(checkpoints: Collection[int], commits: Collection[int], named: int | N
     return found
 
 
-def holds(version: int, commits: Mapping[int, str], read: Callable[[str], bytes], paths: Collection[str]) -> bool:
-    """Whether ``version`` surely holds one of ``paths`` (as ``add.path`` spells them), by the commits
-    (version → file name, read by ``read``): one added it and none since removed it, every commit in
-    between in the log. False when the commits cannot tell."""
+def holding(versions: Collection[int], commits: Mapping[int, str], read: Callable[[str], bytes],
+            paths: Collection[str]) -> set[int]:
+    """Those of ``versions`` that surely hold one of ``paths`` (as ``add.path`` spells them), by the commits
+    (version → file name, read by ``read``), in one sweep: one added it and none since removed it, every
+    commit in between in the log. A version the commits cannot tell of is left out."""
+    spelled = actions.spellings(paths)
     last: dict[str, tuple[int, str]] = {}
-    for v in sorted(c for c in commits if c <= version):
-        raw = read(commits[v])
-        if any(p.encode() in raw for p in paths):
-            for kind, action in actions.json_actions(raw):
-                if kind in ("add", "remove") and action.get("path") in paths:
-                    last[action["path"]] = (v, kind)
-    return any(kind == "add" and set(range(v, version + 1)) <= commits.keys() for v, kind in last.values())
+    ordered, found, i = sorted(commits), set(), 0
+    for version in sorted(versions):
+        while i < len(ordered) and ordered[i] <= version:
+            raw = read(commits[ordered[i]])
+            if actions.may_name(raw, spelled):
+                for kind, action in actions.json_actions(raw):
+                    if kind in ("add", "remove") and action.get("path") in paths:
+                        last[action["path"]] = (ordered[i], kind)
+            i += 1
+        if any(kind == "add" and set(range(v, version + 1)) <= commits.keys() for v, kind in last.values()):
+            found.add(version)
+    return found

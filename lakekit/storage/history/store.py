@@ -43,15 +43,16 @@ class Store:
     """Files under one root through ``pyarrow.fs``. ``put`` is atomic: locally a temp file moved over the
     target with ``os.replace``; on an object store a single PUT of the final key.
 
-    Locally a file ``put`` is made durable (fsync of the file, then of its folder) at once, or, with
-    ``deferred``, by the next :meth:`sync` together with every other file put since: a rewrite syncs once
-    per journal step and before each deletion, not once per file (fsyncs issued back to back share the
-    file system's journal commits: 20 files took ~13 ms, one fsync each ~10 ms). A ``kill -9`` loses
-    nothing either way (the page cache survives the process)."""
+    Locally a file ``put`` (or a folder a file was deleted from) is made durable at once, or, with ``deferred``,
+    by the next :meth:`sync` together with every other change since: a rewrite syncs at the few points where
+    the order of its changes matters, not once per file. Stores given one ``unsynced`` set (the table's and
+    its journal's) are made durable together by either's :meth:`sync`. A ``kill -9`` loses nothing either way
+    (the page cache survives the process)."""
 
-    def __init__(self, fs: pafs.FileSystem, root: str, local: bool, *, deferred: bool = False) -> None:
+    def __init__(self, fs: pafs.FileSystem, root: str, local: bool, *, deferred: bool = False,
+                 unsynced: set[str] | None = None) -> None:
         self.fs, self.root, self.local, self.deferred = fs, root.rstrip("/"), local, deferred
-        self.unsynced: set[str] = set()
+        self.unsynced: set[str] = set() if unsynced is None else unsynced
 
     def path(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
@@ -83,30 +84,31 @@ class Store:
         with temp.open("wb") as f:
             f.write(data)
         temp.replace(target)
-        self.unsynced.add(str(target))
-        if not self.deferred:
-            self.sync()
+        self._changed(str(target))
 
     def stat(self, rel: str) -> tuple[int, int] | None:
         """(size, mtime in ns) of a file, as :meth:`list` gives them; None when there is none."""
         info = self.fs.get_file_info(self.path(rel))
         return (info.size or 0, info.mtime_ns or 0) if info.type == pafs.FileType.File else None
 
+    def _changed(self, path: str) -> None:
+        self.unsynced.add(path)
+        if not self.deferred:
+            self.sync()
+
     def sync(self) -> None:
-        """Make every file put since the last call durable, then their folders (locally; a no-op elsewhere):
-        with one ``syncfs`` of the root's file system where Linux offers it, else one fsync each."""
-        if self.unsynced and _SYNCFS is not None:
-            handle = os.open(self.root, os.O_RDONLY)
-            try:
-                if _SYNCFS(handle) == 0:
-                    self.unsynced.clear()
-                    return
-            finally:
-                os.close(handle)
-        for path in sorted(self.unsynced | {str(Path(p).parent) for p in self.unsynced}, key=len, reverse=True):
+        """Make every change since the last call durable, files then their folders (locally; a no-op elsewhere):
+        one ``syncfs`` per file system they are on where Linux offers it, else one fsync each."""
+        if not self.unsynced:
+            return
+        folders = {str(Path(p).parent) for p in self.unsynced}
+        if _SYNCFS is not None and _syncfs_each(folders):
+            self.unsynced.clear()
+            return
+        for path in sorted(self.unsynced | folders, key=len, reverse=True):
             try:
                 handle = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:  # replaced or deleted since: its folder is synced
+            except FileNotFoundError:  # deleted: its folder is synced
                 continue
             try:
                 os.fsync(handle)
@@ -117,15 +119,39 @@ class Store:
     def delete(self, rel: str) -> bool:
         try:
             self.fs.delete_file(self.path(rel))
-            return True
         except FileNotFoundError:
             return False
+        if self.local:
+            self._changed(self.path(rel))  # gone: its folder is what a sync makes durable
+        return True
 
 
-def open_store(uri: str, storage_options: Mapping[str, str] | None = None, *, deferred: bool = False) -> Store:
-    """A store for a local path, ``file://``, ``s3://`` (delta-rs style options) or any fsspec URL."""
+def _syncfs_each(folders: set[str]) -> bool:
+    """One ``syncfs`` per file system holding one of ``folders`` (those that exist); whether every call worked."""
+    handles: dict[int, int] = {}
+    try:
+        for folder in sorted(folders):
+            try:
+                handle = os.open(folder, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            device = os.fstat(handle).st_dev
+            if device in handles:
+                os.close(handle)
+            else:
+                handles[device] = handle
+        return all(_SYNCFS(handle) == 0 for handle in handles.values())
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+
+
+def open_store(uri: str, storage_options: Mapping[str, str] | None = None, *, deferred: bool = False,
+               unsynced: set[str] | None = None) -> Store:
+    """A store for a local path, ``file://``, ``s3://`` (delta-rs style options) or any fsspec URL (``deferred``,
+    ``unsynced``: see :class:`Store`)."""
     fs, root, local = filesystems.resolve(uri, storage_options or {})
-    return Store(fs, root, local, deferred=deferred)
+    return Store(fs, root, local, deferred=deferred, unsynced=unsynced)
 
 
 def journal_name(table_uri: str) -> str:
@@ -155,7 +181,7 @@ class Journal:
         return state
 
     def save(self, state: dict[str, Any]) -> None:
-        self.store.put(self.name, json.dumps(state, indent=1).encode())
+        self.store.put(self.name, json.dumps(state, separators=(",", ":")).encode())  # compact: the C encoder
 
     def delete(self) -> None:
         """The journal, and temp files a killed save of it left."""
