@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from lakekit.storage.history.actions import log_kind
 from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
+COMMIT = re.compile(r"\d{20}\.json")
+"""A commit file's name."""
 
 
 @dataclass(frozen=True)
@@ -81,14 +84,14 @@ def replay(storage: Storage, table: str) -> Replay:
     every file of the log: a log file is replaced whole, never changed in place (an erasure too writes
     a new file over it), so the same listing means the same log. Elsewhere (an object store's times
     are coarse) the log is replayed on every call."""
+    listed = _listing(storage, table)
     key = None
     if "://" not in storage.root:
-        listed = storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
         key = (storage.root, table, tuple(sorted((i.base_name, i.size or 0, i.mtime_ns or 0) for i in listed)))
         if (kept := _replays.get(key)) is not None:
             return kept
     spelled: dict[str, str] = {}
-    first, latest, spans = _walk(storage, table, None, spelled)
+    first, latest, spans = _walk(storage, table, None, spelled, listed)
     made = Replay(first, latest, tuple(spans), spelled)
     if key is not None:
         while len(_replays) >= REPLAYS:
@@ -97,49 +100,60 @@ def replay(storage: Storage, table: str) -> Replay:
     return made
 
 
+def _listing(storage: Storage, table: str) -> list[pafs.FileInfo]:
+    return storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
+
+
 def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:
     """(oldest loadable version, ``upto`` (default: latest), every file some version between them
     is made of, with the versions that added and removed it).
 
-    The oldest loadable version is opened once; later versions follow by applying each commit's
+    When the log still holds every commit from version 0 on, the commits alone are replayed; else the
+    oldest loadable version is opened once and later versions follow by applying each commit's
     ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every version would
     cost ~20 ms each). A file the oldest loadable version already had counts as added by it: the
     log that added it is gone."""
-    return _walk(storage, table, upto, None)
+    return _walk(storage, table, upto, None, _listing(storage, table))
 
 
-def _walk(storage: Storage, table: str, upto: int | None,
-          spelled: dict[str, str] | None) -> tuple[int, int, list[FileSpan]]:
-    """:func:`file_spans`, noting in ``spelled`` (when given) how the log spells each file it names."""
-    fs = storage.folder_fs(table_folder(table))
-    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector(LOG))
-               if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-    last = storage.open(table, upto)
-    for first in sorted(v for v in commits if v <= last.version()):
-        try:
-            start = storage.open(table, first)
-            break
-        except VersionNotFound:
-            continue
+def _walk(storage: Storage, table: str, upto: int | None, spelled: dict[str, str] | None,
+          listed: list[pafs.FileInfo]) -> tuple[int, int, list[FileSpan]]:
+    """:func:`file_spans` over the log files ``listed``, noting in ``spelled`` (when given) how the log
+    spells each file it names."""
+    commits = {int(i.base_name[:20]): i.path for i in listed if COMMIT.fullmatch(i.base_name)}
+    newest = max(commits, default=-1)
+    if commits and len(commits) == newest + 1 and (upto is None or 0 <= upto <= newest):  # every commit from 0 on
+        first, last, live, opened = 0, newest if upto is None else upto, {}, -1
     else:
-        first, start = last.version(), last
-    live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
+        snapshot = storage.open(table, upto)
+        last = snapshot.version()
+        for first in sorted(v for v in commits if v <= last):
+            try:
+                start = storage.open(table, first)
+                break
+            except VersionNotFound:
+                continue
+        else:
+            first, start = last, snapshot
+        live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
+        opened = first
     ended: list[FileSpan] = []
-    for version in sorted(v for v in commits if v <= last.version()):
+    fs = storage.folder_fs(table_folder(table))
+    for version in sorted(v for v in commits if v <= last):
         with fs.open_input_stream(commits[version]) as f:
             raw = f.read()
-        for action in logfile.actions(raw):
-            for kind in ("add", "remove", "cdc"):
+        for action in logfile.files(raw):
+            for kind in logfile.FILE_ACTIONS:
                 if kind in action and spelled is not None:
                     spelled[unquote(action[kind]["path"])] = action[kind]["path"]
-            if version <= first:
+            if version <= opened:  # in the snapshot opened
                 continue
             if "add" in action:
                 path = unquote(action["add"]["path"])
                 live[path] = FileSpan(path, version, None, action["add"].get("partitionValues") or {})
             elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
                 ended.append(dataclasses.replace(gone, removed=version))
-    return first, last.version(), [*ended, *live.values()]
+    return first, last, [*ended, *live.values()]
 
 
 def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
