@@ -106,13 +106,21 @@ def expression(schema: pa.Schema, columns: Mapping[str, Tag], known: Identifiers
             folded = tag.match == "folded"
             values = _values(known[tag.kind], kind)
             if exact := [v for v in values if not folded and "@" not in v]:
-                parts.append(field.isin(pa.array(exact, kind)))
+                parts.append(_among(field, exact, kind))
             if wanted := sorted({loose(v, trimmed=folded) for v in values if folded or "@" in v}):
                 lowered = pc.utf8_lower(pc.utf8_trim_whitespace(field)) if folded else pc.ascii_lower(field)
-                parts.append(lowered.isin(pa.array(wanted, pa.string())))
+                parts.append(_among(lowered, wanted, pa.string()))
         elif known.get(tag.kind) and (found := _values(known[tag.kind], kind)):
-            parts.append(field.isin(pa.array(found, kind)))
+            parts.append(_among(field, found, kind))
     return functools.reduce(operator.or_, parts) if parts else None
+
+
+def _among(value: pc.Expression, wanted: list[Any], kind: pa.DataType) -> pc.Expression:
+    """``value`` is one of ``wanted``: a comparison for one value (cheaper in a scan than a set
+    lookup, which hashes every row), else a set lookup."""
+    if len(wanted) == 1:
+        return value == pc.scalar(pa.scalar(wanted[0], kind))
+    return value.isin(pa.array(wanted, kind))
 def _falses(table: pa.Table) -> pa.ChunkedArray:
     return pa.chunked_array([pa.nulls(table.num_rows, pa.bool_()).fill_null(False)])
 

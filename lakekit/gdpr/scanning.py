@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +32,9 @@ from lakekit.storage import files, log
 from lakekit.storage.delta import Storage
 from lakekit.storage.scan import canonical_schema
 from lakekit.write import indexes
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 PATH = files.PATH
 
@@ -50,6 +54,14 @@ class PlaceScan:
         """Judged once, at the end, with every identifier found (:meth:`rows`)."""
         self.found: list[pa.Table] = []
         self.read: pa.Table | None = None
+        self._files: pads.Dataset | None = None
+
+    def _dataset(self) -> pads.Dataset:
+        """The place's files in one dataset, made once (each footer read once over the rounds)."""
+        assert self.schema is not None
+        if self._files is None or self._files.files != self.paths:
+            self._files = files.many(self.storage, self.place.folder, self.paths, self.schema)
+        return self._files
 
     def _schema(self) -> pa.Schema | None:
         """The tagged columns' plain types, from the table's Delta schema (None for staged rows and
@@ -67,7 +79,7 @@ class PlaceScan:
         if wanted is None:
             return
         try:
-            rows = files.read_many(self.storage, self.place.folder, self.paths, self.schema, wanted)
+            rows = files.read_many(self._dataset(), wanted)
         except (FileNotFoundError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             self.whole = True  # a file went since the listing, or one does not cast: read each file as it is
             return
@@ -108,7 +120,7 @@ class PlaceScan:
         """Every row of the place: in one scan when its schema covers its tagged columns, else file by file."""
         if self.schema is not None and self.paths and not set(self.place.columns) - set(self.schema.names):
             try:
-                return files.read_many(self.storage, self.place.folder, self.paths, self.schema)
+                return files.read_many(self._dataset())
             except (FileNotFoundError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 pass  # a file went since the listing, or one does not cast
         return self._one_by_one()

@@ -27,7 +27,7 @@ from lakekit import impact, runs, transform
 from lakekit.core import model as schema_model
 from lakekit.core.model import TEXT
 from lakekit.errors import LakekitError
-from lakekit.index import journal, metadata
+from lakekit.index import journal, metadata, recorded
 from lakekit.lineage import Carry, value_copies
 from lakekit.storage import files
 from lakekit.storage.delta import META_NAMESPACE, Storage
@@ -111,13 +111,14 @@ def key(table: str, place: Place) -> str:
 def tagged_tables(storage: Storage, catalog: Catalog) -> dict[str, Tagged]:
     """Every place that can hold personal data, by :attr:`Tagged.key`."""
     found: dict[str, Tagged] = {}
+    schemas = recorded.by_table(storage)
     for table in storage.tables():
-        if recorded := governance.tags(storage, table, catalog):  # recorded with the table, or the catalog's
-            model = governance.in_force(storage, table, catalog)
+        if tagged := governance.tags(storage, table, catalog, schemas.get(table, [])):  # recorded, or the catalog's
+            model = governance.in_force(storage, table, catalog, schemas.get(table, []))
             policies = schema_model.pii_tags(model) if model is not None else {}
             unique = {k.columns[0] for k in schema_model.unique_keys(model) if len(k.columns) == 1} if model else set()
             found[table] = Tagged(table, "table", {c: Tag.of(policies.get(c, schema_model.PiiTag(kind)), c in unique)
-                                                   for c, kind in recorded.items()})
+                                                   for c, kind in tagged.items()})
     _propagate(storage, found)
     for table, holder in list(found.items()):
         exact = {c: replace(t, follow=False) for c, t in holder.columns.items()}

@@ -11,7 +11,7 @@ import pyarrow as pa
 from lakekit.core.results import AuditAction, AuditStatus
 from lakekit.gdpr import subjects
 from lakekit.index import metadata
-from lakekit.index.provenance import environment, now
+from lakekit.index.provenance import caller, now
 from lakekit.storage.delta import Storage
 from lakekit.write import indexes
 
@@ -20,7 +20,7 @@ def record(storage: Storage, request_id: str, action: AuditAction, status: Audit
            reason: str | None,
            details: Mapping[str, Any]) -> None:
     """One step of a request, once (its id is ``<request id>:<status>``)."""
-    env = environment()
+    env = caller()
     row = {"audit_id": f"{request_id}:{status}", "request_id": request_id, "action": action, "status": status,
            "subject": subject, "reason": reason, "details": dict(details), "user": env["user"], "host": env["host"],
            "lakekit_version": env["lakekit_version"], "at": now()}

@@ -30,6 +30,14 @@ def recorded(storage: Storage, table: str) -> list[RecordedSchema]:
     return [_schema(r, None) for r in sorted(found, key=lambda r: r["recorded_at"])]
 
 
+def by_table(storage: Storage) -> dict[str, list[RecordedSchema]]:
+    """Every schema recorded, per table, oldest first: one read for questions about many tables."""
+    found: dict[str, list[RecordedSchema]] = {}
+    for row in sorted(metadata.read(storage, "schemas").to_pylist(), key=lambda r: r["recorded_at"]):
+        found.setdefault(row["table"], []).append(_schema(row, None))
+    return found
+
+
 def _schema(row: Mapping[str, Any], version: int | None) -> RecordedSchema:
     return RecordedSchema(row["table"], version, row["schema_name"], row["schema_hash"], json.loads(row["definition"]),
                           row["recorded_at"])
@@ -58,10 +66,10 @@ def named(storage: Storage, table: str, version: int | None = None, *,
 
 
 def at(storage: Storage, table: str, version: int | None = None, *,
-       snapshot: DeltaTable | None = None) -> RecordedSchema | None:
+       snapshot: DeltaTable | None = None, schemas: list[RecordedSchema] | None = None) -> RecordedSchema | None:
     """The schema governing ``table`` at ``version`` (latest when None: that of ``snapshot``, when
-    given); None when none was recorded."""
-    rows = recorded(storage, table)
+    given); None when none was recorded. ``schemas``: :func:`recorded` of the table, when read already."""
+    rows = recorded(storage, table) if schemas is None else schemas
     if not rows:
         return None
     resolved, digest = named(storage, table, version, snapshot=snapshot)

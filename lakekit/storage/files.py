@@ -65,15 +65,20 @@ PATH = "__filename"
 """The column :func:`read_many` adds: each row's file, relative to the folder."""
 
 
-def read_many(storage: Storage, folder: str, paths: Sequence[str], schema: pa.Schema,
-              filter: pc.Expression | None = None) -> pa.Table:
-    """``schema``'s columns of the rows passing ``filter`` of every file in ``paths``, in one scan over
-    all cores (a file lacking a column gives nulls; each file's values are cast to ``schema``'s
-    types first), with :data:`PATH`. Raises ``FileNotFoundError`` when a file went since the listing."""
+def many(storage: Storage, folder: str, paths: Sequence[str], schema: pa.Schema) -> pads.Dataset:
+    """Every file in ``paths`` as one dataset in ``schema``'s types (a file lacking a column gives
+    nulls; each file's values are cast to ``schema``'s types first), for :func:`read_many`. Kept for
+    several scans, it reads each file's footer once: a later scan prunes row groups by the
+    statistics the first one read."""
     import pyarrow.dataset as pads
 
-    found = pads.dataset(list(paths), filesystem=storage.folder_fs(folder), format="parquet", schema=schema)
-    columns = [*schema.names, PATH]
+    return pads.dataset(list(paths), filesystem=storage.folder_fs(folder), format="parquet", schema=schema)
+
+
+def read_many(found: pads.Dataset, filter: pc.Expression | None = None) -> pa.Table:
+    """The rows passing ``filter`` of every file of ``found`` (:func:`many`), in one scan over all
+    cores, with :data:`PATH`. Raises ``FileNotFoundError`` when a file went since the listing."""
+    columns = [*found.schema.names, PATH]
     try:  # no faithful() first: it reads every file's footer again (pyarrow 26 filters view types right)
         return found.to_table(columns=columns, filter=filter)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import pyarrow.compute as pc
@@ -23,6 +24,9 @@ from lakekit.storage.history.actions import log_kind
 from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
+T = TypeVar("T")
+COMMIT = re.compile(r"\d{20}\.json")
+"""A commit file's name."""
 
 
 @dataclass(frozen=True)
@@ -69,77 +73,95 @@ def version_files(storage: Storage, table: str) -> dict[int, frozenset[str]]:
     return replay(storage, table).versions
 
 
-REPLAYS = 64
-"""Replays of local tables kept, the least recently made dropped first."""
-_replays: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], Replay] = {}
+KEPT = 64
+"""Replays (and sets of repacked files) of local tables kept, the least recently made dropped first."""
+_kept: dict[tuple[Any, ...], Any] = {}
+
+
+def _remembered(storage: Storage, table: str, listed: list[pafs.FileInfo], question: tuple[Any, ...],
+                answer: Callable[[], T]) -> T:
+    """``answer()``, kept for the same ``question`` about the same log. On a local filesystem a log is
+    known by the name, size and modification time (ns) of every file in it: a log file is replaced
+    whole, never changed in place (an erasure too writes a new file over it), so the same listing
+    means the same log. Elsewhere (an object store's times are coarse) nothing is kept."""
+    if "://" in storage.root:
+        return answer()
+    key = (storage.root, table, *question, tuple(sorted((i.base_name, i.size or 0, i.mtime_ns or 0) for i in listed)))
+    if key not in _kept:
+        while len(_kept) >= KEPT:
+            _kept.pop(next(iter(_kept)), None)
+        _kept[key] = answer()
+    found: T = _kept[key]
+    return found
 
 
 def replay(storage: Storage, table: str) -> Replay:
-    """The versions of ``table`` and the files they are made of, and every file its log names.
+    """The versions of ``table`` and the files they are made of, and every file its log names; kept
+    per process for a local table whose log has not changed (:func:`_remembered`)."""
+    listed = _listing(storage, table)
 
-    On a local filesystem the replay is kept, keyed by the name, size and modification time (ns) of
-    every file of the log: a log file is replaced whole, never changed in place (an erasure too writes
-    a new file over it), so the same listing means the same log. Elsewhere (an object store's times
-    are coarse) the log is replayed on every call."""
-    key = None
-    if "://" not in storage.root:
-        listed = storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
-        key = (storage.root, table, tuple(sorted((i.base_name, i.size or 0, i.mtime_ns or 0) for i in listed)))
-        if (kept := _replays.get(key)) is not None:
-            return kept
-    spelled: dict[str, str] = {}
-    first, latest, spans = _walk(storage, table, None, spelled)
-    made = Replay(first, latest, tuple(spans), spelled)
-    if key is not None:
-        while len(_replays) >= REPLAYS:
-            _replays.pop(next(iter(_replays)), None)
-        _replays[key] = made
-    return made
+    def made() -> Replay:
+        spelled: dict[str, str] = {}
+        first, latest, spans = _walk(storage, table, None, spelled, listed)
+        return Replay(first, latest, tuple(spans), spelled)
+
+    return _remembered(storage, table, listed, ("replay",), made)
+
+
+def _listing(storage: Storage, table: str) -> list[pafs.FileInfo]:
+    return storage.folder_fs(table_folder(table)).get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
 
 
 def file_spans(storage: Storage, table: str, upto: int | None = None) -> tuple[int, int, list[FileSpan]]:
     """(oldest loadable version, ``upto`` (default: latest), every file some version between them
     is made of, with the versions that added and removed it).
 
-    The oldest loadable version is opened once; later versions follow by applying each commit's
+    When the log still holds every commit from version 0 on, the commits alone are replayed; else the
+    oldest loadable version is opened once and later versions follow by applying each commit's
     ``add`` and ``remove`` actions, as a Delta reader replays its log (opening every version would
     cost ~20 ms each). A file the oldest loadable version already had counts as added by it: the
     log that added it is gone."""
-    return _walk(storage, table, upto, None)
+    return _walk(storage, table, upto, None, _listing(storage, table))
 
 
-def _walk(storage: Storage, table: str, upto: int | None,
-          spelled: dict[str, str] | None) -> tuple[int, int, list[FileSpan]]:
-    """:func:`file_spans`, noting in ``spelled`` (when given) how the log spells each file it names."""
-    fs = storage.folder_fs(table_folder(table))
-    commits = {int(i.base_name[:20]): i.path for i in fs.get_file_info(pafs.FileSelector(LOG))
-               if i.base_name.endswith(".json") and i.base_name[:20].isdigit()}
-    last = storage.open(table, upto)
-    for first in sorted(v for v in commits if v <= last.version()):
-        try:
-            start = storage.open(table, first)
-            break
-        except VersionNotFound:
-            continue
+def _walk(storage: Storage, table: str, upto: int | None, spelled: dict[str, str] | None,
+          listed: list[pafs.FileInfo]) -> tuple[int, int, list[FileSpan]]:
+    """:func:`file_spans` over the log files ``listed``, noting in ``spelled`` (when given) how the log
+    spells each file it names."""
+    commits = {int(i.base_name[:20]): i.path for i in listed if COMMIT.fullmatch(i.base_name)}
+    newest = max(commits, default=-1)
+    if commits and len(commits) == newest + 1 and (upto is None or 0 <= upto <= newest):  # every commit from 0 on
+        first, last, live, opened = 0, newest if upto is None else upto, {}, -1
     else:
-        first, start = last.version(), last
-    live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
+        snapshot = storage.open(table, upto)
+        last = snapshot.version()
+        for first in sorted(v for v in commits if v <= last):
+            try:
+                start = storage.open(table, first)
+                break
+            except VersionNotFound:
+                continue
+        else:
+            first, start = last, snapshot
+        live = {path: FileSpan(path, first, None, values) for path, values in _partitions(start, spelled)}
+        opened = first
     ended: list[FileSpan] = []
-    for version in sorted(v for v in commits if v <= last.version()):
+    fs = storage.folder_fs(table_folder(table))
+    for version in sorted(v for v in commits if v <= last):
         with fs.open_input_stream(commits[version]) as f:
             raw = f.read()
-        for action in logfile.actions(raw):
-            for kind in ("add", "remove", "cdc"):
+        for action in logfile.files(raw):
+            for kind in logfile.FILE_ACTIONS:
                 if kind in action and spelled is not None:
                     spelled[unquote(action[kind]["path"])] = action[kind]["path"]
-            if version <= first:
+            if version <= opened:  # in the snapshot opened
                 continue
             if "add" in action:
                 path = unquote(action["add"]["path"])
                 live[path] = FileSpan(path, version, None, action["add"].get("partitionValues") or {})
             elif "remove" in action and (gone := live.pop(unquote(action["remove"]["path"]), None)):
                 ended.append(dataclasses.replace(gone, removed=version))
-    return first, last.version(), [*ended, *live.values()]
+    return first, last, [*ended, *live.values()]
 
 
 def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
@@ -148,11 +170,16 @@ def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
     ``upto``, then the commits after it) says its rows moved (``dataChange`` false: an OPTIMIZE
     puts them in the files it adds, and by induction they reach ``upto``). Empty when one remove
     changed data, or the log cannot tell (a commit missing, a v2 checkpoint): every file counts then.
-    A remove older than the tombstones' retention is forgotten, but so is every one before it."""
+    A remove older than the tombstones' retention is forgotten, but so is every one before it.
+    Kept per process for a local table whose log has not changed (:func:`_remembered`)."""
+    listed = _listing(storage, table)
+    return _remembered(storage, table, listed, ("repacked", upto), lambda: _repacked(storage, table, upto, listed))
+
+
+def _repacked(storage: Storage, table: str, upto: int, listed: list[pafs.FileInfo]) -> frozenset[str]:
     fs = storage.folder_fs(table_folder(table))
     try:
-        kinds = {i.base_name: k for i in fs.get_file_info(pafs.FileSelector(LOG, allow_not_found=True))
-                 if (k := log_kind(i.base_name)) is not None and k[1] <= upto}
+        kinds = {i.base_name: k for i in listed if (k := log_kind(i.base_name)) is not None and k[1] <= upto}
     except ValueError:
         return frozenset()
     start = max((v for kind, v in kinds.values() if kind == "checkpoint"), default=-1)
@@ -175,7 +202,7 @@ def repacked(storage: Storage, table: str, upto: int) -> frozenset[str]:
         with fs.open_input_stream(f"{LOG}/{names[version]}") as f:
             raw = f.read()
         removes += [(a["remove"]["path"], bool(a["remove"].get("dataChange", True)))
-                    for a in logfile.actions(raw) if "remove" in a]
+                    for a in logfile.files(raw) if "remove" in a]
     if any(changed for _, changed in removes):
         return frozenset()
     return frozenset(unquote(path) for path, _ in removes)

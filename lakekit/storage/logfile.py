@@ -19,3 +19,16 @@ def lines(raw: bytes, errors: str = "strict") -> list[str]:
 def actions(raw: bytes) -> list[dict[str, Any]]:
     """Each line of a commit file, parsed: one object per action."""
     return [json.loads(line) for line in lines(raw)]
+
+
+FILE_ACTIONS = ("add", "remove", "cdc")
+_OTHERS = tuple(f'{{"{kind}":' for kind in ("commitInfo", "txn", "metaData", "protocol", "domainMetadata"))
+
+
+def files(raw: bytes) -> list[dict[str, Any]]:
+    """The actions of a commit file naming data files (``add``, ``remove``, ``cdc``), parsed. A line
+    starting as delta-rs writes the other actions is not parsed (the commit's ``commitInfo``, which
+    holds lakekit's record, is most of a small commit's bytes); any other line is, and kept when it
+    is one of those."""
+    return [action for line in lines(raw) if not line.startswith(_OTHERS)
+            if any(kind in (action := json.loads(line)) for kind in FILE_ACTIONS)]

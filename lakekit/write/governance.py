@@ -47,8 +47,9 @@ def _snapshot(storage: Storage, table: str) -> DeltaTable | None:
         return None
 
 
-def _current(storage: Storage, snapshot: DeltaTable | None, table: str) -> RecordedSchema | None:
-    return recorded.at(storage, table, snapshot=snapshot) if snapshot is not None else None
+def _current(storage: Storage, snapshot: DeltaTable | None, table: str,
+             schemas: list[RecordedSchema] | None = None) -> RecordedSchema | None:
+    return recorded.at(storage, table, snapshot=snapshot, schemas=schemas) if snapshot is not None else None
 
 
 def _refuse(table: str, given: Model, current: RecordedSchema) -> SchemaChanged:
@@ -89,21 +90,28 @@ def for_write(storage: Storage, table: str, catalog: Catalog, given: Model | Non
     return model
 
 
-def in_force(storage: Storage, table: str, catalog: Catalog) -> Model | None:
+def in_force(storage: Storage, table: str, catalog: Catalog,
+             schemas: list[RecordedSchema] | None = None) -> Model | None:
     """The model of ``table`` for reading (its keys, its tags): the recorded one (the catalog's own
-    class when it is the same schema), else the catalog's."""
-    current = _current(storage, _snapshot(storage, table), table)
+    class when it is the same schema), else the catalog's. ``schemas``: those recorded for the table,
+    when read already (:func:`lakekit.index.recorded.by_table`). When every schema recorded is the
+    catalog's, the log is not asked which one governs."""
+    schemas = recorded.recorded(storage, table) if schemas is None else schemas
     model = catalog.find(table)
+    if model is not None and all(s.hash == schema_hash(model) for s in schemas):
+        return model
+    current = _current(storage, _snapshot(storage, table), table, schemas) if schemas else None
     if current is None or (model is not None and schema_hash(model) == current.hash):
         return model
     return current.model()
 
 
-def tags(storage: Storage, table: str, catalog: Catalog) -> dict[str, str]:
-    """Every PII tag ``table`` has or had: those of each schema recorded for it, and the catalog's.
-    Old versions keep the data of columns a replaced schema no longer tags."""
+def tags(storage: Storage, table: str, catalog: Catalog, schemas: list[RecordedSchema] | None = None) -> dict[str, str]:
+    """Every PII tag ``table`` has or had: those of each schema recorded for it (``schemas``, when
+    read already), and the catalog's. Old versions keep the data of columns a replaced schema no
+    longer tags."""
     found: dict[str, str] = {}
-    for schema in recorded.recorded(storage, table):
+    for schema in recorded.recorded(storage, table) if schemas is None else schemas:
         found.update(schema.pii)
     model = catalog.find(table)
     return {**found, **(pii_columns(model) if model is not None else {})}
