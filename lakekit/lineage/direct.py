@@ -68,7 +68,7 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         return _built(node, resolve)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
-    if isinstance(node, exp.Exists):
+    if isinstance(node, exp.Exists | exp.Star):  # a star's EXCEPT names what it leaves out
         return Deps()
     if isinstance(node, exp.Subquery | exp.Query):
         return resolve.query(node).at_least(floor)
