@@ -68,8 +68,10 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         return _built(node, resolve)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
-    if isinstance(node, exp.Exists | exp.Star):  # a star's EXCEPT names what it leaves out
+    if isinstance(node, exp.Star):  # its EXCEPT names what it leaves out
         return Deps()
+    if isinstance(node, exp.Exists):  # decided by what picks the subquery's rows, not by what it selects
+        return Deps(indirect=resolve.query(node.this).indirect) if isinstance(node.this, exp.Query) else Deps()
     if isinstance(node, exp.Subquery | exp.Query):
         return resolve.query(node).at_least(floor)
     if isinstance(node, exp.Window):

@@ -153,8 +153,7 @@ class ScopeLineage:
         if isinstance(expression, exp.Select):
             feeding = [src for _, src in scope.selected_sources.values()
                        if isinstance(src, Scope) and id(src) not in self._itself]
-            filtering = [sub for sub in scope.subquery_scopes
-                         if not (_row_local(sub) and _gives_a_value(sub, expression))]
+            filtering = [sub for sub in scope.subquery_scopes if not _in_select_list(sub, expression)]
             for child in [*feeding, *filtering]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
@@ -188,19 +187,11 @@ def _item_outputs(item: exp.Expr, resolver: _ScopeResolver) -> list[tuple[str, D
             for name, held in whole.fields.items() if name not in left_out]
 
 
-def _row_local(subquery: Scope) -> bool:
-    """A subquery that reads only the outer row's arrays (``FROM UNNEST(s.items)``), no table: what
-    selects its rows picks elements of one row, as an aggregate's ``FILTER (WHERE …)`` does."""
-    return all(isinstance(source, Scope) and isinstance(source.expression, exp.Unnest)
-               for inner in subquery.traverse() for source in inner.sources.values())
-
-
-def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
-    """A subquery read for its value in the SELECT list (not as ``EXISTS``)."""
+def _in_select_list(subquery: Scope, select: exp.Select) -> bool:
+    """A subquery read in the SELECT list (for its value, or as ``EXISTS``): it decides the value it
+    gives each row, never which rows there are."""
     node: exp.Expr = subquery.expression
     while node.parent is not None and node.parent is not select:
-        if isinstance(node, exp.Exists):
-            return False
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
 
@@ -251,6 +242,5 @@ class _ScopeResolver:
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
         deps = Deps.union(deps for _, deps in self.lineage.outputs(scope))
-        if _row_local(scope):  # its WHERE picks the row's elements its value is made of
-            deps = deps.with_indirect((source, "conditional") for source, _ in self.lineage.whole(scope))
-        return deps
+        # What picks the subquery's rows (its WHERE, joins, grouping) decides the value it gives.
+        return deps.with_indirect((source, "conditional") for source, _ in self.lineage.whole(scope))
