@@ -6,6 +6,9 @@
 - T-SQL ``INSERT INTO t [(columns)] EXEC[UTE] procedure …``: the rows a procedure returns,
   read as the ``EXECUTE`` statement sqlglot reads alone (``script.executed`` reads it as the
   result sets of a procedure the script creates; of another, lineage gives it no edges).
+- T-SQL ``(SELECT … FOR XML PATH(''), TYPE).value('.', 'NVARCHAR(MAX)')``, the string aggregation
+  of ``STUFF`` idioms: a method called on a subquery; sqlglot reads it as a function qualified by the
+  subquery and turns the subquery's columns into bare names, which lose their lineage.
 - Postgres, Redshift, MySQL, SQLite: ``f(payload -> 'items')`` is a JSON access, as everywhere else
   in these dialects: they have no lambdas (sqlglot reads a lambda ``payload -> 'items'`` in a
   function's arguments, and so loses the column).
@@ -38,6 +41,16 @@ class _TSql(Parser):
         if delete.args.get("where") is None and self._match(TokenType.WHERE, advance=False):
             delete.set("where", self._parse_where())
         return delete
+
+    def _parse_column_ops(self, this: exp.Expr | None) -> exp.Expr | None:
+        if not isinstance(this, exp.Subquery):
+            return super()._parse_column_ops(this)
+        kept = this.copy()  # `(SELECT … FOR XML PATH(''), TYPE).value(…)`: sqlglot turns its columns into names
+        found = super()._parse_column_ops(this)
+        called = found.find(exp.Dot) if found is not None else None
+        if called is not None and isinstance(called.this, exp.Subquery):
+            called.set("this", kept)
+        return found
 
     def _parse_ddl_select(self) -> exp.Expr | None:
         if self._match(TokenType.EXECUTE):
