@@ -26,7 +26,8 @@ rules around them:
 - Snowflake's ``OBJECT_CONSTRUCT(*)`` is opened into one key per column of the scope's sources,
   and a ClickHouse dictionary's name (``dictGet(db.d, …)``) is no column (:mod:`.dictionaries`);
 - a Snowflake ``SEMANTIC_VIEW(v METRICS … DIMENSIONS …)`` is read as the table ``v``: its
-  metrics, dimensions and facts are columns of the semantic view.
+  metrics, dimensions and facts are columns of the semantic view; a Databricks ``STREAM(t)`` as
+  the table ``t``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     try:
         expand_pivots(query, catalog, statement)
         _read_semantic_views(query)
+        _read_streams(query)
         _inline_windows(query, statement)
         _name_function_columns(query, dialect_obj)
         _name_table_variables(query)
@@ -154,6 +156,19 @@ def _read_semantic_views(query: exp.Query) -> None:
         if isinstance(source, exp.Table) and isinstance(inner, exp.Table):
             for part in ("this", "db", "catalog"):
                 source.set(part, inner.args.get(part))
+
+
+def _read_streams(query: exp.Query) -> None:
+    """Databricks ``STREAM(t) [AS x]`` / ``STREAM t`` (a streaming read): the table ``t`` itself."""
+    for stream in list(query.find_all(exp.Stream)):
+        inner = stream.this
+        alias = inner.args.get("alias") if isinstance(inner, exp.Subquery) else None
+        table = inner.this if isinstance(inner, exp.Subquery) else inner
+        if isinstance(table, exp.Table):
+            read = table.copy()
+            if alias is not None:
+                read.set("alias", alias.copy())
+            stream.replace(read)
 
 
 def _inline_windows(query: exp.Query, statement: Statement) -> None:
