@@ -2,7 +2,8 @@
 
 The columns that decide which rows a SELECT yields: ``join`` (ON conditions, USING being
 rewritten into ON by qualification, and an ASOF JOIN's MATCH_CONDITION), ``filter`` (WHERE,
-HAVING, QUALIFY, semi/anti join conditions, predicates with IN / EXISTS / scalar subqueries, DISTINCT ON with its ORDER BY, and
+HAVING, QUALIFY, semi/anti join conditions, predicates with IN / EXISTS / scalar subqueries (a
+subquery in the SELECT list filters nothing: see ``scopes``), DISTINCT ON with its ORDER BY, and
 Oracle's START WITH; its CONNECT BY joins each row to its parent: ``join``),
 ``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived
 column used there contributes every base column it depends on, so ``WHERE rn = 1`` over
