@@ -92,18 +92,26 @@ def _text(dialect: str, *, parenthesize: bool = False, case: Callable[[str], str
 
 
 def _parenthesized(node: exp.Expr) -> exp.Expr:
-    """Every binary operation in parentheses, inner ones too, as Spark and DuckDB print them:
-    ``((a * 2) + b)``.
+    """Every binary operation, IN and NOT in parentheses, inner ones too, as Spark and DuckDB print
+    them: ``((a * 2) + b)``, ``(a IN (1, 2))``, ``(s IS NOT NULL)``.
 
     >>> import sqlglot
     >>> _parenthesized(sqlglot.parse_one("a * 2 + f(b - 1)")).sql()
     '((a * 2) + F((b - 1)))'
     """
-    binaries = [b for b in node.find_all(exp.Binary) if not isinstance(b, exp.Dot | exp.PropertyEQ)]
-    for binary in reversed(binaries):  # the innermost first: each outer copy holds its parenthesized operands
-        if binary is not node and not isinstance(binary.parent, exp.Paren):
-            binary.replace(exp.Paren(this=binary.copy()))
-    return exp.Paren(this=node) if node in binaries else node
+    for negated in list(node.find_all(exp.Not)):  # NOT x IS NULL, as sqlglot reads it: x IS NOT NULL
+        if isinstance(negated.this, exp.Is) and isinstance(negated.this.expression, exp.Null):
+            tested = exp.Is(this=negated.this.this.copy(), expression=exp.Not(this=exp.Null()))
+            if negated is node:
+                node = tested
+            else:
+                negated.replace(tested)
+    operations = [b for b in node.find_all(exp.Binary, exp.In, exp.Not)
+                  if not isinstance(b, exp.Dot | exp.PropertyEQ) and not isinstance(b.this, exp.Null)]
+    for operation in reversed(operations):  # the innermost first: each outer copy holds its parenthesized operands
+        if operation is not node and not isinstance(operation.parent, exp.Paren):
+            operation.replace(exp.Paren(this=operation.copy()))
+    return exp.Paren(this=node) if node in operations else node
 
 
 def _spark(node: exp.Expr, position: int, unnamed: int) -> str:
