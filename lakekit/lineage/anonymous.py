@@ -18,8 +18,9 @@ Each engine names such an output its own way, and a later statement reads it by 
 - T-SQL (which leaves such a column unnamed) and other dialects: sqlglot's ``_col_0``, ``_col_1``
   … by position.
 
-A CAST of a column keeps the column's name only in Postgres and Redshift (and, without a dialect,
-when spelled ``::``).
+A CAST of a column keeps the column's name in Postgres, Redshift, Spark and Databricks (and, without
+a dialect, when spelled ``::``). Spark and DuckDB put every binary operation in parentheses
+(``((a * 2) + b)``); Spark shows string literals without quotes (``concat(s, -)``).
 
 :func:`name_outputs` gives every unnamed output of every SELECT its engine's name, as an alias
 spelled exactly so.
@@ -57,8 +58,9 @@ def name_outputs(query: exp.Expr, dialect: Dialect) -> None:
         items: list[exp.Expr] = []
         for position, item in enumerate(select.expressions):
             postgres_cast = isinstance(item, exp.Cast) and (
-                family in _CAST_KEEPS_NAME or (family == "dialect" and _double_colon(item)))
-            if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (postgres_cast and item.output_name):
+                family in _POSTGRES_CAST or (family == "dialect" and _double_colon(item)))
+            column_cast = isinstance(item, exp.Cast) and (postgres_cast or family in _CAST_KEEPS_NAME)
+            if isinstance(item, exp.Star | exp.Alias | exp.Column | exp.Dot) or (column_cast and item.output_name):
                 items.append(item)
                 continue
             name = (_postgres if postgres_cast else namer)(item, position, unnamed)
@@ -84,31 +86,54 @@ def _family(dialect: Dialect) -> str:
 
 def _text(dialect: str, *, parenthesize: bool = False, case: Callable[[str], str] = str) -> Namer:
     def name(node: exp.Expr, _position: int, _unnamed: int) -> str:
-        shown = node.copy().transform(_parenthesized) if parenthesize else node
+        shown = _parenthesized(node.copy()) if parenthesize else node
         return case(shown.sql(dialect, normalize_functions="lower"))
     return name
 
 
 def _parenthesized(node: exp.Expr) -> exp.Expr:
-    """A binary operation in parentheses, as Spark and DuckDB print it: ``(a + 1)``."""
-    if isinstance(node, exp.Binary) and not isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Paren):
-        return exp.Paren(this=node.copy())
-    return node
+    """Every binary operation, IN and NOT in parentheses, inner ones too, as Spark and DuckDB print
+    them: ``((a * 2) + b)``, ``(a IN (1, 2))``, ``(s IS NOT NULL)``.
+
+    >>> import sqlglot
+    >>> _parenthesized(sqlglot.parse_one("a * 2 + f(b - 1)")).sql()
+    '((a * 2) + F((b - 1)))'
+    """
+    for negated in list(node.find_all(exp.Not)):  # NOT x IS NULL, as sqlglot reads it: x IS NOT NULL
+        if isinstance(negated.this, exp.Is) and isinstance(negated.this.expression, exp.Null):
+            tested = exp.Is(this=negated.this.this.copy(), expression=exp.Not(this=exp.Null()))
+            if negated is node:
+                node = tested
+            else:
+                negated.replace(tested)
+    operations = [b for b in node.find_all(exp.Binary, exp.In, exp.Not)
+                  if not isinstance(b, exp.Dot | exp.PropertyEQ) and not isinstance(b.this, exp.Null)]
+    for operation in reversed(operations):  # the innermost first: each outer copy holds its parenthesized operands
+        if operation is not node and not isinstance(operation.parent, exp.Paren):
+            operation.replace(exp.Paren(this=operation.copy()))
+    return exp.Paren(this=node) if node in operations else node
 
 
 def _spark(node: exp.Expr, position: int, unnamed: int) -> str:
+    """Spark's name: qualifiers dropped, string literals shown without quotes (``concat(s, -)``)."""
     if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
         return "count(1)"
     bare = node.copy()
     for column in bare.find_all(exp.Column):
         column.set("table", None)
+    for literal in list(bare.find_all(exp.Literal)):
+        if literal.is_string:
+            if literal is bare:
+                return literal.name
+            literal.replace(exp.var(literal.name))
     return _text("spark", parenthesize=True)(bare, position, unnamed)
 
 
 def _duckdb(node: exp.Expr, position: int, unnamed: int) -> str:
+    """DuckDB's name: its text, but ``count_star()`` and ``COALESCE`` (an operator there) upper-case."""
     if isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
         return "count_star()"
-    return _text("duckdb", parenthesize=True)(node, position, unnamed)
+    return _text("duckdb", parenthesize=True)(node, position, unnamed).replace("coalesce(", "COALESCE(")
 
 
 def _postgres(node: exp.Expr, _position: int, _unnamed: int) -> str:
@@ -124,7 +149,9 @@ def _postgres(node: exp.Expr, _position: int, _unnamed: int) -> str:
     return "?column?"
 
 
-_CAST_KEEPS_NAME = {"postgres", "redshift"}
+_POSTGRES_CAST = {"postgres", "redshift"}
+_CAST_KEEPS_NAME = {"spark", "spark2", "databricks"}
+"""Beside Postgres's: dialects where a cast of a column is named after the column."""
 _NAMERS: dict[str, Namer] = {
     "dialect": _text("", case=str.lower),
     "spark": _spark,

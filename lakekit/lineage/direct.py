@@ -4,7 +4,8 @@
 columns whose values flow into it (identity when read as is, transformation through any
 function or operator, aggregation through an aggregate, windowed or not) and the columns
 that decide it without flowing into it: ``window`` (PARTITION BY / ORDER BY of its window)
-and ``conditional`` (conditions of CASE WHEN / IF / IFF / FILTER (WHERE …)). Column
+and ``conditional`` (conditions of CASE WHEN / IF / IFF / FILTER (WHERE …), the tested value
+of NVL2, the operand and searched values of DECODE). Column
 references are resolved by the caller, so this pass knows nothing of scopes.
 
 A field read from a struct (``widget.asset.id``) is the nested column ``widget.asset.id`` of the
@@ -68,8 +69,10 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
         return _built(node, resolve)
     if isinstance(node, exp.Alias | exp.Paren):
         return expression_deps(node.this, resolve, floor)
-    if isinstance(node, exp.Exists):
+    if isinstance(node, exp.Star):  # its EXCEPT names what it leaves out
         return Deps()
+    if isinstance(node, exp.Exists):  # decided by what picks the subquery's rows, not by what it selects
+        return Deps(indirect=resolve.query(node.this).indirect) if isinstance(node.this, exp.Query) else Deps()
     if isinstance(node, exp.Subquery | exp.Query):
         return resolve.query(node).at_least(floor)
     if isinstance(node, exp.Window):
@@ -79,8 +82,13 @@ def expression_deps(node: exp.Expr, resolve: Resolver, floor: Strength = Strengt
     value_floor = max(floor, Strength.TRANSFORMATION)
     if isinstance(node, exp.Case):
         return _conditional(resolve, value_floor, [node.this], [*node.args.get("ifs", []), node.args.get("default")])
-    if isinstance(node, exp.If):
+    if isinstance(node, exp.If | exp.Nvl2):  # NVL2(c, a, b): a where c is not NULL, else b
         return _conditional(resolve, value_floor, [node.this], [node.args.get("true"), node.args.get("false")])
+    if isinstance(node, exp.DecodeCase) and node.expressions:  # DECODE(k, v1, r1, …, default): a CASE on k
+        operand, *rest = node.expressions
+        paired = len(rest) - len(rest) % 2
+        results = [*rest[1:paired:2], *rest[paired:]]
+        return _conditional(resolve, value_floor, [operand, *rest[0:paired:2]], results)
     if isinstance(node, exp.Filter):
         return _conditional(resolve, floor, [node.expression], [node.this])
     if isinstance(node, exp.AggFunc) and not isinstance(node, _VALUE_WINDOW_FUNCTIONS):

@@ -6,9 +6,14 @@
 - T-SQL ``INSERT INTO t [(columns)] EXEC[UTE] procedure …``: the rows a procedure returns,
   read as the ``EXECUTE`` statement sqlglot reads alone (``script.executed`` reads it as the
   result sets of a procedure the script creates; of another, lineage gives it no edges).
+- T-SQL ``(SELECT … FOR XML PATH(''), TYPE).value('.', 'NVARCHAR(MAX)')``, the string aggregation
+  of ``STUFF`` idioms: a method called on a subquery; sqlglot reads it as a function qualified by the
+  subquery and turns the subquery's columns into bare names, which lose their lineage.
 - Postgres, Redshift, MySQL, SQLite: ``f(payload -> 'items')`` is a JSON access, as everywhere else
   in these dialects: they have no lambdas (sqlglot reads a lambda ``payload -> 'items'`` in a
   function's arguments, and so loses the column).
+- Postgres ``CREATE MATERIALIZED VIEW v AS … WITH [NO] DATA`` (and ``CREATE TABLE … AS``): sqlglot reads the
+  view as a command; the clause says whether to fill it now, not what it holds, and is dropped.
 - Oracle ``MERGE … WHEN MATCHED THEN UPDATE SET … [WHERE u] DELETE WHERE d``: the rows the
   UPDATE changed and ``d`` then holds for are deleted; read as one more ``WHEN MATCHED AND u AND
   d THEN DELETE`` clause.
@@ -22,7 +27,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.parser import Parser
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 
 class _TSql(Parser):
@@ -38,6 +43,16 @@ class _TSql(Parser):
         if delete.args.get("where") is None and self._match(TokenType.WHERE, advance=False):
             delete.set("where", self._parse_where())
         return delete
+
+    def _parse_column_ops(self, this: exp.Expr | None) -> exp.Expr | None:
+        if not isinstance(this, exp.Subquery):
+            return super()._parse_column_ops(this)
+        kept = this.copy()  # `(SELECT … FOR XML PATH(''), TYPE).value(…)`: sqlglot turns its columns into names
+        found = super()._parse_column_ops(this)
+        called = found.find(exp.Dot) if found is not None else None
+        if called is not None and isinstance(called.this, exp.Subquery):
+            called.set("this", kept)
+        return found
 
     def _parse_ddl_select(self) -> exp.Expr | None:
         if self._match(TokenType.EXECUTE):
@@ -65,7 +80,34 @@ class _NoLambdas(Parser):
     LAMBDAS: ClassVar = {token: parse for token, parse in Parser.LAMBDAS.items() if token != TokenType.ARROW}
 
 
-_EXTENSIONS: dict[str, type[Parser]] = {"TSQL": _TSql, "Oracle": _Oracle, "Postgres": _NoLambdas,
+class _Postgres(_NoLambdas):
+    def parse(self, raw_tokens: list[Token], sql: str = "") -> list[exp.Expr | None]:
+        return super().parse(_without_data_clause(raw_tokens), sql)
+
+
+def _without_data_clause(tokens: list[Token]) -> list[Token]:
+    """The tokens less each ``WITH [NO] DATA`` ending a statement (it says whether to fill the
+    table or view now, not what it holds).
+
+    >>> from lakekit.lineage.names import get_dialect
+    >>> tokens = get_dialect("postgres").tokenize("CREATE MATERIALIZED VIEW v AS SELECT 1 WITH NO DATA; SELECT 2")
+    >>> " ".join(token.text for token in _without_data_clause(tokens))
+    'CREATE MATERIALIZED VIEW v AS SELECT 1 ; SELECT 2'
+    """
+    kept: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        words = [token.text.upper() for token in tokens[index:index + 3]]
+        size = 2 if words[:2] == ["WITH", "DATA"] else 3 if words == ["WITH", "NO", "DATA"] else 0
+        if size and (index + size == len(tokens) or tokens[index + size].token_type == TokenType.SEMICOLON):
+            index += size
+            continue
+        kept.append(tokens[index])
+        index += 1
+    return kept
+
+
+_EXTENSIONS: dict[str, type[Parser]] = {"TSQL": _TSql, "Oracle": _Oracle, "Postgres": _Postgres,
                                         "Redshift": _NoLambdas, "MySQL": _NoLambdas, "SQLite": _NoLambdas}
 
 

@@ -1,8 +1,9 @@
 """Pass 3b: whole-output indirect edges of one scope.
 
-The columns that decide which rows a SELECT yields: ``join`` (ON conditions; USING is
-rewritten into ON by qualification), ``filter`` (WHERE, HAVING, QUALIFY, semi/anti join
-conditions, predicates with IN / EXISTS / scalar subqueries, DISTINCT ON with its ORDER BY, and
+The columns that decide which rows a SELECT yields: ``join`` (ON conditions, USING being
+rewritten into ON by qualification, and an ASOF JOIN's MATCH_CONDITION), ``filter`` (WHERE,
+HAVING, QUALIFY, semi/anti join conditions, predicates with IN / EXISTS / scalar subqueries (a
+subquery in the SELECT list filters nothing: see ``scopes``), DISTINCT ON with its ORDER BY, and
 Oracle's START WITH; its CONNECT BY joins each row to its parent: ``join``),
 ``group_by`` (``GROUP BY ALL``: each output that aggregates nothing) and ``sort``. A derived
 column used there contributes every base column it depends on, so ``WHERE rn = 1`` over
@@ -47,6 +48,7 @@ def select_indirect(select: exp.Select, deps_of: DepsOf, *, top: bool) -> frozen
     for join in select.args.get("joins") or []:
         semi_or_anti = join.kind in ("SEMI", "ANTI")
         add(join.args.get("on"), "filter" if semi_or_anti else "join")
+        add(join.args.get("match_condition"), "join")  # Snowflake ASOF JOIN … MATCH_CONDITION (t.ts >= q.ts)
     for clause in _FILTER_CLAUSES:
         add(select.args.get(clause), "filter")
     connect = select.args.get("connect")

@@ -20,12 +20,14 @@ rules around them:
 - an output alias read in GROUP BY / HAVING / QUALIFY over a source of unknown columns is the
   alias where no source is known to hold its name (:mod:`.aliases`);
 - a named window (``WINDOW w AS (…)`` … ``OVER w``) is copied into each window using it;
+- DuckDB's ``COLUMNS(…)`` is one item per column it picks (:mod:`.column_sets`);
 - a table's alias read as a value (BigQuery ``ARRAY_AGG(t)``) is the struct of its row;
 - PIVOT and UNPIVOT are first rewritten into the queries they stand for (:mod:`.pivot`);
 - Snowflake's ``OBJECT_CONSTRUCT(*)`` is opened into one key per column of the scope's sources,
   and a ClickHouse dictionary's name (``dictGet(db.d, …)``) is no column (:mod:`.dictionaries`);
 - a Snowflake ``SEMANTIC_VIEW(v METRICS … DIMENSIONS …)`` is read as the table ``v``: its
-  metrics, dimensions and facts are columns of the semantic view.
+  metrics, dimensions and facts are columns of the semantic view; a Databricks ``STREAM(t)`` as
+  the table ``t``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from lakekit.errors import SqlError
 from lakekit.lineage.aliases import expand_alias_refs
 from lakekit.lineage.anonymous import name_outputs
 from lakekit.lineage.catalog import Catalog, known_as
+from lakekit.lineage.column_sets import open_column_sets
 from lakekit.lineage.dictionaries import name_dictionaries
 from lakekit.lineage.names import WILDCARD, get_dialect, normalize_names, table_name
 from lakekit.lineage.parse import LineageWarning, OnError, Statement
@@ -82,6 +85,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
     try:
         expand_pivots(query, catalog, statement)
         _read_semantic_views(query)
+        _read_streams(query)
         _inline_windows(query, statement)
         _name_function_columns(query, dialect_obj)
         _name_table_variables(query)
@@ -89,9 +93,11 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
             name_dictionaries(query)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
-        name_outputs(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
         tables = _flatten_tables(scopes, catalog)
+        if query.find(exp.Columns):
+            open_column_sets(scopes, catalog)
+        name_outputs(query, names or dialect_obj)
         _open_wildcards(scopes, catalog)
         _read_variables(scopes, statement.variables | _PSEUDO_COLUMNS.get(type(dialect_obj).__name__, frozenset()),
                         catalog)
@@ -150,6 +156,19 @@ def _read_semantic_views(query: exp.Query) -> None:
         if isinstance(source, exp.Table) and isinstance(inner, exp.Table):
             for part in ("this", "db", "catalog"):
                 source.set(part, inner.args.get(part))
+
+
+def _read_streams(query: exp.Query) -> None:
+    """Databricks ``STREAM(t) [AS x]`` / ``STREAM t`` (a streaming read): the table ``t`` itself."""
+    for stream in list(query.find_all(exp.Stream)):
+        inner = stream.this
+        alias = inner.args.get("alias") if isinstance(inner, exp.Subquery) else None
+        table = inner.this if isinstance(inner, exp.Subquery) else inner
+        if isinstance(table, exp.Table):
+            read = table.copy()
+            if alias is not None:
+                read.set("alias", alias.copy())
+            stream.replace(read)
 
 
 def _inline_windows(query: exp.Query, statement: Statement) -> None:
@@ -302,7 +321,10 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
                 covered = [(alias, source) for alias, (_, source) in scope.selected_sources.items()]
             elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
                 found = source_of(scope, item.table)
-                covered = [(item.table, found)] if found is not None else []
+                if found is None:  # `s.*` over a struct column `s`: its fields, opened by lineage
+                    items.append(exp.Dot(this=exp.column(item.args["table"].copy()), expression=item.this.copy()))
+                    continue
+                covered = [(item.table, found)]
             else:
                 items.append(item)
                 continue

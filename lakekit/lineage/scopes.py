@@ -19,6 +19,7 @@ from lakekit.errors import SqlError
 from lakekit.lineage.deps import BaseColumn, Deps, Indirect, Strength
 from lakekit.lineage.direct import expression_deps
 from lakekit.lineage.indirect import order_indirect, select_indirect
+from lakekit.lineage.laterals import drops_no_row, one_row_each
 from lakekit.lineage.names import WILDCARD
 
 Outputs = tuple[tuple[str, Deps], ...]
@@ -66,6 +67,11 @@ class ScopeLineage:
         if key not in self._whole:
             self._whole[key] = self._compute_whole(scope)
         return self._whole[key]
+
+    def picking(self, scope: Scope) -> frozenset[Indirect]:
+        """What picks the rows of a subquery read for its value (its WHERE, joins, grouping, bounded
+        ORDER BY), as ``conditional`` edges into that value."""
+        return frozenset((source, "conditional") for source, _ in self.whole(scope))
 
     def output(self, scope: Scope, name: str) -> Deps:
         scope = self._itself.get(id(scope), scope)
@@ -131,6 +137,9 @@ class ScopeLineage:
         if isinstance(expression, exp.Lateral) and isinstance(inner, exp.Subquery) and scope.subquery_scopes:
             # LATERAL (SELECT …) AS x [(names)]: the subquery's outputs, renamed by the column list.
             outputs = self.outputs(scope.subquery_scopes[0])
+            if one_row_each(scope):  # a value for each outer row, picked as a scalar subquery's is
+                picking = self.picking(scope.subquery_scopes[0])
+                outputs = tuple((name, deps.with_indirect(picking)) for name, deps in outputs)
             renamed = expression.alias_column_names or [name for name, _ in outputs]
             return tuple((name, deps) for name, (_, deps) in zip(renamed, outputs, strict=False))
         # UNNEST / LATERAL VIEW / FLATTEN / VALUES: each output is built from all of the inputs.
@@ -152,9 +161,8 @@ class ScopeLineage:
         found: set[Indirect] = set()
         if isinstance(expression, exp.Select):
             feeding = [src for _, src in scope.selected_sources.values()
-                       if isinstance(src, Scope) and id(src) not in self._itself]
-            filtering = [sub for sub in scope.subquery_scopes
-                         if not (_row_local(sub) and _gives_a_value(sub, expression))]
+                       if isinstance(src, Scope) and id(src) not in self._itself and not drops_no_row(src)]
+            filtering = [sub for sub in scope.subquery_scopes if not _in_select_list(sub, expression)]
             for child in [*feeding, *filtering]:
                 found |= self.whole(child)
             found |= select_indirect(expression, lambda node: expression_deps(node, resolver), top=top)
@@ -188,19 +196,11 @@ def _item_outputs(item: exp.Expr, resolver: _ScopeResolver) -> list[tuple[str, D
             for name, held in whole.fields.items() if name not in left_out]
 
 
-def _row_local(subquery: Scope) -> bool:
-    """A subquery that reads only the outer row's arrays (``FROM UNNEST(s.items)``), no table: what
-    selects its rows picks elements of one row, as an aggregate's ``FILTER (WHERE …)`` does."""
-    return all(isinstance(source, Scope) and isinstance(source.expression, exp.Unnest)
-               for inner in subquery.traverse() for source in inner.sources.values())
-
-
-def _gives_a_value(subquery: Scope, select: exp.Select) -> bool:
-    """A subquery read for its value in the SELECT list (not as ``EXISTS``)."""
+def _in_select_list(subquery: Scope, select: exp.Select) -> bool:
+    """A subquery read in the SELECT list (for its value, or as ``EXISTS``): it decides the value it
+    gives each row, never which rows there are."""
     node: exp.Expr = subquery.expression
     while node.parent is not None and node.parent is not select:
-        if isinstance(node, exp.Exists):
-            return False
         node = node.parent
     return node.parent is select and node.arg_key == "expressions"
 
@@ -251,6 +251,4 @@ class _ScopeResolver:
         if scope is None:
             raise SqlError(f"cannot find the scope of a {query.key}")
         deps = Deps.union(deps for _, deps in self.lineage.outputs(scope))
-        if _row_local(scope):  # its WHERE picks the row's elements its value is made of
-            deps = deps.with_indirect((source, "conditional") for source, _ in self.lineage.whole(scope))
-        return deps
+        return deps.with_indirect(self.lineage.picking(scope))

@@ -18,9 +18,10 @@ from lakekit.lineage.names import WILDCARD
 
 
 def own_columns(scope: Scope) -> Iterator[exp.Column]:
-    """Columns written in this scope itself (not in its subqueries), lambda variables left out."""
+    """Columns written in this scope itself (not in its subqueries), lambda variables and the names a
+    ``* EXCEPT (…)`` leaves out left out."""
     for column in find_all_in_scope(scope.expression, exp.Column):
-        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column):
+        if not isinstance(column.this, exp.Star) and not bound_by_lambda(column) and column.arg_key != "except_":
             yield column
 
 

@@ -1,5 +1,6 @@
 -- WHERE, HAVING, IN / EXISTS / scalar-subquery predicates filter; a correlated scalar subquery in SELECT flows,
--- and its own WHERE, a row selection like any other, is an edge into the whole output.
+-- and its own WHERE decides the value it gives each row (conditional), never which rows there are: a
+-- subquery with no row gives NULL.
 CREATE TABLE out AS
 SELECT u.id, (SELECT MAX(o.amount) FROM raw.orders AS o WHERE o.user_id = u.id) AS top
 FROM raw.users AS u
@@ -15,4 +16,5 @@ WHERE u.country IN (SELECT c.code FROM raw.countries AS c WHERE c.eu)
 -- raw.countries.eu -> out.* indirect filter
 -- raw.logins.user_id -> out.* indirect filter
 -- raw.users.score -> out.* indirect filter
--- raw.orders.user_id -> out.* indirect filter
+-- raw.orders.user_id -> out.top indirect conditional
+-- raw.users.id -> out.top indirect conditional

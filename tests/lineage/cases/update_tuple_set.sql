@@ -1,9 +1,12 @@
 -- dialect: postgres
--- UPDATE … SET (a, b) = (SELECT x, y …) / (e1, e2): each value into its column, in order.
+-- UPDATE … SET (a, b) = (SELECT x, y …) / (e1, e2): each value into its column, in order. The
+-- subquery's WHERE picks the values of a and b (NULL where it finds no row), not the rows updated.
 UPDATE dw.t SET (a, b) = (SELECT s.x, s.y + 1 FROM raw.s AS s WHERE s.id = t.id), (c, d) = (t.e, 2), f = 3;
 -- expect:
 -- raw.s.x -> dw.t.a direct identity
 -- raw.s.y -> dw.t.b direct transformation
 -- dw.t.e -> dw.t.c direct identity
--- dw.t.id -> dw.t.* indirect filter
--- raw.s.id -> dw.t.* indirect filter
+-- dw.t.id -> dw.t.a indirect conditional
+-- dw.t.id -> dw.t.b indirect conditional
+-- raw.s.id -> dw.t.a indirect conditional
+-- raw.s.id -> dw.t.b indirect conditional
