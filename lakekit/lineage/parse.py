@@ -355,6 +355,9 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
     if isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):  # CREATE TABLE t CLONE / COPY s
         return Statement(index, text, _destination(tree.this)[0], exp.select("*").from_(clone.this.copy()),
                          creates=True)
+    merged = dml.upsert(tree) if isinstance(tree, exp.Insert) else None
+    if merged is not None:
+        tree = merged
     if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
         written = _unwrapped(tree.expression)
         if not isinstance(written, exp.Query):
