@@ -340,8 +340,12 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
                 items.append(item)  # sqlglot expands it, with its EXCEPT / REPLACE
             else:
                 star = item if isinstance(item, exp.Star) else item.this
-                changed = [*(star.args.get("replace") or []), *(star.args.get("rename") or [])]
-                items.extend([*opened, *(alias.copy() for alias in changed)])  # `* REPLACE (f(x) AS x)`: x too
+                replaced = star.args.get("replace") or []
+                changed = [*replaced, *(star.args.get("rename") or [])]
+                # A named column EXCLUDE leaves out or REPLACE gives a new value is no output of its own.
+                left_out = {c.name for c in star.args.get("except_") or []} | {r.alias for r in replaced}
+                kept = [part for part in opened if part.name == WILDCARD or part.name not in left_out]
+                items.extend([*kept, *(alias.copy() for alias in changed)])  # `* REPLACE (f(x) AS x)`: x too
         select.set("expressions", items)
 
 
