@@ -10,7 +10,8 @@ SET … FROM t JOIN s``, ``DELETE t FROM t JOIN s``) are read the same way, and 
 made through a CTE over one table (T-SQL: ``WITH d AS (SELECT … FROM t) DELETE FROM d …``). Snowflake's ``INSERT
 ALL | FIRST [WHEN c THEN] INTO t [(cols)] [VALUES (…)] … SELECT …`` is one ``INSERT INTO t
 SELECT … FROM (the SELECT) WHERE c`` per ``INTO``; Hive's ``FROM s INSERT … SELECT … INSERT …
-SELECT …`` is one ``INSERT … SELECT … FROM s`` per ``INSERT``.
+SELECT …`` is one ``INSERT … SELECT … FROM s`` per ``INSERT``. An upsert (``INSERT … ON CONFLICT
+DO UPDATE``, ``ON DUPLICATE KEY UPDATE``) is the MERGE it stands for.
 """
 
 from __future__ import annotations
@@ -74,6 +75,42 @@ def merge(tree: exp.Merge, where: str, catalog: Catalog) -> Rewrite:
         columns.append(None)
     joined = exp.select(*items).from_(target.copy()).join(source.copy(), on=tree.args.get("on"))
     return Rewrite(target, joined, tuple(columns), tuple(conditions))
+
+
+def upsert(tree: exp.Insert) -> exp.Merge | None:
+    """Postgres / SQLite ``INSERT INTO t (cols) SELECT … ON CONFLICT (k) DO UPDATE SET c = e [WHERE w]``
+    (MySQL: ``ON DUPLICATE KEY UPDATE c = VALUES(c)``, its keys unsaid) as the MERGE it is: the query's
+    rows, named ``excluded`` as its SET reads them, are inserted where no row of ``t`` has their key,
+    and update the row that has it otherwise. None for another INSERT."""
+    conflict = tree.args.get("conflict")
+    query = tree.expression
+    if not isinstance(conflict, exp.OnConflict) or not conflict.expressions or not isinstance(query, exp.Query):
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table):
+        return None
+    names = [c.name for c in tree.this.expressions] if isinstance(tree.this, exp.Schema) else query.named_selects
+    rows = exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=exp.to_identifier("excluded"),
+                                                                   columns=[exp.to_identifier(n) for n in names]))
+    alias = target.alias_or_name
+    keys = [key.this if isinstance(key, exp.Ordered) else key for key in conflict.args.get("conflict_keys") or []]
+    on = exp.and_(*(exp.column(key.name, table=alias).eq(exp.column(key.name, table="excluded")) for key in keys)) \
+        if keys else exp.true()
+    where = conflict.args.get("where")
+    sets = [e.copy().transform(_proposed) for e in conflict.expressions]
+    update = exp.When(matched=True, condition=where.this.copy() if isinstance(where, exp.Where) else None,
+                      then=exp.Update(expressions=sets))
+    insert = exp.When(matched=False, then=exp.Insert(
+        this=exp.Tuple(expressions=[exp.column(n) for n in names]),
+        expression=exp.Tuple(expressions=[exp.column(n, table="excluded") for n in names])))
+    return exp.Merge(this=target.copy(), using=rows, on=on, whens=exp.Whens(expressions=[update, insert]))
+
+
+def _proposed(node: exp.Expr) -> exp.Expr:
+    """MySQL's ``VALUES(c)`` in ``ON DUPLICATE KEY UPDATE``: the value proposed for ``c``, ``excluded.c``."""
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES" and len(node.expressions) == 1:
+        return exp.column(node.expressions[0].name, table="excluded")
+    return node
 
 
 def _when_condition(when: exp.Expr) -> exp.Expr | None:

@@ -122,6 +122,7 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
                 inner = [tree]
             for part in [written for each in inner for run in script.executed(each, routines)
                          for written in [run, *dml.output_into(run)]]:
+                _named_by_strings(part, dialect_obj)
                 normalize_names(part, names or dialect_obj)
                 if isinstance(part, exp.Declare):
                     variables.update(name.name for item in part.expressions for name in _declared(item))
@@ -132,6 +133,26 @@ def parse_statements(sql: str, dialect: str | None, catalog: Catalog, target: st
             if on_error is None:
                 raise
             on_error(e)
+
+
+def _named_by_strings(tree: exp.Expr, dialect: Dialect) -> None:
+    """Snowflake's ``IDENTIFIER('s.t')`` naming a table or column by a string: that table or column
+    (``IDENTIFIER($v)``, named by a variable, is left alone: only a run tells).
+
+    >>> tree = parse_one("INSERT INTO IDENTIFIER('m.x') SELECT IDENTIFIER('a') FROM IDENTIFIER('s.t')", "snowflake")
+    >>> _named_by_strings(tree, get_dialect("snowflake")); tree.sql("snowflake")
+    'INSERT INTO m.x SELECT a FROM s.t'
+    """
+    for node in list(tree.find_all(exp.DynamicIdentifier)):
+        text = node.this
+        if not isinstance(text, exp.Literal) or not text.is_string:
+            continue
+        if isinstance(node.parent, exp.Table) and node.arg_key == "this":
+            table, named = node.parent, exp.to_table(text.name, dialect=dialect)
+            for part in ("this", "db", "catalog"):
+                table.set(part, named.args.get(part))
+        else:
+            node.replace(exp.to_column(text.name, dialect=dialect))
 
 
 def _parse_inner(body: str, dialect: str | None, on_error: OnError | None) -> list[exp.Expr]:
@@ -355,6 +376,9 @@ def _statement(tree: exp.Expr, index: int, text: str, catalog: Catalog, target: 
     if isinstance(clone, exp.Clone) and isinstance(clone.this, exp.Table):  # CREATE TABLE t CLONE / COPY s
         return Statement(index, text, _destination(tree.this)[0], exp.select("*").from_(clone.this.copy()),
                          creates=True)
+    merged = dml.upsert(tree) if isinstance(tree, exp.Insert) else None
+    if merged is not None:
+        tree = merged
     if isinstance(tree, exp.Create | exp.Insert | exp.Cache):
         written = _unwrapped(tree.expression)
         if not isinstance(written, exp.Query):

@@ -16,8 +16,10 @@ the WHERE (absent with INCLUDE NULLS) is a filter. The later passes then see pla
 
 Output names and their order are sqlglot's (``Pivot.output_columns``), which knows each
 dialect's naming. Both rewrites need the source's columns: the schema's for a table, the
-SELECT list's for a CTE or a subquery. Pivots whose columns are only known when they run
-(``IN (ANY …)``, ``IN (SELECT …)``) and DuckDB's PIVOT / UNPIVOT statement are errors.
+SELECT list's for a CTE or a subquery; but an UNPIVOT over a source of unknown columns keeps
+them as a wildcard (``SELECT *, 'c1' AS k, c1 AS v …``: edges from ``t.*``, unresolved). Pivots
+whose columns are only known when they run (``IN (ANY …)``, ``IN (SELECT …)``) and DuckDB's
+PIVOT / UNPIVOT statement are errors.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlglot import exp
 
 from lakekit.errors import SqlError
 from lakekit.lineage.catalog import Catalog
+from lakekit.lineage.names import WILDCARD
 from lakekit.lineage.parse import PIVOT_STATEMENT, Statement, table_name
 
 
@@ -51,6 +54,9 @@ class _Expansion:
         self.node = node
         self.statement = statement
         columns = _source_columns(node, catalog)
+        pivots = node.args["pivots"]
+        if columns is None and len(pivots) == 1 and pivots[0].unpivot:
+            columns = [WILDCARD]  # the columns UNPIVOT keeps, unknown: a wildcard beside its own
         if columns is None:
             described = table_name(node) if isinstance(node, exp.Table) else "a subquery"
             base = isinstance(node, exp.Table) and _cte(node) is None
@@ -62,7 +68,8 @@ class _Expansion:
         source: exp.Expr = self.node.copy()
         source.set("pivots", None)
         for pivot in pivots:
-            outputs = list(pivot.output_columns(self.columns).items())
+            outputs = list(pivot.output_columns(self.columns).items()) if self.columns != [WILDCARD] else [
+                (WILDCARD, WILDCARD), *((name, name) for name in _unpivot_names(pivot))]
             if not outputs:
                 self.fail("cannot tell the columns of this {kind}", pivot)
             body = self._unpivot(pivot, source, outputs) if pivot.unpivot else self._pivot(pivot, source, outputs)
@@ -108,7 +115,8 @@ class _Expansion:
                 self.fail("a {kind} entry gives another number of columns than it has value columns", pivot)
             fills: dict[str, exp.Expr] = {field.this.name: exp.Literal.string(label)}
             fills.update((value.name, _column(column.name)) for value, column in zip(values, columns, strict=True))
-            items = [exp.alias_(_column(pre) if i < kept else fills[pre], _name(post))
+            items = [exp.Star() if pre == WILDCARD else
+                     exp.alias_(_column(pre) if i < kept else fills[pre], _name(post))
                      for i, (post, pre) in enumerate(outputs)]
             branch = exp.select(*items).from_(source.copy())
             if not pivot.args.get("include_nulls"):
@@ -119,6 +127,12 @@ class _Expansion:
     def fail(self, message: str, pivot: exp.Pivot) -> NoReturn:
         kind = "UNPIVOT" if pivot.unpivot else "PIVOT"
         raise SqlError(f"{self.statement.where()}: {message.format(kind=kind)}", sql=self.statement.text)
+
+
+def _unpivot_names(pivot: exp.Pivot) -> list[str]:
+    """The columns an UNPIVOT adds: its name column, then its value columns."""
+    values = [name for e in pivot.expressions for name in (e.expressions if isinstance(e, exp.Tuple) else [e])]
+    return [pivot.fields[0].this.name, *(value.name for value in values)] if pivot.fields else []
 
 
 def _source_columns(node: exp.Table | exp.Subquery, catalog: Catalog) -> list[str] | None:

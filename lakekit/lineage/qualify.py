@@ -56,6 +56,7 @@ from lakekit.lineage.pivot import expand_pivots
 from lakekit.lineage.rows import read_rows
 from lakekit.lineage.sources import (
     Names,
+    around,
     base_name,
     column_names,
     holds,
@@ -63,6 +64,7 @@ from lakekit.lineage.sources import (
     own_columns,
     source_of,
 )
+from lakekit.lineage.unnests import name_bare_unnests, qualify_function_arguments
 
 
 def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalog, *,
@@ -91,6 +93,8 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
         _name_table_variables(query)
         if type(dialect_obj).__name__ == "ClickHouse":
             name_dictionaries(query)
+        if isinstance(dialect_obj, BigQuery):
+            name_bare_unnests(query)
         qualify_tables(query, dialect=dialect_obj)
         normalize_names(query, names or dialect_obj)
         scopes = list(traverse_scope(query))
@@ -103,6 +107,7 @@ def qualify_statement(statement: Statement, dialect: str | None, catalog: Catalo
                         catalog)
         if isinstance(dialect_obj, BigQuery):
             read_rows(scopes, catalog, bare=True)
+        qualify_function_arguments(scopes, Names(catalog))
         columns = _known_columns(scopes, statement, catalog, tables, on_error)
         _read_ambiguous(scopes, catalog, columns, statement)
         expand_alias_refs(scopes, columns, Names(catalog))
@@ -180,7 +185,8 @@ def _inline_windows(query: exp.Query, statement: Statement) -> None:
             raise SqlError(f"{statement.where()}: window '{window.alias}' is not defined", sql=statement.text)
 
 
-_PSEUDO_COLUMNS = {"Oracle": frozenset({"rownum", "rowid", "level", "sysdate", "systimestamp", "user"})}
+_PSEUDO_COLUMNS = {"Oracle": frozenset({"rownum", "rowid", "level", "sysdate", "systimestamp", "user"}),
+                   "BigQuery": frozenset({"_table_suffix"})}  # the shard a wildcard table's row is from
 """Names a dialect reads as values of its own, not columns, unless a source is known to have them."""
 _FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
 
@@ -298,7 +304,8 @@ def _owner(scope: Scope, column: exp.Column, names: Names) -> tuple[str | None, 
         return None, name
     current: Scope | None = scope
     while current is not None:
-        candidates = [src for _, src in current.selected_sources.values() if names.may_hold(src, name)]
+        candidates = [src for _, src in current.selected_sources.values()
+                      if names.may_hold(src, name) and not around(src, column)]
         if candidates:
             only = base_name(candidates[0]) if len(candidates) == 1 else None
             return (only if only not in names.catalog else None, name)
@@ -333,8 +340,12 @@ def _open_wildcards(scopes: list[Scope], catalog: Catalog) -> None:
                 items.append(item)  # sqlglot expands it, with its EXCEPT / REPLACE
             else:
                 star = item if isinstance(item, exp.Star) else item.this
-                changed = [*(star.args.get("replace") or []), *(star.args.get("rename") or [])]
-                items.extend([*opened, *(alias.copy() for alias in changed)])  # `* REPLACE (f(x) AS x)`: x too
+                replaced = star.args.get("replace") or []
+                changed = [*replaced, *(star.args.get("rename") or [])]
+                # A named column EXCLUDE leaves out or REPLACE gives a new value is no output of its own.
+                left_out = {c.name for c in star.args.get("except_") or []} | {r.alias for r in replaced}
+                kept = [part for part in opened if part.name == WILDCARD or part.name not in left_out]
+                items.extend([*kept, *(alias.copy() for alias in changed)])  # `* REPLACE (f(x) AS x)`: x too
         select.set("expressions", items)
 
 
@@ -403,7 +414,7 @@ def _read_ambiguous(scopes: list[Scope], catalog: Catalog, known: dict[str, list
             if column.table or column.name in using or is_alias_ref(column, select, names):
                 continue
             holders = [(alias, src) for alias, (_, src) in scope.selected_sources.items()
-                       if names.may_hold(src, column.name)]
+                       if names.may_hold(src, column.name) and not around(src, column)]
             certain = [(alias, src) for alias, src in holders if holds(src, column.name, known, names)]
             candidates = certain if certain else holders
             if len(candidates) == 1 and isinstance(candidates[0][1], Scope):

@@ -71,6 +71,17 @@ def output_names(source: exp.Table | Scope) -> frozenset[str] | None:
     return None
 
 
+def around(source: exp.Table | Scope, column: exp.Column) -> bool:
+    """The column is written inside the source itself: ``UNNEST(event_params)`` reads
+    ``event_params`` from the sources before it (or an outer query's), never from the UNNEST."""
+    if not isinstance(source, Scope):
+        return False
+    node: exp.Expr | None = column
+    while node is not None and node is not source.expression:
+        node = node.parent
+    return node is not None
+
+
 def source_of(scope: Scope, alias: str) -> exp.Table | Scope | None:
     current: Scope | None = scope
     while current is not None:
