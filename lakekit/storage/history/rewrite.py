@@ -24,8 +24,13 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
-* durability, one sync (:meth:`Store.sync`) at the end of each phase that changed something: a phase's changes
-  are durable before the next phase changes the log and before an old file goes. The copies are durable with
+* durability, one sync (:meth:`Store.sync`) at the end of *write*, *widen* and *swap* when they changed
+  something: their changes are durable before the next phase changes the log and before an old file goes.
+  *narrow* only takes names of old files away (a ``remove``, checkpoints naming one) and rewrites
+  ``_last_checkpoint`` (a hint): its changes are made durable with the deletion, before the journal goes; a
+  power cut in between may bring back a ``remove`` of a deleted file (harmless), not a checkpoint naming
+  one (its deletion comes first in the file system's metadata journal: ext4, XFS and btrfs commit metadata
+  operations in order). The copies are durable with
   the journal naming them and their sizes before the first log file changes (a power cut during that sync may
   keep the journal and tear a copy: a resumed *widen* phase finding one torn writes the copies again, which no
   ``add`` names yet). The journal naming the next phase is made durable by the next sync: a journal naming an
@@ -203,7 +208,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
-            if rewriting.converge(level, max_passes):
+            if rewriting.converge(level, max_passes) and level < 3:
                 store.sync()  # the level in every log file before the next one changes any, or an old file goes
             _advance(journal, state, progress)
     time.sleep(grace_seconds)
@@ -213,7 +218,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
             rewriting.report.files_deleted.append(old)
     rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
     rewriting.converge(3, max_passes)
-    store.sync()  # the old files gone for good before the journal that would delete them again goes
+    store.sync()  # narrow's changes and the old files' deletion for good, before the journal that redoes them goes
     _step(progress, "journal:done")
     journal.delete()
     rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
