@@ -1,8 +1,9 @@
 """Rewriting a Delta table's history: data files replaced by redacted copies in every version that uses
 them, crash-safe and beside concurrent appends (:mod:`lakekit.storage.history.rewrite`).
 
-Modules: ``rewrite`` (the API and the order of steps), ``actions`` (a log file's bytes rewritten),
-``stats`` (``add.stats`` recomputed as delta-rs writes them), ``store`` (files, atomic writes, the journal).
+Modules: ``rewrite`` (the API and the order of steps), ``plan`` (a new rewrite's journal), ``actions`` (a log
+file's bytes rewritten), ``spare`` (the checkpoints deleted instead of rewritten), ``stats`` (``add.stats``
+recomputed as delta-rs writes them), ``store`` (files, atomic writes, syncs, the journal).
 """
 
 from lakekit.errors import HistoryError

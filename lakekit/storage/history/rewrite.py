@@ -24,8 +24,13 @@ Invariants, at every instant and across a ``kill -9`` anywhere:
   listed size: "Requested range was invalid", seen); old files go only once no log file names them;
 * calling ``rewrite_history`` again resumes from the journal; every step is idempotent (a log file is written
   only when the content its phase wants differs from what it holds);
-* durability, one sync (:meth:`Store.sync`) at the end of each phase that changed something: a phase's changes
-  are durable before the next phase changes the log and before an old file goes. The copies are durable with
+* durability, one sync (:meth:`Store.sync`) at the end of *write*, *widen* and *swap* when they changed
+  something: their changes are durable before the next phase changes the log and before an old file goes.
+  *narrow* only takes names of old files away (a ``remove``, checkpoints naming one) and rewrites
+  ``_last_checkpoint`` (a hint): its changes are made durable with the deletion, before the journal goes; a
+  power cut in between may bring back a ``remove`` of a deleted file (harmless), not a checkpoint naming
+  one (its deletion comes first in the file system's metadata journal: ext4, XFS and btrfs commit metadata
+  operations in order). The copies are durable with
   the journal naming them and their sizes before the first log file changes (a power cut during that sync may
   keep the journal and tear a copy: a resumed *widen* phase finding one torn writes the copies again, which no
   ``add`` names yet). The journal naming the next phase is made durable by the next sync: a journal naming an
@@ -57,7 +62,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,8 +74,9 @@ from lakekit.errors import HistoryError
 from lakekit.storage.history import actions as log
 from lakekit.storage.history import spare, stats
 from lakekit.storage.history.actions import TextFilter, TextRewrite
+from lakekit.storage.history.plan import log_kind as _kind
+from lakekit.storage.history.plan import new_name, plan
 from lakekit.storage.history.store import (
-    JOURNAL_FORMAT,
     TMP_PREFIX,
     Journal,
     JournalError,
@@ -183,7 +188,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     if state is None:
         if not replacements and text_rewrite is None:
             raise HistoryError("no replacements, no text_rewrite and no journal to resume")
-        state = _plan(cache, table_uri, replacements, text_rewrite is not None)
+        state = plan(cache, table_uri, replacements, text_rewrite is not None)
         _step(progress, "journal:write")
         journal.save(state)
     elif replacements and set(replacements) != set(state["files"]):
@@ -203,7 +208,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
     for level, phase in enumerate(("widen", "swap", "narrow"), start=1):
         if state["phase"] == phase:
             time.sleep(grace_seconds if phase == "narrow" else 0.0)
-            if rewriting.converge(level, max_passes):
+            if rewriting.converge(level, max_passes) and level < 3:
                 store.sync()  # the level in every log file before the next one changes any, or an old file goes
             _advance(journal, state, progress)
     time.sleep(grace_seconds)
@@ -213,7 +218,7 @@ def rewrite_history(table_uri: str, replacements: Mapping[str, pa.Table | None],
             rewriting.report.files_deleted.append(old)
     rewriting.clean.clear()  # read every log file again: repair a checkpoint written from a log read before the swap
     rewriting.converge(3, max_passes)
-    store.sync()  # the old files gone for good before the journal that would delete them again goes
+    store.sync()  # narrow's changes and the old files' deletion for good, before the journal that redoes them goes
     _step(progress, "journal:done")
     journal.delete()
     rewriting.report.replaced = {old: t["new"] for old, t in state["files"].items()}
@@ -241,82 +246,6 @@ def _torn(store: Store, state: Mapping[str, Any]) -> bool:
     during the sync that was to make the copies durable with the journal: no log file names them in an ``add``
     yet (that waits for the sync), so they are written again."""
     return any(t["new"] is not None and store.size(unquote(t["new"])) != t["size"] for t in state["files"].values())
-
-
-def _kind(name: str) -> tuple[str, int] | None:
-    try:
-        return log.log_kind(name)
-    except ValueError as e:
-        raise HistoryError(str(e)) from None
-
-
-def _plan(cache: LogCache, uri: str, replacements: Mapping[str, pa.Table | None], texts: bool) -> dict[str, Any]:
-    """The journal of a new rewrite, after checking that the log names every replaced file and gives none
-    a deletion vector. Changes nothing. Checkpoints are read only when a replaced file's ``add`` is in no
-    commit left (a commit cleaned up after a checkpoint): later actions on a file are in later commits,
-    and the cleanup removes the oldest ones first. "log_files" holds the commits naming an old file and
-    the checkpoints there at the start (one written later is another writer's: ``concurrent``)."""
-    bad = [p for p in replacements if "://" in p or p.startswith("/")]
-    if bad:
-        raise HistoryError(f"absolute paths are not supported: {bad[0]}")
-    found: dict[str, dict[str, Any]] = {}
-    naming: list[str] = []
-    spelled = log.spellings(replacements)
-    first, latest = None, -1
-    checkpoints = []
-    for name, seen in sorted(cache.store.list(LOG).items()):
-        kind = _kind(name)
-        if kind is None or kind[0] == "crc":
-            continue
-        if kind[0] == "checkpoint":
-            checkpoints.append((name, seen, kind[1]))
-            continue
-        if ".compacted." not in name:
-            latest = max(latest, kind[1])
-        raw = cache.read(name, seen) or b""
-        if log.may_name(raw, spelled) and _note(found, name, log.json_actions(raw), replacements):
-            naming.append(name)
-            first = kind[1] if first is None else min(first, kind[1])
-    added = {p for p, entry in found.items() if entry.get("added")}
-    for name, seen, version in checkpoints:
-        if added >= set(replacements):
-            naming.append(name)
-            continue
-        hits = _note(found, name, log.checkpoint_actions(cache.store.read(f"{LOG}/{name}") or b"", set(replacements)),
-                     replacements)
-        cache.judged(name, seen, hits)
-        if hits:
-            naming.append(name)
-            first = version if first is None else min(first, version)
-    missing = sorted(set(replacements) - set(found))
-    if missing:
-        raise HistoryError(f"the log names no file {missing[0]!r} (paths are as in add.path, URL-encoded)")
-    files = {p: {"new": _new_name(p), "rows": 0, "size": 0, "stats": None,
-                 "template": stats.template(found[p].get("stats"))} for p in sorted(replacements)}
-    return {"format": JOURNAL_FORMAT, "table": uri, "id": uuid.uuid4().hex, "phase": "write",
-            "start_version": latest, "first_version": first, "log_files": sorted(naming), "text_rewrite": texts,
-            "files": files}
-
-
-def _note(found: dict[str, dict[str, Any]], name: str, actions: list[tuple[str, dict[str, Any]]],
-          replacements: Mapping[str, Any]) -> bool:
-    """Note in ``found`` (path → what the plan keeps of it) the actions of one log file naming a replaced
-    file, refusing a deletion vector; whether there was one."""
-    hits = [(k, a) for k, a in actions if k in ("add", "remove", "cdc") and a.get("path") in replacements]
-    for k, a in hits:
-        if a.get("deletionVector"):
-            raise HistoryError(f"{a['path']} has a deletion vector in {name}: not supported")
-        entry = found.setdefault(a["path"], {})
-        entry["added"] = entry.get("added") or k == "add"
-        if a.get("stats") is not None and (k != "remove" or "stats" not in entry):
-            entry["stats"] = a["stats"]  # an add's stats rather than a remove's
-    return bool(hits)
-
-
-def _new_name(old: str) -> str:
-    """A fresh data file name in the old file's folder (the folder part stays as the log spells it)."""
-    folder = old.rsplit("/", 1)[0] + "/" if "/" in old else ""
-    return f"{folder}part-00000-redacted-{uuid.uuid4()}-c000.parquet"
 
 
 class _Rewriting:
@@ -350,7 +279,7 @@ class _Rewriting:
             sink = pa.BufferOutputStream()
             pq.write_table(data, sink, compression=log.CODECS.get(codec, "none"))
             body = sink.getvalue().to_pybytes()
-            target["new"] = target["new"] or _new_name(old)
+            target["new"] = target["new"] or new_name(old)
             self.store.put(unquote(target["new"]), body)  # no log names it yet: synced with the next journal step
             target.update(rows=data.num_rows, size=len(body), stats=stats.compute(data, target["template"]))
             self.report.bytes_written += len(body)
