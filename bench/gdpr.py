@@ -27,6 +27,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandera.polars as pa
@@ -128,7 +130,10 @@ def _fresh(base: Path, name: str) -> Path:
     return target
 
 
-def main() -> None:
+@contextmanager
+def built() -> Iterator[tuple[Path, int]]:
+    """A temporary folder holding the bench's lake under ``built/``; the people per table and the
+    rounds come from the command line (``[rows] [rounds]``)."""
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     rounds = max(ROUNDS, int(sys.argv[2])) if len(sys.argv) > 2 else ROUNDS
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,8 +142,12 @@ def main() -> None:
         started = time.perf_counter()
         _build(base / "built", base / "data", rows)
         print(f"lake: {rows:,} people and {rows:,} orders over {VERSIONS} versions each, checkpoint every "
-              f"{CHECKPOINT_EVERY} ({time.perf_counter() - started:.0f} s to build); {rounds} rounds, "
-              "contenders interleaved")
+              f"{CHECKPOINT_EVERY} ({time.perf_counter() - started:.0f} s to build); {rounds} rounds")
+        yield base, rounds
+
+
+def main() -> None:
+    with built() as (base, rounds):
         mine, theirs = _fresh(base, "lake"), _fresh(base, "raw")
         lake = Lake(mine, schemas="bench.gdpr")
         finds = interleave({"find": lambda _: _none(lake.gdpr.find(email=SUBJECT)),

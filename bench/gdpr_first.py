@@ -11,13 +11,13 @@ min-max beside them. Run: ``.venv/bin/python -m bench.gdpr_first [ROWS] [ROUNDS]
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.compare import ROUNDS, Samples, interleave, ratio_line
+from bench.compare import Samples, interleave, ratio_line
 
 CONTENDERS = ("find", "scan")
 
@@ -43,7 +43,7 @@ def _child(contender: str, root: Path) -> None:
     print(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def _fresh(contender: str, root: Path, cpu: Samples) -> float:
+def _round(contender: str, root: Path, cpu: Samples, _: int) -> float:
     """Run one contender in a fresh interpreter; its wall seconds (its CPU seconds go to ``cpu``)."""
     done = subprocess.run([sys.executable, "-m", "bench.gdpr_first", "--child", contender, str(root)],
                           capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
@@ -55,15 +55,11 @@ def _fresh(contender: str, root: Path, cpu: Samples) -> float:
 def main() -> None:
     from bench import gdpr
 
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    rounds = max(ROUNDS, int(sys.argv[2])) if len(sys.argv) > 2 else ROUNDS
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        (base / "data").mkdir()
-        gdpr._build(base / "built", base / "data", rows)
-        print(f"lake: bench.gdpr's, {rows:,} people and orders; {rounds} rounds, each call in a fresh process")
+    with gdpr.built() as (base, rounds):
+        print("each call in a fresh process, contenders interleaved")
         cpu = {name: Samples() for name in CONTENDERS}
-        walls = interleave({name: lambda _, n=name: _fresh(n, base / "built", cpu[n]) for name in CONTENDERS},
+        built: Path = base / "built"
+        walls = interleave({name: functools.partial(_round, name, built, cpu[name]) for name in CONTENDERS},
                            rounds)
         print(ratio_line("first find ÷ first scan, wall", walls["find"], {"scan": walls["scan"]}, target=1.5))
         print(ratio_line("first find ÷ first scan, CPU", cpu["find"], {"scan": cpu["scan"]}, target=1.5))
