@@ -166,13 +166,15 @@ def test_running_an_update_again_skips_it_unless_a_full_refresh_is_asked(tmp_pat
     assert lake.transform("shop.orders", sql, full_refresh=True).version == 2
 
 
-def test_arithmetic_runs_as_a_rewrite_of_the_whole_table_with_the_types_kept(tmp_path: Path):
+def test_arithmetic_runs_as_a_rewrite_of_the_files_holding_picked_rows_with_the_types_kept(tmp_path: Path):
     lake = make(tmp_path, [5, 50, None], files=3)
     before = files(lake)
-    lake.transform("shop.orders", "UPDATE shop.orders SET amount = amount * 2, id = id + 0.6 WHERE amount > 10",
-                   dialect="postgres")
+    result = lake.transform("shop.orders", "UPDATE shop.orders SET amount = amount * 2, id = id + 0.6 "
+                                           "WHERE amount > 10", dialect="postgres")
     assert rows(lake) == [(0, 5, "new"), (2, 100, "new"), (2, None, "new")]  # 1.6 becomes 2, as DuckDB casts it
-    assert not files(lake) & before and last_commit(lake)["operation"] == "WRITE"
+    assert len(before - files(lake)) == 1 and len(files(lake) - before) == 1
+    assert last_commit(lake)["operation"] == "WRITE" and (result.rows, result.written) == (1, 1)
+    assert "rewrite of the 1 file(s)" in result.reason
     schema = lake.read("shop.orders").schema
     assert (schema.field("id").type, schema.field("amount").type) == (pa.int32(), pa.int64())
 
