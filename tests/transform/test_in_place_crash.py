@@ -24,9 +24,10 @@ PART = 100_000
 CHANGES = {
     "update": ("UPDATE src.big SET name = 'changed' WHERE id BETWEEN 1000 AND 1999", "UPDATE"),
     "delete": ("DELETE FROM src.big WHERE id < 1000 OR id = 5", "DELETE"),
-    # lower(): DuckDB's, rewriting the file holding the rows picked (staged, then committed)
-    "rewritten update": ("UPDATE src.big SET name = lower('CHANGED') WHERE id BETWEEN 1000 AND 1999", "WRITE"),
-    "rewritten delete": ("DELETE FROM src.big WHERE id < 1000 OR lower(name) = 'user-5'", "WRITE"),
+    # replace(): DuckDB's, rewriting the file holding the rows picked (staged, then committed)
+    "rewritten update": ("UPDATE src.big SET name = replace(name, name, 'changed') WHERE id BETWEEN 1000 AND 1999",
+                         "WRITE"),
+    "rewritten delete": ("DELETE FROM src.big WHERE id < 1000 OR replace(name, '-', '') = 'user5'", "WRITE"),
 }
 
 
