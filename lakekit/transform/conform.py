@@ -19,11 +19,13 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   ``SUM`` of integers (DuckDB gives a 128-bit one, written as ``decimal(38,0)``) and their
   integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
-  with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten).
+  with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten);
+- Spark's and Hive's ``LATERAL VIEW OUTER explode(…)`` keeps a row with NULL for an empty or NULL
+  array (sqlglot's cross join of an UNNEST drops it): a left lateral join.
 
 Refused, naming the construct and the dialect: FLATTEN's ``PATH``, ``RECURSIVE`` and ``MODE``
-arguments and its ``SEQ``, ``KEY``, ``PATH`` and ``THIS`` columns, and ``TABLE(…)`` over
-another function.
+arguments and its ``SEQ``, ``KEY``, ``PATH`` and ``THIS`` columns, ``TABLE(…)`` over
+another function, and ``LATERAL VIEW OUTER posexplode(…)``.
 """
 
 from __future__ import annotations
@@ -72,7 +74,25 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
         _weekdays(tree, dialect)
     if dialect == "snowflake":
         _flatten(tree, target)
+    if target == "duckdb":
+        _outer_views(tree, dialect)
     return tree
+
+
+def _outer_views(tree: exp.Expr, dialect: str) -> None:
+    """``LATERAL VIEW OUTER explode(a) t AS v`` as ``LEFT JOIN LATERAL (SELECT UNNEST(a) AS v) AS t ON TRUE``."""
+    for view in list(tree.find_all(exp.Lateral)):
+        exploded, alias, select = view.this, view.args.get("alias"), view.parent
+        outer = view.args.get("outer") or isinstance(exploded, exp.ExplodeOuter)
+        if not view.args.get("view") or not outer or not isinstance(select, exp.Select):
+            continue
+        if not isinstance(exploded, exp.Explode) or isinstance(exploded, exp.Posexplode) or alias is None \
+                or len(alias.columns) != 1:
+            raise SqlError(f"{dialect} LATERAL VIEW OUTER is only supported over explode(…) AS one column")
+        rows = exp.select(exp.alias_(exp.Explode(this=exploded.this.copy()), alias.columns[0].copy())).subquery()
+        view.pop()
+        select.append("joins", exp.Join(this=exp.Lateral(this=rows, alias=exp.TableAlias(this=alias.this.copy())),
+                                        side="LEFT", on=exp.true()))
 
 
 def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
