@@ -10,7 +10,9 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
 - T-SQL ``VARCHAR(MAX)`` / ``NVARCHAR(MAX)`` is DuckDB's string type (sqlglot writes ``TEXT(MAX)``);
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
 - BigQuery and Snowflake date truncation and date arithmetic on a DATE (``ADD_MONTHS`` too) give
-  a DATE (DuckDB gives a TIMESTAMP);
+  a DATE (DuckDB gives a TIMESTAMP); so do Spark's, Databricks' and Hive's ``trunc`` (whose
+  ``'MM'``, ``'MON'``, ``'YYYY'``, ``'YY'`` name the month and the year), ``date_add``,
+  ``date_sub`` and ``add_months`` (``date_trunc`` gives a TIMESTAMP there too);
 - the day of the week counts from 1 on Sunday in BigQuery, Spark, Databricks, Hive, T-SQL and
   MySQL (DuckDB counts from 0), and their ``WEEKDAY`` from 0 on Monday where they have one;
 - an integer divided by an integer is an integer, truncated toward zero, in Postgres, Redshift,
@@ -41,6 +43,9 @@ Types = Mapping[str, Mapping[str, pa.DataType]]
 """Source alias → its columns' Arrow types (the pinned inputs'), for the rewrites that need a type."""
 
 _DATE_KEEPING = {"bigquery", "snowflake"}
+_HIVE_DATES = {"spark", "databricks", "hive"}
+"""Dialects whose ``trunc``, ``date_add``, ``date_sub`` and ``add_months`` give a DATE."""
+_HIVE_UNITS = {"YYYY": "YEAR", "YY": "YEAR", "MM": "MONTH", "MON": "MONTH"}
 _INT64_SUMS = {"bigquery", "spark", "databricks", "hive"}
 _DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd, exp.AddMonths)
 _FLATTEN_COLUMNS = {"value", "index"}
@@ -72,6 +77,8 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     _integers(tree, dialect, types)
     if target == "duckdb":  # Spark's own functions count as these dialects do
         _weekdays(tree, dialect)
+        if dialect in _HIVE_DATES:
+            _hive_dates(tree, types)
     if dialect == "snowflake":
         _flatten(tree, target)
     if target == "duckdb":
@@ -109,6 +116,18 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         for division in list(tree.find_all(exp.Div)):
             if _is_integer(division.this, types) and _is_integer(division.expression, types):
                 division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
+
+
+def _hive_dates(tree: exp.Expr, types: Types) -> None:
+    """``trunc(d, 'MM')`` as DuckDB names the unit, and a DATE; date arithmetic on a DATE a DATE."""
+    for node in list(tree.find_all(exp.DateTrunc, exp.TsOrDsAdd, exp.AddMonths)):
+        if isinstance(node, exp.DateTrunc):
+            unit = node.args.get("unit")
+            if isinstance(unit, exp.Literal) and unit.is_string:
+                node.set("unit", exp.Literal.string(_HIVE_UNITS.get(unit.this.upper(), unit.this)))
+        elif not _is_date(node.this, types):
+            continue
+        node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
 
 
 def _unbounded(tree: exp.Expr) -> None:

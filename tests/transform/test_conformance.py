@@ -147,6 +147,10 @@ CONFORMANCE = [
                   "FROM raw.events ORDER BY id",
      [(datetime(2024, 3, 15, 10), datetime(2024, 3, 15, 11, 30), 75),
       (datetime(2024, 2, 29, 23), datetime(2024, 3, 1, 0, 59, 59), 60)], [pa.timestamp("us"), pa.timestamp("us"), I64]),
+    ("spark", "SELECT date_trunc('MONTH', ts) AS m, trunc(d, 'MM') AS t, trunc(d, 'YYYY') AS y, date_add(d, 1) AS n, "
+              "date_sub(d, 1) AS p, add_months(d, 1) AS a FROM raw.events WHERE id = 2",
+     [(datetime(2024, 2, 1), date(2024, 2, 1), date(2024, 1, 1), date(2024, 3, 1), date(2024, 2, 28),
+       date(2024, 3, 29))], [pa.timestamp("us"), DATE, DATE, DATE, DATE, DATE]),
     # Conditional aggregates.
     ("postgres", "SELECT count(*) FILTER (WHERE amount > 5) AS c, sum(amount) FILTER (WHERE id = 1) AS s "
                  "FROM raw.events", [(1, 5)], [I64, pa.decimal128(38, 0)]),  # sum(bigint) is a numeric
