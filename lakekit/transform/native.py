@@ -13,7 +13,8 @@ it sending the statement to the rewrite.
 
 A WHERE: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string,
 boolean, date and timestamp (microseconds, naive or UTC) columns against literals of their own
-kind (``DATE 'yyyy-mm-dd'``, ``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'``) or other columns of
+kind (``DATE 'yyyy-mm-dd'``, ``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'``, a ``TIMESTAMPTZ`` one
+with an offset as its instant in UTC) or other columns of
 their type, under ``AND`` / ``OR`` / ``NOT``; a double column against non-zero literals only
 (guarded: no row holds a NaN); a string column as ``lower`` / ``upper`` (guarded: the column's
 values are ASCII) or ``trim`` / ``ltrim`` / ``rtrim`` (both remove spaces only) of it.
@@ -36,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 import pyarrow as pa
@@ -53,6 +54,8 @@ _READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "tab
 SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")
+"""A time zone offset closing a ``TIMESTAMPTZ`` literal (``+02``, ``-05:30``, ``Z``)."""
 _DECIMAL = re.compile(r"(\d*)\.?(\d*)")
 _FLOAT_DIGITS = 15
 """A decimal literal of at most this many digits is the same double whether parsed as text
@@ -366,17 +369,24 @@ def _float(text: str, negative: bool) -> str | None:
 def _timestamp(node: exp.Cast, t: pa.DataType | None) -> str | None:
     """``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'`` of a valid time, as a timestamp of the column's
     own type (DataFusion's ``TIMESTAMP`` is nanoseconds, which it will not compare to microseconds;
-    lakekit's DuckDB reads a naive literal for a UTC column in UTC)."""
+    lakekit's DuckDB reads a naive literal for a UTC column in UTC). ``TIMESTAMPTZ '…+hh[:mm]'``
+    (or ``Z``, or no offset: UTC) is its instant, which DuckDB compares with a naive column read
+    in UTC and stores in one as its UTC time: the literal in UTC serves both."""
     text = node.this.this if isinstance(node.this, exp.Literal) and node.this.is_string else ""
     naive = node.to.is_type(exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
-    if not isinstance(t, pa.TimestampType) or not naive or node.to.expressions or not _ISO_TIMESTAMP.fullmatch(text):
+    zoned = node.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
+    offset = _OFFSET.search(text) if zoned else None
+    wall = text[:offset.start()] if offset is not None else text
+    if not isinstance(t, pa.TimestampType) or not (naive or zoned) or node.to.expressions \
+            or not _ISO_TIMESTAMP.fullmatch(wall):
         return None
     try:
-        datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(wall + (offset.group().replace("Z", "+00:00") if offset else ""))
     except ValueError:
         return None
+    shown = wall.replace(" ", "T") if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None).isoformat()
     zone = 'Some("UTC")' if t.tz else "None"
-    return f"arrow_cast('{text.replace(' ', 'T')}', 'Timestamp(Microsecond, {zone})')"
+    return f"arrow_cast('{shown}', 'Timestamp(Microsecond, {zone})')"
 
 
 def _date(node: exp.Cast) -> str | None:

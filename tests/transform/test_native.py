@@ -71,7 +71,8 @@ def test_what_both_engines_evaluate_alike_is_translated(sql: str, dialect: str, 
     "UPDATE s.t SET status = status || id",  # a number's text
     "UPDATE s.t SET amount = CASE amount WHEN 1 THEN 2 END",
     "UPDATE s.t SET amount = CASE WHEN price > 0 THEN 2 END",
-    "DELETE FROM s.t WHERE at < TIMESTAMPTZ '2024-01-01 00:00:00+02'",
+    "DELETE FROM s.t WHERE at < TIMESTAMPTZ '2024-01-01 00:00:00+2'",  # an offset spelled otherwise
+    "DELETE FROM s.t WHERE at < TIMESTAMPTZ '2024-01-01 00:00:00 America/New_York'",  # a zone's name
     "DELETE FROM s.t WHERE at < TIMESTAMP '2024-01-01 00:00:00.1234567'",
     "DELETE FROM s.t WHERE at < TIMESTAMP '2024-02-30 00:00:00'",
     "DELETE FROM s.t WHERE at < '2024-01-01 00:00:00'",
@@ -112,3 +113,13 @@ def test_set_values_that_compute_are_checked_by_duckdb_first():
 ])
 def test_concat_reads_nulls_as_its_dialect_does(dialect: str, value: str):
     assert translated("UPDATE s.t SET status = CONCAT(status, 'x')", dialect) == (None, {'"Status"': value})
+
+
+@pytest.mark.parametrize(("literal", "utc"), [
+    ("2024-01-01 00:00:00+02", "2023-12-31T22:00:00"), ("2024-01-01 00:00:00.25-05:30", "2024-01-01T05:30:00.250000"),
+    ("2024-01-01 10:00:00Z", "2024-01-01T10:00:00"), ("2024-01-01 10:00:00", "2024-01-01T10:00:00"),
+])
+def test_a_timestamptz_literal_is_its_instant_in_utc(literal: str, utc: str):
+    assert translated(f"DELETE FROM s.t WHERE at < TIMESTAMPTZ '{literal}' OR utc >= TIMESTAMPTZ '{literal}'") == (
+        f"(\"at\" < arrow_cast('{utc}', 'Timestamp(Microsecond, None)') OR "
+        f"\"utc\" >= arrow_cast('{utc}', 'Timestamp(Microsecond, Some(\"UTC\"))'))", {})

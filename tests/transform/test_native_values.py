@@ -7,6 +7,7 @@ statement to DuckDB."""
 from __future__ import annotations
 
 import struct
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -99,3 +100,32 @@ def test_a_guard_met_sends_the_statement_to_duckdb(tmp_path: Path):
     ascii_only.transform("shop.t", "UPDATE shop.t SET name = upper(name) WHERE price > 1.5", dialect="postgres")
     assert DeltaTable(ascii_only._storage.uri("shop.t")).history(1)[0]["operation"] == "UPDATE"
     assert [r[1] for r in content(ascii_only)] == ["ab", "CD"]
+
+
+MOMENTS = st.datetimes(datetime(1970, 1, 1), datetime(2100, 12, 31))
+OFFSETS = st.sampled_from(["", "Z", "+02", "-05:30", "+0130", "+00:00"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), MOMENTS), st.one_of(st.none(), MOMENTS)), min_size=2, max_size=6),
+       MOMENTS, OFFSETS, st.booleans(), st.sampled_from(["duckdb", "postgres", "snowflake"]))
+def test_a_timestamptz_literal_gives_what_duckdb_gives(tmp_path_factory: pytest.TempPathFactory,
+                                                       moments: list[tuple], t: datetime, offset: str, delete: bool,
+                                                       dialect: str):
+    literal = f"TIMESTAMPTZ '{t.isoformat(sep=' ')}{offset}'"
+    sql = (f"DELETE FROM shop.m WHERE at < {literal} OR utc >= {literal}" if delete
+           else f"UPDATE shop.m SET at = {literal}, utc = {literal} WHERE at >= {literal} OR utc IS NULL")
+
+    def ran(root: Path, pinned: bool) -> tuple[str, list[dict]]:
+        lake = lk.Lake(root / "lake")
+        write_deltalake(lake._storage.uri("shop.m"), pa.table({
+            "id": pa.array(range(len(moments)), pa.int64()),
+            "at": pa.array([m[0] for m in moments], pa.timestamp("us")),
+            "utc": pa.array([m[1] for m in moments], pa.timestamp("us", "UTC"))}))
+        lake.transform("shop.m", sql, dialect=dialect, versions={"shop.m": 0} if pinned else None)
+        rows = sorted(lake.read("shop.m").to_pylist(), key=lambda r: r["id"])
+        return DeltaTable(lake._storage.uri("shop.m")).history(1)[0]["operation"], rows
+
+    native = ran(tmp_path_factory.mktemp("tz"), False)
+    assert native[1] == ran(tmp_path_factory.mktemp("tz-duckdb"), True)[1]
+    event(native[0])
