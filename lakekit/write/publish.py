@@ -155,7 +155,9 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
 
     files = storage.dataset(target.table, snapshot=base)  # the unique values of the files kept
     assert isinstance(files, pads.FileSystemDataset)
-    kept = [f for f in files.get_fragments() if f.path not in target.replaces]
+    replaced = set(target.replaces)  # a fragment's path may carry the filesystem's root in front
+    kept = [f for f in files.get_fragments()
+            if f.path not in replaced and not any(f.path.endswith(f"/{path}") for path in replaced)]
     return pads.FileSystemDataset(kept, files.schema, files.format, files.filesystem).to_table(columns=columns)
 
 

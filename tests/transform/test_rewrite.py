@@ -86,6 +86,14 @@ def test_a_delete_emptying_a_file_only_removes_it(tmp_path: Path):
     assert table(lake) == on_a_copy(before, sql, "snowflake")
 
 
+def test_a_delete_of_every_row_of_a_file_only_removes_it(tmp_path: Path):
+    lake = make(tmp_path)
+    files = live(lake)
+    result = lake.transform("shop.orders", "DELETE FROM shop.orders WHERE id < 10 AND replace(name, 'x', 'y') <> ''")
+    adds, removes, _ = last_actions(lake)
+    assert (result.rows, result.written, adds, len(removes)) == (10, 0, set(), 1) and live(lake) == files - removes
+
+
 def test_an_update_moving_rows_to_another_partition(tmp_path: Path):
     lake = make(tmp_path, partitioned=True)
     before = table(lake)
