@@ -22,6 +22,8 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
   with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten);
+- BigQuery's ``SAFE.`` prefix (``SAFE.PARSE_DATE(…)``: NULL where the function fails) is DuckDB's
+  ``TRY(…)``;
 - Spark's and Hive's ``LATERAL VIEW OUTER explode(…)`` keeps a row with NULL for an empty or NULL
   array (sqlglot's cross join of an UNNEST drops it): a left lateral join.
 
@@ -70,6 +72,8 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     _unbounded(tree)
     if dialect == "bigquery" and target == "duckdb":  # sqlglot's Spark POSEXPLODE counts from 0 already
         _offsets_from_zero(tree)
+        for safe in list(tree.find_all(exp.SafeFunc)):
+            safe.replace(exp.Anonymous(this="TRY", expressions=[safe.this.copy()]))
     if dialect in _DATE_KEEPING:
         for node in list(tree.find_all(*_DATE_FUNCTIONS)):
             if _is_date(node.this, types):

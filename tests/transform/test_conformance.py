@@ -194,6 +194,8 @@ CONFORMANCE = [
                  "WHERE o.id <= u.id) x ORDER BY u.id", [(1, 5), (2, 7)], [I64, I64]),
     ("bigquery", "SELECT d FROM UNNEST(GENERATE_DATE_ARRAY(DATE '2024-02-27', DATE '2024-03-01', INTERVAL 1 DAY)) "
                  "AS d WHERE d > DATE '2024-02-28' ORDER BY d", [(date(2024, 2, 29),), (date(2024, 3, 1),)], [DATE]),
+    ("bigquery", "SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'x') AS a, SAFE.PARSE_DATE('%Y-%m-%d', '2024-02-29') AS b",
+     [(None, date(2024, 2, 29))], [DATE, DATE]),
     # Snowflake's TRY_ functions: NULL where the plain one fails.
     ("snowflake", "SELECT TRY_CAST('x' AS INT) AS a, TRY_TO_NUMBER('12') AS b", [(None, 12)],
      [I32, pa.decimal128(38, 0)]),
