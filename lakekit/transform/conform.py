@@ -22,6 +22,8 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
   with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten);
+- Spark's ``get(array, i)`` (0-based, NULL outside the array) is DuckDB's 1-based ``list_extract``,
+  NULL for a negative ``i`` (which DuckDB counts from the end);
 - BigQuery's ``SAFE.`` prefix (``SAFE.PARSE_DATE(…)``: NULL where the function fails) is DuckDB's
   ``TRY(…)``;
 - Spark's and Hive's ``LATERAL VIEW OUTER explode(…)`` keeps a row with NULL for an empty or NULL
@@ -83,6 +85,7 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
         _weekdays(tree, dialect)
         if dialect in _HIVE_DATES:
             _hive_dates(tree, types)
+            _hive_gets(tree)
     if dialect == "snowflake":
         _flatten(tree, target)
     if target == "duckdb":
@@ -132,6 +135,18 @@ def _hive_dates(tree: exp.Expr, types: Types) -> None:
         elif not _is_date(node.this, types):
             continue
         node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
+
+
+def _hive_gets(tree: exp.Expr) -> None:
+    """``get(a, i)`` as ``CASE WHEN i >= 0 THEN list_extract(a, i + 1) END``."""
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.lower() != "get" or len(node.expressions) != 2:
+            continue
+        array, index = (e.copy() for e in node.expressions)
+        extracted = exp.Anonymous(this="list_extract", expressions=[array, exp.Add(this=index.copy(),
+                                                                                 expression=exp.Literal.number(1))])
+        node.replace(exp.Case(ifs=[exp.If(this=exp.GTE(this=index, expression=exp.Literal.number(0)),
+                                          true=extracted)]))
 
 
 def _unbounded(tree: exp.Expr) -> None:

@@ -158,6 +158,8 @@ CONFORMANCE = [
      [I64, I64]),
     # Array positions: Postgres and DuckDB from 1 (NULL past the end), Snowflake from 0.
     ("postgres", "SELECT arr[1] AS a, arr[4] AS b FROM raw.events WHERE id = 1", [(10, None)], [I64, I64]),
+    ("spark", "SELECT arr[0] AS a, element_at(arr, 1) AS b, get(arr, 2) AS c, get(arr, 3) AS d, get(arr, -1) AS e "
+              "FROM raw.events WHERE id = 1", [(10, 10, 30, None, None)], [I64, I64, I64, I64, I64]),
     ("duckdb", "SELECT arr[1] AS a, arr[-1] AS b FROM raw.events WHERE id = 1", [(10, 30)], [I64, I64]),
     ("snowflake", "SELECT arr[0]::INT AS a, GET(arr, 1)::INT AS b FROM raw.events WHERE id = 1", [(10, 20)],
      [I32, I32]),
