@@ -8,7 +8,9 @@ of their recorded edges. Datasets and jobs are named in the lake's storage locat
 starts when its run started and completes when it ended (``_lakekit/transform_runs``; a commit
 whose run was not recorded, made by a process killed at that moment or by an older lakekit, has
 both at its commit time); a transform that failed as it ran committed nothing: it starts and
-fails with the type of its error, its pinned inputs and no outputs.
+fails with the type of its error, its pinned inputs and no outputs. An UPDATE or DELETE that
+picked no row committed nothing either, and completes: its output is its target at the version
+it read and kept, with the ``outputStatistics`` facet of zero rows and files written.
 
 :func:`emit` sends them through the ``openlineage-python`` client (``pip install lakekit[openlineage]``).
 """
@@ -44,6 +46,8 @@ _SCHEMAS = {
     "jobType": _FACETS + "2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet",
     "sql": _FACETS + "1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet",
     "version": _FACETS + "1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet",
+    "outputStatistics": (_FACETS + "1-0-2/OutputStatisticsOutputDatasetFacet.json"
+                         "#/$defs/OutputStatisticsOutputDatasetFacet"),
     "lakekit_run": LAKEKIT_RUN_FACET,
 }
 _END = {"finished": "COMPLETE", "failed": "FAIL"}
@@ -77,6 +81,9 @@ def events(storage: Storage, *, since: datetime | None = None, transforms: Colle
         edges.setdefault(e.transform_id, []).append(e.edge)
     found = [e for r in made for e in _transform(r, ran.get(r["transform_id"]), edges.get(r["transform_id"], []), ns)]
     found += [e for r in ran.values() if r["status"] == "failed" for e in _failed(r, ns)]
+    committed = {r["transform_id"] for r in made}
+    found += [e for r in ran.values() if r["status"] == "finished" and r["transform_id"] not in committed
+              for e in _unchanged(r, ns)]
     found += [e for s in states for e in _run(s, reads.get(s["run_id"], []), written.get(s["run_id"], []), edges, ns)]
     kept = [e for e in found if since is None or datetime.fromisoformat(e["eventTime"]) >= since]
     return sorted(kept, key=lambda e: (e["eventTime"], e["eventType"] != "START", e["run"]["runId"]))
@@ -103,6 +110,16 @@ def _failed(ran: Mapping[str, Any], ns: str) -> list[Event]:
     error = _facet("errorMessage", message=ran["error"], programmingLanguage="sql")
     inputs = _datasets(ns, json.loads(ran["inputs"] or "{}").items())
     return _transform_run(ran, ran["started_at"], ran["ended_at"], "FAIL", {"errorMessage": error}, inputs, [], ns)
+
+
+def _unchanged(ran: Mapping[str, Any], ns: str) -> list[Event]:
+    """A run that finished without a commit (a change picking no row): its target as it kept it."""
+    read = json.loads(ran["inputs"] or "{}")
+    kept = [(ran["table"], read[ran["table"]])] if ran["table"] in read else []
+    nothing = {"outputStatistics": _facet("outputStatistics", rowCount=0, fileCount=0)}
+    outputs = [{**d, "outputFacets": nothing} for d in _datasets(ns, kept)]
+    return _transform_run(ran, ran["started_at"], ran["ended_at"], "COMPLETE", {}, _datasets(ns, read.items()),
+                          outputs, ns)
 
 
 def _transform_run(row: Mapping[str, Any], started: datetime, ended: datetime, end: str, facets: Mapping[str, Any],
@@ -187,8 +204,8 @@ def emit(found: Sequence[Event], transport: str | Transport) -> int:
             run=Run(runId=e["run"]["runId"], facets=e["run"]["facets"]),
             job=Job(namespace=e["job"]["namespace"], name=e["job"]["name"], facets=e["job"]["facets"]),
             inputs=[InputDataset(namespace=d["namespace"], name=d["name"], facets=d["facets"]) for d in e["inputs"]],
-            outputs=[OutputDataset(namespace=d["namespace"], name=d["name"], facets=d["facets"])
-                     for d in e["outputs"]])
+            outputs=[OutputDataset(namespace=d["namespace"], name=d["name"], facets=d["facets"],
+                                   outputFacets=d.get("outputFacets")) for d in e["outputs"]])
         try:
             client.emit(event)
         except (OSError, RuntimeError) as error:  # requests' errors are OSErrors; a redirect, a RuntimeError

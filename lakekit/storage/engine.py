@@ -29,7 +29,7 @@ from sqlglot import exp
 from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
-from lakekit.storage.fileset import DataFile, FileSet
+from lakekit.storage.fileset import FILE_COLUMN, DataFile, FileSet
 from lakekit.storage.scan import quote
 
 _LOCK = threading.Lock()
@@ -87,7 +87,8 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
     """``name`` as a view of the relation's rows, in the version's schema."""
     wanted = _types(con, relation.schema)
     if not relation.files:
-        empty = ", ".join(f"CAST(NULL AS {t}) AS {quote(c)}" for c, t in wanted.items())
+        typed = {**wanted, FILE_COLUMN: "VARCHAR"} if relation.located else wanted
+        empty = ", ".join(f"CAST(NULL AS {t}) AS {quote(c)}" for c, t in typed.items())
         con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {empty} WHERE false")
         return
     groups: dict[tuple[tuple[str, Any], ...], list[DataFile]] = {}
@@ -96,10 +97,12 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
     selects = []
     try:
         for partition, files in groups.items():
-            source = _read_parquet([relation.location(f) for f in files])
-            present = _present(con, tuple(relation.location(f) for f in files))
+            locations = tuple(relation.location(f) for f in files)
+            source = _read_parquet(list(locations), located=relation.located)
+            present = _present(con, locations)
             values = dict(partition)
             columns = [_column(c, t, present, values) for c, t in wanted.items()]
+            columns += [FILE_COLUMN] if relation.located else []
             selects.append(f"SELECT {', '.join(columns)} FROM {source}")
         con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
     except duckdb.IOException:  # a file of the version is gone (vacuumed)
@@ -181,9 +184,10 @@ def duckdb_type(t: pa.DataType) -> str | None:
     return None
 
 
-def _read_parquet(locations: Sequence[str]) -> str:
+def _read_parquet(locations: Sequence[str], *, located: bool = False) -> str:
     files = ", ".join(exp.Literal.string(p).sql("duckdb") for p in locations)
-    return f"read_parquet([{files}], union_by_name = true, hive_partitioning = false)"
+    named = f", filename = '{FILE_COLUMN}'" if located else ""
+    return f"read_parquet([{files}], union_by_name = true, hive_partitioning = false{named})"
 
 
 def _column(name: str, sql_type: str, present: Mapping[str, str], partition: Mapping[str, Any]) -> str:

@@ -11,6 +11,7 @@ rather than read wrong.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ from deltalake import DeltaTable
 
 from lakekit.errors import UnsupportedTable
 from lakekit.storage.delta import Storage, add_actions
+
+FILE_COLUMN = "__lakekit_file"
+"""The column naming each row's file in a relation of a :attr:`FileSet.located` version."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class FileSet:
     files: tuple[DataFile, ...]
     configuration: Mapping[str, str] = field(default_factory=dict, compare=False)
     """The version's table properties (``delta.dataSkippingStatsColumns``…)."""
+    located: bool = False
+    """Each row also names its file (:meth:`location`) in column :data:`FILE_COLUMN`."""
 
     def location(self, file: DataFile) -> str:
         """Where ``file`` is: a local path or a store URL."""
@@ -51,8 +57,11 @@ class FileSet:
 
     def only(self, paths: Collection[str]) -> FileSet:
         """The same version restricted to the files at ``paths`` (relative to the table)."""
-        return FileSet(self.table, self.version, self.uri, self.schema, self.partition_columns,
-                       tuple(f for f in self.files if f.path in paths), self.configuration)
+        return dataclasses.replace(self, files=tuple(f for f in self.files if f.path in paths))
+
+    def with_locations(self) -> FileSet:
+        """The same files, each row naming its file in column :data:`FILE_COLUMN` (:attr:`located`)."""
+        return dataclasses.replace(self, located=True)
 
 
 def fileset(storage: Storage, table: str, version: int | None = None, *, snapshot: DeltaTable | None = None) -> FileSet:

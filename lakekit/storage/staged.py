@@ -26,22 +26,23 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
-from deltalake.transaction import AddAction, create_table_with_add_actions
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from lakekit.errors import LakekitError
 from lakekit.storage import logfile
-from lakekit.storage.delta import Commit, Conflict, Storage, table_folder
+from lakekit.storage.delta import Commit, Conflict, Storage, add_actions, table_folder
 from lakekit.storage.roots import glob_escape
 
 PREFIX = "staged-"
@@ -104,8 +105,9 @@ def stage(storage: Storage, table: str, data: pa.RecordBatchReader, *, partition
         raise
     with fs.open_input_stream(f"_delta_log/{0:020}.json") as f:
         adds = [action["add"] for action in logfile.actions(f.read()) if "add" in action]
-    actions = tuple(AddAction(f"{folder}/{a['path']}", a["size"], a["partitionValues"], a["modificationTime"], True,
-                              a.get("stats") or "") for a in adds)
+    # the log spells a path URL-encoded, delta-rs takes it decoded (a partition value such as 'x/y')
+    actions = tuple(AddAction(f"{folder}/{unquote(a['path'])}", a["size"], a["partitionValues"],
+                              a["modificationTime"], True, a.get("stats") or "") for a in adds)
     fs.delete_dir("_delta_log")
     return Staged(table, folder, actions, counter.rows)
 
@@ -180,12 +182,16 @@ def _json(value: object) -> object:
 
 def commit(storage: Storage, staged: Staged, *, base: DeltaTable | None, mode: Literal["append", "overwrite"],
            schema: pa.Schema, partition_by: Sequence[str], configuration: Mapping[str, str] | None,
-           make_commit: Callable[[], Commit]) -> int:
+           make_commit: Callable[[], Commit], replaces: Collection[str] = ()) -> int:
     """Commit the staged files as one version of the table on top of ``base`` (``None``: create it),
-    exclusively; returns the version. ``make_commit`` is asked for the commit's content now."""
+    exclusively; returns the version. ``make_commit`` is asked for the commit's content now.
+    ``replaces``: files of ``base`` (paths as :mod:`lakekit.storage.fileset` gives them) the same
+    commit removes, an append only."""
     done = make_commit()
     commit_properties = done.properties(exclusive=True)
-    metrics = {"num_added_rows": staged.rows, "num_added_files": len(staged.actions)}
+    removes = _removes(base, replaces) if base is not None and replaces else []
+    metrics = {"num_added_rows": staged.rows, "num_added_files": len(staged.actions),
+               **({"num_removed_files": len(removes)} if removes else {})}
     commit_properties.custom_metadata = {**(commit_properties.custom_metadata or {}), "operationMetrics": metrics}
     try:
         if base is None:
@@ -196,8 +202,8 @@ def commit(storage: Storage, staged: Staged, *, base: DeltaTable | None, mode: L
                                           commit_properties=commit_properties)
             return 0
         before = base.version()
-        base.create_write_transaction(list(staged.actions), mode, schema, partition_by=list(partition_by) or None,
-                                      commit_properties=commit_properties)
+        base.create_write_transaction([*staged.actions, *removes], mode, schema,
+                                      partition_by=list(partition_by) or None, commit_properties=commit_properties)
     except CommitFailedError:
         raise Conflict(f"concurrent commit on '{staged.table}'") from None
     except DeltaError as e:
@@ -205,6 +211,18 @@ def commit(storage: Storage, staged: Staged, *, base: DeltaTable | None, mode: L
             raise Conflict(f"'{staged.table}' was created concurrently") from None
         raise LakekitError(f"cannot commit to '{staged.table}': {e}") from None
     return before + 1
+
+
+def _removes(base: DeltaTable, paths: Collection[str]) -> list[RemoveAction]:
+    """The remove actions of ``base``'s files at ``paths`` (decoded, as delta-rs takes them)."""
+    actions = add_actions(base)
+    now = int(time.time() * 1000)
+    found = [RemoveAction(unquote(path), True, now, size)
+             for path, size in zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist(),
+                                   strict=True) if unquote(path) in paths]
+    if len(found) != len(paths):
+        raise Conflict(f"files of '{base.table_uri}' went while they were rewritten")
+    return found
 
 
 def discard(storage: Storage, staged: Staged) -> None:

@@ -10,7 +10,9 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
 - T-SQL ``VARCHAR(MAX)`` / ``NVARCHAR(MAX)`` is DuckDB's string type (sqlglot writes ``TEXT(MAX)``);
 - BigQuery ``UNNEST(…) WITH OFFSET`` counts from 0 (DuckDB's ordinality counts from 1);
 - BigQuery and Snowflake date truncation and date arithmetic on a DATE (``ADD_MONTHS`` too) give
-  a DATE (DuckDB gives a TIMESTAMP);
+  a DATE (DuckDB gives a TIMESTAMP); so do Spark's, Databricks' and Hive's ``trunc`` (whose
+  ``'MM'``, ``'MON'``, ``'YYYY'``, ``'YY'`` name the month and the year), ``date_add``,
+  ``date_sub`` and ``add_months`` (``date_trunc`` gives a TIMESTAMP there too);
 - the day of the week counts from 1 on Sunday in BigQuery, Spark, Databricks, Hive, T-SQL and
   MySQL (DuckDB counts from 0), and their ``WEEKDAY`` from 0 on Monday where they have one;
 - an integer divided by an integer is an integer, truncated toward zero, in Postgres, Redshift,
@@ -19,11 +21,17 @@ Rewrites, on the query as parsed in its own dialect, before it is translated to 
   ``SUM`` of integers (DuckDB gives a 128-bit one, written as ``decimal(38,0)``) and their
   integer division (``DIV``), over a window too (``COUNT_IF(x) OVER ()``);
 - Snowflake ``LATERAL FLATTEN(input => …)`` and ``TABLE(FLATTEN(…))`` become a lateral UNNEST
-  with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten).
+  with ``VALUE`` and a 0-based ``INDEX`` (``OUTER => TRUE`` keeps rows with nothing to flatten);
+- Spark's ``get(array, i)`` (0-based, NULL outside the array) is DuckDB's 1-based ``list_extract``,
+  NULL for a negative ``i`` (which DuckDB counts from the end);
+- BigQuery's ``SAFE.`` prefix (``SAFE.PARSE_DATE(…)``: NULL where the function fails) is DuckDB's
+  ``TRY(…)``;
+- Spark's and Hive's ``LATERAL VIEW OUTER explode(…)`` keeps a row with NULL for an empty or NULL
+  array (sqlglot's cross join of an UNNEST drops it): a left lateral join.
 
 Refused, naming the construct and the dialect: FLATTEN's ``PATH``, ``RECURSIVE`` and ``MODE``
-arguments and its ``SEQ``, ``KEY``, ``PATH`` and ``THIS`` columns, and ``TABLE(…)`` over
-another function.
+arguments and its ``SEQ``, ``KEY``, ``PATH`` and ``THIS`` columns, ``TABLE(…)`` over
+another function, and ``LATERAL VIEW OUTER posexplode(…)``.
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ Types = Mapping[str, Mapping[str, pa.DataType]]
 """Source alias → its columns' Arrow types (the pinned inputs'), for the rewrites that need a type."""
 
 _DATE_KEEPING = {"bigquery", "snowflake"}
+_HIVE_DATES = {"spark", "databricks", "hive"}
+"""Dialects whose ``trunc``, ``date_add``, ``date_sub`` and ``add_months`` give a DATE."""
+_HIVE_UNITS = {"YYYY": "YEAR", "YY": "YEAR", "MM": "MONTH", "MON": "MONTH"}
 _INT64_SUMS = {"bigquery", "spark", "databricks", "hive"}
 _DATE_FUNCTIONS = (exp.DateTrunc, exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.TsOrDsAdd, exp.AddMonths)
 _FLATTEN_COLUMNS = {"value", "index"}
@@ -63,6 +74,8 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     _unbounded(tree)
     if dialect == "bigquery" and target == "duckdb":  # sqlglot's Spark POSEXPLODE counts from 0 already
         _offsets_from_zero(tree)
+        for safe in list(tree.find_all(exp.SafeFunc)):
+            safe.replace(exp.Anonymous(this="TRY", expressions=[safe.this.copy()]))
     if dialect in _DATE_KEEPING:
         for node in list(tree.find_all(*_DATE_FUNCTIONS)):
             if _is_date(node.this, types):
@@ -70,9 +83,30 @@ def conform(tree: exp.Expr, dialect: str, types: Types, target: str = "duckdb") 
     _integers(tree, dialect, types)
     if target == "duckdb":  # Spark's own functions count as these dialects do
         _weekdays(tree, dialect)
+        if dialect in _HIVE_DATES:
+            _hive_dates(tree, types)
+            _hive_gets(tree)
     if dialect == "snowflake":
         _flatten(tree, target)
+    if target == "duckdb":
+        _outer_views(tree, dialect)
     return tree
+
+
+def _outer_views(tree: exp.Expr, dialect: str) -> None:
+    """``LATERAL VIEW OUTER explode(a) t AS v`` as ``LEFT JOIN LATERAL (SELECT UNNEST(a) AS v) AS t ON TRUE``."""
+    for view in list(tree.find_all(exp.Lateral)):
+        exploded, alias, select = view.this, view.args.get("alias"), view.parent
+        outer = view.args.get("outer") or isinstance(exploded, exp.ExplodeOuter)
+        if not view.args.get("view") or not outer or not isinstance(select, exp.Select):
+            continue
+        if not isinstance(exploded, exp.Explode) or isinstance(exploded, exp.Posexplode) or alias is None \
+                or len(alias.columns) != 1:
+            raise SqlError(f"{dialect} LATERAL VIEW OUTER is only supported over explode(…) AS one column")
+        rows = exp.select(exp.alias_(exp.Explode(this=exploded.this.copy()), alias.columns[0].copy())).subquery()
+        view.pop()
+        select.append("joins", exp.Join(this=exp.Lateral(this=rows, alias=exp.TableAlias(this=alias.this.copy())),
+                                        side="LEFT", on=exp.true()))
 
 
 def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
@@ -89,6 +123,30 @@ def _integers(tree: exp.Expr, dialect: str, types: Types) -> None:
         for division in list(tree.find_all(exp.Div)):
             if _is_integer(division.this, types) and _is_integer(division.expression, types):
                 division.replace(exp.IntDiv(this=division.this.copy(), expression=division.expression.copy()))
+
+
+def _hive_dates(tree: exp.Expr, types: Types) -> None:
+    """``trunc(d, 'MM')`` as DuckDB names the unit, and a DATE; date arithmetic on a DATE a DATE."""
+    for node in list(tree.find_all(exp.DateTrunc, exp.TsOrDsAdd, exp.AddMonths)):
+        if isinstance(node, exp.DateTrunc):
+            unit = node.args.get("unit")
+            if isinstance(unit, exp.Literal) and unit.is_string:
+                node.set("unit", exp.Literal.string(_HIVE_UNITS.get(unit.this.upper(), unit.this)))
+        elif not _is_date(node.this, types):
+            continue
+        node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
+
+
+def _hive_gets(tree: exp.Expr) -> None:
+    """``get(a, i)`` as ``CASE WHEN i >= 0 THEN list_extract(a, i + 1) END``."""
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.lower() != "get" or len(node.expressions) != 2:
+            continue
+        array, index = (e.copy() for e in node.expressions)
+        extracted = exp.Anonymous(this="list_extract", expressions=[array, exp.Add(this=index.copy(),
+                                                                                 expression=exp.Literal.number(1))])
+        node.replace(exp.Case(ifs=[exp.If(this=exp.GTE(this=index, expression=exp.Literal.number(0)),
+                                          true=extracted)]))
 
 
 def _unbounded(tree: exp.Expr) -> None:

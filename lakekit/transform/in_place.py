@@ -8,10 +8,11 @@ the table's schema checks them; the verdict is recorded for the version. Values 
 are computed by DuckDB first even without a schema
 (:attr:`~lakekit.transform.native.Native.checked`). :func:`apply` declines (returns ``None``)
 whenever this would not be the statement's exact result or its whole audit: a predicate or
-value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`), values DuckDB
+value DataFusion might evaluate otherwise (:mod:`lakekit.transform.native`), a row of the target
+meeting a guard of the translation (:attr:`~lakekit.transform.native.Native.guards`), values DuckDB
 fails to compute, a row the audit would reject or flag, a unique column set (uniqueness spans
-untouched rows). The transform then rewrites the whole table from its query, which quarantines
-as every write does. A statement that picks no row commits nothing (delta-rs makes no version
+untouched rows). DuckDB then runs the statement (:mod:`lakekit.transform.rewrite`), which
+quarantines as every write does. A statement that picks no row commits nothing (delta-rs makes no version
 for it).
 """
 
@@ -64,6 +65,8 @@ def apply(storage: Storage, target: str, base: DeltaTable, change: Change, plann
           model: Model | None, on_invalid: OnInvalid | None, commit: Commit) -> Applied | None:
     """Commit ``planned`` on ``base``, its rows audited by ``model``; ``None``: declined (see the
     module's docstring), nothing written."""
+    if planned.guards and _met(storage, target, base, planned.guards):
+        return None
     report = None
     if model is not None:
         report = _audit(storage, target, base, change, dialect, model, on_invalid)
@@ -94,6 +97,14 @@ def _audit(storage: Storage, target: str, base: DeltaTable, change: Change, dial
             return None
     report = auditor.report()
     return report if not report.failures else None
+
+
+def _met(storage: Storage, target: str, base: DeltaTable, guards: tuple[str, ...]) -> bool:
+    """Whether a row of ``base`` meets one of the guards (:attr:`Native.guards`), as DuckDB reads it."""
+    where = " OR ".join(f"COALESCE({g}, FALSE)" for g in guards)
+    prepared = query.prepare(storage, f"SELECT COUNT(*) AS n FROM {target} WHERE {where}", dialect="duckdb",
+                             versions={target: base.version()})
+    return bool(query.execute(storage, prepared).read_all().column("n")[0].as_py())
 
 
 def _changed(storage: Storage, target: str, base: DeltaTable, change: Change, dialect: str) -> Iterator[pa.RecordBatch]:

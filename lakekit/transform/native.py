@@ -3,27 +3,41 @@
 delta-rs's ``DeltaTable.update`` and ``delete`` rewrite only the files holding rows the
 predicate picks, and commit an UPDATE or DELETE with the predicate in its operation
 parameters; they read the predicate and the new values as DataFusion SQL. DataFusion and
-DuckDB differ where it matters (DataFusion's integer arithmetic wraps around, its casts of
-out-of-range literals fail, its float ordering is total, its ``lower`` / ``upper`` map
-Unicode case otherwise), so only what both evaluate alike is translated. A WHERE: comparisons,
-``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string, boolean, date and timestamp
-(microseconds, naive or UTC) columns against literals of their own kind (``DATE 'yyyy-mm-dd'``,
-``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'``) or other columns of their type, under ``AND`` /
-``OR`` / ``NOT`` (a float column is never compared: ``-0.0`` and ``0.0`` differ in DataFusion).
+DuckDB differ where it matters (DataFusion's integer arithmetic wraps around and its division
+by zero fails, its casts of out-of-range literals fail, its float ordering is total: ``-0.0 <
+0.0``, a NaN with its sign bit set below ``-inf``; its ``lower`` / ``upper`` map Unicode case
+otherwise: ``upper('ß')`` is ``SS``, DuckDB's ``ẞ``), so only what both evaluate alike is
+translated, and what both evaluate alike only on some values is translated with a *guard*
+(:attr:`Native.guards`): a condition DuckDB checks on the target's rows first, one row meeting
+it sending the statement to the rewrite.
+
+A WHERE: comparisons, ``IN`` lists, ``BETWEEN`` and ``IS [NOT] NULL`` of integer, string,
+boolean, date and timestamp (microseconds, naive or UTC) columns against literals of their own
+kind (``DATE 'yyyy-mm-dd'``, ``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'``, a ``TIMESTAMPTZ`` one
+with an offset as its instant in UTC) or other columns of
+their type, under ``AND`` / ``OR`` / ``NOT``; a double column against non-zero literals only
+(guarded: no row holds a NaN); a string column as ``lower`` / ``upper`` (guarded: the column's
+values are ASCII) or ``trim`` / ``ltrim`` / ``rtrim`` (both remove spaces only) of it.
 A SET value: such a literal (a float one in plain decimal notation of at most 15 digits, read
 alike by both), ``NULL``, a column of the same type; ``+``, ``-``, ``*`` and negation of signed
-integer or double values (:attr:`Native.checked`: DuckDB computes them first, and a statement
-it fails on, an overflow DataFusion would wrap around, is left to the rewrite); ``||`` and
-``CONCAT`` of strings (NULL as the dialect reads it); ``CASE WHEN`` of such predicates and
-values. Anything else is :data:`None`: the statement runs as the query of the whole table
-instead (:mod:`lakekit.transform.statement`), correct and bigger.
+integer or double values; ``/`` and ``%`` (``MOD``) by a literal that is not 0 (nor -1 for
+integers, whose quotient or remainder overflows in DataFusion): of doubles (IEEE in both), of
+integers where the dialect divides integers as integers (Postgres, T-SQL: truncated, as
+DataFusion does; BigQuery's ``DIV``; elsewhere ``/`` gives a float, left to the rewrite),
+remainders with the dividend's sign in all three; values that compute are checked
+(:attr:`Native.checked`: DuckDB computes them first, and a statement it fails on, an overflow
+DataFusion would wrap around, is left to the rewrite); ``||`` and ``CONCAT`` of strings (NULL
+as the dialect reads it), ``lower`` / ``upper`` / ``trim`` of strings as above; ``CASE WHEN`` of
+such predicates and values. Anything else is :data:`None`: DuckDB runs the statement instead
+(:mod:`lakekit.transform.rewrite`), rewriting the same files.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 import pyarrow as pa
@@ -40,11 +54,16 @@ _READ_ARGS = frozenset({"this", "expression", "expressions", "low", "high", "tab
 SYMMETRIC``, a column's ``(+)`` join mark…) is not translated."""
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")
+"""A time zone offset closing a ``TIMESTAMPTZ`` literal (``+02``, ``-05:30``, ``Z``)."""
 _DECIMAL = re.compile(r"(\d*)\.?(\d*)")
 _FLOAT_DIGITS = 15
 """A decimal literal of at most this many digits is the same double whether parsed as text
 (DataFusion) or divided from an exact DECIMAL (DuckDB): numerator and power of ten are exact."""
 _ARITHMETIC: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}
+_DIVISIONS: dict[type[exp.Expr], str] = {exp.Div: "/", exp.IntDiv: "/", exp.Mod: "%"}
+_CASED: dict[type[exp.Expr], str] = {exp.Lower: "lower", exp.Upper: "upper"}
+_TRIMS = {None: "trim", "LEADING": "ltrim", "TRAILING": "rtrim"}
 _COMPARISONS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
                                            exp.GTE: ">="}
 
@@ -60,6 +79,9 @@ class Native:
     checked: bool = False
     """Its values compute (arithmetic): DuckDB computes them first, and where it fails (an
     overflow), the statement is not delta-rs's to run."""
+    guards: tuple[str, ...] = ()
+    """Conditions on the target's rows (DuckDB SQL) under which DataFusion could evaluate the
+    statement otherwise: a row meeting one sends the statement to the rewrite."""
 
     def sql(self) -> str:
         """The change as one statement, for people (``UPDATE SET "a" = 1 WHERE "b" > 0``)."""
@@ -75,7 +97,9 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
     >>> where = exp.condition("id >= 3 AND NOT status IN ('a', 'b')")
     >>> native(Change("update", where, (("status", exp.Literal.string("x")),)), s)  # doctest: +NORMALIZE_WHITESPACE
     Native(kind='update', predicate='("id" >= 3 AND NOT ("status" IN (\\'a\\', \\'b\\')))', updates={'"status"': "'x'"},
-           checked=False)
+           checked=False, guards=())
+    >>> native(Change("delete", exp.condition("lower(status) = 'a'"), ()), s).guards
+    ('strlen("status") <> length("status")',)
     >>> native(Change("delete", exp.condition("id * 2 > 3"), ()), s) is None
     True
     """
@@ -91,9 +115,10 @@ def native(change: Change, schema: pa.Schema) -> Native | None:
         if translated is None:
             return None
         updates[quote(column)] = translated
-    checked = any(isinstance(n, tuple(_ARITHMETIC)) or (isinstance(n, exp.Neg) and not isinstance(n.this, exp.Literal))
+    computing = (*_ARITHMETIC, *_DIVISIONS)
+    checked = any(isinstance(n, computing) or (isinstance(n, exp.Neg) and not isinstance(n.this, exp.Literal))
                   for _, value in change.assignments for n in value.walk())
-    return Native(change.kind, predicate, updates, checked)
+    return Native(change.kind, predicate, updates, checked, tuple(sorted(columns.guards)))
 
 
 class _Columns:
@@ -101,6 +126,8 @@ class _Columns:
 
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
+        self.guards: set[str] = set()
+        """The guards the translation needs (:attr:`Native.guards`)."""
         self.by_name: dict[str, pa.Field | None] = {}
         for field in schema:
             key = field.name.lower()
@@ -113,6 +140,13 @@ class _Columns:
 
     def kind(self, name: str) -> Kind | None:
         return _kind(self.schema.field(name).type)
+
+    def guard(self, node: exp.Expr, condition: str) -> None:
+        """Guard each column read in ``node`` with ``condition`` (``{}``: the column)."""
+        for column in node.find_all(exp.Column):
+            field = self.field(column)
+            if field is not None:
+                self.guards.add(condition.format(quote(field.name)))
 
 
 def _kind(t: pa.DataType) -> Kind | None:
@@ -143,6 +177,10 @@ def _value(node: exp.Expr, columns: _Columns, t: pa.DataType) -> str | None:
     if isinstance(node, exp.Neg) and not isinstance(node.this, exp.Literal) and numeric:
         inner = _value(node.this, columns, t)
         return f"(- {inner})" if inner is not None else None
+    if isinstance(node, exp.Binary) and type(node) in _DIVISIONS and numeric:
+        return _divided(node, columns, t)
+    if kind == "string" and (called := _called(node, columns, lambda inner: _value(inner, columns, t))) is not None:
+        return called
     if isinstance(node, exp.DPipe | exp.Concat) and kind == "string":
         parts = [_value(p, columns, t) for p in ([node.this, node.expression] if isinstance(node, exp.DPipe)
                                                  else node.expressions)]
@@ -153,6 +191,40 @@ def _value(node: exp.Expr, columns: _Columns, t: pa.DataType) -> str | None:
     if isinstance(node, exp.Case):
         return _case(node, columns, t)
     return _operand(node, columns, kind, exact=t)
+
+
+def _divided(node: exp.Binary, columns: _Columns, t: pa.DataType) -> str | None:
+    """``a / n``, ``a % n``, ``DIV(a, n)`` by a literal ``n`` where both engines give the same
+    quotient or remainder (see the module's docstring)."""
+    integer = pa.types.is_integer(t)
+    if isinstance(node, exp.Div) and (node.args.get("safe") or (integer and not node.args.get("typed"))):
+        return None  # MySQL's NULL for a zero divisor; a float quotient for an integer column: the rewrite's
+    if isinstance(node, exp.IntDiv) and not integer:
+        return None
+    divisor = node.expression.unnest()
+    literal = divisor.this if isinstance(divisor, exp.Neg) else divisor
+    if not isinstance(literal, exp.Literal) or literal.is_string or float(literal.this) == 0:
+        return None
+    if integer and (not literal.is_int or (isinstance(divisor, exp.Neg) and int(literal.this) == 1)):
+        return None
+    left, right = _value(node.this, columns, t), _value(divisor, columns, t)
+    return f"({left} {_DIVISIONS[type(node)]} {right})" if left is not None and right is not None else None
+
+
+def _called(node: exp.Expr, columns: _Columns, inner: Callable[[exp.Expr], str | None]) -> str | None:
+    """``lower`` / ``upper`` (guarded: ASCII values) or ``trim`` / ``ltrim`` / ``rtrim`` of a
+    string ``inner`` translates, as DataFusion SQL; ``None`` for anything else."""
+    if isinstance(node, exp.Lower | exp.Upper) and _plain(node):
+        argument = inner(node.this)
+        if argument is None:
+            return None
+        columns.guard(node.this, "strlen({0}) <> length({0})")  # a byte per character: ASCII
+        return f"{_CASED[type(node)]}({argument})"
+    if isinstance(node, exp.Trim) and _plain(node, "position") and node.args.get("position") in _TRIMS \
+            and node.args.get("expression") is None:  # characters to trim: not translated
+        argument = inner(node.this)
+        return f"{_TRIMS[node.args.get('position')]}({argument})" if argument is not None else None
+    return None
 
 
 def _case(node: exp.Case, columns: _Columns, t: pa.DataType) -> str | None:
@@ -199,20 +271,42 @@ def _predicate(node: exp.Expr, columns: _Columns) -> str | None:
 
 
 def _compared(node: exp.Binary, columns: _Columns) -> str | None:
-    """``a op b``: one side a column, the other a column or literal of its kind."""
-    field = columns.field(node.left) or columns.field(node.right)
+    """``a op b``: one side a column (or a string function of one), the other a column or literal
+    of its kind; a double column only against a non-zero literal (guarded: no NaN)."""
+    field = _compared_field(node.left, columns) or _compared_field(node.right, columns)
     kind = _kind(field.type) if field is not None else None
-    if field is None or kind in (None, "float"):
+    if field is None or kind is None or (kind == "float" and not _float_bounded((node.left, node.right), columns)):
         return None
     left, right = (_operand(side, columns, kind, near=field.type) for side in (node.left, node.right))
     return f"{left} {_COMPARISONS[type(node)]} {right}" if left is not None and right is not None else None
+
+
+def _compared_field(node: exp.Expr, columns: _Columns) -> pa.Field | None:
+    """The column a side of a comparison reads: itself, or the string a function takes."""
+    while isinstance(node, exp.Lower | exp.Upper | exp.Trim):
+        node = node.this
+    return columns.field(node)
+
+
+def _float_bounded(sides: tuple[exp.Expr | None, ...], columns: _Columns) -> bool:
+    """One side a double column, the others non-zero literals: where DataFusion's total order of
+    doubles agrees with DuckDB's but for NaN, whose rows the guard sends to the rewrite."""
+    read = [side for side in sides if isinstance(side, exp.Column)]
+    bounds = [side.this if isinstance(side, exp.Neg) else side for side in sides if not isinstance(side, exp.Column)]
+    if len(read) != 1 or not all(isinstance(b, exp.Literal) and not b.is_string and float(b.this) != 0
+                                 for b in bounds):
+        return False
+    columns.guard(read[0], "isnan({0})")
+    return True
 
 
 def _ranged(node: exp.In | exp.Between, columns: _Columns) -> str | None:
     """``c IN (literals)`` and ``c BETWEEN low AND high`` of a column."""
     field = columns.field(node.this)
     kind = _kind(field.type) if field is not None else None
-    if field is None or kind in (None, "float"):
+    sides = (node.this, *node.expressions) if isinstance(node, exp.In) else \
+        (node.this, node.args.get("low"), node.args.get("high"))
+    if field is None or kind is None or (kind == "float" and not _float_bounded(sides, columns)):
         return None
     if isinstance(node, exp.Between):
         bounds = [_operand(node.args.get(k), columns, kind, near=field.type) for k in ("low", "high")]
@@ -230,7 +324,12 @@ def _operand(node: exp.Expr | None, columns: _Columns, kind: Kind, *, near: pa.D
     """A column or a literal of ``kind`` as DataFusion SQL: a column of ``near``'s (or ``exact``'s)
     type (no coercion between types to tell the engines apart), an integer literal that fits it."""
     bound = exact or near
-    if node is None or not _plain(node):
+    if node is None:
+        return None
+    if kind == "string" and (called := _called(
+            node, columns, lambda inner: _operand(inner, columns, kind, near=near, exact=exact))) is not None:
+        return called
+    if not _plain(node):
         return None
     if isinstance(node, exp.Column):
         field = columns.field(node)
@@ -270,17 +369,24 @@ def _float(text: str, negative: bool) -> str | None:
 def _timestamp(node: exp.Cast, t: pa.DataType | None) -> str | None:
     """``TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]'`` of a valid time, as a timestamp of the column's
     own type (DataFusion's ``TIMESTAMP`` is nanoseconds, which it will not compare to microseconds;
-    lakekit's DuckDB reads a naive literal for a UTC column in UTC)."""
+    lakekit's DuckDB reads a naive literal for a UTC column in UTC). ``TIMESTAMPTZ '…+hh[:mm]'``
+    (or ``Z``, or no offset: UTC) is its instant, which DuckDB compares with a naive column read
+    in UTC and stores in one as its UTC time: the literal in UTC serves both."""
     text = node.this.this if isinstance(node.this, exp.Literal) and node.this.is_string else ""
     naive = node.to.is_type(exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
-    if not isinstance(t, pa.TimestampType) or not naive or node.to.expressions or not _ISO_TIMESTAMP.fullmatch(text):
+    zoned = node.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
+    offset = _OFFSET.search(text) if zoned else None
+    wall = text[:offset.start()] if offset is not None else text
+    if not isinstance(t, pa.TimestampType) or not (naive or zoned) or node.to.expressions \
+            or not _ISO_TIMESTAMP.fullmatch(wall):
         return None
     try:
-        datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(wall + (offset.group().replace("Z", "+00:00") if offset else ""))
     except ValueError:
         return None
+    shown = wall.replace(" ", "T") if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None).isoformat()
     zone = 'Some("UTC")' if t.tz else "None"
-    return f"arrow_cast('{text.replace(' ', 'T')}', 'Timestamp(Microsecond, {zone})')"
+    return f"arrow_cast('{shown}', 'Timestamp(Microsecond, {zone})')"
 
 
 def _date(node: exp.Cast) -> str | None:

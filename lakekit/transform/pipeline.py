@@ -38,7 +38,7 @@ from lakekit.index.provenance import TransformProvenance, new_id, now
 from lakekit.lineage import ValueCopy, column_lineage, traced
 from lakekit.storage.delta import Storage
 from lakekit.storage.fileset import FileSet
-from lakekit.transform import attempts, in_place, incremental, query, statement
+from lakekit.transform import attempts, in_place, incremental, query, rewrite, statement
 from lakekit.transform.engines import DUCKDB, Engine
 from lakekit.write import governance, indexes, publish
 from lakekit.write.catalog import NONE, Catalog
@@ -227,27 +227,36 @@ def _transform(storage: Storage, target: str, sql: str, options: TransformOption
                 return TransformResult(target, applied.version, inputs, edges, rows=applied.rows,
                                        written=applied.written, transform_id=transform_id, validation=applied.report,
                                        reason=f"{planned.kind} of the files holding the rows it picks"), made
-        picked = _picked(storage, stmt.change, options, inputs) if stmt.change is not None else None
+        located = rewrite.locate(storage, stmt.change, prepared, target, options.dialect, inputs) \
+            if stmt.change is not None and base is not None and not _pinned(target, options) \
+            and options.engine.name == "duckdb" else None
+        picked = located.rows if located is not None else \
+            _picked(storage, stmt.change, options, inputs) if stmt.change is not None else None
         if picked == 0 and base is not None and inputs.get(target) == base.version():
             return unpicked(base), None
         plan = incremental.plan(storage, base, sql_hash=sql_hash, prepared=prepared,
                                 incremental=options.incremental, full_refresh=options.full_refresh)
         run_mode: WriteMode = "merge" if plan.refresh == "incremental" else mode
-        output = options.engine.output(storage, prepared, scans=plan.scans, target=target, columns=stmt.columns)
-        try:
-            schema = _schema(target, base, output.reader.schema, run_mode)
+        scans = located.scans(prepared) if located is not None else plan.scans
+        output = options.engine.output(storage, prepared, scans=scans, target=target, columns=stmt.columns)
+        write_mode: WriteMode = "append" if located is not None else run_mode  # new files beside those kept
+        try:  # files rewritten keep the table's types (a BigQuery query's integers are all INT64)
+            schema = pa.schema(base.schema().to_arrow()) if located is not None and base is not None else \
+                _schema(target, base, output.reader.schema, write_mode)
             made = checked(provenance(run_mode, plan.previous, options.engine.version()))
         except BaseException:
             output.discard(storage, target)
             raise
-        published_target = Target(target, run_mode, keys, (), model, options.on_invalid,
-                                  replace_schema=run_mode == "overwrite", updates=stmt.updates, personal=personal)
+        published_target = Target(target, write_mode, keys, (), model, options.on_invalid,
+                                  replace_schema=write_mode == "overwrite", updates=stmt.updates, personal=personal,
+                                  replaces=located.files if located is not None else ())
         done = publish.publish(storage, published_target, base=base, schema=schema,
                                parts=[(f"transform {target}", output.reader)], write_id=transform_id, stamp=None,
                                commit=made.commit({app: 1}), written=output.folder)
         return TransformResult(target, done.version, inputs, edges, rows=done.rows if picked is None else picked,
                                written=done.rows, quarantined=done.quarantined, transform_id=transform_id,
-                               validation=done.report, previous_inputs=plan.previous, reason=plan.reason), made
+                               validation=done.report, previous_inputs=plan.previous,
+                               reason=located.reason if located is not None else plan.reason), made
 
     result, made = commit_once(storage, target, attempt)
     if made is not None:

@@ -57,6 +57,10 @@ class Target:
     updates: tuple[str, ...] | None = None
     personal: tuple[str, ...] = ()
     """Columns holding personal data besides those the model tags (copied from a tagged input)."""
+    replaces: tuple[str, ...] = ()
+    """Files of the base (their paths in :mod:`lakekit.storage.fileset`) whose rows the rows written
+    take the place of: an append whose commit also removes them (an UPDATE or DELETE rewriting the
+    files holding the rows it picks)."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,16 @@ def _prior(storage: Storage, target: Target, base: DeltaTable | None) -> pa.Tabl
     keys = [k for k in target.keys if k not in columns] if target.mode == "merge" else []
     if not have.issuperset(keys):
         return None
-    return storage.read(target.table, base.version(), columns=columns + keys)
+    if not target.replaces:
+        return storage.read(target.table, base.version(), columns=columns + keys)
+    import pyarrow.dataset as pads
+
+    files = storage.dataset(target.table, snapshot=base)  # the unique values of the files kept
+    assert isinstance(files, pads.FileSystemDataset)
+    replaced = set(target.replaces)  # a fragment's path may carry the filesystem's root in front
+    kept = [f for f in files.get_fragments()
+            if f.path not in replaced and not any(f.path.endswith(f"/{path}") for path in replaced)]
+    return pads.FileSystemDataset(kept, files.schema, files.format, files.filesystem).to_table(columns=columns)
 
 
 class _Publication:
@@ -202,8 +215,9 @@ def publish(
         adoptable = written if written is not None and _unchanged(target, base, schema, parts, stamp) else None
         if adoptable is not None and auditor is None and not callable(commit):
             version = _adopt(storage, target, pub, base, schema, adoptable, commit, config)
-        elif callable(commit):  # staged files are deleted when the stream fails: nothing to hold back
-            version = _write_staged(storage, target, base, _Failing(schema, batches), commit, config)
+        elif callable(commit) or target.replaces:  # staged files go when the stream fails: nothing to hold back
+            version = _write_staged(storage, target, base, _Failing(schema, batches),
+                                    commit if callable(commit) else lambda: commit, config)
         else:
             with Spool(schema) as spool:
                 for batch in batches:
@@ -336,8 +350,8 @@ def _write_staged(storage: Storage, target: Target, base: DeltaTable | None, str
         raise
     try:
         return staged.commit(storage, written, base=base, mode=mode, schema=stream.reader.schema,
-                             partition_by=partition_by,
-                             configuration=config, make_commit=commit)
+                             partition_by=partition_by, configuration=config, make_commit=commit,
+                             replaces=target.replaces)
     except BaseException:
         staged.discard(storage, written)
         raise

@@ -116,6 +116,25 @@ def test_one_start_and_one_end_per_transform_and_run_with_versions_and_lineage(l
         f"facet 'nominalTime': no vendored schema for {future['_schemaURL']}"]
 
 
+def test_a_change_picking_no_row_completes_with_nothing_written(lake: lk.Lake, endpoint) -> None:
+    result = lake.transform("raw.users", "DELETE FROM raw.users WHERE user_id > 100", dialect="postgres")
+    assert "picks no row" in result.reason
+    events = lake.lineage.events()
+    assert all(errors(e) == [] for e in events)
+    start, done = by_job(events)["transform raw.users"]
+    assert (start["eventType"], done["eventType"]) == ("START", "COMPLETE")
+    assert start["run"]["runId"] == done["run"]["runId"] and start["eventTime"] <= done["eventTime"]
+    assert [(d["name"], d["facets"]["version"]["datasetVersion"]) for d in done["inputs"]] == [("raw.users", "0")]
+    (out,) = done["outputs"]
+    assert (out["name"], out["facets"]["version"]["datasetVersion"]) == ("raw.users", "0")
+    statistics = out["outputFacets"]["outputStatistics"]
+    assert (statistics["rowCount"], statistics["fileCount"]) == (0, 0) and facet_errors(statistics) == []
+    url, handler = endpoint
+    lake.lineage.emit(url)
+    sent = [e for e in handler.received if e["job"]["name"] == "transform raw.users"]
+    assert sent[-1]["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 0
+
+
 def test_since_keeps_the_events_at_or_after_it(lake: lk.Lake) -> None:
     events = lake.lineage.events()
     cut = datetime.fromisoformat(events[len(events) // 2]["eventTime"])

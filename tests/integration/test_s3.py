@@ -220,3 +220,15 @@ def test_sql_and_transforms_read_the_pinned_files(where: Where) -> None:
                                                                                                    (2, "bob")]
     done = lake.transform("clean.people", "SELECT id, upper(name) AS name FROM raw.people", dialect="duckdb")
     assert _rows(lake.read("clean.people", version=done.version)) == [(1, "ANN"), (2, "BOB"), (3, "CY")]
+
+
+def test_an_update_duckdb_runs_rewrites_only_the_files_holding_picked_rows(where: Where) -> None:
+    """The files holding picked rows are found by their locations in the store as on disk."""
+    lake = where.lake
+    lake.ingest("raw.people", where.put("a.csv", _csv([(1, "ann"), (2, "bob")])))
+    lake.ingest("raw.people", where.put("b.csv", _csv([(3, "cy")])))
+    before = set(lake._storage.open("raw.people").file_uris())
+    done = lake.transform("raw.people", "UPDATE raw.people SET name = replace(name, 'y', 'ie') WHERE id > 2")
+    assert (done.rows, done.written) == (1, 1) and "rewrite of the 1 file(s)" in (done.reason or "")
+    assert len(before - set(lake._storage.open("raw.people").file_uris())) == 1
+    assert _rows(lake.read("raw.people")) == [(1, "ann"), (2, "bob"), (3, "cie")]

@@ -2,9 +2,10 @@
 readable at its last version, and a re-run lands once.
 
 ``src.big`` holds four files; the statement picks rows of one. A child process runs it and is
-killed when the first Parquet file delta-rs writes for it appears, or kills itself right after the
-commit (before the ``_lakekit/transforms`` row, which the next lineage read rebuilds from the
-commit's provenance).
+killed when the first Parquet file delta-rs writes for it appears (the staged folder of the files
+DuckDB rewrites, for what delta-rs does not run), instead of committing the files DuckDB rewrote,
+or kills itself right after the commit (before the ``_lakekit/transforms`` row, which the next
+lineage read rebuilds from the commit's provenance).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ PART = 100_000
 CHANGES = {
     "update": ("UPDATE src.big SET name = 'changed' WHERE id BETWEEN 1000 AND 1999", "UPDATE"),
     "delete": ("DELETE FROM src.big WHERE id < 1000 OR id = 5", "DELETE"),
+    # replace(): DuckDB's, rewriting the file holding the rows picked (staged, then committed)
+    "rewritten update": ("UPDATE src.big SET name = replace(name, name, 'changed') WHERE id BETWEEN 1000 AND 1999",
+                         "WRITE"),
+    "rewritten delete": ("DELETE FROM src.big WHERE id < 1000 OR replace(name, '-', '') = 'user5'", "WRITE"),
 }
 
 
@@ -43,7 +48,7 @@ def lake(base: Path, tmp_path: Path) -> Lake:
 
 def expected(kind: str) -> tuple[int, int]:
     """(rows, rows named 'changed') once the statement of ``kind`` has run."""
-    return (4 * PART, 1000) if kind == "update" else (4 * PART - 1000, 0)
+    return (4 * PART, 1000) if kind.endswith("update") else (4 * PART - 1000, 0)
 
 
 def assert_consistent_then_rerun_once(lake: Lake, kind: str) -> None:
@@ -68,8 +73,17 @@ def assert_consistent_then_rerun_once(lake: Lake, kind: str) -> None:
 @pytest.mark.parametrize("kind", sorted(CHANGES))
 def test_kill_when_the_first_parquet_file_of_the_change_appears(lake: Lake, kind: str) -> None:
     child = start(lake, "none", CHILD, CHANGES[kind][0], "src.big")
-    kill_when_it_appears(child, Path(lake._storage.uri("src.big")), lambda n: n.endswith(".parquet"), 60)
+    written = (lambda n: n.startswith("staged-")) if kind.startswith("rewritten") else \
+        (lambda n: n.endswith(".parquet"))
+    kill_when_it_appears(child, Path(lake._storage.uri("src.big")), written, 60)
     child.communicate(timeout=30)
+    assert_consistent_then_rerun_once(lake, kind)
+
+
+@pytest.mark.parametrize("kind", ["rewritten delete", "rewritten update"])
+def test_kill_instead_of_committing_the_files_rewritten(lake: Lake, kind: str) -> None:
+    killed_at(lake, "commit", CHILD, 60, CHANGES[kind][0], "src.big")
+    assert sorted(h.version for h in lake.history("src.big"))[-1] == 3
     assert_consistent_then_rerun_once(lake, kind)
 
 
