@@ -29,7 +29,7 @@ from sqlglot import exp
 from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
-from lakekit.storage.fileset import DataFile, FileSet
+from lakekit.storage.fileset import DataFile, FileSet, Stamp
 from lakekit.storage.scan import quote
 
 _LOCK = threading.Lock()
@@ -37,6 +37,10 @@ _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnectio
 _SCHEMA_VIEW = "__lakekit_schema"
 _TYPES: dict[pa.Schema, dict[str, str]] = {}
 _TYPES_KEPT = 256
+_BODIES: dict[tuple[str, int, Stamp], str] = {}
+"""A version's files (:attr:`FileSet.identity`) → the query of its rows: what reading their
+footers told, remembered so a query over a version read before reads none."""
+_BODIES_KEPT = 512
 
 
 def connect(storage: Storage, relations: Mapping[str, FileSet]) -> duckdb.DuckDBPyConnection:
@@ -82,11 +86,28 @@ def _open(storage: Storage, allowed: Iterable[str]) -> duckdb.DuckDBPyConnection
 
 def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> None:
     """``name`` as a view of the relation's rows, in the version's schema."""
+    key = relation.identity
+    with _LOCK:
+        body = _BODIES.get(key) if key is not None else None
+    if body is None:
+        body = _body(con, relation)
+        if key is not None:
+            with _LOCK:
+                if len(_BODIES) >= _BODIES_KEPT:
+                    _BODIES.clear()
+                _BODIES[key] = body
+    try:
+        con.execute(f"CREATE TEMP VIEW {quote(name)} AS {body}")
+    except duckdb.IOException:  # a file of the version is gone (vacuumed)
+        raise VersionGone(relation.table) from None
+
+
+def _body(con: duckdb.DuckDBPyConnection, relation: FileSet) -> str:
+    """The query of the relation's rows, in the version's schema."""
     wanted = _types(con, relation.schema)
     if not relation.files:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {quote(c)}" for c, t in wanted.items())
-        con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {empty} WHERE false")
-        return
+        return f"SELECT {empty} WHERE false"
     groups: dict[tuple[tuple[str, Any], ...], list[DataFile]] = {}
     for f in relation.files:
         groups.setdefault(f.partition, []).append(f)
@@ -100,7 +121,7 @@ def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> Non
         values = dict(partition)
         columns = [_column(c, t, present, values) for c, t in wanted.items()]
         selects.append(f"SELECT {', '.join(columns)} FROM {source}")
-    con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
+    return " UNION ALL ".join(selects)
 
 
 def _types(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
