@@ -29,7 +29,7 @@ from sqlglot import exp
 from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
-from lakekit.storage.fileset import FILE_COLUMN, DataFile, FileSet
+from lakekit.storage.fileset import FILE_COLUMN, DataFile, FileSet, Stamp
 from lakekit.storage.scan import quote
 
 _LOCK = threading.Lock()
@@ -40,6 +40,10 @@ _TYPES_KEPT = 256
 _PRESENT: dict[tuple[str, ...], dict[str, str]] = {}
 """Files → the columns they hold, with DuckDB's types: a data file never changes once written
 (a rewrite writes a new one), so its footers are asked once per process."""
+_BODIES: dict[tuple[str, int, Stamp], str] = {}
+"""A version's files (:attr:`FileSet.identity`) → the query of its rows: what reading their
+footers told, remembered so a query over a version read before reads none."""
+_BODIES_KEPT = 512
 
 
 def connect(storage: Storage, relations: Mapping[str, FileSet]) -> duckdb.DuckDBPyConnection:
@@ -85,28 +89,45 @@ def _open(storage: Storage, allowed: Iterable[str]) -> duckdb.DuckDBPyConnection
 
 def _define(con: duckdb.DuckDBPyConnection, name: str, relation: FileSet) -> None:
     """``name`` as a view of the relation's rows, in the version's schema."""
+    key = relation.identity
+    with _LOCK:
+        body = _BODIES.get(key) if key is not None else None
+    if body is None:
+        body = _body(con, relation)
+        if key is not None:
+            with _LOCK:
+                if len(_BODIES) >= _BODIES_KEPT:
+                    _BODIES.clear()
+                _BODIES[key] = body
+    try:
+        con.execute(f"CREATE TEMP VIEW {quote(name)} AS {body}")
+    except duckdb.IOException:  # a file of the version is gone (vacuumed)
+        raise VersionGone(relation.table) from None
+
+
+def _body(con: duckdb.DuckDBPyConnection, relation: FileSet) -> str:
+    """The query of the relation's rows, in the version's schema."""
     wanted = _types(con, relation.schema)
     if not relation.files:
         typed = {**wanted, FILE_COLUMN: "VARCHAR"} if relation.located else wanted
         empty = ", ".join(f"CAST(NULL AS {t}) AS {quote(c)}" for c, t in typed.items())
-        con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {empty} WHERE false")
-        return
+        return f"SELECT {empty} WHERE false"
     groups: dict[tuple[tuple[str, Any], ...], list[DataFile]] = {}
     for f in relation.files:
         groups.setdefault(f.partition, []).append(f)
     selects = []
-    try:
-        for partition, files in groups.items():
-            locations = tuple(relation.location(f) for f in files)
-            source = _read_parquet(list(locations), located=relation.located)
+    for partition, files in groups.items():
+        locations = tuple(relation.location(f) for f in files)
+        source = _read_parquet(list(locations), located=relation.located)
+        try:
             present = _present(con, locations)
-            values = dict(partition)
-            columns = [_column(c, t, present, values) for c, t in wanted.items()]
-            columns += [FILE_COLUMN] if relation.located else []
-            selects.append(f"SELECT {', '.join(columns)} FROM {source}")
-        con.execute(f"CREATE TEMP VIEW {quote(name)} AS {' UNION ALL '.join(selects)}")
-    except duckdb.IOException:  # a file of the version is gone (vacuumed)
-        raise VersionGone(relation.table) from None
+        except duckdb.IOException:  # a file of the version is gone (vacuumed)
+            raise VersionGone(relation.table) from None
+        values = dict(partition)
+        columns = [_column(c, t, present, values) for c, t in wanted.items()]
+        columns += [FILE_COLUMN] if relation.located else []
+        selects.append(f"SELECT {', '.join(columns)} FROM {source}")
+    return " UNION ALL ".join(selects)
 
 
 def _present(con: duckdb.DuckDBPyConnection, locations: tuple[str, ...]) -> dict[str, str]:

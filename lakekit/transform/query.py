@@ -31,7 +31,6 @@ from typing import Protocol, TypeVar
 
 import duckdb
 import pyarrow as pa
-from deltalake import DeltaTable
 from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
@@ -43,7 +42,7 @@ from lakekit.lineage.names import get_dialect
 from lakekit.lineage.parse import parse_one
 from lakekit.storage import engine
 from lakekit.storage.delta import Storage
-from lakekit.storage.fileset import FileSet, fileset
+from lakekit.storage.fileset import FileSet, remembered
 from lakekit.transform.conform import conform
 
 DEFAULT_DIALECT = "duckdb"
@@ -177,10 +176,10 @@ def prepare(storage: Storage, sql: str, *, dialect: str | None = None,
             relation = Relation(f"{table}@v{version}", table, version)
             relations[relation.name] = relation
             _rename(node, relation.name)
-            snapshot = pins.opened.get((table, version))
-            if snapshot is not None:
-                types[node.alias] = {f.name: f.type for f in pa.schema(snapshot.schema().to_arrow())}
-        scans = {r.name: fileset(storage, r.table, r.version, snapshot=pins.opened.get((r.table, r.version)))
+            files = pins.opened.get((table, version))
+            if files is not None:
+                types[node.alias] = {f.name: f.type for f in files.schema}
+        scans = {r.name: pins.opened.get((r.table, r.version)) or remembered(storage, r.table, r.version)
                  for r in relations.values()}
     finally:
         pins.close()
@@ -315,7 +314,7 @@ class _Pins:
         self.storage = storage
         self.versions = versions
         self.latest: dict[str, int] = {}
-        self.opened: dict[tuple[str, int], DeltaTable] = {}
+        self.opened: dict[tuple[str, int], FileSet] = {}
         self.con: duckdb.DuckDBPyConnection | None = None
 
     def close(self) -> None:
@@ -333,7 +332,7 @@ class _Pins:
         if table in self.versions:
             return self._check(table, self.versions[table])
         if table not in self.latest:
-            self.latest[table] = self._opened(self.storage.open(table), table)
+            self.latest[table] = self._opened(remembered(self.storage, table))
         return self.latest[table]
 
     def _resolve(self, table: str, point: str, kind: str, value: exp.Expr | None) -> int:
@@ -359,12 +358,12 @@ class _Pins:
     def _check(self, table: str, version: int) -> int:
         if version < 0:
             raise VersionNotFound(table, f"version {version}")
-        return self._opened(self.storage.open(table, version), table)
+        return self._opened(remembered(self.storage, table, version))
 
-    def _opened(self, snapshot: DeltaTable, table: str) -> int:
-        """Keep an opened version for the scan of its files; its number."""
-        self.opened[(table, snapshot.version())] = snapshot
-        return snapshot.version()
+    def _opened(self, files: FileSet) -> int:
+        """Keep a version's files for its scan; its number."""
+        self.opened[(files.table, files.version)] = files
+        return files.version
 
     def _constant(self, table: str, value: exp.Expr, kind: type[_T]) -> _T:
         """The value of a constant expression cast to ``kind``, computed by DuckDB (never by Python's eval)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import shutil
 import struct
 from decimal import Decimal
 from pathlib import Path
@@ -244,3 +245,39 @@ def test_a_vacuumed_version_is_an_error_naming_the_table(lake: lk.Lake) -> None:
     DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
     with pytest.raises(LakekitError, match=r"raw\.gone"):
         lake.sql("SELECT * FROM raw.gone VERSION AS OF 0", dialect="spark")
+
+
+def test_a_version_read_before_and_vacuumed_since_is_an_error_naming_the_table(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.swept")
+    write_deltalake(uri, pa.table({"id": [1]}))
+    assert lake.sql("SELECT * FROM raw.swept").to_pylist() == [{"id": 1}]
+    write_deltalake(uri, pa.table({"id": [2]}), mode="overwrite")
+    DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+    with pytest.raises(LakekitError, match=r"raw\.swept"):
+        lake.sql("SELECT * FROM raw.swept VERSION AS OF 0", dialect="spark")
+    assert lake.sql("SELECT * FROM raw.swept").to_pylist() == [{"id": 2}]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(st.integers(-5, 5), min_size=1, max_size=4),
+       second=st.lists(st.integers(-5, 5), min_size=1, max_size=4))
+def test_a_table_made_again_under_its_name_is_read_anew(lake: lk.Lake, first: list[int], second: list[int]) -> None:
+    """A version's files are remembered per process by its commit file: a table deleted and written
+    again has versions of the same numbers, which must not be read as the old table's."""
+    uri = Path(lake._storage.uri("raw.again"))
+    for rows in (first, second):
+        if uri.exists():
+            shutil.rmtree(uri)
+        write_deltalake(str(uri), pa.table({"x": rows}))
+        write_deltalake(str(uri), pa.table({"x": [len(rows)]}), mode="append")
+        got = lake.sql("SELECT x FROM raw.again").column("x").to_pylist()
+        assert sorted(got) == sorted([*rows, len(rows)])
+        old = lake.sql("SELECT x FROM raw.again VERSION AS OF 0", dialect="spark").column("x").to_pylist()
+        assert sorted(old) == sorted(rows)
+
+
+def test_each_commit_is_seen_by_the_next_query(lake: lk.Lake) -> None:
+    uri = lake._storage.uri("raw.growing")
+    for n in range(1, 5):
+        write_deltalake(uri, pa.table({"x": [n]}), mode="append")
+        assert lake.sql("SELECT count(*) AS n FROM raw.growing").column("n").to_pylist() == [n]
