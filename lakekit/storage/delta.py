@@ -495,8 +495,10 @@ class Storage:
 
     def checkpoint(self, table: str) -> None:
         """Write a checkpoint of the latest version, so opening the table replays few log files, and
-        drop the log entries the table's ``delta.logRetentionDuration`` no longer keeps."""
-        dt = self.open(table)
+        drop the log entries the table's ``delta.logRetentionDuration`` no longer keeps. Only
+        lakekit's index tables are checkpointed so: through the handle :meth:`latest` keeps (caught
+        up, ~1 ms) rather than one opened anew (~6 ms with a log of a few hundred entries)."""
+        dt = self.latest(table)
         dt.create_checkpoint()
         dt.cleanup_metadata()
 
