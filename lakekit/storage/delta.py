@@ -156,10 +156,7 @@ class Storage:
         beyond the latest version (a version whose commit file was cleaned up after a checkpoint)."""
         if not 0 <= version < 2**63:
             return False
-        fs = self._arrow_fs(table)
-        if fs is not None and fs.get_file_info(f"_delta_log/{version:020d}.json").type == pafs.FileType.File:
-            return True
-        return version <= self.open(table).version()
+        return self.commit_file(table, version) is not None or version <= self.open(table).version()
 
     def latest(self, table: str) -> DeltaTable:
         """The latest version of one of lakekit's index tables, written and read on every load,
@@ -180,12 +177,17 @@ class Storage:
         kept[table] = (time.monotonic(), dt)
         return dt
 
-    def commit_stamp(self, table: str, version: int) -> int | None:
-        """When the commit file of ``version`` in ``table``'s log was written (ns); None when it is
-        not there, or the lake's filesystem is not one pyarrow reads itself."""
+    def commit_file(self, table: str, version: int) -> pafs.FileInfo | None:
+        """The commit file of ``version`` in ``table``'s log; None when it is not there, or the
+        lake's filesystem is not one pyarrow reads itself."""
         fs = self._arrow_fs(table)
         info = None if fs is None else fs.get_file_info(f"_delta_log/{version:020d}.json")
-        return info.mtime_ns if info is not None and info.type == pafs.FileType.File else None
+        return info if info is not None and info.type == pafs.FileType.File else None
+
+    def commit_stamp(self, table: str, version: int) -> int | None:
+        """When the commit file of ``version`` in ``table``'s log was written (ns); None as :meth:`commit_file`."""
+        info = self.commit_file(table, version)
+        return None if info is None else info.mtime_ns
 
     def _has_log(self, table: str) -> bool:
         fs = self._arrow_fs(table)

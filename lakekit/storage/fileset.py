@@ -29,7 +29,7 @@ import pyarrow.fs as pafs
 from deltalake import DeltaTable
 
 from lakekit.errors import UnsupportedTable
-from lakekit.storage import filesystems
+from lakekit.storage import filesystems, logfile
 from lakekit.storage.delta import Storage, add_actions
 
 FILE_COLUMN = "__lakekit_file"
@@ -115,28 +115,24 @@ def _commit(storage: Storage, table: str, version: int | None) -> tuple[int, Sta
     :data:`Stamp`; None when the filesystem is not one pyarrow reads itself (or, for the latest, not
     local: listing a long log in an object store costs more than delta-rs's own look-up), or the
     file is not there."""
-    native = filesystems.native(storage.uri(table), storage.options)
-    if native is None:
-        return None
-    fs, path = native
-    log = f"{path}/_delta_log"
     if version is None:
-        version = _newest(fs, log)
+        version = _newest(storage, table)
         if version is None:
             return None
-    info = fs.get_file_info(f"{log}/{version:020d}.json")
-    return (version, (info.size, info.mtime_ns)) if info.type == pafs.FileType.File else None
+    info = storage.commit_file(table, version)
+    return None if info is None else (version, (info.size, info.mtime_ns))
 
 
-def _newest(fs: pafs.FileSystem, log: str) -> int | None:
-    """The newest version a local log has a commit file of (None: not local, or no commit file)."""
-    if not isinstance(fs, pafs.LocalFileSystem):
+def _newest(storage: Storage, table: str) -> int | None:
+    """The newest version a local table's log has a commit file of (None: not local, or no commit file)."""
+    native = filesystems.native(storage.uri(table), storage.options)
+    if native is None or not isinstance(native[0], pafs.LocalFileSystem):
         return None
     try:
-        names = [p.name for p in Path(log).iterdir()]
+        names = [p.name for p in Path(native[1], "_delta_log").iterdir()]
     except (FileNotFoundError, NotADirectoryError):
         return None
-    commits = [n for n in names if len(n) == 25 and n.endswith(".json") and n[:20].isdigit()]
+    commits = [n for n in names if logfile.COMMIT.fullmatch(n)]
     return int(max(commits)[:20]) if commits else None
 
 

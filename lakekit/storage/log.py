@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,6 @@ from lakekit.storage.roots import table_folder
 
 LOG = "_delta_log"
 T = TypeVar("T")
-COMMIT = re.compile(r"\d{20}\.json")
 """A commit file's name."""
 
 
@@ -128,7 +126,7 @@ def _walk(storage: Storage, table: str, upto: int | None, spelled: dict[str, str
           listed: list[pafs.FileInfo]) -> tuple[int, int, list[FileSpan]]:
     """:func:`file_spans` over the log files ``listed``, noting in ``spelled`` (when given) how the log
     spells each file it names."""
-    commits = {int(i.base_name[:20]): i.path for i in listed if COMMIT.fullmatch(i.base_name)}
+    commits = {int(i.base_name[:20]): i.path for i in listed if logfile.COMMIT.fullmatch(i.base_name)}
     newest = max(commits, default=-1)
     if commits and len(commits) == newest + 1 and (upto is None or 0 <= upto <= newest):  # every commit from 0 on
         first, last, live, opened = 0, newest if upto is None else upto, {}, -1

@@ -8,7 +8,11 @@ column), cutting an action in two.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+COMMIT = re.compile(r"\d{20}\.json")
+"""The name of a commit file (not a compacted one, a checkpoint or a checksum)."""
 
 
 def lines(raw: bytes, errors: str = "strict") -> list[str]:
