@@ -22,6 +22,7 @@ from lakekit.index import metadata
 from lakekit.lineage.parse import parse_one
 from lakekit.runs import recorded
 from lakekit.storage.delta import Storage
+from lakekit.storage.scan import literal
 
 FLATTENED = ("params", "metrics", "tags")
 """The JSON columns of a run whose keys become columns of their own (``params.lr``)."""
@@ -40,8 +41,8 @@ def search(storage: Storage, *, name: str | None = None, status: RunStatus | Non
     table = flattened(recorded.runs(storage))
     known = set(table.column_names)
     conditions = [_condition(where, known)] if where else []
-    conditions += [f"name = {_literal(name)}"] if name is not None else []
-    conditions += [f"status = {_literal(status)}"] if status is not None else []
+    conditions += [f"name = {literal(name)}"] if name is not None else []
+    conditions += [f"status = {literal(status)}"] if status is not None else []
     order = ", ".join(_order(key, known) for key in [*sort, *_NEWEST_FIRST])
     sql = (f"SELECT * FROM runs {'WHERE ' + ' AND '.join(f'({c})' for c in conditions) if conditions else ''} "
            f"ORDER BY {order} {f'LIMIT {limit}' if limit is not None else ''}")
@@ -114,10 +115,6 @@ def _known(column: str, known: Iterable[str]) -> str:
         n for n in names if "." not in n)
     raise UsageError(f"no run has a column '{column}'" + (f"; known: {', '.join(alike)}" if alike else
                                                            f"; no run recorded {kind}"))
-
-
-def _literal(value: str) -> str:
-    return exp.Literal.string(value).sql("duckdb")
 
 
 def records(table: pa.Table) -> list[dict[str, Any]]:

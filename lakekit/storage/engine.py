@@ -30,7 +30,7 @@ from lakekit.errors import VersionGone
 from lakekit.sources.formats import fsspec_options
 from lakekit.storage.delta import Storage, table_folder
 from lakekit.storage.fileset import FILE_COLUMN, DataFile, FileSet, Stamp
-from lakekit.storage.scan import quote
+from lakekit.storage.scan import literal, quote
 
 _LOCK = threading.Lock()
 _DATABASES: dict[tuple[int, str], tuple[frozenset[str], duckdb.DuckDBPyConnection]] = {}
@@ -228,5 +228,5 @@ def _literal(value: Any) -> str:
         return "NULL"
     if isinstance(value, bytes):
         return f"from_hex('{value.hex()}')"
-    return str(exp.Literal.string(str(value)).sql("duckdb"))
+    return literal(str(value))
 
